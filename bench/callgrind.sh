@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Instructions per packet for each data path, with callgrind: runs um3n-bench at
+# two iteration counts and divides the difference in total instructions by the
+# difference in packets, so set-up cost (policy build, registration) cancels.
+# Usage: bench/callgrind.sh [BUILD_DIR]   (target: <= 500 instructions each way)
+set -euo pipefail
+build=${1:-build}
+bench=$build/bench/um3n-bench
+[[ -x $bench ]] || { echo "build $bench first" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+instr() { # path iterations
+	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$bench" --path "$1" \
+		--iterations "$2" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+	grep -E '^(summary|totals):' "$tmp/cg.out" | head -1 | awk '{print $2}'
+}
+
+lo=20000
+hi=120000
+for path in mn-encap ha-decap ha-encap; do
+	a=$(instr "$path" $lo)
+	b=$(instr "$path" $hi)
+	echo "$path $(( (b - a) / (hi - lo) )) instructions/packet"
+done

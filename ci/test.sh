@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The full test suite, from a fresh Debian 12 box: installs what it needs,
+# builds, and runs every stage. Exit status 0 only when every stage passed.
+#   1. build (-Werror) + ctest: unit tests, interop (tshark, scapy), sans-IO
+#      check, simulator determinism and golden bounds
+#   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. libFuzzer targets, briefly, over their seed corpus
+#   4. emu/netns.sh: the real daemons in network namespaces (root only)
+#   5. emu short runs (Mininet, ns-3) when present
+# Environment: UM3N_FUZZ_SECONDS (default 15), UM3N_SKIP="asan fuzz netns emu".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=$(nproc 2>/dev/null || echo 2)
+fuzz_seconds=${UM3N_FUZZ_SECONDS:-15}
+skip=" ${UM3N_SKIP:-} "
+passed=0
+failed=0
+failed_names=()
+
+stage() { # stage NAME COMMAND...
+	local name=$1
+	shift
+	if [[ $skip == *" $name "* ]]; then
+		echo "=== $name: skipped (UM3N_SKIP)"
+		return
+	fi
+	echo "=== $name"
+	local t0=$SECONDS
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== $name: passed ($((SECONDS - t0)) s)"
+	else
+		failed=$((failed + 1))
+		failed_names+=("$name")
+		echo "=== $name: FAILED ($((SECONDS - t0)) s)"
+	fi
+}
+
+build_and_test() {
+	cmake -S "$top" -B "$top/build" -DUM3N_WERROR=ON >/dev/null &&
+		cmake --build "$top/build" -j"$jobs" &&
+		ctest --test-dir "$top/build" --output-on-failure -j"$jobs"
+}
+
+asan() {
+	cmake -S "$top" -B "$top/build-asan" -DUM3N_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
+		cmake --build "$top/build-asan" -j"$jobs" &&
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			ctest --test-dir "$top/build-asan" --output-on-failure -j"$jobs" -L unit
+}
+
+fuzz() {
+	CC=clang cmake -S "$top" -B "$top/build-fuzz" -DUM3N_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
+		cmake --build "$top/build-fuzz" -j"$jobs" &&
+		"$top/fuzz/run.sh" "$top/build-fuzz" "$fuzz_seconds"
+}
+
+netns() {
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "netns: needs root (ip netns); skipped"
+		return 0
+	fi
+	UM3N_BUILD="$top/build" "$top/emu/netns.sh"
+}
+
+emu_short() {
+	local rc=0
+	if [[ -x $top/emu/ci.sh ]]; then
+		UM3N_BUILD="$top/build" "$top/emu/ci.sh" || rc=1
+	fi
+	return $rc
+}
+
+echo "ci/test.sh: installing dependencies (apt-get) when missing"
+ci/deps.sh || { echo "ci/test.sh: dependency installation failed"; exit 2; }
+
+stage build-and-unit build_and_test
+stage asan asan
+[[ -x fuzz/run.sh ]] && stage fuzz fuzz
+[[ -x emu/netns.sh ]] && stage netns netns
+[[ -x emu/ci.sh ]] && stage emu emu_short
+
+echo
+if ((failed)); then
+	echo "failed stages: ${failed_names[*]}"
+fi
+echo "ci stages: $passed passed, $failed failed"
+((failed == 0))

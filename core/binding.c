@@ -1,0 +1,221 @@
+#include "binding.h"
+
+#include <string.h>
+
+static inline uint64_t mix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+static int hmap_init(struct um3n_hmap *m, const struct um3n_env *env, size_t entries)
+{
+	size_t size = 16;
+
+	while (size < entries * 2) /* load factor <= 1/2 keeps probes short */
+		size <<= 1;
+	m->keys = env->alloc(env->ctx, size * sizeof(*m->keys));
+	m->vals = env->alloc(env->ctx, size * sizeof(*m->vals));
+	m->mask = size - 1;
+	return m->keys && m->vals ? UM3N_OK : UM3N_ENOMEM;
+}
+
+static void hmap_fini(struct um3n_hmap *m, const struct um3n_env *env)
+{
+	if (m->keys)
+		env->free(env->ctx, m->keys);
+	if (m->vals)
+		env->free(env->ctx, m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static inline bool hmap_get(const struct um3n_hmap *m, uint64_t key, uint32_t *val)
+{
+	for (size_t i = mix64(key) & m->mask;; i = (i + 1) & m->mask) {
+		if (m->keys[i] == key) {
+			*val = m->vals[i];
+			return true;
+		}
+		if (m->keys[i] == 0)
+			return false;
+	}
+}
+
+/* The caller guarantees capacity (entries are bounded by the cache size). */
+static void hmap_put(struct um3n_hmap *m, uint64_t key, uint32_t val)
+{
+	size_t i = mix64(key) & m->mask;
+
+	while (m->keys[i] != 0 && m->keys[i] != key)
+		i = (i + 1) & m->mask;
+	m->keys[i] = key;
+	m->vals[i] = val;
+}
+
+static void hmap_del(struct um3n_hmap *m, uint64_t key)
+{
+	size_t i = mix64(key) & m->mask, j;
+
+	while (m->keys[i] != key) {
+		if (m->keys[i] == 0)
+			return;
+		i = (i + 1) & m->mask;
+	}
+	/* Backward shift: pull later entries of the cluster into the hole when
+	 * their home slot is not between the hole and them. */
+	for (j = (i + 1) & m->mask; m->keys[j] != 0; j = (j + 1) & m->mask) {
+		size_t home = mix64(m->keys[j]) & m->mask;
+
+		if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
+			m->keys[i] = m->keys[j];
+			m->vals[i] = m->vals[j];
+			i = j;
+		}
+	}
+	m->keys[i] = 0;
+}
+
+static uint64_t coa_key(const struct um3n_sockaddr *coa)
+{
+	return (uint64_t)um3n_addr_v4(&coa->ip) << 16 | coa->port;
+}
+
+int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t max_mns,
+		     size_t resend_slots)
+{
+	memset(c, 0, sizeof(*c));
+	if (max_mns == 0 || max_mns > (1u << 24))
+		return UM3N_EINVAL;
+	c->recs = env->alloc(env->ctx, max_mns * sizeof(*c->recs));
+	c->cap = max_mns;
+	c->resend_slots = resend_slots;
+	if (!c->recs || hmap_init(&c->by_home, env, max_mns) ||
+	    hmap_init(&c->by_coa, env, max_mns * UM3N_MAX_LINKS)) {
+		um3n_bcache_fini(c, env);
+		return UM3N_ENOMEM;
+	}
+	return UM3N_OK;
+}
+
+static void rec_release(struct um3n_mn_rec *rec, const struct um3n_env *env)
+{
+	if (rec->policy)
+		um3n_policy_free(rec->policy);
+	if (rec->stage_buf)
+		env->free(env->ctx, rec->stage_buf);
+	um3n_resend_fini(&rec->resend, env);
+	memset(rec, 0, sizeof(*rec));
+}
+
+void um3n_bcache_fini(struct um3n_bcache *c, const struct um3n_env *env)
+{
+	for (size_t i = 0; c->recs && i < c->cap; i++)
+		if (c->recs[i].used)
+			rec_release(&c->recs[i], env);
+	if (c->recs)
+		env->free(env->ctx, c->recs);
+	hmap_fini(&c->by_home, env);
+	hmap_fini(&c->by_coa, env);
+	memset(c, 0, sizeof(*c));
+}
+
+struct um3n_mn_rec *um3n_bcache_find(const struct um3n_bcache *c, uint32_t home_v4)
+{
+	uint32_t idx;
+
+	return home_v4 && hmap_get(&c->by_home, home_v4, &idx) ? &c->recs[idx] : NULL;
+}
+
+struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env *env,
+				    uint32_t home_v4, uint64_t seed)
+{
+	struct um3n_mn_rec *rec = um3n_bcache_find(c, home_v4);
+	struct um3n_prng prng;
+
+	if (rec || !home_v4 || c->n_used == c->cap)
+		return rec;
+	for (size_t i = 0; i < c->cap; i++) {
+		if (c->recs[i].used)
+			continue;
+		rec = &c->recs[i];
+		if (um3n_resend_init(&rec->resend, env, c->resend_slots))
+			return NULL;
+		rec->used = true;
+		rec->home_v4 = home_v4;
+		rec->sched.n = UM3N_MAX_LINKS;
+		um3n_sched_update(&rec->sched);
+		um3n_prng_seed(&prng, seed ^ home_v4);
+		rec->tx_seq = (uint32_t)um3n_prng_next(&prng);
+		for (int l = 0; l < UM3N_MAX_LINKS; l++)
+			um3n_linkmon_init(&rec->b[l].lm);
+		hmap_put(&c->by_home, home_v4, (uint32_t)i);
+		c->n_used++;
+		return rec;
+	}
+	return NULL;
+}
+
+struct um3n_mn_rec *um3n_bcache_find_coa(const struct um3n_bcache *c,
+					 const struct um3n_sockaddr *coa, int *link)
+{
+	uint32_t v;
+
+	if (coa->ip.family != UM3N_AF_INET || !hmap_get(&c->by_coa, coa_key(coa), &v))
+		return NULL;
+	*link = (int)(v & 7);
+	return &c->recs[v >> 3];
+}
+
+size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec)
+{
+	return (size_t)(rec - c->recs);
+}
+
+int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
+		     const struct um3n_sockaddr *coa)
+{
+	struct um3n_binding *b = &rec->b[link];
+	struct um3n_mn_rec *other;
+	int other_link;
+
+	if (coa->ip.family != UM3N_AF_INET)
+		return UM3N_EINVAL;
+	other = um3n_bcache_find_coa(c, coa, &other_link);
+	if (other && (other != rec || other_link != link))
+		return UM3N_EINVAL; /* that ip:port belongs to another binding */
+	if (b->active && !um3n_sockaddr_eq(&b->coa, coa))
+		hmap_del(&c->by_coa, coa_key(&b->coa));
+	b->coa = *coa;
+	b->active = true;
+	hmap_put(&c->by_coa, coa_key(coa), (uint32_t)(um3n_bcache_index(c, rec) << 3 | (unsigned)link));
+	return UM3N_OK;
+}
+
+size_t um3n_mn_rec_bindings(const struct um3n_mn_rec *rec)
+{
+	size_t n = 0;
+
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		n += rec->b[l].active;
+	return n;
+}
+
+void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
+			int link)
+{
+	struct um3n_binding *b = &rec->b[link];
+
+	if (b->active)
+		hmap_del(&c->by_coa, coa_key(&b->coa));
+	memset(b, 0, sizeof(*b));
+	um3n_linkmon_init(&b->lm);
+	rec->sched.links[link].present = false;
+	um3n_sched_update(&rec->sched);
+	if (um3n_mn_rec_bindings(rec) == 0) {
+		hmap_del(&c->by_home, rec->home_v4);
+		rec_release(rec, env);
+		c->n_used--;
+	}
+}

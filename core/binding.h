@@ -1,0 +1,79 @@
+/* HA binding cache: per home address an MN record holding one binding per MN
+ * uplink (care-of ip:port as seen on the wire, so NAT works), its lifetime and
+ * last identification, the MN's synced policy table, and the downlink data
+ * state. Two fixed-size hash indexes (home address; care-of ip:port), built at
+ * creation: lookups on the data path never allocate. */
+#ifndef UM3N_BINDING_H
+#define UM3N_BINDING_H
+
+#include "linkmon.h"
+#include "policy.h"
+#include "queue.h"
+#include "sched.h"
+#include "tunnel.h"
+
+struct um3n_binding {
+	bool active;
+	struct um3n_link_info info; /* link id, class, priority, flags from the MN */
+	struct um3n_sockaddr coa;   /* source of the registration as seen (NAT) */
+	uint64_t expires_us;
+	uint64_t last_ident;        /* replay protection, RFC 5944 §5.7 */
+	struct um3n_linkmon lm;     /* the HA's view: heard from lately or not */
+	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+};
+
+struct um3n_mn_rec {
+	bool used;
+	uint32_t home_v4;
+	struct um3n_binding b[UM3N_MAX_LINKS]; /* indexed by the MN's link id */
+	struct um3n_policy *policy;            /* NULL until the first sync completes */
+	uint16_t policy_chunks;                /* chunks the complete table came in */
+	/* Sync in progress: chunks arrive in order into stage_buf. */
+	uint32_t stage_version;
+	uint16_t stage_count, stage_held;
+	uint8_t *stage_buf;
+	size_t stage_len;
+	/* Downlink data state. */
+	struct um3n_sched sched;
+	uint32_t tx_seq;
+	struct um3n_seqwin rx_win;
+	struct um3n_resend resend;
+};
+
+/* Open addressing, linear probing, backward-shift deletion; key 0 = empty. */
+struct um3n_hmap {
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t mask;
+};
+
+struct um3n_bcache {
+	struct um3n_mn_rec *recs;
+	size_t cap, n_used;
+	size_t resend_slots;
+	struct um3n_hmap by_home; /* home v4 -> rec index */
+	struct um3n_hmap by_coa;  /* ip << 16 | port -> rec index << 3 | link id */
+};
+
+/* Errors: UM3N_EINVAL, UM3N_ENOMEM. */
+int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t max_mns,
+		     size_t resend_slots);
+void um3n_bcache_fini(struct um3n_bcache *c, const struct um3n_env *env);
+
+struct um3n_mn_rec *um3n_bcache_find(const struct um3n_bcache *c, uint32_t home_v4);
+/* Finds or creates the record. Errors via NULL: cache full or no memory. */
+struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env *env,
+				    uint32_t home_v4, uint64_t seed);
+/* The MN record and link id for a care-of ip:port, or NULL. */
+struct um3n_mn_rec *um3n_bcache_find_coa(const struct um3n_bcache *c,
+					 const struct um3n_sockaddr *coa, int *link);
+/* Install/refresh binding `link` of rec at coa (re-indexing if it moved). */
+int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
+		     const struct um3n_sockaddr *coa);
+/* Remove one binding; when none is left the record is freed. */
+void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
+			int link);
+size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec);
+size_t um3n_mn_rec_bindings(const struct um3n_mn_rec *rec);
+
+#endif

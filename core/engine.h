@@ -1,0 +1,56 @@
+/* Shared engine output and link-state vocabulary for the MN and HA engines. */
+#ifndef UM3N_ENGINE_H
+#define UM3N_ENGINE_H
+
+#include "um3n.h"
+
+#define UM3N_MAX_LINKS 8        /* uplinks per MN */
+#define UM3N_LINK_NAME_MAX 16   /* including the NUL, like IFNAMSIZ */
+#define UM3N_OUTQ_DEFAULT 1024  /* output queue entries when conf says 0 */
+
+enum um3n_out_kind {
+	UM3N_OUT_UDP = 1, /* send data[0,len) as one UDP datagram on `link` to `to` */
+	UM3N_OUT_TUN = 2, /* write data[0,len) (an inner IP packet) to the TUN device */
+};
+
+/* One output. `data` stays valid until the next call into the same engine. */
+struct um3n_out {
+	enum um3n_out_kind kind;
+	int link;                /* MN: uplink index; HA: the MN's link id (informational) */
+	struct um3n_sockaddr to; /* UDP destination */
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Link events from the driver (netlink, the simulator's scenario, um3nctl). */
+enum um3n_link_ev {
+	UM3N_LINK_EV_UP = 1,     /* carrier up and an address present */
+	UM3N_LINK_EV_DOWN = 2,   /* carrier lost / interface gone */
+	UM3N_LINK_EV_SIGNAL = 3, /* arg = signal level in dBm (e.g. -60 good, -85 fading) */
+};
+
+/* Link monitor states (linkmon.c holds the transition table). */
+enum um3n_link_state {
+	UM3N_LS_DOWN = 0,     /* no carrier or no address */
+	UM3N_LS_PROBING = 1,  /* carrier up, not yet confirmed by the HA */
+	UM3N_LS_UP = 2,       /* registered and answering probes */
+	UM3N_LS_DEGRADED = 3, /* usable but leaving: weak signal or heavy loss (make-before-break) */
+	UM3N_LS_FAILED = 4,   /* carrier up but nothing heard for dead_after_us */
+	UM3N_LS_COUNT
+};
+const char *um3n_link_state_name(int state);
+
+/* Counters of dropped/rejected input, each kind separately (shown by um3nctl). */
+struct um3n_drop_counters {
+	uint64_t malformed;     /* decoder rejected it */
+	uint64_t auth_failed;   /* bad authenticator */
+	uint64_t replayed;      /* stale identification */
+	uint64_t unknown_peer;  /* datagram from an address with no binding */
+	uint64_t no_binding;    /* downlink packet for an unknown home address */
+	uint64_t no_link;       /* no usable uplink/binding */
+	uint64_t duplicate;     /* GRE sequence already seen (redundancy, re-sends) */
+	uint64_t queue_full;    /* output queue full */
+	uint64_t too_big;       /* packet larger than UM3N_PKT_MAX - overhead */
+};
+
+#endif

@@ -1,0 +1,435 @@
+/* HA engine: creation, the downlink data path (home address -> MN record ->
+ * policy on the source -> binding -> encapsulate), uplink decapsulation with
+ * duplicate suppression, probe answers, binding expiry and silence detection
+ * with failover re-send, status. Registration lives in ha_reg.c. */
+#include <string.h>
+
+#include "ha_int.h"
+
+static const struct um3n_policy_rule default_rule = {
+	.link_class = UM3N_CLASS_ANY, .mode = UM3N_MODE_PREFER,
+};
+
+void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->addr.port = UM3N_PORT_DEFAULT;
+	c->max_lifetime_s = 600;
+	c->keepalive_s = 110;
+	c->max_mns = 1024;
+	c->max_rules_per_mn = UM3N_POLICY_MAX_RULES;
+	c->dead_after_us = 100000;
+	c->resend_window_us = 150000;
+	c->resend_slots = 512;
+	c->out_queue_len = UM3N_OUTQ_DEFAULT;
+	c->ident_window_s = 60;
+}
+
+void um3n_ha_free(struct um3n_ha *ha)
+{
+	struct um3n_env env;
+
+	if (!ha)
+		return;
+	env = ha->env;
+	um3n_bcache_fini(&ha->cache, &env);
+	um3n_outq_fini(&ha->outq, &env);
+	env.free(env.ctx, ha);
+}
+
+struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_env *env)
+{
+	struct um3n_ha *ha;
+
+	if (!env || !env->alloc || !env->free)
+		return NULL;
+	if (conf->addr.ip.family != UM3N_AF_INET || !conf->addr.port || !conf->get_key ||
+	    !conf->max_lifetime_s || conf->max_rules_per_mn > UM3N_POLICY_MAX_RULES) {
+		um3n_log(env, UM3N_LOG_ERR,
+			 "ha: bad configuration (IPv4 address and port, key source, lifetime)");
+		return NULL;
+	}
+	ha = env->alloc(env->ctx, sizeof(*ha));
+	if (!ha)
+		return NULL;
+	ha->env = *env;
+	ha->conf = *conf;
+	ha->ha_v4 = um3n_addr_v4(&conf->addr.ip);
+	ha->next_scan_us = UINT64_MAX;
+	if (um3n_outq_init(&ha->outq, env, conf->out_queue_len ? conf->out_queue_len
+							       : UM3N_OUTQ_DEFAULT) ||
+	    um3n_bcache_init(&ha->cache, env, conf->max_mns, conf->resend_slots)) {
+		um3n_log(env, UM3N_LOG_ERR, "ha: out of memory");
+		um3n_ha_free(ha);
+		return NULL;
+	}
+	return ha;
+}
+
+void ha_want_scan(struct um3n_ha *ha, uint64_t at_us)
+{
+	if (at_us < ha->next_scan_us)
+		ha->next_scan_us = at_us;
+}
+
+void ha_rec_sched_refresh(struct um3n_mn_rec *rec)
+{
+	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
+		const struct um3n_binding *b = &rec->b[l];
+		struct um3n_sched_link *s = &rec->sched.links[l];
+
+		s->present = b->active;
+		s->state = b->lm.state;
+		s->link_class = b->info.link_class;
+		s->priority = b->info.priority;
+	}
+	um3n_sched_update(&rec->sched);
+}
+
+static void link_name(char name[8], int link)
+{
+	memcpy(name, "mn-l0", 6);
+	name[4] = (char)('0' + link);
+}
+
+static int queue_to_binding(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
+			    const uint8_t *dgram, size_t len)
+{
+	struct um3n_binding *b = &rec->b[link];
+	uint8_t *buf = um3n_outq_reserve(&ha->outq);
+
+	if (!buf) {
+		ha->drops.queue_full++;
+		return UM3N_ENOBUFS;
+	}
+	memcpy(buf, dgram, len);
+	um3n_outq_commit(&ha->outq, UM3N_OUT_UDP, link, &b->coa, len);
+	b->tx_pkts++;
+	b->tx_bytes += len;
+	return UM3N_OK;
+}
+
+int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, size_t len)
+{
+	struct um3n_ip_info ip;
+	struct um3n_mn_rec *rec;
+	const struct um3n_policy_rule *rule;
+	uint8_t out[UM3N_MAX_LINKS];
+	uint32_t seq;
+	size_t n, slot;
+	int rc = um3n_wire_ip_parse(pkt, len, &ip);
+
+	if (rc) {
+		ha->drops.malformed++;
+		return rc;
+	}
+	rec = ip.version == 4 ? um3n_bcache_find(&ha->cache, um3n_addr_v4(&ip.dst)) : NULL;
+	if (!rec) {
+		ha->drops.no_binding++;
+		return UM3N_ENOENT;
+	}
+	if (len + UM3N_DATA_OVERHEAD > UM3N_PKT_MAX) {
+		ha->drops.too_big++;
+		return UM3N_ETOOBIG;
+	}
+	ha->tun_in_pkts++;
+	rule = rec->policy ? um3n_policy_lookup(rec->policy, &ip.src) : &default_rule;
+	n = um3n_sched_pick(&rec->sched, rule, len, out);
+	if (n == 0) {
+		ha->drops.no_link++;
+		return UM3N_ENOLINK;
+	}
+	seq = rec->tx_seq++;
+	for (size_t i = 0; i < n; i++) {
+		struct um3n_binding *b = &rec->b[out[i]];
+		uint8_t *buf = um3n_outq_reserve(&ha->outq);
+		int dlen;
+
+		if (!buf) {
+			ha->drops.queue_full++;
+			return UM3N_ENOBUFS;
+		}
+		dlen = um3n_tunnel_encap(buf, UM3N_PKT_MAX, pkt, len, ip.version == 6, seq);
+		slot = um3n_outq_commit(&ha->outq, UM3N_OUT_UDP, out[i], &b->coa, (size_t)dlen);
+		um3n_resend_remember(&rec->resend, &ha->outq, now_us, out[i], slot);
+		b->tx_pkts++;
+		b->tx_bytes += (size_t)dlen;
+	}
+	return UM3N_OK;
+}
+
+static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
+{
+	struct um3n_binding *b = &rec->b[link];
+	char name[8];
+
+	bool was_quiet = now_us - b->lm.last_heard_us >= ha->conf.dead_after_us;
+
+	b->lm.last_heard_us = now_us;
+	if (was_quiet) /* its siblings may be silent: judge them now */
+		ha_want_scan(ha, now_us);
+	if (b->lm.state != UM3N_LS_FAILED)
+		return;
+	link_name(name, link);
+	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_HEARD);
+	ha_rec_sched_refresh(rec);
+	ha_want_scan(ha, now_us + ha->conf.dead_after_us);
+}
+
+static int answer_probe(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
+			const struct um3n_tunnel_data *d)
+{
+	struct um3n_probe p;
+	uint8_t reply[UM3N_PROBE_LEN + 64];
+	int len;
+
+	if (um3n_tunnel_probe_parse(d->inner, d->inner_len, ha->ha_v4, &p) || p.is_reply) {
+		ha->drops.malformed++;
+		return UM3N_EINVAL;
+	}
+	len = um3n_tunnel_probe_answer(reply, sizeof(reply), d->inner, d->inner_len);
+	if (len < 0) {
+		ha->drops.malformed++;
+		return len;
+	}
+	rec->b[link].lm.probes_answered++; /* the HA's count of probes seen */
+	return queue_to_binding(ha, rec, link, reply, (size_t)len);
+}
+
+static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
+			  const struct um3n_tunnel_data *d)
+{
+	struct um3n_ip_info ip;
+	uint8_t *out;
+
+	/* The inner source must be the MN's own home address (no spoofing
+	 * through the tunnel); IPv6 inner traffic is carried as is. */
+	if (um3n_wire_ip_parse(d->inner, d->inner_len, &ip) ||
+	    (ip.version == 4 && um3n_addr_v4(&ip.src) != rec->home_v4)) {
+		ha->drops.malformed++;
+		return UM3N_EINVAL;
+	}
+	if (um3n_seqwin_check(&rec->rx_win, d->seq)) {
+		ha->drops.duplicate++;
+		return UM3N_EDUP;
+	}
+	out = um3n_outq_reserve(&ha->outq);
+	if (!out) {
+		ha->drops.queue_full++;
+		return UM3N_ENOBUFS;
+	}
+	memcpy(out, d->inner, d->inner_len);
+	um3n_outq_commit(&ha->outq, UM3N_OUT_TUN, -1, NULL, d->inner_len);
+	ha->tun_out_pkts++;
+	return UM3N_OK;
+}
+
+static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
+		       const uint8_t *buf, size_t len)
+{
+	struct um3n_tunnel_data d;
+	int link;
+	struct um3n_mn_rec *rec = um3n_bcache_find_coa(&ha->cache, from, &link);
+	int rc;
+
+	if (!rec) {
+		ha->drops.unknown_peer++;
+		return UM3N_ENOENT;
+	}
+	rc = um3n_wire_tunnel_decode(buf, len, &d);
+	if (rc) {
+		ha->drops.malformed++;
+		return rc;
+	}
+	rec->b[link].rx_pkts++;
+	rec->b[link].rx_bytes += len;
+	binding_heard(ha, now_us, rec, link);
+	if (!d.has_seq)
+		return answer_probe(ha, rec, link, &d);
+	return deliver_uplink(ha, rec, &d);
+}
+
+int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
+		      const uint8_t *buf, size_t len)
+{
+	if (!from || len == 0) {
+		ha->drops.malformed++;
+		return UM3N_ETRUNC;
+	}
+	switch (buf[0]) {
+	case UM3N_MSG_RRQ:
+		return ha_reg_handle_request(ha, now_us, from, buf, len);
+	case UM3N_MSG_TUNNEL_DATA:
+		return handle_data(ha, now_us, from, buf, len);
+	default:
+		ha->drops.malformed++;
+		return UM3N_EUNKNOWN;
+	}
+}
+
+struct resend_ctx {
+	struct um3n_ha *ha;
+	struct um3n_mn_rec *rec;
+	int from_link;
+	uint64_t n;
+};
+
+static void resend_one(void *arg, const uint8_t *dgram, size_t len)
+{
+	struct resend_ctx *rc = arg;
+	struct um3n_ip_info ip;
+	const struct um3n_policy_rule *rule = &default_rule;
+	uint8_t out[UM3N_MAX_LINKS];
+	size_t n;
+
+	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
+		return;
+	if (rc->rec->policy)
+		rule = um3n_policy_lookup(rc->rec->policy, &ip.src);
+	n = um3n_sched_pick(&rc->rec->sched, rule, len, out);
+	for (size_t i = 0; i < n; i++)
+		if (out[i] != rc->from_link &&
+		    !queue_to_binding(rc->ha, rc->rec, out[i], dgram, len))
+			rc->n++;
+}
+
+/* A binding fell silent while another of the same MN is still heard: the MN's
+ * link is gone. What went to it in the re-send window goes again on the
+ * survivors; the MN's sequence window drops what had arrived after all. */
+static void failover(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
+{
+	struct resend_ctx rc = {ha, rec, link, 0};
+	uint64_t since = now_us > ha->conf.resend_window_us ? now_us - ha->conf.resend_window_us : 0;
+	char name[8];
+
+	link_name(name, link);
+	um3n_linkmon_event(&rec->b[link].lm, &ha->env, name, UM3N_LM_EV_SILENT);
+	ha_rec_sched_refresh(rec);
+	um3n_resend_take(&rec->resend, &ha->outq, link, since, resend_one, &rc);
+	um3n_log(&ha->env, UM3N_LOG_INFO, "binding %s silent: failover, %llu packets re-sent",
+		 name, (unsigned long long)rc.n);
+}
+
+static bool recently_heard(const struct um3n_ha *ha, const struct um3n_binding *b,
+			   uint64_t now_us)
+{
+	return b->active && now_us - b->lm.last_heard_us < ha->conf.dead_after_us;
+}
+
+/* Returns false when the record was released (its last binding expired). */
+static bool scan_expiry(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec)
+{
+	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
+		bool last;
+
+		if (!rec->b[l].active || rec->b[l].expires_us > now_us)
+			continue;
+		um3n_log(&ha->env, UM3N_LOG_INFO, "binding of link %d expired", l);
+		last = um3n_mn_rec_bindings(rec) == 1;
+		um3n_bcache_unbind(&ha->cache, &ha->env, rec, l);
+		if (last)
+			return false;
+		ha_rec_sched_refresh(rec);
+	}
+	return true;
+}
+
+static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec)
+{
+	bool someone_heard = false;
+
+	if (!scan_expiry(ha, now_us, rec))
+		return;
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		someone_heard |= recently_heard(ha, &rec->b[l], now_us);
+	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
+		struct um3n_binding *b = &rec->b[l];
+
+		if (!b->active)
+			continue;
+		ha_want_scan(ha, b->expires_us);
+		/* Only probed bindings are judged by silence: a quiet MN without
+		 * probes is not a failed one. */
+		if (!um3n_linkmon_usable(&b->lm) || !b->lm.probes_answered)
+			continue;
+		if (recently_heard(ha, b, now_us))
+			ha_want_scan(ha, b->lm.last_heard_us + ha->conf.dead_after_us);
+		else if (someone_heard)
+			failover(ha, now_us, rec, l);
+		/* All silent: nothing to fail over to; binding_heard() asks for a
+		 * scan when one of them speaks again. */
+	}
+}
+
+int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us)
+{
+	if (now_us < ha->next_scan_us)
+		return UM3N_OK;
+	ha->next_scan_us = UINT64_MAX;
+	for (size_t i = 0; i < ha->cache.cap && ha->cache.n_used; i++)
+		if (ha->cache.recs[i].used)
+			scan_rec(ha, now_us, &ha->cache.recs[i]);
+	return UM3N_OK;
+}
+
+uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha)
+{
+	return ha->next_scan_us;
+}
+
+bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out)
+{
+	return um3n_outq_pop(&ha->outq, out);
+}
+
+void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_status *st)
+{
+	(void)now_us;
+	memset(st, 0, sizeof(*st));
+	st->n_mns = ha->cache.n_used;
+	st->reg_accepted = ha->reg_accepted;
+	st->reg_denied = ha->reg_denied;
+	st->tun_in_pkts = ha->tun_in_pkts;
+	st->tun_out_pkts = ha->tun_out_pkts;
+	st->drops = ha->drops;
+}
+
+int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
+		      struct um3n_ha_mn_status *st)
+{
+	const struct um3n_mn_rec *rec = NULL;
+
+	for (size_t k = 0, seen = 0; k < ha->cache.cap; k++) {
+		if (ha->cache.recs[k].used && seen++ == i) {
+			rec = &ha->cache.recs[k];
+			break;
+		}
+	}
+	if (!rec)
+		return UM3N_ENOENT;
+	memset(st, 0, sizeof(*st));
+	st->home_addr = rec->home_v4;
+	st->policy_version = rec->policy ? um3n_policy_version(rec->policy) : 0;
+	st->policy_rules = rec->policy ? um3n_policy_count(rec->policy) : 0;
+	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
+		const struct um3n_binding *b = &rec->b[l];
+		struct um3n_ha_binding_status *bs;
+
+		if (!b->active)
+			continue;
+		bs = &st->bindings[st->n_bindings++];
+		bs->link_id = (uint8_t)l;
+		bs->link_class = b->info.link_class;
+		bs->flags = b->info.flags;
+		bs->state = b->lm.state;
+		bs->coa = b->coa;
+		bs->lifetime_left_s = b->expires_us > now_us
+					      ? (uint32_t)((b->expires_us - now_us) / 1000000) : 0;
+		bs->last_heard_us_ago = now_us - b->lm.last_heard_us;
+		bs->tx_pkts = b->tx_pkts;
+		bs->tx_bytes = b->tx_bytes;
+		bs->rx_pkts = b->rx_pkts;
+		bs->rx_bytes = b->rx_bytes;
+	}
+	return UM3N_OK;
+}

@@ -1,0 +1,84 @@
+/* um3n home-agent engine (sans-IO): one UDP port serving many MNs, a binding
+ * cache keyed by home address with one binding per MN uplink, downlink link
+ * choice by the MN's synced policy table (matched on the packet's source). */
+#ifndef UM3N_HA_H
+#define UM3N_HA_H
+
+#include "engine.h"
+#include "policy.h"
+
+/* Secret lookup: fill key (up to *key_len bytes; set *key_len) for this home
+ * address and SPI. Return 0, or non-zero if unknown (-> code 131). */
+typedef int (*um3n_ha_key_fn)(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key,
+			      size_t *key_len);
+
+struct um3n_ha_conf {
+	struct um3n_sockaddr addr;  /* the HA's address (RRQ "home agent" must match) and port */
+	uint16_t max_lifetime_s;    /* longer requests are granted this */
+	uint16_t keepalive_s;       /* RFC 3519 keepalive interval in replies */
+	size_t max_mns;             /* binding cache capacity (MNs) */
+	size_t max_rules_per_mn;    /* policy sync size limit */
+	uint32_t dead_after_us;     /* binding silent this long (while another is heard) -> avoid */
+	uint32_t resend_window_us;  /* on failure re-send what went to that link this recently */
+	size_t resend_slots;        /* per-MN downlink packets remembered for that (0 disables);
+				     * the bytes live in the output ring, so its size bounds the depth */
+	size_t out_queue_len;
+	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
+	 * at now_us = 0, and how far a request's timestamp may be from it. With
+	 * ident_base 0 only the "strictly increasing" check applies. */
+	uint64_t ident_base;
+	uint32_t ident_window_s;
+	um3n_ha_key_fn get_key;
+	void *key_ctx;
+};
+/* Defaults: port 434, max lifetime 600 s, keepalive 110 s, 1024 MNs, 65536 rules,
+ * dead after 100 ms, re-send window 150 ms, 512 re-send entries, identification
+ * window 60 s. addr.ip unset. */
+void um3n_ha_conf_defaults(struct um3n_ha_conf *conf);
+
+struct um3n_ha;
+struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_env *env);
+void um3n_ha_free(struct um3n_ha *ha);
+
+/* A datagram on the HA's UDP port: registration requests, probes and tunnel
+ * data. Bad input is counted and answered where the RFCs say (denial codes),
+ * never changes a binding. Errors: UM3N_EINVAL, UM3N_ETRUNC, UM3N_EUNKNOWN,
+ * UM3N_EAUTH, UM3N_EREPLAY, UM3N_ENOENT (unknown peer), UM3N_EDUP, UM3N_ENOBUFS. */
+int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
+		      const uint8_t *buf, size_t len);
+/* A packet from the internet side (HA's TUN) for some MN's home address.
+ * Errors: UM3N_EINVAL, UM3N_ETRUNC, UM3N_ENOENT (no binding), UM3N_ENOLINK,
+ * UM3N_ETOOBIG, UM3N_ENOBUFS. */
+int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, size_t len);
+
+int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us);
+uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha);
+bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out);
+
+struct um3n_ha_binding_status {
+	uint8_t link_id, link_class, flags;
+	int state; /* enum um3n_link_state as the HA sees it */
+	struct um3n_sockaddr coa; /* as seen on the wire (NAT) */
+	uint32_t lifetime_left_s;
+	uint64_t last_heard_us_ago;
+	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+};
+struct um3n_ha_mn_status {
+	uint32_t home_addr;
+	uint32_t policy_version;
+	size_t policy_rules;
+	size_t n_bindings;
+	struct um3n_ha_binding_status bindings[UM3N_MAX_LINKS];
+};
+struct um3n_ha_status {
+	size_t n_mns;
+	uint64_t reg_accepted, reg_denied;
+	uint64_t tun_in_pkts, tun_out_pkts;
+	struct um3n_drop_counters drops;
+};
+void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_status *st);
+/* The i-th MN in the cache (i < n_mns). Errors: UM3N_ENOENT. */
+int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
+		      struct um3n_ha_mn_status *st);
+
+#endif

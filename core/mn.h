@@ -1,0 +1,125 @@
+/* um3n mobile-node engine (sans-IO). Feed it TUN packets, UDP datagrams per
+ * uplink, link events and timeouts; drain um3n_mn_poll_output(); arm a timer for
+ * um3n_mn_next_wake_us(). All entry points take the monotonic time now_us. */
+#ifndef UM3N_MN_H
+#define UM3N_MN_H
+
+#include "engine.h"
+#include "policy.h"
+
+struct um3n_mn_link_conf {
+	char name[UM3N_LINK_NAME_MAX];
+	uint8_t link_class;   /* UM3N_CLASS_* */
+	uint8_t priority;     /* lower = preferred when several links fit */
+	uint32_t weight_kbps; /* expected rate for aggregation weights (0 = equal) */
+	struct um3n_sockaddr local; /* care-of address; may be unset until UP */
+};
+
+struct um3n_mn_conf {
+	struct um3n_addr home_addr; /* IPv4 home address (the TUN address) */
+	struct um3n_sockaddr ha;    /* HA address and UDP port */
+	uint32_t spi;               /* >= UM3N_SPI_HMAC_SHA256_MIN */
+	uint8_t key[64];
+	size_t key_len;             /* 16..64 bytes */
+	uint16_t lifetime_s;        /* requested registration lifetime */
+	uint64_t ident_base;        /* NTP-format wall time at now_us = 0 (RFC 5944 §5.7) */
+	uint32_t reg_retry_initial_us; /* first retransmission timeout; doubles */
+	uint32_t reg_retry_max_us;
+	uint32_t probe_interval_us; /* ICMP echo probes per link (0 disables) */
+	uint32_t dead_after_us;     /* nothing heard on a link for this long -> FAILED */
+	int signal_degraded_dbm;    /* signal below -> DEGRADED (planned handover) */
+	int signal_recovered_dbm;   /* signal at/above -> back to UP (hysteresis) */
+	uint32_t resend_window_us;  /* on failure re-send what the link sent this recently */
+	size_t resend_slots;        /* packets remembered for that (0 disables); the bytes live
+				     * in the output ring, so out_queue_len bounds the depth */
+	size_t out_queue_len;       /* 0 = UM3N_OUTQ_DEFAULT */
+	size_t n_links;
+	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
+	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */
+};
+
+/* Fills every field with its documented default (lifetime 300 s, retry 500 ms ..
+ * 16 s, probes every 20 ms, dead after 100 ms, degraded below -75 dBm, recovered
+ * at -68 dBm, re-send window 150 ms). */
+void um3n_mn_conf_defaults(struct um3n_mn_conf *conf);
+
+struct um3n_mn;
+
+/* Errors via NULL (the reason is logged): bad conf, allocation failure. */
+struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_env *env);
+void um3n_mn_free(struct um3n_mn *mn);
+
+/* A packet the apps wrote to the TUN device: classify, encapsulate, queue.
+ * Errors: UM3N_EINVAL/UM3N_ETRUNC (not an IP packet), UM3N_ETOOBIG,
+ * UM3N_ENOLINK (no usable uplink), UM3N_ENOBUFS (queue full). Each is counted. */
+int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, size_t len);
+
+/* A datagram received on uplink `link` from `from`. Registration replies, probe
+ * echoes and tunnelled data. Errors: UM3N_EINVAL, UM3N_ETRUNC, UM3N_EUNKNOWN,
+ * UM3N_EAUTH, UM3N_ENOENT (from is not the HA), UM3N_EDUP. Each is counted; none
+ * changes state. */
+int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
+		      const struct um3n_sockaddr *from, const uint8_t *buf, size_t len);
+
+/* Errors: UM3N_EINVAL (bad link or event). */
+int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_link_ev ev,
+		       int arg);
+/* The uplink's address changed (DHCP, roaming): re-register at once.
+ * Errors: UM3N_EINVAL. */
+int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
+		      const struct um3n_sockaddr *local);
+/* Replace the policy table (SIGHUP); the new version is synced to the HA. */
+int um3n_mn_set_policy(struct um3n_mn *mn, uint64_t now_us, const struct um3n_policy *policy);
+
+/* Run timers due at now_us (retransmissions, refreshes, probes, failure detection). */
+int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us);
+/* Next time um3n_mn_timeout wants to run; UINT64_MAX when nothing is pending. */
+uint64_t um3n_mn_next_wake_us(const struct um3n_mn *mn);
+/* Pops one output; false when the queue is empty. */
+bool um3n_mn_poll_output(struct um3n_mn *mn, struct um3n_out *out);
+
+/* Deregister (lifetime 0) on every registered link; the engine then stays idle. */
+int um3n_mn_shutdown(struct um3n_mn *mn, uint64_t now_us);
+
+enum um3n_reg_state {
+	UM3N_REG_IDLE = 0,     /* link down: nothing to do */
+	UM3N_REG_REQUESTING,   /* request sent, waiting for the reply (backoff) */
+	UM3N_REG_REGISTERED,   /* accepted; refresh before the lifetime ends */
+	UM3N_REG_DENIED,       /* denied; retry later (backoff) */
+	UM3N_REG_DEREGISTERING,
+	UM3N_REG_COUNT
+};
+const char *um3n_reg_state_name(int state);
+
+struct um3n_mn_link_status {
+	char name[UM3N_LINK_NAME_MAX];
+	uint8_t link_class;
+	int state;     /* enum um3n_link_state */
+	int reg_state; /* enum um3n_reg_state */
+	int last_code; /* last registration reply code, -1 if none */
+	struct um3n_sockaddr local;
+	uint32_t lifetime_left_s;
+	uint64_t srtt_us, rttvar_us;
+	uint32_t loss_permille; /* probe loss, EWMA */
+	int signal_dbm;
+	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+	uint64_t probes_sent, probes_answered;
+	uint64_t failovers; /* times this link went FAILED */
+	uint64_t resent_pkts; /* packets re-sent on another link when this one failed */
+};
+
+struct um3n_mn_status {
+	size_t n_links;
+	struct um3n_mn_link_status links[UM3N_MAX_LINKS];
+	uint32_t policy_version;       /* local table */
+	uint32_t policy_acked_version; /* version the HA says it holds complete */
+	size_t policy_rules;
+	uint64_t tun_in_pkts, tun_out_pkts;
+	struct um3n_drop_counters drops;
+};
+void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st);
+
+/* Scheduling control for tests and benchmarks. */
+int um3n_mn_link_index(const struct um3n_mn *mn, const char *name); /* -1 if unknown */
+
+#endif

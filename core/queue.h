@@ -1,0 +1,116 @@
+/* Bounded packet stores, allocated once at engine creation (no per-packet malloc):
+ *  - the output queue the driver drains with *_poll_output();
+ *  - the re-send ring: the last datagrams sent, kept so that when a link is
+ *    declared dead the ones it carried recently are sent again on a survivor
+ *    (the receiver's sequence window drops the duplicates). */
+#ifndef UM3N_QUEUE_H
+#define UM3N_QUEUE_H
+
+#include "engine.h"
+#include "wire.h"
+
+struct um3n_outq_slot {
+	enum um3n_out_kind kind;
+	int link;
+	struct um3n_sockaddr to;
+	uint32_t len;
+	uint32_t gen; /* bumped on every commit: lets the re-send history tell
+		       * whether a slot still holds the datagram it remembered */
+};
+
+/* A ring of UM3N_PKT_MAX-byte slots (capacity rounded up to a power of two).
+ * Popped slots keep their bytes until the ring wraps onto them, so the ring
+ * doubles as the history of recently sent datagrams that the re-send list
+ * points into: no second copy per packet. */
+struct um3n_outq {
+	struct um3n_outq_slot *meta;
+	uint8_t *bufs; /* cap * UM3N_PKT_MAX bytes */
+	size_t cap, mask, head, count;
+};
+
+/* Errors: UM3N_EINVAL (cap 0 or > 2^20), UM3N_ENOMEM. */
+int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap);
+void um3n_outq_fini(struct um3n_outq *q, const struct um3n_env *env);
+/* A UM3N_PKT_MAX-byte buffer for the next output, or NULL when the queue is full.
+ * Nothing is queued until um3n_outq_commit(). */
+static inline uint8_t *um3n_outq_reserve(struct um3n_outq *q)
+{
+	if (q->count == q->cap)
+		return NULL;
+	return q->bufs + ((q->head + q->count) & q->mask) * UM3N_PKT_MAX;
+}
+/* Queues the reserved buffer; returns its slot index (for the re-send list).
+ * Inline with pop: both run once per packet. */
+static inline size_t um3n_outq_commit(struct um3n_outq *q, enum um3n_out_kind kind, int link,
+				      const struct um3n_sockaddr *to, size_t len)
+{
+	size_t tail = (q->head + q->count) & q->mask;
+	struct um3n_outq_slot *s = &q->meta[tail];
+
+	s->kind = kind;
+	s->link = link;
+	if (to)
+		s->to = *to;
+	s->len = (uint32_t)len;
+	s->gen++;
+	q->count++;
+	return tail;
+}
+
+static inline bool um3n_outq_pop(struct um3n_outq *q, struct um3n_out *out)
+{
+	const struct um3n_outq_slot *s;
+
+	if (q->count == 0)
+		return false;
+	s = &q->meta[q->head];
+	out->kind = s->kind;
+	out->link = s->link;
+	out->to = s->to;
+	out->data = q->bufs + q->head * UM3N_PKT_MAX;
+	out->len = s->len;
+	q->head = (q->head + 1) & q->mask;
+	q->count--;
+	return true;
+}
+static inline bool um3n_outq_full(const struct um3n_outq *q) { return q->count == q->cap; }
+
+/* The re-send list: which recent outq slots carried data on which link. */
+struct um3n_resend_entry {
+	uint64_t sent_us;
+	uint32_t slot, gen;
+	uint8_t link;
+	bool valid;
+};
+
+struct um3n_resend {
+	struct um3n_resend_entry *ent;
+	size_t cap, next; /* ring: next is the entry overwritten next */
+};
+
+/* cap 0 gives a disabled list. Errors: UM3N_ENOMEM. */
+int um3n_resend_init(struct um3n_resend *r, const struct um3n_env *env, size_t cap);
+void um3n_resend_fini(struct um3n_resend *r, const struct um3n_env *env);
+/* Remember that outq slot `slot` (just committed) carried data on `link`. */
+static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n_outq *q,
+					uint64_t now_us, int link, size_t slot)
+{
+	struct um3n_resend_entry *e;
+
+	if (r->cap == 0)
+		return;
+	e = &r->ent[r->next];
+	e->sent_us = now_us;
+	e->slot = (uint32_t)slot;
+	e->gen = q->meta[slot].gen;
+	e->link = (uint8_t)link;
+	e->valid = true;
+	r->next = r->next + 1 == r->cap ? 0 : r->next + 1;
+}
+/* Calls fn with a private copy of every remembered datagram sent on `link` at
+ * or after since_us whose slot has not been reused, oldest first, and forgets
+ * them. fn may queue new outputs. Returns how many. */
+size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, uint64_t since_us,
+			void (*fn)(void *ctx, const uint8_t *dgram, size_t len), void *ctx);
+
+#endif

@@ -1,0 +1,118 @@
+#include "sched.h"
+
+static bool usable(const struct um3n_sched_link *l)
+{
+	return l->present && (l->state == UM3N_LS_UP || l->state == UM3N_LS_DEGRADED);
+}
+
+/* Lower is better. A DEGRADED link ranks after every UP link whatever its class:
+ * that is what makes a fading link hand its traffic over before it is lost
+ * (make-before-break). Then the rule's class, then priority. */
+static unsigned prefer_rank(const struct um3n_sched_link *l, uint8_t want_class)
+{
+	bool class_ok = want_class == UM3N_CLASS_ANY || l->link_class == want_class;
+	unsigned tier = (l->state == UM3N_LS_DEGRADED ? 2u : 0u) + (class_ok ? 0u : 1u);
+
+	return tier << 8 | l->priority;
+}
+
+static int best_prefer(const struct um3n_sched *s, uint8_t want_class)
+{
+	unsigned best_rank = ~0u;
+	size_t best = 0;
+	bool found = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		unsigned r;
+
+		if (!usable(&s->links[i]))
+			continue;
+		r = prefer_rank(&s->links[i], want_class);
+		if (r < best_rank) {
+			best_rank = r;
+			best = i;
+			found = true;
+		}
+	}
+	return found ? (int)best : -1;
+}
+
+void um3n_sched_update(struct um3n_sched *s)
+{
+	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
+		s->prefer[c] = (int8_t)best_prefer(s, (uint8_t)c);
+}
+
+static uint64_t tx_cost_ns(const struct um3n_sched_link *l, size_t len)
+{
+	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_SCHED_DEFAULT_KBPS;
+
+	return (uint64_t)len * 8 * 1000000 / kbps;
+}
+
+/* Weighted fair queueing: each link is a server of its weight; the packet goes
+ * to the one that would finish it first. Idle links are pulled up to the
+ * current virtual time so they cannot bank credit while unused. */
+static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint8_t *out)
+{
+	bool any_up = false;
+	uint64_t vnow = UINT64_MAX, best_finish = UINT64_MAX;
+	size_t best = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (usable(&s->links[i]) && s->links[i].state == UM3N_LS_UP)
+			any_up = true;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct um3n_sched_link *l = &s->links[i];
+
+		if (usable(l) && (!any_up || l->state == UM3N_LS_UP) && l->vfinish_ns < vnow)
+			vnow = l->vfinish_ns;
+	}
+	if (vnow == UINT64_MAX)
+		return 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct um3n_sched_link *l = &s->links[i];
+		uint64_t start, finish;
+
+		if (!usable(l) || (any_up && l->state != UM3N_LS_UP))
+			continue;
+		start = l->vfinish_ns;
+		finish = start + tx_cost_ns(l, len);
+		if (finish < best_finish) {
+			best_finish = finish;
+			best = i;
+		}
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (s->links[i].vfinish_ns < vnow)
+			s->links[i].vfinish_ns = vnow;
+	s->links[best].vfinish_ns = best_finish;
+	out[0] = (uint8_t)best;
+	return 1;
+}
+
+static size_t pick_redundant(const struct um3n_sched *s, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (usable(&s->links[i]))
+			out[n++] = (uint8_t)i;
+	return n;
+}
+
+size_t um3n_sched_pick(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
+		       uint8_t out[UM3N_MAX_LINKS])
+{
+	switch (rule->mode) {
+	case UM3N_MODE_AGGREGATE:
+		return pick_aggregate(s, len, out);
+	case UM3N_MODE_REDUNDANT:
+		return pick_redundant(s, out);
+	default:
+		if (rule->link_class > UM3N_CLASS_MAX || s->prefer[rule->link_class] < 0)
+			return 0;
+		out[0] = (uint8_t)s->prefer[rule->link_class];
+		return 1;
+	}
+}

@@ -1,0 +1,44 @@
+/* Which link(s) a packet goes on, given the policy rule it matched and the
+ * links' states: the class the rule names (falling back to any usable link),
+ * weighted per-packet aggregation, or redundancy. Shared by the MN (its uplinks)
+ * and the HA (an MN's bindings). No allocation, no clock. */
+#ifndef UM3N_SCHED_H
+#define UM3N_SCHED_H
+
+#include "engine.h"
+#include "policy.h"
+
+struct um3n_sched_link {
+	bool present; /* configured (MN) / bound (HA) */
+	int state;    /* enum um3n_link_state */
+	uint8_t link_class;
+	uint8_t priority;
+	uint32_t weight_kbps; /* 0 = treated as UM3N_SCHED_DEFAULT_KBPS */
+	uint64_t vfinish_ns;  /* aggregation: virtual finish time of its last packet */
+};
+
+#define UM3N_SCHED_DEFAULT_KBPS 1000
+
+struct um3n_sched {
+	size_t n;
+	struct um3n_sched_link links[UM3N_MAX_LINKS];
+	/* prefer-mode answer per class, recomputed by um3n_sched_update() whenever
+	 * a link changes, so the per-packet pick is one load; -1 = no usable link */
+	int8_t prefer[UM3N_CLASS_MAX + 1];
+};
+
+/* Call after changing any field of links[] (control plane, not per packet). */
+void um3n_sched_update(struct um3n_sched *s);
+
+/* Chooses the link(s) for one packet of len bytes matching rule: writes their
+ * indices into out and returns how many (0 = no usable link).
+ *  prefer:    UP before DEGRADED, then the rule's class, then lowest priority value,
+ *             then lowest index; if no link of the class is usable, any usable
+ *             link in the same order (UM3N_CLASS_ANY matches every class).
+ *  aggregate: one usable link by weighted fair queueing over rate weights
+ *             (UP links only, unless none is UP).
+ *  redundant: every usable link. */
+size_t um3n_sched_pick(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
+		       uint8_t out[UM3N_MAX_LINKS]);
+
+#endif

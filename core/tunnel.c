@@ -1,0 +1,164 @@
+#include "tunnel.h"
+
+#include <string.h>
+
+static inline void win_set(struct um3n_seqwin *w, uint32_t seq)
+{
+	uint32_t i = seq % UM3N_SEQWIN_BITS;
+
+	w->bits[i / 64] |= 1ull << (i % 64);
+}
+
+static inline bool win_test(const struct um3n_seqwin *w, uint32_t seq)
+{
+	uint32_t i = seq % UM3N_SEQWIN_BITS;
+
+	return w->bits[i / 64] >> (i % 64) & 1;
+}
+
+static void win_restart(struct um3n_seqwin *w, uint32_t seq)
+{
+	memset(w->bits, 0, sizeof(w->bits));
+	w->started = true;
+	w->top = seq;
+	w->too_old_run = 0;
+	win_set(w, seq);
+}
+
+/* Moves top forward to seq, clearing the bits of the sequence numbers skipped. */
+static void win_advance(struct um3n_seqwin *w, uint32_t seq)
+{
+	uint32_t ahead = seq - w->top;
+
+	if (ahead >= UM3N_SEQWIN_BITS) {
+		memset(w->bits, 0, sizeof(w->bits));
+	} else {
+		for (uint32_t s = w->top + 1; s != seq + 1; s++) {
+			uint32_t i = s % UM3N_SEQWIN_BITS;
+
+			w->bits[i / 64] &= ~(1ull << (i % 64));
+		}
+	}
+	w->top = seq;
+	win_set(w, seq);
+}
+
+int um3n_seqwin_check(struct um3n_seqwin *w, uint32_t seq)
+{
+	uint32_t behind;
+
+	if (!w->started) {
+		win_restart(w, seq);
+		return UM3N_OK;
+	}
+	behind = w->top - seq;
+	if (behind == 0)
+		return UM3N_EDUP;
+	if (behind > 0x80000000u) { /* serial arithmetic: seq is ahead of top */
+		w->too_old_run = 0;
+		win_advance(w, seq);
+		return UM3N_OK;
+	}
+	if (behind >= UM3N_SEQWIN_BITS) {
+		if (++w->too_old_run >= UM3N_SEQWIN_RESYNC_AFTER) {
+			win_restart(w, seq);
+			return UM3N_OK;
+		}
+		return UM3N_EREPLAY;
+	}
+	w->too_old_run = 0;
+	if (win_test(w, seq))
+		return UM3N_EDUP;
+	win_set(w, seq);
+	w->reordered++;
+	return UM3N_OK;
+}
+
+int um3n_tunnel_encap(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inner_len,
+		      bool inner_is_v6, uint32_t seq)
+{
+	size_t hlen;
+
+	if (inner_len + UM3N_DATA_OVERHEAD > cap)
+		return UM3N_ETOOBIG;
+	hlen = um3n_wire_tunnel_hdr(buf, UM3N_NH_GRE, inner_is_v6, seq);
+	memcpy(buf + hlen, inner, inner_len);
+	return (int)(hlen + inner_len);
+}
+
+static void ipv4_header(uint8_t *ip, uint32_t src, uint32_t dst, uint16_t total_len)
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	um3n_put16(ip + 2, total_len);
+	ip[8] = 64; /* TTL */
+	ip[9] = 1;  /* ICMP */
+	um3n_put32(ip + 12, src);
+	um3n_put32(ip + 16, dst);
+	um3n_put16(ip + 10, um3n_wire_inet_csum(ip, 20));
+}
+
+int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t dst_v4,
+			    const struct um3n_probe *p)
+{
+	uint8_t *ip, *icmp;
+
+	if (cap < UM3N_PROBE_LEN)
+		return UM3N_ETOOBIG;
+	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
+	ip = buf + UM3N_TUN_HDR_LEN;
+	ipv4_header(ip, src_v4, dst_v4, 20 + 16);
+	icmp = ip + 20;
+	icmp[0] = p->is_reply ? 0 : 8;
+	icmp[1] = 0;
+	um3n_put16(icmp + 2, 0);
+	um3n_put16(icmp + 4, p->icmp_id);
+	um3n_put16(icmp + 6, p->icmp_seq);
+	um3n_put64(icmp + 8, p->sent_us);
+	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, 16));
+	return UM3N_PROBE_LEN;
+}
+
+int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
+			    struct um3n_probe *p)
+{
+	struct um3n_ip_info ip;
+	const uint8_t *icmp;
+
+	if (um3n_wire_ip_parse(inner, len, &ip) != UM3N_OK || ip.version != 4 || ip.proto != 1)
+		return UM3N_EINVAL;
+	if (um3n_addr_v4(&ip.dst) != self_v4 || ip.total_len < ip.header_len + 16)
+		return UM3N_EINVAL;
+	icmp = inner + ip.header_len;
+	if ((icmp[0] != 8 && icmp[0] != 0) || icmp[1] != 0)
+		return UM3N_EINVAL;
+	if (um3n_wire_inet_csum(icmp, ip.total_len - ip.header_len) != 0)
+		return UM3N_EINVAL;
+	p->is_reply = icmp[0] == 0;
+	p->icmp_id = um3n_get16(icmp + 4);
+	p->icmp_seq = um3n_get16(icmp + 6);
+	p->sent_us = um3n_get64(icmp + 8);
+	return UM3N_OK;
+}
+
+int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len)
+{
+	struct um3n_ip_info ip;
+	uint8_t *out_ip, *icmp;
+	size_t icmp_len;
+
+	if (um3n_wire_ip_parse(inner, len, &ip) != UM3N_OK || ip.version != 4)
+		return UM3N_EINVAL;
+	if (ip.total_len + UM3N_TUN_HDR_LEN > cap)
+		return UM3N_ETOOBIG;
+	icmp_len = ip.total_len - ip.header_len;
+	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
+	out_ip = buf + UM3N_TUN_HDR_LEN;
+	ipv4_header(out_ip, um3n_addr_v4(&ip.dst), um3n_addr_v4(&ip.src), (uint16_t)(20 + icmp_len));
+	icmp = out_ip + 20;
+	memcpy(icmp, inner + ip.header_len, icmp_len);
+	icmp[0] = 0; /* echo reply */
+	um3n_put16(icmp + 2, 0);
+	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, icmp_len));
+	return (int)(UM3N_TUN_HDR_LEN + 20 + icmp_len);
+}

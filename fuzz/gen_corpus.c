@@ -1,0 +1,130 @@
+/* Writes the seed corpus: valid messages from the encoder, one file per seed,
+ * into DIR/<target>/. Usage: fuzz_gen_corpus DIR (the committed fuzz/corpus
+ * came from `fuzz_gen_corpus fuzz/corpus`). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wire.h"
+
+static const char *out_dir;
+
+static int write_seed(const char *target, const char *name, const uint8_t *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", out_dir, target);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/%s", out_dir, target, name);
+	f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	if (fwrite(buf, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static int gen_registration(void)
+{
+	static const uint8_t rules[] = { 4, 24, 198, 51, 100, 1, 2 };
+	uint8_t buf[UM3N_REG_MSG_MAX];
+	size_t len, auth_off;
+	char name[32];
+
+	for (unsigned mask = 0; mask < 8; mask++) {
+		struct um3n_rrq q = {
+			.flags = UM3N_RRQ_FLAG_S | UM3N_RRQ_FLAG_D | UM3N_RRQ_FLAG_T,
+			.lifetime_s = 300, .home_addr = 0x0a630002, .ha_addr = 0xc0000201,
+			.coa = 0xc6336407, .ident = 0xe8a1b2c300000001ULL,
+			.has_udp_tun_req = mask & 1, .udp_tun_flags = UM3N_UDP_TUN_FLAG_F,
+			.encap = UM3N_ENCAP_IPIP, .has_link_info = mask & 2,
+			.link = { .link_id = 1, .link_class = 2 }, .has_policy_chunk = mask & 4,
+			.chunk = { .version = 3, .count = 1, .data = rules, .len = sizeof(rules) },
+			.spi = 256,
+		};
+		struct um3n_rrp p = {
+			.code = 0, .lifetime_s = 300, .home_addr = 0x0a630002, .ha_addr = 0xc0000201,
+			.ident = q.ident, .has_udp_tun_reply = mask & 1, .keepalive_s = 20,
+			.has_link_info = mask & 2, .link = q.link, .has_policy_ack = mask & 4,
+			.policy_ack = { .version = 3, .chunks_held = 1, .count = 1 }, .spi = 256,
+		};
+
+		snprintf(name, sizeof(name), "seed-%u", mask);
+		if (um3n_wire_rrq_encode(&q, buf, sizeof(buf), &len, &auth_off) ||
+		    write_seed("rrq_decode", name, buf, len))
+			return -1;
+		if (um3n_wire_rrp_encode(&p, buf, sizeof(buf), &len, &auth_off) ||
+		    write_seed("rrp_decode", name, buf, len))
+			return -1;
+	}
+	return 0;
+}
+
+/* Minimal inner packets: IPv4 ICMP echo (8 bytes), IPv6 with no next header. */
+static size_t inner_packet(uint8_t *p, bool v6)
+{
+	if (v6) {
+		memset(p, 0, 40);
+		p[0] = 0x60;
+		p[6] = 59;
+		p[7] = 64;
+		return 40;
+	}
+	memset(p, 0, 28);
+	p[0] = 0x45;
+	p[3] = 28;
+	p[8] = 64;
+	p[9] = 1;
+	um3n_put32(p + 12, 0x0a630002);
+	um3n_put32(p + 16, 0xc0000201);
+	um3n_put16(p + 10, um3n_wire_inet_csum(p, 20));
+	p[20] = 8;
+	um3n_put16(p + 22, um3n_wire_inet_csum(p + 20, 8));
+	return 28;
+}
+
+static int gen_data(void)
+{
+	static const struct { uint8_t nh; bool v6; const char *name; } seeds[] = {
+		{ UM3N_NH_IPV4, false, "ipip-v4" },
+		{ UM3N_NH_IPV6, true, "ipip-v6" },
+		{ UM3N_NH_GRE, false, "gre-v4" },
+		{ UM3N_NH_GRE, true, "gre-v6" },
+	};
+	uint8_t buf[128];
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		size_t hlen = um3n_wire_tunnel_hdr(buf, seeds[i].nh, seeds[i].v6, 7);
+		size_t ilen = inner_packet(buf + hlen, seeds[i].v6);
+
+		if (write_seed("tunnel_decode", seeds[i].name, buf, hlen + ilen))
+			return -1;
+		if (seeds[i].nh != UM3N_NH_GRE &&
+		    write_seed("ip_parse", seeds[i].name, buf + hlen, ilen))
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	out_dir = argv[1];
+	if (mkdir(out_dir, 0755) && errno != EEXIST) {
+		perror(out_dir);
+		return 1;
+	}
+	if (gen_registration() || gen_data()) {
+		fprintf(stderr, "%s: writing seeds failed\n", argv[0]);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,945 @@
+/* Policy table tests: numbered tables for the text parsers, add and lookup; the
+ * trie against a naive linear reference on random tables (WireGuard's
+ * allowedips self-test is the model); serialisation round trip, every
+ * truncation, corrupted fields; capacity and leaks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "testutil.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct um3n_policy *table_new(size_t max_rules)
+{
+	struct um3n_env env = test_env(1);
+
+	return um3n_policy_new(&env, max_rules); /* the table copies env */
+}
+
+static void table_free(struct um3n_policy *p)
+{
+	um3n_policy_free(p);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+/* "text" -> rule; CU-fails the test when the text itself is bad. */
+static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
+{
+	struct um3n_policy_rule r = { .link_class = link_class, .mode = mode };
+
+	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
+	return r;
+}
+
+static struct um3n_addr addr_from(const char *text)
+{
+	struct um3n_addr a;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_addr_parse(text, &a), UM3N_OK);
+	return a;
+}
+
+/* ---------------------------------------------------------------- text */
+
+struct prefix_case {
+	int n;
+	const char *text;
+	int rc;
+	uint8_t family;
+	uint8_t plen;
+	const char *addr; /* canonical address expected back */
+};
+
+static const struct prefix_case prefix_cases[] = {
+	{ 1, "10.1.0.0/16", UM3N_OK, UM3N_AF_INET, 16, "10.1.0.0" },
+	{ 2, "0.0.0.0/0", UM3N_OK, UM3N_AF_INET, 0, "0.0.0.0" },
+	{ 3, "192.0.2.1", UM3N_OK, UM3N_AF_INET, 32, "192.0.2.1" },
+	{ 4, "2001:db8::/32", UM3N_OK, UM3N_AF_INET6, 32, "2001:db8::" },
+	{ 5, "::/0", UM3N_OK, UM3N_AF_INET6, 0, "::" },
+	{ 6, "2001:db8::1", UM3N_OK, UM3N_AF_INET6, 128, "2001:db8::1" },
+	{ 7, "10.255.255.255/32", UM3N_OK, UM3N_AF_INET, 32, "10.255.255.255" },
+	{ 8, "128.0.0.0/1", UM3N_OK, UM3N_AF_INET, 1, "128.0.0.0" },
+	{ 9, "2001:db8:8000::/33", UM3N_OK, UM3N_AF_INET6, 33, "2001:db8:8000::" },
+	{ 10, "::ffff:10.0.0.0/104", UM3N_OK, UM3N_AF_INET6, 104, "::ffff:10.0.0.0" },
+	{ 11, "0000:0000:0000:0000:0000:ffff:255.255.255.255", UM3N_OK, UM3N_AF_INET6, 128,
+	  "::ffff:255.255.255.255" },
+};
+
+/* Refused with UM3N_EINVAL; case numbers continue the table above. */
+static const char *const bad_prefixes[] = {
+	"10.1.0.0/33", "2001:db8::/129", "10.1.2.3/16" /* host bits */,
+	"2001:db8:4000::/33" /* bit 33 is a host bit */, "1.2.3.4/0", "10.1.0.0/16x",
+	"10.1.0.0/", "/16", "", "10.1.0.0/016", "10.1.0.0/-1", "10.1.0.0 /16", "10.1.0.0/16 ",
+	"10.1.0/24", "10.1.0.0/16/8", "2001:db8::/+32", "hello", "10.0.0.0/8\n",
+	"1111:2222:3333:4444:5555:6666:7777:8888:9999/128", "10.0.0.0/1000", "2001:db8::/0128",
+};
+
+static void test_prefix_parse(void)
+{
+	struct um3n_addr a;
+	uint8_t plen;
+
+	for (size_t i = 0; i < N_ELEMS(prefix_cases); i++) {
+		const struct prefix_case *c = &prefix_cases[i];
+		char buf[64] = "";
+		int rc = um3n_policy_prefix_parse(c->text, &a, &plen);
+
+		if (rc != c->rc)
+			fprintf(stderr, "prefix case %d \"%s\": rc %d\n", c->n, c->text, rc);
+		CU_ASSERT_EQUAL_FATAL(rc, c->rc);
+		CU_ASSERT_TRUE(a.family == c->family && plen == c->plen);
+		CU_ASSERT_EQUAL(um3n_addr_format(&a, buf, sizeof(buf)), UM3N_OK);
+		CU_ASSERT_STRING_EQUAL(buf, c->addr);
+	}
+	for (size_t i = 0; i < N_ELEMS(bad_prefixes); i++) {
+		int rc = um3n_policy_prefix_parse(bad_prefixes[i], &a, &plen);
+
+		if (rc != UM3N_EINVAL)
+			fprintf(stderr, "prefix case %zu \"%s\": rc %d\n", N_ELEMS(prefix_cases) + i + 1,
+				bad_prefixes[i], rc);
+		CU_ASSERT_EQUAL(rc, UM3N_EINVAL);
+		CU_ASSERT_EQUAL(a.family, 0); /* outputs cleared */
+	}
+	CU_ASSERT_EQUAL(um3n_policy_prefix_parse(NULL, NULL, NULL), UM3N_EINVAL);
+}
+
+struct name_case {
+	int n;
+	bool is_class; /* else a mode */
+	const char *name;
+	int rc;
+	uint8_t value;
+};
+
+static const struct name_case name_cases[] = {
+	{ 1, true, "any", UM3N_OK, 0 },          { 2, true, "cell", UM3N_OK, 1 },
+	{ 3, true, "wifi", UM3N_OK, 2 },         { 4, true, "wired", UM3N_OK, 3 },
+	{ 5, true, "class4", UM3N_OK, 4 },       { 6, true, "class15", UM3N_OK, 15 },
+	{ 7, true, "class0", UM3N_OK, 0 },       { 8, true, "class2", UM3N_OK, 2 },
+	{ 9, true, "class16", UM3N_EINVAL, 0 },  { 10, true, "class", UM3N_EINVAL, 0 },
+	{ 11, true, "class01", UM3N_EINVAL, 0 }, { 12, true, "Cell", UM3N_EINVAL, 0 },
+	{ 13, true, "", UM3N_EINVAL, 0 },        { 14, true, "class1x", UM3N_EINVAL, 0 },
+	{ 15, true, "class-1", UM3N_EINVAL, 0 }, { 16, true, "class 4", UM3N_EINVAL, 0 },
+	{ 17, true, "wifi ", UM3N_EINVAL, 0 },   { 18, true, "class255", UM3N_EINVAL, 0 },
+	{ 19, false, "prefer", UM3N_OK, UM3N_MODE_PREFER },
+	{ 20, false, "aggregate", UM3N_OK, UM3N_MODE_AGGREGATE },
+	{ 21, false, "redundant", UM3N_OK, UM3N_MODE_REDUNDANT },
+	{ 22, false, "Prefer", UM3N_EINVAL, 0 }, { 23, false, "", UM3N_EINVAL, 0 },
+	{ 24, false, "redundant2", UM3N_EINVAL, 0 }, { 25, false, "0", UM3N_EINVAL, 0 },
+};
+
+static void test_names(void)
+{
+	for (size_t i = 0; i < N_ELEMS(name_cases); i++) {
+		const struct name_case *c = &name_cases[i];
+		uint8_t v = 0xee;
+		int rc = c->is_class ? um3n_policy_class_parse(c->name, &v)
+				     : um3n_policy_mode_parse(c->name, &v);
+
+		if (rc != c->rc)
+			fprintf(stderr, "name case %d \"%s\": rc %d\n", c->n, c->name, rc);
+		CU_ASSERT_EQUAL(rc, c->rc);
+		if (rc == UM3N_OK)
+			CU_ASSERT_EQUAL(v, c->value);
+	}
+	/* Every valid value's name parses back to it. */
+	for (unsigned c = 0; c <= UM3N_CLASS_MAX; c++) {
+		uint8_t v = 0xee, m = 0xee;
+
+		CU_ASSERT_EQUAL(um3n_policy_class_parse(um3n_policy_class_name((uint8_t)c), &v), 0);
+		CU_ASSERT_EQUAL(v, c);
+		if (c <= UM3N_MODE_MAX) {
+			CU_ASSERT_EQUAL(um3n_policy_mode_parse(um3n_policy_mode_name((uint8_t)c), &m), 0);
+			CU_ASSERT_EQUAL(m, c);
+		}
+	}
+	CU_ASSERT_STRING_EQUAL(um3n_policy_class_name(7), "class7");
+	CU_ASSERT_STRING_EQUAL(um3n_policy_class_name(UM3N_CLASS_MAX + 1), "invalid");
+	CU_ASSERT_STRING_EQUAL(um3n_policy_mode_name(UM3N_MODE_MAX + 1), "invalid");
+}
+
+/* ---------------------------------------------------------------- add and lookup */
+
+struct add_case {
+	int n;
+	const char *prefix;
+	int plen;       /* -1: from the text; else overrides it (to set host bits) */
+	uint8_t family; /* 0: from the text; else overrides it */
+	uint8_t link_class;
+	uint8_t mode;
+	int rc;
+};
+
+static const struct add_case add_cases[] = {
+	{ 1, "10.0.0.0/8", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_OK },
+	{ 2, "10.1.0.0/16", -1, 0, UM3N_CLASS_WIFI, UM3N_MODE_PREFER, UM3N_OK },
+	{ 3, "10.1.2.0/24", -1, 0, UM3N_CLASS_WIRED, UM3N_MODE_AGGREGATE, UM3N_OK },
+	{ 4, "10.1.2.3/32", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_REDUNDANT, UM3N_OK },
+	{ 5, "10.0.0.0/8", -1, 0, UM3N_CLASS_WIFI, UM3N_MODE_PREFER, UM3N_EINVAL }, /* duplicate */
+	{ 6, "2001:db8::/32", -1, 0, UM3N_CLASS_WIFI, UM3N_MODE_PREFER, UM3N_OK },
+	{ 7, "2001:db8:1::/48", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_OK },
+	{ 8, "2001:db8::/32", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_EINVAL },
+	{ 9, "192.168.0.0/16", -1, 0, UM3N_CLASS_MAX + 1, UM3N_MODE_PREFER, UM3N_EINVAL },
+	{ 10, "192.168.0.0/16", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_MAX + 1, UM3N_EINVAL },
+	{ 11, "128.0.0.0/1", -1, 0, 9, UM3N_MODE_PREFER, UM3N_OK },
+	{ 12, "64.0.0.0/2", -1, 0, 10, UM3N_MODE_AGGREGATE, UM3N_OK },
+	{ 13, "2001:db8::1", -1, 0, UM3N_CLASS_WIRED, UM3N_MODE_PREFER, UM3N_OK },
+	{ 14, "192.168.0.0/16", -1, 5, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_EINVAL },
+	{ 15, "192.168.0.0", 33, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_EINVAL },
+	{ 16, "10.9.9.9", 16, 0, UM3N_CLASS_WIFI, UM3N_MODE_REDUNDANT, UM3N_OK }, /* cleared */
+	{ 17, "10.9.0.0/16", -1, 0, UM3N_CLASS_WIFI, UM3N_MODE_PREFER, UM3N_EINVAL },
+	{ 18, "2001:db8::", 129, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_EINVAL },
+	{ 19, "2001:db8:1::", 47, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_OK }, /* = a glue node */
+	{ 20, "192.168.0.0/16", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_OK },
+	{ 21, "::ffff:192.168.0.0/112", -1, 0, UM3N_CLASS_WIFI, UM3N_MODE_PREFER, UM3N_OK },
+};
+#define N_ADD_CASES N_ELEMS(add_cases)
+
+struct lookup_case {
+	int n;
+	const char *addr;
+	const char *want; /* matched rule's prefix text; NULL = the default */
+};
+
+static const struct lookup_case lookup_cases[] = {
+	{ 1, "10.1.2.3", "10.1.2.3/32" },       { 2, "10.1.2.4", "10.1.2.0/24" },
+	{ 3, "10.1.3.1", "10.1.0.0/16" },       { 4, "10.2.0.0", "10.0.0.0/8" },
+	{ 5, "11.0.0.1", NULL },                { 6, "200.1.1.1", "128.0.0.0/1" },
+	{ 7, "127.255.255.255", "64.0.0.0/2" }, { 8, "63.255.255.255", NULL },
+	{ 9, "2001:db8:1::5", "2001:db8:1::/48" }, { 10, "2001:db8:0:1::5", "2001:db8::/47" },
+	{ 11, "2001:db8:2::5", "2001:db8::/32" },  { 12, "2001:db8::1", "2001:db8::1/128" },
+	{ 13, "2001:db8::2", "2001:db8::/47" },    { 14, "2001:db9::", NULL },
+	{ 15, "10.9.200.1", "10.9.0.0/16" },    { 16, "9.255.255.255", NULL },
+	{ 17, "::ffff:192.168.1.1", "::ffff:192.168.0.0/112" }, /* not the IPv4 /16 */
+	{ 18, "192.168.1.1", "192.168.0.0/16" }, { 19, "::", NULL },
+	{ 20, "0.0.0.0", NULL },                 { 21, "255.255.255.255", "128.0.0.0/1" },
+	{ 22, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL },
+};
+
+static int add_case_run(struct um3n_policy *p, const struct add_case *c)
+{
+	struct um3n_policy_rule r = { .link_class = c->link_class, .mode = c->mode };
+
+	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(c->prefix, &r.prefix, &r.plen), UM3N_OK);
+	if (c->plen >= 0)
+		r.plen = (uint8_t)c->plen;
+	if (c->family)
+		r.prefix.family = c->family;
+	return um3n_policy_add(p, &r);
+}
+
+/* The table built from add_cases; rules that succeeded are in order. */
+static struct um3n_policy *table_from_add_cases(void)
+{
+	struct um3n_policy *p = table_new(64);
+	size_t ok = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (size_t i = 0; i < N_ADD_CASES; i++) {
+		int rc = add_case_run(p, &add_cases[i]);
+
+		if (rc != add_cases[i].rc)
+			fprintf(stderr, "add case %d: rc %d, want %d\n", add_cases[i].n, rc, add_cases[i].rc);
+		CU_ASSERT_EQUAL(rc, add_cases[i].rc);
+		ok += rc == UM3N_OK;
+		CU_ASSERT_EQUAL(um3n_policy_count(p), ok);
+	}
+	return p;
+}
+
+static bool rule_is(const struct um3n_policy_rule *r, const char *prefix_text)
+{
+	struct um3n_addr a;
+	uint8_t plen;
+
+	if (um3n_policy_prefix_parse(prefix_text, &a, &plen))
+		return false;
+	return r->plen == plen && um3n_addr_eq(&r->prefix, &a);
+}
+
+static void test_add_cases(void)
+{
+	struct um3n_policy *p = table_from_add_cases();
+
+	/* Insertion order is kept; case 16 (the 10th success) had its host bits cleared. */
+	CU_ASSERT_TRUE(rule_is(um3n_policy_rule_at(p, 0), "10.0.0.0/8"));
+	CU_ASSERT_EQUAL(um3n_policy_rule_at(p, 0)->link_class, UM3N_CLASS_CELL);
+	CU_ASSERT_TRUE(rule_is(um3n_policy_rule_at(p, 9), "10.9.0.0/16"));
+	CU_ASSERT_EQUAL(um3n_policy_rule_at(p, 9)->mode, UM3N_MODE_REDUNDANT);
+	CU_ASSERT_PTR_NULL(um3n_policy_rule_at(p, um3n_policy_count(p)));
+	table_free(p);
+}
+
+static void test_lookup_cases(void)
+{
+	struct um3n_policy *p = table_from_add_cases();
+
+	CU_ASSERT_EQUAL(um3n_policy_set_default(p, UM3N_CLASS_WIRED, UM3N_MODE_AGGREGATE), 0);
+	for (size_t i = 0; i < N_ELEMS(lookup_cases); i++) {
+		const struct lookup_case *c = &lookup_cases[i];
+		struct um3n_addr a = addr_from(c->addr);
+		const struct um3n_policy_rule *r = um3n_policy_lookup(p, &a);
+		bool ok;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		if (c->want)
+			ok = rule_is(r, c->want);
+		else
+			ok = r->plen == 0 && r->prefix.family == a.family &&
+			     r->link_class == UM3N_CLASS_WIRED && r->mode == UM3N_MODE_AGGREGATE;
+		if (!ok)
+			fprintf(stderr, "lookup case %d %s: got plen %u\n", c->n, c->addr, r->plen);
+		CU_ASSERT(ok);
+	}
+	table_free(p);
+}
+
+/* An explicit /0 rule matches everything of its family and beats the default;
+ * the other family still falls through to its own default. */
+static void test_plen0_rule(void)
+{
+	struct um3n_policy *p = table_new(8);
+	struct um3n_policy_rule any4 = rule_from("0.0.0.0/0", UM3N_CLASS_WIFI, UM3N_MODE_REDUNDANT);
+	struct um3n_policy_rule r24 = rule_from("10.1.2.0/24", UM3N_CLASS_CELL, UM3N_MODE_PREFER);
+	struct um3n_addr in = addr_from("10.1.2.9"), out = addr_from("11.0.0.1");
+	struct um3n_addr v6 = addr_from("2001:db8::1");
+	const struct um3n_policy_rule *r;
+
+	CU_ASSERT_EQUAL(um3n_policy_add(p, &r24), 0);
+	CU_ASSERT_EQUAL(um3n_policy_add(p, &any4), 0); /* added above an existing node */
+	CU_ASSERT_EQUAL(um3n_policy_add(p, &any4), UM3N_EINVAL);
+	CU_ASSERT_PTR_EQUAL(um3n_policy_lookup(p, &out), um3n_policy_rule_at(p, 1));
+	CU_ASSERT_PTR_EQUAL(um3n_policy_lookup(p, &in), um3n_policy_rule_at(p, 0));
+	r = um3n_policy_lookup(p, &v6);
+	CU_ASSERT_TRUE(r->prefix.family == UM3N_AF_INET6 && r->plen == 0 && r->link_class == 0);
+	table_free(p);
+}
+
+static void test_default_and_version(void)
+{
+	struct um3n_policy *p = table_new(4);
+	struct um3n_addr v4 = addr_from("198.51.100.1"), v6 = addr_from("2001:db8::1");
+	const struct um3n_policy_rule *d = um3n_policy_default(p), *d4, *d6;
+
+	CU_ASSERT_TRUE(d->plen == 0 && d->link_class == UM3N_CLASS_ANY && d->mode == UM3N_MODE_PREFER);
+	CU_ASSERT_EQUAL(um3n_policy_version(p), 0);
+	CU_ASSERT_EQUAL(um3n_policy_set_default(p, UM3N_CLASS_MAX + 1, 0), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(um3n_policy_set_default(p, 0, UM3N_MODE_MAX + 1), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(um3n_policy_set_default(p, UM3N_CLASS_CELL, UM3N_MODE_REDUNDANT), 0);
+	um3n_policy_set_version(p, 0xdeadbeef);
+	CU_ASSERT_EQUAL(um3n_policy_version(p), 0xdeadbeef);
+	d4 = um3n_policy_lookup(p, &v4);
+	d6 = um3n_policy_lookup(p, &v6);
+	CU_ASSERT_TRUE(d4->prefix.family == UM3N_AF_INET && d6->prefix.family == UM3N_AF_INET6);
+	CU_ASSERT_TRUE(d4->link_class == UM3N_CLASS_CELL && d6->link_class == UM3N_CLASS_CELL);
+	CU_ASSERT_TRUE(d4->mode == UM3N_MODE_REDUNDANT && d6->mode == UM3N_MODE_REDUNDANT);
+	table_free(p);
+}
+
+static void test_clear(void)
+{
+	struct um3n_policy *p = table_from_add_cases();
+	struct um3n_addr a = addr_from("10.1.2.3");
+	size_t n = um3n_policy_count(p);
+
+	um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_PREFER);
+	um3n_policy_set_version(p, 7);
+	um3n_policy_clear(p);
+	CU_ASSERT_EQUAL(um3n_policy_count(p), 0);
+	CU_ASSERT_EQUAL(um3n_policy_version(p), 7);
+	CU_ASSERT_EQUAL(um3n_policy_lookup(p, &a)->plen, 0);
+	CU_ASSERT_EQUAL(um3n_policy_lookup(p, &a)->link_class, UM3N_CLASS_WIFI);
+	/* Same rules again: no stale duplicates, same result; repeatedly, so a
+	 * node pool that is not reset would run out. */
+	for (int round = 0; round < 5; round++) {
+		um3n_policy_clear(p);
+		for (size_t i = 0; i < N_ADD_CASES; i++)
+			add_case_run(p, &add_cases[i]);
+		CU_ASSERT_EQUAL(um3n_policy_count(p), n);
+	}
+	CU_ASSERT_TRUE(rule_is(um3n_policy_lookup(p, &a), "10.1.2.3/32"));
+	table_free(p);
+}
+
+static void test_capacity(void)
+{
+	struct um3n_policy *p = table_new(3), *zero = table_new(0);
+	const char *texts[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.0.0/16", "2001:db8::/32",
+				"10.2.0.0/16" };
+	const int want[] = { UM3N_OK, UM3N_OK, UM3N_EINVAL /* a duplicate uses no room */,
+			     UM3N_OK, UM3N_ENOMEM };
+	struct um3n_policy_rule r;
+	struct um3n_addr a = addr_from("10.0.0.1");
+
+	CU_ASSERT_EQUAL(um3n_policy_capacity(p), 3);
+	for (size_t i = 0; i < N_ELEMS(texts); i++) {
+		r = rule_from(texts[i], 1, 0);
+		CU_ASSERT_EQUAL(um3n_policy_add(p, &r), want[i]);
+	}
+	CU_ASSERT_EQUAL(um3n_policy_count(p), 3);
+	/* A table of capacity 0 is valid: the default rule only. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(zero);
+	CU_ASSERT_EQUAL(um3n_policy_add(zero, &r), UM3N_ENOMEM);
+	CU_ASSERT_EQUAL(um3n_policy_lookup(zero, &a)->plen, 0);
+	um3n_policy_free(zero);
+	table_free(p);
+}
+
+static void *refuse_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	(void)size;
+	return NULL;
+}
+
+static void test_new_bad_args(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_policy *p;
+
+	CU_ASSERT_PTR_NULL(table_new(UM3N_POLICY_MAX_RULES + 1));
+	p = table_new(UM3N_POLICY_MAX_RULES);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 1); /* one block, taken at create */
+	table_free(p);
+	env.alloc = refuse_alloc;
+	CU_ASSERT_PTR_NULL(um3n_policy_new(&env, 10));
+	CU_ASSERT_PTR_NULL(um3n_policy_new(NULL, 10));
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+/* ---------------------------------------------------------------- naive reference */
+
+/* An address as two host-order 64-bit words (IPv4 in the top of w[0]),
+ * computed here independently of the library's own key handling. */
+static void addr_words(const struct um3n_addr *a, uint64_t w[2])
+{
+	size_t n = a->family == UM3N_AF_INET ? 4 : 16;
+
+	w[0] = w[1] = 0;
+	for (size_t i = 0; i < n; i++)
+		w[i / 8] |= (uint64_t)a->bytes[i] << (56 - 8 * (i % 8));
+}
+
+static void words_addr(uint8_t family, const uint64_t w[2], struct um3n_addr *a)
+{
+	size_t n = family == UM3N_AF_INET ? 4 : 16;
+
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	for (size_t i = 0; i < n; i++)
+		a->bytes[i] = (uint8_t)(w[i / 8] >> (56 - 8 * (i % 8)));
+}
+
+static void plen_mask(unsigned plen, uint64_t m[2])
+{
+	m[0] = plen == 0 ? 0 : plen >= 64 ? UINT64_MAX : UINT64_MAX << (64 - plen);
+	m[1] = plen <= 64 ? 0 : plen >= 128 ? UINT64_MAX : UINT64_MAX << (128 - plen);
+}
+
+static void flip_bit(uint64_t w[2], unsigned pos) { w[pos / 64] ^= 1ull << (63 - pos % 64); }
+
+/* The rules of one family, in table order, as words and masks. */
+struct ref_rule {
+	uint64_t key[2], mask[2];
+	int plen;
+};
+
+struct ref_table {
+	size_t n;
+	struct ref_rule *r;
+};
+
+static void ref_init(struct ref_table *t, size_t cap)
+{
+	t->n = 0;
+	t->r = calloc(cap + 1, sizeof(*t->r));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->r);
+}
+
+static struct ref_rule ref_rule_of(const struct um3n_policy_rule *r)
+{
+	struct ref_rule e = { .plen = r->plen };
+
+	addr_words(&r->prefix, e.key);
+	plen_mask(r->plen, e.mask);
+	e.key[0] &= e.mask[0];
+	e.key[1] &= e.mask[1];
+	return e;
+}
+
+static bool ref_has(const struct ref_table *t, const struct um3n_policy_rule *r)
+{
+	struct ref_rule e = ref_rule_of(r);
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->r[i].plen == e.plen && t->r[i].key[0] == e.key[0] && t->r[i].key[1] == e.key[1])
+			return true;
+	return false;
+}
+
+/* Index of the longest rule containing w, or -1: scan every rule. */
+static long ref_lookup(const struct ref_table *t, const uint64_t w[2])
+{
+	long best = -1;
+	int best_plen = -1;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ref_rule *e = &t->r[i];
+
+		if ((w[0] & e->mask[0]) != e->key[0]) /* the usual case: first word differs */
+			continue;
+		if ((w[1] & e->mask[1]) == e->key[1] && e->plen > best_plen) {
+			best_plen = e->plen;
+			best = (long)i;
+		}
+	}
+	return best;
+}
+
+/* Address w moved inside rule e: its prefix bits, w's other bits. */
+static void put_inside(const struct ref_rule *e, uint64_t w[2])
+{
+	w[0] = e->key[0] | (w[0] & ~e->mask[0]);
+	w[1] = e->key[1] | (w[1] & ~e->mask[1]);
+}
+
+/* ---------------------------------------------------------------- random tables */
+
+#define N_CLUSTERS 8
+
+struct gen {
+	struct um3n_prng rng;
+	uint8_t family;
+	unsigned bits;
+	uint64_t bases[N_CLUSTERS][2]; /* centres of the clustered prefixes */
+};
+
+static void random_words(struct gen *g, uint64_t w[2])
+{
+	w[0] = um3n_prng_next(&g->rng);
+	w[1] = g->bits == 128 ? um3n_prng_next(&g->rng) : 0;
+	if (g->bits == 32)
+		w[0] &= 0xffffffff00000000ull;
+}
+
+static void gen_init(struct gen *g, uint64_t seed, uint8_t family)
+{
+	um3n_prng_seed(&g->rng, seed);
+	g->family = family;
+	g->bits = family == UM3N_AF_INET ? 32 : 128;
+	for (int i = 0; i < N_CLUSTERS; i++)
+		random_words(g, g->bases[i]);
+}
+
+static unsigned below(struct gen *g, unsigned n) { return (unsigned)um3n_prng_below(&g->rng, n); }
+
+/* Mixed prefix lengths: uniform, routing-table-like, and clusters that share
+ * long common prefixes with a few bits flipped (deep, dense subtries). */
+static void gen_rule(struct gen *g, struct um3n_policy_rule *r)
+{
+	unsigned bits = g->bits, plen, common;
+	uint64_t w[2], m[2];
+
+	random_words(g, w);
+	switch (below(g, 3)) {
+	case 0:
+		plen = below(g, bits + 1);
+		break;
+	case 1:
+		plen = bits == 32 ? 8 + below(g, 25) : below(g, 4) ? 16 + below(g, 49) : 124 + below(g, 5);
+		break;
+	default:
+		memcpy(w, g->bases[below(g, N_CLUSTERS)], sizeof(w));
+		common = bits / 2 + below(g, bits / 2);
+		plen = common + below(g, bits - common + 1);
+		for (unsigned f = below(g, 4); f > 0 && plen > common; f--)
+			flip_bit(w, common + below(g, plen - common));
+	}
+	plen_mask(plen, m);
+	w[0] &= m[0];
+	w[1] &= m[1];
+	words_addr(g->family, w, &r->prefix);
+	r->plen = (uint8_t)plen;
+	r->link_class = (uint8_t)below(g, UM3N_CLASS_MAX + 1);
+	r->mode = (uint8_t)below(g, UM3N_MODE_MAX + 1);
+}
+
+/* Half uniform; half inside a random rule, of which half then moved just
+ * outside it by flipping one of its last prefix bits. */
+static void gen_lookup(struct gen *g, const struct ref_table *ref, uint64_t w[2])
+{
+	size_t i;
+
+	random_words(g, w);
+	if (ref->n == 0 || below(g, 2) == 0)
+		return;
+	i = um3n_prng_below(&g->rng, ref->n);
+	put_inside(&ref->r[i], w);
+	if (ref->r[i].plen > 0 && below(g, 2)) {
+		unsigned plen = (unsigned)ref->r[i].plen;
+
+		flip_bit(w, plen - 1 - below(g, plen < 8 ? plen : 8));
+	}
+}
+
+#define DEFAULT_CLASS_RANDOM 5
+
+/* 0 when the table's answer for w is the reference's, else 1 (printed). */
+static unsigned check_one(const struct um3n_policy *p, const struct ref_table *ref, uint8_t family,
+			  const uint64_t w[2], unsigned *printed)
+{
+	const struct um3n_policy_rule *got;
+	struct um3n_addr a;
+	long want = ref_lookup(ref, w);
+	bool ok;
+	char text[64];
+
+	words_addr(family, w, &a);
+	got = um3n_policy_lookup(p, &a);
+	if (want >= 0)
+		ok = got == um3n_policy_rule_at(p, (size_t)want);
+	else
+		ok = got->plen == 0 && got->prefix.family == family &&
+		     got->link_class == DEFAULT_CLASS_RANDOM;
+	if (!ok && (*printed)++ < 5) {
+		um3n_addr_format(&a, text, sizeof(text));
+		fprintf(stderr, "  %s: got plen %u, reference plen %d\n", text, got->plen,
+			want >= 0 ? ref->r[want].plen : -1);
+	}
+	return ok ? 0 : 1;
+}
+
+static void fill_random(struct um3n_policy *p, struct ref_table *ref, struct gen *g, size_t nrules)
+{
+	struct um3n_policy_rule r;
+	size_t attempts = 0, bad_add = 0;
+
+	while (ref->n < nrules && attempts++ < 20 * nrules + 100) {
+		bool dup;
+		int rc;
+
+		gen_rule(g, &r);
+		dup = ref_has(ref, &r);
+		rc = um3n_policy_add(p, &r);
+		bad_add += rc != (dup ? UM3N_EINVAL : UM3N_OK);
+		if (rc == UM3N_OK)
+			ref->r[ref->n++] = ref_rule_of(&r);
+	}
+	CU_ASSERT_EQUAL(bad_add, 0);
+	CU_ASSERT_EQUAL(ref->n, nrules);
+	CU_ASSERT_EQUAL(um3n_policy_count(p), nrules);
+	/* Full now: the next new prefix must be refused. */
+	do
+		gen_rule(g, &r);
+	while (ref_has(ref, &r));
+	CU_ASSERT_EQUAL(um3n_policy_add(p, &r), UM3N_ENOMEM);
+}
+
+static void check_random(uint64_t seed, uint8_t family, size_t nrules, size_t nlookups)
+{
+	struct um3n_policy *p = table_new(nrules);
+	struct ref_table ref;
+	struct gen g;
+	uint64_t w[2];
+	unsigned bad = 0, printed = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	gen_init(&g, seed, family);
+	ref_init(&ref, nrules);
+	um3n_policy_set_default(p, DEFAULT_CLASS_RANDOM, UM3N_MODE_PREFER);
+	fill_random(p, &ref, &g, nrules);
+	for (size_t i = 0; i < nlookups; i++) {
+		gen_lookup(&g, &ref, w);
+		bad += check_one(p, &ref, family, w, &printed);
+	}
+	for (size_t i = 0; i < ref.n; i++) { /* inside every rule, random host bits */
+		random_words(&g, w);
+		put_inside(&ref.r[i], w);
+		bad += check_one(p, &ref, family, w, &printed);
+	}
+	if (bad)
+		fprintf(stderr, "seed %llu IPv%u %zu rules: %u mismatches\n",
+			(unsigned long long)seed, family, nrules, bad);
+	CU_ASSERT_EQUAL(bad, 0);
+	free(ref.r);
+	table_free(p);
+}
+
+static const size_t random_sizes[] = { 1, 10, 1000, 10000 };
+#define RANDOM_LOOKUPS 100000
+
+static void check_random_family(uint8_t family)
+{
+	for (size_t s = 0; s < N_ELEMS(random_sizes); s++) {
+		/* The reference scans every rule per lookup: fewer seeds for the
+		 * largest tables keep the suite at a few seconds. */
+		uint64_t seeds = random_sizes[s] >= 10000 ? 2 : 5;
+
+		for (uint64_t seed = 1; seed <= seeds; seed++)
+			check_random(seed * 1000 + random_sizes[s], family, random_sizes[s],
+				     RANDOM_LOOKUPS);
+	}
+}
+
+static void test_random_v4(void) { check_random_family(UM3N_AF_INET); }
+static void test_random_v6(void) { check_random_family(UM3N_AF_INET6); }
+
+/* ---------------------------------------------------------------- serialisation */
+
+static bool rules_equal(const struct um3n_policy_rule *a, const struct um3n_policy_rule *b)
+{
+	return a->plen == b->plen && a->link_class == b->link_class && a->mode == b->mode &&
+	       um3n_addr_eq(&a->prefix, &b->prefix);
+}
+
+static uint8_t *serialize_all(const struct um3n_policy *p, size_t *len)
+{
+	size_t size = um3n_policy_serialized_size(p);
+	uint8_t *buf = malloc(size + 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_EQUAL(um3n_policy_serialize(p, buf, size, len), UM3N_OK);
+	CU_ASSERT_EQUAL(*len, size);
+	return buf;
+}
+
+static void test_roundtrip_10k(void)
+{
+	struct um3n_policy *p = table_new(10000), *q = table_new(10000);
+	struct gen g4, g6;
+	struct um3n_policy_rule r;
+	size_t len, len2, differ = 0;
+	uint8_t *buf, *buf2;
+
+	gen_init(&g4, 44, UM3N_AF_INET);
+	gen_init(&g6, 66, UM3N_AF_INET6);
+	while (um3n_policy_count(p) < 10000) {
+		gen_rule(um3n_policy_count(p) % 3 ? &g6 : &g4, &r);
+		um3n_policy_add(p, &r); /* duplicates are simply skipped */
+	}
+	um3n_policy_set_default(p, UM3N_CLASS_WIRED, UM3N_MODE_REDUNDANT);
+	um3n_policy_set_version(p, 0x01020304);
+	buf = serialize_all(p, &len);
+	CU_ASSERT_EQUAL(um3n_policy_serialize(p, buf, len - 1, &len2), UM3N_ETOOBIG);
+	/* q starts non-empty: deserialisation replaces everything. */
+	r = rule_from("10.0.0.0/8", 1, 0);
+	um3n_policy_add(q, &r);
+	um3n_policy_set_version(q, 9);
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, buf, len), UM3N_OK);
+	CU_ASSERT_EQUAL_FATAL(um3n_policy_count(q), 10000);
+	for (size_t i = 0; i < 10000; i++)
+		differ += !rules_equal(um3n_policy_rule_at(p, i), um3n_policy_rule_at(q, i));
+	CU_ASSERT_EQUAL(differ, 0);
+	CU_ASSERT_EQUAL(um3n_policy_version(q), 0x01020304);
+	CU_ASSERT_TRUE(rules_equal(um3n_policy_default(p), um3n_policy_default(q)));
+	buf2 = serialize_all(q, &len2);
+	CU_ASSERT_TRUE(len == len2 && memcmp(buf, buf2, len) == 0);
+	/* Same answers from both tables. */
+	for (int i = 0; i < 2000; i++) {
+		struct gen *g = i % 2 ? &g6 : &g4;
+		uint64_t w[2];
+		struct um3n_addr a;
+
+		random_words(g, w);
+		words_addr(g->family, w, &a);
+		differ += !rules_equal(um3n_policy_lookup(p, &a), um3n_policy_lookup(q, &a));
+	}
+	CU_ASSERT_EQUAL(differ, 0);
+	free(buf);
+	free(buf2);
+	um3n_policy_free(q);
+	table_free(p);
+}
+
+/* The golden encoding of a 3-rule table (policy.h format). */
+static const uint8_t golden[] = {
+	0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, /* header */
+	0x04, 0x08, 0x01, 0x00, 0x0a,                                           /* 12: 10/8 */
+	0x06, 0x20, 0x02, 0x01, 0x20, 0x01, 0x0d, 0xb8,                         /* 17: 2001:db8::/32 */
+	0x04, 0x19, 0x03, 0x02, 0xc0, 0xa8, 0x01, 0x80,                         /* 25: 192.168.1.128/25 */
+};
+
+static void test_golden_encoding(void)
+{
+	struct um3n_policy *p = table_new(8);
+	struct um3n_policy_rule r[3] = {
+		rule_from("10.0.0.0/8", UM3N_CLASS_CELL, UM3N_MODE_PREFER),
+		rule_from("2001:db8::/32", UM3N_CLASS_WIFI, UM3N_MODE_AGGREGATE),
+		rule_from("192.168.1.128/25", UM3N_CLASS_WIRED, UM3N_MODE_REDUNDANT),
+	};
+	size_t len;
+	uint8_t *buf;
+
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(um3n_policy_add(p, &r[i]), UM3N_OK);
+	um3n_policy_set_version(p, 1);
+	buf = serialize_all(p, &len);
+	CU_ASSERT_TRUE(len == sizeof(golden) && memcmp(buf, golden, len) == 0);
+	free(buf);
+	table_free(p);
+}
+
+/* After a failed deserialisation: no rules, initial default and version. */
+static bool left_empty(const struct um3n_policy *p)
+{
+	const struct um3n_policy_rule *d = um3n_policy_default(p);
+
+	return um3n_policy_count(p) == 0 && um3n_policy_version(p) == 0 && d->link_class == 0 &&
+	       d->mode == 0;
+}
+
+static void make_dirty(struct um3n_policy *p)
+{
+	struct um3n_policy_rule r = rule_from("172.16.0.0/12", UM3N_CLASS_CELL, 0);
+
+	um3n_policy_clear(p);
+	um3n_policy_add(p, &r);
+	um3n_policy_set_version(p, 5);
+	um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_AGGREGATE);
+}
+
+static void test_truncations(void)
+{
+	struct um3n_policy *src = table_new(8), *q = table_new(8);
+	const char *texts[] = { "10.0.0.0/8", "2001:db8::/32", "192.168.1.128/25",
+				"0.0.0.0/0", "2001:db8::1", "172.16.0.0/12", "::/0" };
+	size_t len, bad = 0;
+	uint8_t *buf;
+
+	for (size_t i = 0; i < N_ELEMS(texts); i++) {
+		struct um3n_policy_rule r = rule_from(texts[i], (uint8_t)i, (uint8_t)(i % 3));
+
+		CU_ASSERT_EQUAL(um3n_policy_add(src, &r), UM3N_OK);
+	}
+	um3n_policy_set_version(src, 77);
+	buf = serialize_all(src, &len);
+	for (size_t cut = 0; cut < len; cut++) {
+		make_dirty(q);
+		if (um3n_policy_deserialize(q, buf, cut) != UM3N_ETRUNC || !left_empty(q)) {
+			fprintf(stderr, "truncation to %zu bytes not refused cleanly\n", cut);
+			bad++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	make_dirty(q);
+	buf[len] = 0; /* one trailing byte */
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, buf, len + 1), UM3N_EINVAL);
+	CU_ASSERT_TRUE(left_empty(q));
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, NULL, 0), UM3N_ETRUNC);
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, buf, len), UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_policy_count(q), 7);
+	CU_ASSERT_EQUAL(um3n_policy_version(q), 77);
+	free(buf);
+	um3n_policy_free(q);
+	table_free(src);
+}
+
+#define MUST_FAIL 1 /* any error will do: the damage shifts later fields */
+
+struct corrupt_case {
+	int n;
+	size_t offset;
+	uint8_t value;
+	int rc;
+};
+
+/* Offsets into `golden`: header 0-11, rules at 12 (10/8), 17 (2001:db8::/32),
+ * 25 (192.168.1.128/25), each {family, plen, class, mode, prefix bytes}. */
+static const struct corrupt_case corrupt_cases[] = {
+	{ 1, 0, 0x00, UM3N_EINVAL } /* format */,     { 2, 0, 0x02, UM3N_EINVAL } /* future format */,
+	{ 3, 1, 16, UM3N_EINVAL } /* default class */, { 4, 2, 3, UM3N_EINVAL } /* default mode */,
+	{ 5, 3, 1, UM3N_EINVAL } /* reserved */,      { 6, 11, 4, UM3N_ETRUNC } /* count + 1 */,
+	{ 7, 11, 2, UM3N_EINVAL } /* count - 1: trailing */, { 8, 11, 0, UM3N_EINVAL } /* all trailing */,
+	{ 9, 8, 0xff, UM3N_ENOMEM } /* > capacity */,  { 10, 12, 5, UM3N_EINVAL } /* family */,
+	{ 11, 12, 0, UM3N_EINVAL } /* family */,      { 12, 13, 33, UM3N_EINVAL } /* IPv4 plen */,
+	{ 13, 18, 129, UM3N_EINVAL } /* IPv6 plen */, { 14, 14, 16, UM3N_EINVAL } /* class */,
+	{ 15, 15, 3, UM3N_EINVAL } /* mode */,        { 16, 16, 0x0b, UM3N_OK } /* 11/8 */,
+	{ 17, 32, 0x81, UM3N_EINVAL } /* host bit */, { 18, 32, 0x00, UM3N_OK } /* 192.168.1.0/25 */,
+	{ 19, 13, 6, UM3N_EINVAL } /* 10/6: host bit */, { 20, 13, 7, UM3N_OK } /* 10/7 */,
+	{ 21, 12, 6, UM3N_OK } /* a00::/8 */,
+	{ 22, 13, 16, MUST_FAIL } /* longer prefix swallows the next rule */,
+	{ 23, 26, 24, UM3N_EINVAL } /* /24 leaves one trailing byte */,
+	{ 24, 18, 0, UM3N_EINVAL } /* /0: prefix bytes read as a rule header */,
+	{ 25, 4, 0xff, UM3N_OK } /* any version */,   { 26, 1, 15, UM3N_OK } /* class15 default */,
+	{ 27, 17, 4, UM3N_OK } /* read as 32.1.13.184/32: valid (no checksum) */,
+	{ 28, 27, 0xff, UM3N_EINVAL } /* class */,    { 29, 28, 0x80, UM3N_EINVAL } /* mode */,
+};
+
+static void test_corruptions(void)
+{
+	struct um3n_policy *q = table_new(8);
+	uint8_t buf[sizeof(golden)];
+
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, golden, sizeof(golden)), UM3N_OK);
+	for (size_t i = 0; i < N_ELEMS(corrupt_cases); i++) {
+		const struct corrupt_case *c = &corrupt_cases[i];
+		int rc;
+		bool ok;
+
+		memcpy(buf, golden, sizeof(buf));
+		buf[c->offset] = c->value;
+		make_dirty(q);
+		rc = um3n_policy_deserialize(q, buf, sizeof(buf));
+		if (c->rc == MUST_FAIL)
+			ok = rc < 0 && left_empty(q);
+		else if (c->rc == UM3N_OK)
+			ok = rc == UM3N_OK && um3n_policy_count(q) == 3;
+		else
+			ok = rc == c->rc && left_empty(q);
+		if (!ok)
+			fprintf(stderr, "corruption case %d: rc %d\n", c->n, rc);
+		CU_ASSERT(ok);
+	}
+	um3n_policy_free(q);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+static void test_deserialize_limits(void)
+{
+	struct um3n_policy *small = table_new(2), *q = table_new(4);
+	uint8_t dup[12 + 5 + 5] = { 0x01, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2,
+				    0x04, 0x08, 0x01, 0x00, 0x0a, 0x04, 0x08, 0x02, 0x00, 0x0a };
+
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(small, golden, sizeof(golden)), UM3N_ENOMEM);
+	CU_ASSERT_TRUE(left_empty(small));
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, dup, sizeof(dup)), UM3N_EINVAL);
+	CU_ASSERT_TRUE(left_empty(q));
+	dup[18] = 7; /* 10/7 is not a duplicate of 10/8 */
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, dup, sizeof(dup)), UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_policy_count(q), 2);
+	CU_ASSERT_EQUAL(um3n_policy_version(q), 2);
+	um3n_policy_free(small);
+	table_free(q);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static CU_TestInfo policy_tests[] = {
+	{ "prefix_parse", test_prefix_parse },
+	{ "names", test_names },
+	{ "add_cases", test_add_cases },
+	{ "lookup_cases", test_lookup_cases },
+	{ "plen0_rule", test_plen0_rule },
+	{ "default_and_version", test_default_and_version },
+	{ "clear", test_clear },
+	{ "capacity", test_capacity },
+	{ "new_bad_args", test_new_bad_args },
+	{ "random_v4_vs_linear", test_random_v4 },
+	{ "random_v6_vs_linear", test_random_v6 },
+	{ "golden_encoding", test_golden_encoding },
+	{ "roundtrip_10k", test_roundtrip_10k },
+	{ "truncations", test_truncations },
+	{ "corruptions", test_corruptions },
+	{ "deserialize_limits", test_deserialize_limits },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	const struct test_suite suites[] = { { "policy", policy_tests }, { NULL, NULL } };
+
+	return test_main(suites);
+}
