@@ -82,6 +82,7 @@ void ha_rec_sched_refresh(struct um3n_mn_rec *rec)
 		s->state = b->lm.state;
 		s->link_class = b->info.link_class;
 		s->priority = b->info.priority;
+		s->weight_kbps = b->info.weight_kbps;
 	}
 	um3n_sched_update(&rec->sched);
 }

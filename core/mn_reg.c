@@ -122,6 +122,7 @@ static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_
 	rrq->link.link_class = l->conf.link_class;
 	rrq->link.priority = l->conf.priority;
 	rrq->link.flags = l->lm.weak ? UM3N_LINK_F_DEGRADED : 0;
+	rrq->link.weight_kbps = l->conf.weight_kbps;
 	rrq->spi = mn->conf.spi;
 	if (lifetime_s && !mn_policy_synced(mn) && (sync_link(mn) == link || sync_link(mn) < 0))
 		fill_policy_chunk(mn, rrq);

@@ -95,6 +95,7 @@ struct um3n_link_info {
 	uint8_t link_class; /* policy class, e.g. cell=1, wifi=2 (see policy.h) */
 	uint8_t priority;   /* lower = preferred default */
 	uint8_t flags;      /* UM3N_LINK_F_* */
+	uint32_t weight_kbps; /* expected rate for downlink aggregation; 0 = not sent */
 };
 #define UM3N_LINK_F_DEGRADED 0x01 /* MN says: do not send downlink here if avoidable */
 #define UM3N_LINK_F_STANDBY 0x02  /* MN says: keep the binding, carry no data */

@@ -58,6 +58,7 @@
 #define UDP_TUN_REQ_FLAGS (UM3N_UDP_TUN_FLAG_F | UDP_TUN_FLAG_R)
 #define ENCAP_MINIMAL 55     /* RFC 3519 §3.1.4 */
 #define LINK_INFO_LEN 4      /* link_id, class, priority, flags */
+#define LINK_INFO_RATE_LEN 8 /* ... then weight_kbps(4) when the MN gives one */
 #define POLICY_CHUNK_HDR_LEN 8 /* version(4) index(2) count(2) */
 #define POLICY_ACK_LEN 8     /* version(4) chunks_held(2) count(2) */
 #define NVSE_CHUNK_DATA_MAX (NVSE_VALUE_MAX - POLICY_CHUNK_HDR_LEN) /* 239 */
@@ -108,7 +109,8 @@ static uint8_t *w_nvse(struct wcur *w, uint16_t vendor_type, size_t value_len)
 
 static void w_link_info(struct wcur *w, const struct um3n_link_info *l)
 {
-	uint8_t *v = w_nvse(w, UM3N_NVSE_LINK_INFO, LINK_INFO_LEN);
+	uint8_t *v = w_nvse(w, UM3N_NVSE_LINK_INFO,
+			    l->weight_kbps ? LINK_INFO_RATE_LEN : LINK_INFO_LEN);
 
 	if (!v)
 		return;
@@ -116,6 +118,8 @@ static void w_link_info(struct wcur *w, const struct um3n_link_info *l)
 	v[1] = l->link_class;
 	v[2] = l->priority;
 	v[3] = l->flags;
+	if (l->weight_kbps)
+		um3n_put32(v + 4, l->weight_kbps);
 }
 
 static void w_policy_chunk(struct wcur *w, const struct um3n_policy_chunk *c)
@@ -351,7 +355,7 @@ struct reg_exts {
 
 static int nvse_link_info(struct reg_exts *x, const uint8_t *v, size_t n)
 {
-	if (n != LINK_INFO_LEN)
+	if (n != LINK_INFO_LEN && n != LINK_INFO_RATE_LEN)
 		return UM3N_EINVAL;
 	if (x->has_link)
 		return UM3N_EINVAL;
@@ -360,6 +364,7 @@ static int nvse_link_info(struct reg_exts *x, const uint8_t *v, size_t n)
 	x->link.link_class = v[1];
 	x->link.priority = v[2];
 	x->link.flags = v[3];
+	x->link.weight_kbps = n == LINK_INFO_RATE_LEN ? um3n_get32(v + 4) : 0;
 	return UM3N_OK;
 }
 

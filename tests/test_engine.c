@@ -393,6 +393,34 @@ static void test_garbage_to_ha(void)
 	pairnet_fini(&net);
 }
 
+/* Per-packet aggregation of one flow: both directions split by the links'
+ * rate weights (3.61 vs 14.67 Mbit/s), the HA learning them from the MN. */
+static void test_aggregation_by_weight(void)
+{
+	struct um3n_env env = test_env(3);
+	struct um3n_policy *p = um3n_policy_new(&env, 1);
+	struct pairnet net;
+	double cell_share;
+
+	um3n_policy_set_default(p, UM3N_CLASS_ANY, UM3N_MODE_AGGREGATE);
+	pairnet_init(&net, p);
+	net.mn_conf.links[0].weight_kbps = 3610;
+	net.mn_conf.links[1].weight_kbps = 14670;
+	pairnet_start(&net);
+	um3n_policy_free(p);
+	pairnet_run(&net, 1 * SEC);
+	send_up(&net, "10.9.1.10", 1000);
+	send_down(&net, "10.9.1.10", 1000);
+	pairnet_run(&net, 1200 * MS);
+	CU_ASSERT_EQUAL(net.ha_rx_by_link[0] + net.ha_rx_by_link[1], 1000);
+	cell_share = (double)net.ha_rx_by_link[0] / 1000.0;
+	CU_ASSERT(cell_share > 0.18 && cell_share < 0.22); /* 3.61 / 18.28 = 0.197 */
+	CU_ASSERT_EQUAL(net.mn_tun_pkts, 1000);
+	cell_share = (double)net.mn_tun_by_link[0] / 1000.0;
+	CU_ASSERT(cell_share > 0.18 && cell_share < 0.22);
+	pairnet_fini(&net);
+}
+
 static CU_TestInfo exchange_tests[] = {
 	{"01 register on both links, policy synced, RTTs", test_register_both_links},
 	{"02 first request lost, retransmitted", test_first_request_lost},
@@ -405,6 +433,7 @@ static CU_TestInfo exchange_tests[] = {
 	{"09 planned handover: make-before-break, zero loss", test_planned_handover_no_loss},
 	{"10 shutdown deregisters every link", test_shutdown_deregisters},
 	{"11 garbage to the HA is counted, service goes on", test_garbage_to_ha},
+	{"12 aggregation splits one flow by rate weights", test_aggregation_by_weight},
 	CU_TEST_INFO_NULL,
 };
 

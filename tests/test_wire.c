@@ -760,6 +760,26 @@ static void test_real_trace(void)
 }
 #endif
 
+/* The link-info NVSE grows from 4 to 8 value bytes when the MN gives a rate
+ * weight; both forms decode, and the short form reads as weight 0. */
+static void test_link_info_weight(void)
+{
+	struct um3n_rrq m, d;
+	uint8_t buf[512];
+	size_t len, len_short, auth_off;
+
+	fill_rrq(&m, 2);
+	CU_ASSERT_EQUAL_FATAL(um3n_wire_rrq_encode(&m, buf, sizeof(buf), &len_short, &auth_off), 0);
+	CU_ASSERT_EQUAL(um3n_wire_rrq_decode(buf, len_short, &d), 0);
+	CU_ASSERT_EQUAL(d.link.weight_kbps, 0);
+	m.link.weight_kbps = 14670;
+	CU_ASSERT_EQUAL_FATAL(um3n_wire_rrq_encode(&m, buf, sizeof(buf), &len, &auth_off), 0);
+	CU_ASSERT_EQUAL(len, len_short + 4);
+	CU_ASSERT_EQUAL(um3n_wire_rrq_decode(buf, len, &d), 0);
+	CU_ASSERT_EQUAL(d.link.weight_kbps, 14670);
+	CU_ASSERT_EQUAL(d.link.link_id, 1);
+}
+
 static CU_TestInfo reg_tests[] = {
 	{ "golden_rrq", test_golden_rrq },
 	{ "golden_rrp", test_golden_rrp },
@@ -774,6 +794,7 @@ static CU_TestInfo reg_tests[] = {
 	{ "auth_sign_verify", test_auth_sign_verify },
 	{ "auth_rrp", test_auth_rrp },
 	{ "real_trace", test_real_trace },
+	{ "link_info_weight", test_link_info_weight },
 	CU_TEST_INFO_NULL,
 };
 
