@@ -18,7 +18,7 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->keepalive_s = 110;
 	c->max_mns = 1024;
 	c->max_rules_per_mn = UM3N_POLICY_MAX_RULES;
-	c->dead_after_us = 100000;
+	c->dead_after_us = 75000;
 	c->resend_window_us = 150000;
 	c->resend_slots = 512;
 	c->out_queue_len = UM3N_OUTQ_DEFAULT;

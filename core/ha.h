@@ -32,7 +32,7 @@ struct um3n_ha_conf {
 	void *key_ctx;
 };
 /* Defaults: port 434, max lifetime 600 s, keepalive 110 s, 1024 MNs, 65536 rules,
- * dead after 100 ms, re-send window 150 ms, 512 re-send entries, identification
+ * dead after 75 ms, re-send window 150 ms, 512 re-send entries, identification
  * window 60 s. addr.ip unset. */
 void um3n_ha_conf_defaults(struct um3n_ha_conf *conf);
 

@@ -14,8 +14,8 @@ void um3n_mn_conf_defaults(struct um3n_mn_conf *c)
 	c->lifetime_s = 300;
 	c->reg_retry_initial_us = 500000;
 	c->reg_retry_max_us = 16000000;
-	c->probe_interval_us = 20000;
-	c->dead_after_us = 100000;
+	c->probe_interval_us = 15000;
+	c->dead_after_us = 75000;
 	c->signal_degraded_dbm = -75;
 	c->signal_recovered_dbm = -68;
 	c->resend_window_us = 150000;

@@ -39,7 +39,7 @@ struct um3n_mn_conf {
 };
 
 /* Fills every field with its documented default (lifetime 300 s, retry 500 ms ..
- * 16 s, probes every 20 ms, dead after 100 ms, degraded below -75 dBm, recovered
+ * 16 s, probes every 15 ms, dead after 75 ms (or srtt + 4 rttvar + one probe interval if longer), degraded below -75 dBm, recovered
  * at -68 dBm, re-send window 150 ms). */
 void um3n_mn_conf_defaults(struct um3n_mn_conf *conf);
 
