@@ -147,7 +147,8 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 		rec->sched.n = UM3N_MAX_LINKS;
 		um3n_sched_update(&rec->sched);
 		um3n_prng_seed(&prng, seed ^ home_v4);
-		rec->tx_seq = (uint32_t)um3n_prng_next(&prng);
+		for (int l = 0; l < UM3N_MAX_LINKS; l++)
+			rec->tx_seq[l] = (uint32_t)um3n_prng_next(&prng);
 		for (int l = 0; l < UM3N_MAX_LINKS; l++)
 			um3n_linkmon_init(&rec->b[l].lm);
 		hmap_put(&c->by_home, home_v4, (uint32_t)i);

@@ -35,8 +35,8 @@ struct um3n_mn_rec {
 	size_t stage_len;
 	/* Downlink data state. */
 	struct um3n_sched sched;
-	uint32_t tx_seq;
-	struct um3n_seqwin rx_win;
+	uint32_t tx_seq[UM3N_MAX_LINKS]; /* per-link counters (tunnel.h) */
+	struct um3n_seqspace rx_seq;
 	struct um3n_resend resend;
 };
 

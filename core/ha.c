@@ -140,7 +140,7 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 		ha->drops.no_link++;
 		return UM3N_ENOLINK;
 	}
-	seq = rec->tx_seq++;
+	seq = um3n_seq_make(out[0], rec->tx_seq[out[0]]++);
 	for (size_t i = 0; i < n; i++) {
 		struct um3n_binding *b = &rec->b[out[i]];
 		uint8_t *buf = um3n_outq_reserve(&ha->outq);
@@ -210,7 +210,7 @@ static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
 		ha->drops.malformed++;
 		return UM3N_EINVAL;
 	}
-	if (um3n_seqwin_check(&rec->rx_win, d->seq)) {
+	if (um3n_seqspace_check(&rec->rx_seq, d->seq)) {
 		ha->drops.duplicate++;
 		return UM3N_EDUP;
 	}

@@ -85,7 +85,8 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 	if (!mn->conf.out_queue_len)
 		mn->conf.out_queue_len = UM3N_OUTQ_DEFAULT;
 	um3n_prng_seed(&mn->prng, env->seed);
-	mn->tx_seq = (uint32_t)um3n_prng_next(&mn->prng);
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		mn->tx_seq[l] = (uint32_t)um3n_prng_next(&mn->prng);
 	mn->home_v4 = um3n_addr_v4(&conf->home_addr);
 	mn->ha_v4 = um3n_addr_v4(&conf->ha.ip);
 	if (um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len) ||
@@ -228,7 +229,7 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 		mn->drops.no_link++;
 		return UM3N_ENOLINK;
 	}
-	seq = mn->tx_seq++;
+	seq = um3n_seq_make(out[0], mn->tx_seq[out[0]]++);
 	for (size_t i = 0; i < n; i++) {
 		struct mn_link *l = &mn->links[out[i]];
 		uint8_t *buf = um3n_outq_reserve(&mn->outq);
@@ -287,7 +288,7 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 	if (!d.has_seq)
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
-	rc = um3n_seqwin_check(&mn->rx_win, d.seq);
+	rc = um3n_seqspace_check(&mn->rx_seq, d.seq);
 	if (rc) {
 		mn->drops.duplicate++;
 		return UM3N_EDUP;

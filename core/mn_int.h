@@ -51,8 +51,8 @@ struct um3n_mn {
 	struct mn_link links[UM3N_MAX_LINKS];
 	uint32_t home_v4, ha_v4;
 	uint64_t last_ident;
-	uint32_t tx_seq;
-	struct um3n_seqwin rx_win;
+	uint32_t tx_seq[UM3N_MAX_LINKS]; /* per-link counters (tunnel.h) */
+	struct um3n_seqspace rx_seq;
 	bool shutting_down;
 	/* policy and its sync to the HA */
 	struct um3n_policy *policy;

@@ -25,16 +25,14 @@ static void win_restart(struct um3n_seqwin *w, uint32_t seq)
 	win_set(w, seq);
 }
 
-/* Moves top forward to seq, clearing the bits of the sequence numbers skipped. */
-static void win_advance(struct um3n_seqwin *w, uint32_t seq)
+/* Moves top forward by `ahead` to seq, clearing the bits of the counters skipped. */
+static void win_advance(struct um3n_seqwin *w, uint32_t seq, uint32_t ahead)
 {
-	uint32_t ahead = seq - w->top;
-
 	if (ahead >= UM3N_SEQWIN_BITS) {
 		memset(w->bits, 0, sizeof(w->bits));
 	} else {
-		for (uint32_t s = w->top + 1; s != seq + 1; s++) {
-			uint32_t i = s % UM3N_SEQWIN_BITS;
+		for (uint32_t k = 1; k < ahead; k++) {
+			uint32_t i = (w->top + k) % UM3N_SEQWIN_BITS;
 
 			w->bits[i / 64] &= ~(1ull << (i % 64));
 		}
@@ -47,16 +45,17 @@ int um3n_seqwin_check(struct um3n_seqwin *w, uint32_t seq)
 {
 	uint32_t behind;
 
+	seq &= UM3N_SEQ_MASK;
 	if (!w->started) {
 		win_restart(w, seq);
 		return UM3N_OK;
 	}
-	behind = w->top - seq;
+	behind = (w->top - seq) & UM3N_SEQ_MASK;
 	if (behind == 0)
 		return UM3N_EDUP;
-	if (behind > 0x80000000u) { /* serial arithmetic: seq is ahead of top */
+	if (behind > UM3N_SEQ_MASK / 2) { /* serial arithmetic: seq is ahead of top */
 		w->too_old_run = 0;
-		win_advance(w, seq);
+		win_advance(w, seq, (seq - w->top) & UM3N_SEQ_MASK);
 		return UM3N_OK;
 	}
 	if (behind >= UM3N_SEQWIN_BITS) {

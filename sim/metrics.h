@@ -1,0 +1,104 @@
+/* Measurements of a simulator run: what the receivers saw, per flow and per
+ * link, turned into metrics.json, timeseries.csv and a summary line.
+ *
+ * Definitions (also in sim/README.md):
+ *  - goodput: bytes of inner IP packets delivered to the receiving TUN side,
+ *    unique packets only, over the flow's active window (start_s .. stop_s);
+ *    a link's goodput is the same bytes attributed to the link that carried
+ *    them, over [measure_from_s, duration_s];
+ *  - loss / lost_packets: packets sent before the end minus SIM_SETTLE_US
+ *    that never arrived (in-flight packets at the end are not "lost");
+ *  - one-way delay: receive time minus the send time the sender wrote;
+ *  - reordered: packets arriving with a sequence number below one already seen;
+ *  - handover gap: the longest interval without a delivery, per flow active at
+ *    the handover, clipped to [at - before_s, at + after_s]; the maximum over
+ *    flows. Handover lost packets: packets sent in that window never delivered;
+ *  - late video frame: a frame not complete by send time + playout_ms + 33 ms. */
+#ifndef SIM_METRICS_H
+#define SIM_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "link.h"
+#include "scenario.h"
+
+#define SIM_SETTLE_US 500000ULL
+#define SIM_FRAME_SLACK_US 33000ULL
+
+struct sim_frame {
+	uint64_t send_us, done_us;
+	uint16_t need, got;
+};
+
+struct sim_flow_metrics {
+	char name[SIM_NAME_MAX];
+	bool video, up;
+	uint64_t start_us, stop_us;
+	uint32_t playout_us;
+	uint64_t sent_pkts, sent_bytes, recv_pkts, recv_bytes, dup_pkts, reordered;
+	uint32_t max_seq[2];   /* per direction (two-way pcap flows share a sequence) */
+	bool any_rx, any_dir[2];
+	uint8_t *seen;      /* bitmap by sequence number */
+	uint64_t *send_us;  /* send time by sequence number */
+	size_t seq_cap;
+	uint32_t *owd_us;
+	size_t owd_len, owd_cap;
+	struct sim_frame *frames;
+	size_t frames_cap;
+	uint64_t *sec_bytes;
+	uint64_t last_rx_us, gap_us;
+	/* results */
+	uint64_t lost, late_frames, frames_judged, ho_lost, ho_lost_first_us, ho_lost_last_us;
+	double goodput_mbps, loss, owd_p50_ms, owd_p99_ms;
+};
+
+struct sim_link_metrics {
+	char name[SIM_NAME_MAX];
+	uint64_t down_bytes, up_bytes;
+	uint64_t *sec_down, *sec_up;
+	struct sim_link_stats down, up; /* copied from the links at the end */
+	double goodput_mbps;
+};
+
+struct sim_metrics {
+	uint64_t seed, duration_us, measure_from_us, end_us;
+	size_t n_secs, n_flows, n_links;
+	struct sim_flow_metrics flows[SIM_MAX_FLOWS];
+	struct sim_link_metrics links[SIM_MAX_LINKS];
+	bool handover;
+	uint64_t ho_at_us, ho_from_us, ho_to_us;
+	/* results */
+	double goodput_mbps, ho_gap_ms, ho_loss_window_ms;
+	uint64_t ho_lost, late_frames;
+	bool any_video;
+};
+
+/* Errors: UM3N_ENOMEM. */
+int sim_metrics_init(struct sim_metrics *m, const struct sim_scenario *sc, uint64_t seed);
+void sim_metrics_free(struct sim_metrics *m);
+
+/* The sender handed packet `seq` of flow `flow` to the network at send_us.
+ * Errors: UM3N_ENOMEM (growing the per-sequence tables). */
+int sim_metrics_sent(struct sim_metrics *m, size_t flow, uint32_t seq, uint64_t send_us,
+		     uint32_t bytes, uint32_t frame_id, uint16_t frame_pkts);
+/* The receiver got it at now_us, carried by link (or -1 if unknown) in the
+ * uplink (MN -> server) or downlink direction. */
+void sim_metrics_received(struct sim_metrics *m, size_t flow, int link, bool up, uint64_t now_us,
+			  uint32_t seq, uint64_t send_us, uint32_t bytes, uint32_t frame_id);
+/* Everything is known at end_us: compute the results. */
+void sim_metrics_finish(struct sim_metrics *m, uint64_t end_us);
+
+/* Errors: UM3N_ENOENT (cannot write). */
+int sim_metrics_write_json(const struct sim_metrics *m, const char *path);
+int sim_metrics_write_csv(const struct sim_metrics *m, const char *path);
+/* Extra figures not in metrics.json (loss window, link drop counters). */
+int sim_metrics_write_extra(const struct sim_metrics *m, const char *path);
+void sim_metrics_summary(const struct sim_metrics *m, FILE *out);
+
+/* The k-th smallest (0-based) of v[0, n), k < n; v is permuted. O(n). */
+uint32_t sim_select_kth(uint32_t *v, size_t n, size_t k);
+
+#endif

@@ -1,0 +1,121 @@
+/* Scenario files for um3n-sim: a strict INI format (parsed with inih).
+ * sim/README.md is the reference for every section and key. Any error is one
+ * line "FILE:LINE: what was expected"; the caller exits with status 2. */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "link.h"
+#include "trace.h"
+#include "um3n.h"
+
+#define SIM_MAX_LINKS 4
+#define SIM_MAX_FLOWS 16
+#define SIM_MAX_RULES 64
+#define SIM_MAX_SIGNALS 64
+#define SIM_NAME_MAX 16
+#define SIM_PATH_MAX 512
+#define SIM_ERR_MAX 640
+
+struct sim_signal {
+	uint64_t t_us;
+	int dbm;
+};
+
+struct sim_link_spec {
+	char name[SIM_NAME_MAX];
+	int line;               /* of the [link NAME] header, for late errors */
+	uint8_t link_class;     /* UM3N_CLASS_* */
+	uint8_t priority;
+	uint64_t rate_bps, up_rate_bps; /* up_rate 0 = same as rate */
+	char trace[SIM_PATH_MAX], up_trace[SIM_PATH_MAX]; /* resolved paths, "" = none */
+	enum sim_trace_format trace_fmt, up_trace_fmt;
+	double trace_scale;
+	uint32_t delay_us, jitter_us, queue_bytes;
+	bool reorder;
+	uint32_t loss_ppb, ge_p_gb_ppb, ge_p_bg_ppb, ge_loss_good_ppb, ge_loss_bad_ppb;
+	size_t n_outages;
+	struct sim_outage outages[SIM_LINK_MAX_OUTAGES];
+	size_t n_signals;
+	struct sim_signal signals[SIM_MAX_SIGNALS];
+	struct um3n_addr coa; /* care-of address (family 0 = default for the class) */
+};
+
+enum sim_flow_type { SIM_FLOW_BULK = 1, SIM_FLOW_CBR, SIM_FLOW_VIDEO, SIM_FLOW_PCAP };
+enum sim_flow_dir { SIM_DIR_DOWN = 1, SIM_DIR_UP };
+
+struct sim_flow_spec {
+	char name[SIM_NAME_MAX];
+	int line;
+	enum sim_flow_type type;
+	enum sim_flow_dir dir;
+	struct um3n_addr server;
+	uint16_t server_port, client_port;
+	uint64_t rate_bps;      /* 0 for pcap (timing from the capture) */
+	uint32_t packet_bytes;  /* inner IP packet size for bulk/cbr/video */
+	uint64_t start_us, stop_us;
+	uint32_t playout_us;    /* video: receiver's playout delay */
+	char pcap[SIM_PATH_MAX];
+	char pcap_filter[128];  /* BPF expression selecting the replayed flows */
+	struct um3n_addr pcap_server; /* set: packets from it go down, the rest up */
+	bool loop;
+	double rate_scale;      /* pcap timing: 2.0 plays twice as fast */
+};
+
+struct sim_rule_spec {
+	struct um3n_addr prefix;
+	uint8_t plen, link_class, mode;
+};
+
+struct sim_mn_params {
+	uint32_t probe_interval_us, dead_after_us, resend_window_us, reg_retry_us;
+	int signal_degraded_dbm, signal_recovered_dbm;
+	size_t resend_slots;
+	uint16_t lifetime_s;
+	bool set_probe, set_dead, set_resend_window, set_reg_retry, set_degraded, set_recovered,
+		set_resend_slots, set_lifetime;
+};
+
+struct sim_ha_params {
+	uint32_t dead_after_us, resend_window_us;
+	size_t resend_slots;
+	bool set_dead, set_resend_window, set_resend_slots;
+};
+
+struct sim_scenario {
+	char path[SIM_PATH_MAX];
+	uint64_t duration_us;
+	uint64_t seed;
+	uint32_t core_delay_us;    /* servers <-> HA, lossless */
+	uint64_t measure_from_us;  /* link goodput window start (default: first flow start) */
+	bool measure_from_set;
+	size_t n_links, n_flows, n_rules;
+	struct sim_link_spec links[SIM_MAX_LINKS];
+	struct sim_flow_spec flows[SIM_MAX_FLOWS];
+	struct sim_rule_spec rules[SIM_MAX_RULES];
+	uint8_t default_class, default_mode;
+	struct sim_mn_params mn;
+	struct sim_ha_params ha;
+	bool handover_set;         /* [handover] at_s given */
+	uint64_t handover_at_us, handover_before_us, handover_after_us;
+};
+
+/* Parses a scenario file / buffer. `name` appears in errors; relative paths
+ * inside are resolved against the directory of `name`. Errors (with err set
+ * to "FILE:LINE: ..."): UM3N_EINVAL, UM3N_ENOENT (cannot open). */
+int sim_scenario_load(const char *path, struct sim_scenario *sc, char *err, size_t errcap);
+int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim_scenario *sc,
+		       char *err, size_t errcap);
+
+/* --duration: flows that ran to the end still do; the others are clipped.
+ * Errors: UM3N_EINVAL (a flow or the measurement window would be empty). */
+int sim_scenario_set_duration(struct sim_scenario *sc, uint64_t duration_us);
+
+/* The handover instant: [handover] at_s, else the first outage start of any
+ * link; false when the scenario has none. */
+bool sim_scenario_handover(const struct sim_scenario *sc, uint64_t *at_us);
+
+#endif

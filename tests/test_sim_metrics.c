@@ -1,0 +1,172 @@
+/* Metrics: percentiles against sorting, loss with the settle time, handover
+ * gap and lost packets, late video frames, the JSON keys. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "testutil.h"
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 1: quickselect gives the same k-th value as a sort, ties and all. */
+static void test_metrics_select(void)
+{
+	enum { N = 1001 };
+	static uint32_t v[N], w[N], s[N];
+	struct um3n_prng rng;
+
+	um3n_prng_seed(&rng, 5);
+	for (int round = 0; round < 60; round++) {
+		size_t n = 1 + um3n_prng_below(&rng, N);
+		uint64_t range = round % 3 == 0 ? 4 : 1000000;
+
+		for (size_t i = 0; i < n; i++)
+			v[i] = (uint32_t)um3n_prng_below(&rng, range);
+		memcpy(s, v, n * sizeof(*v));
+		qsort(s, n, sizeof(*s), cmp_u32);
+		for (int t = 0; t < 5; t++) {
+			size_t k = um3n_prng_below(&rng, n);
+
+			memcpy(w, v, n * sizeof(*v));
+			CU_ASSERT_EQUAL_FATAL(sim_select_kth(w, n, k), s[k]);
+		}
+	}
+}
+
+static void scenario_one_flow(struct sim_scenario *sc, bool video, uint64_t outage_at)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->duration_us = 10000000;
+	sc->n_links = 1;
+	strcpy(sc->links[0].name, "wifi");
+	if (outage_at) {
+		sc->links[0].n_outages = 1;
+		sc->links[0].outages[0].start_us = outage_at;
+		sc->links[0].outages[0].end_us = UINT64_MAX;
+		sc->handover_before_us = 1000000;
+		sc->handover_after_us = 2000000;
+	}
+	sc->n_flows = 1;
+	strcpy(sc->flows[0].name, "f");
+	sc->flows[0].type = video ? SIM_FLOW_VIDEO : SIM_FLOW_CBR;
+	sc->flows[0].dir = SIM_DIR_DOWN;
+	sc->flows[0].start_us = 1000000;
+	sc->flows[0].stop_us = 10000000;
+	sc->flows[0].playout_us = 100000;
+}
+
+/* 2: a CBR flow every 10 ms with 10 ms delay; packets 500..519 (sent
+ * 6.0-6.19 s) never arrive; the last 0.5 s are in flight, not lost. */
+static void test_metrics_loss_gap(void)
+{
+	static struct sim_scenario sc;
+	static struct sim_metrics m;
+
+	scenario_one_flow(&sc, false, 6000000);
+	CU_ASSERT_EQUAL_FATAL(sim_metrics_init(&m, &sc, 3), 0);
+	for (uint32_t seq = 0; seq < 900; seq++) {
+		uint64_t t = 1000000 + (uint64_t)seq * 10000;
+
+		CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(&m, 0, seq, t, 1000, 0, 0), 0);
+		if ((seq >= 500 && seq < 520) || t + 10000 > 9800000)
+			continue;
+		sim_metrics_received(&m, 0, 0, false, t + 10000, seq, t, 1000, 0);
+	}
+	/* a duplicate and a late reordered packet */
+	sim_metrics_received(&m, 0, 0, false, 7000000, 10, 1100000, 1000, 0);
+	sim_metrics_finish(&m, 10000000);
+	CU_ASSERT_EQUAL(m.flows[0].dup_pkts, 1);
+	CU_ASSERT_EQUAL(m.flows[0].lost, 20);
+	CU_ASSERT_EQUAL(m.ho_lost, 20);
+	/* last delivery 5.99+0.01 = 6.00 s, next 6.20+0.01 = 6.21 s: gap 210 ms */
+	CU_ASSERT_DOUBLE_EQUAL(m.ho_gap_ms, 210.0, 0.001);
+	CU_ASSERT_DOUBLE_EQUAL(m.ho_loss_window_ms, 190.0, 0.001);
+	CU_ASSERT_DOUBLE_EQUAL(m.flows[0].owd_p50_ms, 10.0, 0.001);
+	CU_ASSERT_EQUAL(m.flows[0].reordered, 0);
+	/* judged: sent at or before 9.5 s = seq 0..850 */
+	CU_ASSERT_DOUBLE_EQUAL(m.flows[0].loss, 20.0 / 851.0, 1e-9);
+	sim_metrics_free(&m);
+}
+
+/* 3: video frames: complete in time, one packet late, one frame missing a packet. */
+static void test_metrics_late_frames(void)
+{
+	static struct sim_scenario sc;
+	static struct sim_metrics m;
+	uint32_t seq = 0;
+
+	scenario_one_flow(&sc, true, 0);
+	CU_ASSERT_EQUAL_FATAL(sim_metrics_init(&m, &sc, 1), 0);
+	for (uint32_t fr = 0; fr < 30; fr++) {
+		uint64_t t = 1000000 + fr * 33333ULL;
+
+		for (uint16_t k = 0; k < 3; k++, seq++) {
+			uint64_t delay = 20000;
+
+			CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(&m, 0, seq, t, 1400, fr, 3), 0);
+			if (fr == 5 && k == 2)
+				delay = 100000 + 33000 + 1; /* just past playout + 33 ms */
+			if (fr == 9 && k == 1)
+				continue;
+			sim_metrics_received(&m, 0, 0, false, t + delay, seq, t, 1400, fr);
+		}
+	}
+	sim_metrics_finish(&m, 10000000);
+	CU_ASSERT_EQUAL(m.flows[0].frames_judged, 30);
+	CU_ASSERT_EQUAL(m.late_frames, 2);
+	CU_ASSERT_EQUAL(m.flows[0].reordered, 0);
+	sim_metrics_free(&m);
+}
+
+/* 4: metrics.json has exactly the documented keys, with fixed decimals. */
+static void test_metrics_json(void)
+{
+	static struct sim_scenario sc;
+	static struct sim_metrics m;
+	char path[] = "/tmp/test_sim_metrics.XXXXXX", buf[2048];
+	FILE *f;
+	size_t n;
+	int fd = mkstemp(path);
+
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	scenario_one_flow(&sc, true, 6000000);
+	CU_ASSERT_EQUAL_FATAL(sim_metrics_init(&m, &sc, 42), 0);
+	sim_metrics_finish(&m, 10000000);
+	CU_ASSERT_EQUAL(sim_metrics_write_json(&m, path), 0);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"seed\": 42,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"duration_s\": 10.000,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"wifi\": {\"goodput_mbps\": 0.000}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"f\": {\"goodput_mbps\": 0.000, \"loss\": 0.000000, "
+				      "\"lost_packets\": 0, \"owd_p50_ms\": 0.000, \"owd_p99_ms\": "
+				      "0.000, \"reordered\": 0}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"handover\": {\"gap_ms\": "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"video\": {\"late_frames\": 0}"));
+	sim_metrics_free(&m);
+}
+
+int main(void)
+{
+	static CU_TestInfo tests[] = {
+		{"1 quickselect vs sort", test_metrics_select},
+		{"2 loss, settle time, handover gap and window", test_metrics_loss_gap},
+		{"3 late video frames", test_metrics_late_frames},
+		{"4 metrics.json keys and format", test_metrics_json},
+		CU_TEST_INFO_NULL,
+	};
+	static const struct test_suite suites[] = {{"sim_metrics", tests}, {NULL, NULL}};
+
+	return test_main(suites);
+}
