@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Summarise a ci/reproduce.sh run: a table beside the paper's figures, and the
+plots results/fig5.png (bars like the paper's Fig. 5) and results/handover.png
+(per-link throughput around each handover, from the simulator's link pcaps).
+
+usage: ci/report.py OUT_DIR SCENARIO...   (reads OUT_DIR/sim/<scenario>/)
+"""
+import configparser
+import json
+import os
+import struct
+import sys
+
+PAPER = {"fig5-3g": 3.61, "fig5-wifi": 14.67, "fig5-multihoming": 17.82}
+BIN_S = 0.1
+
+
+def load(out, name):
+    path = os.path.join(out, "sim", name, "metrics.json")
+    with open(path) as f:
+        return json.load(f)
+
+
+def pcap_bins(path, t0, t1):
+    """Bytes per BIN_S bin between t0 and t1 from a classic pcap file."""
+    bins = [0] * int(round((t1 - t0) / BIN_S))
+    with open(path, "rb") as f:
+        head = f.read(24)
+        if len(head) < 24:
+            return bins
+        magic = struct.unpack("<I", head[:4])[0]
+        if magic in (0xA1B2C3D4, 0xA1B23C4D):
+            endian = "<"
+        else:
+            endian = ">"
+            magic = struct.unpack(">I", head[:4])[0]
+        scale = 1e-9 if magic == 0xA1B23C4D else 1e-6
+        rec = struct.Struct(endian + "IIII")
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                break
+            sec, frac, incl, orig = rec.unpack(h)
+            f.seek(incl, 1)
+            t = sec + frac * scale
+            k = int((t - t0) / BIN_S)
+            if 0 <= k < len(bins):
+                bins[k] += orig
+    return bins
+
+
+def scenario_handover(name):
+    cp = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";", "#"))
+    cp.read(os.path.join("traces", "scenarios", name + ".ini"))
+    h = cp["handover"] if cp.has_section("handover") else {}
+    at = float(h.get("at_s", 0))
+    return at, float(h.get("before_s", 1)), float(h.get("after_s", 3))
+
+
+def fmt(v, unit=""):
+    return "-" if v is None else f"{v:.2f}{unit}"
+
+
+def table(out, names):
+    m = {n: load(out, n) for n in names}
+    print()
+    print(f"{'experiment':<28}{'paper':>22}{'um3n sim':>22}")
+    rows = [("3G only", "fig5-3g"), ("WiFi only", "fig5-wifi"),
+            ("Multihoming", "fig5-multihoming")]
+    for label, n in rows:
+        print(f"{label:<28}{PAPER[n]:>17.2f} Mb/s{m[n]['goodput_mbps']:>17.2f} Mb/s")
+    gain = m["fig5-multihoming"]["goodput_mbps"] / m["fig5-wifi"]["goodput_mbps"] - 1
+    print(f"{'  gain over WiFi only':<28}{'+21%':>22}{gain * 100:>+21.0f}%")
+    for label, n in (("3G only, real trace", "fig5-trace-3g"),
+                     ("WiFi only, real trace", "fig5-trace-wifi"),
+                     ("Multihoming, real traces", "fig5-trace-multihoming")):
+        if n in m:
+            print(f"{label:<28}{'-':>22}{m[n]['goodput_mbps']:>17.2f} Mb/s")
+    for label, n in (("Handover, planned", "handover-planned"),
+                     ("Handover, WiFi cut", "handover-cut")):
+        h = m[n].get("handover", {})
+        v = m[n].get("video", {})
+        paper = "no visible drops" if n == "handover-planned" else "-"
+        ours = (f"gap {h.get('gap_ms', 0):.0f} ms, lost {h.get('lost_packets', 0)}, "
+                f"late {v.get('late_frames', 0)}")
+        print(f"{label:<28}{paper:>22}   {ours}")
+    print()
+    return m
+
+
+def plots(out, m, names):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing (apt-get install python3-matplotlib): no plots")
+        return
+    labels = ["3G only", "WiFi only", "Multihoming"]
+    keys = ["fig5-3g", "fig5-wifi", "fig5-multihoming"]
+    x = range(len(keys))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    w = 0.27
+    ax.bar([i - w for i in x], [PAPER[k] for k in keys], w, label="paper")
+    ax.bar(list(x), [m[k]["goodput_mbps"] for k in keys], w, label="um3n sim")
+    tk = ["fig5-trace-3g", "fig5-trace-wifi", "fig5-trace-multihoming"]
+    if all(k in m for k in tk):
+        ax.bar([i + w for i in x], [m[k]["goodput_mbps"] for k in tk], w,
+               label="um3n sim, real traces")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(labels)
+    ax.set_ylabel("throughput (Mbit/s)")
+    ax.set_title("Fig. 5: throughput, single link vs multihoming")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "fig5.png"), dpi=120)
+
+    hs = [n for n in ("handover-planned", "handover-cut") if n in names]
+    fig, axes = plt.subplots(len(hs), 1, figsize=(8, 3.2 * len(hs)), squeeze=False)
+    for ax, n in zip(axes[:, 0], hs):
+        at, before, after = scenario_handover(n)
+        t0, t1 = at - before, at + after
+        d = os.path.join(out, "sim", n)
+        for link in sorted(m[n].get("links", {})):
+            p = os.path.join(d, f"link-{link}.pcap")
+            if not os.path.exists(p):
+                continue
+            b = pcap_bins(p, t0, t1)
+            ax.plot([t0 + (i + 0.5) * BIN_S for i in range(len(b))],
+                    [v * 8 / BIN_S / 1e6 for v in b], label=link, drawstyle="steps-mid")
+        ax.axvline(at, color="grey", linestyle="--", linewidth=1)
+        h = m[n].get("handover", {})
+        ax.set_title(f"{n}: gap {h.get('gap_ms', 0):.0f} ms, "
+                     f"lost {h.get('lost_packets', 0)}, "
+                     f"late frames {m[n].get('video', {}).get('late_frames', 0)}")
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel(f"Mbit/s ({int(BIN_S * 1000)} ms bins)")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "handover.png"), dpi=120)
+    print(f"plots: {out}/fig5.png {out}/handover.png")
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    out, names = sys.argv[1], sys.argv[2:]
+    m = table(out, names)
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump(m, f, indent=1, sort_keys=True)
+    plots(out, m, names)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
