@@ -71,6 +71,9 @@ def table(out, names):
         print(f"{label:<28}{PAPER[n]:>17.2f} Mb/s{m[n]['goodput_mbps']:>17.2f} Mb/s")
     gain = m["fig5-multihoming"]["goodput_mbps"] / m["fig5-wifi"]["goodput_mbps"] - 1
     print(f"{'  gain over WiFi only':<28}{'+21%':>22}{gain * 100:>+21.0f}%")
+    if "fig5-aggregate" in m:
+        print(f"{'One flow, aggregated':<28}{'-':>22}"
+              f"{m['fig5-aggregate']['goodput_mbps']:>17.2f} Mb/s")
     for label, n in (("3G only, real trace", "fig5-trace-3g"),
                      ("WiFi only, real trace", "fig5-trace-wifi"),
                      ("Multihoming, real traces", "fig5-trace-multihoming")):
