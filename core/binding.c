@@ -77,9 +77,11 @@ static void hmap_del(struct um3n_hmap *m, uint64_t key)
 	m->keys[i] = 0;
 }
 
+/* The top bit keeps every key away from 0, which marks an empty slot:
+ * 0.0.0.0:0 must be a key like any other (found only if bound). */
 static uint64_t coa_key(const struct um3n_sockaddr *coa)
 {
-	return (uint64_t)um3n_addr_v4(&coa->ip) << 16 | coa->port;
+	return 1ull << 63 | (uint64_t)um3n_addr_v4(&coa->ip) << 16 | coa->port;
 }
 
 int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t max_mns,
@@ -181,8 +183,8 @@ int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 	struct um3n_mn_rec *other;
 	int other_link;
 
-	if (coa->ip.family != UM3N_AF_INET)
-		return UM3N_EINVAL;
+	if (coa->ip.family != UM3N_AF_INET || !um3n_addr_v4(&coa->ip) || !coa->port)
+		return UM3N_EINVAL; /* no datagram comes from 0.0.0.0 or port 0 */
 	other = um3n_bcache_find_coa(c, coa, &other_link);
 	if (other && (other != rec || other_link != link))
 		return UM3N_EINVAL; /* that ip:port belongs to another binding */

@@ -1,0 +1,354 @@
+/* queue: the output ring (capacity, FIFO, full, wrap, bytes) and the re-send
+ * list (per link, since_us, oldest first, once, generation check, callbacks
+ * that queue new outputs while the history is being read). */
+#include <stdio.h>
+#include <string.h>
+
+#include "queue.h"
+#include "testutil.h"
+
+struct cap_case {
+	int num;
+	size_t ask, expect; /* expect 0 = UM3N_EINVAL */
+};
+
+static const struct cap_case cap_cases[] = {
+	{1, 1, 1}, {2, 2, 2}, {3, 3, 4}, {4, 5, 8}, {5, 8, 8},
+	{6, 1000, 1024}, {7, 1025, 2048}, {8, 0, 0}, {9, (1u << 20) + 1, 0},
+};
+
+static void test_outq_capacity(void)
+{
+	struct um3n_env env = test_env(1);
+
+	for (size_t i = 0; i < sizeof(cap_cases) / sizeof(cap_cases[0]); i++) {
+		const struct cap_case *c = &cap_cases[i];
+		struct um3n_outq q;
+		int rc = um3n_outq_init(&q, &env, c->ask);
+
+		CU_ASSERT_EQUAL(rc, c->expect ? 0 : UM3N_EINVAL);
+		CU_ASSERT_EQUAL(q.cap, c->expect);
+		if (rc == 0) {
+			CU_ASSERT_EQUAL(q.mask, c->expect - 1);
+			/* exactly cap reservations succeed */
+			for (size_t k = 0; k < c->expect; k++) {
+				CU_ASSERT_PTR_NOT_NULL(um3n_outq_reserve(&q));
+				um3n_outq_commit(&q, UM3N_OUT_TUN, 0, NULL, 1);
+			}
+			CU_ASSERT_TRUE(um3n_outq_full(&q));
+			CU_ASSERT_PTR_NULL(um3n_outq_reserve(&q));
+		}
+		um3n_outq_fini(&q, &env);
+	}
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+static void fill(uint8_t *p, size_t len, unsigned tag)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(tag * 31 + i);
+}
+
+static bool check_fill(const uint8_t *p, size_t len, unsigned tag)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (uint8_t)(tag * 31 + i))
+			return false;
+	return true;
+}
+
+static size_t push(struct um3n_outq *q, unsigned tag)
+{
+	uint8_t *b = um3n_outq_reserve(q);
+	struct um3n_sockaddr to = {.port = (uint16_t)(1000 + tag)};
+	size_t len = 20 + tag % 1500;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	um3n_addr_from_v4(&to.ip, 0x0a000000u + tag);
+	fill(b, len, tag);
+	return um3n_outq_commit(q, tag % 2 ? UM3N_OUT_UDP : UM3N_OUT_TUN, (int)(tag % 3), &to, len);
+}
+
+static bool pop_check(struct um3n_outq *q, unsigned tag)
+{
+	struct um3n_out o;
+
+	if (!um3n_outq_pop(q, &o))
+		return false;
+	return o.kind == (tag % 2 ? UM3N_OUT_UDP : UM3N_OUT_TUN) && o.link == (int)(tag % 3) &&
+	       o.to.port == 1000 + tag && um3n_addr_v4(&o.to.ip) == 0x0a000000u + tag &&
+	       o.len == 20 + tag % 1500 && check_fill(o.data, o.len, tag);
+}
+
+/* Numbered push/pop schedules on a 4-slot ring: FIFO across wrap-around. */
+static void test_outq_fifo_wrap(void)
+{
+	static const struct {
+		int num;
+		int push, pop; /* this many pushes, then this many pops */
+	} steps[] = {
+		{1, 3, 2}, {2, 3, 0}, {3, 0, 4}, {4, 4, 3}, {5, 1, 2}, {6, 4, 4}, {7, 2, 1}, {8, 0, 1},
+	};
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+	struct um3n_out o;
+	unsigned next_push = 0, next_pop = 0;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_FALSE(um3n_outq_pop(&q, &o));
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		for (int k = 0; k < steps[i].push; k++)
+			push(&q, next_push++);
+		for (int k = 0; k < steps[i].pop; k++) {
+			bool ok = pop_check(&q, next_pop++);
+
+			if (!ok)
+				fprintf(stderr, "\n  fifo step %d pop %d\n", steps[i].num, k);
+			CU_ASSERT_TRUE(ok);
+		}
+		CU_ASSERT_EQUAL(q.count, next_push - next_pop);
+	}
+	CU_ASSERT_FALSE(um3n_outq_pop(&q, &o));
+	CU_ASSERT_EQUAL(next_push, 17);
+	um3n_outq_fini(&q, &env);
+}
+
+/* Full: reserve gives NULL and nothing already queued is disturbed. */
+static void test_outq_full(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 8), 0);
+	for (unsigned t = 0; t < 8; t++)
+		push(&q, t);
+	CU_ASSERT_PTR_NULL(um3n_outq_reserve(&q));
+	CU_ASSERT_TRUE(pop_check(&q, 0));
+	CU_ASSERT_FALSE(um3n_outq_full(&q));
+	push(&q, 8);
+	CU_ASSERT_PTR_NULL(um3n_outq_reserve(&q));
+	for (unsigned t = 1; t <= 8; t++)
+		CU_ASSERT_TRUE(pop_check(&q, t));
+	um3n_outq_fini(&q, &env);
+}
+
+/* What the re-send callback saw. */
+struct seen {
+	unsigned n;
+	unsigned tags[64];
+	bool intact[64];
+	struct um3n_outq *q;
+	unsigned per_call; /* the callback first queues this many new outputs */
+	unsigned queued;
+};
+
+static unsigned tag_of(const uint8_t *p, size_t len)
+{
+	/* tags are < 1500, so len = 20 + tag identifies it */
+	(void)p;
+	return (unsigned)(len - 20);
+}
+
+static void on_resend(void *ctx, const uint8_t *dgram, size_t len)
+{
+	struct seen *s = ctx;
+	unsigned tag = tag_of(dgram, len);
+
+	for (unsigned k = 0; k < s->per_call && s->q && um3n_outq_reserve(s->q); k++) {
+		/* scribble over whatever slot is next, which may hold the very bytes
+		 * handed to us unless they were copied */
+		memset(um3n_outq_reserve(s->q), 0xEE, UM3N_PKT_MAX);
+		um3n_outq_commit(s->q, UM3N_OUT_UDP, 1, NULL, 100);
+		s->queued++;
+	}
+	if (s->n < 64) {
+		s->tags[s->n] = tag;
+		s->intact[s->n] = check_fill(dgram, len, tag);
+	}
+	s->n++;
+}
+
+/* Pushes `tag` on `link` at `now_us`, pops it (the driver sends it), and
+ * remembers it for re-sending. */
+static void send_one(struct um3n_outq *q, struct um3n_resend *r, unsigned tag, int link,
+		     uint64_t now_us)
+{
+	struct um3n_out o;
+	size_t slot = push(q, tag);
+
+	um3n_resend_remember(r, q, now_us, link, slot);
+	CU_ASSERT_TRUE(um3n_outq_pop(q, &o));
+}
+
+struct take_case {
+	int num;
+	int link;
+	uint64_t since_us;
+	unsigned expect[8];
+	unsigned n;
+};
+
+/* History (tag:link@time): 0:0@100 1:1@200 2:0@300 3:0@400 4:1@500 5:0@600 */
+static const struct take_case take_cases[] = {
+	{1, 0, 0, {0, 2, 3, 5}, 4},
+	{2, 1, 0, {1, 4}, 2},
+	{3, 0, 300, {2, 3, 5}, 3},
+	{4, 0, 301, {3, 5}, 2},
+	{5, 1, 501, {0}, 0},
+	{6, 2, 0, {0}, 0},
+};
+
+static void test_resend_take_cases(void)
+{
+	struct um3n_env env = test_env(1);
+
+	for (size_t i = 0; i < sizeof(take_cases) / sizeof(take_cases[0]); i++) {
+		const struct take_case *c = &take_cases[i];
+		static const int links[6] = {0, 1, 0, 0, 1, 0};
+		struct um3n_outq q;
+		struct um3n_resend r;
+		struct seen s = {0};
+		size_t n;
+
+		CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 16), 0);
+		CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 8), 0);
+		for (unsigned t = 0; t < 6; t++)
+			send_one(&q, &r, t, links[t], 100 * (t + 1));
+		n = um3n_resend_take(&r, &q, c->link, c->since_us, on_resend, &s);
+		if (n != c->n)
+			fprintf(stderr, "\n  take case %d: %zu want %u\n", c->num, n, c->n);
+		CU_ASSERT_EQUAL(n, c->n);
+		CU_ASSERT_EQUAL(s.n, c->n);
+		for (unsigned k = 0; k < s.n && k < c->n; k++) {
+			CU_ASSERT_EQUAL(s.tags[k], c->expect[k]);
+			CU_ASSERT_TRUE(s.intact[k]);
+		}
+		/* each once: a second take finds nothing of what the first gave */
+		memset(&s, 0, sizeof(s));
+		CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, c->link, c->since_us, on_resend, &s), 0);
+		um3n_resend_fini(&r, &env);
+		um3n_outq_fini(&q, &env);
+	}
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+/* The ring of history is shorter than the traffic: the list keeps the last
+ * `cap` entries (oldest first from there), and entries whose outq slot was
+ * reused since are skipped even though the list still has them. */
+static void test_resend_wrap_and_generation(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+	struct um3n_resend r;
+	struct seen s = {0};
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 8), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 4), 0);
+	for (unsigned t = 0; t < 10; t++)
+		send_one(&q, &r, t, 0, 1000 + t);
+	/* list holds 6..9; all slots still hold them (8-slot ring) */
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 4);
+	CU_ASSERT_EQUAL(s.tags[0], 6);
+	CU_ASSERT_EQUAL(s.tags[3], 9);
+
+	/* now remember 10..13 (slots 2..5), then overwrite slots 2 and 3 with
+	 * outputs that are not remembered (e.g. registration messages) */
+	for (unsigned t = 10; t < 14; t++)
+		send_one(&q, &r, t, 0, 2000 + t);
+	for (unsigned t = 14; t < 20; t++) {
+		struct um3n_out o;
+
+		push(&q, t);
+		CU_ASSERT_TRUE(um3n_outq_pop(&q, &o));
+	}
+	/* 14..19 went into slots 6,7,0,1,2,3: 10 and 11 are gone */
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 2);
+	CU_ASSERT_EQUAL(s.tags[0], 12);
+	CU_ASSERT_EQUAL(s.tags[1], 13);
+	CU_ASSERT_TRUE(s.intact[0] && s.intact[1]);
+	um3n_resend_fini(&r, &env);
+	um3n_outq_fini(&q, &env);
+
+	/* a disabled list remembers nothing */
+	CU_ASSERT_EQUAL(um3n_resend_init(&r, &env, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	send_one(&q, &r, 1, 0, 1);
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 0);
+	um3n_resend_fini(&r, &env);
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+/* The failover case: the callback re-queues each datagram (here: scribbles a
+ * new output) onto the ring that holds the history it is reading. What it
+ * reads must be the original bytes; entries whose slot its own outputs reused
+ * are skipped, never delivered corrupted. */
+static void test_resend_callback_queues(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+	struct um3n_resend r;
+	struct seen s = {0};
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 8), 0);
+	/* 4 sent and popped: head is back at slot 0, which holds tag 0 */
+	for (unsigned t = 0; t < 4; t++)
+		send_one(&q, &r, t, 0, 10 + t);
+	s.q = &q;
+	s.per_call = 1;
+	n = um3n_resend_take(&r, &q, 0, 0, on_resend, &s);
+	/* each callback writes the slot of the datagram it is being handed */
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_EQUAL(s.queued, 4);
+	for (unsigned k = 0; k < s.n && k < 4; k++) {
+		CU_ASSERT_EQUAL(s.tags[k], k);
+		CU_ASSERT_TRUE(s.intact[k]);
+	}
+
+	/* Now two outputs per callback: they land on slots later entries point to. */
+	um3n_resend_fini(&r, &env);
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 8), 0);
+	for (unsigned t = 0; t < 4; t++)
+		send_one(&q, &r, t, 0, 10 + t);
+	memset(&s, 0, sizeof(s));
+	s.q = &q;
+	s.per_call = 2;
+	n = um3n_resend_take(&r, &q, 0, 0, on_resend, &s);
+	/* tag 0 read, its callback fills slots 0, 1 -> tag 1 skipped; tag 2 read,
+	 * its callback fills slots 2, 3 -> tag 3 skipped */
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(s.n, 2);
+	CU_ASSERT_EQUAL(s.tags[0], 0);
+	CU_ASSERT_EQUAL(s.tags[1], 2);
+	CU_ASSERT_EQUAL(s.queued, 4);
+	for (unsigned k = 0; k < s.n && k < 64; k++)
+		CU_ASSERT_TRUE(s.intact[k]);
+	um3n_resend_fini(&r, &env);
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+static CU_TestInfo queue_tests[] = {
+	{"01 outq: capacity rounds up to a power of two", test_outq_capacity},
+	{"02 outq: FIFO across wrap, bytes and metadata", test_outq_fifo_wrap},
+	{"03 outq: full -> reserve NULL", test_outq_full},
+	{"04 resend: per link, since_us, oldest first, once", test_resend_take_cases},
+	{"05 resend: list wrap and slot generation check", test_resend_wrap_and_generation},
+	{"06 resend: callback queueing while reading", test_resend_callback_queues},
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	static const struct test_suite suites[] = {
+		{"queue", queue_tests},
+		{NULL, NULL},
+	};
+
+	return test_main(suites);
+}
