@@ -117,7 +117,7 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 	const struct um3n_policy_rule *rule;
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
-	size_t n, slot;
+	size_t n;
 	int rc = um3n_wire_ip_parse(pkt, len, &ip);
 
 	if (rc) {
@@ -143,16 +143,13 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 	seq = um3n_seq_make(out[0], rec->tx_seq[out[0]]++);
 	for (size_t i = 0; i < n; i++) {
 		struct um3n_binding *b = &rec->b[out[i]];
-		uint8_t *buf = um3n_outq_reserve(&ha->outq);
-		int dlen;
+		int dlen = um3n_queue_tunnel(&ha->outq, &rec->resend, now_us, out[i], &b->coa, pkt,
+					     len, ip.version == 6, seq);
 
-		if (!buf) {
+		if (dlen < 0) {
 			ha->drops.queue_full++;
-			return UM3N_ENOBUFS;
+			return dlen;
 		}
-		dlen = um3n_tunnel_encap(buf, UM3N_PKT_MAX, pkt, len, ip.version == 6, seq);
-		slot = um3n_outq_commit(&ha->outq, UM3N_OUT_UDP, out[i], &b->coa, (size_t)dlen);
-		um3n_resend_remember(&rec->resend, &ha->outq, now_us, out[i], slot);
 		b->tx_pkts++;
 		b->tx_bytes += (size_t)dlen;
 	}

@@ -211,7 +211,7 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 	const struct um3n_policy_rule *rule;
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
-	size_t n, slot;
+	size_t n;
 	int rc = um3n_wire_ip_parse(pkt, len, &ip);
 
 	if (rc) {
@@ -232,16 +232,13 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 	seq = um3n_seq_make(out[0], mn->tx_seq[out[0]]++);
 	for (size_t i = 0; i < n; i++) {
 		struct mn_link *l = &mn->links[out[i]];
-		uint8_t *buf = um3n_outq_reserve(&mn->outq);
-		int dlen;
+		int dlen = um3n_queue_tunnel(&mn->outq, &mn->resend, now_us, out[i], &mn->conf.ha,
+					     pkt, len, ip.version == 6, seq);
 
-		if (!buf) {
+		if (dlen < 0) {
 			mn->drops.queue_full++;
-			return UM3N_ENOBUFS;
+			return dlen;
 		}
-		dlen = um3n_tunnel_encap(buf, UM3N_PKT_MAX, pkt, len, ip.version == 6, seq);
-		slot = um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, out[i], &mn->conf.ha, (size_t)dlen);
-		um3n_resend_remember(&mn->resend, &mn->outq, now_us, out[i], slot);
 		l->tx_pkts++;
 		l->tx_bytes += (size_t)dlen;
 	}

@@ -101,8 +101,8 @@ static size_t pick_redundant(const struct um3n_sched *s, uint8_t *out)
 	return n;
 }
 
-size_t um3n_sched_pick(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
-		       uint8_t out[UM3N_MAX_LINKS])
+size_t um3n_sched_pick_mode(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
+			    uint8_t out[UM3N_MAX_LINKS])
 {
 	switch (rule->mode) {
 	case UM3N_MODE_AGGREGATE:

@@ -38,7 +38,23 @@ void um3n_sched_update(struct um3n_sched *s);
  *  aggregate: one usable link by weighted fair queueing over rate weights
  *             (UP links only, unless none is UP).
  *  redundant: every usable link. */
-size_t um3n_sched_pick(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
-		       uint8_t out[UM3N_MAX_LINKS]);
+size_t um3n_sched_pick_mode(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
+			    uint8_t out[UM3N_MAX_LINKS]);
+
+/* Prefer mode, by far the commonest, is one cached load: inline. */
+static inline size_t um3n_sched_pick(struct um3n_sched *s, const struct um3n_policy_rule *rule,
+				     size_t len, uint8_t out[UM3N_MAX_LINKS])
+{
+	int8_t best;
+
+	if (rule->mode != UM3N_MODE_PREFER || rule->link_class > UM3N_CLASS_MAX)
+		return um3n_sched_pick_mode(s, rule, len, out);
+	best = s->prefer[rule->link_class];
+	if (best < 0)
+		return 0;
+	out[0] = (uint8_t)best;
+	return 1;
+}
+
 
 #endif
