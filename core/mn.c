@@ -106,6 +106,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		l->reg_state = UM3N_REG_IDLE;
 		l->reg_timer_us = UINT64_MAX;
 		l->next_probe_us = UINT64_MAX;
+		l->dead_floor_us = conf->dead_after_us;
 		l->last_code = -1;
 		mn->sched.links[i].link_class = l->conf.link_class;
 		mn->sched.links[i].priority = l->conf.priority;
@@ -179,6 +180,14 @@ void mn_link_lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_l
 	sched_refresh(mn);
 	if (was_usable && !um3n_linkmon_usable(&l->lm))
 		failover(mn, now_us, link);
+	/* A link that falls silent is re-registered at once: if the HA lost its
+	 * binding (restart, expiry) probes are dropped unanswered there, and only a
+	 * registration brings the binding back; if the path is simply cut, the
+	 * request retransmits with backoff until it returns. */
+	if (ev == UM3N_LM_EV_SILENT && l->lm.state == UM3N_LS_FAILED) {
+		l->failed_at_us = now_us;
+		mn_reg_event(mn, now_us, link, MN_REG_EV_CHANGED);
+	}
 	if (um3n_linkmon_usable(&l->lm) && l->next_probe_us == UINT64_MAX &&
 	    mn->conf.probe_interval_us)
 		l->next_probe_us = now_us;
@@ -245,13 +254,17 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 	return UM3N_OK;
 }
 
+static void dead_floor_on_recovery(struct um3n_mn *mn, uint64_t now_us, struct mn_link *l);
+
 static void heard(struct um3n_mn *mn, uint64_t now_us, int link)
 {
 	struct mn_link *l = &mn->links[link];
 
 	l->lm.last_heard_us = now_us;
-	if (l->lm.state == UM3N_LS_FAILED)
-		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_HEARD);
+	if (l->lm.state != UM3N_LS_FAILED)
+		return;
+	dead_floor_on_recovery(mn, now_us, l);
+	mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_HEARD);
 }
 
 static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *inner,
@@ -474,7 +487,38 @@ static uint64_t dead_after(const struct um3n_mn *mn, const struct mn_link *l)
 {
 	uint64_t rto = l->lm.srtt_us + 4 * l->lm.rttvar_us + mn->conf.probe_interval_us;
 
-	return rto > mn->conf.dead_after_us ? rto : mn->conf.dead_after_us;
+	return rto > l->dead_floor_us ? rto : l->dead_floor_us;
+}
+
+/* A link heard again soon after it was declared failed was probably only
+ * slow: a queue filling up faster than the RTT estimate can follow (TCP slow
+ * start on a 3G uplink). Each such false alarm doubles that link's silence
+ * floor, up to MAX_DEAD_FLOOR_US; a quiet stretch halves it back toward the
+ * configured value, so a flaky link does not flap and a good one stays fast. */
+#define FALSE_ALARM_US 1000000ull
+#define MAX_DEAD_FLOOR_US 1000000ull
+#define DEAD_FLOOR_DECAY_US 30000000ull
+
+static void dead_floor_on_recovery(struct um3n_mn *mn, uint64_t now_us, struct mn_link *l)
+{
+	if (now_us - l->failed_at_us >= FALSE_ALARM_US || l->dead_floor_us >= MAX_DEAD_FLOOR_US)
+		return;
+	l->dead_floor_us = l->dead_floor_us * 2 > MAX_DEAD_FLOOR_US ? MAX_DEAD_FLOOR_US
+								     : l->dead_floor_us * 2;
+	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: back after %llu ms, silence floor now %llu ms",
+		 l->conf.name, (unsigned long long)((now_us - l->failed_at_us) / 1000),
+		 (unsigned long long)(l->dead_floor_us / 1000));
+}
+
+static void dead_floor_decay(struct um3n_mn *mn, uint64_t now_us, struct mn_link *l)
+{
+	if (l->dead_floor_us <= mn->conf.dead_after_us || l->lm.state != UM3N_LS_UP ||
+	    now_us - l->failed_at_us < DEAD_FLOOR_DECAY_US)
+		return;
+	l->dead_floor_us /= 2;
+	if (l->dead_floor_us < mn->conf.dead_after_us)
+		l->dead_floor_us = mn->conf.dead_after_us;
+	l->failed_at_us = now_us; /* the next halving waits another stretch */
 }
 
 static void link_timers(struct um3n_mn *mn, uint64_t now_us, int link)
@@ -494,6 +538,7 @@ static void link_timers(struct um3n_mn *mn, uint64_t now_us, int link)
 		l->next_probe_us = now_us;
 	if (now_us >= l->next_probe_us)
 		send_probe(mn, now_us, link);
+	dead_floor_decay(mn, now_us, l);
 	if (um3n_linkmon_usable(&l->lm) && now_us - l->lm.last_heard_us >= dead_after(mn, l))
 		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_SILENT);
 }

@@ -34,8 +34,10 @@ struct mn_link {
 	uint64_t reg_expires_us;
 	int last_code;
 	uint32_t retries;
-	/* probes */
+	/* probes and failure detection */
 	uint64_t next_probe_us;
+	uint64_t dead_floor_us; /* silence that means failure; grows after false alarms */
+	uint64_t failed_at_us;  /* last transition to FAILED */
 	/* counters */
 	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes, resent_pkts;
 	int signal_dbm;

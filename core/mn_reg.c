@@ -230,8 +230,16 @@ static void note_policy_ack(struct um3n_mn *mn, const struct um3n_rrp *rrp)
 {
 	uint32_t ours = um3n_policy_version(mn->policy);
 
-	if (!rrp->has_policy_ack || rrp->policy_ack.version != ours)
+	if (!rrp->has_policy_ack || rrp->policy_ack.version != ours) {
+		/* The HA holds no table, or another version: it restarted or lost
+		 * us. Start the sync over (the caller sends the first chunk). */
+		if (mn->acked_version == ours || mn->acked_chunks)
+			um3n_log(&mn->env, UM3N_LOG_INFO,
+				 "HA does not hold policy version %u: syncing again", ours);
+		mn->acked_version = 0;
+		mn->acked_chunks = 0;
 		return;
+	}
 	if (rrp->policy_ack.chunks_held > mn->acked_chunks)
 		mn->acked_chunks = rrp->policy_ack.chunks_held;
 	if (rrp->policy_ack.chunks_held >= mn->policy_chunks &&

@@ -421,6 +421,59 @@ static void test_aggregation_by_weight(void)
 	pairnet_fini(&net);
 }
 
+/* The HA restarts (all bindings lost): the MN notices the silence on every
+ * link, re-registers at once and syncs its policy table again. */
+static void test_ha_restart(void)
+{
+	struct pairnet net;
+	struct um3n_ha_mn_status ms;
+	struct um3n_mn_status st;
+
+	start_paper(&net);
+	pairnet_run(&net, 1 * SEC);
+	um3n_ha_free(net.ha);
+	net.ha = um3n_ha_new(&net.ha_conf, &net.env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net.ha);
+	pairnet_run(&net, 2 * SEC); /* well under the 300 s refresh */
+	check_bindings(&net, 2);
+	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &ms), 0);
+	um3n_mn_status(net.mn, net.now_us, &st);
+	CU_ASSERT_EQUAL(ms.policy_version, st.policy_version);
+	CU_ASSERT_EQUAL(ms.policy_rules, 1);
+	CU_ASSERT_EQUAL(st.policy_acked_version, st.policy_version);
+	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
+	CU_ASSERT_EQUAL(st.links[1].state, UM3N_LS_UP);
+	send_down(&net, "10.9.2.10", 4);
+	pairnet_run(&net, 2200 * MS);
+	CU_ASSERT_EQUAL(net.mn_tun_by_link[0], 4);
+	pairnet_fini(&net);
+}
+
+/* A queue that suddenly grows (cell path 50 ms -> 250 ms one way) looks like
+ * death once; the link comes back, its silence floor doubles, and the same
+ * jump later no longer fails it. */
+static void test_false_alarm_backoff(void)
+{
+	struct pairnet net;
+	struct um3n_mn_status st;
+	uint64_t failovers[3];
+
+	start_paper(&net);
+	pairnet_run(&net, 1 * SEC);
+	for (int k = 0; k < 3; k++) {
+		net.delay_us[0] = 250 * MS;
+		pairnet_run(&net, net.now_us + 2 * SEC);
+		net.delay_us[0] = 50 * MS;
+		pairnet_run(&net, net.now_us + 2 * SEC);
+		um3n_mn_status(net.mn, net.now_us, &st);
+		failovers[k] = st.links[0].failovers;
+		CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
+	}
+	CU_ASSERT(failovers[0] >= 1);
+	CU_ASSERT_EQUAL(failovers[2], failovers[1]); /* the third jump is tolerated */
+	pairnet_fini(&net);
+}
+
 static CU_TestInfo exchange_tests[] = {
 	{"01 register on both links, policy synced, RTTs", test_register_both_links},
 	{"02 first request lost, retransmitted", test_first_request_lost},
@@ -434,6 +487,8 @@ static CU_TestInfo exchange_tests[] = {
 	{"10 shutdown deregisters every link", test_shutdown_deregisters},
 	{"11 garbage to the HA is counted, service goes on", test_garbage_to_ha},
 	{"12 aggregation splits one flow by rate weights", test_aggregation_by_weight},
+	{"13 HA restart: MN re-registers and re-syncs at once", test_ha_restart},
+	{"14 false alarm on a suddenly slow link backs off", test_false_alarm_backoff},
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,0 +1,249 @@
+/* um3n daemons — logging, clocks, engine env and key files. */
+#include "dcommon.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+	bool syslog;
+	int level;
+	const char *ident;
+} g_log = { false, UM3N_LOG_INFO, "um3n" };
+
+static const char *const level_names[] = { "err", "warn", "info", "debug" };
+
+void d_log_init(const char *ident, bool use_syslog, int level)
+{
+	g_log.ident = ident;
+	g_log.syslog = use_syslog;
+	g_log.level = level;
+	if (use_syslog)
+		openlog(ident, LOG_PID, LOG_DAEMON);
+}
+
+void d_log_set_level(int level) { g_log.level = level; }
+int d_log_level(void) { return g_log.level; }
+
+int d_log_level_parse(const char *text, int *level)
+{
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(text, level_names[i]) == 0) {
+			*level = i;
+			return UM3N_OK;
+		}
+	}
+	return UM3N_EINVAL;
+}
+
+const char *d_log_level_name(int level)
+{
+	return level >= 0 && level < 4 ? level_names[level] : "?";
+}
+
+static void d_vlog(int level, const char *fmt, va_list ap)
+{
+	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char line[512];
+	struct timespec ts;
+
+	if (level > g_log.level)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (g_log.syslog) {
+		syslog(syslog_prio[level < 0 ? 0 : level > 3 ? 3 : level], "%s", line);
+		return;
+	}
+	/* Monotonic seconds: the same clock the engines see, so logs line up
+	 * with now_us values printed by the engine. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(stderr, "%lld.%06ld %s[%d] %s: %s\n", (long long)ts.tv_sec, ts.tv_nsec / 1000,
+		g_log.ident, (int)getpid(), d_log_level_name(level), line);
+}
+
+void d_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	d_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+static void env_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	d_log(level, "%s", msg);
+}
+
+static void *env_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return calloc(1, size);
+}
+
+static void env_free(void *ctx, void *ptr)
+{
+	(void)ctx;
+	free(ptr);
+}
+
+void d_env_init(struct um3n_env *env)
+{
+	uint64_t seed = 0;
+
+	memset(env, 0, sizeof(*env));
+	env->log = env_log;
+	/* The engine keeps its own copy of env; filtering happens in d_log so a
+	 * SIGHUP that changes log_level reaches the engine's messages too (its
+	 * debug messages are control-plane only, never per packet). */
+	env->log_level = UM3N_LOG_DEBUG;
+	env->alloc = env_alloc;
+	env->free = env_free;
+	/* getrandom() blocks only before the pool is initialised at boot. */
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	env->seed = seed;
+}
+
+uint64_t d_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t d_ntp_from_timespec(int64_t sec, long nsec)
+{
+	uint64_t ntp_s = (uint64_t)sec + D_NTP_UNIX_OFFSET_S;
+	uint64_t frac = ((uint64_t)nsec << 32) / 1000000000u;
+
+	return ntp_s << 32 | frac;
+}
+
+uint64_t d_ntp_minus_us(uint64_t ntp, uint64_t mono_us)
+{
+	uint64_t whole_s = mono_us / 1000000u;
+	uint64_t frac = ((mono_us % 1000000u) << 32) / 1000000u;
+
+	return ntp - ((whole_s << 32) + frac);
+}
+
+uint64_t d_ident_base(void)
+{
+	struct timespec wall;
+	uint64_t mono_us = d_now_us();
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	return d_ntp_minus_us(d_ntp_from_timespec(wall.tv_sec, wall.tv_nsec), mono_us);
+}
+
+static int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int d_key_parse_hex(const char *text, uint8_t *key, size_t cap, size_t *len)
+{
+	size_t n = 0, start, end = strlen(text);
+
+	for (start = 0; start < end && isspace((unsigned char)text[start]); start++)
+		;
+	while (end > start && isspace((unsigned char)text[end - 1]))
+		end--;
+	n = end - start;
+	if (n < D_KEY_HEX_MIN || n > D_KEY_HEX_MAX || n % 2 || n / 2 > cap)
+		return UM3N_EINVAL;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_digit((unsigned char)text[start + 2 * i]);
+		int lo = hex_digit((unsigned char)text[start + 2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return UM3N_EINVAL;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return UM3N_OK;
+}
+
+int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why,
+	       size_t why_cap)
+{
+	char text[D_KEY_HEX_MAX + 64];
+	struct stat st;
+	ssize_t got;
+	int fd, rc = UM3N_EINVAL;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		snprintf(why, why_cap, "%s: %s", path, strerror(errno));
+		return UM3N_ENOENT;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, why_cap, "%s: not a regular file", path);
+		goto out;
+	}
+	/* A shared secret others can read is no secret: refuse like ssh does. */
+	if (st.st_mode & 077) {
+		snprintf(why, why_cap, "%s: mode %03o lets group/other access the key (chmod 600)",
+			 path, (unsigned)(st.st_mode & 0777));
+		goto out;
+	}
+	got = read(fd, text, sizeof(text) - 1);
+	if (got < 0 || got == (ssize_t)sizeof(text) - 1) {
+		snprintf(why, why_cap, "%s: unreadable or too long", path);
+		goto out;
+	}
+	text[got] = '\0';
+	if (d_key_parse_hex(text, key, cap, len) < 0) {
+		snprintf(why, why_cap, "%s: want one hex string of %d..%d digits", path,
+			 D_KEY_HEX_MIN, D_KEY_HEX_MAX);
+		goto out;
+	}
+	rc = UM3N_OK;
+out:
+	explicit_bzero(text, sizeof(text));
+	close(fd);
+	return rc;
+}
+
+int d_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+int d_mkdir_parent(const char *path)
+{
+	char dir[256];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,630 @@
+/* um3n daemons — INI configuration parsing (inih) and validation.
+ *
+ * Strict on purpose: an unknown section or key is an error, so a typo never
+ * silently leaves a default in place. The first problem is reported as one
+ * line "FILE:LINE: [section] key: problem" (um3n-mn -n prints it). */
+#include "dconf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcommon.h"
+#include "wire.h"
+
+struct parse_ctx {
+	char problem[D_ERR_MAX]; /* first problem, without the FILE:LINE prefix */
+	bool failed;
+	void *cfg;
+};
+
+static int fail(struct parse_ctx *pc, const char *section, const char *key, const char *what)
+{
+	if (!pc->failed) {
+		snprintf(pc->problem, sizeof(pc->problem), "[%s] %s: %s", section, key, what);
+		pc->failed = true;
+	}
+	return 0; /* inih: error on this line */
+}
+
+static bool parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!*text || *text == '-')
+		return false;
+	v = strtoull(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool parse_int(const char *text, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || !*text || *end || v < min || v > max)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static bool copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+static bool parse_bool(const char *text, bool *out)
+{
+	if (strcmp(text, "yes") == 0 || strcmp(text, "no") == 0) {
+		*out = text[0] == 'y';
+		return true;
+	}
+	return false;
+}
+
+static bool parse_ipv4(const char *text, struct um3n_addr *a)
+{
+	return um3n_addr_parse(text, a) == 0 && a->family == UM3N_AF_INET;
+}
+
+/* ---- mn.conf ---------------------------------------------------------- */
+
+static int mn_key_main(struct parse_ctx *pc, struct d_mn_config *c, const char *k, const char *v)
+{
+	uint32_t u;
+
+	if (strcmp(k, "home_address") == 0) {
+		if (!parse_ipv4(v, &c->mn.home_addr))
+			return fail(pc, "mn", k, "not an IPv4 address");
+		c->seen_home = true;
+	} else if (strcmp(k, "home_agent") == 0) {
+		if (!parse_ipv4(v, &c->mn.ha.ip))
+			return fail(pc, "mn", k, "not an IPv4 address");
+		c->seen_ha = true;
+	} else if (strcmp(k, "port") == 0) {
+		if (!parse_u32(v, 1, 65535, &u))
+			return fail(pc, "mn", k, "want 1..65535");
+		c->mn.ha.port = (uint16_t)u;
+	} else if (strcmp(k, "spi") == 0) {
+		if (!parse_u32(v, UM3N_SPI_HMAC_SHA256_MIN, UINT32_MAX, &c->mn.spi))
+			return fail(pc, "mn", k, "want an SPI >= 256 (HMAC-SHA256)");
+		c->seen_spi = true;
+	} else if (strcmp(k, "key_file") == 0) {
+		if (!copy_str(c->key_file, sizeof(c->key_file), v))
+			return fail(pc, "mn", k, "empty or too long");
+		c->seen_key = true;
+	} else if (strcmp(k, "lifetime") == 0) {
+		if (!parse_u32(v, 1, 65534, &u))
+			return fail(pc, "mn", k, "want 1..65534 seconds");
+		c->mn.lifetime_s = (uint16_t)u;
+	} else if (strcmp(k, "tun") == 0) {
+		if (!copy_str(c->tun, sizeof(c->tun), v))
+			return fail(pc, "mn", k, "empty or longer than 15 characters");
+	} else if (strcmp(k, "mtu") == 0) {
+		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_OVERHEAD, &c->mtu))
+			return fail(pc, "mn", k, "want 576..2036");
+	} else if (strcmp(k, "offload") == 0) {
+		if (!parse_bool(v, &c->offload))
+			return fail(pc, "mn", k, "want yes|no");
+	} else if (strcmp(k, "probe_interval_ms") == 0) {
+		if (!parse_u32(v, 0, 60000, &u))
+			return fail(pc, "mn", k, "want 0..60000 (0 disables probes)");
+		c->mn.probe_interval_us = u * 1000u;
+	} else if (strcmp(k, "dead_after_ms") == 0) {
+		if (!parse_u32(v, 1, 600000, &u))
+			return fail(pc, "mn", k, "want 1..600000");
+		c->mn.dead_after_us = u * 1000u;
+	} else if (strcmp(k, "resend_window_ms") == 0) {
+		if (!parse_u32(v, 0, 10000, &u))
+			return fail(pc, "mn", k, "want 0..10000");
+		c->mn.resend_window_us = u * 1000u;
+	} else if (strcmp(k, "signal_degraded_dbm") == 0) {
+		if (!parse_int(v, -150, 0, &c->mn.signal_degraded_dbm))
+			return fail(pc, "mn", k, "want -150..0");
+	} else if (strcmp(k, "signal_recovered_dbm") == 0) {
+		if (!parse_int(v, -150, 0, &c->mn.signal_recovered_dbm))
+			return fail(pc, "mn", k, "want -150..0");
+	} else if (strcmp(k, "control_socket") == 0) {
+		if (!copy_str(c->control_socket, sizeof(c->control_socket), v))
+			return fail(pc, "mn", k, "empty or too long for a unix socket");
+	} else if (strcmp(k, "log_level") == 0) {
+		if (d_log_level_parse(v, &c->log_level) < 0)
+			return fail(pc, "mn", k, "want err|warn|info|debug");
+	} else {
+		return fail(pc, "mn", k, "unknown key");
+	}
+	return 1;
+}
+
+static struct um3n_mn_link_conf *uplink_for(struct d_mn_config *c, const char *name, int *idx)
+{
+	for (size_t i = 0; i < c->mn.n_links; i++) {
+		if (strcmp(c->mn.links[i].name, name) == 0) {
+			*idx = (int)i;
+			return &c->mn.links[i];
+		}
+	}
+	if (c->mn.n_links == UM3N_MAX_LINKS || strlen(name) >= UM3N_LINK_NAME_MAX || !*name)
+		return NULL;
+	*idx = (int)c->mn.n_links;
+	strcpy(c->mn.links[c->mn.n_links].name, name);
+	return &c->mn.links[c->mn.n_links++];
+}
+
+static int mn_key_uplink(struct parse_ctx *pc, struct d_mn_config *c, const char *section,
+			 const char *k, const char *v)
+{
+	const char *name = section + strlen("uplink ");
+	struct um3n_mn_link_conf *l;
+	uint32_t u;
+	int idx;
+
+	l = uplink_for(c, name, &idx);
+	if (!l)
+		return fail(pc, section, k, "too many uplinks or bad name (1..15 chars)");
+	if (strcmp(k, "interface") == 0) {
+		if (!copy_str(c->uplinks[idx].ifname, IFNAMSIZ, v))
+			return fail(pc, section, k, "empty or longer than 15 characters");
+		c->uplinks[idx].seen_interface = true;
+	} else if (strcmp(k, "class") == 0) {
+		if (um3n_policy_class_parse(v, &l->link_class) < 0)
+			return fail(pc, section, k, "unknown class (cell|wifi|wired|classN)");
+	} else if (strcmp(k, "priority") == 0) {
+		if (!parse_u32(v, 0, 255, &u))
+			return fail(pc, section, k, "want 0..255");
+		l->priority = (uint8_t)u;
+	} else if (strcmp(k, "weight_kbps") == 0) {
+		if (!parse_u32(v, 0, UINT32_MAX, &l->weight_kbps))
+			return fail(pc, section, k, "want a rate in kbit/s");
+	} else {
+		return fail(pc, section, k, "unknown key");
+	}
+	return 1;
+}
+
+/* "CLASS [MODE]" */
+static bool parse_class_mode(char *text, uint8_t *cls, uint8_t *mode)
+{
+	char *save = NULL, *c = strtok_r(text, " \t", &save), *m = strtok_r(NULL, " \t", &save);
+
+	*mode = UM3N_MODE_PREFER;
+	if (!c || um3n_policy_class_parse(c, cls) < 0)
+		return false;
+	if (m && um3n_policy_mode_parse(m, mode) < 0)
+		return false;
+	return strtok_r(NULL, " \t", &save) == NULL;
+}
+
+static int mn_rule_add(struct parse_ctx *pc, struct d_mn_config *c, const char *v)
+{
+	char buf[200], *save = NULL, *prefix;
+	struct um3n_policy_rule r = { 0 };
+
+	if (!copy_str(buf, sizeof(buf), v))
+		return fail(pc, "policy", "rule", "empty");
+	prefix = strtok_r(buf, " \t", &save);
+	if (!prefix || um3n_policy_prefix_parse(prefix, &r.prefix, &r.plen) < 0)
+		return fail(pc, "policy", "rule", "bad prefix (want PREFIX CLASS [MODE])");
+	if (!save || !parse_class_mode(save, &r.link_class, &r.mode))
+		return fail(pc, "policy", "rule", "bad class or mode (want PREFIX CLASS [MODE])");
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (c->rules[i].plen == r.plen && um3n_addr_eq(&c->rules[i].prefix, &r.prefix))
+			return fail(pc, "policy", "rule", "duplicate prefix");
+	if (c->n_rules == c->cap_rules) {
+		size_t cap = c->cap_rules ? c->cap_rules * 2 : 16;
+		void *p = cap <= UM3N_POLICY_MAX_RULES ? realloc(c->rules, cap * sizeof(r)) : NULL;
+
+		if (!p)
+			return fail(pc, "policy", "rule", "too many rules");
+		c->rules = p;
+		c->cap_rules = cap;
+	}
+	c->rules[c->n_rules++] = r;
+	return 1;
+}
+
+static int mn_handler(void *user, const char *section, const char *k, const char *v)
+{
+	struct parse_ctx *pc = user;
+	struct d_mn_config *c = pc->cfg;
+	char tmp[200];
+
+	if (strcmp(section, "mn") == 0)
+		return mn_key_main(pc, c, k, v);
+	if (strncmp(section, "uplink ", 7) == 0)
+		return mn_key_uplink(pc, c, section, k, v);
+	if (strcmp(section, "policy") == 0) {
+		if (strcmp(k, "rule") == 0)
+			return mn_rule_add(pc, c, v);
+		if (strcmp(k, "default") == 0) {
+			if (!copy_str(tmp, sizeof(tmp), v) ||
+			    !parse_class_mode(tmp, &c->default_class, &c->default_mode))
+				return fail(pc, section, k, "want CLASS [MODE]");
+			return 1;
+		}
+		return fail(pc, section, k, "unknown key");
+	}
+	return fail(pc, section, k, "unknown section");
+}
+
+static void mn_config_init(struct d_mn_config *c, const char *path)
+{
+	memset(c, 0, sizeof(*c));
+	um3n_mn_conf_defaults(&c->mn);
+	c->mn.ha.port = UM3N_PORT_DEFAULT;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	strcpy(c->tun, "um3n0");
+	strcpy(c->control_socket, "/run/um3n/mn.sock");
+	c->log_level = UM3N_LOG_INFO;
+	c->offload = true;
+	c->default_class = UM3N_CLASS_ANY;
+	c->default_mode = UM3N_MODE_PREFER;
+}
+
+static void report(char *err, size_t cap, const char *path, int line, const char *problem)
+{
+	if (line > 0)
+		snprintf(err, cap, "%s:%d: %s", path, line, problem);
+	else
+		snprintf(err, cap, "%s: %s", path, problem);
+}
+
+static int mn_validate(const struct d_mn_config *c, char *err, size_t cap)
+{
+	const char *miss = !c->seen_home ? "[mn] home_address: missing"
+			   : !c->seen_ha  ? "[mn] home_agent: missing"
+			   : !c->seen_spi ? "[mn] spi: missing"
+			   : !c->seen_key ? "[mn] key_file: missing"
+			   : c->mn.n_links == 0 ? "[uplink NAME]: at least one uplink is needed"
+					       : NULL;
+	char what[80];
+
+	if (miss) {
+		report(err, cap, c->path, 0, miss);
+		return UM3N_EINVAL;
+	}
+	for (size_t i = 0; i < c->mn.n_links; i++) {
+		if (!c->uplinks[i].seen_interface) {
+			snprintf(what, sizeof(what), "[uplink %s] interface: missing",
+				 c->mn.links[i].name);
+			report(err, cap, c->path, 0, what);
+			return UM3N_EINVAL;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(c->uplinks[i].ifname, c->uplinks[j].ifname) == 0) {
+				snprintf(what, sizeof(what),
+					 "[uplink %s] interface: %s already used by uplink %s",
+					 c->mn.links[i].name, c->uplinks[i].ifname,
+					 c->mn.links[j].name);
+				report(err, cap, c->path, 0, what);
+				return UM3N_EINVAL;
+			}
+		}
+	}
+	return UM3N_OK;
+}
+
+int d_mn_config_parse(const char *text, const char *path, struct d_mn_config *cfg, char *err,
+		      size_t err_cap)
+{
+	struct parse_ctx pc = { .cfg = cfg };
+	int line;
+
+	mn_config_init(cfg, path);
+	line = ini_parse_string(text, mn_handler, &pc);
+	if (line != 0 || pc.failed) {
+		report(err, err_cap, path, line,
+		       pc.failed ? pc.problem : "syntax error (want [section] or key = value)");
+		return UM3N_EINVAL;
+	}
+	return mn_validate(cfg, err, err_cap);
+}
+
+void d_mn_config_free(struct d_mn_config *cfg)
+{
+	free(cfg->rules);
+	cfg->rules = NULL;
+	cfg->n_rules = cfg->cap_rules = 0;
+	explicit_bzero(cfg->mn.key, sizeof(cfg->mn.key));
+}
+
+struct um3n_policy *d_policy_build(const struct d_mn_config *cfg, const struct um3n_env *env,
+				   uint32_t version)
+{
+	struct um3n_policy *p = um3n_policy_new(env, cfg->n_rules ? cfg->n_rules : 1);
+
+	if (!p)
+		return NULL;
+	if (um3n_policy_set_default(p, cfg->default_class, cfg->default_mode) < 0)
+		goto fail;
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		if (um3n_policy_add(p, &cfg->rules[i]) < 0)
+			goto fail;
+	um3n_policy_set_version(p, version);
+	return p;
+fail:
+	um3n_policy_free(p);
+	return NULL;
+}
+
+/* ---- ha.conf ---------------------------------------------------------- */
+
+static int ha_key_main(struct parse_ctx *pc, struct d_ha_config *c, const char *k, const char *v)
+{
+	uint32_t u;
+
+	if (strcmp(k, "address") == 0) {
+		if (!parse_ipv4(v, &c->ha.addr.ip))
+			return fail(pc, "ha", k, "not an IPv4 address");
+		c->seen_address = true;
+	} else if (strcmp(k, "port") == 0) {
+		if (!parse_u32(v, 1, 65535, &u))
+			return fail(pc, "ha", k, "want 1..65535");
+		c->ha.addr.port = (uint16_t)u;
+	} else if (strcmp(k, "tun") == 0) {
+		if (!copy_str(c->tun, sizeof(c->tun), v))
+			return fail(pc, "ha", k, "empty or longer than 15 characters");
+	} else if (strcmp(k, "mtu") == 0) {
+		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_OVERHEAD, &c->mtu))
+			return fail(pc, "ha", k, "want 576..2036");
+	} else if (strcmp(k, "offload") == 0) {
+		if (!parse_bool(v, &c->offload))
+			return fail(pc, "ha", k, "want yes|no");
+	} else if (strcmp(k, "max_lifetime") == 0) {
+		if (!parse_u32(v, 1, 65534, &u))
+			return fail(pc, "ha", k, "want 1..65534 seconds");
+		c->ha.max_lifetime_s = (uint16_t)u;
+	} else if (strcmp(k, "keepalive") == 0) {
+		if (!parse_u32(v, 0, 65535, &u))
+			return fail(pc, "ha", k, "want 0..65535 seconds");
+		c->ha.keepalive_s = (uint16_t)u;
+	} else if (strcmp(k, "max_mns") == 0) {
+		if (!parse_u32(v, 1, 1u << 20, &u))
+			return fail(pc, "ha", k, "want 1..1048576");
+		c->ha.max_mns = u;
+	} else if (strcmp(k, "dead_after_ms") == 0) {
+		if (!parse_u32(v, 1, 600000, &u))
+			return fail(pc, "ha", k, "want 1..600000");
+		c->ha.dead_after_us = u * 1000u;
+	} else if (strcmp(k, "add_routes") == 0) {
+		if (!parse_bool(v, &c->add_routes))
+			return fail(pc, "ha", k, "want yes|no");
+	} else if (strcmp(k, "control_socket") == 0) {
+		if (!copy_str(c->control_socket, sizeof(c->control_socket), v))
+			return fail(pc, "ha", k, "empty or too long for a unix socket");
+	} else if (strcmp(k, "log_level") == 0) {
+		if (d_log_level_parse(v, &c->log_level) < 0)
+			return fail(pc, "ha", k, "want err|warn|info|debug");
+	} else {
+		return fail(pc, "ha", k, "unknown key");
+	}
+	return 1;
+}
+
+static struct d_ha_mn *ha_mn_for(struct d_ha_config *c, uint32_t home)
+{
+	for (size_t i = 0; i < c->n_mns; i++)
+		if (c->mns[i].home_addr == home)
+			return &c->mns[i];
+	if (c->n_mns == c->cap_mns) {
+		size_t cap = c->cap_mns ? c->cap_mns * 2 : 8;
+		void *p = realloc(c->mns, cap * sizeof(*c->mns));
+
+		if (!p)
+			return NULL;
+		c->mns = p;
+		c->cap_mns = cap;
+	}
+	memset(&c->mns[c->n_mns], 0, sizeof(c->mns[0]));
+	c->mns[c->n_mns].home_addr = home;
+	return &c->mns[c->n_mns++];
+}
+
+static int ha_key_mn(struct parse_ctx *pc, struct d_ha_config *c, const char *section,
+		     const char *k, const char *v)
+{
+	struct um3n_addr home;
+	struct d_ha_mn *m;
+
+	if (!parse_ipv4(section + 3, &home))
+		return fail(pc, section, k, "section name must be \"mn HOME_ADDRESS\" (IPv4)");
+	m = ha_mn_for(c, um3n_addr_v4(&home));
+	if (!m)
+		return fail(pc, section, k, "out of memory");
+	if (strcmp(k, "spi") == 0) {
+		if (!parse_u32(v, UM3N_SPI_HMAC_SHA256_MIN, UINT32_MAX, &m->spi))
+			return fail(pc, section, k, "want an SPI >= 256 (HMAC-SHA256)");
+		m->seen_spi = true;
+	} else if (strcmp(k, "key_file") == 0) {
+		if (!copy_str(m->key_file, sizeof(m->key_file), v))
+			return fail(pc, section, k, "empty or too long");
+		m->seen_key = true;
+	} else {
+		return fail(pc, section, k, "unknown key");
+	}
+	return 1;
+}
+
+static int ha_handler(void *user, const char *section, const char *k, const char *v)
+{
+	struct parse_ctx *pc = user;
+
+	if (strcmp(section, "ha") == 0)
+		return ha_key_main(pc, pc->cfg, k, v);
+	if (strncmp(section, "mn ", 3) == 0)
+		return ha_key_mn(pc, pc->cfg, section, k, v);
+	return fail(pc, section, k, "unknown section");
+}
+
+int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cfg, char *err,
+		      size_t err_cap)
+{
+	struct parse_ctx pc = { .cfg = cfg };
+	char what[96], ip[16];
+	int line;
+
+	memset(cfg, 0, sizeof(*cfg));
+	um3n_ha_conf_defaults(&cfg->ha);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	strcpy(cfg->tun, "um3nha0");
+	strcpy(cfg->control_socket, "/run/um3n/ha.sock");
+	cfg->log_level = UM3N_LOG_INFO;
+	cfg->add_routes = true;
+	cfg->offload = true;
+	line = ini_parse_string(text, ha_handler, &pc);
+	if (line != 0 || pc.failed) {
+		report(err, err_cap, path, line,
+		       pc.failed ? pc.problem : "syntax error (want [section] or key = value)");
+		return UM3N_EINVAL;
+	}
+	if (!cfg->seen_address) {
+		report(err, err_cap, path, 0, "[ha] address: missing");
+		return UM3N_EINVAL;
+	}
+	for (size_t i = 0; i < cfg->n_mns; i++) {
+		const struct d_ha_mn *m = &cfg->mns[i];
+		uint32_t be = htonl(m->home_addr);
+
+		if (m->seen_spi && m->seen_key)
+			continue;
+		inet_ntop(AF_INET, &be, ip, sizeof(ip));
+		snprintf(what, sizeof(what), "[mn %s] %s: missing", ip,
+			 m->seen_spi ? "key_file" : "spi");
+		report(err, err_cap, path, 0, what);
+		return UM3N_EINVAL;
+	}
+	return UM3N_OK;
+}
+
+void d_ha_config_free(struct d_ha_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mns; i++)
+		explicit_bzero(cfg->mns[i].key, sizeof(cfg->mns[i].key));
+	free(cfg->mns);
+	cfg->mns = NULL;
+	cfg->n_mns = cfg->cap_mns = 0;
+}
+
+int d_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len)
+{
+	const struct d_ha_config *c = ctx;
+
+	for (size_t i = 0; i < c->n_mns; i++) {
+		const struct d_ha_mn *m = &c->mns[i];
+
+		if (m->home_addr != home_addr || m->spi != spi)
+			continue;
+		if (*key_len < m->key_len)
+			return -1;
+		memcpy(key, m->key, m->key_len);
+		*key_len = m->key_len;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- loading files ---------------------------------------------------- */
+
+static char *read_text(const char *path, char *err, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	long n;
+
+	if (!f) {
+		snprintf(err, cap, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 24) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+		}
+	}
+	if (!buf)
+		snprintf(err, cap, "%s: cannot read (or larger than 16 MiB)", path);
+	fclose(f);
+	return buf;
+}
+
+/* key_file relative to the config file's directory. */
+static void resolve(const char *conf_path, const char *key_file, char *out, size_t cap)
+{
+	const char *slash = strrchr(conf_path, '/');
+
+	if (key_file[0] == '/' || !slash)
+		snprintf(out, cap, "%s", key_file);
+	else
+		snprintf(out, cap, "%.*s/%s", (int)(slash - conf_path), conf_path, key_file);
+}
+
+static int load_key(const char *conf_path, const char *where, const char *key_file,
+		    uint8_t *key, size_t *len, char *err, size_t cap)
+{
+	char full[2 * D_PATH_MAX], why[D_ERR_MAX];
+	int rc;
+
+	resolve(conf_path, key_file, full, sizeof(full));
+	rc = d_key_load(full, key, 64, len, why, sizeof(why));
+	if (rc < 0)
+		snprintf(err, cap, "%s: [%s] key_file: %s", conf_path, where, why);
+	return rc;
+}
+
+int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_t err_cap)
+{
+	char *text = read_text(path, err, err_cap);
+	int rc;
+
+	if (!text) {
+		mn_config_init(cfg, path);
+		return UM3N_ENOENT;
+	}
+	rc = d_mn_config_parse(text, path, cfg, err, err_cap);
+	free(text);
+	if (rc == 0)
+		rc = load_key(path, "mn", cfg->key_file, cfg->mn.key, &cfg->mn.key_len, err,
+			      err_cap);
+	return rc;
+}
+
+int d_ha_config_load(const char *path, struct d_ha_config *cfg, char *err, size_t err_cap)
+{
+	char *text = read_text(path, err, err_cap), where[32];
+	int rc;
+
+	if (!text) {
+		memset(cfg, 0, sizeof(*cfg));
+		return UM3N_ENOENT;
+	}
+	rc = d_ha_config_parse(text, path, cfg, err, err_cap);
+	free(text);
+	for (size_t i = 0; rc == 0 && i < cfg->n_mns; i++) {
+		struct d_ha_mn *m = &cfg->mns[i];
+		uint32_t be = htonl(m->home_addr);
+		char ip[16];
+
+		inet_ntop(AF_INET, &be, ip, sizeof(ip));
+		snprintf(where, sizeof(where), "mn %s", ip);
+		rc = load_key(path, where, m->key_file, m->key, &m->key_len, err, err_cap);
+	}
+	return rc;
+}

@@ -1,0 +1,86 @@
+/* um3n daemons — INI configuration (/etc/um3n/mn.conf, /etc/um3n/ha.conf) read
+ * with inih into the engines' conf structs. Format: daemons/examples/, and
+ * um3n.conf(5). Parsing is pure (testable from a string); loading keys touches
+ * the file system and refuses keys that group/other may read. */
+#ifndef UM3N_DCONF_H
+#define UM3N_DCONF_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "ha.h"
+#include "mn.h"
+
+#define D_PATH_MAX 256
+#define D_ERR_MAX 320
+#define D_SOCK_PATH_MAX 108 /* sun_path */
+
+struct d_uplink {
+	char ifname[IFNAMSIZ];
+	bool seen_interface;
+};
+
+struct d_mn_config {
+	char path[D_PATH_MAX];
+	struct um3n_mn_conf mn; /* mn.policy stays NULL: see d_policy_build() */
+	char key_file[D_PATH_MAX];
+	char tun[IFNAMSIZ];
+	unsigned mtu; /* 0 = uplink MTU - UM3N_OUTER_OVERHEAD_V4 */
+	bool offload; /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
+	char control_socket[D_SOCK_PATH_MAX];
+	int log_level;
+	/* Stopgap (see mn_main.c): re-register when every uplink has been FAILED
+	 * this long while registered; 0 disables. */
+	struct d_uplink uplinks[UM3N_MAX_LINKS];
+	/* [policy] */
+	uint8_t default_class, default_mode;
+	struct um3n_policy_rule *rules; /* malloc'd; d_mn_config_free() */
+	size_t n_rules, cap_rules;
+	/* what was present (for validation) */
+	bool seen_home, seen_ha, seen_spi, seen_key;
+};
+
+struct d_ha_mn {
+	uint32_t home_addr; /* host order */
+	uint32_t spi;
+	char key_file[D_PATH_MAX];
+	uint8_t key[64];
+	size_t key_len;
+	bool seen_spi, seen_key;
+};
+
+struct d_ha_config {
+	char path[D_PATH_MAX];
+	struct um3n_ha_conf ha; /* get_key/key_ctx set by the daemon */
+	char tun[IFNAMSIZ];
+	unsigned mtu; /* 0 = 1500 - UM3N_OUTER_OVERHEAD_V4 */
+	bool offload; /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
+	char control_socket[D_SOCK_PATH_MAX];
+	int log_level;
+	bool add_routes; /* a /32 route on the TUN for each [mn] home address */
+	struct d_ha_mn *mns; /* malloc'd; d_ha_config_free() */
+	size_t n_mns, cap_mns;
+	bool seen_address;
+};
+
+/* Parse INI text (`path` is used in messages and to resolve relative key_file
+ * names). Does not read key files. On error `err` holds one line:
+ * "FILE:LINE: [section] key: problem". Returns 0 or UM3N_EINVAL/UM3N_ENOMEM. */
+int d_mn_config_parse(const char *text, const char *path, struct d_mn_config *cfg, char *err,
+		      size_t err_cap);
+int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cfg, char *err,
+		      size_t err_cap);
+/* Read the file, parse it and load the key file(s). Same errors plus UM3N_ENOENT. */
+int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_t err_cap);
+int d_ha_config_load(const char *path, struct d_ha_config *cfg, char *err, size_t err_cap);
+void d_mn_config_free(struct d_mn_config *cfg);
+void d_ha_config_free(struct d_ha_config *cfg);
+
+/* A policy table from the [policy] section (version as given). NULL on error. */
+struct um3n_policy *d_policy_build(const struct d_mn_config *cfg, const struct um3n_env *env,
+				   uint32_t version);
+
+/* The key callback for um3n_ha_conf.get_key; ctx is a struct d_ha_config. */
+int d_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len);
+
+#endif

@@ -1,0 +1,198 @@
+/* um3n daemons — unix control socket server. */
+#include "dctl.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dcommon.h"
+
+struct ctl_client {
+	int fd; /* -1 = free slot */
+	uint64_t accepted; /* accept order: the oldest is evicted when full */
+	char in[D_CTL_LINE_MAX];
+	size_t in_len;
+	struct d_str out;
+	size_t out_off;
+	bool answering;
+};
+
+struct d_ctl {
+	int listen_fd;
+	char path[108];
+	d_ctl_handler handler;
+	void *ctx;
+	d_ctl_watch_fn watch;
+	void *watch_ctx;
+	struct ctl_client clients[D_CTL_MAX_CLIENTS];
+	uint64_t accepts;
+};
+
+struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct d_ctl *ctl;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return NULL;
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return NULL;
+	for (int i = 0; i < D_CTL_MAX_CLIENTS; i++)
+		ctl->clients[i].fd = -1;
+	ctl->handler = handler;
+	ctl->ctx = ctx;
+	strcpy(ctl->path, path);
+	strcpy(sun.sun_path, path);
+	d_mkdir_parent(path);
+	unlink(path); /* a stale socket from a previous run */
+	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (ctl->listen_fd < 0 || bind(ctl->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(path, 0660) < 0 || listen(ctl->listen_fd, 8) < 0) {
+		d_log(UM3N_LOG_ERR, "control socket %s: %s", path, strerror(errno));
+		d_ctl_close(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
+static void client_drop(struct d_ctl *ctl, struct ctl_client *c)
+{
+	if (ctl->watch)
+		ctl->watch(ctl->watch_ctx, c->fd, false, 0);
+	close(c->fd);
+	d_str_free(&c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void d_ctl_close(struct d_ctl *ctl)
+{
+	if (!ctl)
+		return;
+	for (int i = 0; i < D_CTL_MAX_CLIENTS; i++)
+		if (ctl->clients[i].fd >= 0)
+			client_drop(ctl, &ctl->clients[i]);
+	if (ctl->listen_fd >= 0) {
+		close(ctl->listen_fd);
+		unlink(ctl->path);
+	}
+	free(ctl);
+}
+
+void d_ctl_set_watch(struct d_ctl *ctl, d_ctl_watch_fn watch, void *ctx)
+{
+	ctl->watch = watch;
+	ctl->watch_ctx = ctx;
+	watch(ctx, ctl->listen_fd, true, EPOLLIN);
+}
+
+static int free_slot(struct d_ctl *ctl)
+{
+	int oldest = 0;
+
+	for (int i = 0; i < D_CTL_MAX_CLIENTS; i++) {
+		if (ctl->clients[i].fd < 0)
+			return i;
+		if (ctl->clients[i].accepted < ctl->clients[oldest].accepted)
+			oldest = i;
+	}
+	/* Full: a client that connected and never finished its request must not
+	 * lock the operator out, so the oldest one goes. */
+	d_log(UM3N_LOG_WARN, "control: %d clients, dropping the oldest", D_CTL_MAX_CLIENTS);
+	client_drop(ctl, &ctl->clients[oldest]);
+	return oldest;
+}
+
+static void do_accept(struct d_ctl *ctl)
+{
+	for (;;) {
+		int fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int i;
+
+		if (fd < 0)
+			return;
+		i = free_slot(ctl);
+		ctl->clients[i].fd = fd;
+		ctl->clients[i].accepted = ++ctl->accepts;
+		ctl->watch(ctl->watch_ctx, fd, true, EPOLLIN);
+	}
+}
+
+static void client_write(struct d_ctl *ctl, struct ctl_client *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EAGAIN) {
+			ctl->watch(ctl->watch_ctx, c->fd, true, EPOLLOUT);
+			return;
+		}
+		if (n <= 0)
+			break;
+		c->out_off += (size_t)n;
+	}
+	client_drop(ctl, c);
+}
+
+static void client_answer(struct d_ctl *ctl, struct ctl_client *c, char *line)
+{
+	c->answering = true;
+	ctl->handler(ctl->ctx, line, &c->out);
+	if (c->out.oom) {
+		d_str_free(&c->out);
+		d_str_printf(&c->out, "error: out of memory\n");
+	}
+	client_write(ctl, c);
+}
+
+static void client_read(struct d_ctl *ctl, struct ctl_client *c)
+{
+	char *nl;
+	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, MSG_DONTWAIT);
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		client_drop(ctl, c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	c->in[c->in_len] = '\0';
+	/* memchr, not strchr: a NUL before the newline must not hide it. */
+	nl = memchr(c->in, '\n', c->in_len);
+	if (nl) {
+		*nl = '\0';
+		client_answer(ctl, c, c->in);
+	} else if (c->in_len == sizeof(c->in) - 1) {
+		d_str_printf(&c->out, "error: request longer than %d bytes\n", D_CTL_LINE_MAX);
+		c->answering = true;
+		client_write(ctl, c);
+	}
+}
+
+void d_ctl_event(struct d_ctl *ctl, int fd, unsigned events)
+{
+	if (fd == ctl->listen_fd) {
+		do_accept(ctl);
+		return;
+	}
+	for (int i = 0; i < D_CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &ctl->clients[i];
+
+		if (c->fd != fd)
+			continue;
+		if (c->answering)
+			client_write(ctl, c);
+		else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			client_read(ctl, c);
+		return;
+	}
+}

@@ -1,0 +1,62 @@
+/* um3n daemons — the unix control socket (um3nctl) and the text/JSON status
+ * formatting behind `um3nctl show [-j]`.
+ *
+ * Protocol: the client sends one line ("show", "show json", "link NAME down|up",
+ * "link NAME signal DBM"); the daemon answers "ok\n" or "error: WHY\n", then the
+ * body, and closes. Clients are non-blocking and bounded in number and size so
+ * a stuck or hostile client never stalls the data path. */
+#ifndef UM3N_DCTL_H
+#define UM3N_DCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ha.h"
+#include "mn.h"
+
+/* A growable string (the only per-request allocation in the daemons). */
+struct d_str {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+void d_str_printf(struct d_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void d_str_free(struct d_str *s);
+
+#define D_CTL_MAX_CLIENTS 8
+#define D_CTL_LINE_MAX 256
+
+/* handle: `line` is the request without its newline; write the whole answer
+ * (starting with "ok\n" or "error: ...\n") into `reply`. */
+typedef void (*d_ctl_handler)(void *ctx, char *line, struct d_str *reply);
+
+struct d_ctl;
+/* Binds path (removing a stale socket), mode 0660. NULL on error (logged). */
+struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx);
+void d_ctl_close(struct d_ctl *ctl);
+/* The fds to watch (listener and clients), in epoll data order. The caller
+ * registers them through d_ctl_watch; `tag` identifies ctl events to it. */
+typedef void (*d_ctl_watch_fn)(void *ctx, int fd, bool add, unsigned events);
+void d_ctl_set_watch(struct d_ctl *ctl, d_ctl_watch_fn watch, void *ctx);
+/* Called for any epoll event on an fd d_ctl asked to watch. */
+void d_ctl_event(struct d_ctl *ctl, int fd, unsigned events);
+
+/* What the daemon itself dropped or refused, beside the engine's counters. */
+struct d_daemon_stats {
+	bool offload;              /* TUN vnet header + UDP GSO/GRO in use */
+	uint64_t udp_send_dropped; /* sendmmsg failures (buffer full, no route) */
+	uint64_t tun_write_errors;
+	uint64_t bad_gso;          /* super-packets from the TUN that could not be cut */
+};
+
+/* Status formatting (pure). ifnames and ds may be NULL. */
+void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames,
+		     const struct d_daemon_stats *ds, bool json, struct d_str *out);
+void d_fmt_ha_status(const struct um3n_ha_status *st, const struct um3n_ha_mn_status *mns,
+		     size_t n_mns, const struct d_daemon_stats *ds, bool json, struct d_str *out);
+void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *out);
+
+/* Split "link NAME down|up|signal DBM". Returns 0 or UM3N_EINVAL (why set). */
+int d_ctl_parse_link(char *line, char **name, int *ev, int *arg, const char **why);
+
+#endif

@@ -1,0 +1,96 @@
+/* um3n daemons — Linux network plumbing: TUN devices, interface settings,
+ * UDP sockets pinned to an uplink, batched datagram I/O, and a libmnl netlink
+ * monitor that turns carrier and address changes into callbacks (no polling). */
+#ifndef UM3N_DNET_H
+#define UM3N_DNET_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "um3n.h"
+
+/* IPv4 address/prefix, MTU and IFF_UP on `ifname` (ioctl). 0 or -errno. */
+int d_if_set_addr(const char *ifname, uint32_t addr_host, int plen);
+int d_if_set_mtu(const char *ifname, unsigned mtu);
+int d_if_set_up(const char *ifname);
+/* Transmit queue length (packets the kernel holds for the daemon to read
+ * from a TUN). 0 or -errno. */
+int d_if_set_txqlen(const char *ifname, int qlen);
+#define D_TUN_TXQLEN 2000 /* default 500 overflows under bulk TCP */
+/* MTU of an interface, or -errno. */
+int d_if_get_mtu(const char *ifname);
+/* Adds (or replaces) a route dst/plen dev ifname through rtnetlink. 0 or -errno. */
+int d_route_replace(const char *ifname, uint32_t dst_host, int plen);
+
+/* UDP socket bound to addr:port (port 0 = ephemeral), optionally pinned to a
+ * device with SO_BINDTODEVICE, non-blocking, large buffers. fd or -errno. */
+int d_udp_open(const struct um3n_sockaddr *local, const char *bind_dev);
+/* The socket's bound address (host-order port). 0 or -errno. */
+int d_udp_local(int fd, struct um3n_sockaddr *local);
+void d_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out);
+void d_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin);
+
+/* A batch of outgoing datagrams for sendmmsg. */
+#define D_BATCH 64
+#define D_DGRAM_MAX 2048 /* >= UM3N_PKT_MAX */
+#define D_UDP_GSO_SEGS 64 /* datagrams per UDP_SEGMENT send (kernel limit 64) */
+struct d_batch {
+	unsigned n;
+	bool gso; /* flush with UDP_SEGMENT: runs of equal-size datagrams to one peer */
+	struct mmsghdr msgs[D_BATCH];
+	struct iovec iov[D_BATCH];
+	struct sockaddr_in addrs[D_BATCH];
+	uint8_t bufs[D_BATCH][D_DGRAM_MAX];
+};
+/* Appends a copy of a datagram; false if the batch is full or it is too big. */
+bool d_batch_add(struct d_batch *b, const struct um3n_sockaddr *to, const uint8_t *data,
+		 size_t len);
+/* Sends the batch with sendmmsg, empties it. Returns datagrams not sent (dropped).
+ * With b->gso, consecutive datagrams to the same peer of equal size (the last
+ * of a run may be shorter) leave as one UDP_SEGMENT send: one trip through
+ * the stack for up to 64 datagrams; if the kernel refuses, gso is switched off. */
+unsigned d_batch_flush(int fd, struct d_batch *b);
+
+/* Receiving with UDP GRO: the kernel may hand over up to 64 KiB of
+ * coalesced equal-size datagrams from one sender at once. */
+#define D_RX_BATCH 16
+#define D_RX_BUF 65536
+struct d_rx {
+	struct mmsghdr msgs[D_RX_BATCH];
+	struct iovec iov[D_RX_BATCH];
+	struct sockaddr_in addrs[D_RX_BATCH];
+	char ctrl[D_RX_BATCH][64];
+	uint8_t bufs[D_RX_BATCH][D_RX_BUF];
+};
+/* Enables UDP_GRO on fd (0 or -errno). */
+int d_udp_enable_gro(int fd);
+typedef void (*d_dgram_fn)(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
+			   size_t len);
+/* One recvmmsg; calls fn per datagram (coalesced ones split at their
+ * gso_size). Returns messages received (0 when none) or -errno. */
+int d_rx_recv(int fd, struct d_rx *r, d_dgram_fn fn, void *ctx);
+
+/* Netlink monitor. */
+struct d_nl;
+struct d_nl_cb {
+	void *ctx;
+	/* link changed: running = IFF_UP and IFF_LOWER_UP (carrier) */
+	void (*link)(void *ctx, int ifindex, const char *ifname, bool running);
+	void (*link_gone)(void *ctx, int ifindex);
+	/* IPv4 address added (added = true) or removed on ifindex */
+	void (*addr)(void *ctx, int ifindex, uint32_t addr_host, bool added);
+};
+/* Opens, subscribes to link and IPv4 address groups, and dumps the current
+ * state through the callbacks. NULL on error (logged). */
+struct d_nl *d_nl_open(const struct d_nl_cb *cb);
+int d_nl_fd(const struct d_nl *nl);
+/* Reads every pending message and runs the callbacks. 0 or -errno; -ENOBUFS
+ * means events were lost: the caller re-dumps with d_nl_resync(). */
+int d_nl_read(struct d_nl *nl);
+int d_nl_resync(struct d_nl *nl);
+void d_nl_close(struct d_nl *nl);
+
+#endif

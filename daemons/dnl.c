@@ -1,0 +1,234 @@
+/* um3n daemons — rtnetlink through libmnl: the link/address monitor and the
+ * one route helper the HA needs. Events arrive as they happen (RTMGRP_LINK,
+ * RTMGRP_IPV4_IFADDR); nothing is polled. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dcommon.h"
+#include "dnet.h"
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* linux/if.h; net/if.h lacks it */
+#endif
+
+struct d_nl {
+	struct mnl_socket *sock;
+	struct d_nl_cb cb;
+	unsigned seq;
+};
+
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+	const char **name = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0)
+		*name = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+static void on_link(struct d_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const char *name = NULL;
+	bool running;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return;
+	if (nlh->nlmsg_type == RTM_DELLINK) {
+		if (nl->cb.link_gone)
+			nl->cb.link_gone(nl->cb.ctx, ifi->ifi_index);
+		return;
+	}
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, &name);
+	/* Carrier is IFF_LOWER_UP (a veth whose peer is down, a Wi-Fi card that
+	 * lost its AP); IFF_UP alone is only the administrative state. */
+	running = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP);
+	if (nl->cb.link && name)
+		nl->cb.link(nl->cb.ctx, ifi->ifi_index, name, running);
+}
+
+struct addr_attrs {
+	const struct nlattr *local, *address;
+};
+
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct addr_attrs *a = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, 4) < 0)
+		return MNL_CB_OK;
+	if (type == IFA_LOCAL)
+		a->local = attr;
+	else if (type == IFA_ADDRESS)
+		a->address = attr;
+	return MNL_CB_OK;
+}
+
+static void on_addr(struct d_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_attrs a = { 0 };
+	uint32_t be;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) || ifa->ifa_family != AF_INET)
+		return;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, &a);
+	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on
+	 * point-to-point links and equals IFA_LOCAL elsewhere. */
+	if (!a.local)
+		a.local = a.address;
+	if (!a.local || !nl->cb.addr)
+		return;
+	memcpy(&be, mnl_attr_get_payload(a.local), 4);
+	nl->cb.addr(nl->cb.ctx, (int)ifa->ifa_index, ntohl(be), nlh->nlmsg_type == RTM_NEWADDR);
+}
+
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct d_nl *nl = data;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		on_link(nl, nlh);
+		break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		on_addr(nl, nlh);
+		break;
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int dump(struct d_nl *nl, int type, int family)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+	unsigned seq = ++nl->seq;
+	int rc;
+
+	nlh->nlmsg_type = (uint16_t)type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = (unsigned char)family;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	/* The socket is blocking here: a dump is finite and answered at once.
+	 * Events that interleave (seq 0) go through the same callback. */
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+
+		if (n < 0)
+			return errno == ENOBUFS ? dump(nl, type, family) : -errno;
+		rc = mnl_cb_run(buf, (size_t)n, 0, 0, msg_cb, nl);
+		if (rc <= MNL_CB_STOP)
+			return rc < 0 ? -errno : 0;
+	}
+}
+
+int d_nl_resync(struct d_nl *nl)
+{
+	int rc = dump(nl, RTM_GETLINK, AF_UNSPEC);
+
+	return rc < 0 ? rc : dump(nl, RTM_GETADDR, AF_INET);
+}
+
+struct d_nl *d_nl_open(const struct d_nl_cb *cb)
+{
+	struct d_nl *nl = calloc(1, sizeof(*nl));
+	int sz = 1 << 20;
+
+	if (!nl)
+		return NULL;
+	nl->cb = *cb;
+	nl->seq = (unsigned)time(NULL);
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock || mnl_socket_bind(nl->sock, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
+					 MNL_SOCKET_AUTOPID) < 0) {
+		d_log(UM3N_LOG_ERR, "netlink: %s", strerror(errno));
+		d_nl_close(nl);
+		return NULL;
+	}
+	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+	if (d_nl_resync(nl) < 0) {
+		d_log(UM3N_LOG_ERR, "netlink dump: %s", strerror(errno));
+		d_nl_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
+int d_nl_fd(const struct d_nl *nl) { return mnl_socket_get_fd(nl->sock); }
+
+int d_nl_read(struct d_nl *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(nl->sock), buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		if (mnl_cb_run(buf, (size_t)n, 0, 0, msg_cb, nl) < 0)
+			d_log(UM3N_LOG_WARN, "netlink: bad message: %s", strerror(errno));
+	}
+}
+
+void d_nl_close(struct d_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+int d_route_replace(const char *ifname, uint32_t dst_host, int plen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *s;
+	struct rtmsg *rtm;
+	unsigned ifindex = if_nametoindex(ifname);
+	int rc = 0;
+	ssize_t n;
+
+	if (!ifindex)
+		return -errno;
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned)time(NULL);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = (unsigned char)plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_LINK;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_DST, htonl(dst_host));
+	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!s)
+		return -errno;
+	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
+		rc = -errno;
+	if (rc == 0) {
+		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
+		if (n < 0 || mnl_cb_run(buf, (size_t)n, 0, 0, NULL, NULL) < 0)
+			rc = -errno;
+	}
+	mnl_socket_close(s);
+	return rc;
+}

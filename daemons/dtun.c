@@ -1,0 +1,106 @@
+/* um3n daemons — TUN I/O with optional virtio-net header offloads. */
+#include "dtun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "dcommon.h"
+
+int d_tun_setup(struct d_tun *t, const char *name, bool vnet)
+{
+	struct ifreq ifr;
+	int hdr = (int)D_VNET_HDR_LEN, e;
+	/* TSO4 lets the kernel hand us unsegmented IPv4 TCP; CSUM is required
+	 * with it; TSO_ECN because ECN-marked flows are common. */
+	unsigned offload = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (t->fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0)
+		goto fail;
+	if (vnet && (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
+		     ioctl(t->fd, TUNSETOFFLOAD, offload) < 0))
+		goto fail;
+	t->vnet = vnet;
+	return 0;
+fail:
+	e = -errno;
+	close(t->fd);
+	t->fd = -1;
+	return e;
+}
+
+int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx)
+{
+	struct virtio_net_hdr vh;
+	ssize_t n;
+	int segs;
+
+	if (!t->vnet) {
+		n = read(t->fd, t->rbuf, sizeof(t->rbuf));
+		if (n <= 0)
+			return n == 0 || errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		fn(ctx, t->rbuf, (size_t)n);
+		return 1;
+	}
+	n = read(t->fd, t->rbuf, sizeof(t->rbuf));
+	if (n <= 0)
+		return n == 0 || errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if ((size_t)n <= D_VNET_HDR_LEN)
+		return 1; /* nothing after the header: count it, drop it */
+	memcpy(&vh, t->rbuf, sizeof(vh));
+	segs = d_gso_split(&vh, t->rbuf + D_VNET_HDR_LEN, (size_t)n - D_VNET_HDR_LEN, fn, ctx);
+	if (segs < 0) {
+		t->bad_gso++;
+		return 1;
+	}
+	return segs;
+}
+
+static void write_vnet(void *ctx, const struct virtio_net_hdr *vh, const uint8_t *pkt,
+		       size_t len)
+{
+	struct d_tun *t = ctx;
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)vh, .iov_len = D_VNET_HDR_LEN },
+		{ .iov_base = (void *)pkt, .iov_len = len },
+	};
+
+	if (writev(t->fd, iov, 2) != (ssize_t)(D_VNET_HDR_LEN + len))
+		t->write_errors++;
+}
+
+void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len)
+{
+	if (t->vnet) {
+		d_gro_add(&t->gro, pkt, len, write_vnet, t);
+		return;
+	}
+	if (write(t->fd, pkt, len) != (ssize_t)len)
+		t->write_errors++;
+}
+
+void d_tun_flush(struct d_tun *t)
+{
+	if (t->vnet)
+		d_gro_flush(&t->gro, write_vnet, t);
+}
+
+void d_tun_close(struct d_tun *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}

@@ -1,0 +1,33 @@
+/* um3n daemons — the TUN device as the daemons use it: plain (one packet per
+ * read/write) or, with offload, IFF_VNET_HDR + TSO where a read may return a
+ * 64 KiB TCP super-packet (cut up by d_gso_split) and writes of consecutive
+ * TCP segments are glued back together (d_gro) before they reach the kernel. */
+#ifndef UM3N_DTUN_H
+#define UM3N_DTUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dgso.h"
+
+struct d_tun {
+	int fd;
+	bool vnet;
+	uint64_t write_errors, bad_gso;
+	struct d_gro gro;
+	uint8_t rbuf[D_VNET_HDR_LEN + D_GSO_MAX];
+};
+
+/* Opens name (non-blocking); with vnet, asks for checksum and TSO4 offload.
+ * Returns 0 or -errno. */
+int d_tun_setup(struct d_tun *t, const char *name, bool vnet);
+/* One read: calls fn per packet (several for a super-packet). Returns the
+ * number of packets, 0 when nothing is pending, or -errno. */
+int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);
+/* Writes (or, with offload, queues for coalescing) one packet. */
+void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len);
+/* Pushes out what the coalescer holds; call when a batch of output is done. */
+void d_tun_flush(struct d_tun *t);
+void d_tun_close(struct d_tun *t);
+
+#endif

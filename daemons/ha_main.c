@@ -1,0 +1,350 @@
+/* um3n-ha — the home-agent daemon: the platform layer around the sans-IO HA
+ * engine (core/ha.h). One UDP socket on port 434 serves every MN; a TUN device
+ * faces the internet side: packets the MNs tunnel up are written to it and the
+ * kernel forwards them; packets the kernel routes to a home address (a /32 on
+ * the TUN per configured MN, add_routes = yes) are read from it and tunnelled
+ * down. The operator enables forwarding and, if the home addresses are
+ * private, NAT (um3n-ha(8)). */
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "dcommon.h"
+#include "dconf.h"
+#include "dctl.h"
+#include "dloop.h"
+#include "dnet.h"
+#include "dtun.h"
+#include "wire.h"
+
+#define TUN_READ_BUDGET 256
+#define UDP_READ_BUDGET 4
+#define DRAIN_EVERY 32
+
+struct ha_daemon {
+	struct d_ha_config cfg; /* key_ctx points here: replaced in place on reload */
+	struct um3n_env env;
+	struct um3n_ha *ha;
+	struct d_loop loop;
+	int udp_fd;
+	struct d_tun tun;
+	struct d_ctl *ctl;
+	struct d_rx rx;
+	struct d_batch tx;
+	uint64_t now_us; /* clock read once per input batch */
+	bool stopping;
+	uint64_t udp_dropped;
+};
+
+static void drain(struct ha_daemon *d)
+{
+	struct um3n_out o;
+
+	while (um3n_ha_poll_output(d->ha, &o)) {
+		if (o.kind == UM3N_OUT_TUN) {
+			d_tun_write(&d->tun, o.data, o.len);
+			continue;
+		}
+		if (o.kind != UM3N_OUT_UDP)
+			continue;
+		if (!d_batch_add(&d->tx, &o.to, o.data, o.len)) {
+			d->udp_dropped += d_batch_flush(d->udp_fd, &d->tx);
+			if (!d_batch_add(&d->tx, &o.to, o.data, o.len))
+				d->udp_dropped++;
+		}
+	}
+	if (d->tx.n)
+		d->udp_dropped += d_batch_flush(d->udp_fd, &d->tx);
+	d_tun_flush(&d->tun);
+}
+
+static void tun_packet(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct ha_daemon *d = ctx;
+
+	um3n_ha_tun_input(d->ha, d->now_us, pkt, len);
+}
+
+static void on_tun(struct ha_daemon *d)
+{
+	int since_drain = 0;
+
+	d->now_us = d_now_us();
+	for (int n = 0; n < TUN_READ_BUDGET; n++) {
+		int got = d_tun_read(&d->tun, tun_packet, d);
+
+		if (got <= 0)
+			break;
+		since_drain += got;
+		if (since_drain >= DRAIN_EVERY) {
+			drain(d);
+			since_drain = 0;
+			d->now_us = d_now_us();
+		}
+	}
+	drain(d);
+}
+
+static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
+		      size_t len)
+{
+	struct ha_daemon *d = ctx;
+
+	um3n_ha_udp_input(d->ha, d->now_us, from, buf, len);
+}
+
+static void on_udp(struct ha_daemon *d)
+{
+	for (int round = 0; round < UDP_READ_BUDGET; round++) {
+		int n;
+
+		d->now_us = d_now_us();
+		n = d_rx_recv(d->udp_fd, &d->rx, udp_dgram, d);
+		drain(d);
+		if (n < D_RX_BATCH)
+			break;
+	}
+}
+
+static void show(struct ha_daemon *d, bool json, struct d_str *r)
+{
+	struct um3n_ha_status st;
+	struct um3n_ha_mn_status *mns;
+	uint64_t now = d_now_us();
+	size_t n = 0;
+
+	um3n_ha_status(d->ha, now, &st);
+	mns = calloc(st.n_mns ? st.n_mns : 1, sizeof(*mns));
+	if (!mns) {
+		d_str_printf(r, "error: out of memory\n");
+		return;
+	}
+	for (size_t i = 0; i < st.n_mns; i++)
+		if (um3n_ha_mn_status(d->ha, now, i, &mns[n]) == 0)
+			n++;
+	struct d_daemon_stats ds = { d->cfg.offload, d->udp_dropped, d->tun.write_errors,
+				     d->tun.bad_gso };
+
+	d_str_printf(r, "ok\n");
+	d_fmt_ha_status(&st, mns, n, &ds, json, r);
+	free(mns);
+}
+
+static void ctl_handle(void *ctx, char *line, struct d_str *r)
+{
+	struct ha_daemon *d = ctx;
+
+	if (strcmp(line, "show") == 0 || strcmp(line, "show json") == 0)
+		show(d, line[4] != '\0', r);
+	else
+		d_str_printf(r, "error: the HA knows only \"show\"\n");
+}
+
+static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
+{
+	struct ha_daemon *d = ctx;
+
+	if (add)
+		d_loop_watch(&d->loop, fd, events, D_EV_DATA(D_TAG_CTL, fd));
+	else
+		d_loop_unwatch(&d->loop, fd);
+}
+
+static void add_routes(struct ha_daemon *d)
+{
+	for (size_t i = 0; d->cfg.add_routes && i < d->cfg.n_mns; i++) {
+		int rc = d_route_replace(d->cfg.tun, d->cfg.mns[i].home_addr, 32);
+
+		if (rc < 0)
+			d_log(UM3N_LOG_WARN, "route for MN %u.%u.%u.%u on %s: %s",
+			      d->cfg.mns[i].home_addr >> 24, (d->cfg.mns[i].home_addr >> 16) & 255,
+			      (d->cfg.mns[i].home_addr >> 8) & 255, d->cfg.mns[i].home_addr & 255,
+			      d->cfg.tun, strerror(-rc));
+	}
+}
+
+static int setup_tun(struct ha_daemon *d)
+{
+	unsigned mtu = d->cfg.mtu ? d->cfg.mtu : 1500 - UM3N_OUTER_OVERHEAD_V4;
+	int rc;
+
+	rc = d_tun_setup(&d->tun, d->cfg.tun, d->cfg.offload);
+	if (rc < 0 && d->cfg.offload) {
+		d_log(UM3N_LOG_WARN, "tun %s: no offload (%s): plain packets", d->cfg.tun,
+		      strerror(-rc));
+		d->cfg.offload = false;
+		rc = d_tun_setup(&d->tun, d->cfg.tun, false);
+	}
+	if (rc < 0) {
+		d_log(UM3N_LOG_ERR, "tun %s: %s", d->cfg.tun, strerror(-rc));
+		return -1;
+	}
+	rc = d_if_set_mtu(d->cfg.tun, mtu);
+	if (rc == 0)
+		rc = d_if_set_txqlen(d->cfg.tun, D_TUN_TXQLEN);
+	if (rc == 0)
+		rc = d_if_set_up(d->cfg.tun);
+	if (rc < 0) {
+		d_log(UM3N_LOG_ERR, "tun %s: configure: %s", d->cfg.tun, strerror(-rc));
+		return -1;
+	}
+	add_routes(d);
+	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", d->cfg.tun, mtu,
+	      d->cfg.offload ? ", offload (vnet header, TSO4)" : "");
+	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
+}
+
+static int setup(struct ha_daemon *d)
+{
+	char ip[48];
+
+	if (d_loop_init(&d->loop) < 0)
+		return -1;
+	d_env_init(&d->env);
+	d->cfg.ha.get_key = d_ha_get_key;
+	d->cfg.ha.key_ctx = &d->cfg;
+	d->ha = um3n_ha_new(&d->cfg.ha, &d->env);
+	if (!d->ha || setup_tun(d) < 0)
+		return -1;
+	um3n_addr_format(&d->cfg.ha.addr.ip, ip, sizeof(ip));
+	d->udp_fd = d_udp_open(&d->cfg.ha.addr, NULL);
+	if (d->udp_fd < 0) {
+		d_log(UM3N_LOG_ERR, "udp %s:%u: %s", ip, d->cfg.ha.addr.port, strerror(-d->udp_fd));
+		return -1;
+	}
+	d->tx.gso = d->cfg.offload;
+	if (d->cfg.offload && d_udp_enable_gro(d->udp_fd) < 0)
+		d_log(UM3N_LOG_WARN, "no UDP GRO on this kernel");
+	d_loop_watch(&d->loop, d->udp_fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, 0));
+	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);
+	if (!d->ctl)
+		return -1;
+	d_ctl_set_watch(d->ctl, ctl_watch, d);
+	d_log(UM3N_LOG_INFO, "serving %zu MNs on %s:%u", d->cfg.n_mns, ip, d->cfg.ha.addr.port);
+	return 0;
+}
+
+/* SIGHUP: new keys and MNs take effect for the next registration (the engine
+ * asks for keys through d_ha_get_key); address, port and TUN need a restart. */
+static void reload(struct ha_daemon *d)
+{
+	struct d_ha_config nc;
+	char err[D_ERR_MAX];
+
+	if (d_ha_config_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
+		d_log(UM3N_LOG_ERR, "reload refused: %s", err);
+		d_ha_config_free(&nc);
+		return;
+	}
+	if (!um3n_sockaddr_eq(&nc.ha.addr, &d->cfg.ha.addr) || strcmp(nc.tun, d->cfg.tun))
+		d_log(UM3N_LOG_WARN, "reload: address, port or tun changed: restart to apply");
+	d_log_set_level(nc.log_level);
+	d_ha_config_free(&d->cfg);
+	d->cfg.mns = nc.mns;
+	d->cfg.n_mns = nc.n_mns;
+	d->cfg.cap_mns = nc.cap_mns;
+	d->cfg.add_routes = nc.add_routes;
+	d->cfg.log_level = nc.log_level;
+	add_routes(d);
+	d_log(UM3N_LOG_INFO, "reload: %zu MNs configured", d->cfg.n_mns);
+}
+
+static void dispatch(struct ha_daemon *d, const struct epoll_event *ev)
+{
+	int sig;
+
+	switch (D_EV_TAG(ev->data.u64)) {
+	case D_TAG_TUN: on_tun(d); break;
+	case D_TAG_UDP: on_udp(d); break;
+	case D_TAG_TIMER:
+		d_loop_timer_ack(&d->loop);
+		um3n_ha_timeout(d->ha, d_now_us());
+		break;
+	case D_TAG_SIGNAL:
+		while ((sig = d_loop_signal(&d->loop)) != 0) {
+			if (sig == SIGHUP) {
+				reload(d);
+			} else {
+				d_log(UM3N_LOG_INFO, "signal %d: stopping", sig);
+				d->stopping = true;
+			}
+		}
+		break;
+	case D_TAG_CTL: d_ctl_event(d->ctl, D_EV_IDX(ev->data.u64), ev->events); break;
+	default: break;
+	}
+}
+
+static int run(struct ha_daemon *d)
+{
+	struct epoll_event evs[16];
+
+	while (!d->stopping) {
+		int n;
+
+		d_loop_arm(&d->loop, um3n_ha_next_wake_us(d->ha));
+		n = epoll_wait(d->loop.ep, evs, 16, -1);
+		if (n < 0 && errno != EINTR) {
+			d_log(UM3N_LOG_ERR, "epoll: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++)
+			dispatch(d, &evs[i]);
+		drain(d);
+	}
+	return 0;
+}
+
+static void teardown(struct ha_daemon *d)
+{
+	if (d->udp_dropped || d->tun.write_errors || d->tun.bad_gso)
+		d_log(UM3N_LOG_INFO, "dropped at the sockets: udp %llu tun %llu bad gso %llu",
+		      (unsigned long long)d->udp_dropped, (unsigned long long)d->tun.write_errors,
+		      (unsigned long long)d->tun.bad_gso);
+	d_ctl_close(d->ctl);
+	if (d->ha)
+		um3n_ha_free(d->ha);
+	if (d->udp_fd >= 0)
+		close(d->udp_fd);
+	d_tun_close(&d->tun);
+	d_loop_close(&d->loop);
+	d_ha_config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static struct ha_daemon d = { .tun.fd = -1, .udp_fd = -1 };
+	static char config_path[PATH_MAX];
+	char err[D_ERR_MAX];
+	struct d_opts o;
+	int rc = d_opts_parse(argc, argv, "um3n-ha", "/etc/um3n/ha.conf", &o);
+
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	/* Absolute, so SIGHUP still finds it after daemon() changed to /. */
+	if (realpath(o.config, config_path))
+		o.config = config_path;
+	if (d_ha_config_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (o.check_only) {
+		d_ha_config_free(&d.cfg);
+		return 0;
+	}
+	d_log_init("um3n-ha", !o.foreground, d.cfg.log_level);
+	if (!o.foreground && daemon(0, 0) < 0) {
+		perror("daemon");
+		return 1;
+	}
+	rc = setup(&d) < 0 ? 1 : run(&d);
+	teardown(&d);
+	d_log(UM3N_LOG_INFO, "exiting (%d)", rc);
+	return rc;
+}

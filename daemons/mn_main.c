@@ -1,0 +1,576 @@
+/* um3n-mn — the mobile-node daemon: the platform layer around the sans-IO MN
+ * engine (core/mn.h). One epoll loop: the TUN device the apps route into, one
+ * UDP socket per uplink (bound to its care-of address, pinned with
+ * SO_BINDTODEVICE), rtnetlink for carrier/address changes, a timerfd at the
+ * engine's next_wake_us, signals, and the control socket for um3nctl. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "dcommon.h"
+#include "dconf.h"
+#include "dctl.h"
+#include "dloop.h"
+#include "dnet.h"
+#include "dtun.h"
+#include "wire.h"
+
+#define TUN_READ_BUDGET 256 /* packets per wake-up before other fds get a turn */
+#define UDP_READ_BUDGET 4   /* recvmmsg batches per wake-up and socket */
+#define DRAIN_EVERY 32      /* engine inputs between output drains */
+#define SHUTDOWN_GRACE_US 300000 /* wait for deregistration replies */
+
+struct uplink_rt {
+	int ifindex;     /* 0 until netlink names it */
+	bool running;    /* IFF_UP and carrier */
+	uint32_t addr;   /* current IPv4 care-of address (host order), 0 = none */
+	int fd;          /* UDP socket bound to addr, -1 if none */
+	struct d_batch *tx;
+};
+
+struct mn_daemon {
+	struct d_mn_config cfg;
+	struct um3n_env env;
+	struct um3n_mn *mn;
+	struct um3n_policy *policy;
+	struct d_loop loop;
+	struct d_tun tun;
+	struct d_nl *nl;
+	bool nl_resync;
+	struct d_ctl *ctl;
+	struct uplink_rt up[UM3N_MAX_LINKS];
+	struct d_rx rx;
+	int rx_link; /* uplink of the datagrams being delivered */
+	uint64_t now_us; /* clock read once per input batch */
+	bool stopping;
+	uint64_t stop_at_us;
+	uint64_t udp_dropped;
+};
+
+static const char *ifnames[UM3N_MAX_LINKS];
+
+/* ---- engine output ---------------------------------------------------- */
+
+static void flush_all(struct mn_daemon *d)
+{
+	for (size_t i = 0; i < d->cfg.mn.n_links; i++)
+		if (d->up[i].tx->n)
+			d->udp_dropped += d_batch_flush(d->up[i].fd, d->up[i].tx);
+}
+
+static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
+{
+	struct uplink_rt *u;
+
+	if (o->link < 0 || (size_t)o->link >= d->cfg.mn.n_links)
+		return;
+	u = &d->up[o->link];
+	if (u->fd < 0) {
+		d->udp_dropped++;
+		return;
+	}
+	if (!d_batch_add(u->tx, &o->to, o->data, o->len)) {
+		d->udp_dropped += d_batch_flush(u->fd, u->tx);
+		if (!d_batch_add(u->tx, &o->to, o->data, o->len))
+			d->udp_dropped++;
+	}
+}
+
+/* Drains the engine's output queue: TUN packets are written at once (their
+ * data is only valid until the next engine call), datagrams are copied into
+ * per-uplink batches and sent with one sendmmsg each. */
+static void drain(struct mn_daemon *d)
+{
+	struct um3n_out o;
+
+	while (um3n_mn_poll_output(d->mn, &o)) {
+		if (o.kind == UM3N_OUT_TUN) {
+			d_tun_write(&d->tun, o.data, o.len);
+		} else if (o.kind == UM3N_OUT_UDP) {
+			out_udp(d, &o);
+		}
+	}
+	flush_all(d);
+	d_tun_flush(&d->tun);
+}
+
+/* ---- uplinks: sockets and netlink ------------------------------------- */
+
+static int uplink_by_ifindex(struct mn_daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->cfg.mn.n_links; i++)
+		if (d->up[i].ifindex == ifindex)
+			return (int)i;
+	return -1;
+}
+
+static void uplink_close(struct mn_daemon *d, int i)
+{
+	struct uplink_rt *u = &d->up[i];
+	struct um3n_sockaddr none = { 0 };
+
+	if (u->fd >= 0) {
+		d_loop_unwatch(&d->loop, u->fd);
+		close(u->fd);
+		u->fd = -1;
+	}
+	u->addr = 0;
+	um3n_mn_link_addr(d->mn, d_now_us(), i, &none);
+}
+
+static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
+{
+	struct uplink_rt *u = &d->up[i];
+	struct um3n_sockaddr local = { 0 };
+	char ip[48];
+	int fd;
+
+	um3n_addr_from_v4(&local.ip, addr);
+	um3n_addr_format(&local.ip, ip, sizeof(ip));
+	fd = d_udp_open(&local, d->cfg.uplinks[i].ifname);
+	if (fd < 0) {
+		d_log(UM3N_LOG_ERR, "uplink %s: socket on %s: %s", d->cfg.mn.links[i].name, ip,
+		      strerror(-fd));
+		return;
+	}
+	if (u->fd >= 0) {
+		d_loop_unwatch(&d->loop, u->fd);
+		close(u->fd);
+	}
+	u->fd = fd;
+	u->addr = addr;
+	u->tx->gso = d->cfg.offload;
+	if (d->cfg.offload && d_udp_enable_gro(fd) < 0)
+		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel", d->cfg.mn.links[i].name);
+	d_udp_local(fd, &local);
+	d_loop_watch(&d->loop, fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, i));
+	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", d->cfg.mn.links[i].name,
+	      ip, local.port, d->cfg.uplinks[i].ifname);
+	/* The engine re-registers at once when the address changes. */
+	um3n_mn_link_addr(d->mn, d_now_us(), i, &local);
+}
+
+static void nl_link(void *ctx, int ifindex, const char *ifname, bool running)
+{
+	struct mn_daemon *d = ctx;
+
+	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
+		struct uplink_rt *u = &d->up[i];
+
+		if (strcmp(d->cfg.uplinks[i].ifname, ifname) != 0)
+			continue;
+		u->ifindex = ifindex;
+		if (u->running == running)
+			return;
+		u->running = running;
+		d_log(UM3N_LOG_INFO, "uplink %s: %s %s", d->cfg.mn.links[i].name, ifname,
+		      running ? "carrier up" : "carrier down");
+		um3n_mn_link_event(d->mn, d_now_us(), (int)i,
+				   running ? UM3N_LINK_EV_UP : UM3N_LINK_EV_DOWN, 0);
+		return;
+	}
+}
+
+static void nl_link_gone(void *ctx, int ifindex)
+{
+	struct mn_daemon *d = ctx;
+	int i = uplink_by_ifindex(d, ifindex);
+
+	if (i < 0)
+		return;
+	d_log(UM3N_LOG_WARN, "uplink %s: interface removed", d->cfg.mn.links[i].name);
+	d->up[i].ifindex = 0;
+	d->up[i].running = false;
+	uplink_close(d, i);
+	um3n_mn_link_event(d->mn, d_now_us(), i, UM3N_LINK_EV_DOWN, 0);
+}
+
+static void nl_addr(void *ctx, int ifindex, uint32_t addr, bool added)
+{
+	struct mn_daemon *d = ctx;
+	int i = uplink_by_ifindex(d, ifindex);
+
+	if (i < 0)
+		return;
+	if (added && d->up[i].addr == 0) {
+		uplink_open(d, i, addr);
+	} else if (!added && d->up[i].addr == addr) {
+		d_log(UM3N_LOG_INFO, "uplink %s: care-of address removed",
+		      d->cfg.mn.links[i].name);
+		uplink_close(d, i);
+		d->nl_resync = true; /* pick up another address the interface may have */
+	}
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+static void tun_packet(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct mn_daemon *d = ctx;
+
+	um3n_mn_tun_input(d->mn, d->now_us, pkt, len);
+}
+
+static void on_tun(struct mn_daemon *d)
+{
+	int since_drain = 0;
+
+	d->now_us = d_now_us();
+	for (int n = 0; n < TUN_READ_BUDGET; n++) {
+		int got = d_tun_read(&d->tun, tun_packet, d);
+
+		if (got <= 0)
+			break;
+		since_drain += got;
+		if (since_drain >= DRAIN_EVERY) {
+			drain(d);
+			since_drain = 0;
+			d->now_us = d_now_us();
+		}
+	}
+	drain(d);
+}
+
+static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
+		      size_t len)
+{
+	struct mn_daemon *d = ctx;
+
+	um3n_mn_udp_input(d->mn, d->now_us, d->rx_link, from, buf, len);
+}
+
+static void on_udp(struct mn_daemon *d, int i)
+{
+	for (int round = 0; round < UDP_READ_BUDGET && d->up[i].fd >= 0; round++) {
+		int n;
+
+		d->now_us = d_now_us();
+		d->rx_link = i;
+		n = d_rx_recv(d->up[i].fd, &d->rx, udp_dgram, d);
+		drain(d);
+		if (n < D_RX_BATCH)
+			break;
+	}
+}
+
+/* ---- control socket ---------------------------------------------------- */
+
+static void ctl_handle(void *ctx, char *line, struct d_str *r)
+{
+	struct mn_daemon *d = ctx;
+	struct um3n_mn_status st;
+	const char *why;
+	char *name;
+	int ev, arg, idx;
+
+	if (strcmp(line, "show") == 0 || strcmp(line, "show json") == 0) {
+		struct d_daemon_stats ds = { d->cfg.offload, d->udp_dropped, d->tun.write_errors,
+					     d->tun.bad_gso };
+
+		um3n_mn_status(d->mn, d_now_us(), &st);
+		d_str_printf(r, "ok\n");
+		d_fmt_mn_status(&st, ifnames, &ds, line[4] != '\0', r);
+		return;
+	}
+	if (d_ctl_parse_link(line, &name, &ev, &arg, &why) < 0) {
+		d_str_printf(r, "error: %s\n", strncmp(line, "link", 4) ? "unknown command" : why);
+		return;
+	}
+	idx = um3n_mn_link_index(d->mn, name);
+	if (idx < 0) {
+		d_str_printf(r, "error: no uplink named %s\n", name);
+		return;
+	}
+	d_log(UM3N_LOG_INFO, "control: link %s event %d (%d)", name, ev, arg);
+	um3n_mn_link_event(d->mn, d_now_us(), idx, (enum um3n_link_ev)ev, arg);
+	drain(d);
+	d_str_printf(r, "ok\n");
+}
+
+static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
+{
+	struct mn_daemon *d = ctx;
+
+	if (add)
+		d_loop_watch(&d->loop, fd, events, D_EV_DATA(D_TAG_CTL, fd));
+	else
+		d_loop_unwatch(&d->loop, fd);
+}
+
+/* ---- set-up, reload, shutdown ------------------------------------------ */
+
+static unsigned derive_mtu(const struct d_mn_config *c)
+{
+	int lowest = 1500;
+
+	if (c->mtu)
+		return c->mtu;
+	for (size_t i = 0; i < c->mn.n_links; i++) {
+		int m = d_if_get_mtu(c->uplinks[i].ifname);
+
+		if (m > 0 && m < lowest)
+			lowest = m;
+	}
+	return (unsigned)lowest - UM3N_OUTER_OVERHEAD_V4;
+}
+
+static int setup_tun(struct mn_daemon *d)
+{
+	unsigned mtu = derive_mtu(&d->cfg);
+	int rc;
+
+	rc = d_tun_setup(&d->tun, d->cfg.tun, d->cfg.offload);
+	if (rc < 0 && d->cfg.offload) {
+		d_log(UM3N_LOG_WARN, "tun %s: no offload (%s): plain packets", d->cfg.tun,
+		      strerror(-rc));
+		d->cfg.offload = false;
+		rc = d_tun_setup(&d->tun, d->cfg.tun, false);
+	}
+	if (rc < 0) {
+		d_log(UM3N_LOG_ERR, "tun %s: %s", d->cfg.tun, strerror(-rc));
+		return -1;
+	}
+	rc = d_if_set_addr(d->cfg.tun, um3n_addr_v4(&d->cfg.mn.home_addr), 32);
+	if (rc == 0)
+		rc = d_if_set_mtu(d->cfg.tun, mtu);
+	if (rc == 0)
+		rc = d_if_set_txqlen(d->cfg.tun, D_TUN_TXQLEN);
+	if (rc == 0)
+		rc = d_if_set_up(d->cfg.tun);
+	if (rc < 0) {
+		d_log(UM3N_LOG_ERR, "tun %s: configure: %s", d->cfg.tun, strerror(-rc));
+		return -1;
+	}
+	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", d->cfg.tun, mtu,
+	      d->cfg.offload ? ", offload (vnet header, TSO4)" : "");
+	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
+}
+
+static int setup_engine(struct mn_daemon *d)
+{
+	d_env_init(&d->env);
+	d->policy = d_policy_build(&d->cfg, &d->env, 1);
+	if (!d->policy) {
+		d_log(UM3N_LOG_ERR, "%s: [policy] rejected by the engine", d->cfg.path);
+		return -1;
+	}
+	d->cfg.mn.policy = d->policy;
+	d->cfg.mn.ident_base = d_ident_base();
+	d->mn = um3n_mn_new(&d->cfg.mn, &d->env);
+	return d->mn ? 0 : -1;
+}
+
+static int setup(struct mn_daemon *d)
+{
+	struct d_nl_cb cb = { d, nl_link, nl_link_gone, nl_addr };
+
+	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
+		d->up[i].fd = -1;
+		d->up[i].tx = calloc(1, sizeof(struct d_batch));
+		if (!d->up[i].tx)
+			return -1;
+		ifnames[i] = d->cfg.uplinks[i].ifname;
+	}
+	if (d_loop_init(&d->loop) < 0 || setup_engine(d) < 0 || setup_tun(d) < 0)
+		return -1;
+	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);
+	if (!d->ctl)
+		return -1;
+	d_ctl_set_watch(d->ctl, ctl_watch, d);
+	/* The dump inside d_nl_open reports current carrier and addresses. */
+	d->nl = d_nl_open(&cb);
+	if (!d->nl)
+		return -1;
+	d_loop_watch(&d->loop, d_nl_fd(d->nl), EPOLLIN, D_EV_DATA(D_TAG_NL, 0));
+	drain(d);
+	return 0;
+}
+
+static bool same_identity(const struct d_mn_config *a, const struct d_mn_config *b)
+{
+	if (!um3n_addr_eq(&a->mn.home_addr, &b->mn.home_addr) ||
+	    !um3n_sockaddr_eq(&a->mn.ha, &b->mn.ha) || a->mn.spi != b->mn.spi ||
+	    a->mn.n_links != b->mn.n_links || strcmp(a->tun, b->tun))
+		return false;
+	for (size_t i = 0; i < a->mn.n_links; i++)
+		if (strcmp(a->mn.links[i].name, b->mn.links[i].name) ||
+		    strcmp(a->uplinks[i].ifname, b->uplinks[i].ifname))
+			return false;
+	return true;
+}
+
+/* SIGHUP: a new policy goes to the engine (and through re-registration to
+ * the HA); the log level applies at once; identity changes need a restart. */
+static void reload(struct mn_daemon *d)
+{
+	struct d_mn_config nc;
+	struct um3n_policy *np;
+	char err[D_ERR_MAX];
+	uint32_t version = um3n_policy_version(d->policy) + 1;
+
+	if (d_mn_config_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
+		d_log(UM3N_LOG_ERR, "reload refused: %s", err);
+		d_mn_config_free(&nc);
+		return;
+	}
+	if (!same_identity(&d->cfg, &nc))
+		d_log(UM3N_LOG_WARN, "reload: addresses, SPI or uplinks changed: restart to apply");
+	d_log_set_level(nc.log_level);
+	np = d_policy_build(&nc, &d->env, version);
+	if (!np || um3n_mn_set_policy(d->mn, d_now_us(), np) < 0) {
+		d_log(UM3N_LOG_ERR, "reload: policy rejected, keeping version %u",
+		      um3n_policy_version(d->policy));
+		if (np)
+			um3n_policy_free(np);
+	} else {
+		um3n_policy_free(d->policy);
+		d->policy = np;
+		d_log(UM3N_LOG_INFO, "reload: policy version %u, %zu rules", version, nc.n_rules);
+		/* keep the running identity; take the new rules */
+		free(d->cfg.rules);
+		d->cfg.rules = nc.rules;
+		d->cfg.n_rules = nc.n_rules;
+		d->cfg.cap_rules = nc.cap_rules;
+		nc.rules = NULL;
+	}
+	d_mn_config_free(&nc);
+	drain(d);
+}
+
+static void on_signal(struct mn_daemon *d)
+{
+	int sig;
+
+	while ((sig = d_loop_signal(&d->loop)) != 0) {
+		if (sig == SIGHUP) {
+			d_log(UM3N_LOG_INFO, "SIGHUP: reloading %s", d->cfg.path);
+			reload(d);
+		} else if (!d->stopping) {
+			d_log(UM3N_LOG_INFO, "signal %d: deregistering", sig);
+			d->stopping = true;
+			d->stop_at_us = d_now_us() + SHUTDOWN_GRACE_US;
+			um3n_mn_shutdown(d->mn, d_now_us());
+			drain(d);
+		}
+	}
+}
+
+static void dispatch(struct mn_daemon *d, const struct epoll_event *ev)
+{
+	switch (D_EV_TAG(ev->data.u64)) {
+	case D_TAG_TUN: on_tun(d); break;
+	case D_TAG_UDP: on_udp(d, D_EV_IDX(ev->data.u64)); break;
+	case D_TAG_NL:
+		if (d_nl_read(d->nl) == -ENOBUFS)
+			d->nl_resync = true;
+		break;
+	case D_TAG_TIMER:
+		d_loop_timer_ack(&d->loop);
+		um3n_mn_timeout(d->mn, d_now_us());
+		break;
+	case D_TAG_SIGNAL: on_signal(d); break;
+	case D_TAG_CTL: d_ctl_event(d->ctl, D_EV_IDX(ev->data.u64), ev->events); break;
+	default: break;
+	}
+}
+
+static int run(struct mn_daemon *d)
+{
+	struct epoll_event evs[16];
+
+	for (;;) {
+		uint64_t wake = um3n_mn_next_wake_us(d->mn);
+		int n;
+
+		if (d->stopping) {
+			if (d_now_us() >= d->stop_at_us)
+				return 0;
+			if (wake > d->stop_at_us)
+				wake = d->stop_at_us;
+		}
+		d_loop_arm(&d->loop, wake);
+		n = epoll_wait(d->loop.ep, evs, 16, -1);
+		if (n < 0 && errno != EINTR) {
+			d_log(UM3N_LOG_ERR, "epoll: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++)
+			dispatch(d, &evs[i]);
+		if (d->nl_resync) {
+			d->nl_resync = false;
+			d_nl_resync(d->nl);
+		}
+		drain(d);
+	}
+}
+
+static void teardown(struct mn_daemon *d)
+{
+	if (d->udp_dropped || d->tun.write_errors || d->tun.bad_gso)
+		d_log(UM3N_LOG_INFO, "dropped at the sockets: udp %llu tun %llu bad gso %llu",
+		      (unsigned long long)d->udp_dropped, (unsigned long long)d->tun.write_errors,
+		      (unsigned long long)d->tun.bad_gso);
+	d_ctl_close(d->ctl);
+	d_nl_close(d->nl);
+	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
+		if (d->up[i].fd >= 0)
+			close(d->up[i].fd);
+		free(d->up[i].tx);
+	}
+	if (d->mn)
+		um3n_mn_free(d->mn);
+	if (d->policy)
+		um3n_policy_free(d->policy);
+	d_tun_close(&d->tun);
+	d_loop_close(&d->loop);
+	d_mn_config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static struct mn_daemon d = { .tun.fd = -1 };
+	static char config_path[PATH_MAX];
+	char err[D_ERR_MAX];
+	struct d_opts o;
+	int rc = d_opts_parse(argc, argv, "um3n-mn", "/etc/um3n/mn.conf", &o);
+
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	/* Absolute, so SIGHUP still finds it after daemon() changed to /. */
+	if (realpath(o.config, config_path))
+		o.config = config_path;
+	if (d_mn_config_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (o.check_only) {
+		struct um3n_env env;
+		struct um3n_policy *p;
+
+		d_env_init(&env);
+		env.log = NULL;
+		p = d_policy_build(&d.cfg, &env, 1);
+		if (!p) {
+			fprintf(stderr, "%s: [policy]: rejected (too many or conflicting rules)\n",
+				o.config);
+			return 2;
+		}
+		um3n_policy_free(p);
+		d_mn_config_free(&d.cfg);
+		return 0;
+	}
+	d_log_init("um3n-mn", !o.foreground, d.cfg.log_level);
+	if (!o.foreground && daemon(0, 0) < 0) {
+		perror("daemon");
+		return 1;
+	}
+	rc = setup(&d) < 0 ? 1 : run(&d);
+	teardown(&d);
+	d_log(UM3N_LOG_INFO, "exiting (%d)", rc);
+	return rc;
+}

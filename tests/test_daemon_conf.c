@@ -1,0 +1,283 @@
+/* Daemon platform layer: configuration parsing (mn.conf, ha.conf), key files,
+ * the NTP identification base, and policy building. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dcommon.h"
+#include "dconf.h"
+#include "testutil.h"
+#include "wire.h"
+
+#ifndef UM3N_DAEMON_EXAMPLES
+#define UM3N_DAEMON_EXAMPLES "daemons/examples"
+#endif
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 16);
+
+	CU_ASSERT_FATAL(f != NULL && buf != NULL);
+	fread(buf, 1, (1 << 16) - 1, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_mn_example(void)
+{
+	char *text = slurp(UM3N_DAEMON_EXAMPLES "/mn.conf"), err[D_ERR_MAX] = "";
+	struct d_mn_config c;
+	int rc = d_mn_config_parse(text, "mn.conf", &c, err, sizeof(err));
+
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(um3n_addr_v4(&c.mn.home_addr), 0x0ac80002u);
+	CU_ASSERT_EQUAL(um3n_addr_v4(&c.mn.ha.ip), 0xc0000201u);
+	CU_ASSERT_EQUAL(c.mn.ha.port, 434);
+	CU_ASSERT_EQUAL(c.mn.spi, 256);
+	CU_ASSERT_STRING_EQUAL(c.key_file, "/etc/um3n/mn.key"); /* inline comment cut */
+	CU_ASSERT_EQUAL(c.mn.lifetime_s, 300);
+	CU_ASSERT_EQUAL(c.mn.probe_interval_us, 15000);
+	CU_ASSERT_EQUAL(c.mn.dead_after_us, 75000);
+	CU_ASSERT_EQUAL(c.log_level, UM3N_LOG_INFO);
+	CU_ASSERT_EQUAL(c.mtu, 0);
+	CU_ASSERT_EQUAL_FATAL(c.mn.n_links, 2);
+	CU_ASSERT_STRING_EQUAL(c.mn.links[0].name, "cell");
+	CU_ASSERT_STRING_EQUAL(c.uplinks[0].ifname, "veth-cell");
+	CU_ASSERT_EQUAL(c.mn.links[0].link_class, UM3N_CLASS_CELL);
+	CU_ASSERT_EQUAL(c.mn.links[0].priority, 1);
+	CU_ASSERT_EQUAL(c.mn.links[0].weight_kbps, 3610);
+	CU_ASSERT_STRING_EQUAL(c.mn.links[1].name, "wifi");
+	CU_ASSERT_EQUAL(c.mn.links[1].link_class, UM3N_CLASS_WIFI);
+	CU_ASSERT_EQUAL(c.default_class, UM3N_CLASS_WIFI);
+	CU_ASSERT_EQUAL_FATAL(c.n_rules, 1);
+	CU_ASSERT_EQUAL(c.rules[0].plen, 24);
+	CU_ASSERT_EQUAL(c.rules[0].link_class, UM3N_CLASS_CELL);
+	CU_ASSERT_EQUAL(c.rules[0].mode, UM3N_MODE_PREFER);
+	d_mn_config_free(&c);
+	free(text);
+}
+
+#define MN_HEAD "[mn]\nhome_address = 10.200.0.2\nhome_agent = 192.0.2.1\nspi = 256\n" \
+		"key_file = k\n"
+#define MN_UPLINK "[uplink a]\ninterface = eth0\n"
+
+/* Numbered table: text, expected substring of the one-line error. */
+static const struct {
+	const char *text;
+	const char *want;
+} bad_mn[] = {
+	/* 0 */ { MN_HEAD MN_UPLINK "[mn]\nport = 0\n", "t.conf:9: [mn] port: want 1..65535" },
+	/* 1 */ { MN_HEAD MN_UPLINK "[mn]\nspi = 255\n", "[mn] spi: want an SPI >= 256" },
+	/* 2 */ { MN_HEAD MN_UPLINK "[mn]\nhome_address = 10.0.0\n", "[mn] home_address" },
+	/* 3 */ { MN_HEAD MN_UPLINK "[mn]\nbogus = 1\n", "t.conf:9: [mn] bogus: unknown key" },
+	/* 4 */ { MN_HEAD MN_UPLINK "[weird]\nx = 1\n", "[weird] x: unknown section" },
+	/* 5 */ { MN_HEAD MN_UPLINK "[uplink b]\nclass = satellite\n", "[uplink b] class" },
+	/* 6 */ { MN_HEAD "[uplink a]\nclass = cell\n", "[uplink a] interface: missing" },
+	/* 7 */ { MN_HEAD, "at least one uplink" },
+	/* 8 */ { "[mn]\nhome_agent = 192.0.2.1\n" MN_UPLINK, "[mn] home_address: missing" },
+	/* 9 */ { MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/33 cell\n", "[policy] rule: bad prefix" },
+	/* 10 */ { MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell sideways\n", "bad class or mode" },
+	/* 11 */ { MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell\nrule = 10.9.2.0/24 wifi\n",
+		   "t.conf:10: [policy] rule: duplicate prefix" },
+	/* 12 */ { MN_HEAD MN_UPLINK "[uplink b]\ninterface = eth0\n", "eth0 already used" },
+	/* 13 */ { MN_HEAD MN_UPLINK "this line has no equals sign\n", "t.conf:8: syntax error" },
+	/* 14 */ { MN_HEAD MN_UPLINK "[mn]\nlog_level = loud\n", "[mn] log_level" },
+	/* 15 */ { MN_HEAD MN_UPLINK "[mn]\ntun = an-interface-name-too-long\n", "[mn] tun" },
+	/* 16 */ { MN_HEAD MN_UPLINK "[uplink a]\npriority = 256\n", "[uplink a] priority" },
+	/* 17 */ { MN_HEAD MN_UPLINK "[policy]\ndefault = wifi aggregate extra\n", "[policy] default" },
+};
+
+static void test_mn_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad_mn) / sizeof(bad_mn[0]); i++) {
+		struct d_mn_config c;
+		char err[D_ERR_MAX] = "";
+		int rc = d_mn_config_parse(bad_mn[i].text, "t.conf", &c, err, sizeof(err));
+
+		if (rc == 0 || !strstr(err, bad_mn[i].want))
+			fprintf(stderr, "\ncase %zu: rc %d err \"%s\" want \"%s\"\n", i, rc, err,
+				bad_mn[i].want);
+		CU_ASSERT(rc < 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad_mn[i].want));
+		CU_ASSERT_PTR_NULL(strchr(err, '\n')); /* one line */
+		d_mn_config_free(&c);
+	}
+}
+
+static void test_mn_good_variants(void)
+{
+	const char *text = MN_HEAD MN_UPLINK
+		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\n"
+		"[policy]\ndefault = cell redundant\n"
+		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 cell\n";
+	struct d_mn_config c;
+	char err[D_ERR_MAX] = "";
+	struct um3n_env env = test_env(1);
+	struct um3n_policy *p;
+	struct um3n_addr a;
+
+	CU_ASSERT_EQUAL_FATAL(d_mn_config_parse(text, "t.conf", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.mtu, 1300);
+	CU_ASSERT_EQUAL(c.log_level, UM3N_LOG_DEBUG);
+	CU_ASSERT_EQUAL(c.mn.signal_degraded_dbm, -80);
+	CU_ASSERT_EQUAL(c.default_mode, UM3N_MODE_REDUNDANT);
+	CU_ASSERT_EQUAL_FATAL(c.n_rules, 3);
+	CU_ASSERT_EQUAL(c.rules[2].plen, 32);
+	p = d_policy_build(&c, &env, 7);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(um3n_policy_version(p), 7);
+	CU_ASSERT_EQUAL(um3n_policy_count(p), 3);
+	um3n_addr_parse("10.9.2.7", &a);
+	CU_ASSERT_EQUAL(um3n_policy_lookup(p, &a)->link_class, UM3N_CLASS_CELL);
+	um3n_addr_parse("10.9.3.1", &a);
+	CU_ASSERT_EQUAL(um3n_policy_lookup(p, &a)->mode, UM3N_MODE_AGGREGATE);
+	um3n_addr_parse("192.168.1.1", &a);
+	CU_ASSERT_EQUAL(um3n_policy_lookup(p, &a)->link_class, UM3N_CLASS_CELL);
+	CU_ASSERT_EQUAL(um3n_policy_lookup(p, &a)->mode, UM3N_MODE_REDUNDANT);
+	um3n_policy_free(p);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+	d_mn_config_free(&c);
+}
+
+static void test_ha_conf(void)
+{
+	char *text = slurp(UM3N_DAEMON_EXAMPLES "/ha.conf"), err[D_ERR_MAX] = "";
+	struct d_ha_config c;
+	uint8_t key[64];
+	size_t len = sizeof(key);
+
+	CU_ASSERT_EQUAL_FATAL(d_ha_config_parse(text, "ha.conf", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(um3n_addr_v4(&c.ha.addr.ip), 0xc0000201u);
+	CU_ASSERT_EQUAL(c.ha.addr.port, 434);
+	CU_ASSERT_EQUAL(c.ha.max_lifetime_s, 600);
+	CU_ASSERT_EQUAL(c.ha.keepalive_s, 110);
+	CU_ASSERT_STRING_EQUAL(c.tun, "um3nha0");
+	CU_ASSERT_TRUE(c.add_routes);
+	CU_ASSERT_EQUAL_FATAL(c.n_mns, 1);
+	CU_ASSERT_EQUAL(c.mns[0].home_addr, 0x0ac80002u);
+	CU_ASSERT_EQUAL(c.mns[0].spi, 256);
+	/* keys: only the configured (home, spi) pair is found */
+	c.mns[0].key_len = 16;
+	memset(c.mns[0].key, 0xab, 16);
+	CU_ASSERT_EQUAL(d_ha_get_key(&c, 0x0ac80002u, 256, key, &len), 0);
+	CU_ASSERT_EQUAL(len, 16);
+	CU_ASSERT_EQUAL(key[15], 0xab);
+	len = sizeof(key);
+	CU_ASSERT_NOT_EQUAL(d_ha_get_key(&c, 0x0ac80002u, 257, key, &len), 0);
+	CU_ASSERT_NOT_EQUAL(d_ha_get_key(&c, 0x0ac80003u, 256, key, &len), 0);
+	d_ha_config_free(&c);
+	free(text);
+
+	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\n[mn 10.0.0.1]\nspi = 300\n", "h",
+				    &c, err, sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[mn 10.0.0.1] key_file: missing"));
+	d_ha_config_free(&c);
+	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\n[mn nowhere]\nspi = 300\n", "h",
+				    &c, err, sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:4: [mn nowhere] spi"));
+	d_ha_config_free(&c);
+	CU_ASSERT(d_ha_config_parse("[ha]\nport = 434\n", "h", &c, err, sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[ha] address: missing"));
+	d_ha_config_free(&c);
+}
+
+static const struct {
+	const char *text;
+	int len; /* bytes, -1 = rejected */
+} hex_cases[] = {
+	/* 0 */ { "00112233445566778899aabbccddeeff", 16 },
+	/* 1 */ { "  00112233445566778899AABBCCDDEEFF\n", 16 },
+	/* 2 */ { "00112233445566778899aabbccddeef", -1 },   /* 31 digits */
+	/* 3 */ { "0011223344556677", -1 },                   /* too short */
+	/* 4 */ { "00112233445566778899aabbccddeegg", -1 },  /* not hex */
+	/* 5 */ { "0011223344556677 8899aabbccddeeff00", -1 }, /* inner space */
+	/* 6 */ { "", -1 },
+};
+
+static void test_key_hex(void)
+{
+	char long_key[130];
+	uint8_t key[64];
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(hex_cases) / sizeof(hex_cases[0]); i++) {
+		int rc = d_key_parse_hex(hex_cases[i].text, key, sizeof(key), &len);
+
+		CU_ASSERT_EQUAL(rc == 0 ? (int)len : -1, hex_cases[i].len);
+	}
+	memset(long_key, 'f', 128);
+	long_key[128] = '\0';
+	CU_ASSERT_EQUAL(d_key_parse_hex(long_key, key, sizeof(key), &len), 0);
+	CU_ASSERT_EQUAL(len, 64);
+	CU_ASSERT_EQUAL(key[63], 0xff);
+	long_key[128] = 'f';
+	long_key[129] = '\0';
+	CU_ASSERT(d_key_parse_hex(long_key, key, sizeof(key), &len) < 0);
+}
+
+static void test_key_file_mode(void)
+{
+	char path[] = "/tmp/um3n_test_keyXXXXXX", why[D_ERR_MAX];
+	const char *hex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+	uint8_t key[64];
+	size_t len = 0;
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, hex, strlen(hex)), (ssize_t)strlen(hex));
+	close(fd);
+	chmod(path, 0644);
+	CU_ASSERT_EQUAL(d_key_load(path, key, sizeof(key), &len, why, sizeof(why)), UM3N_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "group/other"));
+	chmod(path, 0640);
+	CU_ASSERT_EQUAL(d_key_load(path, key, sizeof(key), &len, why, sizeof(why)), UM3N_EINVAL);
+	chmod(path, 0600);
+	CU_ASSERT_EQUAL(d_key_load(path, key, sizeof(key), &len, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(len, 32);
+	CU_ASSERT_EQUAL(key[31], 0x1f);
+	unlink(path);
+	CU_ASSERT_EQUAL(d_key_load(path, key, sizeof(key), &len, why, sizeof(why)), UM3N_ENOENT);
+}
+
+static void test_ntp(void)
+{
+	/* 1970-01-01 is NTP second 2208988800 (RFC 5905 era 0). */
+	CU_ASSERT_EQUAL(d_ntp_from_timespec(0, 0), 2208988800ULL << 32);
+	CU_ASSERT_EQUAL(d_ntp_from_timespec(0, 500000000), (2208988800ULL << 32) | 0x80000000u);
+	CU_ASSERT_EQUAL(d_ntp_from_timespec(1, 250000000), (2208988801ULL << 32) | 0x40000000u);
+	/* subtracting 1.5 s of monotonic time */
+	CU_ASSERT_EQUAL(d_ntp_minus_us((2208988802ULL << 32), 1500000),
+			(2208988800ULL << 32) | 0x80000000u);
+	CU_ASSERT_EQUAL(d_ntp_minus_us(12345, 0), 12345);
+	/* the live base lies after 2020 (NTP second 3786825600) */
+	CU_ASSERT(d_ident_base() >> 32 > 3786825600ULL);
+}
+
+static CU_TestInfo conf_tests[] = {
+	{ "mn_example", test_mn_example },
+	{ "mn_bad_table", test_mn_bad },
+	{ "mn_good_variants", test_mn_good_variants },
+	{ "ha_conf", test_ha_conf },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo key_tests[] = {
+	{ "hex_table", test_key_hex },
+	{ "file_mode", test_key_file_mode },
+	{ "ntp_ident_base", test_ntp },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	const struct test_suite suites[] = {
+		{ "daemon_conf", conf_tests },
+		{ "daemon_keys", key_tests },
+		{ NULL, NULL },
+	};
+
+	return test_main(suites);
+}

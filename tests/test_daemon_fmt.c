@@ -1,0 +1,218 @@
+/* Daemon platform layer: `um3nctl show` formatting (text and JSON) and the
+ * control-request parser. The JSON is checked structurally (balanced, quoted,
+ * every counter present) since CUnit has no JSON parser. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dctl.h"
+#include "testutil.h"
+
+/* Minimal JSON well-formedness: balanced {}/[] outside strings, strings
+ * closed, no raw control characters inside them. */
+static bool json_balanced(const char *s)
+{
+	int depth = 0;
+	bool in_str = false;
+
+	for (; *s; s++) {
+		if (in_str) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				in_str = false;
+			else if ((unsigned char)*s < 0x20)
+				return false;
+			continue;
+		}
+		if (*s == '"')
+			in_str = true;
+		else if (*s == '{' || *s == '[')
+			depth++;
+		else if (*s == '}' || *s == ']')
+			if (--depth < 0)
+				return false;
+	}
+	return depth == 0 && !in_str;
+}
+
+static void fill_mn(struct um3n_mn_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->n_links = 2;
+	strcpy(st->links[0].name, "cell");
+	st->links[0].link_class = UM3N_CLASS_CELL;
+	st->links[0].state = UM3N_LS_UP;
+	st->links[0].reg_state = UM3N_REG_REGISTERED;
+	um3n_addr_from_v4(&st->links[0].local.ip, 0x0a010102);
+	st->links[0].local.port = 40000;
+	st->links[0].srtt_us = 12345;
+	st->links[0].tx_bytes = 1234567890123ULL;
+	strcpy(st->links[1].name, "wi\"fi"); /* must be escaped */
+	st->links[1].link_class = UM3N_CLASS_WIFI;
+	st->links[1].state = UM3N_LS_FAILED;
+	st->links[1].last_code = -1;
+	st->policy_version = 3;
+	st->policy_acked_version = 2;
+	st->policy_rules = 5;
+	st->drops.auth_failed = 7;
+	st->drops.too_big = 9;
+}
+
+static void test_mn_json(void)
+{
+	struct um3n_mn_status st;
+	struct d_str s = { 0 };
+	const char *ifn[] = { "veth-cell", "veth-wifi" };
+
+	fill_mn(&st);
+	struct d_daemon_stats ds = { true, 3, 4, 5 };
+
+	d_fmt_mn_status(&st, ifn, &ds, true, &s);
+	CU_ASSERT_FALSE(s.oom);
+	CU_ASSERT_TRUE(json_balanced(s.buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"role\":\"mn\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"version\":3,\"acked_version\":2,\"rules\":5"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"address\":\"10.1.1.2\",\"port\":40000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"tx_bytes\":1234567890123"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"name\":\"wi\\\"fi\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":9},\"daemon\":{\"offload\":true,"
+					     "\"udp_send_dropped\":3,\"tun_write_errors\":4,\"bad_gso\":5}}"));
+	CU_ASSERT_EQUAL(s.buf[s.len - 1], '\n');
+	CU_ASSERT_PTR_EQUAL(strchr(s.buf, '\n'), s.buf + s.len - 1); /* one line */
+	d_str_free(&s);
+}
+
+static void test_mn_text(void)
+{
+	struct um3n_mn_status st;
+	struct d_str s = { 0 };
+
+	fill_mn(&st);
+	d_fmt_mn_status(&st, NULL, NULL, false, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "policy version 3 (HA holds 2), 5 rules"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "uplink cell (-, class cell)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "10.1.1.2:40000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "srtt 12.35 ms"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "auth_failed 7"));
+	d_str_free(&s);
+}
+
+static void test_ha_json(void)
+{
+	struct um3n_ha_status st = { 0 };
+	struct um3n_ha_mn_status mns[2];
+	struct d_str s = { 0 };
+
+	memset(mns, 0, sizeof(mns));
+	st.n_mns = 2;
+	st.reg_accepted = 4;
+	st.reg_denied = 1;
+	st.drops.malformed = 300;
+	mns[0].home_addr = 0x0ac80002;
+	mns[0].policy_version = 2;
+	mns[0].policy_rules = 1;
+	mns[0].n_bindings = 2;
+	mns[0].bindings[1].link_id = 1;
+	mns[0].bindings[1].link_class = UM3N_CLASS_WIFI;
+	um3n_addr_from_v4(&mns[0].bindings[1].coa.ip, 0x0a010202);
+	mns[0].bindings[1].coa.port = 5555;
+	mns[0].bindings[1].last_heard_us_ago = 2500;
+	mns[1].home_addr = 0x0ac80003;
+	d_fmt_ha_status(&st, mns, 2, NULL, true, &s);
+	CU_ASSERT_TRUE(json_balanced(s.buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"role\":\"ha\",\"mns\":2,\"reg_accepted\":4,"
+					     "\"reg_denied\":1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"home_addr\":\"10.200.0.2\",\"policy_version\":2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"coa\":\"10.1.2.2\",\"port\":5555"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"last_heard_ms_ago\":2,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"home_addr\":\"10.200.0.3\",\"policy_version\":0,"
+					     "\"policy_rules\":0,\"links\":[]}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"malformed\":300"));
+	d_str_free(&s);
+	/* empty cache */
+	st.n_mns = 0;
+	d_fmt_ha_status(&st, NULL, 0, NULL, true, &s);
+	CU_ASSERT_TRUE(json_balanced(s.buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"bindings\":[]"));
+	d_str_free(&s);
+}
+
+static void test_str_growth(void)
+{
+	struct d_str s = { 0 };
+
+	for (int i = 0; i < 5000; i++)
+		d_str_printf(&s, "%04d,", i % 10000);
+	CU_ASSERT_FALSE(s.oom);
+	CU_ASSERT_EQUAL(s.len, 25000);
+	CU_ASSERT_EQUAL(strlen(s.buf), 25000);
+	CU_ASSERT_EQUAL(memcmp(s.buf + 24995, "4999,", 5), 0);
+	d_str_free(&s);
+	CU_ASSERT_PTR_NULL(s.buf);
+}
+
+/* Numbered: request line, expected rc, event, arg. */
+static const struct {
+	const char *line;
+	int rc, ev, arg;
+	const char *name;
+} link_cases[] = {
+	/* 0 */ { "link wifi down", 0, UM3N_LINK_EV_DOWN, 0, "wifi" },
+	/* 1 */ { "link cell up", 0, UM3N_LINK_EV_UP, 0, "cell" },
+	/* 2 */ { "link cell signal -85", 0, UM3N_LINK_EV_SIGNAL, -85, "cell" },
+	/* 3 */ { "link cell signal 5", UM3N_EINVAL, 0, 0, NULL },
+	/* 4 */ { "link cell signal", UM3N_EINVAL, 0, 0, NULL },
+	/* 5 */ { "link cell signal -85x", UM3N_EINVAL, 0, 0, NULL },
+	/* 6 */ { "link cell sideways", UM3N_EINVAL, 0, 0, NULL },
+	/* 7 */ { "link cell down now", UM3N_EINVAL, 0, 0, NULL },
+	/* 8 */ { "link", UM3N_EINVAL, 0, 0, NULL },
+	/* 9 */ { "show", UM3N_EINVAL, 0, 0, NULL },
+	/* 10 */ { "", UM3N_EINVAL, 0, 0, NULL },
+	/* 11 */ { "link cell signal -60 extra", UM3N_EINVAL, 0, 0, NULL },
+};
+
+static void test_parse_link(void)
+{
+	for (size_t i = 0; i < sizeof(link_cases) / sizeof(link_cases[0]); i++) {
+		char buf[64], *name = NULL;
+		const char *why = NULL;
+		int ev = 0, arg = 0, rc;
+
+		strcpy(buf, link_cases[i].line);
+		rc = d_ctl_parse_link(buf, &name, &ev, &arg, &why);
+		CU_ASSERT_EQUAL(rc, link_cases[i].rc);
+		if (rc == 0) {
+			CU_ASSERT_EQUAL(ev, link_cases[i].ev);
+			CU_ASSERT_EQUAL(arg, link_cases[i].arg);
+			CU_ASSERT_STRING_EQUAL(name, link_cases[i].name);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL(why);
+		}
+	}
+}
+
+static CU_TestInfo fmt_tests[] = {
+	{ "mn_json", test_mn_json },
+	{ "mn_text", test_mn_text },
+	{ "ha_json", test_ha_json },
+	{ "str_growth", test_str_growth },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo ctl_tests[] = {
+	{ "parse_link_table", test_parse_link },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	const struct test_suite suites[] = {
+		{ "daemon_fmt", fmt_tests },
+		{ "daemon_ctl", ctl_tests },
+		{ NULL, NULL },
+	};
+
+	return test_main(suites);
+}

@@ -1,0 +1,308 @@
+/* Daemon TUN offloads: d_gso_split (userspace TSO) and d_gro (userspace GRO)
+ * checked against a naive checksum reference and by round trip. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dgso.h"
+#include "testutil.h"
+
+#define HDR 40 /* IPv4 20 + TCP 20 */
+
+/* Naive one's-complement sum, byte pairs in a plain loop (the reference). */
+static uint16_t naive_sum(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	uint64_t s = 0;
+	uint8_t *all = malloc(na + nb + 1);
+
+	memcpy(all, a, na);
+	if (nb) /* b may be NULL when empty */
+		memcpy(all + na, b, nb);
+	all[na + nb] = 0;
+	for (size_t i = 0; i < na + nb; i += 2)
+		s += (uint64_t)all[i] << 8 | all[i + 1];
+	free(all);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static bool ip_csum_ok(const uint8_t *ip) { return naive_sum(ip, 20, NULL, 0) == 0xffff; }
+
+static bool tcp_csum_ok(const uint8_t *ip, size_t len)
+{
+	uint8_t ph[12];
+
+	memcpy(ph, ip + 12, 8);
+	ph[8] = 0;
+	ph[9] = 6;
+	ph[10] = (uint8_t)((len - 20) >> 8);
+	ph[11] = (uint8_t)(len - 20);
+	return naive_sum(ph, 12, ip + 20, len - 20) == 0xffff;
+}
+
+static size_t make_tcp(uint8_t *p, size_t payload, uint32_t seq, uint8_t flags, unsigned seed)
+{
+	memset(p, 0, HDR);
+	p[0] = 0x45;
+	p[2] = (uint8_t)((HDR + payload) >> 8);
+	p[3] = (uint8_t)(HDR + payload);
+	p[4] = 0x12, p[5] = 0x34;
+	p[6] = 0x40; /* DF */
+	p[8] = 64;
+	p[9] = 6;
+	memcpy(p + 12, (uint8_t[]){ 10, 200, 0, 2, 10, 9, 1, 1 }, 8);
+	p[20] = 0x9c, p[21] = 0x40, p[22] = 0x14, p[23] = 0x51;
+	p[24] = (uint8_t)(seq >> 24), p[25] = (uint8_t)(seq >> 16);
+	p[26] = (uint8_t)(seq >> 8), p[27] = (uint8_t)seq;
+	p[28] = 0xaa, p[31] = 0x01;
+	p[32] = 5 << 4;
+	p[33] = flags;
+	p[34] = 0x10;
+	srand(seed);
+	for (size_t i = 0; i < payload; i++)
+		p[HDR + i] = (uint8_t)rand();
+	return HDR + payload;
+}
+
+struct collect {
+	uint8_t pkts[64][D_GSO_SEG_MAX];
+	size_t lens[64];
+	int n;
+	/* GRO outputs */
+	struct virtio_net_hdr vh[8];
+	uint8_t *out[8];
+	size_t out_len[8];
+	int nout;
+};
+
+static void collect_seg(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct collect *c = ctx;
+
+	CU_ASSERT_FATAL(c->n < 64 && len <= D_GSO_SEG_MAX);
+	memcpy(c->pkts[c->n], pkt, len);
+	c->lens[c->n++] = len;
+}
+
+static void collect_out(void *ctx, const struct virtio_net_hdr *vh, const uint8_t *pkt,
+			size_t len)
+{
+	struct collect *c = ctx;
+
+	CU_ASSERT_FATAL(c->nout < 8);
+	c->vh[c->nout] = *vh;
+	c->out[c->nout] = malloc(len);
+	memcpy(c->out[c->nout], pkt, len);
+	c->out_len[c->nout++] = len;
+}
+
+static struct collect *new_collect(void) { return calloc(1, sizeof(struct collect)); }
+
+static void free_collect(struct collect *c)
+{
+	for (int i = 0; i < c->nout; i++)
+		free(c->out[i]);
+	free(c);
+}
+
+/* Table of super-packets: payload bytes, mss, TCP flags, segments expected. */
+static const struct {
+	size_t payload, mss;
+	uint8_t flags;
+	int segs;
+} split_cases[] = {
+	/* 0 */ { 14600, 1460, 0x18, 10 },  /* ACK|PSH, exact multiple */
+	/* 1 */ { 14601, 1460, 0x19, 11 },  /* ACK|PSH|FIN, one byte left */
+	/* 2 */ { 1000, 1460, 0x10, 1 },    /* shorter than one mss */
+	/* 3 */ { 60000, 1448, 0x90, 42 },  /* ACK|CWR: CWR on the first only */
+};
+
+static void test_split_table(void)
+{
+	static uint8_t super[D_GSO_MAX];
+
+	for (size_t c = 0; c < sizeof(split_cases) / sizeof(split_cases[0]); c++) {
+		struct collect *col = new_collect();
+		struct virtio_net_hdr vh = { 0 };
+		size_t len = make_tcp(super, split_cases[c].payload, 1000, split_cases[c].flags,
+				      (unsigned)c);
+		size_t off = 0;
+
+		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		vh.gso_size = (uint16_t)split_cases[c].mss;
+		vh.hdr_len = HDR;
+		vh.csum_start = 20;
+		vh.csum_offset = 16;
+		CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, collect_seg, col), split_cases[c].segs);
+		CU_ASSERT_EQUAL_FATAL(col->n, split_cases[c].segs);
+		for (int i = 0; i < col->n; i++) {
+			const uint8_t *s = col->pkts[i];
+			size_t pl = col->lens[i] - HDR;
+			bool last = i == col->n - 1;
+
+			CU_ASSERT_TRUE(ip_csum_ok(s));
+			CU_ASSERT_TRUE(tcp_csum_ok(s, col->lens[i]));
+			CU_ASSERT_EQUAL((size_t)(s[2] << 8 | s[3]), col->lens[i]);
+			CU_ASSERT_EQUAL(s[5], (uint8_t)(0x34 + i)); /* IP ID increments */
+			CU_ASSERT_EQUAL((uint32_t)(s[24] << 24 | s[25] << 16 | s[26] << 8 | s[27]),
+					1000 + off);
+			CU_ASSERT_EQUAL(!!(s[33] & 0x08), last && (split_cases[c].flags & 0x08));
+			CU_ASSERT_EQUAL(!!(s[33] & 0x01), last && (split_cases[c].flags & 0x01));
+			CU_ASSERT_EQUAL(!!(s[33] & 0x80), i == 0 && (split_cases[c].flags & 0x80));
+			CU_ASSERT_TRUE(last || pl == split_cases[c].mss);
+			CU_ASSERT_EQUAL(memcmp(s + HDR, super + HDR + off, pl), 0);
+			off += pl;
+		}
+		CU_ASSERT_EQUAL(off, split_cases[c].payload);
+		free_collect(col);
+	}
+}
+
+static void test_split_rejects(void)
+{
+	static uint8_t p[4096];
+	struct collect *col = new_collect();
+	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 0 };
+	size_t len = make_tcp(p, 3000, 1, 0x10, 1);
+
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), UM3N_EINVAL); /* mss 0 */
+	vh.gso_size = 1000;
+	vh.gso_type = VIRTIO_NET_HDR_GSO_UDP;
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), UM3N_EINVAL);
+	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	p[0] = 0x4f; /* IHL 60 > what the TCP header leaves */
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, 50, collect_seg, col), UM3N_EINVAL);
+	vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh.csum_start = 4000;
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(col->n, 0);
+	free_collect(col);
+}
+
+static void test_partial_csum(void)
+{
+	static uint8_t p[2000];
+	struct collect *col = new_collect();
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20,
+				     .csum_offset = 16 };
+	size_t len = make_tcp(p, 700, 5, 0x18, 3);
+	uint8_t ph[12];
+
+	/* What the kernel leaves in the field for CHECKSUM_PARTIAL: the
+	 * pseudo-header sum, not complemented. */
+	memcpy(ph, p + 12, 8);
+	ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((len - 20) >> 8), ph[11] = (uint8_t)(len - 20);
+	uint16_t psum = naive_sum(ph, 12, NULL, 0);
+	p[36] = (uint8_t)(psum >> 8), p[37] = (uint8_t)psum;
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), 1);
+	CU_ASSERT_TRUE(tcp_csum_ok(col->pkts[0], col->lens[0]));
+	free_collect(col);
+}
+
+static void test_gro_roundtrip(void)
+{
+	static uint8_t super[D_GSO_MAX];
+	struct collect *col = new_collect();
+	struct d_gro *g = calloc(1, sizeof(*g));
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
+				     .hdr_len = HDR, .csum_start = 20, .csum_offset = 16 };
+	size_t len = make_tcp(super, 20000, 77, 0x18, 9);
+	uint8_t *o;
+
+	CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, collect_seg, col), 14);
+	for (int i = 0; i < col->n; i++)
+		d_gro_add(g, col->pkts[i], col->lens[i], collect_out, col);
+	d_gro_flush(g, collect_out, col);
+	/* PSH on the last segment ends the run: one super-packet out. */
+	CU_ASSERT_EQUAL_FATAL(col->nout, 1);
+	CU_ASSERT_EQUAL(col->vh[0].gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	CU_ASSERT_EQUAL(col->vh[0].gso_size, 1448);
+	CU_ASSERT_EQUAL(col->vh[0].hdr_len, HDR);
+	CU_ASSERT_EQUAL(col->out_len[0], len);
+	o = col->out[0];
+	CU_ASSERT_TRUE(ip_csum_ok(o));
+	CU_ASSERT_EQUAL(memcmp(o + HDR, super + HDR, 20000), 0);
+	CU_ASSERT_EQUAL(o[33], 0x18);
+	/* Completing the partial checksum the way the kernel will (sum from
+	 * csum_start over the field's pseudo-header sum, complement) must give
+	 * a valid TCP checksum over the whole super-packet. */
+	{
+		uint16_t full = d_csum_fold(d_csum_add(0, o + 20, len - 20));
+
+		o[36] = (uint8_t)(full >> 8);
+		o[37] = (uint8_t)full;
+		CU_ASSERT_TRUE(tcp_csum_ok(o, len));
+	}
+	free(g);
+	free_collect(col);
+}
+
+static void test_gro_breaks(void)
+{
+	static uint8_t a[2000], b[2000], c[2000];
+	struct collect *col = new_collect();
+	struct d_gro *g = calloc(1, sizeof(*g));
+	size_t la = make_tcp(a, 1000, 1, 0x10, 1);
+	size_t lb = make_tcp(b, 1000, 1001 + 5, 0x10, 2); /* a gap in sequence */
+	size_t lc = make_tcp(c, 100, 0, 0x02, 3);         /* SYN: never held */
+
+	d_gro_add(g, a, la, collect_out, col);
+	CU_ASSERT_EQUAL(col->nout, 0); /* held */
+	d_gro_add(g, b, lb, collect_out, col);
+	CU_ASSERT_EQUAL(col->nout, 1); /* a flushed alone */
+	d_gro_add(g, c, lc, collect_out, col);
+	CU_ASSERT_EQUAL(col->nout, 3); /* b flushed, then c passed through */
+	CU_ASSERT_EQUAL(col->vh[0].gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	CU_ASSERT_EQUAL(col->vh[2].gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	CU_ASSERT_EQUAL(col->out_len[2], lc);
+	CU_ASSERT_EQUAL(memcmp(col->out[0], a, la), 0); /* untouched */
+	d_gro_flush(g, collect_out, col);
+	CU_ASSERT_EQUAL(col->nout, 3);
+	free(g);
+	free_collect(col);
+}
+
+/* The fast sum against the naive one: every length 0..300, every start
+ * offset 0..7 (alignment), and chained calls split at an even length. */
+static void test_csum_vs_naive(void)
+{
+	uint8_t buf[320];
+
+	srand(42);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)rand();
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t len = 0; len <= 300; len++) {
+			uint16_t want = naive_sum(buf + off, len, NULL, 0);
+			uint32_t got = d_csum_add(0, buf + off, len);
+			size_t cut = (len / 2) & ~(size_t)1;
+
+			CU_ASSERT_EQUAL((uint16_t)~d_csum_fold(got), want);
+			got = d_csum_add(d_csum_add(0, buf + off, cut), buf + off + cut, len - cut);
+			CU_ASSERT_EQUAL((uint16_t)~d_csum_fold(got), want);
+		}
+	}
+}
+
+static CU_TestInfo gso_tests[] = {
+	{ "csum_vs_naive", test_csum_vs_naive },
+	{ "split_table", test_split_table },
+	{ "split_rejects", test_split_rejects },
+	{ "partial_csum", test_partial_csum },
+	{ "gro_roundtrip", test_gro_roundtrip },
+	{ "gro_breaks", test_gro_breaks },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	const struct test_suite suites[] = {
+		{ "daemon_gso", gso_tests },
+		{ NULL, NULL },
+	};
+
+	return test_main(suites);
+}
