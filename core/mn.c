@@ -180,6 +180,9 @@ void mn_link_lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_l
 	sched_refresh(mn);
 	if (was_usable && !um3n_linkmon_usable(&l->lm))
 		failover(mn, now_us, link);
+	if (!was_usable && um3n_linkmon_usable(&l->lm)) /* silent ones may be failed now */
+		for (size_t i = 0; i < mn->conf.n_links; i++)
+			mn->links[i].silence_noted = false;
 	/* A link that falls silent is re-registered at once: if the HA lost its
 	 * binding (restart, expiry) probes are dropped unanswered there, and only a
 	 * registration brings the binding back; if the path is simply cut, the
@@ -261,6 +264,7 @@ static void heard(struct um3n_mn *mn, uint64_t now_us, int link)
 	struct mn_link *l = &mn->links[link];
 
 	l->lm.last_heard_us = now_us;
+	l->silence_noted = false;
 	if (l->lm.state != UM3N_LS_FAILED)
 		return;
 	dead_floor_on_recovery(mn, now_us, l);
@@ -521,6 +525,35 @@ static void dead_floor_decay(struct um3n_mn *mn, uint64_t now_us, struct mn_link
 	l->failed_at_us = now_us; /* the next halving waits another stretch */
 }
 
+static bool other_link_usable(const struct um3n_mn *mn, int link)
+{
+	for (size_t i = 0; i < mn->conf.n_links; i++)
+		if ((int)i != link && mn->sched.links[i].present &&
+		    um3n_linkmon_usable(&mn->links[i].lm))
+			return true;
+	return false;
+}
+
+/* Silence on a link: fail it over when another link can take its traffic.
+ * When it is the last usable one, failing it would only drop everything (and
+ * the likeliest cause is the traffic just moved onto it filling its queue), so
+ * it keeps carrying data; a registration still goes out in case the HA lost
+ * its binding. */
+static void link_silent(struct um3n_mn *mn, uint64_t now_us, int link)
+{
+	struct mn_link *l = &mn->links[link];
+
+	if (other_link_usable(mn, link)) {
+		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_SILENT);
+		return;
+	}
+	l->silence_noted = true;
+	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: silent, but the last usable link: kept",
+		 l->conf.name);
+	if (l->reg_state == UM3N_REG_REGISTERED)
+		mn_reg_event(mn, now_us, link, MN_REG_EV_CHANGED);
+}
+
 static void link_timers(struct um3n_mn *mn, uint64_t now_us, int link)
 {
 	struct mn_link *l = &mn->links[link];
@@ -539,8 +572,9 @@ static void link_timers(struct um3n_mn *mn, uint64_t now_us, int link)
 	if (now_us >= l->next_probe_us)
 		send_probe(mn, now_us, link);
 	dead_floor_decay(mn, now_us, l);
-	if (um3n_linkmon_usable(&l->lm) && now_us - l->lm.last_heard_us >= dead_after(mn, l))
-		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_SILENT);
+	if (um3n_linkmon_usable(&l->lm) && !l->silence_noted &&
+	    now_us - l->lm.last_heard_us >= dead_after(mn, l))
+		link_silent(mn, now_us, link);
 }
 
 int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us)
@@ -567,7 +601,7 @@ uint64_t um3n_mn_next_wake_us(const struct um3n_mn *mn)
 		if (!probing(mn, l))
 			continue;
 		next = min_u64(next, l->next_probe_us);
-		if (um3n_linkmon_usable(&l->lm))
+		if (um3n_linkmon_usable(&l->lm) && !l->silence_noted)
 			next = min_u64(next, l->lm.last_heard_us + dead_after(mn, l));
 	}
 	return next;

@@ -38,6 +38,7 @@ struct mn_link {
 	uint64_t next_probe_us;
 	uint64_t dead_floor_us; /* silence that means failure; grows after false alarms */
 	uint64_t failed_at_us;  /* last transition to FAILED */
+	bool silence_noted;     /* the last usable link fell silent: re-registered, kept */
 	/* counters */
 	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes, resent_pkts;
 	int signal_dbm;

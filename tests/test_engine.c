@@ -474,6 +474,38 @@ static void test_false_alarm_backoff(void)
 	pairnet_fini(&net);
 }
 
+/* WiFi goes down (carrier event) and the traffic moving onto the cell link
+ * makes it slow (50 -> 300 ms one way): the last usable link is not failed for
+ * silence, so nothing is dropped for want of a link. */
+static void test_last_link_kept(void)
+{
+	struct pairnet net;
+	struct um3n_mn_status st;
+	uint64_t gap = 0;
+
+	start_paper(&net);
+	pairnet_run(&net, 1 * SEC);
+	um3n_mn_link_event(net.mn, net.now_us, 1, UM3N_LINK_EV_DOWN, 0);
+	net.delay_us[0] = 300 * MS;
+	send_up(&net, "10.9.1.10", 1);
+	pairnet_run(&net, 3 * SEC);
+	send_up(&net, "10.9.1.10", 1);
+	pairnet_run(&net, 4 * SEC);
+	um3n_mn_status(net.mn, net.now_us, &st);
+	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
+	CU_ASSERT_EQUAL(st.links[0].failovers, 0);
+	CU_ASSERT_EQUAL(st.drops.no_link, 0);
+	CU_ASSERT_EQUAL(net.ha_rx_by_link[0], 2);
+	/* and when wifi is back, a cell that really died is failed after all */
+	net.link_cut[0] = true;
+	um3n_mn_link_event(net.mn, net.now_us, 1, UM3N_LINK_EV_UP, 0);
+	cbr_until(&net, 6 * SEC, &gap);
+	um3n_mn_status(net.mn, net.now_us, &st);
+	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_FAILED);
+	CU_ASSERT_EQUAL(st.links[1].state, UM3N_LS_UP);
+	pairnet_fini(&net);
+}
+
 static CU_TestInfo exchange_tests[] = {
 	{"01 register on both links, policy synced, RTTs", test_register_both_links},
 	{"02 first request lost, retransmitted", test_first_request_lost},
@@ -489,6 +521,7 @@ static CU_TestInfo exchange_tests[] = {
 	{"12 aggregation splits one flow by rate weights", test_aggregation_by_weight},
 	{"13 HA restart: MN re-registers and re-syncs at once", test_ha_restart},
 	{"14 false alarm on a suddenly slow link backs off", test_false_alarm_backoff},
+	{"15 the last usable link is not failed for silence", test_last_link_kept},
 	CU_TEST_INFO_NULL,
 };
 
