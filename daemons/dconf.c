@@ -292,7 +292,7 @@ static int mn_validate(const struct d_mn_config *c, char *err, size_t cap)
 			   : !c->seen_key ? "[mn] key_file: missing"
 			   : c->mn.n_links == 0 ? "[uplink NAME]: at least one uplink is needed"
 					       : NULL;
-	char what[80];
+	char what[128]; /* room for three 16-byte names */
 
 	if (miss) {
 		report(err, cap, c->path, 0, miss);
