@@ -19,6 +19,13 @@ while (($#)); do
 	esac
 done
 ci/deps.sh
+if ((emu)); then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "--emu needs root (network namespaces)" >&2
+		exit 2
+	fi
+	emu/setup.sh # before configuring: the ns-3 program needs libns3-dev
+fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 sim=build/sim/um3n-sim
@@ -48,11 +55,6 @@ done
 /usr/bin/python3 ci/report.py "$out" "${scenarios[@]}"
 
 if ((emu)); then
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "--emu needs root (network namespaces)" >&2
-		exit 2
-	fi
-	[[ -x emu/setup.sh ]] && emu/setup.sh
-	[[ -f emu/mininet/fig5.py ]] && /usr/bin/python3 emu/mininet/fig5.py --out "$out/mininet"
-	[[ -x emu/ns3/run.sh ]] && UM3N_BUILD=$PWD/build emu/ns3/run.sh --out "$out/ns3"
+	UM3N_BUILD=$PWD/build /usr/bin/python3 emu/mininet/fig5.py --out "$out/emu-mininet"
+	UM3N_BUILD=$PWD/build emu/ns3/run.sh --out "$out/emu-ns3"
 fi

@@ -74,6 +74,11 @@ emu_short() {
 
 echo "ci/test.sh: installing dependencies (apt-get) when missing"
 ci/deps.sh || { echo "ci/test.sh: dependency installation failed"; exit 2; }
+# The emulators (Mininet, ns-3, ffmpeg, vsftpd …) before the first configure:
+# CMake builds the ns-3 testbed program only when libns3-dev is there.
+if [[ $skip != *" emu "* && $(id -u) -eq 0 && -x emu/setup.sh ]]; then
+	emu/setup.sh || echo "ci/test.sh: emu/setup.sh failed: the emu stage will report SKIP"
+fi
 
 stage build-and-unit build_and_test
 stage asan asan

@@ -108,7 +108,7 @@ static int complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t l
 int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, d_seg_fn fn,
 		void *ctx)
 {
-	uint8_t seg[D_GSO_SEG_MAX];
+	uint8_t hdr[120]; /* IPv4 and TCP headers, 60 bytes at most each */
 	size_t ihl, hdr_len, payload, mss, off;
 	uint32_t seq;
 	uint16_t id;
@@ -129,19 +129,24 @@ int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, d_seg
 		return UM3N_EINVAL;
 	hdr_len = ihl + (size_t)(pkt[ihl + 12] >> 4) * 4;
 	mss = vh->gso_size;
-	if (hdr_len < ihl + 20 || hdr_len > len || mss == 0 || hdr_len + mss > sizeof(seg))
+	if (hdr_len < ihl + 20 || hdr_len > len || mss == 0 || hdr_len + mss > D_GSO_SEG_MAX)
 		return UM3N_EINVAL;
 	payload = len - hdr_len;
 	seq = um3n_get32(pkt + ihl + 4);
 	id = um3n_get16(pkt + 4);
 	flags = pkt[ihl + 13];
+	memcpy(hdr, pkt, hdr_len);
+	/* Segments are built in place, no payload copy: segment k's headers go
+	 * just before its payload, over the tail of segment k-1's payload, which
+	 * fn has consumed (d_seg_fn's contract). */
 	for (off = 0; off < payload || (payload == 0 && n == 0); off += mss) {
 		size_t chunk = payload - off < mss ? payload - off : mss;
 		bool last = off + chunk >= payload;
+		uint8_t *seg = pkt + off;
 		uint8_t *tcp = seg + ihl;
 
-		memcpy(seg, pkt, hdr_len);
-		memcpy(seg + hdr_len, pkt + hdr_len + off, chunk);
+		if (off)
+			memcpy(seg, hdr, hdr_len);
 		ipv4_fix(seg, ihl, hdr_len + chunk, (uint16_t)(id + n));
 		um3n_put32(tcp + 4, seq + (uint32_t)off);
 		tcp[13] = flags;

@@ -21,6 +21,8 @@
 uint32_t d_csum_add(uint32_t sum, const uint8_t *buf, size_t len);
 uint16_t d_csum_fold(uint32_t sum); /* folded and complemented */
 
+/* fn must be done with pkt when it returns (the engines copy it): the next
+ * segment is built over its bytes. */
 typedef void (*d_seg_fn)(void *ctx, const uint8_t *pkt, size_t len);
 
 /* Completes a partial checksum (VIRTIO_NET_HDR_F_NEEDS_CSUM) and, for

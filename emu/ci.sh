@@ -1,0 +1,70 @@
+#!/bin/bash
+# Short emulation runs for CI (ci/test.sh stage "emu"): the real um3n daemons
+# in Mininet (emu/mininet/fig5.py) and behind ns-3 TapBridge links
+# (emu/ns3/run.sh), ~10 s per run, each part under a 10-minute timeout.
+# Bounds (in the two programs) catch a broken policy or handover: multihoming
+# above wifi-only + 50% of 3G, both uplinks used, the video on its uplink,
+# the planned handover's gap and loss, the cut handover's gap.
+# Exit 0 when every part that could run held its bounds; a part that cannot
+# run here prints "SKIP: why" and does not fail the stage.
+# Environment: UM3N_BUILD (default <repo>/build), UM3N_EMU_SECONDS (10),
+# UM3N_EMU_OUT (default $UM3N_BUILD/emu-ci), UM3N_EMU_PARTS ("mininet ns3").
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${UM3N_BUILD:-$HERE/../build}
+SECS=${UM3N_EMU_SECONDS:-10}
+OUT=${UM3N_EMU_OUT:-$BUILD/emu-ci}
+PARTS=${UM3N_EMU_PARTS:-mininet ns3}
+PY=/usr/bin/python3
+fails=0
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "SKIP: emu/ci.sh needs root (network namespaces, Mininet, taps)"
+	exit 0
+fi
+for b in um3n-mn um3n-ha um3nctl; do
+	if [[ ! -x $BUILD/daemons/$b ]]; then
+		echo "SKIP: emu/ci.sh: $BUILD/daemons/$b not built (libmnl/inih missing?)"
+		exit 0
+	fi
+done
+[[ -x $PY ]] || { echo "SKIP: emu/ci.sh: $PY missing"; exit 0; }
+
+part() { # name timeout_s command...
+	local name=$1 limit=$2 rc t0=$SECONDS
+	shift 2
+	echo "--- emu/$name (limit ${limit}s)"
+	timeout --kill-after=20 "$limit" "$@"
+	rc=$?
+	case $rc in
+	0) echo "--- emu/$name: passed ($((SECONDS - t0)) s)" ;;
+	77) echo "--- emu/$name: skipped (see the SKIP line above)" ;;
+	124 | 137) echo "--- emu/$name: FAILED: over ${limit}s"; fails=$((fails + 1)) ;;
+	*) echo "--- emu/$name: FAILED (exit $rc, $((SECONDS - t0)) s; results in $OUT/$name)"; fails=$((fails + 1)) ;;
+	esac
+}
+
+for p in $PARTS; do
+	case $p in
+	mininet)
+		if ! $PY -c 'import mininet' 2>/dev/null || ! command -v mnexec >/dev/null; then
+			echo "SKIP: emu/mininet: Mininet not installed (emu/setup.sh)"
+		else
+			part mininet 570 $PY "$HERE/mininet/fig5.py" --duration "$SECS" --out "$OUT/mininet" --build "$BUILD"
+		fi
+		;;
+	ns3)
+		if [[ ! -x $BUILD/emu/ns3/um3n-ns3 ]]; then
+			echo "SKIP: emu/ns3: um3n-ns3 not built (libns3-dev missing: emu/setup.sh, then rebuild)"
+		elif ! "$HERE/setup.sh" --fix-tap >/dev/null; then
+			echo "SKIP: emu/ns3: the ns-3 tap-creator is not where libns3-tap-bridge looks for it"
+		else
+			part ns3 570 "$HERE/ns3/run.sh" --duration "$SECS" --out "$OUT/ns3" --build "$BUILD"
+		fi
+		;;
+	*) echo "emu/ci.sh: unknown part $p"; fails=$((fails + 1)) ;;
+	esac
+done
+# One summary line in the form CI runners count.
+echo "emu: $([[ $fails -eq 0 ]] && echo ok || echo "$fails part(s) failed")"
+exit $((fails > 0))

@@ -1,0 +1,438 @@
+#!/usr/bin/python3
+"""The paper's Fig. 4 testbed with ns-3 radio links (TapBridge) and the real
+um3n daemons in network namespaces. Run through emu/ns3/run.sh.
+
+   P-mn                         P-sim: um3n-ns3                     P-ha               P-inet           servers
+ +-----------+  tap-cell 10.1.1.2 -- cell p2p 3.61M 50ms --+                                    +-- ftp   10.9.1.1
+ | um3n-mn   |                                           [router]-- 1G --tap-ha 10.3.0.2 ==veth== inet 10.9.0.1 --+
+ | um3n0     |  tap-wifi 10.1.2.2 -- wifi p2p 14.67M 5ms --+        (um3n-ha, uplink 10.9.0.2)    +-- video 10.9.2.1
+ | 10.200.0.2|
+ +-----------+   policy: video server (10.9.2.0/24) over cell, everything else over wifi
+
+Runs: 3g (cell only), wifi (wifi only), multihoming (both, FTP downloads from
+both servers at once), MPTCP baseline (mptcpize iperf3 over both links without
+um3n, with um3n's iperf3 multihoming figure beside it), plain-routing wifi
+baseline, and two handovers of a 720p30 video stream (planned: signal -85 dBm
+then wifi lost; cut: wifi error rate 1.0). Writes DIR/results.json, pcaps,
+plots; exit 0 only when the bounds hold, 77 when it cannot run here.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "emu", "mininet"))
+import um3n_apps as A  # noqa: E402
+
+SKIP = 77
+
+
+def parse():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=float, default=30, help="seconds per run (default 30)")
+    ap.add_argument("--out", default=os.path.join(REPO, "results", "emu-ns3"))
+    ap.add_argument("--build", default=os.environ.get("UM3N_BUILD", os.path.join(REPO, "build")))
+    ap.add_argument("--cell", default="3.61Mbps,50ms,0.001", help="rate,delay,loss")
+    ap.add_argument("--wifi", default="14.67Mbps,5ms,0", help="rate,delay,loss")
+    ap.add_argument("--queue", default="30p", help="radio device queue")
+    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover")
+    ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
+    return ap.parse_args()
+
+
+class Testbed:
+    def __init__(self, args, tmp):
+        self.args, self.tmp = args, tmp
+        self.p = "u3s%d" % os.getpid()
+        self.names = {r: "%s-%s" % (self.p, r) for r in ("mn", "ha", "inet", "ftp", "video", "sim")}
+        self.nodes = {r: A.NsNode(n, r) for r, n in self.names.items()}
+        self.procs = []
+        self.sim = None
+
+    def __getattr__(self, k):
+        if k in ("mn", "ha", "inet", "ftp", "video", "sim_ns"):
+            return self.nodes["sim" if k == "sim_ns" else k]
+        raise AttributeError(k)
+
+    # ------------------------------------------------------------ topology
+    def build(self):
+        for r, ns in self.names.items():
+            subprocess.run(["ip", "netns", "add", ns], check=True)
+            n = self.nodes[r]
+            n.run(["ip", "link", "set", "lo", "up"])
+            # No IPv6: the taps' router solicitations would only be noise in
+            # the captures (the testbed is IPv4, as the paper's).
+            n.run(["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
+                   "net.ipv4.conf.default.rp_filter=0", "net.ipv6.conf.all.disable_ipv6=1",
+                   "net.ipv6.conf.default.disable_ipv6=1"])
+        self.veth(self.ha, "ha-up", "10.9.0.2/24", self.inet, "in-ha", "10.9.0.1/24")
+        self.veth(self.inet, "in-ftp", "10.9.1.254/24", self.ftp, "eth0", A.FTP_ADDR + "/24")
+        self.veth(self.inet, "in-video", "10.9.2.254/24", self.video, "eth0", A.VIDEO_ADDR + "/24")
+        self.ftp.run(["ip", "route", "add", "default", "via", "10.9.1.254"])
+        self.video.run(["ip", "route", "add", "default", "via", "10.9.2.254"])
+        self.inet.run(["ip", "route", "add", "default", "via", "10.9.0.2"])
+        self.ha.run(["ip", "route", "add", "10.9.0.0/16", "via", "10.9.0.1"])
+        self.start_ns3()
+        self.adopt_tap("tap-cell", self.mn, "10.1.1.2/24")
+        self.adopt_tap("tap-wifi", self.mn, "10.1.2.2/24")
+        self.adopt_tap("tap-ha", self.ha, "10.3.0.2/24")
+        self.ha.run(["ip", "route", "add", "10.1.0.0/16", "via", "10.3.0.1", "dev", "tap-ha", "onlink"])
+        mn = self.mn
+        mn.run(["ip", "route", "add", "10.3.0.2/32", "via", "10.1.1.1", "dev", "tap-cell", "onlink", "metric", "10"])
+        mn.run(["ip", "route", "add", "10.3.0.2/32", "via", "10.1.2.1", "dev", "tap-wifi", "onlink", "metric", "20"])
+        # Plain routing (baselines without um3n): default over wifi, and each
+        # source address out of its own uplink (what MPTCP subflows need).
+        mn.run(["ip", "route", "add", "default", "via", "10.1.2.1", "dev", "tap-wifi", "onlink"])
+        for i, (dev, src, gw) in enumerate((("tap-cell", "10.1.1.2", "10.1.1.1"),
+                                            ("tap-wifi", "10.1.2.2", "10.1.2.1"))):
+            mn.run(["ip", "rule", "add", "from", src, "table", str(100 + i)])
+            mn.run(["ip", "route", "add", "default", "via", gw, "dev", dev, "onlink", "table", str(100 + i)])
+
+    def veth(self, n1, d1, a1, n2, d2, a2):
+        subprocess.run(["ip", "link", "add", d1, "netns", n1.ns, "type", "veth", "peer", "name", d2,
+                        "netns", n2.ns], check=True)
+        for n, d, a in ((n1, d1, a1), (n2, d2, a2)):
+            n.run(["ip", "addr", "add", a, "dev", d])
+            n.run(["ip", "link", "set", d, "up"])
+
+    def start_ns3(self):
+        a = self.args
+        (cr, cd, cl), (wr, wd, wl) = a.cell.split(","), a.wifi.split(",")
+        self.ctl = os.path.join(self.tmp, "ns3.ctl")
+        os.mkfifo(self.ctl)
+        self.ns3_stats = os.path.join(self.tmp, "ns3-stats.json")
+        self.ns3_log = open(os.path.join(self.tmp, "ns3.log"), "w")
+        binary = os.path.join(a.build, "emu", "ns3", "um3n-ns3")
+        self.sim = self.sim_ns.popen([binary, "--cellRate=" + cr, "--cellDelay=" + cd, "--cellLoss=" + cl,
+                                      "--wifiRate=" + wr, "--wifiDelay=" + wd, "--wifiLoss=" + wl,
+                                      "--queue=" + a.queue, "--ctl=" + self.ctl,
+                                      "--stats=" + self.ns3_stats],
+                                     stdout=self.ns3_log, stderr=subprocess.STDOUT)
+        # Keep a writer open so the simulator's non-blocking reads never see EOF churn.
+        self.ctl_w = open(self.ctl, "w")
+        t0 = time.time()
+        while time.time() - t0 < 15:
+            p = self.sim_ns.run(["ip", "-o", "link"], check=False, quiet=True)
+            if all(t in p.stdout for t in ("tap-cell", "tap-wifi", "tap-ha")):
+                break
+            if self.sim.poll() is not None:
+                raise RuntimeError("um3n-ns3 exited: " + open(self.ns3_log.name).read()[-500:])
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("um3n-ns3 did not create its taps")
+        time.sleep(0.3)
+
+    def adopt_tap(self, tap, node, addr):
+        # Moving the tap drops its address and state; ns-3 keeps its fd. The
+        # tap is never set down afterwards (ns-3 aborts on that).
+        self.sim_ns.run(["ip", "link", "set", tap, "netns", node.ns])
+        node.run(["ip", "addr", "add", addr, "dev", tap])
+        node.run(["ip", "link", "set", tap, "arp", "off"])
+        node.run(["ip", "link", "set", tap, "up"])
+
+    def ns3(self, cmd):
+        self.ctl_w.write(cmd + "\n")
+        self.ctl_w.flush()
+
+    def cleanup(self):
+        A.stop_procs(self.procs)
+        if self.sim and self.sim.poll() is None:
+            try:
+                self.ns3("quit")
+                self.sim.wait(5)
+            except Exception:
+                pass
+            A.stop_procs([self.sim])
+        if getattr(self, "ctl_w", None):
+            try:
+                self.ctl_w.close()
+            except OSError:
+                pass
+        for r, ns in self.names.items():
+            A.kill_namespace_procs(self.nodes[r])
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def um3n_for(tb, tag, uplinks, rules=(("10.9.2.0/24", "cell"),), default="wifi"):
+    ups = {"cell": ("cell", "tap-cell", "cell", 1, 3610), "wifi": ("wifi", "tap-wifi", "wifi", 0, 14670)}
+    u = A.Um3n(tb.args.build, tb.tmp, tb.mn, tb.ha, "10.3.0.2", [ups[x] for x in uplinks],
+               default, list(rules))
+    if not u.start(tag):
+        u.stop()
+        raise RuntimeError("%s: the MN did not register (logs in %s)" % (tag, tb.tmp))
+    return u
+
+
+def uplink_caps(tb, tag, outdir, snaplen=96):
+    paths = [os.path.join(outdir, "%s-%s.pcap" % (tag, l)) for l in ("cell", "wifi")]
+    caps = [A.capture(tb.mn, "tap-" + l, p, snaplen) for l, p in zip(("cell", "wifi"), paths)]
+    A.wait_captures_ready(paths)
+    return caps, paths
+
+
+def fig5_runs(tb, out, res):
+    d = int(tb.args.duration)
+    pdir = os.path.join(out, "pcap")
+    plan = {"3g": (["cell"], "cell", [A.FTP_ADDR]),
+            "wifi": (["wifi"], "wifi", [A.FTP_ADDR]),
+            "multihoming": (["cell", "wifi"], "wifi", [A.FTP_ADDR, A.VIDEO_ADDR])}
+    # Beside the paper: one FTP download spread over both uplinks by weight
+    # (policy mode aggregate); reported, not bounded.
+    plan["aggregate"] = (["cell", "wifi"], "wifi", [A.FTP_ADDR])
+    for name, (ups, default, servers) in plan.items():
+        rules = [("10.9.2.0/24", "cell")]
+        if name == "aggregate":
+            rules.append(("10.9.1.0/24", "wifi aggregate"))
+        u = um3n_for(tb, name, ups, rules=rules, default=default)
+        try:
+            caps, paths = uplink_caps(tb, name, pdir)
+            tun = os.path.join(pdir, "%s-tun.pcap" % name)
+            caps.append(A.capture(tb.mn, "um3n0", tun, 64))
+            A.wait_captures_ready([tun])
+            dls = [A.start_ftp_download(tb.mn, s, d, os.path.join(tb.tmp, "curl-%s-%s" % (name, s)))
+                   for s in servers]
+            per = {s: A.finish_ftp_download(p) for s, p in zip(servers, dls)}
+            A.stop_procs(caps)
+        finally:
+            u.stop()
+        total = sum(r["goodput_mbps"] for r in per.values())
+        on = {l: A.pcap_mbps(p) for l, p in zip(("cell", "wifi"), paths)}
+        res["runs"][name] = {"goodput_mbps": round(total, 3), "ftp": per, "uplink_mbps": on,
+                             "ok": all(r["ok"] for r in per.values()), "reg_s": round(u.reg_s, 2)}
+        A.log("%-12s FTP %.2f Mbit/s (paper %s); on the uplinks: %s" %
+              (name, total, A.PAPER_MBPS.get(name, "-"), on))
+
+
+def mptcp_runs(tb, out, res):
+    d = int(tb.args.duration)
+    # um3n multihoming with iperf3 (the same tool as the MPTCP baseline).
+    u = um3n_for(tb, "iperf-mh", ["cell", "wifi"])
+    try:
+        srv = [A.start_iperf_server(tb.video), A.start_iperf_server(tb.ftp)]
+        time.sleep(0.3)
+        outs = [os.path.join(tb.tmp, "ipmh-%s.json" % s) for s in ("video", "ftp")]
+        ps = [tb.mn.popen(["iperf3", "-c", s, "-R", "-t", str(d), "-O", "1", "-J"],
+                          stdout=open(o, "w"), stderr=subprocess.DEVNULL)
+              for s, o in zip((A.VIDEO_ADDR, A.FTP_ADDR), outs)]
+        for p in ps:
+            p.wait(d + 30)
+        A.stop_procs(srv)
+    finally:
+        u.stop()
+    mh = 0.0
+    for o in outs:
+        try:
+            mh += json.load(open(o))["end"]["sum_received"]["bits_per_second"] / 1e6
+        except (ValueError, KeyError):
+            pass
+    res["runs"]["multihoming_iperf3"] = {"goodput_mbps": round(mh, 3)}
+    # Plain routing over wifi, no tunnel: what um3n's encapsulation costs.
+    srv = A.start_iperf_server(tb.ftp)
+    time.sleep(0.3)
+    plain = A.iperf_download(tb.mn, A.FTP_ADDR, d)
+    A.stop_procs([srv])
+    res["runs"]["plain_wifi_iperf3"] = plain
+    # Linux kernel MPTCP, an endpoint on each uplink, over the same ns-3 links.
+    mn, ftp = tb.mn, tb.ftp
+    for n in (mn, ftp):
+        n.run(["sysctl", "-qw", "net.mptcp.enabled=1"])
+        n.run(["ip", "mptcp", "limits", "set", "subflow", "4", "add_addr_accepted", "4"])
+    mn.run(["ip", "mptcp", "endpoint", "flush"], check=False)
+    mn.run(["ip", "mptcp", "endpoint", "add", "10.1.1.2", "dev", "tap-cell", "subflow"])
+    caps, paths = uplink_caps(tb, "mptcp", os.path.join(out, "pcap"))
+    srv = ftp.popen(["mptcpize", "run", "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    r = A.iperf_download(mn, A.FTP_ADDR, d, wrapper=("mptcpize", "run"))
+    A.stop_procs([srv] + caps)
+    r["uplink_mbps"] = {l: A.pcap_mbps(p) for l, p in zip(("cell", "wifi"), paths)}
+    r["um3n_multihoming_iperf3_mbps"] = round(mh, 3)
+    res["mptcp"] = r
+    A.log("MPTCP (mptcpize iperf3) %.2f Mbit/s, uplinks %s; um3n multihoming iperf3 %.2f; plain wifi %.2f"
+          % (r["goodput_mbps"], r["uplink_mbps"], mh, plain["goodput_mbps"]))
+
+
+def handover_runs(tb, out, res, clip):
+    d = max(8.0, tb.args.duration)
+    panels = []
+    cut = lambda on: tb.ns3("wifi loss %s" % ("1.0" if on else "0"))  # noqa: E731
+    for kind in ("planned", "cut"):
+        # The video flow must ride on wifi to be handed over: here its rule says wifi.
+        u = um3n_for(tb, "ho-" + kind, ["cell", "wifi"], rules=(("10.9.2.0/24", "wifi"),))
+        try:
+            st, panel = A.handover_video(kind, u, tb.mn, tb.video, "eth0", ("tap-cell", "tap-wifi"), clip, d,
+                                         os.path.join(out, "pcap"), cut, "ns-3 error rate 1.0")
+        finally:
+            u.stop()
+        res["handover"][kind] = st
+        panels.append(("ns-3 " + panel[0],) + panel[1:])
+    A.plot_handover(panels, os.path.join(out, "emu-handover.png"))
+
+
+def keep_captures(out, res, dst):
+    """Small captures of this run for traces/captures/ (simulator replay
+    inputs): see traces/captures/README.md."""
+    os.makedirs(dst, exist_ok=True)
+    pdir = os.path.join(out, "pcap")
+    kept = {}
+    cut = res["handover"].get("cut")
+    if cut:
+        t_cut = cut["t0_unix"] + cut["events_s"][0][0]
+        for name, src, snap, lo, hi in (
+                ("ns3-video-720p30-send.pcap", "ho-cut-video-send.pcap", 256, None, None),
+                ("ns3-video-720p30-recv-cut.pcap", "ho-cut-video-recv.pcap", 64, None, None),
+                ("ns3-wifi-uplink-cut.pcap", "ho-cut-wifi.pcap", 96, t_cut - 1.0, t_cut + 1.0)):
+            kept[name] = A.trim_pcap(os.path.join(pdir, src), os.path.join(dst, name), snap, lo, hi)
+    tun = os.path.join(pdir, "wifi-tun.pcap")
+    if os.path.exists(tun):
+        ts = [t for t, _ in A.read_pcap(tun)]
+        if ts:
+            mid = (ts[0] + ts[-1]) / 2
+            kept["ns3-ftp-wifi-tun.pcap"] = A.trim_pcap(tun, os.path.join(dst, "ns3-ftp-wifi-tun.pcap"),
+                                                        64, mid - 1.5, mid + 1.5)
+    A.write_json(os.path.join(dst, "results.json"), res)
+    A.log("captures kept in %s: %s" % (dst, kept))
+    return kept
+
+
+def sim_compare(a, res):
+    """um3n-sim replaying this run's video capture over the same links (see
+    compare_sim.py); a report, not a bound."""
+    sim = os.path.join(a.build, "sim", "um3n-sim")
+    if not os.access(sim, os.X_OK):
+        return {"skipped": "um3n-sim not built"}
+    A.write_json(os.path.join(a.out, "results.json"), res)
+    p = subprocess.run([A.PY, os.path.join(HERE, "compare_sim.py"), "--ns3", a.out, "--sim", sim],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    print(p.stdout.rstrip())
+    try:
+        return json.load(open(os.path.join(a.out, "sim-compare", "sim-compare.json")))
+    except (OSError, ValueError):
+        return {"failed": p.stdout[-300:]}
+
+
+def bounds(res, d):
+    """(description, holds) pairs: loose enough for a loaded 2-core CI box,
+    tight enough to catch a broken policy or handover."""
+    r = res["runs"]
+    b = []
+    g = lambda n: r.get(n, {}).get("goodput_mbps", 0)  # noqa: E731
+    if "3g" in r:
+        b.append(("3g > 50%% of 3.61 (%.2f)" % g("3g"), g("3g") > 1.8))
+        b.append(("wifi > 50%% of 14.67 (%.2f)" % g("wifi"), g("wifi") > 7.3))
+        b.append(("multihoming > wifi + 50%% of 3g (%.2f > %.2f)" % (g("multihoming"), g("wifi") + 0.5 * g("3g")),
+                  g("multihoming") > g("wifi") + 0.5 * g("3g")))
+        mh = r["multihoming"].get("uplink_mbps", {})
+        b.append(("multihoming uses both uplinks (cell %.2f, wifi %.2f Mbit/s)" %
+                  (mh.get("cell", 0), mh.get("wifi", 0)), mh.get("cell", 0) > 1.0 and mh.get("wifi", 0) > 5.0))
+    if "mptcp" in res:
+        m = res["mptcp"].get("goodput_mbps", 0)
+        b.append(("MPTCP baseline ran (%.2f Mbit/s)" % m, m > 1.0))
+    b += A.handover_bounds(res.get("handover", {}))
+    return b
+
+
+def _sigterm(_sig, _frm):
+    raise SystemExit(1)  # unwinds through the finally blocks: everything is cleaned up
+
+
+def main():
+    signal.signal(signal.SIGTERM, _sigterm)
+    a = parse()
+    if os.geteuid() != 0:
+        print("SKIP: emu/ns3 needs root (network namespaces, taps)")
+        return SKIP
+    why = []
+    if A.Um3n.missing(a.build):
+        why.append("daemons missing in %s/daemons (%s)" % (a.build, ",".join(A.Um3n.missing(a.build))))
+    if not os.access(os.path.join(a.build, "emu", "ns3", "um3n-ns3"), os.X_OK):
+        why.append("um3n-ns3 not built (libns3-dev missing? run emu/setup.sh)")
+    for t in ("tcpdump", "curl", "vsftpd", "iperf3"):
+        if not A.have(t):
+            why.append(t + " missing (run emu/setup.sh)")
+    if why:
+        print("SKIP: " + "; ".join(why))
+        return SKIP
+    only = set(a.only.split(",")) if a.only else {"fig5", "mptcp", "handover"}
+    skipped = {}
+    for part, tool in (("handover", "ffmpeg"), ("mptcp", "mptcpize")):
+        if part in only and not A.have(tool):
+            only.discard(part)
+            skipped[part] = tool + " missing (emu/setup.sh)"
+            print("SKIP: emu/ns3 %s runs: %s" % (part, skipped[part]))
+    if not only:
+        print("SKIP: nothing left to run")
+        return SKIP
+    os.makedirs(os.path.join(a.out, "pcap"), exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="um3n-ns3.")
+    tb = Testbed(a, tmp)
+    res = {"emulator": "ns-3 3.37 TapBridge", "duration_s": a.duration,
+           "links": {"cell": a.cell, "wifi": a.wifi, "queue": a.queue},
+           "paper_mbps": A.PAPER_MBPS, "runs": {}, "handover": {}, "skipped": skipped}
+    ok = False
+    t_start = time.time()
+    try:
+        clip = A.video_clip(os.path.join(a.build, "emu-cache")) if "handover" in only else None
+        tb.build()
+        tb.procs += [A.start_ftp_server(tb.ftp, A.FTP_ADDR, tmp), A.start_ftp_server(tb.video, A.VIDEO_ADDR, tmp)]
+        time.sleep(0.3)
+        if "fig5" in only:
+            fig5_runs(tb, a.out, res)
+        if "mptcp" in only:
+            mptcp_runs(tb, a.out, res)
+        if "handover" in only:
+            handover_runs(tb, a.out, res, clip)
+        if a.keep_captures:
+            res["captures_kept"] = keep_captures(a.out, res, a.keep_captures)
+        ok = True
+    except Exception as e:  # report, clean up, fail
+        res["error"] = repr(e)
+        A.log("ERROR:", e)
+    finally:
+        tb.cleanup()
+    try:
+        res["ns3_stats"] = json.load(open(tb.ns3_stats))
+    except (OSError, ValueError, AttributeError):
+        pass
+    res["wall_s"] = round(time.time() - t_start, 1)
+    if ok and "cut" in res["handover"]:
+        res["sim_compare"] = sim_compare(a, res)
+    checks = bounds(res, a.duration)
+    res["bounds"] = [{"check": c, "holds": bool(h)} for c, h in checks]
+    res["pass"] = ok and all(h for _c, h in checks) and bool(checks)
+    A.write_json(os.path.join(a.out, "results.json"), res)
+    if res["runs"]:
+        A.plot_fig5(res, os.path.join(a.out, "emu-ns3-fig5.png"),
+                    "ns-3 TapBridge + um3n daemons, %ds per run" % a.duration)
+    if os.path.abspath(a.out) == os.path.join(REPO, "results", "emu-ns3"):
+        for f in ("emu-ns3-fig5.png", "emu-handover.png"):
+            A.copy_if(os.path.join(a.out, f), os.path.join(REPO, "results"))
+    if "3g" in res["runs"]:
+        print("\n  %-14s %10s %10s" % ("Mbit/s", "ns-3", "paper"))
+        for n in ("3g", "wifi", "multihoming"):
+            print("  %-14s %10.2f %10.2f" % (n, res["runs"][n]["goodput_mbps"], A.PAPER_MBPS[n]))
+        if "aggregate" in res["runs"]:
+            print("  %-14s %10.2f %10s   (one FTP flow, policy mode aggregate)" %
+                  ("aggregate", res["runs"]["aggregate"]["goodput_mbps"], "-"))
+        if "mptcp" in res:
+            print("  %-14s %10.2f %10s   (um3n iperf3 multihoming %.2f)" %
+                  ("Linux MPTCP", res["mptcp"]["goodput_mbps"], "-", res["runs"]["multihoming_iperf3"]["goodput_mbps"]))
+    for c, h in checks:
+        print("  [%s] %s" % ("ok" if h else "FAIL", c))
+    if tmp and res["pass"] and not os.environ.get("UM3N_KEEP_LOGS"):
+        subprocess.run(["rm", "-rf", tmp])
+    else:
+        print("logs kept in", tmp)
+    print("results:", os.path.join(a.out, "results.json"), "PASS" if res["pass"] else "FAIL")
+    return 0 if res["pass"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
