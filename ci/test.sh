@@ -90,5 +90,5 @@ echo
 if ((failed)); then
 	echo "failed stages: ${failed_names[*]}"
 fi
-echo "ci stages: $passed passed, $failed failed"
+echo "stages: $passed passed, $failed failed"
 ((failed == 0))
