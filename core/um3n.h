@@ -1,6 +1,6 @@
 /* um3n — common types, error codes and the environment every engine is given.
  *
- * core/ is sans-IO (DESIGN.md §1): no sockets, clocks, stdio, rand() or malloc here.
+ * core/ is sans-IO (DESIGN.md §1): no sockets, clocks, stdio, libc randomness or heap calls here.
  * Time arrives as `now_us` (monotonic microseconds), randomness from a PRNG seeded
  * by the caller, memory through the injected allocator, logs through a callback. */
 #ifndef UM3N_H
@@ -70,7 +70,7 @@ struct um3n_env {
 	int log_level; /* messages above this level are not formatted at all */
 	void *(*alloc)(void *ctx, size_t size); /* zeroed memory or NULL */
 	void (*free)(void *ctx, void *ptr);
-	uint64_t seed; /* PRNG seed: daemons use getrandom(), the simulator --seed */
+	uint64_t seed; /* PRNG seed: the daemons draw it from the kernel, the simulator from --seed */
 };
 
 /* Formats and emits a log line through env->log when level <= env->log_level. */
