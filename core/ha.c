@@ -134,6 +134,7 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 		return UM3N_ETOOBIG;
 	}
 	ha->tun_in_pkts++;
+	rec->sched.now_us = now_us;
 	rule = rec->policy ? um3n_policy_lookup(rec->policy, &ip.src) : &default_rule;
 	n = um3n_sched_pick(&rec->sched, rule, len, out);
 	if (n == 0) {
@@ -174,7 +175,21 @@ static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 	ha_want_scan(ha, now_us + ha->conf.dead_after_us);
 }
 
-static int answer_probe(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
+/* The MN's probe carries its own clock: arrival minus that time is this
+ * path's one-way delay plus a clock offset common to all the MN's links, which
+ * is all the aggregation scheduler needs to compare paths (EWMA, 1/8). */
+static void note_path_delay(struct um3n_mn_rec *rec, int link, uint64_t now_us, uint64_t sent_us)
+{
+	int64_t sample = (int64_t)(now_us - sent_us);
+	int64_t *d = &rec->sched.links[link].delay_us;
+
+	if (rec->b[link].lm.probes_answered == 0)
+		*d = sample;
+	else
+		*d += (sample - *d) / 8;
+}
+
+static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link,
 			const struct um3n_tunnel_data *d)
 {
 	struct um3n_probe p;
@@ -190,6 +205,7 @@ static int answer_probe(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
 		ha->drops.malformed++;
 		return len;
 	}
+	note_path_delay(rec, link, now_us, p.sent_us);
 	rec->b[link].lm.probes_answered++; /* the HA's count of probes seen */
 	return queue_to_binding(ha, rec, link, reply, (size_t)len);
 }
@@ -243,7 +259,7 @@ static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_so
 	rec->b[link].rx_bytes += len;
 	binding_heard(ha, now_us, rec, link);
 	if (!d.has_seq)
-		return answer_probe(ha, rec, link, &d);
+		return answer_probe(ha, now_us, rec, link, &d);
 	return deliver_uplink(ha, rec, &d);
 }
 
@@ -300,6 +316,7 @@ static void failover(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 	uint64_t since = now_us > ha->conf.resend_window_us ? now_us - ha->conf.resend_window_us : 0;
 	char name[8];
 
+	rec->sched.now_us = now_us;
 	link_name(name, link);
 	um3n_linkmon_event(&rec->b[link].lm, &ha->env, name, UM3N_LM_EV_SILENT);
 	ha_rec_sched_refresh(rec);

@@ -165,7 +165,10 @@ static void failover(struct um3n_mn *mn, uint64_t now_us, int link)
 {
 	struct resend_ctx rc = {mn, link, now_us};
 	uint64_t since = now_us > mn->conf.resend_window_us ? now_us - mn->conf.resend_window_us : 0;
-	size_t n = um3n_resend_take(&mn->resend, &mn->outq, link, since, resend_one, &rc);
+	size_t n;
+
+	mn->sched.now_us = now_us;
+	n = um3n_resend_take(&mn->resend, &mn->outq, link, since, resend_one, &rc);
 
 	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: failover, %zu packets re-sent",
 		 mn->links[link].conf.name, n);
@@ -235,6 +238,7 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 		return UM3N_ETOOBIG;
 	}
 	mn->tun_in_pkts++;
+	mn->sched.now_us = now_us;
 	rule = um3n_policy_lookup(mn->policy, &ip.dst);
 	n = um3n_sched_pick(&mn->sched, rule, len, out);
 	if (n == 0) {
@@ -284,6 +288,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	}
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
+	mn->sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
 	heard(mn, now_us, link);
 	return UM3N_OK;
 }

@@ -50,13 +50,16 @@ static uint64_t tx_cost_ns(const struct um3n_sched_link *l, size_t len)
 	return (uint64_t)len * 8 * 1000000 / kbps;
 }
 
-/* Weighted fair queueing: each link is a server of its weight; the packet goes
- * to the one that would finish it first. Idle links are pulled up to the
- * current virtual time so they cannot bank credit while unused. */
+/* Earliest completion first: each link is a server of its weight whose
+ * backlog drains in real time; the packet goes where it would arrive first
+ * (backlog end + its transmission + the path's relative delay). Idle links are
+ * pulled up to the present so they cannot bank credit while unused. */
 static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint8_t *out)
 {
 	bool any_up = false;
-	uint64_t vnow = UINT64_MAX, best_finish = UINT64_MAX;
+	uint64_t vnow = UINT64_MAX, now_ns = s->now_us * 1000, best_arrive = UINT64_MAX,
+		 best_finish = 0;
+	int64_t dmin = INT64_MAX;
 	size_t best = 0;
 
 	for (size_t i = 0; i < s->n; i++)
@@ -65,20 +68,28 @@ static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint8_t *out)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct um3n_sched_link *l = &s->links[i];
 
-		if (usable(l) && (!any_up || l->state == UM3N_LS_UP) && l->vfinish_ns < vnow)
+		if (!usable(l) || (any_up && l->state != UM3N_LS_UP))
+			continue;
+		if (l->vfinish_ns < vnow)
 			vnow = l->vfinish_ns;
+		if (l->delay_us < dmin)
+			dmin = l->delay_us;
 	}
 	if (vnow == UINT64_MAX)
 		return 0;
+	if (vnow < now_ns)
+		vnow = now_ns;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct um3n_sched_link *l = &s->links[i];
-		uint64_t start, finish;
+		uint64_t start, finish, arrive;
 
 		if (!usable(l) || (any_up && l->state != UM3N_LS_UP))
 			continue;
-		start = l->vfinish_ns;
+		start = l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns;
 		finish = start + tx_cost_ns(l, len);
-		if (finish < best_finish) {
+		arrive = finish + (uint64_t)(l->delay_us - dmin) * 1000;
+		if (arrive < best_arrive) {
+			best_arrive = arrive;
 			best_finish = finish;
 			best = i;
 		}

@@ -1,7 +1,8 @@
 /* Which link(s) a packet goes on, given the policy rule it matched and the
  * links' states: the class the rule names (falling back to any usable link),
  * weighted per-packet aggregation, or redundancy. Shared by the MN (its uplinks)
- * and the HA (an MN's bindings). No allocation, no clock. */
+ * and the HA (an MN's bindings). No allocation; the engines store the time
+ * they were given in now_us before a pick. */
 #ifndef UM3N_SCHED_H
 #define UM3N_SCHED_H
 
@@ -14,7 +15,11 @@ struct um3n_sched_link {
 	uint8_t link_class;
 	uint8_t priority;
 	uint32_t weight_kbps; /* 0 = treated as UM3N_SCHED_DEFAULT_KBPS */
-	uint64_t vfinish_ns;  /* aggregation: virtual finish time of its last packet */
+	/* Aggregation: when the link will have sent what we gave it (our estimate
+	 * at its weight, ns), and its one-way delay up to a constant shared by all
+	 * links of the same peer (MN: srtt/2; HA: from the MN's probe timestamps). */
+	uint64_t vfinish_ns;
+	int64_t delay_us;
 };
 
 #define UM3N_SCHED_DEFAULT_KBPS 1000
@@ -25,6 +30,7 @@ struct um3n_sched {
 	/* prefer-mode answer per class, recomputed by um3n_sched_update() whenever
 	 * a link changes, so the per-packet pick is one load; -1 = no usable link */
 	int8_t prefer[UM3N_CLASS_MAX + 1];
+	uint64_t now_us; /* set by the engine before picking in aggregate mode */
 };
 
 /* Call after changing any field of links[] (control plane, not per packet). */
@@ -35,8 +41,12 @@ void um3n_sched_update(struct um3n_sched *s);
  *  prefer:    UP before DEGRADED, then the rule's class, then lowest priority value,
  *             then lowest index; if no link of the class is usable, any usable
  *             link in the same order (UM3N_CLASS_ANY matches every class).
- *  aggregate: one usable link by weighted fair queueing over rate weights
- *             (UP links only, unless none is UP).
+ *  aggregate: one usable link, the one whose copy would arrive first: its
+ *             backlog at its rate weight, plus this packet, plus its delay
+ *             (earliest completion first). Packets go on a slower path only
+ *             when they still arrive with the faster path's, which keeps one
+ *             TCP flow from being reordered; under saturation the split follows
+ *             the weights. UP links only, unless none is UP.
  *  redundant: every usable link. */
 size_t um3n_sched_pick_mode(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
 			    uint8_t out[UM3N_MAX_LINKS]);
