@@ -104,3 +104,24 @@ void d_tun_close(struct d_tun *t)
 		close(t->fd);
 	t->fd = -1;
 }
+
+void d_tun_pump(struct d_tun *t, d_seg_fn fn, void (*drain)(void *ctx), void *ctx,
+		uint64_t *now_us)
+{
+	int since_drain = 0;
+
+	*now_us = d_now_us();
+	for (int n = 0; n < D_TUN_READ_BUDGET; n++) {
+		int got = d_tun_read(t, fn, ctx);
+
+		if (got <= 0)
+			break;
+		since_drain += got;
+		if (since_drain >= D_TUN_DRAIN_EVERY) {
+			drain(ctx);
+			since_drain = 0;
+			*now_us = d_now_us();
+		}
+	}
+	drain(ctx);
+}

@@ -24,6 +24,16 @@ int d_tun_setup(struct d_tun *t, const char *name, bool vnet);
 /* One read: calls fn per packet (several for a super-packet). Returns the
  * number of packets, 0 when nothing is pending, or -errno. */
 int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);
+/* Budgets of one TUN wake-up, shared by both daemons. */
+#define D_TUN_READ_BUDGET 256 /* packets per wake-up before other fds get a turn */
+#define D_TUN_DRAIN_EVERY 32  /* engine inputs between output drains */
+
+/* Reads until the TUN is empty or D_TUN_READ_BUDGET packets went to fn, calling
+ * drain(ctx) every D_TUN_DRAIN_EVERY packets and at the end, so outputs leave
+ * while input is still pouring in; *now_us (the engine clock for the batch)
+ * is read again after each drain. */
+void d_tun_pump(struct d_tun *t, d_seg_fn fn, void (*drain)(void *ctx), void *ctx,
+		uint64_t *now_us);
 /* Writes (or, with offload, queues for coalescing) one packet. */
 void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len);
 /* Pushes out what the coalescer holds; call when a batch of output is done. */

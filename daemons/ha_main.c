@@ -23,9 +23,7 @@
 #include "dtun.h"
 #include "wire.h"
 
-#define TUN_READ_BUDGET 256
 #define UDP_READ_BUDGET 4
-#define DRAIN_EVERY 32
 
 struct ha_daemon {
 	struct d_ha_config cfg; /* key_ctx points here: replaced in place on reload */
@@ -71,24 +69,11 @@ static void tun_packet(void *ctx, const uint8_t *pkt, size_t len)
 	um3n_ha_tun_input(d->ha, d->now_us, pkt, len);
 }
 
+static void drain_cb(void *ctx) { drain(ctx); }
+
 static void on_tun(struct ha_daemon *d)
 {
-	int since_drain = 0;
-
-	d->now_us = d_now_us();
-	for (int n = 0; n < TUN_READ_BUDGET; n++) {
-		int got = d_tun_read(&d->tun, tun_packet, d);
-
-		if (got <= 0)
-			break;
-		since_drain += got;
-		if (since_drain >= DRAIN_EVERY) {
-			drain(d);
-			since_drain = 0;
-			d->now_us = d_now_us();
-		}
-	}
-	drain(d);
+	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
 }
 
 static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,

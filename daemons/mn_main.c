@@ -20,9 +20,7 @@
 #include "dtun.h"
 #include "wire.h"
 
-#define TUN_READ_BUDGET 256 /* packets per wake-up before other fds get a turn */
 #define UDP_READ_BUDGET 4   /* recvmmsg batches per wake-up and socket */
-#define DRAIN_EVERY 32      /* engine inputs between output drains */
 #define SHUTDOWN_GRACE_US 300000 /* wait for deregistration replies */
 
 struct uplink_rt {
@@ -216,24 +214,11 @@ static void tun_packet(void *ctx, const uint8_t *pkt, size_t len)
 	um3n_mn_tun_input(d->mn, d->now_us, pkt, len);
 }
 
+static void drain_cb(void *ctx) { drain(ctx); }
+
 static void on_tun(struct mn_daemon *d)
 {
-	int since_drain = 0;
-
-	d->now_us = d_now_us();
-	for (int n = 0; n < TUN_READ_BUDGET; n++) {
-		int got = d_tun_read(&d->tun, tun_packet, d);
-
-		if (got <= 0)
-			break;
-		since_drain += got;
-		if (since_drain >= DRAIN_EVERY) {
-			drain(d);
-			since_drain = 0;
-			d->now_us = d_now_us();
-		}
-	}
-	drain(d);
+	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
 }
 
 static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
