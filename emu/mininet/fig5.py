@@ -195,17 +195,7 @@ def handover_runs(net, tmp, a, res):
 
 
 def bounds(res):
-    r = res["runs"]
-    g = lambda n: r.get(n, {}).get("goodput_mbps", 0)  # noqa: E731
-    b = []
-    if "3g" in r and "wifi" in r and "multihoming" in r:
-        b.append(("3g > 50%% of 3.61 (%.2f)" % g("3g"), g("3g") > 1.8))
-        b.append(("wifi > 50%% of 14.67 (%.2f)" % g("wifi"), g("wifi") > 7.3))
-        b.append(("multihoming > wifi + 50%% of 3g (%.2f > %.2f)" % (g("multihoming"), g("wifi") + 0.5 * g("3g")),
-                  g("multihoming") > g("wifi") + 0.5 * g("3g")))
-        mh = r["multihoming"].get("uplink_mbps", {})
-        b.append(("multihoming uses both uplinks (cell %.2f, wifi %.2f Mbit/s)" % (mh.get("cell", 0), mh.get("wifi", 0)),
-                  mh.get("cell", 0) > 1.0 and mh.get("wifi", 0) > 5.0))
+    b = A.fig5_bounds(res["runs"])
     v = res.get("video")
     if v:
         ub = v.get("uplink_bytes", {})

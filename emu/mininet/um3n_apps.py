@@ -707,6 +707,23 @@ def handover_video(kind, u, mn, video, video_dev, uplink_devs, clip, d, pdir, cu
     return st, panel
 
 
+def fig5_bounds(runs):
+    """The Fig. 5 bounds both testbeds share: (description, holds) pairs, loose
+    enough for a loaded 2-core CI box, tight enough to catch a broken policy."""
+    g = lambda n: runs.get(n, {}).get("goodput_mbps", 0)  # noqa: E731
+    if not all(n in runs for n in ("3g", "wifi", "multihoming")):
+        return []
+    mh = runs["multihoming"].get("uplink_mbps", {})
+    return [
+        ("3g > 50%% of 3.61 (%.2f)" % g("3g"), g("3g") > 1.8),
+        ("wifi > 50%% of 14.67 (%.2f)" % g("wifi"), g("wifi") > 7.3),
+        ("multihoming > wifi + 50%% of 3g (%.2f > %.2f)" % (g("multihoming"), g("wifi") + 0.5 * g("3g")),
+         g("multihoming") > g("wifi") + 0.5 * g("3g")),
+        ("multihoming uses both uplinks (cell %.2f, wifi %.2f Mbit/s)" % (mh.get("cell", 0), mh.get("wifi", 0)),
+         mh.get("cell", 0) > 1.0 and mh.get("wifi", 0) > 5.0),
+    ]
+
+
 def handover_bounds(h):
     """Bounds shared by both testbeds: loose enough for a loaded 2-core CI
     box, tight enough to catch a broken handover."""
