@@ -54,7 +54,7 @@ struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx)
 	unlink(path); /* a stale socket from a previous run */
 	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (ctl->listen_fd < 0 || bind(ctl->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(ctl->listen_fd, 8) < 0) {
+	    chmod(path, 0660) < 0 || listen(ctl->listen_fd, D_CTL_BACKLOG) < 0) {
 		d_log(UM3N_LOG_ERR, "control socket %s: %s", path, strerror(errno));
 		d_ctl_close(ctl);
 		return NULL;

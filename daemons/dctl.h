@@ -24,6 +24,10 @@ void d_str_printf(struct d_str *s, const char *fmt, ...) __attribute__((format(p
 void d_str_free(struct d_str *s);
 
 #define D_CTL_MAX_CLIENTS 8
+/* Pending connections the kernel queues before accept(): a connect() past it
+ * fails with EAGAIN, so a burst of clients (or a daemon busy with traffic)
+ * must not hit it; the client table above is what bounds our memory. */
+#define D_CTL_BACKLOG 128
 #define D_CTL_LINE_MAX 256
 
 /* handle: `line` is the request without its newline; write the whole answer
