@@ -13,7 +13,10 @@ enum um3n_out_kind {
 	UM3N_OUT_TUN = 2, /* write data[0,len) (an inner IP packet) to the TUN device */
 };
 
-/* One output. `data` stays valid until the next call into the same engine. */
+/* One output. `data` stays valid until the engine is next fed: any call
+ * other than *_poll_output() and *_status(). A UM3N_OUT_TUN output made by
+ * *_udp_input() points into the datagram passed in (decapsulation without a
+ * copy), so the caller keeps that buffer unchanged until then as well. */
 struct um3n_out {
 	enum um3n_out_kind kind;
 	int link;                /* MN: uplink index; HA: the MN's link id (informational) */

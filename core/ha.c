@@ -214,7 +214,6 @@ static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
 			  const struct um3n_tunnel_data *d)
 {
 	struct um3n_ip_info ip;
-	uint8_t *out;
 
 	/* The inner source must be the MN's own home address (no spoofing
 	 * through the tunnel); IPv6 inner traffic is carried as is. */
@@ -227,13 +226,10 @@ static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
 		ha->drops.duplicate++;
 		return UM3N_EDUP;
 	}
-	out = um3n_outq_reserve(&ha->outq);
-	if (!out) {
+	if (!um3n_outq_push_ref(&ha->outq, UM3N_OUT_TUN, -1, d->inner, d->inner_len)) {
 		ha->drops.queue_full++;
 		return UM3N_ENOBUFS;
 	}
-	memcpy(out, d->inner, d->inner_len);
-	um3n_outq_commit(&ha->outq, UM3N_OUT_TUN, -1, NULL, d->inner_len);
 	ha->tun_out_pkts++;
 	return UM3N_OK;
 }
@@ -397,6 +393,18 @@ bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out)
 	return um3n_outq_pop(&ha->outq, out);
 }
 
+bool um3n_ha_peer_csum_partial(const struct um3n_ha *ha, uint32_t home_v4)
+{
+	const struct um3n_mn_rec *rec = um3n_bcache_find(&ha->cache, home_v4);
+
+	if (!rec)
+		return false;
+	for (size_t i = 0; i < UM3N_MAX_LINKS; i++)
+		if (rec->b[i].active && !(rec->b[i].info.flags & UM3N_LINK_F_CSUM_PARTIAL))
+			return false;
+	return um3n_mn_rec_bindings(rec) > 0;
+}
+
 void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_status *st)
 {
 	(void)now_us;
@@ -426,6 +434,7 @@ int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
 	st->home_addr = rec->home_v4;
 	st->policy_version = rec->policy ? um3n_policy_version(rec->policy) : 0;
 	st->policy_rules = rec->policy ? um3n_policy_count(rec->policy) : 0;
+	st->peer_csum_partial = um3n_ha_peer_csum_partial(ha, rec->home_v4);
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
 		const struct um3n_binding *b = &rec->b[l];
 		struct um3n_ha_binding_status *bs;

@@ -23,6 +23,7 @@ struct um3n_ha_conf {
 	size_t resend_slots;        /* per-MN downlink packets remembered for that (0 disables);
 				     * the bytes live in the output ring, so its size bounds the depth */
 	size_t out_queue_len;
+	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
 	 * at now_us = 0, and how far a request's timestamp may be from it. With
 	 * ident_base 0 only the "strictly increasing" check applies. */
@@ -54,6 +55,10 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us);
 uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha);
 bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out);
+/* Whether the MN with this home address registered saying it completes inner
+ * TCP/IPv4 checksums (UM3N_LINK_F_CSUM_PARTIAL): then packets for it may go
+ * into the tunnel with partial ones. False for an unknown MN. */
+bool um3n_ha_peer_csum_partial(const struct um3n_ha *ha, uint32_t home_v4);
 
 struct um3n_ha_binding_status {
 	uint8_t link_id, link_class, flags;
@@ -67,6 +72,7 @@ struct um3n_ha_mn_status {
 	uint32_t home_addr;
 	uint32_t policy_version;
 	size_t policy_rules;
+	bool peer_csum_partial; /* um3n_ha_peer_csum_partial() */
 	size_t n_bindings;
 	struct um3n_ha_binding_status bindings[UM3N_MAX_LINKS];
 };

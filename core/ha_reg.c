@@ -46,6 +46,9 @@ static void send_reply(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t cod
 	if (rc->rrq->has_link_info) {
 		rrp.has_link_info = true;
 		rrp.link = rc->rrq->link;
+		/* The echo carries the HA's own capability, not the MN's. */
+		rrp.link.flags = (uint8_t)((rrp.link.flags & ~UM3N_LINK_F_CSUM_PARTIAL) |
+					   (ha->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL : 0));
 	}
 	if (rec && rec->stage_buf) {
 		rrp.has_policy_ack = true;

@@ -297,7 +297,6 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 		       size_t len)
 {
 	struct um3n_tunnel_data d;
-	uint8_t *out;
 	int rc = um3n_wire_tunnel_decode(buf, len, &d);
 
 	if (rc) {
@@ -312,13 +311,10 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 		mn->drops.duplicate++;
 		return UM3N_EDUP;
 	}
-	out = um3n_outq_reserve(&mn->outq);
-	if (!out) {
+	if (!um3n_outq_push_ref(&mn->outq, UM3N_OUT_TUN, link, d.inner, d.inner_len)) {
 		mn->drops.queue_full++;
 		return UM3N_ENOBUFS;
 	}
-	memcpy(out, d.inner, d.inner_len);
-	um3n_outq_commit(&mn->outq, UM3N_OUT_TUN, link, NULL, d.inner_len);
 	mn->tun_out_pkts++;
 	return UM3N_OK;
 }
@@ -617,6 +613,8 @@ bool um3n_mn_poll_output(struct um3n_mn *mn, struct um3n_out *out)
 	return um3n_outq_pop(&mn->outq, out);
 }
 
+bool um3n_mn_peer_csum_partial(const struct um3n_mn *mn) { return mn->ha_csum_partial; }
+
 int um3n_mn_shutdown(struct um3n_mn *mn, uint64_t now_us)
 {
 	for (size_t i = 0; i < mn->conf.n_links; i++)
@@ -660,6 +658,7 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 	st->policy_rules = um3n_policy_count(mn->policy);
 	st->tun_in_pkts = mn->tun_in_pkts;
 	st->tun_out_pkts = mn->tun_out_pkts;
+	st->peer_csum_partial = mn->ha_csum_partial;
 	st->drops = mn->drops;
 }
 

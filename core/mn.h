@@ -33,6 +33,7 @@ struct um3n_mn_conf {
 	size_t resend_slots;        /* packets remembered for that (0 disables); the bytes live
 				     * in the output ring, so out_queue_len bounds the depth */
 	size_t out_queue_len;       /* 0 = UM3N_OUTQ_DEFAULT */
+	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
 	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */
@@ -115,9 +116,14 @@ struct um3n_mn_status {
 	uint32_t policy_acked_version; /* version the HA says it holds complete */
 	size_t policy_rules;
 	uint64_t tun_in_pkts, tun_out_pkts;
+	bool peer_csum_partial; /* um3n_mn_peer_csum_partial() */
 	struct um3n_drop_counters drops;
 };
 void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st);
+
+/* Whether the HA said (in its last accepted reply) that it completes inner
+ * TCP/IPv4 checksums: then packets may go into the tunnel with partial ones. */
+bool um3n_mn_peer_csum_partial(const struct um3n_mn *mn);
 
 /* Scheduling control for tests and benchmarks. */
 int um3n_mn_link_index(const struct um3n_mn *mn, const char *name); /* -1 if unknown */

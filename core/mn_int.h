@@ -57,6 +57,7 @@ struct um3n_mn {
 	uint32_t tx_seq[UM3N_MAX_LINKS]; /* per-link counters (tunnel.h) */
 	struct um3n_seqspace rx_seq;
 	bool shutting_down;
+	bool ha_csum_partial; /* the HA completes inner checksums (its last accepted reply) */
 	/* policy and its sync to the HA */
 	struct um3n_policy *policy;
 	uint8_t *policy_blob; /* serialised table, cut into chunks */

@@ -121,7 +121,8 @@ static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_
 	rrq->link.link_id = (uint8_t)link;
 	rrq->link.link_class = l->conf.link_class;
 	rrq->link.priority = l->conf.priority;
-	rrq->link.flags = l->lm.weak ? UM3N_LINK_F_DEGRADED : 0;
+	rrq->link.flags = (uint8_t)((l->lm.weak ? UM3N_LINK_F_DEGRADED : 0) |
+				    (mn->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL : 0));
 	rrq->link.weight_kbps = l->conf.weight_kbps;
 	rrq->spi = mn->conf.spi;
 	if (lifetime_s && !mn_policy_synced(mn) && (sync_link(mn) == link || sync_link(mn) < 0))
@@ -294,6 +295,8 @@ int mn_reg_handle_reply(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	l->lm.last_heard_us = now_us;
 	note_policy_ack(mn, &rrp);
 	if (rrp.code == UM3N_CODE_ACCEPTED || rrp.code == UM3N_CODE_ACCEPTED_NO_SIMUL) {
+		mn->ha_csum_partial =
+			rrp.has_link_info && (rrp.link.flags & UM3N_LINK_F_CSUM_PARTIAL);
 		on_accepted(mn, now_us, link, &rrp);
 		return UM3N_OK;
 	}

@@ -17,6 +17,7 @@ struct um3n_outq_slot {
 	uint32_t len;
 	uint32_t gen; /* bumped on every commit: lets the re-send history tell
 		       * whether a slot still holds the datagram it remembered */
+	const uint8_t *ext; /* NULL: the bytes are the slot's; else the caller's */
 };
 
 /* A ring of UM3N_PKT_MAX-byte slots (capacity rounded up to a power of two).
@@ -54,8 +55,29 @@ static inline size_t um3n_outq_commit(struct um3n_outq *q, enum um3n_out_kind ki
 		s->to = *to;
 	s->len = (uint32_t)len;
 	s->gen++;
+	s->ext = NULL;
 	q->count++;
 	return tail;
+}
+
+/* Queues an output whose bytes stay where they are (in the datagram the
+ * caller fed in, see engine.h): decapsulated packets leave without a copy.
+ * False when the queue is full. */
+static inline bool um3n_outq_push_ref(struct um3n_outq *q, enum um3n_out_kind kind, int link,
+				      const uint8_t *data, size_t len)
+{
+	size_t tail = (q->head + q->count) & q->mask;
+	struct um3n_outq_slot *s = &q->meta[tail];
+
+	if (q->count == q->cap)
+		return false;
+	s->kind = kind;
+	s->link = link;
+	s->len = (uint32_t)len;
+	s->gen++;
+	s->ext = data;
+	q->count++;
+	return true;
 }
 
 static inline bool um3n_outq_pop(struct um3n_outq *q, struct um3n_out *out)
@@ -68,7 +90,7 @@ static inline bool um3n_outq_pop(struct um3n_outq *q, struct um3n_out *out)
 	out->kind = s->kind;
 	out->link = s->link;
 	out->to = s->to;
-	out->data = q->bufs + q->head * UM3N_PKT_MAX;
+	out->data = s->ext ? s->ext : q->bufs + q->head * UM3N_PKT_MAX;
 	out->len = s->len;
 	q->head = (q->head + 1) & q->mask;
 	q->count--;

@@ -99,6 +99,12 @@ struct um3n_link_info {
 };
 #define UM3N_LINK_F_DEGRADED 0x01 /* MN says: do not send downlink here if avoidable */
 #define UM3N_LINK_F_STANDBY 0x02  /* MN says: keep the binding, carry no data */
+/* The sender of this message completes the TCP/IPv4 checksums of the packets
+ * it decapsulates (its TUN takes partial checksums, like a virtio-net device),
+ * so its peer may tunnel them with only the pseudo-header sum in place. The
+ * outer UDP checksum covers the bytes in flight. In a request: the MN can; in
+ * a reply: the HA can. */
+#define UM3N_LINK_F_CSUM_PARTIAL 0x04
 
 struct um3n_policy_chunk {
 	uint32_t version;   /* policy table version this chunk belongs to */

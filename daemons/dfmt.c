@@ -173,9 +173,10 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	if (!json) {
 		d_str_printf(o, "policy version %u (HA holds %u), %zu rules\n", st->policy_version,
 			     st->policy_acked_version, st->policy_rules);
-		d_str_printf(o, "tun in %llu pkts, out %llu pkts\n",
+		d_str_printf(o, "tun in %llu pkts, out %llu pkts, to the HA with %s checksums\n",
 			     (unsigned long long)st->tun_in_pkts,
-			     (unsigned long long)st->tun_out_pkts);
+			     (unsigned long long)st->tun_out_pkts,
+			     st->peer_csum_partial ? "partial" : "complete");
 		for (size_t i = 0; i < n; i++)
 			mn_link_text(&st->links[i], ifnames ? ifnames[i] : NULL, o);
 		d_fmt_drops(&st->drops, false, o);
@@ -183,9 +184,11 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 		return;
 	}
 	d_str_printf(o, "{\"role\":\"mn\",\"policy\":{\"version\":%u,\"acked_version\":%u,"
-		     "\"rules\":%zu},\"tun\":{\"in_pkts\":%llu,\"out_pkts\":%llu},\"uplinks\":[",
+		     "\"rules\":%zu},\"tun\":{\"in_pkts\":%llu,\"out_pkts\":%llu,"
+		     "\"csum_partial\":%s},\"uplinks\":[",
 		     st->policy_version, st->policy_acked_version, st->policy_rules,
-		     (unsigned long long)st->tun_in_pkts, (unsigned long long)st->tun_out_pkts);
+		     (unsigned long long)st->tun_in_pkts, (unsigned long long)st->tun_out_pkts,
+		     st->peer_csum_partial ? "true" : "false");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			d_str_printf(o, ",");
@@ -226,9 +229,11 @@ static void ha_mn(const struct um3n_ha_mn_status *m, bool json, struct d_str *o)
 	um3n_addr_from_v4(&a, m->home_addr);
 	addr_text(&a, ip, sizeof(ip));
 	d_str_printf(o, json ? "{\"home_addr\":\"%s\",\"policy_version\":%u,\"policy_rules\":%zu,"
-			       "\"links\":["
-			     : "  mn %s policy version %u, %zu rules\n",
-		     ip, m->policy_version, m->policy_rules);
+			       "\"csum_partial\":%s,\"links\":["
+			     : "  mn %s policy version %u, %zu rules, %s checksums to it\n",
+		     ip, m->policy_version, m->policy_rules,
+		     json ? (m->peer_csum_partial ? "true" : "false")
+			  : (m->peer_csum_partial ? "partial" : "complete"));
 	for (size_t i = 0; i < n; i++) {
 		if (json && i)
 			d_str_printf(o, ",");

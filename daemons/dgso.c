@@ -112,22 +112,56 @@ static int complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t l
 	return 0;
 }
 
-int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, d_seg_fn fn,
-		void *ctx)
+/* A TCP/IPv4 packet whose partial checksum may travel as it is: the peer's
+ * coalescer re-seeds and completes every such packet (d_gro.complete_tcp). */
+static bool tcp4_partial_ok(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
 {
-	uint8_t hdr[120]; /* IPv4 and TCP headers, 60 bytes at most each */
+	size_t ihl = (size_t)(pkt[0] & 15) * 4;
+
+	return len >= 40 && pkt[0] >> 4 == 4 && pkt[9] == IP_PROTO_TCP && vh->csum_start == ihl &&
+	       vh->csum_offset == 16;
+}
+
+static int split_none(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, unsigned flags,
+		      d_seg_fn fn, void *ctx)
+{
+	bool keep = (flags & D_GSO_PARTIAL) && (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    tcp4_partial_ok(vh, pkt, len);
+
+	if (!keep && complete_csum(vh, pkt, len) < 0)
+		return UM3N_EINVAL;
+	fn(ctx, pkt, len);
+	return 1;
+}
+
+/* Headers of segment n (payload bytes [off, off + chunk) of the whole). */
+static void segment_fix(uint8_t *seg, size_t ihl, size_t hdr_len, size_t chunk, const uint8_t *orig,
+			size_t off, int n, bool last, unsigned flags)
+{
+	uint8_t *tcp = seg + ihl;
+
+	ipv4_fix(seg, ihl, hdr_len + chunk, (uint16_t)(um3n_get16(orig + 4) + n));
+	um3n_put32(tcp + 4, um3n_get32(orig + ihl + 4) + (uint32_t)off);
+	tcp[13] = orig[ihl + 13];
+	if (!last)
+		tcp[13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+	if (n > 0)
+		tcp[13] &= (uint8_t)~TCP_FLAG_CWR;
+	if (flags & D_GSO_PARTIAL) /* the peer sums the payload (or its NIC does) */
+		um3n_put16(tcp + 16, (uint16_t)~d_csum_fold(tcp4_pseudo(seg, hdr_len + chunk - ihl)));
+	else
+		tcp4_csum(seg, ihl, hdr_len + chunk);
+}
+
+int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, unsigned flags,
+		d_seg_fn fn, void *ctx)
+{
+	uint8_t hdr[D_GRO_HDR_MAX]; /* the original IPv4 and TCP headers */
 	size_t ihl, hdr_len, payload, mss, off;
-	uint32_t seq;
-	uint16_t id;
-	uint8_t flags;
 	int n = 0;
 
-	if (vh->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-		if (complete_csum(vh, pkt, len) < 0)
-			return UM3N_EINVAL;
-		fn(ctx, pkt, len);
-		return 1;
-	}
+	if (vh->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return split_none(vh, pkt, len, flags, fn, ctx);
 	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_TCPV4 || len < 20 ||
 	    pkt[0] >> 4 != 4 || pkt[9] != IP_PROTO_TCP)
 		return UM3N_EINVAL;
@@ -139,29 +173,17 @@ int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, d_seg
 	if (hdr_len < ihl + 20 || hdr_len > len || mss == 0 || hdr_len + mss > D_GSO_SEG_MAX)
 		return UM3N_EINVAL;
 	payload = len - hdr_len;
-	seq = um3n_get32(pkt + ihl + 4);
-	id = um3n_get16(pkt + 4);
-	flags = pkt[ihl + 13];
 	memcpy(hdr, pkt, hdr_len);
 	/* Segments are built in place, no payload copy: segment k's headers go
 	 * just before its payload, over the tail of segment k-1's payload, which
 	 * fn has consumed (d_seg_fn's contract). */
 	for (off = 0; off < payload || (payload == 0 && n == 0); off += mss) {
 		size_t chunk = payload - off < mss ? payload - off : mss;
-		bool last = off + chunk >= payload;
 		uint8_t *seg = pkt + off;
-		uint8_t *tcp = seg + ihl;
 
 		if (off)
 			memcpy(seg, hdr, hdr_len);
-		ipv4_fix(seg, ihl, hdr_len + chunk, (uint16_t)(id + n));
-		um3n_put32(tcp + 4, seq + (uint32_t)off);
-		tcp[13] = flags;
-		if (!last)
-			tcp[13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
-		if (n > 0)
-			tcp[13] &= (uint8_t)~TCP_FLAG_CWR;
-		tcp4_csum(seg, ihl, hdr_len + chunk);
+		segment_fix(seg, ihl, hdr_len, chunk, hdr, off, n, off + chunk >= payload, flags);
 		fn(ctx, seg, hdr_len + chunk);
 		n++;
 		if (payload == 0)
@@ -192,9 +214,10 @@ static bool gro_candidate(const uint8_t *pkt, size_t len, size_t *hdr_len)
  * header apart from sequence, checksum and PSH: the kernel's GRO rule. */
 static bool gro_continues(const struct d_gro *g, const uint8_t *pkt, size_t len, size_t hdr_len)
 {
-	const uint8_t *h = g->buf;
+	const uint8_t *h = g->hdr;
 
-	if (hdr_len != g->hdr_len || len - hdr_len > g->mss || g->len + len - hdr_len > D_GSO_MAX)
+	if (hdr_len != g->hdr_len || len - hdr_len > g->mss || g->len + len - hdr_len > D_GSO_MAX ||
+	    g->segs == D_GRO_SEGS)
 		return false;
 	if (h[1] != pkt[1] || h[8] != pkt[8] || memcmp(h + 6, pkt + 6, 2) ||
 	    memcmp(h + 12, pkt + 12, 8))
@@ -206,59 +229,110 @@ static bool gro_continues(const struct d_gro *g, const uint8_t *pkt, size_t len,
 	return true;
 }
 
+/* Asks the kernel to complete the TCP checksum of the packet whose headers
+ * are hdr (IPv4 header ihl bytes, total length len): the field gets the
+ * pseudo-header sum, as CHECKSUM_PARTIAL wants it. */
+static void want_kernel_csum(struct virtio_net_hdr *vh, uint8_t *hdr, size_t ihl, size_t len)
+{
+	um3n_put16(hdr + ihl + 16, (uint16_t)~d_csum_fold(tcp4_pseudo(hdr, len - ihl)));
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = (uint16_t)ihl;
+	vh->csum_offset = 16;
+}
+
 void d_gro_flush(struct d_gro *g, d_gro_out_fn out, void *ctx)
 {
-	struct virtio_net_hdr vh;
-
 	if (!g->len)
 		return;
-	memset(&vh, 0, sizeof(vh));
+	memset(&g->vh, 0, sizeof(g->vh));
 	if (g->segs > 1) {
 		/* A super-packet: the kernel segments (or forwards it as TSO)
 		 * and completes the TCP checksum from the pseudo-header sum. */
-		ipv4_fix(g->buf, 20, g->len, um3n_get16(g->buf + 4));
-		um3n_put16(g->buf + 36, (uint16_t)~d_csum_fold(tcp4_pseudo(g->buf, g->len - 20)));
-		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-		vh.hdr_len = (uint16_t)g->hdr_len;
-		vh.gso_size = g->mss;
-		vh.csum_start = 20;
-		vh.csum_offset = 16;
+		ipv4_fix(g->hdr, 20, g->len, um3n_get16(g->hdr + 4));
+		want_kernel_csum(&g->vh, g->hdr, 20, g->len);
+		g->vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		g->vh.hdr_len = (uint16_t)g->hdr_len;
+		g->vh.gso_size = g->mss;
+	} else if (g->complete_tcp) {
+		want_kernel_csum(&g->vh, g->hdr, 20, g->len);
 	}
-	out(ctx, &vh, g->buf, g->len);
+	g->iov[0] = (struct iovec){ .iov_base = &g->vh, .iov_len = D_VNET_HDR_LEN };
+	g->iov[1] = (struct iovec){ .iov_base = g->hdr, .iov_len = g->hdr_len };
+	out(ctx, g->iov, 2 + (int)g->segs);
 	g->len = 0;
 	g->segs = 0;
 }
 
+static void gro_append(struct d_gro *g, const uint8_t *pkt, size_t len, size_t hdr_len)
+{
+	g->iov[2 + g->segs] = (struct iovec){ .iov_base = (void *)(pkt + hdr_len),
+					      .iov_len = len - hdr_len };
+	g->segs++;
+	g->len += len - hdr_len;
+	g->next_seq += (uint32_t)(len - hdr_len);
+}
+
+/* A TCP/IPv4 packet that goes out alone (SYN, FIN, pure ACK, IP options):
+ * with complete_tcp its headers are copied to re-seed the checksum field. */
+static size_t lone_tcp4_hdr_len(const uint8_t *pkt, size_t len)
+{
+	size_t ihl, hdr_len;
+
+	if (len < 40 || pkt[0] >> 4 != 4 || pkt[9] != IP_PROTO_TCP || um3n_get16(pkt + 2) != len ||
+	    (um3n_get16(pkt + 6) & 0x3fff) != 0)
+		return 0;
+	ihl = (size_t)(pkt[0] & 15) * 4;
+	if (ihl < 20 || ihl + 20 > len)
+		return 0;
+	hdr_len = ihl + (size_t)(pkt[ihl + 12] >> 4) * 4;
+	return hdr_len >= ihl + 20 && hdr_len <= len ? hdr_len : 0;
+}
+
+static void gro_out_alone(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro_out_fn out,
+			  void *ctx)
+{
+	size_t hdr_len = g->complete_tcp ? lone_tcp4_hdr_len(pkt, len) : 0;
+	struct iovec iov[3] = {
+		{ .iov_base = &g->vh, .iov_len = D_VNET_HDR_LEN },
+		{ .iov_base = (void *)pkt, .iov_len = len },
+	};
+
+	memset(&g->vh, 0, sizeof(g->vh));
+	if (!hdr_len) {
+		out(ctx, iov, 2);
+		return;
+	}
+	memcpy(g->hdr, pkt, hdr_len);
+	want_kernel_csum(&g->vh, g->hdr, (size_t)(pkt[0] & 15) * 4, len);
+	iov[1] = (struct iovec){ .iov_base = g->hdr, .iov_len = hdr_len };
+	iov[2] = (struct iovec){ .iov_base = (void *)(pkt + hdr_len), .iov_len = len - hdr_len };
+	out(ctx, iov, len > hdr_len ? 3 : 2);
+}
+
 void d_gro_add(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro_out_fn out, void *ctx)
 {
-	struct virtio_net_hdr none;
 	size_t hdr_len;
 
 	if (!gro_candidate(pkt, len, &hdr_len)) {
 		d_gro_flush(g, out, ctx);
-		memset(&none, 0, sizeof(none));
-		out(ctx, &none, pkt, len);
+		gro_out_alone(g, pkt, len, out, ctx);
 		return;
 	}
 	if (g->len && gro_continues(g, pkt, len, hdr_len)) {
-		memcpy(g->buf + g->len, pkt + hdr_len, len - hdr_len);
-		g->len += len - hdr_len;
-		g->next_seq += (uint32_t)(len - hdr_len);
-		g->buf[33] |= pkt[33] & TCP_FLAG_PSH;
-		g->segs++;
+		gro_append(g, pkt, len, hdr_len);
+		g->hdr[33] |= pkt[33] & TCP_FLAG_PSH;
 		/* A short segment or PSH ends the run, as in the kernel. */
 		if (len - hdr_len < g->mss || (pkt[33] & TCP_FLAG_PSH))
 			d_gro_flush(g, out, ctx);
 		return;
 	}
 	d_gro_flush(g, out, ctx);
-	memcpy(g->buf, pkt, len);
-	g->len = len;
+	memcpy(g->hdr, pkt, hdr_len);
 	g->hdr_len = hdr_len;
+	g->len = hdr_len;
 	g->mss = (uint16_t)(len - hdr_len);
-	g->next_seq = um3n_get32(pkt + 24) + (uint32_t)(len - hdr_len);
-	g->segs = 1;
+	g->next_seq = um3n_get32(pkt + 24);
+	gro_append(g, pkt, len, hdr_len);
 	if (pkt[33] & TCP_FLAG_PSH)
 		d_gro_flush(g, out, ctx);
 }

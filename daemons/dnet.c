@@ -163,9 +163,8 @@ bool d_batch_add(struct d_batch *b, const struct um3n_sockaddr *to, const uint8_
 
 	if (i == D_BATCH || len > D_DGRAM_MAX)
 		return false;
-	memcpy(b->bufs[i], data, len);
 	d_sockaddr_from_um3n(to, &b->addrs[i]);
-	b->iov[i].iov_base = b->bufs[i];
+	b->iov[i].iov_base = (void *)data;
 	b->iov[i].iov_len = len;
 	memset(&b->msgs[i], 0, sizeof(b->msgs[i]));
 	b->msgs[i].msg_hdr.msg_iov = &b->iov[i];

@@ -33,7 +33,10 @@ int d_udp_local(int fd, struct um3n_sockaddr *local);
 void d_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out);
 void d_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin);
 
-/* A batch of outgoing datagrams for sendmmsg. */
+/* A batch of outgoing datagrams for sendmmsg. It holds pointers, not copies:
+ * the datagrams are the engine's outputs, which stay put until the engine is
+ * next fed (engine.h), and the daemons flush before feeding it again. One
+ * copy less per packet than batching into a buffer of our own. */
 #define D_BATCH 64
 #define D_DGRAM_MAX 2048 /* >= UM3N_PKT_MAX */
 #define D_UDP_GSO_SEGS 64 /* datagrams per UDP_SEGMENT send (kernel limit 64) */
@@ -43,9 +46,9 @@ struct d_batch {
 	struct mmsghdr msgs[D_BATCH];
 	struct iovec iov[D_BATCH];
 	struct sockaddr_in addrs[D_BATCH];
-	uint8_t bufs[D_BATCH][D_DGRAM_MAX];
 };
-/* Appends a copy of a datagram; false if the batch is full or it is too big. */
+/* Appends a datagram by reference: data must stay unchanged until the next
+ * d_batch_flush(). False if the batch is full or the datagram too big. */
 bool d_batch_add(struct d_batch *b, const struct um3n_sockaddr *to, const uint8_t *data,
 		 size_t len);
 /* Sends the batch with sendmmsg, empties it. Returns datagrams not sent (dropped).

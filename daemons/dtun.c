@@ -34,6 +34,9 @@ int d_tun_setup(struct d_tun *t, const char *name, bool vnet)
 		     ioctl(t->fd, TUNSETOFFLOAD, offload) < 0))
 		goto fail;
 	t->vnet = vnet;
+	/* We tell the peer we complete checksums (UM3N_LINK_F_CSUM_PARTIAL)
+	 * exactly when the TUN can take partial ones. */
+	t->gro.complete_tcp = vnet;
 	return 0;
 fail:
 	e = -errno;
@@ -45,6 +48,9 @@ fail:
 int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx)
 {
 	struct virtio_net_hdr vh;
+	uint8_t *pkt;
+	size_t len;
+	unsigned flags;
 	ssize_t n;
 	int segs;
 
@@ -61,7 +67,10 @@ int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx)
 	if ((size_t)n <= D_VNET_HDR_LEN)
 		return 1; /* nothing after the header: count it, drop it */
 	memcpy(&vh, t->rbuf, sizeof(vh));
-	segs = d_gso_split(&vh, t->rbuf + D_VNET_HDR_LEN, (size_t)n - D_VNET_HDR_LEN, fn, ctx);
+	pkt = t->rbuf + D_VNET_HDR_LEN;
+	len = (size_t)n - D_VNET_HDR_LEN;
+	flags = t->partial_ok && t->partial_ok(ctx, pkt, len) ? D_GSO_PARTIAL : 0;
+	segs = d_gso_split(&vh, pkt, len, flags, fn, ctx);
 	if (segs < 0) {
 		t->bad_gso++;
 		return 1;
@@ -69,16 +78,14 @@ int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx)
 	return segs;
 }
 
-static void write_vnet(void *ctx, const struct virtio_net_hdr *vh, const uint8_t *pkt,
-		       size_t len)
+static void write_vnet(void *ctx, const struct iovec *iov, int n)
 {
 	struct d_tun *t = ctx;
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)vh, .iov_len = D_VNET_HDR_LEN },
-		{ .iov_base = (void *)pkt, .iov_len = len },
-	};
+	size_t len = 0;
 
-	if (writev(t->fd, iov, 2) != (ssize_t)(D_VNET_HDR_LEN + len))
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (writev(t->fd, iov, n) != (ssize_t)len)
 		t->write_errors++;
 }
 

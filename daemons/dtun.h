@@ -10,9 +10,15 @@
 
 #include "dgso.h"
 
+/* With offload: may the TCP checksums of this packet read from the TUN stay
+ * partial? Yes when the tunnel peer it goes to completes them (the engines'
+ * *_peer_csum_partial()). Called once per read with d_tun_read's ctx. */
+typedef bool (*d_partial_fn)(void *ctx, const uint8_t *pkt, size_t len);
+
 struct d_tun {
 	int fd;
 	bool vnet;
+	d_partial_fn partial_ok; /* NULL: always complete them */
 	uint64_t write_errors, bad_gso;
 	struct d_gro gro;
 	uint8_t rbuf[D_VNET_HDR_LEN + D_GSO_MAX];
@@ -34,7 +40,8 @@ int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);
  * is read again after each drain. */
 void d_tun_pump(struct d_tun *t, d_seg_fn fn, void (*drain)(void *ctx), void *ctx,
 		uint64_t *now_us);
-/* Writes (or, with offload, queues for coalescing) one packet. */
+/* Writes one packet or, with offload, queues it for coalescing by reference:
+ * then pkt must stay unchanged until the next d_tun_flush(). */
 void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len);
 /* Pushes out what the coalescer holds; call when a batch of output is done. */
 void d_tun_flush(struct d_tun *t);

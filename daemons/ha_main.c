@@ -71,6 +71,16 @@ static void tun_packet(void *ctx, const uint8_t *pkt, size_t len)
 
 static void drain_cb(void *ctx) { drain(ctx); }
 
+/* Partial checksums for an MN that registered saying it completes them. The
+ * home address is the destination: read once per (super-)packet. */
+static bool tun_partial_ok(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct ha_daemon *d = ctx;
+
+	return len >= 20 && pkt[0] >> 4 == 4 &&
+	       um3n_ha_peer_csum_partial(d->ha, um3n_get32(pkt + 16));
+}
+
 static void on_tun(struct ha_daemon *d)
 {
 	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
@@ -182,6 +192,7 @@ static int setup_tun(struct ha_daemon *d)
 	add_routes(d);
 	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", d->cfg.tun, mtu,
 	      d->cfg.offload ? ", offload (vnet header, TSO4)" : "");
+	d->tun.partial_ok = tun_partial_ok;
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
 }
 
@@ -194,8 +205,13 @@ static int setup(struct ha_daemon *d)
 	d_env_init(&d->env);
 	d->cfg.ha.get_key = d_ha_get_key;
 	d->cfg.ha.key_ctx = &d->cfg;
+	/* The TUN first: whether it took the offloads decides what the engine
+	 * tells the MNs (rx_csum_partial). */
+	if (setup_tun(d) < 0)
+		return -1;
+	d->cfg.ha.rx_csum_partial = d->cfg.offload;
 	d->ha = um3n_ha_new(&d->cfg.ha, &d->env);
-	if (!d->ha || setup_tun(d) < 0)
+	if (!d->ha)
 		return -1;
 	um3n_addr_format(&d->cfg.ha.addr.ip, ip, sizeof(ip));
 	d->udp_fd = d_udp_open(&d->cfg.ha.addr, NULL);

@@ -79,9 +79,10 @@ static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
 	}
 }
 
-/* Drains the engine's output queue: TUN packets are written at once (their
- * data is only valid until the next engine call), datagrams are copied into
- * per-uplink batches and sent with one sendmmsg each. */
+/* Drains the engine's output queue: TUN packets go to the coalescer and
+ * datagrams into per-uplink batches, both by reference; everything is flushed
+ * before returning, because the engine's output buffers are only valid until
+ * it is next fed (engine.h). */
 static void drain(struct mn_daemon *d)
 {
 	struct um3n_out o;
@@ -216,6 +217,15 @@ static void tun_packet(void *ctx, const uint8_t *pkt, size_t len)
 
 static void drain_cb(void *ctx) { drain(ctx); }
 
+/* Every packet goes to the one HA: partial checksums when it takes them. */
+static bool tun_partial_ok(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct mn_daemon *d = ctx;
+
+	(void)pkt, (void)len;
+	return um3n_mn_peer_csum_partial(d->mn);
+}
+
 static void on_tun(struct mn_daemon *d)
 {
 	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
@@ -333,6 +343,7 @@ static int setup_tun(struct mn_daemon *d)
 	}
 	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", d->cfg.tun, mtu,
 	      d->cfg.offload ? ", offload (vnet header, TSO4)" : "");
+	d->tun.partial_ok = tun_partial_ok;
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
 }
 
@@ -346,6 +357,7 @@ static int setup_engine(struct mn_daemon *d)
 	}
 	d->cfg.mn.policy = d->policy;
 	d->cfg.mn.ident_base = d_ident_base();
+	d->cfg.mn.rx_csum_partial = d->cfg.offload;
 	d->mn = um3n_mn_new(&d->cfg.mn, &d->env);
 	return d->mn ? 0 : -1;
 }
@@ -361,7 +373,9 @@ static int setup(struct mn_daemon *d)
 			return -1;
 		ifnames[i] = d->cfg.uplinks[i].ifname;
 	}
-	if (d_loop_init(&d->loop) < 0 || setup_engine(d) < 0 || setup_tun(d) < 0)
+	/* The TUN first: whether it took the offloads decides what the engine
+	 * tells the HA (rx_csum_partial). */
+	if (d_loop_init(&d->loop) < 0 || setup_tun(d) < 0 || setup_engine(d) < 0)
 		return -1;
 	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);
 	if (!d->ctl)

@@ -111,6 +111,57 @@ static int gen_data(void)
 	return 0;
 }
 
+/* fuzz_gso: virtio-net header (flags, gso_type, hdr_len, gso_size,
+ * csum_start, csum_offset; host order), a mode byte, a TCP/IPv4 packet. */
+static size_t tcp_packet(uint8_t *p, size_t payload, uint8_t flags)
+{
+	memset(p, 0, 40 + payload);
+	p[0] = 0x45;
+	um3n_put16(p + 2, (uint16_t)(40 + payload));
+	p[8] = 64;
+	p[9] = 6;
+	um3n_put32(p + 12, 0x0ac80002);
+	um3n_put32(p + 16, 0x0a090101);
+	um3n_put16(p + 10, um3n_wire_inet_csum(p, 20));
+	um3n_put32(p + 24, 1000);
+	p[32] = 5 << 4;
+	p[33] = flags;
+	for (size_t i = 0; i < payload; i++)
+		p[40 + i] = (uint8_t)(i * 7);
+	return 40 + payload;
+}
+
+static int gen_gso(void)
+{
+	static const struct {
+		uint8_t vflags, gso_type;
+		uint16_t gso_size;
+		uint8_t mode, tcp_flags;
+		size_t payload;
+		const char *name;
+	} seeds[] = {
+		{ 1, 1, 500, 0, 0x18, 1800, "tso-4-segs" },
+		{ 1, 1, 500, 3, 0x19, 1501, "tso-partial-fin" },
+		{ 1, 0, 0, 1, 0x18, 300, "csum-only" },
+		{ 0, 0, 0, 2, 0x10, 0, "pure-ack" },
+	};
+	uint8_t buf[12 + 2048];
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		uint16_t v[5] = { 40, seeds[i].gso_size, 20, 16, 0 };
+		size_t len;
+
+		buf[0] = seeds[i].vflags;
+		buf[1] = seeds[i].gso_type;
+		memcpy(buf + 2, v, 8); /* hdr_len gso_size csum_start csum_offset */
+		buf[10] = seeds[i].mode;
+		len = tcp_packet(buf + 11, seeds[i].payload, seeds[i].tcp_flags);
+		if (write_seed("gso", seeds[i].name, buf, 11 + len))
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -122,7 +173,7 @@ int main(int argc, char **argv)
 		perror(out_dir);
 		return 1;
 	}
-	if (gen_registration() || gen_data()) {
+	if (gen_registration() || gen_data() || gen_gso()) {
 		fprintf(stderr, "%s: writing seeds failed\n", argv[0]);
 		return 1;
 	}

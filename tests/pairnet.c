@@ -188,6 +188,7 @@ void pairnet_run(struct pairnet *net, uint64_t until_us)
 
 			net->q[k] = net->q[--net->nq];
 			deliver(net, &p);
+			drain(net); /* outputs may point into p (engine.h) */
 			continue;
 		}
 		um3n_mn_timeout(net->mn, net->now_us);

@@ -38,6 +38,7 @@ static bool json_balanced(const char *s)
 static void fill_mn(struct um3n_mn_status *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->peer_csum_partial = true;
 	st->n_links = 2;
 	strcpy(st->links[0].name, "cell");
 	st->links[0].link_class = UM3N_CLASS_CELL;
@@ -72,6 +73,7 @@ static void test_mn_json(void)
 	CU_ASSERT_TRUE(json_balanced(s.buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"role\":\"mn\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"version\":3,\"acked_version\":2,\"rules\":5"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"out_pkts\":0,\"csum_partial\":true}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"address\":\"10.1.1.2\",\"port\":40000"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"tx_bytes\":1234567890123"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"name\":\"wi\\\"fi\""));
@@ -96,6 +98,7 @@ static void test_mn_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "10.1.1.2:40000"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "srtt 12.35 ms"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "auth_failed 7"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "to the HA with partial checksums"));
 	d_str_free(&s);
 }
 
@@ -120,6 +123,7 @@ static void test_ha_json(void)
 	mns[0].bindings[1].coa.port = 5555;
 	mns[0].bindings[1].last_heard_us_ago = 2500;
 	mns[1].home_addr = 0x0ac80003;
+	mns[1].peer_csum_partial = true;
 	d_fmt_ha_status(&st, mns, 2, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"role\":\"ha\",\"mns\":2,\"reg_accepted\":4,"
@@ -128,7 +132,8 @@ static void test_ha_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"coa\":\"10.1.2.2\",\"port\":5555"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"last_heard_ms_ago\":2,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"home_addr\":\"10.200.0.3\",\"policy_version\":0,"
-					     "\"policy_rules\":0,\"links\":[]}"));
+					     "\"policy_rules\":0,\"csum_partial\":true,\"links\":[]}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"policy_rules\":1,\"csum_partial\":false,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"malformed\":300"));
 	d_str_free(&s);
 	/* empty cache */

@@ -84,15 +84,22 @@ static void collect_seg(void *ctx, const uint8_t *pkt, size_t len)
 	c->lens[c->n++] = len;
 }
 
-static void collect_out(void *ctx, const struct virtio_net_hdr *vh, const uint8_t *pkt,
-			size_t len)
+/* Flattens the coalescer's iovecs: iov[0] the vnet header, then the bytes. */
+static void collect_out(void *ctx, const struct iovec *iov, int n)
 {
 	struct collect *c = ctx;
+	size_t len = 0;
 
-	CU_ASSERT_FATAL(c->nout < 8);
-	c->vh[c->nout] = *vh;
+	CU_ASSERT_FATAL(c->nout < 8 && n >= 2 && iov[0].iov_len == D_VNET_HDR_LEN);
+	memcpy(&c->vh[c->nout], iov[0].iov_base, D_VNET_HDR_LEN);
+	for (int i = 1; i < n; i++)
+		len += iov[i].iov_len;
 	c->out[c->nout] = malloc(len);
-	memcpy(c->out[c->nout], pkt, len);
+	len = 0;
+	for (int i = 1; i < n; i++) {
+		memcpy(c->out[c->nout] + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
 	c->out_len[c->nout++] = len;
 }
 
@@ -117,11 +124,36 @@ static const struct {
 	/* 3 */ { 60000, 1448, 0x90, 42 },  /* ACK|CWR: CWR on the first only */
 };
 
+/* What the kernel does with VIRTIO_NET_HDR_F_NEEDS_CSUM on a TCP/IPv4
+ * packet: sum from the TCP header on, over the field's seed, and store. */
+static void complete_like_kernel(uint8_t *ip, size_t len)
+{
+	uint16_t full = d_csum_fold(d_csum_add(0, ip + 20, len - 20));
+
+	ip[36] = (uint8_t)(full >> 8);
+	ip[37] = (uint8_t)full;
+}
+
+/* D_GSO_PARTIAL leaves each segment's field at its own pseudo-header sum:
+ * not yet a valid checksum, and a valid one once completed. */
+static bool partial_ok(const uint8_t *seg, size_t len)
+{
+	static uint8_t copy[D_GSO_SEG_MAX];
+
+	if (tcp_csum_ok(seg, len))
+		return false;
+	memcpy(copy, seg, len);
+	complete_like_kernel(copy, len);
+	return tcp_csum_ok(copy, len);
+}
+
 static void test_split_table(void)
 {
 	static uint8_t super[D_GSO_MAX], orig[D_GSO_MAX]; /* split works in place */
 
-	for (size_t c = 0; c < sizeof(split_cases) / sizeof(split_cases[0]); c++) {
+	for (size_t k = 0; k < 2 * sizeof(split_cases) / sizeof(split_cases[0]); k++) {
+		size_t c = k / 2;
+		unsigned mode = k % 2 ? D_GSO_PARTIAL : 0;
 		struct collect *col = new_collect();
 		struct virtio_net_hdr vh = { 0 };
 		size_t len = make_tcp(super, split_cases[c].payload, 1000, split_cases[c].flags,
@@ -135,7 +167,8 @@ static void test_split_table(void)
 		vh.hdr_len = HDR;
 		vh.csum_start = 20;
 		vh.csum_offset = 16;
-		CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, collect_seg, col), split_cases[c].segs);
+		CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, mode, collect_seg, col),
+				split_cases[c].segs);
 		CU_ASSERT_EQUAL_FATAL(col->n, split_cases[c].segs);
 		for (int i = 0; i < col->n; i++) {
 			const uint8_t *s = col->pkts[i];
@@ -143,7 +176,7 @@ static void test_split_table(void)
 			bool last = i == col->n - 1;
 
 			CU_ASSERT_TRUE(ip_csum_ok(s));
-			CU_ASSERT_TRUE(tcp_csum_ok(s, col->lens[i]));
+			CU_ASSERT_TRUE(mode ? partial_ok(s, col->lens[i]) : tcp_csum_ok(s, col->lens[i]));
 			CU_ASSERT_EQUAL((size_t)(s[2] << 8 | s[3]), col->lens[i]);
 			CU_ASSERT_EQUAL(s[5], (uint8_t)(0x34 + i)); /* IP ID increments */
 			CU_ASSERT_EQUAL((uint32_t)(s[24] << 24 | s[25] << 16 | s[26] << 8 | s[27]),
@@ -167,17 +200,17 @@ static void test_split_rejects(void)
 	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 0 };
 	size_t len = make_tcp(p, 3000, 1, 0x10, 1);
 
-	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), UM3N_EINVAL); /* mss 0 */
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, 0, collect_seg, col), UM3N_EINVAL); /* mss 0 */
 	vh.gso_size = 1000;
 	vh.gso_type = VIRTIO_NET_HDR_GSO_UDP;
-	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, 0, collect_seg, col), UM3N_EINVAL);
 	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	p[0] = 0x4f; /* IHL 60 > what the TCP header leaves */
-	CU_ASSERT_EQUAL(d_gso_split(&vh, p, 50, collect_seg, col), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, 50, 0, collect_seg, col), UM3N_EINVAL);
 	vh.gso_type = VIRTIO_NET_HDR_GSO_NONE;
 	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh.csum_start = 4000;
-	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, 0, collect_seg, col), UM3N_EINVAL);
 	CU_ASSERT_EQUAL(col->n, 0);
 	free_collect(col);
 }
@@ -190,6 +223,7 @@ static void test_partial_csum(void)
 				     .csum_offset = 16 };
 	size_t len = make_tcp(p, 700, 5, 0x18, 3);
 	uint8_t ph[12];
+	uint16_t want;
 
 	/* What the kernel leaves in the field for CHECKSUM_PARTIAL: the
 	 * pseudo-header sum, not complemented. */
@@ -197,8 +231,16 @@ static void test_partial_csum(void)
 	ph[8] = 0, ph[9] = 6, ph[10] = (uint8_t)((len - 20) >> 8), ph[11] = (uint8_t)(len - 20);
 	uint16_t psum = naive_sum(ph, 12, NULL, 0);
 	p[36] = (uint8_t)(psum >> 8), p[37] = (uint8_t)psum;
-	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, collect_seg, col), 1);
-	CU_ASSERT_TRUE(tcp_csum_ok(col->pkts[0], col->lens[0]));
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, D_GSO_PARTIAL, collect_seg, col), 1);
+	CU_ASSERT_TRUE(partial_ok(col->pkts[0], col->lens[0])); /* left as the kernel gave it */
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, 0, collect_seg, col), 1);
+	CU_ASSERT_TRUE(tcp_csum_ok(col->pkts[1], col->lens[1]));
+	/* not TCP at offset 16 (a UDP checksum): completed even in partial mode */
+	vh.csum_offset = 6;
+	p[26] = (uint8_t)(psum >> 8), p[27] = (uint8_t)psum;
+	want = d_csum_fold(d_csum_add(0, p + 20, len - 20));
+	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, D_GSO_PARTIAL, collect_seg, col), 1);
+	CU_ASSERT_EQUAL(um3n_get16(col->pkts[2] + 26), want);
 	free_collect(col);
 }
 
@@ -214,7 +256,7 @@ static void test_gro_roundtrip(void)
 	uint8_t *o;
 
 	memcpy(orig, super, len);
-	CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, collect_seg, col), 14);
+	CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, 0, collect_seg, col), 14);
 	for (int i = 0; i < col->n; i++)
 		d_gro_add(g, col->pkts[i], col->lens[i], collect_out, col);
 	d_gro_flush(g, collect_out, col);
@@ -267,6 +309,87 @@ static void test_gro_breaks(void)
 	free_collect(col);
 }
 
+/* complete_tcp (the far end sent partial checksums): every TCP/IPv4 packet
+ * leaves with NEEDS_CSUM and a re-seeded field, whatever it carried (a pure
+ * ACK with a full checksum, a lone segment, a run); other packets untouched. */
+static void test_gro_complete_tcp(void)
+{
+	static uint8_t super[D_GSO_MAX], ack[64], lone[1000], udp[100];
+	struct collect *col = new_collect();
+	struct d_gro *g = calloc(1, sizeof(*g));
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
+				     .hdr_len = HDR, .csum_start = 20, .csum_offset = 16 };
+	size_t la = make_tcp(ack, 0, 9, 0x10, 1), ll = make_tcp(lone, 500, 7, 0x18, 2);
+	size_t len = make_tcp(super, 5000, 100, 0x18, 3);
+
+	complete_like_kernel(ack, la); /* a full checksum: must be replaced, not summed over */
+	memset(udp, 0, sizeof(udp));
+	udp[0] = 0x45, udp[3] = sizeof(udp), udp[9] = 17;
+	g->complete_tcp = true;
+	d_gro_add(g, ack, la, collect_out, col);
+	d_gro_add(g, lone, ll, collect_out, col); /* PSH: a run of one, out at once */
+	d_gro_add(g, udp, sizeof(udp), collect_out, col);
+	CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, D_GSO_PARTIAL, collect_seg, col), 4);
+	for (int i = 0; i < col->n; i++)
+		d_gro_add(g, col->pkts[i], col->lens[i], collect_out, col);
+	d_gro_flush(g, collect_out, col);
+	CU_ASSERT_EQUAL_FATAL(col->nout, 4);
+	for (int i = 0; i < 4; i++) {
+		bool tcp = i != 2;
+
+		CU_ASSERT_EQUAL(!!(col->vh[i].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM), tcp);
+		if (!tcp)
+			continue;
+		CU_ASSERT_EQUAL(col->vh[i].csum_start, 20);
+		CU_ASSERT_EQUAL(col->vh[i].csum_offset, 16);
+		complete_like_kernel(col->out[i], col->out_len[i]);
+		CU_ASSERT_TRUE(tcp_csum_ok(col->out[i], col->out_len[i]));
+	}
+	CU_ASSERT_EQUAL(col->out_len[3], len);
+	CU_ASSERT_EQUAL(memcmp(col->out[2], udp, sizeof(udp)), 0);
+	/* without complete_tcp a lone packet goes as it came */
+	g->complete_tcp = false;
+	d_gro_add(g, ack, la, collect_out, col);
+	CU_ASSERT_EQUAL_FATAL(col->nout, 5);
+	CU_ASSERT_EQUAL(col->vh[4].flags, 0);
+	CU_ASSERT_EQUAL(memcmp(col->out[4], ack, la), 0);
+	free(g);
+	free_collect(col);
+}
+
+/* A run holds at most D_GRO_SEGS segments (the iovec array's size): 70
+ * back-to-back 200-byte segments leave as a run of 64 and a run of 6, and the
+ * bytes referenced are exactly the segments' payloads, in order. */
+static void test_gro_segment_cap(void)
+{
+	static uint8_t segs[70][HDR + 200];
+	struct collect *col = new_collect();
+	struct d_gro *g = calloc(1, sizeof(*g));
+	size_t len = 0;
+
+	for (unsigned i = 0; i < 70; i++) {
+		len = make_tcp(segs[i], 200, 1000 + 200 * i, 0x10, i);
+		d_gro_add(g, segs[i], len, collect_out, col);
+	}
+	CU_ASSERT_EQUAL(col->nout, 1);
+	d_gro_flush(g, collect_out, col);
+	CU_ASSERT_EQUAL_FATAL(col->nout, 2);
+	CU_ASSERT_EQUAL(col->out_len[0], HDR + 64 * 200);
+	CU_ASSERT_EQUAL(col->out_len[1], HDR + 6 * 200);
+	CU_ASSERT_EQUAL(col->vh[0].gso_size, 200);
+	CU_ASSERT_EQUAL(col->vh[1].gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	for (unsigned i = 0; i < 70; i++) {
+		const uint8_t *o = col->out[i / 64] + HDR + (i % 64) * 200;
+
+		CU_ASSERT_EQUAL(memcmp(o, segs[i] + HDR, 200), 0);
+	}
+	CU_ASSERT_EQUAL(um3n_get32(col->out[1] + 24), 1000 + 200 * 64);
+	CU_ASSERT_TRUE(ip_csum_ok(col->out[0]) && ip_csum_ok(col->out[1]));
+	free(g);
+	free_collect(col);
+}
+
 /* The fast sum against the naive one: every length 0..300, every start
  * offset 0..7 (alignment), and chained calls split at an even length. */
 static void test_csum_vs_naive(void)
@@ -296,6 +419,8 @@ static CU_TestInfo gso_tests[] = {
 	{ "partial_csum", test_partial_csum },
 	{ "gro_roundtrip", test_gro_roundtrip },
 	{ "gro_breaks", test_gro_breaks },
+	{ "gro_segment_cap", test_gro_segment_cap },
+	{ "gro_complete_tcp", test_gro_complete_tcp },
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,7 +1,8 @@
 /* The whole MN <-> HA exchange, engines back to back in memory (pairnet):
  * registration on every uplink, loss of the first request, replay, forgery,
  * lifetime expiry, 10,000-rule policy sync, policy routing both ways,
- * failover, planned handover and deregistration. */
+ * failover, planned handover, deregistration, and the partial-checksum
+ * capability. */
 #include <string.h>
 
 #include "auth.h"
@@ -506,6 +507,46 @@ static void test_last_link_kept(void)
 	pairnet_fini(&net);
 }
 
+/* UM3N_LINK_F_CSUM_PARTIAL: each side learns from the registration whether
+ * the other completes inner checksums; unset on either side, the other keeps
+ * sending complete ones; a restarted HA without it is learnt again. */
+static void test_csum_capability(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_policy *p = paper_policy(&env);
+	uint32_t home = pairnet_v4("10.200.0.2");
+	struct pairnet net;
+
+	pairnet_init(&net, p);
+	net.mn_conf.rx_csum_partial = true;
+	pairnet_start(&net);
+	um3n_policy_free(p);
+	CU_ASSERT_FALSE(um3n_ha_peer_csum_partial(net.ha, home)); /* not registered yet */
+	pairnet_run(&net, 1 * SEC);
+	check_bindings(&net, 2);
+	CU_ASSERT_TRUE(um3n_ha_peer_csum_partial(net.ha, home));
+	CU_ASSERT_FALSE(um3n_ha_peer_csum_partial(net.ha, home + 1));
+	CU_ASSERT_FALSE(um3n_mn_peer_csum_partial(net.mn)); /* the HA did not offer it */
+
+	um3n_ha_free(net.ha);
+	net.ha_conf.rx_csum_partial = true;
+	net.ha = um3n_ha_new(&net.ha_conf, &net.env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net.ha);
+	pairnet_run(&net, 2 * SEC);
+	check_bindings(&net, 2);
+	CU_ASSERT_TRUE(um3n_mn_peer_csum_partial(net.mn));
+
+	um3n_ha_free(net.ha);
+	net.ha_conf.rx_csum_partial = false;
+	net.ha = um3n_ha_new(&net.ha_conf, &net.env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net.ha);
+	pairnet_run(&net, 3 * SEC);
+	check_bindings(&net, 2);
+	CU_ASSERT_FALSE(um3n_mn_peer_csum_partial(net.mn));
+	pairnet_fini(&net);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo exchange_tests[] = {
 	{"01 register on both links, policy synced, RTTs", test_register_both_links},
 	{"02 first request lost, retransmitted", test_first_request_lost},
@@ -522,6 +563,7 @@ static CU_TestInfo exchange_tests[] = {
 	{"13 HA restart: MN re-registers and re-syncs at once", test_ha_restart},
 	{"14 false alarm on a suddenly slow link backs off", test_false_alarm_backoff},
 	{"15 the last usable link is not failed for silence", test_last_link_kept},
+	{"16 partial-checksum capability learnt both ways", test_csum_capability},
 	CU_TEST_INFO_NULL,
 };
 

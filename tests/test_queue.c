@@ -333,6 +333,53 @@ static void test_resend_callback_queues(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* By-reference outputs (decapsulated packets): the popped pointer is the
+ * caller's buffer, interleaved in order with copied ones; a full ring refuses
+ * them; one landing on a remembered slot retires that history entry. */
+static void test_outq_push_ref(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+	struct um3n_resend r;
+	struct seen s = {0};
+	uint8_t ext[3][64];
+	struct um3n_out o;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 4), 0);
+	push(&q, 1);
+	CU_ASSERT_TRUE(um3n_outq_push_ref(&q, UM3N_OUT_TUN, 2, ext[0], 10));
+	push(&q, 3);
+	CU_ASSERT_TRUE(um3n_outq_push_ref(&q, UM3N_OUT_TUN, -1, ext[1], 64));
+	CU_ASSERT_FALSE(um3n_outq_push_ref(&q, UM3N_OUT_TUN, 0, ext[2], 1));
+	CU_ASSERT_TRUE(pop_check(&q, 1));
+	CU_ASSERT_TRUE(um3n_outq_pop(&q, &o));
+	CU_ASSERT_PTR_EQUAL(o.data, ext[0]);
+	CU_ASSERT_EQUAL(o.len, 10);
+	CU_ASSERT_EQUAL(o.link, 2);
+	CU_ASSERT_EQUAL(o.kind, UM3N_OUT_TUN);
+	/* slot 2 (tag 3) comes back from the ring, not from a stale ext */
+	CU_ASSERT_TRUE(pop_check(&q, 3));
+	CU_ASSERT_TRUE(um3n_outq_pop(&q, &o));
+	CU_ASSERT_PTR_EQUAL(o.data, ext[1]);
+	CU_ASSERT_FALSE(um3n_outq_pop(&q, &o));
+
+	/* head is slot 0 again: remember datagrams in slots 0 and 1, then go
+	 * round by reference through slots 2, 3 and 0; only slot 1's is re-sent */
+	send_one(&q, &r, 7, 0, 100);
+	send_one(&q, &r, 8, 0, 101);
+	for (unsigned i = 0; i < 3; i++) {
+		CU_ASSERT_TRUE(um3n_outq_push_ref(&q, UM3N_OUT_TUN, 0, ext[2], 5));
+		CU_ASSERT_TRUE(um3n_outq_pop(&q, &o));
+	}
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 1);
+	CU_ASSERT_EQUAL(s.tags[0], 8);
+	CU_ASSERT_TRUE(s.intact[0]);
+	um3n_resend_fini(&r, &env);
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo queue_tests[] = {
 	{"01 outq: capacity rounds up to a power of two", test_outq_capacity},
 	{"02 outq: FIFO across wrap, bytes and metadata", test_outq_fifo_wrap},
@@ -340,6 +387,7 @@ static CU_TestInfo queue_tests[] = {
 	{"04 resend: per link, since_us, oldest first, once", test_resend_take_cases},
 	{"05 resend: list wrap and slot generation check", test_resend_wrap_and_generation},
 	{"06 resend: callback queueing while reading", test_resend_callback_queues},
+	{"07 outq: by-reference outputs, full ring, history retired", test_outq_push_ref},
 	CU_TEST_INFO_NULL,
 };
 
