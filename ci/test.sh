@@ -5,7 +5,8 @@
 #      check, simulator determinism and golden bounds
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. libFuzzer targets, briefly, over their seed corpus
-#   4. emu/netns.sh: the real daemons in network namespaces (root only)
+#   4. emu/netns.sh and emu/csum.sh: the real daemons in network namespaces
+#      (root only)
 #   5. emu short runs (Mininet, ns-3) when present
 # Environment: UM3N_FUZZ_SECONDS (default 15), UM3N_SKIP="asan fuzz netns emu".
 set -uo pipefail
@@ -61,7 +62,8 @@ netns() {
 		echo "netns: needs root (ip netns); skipped"
 		return 0
 	fi
-	UM3N_BUILD="$top/build" "$top/emu/netns.sh"
+	UM3N_BUILD="$top/build" "$top/emu/netns.sh" &&
+		UM3N_BUILD="$top/build" "$top/emu/csum.sh"
 }
 
 emu_short() {
