@@ -134,29 +134,60 @@ static int split_none(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len,
 	return 1;
 }
 
-/* Headers of segment n (payload bytes [off, off + chunk) of the whole). */
-static void segment_fix(uint8_t *seg, size_t ihl, size_t hdr_len, size_t chunk, const uint8_t *orig,
-			size_t off, int n, bool last, unsigned flags)
-{
-	uint8_t *tcp = seg + ihl;
+/* What every segment of one super-packet shares: its original headers and
+ * the parts of the two checksums that do not change from segment to segment
+ * (each segment then costs two additions, not two passes over headers). */
+struct split_ctx {
+	uint8_t hdr[D_GRO_HDR_MAX]; /* the original IPv4 and TCP headers */
+	size_t ihl, hdr_len;
+	uint32_t ip_base; /* IPv4 header sum without length, ID and checksum */
+	uint32_t ph_base; /* pseudo-header sum without the TCP length */
+	unsigned mode;    /* D_GSO_PARTIAL or 0 */
+};
 
-	ipv4_fix(seg, ihl, hdr_len + chunk, (uint16_t)(um3n_get16(orig + 4) + n));
-	um3n_put32(tcp + 4, um3n_get32(orig + ihl + 4) + (uint32_t)off);
-	tcp[13] = orig[ihl + 13];
+static void split_ctx_init(struct split_ctx *c, const uint8_t *pkt, size_t ihl, size_t hdr_len,
+			   unsigned mode)
+{
+	uint8_t ip[60];
+
+	memcpy(c->hdr, pkt, hdr_len);
+	c->ihl = ihl;
+	c->hdr_len = hdr_len;
+	c->mode = mode;
+	memcpy(ip, pkt, ihl);
+	memset(ip + 2, 0, 4);  /* total length, ID */
+	memset(ip + 10, 0, 2); /* checksum */
+	c->ip_base = d_csum_add(0, ip, ihl);
+	c->ph_base = tcp4_pseudo(pkt, 0);
+}
+
+/* Headers of segment n (payload bytes [off, off + chunk) of the whole). */
+static void segment_fix(const struct split_ctx *c, uint8_t *seg, size_t chunk, size_t off, int n,
+			bool last)
+{
+	uint8_t *tcp = seg + c->ihl;
+	size_t total = c->hdr_len + chunk;
+	uint16_t id = (uint16_t)(um3n_get16(c->hdr + 4) + n);
+
+	um3n_put16(seg + 2, (uint16_t)total);
+	um3n_put16(seg + 4, id);
+	um3n_put16(seg + 10, d_csum_fold(c->ip_base + (uint32_t)total + id));
+	um3n_put32(tcp + 4, um3n_get32(c->hdr + c->ihl + 4) + (uint32_t)off);
+	tcp[13] = c->hdr[c->ihl + 13];
 	if (!last)
 		tcp[13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
 	if (n > 0)
 		tcp[13] &= (uint8_t)~TCP_FLAG_CWR;
-	if (flags & D_GSO_PARTIAL) /* the peer sums the payload (or its NIC does) */
-		um3n_put16(tcp + 16, (uint16_t)~d_csum_fold(tcp4_pseudo(seg, hdr_len + chunk - ihl)));
+	if (c->mode & D_GSO_PARTIAL) /* the peer sums the payload (or its NIC does) */
+		um3n_put16(tcp + 16, (uint16_t)~d_csum_fold(c->ph_base + (uint32_t)(total - c->ihl)));
 	else
-		tcp4_csum(seg, ihl, hdr_len + chunk);
+		tcp4_csum(seg, c->ihl, total);
 }
 
 int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, unsigned flags,
 		d_seg_fn fn, void *ctx)
 {
-	uint8_t hdr[D_GRO_HDR_MAX]; /* the original IPv4 and TCP headers */
+	struct split_ctx c;
 	size_t ihl, hdr_len, payload, mss, off;
 	int n = 0;
 
@@ -173,7 +204,7 @@ int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, unsig
 	if (hdr_len < ihl + 20 || hdr_len > len || mss == 0 || hdr_len + mss > D_GSO_SEG_MAX)
 		return UM3N_EINVAL;
 	payload = len - hdr_len;
-	memcpy(hdr, pkt, hdr_len);
+	split_ctx_init(&c, pkt, ihl, hdr_len, flags);
 	/* Segments are built in place, no payload copy: segment k's headers go
 	 * just before its payload, over the tail of segment k-1's payload, which
 	 * fn has consumed (d_seg_fn's contract). */
@@ -182,8 +213,8 @@ int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, unsig
 		uint8_t *seg = pkt + off;
 
 		if (off)
-			memcpy(seg, hdr, hdr_len);
-		segment_fix(seg, ihl, hdr_len, chunk, hdr, off, n, off + chunk >= payload, flags);
+			memcpy(seg, c.hdr, hdr_len);
+		segment_fix(&c, seg, chunk, off, n, off + chunk >= payload);
 		fn(ctx, seg, hdr_len + chunk);
 		n++;
 		if (payload == 0)

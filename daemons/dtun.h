@@ -32,7 +32,7 @@ int d_tun_setup(struct d_tun *t, const char *name, bool vnet);
 int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);
 /* Budgets of one TUN wake-up, shared by both daemons. */
 #define D_TUN_READ_BUDGET 256 /* packets per wake-up before other fds get a turn */
-#define D_TUN_DRAIN_EVERY 32  /* engine inputs between output drains */
+#define D_TUN_DRAIN_EVERY 256  /* engine inputs between output drains */
 
 /* Reads until the TUN is empty or D_TUN_READ_BUDGET packets went to fn, calling
  * drain(ctx) every D_TUN_DRAIN_EVERY packets and at the end, so outputs leave
