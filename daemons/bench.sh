@@ -5,8 +5,10 @@
 # same HA namespace over the same veths. Plain and tunnel runs alternate, for
 # ROUNDS rounds, so that drift on a shared machine hits both alike; printed:
 # every round, and the median of each column and of the per-round ratios
-# (target >= 50%), plus the daemons' CPU time.
-#   UM3N_BUILD=build [UM3N_OFFLOAD=no] [ROUNDS=3] daemons/bench.sh [seconds]
+# (target >= 50%), plus the daemons' CPU time. TCP congestion control: the
+# system's default unless CC names one (iperf3 -C); it matters: with BBR's
+# pacing the plain path is far from its limit, with cubic it is not.
+#   UM3N_BUILD=build [UM3N_OFFLOAD=no] [ROUNDS=3] [CC=cubic] daemons/bench.sh [seconds]
 set -e
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +16,7 @@ BUILD=${UM3N_BUILD:-$HERE/../build}
 SECS=${1:-5}
 ROUNDS=${ROUNDS:-3}
 OFFLOAD=${UM3N_OFFLOAD:-yes} # TUN vnet header + TSO/userspace GRO (dtun.h)
+CC=${CC:-$(cat /proc/sys/net/ipv4/tcp_congestion_control)}
 PY=/usr/bin/python3
 PAIR_PREFIX="u3nb$$"
 TMP=$(mktemp -d /tmp/um3n-bench.XXXXXX)
@@ -39,7 +42,7 @@ sleep 0.3
 iperf_pid=$(cat "$TMP/iperf.pid")
 
 rate() { # dst [-R] -> Mbit/s received
-	n "$NS_MN" iperf3 -c "$1" $2 -t "$SECS" -O 1 -J >"$TMP/r.json"
+	n "$NS_MN" iperf3 -C "$CC" -c "$1" $2 -t "$SECS" -O 1 -J >"$TMP/r.json"
 	"$PY" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e6, 1))' "$TMP/r.json"
 }
 # UM3N_BENCH_DEBUG=1: on exit, print the daemons' counters and the kernel's drops.
@@ -56,7 +59,7 @@ debug_dump() {
 ratio() { awk "BEGIN { printf \"%.1f\", 100 * $1 / $2 }"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "TCP, unshaped veth, ${SECS}s per run, $ROUNDS rounds (iperf3 receiver rate, Mbit/s), offload = $OFFLOAD:"
+echo "TCP ($CC), unshaped veth, ${SECS}s per run, $ROUNDS rounds (iperf3 receiver rate, Mbit/s), offload = $OFFLOAD:"
 printf '  %-8s %10s %10s %7s   %10s %10s %7s\n' "" "up plain" "up um3n" "ratio" "down plain" "down um3n" "ratio"
 cols=(up_p up_t up_r dn_p dn_t dn_r)
 declare -A all
