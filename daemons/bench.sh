@@ -19,7 +19,6 @@ OFFLOAD=${UM3N_OFFLOAD:-yes} # TUN vnet header + TSO/userspace GRO (dtun.h)
 CC=${CC:-$(cat /proc/sys/net/ipv4/tcp_congestion_control)}
 PY=/usr/bin/python3
 PAIR_PREFIX="u3nb$$"
-TMP=$(mktemp -d /tmp/um3n-bench.XXXXXX)
 iperf_pid=
 # shellcheck source=../emu/pairtopo.sh
 . "$HERE/../emu/pairtopo.sh"
@@ -30,9 +29,8 @@ cleanup() {
 	pair_down
 	rm -rf "$TMP"
 }
-[[ $(id -u) -eq 0 ]] || { echo "bench.sh: needs root"; exit 77; }
-[[ -x $BUILD/daemons/um3n-mn && -x $BUILD/daemons/um3n-ha ]] ||
-	{ echo "bench.sh: build the daemons first (UM3N_BUILD=$BUILD)"; exit 1; }
+pair_require bench.sh
+TMP=$(mktemp -d /tmp/um3n-bench.XXXXXX)
 trap cleanup EXIT
 
 pair_up

@@ -14,7 +14,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${UM3N_BUILD:-$HERE/../build}
 PY=/usr/bin/python3
 PAIR_PREFIX="u3nc$$"
-TMP=$(mktemp -d /tmp/um3n-csum.XXXXXX)
 failures=0
 # shellcheck source=pairtopo.sh
 . "$HERE/pairtopo.sh"
@@ -28,9 +27,8 @@ cleanup() {
 	pair_down
 	rm -rf "$TMP"
 }
-[[ $(id -u) -eq 0 ]] || { echo "csum.sh: needs root (ip netns); skipped"; exit 77; }
-[[ -x $BUILD/daemons/um3n-mn && -x $BUILD/daemons/um3n-ha ]] ||
-	{ echo "csum.sh: build the daemons first (UM3N_BUILD=$BUILD)"; exit 1; }
+pair_require csum.sh
+TMP=$(mktemp -d /tmp/um3n-csum.XXXXXX)
 trap cleanup EXIT
 
 jget() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }

@@ -11,6 +11,7 @@
 # 10.9.1.1 is reached through the tunnel (MN app -> TUN -> um3n-mn -> UDP ->
 # um3n-ha -> TUN -> server), 10.9.1.2 is plainly routed by the HA namespace.
 #
+#   pair_require NAME     exits 77 unless root, 1 unless the daemons are built
 #   pair_up               namespaces $NS_MN $NS_HA $NS_SRV (prefix $PAIR_PREFIX)
 #   pair_start DIR MN_OFFLOAD HA_OFFLOAD
 #                         configs and keys in DIR, both daemons started, returns
@@ -22,6 +23,12 @@
 n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 NS_MN=$PAIR_PREFIX-mn NS_HA=$PAIR_PREFIX-ha NS_SRV=$PAIR_PREFIX-srv
 pair_pids=()
+
+pair_require() {
+	[[ $(id -u) -eq 0 ]] || { echo "$1: needs root (ip netns); skipped"; exit 77; }
+	[[ -x $BUILD/daemons/um3n-mn && -x $BUILD/daemons/um3n-ha ]] ||
+		{ echo "$1: build the daemons first (UM3N_BUILD=$BUILD)"; exit 1; }
+}
 
 pair_up() {
 	local ns

@@ -424,6 +424,14 @@ static void test_aggregation_by_weight(void)
 
 /* The HA restarts (all bindings lost): the MN notices the silence on every
  * link, re-registers at once and syncs its policy table again. */
+/* The HA loses every binding (a new engine from the same conf). */
+static void restart_ha(struct pairnet *net)
+{
+	um3n_ha_free(net->ha);
+	net->ha = um3n_ha_new(&net->ha_conf, &net->env);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net->ha);
+}
+
 static void test_ha_restart(void)
 {
 	struct pairnet net;
@@ -432,9 +440,7 @@ static void test_ha_restart(void)
 
 	start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
-	um3n_ha_free(net.ha);
-	net.ha = um3n_ha_new(&net.ha_conf, &net.env);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(net.ha);
+	restart_ha(&net);
 	pairnet_run(&net, 2 * SEC); /* well under the 300 s refresh */
 	check_bindings(&net, 2);
 	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &ms), 0);
@@ -528,21 +534,13 @@ static void test_csum_capability(void)
 	CU_ASSERT_FALSE(um3n_ha_peer_csum_partial(net.ha, home + 1));
 	CU_ASSERT_FALSE(um3n_mn_peer_csum_partial(net.mn)); /* the HA did not offer it */
 
-	um3n_ha_free(net.ha);
-	net.ha_conf.rx_csum_partial = true;
-	net.ha = um3n_ha_new(&net.ha_conf, &net.env);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(net.ha);
-	pairnet_run(&net, 2 * SEC);
-	check_bindings(&net, 2);
-	CU_ASSERT_TRUE(um3n_mn_peer_csum_partial(net.mn));
-
-	um3n_ha_free(net.ha);
-	net.ha_conf.rx_csum_partial = false;
-	net.ha = um3n_ha_new(&net.ha_conf, &net.env);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(net.ha);
-	pairnet_run(&net, 3 * SEC);
-	check_bindings(&net, 2);
-	CU_ASSERT_FALSE(um3n_mn_peer_csum_partial(net.mn));
+	for (int k = 0; k < 2; k++) { /* restarted with it, then without it */
+		net.ha_conf.rx_csum_partial = k == 0;
+		restart_ha(&net);
+		pairnet_run(&net, (2 + (uint64_t)k) * SEC);
+		check_bindings(&net, 2);
+		CU_ASSERT_EQUAL(um3n_mn_peer_csum_partial(net.mn), k == 0);
+	}
 	pairnet_fini(&net);
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
