@@ -44,9 +44,11 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	if (!env || !env->alloc || !env->free)
 		return NULL;
 	if (conf->addr.ip.family != UM3N_AF_INET || !conf->addr.port || !conf->get_key ||
-	    !conf->max_lifetime_s || conf->max_rules_per_mn > UM3N_POLICY_MAX_RULES) {
-		um3n_log(env, UM3N_LOG_ERR,
-			 "ha: bad configuration (IPv4 address and port, key source, lifetime)");
+	    !conf->max_lifetime_s || conf->max_rules_per_mn > UM3N_POLICY_MAX_RULES ||
+	    (conf->out_slot_size &&
+	     (conf->out_slot_size < UM3N_OUTQ_SLOT_MIN || conf->out_slot_size > UM3N_PKT_MAX))) {
+		um3n_log(env, UM3N_LOG_ERR, "ha: bad configuration (IPv4 address and port, key "
+					    "source, lifetime, out_slot_size 0 or 1400..2048)");
 		return NULL;
 	}
 	ha = env->alloc(env->ctx, sizeof(*ha));
@@ -56,8 +58,9 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	ha->conf = *conf;
 	ha->ha_v4 = um3n_addr_v4(&conf->addr.ip);
 	ha->next_scan_us = UINT64_MAX;
-	if (um3n_outq_init(&ha->outq, env, conf->out_queue_len ? conf->out_queue_len
-							       : UM3N_OUTQ_DEFAULT) ||
+	if (um3n_outq_init(&ha->outq, env,
+			   conf->out_queue_len ? conf->out_queue_len : UM3N_OUTQ_DEFAULT,
+			   conf->out_slot_size) ||
 	    um3n_bcache_init(&ha->cache, env, conf->max_mns, conf->resend_slots)) {
 		um3n_log(env, UM3N_LOG_ERR, "ha: out of memory");
 		um3n_ha_free(ha);
@@ -99,6 +102,10 @@ static int queue_to_binding(struct um3n_ha *ha, struct um3n_mn_rec *rec, int lin
 	struct um3n_binding *b = &rec->b[link];
 	uint8_t *buf = um3n_outq_reserve(&ha->outq);
 
+	if (len > ha->outq.slot) {
+		ha->drops.too_big++;
+		return UM3N_ETOOBIG;
+	}
 	if (!buf) {
 		ha->drops.queue_full++;
 		return UM3N_ENOBUFS;
@@ -129,7 +136,7 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 		ha->drops.no_binding++;
 		return UM3N_ENOENT;
 	}
-	if (len + UM3N_DATA_OVERHEAD > UM3N_PKT_MAX) {
+	if (len + UM3N_DATA_OVERHEAD > ha->outq.slot) {
 		ha->drops.too_big++;
 		return UM3N_ETOOBIG;
 	}

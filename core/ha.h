@@ -23,6 +23,7 @@ struct um3n_ha_conf {
 	size_t resend_slots;        /* per-MN downlink packets remembered for that (0 disables);
 				     * the bytes live in the output ring, so its size bounds the depth */
 	size_t out_queue_len;
+	size_t out_slot_size;       /* as in um3n_mn_conf */
 	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
 	 * at now_us = 0, and how far a request's timestamp may be from it. With

@@ -59,7 +59,7 @@ static void send_reply(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t cod
 		rrp.policy_ack = (struct um3n_policy_ack){um3n_policy_version(rec->policy),
 							  rec->policy_chunks, rec->policy_chunks};
 	}
-	if (um3n_wire_rrp_encode(&rrp, buf, UM3N_PKT_MAX, &len, &auth_off) ||
+	if (um3n_wire_rrp_encode(&rrp, buf, ha->outq.slot, &len, &auth_off) ||
 	    um3n_auth_sign(rc->key_len ? rc->key : unknown_key,
 			   rc->key_len ? rc->key_len : sizeof(unknown_key), buf, auth_off,
 			   buf + auth_off))

@@ -42,6 +42,9 @@ static int check_conf(const struct um3n_mn_conf *c, const struct um3n_env *env)
 		why = "lifetime and retry timers must be positive";
 	else if (c->probe_interval_us && c->dead_after_us < c->probe_interval_us)
 		why = "dead_after must be at least one probe interval";
+	else if (c->out_slot_size &&
+		 (c->out_slot_size < UM3N_OUTQ_SLOT_MIN || c->out_slot_size > UM3N_PKT_MAX))
+		why = "out_slot_size must be 0 or 1400..2048";
 	for (size_t i = 0; !why && i < c->n_links; i++) {
 		if (!c->links[i].name[0] || c->links[i].link_class > UM3N_CLASS_MAX)
 			why = "uplink needs a name and a valid class";
@@ -89,7 +92,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		mn->tx_seq[l] = (uint32_t)um3n_prng_next(&mn->prng);
 	mn->home_v4 = um3n_addr_v4(&conf->home_addr);
 	mn->ha_v4 = um3n_addr_v4(&conf->ha.ip);
-	if (um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len) ||
+	if (um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
 	    um3n_resend_init(&mn->resend, env, conf->resend_slots) ||
 	    mn_policy_install(mn, conf->policy)) {
 		um3n_log(env, UM3N_LOG_ERR, "mn: out of memory");
@@ -209,6 +212,10 @@ int mn_queue_udp(struct um3n_mn *mn, int link, const uint8_t *dgram, size_t len)
 {
 	uint8_t *buf = um3n_outq_reserve(&mn->outq);
 
+	if (len > mn->outq.slot) {
+		mn->drops.too_big++;
+		return UM3N_ETOOBIG;
+	}
 	if (!buf) {
 		mn->drops.queue_full++;
 		return UM3N_ENOBUFS;
@@ -233,7 +240,7 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 		mn->drops.malformed++;
 		return rc;
 	}
-	if (len + UM3N_DATA_OVERHEAD > UM3N_PKT_MAX) {
+	if (len + UM3N_DATA_OVERHEAD > mn->outq.slot) {
 		mn->drops.too_big++;
 		return UM3N_ETOOBIG;
 	}
@@ -471,7 +478,7 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 		return;
 	}
 	p.icmp_seq = um3n_linkmon_probe_sent(&l->lm);
-	um3n_tunnel_probe_build(buf, UM3N_PKT_MAX, mn->home_v4, mn->ha_v4, &p);
+	um3n_tunnel_probe_build(buf, mn->outq.slot, mn->home_v4, mn->ha_v4, &p);
 	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, UM3N_PROBE_LEN);
 	l->tx_pkts++;
 	l->tx_bytes += UM3N_PROBE_LEN;

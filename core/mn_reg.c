@@ -144,7 +144,7 @@ static void send_request(struct um3n_mn *mn, uint64_t now_us, int link, uint16_t
 		return; /* the retransmission timer tries again */
 	}
 	build_request(mn, link, lifetime_s, &rrq);
-	if (um3n_wire_rrq_encode(&rrq, buf, UM3N_PKT_MAX, &len, &auth_off) != UM3N_OK ||
+	if (um3n_wire_rrq_encode(&rrq, buf, mn->outq.slot, &len, &auth_off) != UM3N_OK ||
 	    um3n_auth_sign(mn->conf.key, mn->conf.key_len, buf, auth_off, buf + auth_off) != UM3N_OK) {
 		um3n_log(&mn->env, UM3N_LOG_ERR, "link %s: cannot encode registration",
 			 l->conf.name);

@@ -2,23 +2,26 @@
 
 #include <string.h>
 
-int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap)
+int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap, size_t slot)
 {
 	size_t size = 1;
 
 	memset(q, 0, sizeof(*q));
-	if (cap == 0 || cap > (1u << 20))
+	if (slot == 0)
+		slot = UM3N_PKT_MAX;
+	if (cap == 0 || cap > (1u << 20) || slot < UM3N_OUTQ_SLOT_MIN || slot > UM3N_PKT_MAX)
 		return UM3N_EINVAL;
 	while (size < cap) /* power of two: index with a mask, not a division */
 		size <<= 1;
 	q->meta = env->alloc(env->ctx, size * sizeof(*q->meta));
-	q->bufs = env->alloc(env->ctx, size * UM3N_PKT_MAX);
+	q->bufs = env->alloc(env->ctx, size * slot);
 	if (!q->meta || !q->bufs) {
 		um3n_outq_fini(q, env);
 		return UM3N_ENOMEM;
 	}
 	q->cap = size;
 	q->mask = size - 1;
+	q->slot = slot;
 	return UM3N_OK;
 }
 
@@ -67,9 +70,9 @@ size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, ui
 			continue;
 		e->valid = false;
 		s = &q->meta[e->slot];
-		if (s->gen != e->gen || s->len > UM3N_PKT_MAX)
+		if (s->gen != e->gen || s->len > q->slot)
 			continue; /* overwritten since */
-		memcpy(copy, q->bufs + (size_t)e->slot * UM3N_PKT_MAX, s->len);
+		memcpy(copy, q->bufs + (size_t)e->slot * q->slot, s->len);
 		fn(ctx, copy, s->len);
 		n++;
 	}

@@ -20,26 +20,31 @@ struct um3n_outq_slot {
 	const uint8_t *ext; /* NULL: the bytes are the slot's; else the caller's */
 };
 
-/* A ring of UM3N_PKT_MAX-byte slots (capacity rounded up to a power of two).
+/* A ring of `slot`-byte buffers (capacity rounded up to a power of two).
  * Popped slots keep their bytes until the ring wraps onto them, so the ring
  * doubles as the history of recently sent datagrams that the re-send list
- * points into: no second copy per packet. */
+ * points into: no second copy per packet. With slot equal to the largest
+ * datagram (TUN MTU + tunnel headers), full-size datagrams in consecutive
+ * slots are contiguous: a driver can hand a run of them to the kernel as one
+ * buffer (one UDP GSO send, one copy). */
 struct um3n_outq {
 	struct um3n_outq_slot *meta;
-	uint8_t *bufs; /* cap * UM3N_PKT_MAX bytes */
-	size_t cap, mask, head, count;
+	uint8_t *bufs; /* cap * slot bytes */
+	size_t cap, mask, head, count, slot;
 };
 
-/* Errors: UM3N_EINVAL (cap 0 or > 2^20), UM3N_ENOMEM. */
-int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap);
+#define UM3N_OUTQ_SLOT_MIN UM3N_REG_MSG_MAX /* registration messages must fit */
+/* slot 0 = UM3N_PKT_MAX. Errors: UM3N_EINVAL (cap 0 or > 2^20, slot outside
+ * [UM3N_OUTQ_SLOT_MIN, UM3N_PKT_MAX]), UM3N_ENOMEM. */
+int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap, size_t slot);
 void um3n_outq_fini(struct um3n_outq *q, const struct um3n_env *env);
-/* A UM3N_PKT_MAX-byte buffer for the next output, or NULL when the queue is full.
+/* A q->slot-byte buffer for the next output, or NULL when the queue is full.
  * Nothing is queued until um3n_outq_commit(). */
 static inline uint8_t *um3n_outq_reserve(struct um3n_outq *q)
 {
 	if (q->count == q->cap)
 		return NULL;
-	return q->bufs + ((q->head + q->count) & q->mask) * UM3N_PKT_MAX;
+	return q->bufs + ((q->head + q->count) & q->mask) * q->slot;
 }
 /* Queues the reserved buffer; returns its slot index (for the re-send list).
  * Inline with pop: both run once per packet. */
@@ -90,7 +95,7 @@ static inline bool um3n_outq_pop(struct um3n_outq *q, struct um3n_out *out)
 	out->kind = s->kind;
 	out->link = s->link;
 	out->to = s->to;
-	out->data = s->ext ? s->ext : q->bufs + q->head * UM3N_PKT_MAX;
+	out->data = s->ext ? s->ext : q->bufs + q->head * q->slot;
 	out->len = s->len;
 	q->head = (q->head + 1) & q->mask;
 	q->count--;
@@ -149,7 +154,7 @@ static inline int um3n_queue_tunnel(struct um3n_outq *q, struct um3n_resend *r, 
 
 	if (!buf)
 		return UM3N_ENOBUFS;
-	dlen = um3n_tunnel_encap(buf, UM3N_PKT_MAX, pkt, len, inner_is_v6, seq);
+	dlen = um3n_tunnel_encap(buf, q->slot, pkt, len, inner_is_v6, seq);
 	if (dlen < 0)
 		return dlen;
 	um3n_resend_remember(r, q, now_us, link,

@@ -193,12 +193,28 @@ static unsigned gso_run(const struct d_batch *b, unsigned i)
 	return j - i;
 }
 
+unsigned d_iov_merge(struct iovec *iov, unsigned n)
+{
+	unsigned k = 0;
+
+	if (n == 0)
+		return 0;
+	for (unsigned j = 1; j < n; j++) {
+		if ((uint8_t *)iov[k].iov_base + iov[k].iov_len == iov[j].iov_base)
+			iov[k].iov_len += iov[j].iov_len;
+		else
+			iov[++k] = iov[j];
+	}
+	return k + 1;
+}
+
 /* Rewrites the batch's message array into UDP_SEGMENT groups; returns how
  * many messages; runs[g] is the datagram count of group g. */
 static unsigned gso_group(struct d_batch *b, struct mmsghdr *mm, unsigned *runs,
 			  char (*ctrl)[CMSG_SPACE(sizeof(uint16_t))])
 {
 	unsigned g = 0;
+	uint16_t seg;
 
 	for (unsigned i = 0; i < b->n; i += runs[g++]) {
 		runs[g] = gso_run(b, i);
@@ -206,10 +222,12 @@ static unsigned gso_group(struct d_batch *b, struct mmsghdr *mm, unsigned *runs,
 		mm[g].msg_hdr.msg_name = &b->addrs[i];
 		mm[g].msg_hdr.msg_namelen = sizeof(b->addrs[i]);
 		mm[g].msg_hdr.msg_iov = &b->iov[i];
-		mm[g].msg_hdr.msg_iovlen = runs[g];
+		seg = (uint16_t)b->iov[i].iov_len;
+		/* Back-to-back datagrams (the engine's ring, queue.h) go as one
+		 * buffer: one copy and one check in the kernel, not one each. */
+		mm[g].msg_hdr.msg_iovlen = d_iov_merge(&b->iov[i], runs[g]);
 		if (runs[g] > 1) {
 			struct cmsghdr *cm;
-			uint16_t seg = (uint16_t)b->iov[i].iov_len;
 
 			mm[g].msg_hdr.msg_control = ctrl[g];
 			mm[g].msg_hdr.msg_controllen = sizeof(ctrl[g]);

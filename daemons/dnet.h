@@ -51,6 +51,9 @@ struct d_batch {
  * d_batch_flush(). False if the batch is full or the datagram too big. */
 bool d_batch_add(struct d_batch *b, const struct um3n_sockaddr *to, const uint8_t *data,
 		 size_t len);
+/* Joins iovecs whose buffers follow each other in memory, in place; returns
+ * how many are left. */
+unsigned d_iov_merge(struct iovec *iov, unsigned n);
 /* Sends the batch with sendmmsg, empties it. Returns datagrams not sent (dropped).
  * With b->gso, consecutive datagrams to the same peer of equal size (the last
  * of a run may be shorter) leave as one UDP_SEGMENT send: one trip through

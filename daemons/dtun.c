@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dcommon.h"
+#include "queue.h"
 
 int d_tun_setup(struct d_tun *t, const char *name, bool vnet)
 {
@@ -103,6 +104,15 @@ void d_tun_flush(struct d_tun *t)
 {
 	if (t->vnet)
 		d_gro_flush(&t->gro, write_vnet, t);
+}
+
+size_t d_tun_out_slot(unsigned mtu)
+{
+	size_t slot = (size_t)mtu + UM3N_DATA_OVERHEAD;
+
+	if (slot < UM3N_OUTQ_SLOT_MIN)
+		return UM3N_OUTQ_SLOT_MIN;
+	return slot > UM3N_PKT_MAX ? UM3N_PKT_MAX : slot;
 }
 
 void d_tun_close(struct d_tun *t)

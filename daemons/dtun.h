@@ -51,4 +51,9 @@ void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len);
 void d_tun_flush(struct d_tun *t);
 void d_tun_close(struct d_tun *t);
 
+/* The engine's output slot size for a TUN of this MTU: the largest tunnel
+ * datagram, so that full-size datagrams lie back to back in the engine's
+ * ring and a UDP GSO run goes to the kernel as one buffer (d_iov_merge). */
+size_t d_tun_out_slot(unsigned mtu);
+
 #endif

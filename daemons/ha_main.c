@@ -193,6 +193,7 @@ static int setup_tun(struct ha_daemon *d)
 	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", d->cfg.tun, mtu,
 	      d->cfg.offload ? ", offload (vnet header, TSO4)" : "");
 	d->tun.partial_ok = tun_partial_ok;
+	d->cfg.ha.out_slot_size = d_tun_out_slot(mtu);
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
 }
 

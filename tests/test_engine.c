@@ -545,6 +545,45 @@ static void test_csum_capability(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* Output slots sized to the largest datagram (what the daemons do): the
+ * exchange works, a packet one byte over the size is refused as too big on
+ * either side, and sizes a registration would not fit in are refused. */
+static void test_small_output_slots(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_policy *p = paper_policy(&env);
+	uint32_t home = pairnet_v4("10.200.0.2"), srv = pairnet_v4("10.9.1.10");
+	static uint8_t pkt[1500];
+	struct pairnet net;
+	struct um3n_mn_status st;
+
+	pairnet_init(&net, p);
+	net.mn_conf.out_slot_size = net.ha_conf.out_slot_size = 1460 + UM3N_DATA_OVERHEAD;
+	pairnet_start(&net);
+	um3n_policy_free(p);
+	pairnet_run(&net, 1 * SEC);
+	check_bindings(&net, 2);
+	CU_ASSERT_EQUAL(um3n_mn_tun_input(net.mn, net.now_us, pkt,
+					  pairnet_ip_packet(pkt, home, srv, 1460 - 28)), 0);
+	CU_ASSERT_EQUAL(um3n_mn_tun_input(net.mn, net.now_us, pkt,
+					  pairnet_ip_packet(pkt, home, srv, 1461 - 28)), UM3N_ETOOBIG);
+	CU_ASSERT_EQUAL(um3n_ha_tun_input(net.ha, net.now_us, pkt,
+					  pairnet_ip_packet(pkt, srv, home, 1460 - 28)), 0);
+	CU_ASSERT_EQUAL(um3n_ha_tun_input(net.ha, net.now_us, pkt,
+					  pairnet_ip_packet(pkt, srv, home, 1461 - 28)), UM3N_ETOOBIG);
+	pairnet_run(&net, 1100 * MS);
+	CU_ASSERT_EQUAL(net.ha_tun_pkts, 1);
+	CU_ASSERT_EQUAL(net.mn_tun_pkts, 1);
+	um3n_mn_status(net.mn, net.now_us, &st);
+	CU_ASSERT_EQUAL(st.drops.too_big, 1);
+	net.mn_conf.out_slot_size = UM3N_REG_MSG_MAX - 1;
+	CU_ASSERT_PTR_NULL(um3n_mn_new(&net.mn_conf, &net.env));
+	net.ha_conf.out_slot_size = UM3N_PKT_MAX + 1;
+	CU_ASSERT_PTR_NULL(um3n_ha_new(&net.ha_conf, &net.env));
+	pairnet_fini(&net);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo exchange_tests[] = {
 	{"01 register on both links, policy synced, RTTs", test_register_both_links},
 	{"02 first request lost, retransmitted", test_first_request_lost},
@@ -562,6 +601,7 @@ static CU_TestInfo exchange_tests[] = {
 	{"14 false alarm on a suddenly slow link backs off", test_false_alarm_backoff},
 	{"15 the last usable link is not failed for silence", test_last_link_kept},
 	{"16 partial-checksum capability learnt both ways", test_csum_capability},
+	{"17 output slots sized to the largest datagram", test_small_output_slots},
 	CU_TEST_INFO_NULL,
 };
 

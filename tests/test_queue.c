@@ -24,7 +24,7 @@ static void test_outq_capacity(void)
 	for (size_t i = 0; i < sizeof(cap_cases) / sizeof(cap_cases[0]); i++) {
 		const struct cap_case *c = &cap_cases[i];
 		struct um3n_outq q;
-		int rc = um3n_outq_init(&q, &env, c->ask);
+		int rc = um3n_outq_init(&q, &env, c->ask, 0);
 
 		CU_ASSERT_EQUAL(rc, c->expect ? 0 : UM3N_EINVAL);
 		CU_ASSERT_EQUAL(q.cap, c->expect);
@@ -94,7 +94,7 @@ static void test_outq_fifo_wrap(void)
 	struct um3n_out o;
 	unsigned next_push = 0, next_pop = 0;
 
-	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 0), 0);
 	CU_ASSERT_FALSE(um3n_outq_pop(&q, &o));
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		for (int k = 0; k < steps[i].push; k++)
@@ -119,7 +119,7 @@ static void test_outq_full(void)
 	struct um3n_env env = test_env(1);
 	struct um3n_outq q;
 
-	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 8), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 8, 0), 0);
 	for (unsigned t = 0; t < 8; t++)
 		push(&q, t);
 	CU_ASSERT_PTR_NULL(um3n_outq_reserve(&q));
@@ -210,7 +210,7 @@ static void test_resend_take_cases(void)
 		struct seen s = {0};
 		size_t n;
 
-		CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 16), 0);
+		CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 16, 0), 0);
 		CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 8), 0);
 		for (unsigned t = 0; t < 6; t++)
 			send_one(&q, &r, t, links[t], 100 * (t + 1));
@@ -242,7 +242,7 @@ static void test_resend_wrap_and_generation(void)
 	struct um3n_resend r;
 	struct seen s = {0};
 
-	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 8), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 8, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 4), 0);
 	for (unsigned t = 0; t < 10; t++)
 		send_one(&q, &r, t, 0, 1000 + t);
@@ -272,7 +272,7 @@ static void test_resend_wrap_and_generation(void)
 
 	/* a disabled list remembers nothing */
 	CU_ASSERT_EQUAL(um3n_resend_init(&r, &env, 0), 0);
-	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 0), 0);
 	send_one(&q, &r, 1, 0, 1);
 	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 0);
 	um3n_resend_fini(&r, &env);
@@ -292,7 +292,7 @@ static void test_resend_callback_queues(void)
 	struct seen s = {0};
 	size_t n;
 
-	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 8), 0);
 	/* 4 sent and popped: head is back at slot 0, which holds tag 0 */
 	for (unsigned t = 0; t < 4; t++)
@@ -311,7 +311,7 @@ static void test_resend_callback_queues(void)
 	/* Now two outputs per callback: they land on slots later entries point to. */
 	um3n_resend_fini(&r, &env);
 	um3n_outq_fini(&q, &env);
-	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 8), 0);
 	for (unsigned t = 0; t < 4; t++)
 		send_one(&q, &r, t, 0, 10 + t);
@@ -345,7 +345,7 @@ static void test_outq_push_ref(void)
 	uint8_t ext[3][64];
 	struct um3n_out o;
 
-	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 4), 0);
 	push(&q, 1);
 	CU_ASSERT_TRUE(um3n_outq_push_ref(&q, UM3N_OUT_TUN, 2, ext[0], 10));
@@ -380,6 +380,34 @@ static void test_outq_push_ref(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* Slot size: bounds, consecutive slots back to back, encapsulation limited
+ * to the slot. */
+static void test_outq_slot_size(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_sockaddr to = {.port = 434};
+	struct um3n_outq q;
+	struct um3n_resend r = {0};
+	uint8_t pkt[1500] = {0x45};
+	struct um3n_out a = {0}, b = {0};
+
+	CU_ASSERT_EQUAL(um3n_outq_init(&q, &env, 4, UM3N_OUTQ_SLOT_MIN - 1), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(um3n_outq_init(&q, &env, 4, UM3N_PKT_MAX + 1), UM3N_EINVAL);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 1472), 0);
+	CU_ASSERT_EQUAL(q.slot, 1472);
+	CU_ASSERT_EQUAL(um3n_queue_tunnel(&q, &r, 0, 0, &to, pkt, 1460, false, 1), 1472);
+	CU_ASSERT_EQUAL(um3n_queue_tunnel(&q, &r, 0, 0, &to, pkt, 1460, false, 2), 1472);
+	CU_ASSERT(um3n_queue_tunnel(&q, &r, 0, 0, &to, pkt, 1461, false, 3) < 0);
+	CU_ASSERT_TRUE(um3n_outq_pop(&q, &a) && um3n_outq_pop(&q, &b));
+	CU_ASSERT_PTR_EQUAL(b.data, a.data + a.len); /* full-size datagrams back to back */
+	CU_ASSERT_FALSE(um3n_outq_pop(&q, &a));
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 0), 0);
+	CU_ASSERT_EQUAL(q.slot, UM3N_PKT_MAX);
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo queue_tests[] = {
 	{"01 outq: capacity rounds up to a power of two", test_outq_capacity},
 	{"02 outq: FIFO across wrap, bytes and metadata", test_outq_fifo_wrap},
@@ -388,6 +416,7 @@ static CU_TestInfo queue_tests[] = {
 	{"05 resend: list wrap and slot generation check", test_resend_wrap_and_generation},
 	{"06 resend: callback queueing while reading", test_resend_callback_queues},
 	{"07 outq: by-reference outputs, full ring, history retired", test_outq_push_ref},
+	{"08 outq: slot size bounds, back-to-back slots", test_outq_slot_size},
 	CU_TEST_INFO_NULL,
 };
 
