@@ -33,8 +33,9 @@ int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);
 /* Budgets of one TUN wake-up, shared by both daemons. Draining less often
  * means longer UDP GSO runs (a whole super-packet per send) and fewer
  * wake-ups of the peer; 256 packets is ~0.35 ms of data at 8 Gbit/s, the
- * longest an ACK waiting on the UDP socket is held back. Measured with
- * daemons/bench.sh: 32 gave ~10% less tunnel throughput than 128 or 256. */
+ * longest an ACK waiting on the UDP socket is held back. With
+ * daemons/bench.sh, 32 and 256 were within this machine's noise (tunnel
+ * medians 8.6 and 8.9 Gbit/s); 256 is kept for the longer GSO runs. */
 #define D_TUN_READ_BUDGET 256 /* packets per wake-up before other fds get a turn */
 #define D_TUN_DRAIN_EVERY 256 /* engine inputs between output drains */
 
