@@ -59,7 +59,8 @@ int um3n_seqwin_check(struct um3n_seqwin *w, uint32_t seq)
 		return UM3N_OK;
 	}
 	if (behind >= UM3N_SEQWIN_BITS) {
-		if (++w->too_old_run >= UM3N_SEQWIN_RESYNC_AFTER) {
+		if (behind >= UM3N_SEQWIN_RESTART_BEHIND ||
+		    ++w->too_old_run >= UM3N_SEQWIN_RESYNC_AFTER) {
 			win_restart(w, seq);
 			return UM3N_OK;
 		}

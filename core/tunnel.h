@@ -28,6 +28,13 @@ static inline uint32_t um3n_seq_make(int link, uint32_t counter)
 /* This many consecutive "too old" packets mean the peer restarted its
  * counter: the window resynchronises instead of dropping forever. */
 #define UM3N_SEQWIN_RESYNC_AFTER 64
+/* A counter this far behind the top cannot be a late or re-sent packet of
+ * the same sender (re-sends are the last few hundred packets; no queue holds
+ * a million): the peer restarted (a new random counter), and the window
+ * restarts at once. Waiting for RESYNC_AFTER packets would deadlock TCP: its
+ * ACKs are the packets being dropped, so the sender backs off and sends
+ * fewer and fewer (seen with emu/csum.sh's HA restart under an upload). */
+#define UM3N_SEQWIN_RESTART_BEHIND (1u << 20)
 
 struct um3n_seqwin {
 	bool started;

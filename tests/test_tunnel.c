@@ -32,7 +32,7 @@ static const struct win_case win_cases[] = {
 	{5, "reordered within window", {{10, 0}, {14, 0}, {12, 0}, {11, 0}, {13, 0}, {12, UM3N_EDUP}}, 6, 14},
 	{6, "oldest in window (W-1 behind)", {{W + 100, 0}, {101, 0}, {101, UM3N_EDUP}}, 3, W + 100},
 	{7, "just older than the window", {{W + 100, 0}, {100, UM3N_EREPLAY}}, 2, W + 100},
-	{8, "far older", {{5000000, 0}, {1000, UM3N_EREPLAY}}, 2, 5000000},
+	{8, "far older, under RESTART_BEHIND", {{1000000, 0}, {1000, UM3N_EREPLAY}}, 2, 1000000},
 	{9, "far ahead clears every bit",
 	 {{10, 0}, {11, 0}, {10 + 3 * W, 0}, {12 + 2 * W, 0}, {9 + 3 * W, 0}}, 5, 10 + 3 * W},
 	{10, "ahead by less than W clears the skipped ones",
@@ -43,6 +43,7 @@ static const struct win_case win_cases[] = {
 	{12, "29-bit wrap: reordered across it", {{M, 0}, {3, 0}, {1, 0}, {0, 0}, {M - 5, 0}, {3, UM3N_EDUP}}, 6, 3},
 	{13, "bits above 29 ignored", {{(1u << 29) | 7, 0}, {7, UM3N_EDUP}, {8, 0}}, 3, 8},
 	{14, "W slots reused cleanly", {{0, 0}, {W, 0}, {2 * W, 0}, {W, UM3N_EREPLAY}, {2 * W - 1, 0}}, 5, 2 * W},
+	{15, "RESTART_BEHIND or more: the peer restarted", {{5000000, 0}, {1000, 0}, {1000, UM3N_EDUP}}, 3, 1000},
 };
 
 static void test_seqwin_cases(void)
@@ -87,6 +88,24 @@ static void test_seqwin_resync(void)
 	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, 499), 0); /* fresh window: not a dup */
 	/* the old high counters are now far ahead -> accepted as new */
 	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, base + 2), 0);
+}
+
+/* A restarted peer whose new counter is far behind (>= RESTART_BEHIND): the
+ * window restarts on the first such packet; just short of it, the old rule. */
+static void test_seqwin_restart_far_behind(void)
+{
+	struct um3n_seqwin w;
+	uint32_t top = 5u << 20;
+
+	memset(&w, 0, sizeof(w));
+	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, top), 0);
+	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, top - UM3N_SEQWIN_RESTART_BEHIND + 1), UM3N_EREPLAY);
+	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, top - UM3N_SEQWIN_RESTART_BEHIND), 0);
+	CU_ASSERT_EQUAL(w.top, top - UM3N_SEQWIN_RESTART_BEHIND);
+	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, 100), 0);
+	CU_ASSERT_EQUAL(w.top, 100);
+	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, 100), UM3N_EDUP);
+	CU_ASSERT_EQUAL(um3n_seqwin_check(&w, 101), 0);
 }
 
 /* Two links, one 100,000 packets behind the other (deep cellular queue):
@@ -372,6 +391,7 @@ static CU_TestInfo tunnel_tests[] = {
 	{"05 encap layout and ETOOBIG", test_encap_layout},
 	{"06 probe build/parse/answer round trip", test_probe_roundtrip},
 	{"07 probe parse rejects", test_probe_parse_rejects},
+	{"08 seqwin: restart at once when far behind", test_seqwin_restart_far_behind},
 	CU_TEST_INFO_NULL,
 };
 
