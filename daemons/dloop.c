@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+
+#include "dcommon.h"
 
 int d_loop_init(struct d_loop *l)
 {
@@ -121,6 +124,18 @@ int d_opts_parse(int argc, char **argv, const char *prog, const char *default_co
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument %s\n", prog, argv[optind]);
 		return 2;
+	}
+	if (realpath(o->config, o->config_abs))
+		o->config = o->config_abs;
+	return 0;
+}
+
+int d_daemon_start(const char *prog, const struct d_opts *o, int log_level)
+{
+	d_log_init(prog, !o->foreground, log_level);
+	if (!o->foreground && daemon(0, 0) < 0) {
+		perror("daemon");
+		return -1;
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #ifndef UM3N_DLOOP_H
 #define UM3N_DLOOP_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,12 +36,17 @@ int d_loop_signal(struct d_loop *l);
 
 /* Command line shared by both daemons. */
 struct d_opts {
-	const char *config;
+	const char *config; /* made absolute when it exists: SIGHUP still finds it
+			     * after daemon() changed to / */
 	bool check_only; /* -n */
 	bool foreground; /* -f */
+	char config_abs[PATH_MAX];
 };
 /* Returns 0 to go on, 1 after -h (exit 0), 2 on a usage error (printed). */
 int d_opts_parse(int argc, char **argv, const char *prog, const char *default_config,
 		 struct d_opts *o);
+/* Starts logging (stderr with -f, else syslog as prog) and, without -f,
+ * detaches with daemon(3). 0, or -1 (reported). */
+int d_daemon_start(const char *prog, const struct d_opts *o, int log_level);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dcommon.h"
+#include "dnet.h"
 #include "queue.h"
 
 int d_tun_setup(struct d_tun *t, const char *name, bool vnet)
@@ -44,6 +45,37 @@ fail:
 	close(t->fd);
 	t->fd = -1;
 	return e;
+}
+
+int d_tun_open(struct d_tun *t, const char *name, bool *offload, uint32_t addr_host,
+	       unsigned mtu)
+{
+	int rc = d_tun_setup(t, name, *offload);
+
+	if (rc < 0 && *offload) {
+		d_log(UM3N_LOG_WARN, "tun %s: no offload (%s): plain packets", name, strerror(-rc));
+		*offload = false;
+		rc = d_tun_setup(t, name, false);
+	}
+	if (rc < 0) {
+		d_log(UM3N_LOG_ERR, "tun %s: %s", name, strerror(-rc));
+		return -1;
+	}
+	if (addr_host)
+		rc = d_if_set_addr(name, addr_host, 32);
+	if (rc == 0)
+		rc = d_if_set_mtu(name, mtu);
+	if (rc == 0)
+		rc = d_if_set_txqlen(name, D_TUN_TXQLEN);
+	if (rc == 0)
+		rc = d_if_set_up(name);
+	if (rc < 0) {
+		d_log(UM3N_LOG_ERR, "tun %s: configure: %s", name, strerror(-rc));
+		return -1;
+	}
+	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", name, mtu,
+	      *offload ? ", offload (vnet header, TSO4)" : "");
+	return 0;
 }
 
 int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx)
@@ -113,6 +145,14 @@ size_t d_tun_out_slot(unsigned mtu)
 	if (slot < UM3N_OUTQ_SLOT_MIN)
 		return UM3N_OUTQ_SLOT_MIN;
 	return slot > UM3N_PKT_MAX ? UM3N_PKT_MAX : slot;
+}
+
+void d_tun_log_drops(const struct d_tun *t, uint64_t udp_dropped)
+{
+	if (udp_dropped || t->write_errors || t->bad_gso)
+		d_log(UM3N_LOG_INFO, "dropped at the sockets: udp %llu tun %llu bad gso %llu",
+		      (unsigned long long)udp_dropped, (unsigned long long)t->write_errors,
+		      (unsigned long long)t->bad_gso);
 }
 
 void d_tun_close(struct d_tun *t)

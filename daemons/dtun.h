@@ -27,6 +27,12 @@ struct d_tun {
 /* Opens name (non-blocking); with vnet, asks for checksum and TSO4 offload.
  * Returns 0 or -errno. */
 int d_tun_setup(struct d_tun *t, const char *name, bool vnet);
+/* What both daemons do at start: d_tun_setup() with offload if *offload
+ * (falling back to plain packets, and clearing *offload, when the kernel
+ * refuses), then the address addr_host/32 (none when 0), the MTU, the queue
+ * length D_TUN_TXQLEN, and up. Logs what failed; 0 or -1. */
+int d_tun_open(struct d_tun *t, const char *name, bool *offload, uint32_t addr_host,
+	       unsigned mtu);
 /* One read: calls fn per packet (several for a super-packet). Returns the
  * number of packets, 0 when nothing is pending, or -errno. */
 int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);
@@ -51,6 +57,8 @@ void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len);
 /* Pushes out what the coalescer holds; call when a batch of output is done. */
 void d_tun_flush(struct d_tun *t);
 void d_tun_close(struct d_tun *t);
+/* At exit: logs what the daemon dropped at its sockets, if anything. */
+void d_tun_log_drops(const struct d_tun *t, uint64_t udp_dropped);
 
 /* The engine's output slot size for a TUN of this MTU: the largest tunnel
  * datagram, so that full-size datagrams lie back to back in the engine's

@@ -6,7 +6,6 @@
  * down. The operator enables forwarding and, if the home addresses are
  * private, NAT (um3n-ha(8)). */
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,31 +166,10 @@ static void add_routes(struct ha_daemon *d)
 static int setup_tun(struct ha_daemon *d)
 {
 	unsigned mtu = d->cfg.mtu ? d->cfg.mtu : 1500 - UM3N_OUTER_OVERHEAD_V4;
-	int rc;
 
-	rc = d_tun_setup(&d->tun, d->cfg.tun, d->cfg.offload);
-	if (rc < 0 && d->cfg.offload) {
-		d_log(UM3N_LOG_WARN, "tun %s: no offload (%s): plain packets", d->cfg.tun,
-		      strerror(-rc));
-		d->cfg.offload = false;
-		rc = d_tun_setup(&d->tun, d->cfg.tun, false);
-	}
-	if (rc < 0) {
-		d_log(UM3N_LOG_ERR, "tun %s: %s", d->cfg.tun, strerror(-rc));
+	if (d_tun_open(&d->tun, d->cfg.tun, &d->cfg.offload, 0, mtu) < 0)
 		return -1;
-	}
-	rc = d_if_set_mtu(d->cfg.tun, mtu);
-	if (rc == 0)
-		rc = d_if_set_txqlen(d->cfg.tun, D_TUN_TXQLEN);
-	if (rc == 0)
-		rc = d_if_set_up(d->cfg.tun);
-	if (rc < 0) {
-		d_log(UM3N_LOG_ERR, "tun %s: configure: %s", d->cfg.tun, strerror(-rc));
-		return -1;
-	}
 	add_routes(d);
-	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", d->cfg.tun, mtu,
-	      d->cfg.offload ? ", offload (vnet header, TSO4)" : "");
 	d->tun.partial_ok = tun_partial_ok;
 	d->cfg.ha.out_slot_size = d_tun_out_slot(mtu);
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
@@ -305,10 +283,7 @@ static int run(struct ha_daemon *d)
 
 static void teardown(struct ha_daemon *d)
 {
-	if (d->udp_dropped || d->tun.write_errors || d->tun.bad_gso)
-		d_log(UM3N_LOG_INFO, "dropped at the sockets: udp %llu tun %llu bad gso %llu",
-		      (unsigned long long)d->udp_dropped, (unsigned long long)d->tun.write_errors,
-		      (unsigned long long)d->tun.bad_gso);
+	d_tun_log_drops(&d->tun, d->udp_dropped);
 	d_ctl_close(d->ctl);
 	if (d->ha)
 		um3n_ha_free(d->ha);
@@ -322,16 +297,12 @@ static void teardown(struct ha_daemon *d)
 int main(int argc, char **argv)
 {
 	static struct ha_daemon d = { .tun.fd = -1, .udp_fd = -1 };
-	static char config_path[PATH_MAX];
 	char err[D_ERR_MAX];
 	struct d_opts o;
 	int rc = d_opts_parse(argc, argv, "um3n-ha", "/etc/um3n/ha.conf", &o);
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	/* Absolute, so SIGHUP still finds it after daemon() changed to /. */
-	if (realpath(o.config, config_path))
-		o.config = config_path;
 	if (d_ha_config_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
@@ -340,11 +311,8 @@ int main(int argc, char **argv)
 		d_ha_config_free(&d.cfg);
 		return 0;
 	}
-	d_log_init("um3n-ha", !o.foreground, d.cfg.log_level);
-	if (!o.foreground && daemon(0, 0) < 0) {
-		perror("daemon");
+	if (d_daemon_start("um3n-ha", &o, d.cfg.log_level) < 0)
 		return 1;
-	}
 	rc = setup(&d) < 0 ? 1 : run(&d);
 	teardown(&d);
 	d_log(UM3N_LOG_INFO, "exiting (%d)", rc);

@@ -4,7 +4,6 @@
  * SO_BINDTODEVICE), rtnetlink for carrier/address changes, a timerfd at the
  * engine's next_wake_us, signals, and the control socket for um3nctl. */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,32 +316,10 @@ static unsigned derive_mtu(const struct d_mn_config *c)
 static int setup_tun(struct mn_daemon *d)
 {
 	unsigned mtu = derive_mtu(&d->cfg);
-	int rc;
 
-	rc = d_tun_setup(&d->tun, d->cfg.tun, d->cfg.offload);
-	if (rc < 0 && d->cfg.offload) {
-		d_log(UM3N_LOG_WARN, "tun %s: no offload (%s): plain packets", d->cfg.tun,
-		      strerror(-rc));
-		d->cfg.offload = false;
-		rc = d_tun_setup(&d->tun, d->cfg.tun, false);
-	}
-	if (rc < 0) {
-		d_log(UM3N_LOG_ERR, "tun %s: %s", d->cfg.tun, strerror(-rc));
+	if (d_tun_open(&d->tun, d->cfg.tun, &d->cfg.offload,
+		       um3n_addr_v4(&d->cfg.mn.home_addr), mtu) < 0)
 		return -1;
-	}
-	rc = d_if_set_addr(d->cfg.tun, um3n_addr_v4(&d->cfg.mn.home_addr), 32);
-	if (rc == 0)
-		rc = d_if_set_mtu(d->cfg.tun, mtu);
-	if (rc == 0)
-		rc = d_if_set_txqlen(d->cfg.tun, D_TUN_TXQLEN);
-	if (rc == 0)
-		rc = d_if_set_up(d->cfg.tun);
-	if (rc < 0) {
-		d_log(UM3N_LOG_ERR, "tun %s: configure: %s", d->cfg.tun, strerror(-rc));
-		return -1;
-	}
-	d_log(UM3N_LOG_INFO, "tun %s up, mtu %u%s", d->cfg.tun, mtu,
-	      d->cfg.offload ? ", offload (vnet header, TSO4)" : "");
 	d->tun.partial_ok = tun_partial_ok;
 	d->cfg.mn.out_slot_size = d_tun_out_slot(mtu);
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
@@ -511,10 +488,7 @@ static int run(struct mn_daemon *d)
 
 static void teardown(struct mn_daemon *d)
 {
-	if (d->udp_dropped || d->tun.write_errors || d->tun.bad_gso)
-		d_log(UM3N_LOG_INFO, "dropped at the sockets: udp %llu tun %llu bad gso %llu",
-		      (unsigned long long)d->udp_dropped, (unsigned long long)d->tun.write_errors,
-		      (unsigned long long)d->tun.bad_gso);
+	d_tun_log_drops(&d->tun, d->udp_dropped);
 	d_ctl_close(d->ctl);
 	d_nl_close(d->nl);
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
@@ -534,16 +508,12 @@ static void teardown(struct mn_daemon *d)
 int main(int argc, char **argv)
 {
 	static struct mn_daemon d = { .tun.fd = -1 };
-	static char config_path[PATH_MAX];
 	char err[D_ERR_MAX];
 	struct d_opts o;
 	int rc = d_opts_parse(argc, argv, "um3n-mn", "/etc/um3n/mn.conf", &o);
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	/* Absolute, so SIGHUP still finds it after daemon() changed to /. */
-	if (realpath(o.config, config_path))
-		o.config = config_path;
 	if (d_mn_config_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
@@ -564,11 +534,8 @@ int main(int argc, char **argv)
 		d_mn_config_free(&d.cfg);
 		return 0;
 	}
-	d_log_init("um3n-mn", !o.foreground, d.cfg.log_level);
-	if (!o.foreground && daemon(0, 0) < 0) {
-		perror("daemon");
+	if (d_daemon_start("um3n-mn", &o, d.cfg.log_level) < 0)
 		return 1;
-	}
 	rc = setup(&d) < 0 ? 1 : run(&d);
 	teardown(&d);
 	d_log(UM3N_LOG_INFO, "exiting (%d)", rc);
