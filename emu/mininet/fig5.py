@@ -22,7 +22,6 @@ DIR/emu-fig5.png, DIR/emu-handover.png. Exit 0 only when the bounds hold, 77 whe
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -121,13 +120,8 @@ def extra_runs(net, tmp, a, res):
         for p in ps:
             p.wait(d + 30)
         A.stop_procs(srv)
-        mh = 0.0
-        for o in outs:
-            try:
-                mh += json.load(open(o))["end"]["sum_received"]["bits_per_second"] / 1e6
-            except (ValueError, KeyError):
-                pass
-        res["runs"]["multihoming_iperf3"] = {"goodput_mbps": round(mh, 3)}
+        mh = A.iperf_sum_mbps(outs)
+        res["runs"]["multihoming_iperf3"] = {"goodput_mbps": mh}
         srv = A.start_iperf_server(ftp)
         time.sleep(0.3)
         p = mn.run(["iperf3", "-c", A.FTP_ADDR, "-R", "-u", "-b", "14M", "-t", str(min(d, 10)), "-J"],
@@ -207,12 +201,8 @@ def bounds(res):
     return b
 
 
-def _sigterm(_sig, _frm):
-    raise SystemExit(1)  # unwinds through the finally blocks: everything is cleaned up
-
-
 def main():
-    signal.signal(signal.SIGTERM, _sigterm)
+    A.exit_cleanly_on_sigterm()
     a = parse()
     if os.geteuid() != 0:
         print("SKIP: emu/mininet needs root (Mininet)")
@@ -289,14 +279,7 @@ def main():
             print("  %-14s %10.2f %10.2f" % (n, res["runs"].get(n, {}).get("goodput_mbps", 0), A.PAPER_MBPS[n]))
         if not netem:
             print("  (rate only: this kernel has no netem, so no delay or loss)")
-    for c, h in checks:
-        print("  [%s] %s" % ("ok" if h else "FAIL", c))
-    if res["pass"] and not os.environ.get("UM3N_KEEP_LOGS"):
-        subprocess.run(["rm", "-rf", tmp])
-    else:
-        print("logs kept in", tmp)
-    print("results:", os.path.join(a.out, "results.json"), "PASS" if res["pass"] else "FAIL")
-    return 0 if res["pass"] else 1
+    return A.finish(res, checks, tmp, a.out)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ plots; exit 0 only when the bounds hold, 77 when it cannot run here.
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -226,13 +225,8 @@ def mptcp_runs(tb, out, res):
         A.stop_procs(srv)
     finally:
         u.stop()
-    mh = 0.0
-    for o in outs:
-        try:
-            mh += json.load(open(o))["end"]["sum_received"]["bits_per_second"] / 1e6
-        except (ValueError, KeyError):
-            pass
-    res["runs"]["multihoming_iperf3"] = {"goodput_mbps": round(mh, 3)}
+    mh = A.iperf_sum_mbps(outs)
+    res["runs"]["multihoming_iperf3"] = {"goodput_mbps": mh}
     # Plain routing over wifi, no tunnel: what um3n's encapsulation costs.
     srv = A.start_iperf_server(tb.ftp)
     time.sleep(0.3)
@@ -253,7 +247,7 @@ def mptcp_runs(tb, out, res):
     r = A.iperf_download(mn, A.FTP_ADDR, d, wrapper=("mptcpize", "run"))
     A.stop_procs([srv] + caps)
     r["uplink_mbps"] = {l: A.pcap_mbps(p) for l, p in zip(("cell", "wifi"), paths)}
-    r["um3n_multihoming_iperf3_mbps"] = round(mh, 3)
+    r["um3n_multihoming_iperf3_mbps"] = mh
     res["mptcp"] = r
     A.log("MPTCP (mptcpize iperf3) %.2f Mbit/s, uplinks %s; um3n multihoming iperf3 %.2f; plain wifi %.2f"
           % (r["goodput_mbps"], r["uplink_mbps"], mh, plain["goodput_mbps"]))
@@ -329,12 +323,8 @@ def bounds(res, d):
     return b
 
 
-def _sigterm(_sig, _frm):
-    raise SystemExit(1)  # unwinds through the finally blocks: everything is cleaned up
-
-
 def main():
-    signal.signal(signal.SIGTERM, _sigterm)
+    A.exit_cleanly_on_sigterm()
     a = parse()
     if os.geteuid() != 0:
         print("SKIP: emu/ns3 needs root (network namespaces, taps)")
@@ -414,14 +404,7 @@ def main():
         if "mptcp" in res:
             print("  %-14s %10.2f %10s   (um3n iperf3 multihoming %.2f)" %
                   ("Linux MPTCP", res["mptcp"]["goodput_mbps"], "-", res["runs"]["multihoming_iperf3"]["goodput_mbps"]))
-    for c, h in checks:
-        print("  [%s] %s" % ("ok" if h else "FAIL", c))
-    if tmp and res["pass"] and not os.environ.get("UM3N_KEEP_LOGS"):
-        subprocess.run(["rm", "-rf", tmp])
-    else:
-        print("logs kept in", tmp)
-    print("results:", os.path.join(a.out, "results.json"), "PASS" if res["pass"] else "FAIL")
-    return 0 if res["pass"] else 1
+    return A.finish(res, checks, tmp, a.out)
 
 
 if __name__ == "__main__":
