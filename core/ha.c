@@ -400,16 +400,20 @@ bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out)
 	return um3n_outq_pop(&ha->outq, out);
 }
 
-bool um3n_ha_peer_csum_partial(const struct um3n_ha *ha, uint32_t home_v4)
+/* Every binding of the MN said UM3N_LINK_F_CSUM_PARTIAL (and there is one). */
+static bool rec_csum_partial(const struct um3n_mn_rec *rec)
 {
-	const struct um3n_mn_rec *rec = um3n_bcache_find(&ha->cache, home_v4);
-
-	if (!rec)
-		return false;
 	for (size_t i = 0; i < UM3N_MAX_LINKS; i++)
 		if (rec->b[i].active && !(rec->b[i].info.flags & UM3N_LINK_F_CSUM_PARTIAL))
 			return false;
 	return um3n_mn_rec_bindings(rec) > 0;
+}
+
+bool um3n_ha_peer_csum_partial(const struct um3n_ha *ha, uint32_t home_v4)
+{
+	const struct um3n_mn_rec *rec = um3n_bcache_find(&ha->cache, home_v4);
+
+	return rec && rec_csum_partial(rec);
 }
 
 void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_status *st)
@@ -441,7 +445,7 @@ int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
 	st->home_addr = rec->home_v4;
 	st->policy_version = rec->policy ? um3n_policy_version(rec->policy) : 0;
 	st->policy_rules = rec->policy ? um3n_policy_count(rec->policy) : 0;
-	st->peer_csum_partial = um3n_ha_peer_csum_partial(ha, rec->home_v4);
+	st->peer_csum_partial = rec_csum_partial(rec);
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
 		const struct um3n_binding *b = &rec->b[l];
 		struct um3n_ha_binding_status *bs;

@@ -71,17 +71,9 @@ static inline size_t um3n_outq_commit(struct um3n_outq *q, enum um3n_out_kind ki
 static inline bool um3n_outq_push_ref(struct um3n_outq *q, enum um3n_out_kind kind, int link,
 				      const uint8_t *data, size_t len)
 {
-	size_t tail = (q->head + q->count) & q->mask;
-	struct um3n_outq_slot *s = &q->meta[tail];
-
 	if (q->count == q->cap)
 		return false;
-	s->kind = kind;
-	s->link = link;
-	s->len = (uint32_t)len;
-	s->gen++;
-	s->ext = data;
-	q->count++;
+	q->meta[um3n_outq_commit(q, kind, link, NULL, len)].ext = data;
 	return true;
 }
 
