@@ -223,22 +223,29 @@ int d_gso_split(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, unsig
 	return n;
 }
 
+/* Header bytes of a whole (unfragmented) TCP/IPv4 packet whose lengths
+ * agree with len, or 0 for anything else. */
+static size_t tcp4_hdr_len(const uint8_t *pkt, size_t len)
+{
+	size_t ihl, hdr_len;
+
+	if (len < 40 || pkt[0] >> 4 != 4 || pkt[9] != IP_PROTO_TCP || um3n_get16(pkt + 2) != len ||
+	    (um3n_get16(pkt + 6) & 0x3fff) != 0)
+		return 0;
+	ihl = (size_t)(pkt[0] & 15) * 4;
+	if (ihl < 20 || ihl + 20 > len)
+		return 0;
+	hdr_len = ihl + (size_t)(pkt[ihl + 12] >> 4) * 4;
+	return hdr_len >= ihl + 20 && hdr_len <= len ? hdr_len : 0;
+}
+
 /* A packet the coalescer may hold: IPv4 without options or fragments, TCP
  * with only ACK (and PSH, which ends a run) set, and a payload. */
 static bool gro_candidate(const uint8_t *pkt, size_t len, size_t *hdr_len)
 {
-	size_t thl;
-
-	if (len < 40 || pkt[0] != 0x45 || pkt[9] != IP_PROTO_TCP || um3n_get16(pkt + 2) != len ||
-	    (um3n_get16(pkt + 6) & 0x3fff) != 0)
-		return false;
-	thl = (size_t)(pkt[32] >> 4) * 4;
-	if (thl < 20 || 20 + thl >= len)
-		return false;
-	if ((pkt[33] & ~TCP_FLAG_PSH) != TCP_FLAG_ACK)
-		return false;
-	*hdr_len = 20 + thl;
-	return true;
+	*hdr_len = tcp4_hdr_len(pkt, len);
+	return *hdr_len && pkt[0] == 0x45 && *hdr_len < len &&
+	       (pkt[33] & ~TCP_FLAG_PSH) == TCP_FLAG_ACK;
 }
 
 /* Same flow, same IP fields that must not change (TOS, TTL, DF), same TCP
@@ -303,26 +310,13 @@ static void gro_append(struct d_gro *g, const uint8_t *pkt, size_t len, size_t h
 	g->next_seq += (uint32_t)(len - hdr_len);
 }
 
-/* A TCP/IPv4 packet that goes out alone (SYN, FIN, pure ACK, IP options):
- * with complete_tcp its headers are copied to re-seed the checksum field. */
-static size_t lone_tcp4_hdr_len(const uint8_t *pkt, size_t len)
-{
-	size_t ihl, hdr_len;
-
-	if (len < 40 || pkt[0] >> 4 != 4 || pkt[9] != IP_PROTO_TCP || um3n_get16(pkt + 2) != len ||
-	    (um3n_get16(pkt + 6) & 0x3fff) != 0)
-		return 0;
-	ihl = (size_t)(pkt[0] & 15) * 4;
-	if (ihl < 20 || ihl + 20 > len)
-		return 0;
-	hdr_len = ihl + (size_t)(pkt[ihl + 12] >> 4) * 4;
-	return hdr_len >= ihl + 20 && hdr_len <= len ? hdr_len : 0;
-}
-
+/* A packet that goes out alone (SYN, FIN, pure ACK, IP options, not TCP):
+ * with complete_tcp, a TCP/IPv4 one has its headers copied to re-seed the
+ * checksum field. */
 static void gro_out_alone(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro_out_fn out,
 			  void *ctx)
 {
-	size_t hdr_len = g->complete_tcp ? lone_tcp4_hdr_len(pkt, len) : 0;
+	size_t hdr_len = g->complete_tcp ? tcp4_hdr_len(pkt, len) : 0;
 	struct iovec iov[3] = {
 		{ .iov_base = &g->vh, .iov_len = D_VNET_HDR_LEN },
 		{ .iov_base = (void *)pkt, .iov_len = len },
