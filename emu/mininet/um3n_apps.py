@@ -317,32 +317,42 @@ def start_ftp_server(node, addr, tmp, size_mb=1024):
     return node.popen(["vsftpd", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def ftp_download(node, addr, duration_s, interface=None):
-    """curl downloads ftp://addr/big.bin for duration_s; goodput from curl's own
-    size_download/time figures (time from the start of the transfer)."""
-    fmt = "%{size_download} %{time_total} %{time_starttransfer} %{speed_download}"
-    argv = ["curl", "-4", "-s", "-o", "/dev/null", "--max-time", str(duration_s), "-w", fmt,
+_CURL_FMT = "%{size_download} %{time_total} %{time_starttransfer} %{speed_download}"
+
+
+def _curl_argv(addr, duration_s, interface=None):
+    argv = ["curl", "-4", "-s", "-o", "/dev/null", "--max-time", str(duration_s), "-w", _CURL_FMT,
             "ftp://%s/big.bin" % addr]
     if interface:
         argv[1:1] = ["--interface", interface]
-    p = node.run(argv, check=False, quiet=True, timeout=duration_s + 30)
+    return argv
+
+
+def _curl_result(out, returncode):
+    """Goodput from curl's own size_download/time figures (time from the start
+    of the transfer)."""
     try:
-        size, total, start, speed = (float(x) for x in p.stdout.split())
+        size, total, start, speed = (float(x) for x in out.split())
     except ValueError:
-        return {"ok": False, "curl_exit": p.returncode, "goodput_mbps": 0.0}
+        return {"ok": False, "curl_exit": returncode, "goodput_mbps": 0.0}
     xfer = max(1e-3, total - start)
     # curl exits 28 when --max-time ends the (endless) download: expected.
-    return {"ok": p.returncode in (0, 28) and size > 0, "curl_exit": p.returncode,
+    return {"ok": returncode in (0, 28) and size > 0, "curl_exit": returncode,
             "bytes": int(size), "time_s": round(total, 3),
             "goodput_mbps": round(size * 8 / xfer / 1e6, 3),
             "curl_speed_mbps": round(speed * 8 / 1e6, 3)}
 
 
+def ftp_download(node, addr, duration_s, interface=None):
+    """curl downloads ftp://addr/big.bin for duration_s."""
+    p = node.run(_curl_argv(addr, duration_s, interface), check=False, quiet=True,
+                 timeout=duration_s + 30)
+    return _curl_result(p.stdout, p.returncode)
+
+
 def start_ftp_download(node, addr, duration_s, out_path):
-    fmt = "%{size_download} %{time_total} %{time_starttransfer} %{speed_download}"
     f = open(out_path, "w")
-    p = node.popen(["curl", "-4", "-s", "-o", "/dev/null", "--max-time", str(duration_s),
-                    "-w", fmt, "ftp://%s/big.bin" % addr], stdout=f, stderr=subprocess.DEVNULL)
+    p = node.popen(_curl_argv(addr, duration_s), stdout=f, stderr=subprocess.DEVNULL)
     p.out_path, p.out_file = out_path, f
     return p
 
@@ -350,15 +360,8 @@ def start_ftp_download(node, addr, duration_s, out_path):
 def finish_ftp_download(p):
     p.wait()
     p.out_file.close()
-    try:
-        size, total, start, speed = (float(x) for x in open(p.out_path).read().split())
-    except ValueError:
-        return {"ok": False, "curl_exit": p.returncode, "goodput_mbps": 0.0}
-    xfer = max(1e-3, total - start)
-    return {"ok": p.returncode in (0, 28) and size > 0, "curl_exit": p.returncode,
-            "bytes": int(size), "time_s": round(total, 3),
-            "goodput_mbps": round(size * 8 / xfer / 1e6, 3),
-            "curl_speed_mbps": round(speed * 8 / 1e6, 3)}
+    with open(p.out_path) as f:
+        return _curl_result(f.read(), p.returncode)
 
 
 def start_iperf_server(node):
