@@ -9,7 +9,7 @@
 #include "linkmon.h"
 #include "policy.h"
 #include "queue.h"
-#include "sched.h"
+#include "linksched.h"
 #include "tunnel.h"
 
 struct um3n_binding {

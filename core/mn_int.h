@@ -5,7 +5,7 @@
 #include "linkmon.h"
 #include "mn.h"
 #include "queue.h"
-#include "sched.h"
+#include "linksched.h"
 #include "tunnel.h"
 
 enum mn_reg_event {

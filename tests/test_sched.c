@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sched.h"
+#include "linksched.h"
 #include "testutil.h"
 
 #define DN UM3N_LS_DOWN

@@ -1,4 +1,4 @@
-#include "sched.h"
+#include "linksched.h"
 
 static bool usable(const struct um3n_sched_link *l)
 {

@@ -3,8 +3,8 @@
  * weighted per-packet aggregation, or redundancy. Shared by the MN (its uplinks)
  * and the HA (an MN's bindings). No allocation; the engines store the time
  * they were given in now_us before a pick. */
-#ifndef UM3N_SCHED_H
-#define UM3N_SCHED_H
+#ifndef UM3N_LINKSCHED_H
+#define UM3N_LINKSCHED_H
 
 #include "engine.h"
 #include "policy.h"
