@@ -121,6 +121,9 @@ static int mn_key_main(struct parse_ctx *pc, struct d_mn_config *c, const char *
 	} else if (strcmp(k, "offload") == 0) {
 		if (!parse_bool(v, &c->offload))
 			return fail(pc, "mn", k, "want yes|no");
+	} else if (strcmp(k, "busy_poll_us") == 0) {
+		if (!parse_u32(v, 0, D_BUSY_POLL_MAX_US, &c->busy_poll_us))
+			return fail(pc, "mn", k, "want 0..1000 microseconds (0 disables)");
 	} else if (strcmp(k, "probe_interval_ms") == 0) {
 		if (!parse_u32(v, 0, 60000, &u))
 			return fail(pc, "mn", k, "want 0..60000 (0 disables probes)");
@@ -272,6 +275,7 @@ static void mn_config_init(struct d_mn_config *c, const char *path)
 	strcpy(c->control_socket, "/run/um3n/mn.sock");
 	c->log_level = UM3N_LOG_INFO;
 	c->offload = true;
+	c->busy_poll_us = D_BUSY_POLL_DEFAULT_US;
 	c->default_class = UM3N_CLASS_ANY;
 	c->default_mode = UM3N_MODE_PREFER;
 }
@@ -385,6 +389,9 @@ static int ha_key_main(struct parse_ctx *pc, struct d_ha_config *c, const char *
 	} else if (strcmp(k, "offload") == 0) {
 		if (!parse_bool(v, &c->offload))
 			return fail(pc, "ha", k, "want yes|no");
+	} else if (strcmp(k, "busy_poll_us") == 0) {
+		if (!parse_u32(v, 0, D_BUSY_POLL_MAX_US, &c->busy_poll_us))
+			return fail(pc, "ha", k, "want 0..1000 microseconds (0 disables)");
 	} else if (strcmp(k, "max_lifetime") == 0) {
 		if (!parse_u32(v, 1, 65534, &u))
 			return fail(pc, "ha", k, "want 1..65534 seconds");
@@ -486,6 +493,7 @@ int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cf
 	cfg->log_level = UM3N_LOG_INFO;
 	cfg->add_routes = true;
 	cfg->offload = true;
+	cfg->busy_poll_us = D_BUSY_POLL_DEFAULT_US;
 	line = ini_parse_string(text, ha_handler, &pc);
 	if (line != 0 || pc.failed) {
 		report(err, err_cap, path, line,

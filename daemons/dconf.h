@@ -14,6 +14,8 @@
 #define D_PATH_MAX 256
 #define D_ERR_MAX 320
 #define D_SOCK_PATH_MAX 108 /* sun_path */
+#define D_BUSY_POLL_DEFAULT_US 20 /* busy_poll_us: see d_loop_wait() */
+#define D_BUSY_POLL_MAX_US 1000
 
 struct d_uplink {
 	char ifname[IFNAMSIZ];
@@ -27,10 +29,9 @@ struct d_mn_config {
 	char tun[IFNAMSIZ];
 	unsigned mtu; /* 0 = uplink MTU - UM3N_OUTER_OVERHEAD_V4 */
 	bool offload; /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
+	unsigned busy_poll_us; /* d_loop_wait() while traffic flows; 0 = always sleep */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
-	/* Stopgap (see mn_main.c): re-register when every uplink has been FAILED
-	 * this long while registered; 0 disables. */
 	struct d_uplink uplinks[UM3N_MAX_LINKS];
 	/* [policy] */
 	uint8_t default_class, default_mode;
@@ -55,6 +56,7 @@ struct d_ha_config {
 	char tun[IFNAMSIZ];
 	unsigned mtu; /* 0 = 1500 - UM3N_OUTER_OVERHEAD_V4 */
 	bool offload; /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
+	unsigned busy_poll_us; /* as in d_mn_config */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
 	bool add_routes; /* a /32 route on the TUN for each [mn] home address */

@@ -2,6 +2,7 @@
 #include "dloop.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,4 +139,20 @@ int d_daemon_start(const char *prog, const struct d_opts *o, int log_level)
 		return -1;
 	}
 	return 0;
+}
+
+int d_loop_wait(struct d_loop *l, struct epoll_event *evs, int max, unsigned spin_us)
+{
+	if (spin_us) {
+		uint64_t until = d_now_us() + spin_us;
+
+		do {
+			int n = epoll_wait(l->ep, evs, max, 0);
+
+			if (n != 0)
+				return n;
+			sched_yield();
+		} while (d_now_us() < until);
+	}
+	return epoll_wait(l->ep, evs, max, -1);
 }

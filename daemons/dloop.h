@@ -33,6 +33,14 @@ void d_loop_arm(struct d_loop *l, uint64_t wake_us);
 void d_loop_timer_ack(struct d_loop *l);
 /* Next pending signal number, 0 if none. */
 int d_loop_signal(struct d_loop *l);
+/* epoll_wait() for up to max events. With spin_us > 0 it first polls without
+ * blocking, yielding the CPU to whatever else is runnable between polls, for
+ * up to spin_us. The daemons pass busy_poll_us while traffic flows: a daemon
+ * still awake when the next packet arrives spares its sender the wake-up (an
+ * inter-processor interrupt, paid inside the sender's system call and costly
+ * in a VM) and itself the wake-up latency. Returns what epoll_wait returns. */
+struct epoll_event;
+int d_loop_wait(struct d_loop *l, struct epoll_event *evs, int max, unsigned spin_us);
 
 /* Command line shared by both daemons. */
 struct d_opts {

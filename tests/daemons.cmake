@@ -1,11 +1,12 @@
 # Daemon platform-layer tests (owned with daemons/): tests/test_daemon_*.c are
 # globbed by tests/CMakeLists.txt and linked with um3n_testutil only; they also
 # need the daemons' static library um3nd (config parsing, formatting, keys).
+find_package(Threads REQUIRED) # test_daemon_loop writes from a second thread
 file(GLOB UM3N_DAEMON_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/test_daemon_*.c)
 foreach(src ${UM3N_DAEMON_TESTS})
   get_filename_component(name ${src} NAME_WE)
   if(MNL_FOUND AND INIH_FOUND)
-    target_link_libraries(${name} PRIVATE um3nd)
+    target_link_libraries(${name} PRIVATE um3nd Threads::Threads)
     target_compile_definitions(${name} PRIVATE
       UM3N_DAEMON_EXAMPLES="${PROJECT_SOURCE_DIR}/daemons/examples")
   else()

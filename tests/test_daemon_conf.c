@@ -43,6 +43,7 @@ static void test_mn_example(void)
 	CU_ASSERT_EQUAL(c.mn.dead_after_us, 75000);
 	CU_ASSERT_EQUAL(c.log_level, UM3N_LOG_INFO);
 	CU_ASSERT_EQUAL(c.mtu, 0);
+	CU_ASSERT_EQUAL(c.busy_poll_us, D_BUSY_POLL_DEFAULT_US);
 	CU_ASSERT_EQUAL_FATAL(c.mn.n_links, 2);
 	CU_ASSERT_STRING_EQUAL(c.mn.links[0].name, "cell");
 	CU_ASSERT_STRING_EQUAL(c.uplinks[0].ifname, "veth-cell");
@@ -88,6 +89,8 @@ static const struct {
 	/* 15 */ { MN_HEAD MN_UPLINK "[mn]\ntun = an-interface-name-too-long\n", "[mn] tun" },
 	/* 16 */ { MN_HEAD MN_UPLINK "[uplink a]\npriority = 256\n", "[uplink a] priority" },
 	/* 17 */ { MN_HEAD MN_UPLINK "[policy]\ndefault = wifi aggregate extra\n", "[policy] default" },
+	/* 18 */ { MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = 1001\n", "[mn] busy_poll_us: want 0..1000" },
+	/* 19 */ { MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = -1\n", "[mn] busy_poll_us" },
 };
 
 static void test_mn_bad(void)
@@ -110,7 +113,7 @@ static void test_mn_bad(void)
 static void test_mn_good_variants(void)
 {
 	const char *text = MN_HEAD MN_UPLINK
-		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\n"
+		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\nbusy_poll_us = 0\n"
 		"[policy]\ndefault = cell redundant\n"
 		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 cell\n";
 	struct d_mn_config c;
@@ -121,6 +124,7 @@ static void test_mn_good_variants(void)
 
 	CU_ASSERT_EQUAL_FATAL(d_mn_config_parse(text, "t.conf", &c, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.mtu, 1300);
+	CU_ASSERT_EQUAL(c.busy_poll_us, 0);
 	CU_ASSERT_EQUAL(c.log_level, UM3N_LOG_DEBUG);
 	CU_ASSERT_EQUAL(c.mn.signal_degraded_dbm, -80);
 	CU_ASSERT_EQUAL(c.default_mode, UM3N_MODE_REDUNDANT);
@@ -156,6 +160,7 @@ static void test_ha_conf(void)
 	CU_ASSERT_EQUAL(c.ha.keepalive_s, 110);
 	CU_ASSERT_STRING_EQUAL(c.tun, "um3nha0");
 	CU_ASSERT_TRUE(c.add_routes);
+	CU_ASSERT_EQUAL(c.busy_poll_us, D_BUSY_POLL_DEFAULT_US);
 	CU_ASSERT_EQUAL_FATAL(c.n_mns, 1);
 	CU_ASSERT_EQUAL(c.mns[0].home_addr, 0x0ac80002u);
 	CU_ASSERT_EQUAL(c.mns[0].spi, 256);
@@ -181,6 +186,14 @@ static void test_ha_conf(void)
 	d_ha_config_free(&c);
 	CU_ASSERT(d_ha_config_parse("[ha]\nport = 434\n", "h", &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[ha] address: missing"));
+	d_ha_config_free(&c);
+	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 5000\n", "h", &c,
+				    err, sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:3: [ha] busy_poll_us: want 0..1000"));
+	d_ha_config_free(&c);
+	CU_ASSERT_EQUAL(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 50\n", "h",
+					  &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.busy_poll_us, 50);
 	d_ha_config_free(&c);
 }
 
