@@ -48,6 +48,7 @@ void d_ctl_event(struct d_ctl *ctl, int fd, unsigned events);
 /* What the daemon itself dropped or refused, beside the engine's counters. */
 struct d_daemon_stats {
 	bool offload;              /* TUN vnet header + UDP GSO/GRO in use */
+	unsigned busy_poll_us;     /* configured spin before sleeping (d_loop_wait) */
 	uint64_t udp_send_dropped; /* sendmmsg failures (buffer full, no route) */
 	uint64_t tun_write_errors;
 	uint64_t bad_gso;          /* super-packets from the TUN that could not be cut */

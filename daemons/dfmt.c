@@ -106,12 +106,12 @@ static void daemon_stats(const struct d_daemon_stats *ds, bool json, struct d_st
 {
 	if (!ds)
 		return;
-	d_str_printf(o, json ? ",\"daemon\":{\"offload\":%s,\"udp_send_dropped\":%llu,"
-			       "\"tun_write_errors\":%llu,\"bad_gso\":%llu}"
-			     : "daemon: offload %s, udp send dropped %llu, tun write errors %llu, "
-			       "bad gso %llu\n",
+	d_str_printf(o, json ? ",\"daemon\":{\"offload\":%s,\"busy_poll_us\":%u,"
+			       "\"udp_send_dropped\":%llu,\"tun_write_errors\":%llu,\"bad_gso\":%llu}"
+			     : "daemon: offload %s, busy poll %u us, udp send dropped %llu, "
+			       "tun write errors %llu, bad gso %llu\n",
 		     ds->offload ? (json ? "true" : "on") : (json ? "false" : "off"),
-		     (unsigned long long)ds->udp_send_dropped,
+		     ds->busy_poll_us, (unsigned long long)ds->udp_send_dropped,
 		     (unsigned long long)ds->tun_write_errors, (unsigned long long)ds->bad_gso);
 }
 

@@ -125,8 +125,11 @@ static void show(struct ha_daemon *d, bool json, struct d_str *r)
 	for (size_t i = 0; i < st.n_mns; i++)
 		if (um3n_ha_mn_status(d->ha, now, i, &mns[n]) == 0)
 			n++;
-	struct d_daemon_stats ds = { d->cfg.offload, d->udp_dropped, d->tun.write_errors,
-				     d->tun.bad_gso };
+	struct d_daemon_stats ds = { .offload = d->cfg.offload,
+				     .busy_poll_us = d->cfg.busy_poll_us,
+				     .udp_send_dropped = d->udp_dropped,
+				     .tun_write_errors = d->tun.write_errors,
+				     .bad_gso = d->tun.bad_gso };
 
 	d_str_printf(r, "ok\n");
 	d_fmt_ha_status(&st, mns, n, &ds, json, r);

@@ -266,8 +266,11 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 	int ev, arg, idx;
 
 	if (strcmp(line, "show") == 0 || strcmp(line, "show json") == 0) {
-		struct d_daemon_stats ds = { d->cfg.offload, d->udp_dropped, d->tun.write_errors,
-					     d->tun.bad_gso };
+		struct d_daemon_stats ds = { .offload = d->cfg.offload,
+					     .busy_poll_us = d->cfg.busy_poll_us,
+					     .udp_send_dropped = d->udp_dropped,
+					     .tun_write_errors = d->tun.write_errors,
+					     .bad_gso = d->tun.bad_gso };
 
 		um3n_mn_status(d->mn, d_now_us(), &st);
 		d_str_printf(r, "ok\n");

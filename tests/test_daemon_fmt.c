@@ -66,7 +66,8 @@ static void test_mn_json(void)
 	const char *ifn[] = { "veth-cell", "veth-wifi" };
 
 	fill_mn(&st);
-	struct d_daemon_stats ds = { true, 3, 4, 5 };
+	struct d_daemon_stats ds = { .offload = true, .busy_poll_us = 20, .udp_send_dropped = 3,
+				     .tun_write_errors = 4, .bad_gso = 5 };
 
 	d_fmt_mn_status(&st, ifn, &ds, true, &s);
 	CU_ASSERT_FALSE(s.oom);
@@ -80,7 +81,7 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":9},\"daemon\":{\"offload\":true,"
-					     "\"udp_send_dropped\":3,\"tun_write_errors\":4,\"bad_gso\":5}}"));
+					     "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_write_errors\":4,\"bad_gso\":5}}"));
 	CU_ASSERT_EQUAL(s.buf[s.len - 1], '\n');
 	CU_ASSERT_PTR_EQUAL(strchr(s.buf, '\n'), s.buf + s.len - 1); /* one line */
 	d_str_free(&s);
