@@ -8,7 +8,10 @@
 # (target >= 50%), plus the daemons' CPU time. TCP congestion control: the
 # system's default unless CC names one (iperf3 -C); it matters: with BBR's
 # pacing the plain path is far from its limit, with cubic it is not.
-#   UM3N_BUILD=build [UM3N_OFFLOAD=no] [ROUNDS=3] [CC=cubic] daemons/bench.sh [seconds]
+# UM3N_BUSY_POLL sets busy_poll_us in both daemons (um3n.conf(5); unset: the
+# default, 20 us).
+#   UM3N_BUILD=build [UM3N_OFFLOAD=no] [UM3N_BUSY_POLL=0] [ROUNDS=3] [CC=cubic] \
+#     daemons/bench.sh [seconds]
 set -e
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +19,7 @@ BUILD=${UM3N_BUILD:-$HERE/../build}
 SECS=${1:-5}
 ROUNDS=${ROUNDS:-3}
 OFFLOAD=${UM3N_OFFLOAD:-yes} # TUN vnet header + TSO/userspace GRO (dtun.h)
+PAIR_BUSY_POLL=${UM3N_BUSY_POLL:-}
 CC=${CC:-$(cat /proc/sys/net/ipv4/tcp_congestion_control)}
 PY=/usr/bin/python3
 PAIR_PREFIX="u3nb$$"
@@ -57,7 +61,8 @@ debug_dump() {
 ratio() { awk "BEGIN { printf \"%.1f\", 100 * $1 / $2 }"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "TCP ($CC), unshaped veth, ${SECS}s per run, $ROUNDS rounds (iperf3 receiver rate, Mbit/s), offload = $OFFLOAD:"
+echo "TCP ($CC), unshaped veth, ${SECS}s per run, $ROUNDS rounds (iperf3 receiver rate, Mbit/s)," \
+	"offload = $OFFLOAD, busy_poll_us = ${PAIR_BUSY_POLL:-default}:"
 printf '  %-8s %10s %10s %7s   %10s %10s %7s\n' "" "up plain" "up um3n" "ratio" "down plain" "down um3n" "ratio"
 cols=(up_p up_t up_r dn_p dn_t dn_r)
 declare -A all

@@ -18,7 +18,8 @@
 #                         once the MN is registered (1 if it never is)
 #   pair_stop             stops both daemons
 #   pair_down             stops them and deletes the namespaces
-# Callers: BUILD (the build folder), PAIR_PREFIX (unique per run).
+# Callers: BUILD (the build folder), PAIR_PREFIX (unique per run), and
+# optionally PAIR_BUSY_POLL (busy_poll_us for both daemons; unset: default).
 
 n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 NS_MN=$PAIR_PREFIX-mn NS_HA=$PAIR_PREFIX-ha NS_SRV=$PAIR_PREFIX-srv
@@ -68,6 +69,7 @@ key_file = $dir/k
 control_socket = $dir/mn.sock
 log_level = warn
 offload = $2
+${PAIR_BUSY_POLL:+busy_poll_us = $PAIR_BUSY_POLL}
 [uplink wired]
 interface = eth-ha
 class = wired
@@ -80,6 +82,7 @@ address = 192.0.2.1
 control_socket = $dir/ha.sock
 log_level = warn
 offload = $3
+${PAIR_BUSY_POLL:+busy_poll_us = $PAIR_BUSY_POLL}
 [mn 10.200.0.2]
 spi = 256
 key_file = $dir/k
