@@ -237,6 +237,7 @@ static void reload(struct ha_daemon *d)
 	d->cfg.cap_mns = nc.cap_mns;
 	d->cfg.add_routes = nc.add_routes;
 	d->cfg.log_level = nc.log_level;
+	d->cfg.busy_poll_us = nc.busy_poll_us;
 	add_routes(d);
 	d_log(UM3N_LOG_INFO, "reload: %zu MNs configured", d->cfg.n_mns);
 }

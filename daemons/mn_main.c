@@ -404,6 +404,7 @@ static void reload(struct mn_daemon *d)
 	if (!same_identity(&d->cfg, &nc))
 		d_log(UM3N_LOG_WARN, "reload: addresses, SPI or uplinks changed: restart to apply");
 	d_log_set_level(nc.log_level);
+	d->cfg.busy_poll_us = nc.busy_poll_us;
 	np = d_policy_build(&nc, &d->env, version);
 	if (!np || um3n_mn_set_policy(d->mn, d_now_us(), np) < 0) {
 		d_log(UM3N_LOG_ERR, "reload: policy rejected, keeping version %u",
