@@ -45,8 +45,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 		return NULL;
 	if (conf->addr.ip.family != UM3N_AF_INET || !conf->addr.port || !conf->get_key ||
 	    !conf->max_lifetime_s || conf->max_rules_per_mn > UM3N_POLICY_MAX_RULES ||
-	    (conf->out_slot_size &&
-	     (conf->out_slot_size < UM3N_OUTQ_SLOT_MIN || conf->out_slot_size > UM3N_PKT_MAX))) {
+	    !um3n_outq_slot_ok(conf->out_slot_size)) {
 		um3n_log(env, UM3N_LOG_ERR, "ha: bad configuration (IPv4 address and port, key "
 					    "source, lifetime, out_slot_size 0 or 1400..2048)");
 		return NULL;

@@ -42,8 +42,7 @@ static int check_conf(const struct um3n_mn_conf *c, const struct um3n_env *env)
 		why = "lifetime and retry timers must be positive";
 	else if (c->probe_interval_us && c->dead_after_us < c->probe_interval_us)
 		why = "dead_after must be at least one probe interval";
-	else if (c->out_slot_size &&
-		 (c->out_slot_size < UM3N_OUTQ_SLOT_MIN || c->out_slot_size > UM3N_PKT_MAX))
+	else if (!um3n_outq_slot_ok(c->out_slot_size))
 		why = "out_slot_size must be 0 or 1400..2048";
 	for (size_t i = 0; !why && i < c->n_links; i++) {
 		if (!c->links[i].name[0] || c->links[i].link_class > UM3N_CLASS_MAX)

@@ -7,10 +7,10 @@ int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap, 
 	size_t size = 1;
 
 	memset(q, 0, sizeof(*q));
+	if (cap == 0 || cap > (1u << 20) || !um3n_outq_slot_ok(slot))
+		return UM3N_EINVAL;
 	if (slot == 0)
 		slot = UM3N_PKT_MAX;
-	if (cap == 0 || cap > (1u << 20) || slot < UM3N_OUTQ_SLOT_MIN || slot > UM3N_PKT_MAX)
-		return UM3N_EINVAL;
 	while (size < cap) /* power of two: index with a mask, not a division */
 		size <<= 1;
 	q->meta = env->alloc(env->ctx, size * sizeof(*q->meta));

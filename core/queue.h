@@ -34,6 +34,11 @@ struct um3n_outq {
 };
 
 #define UM3N_OUTQ_SLOT_MIN UM3N_REG_MSG_MAX /* registration messages must fit */
+/* A slot size um3n_outq_init() takes (the engines' conf out_slot_size). */
+static inline bool um3n_outq_slot_ok(size_t slot)
+{
+	return slot == 0 || (slot >= UM3N_OUTQ_SLOT_MIN && slot <= UM3N_PKT_MAX);
+}
 /* slot 0 = UM3N_PKT_MAX. Errors: UM3N_EINVAL (cap 0 or > 2^20, slot outside
  * [UM3N_OUTQ_SLOT_MIN, UM3N_PKT_MAX]), UM3N_ENOMEM. */
 int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap, size_t slot);
