@@ -116,10 +116,8 @@ static int complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t l
  * coalescer re-seeds and completes every such packet (d_gro.complete_tcp). */
 static bool tcp4_partial_ok(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
 {
-	size_t ihl = (size_t)(pkt[0] & 15) * 4;
-
-	return len >= 40 && pkt[0] >> 4 == 4 && pkt[9] == IP_PROTO_TCP && vh->csum_start == ihl &&
-	       vh->csum_offset == 16;
+	return len >= 40 && pkt[0] >> 4 == 4 && pkt[9] == IP_PROTO_TCP &&
+	       vh->csum_start == (size_t)(pkt[0] & 15) * 4 && vh->csum_offset == 16;
 }
 
 static int split_none(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len, unsigned flags,
