@@ -141,7 +141,7 @@ int d_daemon_start(const char *prog, const struct d_opts *o, int log_level)
 	return 0;
 }
 
-int d_loop_wait(struct d_loop *l, struct epoll_event *evs, int max, unsigned spin_us)
+static int poll_or_block(struct d_loop *l, struct epoll_event *evs, int max, unsigned spin_us)
 {
 	if (spin_us) {
 		uint64_t until = d_now_us() + spin_us;
@@ -155,4 +155,18 @@ int d_loop_wait(struct d_loop *l, struct epoll_event *evs, int max, unsigned spi
 		} while (d_now_us() < until);
 	}
 	return epoll_wait(l->ep, evs, max, -1);
+}
+
+int d_loop_wait(struct d_loop *l, struct epoll_event *evs, int max, unsigned spin_us)
+{
+	int n = poll_or_block(l, evs, max, l->data_seen ? spin_us : 0);
+
+	l->data_seen = false;
+	for (int i = 0; i < n; i++) {
+		int tag = D_EV_TAG(evs[i].data.u64);
+
+		if (tag == D_TAG_TUN || tag == D_TAG_UDP)
+			l->data_seen = true;
+	}
+	return n;
 }

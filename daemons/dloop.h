@@ -17,6 +17,7 @@ enum d_tag { D_TAG_TUN = 1, D_TAG_UDP, D_TAG_NL, D_TAG_TIMER, D_TAG_SIGNAL, D_TA
 struct d_loop {
 	int ep, timer_fd, signal_fd;
 	uint64_t armed_us; /* what the timerfd is set to (UINT64_MAX = disarmed) */
+	bool data_seen;    /* the last d_loop_wait() returned a TUN or UDP event */
 };
 
 /* Creates epoll, timerfd (CLOCK_MONOTONIC) and the signalfd (blocking those
@@ -33,10 +34,11 @@ void d_loop_arm(struct d_loop *l, uint64_t wake_us);
 void d_loop_timer_ack(struct d_loop *l);
 /* Next pending signal number, 0 if none. */
 int d_loop_signal(struct d_loop *l);
-/* epoll_wait() for up to max events. With spin_us > 0 it first polls without
- * blocking, yielding the CPU to whatever else is runnable between polls, for
- * up to spin_us. The daemons pass busy_poll_us while traffic flows: a daemon
- * still awake when the next packet arrives spares its sender the wake-up (an
+/* epoll_wait() for up to max events. While traffic flows (the previous call
+ * returned a D_TAG_TUN or D_TAG_UDP event) and spin_us > 0, it first polls
+ * without blocking, yielding the CPU to whatever else is runnable between
+ * polls, for up to spin_us (the daemons' busy_poll_us): a daemon still awake
+ * when the next packet arrives spares its sender the wake-up (an
  * inter-processor interrupt, paid inside the sender's system call and costly
  * in a VM) and itself the wake-up latency. Returns what epoll_wait returns. */
 struct epoll_event;

@@ -35,7 +35,6 @@ struct ha_daemon {
 	struct d_rx rx;
 	struct d_batch tx;
 	uint64_t now_us; /* clock read once per input batch */
-	bool data_seen; /* this loop round read the TUN or the socket: spin next */
 	bool stopping;
 	uint64_t udp_dropped;
 };
@@ -83,7 +82,6 @@ static bool tun_partial_ok(void *ctx, const uint8_t *pkt, size_t len)
 
 static void on_tun(struct ha_daemon *d)
 {
-	d->data_seen = true;
 	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
 }
 
@@ -97,7 +95,6 @@ static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t
 
 static void on_udp(struct ha_daemon *d)
 {
-	d->data_seen = true;
 	for (int round = 0; round < UDP_READ_BUDGET; round++) {
 		int n;
 
@@ -276,8 +273,7 @@ static int run(struct ha_daemon *d)
 		int n;
 
 		d_loop_arm(&d->loop, um3n_ha_next_wake_us(d->ha));
-		n = d_loop_wait(&d->loop, evs, 16, d->data_seen ? d->cfg.busy_poll_us : 0);
-		d->data_seen = false;
+		n = d_loop_wait(&d->loop, evs, 16, d->cfg.busy_poll_us);
 		if (n < 0 && errno != EINTR) {
 			d_log(UM3N_LOG_ERR, "epoll: %s", strerror(errno));
 			return 1;

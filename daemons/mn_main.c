@@ -44,7 +44,6 @@ struct mn_daemon {
 	struct d_rx rx;
 	int rx_link; /* uplink of the datagrams being delivered */
 	uint64_t now_us; /* clock read once per input batch */
-	bool data_seen; /* this loop round read the TUN or a socket: spin next */
 	bool stopping;
 	uint64_t stop_at_us;
 	uint64_t udp_dropped;
@@ -228,7 +227,6 @@ static bool tun_partial_ok(void *ctx, const uint8_t *pkt, size_t len)
 
 static void on_tun(struct mn_daemon *d)
 {
-	d->data_seen = true;
 	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
 }
 
@@ -242,7 +240,6 @@ static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t
 
 static void on_udp(struct mn_daemon *d, int i)
 {
-	d->data_seen = true;
 	for (int round = 0; round < UDP_READ_BUDGET && d->up[i].fd >= 0; round++) {
 		int n;
 
@@ -478,8 +475,7 @@ static int run(struct mn_daemon *d)
 				wake = d->stop_at_us;
 		}
 		d_loop_arm(&d->loop, wake);
-		n = d_loop_wait(&d->loop, evs, 16, d->data_seen ? d->cfg.busy_poll_us : 0);
-		d->data_seen = false;
+		n = d_loop_wait(&d->loop, evs, 16, d->cfg.busy_poll_us);
 		if (n < 0 && errno != EINTR) {
 			d_log(UM3N_LOG_ERR, "epoll: %s", strerror(errno));
 			return 1;
