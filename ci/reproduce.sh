@@ -42,12 +42,8 @@ run() { # scenario-name: the long bulk runs keep no pcaps (hundreds of MB)
 }
 
 echo "um3n reproduction: seed=$seed, outputs in $out/"
-scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned handover-cut)
-if [[ -d ../shared/traces/links ]]; then
-	scenarios+=(fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming)
-else
-	echo "(../shared/traces/links not present: trace-driven runs skipped)"
-fi
+scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned handover-cut
+	fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming)
 for s in "${scenarios[@]}"; do
 	run "$s"
 	tail -n 1 "$out/sim/$s/stdout.txt"

@@ -1,6 +1,6 @@
 /* Bandwidth traces for simulated links.
  *
- * Three real-world formats (see /work/shared/traces/README.md):
+ * Three real-world formats (see traces/README.md):
  *  - mahimahi: one integer millisecond per line, each a delivery opportunity
  *    for 1500 bytes; the file loops with period = last timestamp;
  *  - two-column "time_s Mbit/s": the rate on a line holds until the next

@@ -2,10 +2,10 @@
 # case, and the interop test (tests/interop/): our pcap must be decoded by
 # tshark and scapy as Mobile IP.
 if(PCAP_FOUND AND TARGET test_wire)
-  # shared/ sits beside the repository (dev machines and CI alike); the
+  # The real captures live in traces/pcap (traces/README.md); the
   # environment variable UM3N_TRACE_DIR overrides it at run time.
   target_compile_definitions(test_wire PRIVATE UM3N_HAVE_PCAP=1
-    UM3N_TRACE_DIR="${PROJECT_SOURCE_DIR}/../shared/traces/pcap")
+    UM3N_TRACE_DIR="${PROJECT_SOURCE_DIR}/traces/pcap")
 endif()
 
 if(PCAP_FOUND)

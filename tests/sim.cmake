@@ -1,7 +1,7 @@
 # Simulator tests (owned with sim/): tests/test_sim_*.c are globbed by
 # tests/CMakeLists.txt and linked with um3n_testutil only; they also need the
 # simulator's static library um3n_sim. Script tests (sim_*.sh) run um3n-sim.
-set(UM3N_SIM_TRACES ${PROJECT_SOURCE_DIR}/../shared/traces)
+set(UM3N_SIM_TRACES ${PROJECT_SOURCE_DIR}/traces)
 file(GLOB UM3N_SIM_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/test_sim_*.c)
 foreach(src ${UM3N_SIM_TESTS})
   get_filename_component(name ${src} NAME_WE)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Golden bounds: run every scenario named in traces/scenarios/bounds.txt with
 # its own seed and check each recorded figure. Scenarios whose bandwidth
-# traces are absent (../shared/traces) are skipped.
+# traces are absent (traces/links, traces/pcap) are skipped.
 # usage: sim_bounds.sh PATH/TO/um3n-sim PATH/TO/traces/scenarios
 set -eu
 sim=$1

@@ -8,7 +8,7 @@
 #include "trace.h"
 
 #ifndef UM3N_SIM_TRACES
-#define UM3N_SIM_TRACES "../shared/traces"
+#define UM3N_SIM_TRACES "traces"
 #endif
 
 /* 1: the mean rates the traces README gives (within 2%). */

@@ -9,7 +9,7 @@
 #include "traffic.h"
 
 #ifndef UM3N_SIM_TRACES
-#define UM3N_SIM_TRACES "../shared/traces"
+#define UM3N_SIM_TRACES "traces"
 #endif
 
 struct capture {

@@ -1,7 +1,7 @@
 /* Wire codec tests: golden bytes, round trips for every combination of
  * optional extensions, every truncation, corrupted lengths, unknown and
  * foreign extensions, authenticator coverage, tunnel data, inner IP, RFC 1071,
- * and the real Mobile IPv4 trace in shared/traces (skipped if absent). */
+ * and the real Mobile IPv4 trace in traces/pcap. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -680,10 +680,10 @@ static void test_inet_csum(void)
 
 /* ---------- 7. a real Mobile IPv4 trace ---------- */
 
-/* tests/interop.cmake defines UM3N_TRACE_DIR as <repo>/../shared/traces/pcap;
+/* tests/interop.cmake defines UM3N_TRACE_DIR as <repo>/traces/pcap;
  * the environment variable of the same name overrides it. */
 #ifndef UM3N_TRACE_DIR
-#define UM3N_TRACE_DIR "/work/shared/traces/pcap"
+#define UM3N_TRACE_DIR "traces/pcap"
 #endif
 #define TRACE_FILE "uantwerp_mip4_ref_public.pcap"
 
