@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Time: monotonic microseconds in a uint64_t everywhere (`now_us`, deadlines
+ * `*_us`), and one "no deadline" value, as ngtcp2 has one for ngtcp2_tstamp:
+ * a deadline of UM3N_TIME_NONE never comes due and is never the next wake-up. */
+#define UM3N_TIME_NONE UINT64_MAX
+
 /* Every function that "does" something returns 0 or one of these. */
 enum um3n_err {
 	UM3N_OK = 0,
