@@ -1,4 +1,5 @@
-/* um3n daemons — logging, clocks, engine env and key files. */
+/* um3n daemons — logging, clocks, engine env, key files, the status string
+ * builder and the start-up options. */
 #include "dcommon.h"
 
 #include <ctype.h>
@@ -245,5 +246,85 @@ int d_mkdir_parent(const char *path)
 	*slash = '\0';
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+void d_str_printf(struct d_str *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (s->oom)
+		return;
+	for (;;) {
+		size_t room = s->cap - s->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(s->buf ? s->buf + s->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			s->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			s->len += (size_t)n;
+			return;
+		}
+		size_t cap = (s->cap ? s->cap * 2 : 1024) + (size_t)n;
+		char *p = realloc(s->buf, cap);
+
+		if (!p) {
+			s->oom = true;
+			return;
+		}
+		s->buf = p;
+		s->cap = cap;
+	}
+}
+
+void d_str_free(struct d_str *s)
+{
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+int d_opts_parse(int argc, char **argv, const char *prog, const char *default_config,
+		 struct d_opts *o)
+{
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->config = default_config;
+	while ((opt = getopt(argc, argv, "c:nfh")) != -1) {
+		switch (opt) {
+		case 'c': o->config = optarg; break;
+		case 'n': o->check_only = true; break;
+		case 'f': o->foreground = true; break;
+		default:
+			fprintf(opt == 'h' ? stdout : stderr,
+				"usage: %s [-c FILE] [-n] [-f]\n"
+				"  -c FILE  configuration (default %s)\n"
+				"  -n       check the configuration and exit (0 good, 2 bad)\n"
+				"  -f       stay in the foreground, log to stderr\n",
+				prog, default_config);
+			return opt == 'h' ? 1 : 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument %s\n", prog, argv[optind]);
+		return 2;
+	}
+	if (realpath(o->config, o->config_abs))
+		o->config = o->config_abs;
+	return 0;
+}
+
+int d_daemon_start(const char *prog, const struct d_opts *o, int log_level)
+{
+	d_log_init(prog, !o->foreground, log_level);
+	if (!o->foreground && daemon(0, 0) < 0) {
+		perror("daemon");
+		return -1;
+	}
 	return 0;
 }

@@ -1,8 +1,10 @@
 /* um3n daemons — shared platform helpers (logging, clocks, the engine env,
- * key files). Everything Linux-specific lives in daemons/, never in core/. */
+ * key files, a growable string, the command line). Everything Linux-specific
+ * lives in daemons/, never in core/. */
 #ifndef UM3N_DCOMMON_H
 #define UM3N_DCOMMON_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,5 +49,29 @@ int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *wh
 int d_set_nonblock(int fd);
 /* Makes the directory that holds `path` (one level), mode 0755. */
 int d_mkdir_parent(const char *path);
+
+/* A growable string (the only per-request allocation in the daemons). */
+struct d_str {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+void d_str_printf(struct d_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void d_str_free(struct d_str *s);
+
+/* Command line shared by both daemons. */
+struct d_opts {
+	const char *config; /* made absolute when it exists: SIGHUP still finds it
+			     * after daemon() changed to / */
+	bool check_only; /* -n */
+	bool foreground; /* -f */
+	char config_abs[PATH_MAX];
+};
+/* Returns 0 to go on, 1 after -h (exit 0), 2 on a usage error (printed). */
+int d_opts_parse(int argc, char **argv, const char *prog, const char *default_config,
+		 struct d_opts *o);
+/* Starts logging (stderr with -f, else syslog as prog) and, without -f,
+ * detaches with daemon(3). 0, or -1 (reported). */
+int d_daemon_start(const char *prog, const struct d_opts *o, int log_level);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dcommon.h"
+#include "engine.h"
 
 struct ctl_client {
 	int fd; /* -1 = free slot */
@@ -195,4 +196,34 @@ void d_ctl_event(struct d_ctl *ctl, int fd, unsigned events)
 			client_read(ctl, c);
 		return;
 	}
+}
+
+int d_ctl_parse_link(char *line, char **name, int *ev, int *arg, const char **why)
+{
+	char *save = NULL, *verb, *n, *what, *val, *end;
+	long v;
+
+	verb = strtok_r(line, " \t", &save);
+	n = strtok_r(NULL, " \t", &save);
+	what = strtok_r(NULL, " \t", &save);
+	val = strtok_r(NULL, " \t", &save);
+	*why = "usage: link NAME down|up|signal DBM";
+	if (!verb || strcmp(verb, "link") || !n || !what)
+		return UM3N_EINVAL;
+	*name = n;
+	*arg = 0;
+	if (strcmp(what, "down") == 0 || strcmp(what, "up") == 0) {
+		*ev = what[0] == 'd' ? UM3N_LINK_EV_DOWN : UM3N_LINK_EV_UP;
+		return val ? UM3N_EINVAL : UM3N_OK;
+	}
+	if (strcmp(what, "signal") || !val)
+		return UM3N_EINVAL;
+	v = strtol(val, &end, 10);
+	if (*end || v < -200 || v > 0 || strtok_r(NULL, " \t", &save)) {
+		*why = "signal wants a level in dBm, -200..0";
+		return UM3N_EINVAL;
+	}
+	*ev = UM3N_LINK_EV_SIGNAL;
+	*arg = (int)v;
+	return UM3N_OK;
 }

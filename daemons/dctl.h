@@ -1,5 +1,5 @@
-/* um3n daemons — the unix control socket (um3nctl) and the text/JSON status
- * formatting behind `um3nctl show [-j]`.
+/* um3n daemons — the unix control socket (um3nctl); the text/JSON status
+ * formatting behind `um3nctl show [-j]` is dfmt.h.
  *
  * Protocol: the client sends one line ("show", "show json", "link NAME down|up",
  * "link NAME signal DBM"); the daemon answers "ok\n" or "error: WHY\n", then the
@@ -9,19 +9,8 @@
 #define UM3N_DCTL_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
-#include "ha.h"
-#include "mn.h"
-
-/* A growable string (the only per-request allocation in the daemons). */
-struct d_str {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-void d_str_printf(struct d_str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void d_str_free(struct d_str *s);
+#include "dcommon.h"
 
 #define D_CTL_MAX_CLIENTS 8
 /* Pending connections the kernel queues before accept(): a connect() past it
@@ -44,22 +33,6 @@ typedef void (*d_ctl_watch_fn)(void *ctx, int fd, bool add, unsigned events);
 void d_ctl_set_watch(struct d_ctl *ctl, d_ctl_watch_fn watch, void *ctx);
 /* Called for any epoll event on an fd d_ctl asked to watch. */
 void d_ctl_event(struct d_ctl *ctl, int fd, unsigned events);
-
-/* What the daemon itself dropped or refused, beside the engine's counters. */
-struct d_daemon_stats {
-	bool offload;              /* TUN vnet header + UDP GSO/GRO in use */
-	unsigned busy_poll_us;     /* configured spin before sleeping (d_loop_wait) */
-	uint64_t udp_send_dropped; /* sendmmsg failures (buffer full, no route) */
-	uint64_t tun_write_errors;
-	uint64_t bad_gso;          /* super-packets from the TUN that could not be cut */
-};
-
-/* Status formatting (pure). ifnames and ds may be NULL. */
-void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames,
-		     const struct d_daemon_stats *ds, bool json, struct d_str *out);
-void d_fmt_ha_status(const struct um3n_ha_status *st, const struct um3n_ha_mn_status *mns,
-		     size_t n_mns, const struct d_daemon_stats *ds, bool json, struct d_str *out);
-void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *out);
 
 /* Split "link NAME down|up|signal DBM". Returns 0 or UM3N_EINVAL (why set). */
 int d_ctl_parse_link(char *line, char **name, int *ev, int *arg, const char **why);

@@ -1,51 +1,11 @@
 /* um3n daemons — status formatting for `um3nctl show` (text) and `show -j`
- * (JSON), and the control-request parsing. Pure functions: unit-tested. */
-#include <stdarg.h>
+ * (JSON). Pure functions: unit-tested. */
+#include "dfmt.h"
+
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "dctl.h"
 #include "wire.h"
-
-void d_str_printf(struct d_str *s, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (s->oom)
-		return;
-	for (;;) {
-		size_t room = s->cap - s->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(s->buf ? s->buf + s->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			s->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			s->len += (size_t)n;
-			return;
-		}
-		size_t cap = (s->cap ? s->cap * 2 : 1024) + (size_t)n;
-		char *p = realloc(s->buf, cap);
-
-		if (!p) {
-			s->oom = true;
-			return;
-		}
-		s->buf = p;
-		s->cap = cap;
-	}
-}
-
-void d_str_free(struct d_str *s)
-{
-	free(s->buf);
-	memset(s, 0, sizeof(*s));
-}
 
 /* Names come from config files and interface names: escape anyway so the
  * output is always valid JSON. */
@@ -268,34 +228,4 @@ void d_fmt_ha_status(const struct um3n_ha_status *st, const struct um3n_ha_mn_st
 		d_fmt_drops(&st->drops, false, o);
 		daemon_stats(ds, false, o);
 	}
-}
-
-int d_ctl_parse_link(char *line, char **name, int *ev, int *arg, const char **why)
-{
-	char *save = NULL, *verb, *n, *what, *val, *end;
-	long v;
-
-	verb = strtok_r(line, " \t", &save);
-	n = strtok_r(NULL, " \t", &save);
-	what = strtok_r(NULL, " \t", &save);
-	val = strtok_r(NULL, " \t", &save);
-	*why = "usage: link NAME down|up|signal DBM";
-	if (!verb || strcmp(verb, "link") || !n || !what)
-		return UM3N_EINVAL;
-	*name = n;
-	*arg = 0;
-	if (strcmp(what, "down") == 0 || strcmp(what, "up") == 0) {
-		*ev = what[0] == 'd' ? UM3N_LINK_EV_DOWN : UM3N_LINK_EV_UP;
-		return val ? UM3N_EINVAL : UM3N_OK;
-	}
-	if (strcmp(what, "signal") || !val)
-		return UM3N_EINVAL;
-	v = strtol(val, &end, 10);
-	if (*end || v < -200 || v > 0 || strtok_r(NULL, " \t", &save)) {
-		*why = "signal wants a level in dBm, -200..0";
-		return UM3N_EINVAL;
-	}
-	*ev = UM3N_LINK_EV_SIGNAL;
-	*arg = (int)v;
-	return UM3N_OK;
 }

@@ -27,7 +27,7 @@
 #if defined(__GNUC__) && !defined(__clang__) /* clang vectorises at -O2 already */
 __attribute__((optimize("tree-vectorize")))
 #endif
-uint32_t d_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
+uint32_t d_gso_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
 {
 	uint64_t acc = 0;
 	uint32_t folded;
@@ -66,7 +66,7 @@ uint32_t d_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
 	return sum;
 }
 
-uint16_t d_csum_fold(uint32_t sum)
+uint16_t d_gso_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -78,13 +78,13 @@ static void ipv4_fix(uint8_t *ip, size_t ihl, size_t total_len, uint16_t id)
 	um3n_put16(ip + 2, (uint16_t)total_len);
 	um3n_put16(ip + 4, id);
 	um3n_put16(ip + 10, 0);
-	um3n_put16(ip + 10, d_csum_fold(d_csum_add(0, ip, ihl)));
+	um3n_put16(ip + 10, d_gso_csum_fold(d_gso_csum_add(0, ip, ihl)));
 }
 
 /* Pseudo header (RFC 793) sum for TCP over IPv4, not complemented. */
 static uint32_t tcp4_pseudo(const uint8_t *ip, size_t tcp_len)
 {
-	uint32_t sum = d_csum_add(0, ip + 12, 8); /* source and destination */
+	uint32_t sum = d_gso_csum_add(0, ip + 12, 8); /* source and destination */
 
 	return sum + IP_PROTO_TCP + (uint32_t)tcp_len;
 }
@@ -95,7 +95,7 @@ static void tcp4_csum(uint8_t *ip, size_t ihl, size_t total_len)
 	size_t tcp_len = total_len - ihl;
 
 	um3n_put16(tcp + 16, 0);
-	um3n_put16(tcp + 16, d_csum_fold(d_csum_add(tcp4_pseudo(ip, tcp_len), tcp, tcp_len)));
+	um3n_put16(tcp + 16, d_gso_csum_fold(d_gso_csum_add(tcp4_pseudo(ip, tcp_len), tcp, tcp_len)));
 }
 
 static int complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
@@ -108,12 +108,12 @@ static int complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t l
 		return UM3N_EINVAL;
 	/* The field holds the pseudo-header sum (CHECKSUM_PARTIAL): sum the
 	 * rest over it and store the complement. */
-	um3n_put16(pkt + at, d_csum_fold(d_csum_add(0, pkt + start, len - start)));
+	um3n_put16(pkt + at, d_gso_csum_fold(d_gso_csum_add(0, pkt + start, len - start)));
 	return 0;
 }
 
 /* A TCP/IPv4 packet whose partial checksum may travel as it is: the peer's
- * coalescer re-seeds and completes every such packet (d_gro.complete_tcp). */
+ * coalescer re-seeds and completes every such packet (d_gso_gro.complete_tcp). */
 static bool tcp4_partial_ok(const struct virtio_net_hdr *vh, const uint8_t *pkt, size_t len)
 {
 	return len >= 40 && pkt[0] >> 4 == 4 && pkt[9] == IP_PROTO_TCP &&
@@ -155,7 +155,7 @@ static void split_ctx_init(struct split_ctx *c, const uint8_t *pkt, size_t ihl, 
 	memcpy(ip, pkt, ihl);
 	memset(ip + 2, 0, 4);  /* total length, ID */
 	memset(ip + 10, 0, 2); /* checksum */
-	c->ip_base = d_csum_add(0, ip, ihl);
+	c->ip_base = d_gso_csum_add(0, ip, ihl);
 	c->ph_base = tcp4_pseudo(pkt, 0);
 }
 
@@ -169,7 +169,7 @@ static void segment_fix(const struct split_ctx *c, uint8_t *seg, size_t chunk, s
 
 	um3n_put16(seg + 2, (uint16_t)total);
 	um3n_put16(seg + 4, id);
-	um3n_put16(seg + 10, d_csum_fold(c->ip_base + (uint32_t)total + id));
+	um3n_put16(seg + 10, d_gso_csum_fold(c->ip_base + (uint32_t)total + id));
 	um3n_put32(tcp + 4, um3n_get32(c->hdr + c->ihl + 4) + (uint32_t)off);
 	tcp[13] = c->hdr[c->ihl + 13];
 	if (!last)
@@ -177,7 +177,7 @@ static void segment_fix(const struct split_ctx *c, uint8_t *seg, size_t chunk, s
 	if (n > 0)
 		tcp[13] &= (uint8_t)~TCP_FLAG_CWR;
 	if (c->mode & D_GSO_PARTIAL) /* the peer sums the payload (or its NIC does) */
-		um3n_put16(tcp + 16, (uint16_t)~d_csum_fold(c->ph_base + (uint32_t)(total - c->ihl)));
+		um3n_put16(tcp + 16, (uint16_t)~d_gso_csum_fold(c->ph_base + (uint32_t)(total - c->ihl)));
 	else
 		tcp4_csum(seg, c->ihl, total);
 }
@@ -248,7 +248,7 @@ static bool gro_candidate(const uint8_t *pkt, size_t len, size_t *hdr_len)
 
 /* Same flow, same IP fields that must not change (TOS, TTL, DF), same TCP
  * header apart from sequence, checksum and PSH: the kernel's GRO rule. */
-static bool gro_continues(const struct d_gro *g, const uint8_t *pkt, size_t len, size_t hdr_len)
+static bool gro_continues(const struct d_gso_gro *g, const uint8_t *pkt, size_t len, size_t hdr_len)
 {
 	const uint8_t *h = g->hdr;
 
@@ -270,13 +270,13 @@ static bool gro_continues(const struct d_gro *g, const uint8_t *pkt, size_t len,
  * pseudo-header sum, as CHECKSUM_PARTIAL wants it. */
 static void want_kernel_csum(struct virtio_net_hdr *vh, uint8_t *hdr, size_t ihl, size_t len)
 {
-	um3n_put16(hdr + ihl + 16, (uint16_t)~d_csum_fold(tcp4_pseudo(hdr, len - ihl)));
+	um3n_put16(hdr + ihl + 16, (uint16_t)~d_gso_csum_fold(tcp4_pseudo(hdr, len - ihl)));
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = (uint16_t)ihl;
 	vh->csum_offset = 16;
 }
 
-void d_gro_flush(struct d_gro *g, d_gro_out_fn out, void *ctx)
+void d_gso_gro_flush(struct d_gso_gro *g, d_gso_gro_out_fn out, void *ctx)
 {
 	if (!g->len)
 		return;
@@ -299,7 +299,7 @@ void d_gro_flush(struct d_gro *g, d_gro_out_fn out, void *ctx)
 	g->segs = 0;
 }
 
-static void gro_append(struct d_gro *g, const uint8_t *pkt, size_t len, size_t hdr_len)
+static void gro_append(struct d_gso_gro *g, const uint8_t *pkt, size_t len, size_t hdr_len)
 {
 	g->iov[2 + g->segs] = (struct iovec){ .iov_base = (void *)(pkt + hdr_len),
 					      .iov_len = len - hdr_len };
@@ -311,7 +311,7 @@ static void gro_append(struct d_gro *g, const uint8_t *pkt, size_t len, size_t h
 /* A packet that goes out alone (SYN, FIN, pure ACK, IP options, not TCP):
  * with complete_tcp, a TCP/IPv4 one has its headers copied to re-seed the
  * checksum field. */
-static void gro_out_alone(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro_out_fn out,
+static void gro_out_alone(struct d_gso_gro *g, const uint8_t *pkt, size_t len, d_gso_gro_out_fn out,
 			  void *ctx)
 {
 	size_t hdr_len = g->complete_tcp ? tcp4_hdr_len(pkt, len) : 0;
@@ -332,12 +332,13 @@ static void gro_out_alone(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro
 	out(ctx, iov, len > hdr_len ? 3 : 2);
 }
 
-void d_gro_add(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro_out_fn out, void *ctx)
+void d_gso_gro_add(struct d_gso_gro *g, const uint8_t *pkt, size_t len, d_gso_gro_out_fn out,
+		   void *ctx)
 {
 	size_t hdr_len;
 
 	if (!gro_candidate(pkt, len, &hdr_len)) {
-		d_gro_flush(g, out, ctx);
+		d_gso_gro_flush(g, out, ctx);
 		gro_out_alone(g, pkt, len, out, ctx);
 		return;
 	}
@@ -346,10 +347,10 @@ void d_gro_add(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro_out_fn out
 		g->hdr[33] |= pkt[33] & TCP_FLAG_PSH;
 		/* A short segment or PSH ends the run, as in the kernel. */
 		if (len - hdr_len < g->mss || (pkt[33] & TCP_FLAG_PSH))
-			d_gro_flush(g, out, ctx);
+			d_gso_gro_flush(g, out, ctx);
 		return;
 	}
-	d_gro_flush(g, out, ctx);
+	d_gso_gro_flush(g, out, ctx);
 	memcpy(g->hdr, pkt, hdr_len);
 	g->hdr_len = hdr_len;
 	g->len = hdr_len;
@@ -357,5 +358,5 @@ void d_gro_add(struct d_gro *g, const uint8_t *pkt, size_t len, d_gro_out_fn out
 	g->next_seq = um3n_get32(pkt + 24);
 	gro_append(g, pkt, len, hdr_len);
 	if (pkt[33] & TCP_FLAG_PSH)
-		d_gro_flush(g, out, ctx);
+		d_gso_gro_flush(g, out, ctx);
 }

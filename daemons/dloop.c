@@ -1,4 +1,4 @@
-/* um3n daemons — epoll, timerfd, signalfd and options. */
+/* um3n daemons — epoll, timerfd and signalfd. */
 #include "dloop.h"
 
 #include <errno.h>
@@ -98,47 +98,6 @@ int d_loop_signal(struct d_loop *l)
 	if (read(l->signal_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return 0;
 	return (int)si.ssi_signo;
-}
-
-int d_opts_parse(int argc, char **argv, const char *prog, const char *default_config,
-		 struct d_opts *o)
-{
-	int opt;
-
-	memset(o, 0, sizeof(*o));
-	o->config = default_config;
-	while ((opt = getopt(argc, argv, "c:nfh")) != -1) {
-		switch (opt) {
-		case 'c': o->config = optarg; break;
-		case 'n': o->check_only = true; break;
-		case 'f': o->foreground = true; break;
-		default:
-			fprintf(opt == 'h' ? stdout : stderr,
-				"usage: %s [-c FILE] [-n] [-f]\n"
-				"  -c FILE  configuration (default %s)\n"
-				"  -n       check the configuration and exit (0 good, 2 bad)\n"
-				"  -f       stay in the foreground, log to stderr\n",
-				prog, default_config);
-			return opt == 'h' ? 1 : 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument %s\n", prog, argv[optind]);
-		return 2;
-	}
-	if (realpath(o->config, o->config_abs))
-		o->config = o->config_abs;
-	return 0;
-}
-
-int d_daemon_start(const char *prog, const struct d_opts *o, int log_level)
-{
-	d_log_init(prog, !o->foreground, log_level);
-	if (!o->foreground && daemon(0, 0) < 0) {
-		perror("daemon");
-		return -1;
-	}
-	return 0;
 }
 
 static int poll_or_block(struct d_loop *l, struct epoll_event *evs, int max, unsigned spin_us)

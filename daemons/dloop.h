@@ -1,10 +1,9 @@
 /* um3n daemons — the event loop plumbing shared by um3n-mn and um3n-ha: one
  * epoll set, a timerfd armed at the engine's next_wake_us, a signalfd for
- * SIGTERM/SIGINT/SIGHUP, and the daemon's start-up options. */
+ * SIGTERM/SIGINT/SIGHUP. */
 #ifndef UM3N_DLOOP_H
 #define UM3N_DLOOP_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,20 +42,5 @@ int d_loop_signal(struct d_loop *l);
  * in a VM) and itself the wake-up latency. Returns what epoll_wait returns. */
 struct epoll_event;
 int d_loop_wait(struct d_loop *l, struct epoll_event *evs, int max, unsigned spin_us);
-
-/* Command line shared by both daemons. */
-struct d_opts {
-	const char *config; /* made absolute when it exists: SIGHUP still finds it
-			     * after daemon() changed to / */
-	bool check_only; /* -n */
-	bool foreground; /* -f */
-	char config_abs[PATH_MAX];
-};
-/* Returns 0 to go on, 1 after -h (exit 0), 2 on a usage error (printed). */
-int d_opts_parse(int argc, char **argv, const char *prog, const char *default_config,
-		 struct d_opts *o);
-/* Starts logging (stderr with -f, else syslog as prog) and, without -f,
- * detaches with daemon(3). 0, or -1 (reported). */
-int d_daemon_start(const char *prog, const struct d_opts *o, int log_level);
 
 #endif

@@ -1,6 +1,6 @@
 /* um3n daemons — Linux network plumbing: TUN devices, interface settings,
- * UDP sockets pinned to an uplink, batched datagram I/O, and a libmnl netlink
- * monitor that turns carrier and address changes into callbacks (no polling). */
+ * UDP sockets pinned to an uplink and batched datagram I/O. The netlink side
+ * (link monitor, routes) is dnl.h. */
 #ifndef UM3N_DNET_H
 #define UM3N_DNET_H
 
@@ -22,8 +22,6 @@ int d_if_set_txqlen(const char *ifname, int qlen);
 #define D_TUN_TXQLEN 2000 /* default 500 overflows under bulk TCP */
 /* MTU of an interface, or -errno. */
 int d_if_get_mtu(const char *ifname);
-/* Adds (or replaces) a route dst/plen dev ifname through rtnetlink. 0 or -errno. */
-int d_route_replace(const char *ifname, uint32_t dst_host, int plen);
 
 /* UDP socket bound to addr:port (port 0 = ephemeral), optionally pinned to a
  * device with SO_BINDTODEVICE, non-blocking, large buffers. fd or -errno. */
@@ -78,25 +76,5 @@ typedef void (*d_dgram_fn)(void *ctx, const struct um3n_sockaddr *from, const ui
 /* One recvmmsg; calls fn per datagram (coalesced ones split at their
  * gso_size). Returns messages received (0 when none) or -errno. */
 int d_rx_recv(int fd, struct d_rx *r, d_dgram_fn fn, void *ctx);
-
-/* Netlink monitor. */
-struct d_nl;
-struct d_nl_cb {
-	void *ctx;
-	/* link changed: running = IFF_UP and IFF_LOWER_UP (carrier) */
-	void (*link)(void *ctx, int ifindex, const char *ifname, bool running);
-	void (*link_gone)(void *ctx, int ifindex);
-	/* IPv4 address added (added = true) or removed on ifindex */
-	void (*addr)(void *ctx, int ifindex, uint32_t addr_host, bool added);
-};
-/* Opens, subscribes to link and IPv4 address groups, and dumps the current
- * state through the callbacks. NULL on error (logged). */
-struct d_nl *d_nl_open(const struct d_nl_cb *cb);
-int d_nl_fd(const struct d_nl *nl);
-/* Reads every pending message and runs the callbacks. 0 or -errno; -ENOBUFS
- * means events were lost: the caller re-dumps with d_nl_resync(). */
-int d_nl_read(struct d_nl *nl);
-int d_nl_resync(struct d_nl *nl);
-void d_nl_close(struct d_nl *nl);
 
 #endif

@@ -6,12 +6,13 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dcommon.h"
-#include "dnet.h"
+#include "dnl.h"
 
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* linux/if.h; net/if.h lacks it */
@@ -194,7 +195,7 @@ void d_nl_close(struct d_nl *nl)
 	free(nl);
 }
 
-int d_route_replace(const char *ifname, uint32_t dst_host, int plen)
+int d_nl_route_replace(const char *ifname, uint32_t dst_host, int plen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);

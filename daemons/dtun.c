@@ -125,7 +125,7 @@ static void write_vnet(void *ctx, const struct iovec *iov, int n)
 void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len)
 {
 	if (t->vnet) {
-		d_gro_add(&t->gro, pkt, len, write_vnet, t);
+		d_gso_gro_add(&t->gro, pkt, len, write_vnet, t);
 		return;
 	}
 	if (write(t->fd, pkt, len) != (ssize_t)len)
@@ -135,7 +135,7 @@ void d_tun_write(struct d_tun *t, const uint8_t *pkt, size_t len)
 void d_tun_flush(struct d_tun *t)
 {
 	if (t->vnet)
-		d_gro_flush(&t->gro, write_vnet, t);
+		d_gso_gro_flush(&t->gro, write_vnet, t);
 }
 
 size_t d_tun_out_slot(unsigned mtu)

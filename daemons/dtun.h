@@ -1,7 +1,7 @@
 /* um3n daemons — the TUN device as the daemons use it: plain (one packet per
  * read/write) or, with offload, IFF_VNET_HDR + TSO where a read may return a
  * 64 KiB TCP super-packet (cut up by d_gso_split) and writes of consecutive
- * TCP segments are glued back together (d_gro) before they reach the kernel. */
+ * TCP segments are glued back together (d_gso_gro) before they reach the kernel. */
 #ifndef UM3N_DTUN_H
 #define UM3N_DTUN_H
 
@@ -20,7 +20,7 @@ struct d_tun {
 	bool vnet;
 	d_partial_fn partial_ok; /* NULL: always complete them */
 	uint64_t write_errors, bad_gso;
-	struct d_gro gro;
+	struct d_gso_gro gro;
 	uint8_t rbuf[D_VNET_HDR_LEN + D_GSO_MAX];
 };
 

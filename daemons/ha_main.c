@@ -17,8 +17,10 @@
 #include "dcommon.h"
 #include "dconf.h"
 #include "dctl.h"
+#include "dfmt.h"
 #include "dloop.h"
 #include "dnet.h"
+#include "dnl.h"
 #include "dtun.h"
 #include "wire.h"
 
@@ -156,7 +158,7 @@ static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
 static void add_routes(struct ha_daemon *d)
 {
 	for (size_t i = 0; d->cfg.add_routes && i < d->cfg.n_mns; i++) {
-		int rc = d_route_replace(d->cfg.tun, d->cfg.mns[i].home_addr, 32);
+		int rc = d_nl_route_replace(d->cfg.tun, d->cfg.mns[i].home_addr, 32);
 
 		if (rc < 0)
 			d_log(UM3N_LOG_WARN, "route for MN %u.%u.%u.%u on %s: %s",

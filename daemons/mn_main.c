@@ -14,8 +14,10 @@
 #include "dcommon.h"
 #include "dconf.h"
 #include "dctl.h"
+#include "dfmt.h"
 #include "dloop.h"
 #include "dnet.h"
+#include "dnl.h"
 #include "dtun.h"
 #include "wire.h"
 

@@ -1,7 +1,7 @@
 /* libFuzzer: the daemons' userspace TSO/GRO (daemons/dgso.c). The input is a
  * virtio-net header (as the kernel would put before a TUN read), one mode
  * byte, then a packet. The packet is cut with d_gso_split and the segments
- * glued again with d_gro_add; the raw packet is also offered to d_gro_add
+ * glued again with d_gso_gro_add; the raw packet is also offered to d_gso_gro_add
  * alone, as a decapsulated packet from the network would be. Checked: every
  * segment lies inside the buffer and is at most D_GSO_SEG_MAX bytes, every
  * coalescer output is a vnet header plus at most D_GSO_MAX readable bytes. */
@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz f;
 	static uint8_t buf[D_GSO_MAX];
-	static struct d_gro g;
+	static struct d_gso_gro g;
 	struct virtio_net_hdr vh;
 	uint8_t mode;
 	size_t len;
@@ -73,12 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.n = 0;
 	memset(&g, 0, sizeof(g));
 	g.complete_tcp = mode & 2;
-	d_gro_add(&g, buf, len, on_out, &f); /* as from the tunnel */
-	d_gro_flush(&g, on_out, &f);
+	d_gso_gro_add(&g, buf, len, on_out, &f); /* as from the tunnel */
+	d_gso_gro_flush(&g, on_out, &f);
 	if (d_gso_split(&vh, buf, len, mode & 1 ? D_GSO_PARTIAL : 0, on_seg, &f) < 0)
 		return 0;
 	for (unsigned i = 0; i < f.n; i++)
-		d_gro_add(&g, f.segs[i], f.lens[i], on_out, &f);
-	d_gro_flush(&g, on_out, &f);
+		d_gso_gro_add(&g, f.segs[i], f.lens[i], on_out, &f);
+	d_gso_gro_flush(&g, on_out, &f);
 	return 0;
 }

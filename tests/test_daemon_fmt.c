@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dctl.h"
+#include "dfmt.h"
 #include "testutil.h"
 
 /* Minimal JSON well-formedness: balanced {}/[] outside strings, strings

@@ -128,7 +128,7 @@ static const struct {
  * packet: sum from the TCP header on, over the field's seed, and store. */
 static void complete_like_kernel(uint8_t *ip, size_t len)
 {
-	uint16_t full = d_csum_fold(d_csum_add(0, ip + 20, len - 20));
+	uint16_t full = d_gso_csum_fold(d_gso_csum_add(0, ip + 20, len - 20));
 
 	ip[36] = (uint8_t)(full >> 8);
 	ip[37] = (uint8_t)full;
@@ -238,7 +238,7 @@ static void test_partial_csum(void)
 	/* not TCP at offset 16 (a UDP checksum): completed even in partial mode */
 	vh.csum_offset = 6;
 	p[26] = (uint8_t)(psum >> 8), p[27] = (uint8_t)psum;
-	want = d_csum_fold(d_csum_add(0, p + 20, len - 20));
+	want = d_gso_csum_fold(d_gso_csum_add(0, p + 20, len - 20));
 	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, D_GSO_PARTIAL, collect_seg, col), 1);
 	CU_ASSERT_EQUAL(um3n_get16(col->pkts[2] + 26), want);
 	free_collect(col);
@@ -248,7 +248,7 @@ static void test_gro_roundtrip(void)
 {
 	static uint8_t super[D_GSO_MAX], orig[D_GSO_MAX];
 	struct collect *col = new_collect();
-	struct d_gro *g = calloc(1, sizeof(*g));
+	struct d_gso_gro *g = calloc(1, sizeof(*g));
 	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
 				     .hdr_len = HDR, .csum_start = 20, .csum_offset = 16 };
@@ -258,8 +258,8 @@ static void test_gro_roundtrip(void)
 	memcpy(orig, super, len);
 	CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, 0, collect_seg, col), 14);
 	for (int i = 0; i < col->n; i++)
-		d_gro_add(g, col->pkts[i], col->lens[i], collect_out, col);
-	d_gro_flush(g, collect_out, col);
+		d_gso_gro_add(g, col->pkts[i], col->lens[i], collect_out, col);
+	d_gso_gro_flush(g, collect_out, col);
 	/* PSH on the last segment ends the run: one super-packet out. */
 	CU_ASSERT_EQUAL_FATAL(col->nout, 1);
 	CU_ASSERT_EQUAL(col->vh[0].gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
@@ -274,7 +274,7 @@ static void test_gro_roundtrip(void)
 	 * csum_start over the field's pseudo-header sum, complement) must give
 	 * a valid TCP checksum over the whole super-packet. */
 	{
-		uint16_t full = d_csum_fold(d_csum_add(0, o + 20, len - 20));
+		uint16_t full = d_gso_csum_fold(d_gso_csum_add(0, o + 20, len - 20));
 
 		o[36] = (uint8_t)(full >> 8);
 		o[37] = (uint8_t)full;
@@ -288,22 +288,22 @@ static void test_gro_breaks(void)
 {
 	static uint8_t a[2000], b[2000], c[2000];
 	struct collect *col = new_collect();
-	struct d_gro *g = calloc(1, sizeof(*g));
+	struct d_gso_gro *g = calloc(1, sizeof(*g));
 	size_t la = make_tcp(a, 1000, 1, 0x10, 1);
 	size_t lb = make_tcp(b, 1000, 1001 + 5, 0x10, 2); /* a gap in sequence */
 	size_t lc = make_tcp(c, 100, 0, 0x02, 3);         /* SYN: never held */
 
-	d_gro_add(g, a, la, collect_out, col);
+	d_gso_gro_add(g, a, la, collect_out, col);
 	CU_ASSERT_EQUAL(col->nout, 0); /* held */
-	d_gro_add(g, b, lb, collect_out, col);
+	d_gso_gro_add(g, b, lb, collect_out, col);
 	CU_ASSERT_EQUAL(col->nout, 1); /* a flushed alone */
-	d_gro_add(g, c, lc, collect_out, col);
+	d_gso_gro_add(g, c, lc, collect_out, col);
 	CU_ASSERT_EQUAL(col->nout, 3); /* b flushed, then c passed through */
 	CU_ASSERT_EQUAL(col->vh[0].gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	CU_ASSERT_EQUAL(col->vh[2].gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	CU_ASSERT_EQUAL(col->out_len[2], lc);
 	CU_ASSERT_EQUAL(memcmp(col->out[0], a, la), 0); /* untouched */
-	d_gro_flush(g, collect_out, col);
+	d_gso_gro_flush(g, collect_out, col);
 	CU_ASSERT_EQUAL(col->nout, 3);
 	free(g);
 	free_collect(col);
@@ -316,7 +316,7 @@ static void test_gro_complete_tcp(void)
 {
 	static uint8_t super[D_GSO_MAX], ack[64], lone[1000], udp[100];
 	struct collect *col = new_collect();
-	struct d_gro *g = calloc(1, sizeof(*g));
+	struct d_gso_gro *g = calloc(1, sizeof(*g));
 	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
 				     .hdr_len = HDR, .csum_start = 20, .csum_offset = 16 };
@@ -327,13 +327,13 @@ static void test_gro_complete_tcp(void)
 	memset(udp, 0, sizeof(udp));
 	udp[0] = 0x45, udp[3] = sizeof(udp), udp[9] = 17;
 	g->complete_tcp = true;
-	d_gro_add(g, ack, la, collect_out, col);
-	d_gro_add(g, lone, ll, collect_out, col); /* PSH: a run of one, out at once */
-	d_gro_add(g, udp, sizeof(udp), collect_out, col);
+	d_gso_gro_add(g, ack, la, collect_out, col);
+	d_gso_gro_add(g, lone, ll, collect_out, col); /* PSH: a run of one, out at once */
+	d_gso_gro_add(g, udp, sizeof(udp), collect_out, col);
 	CU_ASSERT_EQUAL(d_gso_split(&vh, super, len, D_GSO_PARTIAL, collect_seg, col), 4);
 	for (int i = 0; i < col->n; i++)
-		d_gro_add(g, col->pkts[i], col->lens[i], collect_out, col);
-	d_gro_flush(g, collect_out, col);
+		d_gso_gro_add(g, col->pkts[i], col->lens[i], collect_out, col);
+	d_gso_gro_flush(g, collect_out, col);
 	CU_ASSERT_EQUAL_FATAL(col->nout, 4);
 	for (int i = 0; i < 4; i++) {
 		bool tcp = i != 2;
@@ -350,7 +350,7 @@ static void test_gro_complete_tcp(void)
 	CU_ASSERT_EQUAL(memcmp(col->out[2], udp, sizeof(udp)), 0);
 	/* without complete_tcp a lone packet goes as it came */
 	g->complete_tcp = false;
-	d_gro_add(g, ack, la, collect_out, col);
+	d_gso_gro_add(g, ack, la, collect_out, col);
 	CU_ASSERT_EQUAL_FATAL(col->nout, 5);
 	CU_ASSERT_EQUAL(col->vh[4].flags, 0);
 	CU_ASSERT_EQUAL(memcmp(col->out[4], ack, la), 0);
@@ -365,15 +365,15 @@ static void test_gro_segment_cap(void)
 {
 	static uint8_t segs[70][HDR + 200];
 	struct collect *col = new_collect();
-	struct d_gro *g = calloc(1, sizeof(*g));
+	struct d_gso_gro *g = calloc(1, sizeof(*g));
 	size_t len = 0;
 
 	for (unsigned i = 0; i < 70; i++) {
 		len = make_tcp(segs[i], 200, 1000 + 200 * i, 0x10, i);
-		d_gro_add(g, segs[i], len, collect_out, col);
+		d_gso_gro_add(g, segs[i], len, collect_out, col);
 	}
 	CU_ASSERT_EQUAL(col->nout, 1);
-	d_gro_flush(g, collect_out, col);
+	d_gso_gro_flush(g, collect_out, col);
 	CU_ASSERT_EQUAL_FATAL(col->nout, 2);
 	CU_ASSERT_EQUAL(col->out_len[0], HDR + 64 * 200);
 	CU_ASSERT_EQUAL(col->out_len[1], HDR + 6 * 200);
@@ -402,12 +402,12 @@ static void test_csum_vs_naive(void)
 	for (size_t off = 0; off < 8; off++) {
 		for (size_t len = 0; len <= 300; len++) {
 			uint16_t want = naive_sum(buf + off, len, NULL, 0);
-			uint32_t got = d_csum_add(0, buf + off, len);
+			uint32_t got = d_gso_csum_add(0, buf + off, len);
 			size_t cut = (len / 2) & ~(size_t)1;
 
-			CU_ASSERT_EQUAL((uint16_t)~d_csum_fold(got), want);
-			got = d_csum_add(d_csum_add(0, buf + off, cut), buf + off + cut, len - cut);
-			CU_ASSERT_EQUAL((uint16_t)~d_csum_fold(got), want);
+			CU_ASSERT_EQUAL((uint16_t)~d_gso_csum_fold(got), want);
+			got = d_gso_csum_add(d_gso_csum_add(0, buf + off, cut), buf + off + cut, len - cut);
+			CU_ASSERT_EQUAL((uint16_t)~d_gso_csum_fold(got), want);
 		}
 	}
 }

@@ -1,0 +1,31 @@
+/* um3n daemons — rtnetlink through libmnl: a monitor that turns carrier and
+ * address changes into callbacks (no polling), and route updates. */
+#ifndef UM3N_DNL_H
+#define UM3N_DNL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct d_nl;
+struct d_nl_cb {
+	void *ctx;
+	/* link changed: running = IFF_UP and IFF_LOWER_UP (carrier) */
+	void (*link)(void *ctx, int ifindex, const char *ifname, bool running);
+	void (*link_gone)(void *ctx, int ifindex);
+	/* IPv4 address added (added = true) or removed on ifindex */
+	void (*addr)(void *ctx, int ifindex, uint32_t addr_host, bool added);
+};
+/* Opens, subscribes to link and IPv4 address groups, and dumps the current
+ * state through the callbacks. NULL on error (logged). */
+struct d_nl *d_nl_open(const struct d_nl_cb *cb);
+int d_nl_fd(const struct d_nl *nl);
+/* Reads every pending message and runs the callbacks. 0 or -errno; -ENOBUFS
+ * means events were lost: the caller re-dumps with d_nl_resync(). */
+int d_nl_read(struct d_nl *nl);
+int d_nl_resync(struct d_nl *nl);
+void d_nl_close(struct d_nl *nl);
+
+/* Adds (or replaces) a route dst/plen dev ifname through rtnetlink. 0 or -errno. */
+int d_nl_route_replace(const char *ifname, uint32_t dst_host, int plen);
+
+#endif
