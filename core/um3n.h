@@ -1,6 +1,7 @@
 /* um3n — common types, error codes and the environment every engine is given.
  *
- * core/ is sans-IO (DESIGN.md §1): no sockets, clocks, stdio, libc randomness or heap calls here.
+ * core/ is sans-IO (docs/ARCHITECTURE.md, "Engines"): no sockets, clocks, stdio, libc
+ * randomness or heap calls here.
  * Time arrives as `now_us` (monotonic microseconds), randomness from a PRNG seeded
  * by the caller, memory through the injected allocator, logs through a callback. */
 #ifndef UM3N_H

@@ -1,4 +1,6 @@
-/* um3n wire format: every message layout and limit (DESIGN.md §2).
+/* um3n wire format: every message layout and limit (docs/ARCHITECTURE.md,
+ * "Wire format"). The codec is wire_reg.c (registration) and wire_data.c
+ * (tunnel data, GRE, inner IP).
  *
  * Standard where a standard exists so Wireshark and scapy read our traffic:
  *   RFC 5944 Registration Request (type 1) / Reply (type 3) on UDP 434,
@@ -121,7 +123,7 @@ struct um3n_policy_ack {
 };
 
 /* Logical Registration Request. On encode the extensions present are written in
- * the RFC order (see wire.c for the section citations). */
+ * the RFC order (see wire_reg.c for the section citations). */
 struct um3n_rrq {
 	uint8_t flags;
 	uint16_t lifetime_s;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# core/ is sans-IO: no sockets, clocks, stdio, rand() or malloc (DESIGN.md §1).
+# core/ is sans-IO: no sockets, clocks, stdio, rand() or malloc (docs/ARCHITECTURE.md, "Engines").
 # Fails, listing the offending lines, when any appear. Comments are ignored and
 # calls through the injected environment (env->alloc, env->free, env->log) are fine.
 dir=${1:-core}

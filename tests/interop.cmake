@@ -1,4 +1,4 @@
-# Wire codec extras (owned with core/wire.c): libpcap for test_wire's real-trace
+# Wire codec extras (owned with core/wire_reg.c and wire_data.c): libpcap for test_wire's real-trace
 # case, and the interop test (tests/interop/): our pcap must be decoded by
 # tshark and scapy as Mobile IP.
 if(PCAP_FOUND AND TARGET test_wire)
