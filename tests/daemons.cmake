@@ -17,3 +17,9 @@ foreach(src ${UM3N_DAEMON_TESTS})
 endforeach()
 
 # emu/netns.sh (root, real daemons in namespaces) is run by ci/test.sh, not ctest.
+
+# No object-file dependency cycle in the daemons' platform library (issue 10 §1).
+if(MNL_FOUND AND INIH_FOUND)
+  add_test(NAME daemons_no_cycles
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_cycles.sh $<TARGET_FILE:um3nd>)
+endif()

@@ -27,3 +27,9 @@ if(INIH_FOUND AND PCAP_FOUND)
     set_tests_properties(${script} PROPERTIES SKIP_RETURN_CODE 77)
   endforeach()
 endif()
+
+# No object-file dependency cycle in the simulator's library (issue 10 §1).
+if(INIH_FOUND AND PCAP_FOUND)
+  add_test(NAME sim_no_cycles
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_cycles.sh $<TARGET_FILE:um3n_sim>)
+endif()
