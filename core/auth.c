@@ -1,6 +1,7 @@
 /* MN-HA authentication with HMAC-SHA256 from libsodium. */
 #include "auth.h"
 
+#include <assert.h>
 #include <sodium.h>
 
 #include "wire.h"
@@ -10,8 +11,11 @@ int um3n_auth_sign(const uint8_t *key, size_t key_len, const uint8_t *msg, size_
 {
 	crypto_auth_hmacsha256_state st;
 
+	assert(out);
+	assert(msg || msg_len == 0);
 	if (key_len < UM3N_KEY_MIN || key_len > UM3N_KEY_MAX)
 		return UM3N_EINVAL;
+	assert(key); /* a key length without a key is the caller's bug */
 	crypto_auth_hmacsha256_init(&st, key, key_len);
 	crypto_auth_hmacsha256_update(&st, msg, msg_len);
 	crypto_auth_hmacsha256_final(&st, out);
@@ -24,11 +28,13 @@ int um3n_auth_verify(const uint8_t *key, size_t key_len, const uint8_t *msg, siz
 	uint8_t expect[UM3N_AUTH_LEN];
 	int rc;
 
+	assert(msg || msg_len == 0);
 	if (auth_len != UM3N_AUTH_LEN)
 		return UM3N_EINVAL;
 	rc = um3n_auth_sign(key, key_len, msg, msg_len, expect);
 	if (rc)
 		return rc;
+	assert(auth);
 	rc = sodium_memcmp(expect, auth, UM3N_AUTH_LEN) == 0 ? UM3N_OK : UM3N_EAUTH;
 	sodium_memzero(expect, sizeof(expect));
 	return rc;
@@ -41,5 +47,6 @@ uint64_t um3n_auth_ident_next(uint64_t ident_base, uint64_t now_us, uint64_t las
 	uint64_t frac = ((now_us % 1000000u) << 32) / 1000000u;
 	uint64_t ident = ident_base + (secs << 32) + frac;
 
+	assert(frac < (1ull << 32)); /* the fraction never carries into the seconds */
 	return ident > last ? ident : last + 1;
 }

@@ -2,6 +2,7 @@
 #include "um3n.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h> /* vsnprintf only: formatting, not I/O */
 #include <string.h>
@@ -66,6 +67,7 @@ int um3n_addr_format(const struct um3n_addr *a, char *buf, size_t cap)
 {
 	int af = a->family == UM3N_AF_INET ? AF_INET : a->family == UM3N_AF_INET6 ? AF_INET6 : -1;
 
+	assert(buf && cap > 0);
 	if (af < 0 || !inet_ntop(af, a->bytes, buf, (socklen_t)cap))
 		return UM3N_EINVAL;
 	return UM3N_OK;
@@ -76,6 +78,8 @@ void um3n_log(const struct um3n_env *env, int level, const char *fmt, ...)
 	char line[256];
 	va_list ap;
 
+	assert(fmt);
+	assert(level >= UM3N_LOG_ERR && level <= UM3N_LOG_DEBUG);
 	if (!env || !env->log || level > env->log_level)
 		return;
 	va_start(ap, fmt);
@@ -97,6 +101,7 @@ void um3n_prng_seed(struct um3n_prng *p, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)
 		p->s[i] = splitmix64(&seed);
+	assert(p->s[0] | p->s[1] | p->s[2] | p->s[3]);
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -107,6 +112,8 @@ uint64_t um3n_prng_next(struct um3n_prng *p)
 	uint64_t result = rotl(s[1] * 5, 7) * 9;
 	uint64_t t = s[1] << 17;
 
+	/* xoshiro256**: the all-zero state is a fixed point (an unseeded PRNG). */
+	assert(s[0] | s[1] | s[2] | s[3]);
 	s[2] ^= s[0];
 	s[3] ^= s[1];
 	s[1] ^= s[2];
@@ -119,9 +126,10 @@ uint64_t um3n_prng_next(struct um3n_prng *p)
 uint64_t um3n_prng_below(struct um3n_prng *p, uint64_t bound)
 {
 	/* Rejection sampling keeps the distribution exact (no modulo bias). */
-	uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-	uint64_t x;
+	uint64_t limit, x;
 
+	assert(bound > 0);
+	limit = UINT64_MAX - UINT64_MAX % bound;
 	do
 		x = um3n_prng_next(p);
 	while (x >= limit);

@@ -21,6 +21,7 @@
  *   number never describes contents the table does not have. */
 #include "policy.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "policy_trie.h"
@@ -39,6 +40,18 @@ struct um3n_policy {
 	struct um3n_env env; /* copied: the caller's env may be a temporary */
 	void *block;         /* what env.alloc returned (the nodes are aligned within it) */
 };
+
+/* What holds between calls: rules within capacity, the two defaults of their
+ * families sharing one class and mode. O(1): cheap enough for every lookup. */
+static inline bool policy_ok(const struct um3n_policy *p)
+{
+	return p->count <= p->cap && p->cap <= UM3N_POLICY_MAX_RULES &&
+	       p->defaults[0].prefix.family == UM3N_AF_INET &&
+	       p->defaults[1].prefix.family == UM3N_AF_INET6 &&
+	       p->defaults[0].link_class == p->defaults[1].link_class &&
+	       p->defaults[0].mode == p->defaults[1].mode &&
+	       p->defaults[0].link_class <= UM3N_CLASS_MAX && p->defaults[0].mode <= UM3N_MODE_MAX;
+}
 
 static unsigned family_bits(uint8_t family)
 {
@@ -82,6 +95,10 @@ struct um3n_policy *um3n_policy_new(const struct um3n_env *env, size_t max_rules
 	um3n_trie_init(&p->trie, (void *)(base + head), max_rules);
 	p->rules = (struct um3n_policy_rule *)(base + head + trie_bytes);
 	reset_defaults(p);
+	/* The node pool starts on a cache line and the rules end inside the block. */
+	assert((base + head) % CACHE_LINE == 0);
+	assert((uintptr_t)(p->rules + max_rules) <= (uintptr_t)block + total);
+	assert(policy_ok(p));
 	return p;
 }
 
@@ -104,6 +121,7 @@ static void clear_host_bits(struct um3n_addr *a, unsigned plen)
 {
 	size_t whole = plen / 8;
 
+	assert(plen <= 8 * sizeof(a->bytes));
 	if (plen % 8)
 		a->bytes[whole++] &= (uint8_t)(0xff << (8 - plen % 8));
 	memset(a->bytes + whole, 0, sizeof(a->bytes) - whole);
@@ -132,6 +150,7 @@ int um3n_policy_add(struct um3n_policy *p, const struct um3n_policy_rule *r)
 	if (rc)
 		return rc;
 	p->rules[p->count++] = rule;
+	assert(policy_ok(p));
 	return UM3N_OK;
 }
 
@@ -159,6 +178,7 @@ const struct um3n_policy_rule *um3n_policy_lookup(const struct um3n_policy *p,
 {
 	uint32_t id = um3n_trie_lookup(&p->trie, addr);
 
+	assert(id <= p->count && p->count <= p->cap); /* ids are 1-based indices into rules */
 	if (id)
 		return &p->rules[id - 1];
 	/* Unknown families get the IPv4 default rather than NULL (never NULL). */
@@ -223,6 +243,7 @@ int um3n_policy_serialize(const struct um3n_policy *p, uint8_t *buf, size_t cap,
 		memcpy(w + SER_RULE_HEADER_LEN, r->prefix.bytes, nbytes);
 		w += SER_RULE_HEADER_LEN + nbytes;
 	}
+	assert((size_t)(w - buf) == need);
 	if (len)
 		*len = need;
 	return UM3N_OK;
@@ -234,6 +255,7 @@ static int read_rule(const uint8_t *buf, size_t len, size_t *off, struct um3n_po
 	const uint8_t *q = buf + *off;
 	size_t nbytes;
 
+	assert(*off >= SER_HEADER_LEN && *off <= len);
 	if (len - *off < SER_RULE_HEADER_LEN)
 		return UM3N_ETRUNC;
 	memset(r, 0, sizeof(*r));
@@ -288,6 +310,7 @@ static int deserialize_into(struct um3n_policy *p, const uint8_t *buf, size_t le
 			return rc;
 		}
 	}
+	assert(p->count == count && off <= len);
 	return off == len ? UM3N_OK : UM3N_EINVAL; /* trailing bytes */
 }
 
@@ -306,6 +329,8 @@ int um3n_policy_deserialize(struct um3n_policy *p, const uint8_t *buf, size_t le
 		um3n_log(&p->env, UM3N_LOG_DEBUG, "policy: deserialize of %zu bytes failed: %s",
 			 len, um3n_strerror(rc));
 	}
+	/* Failed: empty, initial default and version 0; never a mix. */
+	assert(policy_ok(p) && (rc == UM3N_OK || (p->count == 0 && p->version == 0)));
 	return rc;
 }
 
@@ -396,6 +421,7 @@ static int prefix_parse(const char *text, struct um3n_addr *prefix, uint8_t *ple
 	v = slash ? parse_small_uint(slash + 1) : bits;
 	if (v < 0 || v > bits || !host_bits_zero(prefix, (unsigned)v))
 		return UM3N_EINVAL;
+	assert(bits > 0); /* um3n_addr_parse gives IPv4 or IPv6 only */
 	*plen = (uint8_t)v;
 	return UM3N_OK;
 }

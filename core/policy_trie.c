@@ -8,6 +8,7 @@
  * deepest leaf. */
 #include "policy_trie.h"
 
+#include <assert.h>
 #include <string.h>
 
 static inline unsigned family_slot(uint8_t family) { return family == UM3N_AF_INET6; }
@@ -100,6 +101,9 @@ void um3n_trie_init(struct um3n_trie *t, void *mem, size_t max_rules)
 	t->roots[1] = (struct um3n_trie_slot *)m;
 	m += slots_bytes(t->stride_bits);
 	t->own = (uint32_t *)m;
+	m += n * sizeof(uint32_t);
+	assert(m == (uint8_t *)mem + um3n_trie_mem_size(max_rules)); /* the layout fits */
+	assert(t->stride_bits >= 1 && t->stride_bits <= UM3N_TRIE_STRIDE_MAX);
 	memset(&t->nodes[UM3N_TRIE_NIL], 0, sizeof(t->nodes[0]));
 	um3n_trie_reset(t);
 }
@@ -118,9 +122,12 @@ void um3n_trie_reset(struct um3n_trie *t)
 static uint32_t new_node(struct um3n_trie *t, const uint64_t key[2], unsigned plen,
 			 uint32_t own_rule, uint32_t best)
 {
-	uint32_t i = t->used++;
-	struct um3n_trie_node *n = &t->nodes[i];
+	uint32_t i;
+	struct um3n_trie_node *n;
 
+	assert(t->used < t->cap && plen <= 128); /* the caller checked have_room */
+	i = t->used++;
+	n = &t->nodes[i];
 	truncate_key(key, plen, n->key);
 	n->child[0] = UM3N_TRIE_NIL;
 	n->child[1] = UM3N_TRIE_NIL;
@@ -146,9 +153,12 @@ static inline unsigned min_u(unsigned a, unsigned b) { return a < b ? a : b; }
  * Recursion depth is bounded by the address length. */
 static void push_best_down(struct um3n_trie *t, uint32_t i)
 {
+	assert(i != UM3N_TRIE_NIL && i < t->used);
 	for (int b = 0; b < 2; b++) {
 		uint32_t c = t->nodes[i].child[b];
 
+		/* A child extends its parent's prefix: the depth is bounded. */
+		assert(c == UM3N_TRIE_NIL || t->nodes[c].plen > t->nodes[i].plen);
 		if (c != UM3N_TRIE_NIL && !t->own[c]) {
 			t->nodes[c].best = t->nodes[i].best;
 			push_best_down(t, c);
@@ -181,6 +191,7 @@ static void fill_slots(const struct um3n_trie *t, const struct slot_fill *f, uin
 	const struct um3n_trie_node *n = &t->nodes[i];
 	uint32_t plo, phi, mid;
 
+	assert(lo < hi && hi <= (uint32_t)1 << f->stride_bits);
 	if (hi <= f->lo || lo >= f->hi)
 		return;
 	if (i == UM3N_TRIE_NIL || n->plen >= f->stride_bits) {
@@ -190,6 +201,7 @@ static void fill_slots(const struct um3n_trie *t, const struct slot_fill *f, uin
 	/* n's prefix is decided by the top bits alone: outside it the walk stops. */
 	plo = (uint32_t)(n->key[0] >> (64 - f->stride_bits));
 	phi = plo + ((uint32_t)1 << (f->stride_bits - n->plen));
+	assert(lo <= plo && phi <= hi); /* n's prefix lies within its parent's */
 	set_slots(f, lo, plo, UM3N_TRIE_NIL, best);
 	set_slots(f, phi, hi, UM3N_TRIE_NIL, best);
 	mid = plo + (phi - plo) / 2;
@@ -236,6 +248,7 @@ static uint32_t insert_node(struct um3n_trie *t, unsigned fam, const uint64_t ke
 			return *slot;
 		}
 		if (c == n->plen) {
+			assert(n->plen < plen);
 			inherited = n->best;
 			slot = &n->child[bit_at(key, n->plen)];
 			continue;
@@ -250,6 +263,7 @@ static uint32_t insert_node(struct um3n_trie *t, unsigned fam, const uint64_t ke
 			return top;
 		}
 		/* They differ at bit c, before either ends: fork there. */
+		assert(c < plen && c < n->plen);
 		if (!have_room(t, 2))
 			return 0;
 		top = new_node(t, key, c, 0, inherited);
@@ -273,11 +287,14 @@ int um3n_trie_insert(struct um3n_trie *t, const struct um3n_addr *prefix, uint8_
 	uint32_t top;
 	int err;
 
+	assert(rule_id != 0); /* 0 means "no rule" in best and own */
 	if (!addr_to_key(prefix, key))
 		return UM3N_EINVAL;
+	assert(plen <= (fam ? 128 : 32));
 	top = insert_node(t, fam, key, plen, rule_id, &err);
 	if (top == UM3N_TRIE_NIL)
 		return err;
+	assert(top < t->used && t->used <= t->cap);
 	refresh_root_slots(t, fam, top);
 	return UM3N_OK;
 }
@@ -340,6 +357,8 @@ uint32_t um3n_trie_lookup(const struct um3n_trie *t, const struct um3n_addr *add
 {
 	uint64_t key[2];
 
+	/* The root-table index shifts by 64 - stride_bits: 0 would be undefined. */
+	assert(t->stride_bits >= 1 && t->stride_bits <= UM3N_TRIE_STRIDE_MAX);
 	if (addr->family == UM3N_AF_INET)
 		return lookup_v4(t, (uint64_t)um3n_get32(addr->bytes) << 32);
 	if (addr->family == UM3N_AF_INET6) {

@@ -1,6 +1,15 @@
 #include "tunnel.h"
 
+#include <assert.h>
 #include <string.h>
+
+/* Bit seq % BITS must stay the same slot across the counter's wrap, and a
+ * restart threshold must lie beyond the window and within serial range. */
+static_assert((UM3N_SEQ_MASK + 1ull) % UM3N_SEQWIN_BITS == 0, "window divides the counter space");
+static_assert(UM3N_SEQWIN_BITS % 64 == 0, "window is whole words");
+static_assert(UM3N_SEQWIN_BITS < UM3N_SEQWIN_RESTART_BEHIND &&
+		      UM3N_SEQWIN_RESTART_BEHIND <= UM3N_SEQ_MASK / 2,
+	      "restart distance between the window and half the counter space");
 
 static inline void win_set(struct um3n_seqwin *w, uint32_t seq)
 {
@@ -28,6 +37,8 @@ static void win_restart(struct um3n_seqwin *w, uint32_t seq)
 /* Moves top forward by `ahead` to seq, clearing the bits of the counters skipped. */
 static void win_advance(struct um3n_seqwin *w, uint32_t seq, uint32_t ahead)
 {
+	assert(ahead > 0 && ahead <= UM3N_SEQ_MASK / 2);
+	assert(seq == ((w->top + ahead) & UM3N_SEQ_MASK));
 	if (ahead >= UM3N_SEQWIN_BITS) {
 		memset(w->bits, 0, sizeof(w->bits));
 	} else {
@@ -46,6 +57,10 @@ int um3n_seqwin_check(struct um3n_seqwin *w, uint32_t seq)
 	uint32_t behind;
 
 	seq &= UM3N_SEQ_MASK;
+	/* A started window holds its top, within the counter space, and restarts
+	 * before a too-old run reaches RESYNC_AFTER. */
+	assert(!w->started || (w->top <= UM3N_SEQ_MASK && win_test(w, w->top) &&
+			       w->too_old_run < UM3N_SEQWIN_RESYNC_AFTER));
 	if (!w->started) {
 		win_restart(w, seq);
 		return UM3N_OK;
@@ -79,9 +94,11 @@ int um3n_tunnel_encap(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inn
 {
 	size_t hlen;
 
+	assert(buf && (inner || inner_len == 0));
 	if (inner_len + UM3N_DATA_OVERHEAD > cap)
 		return UM3N_ETOOBIG;
 	hlen = um3n_wire_tunnel_hdr(buf, UM3N_NH_GRE, inner_is_v6, seq);
+	assert(hlen == UM3N_DATA_OVERHEAD);
 	memcpy(buf + hlen, inner, inner_len);
 	return (int)(hlen + inner_len);
 }
@@ -103,6 +120,7 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 {
 	uint8_t *ip, *icmp;
 
+	assert(buf && p);
 	if (cap < UM3N_PROBE_LEN)
 		return UM3N_ETOOBIG;
 	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
@@ -127,6 +145,7 @@ int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 
 	if (um3n_wire_ip_parse(inner, len, &ip) != UM3N_OK || ip.version != 4 || ip.proto != 1)
 		return UM3N_EINVAL;
+	assert(ip.header_len <= ip.total_len && ip.total_len <= len); /* um3n_wire_ip_parse */
 	if (um3n_addr_v4(&ip.dst) != self_v4 || ip.total_len < ip.header_len + 16)
 		return UM3N_EINVAL;
 	icmp = inner + ip.header_len;
@@ -149,6 +168,7 @@ int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, siz
 
 	if (um3n_wire_ip_parse(inner, len, &ip) != UM3N_OK || ip.version != 4)
 		return UM3N_EINVAL;
+	assert(ip.header_len <= ip.total_len && ip.total_len <= len); /* um3n_wire_ip_parse */
 	if (ip.total_len + UM3N_TUN_HDR_LEN > cap)
 		return UM3N_ETOOBIG;
 	icmp_len = ip.total_len - ip.header_len;

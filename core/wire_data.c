@@ -3,10 +3,12 @@
  * (registration messages are in wire_reg.c). Layouts and limits live in wire.h. */
 #include "wire.h"
 
+#include <assert.h>
 #include <string.h>
 
 size_t um3n_wire_tunnel_hdr(uint8_t *hdr, uint8_t next_header, bool inner_is_v6, uint32_t seq)
 {
+	assert(hdr);
 	/* RFC 3519 §3.3: type 4, next header, 16 reserved bits. */
 	hdr[0] = UM3N_MSG_TUNNEL_DATA;
 	hdr[1] = next_header;
@@ -79,6 +81,8 @@ int um3n_wire_tunnel_decode(const uint8_t *buf, size_t len, struct um3n_tunnel_d
 		return UM3N_EINVAL;
 	d->inner = buf + hdr;
 	d->inner_len = len - hdr;
+	assert(hdr == (d->has_seq ? UM3N_DATA_OVERHEAD : UM3N_TUN_HDR_LEN));
+	assert(d->inner_len > 0 && d->inner + d->inner_len == buf + len);
 	return UM3N_OK;
 }
 
@@ -109,6 +113,7 @@ static int ipv4_parse(const uint8_t *pkt, size_t len, struct um3n_ip_info *ip)
 	memcpy(ip->dst.bytes, pkt + 16, 4);
 	ip->header_len = ihl_bytes;
 	ip->total_len = total;
+	assert(IPV4_MIN_HDR <= ihl_bytes && ihl_bytes <= total && total <= len);
 	return UM3N_OK;
 }
 
@@ -129,6 +134,7 @@ static int ipv6_parse(const uint8_t *pkt, size_t len, struct um3n_ip_info *ip)
 	memcpy(ip->dst.bytes, pkt + 24, 16);
 	ip->header_len = IPV6_HDR;
 	ip->total_len = total;
+	assert(IPV6_HDR <= total && total <= len);
 	return UM3N_OK;
 }
 
@@ -156,6 +162,7 @@ uint16_t um3n_wire_inet_csum(const uint8_t *buf, size_t len)
 	uint64_t sum = 0; /* no overflow for any buffer that fits in memory */
 	size_t i;
 
+	assert(buf || len == 0);
 	for (i = 0; i + 1 < len; i += 2)
 		sum += um3n_get16(buf + i);
 	if (len & 1)

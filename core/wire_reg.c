@@ -43,6 +43,7 @@
  * must not exceed 239 for policy sync to work. */
 #include "wire.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* RFC 5944 §1.9 TLV header; RFC 3115 NVSE: reserved(2), Vendor/Org-ID(4),
@@ -66,6 +67,8 @@
 	(UM3N_POLICY_CHUNK_MAX < NVSE_CHUNK_DATA_MAX ? UM3N_POLICY_CHUNK_MAX : NVSE_CHUNK_DATA_MAX)
 #define RRQ_RESERVED_FLAGS (UM3N_RRQ_FLAG_R | UM3N_RRQ_FLAG_X)
 
+static_assert(UM3N_POLICY_CHUNK_MAX <= NVSE_CHUNK_DATA_MAX, "a policy chunk fits one NVSE");
+
 /* ---------- writer ---------- */
 
 /* A bounded output cursor: once a write does not fit, `full` sticks and the
@@ -81,6 +84,7 @@ static uint8_t *w_take(struct wcur *w, size_t n)
 {
 	uint8_t *p;
 
+	assert(w->off <= w->cap && w->cap <= UM3N_REG_MSG_MAX);
 	if (w->full || w->cap - w->off < n) {
 		w->full = true;
 		return NULL;
@@ -96,8 +100,10 @@ static uint8_t *w_take(struct wcur *w, size_t n)
  * value_len <= NVSE_VALUE_MAX is checked by the callers' validation. */
 static uint8_t *w_nvse(struct wcur *w, uint16_t vendor_type, size_t value_len)
 {
-	uint8_t *p = w_take(w, EXT_HDR_LEN + NVSE_HDR_LEN + value_len);
+	uint8_t *p;
 
+	assert(value_len <= NVSE_VALUE_MAX);
+	p = w_take(w, EXT_HDR_LEN + NVSE_HDR_LEN + value_len);
 	if (!p)
 		return NULL;
 	p[0] = UM3N_EXT_NVSE;
@@ -157,6 +163,7 @@ static size_t w_mn_ha_auth(struct wcur *w, uint32_t spi)
 	p[0] = UM3N_EXT_MN_HA_AUTH;
 	p[1] = MN_HA_SPI_LEN + UM3N_AUTH_LEN;
 	um3n_put32(p + 2, spi);
+	assert(w->off > UM3N_AUTH_LEN); /* 0 stays free to mean "full" */
 	return w->off - UM3N_AUTH_LEN;
 }
 
@@ -206,6 +213,8 @@ static int w_finish(const struct wcur *w, size_t auth_at, size_t *len, size_t *a
 {
 	if (w->full || auth_at == 0)
 		return UM3N_ETOOBIG;
+	assert(w->off <= w->cap && w->cap <= UM3N_REG_MSG_MAX);
+	assert(auth_at + UM3N_AUTH_LEN <= w->off);
 	*len = w->off;
 	*auth_off = auth_at;
 	return UM3N_OK;
@@ -318,8 +327,10 @@ struct ext_view {
  * Errors: UM3N_ETRUNC (header or body runs past the end). */
 static int ext_read(const uint8_t *buf, size_t len, size_t off, struct ext_view *e)
 {
-	size_t rem = len - off;
+	size_t rem;
 
+	assert(off < len); /* exts_parse's loop condition */
+	rem = len - off;
 	e->type = buf[off];
 	e->off = off;
 	if (rem < EXT_HDR_LEN)
@@ -329,6 +340,7 @@ static int ext_read(const uint8_t *buf, size_t len, size_t off, struct ext_view 
 		return UM3N_ETRUNC;
 	e->body = buf + off + EXT_HDR_LEN;
 	e->total_len = EXT_HDR_LEN + e->body_len;
+	assert(e->total_len <= rem);
 	return UM3N_OK;
 }
 
@@ -383,6 +395,7 @@ static int nvse_policy_chunk(struct reg_exts *x, const uint8_t *v, size_t n)
 		return UM3N_EINVAL;
 	c->len = (uint16_t)(n - POLICY_CHUNK_HDR_LEN);
 	c->data = v + POLICY_CHUNK_HDR_LEN;
+	assert(c->len <= CHUNK_DATA_MAX);
 	x->has_chunk = true;
 	return UM3N_OK;
 }
@@ -490,6 +503,16 @@ static int exts_parse(const uint8_t *buf, size_t len, size_t off, struct reg_ext
 	return UM3N_OK;
 }
 
+/* What the decoders hand out points into the message: the authenticator
+ * right after the bytes it covers, the policy chunk's data within them. */
+static inline bool reg_exts_inside(const struct reg_exts *x, const uint8_t *buf, size_t len)
+{
+	if (x->has_auth && (x->auth != buf + x->auth_covered_len ||
+			    x->auth_covered_len + x->auth_len > len))
+		return false;
+	return !x->has_chunk || (x->chunk.data >= buf && x->chunk.data + x->chunk.len <= buf + len);
+}
+
 static int reg_check_len(const uint8_t *buf, size_t len, size_t fixed_len, uint8_t type)
 {
 	if (!buf)
@@ -538,6 +561,7 @@ int um3n_wire_rrq_decode(const uint8_t *buf, size_t len, struct um3n_rrq *m)
 	m->auth = x.auth;
 	m->auth_len = x.auth_len;
 	m->auth_covered_len = x.auth_covered_len;
+	assert(reg_exts_inside(&x, buf, len));
 	return UM3N_OK;
 }
 
@@ -574,5 +598,6 @@ int um3n_wire_rrp_decode(const uint8_t *buf, size_t len, struct um3n_rrp *m)
 	m->auth = x.auth;
 	m->auth_len = x.auth_len;
 	m->auth_covered_len = x.auth_covered_len;
+	assert(reg_exts_inside(&x, buf, len));
 	return UM3N_OK;
 }
