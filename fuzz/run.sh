@@ -5,6 +5,7 @@
 # is left in BUILD_DIR/fuzz-out/<target>/ (libFuzzer's crash-* file).
 set -eu
 build=${1:?usage: run.sh BUILD_DIR SECONDS}
+build=$(cd "$build" && pwd) # absolute: each target runs from its own work folder
 secs=${2:?usage: run.sh BUILD_DIR SECONDS}
 here=$(cd "$(dirname "$0")" && pwd)
 # Every fuzz target built from fuzz/fuzz_<name>.c; the wire ones must exist.
