@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ha.h"
 #include "link.h"
+#include "mn.h"
 #include "trace.h"
 #include "um3n.h"
 
@@ -70,21 +72,6 @@ struct sim_rule_spec {
 	uint8_t plen, link_class, mode;
 };
 
-struct sim_mn_params {
-	uint32_t probe_interval_us, dead_after_us, resend_window_us, reg_retry_us;
-	int signal_degraded_dbm, signal_recovered_dbm;
-	size_t resend_slots;
-	uint16_t lifetime_s;
-	bool set_probe, set_dead, set_resend_window, set_reg_retry, set_degraded, set_recovered,
-		set_resend_slots, set_lifetime;
-};
-
-struct sim_ha_params {
-	uint32_t dead_after_us, resend_window_us;
-	size_t resend_slots;
-	bool set_dead, set_resend_window, set_resend_slots;
-};
-
 struct sim_scenario {
 	char path[SIM_PATH_MAX];
 	uint64_t duration_us;
@@ -97,8 +84,11 @@ struct sim_scenario {
 	struct sim_flow_spec flows[SIM_MAX_FLOWS];
 	struct sim_rule_spec rules[SIM_MAX_RULES];
 	uint8_t default_class, default_mode;
-	struct sim_mn_params mn;
-	struct sim_ha_params ha;
+	/* [mn], [ha]: the engine keys (core/confkeys.h) the file gives, bit i of
+	 * *_set for table key i; world.c lays them over the engines' defaults. */
+	struct um3n_mn_conf mn;
+	struct um3n_ha_conf ha;
+	uint64_t mn_set, ha_set;
 	bool handover_set;         /* [handover] at_s given */
 	uint64_t handover_at_us, handover_before_us, handover_after_us;
 };

@@ -82,8 +82,8 @@ static void test_scenario_values(void)
 	CU_ASSERT_EQUAL(sc.flows[0].dir, SIM_DIR_DOWN);
 	CU_ASSERT_EQUAL(sc.flows[0].stop_us, 12500000);
 	CU_ASSERT_EQUAL(sc.flows[0].packet_bytes, 1400);
-	CU_ASSERT_TRUE(sc.mn.set_dead && sc.mn.dead_after_us == 80000);
-	CU_ASSERT_TRUE(sc.ha.set_resend_slots && sc.ha.resend_slots == 64);
+	CU_ASSERT_TRUE(sc.mn_set && sc.mn.dead_after_us == 80000);
+	CU_ASSERT_TRUE(sc.ha_set && sc.ha.resend_slots == 64);
 	CU_ASSERT_EQUAL(sc.measure_from_us, 1000000);
 	CU_ASSERT_EQUAL(sim_scenario_set_duration(&sc, 5000000), 0);
 	CU_ASSERT_EQUAL(sc.flows[0].stop_us, 5000000);
