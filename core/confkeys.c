@@ -77,10 +77,13 @@ const struct um3n_confkey *um3n_confkeys_find(enum um3n_confkeys_engine engine,
 					      const char *name)
 {
 	assert(engine < UM3N_CONFKEYS_ENGINES && name);
-	for (size_t i = 0; i < N_KEYS; i++)
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const char *alias = keys[i].alias;
+
 		if (keys[i].engine == engine &&
-		    (!strcmp(name, keys[i].name) || (keys[i].alias && !strcmp(name, keys[i].alias))))
+		    (!strcmp(name, keys[i].name) || (alias && !strcmp(name, alias))))
 			return &keys[i];
+	}
 	return NULL;
 }
 

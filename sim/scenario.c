@@ -425,7 +425,8 @@ static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 	if (l->up_trace[0] && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected up_trace only with trace", l->name);
 	if (!l->coa.family)
-		um3n_addr_from_v4(&l->coa, base[l->link_class & 3] + (uint32_t)i);
+		um3n_addr_from_v4(&l->coa,
+				  base[l->link_class < 4 ? l->link_class : 0] + (uint32_t)i);
 	for (size_t j = 0; j < i; j++)
 		if (um3n_addr_eq(&c->sc->links[j].coa, &l->coa))
 			return fail(c, l->line, "[link %s]: expected an address no other link uses",
