@@ -147,8 +147,8 @@ static void expected(const struct um3n_confkey *k, const char *as_written, char 
 	if (k->type == UM3N_CONFKEY_BOOL)
 		snprintf(err, errcap, "%s: expected yes or no", as_written);
 	else if (k->type == UM3N_CONFKEY_CLASS)
-		snprintf(err, errcap, "%s: expected a class: any, cell, wifi, wired or class0.."
-			 "class15", as_written);
+		snprintf(err, errcap, "%s: expected a class: " UM3N_CONFKEYS_CLASS_WORDS,
+			 as_written);
 	else
 		snprintf(err, errcap, "%s: expected %s in %lld..%lld", as_written,
 			 *unit ? unit : "an integer", (long long)k->min, (long long)k->max);

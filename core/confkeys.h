@@ -94,6 +94,7 @@ void um3n_confkeys_copy(enum um3n_confkeys_engine engine, void *to, const void *
 /* The value words every driver accepts, engine key or not. */
 bool um3n_confkeys_bool(const char *value, bool *out);
 bool um3n_confkeys_class(const char *value, uint8_t *link_class);
+#define UM3N_CONFKEYS_CLASS_WORDS "any, cell, wifi, wired or class0..class15"
 
 /* "seconds", "milliseconds", "microseconds", "dBm", "" (count). */
 const char *um3n_confkeys_unit_name(enum um3n_confkey_unit unit);

@@ -158,7 +158,7 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_mn_config *c, const char
 		c->uplinks[idx].seen_interface = true;
 	} else if (strcmp(k, "class") == 0) {
 		if (!um3n_confkeys_class(v, &l->link_class))
-			return fail(pc, section, k, "unknown class (cell|wifi|wired|classN)");
+			return fail(pc, section, k, "want " UM3N_CONFKEYS_CLASS_WORDS);
 	} else if (strcmp(k, "priority") == 0) {
 		if (!parse_u32(v, 0, 255, &u))
 			return fail(pc, section, k, "want 0..255");

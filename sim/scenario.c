@@ -165,8 +165,7 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 	if (rc >= 0)
 		return rc;
 	if (!strcmp(k, "class"))
-		return sim_parse_class(v, &l->link_class)
-			       ? 1 : bad(c, k, "cell, wifi, wired, any or class0..class15");
+		return sim_parse_class(v, &l->link_class) ? 1 : bad(c, k, UM3N_CONFKEYS_CLASS_WORDS);
 	if (!strcmp(k, "rate_mbps"))
 		return sim_parse_rate(v, &l->rate_bps) ? 1 : bad(c, k, "Mbit/s in (0, 1e6]");
 	if (!strcmp(k, "up_rate_mbps"))
