@@ -61,6 +61,16 @@ static const struct um3n_confkey keys[] = {
 	{ "resend_slots", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1,
 	  0, 65536, 512, offsetof(struct um3n_ha_conf, resend_slots),
 	  "downlink packets per mobile node remembered for that re-send; 0 disables it" },
+	/* [uplink NAME] (daemon), [link NAME] (simulator) */
+	{ "class", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_CLASS, UM3N_CONFKEY_COUNT, 1,
+	  0, UM3N_CLASS_MAX, UM3N_CLASS_ANY, offsetof(struct um3n_mn_link_conf, link_class),
+	  "what policy rules refer to" },
+	{ "priority", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U8, UM3N_CONFKEY_COUNT, 1,
+	  0, 255, 0, offsetof(struct um3n_mn_link_conf, priority),
+	  "lower is preferred when several uplinks fit a rule" },
+	{ "weight_kbps", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U32, UM3N_CONFKEY_KBPS, 1,
+	  0, UINT32_MAX, 0, offsetof(struct um3n_mn_link_conf, weight_kbps),
+	  "expected rate, weighting aggregation; 0 for all uplinks weighs them equally" },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -90,7 +100,7 @@ const struct um3n_confkey *um3n_confkeys_find(enum um3n_confkeys_engine engine,
 const char *um3n_confkeys_unit_name(enum um3n_confkey_unit unit)
 {
 	static const char *const names[UM3N_CONFKEY_UNITS] = {
-		"", "seconds", "milliseconds", "microseconds", "dBm",
+		"", "seconds", "milliseconds", "microseconds", "dBm", "kbit/s",
 	};
 
 	assert(unit < UM3N_CONFKEY_UNITS);
@@ -179,7 +189,10 @@ int um3n_confkeys_parse(const struct um3n_confkey *k, const char *as_written, co
 		if (!parse_int(value, k->min, k->max, &x))
 			break;
 		x *= k->scale;
-		if (k->type == UM3N_CONFKEY_U16) {
+		if (k->type == UM3N_CONFKEY_U8) {
+			assert(x >= 0 && x <= UINT8_MAX);
+			*(uint8_t *)field = (uint8_t)x;
+		} else if (k->type == UM3N_CONFKEY_U16) {
 			assert(x >= 0 && x <= UINT16_MAX);
 			*(uint16_t *)field = (uint16_t)x;
 		} else if (k->type == UM3N_CONFKEY_U32) {
@@ -217,6 +230,7 @@ int64_t um3n_confkeys_get(const struct um3n_confkey *k, const void *conf)
 
 	assert(k->type < UM3N_CONFKEY_TYPES);
 	switch (k->type) {
+	case UM3N_CONFKEY_U8: x = *(const uint8_t *)field; break;
 	case UM3N_CONFKEY_U16: x = *(const uint16_t *)field; break;
 	case UM3N_CONFKEY_U32: x = *(const uint32_t *)field; break;
 	case UM3N_CONFKEY_SIZE: x = (int64_t)*(const size_t *)field; break;
@@ -230,8 +244,8 @@ int64_t um3n_confkeys_get(const struct um3n_confkey *k, const void *conf)
 static size_t field_size(uint8_t type)
 {
 	static const size_t sizes[UM3N_CONFKEY_TYPES] = {
-		sizeof(uint16_t), sizeof(uint32_t), sizeof(size_t), sizeof(int), sizeof(bool),
-		sizeof(uint8_t),
+		sizeof(uint8_t), sizeof(uint16_t), sizeof(uint32_t), sizeof(size_t), sizeof(int),
+		sizeof(bool), sizeof(uint8_t),
 	};
 
 	assert(type < UM3N_CONFKEY_TYPES);

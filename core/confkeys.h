@@ -1,6 +1,6 @@
 /* um3n configuration vocabulary: one table of the engine parameters a driver
- * may set from text (the simulator's [mn]/[ha] scenario sections, the
- * daemons' mn.conf/ha.conf), with each key's canonical name, older alias,
+ * may set from text (the simulator's [mn]/[ha]/[link NAME] scenario sections,
+ * the daemons' mn.conf/ha.conf), with each key's canonical name, older alias,
  * unit, range, default and the um3n_mn_conf/um3n_ha_conf field it sets.
  * Both drivers parse engine keys only through here, so a key means the same
  * and accepts the same values everywhere; driver-only keys (link rates,
@@ -22,28 +22,31 @@
 enum um3n_confkeys_engine {
 	UM3N_CONFKEYS_MN = 0, /* struct um3n_mn_conf */
 	UM3N_CONFKEYS_HA,     /* struct um3n_ha_conf */
+	UM3N_CONFKEYS_LINK,   /* struct um3n_mn_link_conf: one uplink of the MN */
 	UM3N_CONFKEYS_ENGINES
 };
 
 /* How the field is stored. */
 enum um3n_confkey_type {
-	UM3N_CONFKEY_U16 = 0, /* uint16_t */
+	UM3N_CONFKEY_U8 = 0,  /* uint8_t */
+	UM3N_CONFKEY_U16,     /* uint16_t */
 	UM3N_CONFKEY_U32,     /* uint32_t */
 	UM3N_CONFKEY_SIZE,    /* size_t */
 	UM3N_CONFKEY_INT,     /* int */
 	UM3N_CONFKEY_BOOL,    /* bool; min/max/scale unused */
-	UM3N_CONFKEY_CLASS,   /* uint8_t UM3N_CLASS_*; min/max/scale unused */
+	UM3N_CONFKEY_CLASS,   /* uint8_t UM3N_CLASS_*: min..max = 0..UM3N_CLASS_MAX, scale 1 */
 	UM3N_CONFKEY_TYPES
 };
 
 /* The unit a value is written in; the name ends with its suffix (_s, _ms,
- * _us, _dbm) when the unit is a physical one. */
+ * _us, _dbm, _kbps) when the unit is a physical one. */
 enum um3n_confkey_unit {
 	UM3N_CONFKEY_COUNT = 0, /* plain number */
 	UM3N_CONFKEY_S,
 	UM3N_CONFKEY_MS,
 	UM3N_CONFKEY_US,
 	UM3N_CONFKEY_DBM,
+	UM3N_CONFKEY_KBPS,
 	UM3N_CONFKEY_UNITS
 };
 
@@ -96,7 +99,7 @@ bool um3n_confkeys_bool(const char *value, bool *out);
 bool um3n_confkeys_class(const char *value, uint8_t *link_class);
 #define UM3N_CONFKEYS_CLASS_WORDS "any, cell, wifi, wired or class0..class15"
 
-/* "seconds", "milliseconds", "microseconds", "dBm", "" (count). */
+/* "seconds", "milliseconds", "microseconds", "dBm", "kbit/s", "" (count). */
 const char *um3n_confkeys_unit_name(enum um3n_confkey_unit unit);
 
 #endif

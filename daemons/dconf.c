@@ -146,7 +146,6 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_mn_config *c, const char
 {
 	const char *name = section + strlen("uplink ");
 	struct um3n_mn_link_conf *l;
-	uint32_t u;
 	int idx;
 
 	l = uplink_for(c, name, &idx);
@@ -156,20 +155,9 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_mn_config *c, const char
 		if (!copy_str(c->uplinks[idx].ifname, IFNAMSIZ, v))
 			return fail(pc, section, k, "empty or longer than 15 characters");
 		c->uplinks[idx].seen_interface = true;
-	} else if (strcmp(k, "class") == 0) {
-		if (!um3n_confkeys_class(v, &l->link_class))
-			return fail(pc, section, k, "want " UM3N_CONFKEYS_CLASS_WORDS);
-	} else if (strcmp(k, "priority") == 0) {
-		if (!parse_u32(v, 0, 255, &u))
-			return fail(pc, section, k, "want 0..255");
-		l->priority = (uint8_t)u;
-	} else if (strcmp(k, "weight_kbps") == 0) {
-		if (!parse_u32(v, 0, UINT32_MAX, &l->weight_kbps))
-			return fail(pc, section, k, "want a rate in kbit/s");
-	} else {
-		return fail(pc, section, k, "unknown key");
+		return 1;
 	}
-	return 1;
+	return engine_key(pc, section, UM3N_CONFKEYS_LINK, l, k, v);
 }
 
 /* "CLASS [MODE]" */

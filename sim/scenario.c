@@ -133,6 +133,24 @@ static int sim_key(struct ini_ctx *c, const char *k, const char *v)
 		    "core_delay_ms or measure_from_s", k);
 }
 
+/* The engine parameters of [mn], [ha] and [link NAME]: the table shared with
+ * the daemons (core/confkeys.h) parses them; the set bits say which to apply. */
+static int engine_key(struct ini_ctx *c, enum um3n_confkeys_engine e, void *conf, uint64_t *set,
+		      const char *k, const char *v)
+{
+	char why[SIM_ERR_MAX - 64];
+	int rc = um3n_confkeys_set(e, conf, k, v, why, sizeof(why));
+
+	if (rc == UM3N_ENOENT)
+		return fail(c, c->line, "unknown key '%s' in [%s]; see sim/README.md", k,
+			    c->section);
+	if (rc < 0)
+		return fail(c, c->line, "%s", why);
+	assert(rc < 64);
+	*set |= 1ull << rc;
+	return 1;
+}
+
 static int link_trace_fmt(struct ini_ctx *c, const char *k, const char *v,
 			  enum sim_trace_format *fmt)
 {
@@ -164,8 +182,6 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 
 	if (rc >= 0)
 		return rc;
-	if (!strcmp(k, "class"))
-		return sim_parse_class(v, &l->link_class) ? 1 : bad(c, k, UM3N_CONFKEYS_CLASS_WORDS);
 	if (!strcmp(k, "rate_mbps"))
 		return sim_parse_rate(v, &l->rate_bps) ? 1 : bad(c, k, "Mbit/s in (0, 1e6]");
 	if (!strcmp(k, "up_rate_mbps"))
@@ -206,13 +222,7 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 	}
 	if (!strcmp(k, "address"))
 		return sim_parse_v4(v, &l->coa) ? 1 : bad(c, k, "an IPv4 address");
-	if (!strcmp(k, "priority")) {
-		if (!sim_parse_num(v, 0, 255, &d) || d != floor(d))
-			return bad(c, k, "an integer in [0, 255]");
-		l->priority = (uint8_t)d;
-		return 1;
-	}
-	return fail(c, c->line, "unknown key '%s' in [%s]; see sim/README.md", k, c->section);
+	return engine_key(c, UM3N_CONFKEYS_LINK, &l->engine, &l->engine_set, k, v);
 }
 
 static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, const char *v)
@@ -283,26 +293,6 @@ static int policy_key(struct ini_ctx *c, const char *k, const char *v)
 	if (!sim_parse_class_mode(rest, &r->link_class, &r->mode))
 		return bad(c, k, "'PREFIX CLASS [MODE]' with CLASS cell|wifi|wired|any");
 	sc->n_rules++;
-	return 1;
-}
-
-/* [mn] and [ha] hold only engine parameters: the table shared with the
- * daemons (core/confkeys.h) parses them; the set bits say which to apply. */
-static int engine_key(struct ini_ctx *c, enum um3n_confkeys_engine e, const char *k,
-		      const char *v)
-{
-	struct sim_scenario *sc = c->sc;
-	void *conf = e == UM3N_CONFKEYS_MN ? (void *)&sc->mn : (void *)&sc->ha;
-	char why[SIM_ERR_MAX - 64];
-	int rc = um3n_confkeys_set(e, conf, k, v, why, sizeof(why));
-
-	if (rc == UM3N_ENOENT)
-		return fail(c, c->line, "unknown key '%s' in [%s]; see sim/README.md", k,
-			    c->section);
-	if (rc < 0)
-		return fail(c, c->line, "%s", why);
-	assert(rc < 64);
-	*(e == UM3N_CONFKEYS_MN ? &sc->mn_set : &sc->ha_set) |= 1ull << rc;
 	return 1;
 }
 
@@ -401,8 +391,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	case SEC_LINK: return link_key(c, &c->sc->links[c->index], key, value);
 	case SEC_FLOW: return flow_key(c, &c->sc->flows[c->index], key, value);
 	case SEC_POLICY: return policy_key(c, key, value);
-	case SEC_MN: return engine_key(c, UM3N_CONFKEYS_MN, key, value);
-	case SEC_HA: return engine_key(c, UM3N_CONFKEYS_HA, key, value);
+	case SEC_MN: return engine_key(c, UM3N_CONFKEYS_MN, &c->sc->mn, &c->sc->mn_set, key, value);
+	case SEC_HA: return engine_key(c, UM3N_CONFKEYS_HA, &c->sc->ha, &c->sc->ha_set, key, value);
 	case SEC_HANDOVER: return handover_key(c, key, value);
 	default: return fail(c, c->line, "expected a [section] before '%s'", key);
 	}
@@ -414,8 +404,9 @@ static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 {
 	static const uint32_t base[] = {0xc0000264u /* 192.0.2.100 */, 0xc6336402u /* 198.51.100.2 */,
 					0xcb007102u /* 203.0.113.2 */, 0xc0000270u /* 192.0.2.112 */};
+	uint8_t *cls = &l->engine.link_class;
 
-	if (l->link_class == UM3N_CLASS_ANY && !sim_parse_class(l->name, &l->link_class))
+	if (*cls == UM3N_CLASS_ANY && !sim_parse_class(l->name, cls))
 		return fail(c, l->line, "[link %s]: expected class = cell|wifi|wired", l->name);
 	if (!l->rate_bps && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected rate_mbps or trace", l->name);
@@ -424,8 +415,7 @@ static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 	if (l->up_trace[0] && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected up_trace only with trace", l->name);
 	if (!l->coa.family)
-		um3n_addr_from_v4(&l->coa,
-				  base[l->link_class < 4 ? l->link_class : 0] + (uint32_t)i);
+		um3n_addr_from_v4(&l->coa, base[*cls < 4 ? *cls : 0] + (uint32_t)i);
 	for (size_t j = 0; j < i; j++)
 		if (um3n_addr_eq(&c->sc->links[j].coa, &l->coa))
 			return fail(c, l->line, "[link %s]: expected an address no other link uses",
@@ -482,7 +472,7 @@ static int check_all(struct ini_ctx *c)
 		if (!check_flow(c, &sc->flows[i], i))
 			return 0;
 	if (sc->default_class == UM3N_CLASS_ANY)
-		sc->default_class = sc->links[0].link_class;
+		sc->default_class = sc->links[0].engine.link_class;
 	if (!sc->measure_from_set) {
 		sc->measure_from_us = sc->n_flows ? UINT64_MAX : 0;
 		for (size_t i = 0; i < sc->n_flows; i++)

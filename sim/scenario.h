@@ -30,8 +30,11 @@ struct sim_signal {
 struct sim_link_spec {
 	char name[SIM_NAME_MAX];
 	int line;               /* of the [link NAME] header, for late errors */
-	uint8_t link_class;     /* UM3N_CLASS_* */
-	uint8_t priority;
+	/* class, priority, weight_kbps: the engine's keys for an uplink (core/confkeys.h),
+	 * bit i of engine_set for table key i given (the class is always known after
+	 * parsing: NAME's when not given) */
+	struct um3n_mn_link_conf engine;
+	uint64_t engine_set;
 	uint64_t rate_bps, up_rate_bps; /* up_rate 0 = same as rate */
 	char trace[SIM_PATH_MAX], up_trace[SIM_PATH_MAX]; /* resolved paths, "" = none */
 	enum sim_trace_format trace_fmt, up_trace_fmt;

@@ -515,12 +515,14 @@ static int setup_engines(struct sim_world *w, char *err, size_t errcap)
 		uint64_t rate = sc->links[i].rate_bps;
 
 		snprintf(l->name, sizeof(l->name), "%s", sc->links[i].name);
-		l->link_class = sc->links[i].link_class;
-		l->priority = sc->links[i].priority;
+		l->link_class = sc->links[i].engine.link_class;
 		if (!rate && w->traces[i][0].period_us)
 			rate = (uint64_t)sim_trace_mean_bps(&w->traces[i][0]);
 		l->weight_kbps = (uint32_t)(rate / 1000);
 		l->local = w->coa[i];
+		/* priority, and weight_kbps over the rate's when the scenario gives it */
+		um3n_confkeys_copy(UM3N_CONFKEYS_LINK, l, &sc->links[i].engine,
+				   sc->links[i].engine_set);
 	}
 	um3n_confkeys_copy(UM3N_CONFKEYS_MN, &mc, &sc->mn, sc->mn_set);
 	w->mn = um3n_mn_new(&mc, &w->mn_env);

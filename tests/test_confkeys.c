@@ -10,6 +10,7 @@
 #include "confkeys.h"
 #include "ha.h"
 #include "mn.h"
+#include "policy.h"
 #include "testutil.h"
 
 #ifndef UM3N_CONFKEYS_MAN
@@ -19,35 +20,70 @@
 #define UM3N_CONFKEYS_SIM_README "sim/README.md"
 #endif
 
-/* Big enough for either engine's conf; parse targets are zeroed first. */
+/* Big enough for any engine's conf; parse targets are zeroed first. */
 union conf {
 	struct um3n_mn_conf mn;
 	struct um3n_ha_conf ha;
+	struct um3n_mn_link_conf link;
 };
 
-static const char *const engine_section[UM3N_CONFKEYS_ENGINES] = { "mn", "ha" };
+/* The section each engine's keys live in: in um3n.conf(5), in sim/README.md. */
+static const char *const man_section_name[UM3N_CONFKEYS_ENGINES] = { "mn", "ha", "uplink NAME" };
+static const char *const readme_section[UM3N_CONFKEYS_ENGINES] = { "mn", "ha", "link NAME" };
 
 static void defaults(int engine, union conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (engine == UM3N_CONFKEYS_MN)
+	if (engine == UM3N_CONFKEYS_MN) {
 		um3n_mn_conf_defaults(&c->mn);
-	else
+	} else if (engine == UM3N_CONFKEYS_HA) {
 		um3n_ha_conf_defaults(&c->ha);
+	} else {
+		struct um3n_mn_conf mn;
+
+		um3n_mn_conf_defaults(&mn);
+		c->link = mn.links[0];
+	}
+}
+
+/* A value of the key as text: class names for a class key. */
+static void value_text(const struct um3n_confkey *k, int64_t v, char *out, size_t cap)
+{
+	if (k->type == UM3N_CONFKEY_CLASS && v >= 0 && v <= UM3N_CLASS_MAX)
+		snprintf(out, cap, "%s", um3n_policy_class_name((uint8_t)v));
+	else if (k->type == UM3N_CONFKEY_CLASS)
+		snprintf(out, cap, "class%" PRId64, v);
+	else
+		snprintf(out, cap, "%" PRId64, v);
+}
+
+static void range_text(const struct um3n_confkey *k, char *out, size_t cap)
+{
+	if (k->type == UM3N_CONFKEY_CLASS)
+		snprintf(out, cap, "%s", UM3N_CONFKEYS_CLASS_WORDS);
+	else
+		snprintf(out, cap, "%" PRId64 "..%" PRId64, k->min, k->max);
 }
 
 static void expect_msg(const struct um3n_confkey *k, const char *as_written, char *out, size_t cap)
 {
 	const char *unit = um3n_confkeys_unit_name(k->unit);
+	char range[64];
 
-	snprintf(out, cap, "%s: expected %s in %" PRId64 "..%" PRId64, as_written,
-		 *unit ? unit : "an integer", k->min, k->max);
+	range_text(k, range, sizeof(range));
+	if (k->type == UM3N_CONFKEY_CLASS)
+		snprintf(out, cap, "%s: expected a class: %s", as_written, range);
+	else
+		snprintf(out, cap, "%s: expected %s in %s", as_written, *unit ? unit : "an integer",
+			 range);
 }
 
 /* 1: names are unique per engine, carry their unit's suffix, ranges hold. */
 static void test_table_shape(void)
 {
-	static const char *const suffix[UM3N_CONFKEY_UNITS] = { "", "_s", "_ms", "_us", "_dbm" };
+	static const char *const suffix[UM3N_CONFKEY_UNITS] = {
+		"", "_s", "_ms", "_us", "_dbm", "_kbps",
+	};
 	size_t n;
 	const struct um3n_confkey *t = um3n_confkeys_table(&n);
 
@@ -58,8 +94,12 @@ static void test_table_shape(void)
 
 		CU_ASSERT(k->engine < UM3N_CONFKEYS_ENGINES && k->doc && *k->doc);
 		CU_ASSERT(len > sl && !strcmp(k->name + len - sl, suffix[k->unit]));
-		CU_ASSERT(k->type < UM3N_CONFKEY_BOOL); /* the table's keys are numbers today */
+		/* the table's keys are numbers and classes today */
+		CU_ASSERT(k->type < UM3N_CONFKEY_BOOL || k->type == UM3N_CONFKEY_CLASS);
+		CU_ASSERT(k->type != UM3N_CONFKEY_CLASS ||
+			  (k->min == 0 && k->max == UM3N_CLASS_MAX));
 		CU_ASSERT(k->min <= k->def && k->def <= k->max && k->scale >= 1);
+		CU_ASSERT(k->type != UM3N_CONFKEY_U8 || k->max * k->scale <= UINT8_MAX);
 		CU_ASSERT(k->type != UM3N_CONFKEY_U16 || k->max * k->scale <= UINT16_MAX);
 		CU_ASSERT(k->type != UM3N_CONFKEY_U32 || k->max * k->scale <= UINT32_MAX);
 		CU_ASSERT(k->type == UM3N_CONFKEY_INT || k->min >= 0);
@@ -121,7 +161,7 @@ static void try_good(const struct um3n_confkey *k, const char *as_written, int64
 	const struct um3n_confkey *t = um3n_confkeys_table(&n);
 
 	defaults(k->engine, &c);
-	snprintf(text, sizeof(text), "%" PRId64, v);
+	value_text(k, v, text, sizeof(text));
 	CU_ASSERT_EQUAL(um3n_confkeys_set(k->engine, &c, as_written, text, err, sizeof(err)),
 			(int)(k - t));
 	CU_ASSERT_EQUAL(um3n_confkeys_get(k, &c), v);
@@ -148,9 +188,9 @@ static void test_edges_and_garbage(void)
 			try_good(k, names[a], k->min);
 			try_good(k, names[a], k->max);
 			try_good(k, names[a], k->def);
-			snprintf(text, sizeof(text), "%" PRId64, k->min - 1);
+			value_text(k, k->min - 1, text, sizeof(text));
 			try_bad(k, names[a], text);
-			snprintf(text, sizeof(text), "%" PRId64, k->max + 1);
+			value_text(k, k->max + 1, text, sizeof(text));
 			try_bad(k, names[a], text);
 			for (size_t g = 0; g < sizeof(garbage) / sizeof(garbage[0]); g++)
 				try_bad(k, names[a], garbage[g]);
@@ -276,22 +316,27 @@ static char *slurp(const char *path)
 
 static const char *unit_word(const struct um3n_confkey *k)
 {
+	if (k->type == UM3N_CONFKEY_CLASS)
+		return "class";
 	return *um3n_confkeys_unit_name(k->unit) ? um3n_confkeys_unit_name(k->unit) : "number";
 }
 
 /* The README row for a key, as the table says it should read. */
 static void readme_row(const struct um3n_confkey *k, char *out, size_t cap)
 {
-	char alias[64] = "";
+	char alias[64] = "", range[64], def[32];
 
 	if (k->alias)
 		snprintf(alias, sizeof(alias), " (alias `%s`)", k->alias);
-	snprintf(out, cap, "| `%s`%s | %s | %" PRId64 "..%" PRId64 " | %" PRId64 " | %s |\n",
-		 k->name, alias, unit_word(k), k->min, k->max, k->def, k->doc);
+	range_text(k, range, sizeof(range));
+	value_text(k, k->def, def, sizeof(def));
+	snprintf(out, cap, "| `%s`%s | %s | %s | %s | %s |\n", k->name, alias, unit_word(k), range,
+		 def, k->doc);
 }
 
-/* sim/README.md: under "#### `[mn]`" and "#### `[ha]`" one row per key of
- * that engine, exactly as readme_row() prints it, and no other rows. */
+/* sim/README.md: under the headings "#### `[mn]`", "#### `[ha]`" and
+ * "#### `[link NAME]` ..." one row per key of that engine, exactly as
+ * readme_row() prints it, and no other rows. */
 static void test_doc_readme(void)
 {
 	char *text = slurp(UM3N_CONFKEYS_SIM_README), head[32], row[512], name[64];
@@ -299,12 +344,14 @@ static void test_doc_readme(void)
 	const struct um3n_confkey *t = um3n_confkeys_table(&n);
 
 	for (int e = 0; e < UM3N_CONFKEYS_ENGINES; e++) {
+		const char *sec = readme_section[e];
 		char *start, *end, *line;
 
-		snprintf(head, sizeof(head), "\n#### `[%s]`\n", engine_section[e]);
+		snprintf(head, sizeof(head), "\n#### `[%s]`", sec);
 		start = strstr(text, head);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(start);
-		start += strlen(head);
+		start = strchr(start + 1, '\n');
+		CU_ASSERT_PTR_NOT_NULL_FATAL(start);
 		end = strstr(start, "\n#");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(end);
 		end[1] = '\0'; /* cut the region; its heading's '#' goes, nothing else reads it */
@@ -313,15 +360,14 @@ static void test_doc_readme(void)
 				continue;
 			readme_row(&t[i], row, sizeof(row));
 			if (!strstr(start, row))
-				fprintf(stderr, "\nsim/README.md [%s] lacks the row\n%s",
-					engine_section[e], row);
+				fprintf(stderr, "\nsim/README.md [%s] lacks the row\n%s", sec, row);
 			CU_ASSERT_PTR_NOT_NULL(strstr(start, row));
 		}
 		for (line = start; (line = strstr(line, "\n| `")); line++) {
 			CU_ASSERT_FATAL(sscanf(line, "\n| `%63[^`]`", name) == 1);
 			if (!um3n_confkeys_find(e, name))
-				fprintf(stderr, "\nsim/README.md [%s] names %s, no table key\n",
-					engine_section[e], name);
+				fprintf(stderr, "\nsim/README.md [%s] names %s, no table key\n", sec,
+					name);
 			CU_ASSERT_PTR_NOT_NULL(um3n_confkeys_find(e, name));
 		}
 		end[1] = '#';
@@ -329,11 +375,12 @@ static void test_doc_readme(void)
 	free(text);
 }
 
-/* Keys of um3n.conf(5)'s [mn] and [ha] that only the daemons have. */
+/* Keys of um3n.conf(5)'s [mn], [ha] and [uplink NAME] that only the daemons have. */
 static const char *const daemon_keys[UM3N_CONFKEYS_ENGINES] = {
 	" home_address home_agent port spi key_file tun mtu offload busy_poll_us control_socket"
 	" log_level ",
 	" address port tun mtu offload busy_poll_us add_routes control_socket log_level ",
+	" interface ",
 };
 
 /* The key names a .TP tag line (".B key", ".BR a \", \" b") lists, one at a
@@ -405,26 +452,27 @@ static void test_doc_man(void)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct um3n_confkey *k = &t[i];
-		const char *sec = engine_section[k->engine];
+		const char *sec = man_section_name[k->engine];
 		bool ok = man_paragraph(text, sec, k->name, body, sizeof(body));
 
 		if (!ok)
 			fprintf(stderr, "\num3n.conf.5 [%s]: no paragraph for %s\n", sec,
 				k->name);
 		CU_ASSERT_FATAL(ok);
-		snprintf(want, sizeof(want), "%" PRId64 "..%" PRId64, k->min, k->max);
+		range_text(k, want, sizeof(want));
 		CU_ASSERT_PTR_NOT_NULL(strstr(body, want));
 		CU_ASSERT(k->unit == UM3N_CONFKEY_COUNT || strstr(body, unit_word(k)));
-		snprintf(want, sizeof(want), "(%" PRId64, k->def);
+		want[0] = '(';
+		value_text(k, k->def, want + 1, sizeof(want) - 1);
 		CU_ASSERT_PTR_NOT_NULL(strstr(body, want));
 		CU_ASSERT(!k->alias || strstr(body, k->alias));
 		if (!strstr(body, want) || (k->alias && !strstr(body, k->alias)))
-			fprintf(stderr, "\num3n.conf.5 %s: want range, unit, '(%" PRId64
-				"', alias\n", k->name, k->def);
+			fprintf(stderr, "\num3n.conf.5 %s: want range, unit, '%s', alias\n",
+				k->name, want);
 	}
 	/* every tagged key of [mn] and [ha] is known */
 	for (int e = 0; e < UM3N_CONFKEYS_ENGINES; e++) {
-		const char *end, *p = man_section(text, engine_section[e], &end);
+		const char *end, *p = man_section(text, man_section_name[e], &end);
 
 		for (p = strstr(p, "\n.TP\n"); p && p < end; p = strstr(p + 1, "\n.TP\n")) {
 			char tag[160], *save = NULL, *w, spaced[80];
@@ -434,7 +482,7 @@ static void test_doc_man(void)
 				snprintf(spaced, sizeof(spaced), " %s ", w);
 				if (!um3n_confkeys_find(e, w) && !strstr(daemon_keys[e], spaced))
 					fprintf(stderr, "\num3n.conf.5 [%s] names '%s', no key\n",
-						engine_section[e], w);
+						man_section_name[e], w);
 				CU_ASSERT(um3n_confkeys_find(e, w) ||
 					  strstr(daemon_keys[e], spaced));
 			}

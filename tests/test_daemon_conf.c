@@ -96,6 +96,10 @@ static const struct {
 	/* 21 */ { MN_HEAD MN_UPLINK "[mn]\nlifetime = 0\n",
 		   "[mn] lifetime: expected seconds in 1..65534" },
 	/* 22 */ { MN_HEAD MN_UPLINK "[mn]\nmax_mns = 5\n", "t.conf:9: [mn] max_mns: unknown key" },
+	/* 23 */ { MN_HEAD MN_UPLINK "[uplink a]\nweight_kbps = fast\n",
+		   "t.conf:9: [uplink a] weight_kbps: expected kbit/s in 0..4294967295" },
+	/* 24 */ { MN_HEAD MN_UPLINK "[uplink a]\nlifetime_s = 5\n",
+		   "[uplink a] lifetime_s: unknown key" },
 };
 
 static void test_mn_bad(void)

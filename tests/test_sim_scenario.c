@@ -57,7 +57,8 @@ static void test_scenario_values(void)
 		"[link a]\nclass = cell\nrate_mbps = 3.61\ndelay_ms = 45.5\nloss = 1%\n"
 		"outage = 2-3 carrier\noutage = 5.5-end\nsignal = 1:-60, 2:-80\nsignal = 3:-90\n"
 		"trace_scale = 2\n"
-		"[link b]\nclass = wifi\ntrace = x/y.down\nup_trace = /abs/y.up\n"
+		"[link b]\nclass = wifi\ntrace = x/y.down\nup_trace = /abs/y.up\npriority = 3\n"
+		"weight_kbps = 2500\n"
 		"[policy]\ndefault = cell aggregate\nrule = 10.9.2.0/24 wifi redundant\n"
 		"[flow v]\ntype = video\nserver = 10.9.2.10\nrate_mbps = 2.5\nstart_s = 1\n"
 		"[mn]\ndead_after_ms = 80\nlifetime = 120\n[ha]\nresend_slots = 64\n";
@@ -77,6 +78,9 @@ static void test_scenario_values(void)
 	CU_ASSERT_EQUAL(sc.links[0].signals[1].dbm, -80);
 	CU_ASSERT_STRING_EQUAL(sc.links[1].trace, "dir/x/y.down");
 	CU_ASSERT_STRING_EQUAL(sc.links[1].up_trace, "/abs/y.up");
+	CU_ASSERT_EQUAL(sc.links[0].engine.link_class, 1 /* UM3N_CLASS_CELL */);
+	CU_ASSERT_EQUAL(sc.links[1].engine.priority, 3);
+	CU_ASSERT_EQUAL(sc.links[1].engine.weight_kbps, 2500);
 	CU_ASSERT_EQUAL(sc.default_mode, 1 /* aggregate */);
 	CU_ASSERT_EQUAL(sc.rules[0].mode, 2 /* redundant */);
 	CU_ASSERT_EQUAL(sc.flows[0].dir, SIM_DIR_DOWN);
