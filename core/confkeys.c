@@ -14,7 +14,7 @@
 
 /* Ranges: what a deployment may sensibly want and the engine accepts (it
  * refuses a zero lifetime or retry, a retry above reg_retry_max_us = 16 s).
- * Lifetimes stop at 65534: 65535 means "infinite" on the wire (RFC 5944 §3.1).
+ * Lifetimes stop at 65534: 65535 means "infinite" on the wire (RFC 5944 §3.3).
  * Keys both engines have keep one range, so a name means one thing. */
 static const struct um3n_confkey keys[] = {
 	/* [mn] */
