@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "confkeys.h"
 
 enum ev_kind {
 	EV_LINK_ARRIVE = 1, /* ptr = packet arriving at the far end of a reordering link */
@@ -491,26 +492,6 @@ static int setup_policy(struct sim_world *w)
 	return um3n_policy_set_default(w->policy, sc->default_class, sc->default_mode);
 }
 
-static void mn_overrides(struct um3n_mn_conf *c, const struct sim_mn_params *m)
-{
-	if (m->set_probe)
-		c->probe_interval_us = m->probe_interval_us;
-	if (m->set_dead)
-		c->dead_after_us = m->dead_after_us;
-	if (m->set_resend_window)
-		c->resend_window_us = m->resend_window_us;
-	if (m->set_reg_retry)
-		c->reg_retry_initial_us = m->reg_retry_us;
-	if (m->set_degraded)
-		c->signal_degraded_dbm = m->signal_degraded_dbm;
-	if (m->set_recovered)
-		c->signal_recovered_dbm = m->signal_recovered_dbm;
-	if (m->set_resend_slots)
-		c->resend_slots = m->resend_slots;
-	if (m->set_lifetime)
-		c->lifetime_s = m->lifetime_s;
-}
-
 static int setup_engines(struct sim_world *w, char *err, size_t errcap)
 {
 	const struct sim_scenario *sc = w->sc;
@@ -534,25 +515,22 @@ static int setup_engines(struct sim_world *w, char *err, size_t errcap)
 		uint64_t rate = sc->links[i].rate_bps;
 
 		snprintf(l->name, sizeof(l->name), "%s", sc->links[i].name);
-		l->link_class = sc->links[i].link_class;
-		l->priority = sc->links[i].priority;
+		l->link_class = sc->links[i].engine.link_class;
 		if (!rate && w->traces[i][0].period_us)
 			rate = (uint64_t)sim_trace_mean_bps(&w->traces[i][0]);
 		l->weight_kbps = (uint32_t)(rate / 1000);
 		l->local = w->coa[i];
+		/* priority, and weight_kbps over the rate's when the scenario gives it */
+		um3n_confkeys_copy(UM3N_CONFKEYS_LINK, l, &sc->links[i].engine,
+				   sc->links[i].engine_set);
 	}
-	mn_overrides(&mc, &sc->mn);
+	um3n_confkeys_copy(UM3N_CONFKEYS_MN, &mc, &sc->mn, sc->mn_set);
 	w->mn = um3n_mn_new(&mc, &w->mn_env);
 	um3n_ha_conf_defaults(&hc);
 	hc.addr = w->ha_addr;
 	hc.get_key = ha_get_key;
 	hc.key_ctx = w;
-	if (sc->ha.set_dead)
-		hc.dead_after_us = sc->ha.dead_after_us;
-	if (sc->ha.set_resend_window)
-		hc.resend_window_us = sc->ha.resend_window_us;
-	if (sc->ha.set_resend_slots)
-		hc.resend_slots = sc->ha.resend_slots;
+	um3n_confkeys_copy(UM3N_CONFKEYS_HA, &hc, &sc->ha, sc->ha_set);
 	w->ha = um3n_ha_new(&hc, &w->ha_env);
 	if (!w->mn || !w->ha) {
 		snprintf(err, errcap, "%s:0: the %s engine refused its configuration (run with "
