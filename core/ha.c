@@ -342,7 +342,7 @@ static bool scan_expiry(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 		if (!rec->b[l].active || rec->b[l].expires_us > now_us)
 			continue;
 		um3n_log(&ha->env, UM3N_LOG_INFO, "binding of link %d expired", l);
-		last = um3n_mn_rec_bindings(rec) == 1;
+		last = um3n_bcache_rec_bindings(rec) == 1;
 		um3n_bcache_unbind(&ha->cache, &ha->env, rec, l);
 		if (last)
 			return false;
@@ -405,7 +405,7 @@ static bool rec_csum_partial(const struct um3n_mn_rec *rec)
 	for (size_t i = 0; i < UM3N_MAX_LINKS; i++)
 		if (rec->b[i].active && !(rec->b[i].info.flags & UM3N_LINK_F_CSUM_PARTIAL))
 			return false;
-	return um3n_mn_rec_bindings(rec) > 0;
+	return um3n_bcache_rec_bindings(rec) > 0;
 }
 
 bool um3n_ha_peer_csum_partial(const struct um3n_ha *ha, uint32_t home_v4)

@@ -2,7 +2,7 @@
 #ifndef UM3N_HA_INT_H
 #define UM3N_HA_INT_H
 
-#include "binding.h"
+#include "bcache.h"
 #include "ha.h"
 #include "queue.h"
 

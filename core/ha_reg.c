@@ -200,7 +200,7 @@ static int deregister(struct um3n_ha *ha, struct reg_ctx *rc)
 	if (rc->rec) {
 		for (int l = 0; l < UM3N_MAX_LINKS && rc->rec; l++) {
 			if ((all || l == rc->link) && rc->rec->b[l].active) {
-				bool last = um3n_mn_rec_bindings(rc->rec) == 1;
+				bool last = um3n_bcache_rec_bindings(rc->rec) == 1;
 
 				um3n_bcache_unbind(&ha->cache, &ha->env, rc->rec, l);
 				if (last)

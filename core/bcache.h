@@ -2,9 +2,13 @@
  * uplink (care-of ip:port as seen on the wire, so NAT works), its lifetime and
  * last identification, the MN's synced policy table, and the downlink data
  * state. Two fixed-size hash indexes (home address; care-of ip:port), built at
- * creation: lookups on the data path never allocate. */
-#ifndef UM3N_BINDING_H
-#define UM3N_BINDING_H
+ * creation: lookups on the data path never allocate.
+ *
+ * Functions carry the file's prefix (um3n_bcache_*). The struct tags keep the
+ * names of what they hold (an MN's record, a binding, a hash map): the data
+ * path and the status code use them everywhere, and they name no file. */
+#ifndef UM3N_BCACHE_H
+#define UM3N_BCACHE_H
 
 #include "linkmon.h"
 #include "policy.h"
@@ -74,6 +78,6 @@ int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
 			int link);
 size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec);
-size_t um3n_mn_rec_bindings(const struct um3n_mn_rec *rec);
+size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec);
 
 #endif

@@ -1,4 +1,4 @@
-#include "binding.h"
+#include "bcache.h"
 
 #include <string.h>
 
@@ -196,7 +196,7 @@ int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 	return UM3N_OK;
 }
 
-size_t um3n_mn_rec_bindings(const struct um3n_mn_rec *rec)
+size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec)
 {
 	size_t n = 0;
 
@@ -216,7 +216,7 @@ void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struc
 	um3n_linkmon_init(&b->lm);
 	rec->sched.links[link].present = false;
 	um3n_sched_update(&rec->sched);
-	if (um3n_mn_rec_bindings(rec) == 0) {
+	if (um3n_bcache_rec_bindings(rec) == 0) {
 		hmap_del(&c->by_home, rec->home_v4);
 		rec_release(rec, env);
 		c->n_used--;
