@@ -1,5 +1,6 @@
 #include "bcache.h"
 
+#include <assert.h>
 #include <string.h>
 
 static inline uint64_t mix64(uint64_t k)
@@ -127,7 +128,10 @@ struct um3n_mn_rec *um3n_bcache_find(const struct um3n_bcache *c, uint32_t home_
 {
 	uint32_t idx;
 
-	return home_v4 && hmap_get(&c->by_home, home_v4, &idx) ? &c->recs[idx] : NULL;
+	if (!home_v4 || !hmap_get(&c->by_home, home_v4, &idx))
+		return NULL;
+	assert(idx < c->cap && c->recs[idx].used && c->recs[idx].home_v4 == home_v4);
+	return &c->recs[idx];
 }
 
 struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env *env,
@@ -168,26 +172,36 @@ struct um3n_mn_rec *um3n_bcache_find_coa(const struct um3n_bcache *c,
 	if (coa->ip.family != UM3N_AF_INET || !hmap_get(&c->by_coa, coa_key(coa), &v))
 		return NULL;
 	*link = (int)(v & 7);
+	assert(v >> 3 < c->cap && c->recs[v >> 3].used && c->recs[v >> 3].b[*link].active);
 	return &c->recs[v >> 3];
 }
 
 size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec)
 {
+	assert(rec >= c->recs && rec < c->recs + c->cap);
 	return (size_t)(rec - c->recs);
+}
+
+bool um3n_bcache_bind_ok(const struct um3n_bcache *c, const struct um3n_mn_rec *rec, int link,
+			 const struct um3n_sockaddr *coa)
+{
+	const struct um3n_mn_rec *other;
+	int other_link;
+
+	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS);
+	if (coa->ip.family != UM3N_AF_INET || !um3n_addr_v4(&coa->ip) || !coa->port)
+		return false; /* no datagram comes from 0.0.0.0 or port 0 */
+	other = um3n_bcache_find_coa(c, coa, &other_link);
+	return !other || (other == rec && other_link == link); /* else another binding's */
 }
 
 int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 		     const struct um3n_sockaddr *coa)
 {
 	struct um3n_binding *b = &rec->b[link];
-	struct um3n_mn_rec *other;
-	int other_link;
 
-	if (coa->ip.family != UM3N_AF_INET || !um3n_addr_v4(&coa->ip) || !coa->port)
-		return UM3N_EINVAL; /* no datagram comes from 0.0.0.0 or port 0 */
-	other = um3n_bcache_find_coa(c, coa, &other_link);
-	if (other && (other != rec || other_link != link))
-		return UM3N_EINVAL; /* that ip:port belongs to another binding */
+	if (!um3n_bcache_bind_ok(c, rec, link, coa))
+		return UM3N_EINVAL;
 	if (b->active && !um3n_sockaddr_eq(&b->coa, coa))
 		hmap_del(&c->by_coa, coa_key(&b->coa));
 	b->coa = *coa;
@@ -205,11 +219,13 @@ size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec)
 	return n;
 }
 
-void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
+bool um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
 			int link)
 {
 	struct um3n_binding *b = &rec->b[link];
 
+	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS);
+	assert(um3n_bcache_index(c, rec) < c->cap && c->n_used > 0);
 	if (b->active)
 		hmap_del(&c->by_coa, coa_key(&b->coa));
 	memset(b, 0, sizeof(*b));
@@ -220,5 +236,7 @@ void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struc
 		hmap_del(&c->by_home, rec->home_v4);
 		rec_release(rec, env);
 		c->n_used--;
+		return true;
 	}
+	return false;
 }

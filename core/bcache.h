@@ -10,6 +10,7 @@
 #ifndef UM3N_BCACHE_H
 #define UM3N_BCACHE_H
 
+#include "ha_bindfsm.h"
 #include "linkmon.h"
 #include "policy.h"
 #include "queue.h"
@@ -17,7 +18,8 @@
 #include "tunnel.h"
 
 struct um3n_binding {
-	bool active;
+	bool active;                /* indexed at coa; == (fsm.state == BOUND) between events */
+	struct um3n_ha_bindfsm fsm; /* its registration state (ha_bindfsm.h) */
 	struct um3n_link_info info; /* link id, class, priority, flags from the MN */
 	struct um3n_sockaddr coa;   /* source of the registration as seen (NAT) */
 	uint64_t expires_us;
@@ -71,11 +73,16 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 /* The MN record and link id for a care-of ip:port, or NULL. */
 struct um3n_mn_rec *um3n_bcache_find_coa(const struct um3n_bcache *c,
 					 const struct um3n_sockaddr *coa, int *link);
-/* Install/refresh binding `link` of rec at coa (re-indexing if it moved). */
+/* Whether binding `link` of rec may be installed at coa: an IPv4 ip:port that
+ * no other binding holds. */
+bool um3n_bcache_bind_ok(const struct um3n_bcache *c, const struct um3n_mn_rec *rec, int link,
+			 const struct um3n_sockaddr *coa);
+/* Install/refresh binding `link` of rec at coa (re-indexing if it moved).
+ * Errors: UM3N_EINVAL (not um3n_bcache_bind_ok). */
 int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 		     const struct um3n_sockaddr *coa);
-/* Remove one binding; when none is left the record is freed. */
-void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
+/* Remove one binding; when none is left the record is freed: returns true then. */
+bool um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
 			int link);
 size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec);
 size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec);

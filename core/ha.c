@@ -1,10 +1,13 @@
 /* HA engine: creation, the downlink data path (home address -> MN record ->
  * policy on the source -> binding -> encapsulate), uplink decapsulation with
- * duplicate suppression, probe answers, binding expiry and silence detection
- * with failover re-send, status. Registration lives in ha_reg.c. */
+ * duplicate suppression, probe answers, the timer scan (binding expiry and
+ * silence detection with failover re-send), status. Registration lives in
+ * ha_reg.c, every deadline in ha_timers.c. */
+#include <assert.h>
 #include <string.h>
 
 #include "ha_int.h"
+#include "ha_timers.h"
 
 static const struct um3n_policy_rule default_rule = {
 	.link_class = UM3N_CLASS_ANY, .mode = UM3N_MODE_PREFER,
@@ -56,7 +59,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	ha->env = *env;
 	ha->conf = *conf;
 	ha->ha_v4 = um3n_addr_v4(&conf->addr.ip);
-	ha->next_scan_us = UINT64_MAX;
+	ha_timers_init(ha);
 	if (um3n_outq_init(&ha->outq, env,
 			   conf->out_queue_len ? conf->out_queue_len : UM3N_OUTQ_DEFAULT,
 			   conf->out_slot_size) ||
@@ -66,12 +69,6 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 		return NULL;
 	}
 	return ha;
-}
-
-void ha_want_scan(struct um3n_ha *ha, uint64_t at_us)
-{
-	if (at_us < ha->next_scan_us)
-		ha->next_scan_us = at_us;
 }
 
 void ha_rec_sched_refresh(struct um3n_mn_rec *rec)
@@ -168,17 +165,14 @@ static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 	struct um3n_binding *b = &rec->b[link];
 	char name[8];
 
-	bool was_quiet = now_us - b->lm.last_heard_us >= ha->conf.dead_after_us;
-
-	b->lm.last_heard_us = now_us;
-	if (was_quiet) /* its siblings may be silent: judge them now */
-		ha_want_scan(ha, now_us);
+	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS && b->active);
+	ha_timers_heard(ha, b, now_us);
 	if (b->lm.state != UM3N_LS_FAILED)
 		return;
 	link_name(name, link);
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_HEARD);
 	ha_rec_sched_refresh(rec);
-	ha_want_scan(ha, now_us + ha->conf.dead_after_us);
+	ha_timers_heard_after_failure(ha, now_us);
 }
 
 /* The MN's probe carries its own clock: arrival minus that time is this
@@ -327,27 +321,13 @@ static void failover(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 		 name, (unsigned long long)rc.n);
 }
 
-static bool recently_heard(const struct um3n_ha *ha, const struct um3n_binding *b,
-			   uint64_t now_us)
-{
-	return b->active && now_us - b->lm.last_heard_us < ha->conf.dead_after_us;
-}
-
 /* Returns false when the record was released (its last binding expired). */
 static bool scan_expiry(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec)
 {
-	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
-		bool last;
-
-		if (!rec->b[l].active || rec->b[l].expires_us > now_us)
-			continue;
-		um3n_log(&ha->env, UM3N_LOG_INFO, "binding of link %d expired", l);
-		last = um3n_bcache_rec_bindings(rec) == 1;
-		um3n_bcache_unbind(&ha->cache, &ha->env, rec, l);
-		if (last)
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		if (rec->b[l].active && ha_timers_expired(&rec->b[l], now_us) &&
+		    !ha_reg_expire(ha, now_us, rec, l))
 			return false;
-		ha_rec_sched_refresh(rec);
-	}
 	return true;
 }
 
@@ -355,22 +335,23 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 {
 	bool someone_heard = false;
 
+	assert(rec->used); /* may hold no binding: see accept_request() in ha_reg.c */
 	if (!scan_expiry(ha, now_us, rec))
 		return;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
-		someone_heard |= recently_heard(ha, &rec->b[l], now_us);
+		someone_heard |= ha_timers_heard_lately(ha, &rec->b[l], now_us);
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
 		struct um3n_binding *b = &rec->b[l];
 
 		if (!b->active)
 			continue;
-		ha_want_scan(ha, b->expires_us);
+		ha_timers_binding_kept(ha, b, now_us);
 		/* Only probed bindings are judged by silence: a quiet MN without
 		 * probes is not a failed one. */
 		if (!um3n_linkmon_usable(&b->lm) || !b->lm.probes_answered)
 			continue;
-		if (recently_heard(ha, b, now_us))
-			ha_want_scan(ha, b->lm.last_heard_us + ha->conf.dead_after_us);
+		if (ha_timers_heard_lately(ha, b, now_us))
+			ha_timers_watch_silence(ha, b, now_us);
 		else if (someone_heard)
 			failover(ha, now_us, rec, l);
 		/* All silent: nothing to fail over to; binding_heard() asks for a
@@ -380,18 +361,19 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 
 int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us)
 {
-	if (now_us < ha->next_scan_us)
+	if (!ha_timers_scan_due(ha, now_us))
 		return UM3N_OK;
-	ha->next_scan_us = UINT64_MAX;
 	for (size_t i = 0; i < ha->cache.cap && ha->cache.n_used; i++)
 		if (ha->cache.recs[i].used)
 			scan_rec(ha, now_us, &ha->cache.recs[i]);
+	/* The scan acted on all that was due: what it re-armed lies ahead. */
+	assert(ha_timers_next_wake(ha) > now_us);
 	return UM3N_OK;
 }
 
 uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha)
 {
-	return ha->next_scan_us;
+	return ha_timers_next_wake(ha);
 }
 
 bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out)
@@ -422,6 +404,7 @@ void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_st
 	st->n_mns = ha->cache.n_used;
 	st->reg_accepted = ha->reg_accepted;
 	st->reg_denied = ha->reg_denied;
+	st->reg_unexpected = ha->reg_unexpected;
 	st->tun_in_pkts = ha->tun_in_pkts;
 	st->tun_out_pkts = ha->tun_out_pkts;
 	st->drops = ha->drops;
