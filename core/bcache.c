@@ -49,6 +49,7 @@ static void hmap_put(struct um3n_hmap *m, uint64_t key, uint32_t val)
 {
 	size_t i = mix64(key) & m->mask;
 
+	assert(key != 0); /* 0 marks an empty slot */
 	while (m->keys[i] != 0 && m->keys[i] != key)
 		i = (i + 1) & m->mask;
 	m->keys[i] = key;
@@ -159,6 +160,7 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 			um3n_linkmon_init(&rec->b[l].lm);
 		hmap_put(&c->by_home, home_v4, (uint32_t)i);
 		c->n_used++;
+		assert(c->n_used <= c->cap);
 		return rec;
 	}
 	return NULL;

@@ -211,10 +211,13 @@ static void unexpected(struct um3n_ha *ha, const struct um3n_ha_bindfsm *f, int 
 	ha->reg_unexpected++;
 }
 
-/* Removes binding `link` of *rec; clears *rec when the record went with it. */
+/* Removes binding `link` of *rec; clears *rec when the record went with it.
+ * The table has already moved its FSM to NONE, which the cache's reset of
+ * the binding keeps. */
 static void unbind(struct um3n_ha *ha, struct um3n_mn_rec **rec, int link)
 {
 	assert(*rec && (*rec)->b[link].active);
+	assert((*rec)->b[link].fsm.state == UM3N_HA_BINDFSM_NONE);
 	if (um3n_bcache_unbind(&ha->cache, &ha->env, *rec, link))
 		*rec = NULL;
 }
@@ -257,8 +260,10 @@ static void reg_step(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 	}
 	assert(rc->rec || !(fx.mask & (UM3N_HA_BINDFSM_DO_INDEX | UM3N_HA_BINDFSM_DO_ARM)));
 	if (fx.mask & UM3N_HA_BINDFSM_DO_INDEX) {
-		int err = um3n_bcache_bind(&ha->cache, rc->rec, rc->link, rc->from);
+		int err;
 
+		assert(f->state == UM3N_HA_BINDFSM_BOUND);
+		err = um3n_bcache_bind(&ha->cache, rc->rec, rc->link, rc->from);
 		assert(err == 0); /* checked by um3n_bcache_bind_ok() before the event */
 		(void)err;
 	}
