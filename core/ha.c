@@ -140,9 +140,8 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 		return UM3N_ETOOBIG;
 	}
 	ha->tun_in_pkts++;
-	rec->sched.now_us = now_us;
 	rule = rec->policy ? um3n_policy_lookup(rec->policy, &ip.src) : &default_rule;
-	n = um3n_sched_pick(&rec->sched, rule, len, out);
+	n = um3n_sched_pick(&rec->sched, rule, len, now_us, out);
 	if (n == 0) {
 		ha->drops.no_link++;
 		return UM3N_ENOLINK;
@@ -287,6 +286,7 @@ struct resend_ctx {
 	struct um3n_ha *ha;
 	struct um3n_mn_rec *rec;
 	int from_link;
+	uint64_t now_us;
 	uint64_t n;
 };
 
@@ -302,7 +302,7 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 		return;
 	if (rc->rec->policy)
 		rule = um3n_policy_lookup(rc->rec->policy, &ip.src);
-	n = um3n_sched_pick(&rc->rec->sched, rule, len, out);
+	n = um3n_sched_pick(&rc->rec->sched, rule, len, rc->now_us, out);
 	for (size_t i = 0; i < n; i++)
 		if (out[i] != rc->from_link &&
 		    !queue_to_binding(rc->ha, rc->rec, out[i], dgram, len))
@@ -314,11 +314,10 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
  * survivors; the MN's sequence window drops what had arrived after all. */
 static void failover(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
 {
-	struct resend_ctx rc = {ha, rec, link, 0};
+	struct resend_ctx rc = {ha, rec, link, now_us, 0};
 	uint64_t since = now_us > ha->conf.resend_window_us ? now_us - ha->conf.resend_window_us : 0;
 	char name[8];
 
-	rec->sched.now_us = now_us;
 	link_name(name, link);
 	um3n_linkmon_event(&rec->b[link].lm, &ha->env, name, UM3N_LM_EV_SILENT);
 	ha_rec_sched_refresh(rec);

@@ -152,7 +152,7 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
 		return;
 	rule = um3n_policy_lookup(mn->policy, &ip.dst);
-	n = um3n_sched_pick(&mn->sched, rule, len, out);
+	n = um3n_sched_pick(&mn->sched, rule, len, rc->now_us, out);
 	for (size_t i = 0; i < n; i++) {
 		if (out[i] == rc->from_link || mn_queue_udp(mn, out[i], dgram, len))
 			continue;
@@ -169,7 +169,6 @@ static void failover(struct um3n_mn *mn, uint64_t now_us, int link)
 	uint64_t since = now_us > mn->conf.resend_window_us ? now_us - mn->conf.resend_window_us : 0;
 	size_t n;
 
-	mn->sched.now_us = now_us;
 	n = um3n_resend_take(&mn->resend, &mn->outq, link, since, resend_one, &rc);
 
 	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: failover, %zu packets re-sent",
@@ -244,9 +243,8 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 		return UM3N_ETOOBIG;
 	}
 	mn->tun_in_pkts++;
-	mn->sched.now_us = now_us;
 	rule = um3n_policy_lookup(mn->policy, &ip.dst);
-	n = um3n_sched_pick(&mn->sched, rule, len, out);
+	n = um3n_sched_pick(&mn->sched, rule, len, now_us, out);
 	if (n == 0) {
 		mn->drops.no_link++;
 		return UM3N_ENOLINK;
