@@ -22,7 +22,6 @@ struct um3n_ha {
 int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
 			  const uint8_t *buf, size_t len);
 /* ha.c */
-void ha_rec_sched_refresh(struct um3n_mn_rec *rec);
 void ha_want_scan(struct um3n_ha *ha, uint64_t at_us);
 
 #endif

@@ -208,7 +208,7 @@ static int deregister(struct um3n_ha *ha, struct reg_ctx *rc)
 			}
 		}
 		if (rc->rec)
-			ha_rec_sched_refresh(rc->rec);
+			um3n_datapath_bindings_changed(&rc->rec->dp, rc->rec->b);
 	}
 	ha->reg_accepted++;
 	send_reply(ha, rc, UM3N_CODE_ACCEPTED, 0, ident);
@@ -233,7 +233,7 @@ static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *r
 	binding_update(ha, now_us, rc, lifetime);
 	if (rrq->has_policy_chunk)
 		stage_chunk(ha, rc->rec, &rrq->chunk);
-	ha_rec_sched_refresh(rc->rec);
+	um3n_datapath_bindings_changed(&rc->rec->dp, rc->rec->b);
 	ha->reg_accepted++;
 	send_reply(ha, rc, UM3N_CODE_ACCEPTED, lifetime, rrq->ident);
 	return UM3N_OK;
