@@ -34,7 +34,6 @@ struct um3n_mn_rec {
 	size_t stage_len;
 	/* Downlink data state. */
 	struct um3n_datapath dp;
-	struct um3n_seqspace rx_seq;
 };
 
 /* Open addressing, linear probing, backward-shift deletion; key 0 = empty. */

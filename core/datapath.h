@@ -4,7 +4,8 @@
  * chosen link's sequence number (tunnel.h), queues the datagram and remembers it
  * for re-sending (queue.h), and counts per link; when a link fails, what it
  * carried in the re-send window goes again on the others, each datagram by its
- * own rule. The engines keep only what differs, given here as data: which end
+ * own rule. On the way in, the sequence window drops the copies (re-sends,
+ * redundant mode) and the inner packet leaves for the TUN device. The engines keep only what differs, given here as data: which end
  * of a packet the policy is keyed on (the MN: destination; the HA: source) and
  * each link's destination (the MN: its HA; the HA: the binding's care-of
  * address). */
@@ -34,6 +35,7 @@ struct um3n_datapath {
 	uint32_t tx_seq[UM3N_MAX_LINKS];                /* per-link counters (tunnel.h) */
 	uint64_t tx_pkts[UM3N_MAX_LINKS], tx_bytes[UM3N_MAX_LINKS];
 	uint64_t resent_pkts[UM3N_MAX_LINKS]; /* re-sent on others when this one failed */
+	struct um3n_seqspace rx_seq;          /* the peer's sequence numbers seen */
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -91,6 +93,26 @@ static inline void um3n_datapath_count_tx(struct um3n_datapath *dp, int link, si
 	assert(link >= 0 && (size_t)link < dp->sched.n);
 	dp->tx_pkts[link]++;
 	dp->tx_bytes[link] += len;
+}
+
+/* Decapsulated data that arrived on link: a sequence number seen before (a
+ * re-send, a redundant copy) is dropped, else the inner packet is queued for
+ * the TUN device where it lies (no copy). Errors (counted in drops): UM3N_EDUP,
+ * UM3N_ENOBUFS. Inline: once per received packet. */
+static inline int um3n_datapath_deliver(struct um3n_datapath *dp, struct um3n_outq *q,
+					struct um3n_drop_counters *drops, int link, uint32_t seq,
+					const uint8_t *inner, size_t len)
+{
+	assert(link >= 0 && (size_t)link < dp->sched.n);
+	if (um3n_seqspace_check(&dp->rx_seq, seq)) {
+		drops->duplicate++;
+		return UM3N_EDUP;
+	}
+	if (!um3n_outq_push_ref(q, UM3N_OUT_TUN, link, inner, len)) {
+		drops->queue_full++;
+		return UM3N_ENOBUFS;
+	}
+	return UM3N_OK;
 }
 
 /* Link `link` failed (the caller has made it unusable): what it carried in the

@@ -151,10 +151,11 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }
 
-static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
+static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
 			  const struct um3n_tunnel_data *d)
 {
 	struct um3n_ip_info ip;
+	int rc;
 
 	/* The inner source must be the MN's own home address (no spoofing
 	 * through the tunnel); IPv6 inner traffic is carried as is. */
@@ -163,16 +164,11 @@ static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
 		ha->drops.malformed++;
 		return UM3N_EINVAL;
 	}
-	if (um3n_seqspace_check(&rec->rx_seq, d->seq)) {
-		ha->drops.duplicate++;
-		return UM3N_EDUP;
-	}
-	if (!um3n_outq_push_ref(&ha->outq, UM3N_OUT_TUN, -1, d->inner, d->inner_len)) {
-		ha->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	ha->tun_out_pkts++;
-	return UM3N_OK;
+	rc = um3n_datapath_deliver(&rec->dp, &ha->outq, &ha->drops, link, d->seq, d->inner,
+				   d->inner_len);
+	if (rc == UM3N_OK)
+		ha->tun_out_pkts++;
+	return rc;
 }
 
 static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
@@ -197,7 +193,7 @@ static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_so
 	binding_heard(ha, now_us, rec, link);
 	if (!d.has_seq)
 		return answer_probe(ha, now_us, rec, link, &d);
-	return deliver_uplink(ha, rec, &d);
+	return deliver_uplink(ha, rec, link, &d);
 }
 
 int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,

@@ -229,17 +229,11 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 	if (!d.has_seq)
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
-	rc = um3n_seqspace_check(&mn->rx_seq, d.seq);
-	if (rc) {
-		mn->drops.duplicate++;
-		return UM3N_EDUP;
-	}
-	if (!um3n_outq_push_ref(&mn->outq, UM3N_OUT_TUN, link, d.inner, d.inner_len)) {
-		mn->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	mn->tun_out_pkts++;
-	return UM3N_OK;
+	rc = um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,
+				   d.inner_len);
+	if (rc == UM3N_OK)
+		mn->tun_out_pkts++;
+	return rc;
 }
 
 int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,

@@ -53,7 +53,6 @@ struct um3n_mn {
 	struct mn_link links[UM3N_MAX_LINKS];
 	uint32_t home_v4, ha_v4;
 	uint64_t last_ident;
-	struct um3n_seqspace rx_seq;
 	bool shutting_down;
 	bool ha_csum_partial; /* the HA completes inner checksums (its last accepted reply) */
 	/* policy and its sync to the HA */
