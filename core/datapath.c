@@ -5,11 +5,6 @@
 
 #include "binding.h"
 
-/* The HA's rule for an MN that has not synced a policy yet. */
-static const struct um3n_policy_rule default_rule = {
-	.link_class = UM3N_CLASS_ANY, .mode = UM3N_MODE_PREFER,
-};
-
 int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, size_t n_links,
 		       size_t resend_slots, struct um3n_prng *prng, enum um3n_datapath_key key)
 {
@@ -87,65 +82,6 @@ void um3n_datapath_link_reset(struct um3n_datapath *dp, int link)
 	um3n_datapath_links_changed(dp);
 }
 
-static const struct um3n_policy_rule *rule_for(const struct um3n_datapath *dp,
-					       const struct um3n_policy *policy,
-					       const struct um3n_ip_info *ip)
-{
-	if (!policy)
-		return &default_rule;
-	return um3n_policy_lookup(policy, dp->key == UM3N_DATAPATH_BY_SRC ? &ip->src : &ip->dst);
-}
-
-/* Encapsulates into the next output slot and remembers it for re-sending:
- * the one copy of the packet's bytes on the way out. */
-static int queue_tunnel(struct um3n_datapath *dp, struct um3n_outq *q, uint64_t now_us, int link,
-			const uint8_t *pkt, size_t len, bool inner_is_v6, uint32_t seq)
-{
-	uint8_t *buf = um3n_outq_reserve(q);
-	int dlen;
-
-	if (!buf)
-		return UM3N_ENOBUFS;
-	dlen = um3n_tunnel_encap(buf, q->slot, pkt, len, inner_is_v6, seq);
-	if (dlen < 0)
-		return dlen;
-	um3n_resend_remember(&dp->resend, q, now_us, link,
-			     um3n_outq_commit(q, UM3N_OUT_UDP, link, dp->to[link], (size_t)dlen));
-	return dlen;
-}
-
-int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq *q,
-		       struct um3n_drop_counters *drops, uint64_t now_us,
-		       const struct um3n_policy *policy, const struct um3n_ip_info *ip,
-		       const uint8_t *pkt, size_t len)
-{
-	uint8_t out[UM3N_MAX_LINKS];
-	uint32_t seq;
-	size_t n = um3n_sched_pick(&dp->sched, rule_for(dp, policy, ip), len, now_us, out);
-
-	assert(n <= dp->sched.n);
-	if (n == 0) {
-		drops->no_link++;
-		return UM3N_ENOLINK;
-	}
-	/* Copies keep the first link's number: checked in that link's window. */
-	seq = um3n_seq_make(out[0], dp->tx_seq[out[0]]++);
-	assert(seq >> UM3N_SEQ_LINK_SHIFT == out[0]);
-	for (size_t i = 0; i < n; i++) {
-		int dlen;
-
-		assert(link_ok(dp, out[i]) && dp->sched.links[out[i]].present && dp->to[out[i]]);
-		dlen = queue_tunnel(dp, q, now_us, out[i], pkt, len, ip->version == 6, seq);
-		if (dlen < 0) {
-			drops->queue_full++;
-			return dlen;
-		}
-		dp->tx_pkts[out[i]]++;
-		dp->tx_bytes[out[i]] += (size_t)dlen;
-	}
-	return UM3N_OK;
-}
-
 int um3n_datapath_queue(struct um3n_datapath *dp, struct um3n_outq *q,
 			struct um3n_drop_counters *drops, int link, const uint8_t *dgram,
 			size_t len)
@@ -183,14 +119,15 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 {
 	struct resend_ctx *rc = arg;
 	struct um3n_ip_info ip;
+	const struct um3n_policy_rule *rule;
 	uint8_t out[UM3N_MAX_LINKS];
 	size_t n;
 
 	assert(len > UM3N_DATA_OVERHEAD && len <= rc->q->slot); /* only data is remembered */
 	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
 		return;
-	n = um3n_sched_pick(&rc->dp->sched, rule_for(rc->dp, rc->policy, &ip), len, rc->now_us,
-			    out);
+	rule = um3n_datapath_rule(rc->dp, rc->policy, &ip);
+	n = um3n_sched_pick(&rc->dp->sched, rule, len, rc->now_us, out);
 	for (size_t i = 0; i < n; i++)
 		if (out[i] != rc->from_link &&
 		    !um3n_datapath_queue(rc->dp, rc->q, rc->drops, out[i], dgram, len))

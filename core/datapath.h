@@ -70,14 +70,80 @@ static inline bool um3n_datapath_fits(const struct um3n_outq *q, struct um3n_dro
 	return false;
 }
 
+/* The rule a packet follows: its correspondent's address (dp->key) looked up
+ * in policy; with no policy yet (the HA before the MN's first sync), prefer a
+ * link of any class. */
+static inline const struct um3n_policy_rule *um3n_datapath_rule(const struct um3n_datapath *dp,
+								const struct um3n_policy *policy,
+								const struct um3n_ip_info *ip)
+{
+	static const struct um3n_policy_rule any = {
+		.link_class = UM3N_CLASS_ANY, .mode = UM3N_MODE_PREFER,
+	};
+
+	if (!policy)
+		return &any;
+	return um3n_policy_lookup(policy, dp->key == UM3N_DATAPATH_BY_SRC ? &ip->src : &ip->dst);
+}
+
+/* Encapsulates into the next output slot for link and remembers it for
+ * re-sending: the one copy of the packet's bytes on the way out. Returns the
+ * datagram length, or UM3N_ENOBUFS / UM3N_ETOOBIG. */
+static inline int um3n_datapath_encap(struct um3n_datapath *dp, struct um3n_outq *q,
+				      uint64_t now_us, int link, const uint8_t *pkt, size_t len,
+				      bool inner_is_v6, uint32_t seq)
+{
+	uint8_t *buf = um3n_outq_reserve(q);
+	int dlen;
+
+	assert(link >= 0 && (size_t)link < dp->sched.n && dp->sched.links[link].present);
+	assert(dp->to[link]);
+	if (!buf)
+		return UM3N_ENOBUFS;
+	dlen = um3n_tunnel_encap(buf, q->slot, pkt, len, inner_is_v6, seq);
+	if (dlen < 0)
+		return dlen;
+	um3n_resend_remember(&dp->resend, q, now_us, link,
+			     um3n_outq_commit(q, UM3N_OUT_UDP, link, dp->to[link], (size_t)dlen));
+	return dlen;
+}
+
 /* Sends the parsed inner packet pkt (ip) on the link(s) its rule in policy
- * picks (NULL policy: prefer any class), each copy with the same sequence
- * number, remembered for re-sending. Errors (counted in drops): UM3N_ENOLINK,
- * UM3N_ENOBUFS (queue full, copies before it stay queued). */
-int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq *q,
-		       struct um3n_drop_counters *drops, uint64_t now_us,
-		       const struct um3n_policy *policy, const struct um3n_ip_info *ip,
-		       const uint8_t *pkt, size_t len);
+ * picks, each copy with the same sequence number, remembered for re-sending.
+ * Errors (counted in drops): UM3N_ENOLINK, UM3N_ENOBUFS (queue full; copies
+ * before it stay queued). Inline, like the prefer-mode pick: it is the
+ * engines' per-packet path. */
+static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq *q,
+				     struct um3n_drop_counters *drops, uint64_t now_us,
+				     const struct um3n_policy *policy,
+				     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len)
+{
+	uint8_t out[UM3N_MAX_LINKS];
+	uint32_t seq;
+	size_t n = um3n_sched_pick(&dp->sched, um3n_datapath_rule(dp, policy, ip), len, now_us,
+				   out);
+
+	assert(n <= dp->sched.n);
+	if (n == 0) {
+		drops->no_link++;
+		return UM3N_ENOLINK;
+	}
+	/* Copies keep the first link's number: checked in that link's window. */
+	seq = um3n_seq_make(out[0], dp->tx_seq[out[0]]++);
+	assert(seq >> UM3N_SEQ_LINK_SHIFT == out[0]);
+	for (size_t i = 0; i < n; i++) {
+		int dlen = um3n_datapath_encap(dp, q, now_us, out[i], pkt, len, ip->version == 6,
+					       seq);
+
+		if (dlen < 0) {
+			drops->queue_full++;
+			return dlen;
+		}
+		dp->tx_pkts[out[i]]++;
+		dp->tx_bytes[out[i]] += (size_t)dlen;
+	}
+	return UM3N_OK;
+}
 
 /* Queues a ready datagram (a probe answer, a re-send) on link, to its
  * destination, without remembering it. Errors (counted in drops):
