@@ -109,7 +109,7 @@ static void rec_release(struct um3n_mn_rec *rec, const struct um3n_env *env)
 		um3n_policy_free(rec->policy);
 	if (rec->stage_buf)
 		env->free(env->ctx, rec->stage_buf);
-	um3n_resend_fini(&rec->resend, env);
+	um3n_datapath_fini(&rec->dp, env);
 	memset(rec, 0, sizeof(*rec));
 }
 
@@ -147,15 +147,12 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 		if (c->recs[i].used)
 			continue;
 		rec = &c->recs[i];
-		if (um3n_resend_init(&rec->resend, env, c->resend_slots))
+		um3n_prng_seed(&prng, seed ^ home_v4);
+		if (um3n_datapath_init(&rec->dp, env, UM3N_MAX_LINKS, c->resend_slots, &prng,
+				       UM3N_DATAPATH_BY_SRC))
 			return NULL;
 		rec->used = true;
 		rec->home_v4 = home_v4;
-		rec->sched.n = UM3N_MAX_LINKS;
-		um3n_sched_update(&rec->sched);
-		um3n_prng_seed(&prng, seed ^ home_v4);
-		for (int l = 0; l < UM3N_MAX_LINKS; l++)
-			rec->tx_seq[l] = (uint32_t)um3n_prng_next(&prng);
 		for (int l = 0; l < UM3N_MAX_LINKS; l++)
 			um3n_linkmon_init(&rec->b[l].lm);
 		hmap_put(&c->by_home, home_v4, (uint32_t)i);
@@ -232,8 +229,7 @@ bool um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struc
 		hmap_del(&c->by_coa, coa_key(&b->coa));
 	memset(b, 0, sizeof(*b));
 	um3n_linkmon_init(&b->lm);
-	rec->sched.links[link].present = false;
-	um3n_sched_update(&rec->sched);
+	um3n_datapath_link_reset(&rec->dp, link);
 	if (um3n_bcache_rec_bindings(rec) == 0) {
 		hmap_del(&c->by_home, rec->home_v4);
 		rec_release(rec, env);

@@ -11,10 +11,9 @@
 #define UM3N_BCACHE_H
 
 #include "ha_bindfsm.h"
+#include "datapath.h"
 #include "linkmon.h"
 #include "policy.h"
-#include "queue.h"
-#include "linksched.h"
 #include "tunnel.h"
 
 struct um3n_binding {
@@ -25,7 +24,7 @@ struct um3n_binding {
 	uint64_t expires_us;
 	uint64_t last_ident;        /* replay protection, RFC 5944 §5.7 */
 	struct um3n_linkmon lm;     /* the HA's view: heard from lately or not */
-	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+	uint64_t rx_pkts, rx_bytes; /* tx: the record's data path */
 };
 
 struct um3n_mn_rec {
@@ -40,10 +39,7 @@ struct um3n_mn_rec {
 	uint8_t *stage_buf;
 	size_t stage_len;
 	/* Downlink data state. */
-	struct um3n_sched sched;
-	uint32_t tx_seq[UM3N_MAX_LINKS]; /* per-link counters (tunnel.h) */
-	struct um3n_seqspace rx_seq;
-	struct um3n_resend resend;
+	struct um3n_datapath dp;
 };
 
 /* Open addressing, linear probing, backward-shift deletion; key 0 = empty. */

@@ -28,6 +28,5 @@ int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n
  * Returns false when the record went with it (its last binding). */
 bool ha_reg_expire(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link);
 /* ha.c */
-void ha_rec_sched_refresh(struct um3n_mn_rec *rec);
 
 #endif

@@ -276,7 +276,7 @@ static void reg_step(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 	if (fx.mask & UM3N_HA_BINDFSM_DO_UNBIND)
 		unbind(ha, &rc->rec, rc->link);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_SCHED && rc->rec)
-		ha_rec_sched_refresh(rc->rec);
+		um3n_datapath_bindings_changed(&rc->rec->dp, rc->rec->b);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_REPLY)
 		reply(ha, rc, &fx);
 	/* The cache's index and the FSM agree on whether the binding exists. */
