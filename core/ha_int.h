@@ -27,6 +27,5 @@ int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n
 /* Binding `link` of rec (bound) reached its expiry: feeds the binding FSM.
  * Returns false when the record went with it (its last binding). */
 bool ha_reg_expire(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link);
-/* ha.c */
 
 #endif
