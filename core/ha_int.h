@@ -1,6 +1,7 @@
 /* Private to the HA engine: ha.c (entry points, data path, the timer scan),
  * ha_reg.c (registration, carrying out the binding FSM's effects), ha_timers.c
- * (every deadline). Calls go one way: ha.c -> ha_reg.c -> ha_timers.c. */
+ * (every deadline). Calls go one way: ha.c -> ha_reg.c -> ha_timers.c, but for
+ * ha_rec_sched_refresh, which leaves ha.c with the rest of the data path. */
 #ifndef UM3N_HA_INT_H
 #define UM3N_HA_INT_H
 
