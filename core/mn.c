@@ -64,7 +64,7 @@ void um3n_mn_free(struct um3n_mn *mn)
 		return;
 	env = mn->env;
 	um3n_outq_fini(&mn->outq, &env);
-	um3n_resend_fini(&mn->resend, &env);
+	um3n_datapath_fini(&mn->dp, &env);
 	if (mn->policy)
 		um3n_policy_free(mn->policy);
 	if (mn->policy_blob)
@@ -87,18 +87,16 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 	if (!mn->conf.out_queue_len)
 		mn->conf.out_queue_len = UM3N_OUTQ_DEFAULT;
 	um3n_prng_seed(&mn->prng, env->seed);
-	for (int l = 0; l < UM3N_MAX_LINKS; l++)
-		mn->tx_seq[l] = (uint32_t)um3n_prng_next(&mn->prng);
 	mn->home_v4 = um3n_addr_v4(&conf->home_addr);
 	mn->ha_v4 = um3n_addr_v4(&conf->ha.ip);
-	if (um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
-	    um3n_resend_init(&mn->resend, env, conf->resend_slots) ||
+	if (um3n_datapath_init(&mn->dp, env, conf->n_links, conf->resend_slots, &mn->prng,
+			       UM3N_DATAPATH_BY_DST) ||
+	    um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
 	    mn_policy_install(mn, conf->policy)) {
 		um3n_log(env, UM3N_LOG_ERR, "mn: out of memory");
 		um3n_mn_free(mn);
 		return NULL;
 	}
-	mn->sched.n = conf->n_links;
 	for (size_t i = 0; i < conf->n_links; i++) {
 		struct mn_link *l = &mn->links[i];
 
@@ -110,11 +108,11 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		l->next_probe_us = UINT64_MAX;
 		l->dead_floor_us = conf->dead_after_us;
 		l->last_code = -1;
-		mn->sched.links[i].link_class = l->conf.link_class;
-		mn->sched.links[i].priority = l->conf.priority;
-		mn->sched.links[i].weight_kbps = l->conf.weight_kbps;
+		um3n_datapath_set_dest(&mn->dp, (int)i, &mn->conf.ha); /* every link goes to the HA */
+		um3n_datapath_set_class(&mn->dp, (int)i, l->conf.link_class, l->conf.priority,
+					l->conf.weight_kbps);
 	}
-	um3n_sched_update(&mn->sched); /* nothing usable yet */
+	um3n_datapath_links_changed(&mn->dp); /* nothing usable yet */
 	return mn;
 }
 
@@ -124,40 +122,13 @@ static void sched_refresh(struct um3n_mn *mn)
 {
 	for (size_t i = 0; i < mn->conf.n_links; i++) {
 		const struct mn_link *l = &mn->links[i];
-		struct um3n_sched_link *s = &mn->sched.links[i];
-
-		s->present = !mn->shutting_down && l->reg_expires_us != 0 &&
+		bool bound = !mn->shutting_down && l->reg_expires_us != 0 &&
 			     (l->reg_state == UM3N_REG_REGISTERED ||
 			      l->reg_state == UM3N_REG_REQUESTING);
-		s->state = l->lm.state;
+
+		um3n_datapath_set_link(&mn->dp, (int)i, bound, l->lm.state);
 	}
-	um3n_sched_update(&mn->sched);
-}
-
-struct resend_ctx {
-	struct um3n_mn *mn;
-	int from_link;
-	uint64_t now_us;
-};
-
-static void resend_one(void *arg, const uint8_t *dgram, size_t len)
-{
-	struct resend_ctx *rc = arg;
-	struct um3n_mn *mn = rc->mn;
-	struct um3n_ip_info ip;
-	const struct um3n_policy_rule *rule;
-	uint8_t out[UM3N_MAX_LINKS];
-	size_t n;
-
-	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
-		return;
-	rule = um3n_policy_lookup(mn->policy, &ip.dst);
-	n = um3n_sched_pick(&mn->sched, rule, len, out);
-	for (size_t i = 0; i < n; i++) {
-		if (out[i] == rc->from_link || mn_queue_udp(mn, out[i], dgram, len))
-			continue;
-		mn->links[rc->from_link].resent_pkts++;
-	}
+	um3n_datapath_links_changed(&mn->dp);
 }
 
 /* The link just failed or went down: what it carried in the last re-send
@@ -165,12 +136,9 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
  * dropped by the HA's sequence window). */
 static void failover(struct um3n_mn *mn, uint64_t now_us, int link)
 {
-	struct resend_ctx rc = {mn, link, now_us};
-	uint64_t since = now_us > mn->conf.resend_window_us ? now_us - mn->conf.resend_window_us : 0;
-	size_t n;
-
-	mn->sched.now_us = now_us;
-	n = um3n_resend_take(&mn->resend, &mn->outq, link, since, resend_one, &rc);
+	size_t resent;
+	size_t n = um3n_datapath_failover(&mn->dp, &mn->outq, &mn->drops, now_us,
+					  mn->conf.resend_window_us, link, mn->policy, &resent);
 
 	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: failover, %zu packets re-sent",
 		 mn->links[link].conf.name, n);
@@ -201,70 +169,19 @@ void mn_link_lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_l
 		l->next_probe_us = now_us;
 }
 
-void mn_sched_update(struct um3n_mn *mn, int link)
-{
-	(void)link;
-	sched_refresh(mn);
-}
-
-int mn_queue_udp(struct um3n_mn *mn, int link, const uint8_t *dgram, size_t len)
-{
-	uint8_t *buf = um3n_outq_reserve(&mn->outq);
-
-	if (len > mn->outq.slot) {
-		mn->drops.too_big++;
-		return UM3N_ETOOBIG;
-	}
-	if (!buf) {
-		mn->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	memcpy(buf, dgram, len);
-	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, len);
-	mn->links[link].tx_pkts++;
-	mn->links[link].tx_bytes += len;
-	return UM3N_OK;
-}
-
 int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, size_t len)
 {
 	struct um3n_ip_info ip;
-	const struct um3n_policy_rule *rule;
-	uint8_t out[UM3N_MAX_LINKS];
-	uint32_t seq;
-	size_t n;
 	int rc = um3n_wire_ip_parse(pkt, len, &ip);
 
 	if (rc) {
 		mn->drops.malformed++;
 		return rc;
 	}
-	if (len + UM3N_DATA_OVERHEAD > mn->outq.slot) {
-		mn->drops.too_big++;
+	if (!um3n_datapath_fits(&mn->outq, &mn->drops, len))
 		return UM3N_ETOOBIG;
-	}
 	mn->tun_in_pkts++;
-	mn->sched.now_us = now_us;
-	rule = um3n_policy_lookup(mn->policy, &ip.dst);
-	n = um3n_sched_pick(&mn->sched, rule, len, out);
-	if (n == 0) {
-		mn->drops.no_link++;
-		return UM3N_ENOLINK;
-	}
-	seq = um3n_seq_make(out[0], mn->tx_seq[out[0]]++);
-	for (size_t i = 0; i < n; i++) {
-		struct mn_link *l = &mn->links[out[i]];
-		int dlen = um3n_queue_tunnel(&mn->outq, &mn->resend, now_us, out[i], &mn->conf.ha,
-					     pkt, len, ip.version == 6, seq);
-
-		if (dlen < 0) {
-			mn->drops.queue_full++;
-			return dlen;
-		}
-		l->tx_pkts++;
-		l->tx_bytes += (size_t)dlen;
-	}
-	return UM3N_OK;
+	return um3n_datapath_send(&mn->dp, &mn->outq, &mn->drops, now_us, mn->policy, &ip, pkt, len);
 }
 
 static void dead_floor_on_recovery(struct um3n_mn *mn, uint64_t now_us, struct mn_link *l);
@@ -294,7 +211,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	}
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
-	mn->sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
+	mn->dp.sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
 	heard(mn, now_us, link);
 	return UM3N_OK;
 }
@@ -312,17 +229,11 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 	if (!d.has_seq)
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
-	rc = um3n_seqspace_check(&mn->rx_seq, d.seq);
-	if (rc) {
-		mn->drops.duplicate++;
-		return UM3N_EDUP;
-	}
-	if (!um3n_outq_push_ref(&mn->outq, UM3N_OUT_TUN, link, d.inner, d.inner_len)) {
-		mn->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	mn->tun_out_pkts++;
-	return UM3N_OK;
+	rc = um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,
+				   d.inner_len);
+	if (rc == UM3N_OK)
+		mn->tun_out_pkts++;
+	return rc;
 }
 
 int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
@@ -479,8 +390,7 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 	p.icmp_seq = um3n_linkmon_probe_sent(&l->lm);
 	um3n_tunnel_probe_build(buf, mn->outq.slot, mn->home_v4, mn->ha_v4, &p);
 	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, UM3N_PROBE_LEN);
-	l->tx_pkts++;
-	l->tx_bytes += UM3N_PROBE_LEN;
+	um3n_datapath_count_tx(&mn->dp, link, UM3N_PROBE_LEN);
 }
 
 /* Probes go on every link with a binding, FAILED ones included: an answer is
@@ -535,7 +445,7 @@ static void dead_floor_decay(struct um3n_mn *mn, uint64_t now_us, struct mn_link
 static bool other_link_usable(const struct um3n_mn *mn, int link)
 {
 	for (size_t i = 0; i < mn->conf.n_links; i++)
-		if ((int)i != link && mn->sched.links[i].present &&
+		if ((int)i != link && mn->dp.sched.links[i].present &&
 		    um3n_linkmon_usable(&mn->links[i].lm))
 			return true;
 	return false;
@@ -650,14 +560,14 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 		s->rttvar_us = l->lm.rttvar_us;
 		s->loss_permille = um3n_linkmon_loss_permille(&l->lm);
 		s->signal_dbm = l->signal_dbm;
-		s->tx_pkts = l->tx_pkts;
-		s->tx_bytes = l->tx_bytes;
+		s->tx_pkts = mn->dp.tx_pkts[i];
+		s->tx_bytes = mn->dp.tx_bytes[i];
 		s->rx_pkts = l->rx_pkts;
 		s->rx_bytes = l->rx_bytes;
 		s->probes_sent = l->lm.probes_sent;
 		s->probes_answered = l->lm.probes_answered;
 		s->failovers = l->lm.failures;
-		s->resent_pkts = l->resent_pkts;
+		s->resent_pkts = mn->dp.resent_pkts[i];
 	}
 	st->policy_version = um3n_policy_version(mn->policy);
 	st->policy_acked_version = mn->acked_version;

@@ -2,10 +2,10 @@
 #ifndef UM3N_MN_INT_H
 #define UM3N_MN_INT_H
 
+#include "datapath.h"
 #include "linkmon.h"
 #include "mn.h"
 #include "queue.h"
-#include "linksched.h"
 #include "tunnel.h"
 
 enum mn_reg_event {
@@ -40,7 +40,7 @@ struct mn_link {
 	uint64_t failed_at_us;  /* last transition to FAILED */
 	bool silence_noted;     /* the last usable link fell silent: re-registered, kept */
 	/* counters */
-	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes, resent_pkts;
+	uint64_t rx_pkts, rx_bytes; /* tx: the data path's */
 	int signal_dbm;
 };
 
@@ -49,13 +49,10 @@ struct um3n_mn {
 	struct um3n_mn_conf conf;
 	struct um3n_prng prng;
 	struct um3n_outq outq;
-	struct um3n_resend resend;
-	struct um3n_sched sched;
+	struct um3n_datapath dp; /* the uplinks to the HA */
 	struct mn_link links[UM3N_MAX_LINKS];
 	uint32_t home_v4, ha_v4;
 	uint64_t last_ident;
-	uint32_t tx_seq[UM3N_MAX_LINKS]; /* per-link counters (tunnel.h) */
-	struct um3n_seqspace rx_seq;
 	bool shutting_down;
 	bool ha_csum_partial; /* the HA completes inner checksums (its last accepted reply) */
 	/* policy and its sync to the HA */
@@ -80,8 +77,6 @@ bool mn_policy_synced(const struct um3n_mn *mn);
 void mn_reg_policy_changed(struct um3n_mn *mn, uint64_t now_us);
 
 /* mn.c */
-void mn_sched_update(struct um3n_mn *mn, int link);
 void mn_link_lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm_event ev);
-int mn_queue_udp(struct um3n_mn *mn, int link, const uint8_t *dgram, size_t len);
 
 #endif

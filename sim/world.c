@@ -151,7 +151,8 @@ static long pcap_flow_of(struct sim_world *w, uint32_t server)
 	return -1;
 }
 
-static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, bool at_mn)
+/* link: the one the packet arrived on (the engine's TUN output says), or -1. */
+static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, int link, bool at_mn)
 {
 	struct um3n_ip_info ip;
 	struct sim_probe pr;
@@ -166,7 +167,7 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, boo
 		if (pr.flow_id >= w->sc->n_flows ||
 		    (w->sc->flows[pr.flow_id].dir == SIM_DIR_DOWN) != at_mn)
 			return;
-		sim_metrics_received(&w->metrics, pr.flow_id, w->rx_link, !at_mn, w->now_us, pr.seq,
+		sim_metrics_received(&w->metrics, pr.flow_id, link, !at_mn, w->now_us, pr.seq,
 				     pr.send_us, (uint32_t)ip.total_len, pr.frame_id);
 		return;
 	}
@@ -176,7 +177,7 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, boo
 		uint32_t seq = extend_seq(w, (size_t)flow, um3n_get16(pkt + 4));
 		uint64_t sent = seq < fm->seq_cap ? fm->send_us[seq] : w->now_us;
 
-		sim_metrics_received(&w->metrics, (size_t)flow, w->rx_link, !at_mn, w->now_us, seq,
+		sim_metrics_received(&w->metrics, (size_t)flow, link, !at_mn, w->now_us, seq,
 				     sent, (uint32_t)ip.total_len, 0);
 	}
 }
@@ -259,15 +260,15 @@ static void drain_mn(struct sim_world *w)
 		} else if (out.kind == UM3N_OUT_TUN) {
 			if (w->opts.pcaps)
 				sim_pcapout_mn_tun(&w->pcap, w->now_us, out.data, out.len);
-			app_receive(w, out.data, out.len, true);
+			app_receive(w, out.data, out.len, out.link, true);
 		}
 	}
 	arm_mn(w);
 }
 
-static void server_receive(struct sim_world *w, const uint8_t *data, size_t len)
+static void server_receive(struct sim_world *w, const uint8_t *data, size_t len, int link)
 {
-	app_receive(w, data, len, false);
+	app_receive(w, data, len, link, false);
 }
 
 static void drain_ha(struct sim_world *w)
@@ -288,7 +289,7 @@ static void drain_ha(struct sim_world *w)
 		if (w->opts.pcaps)
 			sim_pcapout_ha_tun(&w->pcap, w->now_us, out.data, out.len);
 		if (w->sc->core_delay_us == 0)
-			server_receive(w, out.data, out.len);
+			server_receive(w, out.data, out.len, out.link);
 		else if ((p = pkt_copy(w, out.data, out.len)) != NULL)
 			push(w, w->now_us + w->sc->core_delay_us, EV_CORE_TO_SERVER, 0, 0, p);
 	}
@@ -328,7 +329,6 @@ static int on_generated(void *ctx, size_t flow, uint64_t now_us, const struct si
 	}
 	if (w->opts.pcaps)
 		sim_pcapout_mn_tun(&w->pcap, now_us, g->data, g->len);
-	w->rx_link = -1;
 	rc = um3n_mn_tun_input(w->mn, now_us, g->data, g->len);
 	if (rc) {
 		w->errs.mn_tun++;
@@ -344,7 +344,6 @@ static void on_link_arrive(struct sim_world *w, struct sim_pkt *p)
 {
 	int rc;
 
-	w->rx_link = p->link;
 	if (p->node == NODE_MN) {
 		rc = um3n_mn_udp_input(w->mn, w->now_us, p->link, &p->from, p->data, p->len);
 		if (rc) {
@@ -360,7 +359,6 @@ static void on_link_arrive(struct sim_world *w, struct sim_pkt *p)
 		}
 		drain_ha(w);
 	}
-	w->rx_link = -1;
 	sim_pool_put(&w->pool, p);
 }
 
@@ -387,7 +385,7 @@ static int dispatch(struct sim_world *w, const struct sim_event *ev)
 		sim_pool_put(&w->pool, p);
 		break;
 	case EV_CORE_TO_SERVER:
-		server_receive(w, p->data, p->len);
+		server_receive(w, p->data, p->len, -1); /* the link is not kept across the core */
 		sim_pool_put(&w->pool, p);
 		break;
 	case EV_MN_WAKE:
@@ -571,7 +569,6 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 	memset(w, 0, sizeof(*w));
 	w->sc = sc;
 	w->opts = *opts;
-	w->rx_link = -1;
 	w->mn_wake_us = w->ha_wake_us = UINT64_MAX;
 	w->mn_env = (struct um3n_env){.ctx = w, .log = opts->log_level >= 0 ? sim_log : NULL,
 				      .log_level = opts->log_level, .alloc = sim_alloc,
