@@ -6,6 +6,7 @@
 
 #include "binding.h"
 #include "datapath.h"
+#include "pairnet.h"
 #include "testutil.h"
 
 #define N 3 /* links: 0 wifi, 1 cell, 2 wifi; priority = index */
@@ -26,18 +27,13 @@ static uint32_t v4(unsigned a, unsigned b, unsigned c, unsigned d)
 	return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
 }
 
-/* A minimal IPv4/UDP packet of len bytes; its last byte tags it. */
+/* An IPv4/UDP packet of len bytes; its last byte tags it. */
 static size_t ipv4(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint8_t tag)
 {
-	memset(buf, 0, len);
-	buf[0] = 0x45;
-	um3n_put16(buf + 2, (uint16_t)len);
-	buf[8] = 64;
-	buf[9] = 17;
-	um3n_put32(buf + 12, src);
-	um3n_put32(buf + 16, dst);
-	buf[len - 1] = tag;
-	return len;
+	size_t n = pairnet_ip_packet(buf, src, dst, len - 28);
+
+	buf[n - 1] = tag;
+	return n;
 }
 
 static void add_rule(struct um3n_policy *p, uint32_t prefix, uint8_t plen, uint8_t cls,
