@@ -5,10 +5,11 @@
  * for re-sending (queue.h), and counts per link; when a link fails, what it
  * carried in the re-send window goes again on the others, each datagram by its
  * own rule. On the way in, the sequence window drops the copies (re-sends,
- * redundant mode) and the inner packet leaves for the TUN device. The engines keep only what differs, given here as data: which end
- * of a packet the policy is keyed on (the MN: destination; the HA: source) and
- * each link's destination (the MN: its HA; the HA: the binding's care-of
- * address). */
+ * redundant mode) and the inner packet leaves for the TUN device.
+ * The engines keep only what differs, given here as data: which end of a
+ * packet the policy is keyed on (the MN: destination; the HA: source) and each
+ * link's destination (the MN: its HA; the HA: the binding's care-of address).
+ * No callbacks into the engines. */
 #ifndef UM3N_DATAPATH_H
 #define UM3N_DATAPATH_H
 
@@ -181,10 +182,10 @@ static inline int um3n_datapath_deliver(struct um3n_datapath *dp, struct um3n_ou
 	return UM3N_OK;
 }
 
-/* Link `link` failed (the caller has made it unusable): what it carried in the
- * last window_us goes again on the links its rule in policy picks now, the
- * failed one excepted; the receiver's sequence window drops what had arrived
- * after all. Returns how many datagrams the history held for the link;
+/* Link `link` failed (the caller has made it unusable first): what it carried
+ * in the last window_us goes again on the links its rule in policy picks now,
+ * never on `link` itself; the receiver's sequence window drops what had
+ * arrived after all. Returns how many datagrams the history held for the link;
  * *resent (and resent_pkts[link]) how many copies went out again. */
 size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
 			      struct um3n_drop_counters *drops, uint64_t now_us,

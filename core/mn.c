@@ -108,7 +108,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		l->next_probe_us = UINT64_MAX;
 		l->dead_floor_us = conf->dead_after_us;
 		l->last_code = -1;
-		um3n_datapath_set_dest(&mn->dp, (int)i, &mn->conf.ha); /* every link goes to the HA */
+		um3n_datapath_set_dest(&mn->dp, (int)i, &mn->conf.ha); /* every link: to the HA */
 		um3n_datapath_set_class(&mn->dp, (int)i, l->conf.link_class, l->conf.priority,
 					l->conf.weight_kbps);
 	}
