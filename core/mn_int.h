@@ -61,6 +61,9 @@ struct um3n_mn {
 	struct um3n_drop_counters drops;
 };
 
+/* mn_conf.c: 0 or UM3N_EINVAL (the reason logged). */
+int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env);
+
 /* mn_reg.c: registration and the policy sync. Calls nothing in mn.c. */
 bool mn_reg_step(struct um3n_mn *mn, uint64_t now_us, int link, struct um3n_regfsm_event *ev);
 int mn_reg_sync_link(const struct um3n_mn *mn);
