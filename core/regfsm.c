@@ -120,7 +120,7 @@ bool um3n_regfsm_awaits(const struct um3n_regfsm *fsm, uint64_t ident)
 
 static void arm(struct um3n_regfsm_fx *fx, uint64_t at_us)
 {
-	fx->flags = (fx->flags & ~(uint32_t)UM3N_REGFSM_FX_DISARM) | UM3N_REGFSM_FX_ARM;
+	fx->flags |= UM3N_REGFSM_FX_ARM;
 	fx->timer_us = at_us;
 }
 
@@ -260,6 +260,8 @@ struct um3n_regfsm_fx um3n_regfsm_step(struct um3n_regfsm *fsm, const struct um3
 		fx.to = fsm->state;
 		assert(fx.to >= 0 && fx.to < UM3N_REG_COUNT);
 		assert(!(fx.flags & UM3N_REGFSM_FX_ARM) || fx.timer_us > now_us);
+		assert(!(fx.flags & UM3N_REGFSM_FX_ARM) || !(fx.flags & UM3N_REGFSM_FX_DISARM));
+		assert(!(fx.flags & UM3N_REGFSM_FX_BOUND) || !(fx.flags & UM3N_REGFSM_FX_UNBOUND));
 		assert(!(fx.flags & UM3N_REGFSM_FX_SEND) ||
 		       fx.to == UM3N_REG_REQUESTING || fx.to == UM3N_REG_DEREGISTERING);
 		return fx;
