@@ -8,10 +8,15 @@ usage: ci/report.py OUT_DIR SCENARIO...   (reads OUT_DIR/sim/<scenario>/)
 import configparser
 import json
 import os
-import struct
 import sys
 
-PAPER = {"fig5-3g": 3.61, "fig5-wifi": 14.67, "fig5-multihoming": 17.82}
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
+from emu.lib.captures import pcap_records  # noqa: E402
+from emu.lib.links import PAPER_MBPS  # noqa: E402
+
+PAPER = {"fig5-" + k: v for k, v in PAPER_MBPS.items()}
 BIN_S = 0.1
 
 
@@ -24,28 +29,13 @@ def load(out, name):
 def pcap_bins(path, t0, t1):
     """Bytes per BIN_S bin between t0 and t1 from a classic pcap file."""
     bins = [0] * int(round((t1 - t0) / BIN_S))
-    with open(path, "rb") as f:
-        head = f.read(24)
-        if len(head) < 24:
-            return bins
-        magic = struct.unpack("<I", head[:4])[0]
-        if magic in (0xA1B2C3D4, 0xA1B23C4D):
-            endian = "<"
-        else:
-            endian = ">"
-            magic = struct.unpack(">I", head[:4])[0]
-        scale = 1e-9 if magic == 0xA1B23C4D else 1e-6
-        rec = struct.Struct(endian + "IIII")
-        while True:
-            h = f.read(16)
-            if len(h) < 16:
-                break
-            sec, frac, incl, orig = rec.unpack(h)
-            f.seek(incl, 1)
-            t = sec + frac * scale
-            k = int((t - t0) / BIN_S)
-            if 0 <= k < len(bins):
-                bins[k] += orig
+    pc = pcap_records(path)
+    if pc is None:
+        return bins
+    for t, _sec, _frac, _data, orig in pc[2]:
+        k = int((t - t0) / BIN_S)
+        if 0 <= k < len(bins):
+            bins[k] += orig
     return bins
 
 

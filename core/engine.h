@@ -19,7 +19,8 @@ enum um3n_out_kind {
  * copy), so the caller keeps that buffer unchanged until then as well. */
 struct um3n_out {
 	enum um3n_out_kind kind;
-	int link;                /* MN: uplink index; HA: the MN's link id (informational) */
+	int link;                /* UDP: MN uplink index, HA the MN's link id (informational);
+				  * TUN: the link the packet arrived on */
 	struct um3n_sockaddr to; /* UDP destination */
 	const uint8_t *data;
 	size_t len;

@@ -1,14 +1,13 @@
 /* HA engine: creation, the downlink data path (home address -> MN record ->
  * policy on the source -> binding -> encapsulate), uplink decapsulation with
- * duplicate suppression, probe answers, binding expiry and silence detection
- * with failover re-send, status. Registration lives in ha_reg.c. */
+ * duplicate suppression, probe answers, the timer scan (binding expiry and
+ * silence detection with failover re-send), status. Registration lives in
+ * ha_reg.c, every deadline in ha_timers.c. */
+#include <assert.h>
 #include <string.h>
 
 #include "ha_int.h"
-
-static const struct um3n_policy_rule default_rule = {
-	.link_class = UM3N_CLASS_ANY, .mode = UM3N_MODE_PREFER,
-};
+#include "ha_timers.h"
 
 void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 {
@@ -56,7 +55,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	ha->env = *env;
 	ha->conf = *conf;
 	ha->ha_v4 = um3n_addr_v4(&conf->addr.ip);
-	ha->next_scan_us = UINT64_MAX;
+	ha_timers_init(ha);
 	if (um3n_outq_init(&ha->outq, env,
 			   conf->out_queue_len ? conf->out_queue_len : UM3N_OUTQ_DEFAULT,
 			   conf->out_slot_size) ||
@@ -68,62 +67,16 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	return ha;
 }
 
-void ha_want_scan(struct um3n_ha *ha, uint64_t at_us)
-{
-	if (at_us < ha->next_scan_us)
-		ha->next_scan_us = at_us;
-}
-
-void ha_rec_sched_refresh(struct um3n_mn_rec *rec)
-{
-	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
-		const struct um3n_binding *b = &rec->b[l];
-		struct um3n_sched_link *s = &rec->sched.links[l];
-
-		s->present = b->active;
-		s->state = b->lm.state;
-		s->link_class = b->info.link_class;
-		s->priority = b->info.priority;
-		s->weight_kbps = b->info.weight_kbps;
-	}
-	um3n_sched_update(&rec->sched);
-}
-
 static void link_name(char name[8], int link)
 {
 	memcpy(name, "mn-l0", 6);
 	name[4] = (char)('0' + link);
 }
 
-static int queue_to_binding(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
-			    const uint8_t *dgram, size_t len)
-{
-	struct um3n_binding *b = &rec->b[link];
-	uint8_t *buf = um3n_outq_reserve(&ha->outq);
-
-	if (len > ha->outq.slot) {
-		ha->drops.too_big++;
-		return UM3N_ETOOBIG;
-	}
-	if (!buf) {
-		ha->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	memcpy(buf, dgram, len);
-	um3n_outq_commit(&ha->outq, UM3N_OUT_UDP, link, &b->coa, len);
-	b->tx_pkts++;
-	b->tx_bytes += len;
-	return UM3N_OK;
-}
-
 int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, size_t len)
 {
 	struct um3n_ip_info ip;
 	struct um3n_mn_rec *rec;
-	const struct um3n_policy_rule *rule;
-	uint8_t out[UM3N_MAX_LINKS];
-	uint32_t seq;
-	size_t n;
 	int rc = um3n_wire_ip_parse(pkt, len, &ip);
 
 	if (rc) {
@@ -135,32 +88,11 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 		ha->drops.no_binding++;
 		return UM3N_ENOENT;
 	}
-	if (len + UM3N_DATA_OVERHEAD > ha->outq.slot) {
-		ha->drops.too_big++;
+	if (!um3n_datapath_fits(&ha->outq, &ha->drops, len))
 		return UM3N_ETOOBIG;
-	}
 	ha->tun_in_pkts++;
-	rec->sched.now_us = now_us;
-	rule = rec->policy ? um3n_policy_lookup(rec->policy, &ip.src) : &default_rule;
-	n = um3n_sched_pick(&rec->sched, rule, len, out);
-	if (n == 0) {
-		ha->drops.no_link++;
-		return UM3N_ENOLINK;
-	}
-	seq = um3n_seq_make(out[0], rec->tx_seq[out[0]]++);
-	for (size_t i = 0; i < n; i++) {
-		struct um3n_binding *b = &rec->b[out[i]];
-		int dlen = um3n_queue_tunnel(&ha->outq, &rec->resend, now_us, out[i], &b->coa, pkt,
-					     len, ip.version == 6, seq);
-
-		if (dlen < 0) {
-			ha->drops.queue_full++;
-			return dlen;
-		}
-		b->tx_pkts++;
-		b->tx_bytes += (size_t)dlen;
-	}
-	return UM3N_OK;
+	return um3n_datapath_send(&rec->dp, &ha->outq, &ha->drops, now_us, rec->policy, &ip, pkt,
+				  len);
 }
 
 static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
@@ -168,17 +100,14 @@ static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 	struct um3n_binding *b = &rec->b[link];
 	char name[8];
 
-	bool was_quiet = now_us - b->lm.last_heard_us >= ha->conf.dead_after_us;
-
-	b->lm.last_heard_us = now_us;
-	if (was_quiet) /* its siblings may be silent: judge them now */
-		ha_want_scan(ha, now_us);
+	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS && b->active);
+	ha_timers_heard(ha, b, now_us);
 	if (b->lm.state != UM3N_LS_FAILED)
 		return;
 	link_name(name, link);
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_HEARD);
-	ha_rec_sched_refresh(rec);
-	ha_want_scan(ha, now_us + ha->conf.dead_after_us);
+	um3n_datapath_bindings_changed(&rec->dp, rec->b);
+	ha_timers_heard_after_failure(ha, now_us);
 }
 
 /* The MN's probe carries its own clock: arrival minus that time is this
@@ -187,7 +116,7 @@ static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 static void note_path_delay(struct um3n_mn_rec *rec, int link, uint64_t now_us, uint64_t sent_us)
 {
 	int64_t sample = (int64_t)(now_us - sent_us);
-	int64_t *d = &rec->sched.links[link].delay_us;
+	int64_t *d = &rec->dp.sched.links[link].delay_us;
 
 	if (rec->b[link].lm.probes_answered == 0)
 		*d = sample;
@@ -213,13 +142,14 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 	}
 	note_path_delay(rec, link, now_us, p.sent_us);
 	rec->b[link].lm.probes_answered++; /* the HA's count of probes seen */
-	return queue_to_binding(ha, rec, link, reply, (size_t)len);
+	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }
 
-static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
+static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
 			  const struct um3n_tunnel_data *d)
 {
 	struct um3n_ip_info ip;
+	int rc;
 
 	/* The inner source must be the MN's own home address (no spoofing
 	 * through the tunnel); IPv6 inner traffic is carried as is. */
@@ -228,16 +158,11 @@ static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec,
 		ha->drops.malformed++;
 		return UM3N_EINVAL;
 	}
-	if (um3n_seqspace_check(&rec->rx_seq, d->seq)) {
-		ha->drops.duplicate++;
-		return UM3N_EDUP;
-	}
-	if (!um3n_outq_push_ref(&ha->outq, UM3N_OUT_TUN, -1, d->inner, d->inner_len)) {
-		ha->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	ha->tun_out_pkts++;
-	return UM3N_OK;
+	rc = um3n_datapath_deliver(&rec->dp, &ha->outq, &ha->drops, link, d->seq, d->inner,
+				   d->inner_len);
+	if (rc == UM3N_OK)
+		ha->tun_out_pkts++;
+	return rc;
 }
 
 static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
@@ -262,7 +187,7 @@ static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_so
 	binding_heard(ha, now_us, rec, link);
 	if (!d.has_seq)
 		return answer_probe(ha, now_us, rec, link, &d);
-	return deliver_uplink(ha, rec, &d);
+	return deliver_uplink(ha, rec, link, &d);
 }
 
 int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
@@ -283,71 +208,30 @@ int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_soc
 	}
 }
 
-struct resend_ctx {
-	struct um3n_ha *ha;
-	struct um3n_mn_rec *rec;
-	int from_link;
-	uint64_t n;
-};
-
-static void resend_one(void *arg, const uint8_t *dgram, size_t len)
-{
-	struct resend_ctx *rc = arg;
-	struct um3n_ip_info ip;
-	const struct um3n_policy_rule *rule = &default_rule;
-	uint8_t out[UM3N_MAX_LINKS];
-	size_t n;
-
-	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
-		return;
-	if (rc->rec->policy)
-		rule = um3n_policy_lookup(rc->rec->policy, &ip.src);
-	n = um3n_sched_pick(&rc->rec->sched, rule, len, out);
-	for (size_t i = 0; i < n; i++)
-		if (out[i] != rc->from_link &&
-		    !queue_to_binding(rc->ha, rc->rec, out[i], dgram, len))
-			rc->n++;
-}
-
 /* A binding fell silent while another of the same MN is still heard: the MN's
  * link is gone. What went to it in the re-send window goes again on the
  * survivors; the MN's sequence window drops what had arrived after all. */
 static void failover(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
 {
-	struct resend_ctx rc = {ha, rec, link, 0};
-	uint64_t since = now_us > ha->conf.resend_window_us ? now_us - ha->conf.resend_window_us : 0;
+	size_t resent;
 	char name[8];
 
-	rec->sched.now_us = now_us;
 	link_name(name, link);
 	um3n_linkmon_event(&rec->b[link].lm, &ha->env, name, UM3N_LM_EV_SILENT);
-	ha_rec_sched_refresh(rec);
-	um3n_resend_take(&rec->resend, &ha->outq, link, since, resend_one, &rc);
+	um3n_datapath_bindings_changed(&rec->dp, rec->b);
+	um3n_datapath_failover(&rec->dp, &ha->outq, &ha->drops, now_us, ha->conf.resend_window_us,
+			       link, rec->policy, &resent);
 	um3n_log(&ha->env, UM3N_LOG_INFO, "binding %s silent: failover, %llu packets re-sent",
-		 name, (unsigned long long)rc.n);
-}
-
-static bool recently_heard(const struct um3n_ha *ha, const struct um3n_binding *b,
-			   uint64_t now_us)
-{
-	return b->active && now_us - b->lm.last_heard_us < ha->conf.dead_after_us;
+		 name, (unsigned long long)resent);
 }
 
 /* Returns false when the record was released (its last binding expired). */
 static bool scan_expiry(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec)
 {
-	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
-		bool last;
-
-		if (!rec->b[l].active || rec->b[l].expires_us > now_us)
-			continue;
-		um3n_log(&ha->env, UM3N_LOG_INFO, "binding of link %d expired", l);
-		last = um3n_mn_rec_bindings(rec) == 1;
-		um3n_bcache_unbind(&ha->cache, &ha->env, rec, l);
-		if (last)
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		if (rec->b[l].active && ha_timers_expired(&rec->b[l], now_us) &&
+		    !ha_reg_expire(ha, now_us, rec, l))
 			return false;
-		ha_rec_sched_refresh(rec);
-	}
 	return true;
 }
 
@@ -355,22 +239,23 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 {
 	bool someone_heard = false;
 
+	assert(rec->used); /* may hold no binding: see accept_request() in ha_reg.c */
 	if (!scan_expiry(ha, now_us, rec))
 		return;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
-		someone_heard |= recently_heard(ha, &rec->b[l], now_us);
+		someone_heard |= ha_timers_heard_lately(ha, &rec->b[l], now_us);
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
 		struct um3n_binding *b = &rec->b[l];
 
 		if (!b->active)
 			continue;
-		ha_want_scan(ha, b->expires_us);
+		ha_timers_binding_kept(ha, b, now_us);
 		/* Only probed bindings are judged by silence: a quiet MN without
 		 * probes is not a failed one. */
 		if (!um3n_linkmon_usable(&b->lm) || !b->lm.probes_answered)
 			continue;
-		if (recently_heard(ha, b, now_us))
-			ha_want_scan(ha, b->lm.last_heard_us + ha->conf.dead_after_us);
+		if (ha_timers_heard_lately(ha, b, now_us))
+			ha_timers_watch_silence(ha, b, now_us);
 		else if (someone_heard)
 			failover(ha, now_us, rec, l);
 		/* All silent: nothing to fail over to; binding_heard() asks for a
@@ -380,18 +265,19 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 
 int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us)
 {
-	if (now_us < ha->next_scan_us)
+	if (!ha_timers_scan_due(ha, now_us))
 		return UM3N_OK;
-	ha->next_scan_us = UINT64_MAX;
 	for (size_t i = 0; i < ha->cache.cap && ha->cache.n_used; i++)
 		if (ha->cache.recs[i].used)
 			scan_rec(ha, now_us, &ha->cache.recs[i]);
+	/* The scan acted on all that was due: what it re-armed lies ahead. */
+	assert(ha_timers_next_wake(ha) > now_us);
 	return UM3N_OK;
 }
 
 uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha)
 {
-	return ha->next_scan_us;
+	return ha_timers_next_wake(ha);
 }
 
 bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out)
@@ -405,7 +291,7 @@ static bool rec_csum_partial(const struct um3n_mn_rec *rec)
 	for (size_t i = 0; i < UM3N_MAX_LINKS; i++)
 		if (rec->b[i].active && !(rec->b[i].info.flags & UM3N_LINK_F_CSUM_PARTIAL))
 			return false;
-	return um3n_mn_rec_bindings(rec) > 0;
+	return um3n_bcache_rec_bindings(rec) > 0;
 }
 
 bool um3n_ha_peer_csum_partial(const struct um3n_ha *ha, uint32_t home_v4)
@@ -422,6 +308,7 @@ void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_st
 	st->n_mns = ha->cache.n_used;
 	st->reg_accepted = ha->reg_accepted;
 	st->reg_denied = ha->reg_denied;
+	st->reg_unexpected = ha->reg_unexpected;
 	st->tun_in_pkts = ha->tun_in_pkts;
 	st->tun_out_pkts = ha->tun_out_pkts;
 	st->drops = ha->drops;
@@ -460,8 +347,8 @@ int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
 		bs->lifetime_left_s = b->expires_us > now_us
 					      ? (uint32_t)((b->expires_us - now_us) / 1000000) : 0;
 		bs->last_heard_us_ago = now_us - b->lm.last_heard_us;
-		bs->tx_pkts = b->tx_pkts;
-		bs->tx_bytes = b->tx_bytes;
+		bs->tx_pkts = rec->dp.tx_pkts[l];
+		bs->tx_bytes = rec->dp.tx_bytes[l];
 		bs->rx_pkts = b->rx_pkts;
 		bs->rx_bytes = b->rx_bytes;
 	}

@@ -53,6 +53,13 @@ int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_soc
  * UM3N_ETOOBIG, UM3N_ENOBUFS. */
 int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, size_t len);
 
+/* The timer contract (every deadline lives in ha_timers.c): call
+ * um3n_ha_timeout() whenever you like, early, late or twice; it does only what
+ * is due at now_us (expired bindings removed, silent bindings failed over) and
+ * nothing otherwise. um3n_ha_next_wake_us() is the earliest time it may have
+ * something to do, UM3N_TIME_NONE for "nothing pending"; it may be early (a
+ * call then does nothing) but never late. Any input may move it earlier, so a
+ * driver asks again after feeding the engine. Always returns 0. */
 int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us);
 uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha);
 bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out);
@@ -80,6 +87,7 @@ struct um3n_ha_mn_status {
 struct um3n_ha_status {
 	size_t n_mns;
 	uint64_t reg_accepted, reg_denied;
+	uint64_t reg_unexpected; /* binding FSM events not expected in their state (logged) */
 	uint64_t tun_in_pkts, tun_out_pkts;
 	struct um3n_drop_counters drops;
 };

@@ -1,8 +1,10 @@
-/* Private to the HA engine (ha.c data path and timers, ha_reg.c registration). */
+/* Private to the HA engine: ha.c (entry points, data path, the timer scan),
+ * ha_reg.c (registration, carrying out the binding FSM's effects), ha_timers.c
+ * (every deadline). Calls go one way: ha.c -> ha_reg.c -> ha_timers.c. */
 #ifndef UM3N_HA_INT_H
 #define UM3N_HA_INT_H
 
-#include "binding.h"
+#include "bcache.h"
 #include "ha.h"
 #include "queue.h"
 
@@ -12,8 +14,9 @@ struct um3n_ha {
 	uint32_t ha_v4;
 	struct um3n_outq outq;
 	struct um3n_bcache cache;
-	uint64_t next_scan_us; /* earliest expiry / silence deadline (a lower bound) */
+	uint64_t next_scan_us; /* ha_timers.h: written by its hooks only */
 	uint64_t reg_accepted, reg_denied;
+	uint64_t reg_unexpected; /* binding FSM events with no row for the state */
 	uint64_t tun_in_pkts, tun_out_pkts;
 	struct um3n_drop_counters drops;
 };
@@ -21,8 +24,8 @@ struct um3n_ha {
 /* ha_reg.c */
 int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
 			  const uint8_t *buf, size_t len);
-/* ha.c */
-void ha_rec_sched_refresh(struct um3n_mn_rec *rec);
-void ha_want_scan(struct um3n_ha *ha, uint64_t at_us);
+/* Binding `link` of rec (bound) reached its expiry: feeds the binding FSM.
+ * Returns false when the record went with it (its last binding). */
+bool ha_reg_expire(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link);
 
 #endif

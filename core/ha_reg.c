@@ -2,11 +2,18 @@
  * identification freshness (133), home agent address (136), UDP tunnelling
  * (RFC 3519, 142) — then one binding per MN uplink (S flag), deregistration,
  * and assembly of the MN's policy table from NVSE chunks. A rejected request
- * changes nothing. */
+ * changes nothing.
+ *
+ * Each outcome is an event for the binding's FSM (ha_bindfsm.h); reg_step()
+ * carries out the effects it returns, and is the only place that binds,
+ * unbinds or replies. Deadlines go through ha_timers.h hooks. */
+#include <assert.h>
 #include <string.h>
 
 #include "auth.h"
+#include "ha_bindfsm.h"
 #include "ha_int.h"
+#include "ha_timers.h"
 
 #define NTP_ONE_SECOND (1ull << 32)
 
@@ -15,8 +22,9 @@ struct reg_ctx {
 	const struct um3n_sockaddr *from;
 	uint8_t key[UM3N_KEY_MAX];
 	size_t key_len;
-	struct um3n_mn_rec *rec;
+	struct um3n_mn_rec *rec; /* NULL: the MN has no record (or is not authenticated) */
 	int link;
+	uint64_t resync; /* identification to resynchronise from (code 133) */
 };
 
 static void send_reply(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t code,
@@ -65,20 +73,6 @@ static void send_reply(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t cod
 			   buf + auth_off))
 		return;
 	um3n_outq_commit(&ha->outq, UM3N_OUT_UDP, rc->link, rc->from, len);
-}
-
-static int deny(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t code, uint64_t ident, int err)
-{
-	char who[48] = "?";
-	struct um3n_addr a;
-
-	um3n_addr_from_v4(&a, rc->rrq->home_addr);
-	um3n_addr_format(&a, who, sizeof(who));
-	um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u", who,
-		 rc->link, code);
-	ha->reg_denied++;
-	send_reply(ha, rc, code, 0, ident);
-	return err;
 }
 
 /* RFC 5944 §5.7: timestamps must be newer than the last accepted one and, when
@@ -170,8 +164,8 @@ static void stage_chunk(struct um3n_ha *ha, struct um3n_mn_rec *rec, const struc
 		stage_complete(ha, rec);
 }
 
-static void binding_update(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
-			   uint16_t lifetime_s)
+static void binding_arm(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
+			const struct um3n_ha_bindfsm_fx *fx)
 {
 	struct um3n_binding *b = &rc->rec->b[rc->link];
 	char name[8] = "mn-l0";
@@ -180,63 +174,174 @@ static void binding_update(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *
 	if (rc->rrq->has_link_info)
 		b->info = rc->rrq->link;
 	b->info.link_id = (uint8_t)rc->link;
-	b->expires_us = now_us + (uint64_t)lifetime_s * 1000000;
 	b->last_ident = rc->rrq->ident;
-	b->lm.last_heard_us = now_us;
+	ha_timers_binding_updated(ha, b, now_us, fx->lifetime_s);
 	um3n_linkmon_event(&b->lm, &ha->env, name,
-			   b->info.flags & UM3N_LINK_F_DEGRADED ? UM3N_LM_EV_WEAK : UM3N_LM_EV_STRONG);
+			   fx->weak ? UM3N_LM_EV_WEAK : UM3N_LM_EV_STRONG);
 	if (b->lm.state == UM3N_LS_DOWN)
 		um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_CARRIER_UP);
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_CONFIRMED);
-	ha_want_scan(ha, b->expires_us);
-	ha_want_scan(ha, now_us + ha->conf.dead_after_us);
 }
 
-static int deregister(struct um3n_ha *ha, struct reg_ctx *rc)
+static void reply(struct um3n_ha *ha, const struct reg_ctx *rc,
+		  const struct um3n_ha_bindfsm_fx *fx)
 {
-	bool all = !(rc->rrq->flags & UM3N_RRQ_FLAG_S);
-	uint64_t ident = rc->rrq->ident;
+	char who[48] = "?";
+	struct um3n_addr a;
 
-	if (rc->rec) {
-		for (int l = 0; l < UM3N_MAX_LINKS && rc->rec; l++) {
-			if ((all || l == rc->link) && rc->rec->b[l].active) {
-				bool last = um3n_mn_rec_bindings(rc->rec) == 1;
-
-				um3n_bcache_unbind(&ha->cache, &ha->env, rc->rec, l);
-				if (last)
-					rc->rec = NULL; /* the record was released */
-			}
-		}
-		if (rc->rec)
-			ha_rec_sched_refresh(rc->rec);
+	if (fx->code <= UM3N_CODE_ACCEPTED_NO_SIMUL) {
+		ha->reg_accepted++;
+	} else {
+		um3n_addr_from_v4(&a, rc->rrq->home_addr);
+		um3n_addr_format(&a, who, sizeof(who));
+		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u",
+			 who, rc->link, fx->code);
+		ha->reg_denied++;
 	}
-	ha->reg_accepted++;
-	send_reply(ha, rc, UM3N_CODE_ACCEPTED, 0, ident);
-	return UM3N_OK;
+	send_reply(ha, rc, fx->code, fx->lifetime_s,
+		   fx->mask & UM3N_HA_BINDFSM_DO_RESYNC ? rc->resync : rc->rrq->ident);
+}
+
+/* No row for the event in the binding's state: nothing was done. */
+static void unexpected(struct um3n_ha *ha, const struct um3n_ha_bindfsm *f, int link,
+		       enum um3n_ha_bindfsm_event ev)
+{
+	um3n_log(&ha->env, UM3N_LOG_WARN, "binding mn-l%d: event %s not expected in state %s",
+		 link, um3n_ha_bindfsm_event_name(ev), um3n_ha_bindfsm_state_name(f->state));
+	ha->reg_unexpected++;
+}
+
+/* Removes binding `link` of *rec; clears *rec when the record went with it.
+ * The table has already moved its FSM to NONE, which the cache's reset of
+ * the binding keeps. */
+static void unbind(struct um3n_ha *ha, struct um3n_mn_rec **rec, int link)
+{
+	assert(*rec && (*rec)->b[link].active);
+	assert((*rec)->b[link].fsm.state == UM3N_HA_BINDFSM_NONE);
+	if (um3n_bcache_unbind(&ha->cache, &ha->env, *rec, link))
+		*rec = NULL;
+}
+
+/* A request without S on one binding releases the MN's others; the record
+ * goes when the last of them does (deregistration from an unbound link). */
+static void release_siblings(struct um3n_ha *ha, struct reg_ctx *rc)
+{
+	static const struct um3n_ha_bindfsm_in in = {.ev = UM3N_HA_BINDFSM_EV_RELEASED};
+
+	for (int l = 0; l < UM3N_MAX_LINKS && rc->rec; l++) {
+		struct um3n_binding *b = &rc->rec->b[l];
+		struct um3n_ha_bindfsm_fx fx;
+
+		if (l == rc->link || !b->active)
+			continue;
+		fx = um3n_ha_bindfsm_step(&b->fsm, &in);
+		if (fx.unexpected) {
+			unexpected(ha, &b->fsm, l, in.ev);
+			continue;
+		}
+		assert(fx.mask == UM3N_HA_BINDFSM_DO_UNBIND);
+		unbind(ha, &rc->rec, l);
+	}
+}
+
+/* Steps the request's binding (an unbound one when the MN has no record) and
+ * carries out the effects in their documented order. */
+static void reg_step(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
+		     const struct um3n_ha_bindfsm_in *in)
+{
+	struct um3n_ha_bindfsm none = {UM3N_HA_BINDFSM_NONE};
+	struct um3n_ha_bindfsm *f = rc->rec ? &rc->rec->b[rc->link].fsm : &none;
+	struct um3n_ha_bindfsm_fx fx = um3n_ha_bindfsm_step(f, in);
+
+	assert(rc->link >= 0 && rc->link < UM3N_MAX_LINKS);
+	if (fx.unexpected) {
+		unexpected(ha, f, rc->link, in->ev);
+		return;
+	}
+	assert(rc->rec || !(fx.mask & (UM3N_HA_BINDFSM_DO_INDEX | UM3N_HA_BINDFSM_DO_ARM)));
+	if (fx.mask & UM3N_HA_BINDFSM_DO_INDEX) {
+		int err;
+
+		assert(f->state == UM3N_HA_BINDFSM_BOUND);
+		err = um3n_bcache_bind(&ha->cache, rc->rec, rc->link, rc->from);
+		assert(err == 0); /* checked by um3n_bcache_bind_ok() before the event */
+		(void)err;
+	}
+	if (fx.mask & UM3N_HA_BINDFSM_DO_RELEASE)
+		release_siblings(ha, rc);
+	if (fx.mask & UM3N_HA_BINDFSM_DO_ARM)
+		binding_arm(ha, now_us, rc, &fx);
+	if (fx.mask & UM3N_HA_BINDFSM_DO_POLICY && rc->rrq->has_policy_chunk)
+		stage_chunk(ha, rc->rec, &rc->rrq->chunk);
+	if (fx.mask & UM3N_HA_BINDFSM_DO_UNBIND)
+		unbind(ha, &rc->rec, rc->link);
+	if (fx.mask & UM3N_HA_BINDFSM_DO_SCHED && rc->rec)
+		um3n_datapath_bindings_changed(&rc->rec->dp, rc->rec->b);
+	if (fx.mask & UM3N_HA_BINDFSM_DO_REPLY)
+		reply(ha, rc, &fx);
+	/* The cache's index and the FSM agree on whether the binding exists. */
+	assert(!rc->rec || rc->rec->b[rc->link].active ==
+				   (rc->rec->b[rc->link].fsm.state == UM3N_HA_BINDFSM_BOUND));
+}
+
+static int deny(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc, uint8_t code, int err)
+{
+	struct um3n_ha_bindfsm_in in = {.ev = UM3N_HA_BINDFSM_EV_DENIED, .code = code};
+
+	reg_step(ha, now_us, rc, &in);
+	return err;
 }
 
 static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc)
 {
 	const struct um3n_rrq *rrq = rc->rrq;
-	uint16_t lifetime = rrq->lifetime_s < ha->conf.max_lifetime_s ? rrq->lifetime_s
-								     : ha->conf.max_lifetime_s;
+	struct um3n_ha_bindfsm_in in = {
+		.ev = rrq->flags & UM3N_RRQ_FLAG_S ? UM3N_HA_BINDFSM_EV_REQ_SIMUL
+						   : UM3N_HA_BINDFSM_EV_REQ_SOLE,
+		.lifetime_s = rrq->lifetime_s < ha->conf.max_lifetime_s
+				      ? rrq->lifetime_s : ha->conf.max_lifetime_s,
+	};
+	const struct um3n_binding *b;
 
 	rc->rec = um3n_bcache_get(&ha->cache, &ha->env, rrq->home_addr, ha->env.seed);
 	if (!rc->rec)
-		return deny(ha, rc, UM3N_CODE_DENIED_NO_RESOURCES, rrq->ident, UM3N_ENOMEM);
-	if (um3n_bcache_bind(&ha->cache, rc->rec, rc->link, rc->from))
-		return deny(ha, rc, UM3N_CODE_DENIED_REASON_UNSPEC, rrq->ident, UM3N_EINVAL);
-	/* Without S the new binding replaces the others (RFC 5944 §3.6.1.2). */
-	for (int l = 0; l < UM3N_MAX_LINKS && !(rrq->flags & UM3N_RRQ_FLAG_S); l++)
-		if (l != rc->link && rc->rec->b[l].active)
-			um3n_bcache_unbind(&ha->cache, &ha->env, rc->rec, l);
-	binding_update(ha, now_us, rc, lifetime);
-	if (rrq->has_policy_chunk)
-		stage_chunk(ha, rc->rec, &rrq->chunk);
-	ha_rec_sched_refresh(rc->rec);
-	ha->reg_accepted++;
-	send_reply(ha, rc, UM3N_CODE_ACCEPTED, lifetime, rrq->ident);
+		return deny(ha, now_us, rc, UM3N_CODE_DENIED_NO_RESOURCES, UM3N_ENOMEM);
+	/* Checked before the event so that the FSM's INDEX cannot fail. A new
+	 * record denied here stays, empty, as it always has (it is reused by
+	 * the MN's next request). */
+	if (!um3n_bcache_bind_ok(&ha->cache, rc->rec, rc->link, rc->from))
+		return deny(ha, now_us, rc, UM3N_CODE_DENIED_REASON_UNSPEC, UM3N_EINVAL);
+	b = &rc->rec->b[rc->link];
+	in.moved = b->active && !um3n_sockaddr_eq(&b->coa, rc->from);
+	/* Without link info the binding keeps the flags it registered with. */
+	in.degraded = (rrq->has_link_info ? rrq->link.flags : b->info.flags) &
+		      UM3N_LINK_F_DEGRADED;
+	reg_step(ha, now_us, rc, &in);
 	return UM3N_OK;
+}
+
+static int deregister(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc)
+{
+	struct um3n_ha_bindfsm_in in = {
+		.ev = rc->rrq->flags & UM3N_RRQ_FLAG_S ? UM3N_HA_BINDFSM_EV_DEREG_ONE
+						       : UM3N_HA_BINDFSM_EV_DEREG_ALL,
+	};
+
+	reg_step(ha, now_us, rc, &in);
+	return UM3N_OK;
+}
+
+bool ha_reg_expire(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
+{
+	static const struct um3n_rrq none_rrq;
+	struct reg_ctx rc = {.rrq = &none_rrq, .rec = rec, .link = link};
+	static const struct um3n_ha_bindfsm_in in = {.ev = UM3N_HA_BINDFSM_EV_EXPIRED};
+
+	assert(link >= 0 && link < UM3N_MAX_LINKS && rec->b[link].active);
+	assert(ha_timers_expired(&rec->b[link], now_us));
+	um3n_log(&ha->env, UM3N_LOG_INFO, "binding of link %d expired", link);
+	reg_step(ha, now_us, &rc, &in);
+	return rc.rec != NULL;
 }
 
 int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
@@ -244,7 +349,6 @@ int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n
 {
 	struct um3n_rrq rrq;
 	struct reg_ctx rc = {.rrq = &rrq, .from = from, .key_len = sizeof(rc.key)};
-	uint64_t resync;
 	int err = um3n_wire_rrq_decode(buf, len, &rrq);
 
 	if (err) {
@@ -260,21 +364,26 @@ int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n
 	    ha->conf.get_key(ha->conf.key_ctx, rrq.home_addr, rrq.spi, rc.key, &rc.key_len) ||
 	    rc.key_len < UM3N_KEY_MIN || rc.key_len > UM3N_KEY_MAX)
 		rc.key_len = 0;
+	/* Unauthenticated, the request speaks for no binding: it is answered as
+	 * if the MN had none (rc.rec stays NULL). */
 	if (!rc.key_len || !rrq.has_auth ||
 	    um3n_auth_verify(rc.key, rc.key_len, buf, rrq.auth_covered_len, rrq.auth, rrq.auth_len)) {
 		ha->drops.auth_failed++;
-		return deny(ha, &rc, UM3N_CODE_MN_FAILED_AUTH, rrq.ident, UM3N_EAUTH);
+		return deny(ha, now_us, &rc, UM3N_CODE_MN_FAILED_AUTH, UM3N_EAUTH);
 	}
 	rc.rec = um3n_bcache_find(&ha->cache, rrq.home_addr);
-	if (!ident_fresh(ha, now_us, &rc, &resync)) {
+	if (!ident_fresh(ha, now_us, &rc, &rc.resync)) {
+		static const struct um3n_ha_bindfsm_in stale = {.ev = UM3N_HA_BINDFSM_EV_STALE};
+
 		ha->drops.replayed++;
-		return deny(ha, &rc, UM3N_CODE_IDENT_MISMATCH, resync, UM3N_EREPLAY);
+		reg_step(ha, now_us, &rc, &stale);
+		return UM3N_EREPLAY;
 	}
 	if (rrq.ha_addr != ha->ha_v4)
-		return deny(ha, &rc, UM3N_CODE_UNKNOWN_HA, rrq.ident, UM3N_EINVAL);
+		return deny(ha, now_us, &rc, UM3N_CODE_UNKNOWN_HA, UM3N_EINVAL);
 	if (!rrq.has_udp_tun_req)
-		return deny(ha, &rc, UM3N_CODE_UDP_ENCAP_UNAVAIL, rrq.ident, UM3N_EINVAL);
+		return deny(ha, now_us, &rc, UM3N_CODE_UDP_ENCAP_UNAVAIL, UM3N_EINVAL);
 	if (rrq.lifetime_s == 0)
-		return deregister(ha, &rc);
+		return deregister(ha, now_us, &rc);
 	return accept_request(ha, now_us, &rc);
 }

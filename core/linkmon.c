@@ -1,5 +1,6 @@
 #include "linkmon.h"
 
+#include <assert.h>
 #include <string.h>
 
 struct lm_transition {
@@ -10,20 +11,49 @@ struct lm_transition {
 
 #define UP_OR_DEGRADED -1
 
-/* The whole state machine. Events not listed for a state are ignored. */
+/* The whole state machine. The rows whose next state is their own state are
+ * events that legitimately change nothing there; a (state, event) pair with no
+ * row is unexpected: logged and counted. Unexpected are: carrier-up on a link
+ * whose carrier is up (probing, up, degraded, failed), and a confirmation or a
+ * packet heard on a link that is down, and silence on one not yet confirmed. */
 static const struct lm_transition lm_table[] = {
 	{UM3N_LS_DOWN, UM3N_LM_EV_CARRIER_UP, UM3N_LS_PROBING},
+	/* a link without an address loses its carrier too */
+	{UM3N_LS_DOWN, UM3N_LM_EV_CARRIER_DOWN, UM3N_LS_DOWN},
+	/* a binding that outlived its link (deregistration gave up) runs out */
+	{UM3N_LS_DOWN, UM3N_LM_EV_SILENT, UM3N_LS_DOWN},
+	{UM3N_LS_DOWN, UM3N_LM_EV_WEAK, UM3N_LS_DOWN},
+	{UM3N_LS_DOWN, UM3N_LM_EV_STRONG, UM3N_LS_DOWN},
+
 	{UM3N_LS_PROBING, UM3N_LM_EV_CARRIER_DOWN, UM3N_LS_DOWN},
 	{UM3N_LS_PROBING, UM3N_LM_EV_CONFIRMED, UP_OR_DEGRADED},
+	/* only the peer's confirmation makes a probing link usable */
+	{UM3N_LS_PROBING, UM3N_LM_EV_HEARD, UM3N_LS_PROBING},
+	{UM3N_LS_PROBING, UM3N_LM_EV_WEAK, UM3N_LS_PROBING},
+	{UM3N_LS_PROBING, UM3N_LM_EV_STRONG, UM3N_LS_PROBING},
+
 	{UM3N_LS_UP, UM3N_LM_EV_CARRIER_DOWN, UM3N_LS_DOWN},
+	{UM3N_LS_UP, UM3N_LM_EV_CONFIRMED, UM3N_LS_UP}, /* a refresh accepted */
+	{UM3N_LS_UP, UM3N_LM_EV_HEARD, UM3N_LS_UP},
 	{UM3N_LS_UP, UM3N_LM_EV_SILENT, UM3N_LS_FAILED},
 	{UM3N_LS_UP, UM3N_LM_EV_WEAK, UM3N_LS_DEGRADED},
+	{UM3N_LS_UP, UM3N_LM_EV_STRONG, UM3N_LS_UP},
+
 	{UM3N_LS_DEGRADED, UM3N_LM_EV_CARRIER_DOWN, UM3N_LS_DOWN},
+	{UM3N_LS_DEGRADED, UM3N_LM_EV_CONFIRMED, UM3N_LS_DEGRADED},
+	{UM3N_LS_DEGRADED, UM3N_LM_EV_HEARD, UM3N_LS_DEGRADED},
 	{UM3N_LS_DEGRADED, UM3N_LM_EV_SILENT, UM3N_LS_FAILED},
+	{UM3N_LS_DEGRADED, UM3N_LM_EV_WEAK, UM3N_LS_DEGRADED},
 	{UM3N_LS_DEGRADED, UM3N_LM_EV_STRONG, UM3N_LS_UP},
+
 	{UM3N_LS_FAILED, UM3N_LM_EV_CARRIER_DOWN, UM3N_LS_DOWN},
-	{UM3N_LS_FAILED, UM3N_LM_EV_HEARD, UP_OR_DEGRADED},
 	{UM3N_LS_FAILED, UM3N_LM_EV_CONFIRMED, UP_OR_DEGRADED},
+	{UM3N_LS_FAILED, UM3N_LM_EV_HEARD, UP_OR_DEGRADED},
+	/* a failed link's binding runs out as well */
+	{UM3N_LS_FAILED, UM3N_LM_EV_SILENT, UM3N_LS_FAILED},
+	/* the flag is remembered: the link comes back DEGRADED or UP */
+	{UM3N_LS_FAILED, UM3N_LM_EV_WEAK, UM3N_LS_FAILED},
+	{UM3N_LS_FAILED, UM3N_LM_EV_STRONG, UM3N_LS_FAILED},
 };
 
 static const char *const lm_event_names[UM3N_LM_EV_COUNT] = {
@@ -54,7 +84,10 @@ int um3n_linkmon_event(struct um3n_linkmon *lm, const struct um3n_env *env, cons
 		       enum um3n_lm_event ev)
 {
 	int old = lm->state;
+	bool found = false;
 
+	assert(old >= 0 && old < UM3N_LS_COUNT);
+	assert(ev >= 0 && ev < UM3N_LM_EV_COUNT);
 	/* The weak flag is remembered in every state, so a link that comes up
 	 * (or back) while its signal is weak goes straight to DEGRADED. */
 	if (ev == UM3N_LM_EV_WEAK)
@@ -68,7 +101,13 @@ int um3n_linkmon_event(struct um3n_linkmon *lm, const struct um3n_env *env, cons
 			continue;
 		lm->state = t->next == UP_OR_DEGRADED ? (lm->weak ? UM3N_LS_DEGRADED : UM3N_LS_UP)
 						      : t->next;
+		found = true;
 		break;
+	}
+	if (!found) {
+		lm->unexpected++;
+		um3n_log(env, UM3N_LOG_WARN, "link %s: event %s not expected in state %s", name,
+			 um3n_linkmon_event_name(ev), um3n_link_state_name(old));
 	}
 	if (lm->state == UM3N_LS_FAILED && old != UM3N_LS_FAILED)
 		lm->failures++;

@@ -33,11 +33,14 @@ struct um3n_linkmon {
 	uint32_t probes_in_window;
 	uint64_t probes_sent, probes_answered;
 	uint64_t failures;
+	uint64_t unexpected; /* events with no row in the table (each one logged) */
 };
 
 void um3n_linkmon_init(struct um3n_linkmon *lm);
 /* Applies ev; returns the new state (== old when the table has no entry).
- * Logs "<name>: OLD --event--> NEW" through env for every change. */
+ * Logs "<name>: OLD --event--> NEW" through env for every change, and
+ * "<name>: event X not expected in state Y" (counted in `unexpected`) for an
+ * event the table has no row for. */
 int um3n_linkmon_event(struct um3n_linkmon *lm, const struct um3n_env *env, const char *name,
 		       enum um3n_lm_event ev);
 /* Records an RTT sample (RFC 6298 §2). */

@@ -54,10 +54,10 @@ static uint64_t tx_cost_ns(const struct um3n_sched_link *l, size_t len)
  * backlog drains in real time; the packet goes where it would arrive first
  * (backlog end + its transmission + the path's relative delay). Idle links are
  * pulled up to the present so they cannot bank credit while unused. */
-static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint8_t *out)
+static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint64_t now_us, uint8_t *out)
 {
 	bool any_up = false;
-	uint64_t vnow = UINT64_MAX, now_ns = s->now_us * 1000, best_arrive = UINT64_MAX,
+	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX,
 		 best_finish = 0;
 	int64_t dmin = INT64_MAX;
 	size_t best = 0;
@@ -113,11 +113,11 @@ static size_t pick_redundant(const struct um3n_sched *s, uint8_t *out)
 }
 
 size_t um3n_sched_pick_mode(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
-			    uint8_t out[UM3N_MAX_LINKS])
+			    uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
 {
 	switch (rule->mode) {
 	case UM3N_MODE_AGGREGATE:
-		return pick_aggregate(s, len, out);
+		return pick_aggregate(s, len, now_us, out);
 	case UM3N_MODE_REDUNDANT:
 		return pick_redundant(s, out);
 	default:

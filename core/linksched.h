@@ -1,8 +1,8 @@
 /* Which link(s) a packet goes on, given the policy rule it matched and the
  * links' states: the class the rule names (falling back to any usable link),
  * weighted per-packet aggregation, or redundancy. Shared by the MN (its uplinks)
- * and the HA (an MN's bindings). No allocation; the engines store the time
- * they were given in now_us before a pick. */
+ * and the HA (an MN's bindings) through the data path (datapath.h). No
+ * allocation; the time is an argument of each pick. */
 #ifndef UM3N_LINKSCHED_H
 #define UM3N_LINKSCHED_H
 
@@ -30,14 +30,14 @@ struct um3n_sched {
 	/* prefer-mode answer per class, recomputed by um3n_sched_update() whenever
 	 * a link changes, so the per-packet pick is one load; -1 = no usable link */
 	int8_t prefer[UM3N_CLASS_MAX + 1];
-	uint64_t now_us; /* set by the engine before picking in aggregate mode */
 };
 
 /* Call after changing any field of links[] (control plane, not per packet). */
 void um3n_sched_update(struct um3n_sched *s);
 
-/* Chooses the link(s) for one packet of len bytes matching rule: writes their
- * indices into out and returns how many (0 = no usable link).
+/* Chooses the link(s) for one packet of len bytes matching rule at now_us (the
+ * aggregate mode's clock): writes their indices into out and returns how many
+ * (0 = no usable link).
  *  prefer:    UP before DEGRADED, then the rule's class, then lowest priority value,
  *             then lowest index; if no link of the class is usable, any usable
  *             link in the same order (UM3N_CLASS_ANY matches every class).
@@ -49,16 +49,16 @@ void um3n_sched_update(struct um3n_sched *s);
  *             the weights. UP links only, unless none is UP.
  *  redundant: every usable link. */
 size_t um3n_sched_pick_mode(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
-			    uint8_t out[UM3N_MAX_LINKS]);
+			    uint64_t now_us, uint8_t out[UM3N_MAX_LINKS]);
 
 /* Prefer mode, by far the commonest, is one cached load: inline. */
 static inline size_t um3n_sched_pick(struct um3n_sched *s, const struct um3n_policy_rule *rule,
-				     size_t len, uint8_t out[UM3N_MAX_LINKS])
+				     size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
 {
 	int8_t best;
 
 	if (rule->mode != UM3N_MODE_PREFER || rule->link_class > UM3N_CLASS_MAX)
-		return um3n_sched_pick_mode(s, rule, len, out);
+		return um3n_sched_pick_mode(s, rule, len, now_us, out);
 	best = s->prefer[rule->link_class];
 	if (best < 0)
 		return 0;

@@ -1,60 +1,14 @@
 /* MN engine: creation, the uplink data path (classify -> schedule -> encapsulate),
- * downlink decapsulation, link probes, failure detection and failover re-send,
- * timers and status. Registration and policy sync live in mn_reg.c. */
+ * downlink decapsulation, link probes, failover re-send and status, and the one
+ * place that feeds the link monitor and turns link events, replies and timers
+ * into events for each uplink's registration machine. Registration (stepping
+ * the machine, its messages, the policy sync) is in mn_reg.c, every deadline
+ * in mn_timers.c, the configuration's defaults and checks in mn_conf.c; none
+ * of them calls back into this file. */
+#include <assert.h>
 #include <string.h>
 
-#include "auth.h"
 #include "mn_int.h"
-
-void um3n_mn_conf_defaults(struct um3n_mn_conf *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->ha.port = UM3N_PORT_DEFAULT;
-	c->spi = UM3N_SPI_HMAC_SHA256_MIN;
-	c->lifetime_s = 300;
-	c->reg_retry_initial_us = 500000;
-	c->reg_retry_max_us = 16000000;
-	c->probe_interval_us = 15000;
-	c->dead_after_us = 75000;
-	c->signal_degraded_dbm = -75;
-	c->signal_recovered_dbm = -68;
-	c->resend_window_us = 150000;
-	c->resend_slots = 512;
-	c->out_queue_len = UM3N_OUTQ_DEFAULT;
-}
-
-static int check_conf(const struct um3n_mn_conf *c, const struct um3n_env *env)
-{
-	const char *why = NULL;
-
-	if (c->home_addr.family != UM3N_AF_INET)
-		why = "home address must be IPv4 (RFC 5944)";
-	else if (c->ha.ip.family != UM3N_AF_INET || c->ha.port == 0)
-		why = "home agent address must be IPv4 with a port";
-	else if (c->n_links == 0 || c->n_links > UM3N_MAX_LINKS)
-		why = "need 1..8 uplinks";
-	else if (c->key_len < UM3N_KEY_MIN || c->key_len > UM3N_KEY_MAX)
-		why = "key must be 16..64 bytes";
-	else if (c->spi < UM3N_SPI_HMAC_SHA256_MIN)
-		why = "SPI must be >= 256 (HMAC-SHA256)";
-	else if (c->lifetime_s == 0 || c->reg_retry_initial_us == 0 ||
-		 c->reg_retry_max_us < c->reg_retry_initial_us)
-		why = "lifetime and retry timers must be positive";
-	else if (c->probe_interval_us && c->dead_after_us < c->probe_interval_us)
-		why = "dead_after must be at least one probe interval";
-	else if (!um3n_outq_slot_ok(c->out_slot_size))
-		why = "out_slot_size must be 0 or 1400..2048";
-	for (size_t i = 0; !why && i < c->n_links; i++) {
-		if (!c->links[i].name[0] || c->links[i].link_class > UM3N_CLASS_MAX)
-			why = "uplink needs a name and a valid class";
-		for (size_t j = 0; !why && j < i; j++)
-			if (!strncmp(c->links[i].name, c->links[j].name, UM3N_LINK_NAME_MAX))
-				why = "uplink names must be unique";
-	}
-	if (why)
-		um3n_log(env, UM3N_LOG_ERR, "mn: bad configuration: %s", why);
-	return why ? UM3N_EINVAL : UM3N_OK;
-}
 
 void um3n_mn_free(struct um3n_mn *mn)
 {
@@ -64,7 +18,7 @@ void um3n_mn_free(struct um3n_mn *mn)
 		return;
 	env = mn->env;
 	um3n_outq_fini(&mn->outq, &env);
-	um3n_resend_fini(&mn->resend, &env);
+	um3n_datapath_fini(&mn->dp, &env);
 	if (mn->policy)
 		um3n_policy_free(mn->policy);
 	if (mn->policy_blob)
@@ -76,7 +30,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 {
 	struct um3n_mn *mn;
 
-	if (!env || !env->alloc || !env->free || check_conf(conf, env))
+	if (!env || !env->alloc || !env->free || mn_conf_check(conf, env))
 		return NULL;
 	mn = env->alloc(env->ctx, sizeof(*mn));
 	if (!mn)
@@ -86,35 +40,33 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 	mn->conf.policy = NULL; /* copied below; the caller's table is not kept */
 	if (!mn->conf.out_queue_len)
 		mn->conf.out_queue_len = UM3N_OUTQ_DEFAULT;
+	mn->reg_conf.lifetime_s = conf->lifetime_s;
+	mn->reg_conf.retry_initial_us = conf->reg_retry_initial_us;
+	mn->reg_conf.retry_max_us = conf->reg_retry_max_us;
 	um3n_prng_seed(&mn->prng, env->seed);
-	for (int l = 0; l < UM3N_MAX_LINKS; l++)
-		mn->tx_seq[l] = (uint32_t)um3n_prng_next(&mn->prng);
 	mn->home_v4 = um3n_addr_v4(&conf->home_addr);
 	mn->ha_v4 = um3n_addr_v4(&conf->ha.ip);
-	if (um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
-	    um3n_resend_init(&mn->resend, env, conf->resend_slots) ||
+	if (um3n_datapath_init(&mn->dp, env, conf->n_links, conf->resend_slots, &mn->prng,
+			       UM3N_DATAPATH_BY_DST) ||
+	    um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
 	    mn_policy_install(mn, conf->policy)) {
 		um3n_log(env, UM3N_LOG_ERR, "mn: out of memory");
 		um3n_mn_free(mn);
 		return NULL;
 	}
-	mn->sched.n = conf->n_links;
 	for (size_t i = 0; i < conf->n_links; i++) {
 		struct mn_link *l = &mn->links[i];
 
 		l->conf = conf->links[i];
 		l->conf.name[UM3N_LINK_NAME_MAX - 1] = 0;
 		um3n_linkmon_init(&l->lm);
-		l->reg_state = UM3N_REG_IDLE;
-		l->reg_timer_us = UINT64_MAX;
-		l->next_probe_us = UINT64_MAX;
-		l->dead_floor_us = conf->dead_after_us;
-		l->last_code = -1;
-		mn->sched.links[i].link_class = l->conf.link_class;
-		mn->sched.links[i].priority = l->conf.priority;
-		mn->sched.links[i].weight_kbps = l->conf.weight_kbps;
+		um3n_regfsm_init(&l->reg);
+		mn_timers_init(mn, (int)i);
+		um3n_datapath_set_dest(&mn->dp, (int)i, &mn->conf.ha); /* every link: to the HA */
+		um3n_datapath_set_class(&mn->dp, (int)i, l->conf.link_class, l->conf.priority,
+					l->conf.weight_kbps);
 	}
-	um3n_sched_update(&mn->sched); /* nothing usable yet */
+	um3n_datapath_links_changed(&mn->dp); /* nothing usable yet */
 	return mn;
 }
 
@@ -124,40 +76,13 @@ static void sched_refresh(struct um3n_mn *mn)
 {
 	for (size_t i = 0; i < mn->conf.n_links; i++) {
 		const struct mn_link *l = &mn->links[i];
-		struct um3n_sched_link *s = &mn->sched.links[i];
+		bool bound = !mn->shutting_down && l->tm.expires_us != UM3N_TIME_NONE &&
+			     (l->reg.state == UM3N_REG_REGISTERED ||
+			      l->reg.state == UM3N_REG_REQUESTING);
 
-		s->present = !mn->shutting_down && l->reg_expires_us != 0 &&
-			     (l->reg_state == UM3N_REG_REGISTERED ||
-			      l->reg_state == UM3N_REG_REQUESTING);
-		s->state = l->lm.state;
+		um3n_datapath_set_link(&mn->dp, (int)i, bound, l->lm.state);
 	}
-	um3n_sched_update(&mn->sched);
-}
-
-struct resend_ctx {
-	struct um3n_mn *mn;
-	int from_link;
-	uint64_t now_us;
-};
-
-static void resend_one(void *arg, const uint8_t *dgram, size_t len)
-{
-	struct resend_ctx *rc = arg;
-	struct um3n_mn *mn = rc->mn;
-	struct um3n_ip_info ip;
-	const struct um3n_policy_rule *rule;
-	uint8_t out[UM3N_MAX_LINKS];
-	size_t n;
-
-	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
-		return;
-	rule = um3n_policy_lookup(mn->policy, &ip.dst);
-	n = um3n_sched_pick(&mn->sched, rule, len, out);
-	for (size_t i = 0; i < n; i++) {
-		if (out[i] == rc->from_link || mn_queue_udp(mn, out[i], dgram, len))
-			continue;
-		mn->links[rc->from_link].resent_pkts++;
-	}
+	um3n_datapath_links_changed(&mn->dp);
 }
 
 /* The link just failed or went down: what it carried in the last re-send
@@ -165,120 +90,98 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
  * dropped by the HA's sequence window). */
 static void failover(struct um3n_mn *mn, uint64_t now_us, int link)
 {
-	struct resend_ctx rc = {mn, link, now_us};
-	uint64_t since = now_us > mn->conf.resend_window_us ? now_us - mn->conf.resend_window_us : 0;
-	size_t n;
-
-	mn->sched.now_us = now_us;
-	n = um3n_resend_take(&mn->resend, &mn->outq, link, since, resend_one, &rc);
+	size_t resent;
+	size_t n = um3n_datapath_failover(&mn->dp, &mn->outq, &mn->drops, now_us,
+					  mn->conf.resend_window_us, link, mn->policy, &resent);
 
 	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: failover, %zu packets re-sent",
 		 mn->links[link].conf.name, n);
 }
 
-void mn_link_lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm_event ev)
+static void reg_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_regfsm_ev type);
+
+/* The one place the link monitor is fed: the scheduler follows, a link that
+ * stops carrying data fails over, one that starts probes. */
+static void lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm_event ev)
 {
 	struct mn_link *l = &mn->links[link];
 	bool was_usable = um3n_linkmon_usable(&l->lm);
 
+	assert(link >= 0 && (size_t)link < mn->conf.n_links);
+	assert(ev >= 0 && ev < UM3N_LM_EV_COUNT);
 	um3n_linkmon_event(&l->lm, &mn->env, l->conf.name, ev);
 	sched_refresh(mn);
 	if (was_usable && !um3n_linkmon_usable(&l->lm))
 		failover(mn, now_us, link);
-	if (!was_usable && um3n_linkmon_usable(&l->lm)) /* silent ones may be failed now */
-		for (size_t i = 0; i < mn->conf.n_links; i++)
-			mn->links[i].silence_noted = false;
+	if (!was_usable && um3n_linkmon_usable(&l->lm))
+		mn_timers_became_usable(mn);
 	/* A link that falls silent is re-registered at once: if the HA lost its
 	 * binding (restart, expiry) probes are dropped unanswered there, and only a
 	 * registration brings the binding back; if the path is simply cut, the
 	 * request retransmits with backoff until it returns. */
 	if (ev == UM3N_LM_EV_SILENT && l->lm.state == UM3N_LS_FAILED) {
-		l->failed_at_us = now_us;
-		mn_reg_event(mn, now_us, link, MN_REG_EV_CHANGED);
+		mn_timers_failed(mn, link, now_us);
+		reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED);
 	}
-	if (um3n_linkmon_usable(&l->lm) && l->next_probe_us == UINT64_MAX &&
-	    mn->conf.probe_interval_us)
-		l->next_probe_us = now_us;
+	mn_timers_probe_start(mn, link, now_us);
 }
 
-void mn_sched_update(struct um3n_mn *mn, int link)
+/* Steps the link's registration machine (mn_reg.c carries out its effects).
+ * When the HA holds a binding the link is confirmed, and the policy sync goes
+ * on with its next chunk (a link still waiting for its reply ignores that). */
+static void reg_step(struct um3n_mn *mn, uint64_t now_us, int link, struct um3n_regfsm_event *ev)
 {
-	(void)link;
-	sched_refresh(mn);
+	if (!mn_reg_step(mn, now_us, link, ev))
+		return;
+	/* a binding is held only after an accepted registration */
+	assert(mn->links[link].reg.state == UM3N_REG_REGISTERED);
+	assert(mn->links[link].tm.expires_us != UM3N_TIME_NONE);
+	lm_event(mn, now_us, link, UM3N_LM_EV_CONFIRMED);
+	if (!mn_policy_synced(mn))
+		reg_event(mn, now_us, mn_reg_sync_link(mn), UM3N_REGFSM_EV_SYNC_NEEDED);
 }
 
-int mn_queue_udp(struct um3n_mn *mn, int link, const uint8_t *dgram, size_t len)
+static void reg_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_regfsm_ev type)
 {
-	uint8_t *buf = um3n_outq_reserve(&mn->outq);
+	struct um3n_regfsm_event ev = {.type = type};
 
-	if (len > mn->outq.slot) {
-		mn->drops.too_big++;
-		return UM3N_ETOOBIG;
-	}
-	if (!buf) {
-		mn->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	memcpy(buf, dgram, len);
-	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, len);
-	mn->links[link].tx_pkts++;
-	mn->links[link].tx_bytes += len;
-	return UM3N_OK;
+	reg_step(mn, now_us, link, &ev);
 }
 
 int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, size_t len)
 {
 	struct um3n_ip_info ip;
-	const struct um3n_policy_rule *rule;
-	uint8_t out[UM3N_MAX_LINKS];
-	uint32_t seq;
-	size_t n;
 	int rc = um3n_wire_ip_parse(pkt, len, &ip);
 
 	if (rc) {
 		mn->drops.malformed++;
 		return rc;
 	}
-	if (len + UM3N_DATA_OVERHEAD > mn->outq.slot) {
-		mn->drops.too_big++;
+	if (!um3n_datapath_fits(&mn->outq, &mn->drops, len))
 		return UM3N_ETOOBIG;
-	}
 	mn->tun_in_pkts++;
-	mn->sched.now_us = now_us;
-	rule = um3n_policy_lookup(mn->policy, &ip.dst);
-	n = um3n_sched_pick(&mn->sched, rule, len, out);
-	if (n == 0) {
-		mn->drops.no_link++;
-		return UM3N_ENOLINK;
-	}
-	seq = um3n_seq_make(out[0], mn->tx_seq[out[0]]++);
-	for (size_t i = 0; i < n; i++) {
-		struct mn_link *l = &mn->links[out[i]];
-		int dlen = um3n_queue_tunnel(&mn->outq, &mn->resend, now_us, out[i], &mn->conf.ha,
-					     pkt, len, ip.version == 6, seq);
-
-		if (dlen < 0) {
-			mn->drops.queue_full++;
-			return dlen;
-		}
-		l->tx_pkts++;
-		l->tx_bytes += (size_t)dlen;
-	}
-	return UM3N_OK;
+	return um3n_datapath_send(&mn->dp, &mn->outq, &mn->drops, now_us, mn->policy, &ip, pkt, len);
 }
-
-static void dead_floor_on_recovery(struct um3n_mn *mn, uint64_t now_us, struct mn_link *l);
 
 static void heard(struct um3n_mn *mn, uint64_t now_us, int link)
 {
-	struct mn_link *l = &mn->links[link];
+	mn_timers_heard(mn, link, now_us);
+	if (mn->links[link].lm.state == UM3N_LS_FAILED)
+		lm_event(mn, now_us, link, UM3N_LM_EV_HEARD);
+}
 
-	l->lm.last_heard_us = now_us;
-	l->silence_noted = false;
-	if (l->lm.state != UM3N_LS_FAILED)
-		return;
-	dead_floor_on_recovery(mn, now_us, l);
-	mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_HEARD);
+/* A registration reply: checked and turned into an event by mn_reg.c. */
+static int handle_reply(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *buf,
+			size_t len)
+{
+	struct um3n_regfsm_event ev;
+	int rc = mn_reg_reply(mn, link, buf, len, &ev);
+
+	if (rc)
+		return rc;
+	mn_timers_reply_heard(mn, link, now_us);
+	reg_step(mn, now_us, link, &ev);
+	return UM3N_OK;
 }
 
 static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *inner,
@@ -294,7 +197,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	}
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
-	mn->sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
+	mn->dp.sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
 	heard(mn, now_us, link);
 	return UM3N_OK;
 }
@@ -312,17 +215,11 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 	if (!d.has_seq)
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
-	rc = um3n_seqspace_check(&mn->rx_seq, d.seq);
-	if (rc) {
-		mn->drops.duplicate++;
-		return UM3N_EDUP;
-	}
-	if (!um3n_outq_push_ref(&mn->outq, UM3N_OUT_TUN, link, d.inner, d.inner_len)) {
-		mn->drops.queue_full++;
-		return UM3N_ENOBUFS;
-	}
-	mn->tun_out_pkts++;
-	return UM3N_OK;
+	rc = um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,
+				   d.inner_len);
+	if (rc == UM3N_OK)
+		mn->tun_out_pkts++;
+	return rc;
 }
 
 int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
@@ -342,7 +239,7 @@ int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
 	mn->links[link].rx_bytes += len;
 	switch (buf[0]) {
 	case UM3N_MSG_RRP:
-		return mn_reg_handle_reply(mn, now_us, link, buf, len);
+		return handle_reply(mn, now_us, link, buf, len);
 	case UM3N_MSG_TUNNEL_DATA:
 		return handle_data(mn, now_us, link, buf, len);
 	default:
@@ -362,17 +259,15 @@ static void link_up(struct um3n_mn *mn, uint64_t now_us, int link)
 
 	if (!l->carrier || !link_has_addr(l) || mn->shutting_down)
 		return;
-	mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_CARRIER_UP);
-	mn_reg_event(mn, now_us, link, MN_REG_EV_LINK_UP);
+	lm_event(mn, now_us, link, UM3N_LM_EV_CARRIER_UP);
+	reg_event(mn, now_us, link, UM3N_REGFSM_EV_LINK_UP);
 }
 
 static void link_down(struct um3n_mn *mn, uint64_t now_us, int link)
 {
-	struct mn_link *l = &mn->links[link];
-
-	l->next_probe_us = UINT64_MAX;
-	mn_reg_event(mn, now_us, link, MN_REG_EV_LINK_DOWN);
-	mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_CARRIER_DOWN);
+	mn_timers_link_down(mn, link);
+	reg_event(mn, now_us, link, UM3N_REGFSM_EV_LINK_DOWN);
+	lm_event(mn, now_us, link, UM3N_LM_EV_CARRIER_DOWN);
 }
 
 /* Signal level with hysteresis: below the degraded threshold the link is left
@@ -385,12 +280,12 @@ static void link_signal(struct um3n_mn *mn, uint64_t now_us, int link, int dbm)
 
 	l->signal_dbm = dbm;
 	if (!l->lm.weak && dbm < mn->conf.signal_degraded_dbm)
-		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_WEAK);
+		lm_event(mn, now_us, link, UM3N_LM_EV_WEAK);
 	else if (l->lm.weak && dbm >= mn->conf.signal_recovered_dbm)
-		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_STRONG);
+		lm_event(mn, now_us, link, UM3N_LM_EV_STRONG);
 	else
 		return;
-	mn_reg_event(mn, now_us, link, MN_REG_EV_CHANGED);
+	reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED);
 }
 
 int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_link_ev ev,
@@ -442,10 +337,10 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 	if (!link_has_addr(l)) {
 		if (had && l->carrier)
 			link_down(mn, now_us, link);
-	} else if (!had || l->reg_state == UM3N_REG_IDLE) {
+	} else if (!had || l->reg.state == UM3N_REG_IDLE) {
 		link_up(mn, now_us, link);
 	} else {
-		mn_reg_event(mn, now_us, link, MN_REG_EV_CHANGED); /* new care-of address */
+		reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED); /* new care-of address */
 	}
 	sched_refresh(mn);
 	return UM3N_OK;
@@ -454,10 +349,13 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 int um3n_mn_set_policy(struct um3n_mn *mn, uint64_t now_us, const struct um3n_policy *policy)
 {
 	int rc = mn_policy_install(mn, policy);
+	int link;
 
 	if (rc)
 		return rc;
-	mn_reg_policy_changed(mn, now_us);
+	link = mn_reg_sync_link(mn); /* it re-registers at once to carry the new table */
+	if (link >= 0)
+		reg_event(mn, now_us, link, UM3N_REGFSM_EV_SYNC_NEEDED);
 	sched_refresh(mn);
 	return UM3N_OK;
 }
@@ -471,7 +369,7 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 	};
 	uint8_t *buf = um3n_outq_reserve(&mn->outq);
 
-	l->next_probe_us = now_us + mn->conf.probe_interval_us;
+	mn_timers_probe_sent(mn, link, now_us);
 	if (!buf) {
 		mn->drops.queue_full++;
 		return;
@@ -479,63 +377,13 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 	p.icmp_seq = um3n_linkmon_probe_sent(&l->lm);
 	um3n_tunnel_probe_build(buf, mn->outq.slot, mn->home_v4, mn->ha_v4, &p);
 	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, UM3N_PROBE_LEN);
-	l->tx_pkts++;
-	l->tx_bytes += UM3N_PROBE_LEN;
-}
-
-/* Probes go on every link with a binding, FAILED ones included: an answer is
- * how a failed link is found alive again. */
-static bool probing(const struct um3n_mn *mn, const struct mn_link *l)
-{
-	return mn->conf.probe_interval_us && l->carrier && l->reg_expires_us != 0 &&
-	       !mn->shutting_down;
-}
-
-/* Silence that means death: the configured floor, but never less than an
- * RTO-like srtt + 4 rttvar plus one probe interval (RFC 6298 §2), so a
- * long-delay cellular link is not declared dead while its answers are in flight. */
-static uint64_t dead_after(const struct um3n_mn *mn, const struct mn_link *l)
-{
-	uint64_t rto = l->lm.srtt_us + 4 * l->lm.rttvar_us + mn->conf.probe_interval_us;
-
-	return rto > l->dead_floor_us ? rto : l->dead_floor_us;
-}
-
-/* A link heard again soon after it was declared failed was probably only
- * slow: a queue filling up faster than the RTT estimate can follow (TCP slow
- * start on a 3G uplink). Each such false alarm doubles that link's silence
- * floor, up to MAX_DEAD_FLOOR_US; a quiet stretch halves it back toward the
- * configured value, so a flaky link does not flap and a good one stays fast. */
-#define FALSE_ALARM_US 1000000ull
-#define MAX_DEAD_FLOOR_US 1000000ull
-#define DEAD_FLOOR_DECAY_US 30000000ull
-
-static void dead_floor_on_recovery(struct um3n_mn *mn, uint64_t now_us, struct mn_link *l)
-{
-	if (now_us - l->failed_at_us >= FALSE_ALARM_US || l->dead_floor_us >= MAX_DEAD_FLOOR_US)
-		return;
-	l->dead_floor_us = l->dead_floor_us * 2 > MAX_DEAD_FLOOR_US ? MAX_DEAD_FLOOR_US
-								     : l->dead_floor_us * 2;
-	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: back after %llu ms, silence floor now %llu ms",
-		 l->conf.name, (unsigned long long)((now_us - l->failed_at_us) / 1000),
-		 (unsigned long long)(l->dead_floor_us / 1000));
-}
-
-static void dead_floor_decay(struct um3n_mn *mn, uint64_t now_us, struct mn_link *l)
-{
-	if (l->dead_floor_us <= mn->conf.dead_after_us || l->lm.state != UM3N_LS_UP ||
-	    now_us - l->failed_at_us < DEAD_FLOOR_DECAY_US)
-		return;
-	l->dead_floor_us /= 2;
-	if (l->dead_floor_us < mn->conf.dead_after_us)
-		l->dead_floor_us = mn->conf.dead_after_us;
-	l->failed_at_us = now_us; /* the next halving waits another stretch */
+	um3n_datapath_count_tx(&mn->dp, link, UM3N_PROBE_LEN);
 }
 
 static bool other_link_usable(const struct um3n_mn *mn, int link)
 {
 	for (size_t i = 0; i < mn->conf.n_links; i++)
-		if ((int)i != link && mn->sched.links[i].present &&
+		if ((int)i != link && mn->dp.sched.links[i].present &&
 		    um3n_linkmon_usable(&mn->links[i].lm))
 			return true;
 	return false;
@@ -551,67 +399,43 @@ static void link_silent(struct um3n_mn *mn, uint64_t now_us, int link)
 	struct mn_link *l = &mn->links[link];
 
 	if (other_link_usable(mn, link)) {
-		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_SILENT);
+		lm_event(mn, now_us, link, UM3N_LM_EV_SILENT);
 		return;
 	}
-	l->silence_noted = true;
+	mn_timers_silence_kept(mn, link);
 	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: silent, but the last usable link: kept",
 		 l->conf.name);
-	if (l->reg_state == UM3N_REG_REGISTERED)
-		mn_reg_event(mn, now_us, link, MN_REG_EV_CHANGED);
+	if (l->reg.state == UM3N_REG_REGISTERED)
+		reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED);
 }
 
+/* Expiry first (a link without a binding stops probing), then the probe, then
+ * silence. */
 static void link_timers(struct um3n_mn *mn, uint64_t now_us, int link)
 {
-	struct mn_link *l = &mn->links[link];
-
-	if (l->reg_expires_us && now_us >= l->reg_expires_us) {
-		um3n_log(&mn->env, UM3N_LOG_WARN, "link %s: binding expired", l->conf.name);
-		l->reg_expires_us = 0;
-		mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_SILENT);
-	}
-	if (!probing(mn, l)) {
-		l->next_probe_us = UINT64_MAX;
-		return;
-	}
-	if (l->next_probe_us == UINT64_MAX)
-		l->next_probe_us = now_us;
-	if (now_us >= l->next_probe_us)
+	if (mn_timers_binding_expired(mn, link, now_us))
+		lm_event(mn, now_us, link, UM3N_LM_EV_SILENT);
+	if (mn_timers_probe_due(mn, link, now_us))
 		send_probe(mn, now_us, link);
-	dead_floor_decay(mn, now_us, l);
-	if (um3n_linkmon_usable(&l->lm) && !l->silence_noted &&
-	    now_us - l->lm.last_heard_us >= dead_after(mn, l))
+	if (mn_timers_silence_due(mn, link, now_us))
 		link_silent(mn, now_us, link);
 }
 
 int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us)
 {
-	mn_reg_timeout(mn, now_us);
+	assert(mn->conf.n_links > 0 && mn->conf.n_links <= UM3N_MAX_LINKS);
+	for (size_t i = 0; i < mn->conf.n_links; i++)
+		if (mn_timers_reg_due(mn, (int)i, now_us))
+			reg_event(mn, now_us, (int)i, UM3N_REGFSM_EV_TIMER);
 	for (size_t i = 0; i < mn->conf.n_links; i++)
 		link_timers(mn, now_us, (int)i);
 	sched_refresh(mn);
 	return UM3N_OK;
 }
 
-static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
-
 uint64_t um3n_mn_next_wake_us(const struct um3n_mn *mn)
 {
-	uint64_t next = UINT64_MAX;
-
-	for (size_t i = 0; i < mn->conf.n_links; i++) {
-		const struct mn_link *l = &mn->links[i];
-
-		next = min_u64(next, l->reg_timer_us);
-		if (l->reg_expires_us)
-			next = min_u64(next, l->reg_expires_us);
-		if (!probing(mn, l))
-			continue;
-		next = min_u64(next, l->next_probe_us);
-		if (um3n_linkmon_usable(&l->lm) && !l->silence_noted)
-			next = min_u64(next, l->lm.last_heard_us + dead_after(mn, l));
-	}
-	return next;
+	return mn_timers_next_wake_us(mn);
 }
 
 bool um3n_mn_poll_output(struct um3n_mn *mn, struct um3n_out *out)
@@ -624,7 +448,7 @@ bool um3n_mn_peer_csum_partial(const struct um3n_mn *mn) { return mn->ha_csum_pa
 int um3n_mn_shutdown(struct um3n_mn *mn, uint64_t now_us)
 {
 	for (size_t i = 0; i < mn->conf.n_links; i++)
-		mn_reg_event(mn, now_us, (int)i, MN_REG_EV_SHUTDOWN);
+		reg_event(mn, now_us, (int)i, UM3N_REGFSM_EV_SHUTDOWN);
 	mn->shutting_down = true;
 	sched_refresh(mn);
 	return UM3N_OK;
@@ -641,23 +465,24 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 		memcpy(s->name, l->conf.name, sizeof(s->name));
 		s->link_class = l->conf.link_class;
 		s->state = l->lm.state;
-		s->reg_state = l->reg_state;
-		s->last_code = l->last_code;
+		s->reg_state = l->reg.state;
+		s->last_code = l->reg.last_code;
 		s->local = l->conf.local;
-		s->lifetime_left_s = l->reg_expires_us > now_us
-					     ? (uint32_t)((l->reg_expires_us - now_us) / 1000000) : 0;
+		s->lifetime_left_s = l->tm.expires_us != UM3N_TIME_NONE && l->tm.expires_us > now_us
+					     ? (uint32_t)((l->tm.expires_us - now_us) / 1000000) : 0;
 		s->srtt_us = l->lm.srtt_us;
 		s->rttvar_us = l->lm.rttvar_us;
 		s->loss_permille = um3n_linkmon_loss_permille(&l->lm);
 		s->signal_dbm = l->signal_dbm;
-		s->tx_pkts = l->tx_pkts;
-		s->tx_bytes = l->tx_bytes;
+		s->tx_pkts = mn->dp.tx_pkts[i];
+		s->tx_bytes = mn->dp.tx_bytes[i];
 		s->rx_pkts = l->rx_pkts;
 		s->rx_bytes = l->rx_bytes;
 		s->probes_sent = l->lm.probes_sent;
 		s->probes_answered = l->lm.probes_answered;
 		s->failovers = l->lm.failures;
-		s->resent_pkts = l->resent_pkts;
+		s->resent_pkts = mn->dp.resent_pkts[i];
+		s->unexpected_events = l->reg.unexpected + l->lm.unexpected;
 	}
 	st->policy_version = um3n_policy_version(mn->policy);
 	st->policy_acked_version = mn->acked_version;

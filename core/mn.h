@@ -6,6 +6,7 @@
 
 #include "engine.h"
 #include "policy.h"
+#include "regfsm.h"
 
 struct um3n_mn_link_conf {
 	char name[UM3N_LINK_NAME_MAX];
@@ -75,9 +76,16 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 /* Replace the policy table (SIGHUP); the new version is synced to the HA. */
 int um3n_mn_set_policy(struct um3n_mn *mn, uint64_t now_us, const struct um3n_policy *policy);
 
-/* Run timers due at now_us (retransmissions, refreshes, probes, failure detection). */
+/* Does what is due at now_us and nothing else: registration retransmissions,
+ * refreshes and retries, binding expiry, probes, failure detection. Call it
+ * whenever: at um3n_mn_next_wake_us(), early (nothing due, nothing done),
+ * late (what came due since is done once, at now_us: a missed probe tick is
+ * not made up for) or repeatedly. As for every entry point, now_us never goes
+ * back from one call to the next. Returns UM3N_OK. */
 int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us);
-/* Next time um3n_mn_timeout wants to run; UINT64_MAX when nothing is pending. */
+/* The earliest deadline um3n_mn_timeout has: the minimum over every deadline
+ * the engine keeps (mn_timers.c); UM3N_TIME_NONE when nothing is pending. Ask
+ * again after each call that feeds the engine: any of them may move it. */
 uint64_t um3n_mn_next_wake_us(const struct um3n_mn *mn);
 /* Pops one output; false when the queue is empty. */
 bool um3n_mn_poll_output(struct um3n_mn *mn, struct um3n_out *out);
@@ -85,21 +93,11 @@ bool um3n_mn_poll_output(struct um3n_mn *mn, struct um3n_out *out);
 /* Deregister (lifetime 0) on every registered link; the engine then stays idle. */
 int um3n_mn_shutdown(struct um3n_mn *mn, uint64_t now_us);
 
-enum um3n_reg_state {
-	UM3N_REG_IDLE = 0,     /* link down: nothing to do */
-	UM3N_REG_REQUESTING,   /* request sent, waiting for the reply (backoff) */
-	UM3N_REG_REGISTERED,   /* accepted; refresh before the lifetime ends */
-	UM3N_REG_DENIED,       /* denied; retry later (backoff) */
-	UM3N_REG_DEREGISTERING,
-	UM3N_REG_COUNT
-};
-const char *um3n_reg_state_name(int state);
-
 struct um3n_mn_link_status {
 	char name[UM3N_LINK_NAME_MAX];
 	uint8_t link_class;
 	int state;     /* enum um3n_link_state */
-	int reg_state; /* enum um3n_reg_state */
+	int reg_state; /* enum um3n_reg_state (regfsm.h) */
 	int last_code; /* last registration reply code, -1 if none */
 	struct um3n_sockaddr local;
 	uint32_t lifetime_left_s;
@@ -110,6 +108,8 @@ struct um3n_mn_link_status {
 	uint64_t probes_sent, probes_answered;
 	uint64_t failovers; /* times this link went FAILED */
 	uint64_t resent_pkts; /* packets re-sent on another link when this one failed */
+	uint64_t unexpected_events; /* events the registration machine or the link
+				     * monitor had no row for (each one logged) */
 };
 
 struct um3n_mn_status {

@@ -1,61 +1,49 @@
-/* Private to the MN engine (mn.c data path and probes, mn_reg.c registration). */
+/* Private to the MN engine: mn.c (entry points, data path, probes, carrying out
+ * the registration machine's effects), mn_reg.c (registration messages, policy
+ * sync), mn_timers.c (every deadline), regfsm.c (the registration machine). */
 #ifndef UM3N_MN_INT_H
 #define UM3N_MN_INT_H
 
+#include "datapath.h"
 #include "linkmon.h"
 #include "mn.h"
 #include "queue.h"
-#include "linksched.h"
+#include "regfsm.h"
 #include "tunnel.h"
 
-enum mn_reg_event {
-	MN_REG_EV_LINK_UP = 0,
-	MN_REG_EV_LINK_DOWN,
-	MN_REG_EV_CHANGED,
-	MN_REG_EV_TIMER,
-	MN_REG_EV_ACCEPTED,
-	MN_REG_EV_DENIED,
-	MN_REG_EV_IDENT_MISMATCH,
-	MN_REG_EV_SYNC_NEEDED,
-	MN_REG_EV_SHUTDOWN,
-	MN_REG_EV_COUNT
+/* Every deadline of one uplink; mn_timers.c is the only writer. A deadline
+ * that is not set is UM3N_TIME_NONE. The silence deadline is derived:
+ * lm.last_heard_us (written only by mn_timers.c too) + mn_timers_dead_after(). */
+struct mn_timers {
+	uint64_t reg_us;        /* the registration machine's next TIMER event */
+	uint64_t expires_us;    /* the HA's binding of this link ends; NONE: no binding */
+	uint64_t probe_us;      /* next probe */
+	uint64_t dead_floor_us; /* silence that means failure; grows after false alarms */
+	uint64_t failed_at_us;  /* last transition to FAILED */
+	bool silence_noted;     /* the last usable link fell silent: re-registered, kept */
 };
 
 struct mn_link {
 	struct um3n_mn_link_conf conf;
 	bool carrier;
 	struct um3n_linkmon lm;
-	/* registration */
-	int reg_state;
-	uint64_t reg_ident;    /* identification of the request in flight */
-	uint64_t reg_sent_us;  /* when it went out (RTT sample on the reply) */
-	uint64_t reg_timer_us; /* retransmission / refresh / retry time; UINT64_MAX none */
-	uint32_t reg_rto_us;
-	uint64_t reg_expires_us;
-	int last_code;
-	uint32_t retries;
-	/* probes and failure detection */
-	uint64_t next_probe_us;
-	uint64_t dead_floor_us; /* silence that means failure; grows after false alarms */
-	uint64_t failed_at_us;  /* last transition to FAILED */
-	bool silence_noted;     /* the last usable link fell silent: re-registered, kept */
+	struct um3n_regfsm reg;
+	struct mn_timers tm;
 	/* counters */
-	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes, resent_pkts;
+	uint64_t rx_pkts, rx_bytes; /* tx: the data path's */
 	int signal_dbm;
 };
 
 struct um3n_mn {
 	struct um3n_env env;
 	struct um3n_mn_conf conf;
+	struct um3n_regfsm_conf reg_conf; /* from conf, for every registration step */
 	struct um3n_prng prng;
 	struct um3n_outq outq;
-	struct um3n_resend resend;
-	struct um3n_sched sched;
+	struct um3n_datapath dp; /* the uplinks to the HA */
 	struct mn_link links[UM3N_MAX_LINKS];
 	uint32_t home_v4, ha_v4;
 	uint64_t last_ident;
-	uint32_t tx_seq[UM3N_MAX_LINKS]; /* per-link counters (tunnel.h) */
-	struct um3n_seqspace rx_seq;
 	bool shutting_down;
 	bool ha_csum_partial; /* the HA completes inner checksums (its last accepted reply) */
 	/* policy and its sync to the HA */
@@ -70,18 +58,37 @@ struct um3n_mn {
 	struct um3n_drop_counters drops;
 };
 
-/* mn_reg.c */
-void mn_reg_event(struct um3n_mn *mn, uint64_t now_us, int link, enum mn_reg_event ev);
-int mn_reg_handle_reply(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *buf,
-			size_t len);
-void mn_reg_timeout(struct um3n_mn *mn, uint64_t now_us);
+/* mn_conf.c: 0 or UM3N_EINVAL (the reason logged). */
+int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env);
+
+/* mn_reg.c: registration and the policy sync. Calls nothing in mn.c. */
+bool mn_reg_step(struct um3n_mn *mn, uint64_t now_us, int link, struct um3n_regfsm_event *ev);
+int mn_reg_sync_link(const struct um3n_mn *mn);
+int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
+		 struct um3n_regfsm_event *ev);
 int mn_policy_install(struct um3n_mn *mn, const struct um3n_policy *src);
 bool mn_policy_synced(const struct um3n_mn *mn);
-void mn_reg_policy_changed(struct um3n_mn *mn, uint64_t now_us);
 
-/* mn.c */
-void mn_sched_update(struct um3n_mn *mn, int link);
-void mn_link_lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm_event ev);
-int mn_queue_udp(struct um3n_mn *mn, int link, const uint8_t *dgram, size_t len);
+/* mn_timers.c: the named hooks, the only writers of struct mn_timers and of
+ * lm.last_heard_us. Calls nothing in mn.c. */
+void mn_timers_init(struct um3n_mn *mn, int link);
+void mn_timers_reg_arm(struct um3n_mn *mn, int link, uint64_t at_us);
+void mn_timers_reg_disarm(struct um3n_mn *mn, int link);
+void mn_timers_bound(struct um3n_mn *mn, int link, uint64_t expires_us);
+void mn_timers_unbound(struct um3n_mn *mn, int link);
+void mn_timers_reply_heard(struct um3n_mn *mn, int link, uint64_t now_us);
+void mn_timers_heard(struct um3n_mn *mn, int link, uint64_t now_us);
+void mn_timers_probe_sent(struct um3n_mn *mn, int link, uint64_t now_us);
+void mn_timers_probe_start(struct um3n_mn *mn, int link, uint64_t now_us);
+void mn_timers_link_down(struct um3n_mn *mn, int link);
+void mn_timers_became_usable(struct um3n_mn *mn);
+void mn_timers_failed(struct um3n_mn *mn, int link, uint64_t now_us);
+void mn_timers_silence_kept(struct um3n_mn *mn, int link);
+/* What is due at now_us, asked in this order by um3n_mn_timeout. */
+bool mn_timers_reg_due(const struct um3n_mn *mn, int link, uint64_t now_us);
+bool mn_timers_binding_expired(struct um3n_mn *mn, int link, uint64_t now_us);
+bool mn_timers_probe_due(struct um3n_mn *mn, int link, uint64_t now_us);
+bool mn_timers_silence_due(struct um3n_mn *mn, int link, uint64_t now_us);
+uint64_t mn_timers_next_wake_us(const struct um3n_mn *mn);
 
 #endif

@@ -1,75 +1,27 @@
-/* MN registration: one RFC 5944 registration per uplink (S flag: simultaneous
- * bindings, D flag: co-located care-of address, T flag: reverse tunnelling),
- * retransmission with exponential backoff, refresh before the lifetime ends,
- * deregistration on shutdown, every denial code, and the policy-table sync that
- * rides on registration requests as NVSE chunks. The per-link state machine is
- * the table below: {state, event, action, next}. */
+/* MN registration: the RFC 5944 request of each uplink (S flag: simultaneous
+ * bindings, D flag: co-located care-of address, T flag: reverse tunnelling)
+ * with the identification of RFC 5944 §5.7; stepping the uplink's registration
+ * machine (regfsm.c) and carrying out its effects but the link monitor's; the
+ * checks a reply passes before it becomes an event for the machine; and the
+ * policy-table sync that rides on requests as NVSE chunks. Nothing here calls
+ * into mn.c: what the link monitor has to hear is returned to it. */
+#include <assert.h>
 #include <string.h>
 
 #include "auth.h"
 #include "mn_int.h"
 
-enum reg_action { ACT_NONE, ACT_SEND, ACT_RETRANSMIT, ACT_ACCEPTED, ACT_BACKOFF, ACT_STOP,
-		  ACT_DEREGISTER };
-
-struct reg_transition {
-	int state;
-	enum mn_reg_event ev;
-	enum reg_action action;
-	int next;
-};
-
-static const struct reg_transition reg_table[] = {
-	{UM3N_REG_IDLE, MN_REG_EV_LINK_UP, ACT_SEND, UM3N_REG_REQUESTING},
-	{UM3N_REG_REQUESTING, MN_REG_EV_TIMER, ACT_RETRANSMIT, UM3N_REG_REQUESTING},
-	{UM3N_REG_REQUESTING, MN_REG_EV_ACCEPTED, ACT_ACCEPTED, UM3N_REG_REGISTERED},
-	{UM3N_REG_REQUESTING, MN_REG_EV_DENIED, ACT_BACKOFF, UM3N_REG_DENIED},
-	{UM3N_REG_REQUESTING, MN_REG_EV_IDENT_MISMATCH, ACT_SEND, UM3N_REG_REQUESTING},
-	{UM3N_REG_REQUESTING, MN_REG_EV_CHANGED, ACT_SEND, UM3N_REG_REQUESTING},
-	{UM3N_REG_REQUESTING, MN_REG_EV_LINK_DOWN, ACT_STOP, UM3N_REG_IDLE},
-	{UM3N_REG_REQUESTING, MN_REG_EV_SHUTDOWN, ACT_DEREGISTER, UM3N_REG_DEREGISTERING},
-	{UM3N_REG_REGISTERED, MN_REG_EV_TIMER, ACT_SEND, UM3N_REG_REQUESTING},
-	{UM3N_REG_REGISTERED, MN_REG_EV_CHANGED, ACT_SEND, UM3N_REG_REQUESTING},
-	{UM3N_REG_REGISTERED, MN_REG_EV_SYNC_NEEDED, ACT_SEND, UM3N_REG_REQUESTING},
-	{UM3N_REG_REGISTERED, MN_REG_EV_LINK_DOWN, ACT_STOP, UM3N_REG_IDLE},
-	{UM3N_REG_REGISTERED, MN_REG_EV_SHUTDOWN, ACT_DEREGISTER, UM3N_REG_DEREGISTERING},
-	{UM3N_REG_DENIED, MN_REG_EV_TIMER, ACT_RETRANSMIT, UM3N_REG_REQUESTING},
-	{UM3N_REG_DENIED, MN_REG_EV_CHANGED, ACT_SEND, UM3N_REG_REQUESTING},
-	{UM3N_REG_DENIED, MN_REG_EV_LINK_DOWN, ACT_STOP, UM3N_REG_IDLE},
-	{UM3N_REG_DENIED, MN_REG_EV_SHUTDOWN, ACT_STOP, UM3N_REG_IDLE},
-	{UM3N_REG_DEREGISTERING, MN_REG_EV_TIMER, ACT_DEREGISTER, UM3N_REG_DEREGISTERING},
-	{UM3N_REG_DEREGISTERING, MN_REG_EV_ACCEPTED, ACT_STOP, UM3N_REG_IDLE},
-	{UM3N_REG_DEREGISTERING, MN_REG_EV_DENIED, ACT_STOP, UM3N_REG_IDLE},
-	{UM3N_REG_DEREGISTERING, MN_REG_EV_LINK_DOWN, ACT_STOP, UM3N_REG_IDLE},
-};
-
-#define DEREGISTER_TRIES 3
-
-static const char *const reg_event_names[MN_REG_EV_COUNT] = {
-	"link-up", "link-down", "changed", "timer", "accepted",
-	"denied", "ident-mismatch", "sync-needed", "shutdown",
-};
-
-const char *um3n_reg_state_name(int state)
-{
-	static const char *const names[UM3N_REG_COUNT] = {
-		"idle", "requesting", "registered", "denied", "deregistering",
-	};
-
-	return state >= 0 && state < UM3N_REG_COUNT ? names[state] : "?";
-}
-
 /* One link carries the policy chunks, so a large table is sent once, not once
  * per uplink: the registered (or registering) link with the shortest smoothed
  * RTT, since the sync is one chunk per round trip. Ties: lowest index. */
-static int sync_link(const struct um3n_mn *mn)
+int mn_reg_sync_link(const struct um3n_mn *mn)
 {
 	int best = -1;
 
 	for (size_t i = 0; i < mn->conf.n_links; i++) {
 		const struct mn_link *l = &mn->links[i];
 
-		if (l->reg_state != UM3N_REG_REQUESTING && l->reg_state != UM3N_REG_REGISTERED)
+		if (l->reg.state != UM3N_REG_REQUESTING && l->reg.state != UM3N_REG_REGISTERED)
 			continue;
 		if (best < 0 || (l->lm.have_rtt && (!mn->links[best].lm.have_rtt ||
 						    l->lm.srtt_us < mn->links[best].lm.srtt_us)))
@@ -91,6 +43,7 @@ static void fill_policy_chunk(const struct um3n_mn *mn, struct um3n_rrq *rrq)
 
 	if (index >= mn->policy_chunks)
 		return;
+	assert(off < mn->policy_blob_len);
 	if (len > UM3N_POLICY_CHUNK_MAX)
 		len = UM3N_POLICY_CHUNK_MAX;
 	rrq->has_policy_chunk = true;
@@ -102,7 +55,7 @@ static void fill_policy_chunk(const struct um3n_mn *mn, struct um3n_rrq *rrq)
 }
 
 static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_s,
-			  struct um3n_rrq *rrq)
+			  bool may_carry_chunk, struct um3n_rrq *rrq)
 {
 	const struct mn_link *l = &mn->links[link];
 
@@ -112,7 +65,7 @@ static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_
 	rrq->home_addr = mn->home_v4;
 	rrq->ha_addr = mn->ha_v4;
 	rrq->coa = um3n_addr_v4(&l->conf.local.ip);
-	rrq->ident = l->reg_ident;
+	rrq->ident = l->reg.ident;
 	/* RFC 3519 §3.1: force UDP tunnelling, the co-located MN decapsulates. */
 	rrq->has_udp_tun_req = true;
 	rrq->udp_tun_flags = UM3N_UDP_TUN_FLAG_F;
@@ -125,25 +78,28 @@ static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_
 				    (mn->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL : 0));
 	rrq->link.weight_kbps = l->conf.weight_kbps;
 	rrq->spi = mn->conf.spi;
-	if (lifetime_s && !mn_policy_synced(mn) && (sync_link(mn) == link || sync_link(mn) < 0))
+	if (lifetime_s && !mn_policy_synced(mn) && may_carry_chunk)
 		fill_policy_chunk(mn, rrq);
 }
 
-static void send_request(struct um3n_mn *mn, uint64_t now_us, int link, uint16_t lifetime_s)
+/* Queues the request the link's machine decided on (it holds the
+ * identification). may_carry_chunk: the link was the sync link (or there was
+ * none) when the event came. */
+static void send_request(struct um3n_mn *mn, int link, uint16_t lifetime_s, bool may_carry_chunk)
 {
 	struct mn_link *l = &mn->links[link];
 	struct um3n_rrq rrq;
 	size_t len, auth_off;
 	uint8_t *buf = um3n_outq_reserve(&mn->outq);
 
-	l->reg_ident = um3n_auth_ident_next(mn->conf.ident_base, now_us, mn->last_ident);
-	mn->last_ident = l->reg_ident;
-	l->reg_sent_us = now_us;
+	assert(l->reg.state == UM3N_REG_REQUESTING || l->reg.state == UM3N_REG_DEREGISTERING);
+	assert(l->reg.ident > mn->last_ident);
+	mn->last_ident = l->reg.ident;
 	if (!buf) {
 		mn->drops.queue_full++;
 		return; /* the retransmission timer tries again */
 	}
-	build_request(mn, link, lifetime_s, &rrq);
+	build_request(mn, link, lifetime_s, may_carry_chunk, &rrq);
 	if (um3n_wire_rrq_encode(&rrq, buf, mn->outq.slot, &len, &auth_off) != UM3N_OK ||
 	    um3n_auth_sign(mn->conf.key, mn->conf.key_len, buf, auth_off, buf + auth_off) != UM3N_OK) {
 		um3n_log(&mn->env, UM3N_LOG_ERR, "link %s: cannot encode registration",
@@ -155,76 +111,45 @@ static void send_request(struct um3n_mn *mn, uint64_t now_us, int link, uint16_t
 		 l->conf.name, lifetime_s, rrq.has_policy_chunk ? " +policy chunk" : "");
 }
 
-static void run_action(struct um3n_mn *mn, uint64_t now_us, int link, enum reg_action a)
+/* Steps the link's registration machine with ev and carries out its effects
+ * in the order regfsm.h gives, all but the link monitor's: the request, the
+ * timer, the RTT sample, the binding's deadline. Returns true when the HA now
+ * holds a binding, which the caller confirms to the link monitor. The sync
+ * link is chosen among the links as they were when the event came: a link only
+ * now starting to register does not take the sync from one that is registered.
+ * An event the table has no row for is logged here (the machine counts it). */
+bool mn_reg_step(struct um3n_mn *mn, uint64_t now_us, int link, struct um3n_regfsm_event *ev)
 {
 	struct mn_link *l = &mn->links[link];
-	uint32_t max_rto = mn->conf.reg_retry_max_us;
+	int sync = mn_reg_sync_link(mn);
+	struct um3n_regfsm_fx fx;
 
-	switch (a) {
-	case ACT_SEND:
-		l->retries = 0;
-		l->reg_rto_us = mn->conf.reg_retry_initial_us;
-		send_request(mn, now_us, link, mn->conf.lifetime_s);
-		l->reg_timer_us = now_us + l->reg_rto_us;
-		break;
-	case ACT_RETRANSMIT:
-		l->retries++;
-		l->reg_rto_us = l->reg_rto_us * 2 > max_rto ? max_rto : l->reg_rto_us * 2;
-		send_request(mn, now_us, link, mn->conf.lifetime_s);
-		l->reg_timer_us = now_us + l->reg_rto_us;
-		break;
-	case ACT_BACKOFF:
-		l->reg_rto_us = l->reg_rto_us * 2 > max_rto ? max_rto : l->reg_rto_us * 2;
-		l->reg_timer_us = now_us + l->reg_rto_us;
-		break;
-	case ACT_DEREGISTER:
-		if (l->reg_state == UM3N_REG_DEREGISTERING && ++l->retries >= DEREGISTER_TRIES) {
-			l->reg_timer_us = UINT64_MAX;
-			l->reg_state = UM3N_REG_IDLE;
-			return;
-		}
-		if (l->reg_state != UM3N_REG_DEREGISTERING)
-			l->retries = 0;
-		l->reg_rto_us = mn->conf.reg_retry_initial_us;
-		send_request(mn, now_us, link, 0);
-		l->reg_timer_us = now_us + l->reg_rto_us;
-		break;
-	case ACT_STOP:
-		l->reg_timer_us = UINT64_MAX;
-		l->reg_expires_us = 0;
-		break;
-	case ACT_ACCEPTED: /* timers set by the reply handler, which knows the lifetime */
-	case ACT_NONE:
-		break;
+	assert(link >= 0 && (size_t)link < mn->conf.n_links);
+	ev->ident = um3n_auth_ident_next(mn->conf.ident_base, now_us, mn->last_ident);
+	fx = um3n_regfsm_step(&l->reg, &mn->reg_conf, now_us, ev);
+	if (fx.flags & UM3N_REGFSM_FX_UNEXPECTED) {
+		um3n_log(&mn->env, UM3N_LOG_WARN,
+			 "link %s: registration: event %s not expected in state %s", l->conf.name,
+			 um3n_regfsm_event_name(ev->type), um3n_regfsm_state_name(fx.from));
+		return false;
 	}
-}
-
-void mn_reg_event(struct um3n_mn *mn, uint64_t now_us, int link, enum mn_reg_event ev)
-{
-	struct mn_link *l = &mn->links[link];
-	int old = l->reg_state;
-
-	for (size_t i = 0; i < sizeof(reg_table) / sizeof(reg_table[0]); i++) {
-		const struct reg_transition *t = &reg_table[i];
-
-		if (t->state != old || t->ev != ev)
-			continue;
-		run_action(mn, now_us, link, t->action);
-		if (l->reg_state == old) /* ACT_DEREGISTER may have given up */
-			l->reg_state = t->next;
-		if (l->reg_state != old)
-			um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: registration %s --%s--> %s",
-				 l->conf.name, um3n_reg_state_name(old), reg_event_names[ev],
-				 um3n_reg_state_name(l->reg_state));
-		return;
-	}
-}
-
-void mn_reg_timeout(struct um3n_mn *mn, uint64_t now_us)
-{
-	for (size_t i = 0; i < mn->conf.n_links; i++)
-		if (mn->links[i].reg_timer_us <= now_us)
-			mn_reg_event(mn, now_us, (int)i, MN_REG_EV_TIMER);
+	if (fx.flags & UM3N_REGFSM_FX_SEND)
+		send_request(mn, link, fx.lifetime_s, sync == link || sync < 0);
+	if (fx.flags & UM3N_REGFSM_FX_ARM)
+		mn_timers_reg_arm(mn, link, fx.timer_us);
+	if (fx.flags & UM3N_REGFSM_FX_DISARM)
+		mn_timers_reg_disarm(mn, link);
+	if (fx.from != fx.to)
+		um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: registration %s --%s--> %s",
+			 l->conf.name, um3n_regfsm_state_name(fx.from),
+			 um3n_regfsm_event_name(ev->type), um3n_regfsm_state_name(fx.to));
+	if (fx.flags & UM3N_REGFSM_FX_RTT)
+		um3n_linkmon_rtt_sample(&l->lm, fx.rtt_us);
+	if (fx.flags & UM3N_REGFSM_FX_UNBOUND)
+		mn_timers_unbound(mn, link);
+	if (fx.flags & UM3N_REGFSM_FX_BOUND)
+		mn_timers_bound(mn, link, fx.expires_us);
+	return fx.flags & UM3N_REGFSM_FX_BOUND;
 }
 
 static void note_policy_ack(struct um3n_mn *mn, const struct um3n_rrp *rrp)
@@ -251,26 +176,14 @@ static void note_policy_ack(struct um3n_mn *mn, const struct um3n_rrp *rrp)
 	}
 }
 
-static void on_accepted(struct um3n_mn *mn, uint64_t now_us, int link, const struct um3n_rrp *rrp)
-{
-	struct mn_link *l = &mn->links[link];
-	uint64_t life_us = (uint64_t)rrp->lifetime_s * 1000000u;
-
-	if (l->retries == 0) /* Karn: no RTT sample from a retransmitted exchange */
-		um3n_linkmon_rtt_sample(&l->lm, now_us - l->reg_sent_us);
-	mn_reg_event(mn, now_us, link, MN_REG_EV_ACCEPTED);
-	if (l->reg_state != UM3N_REG_REGISTERED)
-		return; /* it was a deregistration */
-	l->reg_expires_us = now_us + life_us;
-	/* Refresh at 3/4 of the granted lifetime (at least a second from now). */
-	l->reg_timer_us = now_us + (life_us * 3 / 4 > 1000000 ? life_us * 3 / 4 : 1000000);
-	mn_link_lm_event(mn, now_us, link, UM3N_LM_EV_CONFIRMED);
-	if (!mn_policy_synced(mn)) /* next chunk; a link still waiting for its reply ignores this */
-		mn_reg_event(mn, now_us, sync_link(mn), MN_REG_EV_SYNC_NEEDED);
-}
-
-int mn_reg_handle_reply(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *buf,
-			size_t len)
+/* Checks a registration reply on uplink `link` and turns it into the event
+ * for the link's machine (ev->ident is left to the caller). The policy ack and
+ * the HA's checksum flag are taken from it, and on an identification mismatch
+ * our identification jumps past the HA's (RFC 5944 §5.7). Errors, each counted:
+ * the decoder's, UM3N_EAUTH, UM3N_EREPLAY (not an answer to the request in
+ * flight). */
+int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
+		 struct um3n_regfsm_event *ev)
 {
 	struct mn_link *l = &mn->links[link];
 	struct um3n_rrp rrp;
@@ -285,33 +198,31 @@ int mn_reg_handle_reply(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 		mn->drops.auth_failed++;
 		return UM3N_EAUTH;
 	}
-	if (rrp.home_addr != mn->home_v4 ||
-	    (l->reg_state != UM3N_REG_REQUESTING && l->reg_state != UM3N_REG_DEREGISTERING) ||
-	    (uint32_t)rrp.ident != (uint32_t)l->reg_ident) {
+	if (rrp.home_addr != mn->home_v4 || !um3n_regfsm_awaits(&l->reg, rrp.ident)) {
 		mn->drops.replayed++; /* not an answer to the request in flight */
 		return UM3N_EREPLAY;
 	}
-	l->last_code = rrp.code;
-	l->lm.last_heard_us = now_us;
 	note_policy_ack(mn, &rrp);
+	memset(ev, 0, sizeof(*ev));
+	ev->code = rrp.code;
 	if (rrp.code == UM3N_CODE_ACCEPTED || rrp.code == UM3N_CODE_ACCEPTED_NO_SIMUL) {
 		mn->ha_csum_partial =
 			rrp.has_link_info && (rrp.link.flags & UM3N_LINK_F_CSUM_PARTIAL);
-		on_accepted(mn, now_us, link, &rrp);
+		ev->type = UM3N_REGFSM_EV_ACCEPTED;
+		ev->lifetime_s = rrp.lifetime_s;
 		return UM3N_OK;
 	}
 	um3n_log(&mn->env, UM3N_LOG_WARN, "link %s: registration denied, code %u", l->conf.name,
 		 rrp.code);
 	if (rrp.code == UM3N_CODE_IDENT_MISMATCH) {
-		/* RFC 5944 §5.7: resynchronise from the HA's identification. */
 		if (rrp.ident > mn->last_ident)
 			mn->last_ident = rrp.ident;
-		mn_reg_event(mn, now_us, link, MN_REG_EV_IDENT_MISMATCH);
-		return UM3N_OK;
+		ev->type = UM3N_REGFSM_EV_IDENT_MISMATCH;
+	} else if (rrp.code == UM3N_CODE_MN_FAILED_AUTH) {
+		ev->type = UM3N_REGFSM_EV_DENIED_AUTH;
+	} else {
+		ev->type = UM3N_REGFSM_EV_DENIED;
 	}
-	if (rrp.code == UM3N_CODE_MN_FAILED_AUTH)
-		l->reg_rto_us = mn->conf.reg_retry_max_us; /* wrong key: retrying fast is futile */
-	mn_reg_event(mn, now_us, link, MN_REG_EV_DENIED);
 	return UM3N_OK;
 }
 
@@ -364,13 +275,4 @@ fail:
 	if (p)
 		um3n_policy_free(p);
 	return rc;
-}
-
-/* After a policy change the sync link re-registers at once to carry it. */
-void mn_reg_policy_changed(struct um3n_mn *mn, uint64_t now_us)
-{
-	int link = sync_link(mn);
-
-	if (link >= 0)
-		mn_reg_event(mn, now_us, link, MN_REG_EV_SYNC_NEEDED);
 }

@@ -7,7 +7,6 @@
 #define UM3N_QUEUE_H
 
 #include "engine.h"
-#include "tunnel.h"
 #include "wire.h"
 
 struct um3n_outq_slot {
@@ -137,26 +136,5 @@ static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n
  * them. fn may queue new outputs. Returns how many. */
 size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, uint64_t since_us,
 			void (*fn)(void *ctx, const uint8_t *dgram, size_t len), void *ctx);
-
-/* The data path's last step, shared by both engines: encapsulate the inner
- * packet with sequence number `seq` (tunnel.h) into the next output slot for
- * `link` to `to`, and remember it for re-sending. Returns the datagram length,
- * or UM3N_ENOBUFS (queue full) / UM3N_ETOOBIG. */
-static inline int um3n_queue_tunnel(struct um3n_outq *q, struct um3n_resend *r, uint64_t now_us,
-				    int link, const struct um3n_sockaddr *to, const uint8_t *pkt,
-				    size_t len, bool inner_is_v6, uint32_t seq)
-{
-	uint8_t *buf = um3n_outq_reserve(q);
-	int dlen;
-
-	if (!buf)
-		return UM3N_ENOBUFS;
-	dlen = um3n_tunnel_encap(buf, q->slot, pkt, len, inner_is_v6, seq);
-	if (dlen < 0)
-		return dlen;
-	um3n_resend_remember(r, q, now_us, link,
-			     um3n_outq_commit(q, UM3N_OUT_UDP, link, to, (size_t)dlen));
-	return dlen;
-}
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confkeys.h"
 #include "dcommon.h"
 #include "wire.h"
 
@@ -21,13 +22,28 @@ struct parse_ctx {
 	void *cfg;
 };
 
+/* key NULL: `what` already starts with it (an engine key's message, confkeys.h). */
 static int fail(struct parse_ctx *pc, const char *section, const char *key, const char *what)
 {
 	if (!pc->failed) {
-		snprintf(pc->problem, sizeof(pc->problem), "[%s] %s: %s", section, key, what);
+		snprintf(pc->problem, sizeof(pc->problem), "[%s] %s%s%s", section, key ? key : "",
+			 key ? ": " : "", what);
 		pc->failed = true;
 	}
 	return 0; /* inih: error on this line */
+}
+
+/* A key that is no daemon key: an engine parameter (the table shared with the
+ * simulator, confkeys.h) or unknown. */
+static int engine_key(struct parse_ctx *pc, const char *section, enum um3n_confkeys_engine e,
+		      void *conf, const char *k, const char *v)
+{
+	char why[128]; /* k is a table key's name here: the message is short */
+	int rc = um3n_confkeys_set(e, conf, k, v, why, sizeof(why));
+
+	if (rc == UM3N_ENOENT)
+		return fail(pc, section, k, "unknown key");
+	return rc < 0 ? fail(pc, section, NULL, why) : 1;
 }
 
 static bool parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *out)
@@ -45,19 +61,6 @@ static bool parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *ou
 	return true;
 }
 
-static bool parse_int(const char *text, int min, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || !*text || *end || v < min || v > max)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
 static bool copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
@@ -66,15 +69,6 @@ static bool copy_str(char *dst, size_t cap, const char *src)
 		return false;
 	memcpy(dst, src, n + 1);
 	return true;
-}
-
-static bool parse_bool(const char *text, bool *out)
-{
-	if (strcmp(text, "yes") == 0 || strcmp(text, "no") == 0) {
-		*out = text[0] == 'y';
-		return true;
-	}
-	return false;
 }
 
 static bool parse_ipv4(const char *text, struct um3n_addr *a)
@@ -108,10 +102,6 @@ static int mn_key_main(struct parse_ctx *pc, struct d_mn_config *c, const char *
 		if (!copy_str(c->key_file, sizeof(c->key_file), v))
 			return fail(pc, "mn", k, "empty or too long");
 		c->seen_key = true;
-	} else if (strcmp(k, "lifetime") == 0) {
-		if (!parse_u32(v, 1, 65534, &u))
-			return fail(pc, "mn", k, "want 1..65534 seconds");
-		c->mn.lifetime_s = (uint16_t)u;
 	} else if (strcmp(k, "tun") == 0) {
 		if (!copy_str(c->tun, sizeof(c->tun), v))
 			return fail(pc, "mn", k, "empty or longer than 15 characters");
@@ -119,29 +109,11 @@ static int mn_key_main(struct parse_ctx *pc, struct d_mn_config *c, const char *
 		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_OVERHEAD, &c->mtu))
 			return fail(pc, "mn", k, "want 576..2036");
 	} else if (strcmp(k, "offload") == 0) {
-		if (!parse_bool(v, &c->offload))
+		if (!um3n_confkeys_bool(v, &c->offload))
 			return fail(pc, "mn", k, "want yes|no");
 	} else if (strcmp(k, "busy_poll_us") == 0) {
 		if (!parse_u32(v, 0, D_BUSY_POLL_MAX_US, &c->busy_poll_us))
 			return fail(pc, "mn", k, "want 0..1000 microseconds (0 disables)");
-	} else if (strcmp(k, "probe_interval_ms") == 0) {
-		if (!parse_u32(v, 0, 60000, &u))
-			return fail(pc, "mn", k, "want 0..60000 (0 disables probes)");
-		c->mn.probe_interval_us = u * 1000u;
-	} else if (strcmp(k, "dead_after_ms") == 0) {
-		if (!parse_u32(v, 1, 600000, &u))
-			return fail(pc, "mn", k, "want 1..600000");
-		c->mn.dead_after_us = u * 1000u;
-	} else if (strcmp(k, "resend_window_ms") == 0) {
-		if (!parse_u32(v, 0, 10000, &u))
-			return fail(pc, "mn", k, "want 0..10000");
-		c->mn.resend_window_us = u * 1000u;
-	} else if (strcmp(k, "signal_degraded_dbm") == 0) {
-		if (!parse_int(v, -150, 0, &c->mn.signal_degraded_dbm))
-			return fail(pc, "mn", k, "want -150..0");
-	} else if (strcmp(k, "signal_recovered_dbm") == 0) {
-		if (!parse_int(v, -150, 0, &c->mn.signal_recovered_dbm))
-			return fail(pc, "mn", k, "want -150..0");
 	} else if (strcmp(k, "control_socket") == 0) {
 		if (!copy_str(c->control_socket, sizeof(c->control_socket), v))
 			return fail(pc, "mn", k, "empty or too long for a unix socket");
@@ -149,7 +121,7 @@ static int mn_key_main(struct parse_ctx *pc, struct d_mn_config *c, const char *
 		if (d_log_level_parse(v, &c->log_level) < 0)
 			return fail(pc, "mn", k, "want err|warn|info|debug");
 	} else {
-		return fail(pc, "mn", k, "unknown key");
+		return engine_key(pc, "mn", UM3N_CONFKEYS_MN, &c->mn, k, v);
 	}
 	return 1;
 }
@@ -174,7 +146,6 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_mn_config *c, const char
 {
 	const char *name = section + strlen("uplink ");
 	struct um3n_mn_link_conf *l;
-	uint32_t u;
 	int idx;
 
 	l = uplink_for(c, name, &idx);
@@ -184,20 +155,9 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_mn_config *c, const char
 		if (!copy_str(c->uplinks[idx].ifname, IFNAMSIZ, v))
 			return fail(pc, section, k, "empty or longer than 15 characters");
 		c->uplinks[idx].seen_interface = true;
-	} else if (strcmp(k, "class") == 0) {
-		if (um3n_policy_class_parse(v, &l->link_class) < 0)
-			return fail(pc, section, k, "unknown class (cell|wifi|wired|classN)");
-	} else if (strcmp(k, "priority") == 0) {
-		if (!parse_u32(v, 0, 255, &u))
-			return fail(pc, section, k, "want 0..255");
-		l->priority = (uint8_t)u;
-	} else if (strcmp(k, "weight_kbps") == 0) {
-		if (!parse_u32(v, 0, UINT32_MAX, &l->weight_kbps))
-			return fail(pc, section, k, "want a rate in kbit/s");
-	} else {
-		return fail(pc, section, k, "unknown key");
+		return 1;
 	}
-	return 1;
+	return engine_key(pc, section, UM3N_CONFKEYS_LINK, l, k, v);
 }
 
 /* "CLASS [MODE]" */
@@ -387,29 +347,13 @@ static int ha_key_main(struct parse_ctx *pc, struct d_ha_config *c, const char *
 		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_OVERHEAD, &c->mtu))
 			return fail(pc, "ha", k, "want 576..2036");
 	} else if (strcmp(k, "offload") == 0) {
-		if (!parse_bool(v, &c->offload))
+		if (!um3n_confkeys_bool(v, &c->offload))
 			return fail(pc, "ha", k, "want yes|no");
 	} else if (strcmp(k, "busy_poll_us") == 0) {
 		if (!parse_u32(v, 0, D_BUSY_POLL_MAX_US, &c->busy_poll_us))
 			return fail(pc, "ha", k, "want 0..1000 microseconds (0 disables)");
-	} else if (strcmp(k, "max_lifetime") == 0) {
-		if (!parse_u32(v, 1, 65534, &u))
-			return fail(pc, "ha", k, "want 1..65534 seconds");
-		c->ha.max_lifetime_s = (uint16_t)u;
-	} else if (strcmp(k, "keepalive") == 0) {
-		if (!parse_u32(v, 0, 65535, &u))
-			return fail(pc, "ha", k, "want 0..65535 seconds");
-		c->ha.keepalive_s = (uint16_t)u;
-	} else if (strcmp(k, "max_mns") == 0) {
-		if (!parse_u32(v, 1, 1u << 20, &u))
-			return fail(pc, "ha", k, "want 1..1048576");
-		c->ha.max_mns = u;
-	} else if (strcmp(k, "dead_after_ms") == 0) {
-		if (!parse_u32(v, 1, 600000, &u))
-			return fail(pc, "ha", k, "want 1..600000");
-		c->ha.dead_after_us = u * 1000u;
 	} else if (strcmp(k, "add_routes") == 0) {
-		if (!parse_bool(v, &c->add_routes))
+		if (!um3n_confkeys_bool(v, &c->add_routes))
 			return fail(pc, "ha", k, "want yes|no");
 	} else if (strcmp(k, "control_socket") == 0) {
 		if (!copy_str(c->control_socket, sizeof(c->control_socket), v))
@@ -418,7 +362,7 @@ static int ha_key_main(struct parse_ctx *pc, struct d_ha_config *c, const char *
 		if (d_log_level_parse(v, &c->log_level) < 0)
 			return fail(pc, "ha", k, "want err|warn|info|debug");
 	} else {
-		return fail(pc, "ha", k, "unknown key");
+		return engine_key(pc, "ha", UM3N_CONFKEYS_HA, &c->ha, k, v);
 	}
 	return 1;
 }

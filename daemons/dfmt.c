@@ -88,7 +88,7 @@ static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname
 	d_str_printf(o, ",\"class\":\"%s\",\"state\":\"%s\",\"reg_state\":\"%s\","
 		     "\"last_code\":%d,\"address\":\"%s\",\"port\":%u,\"lifetime_left_s\":%u,",
 		     um3n_policy_class_name(l->link_class), um3n_link_state_name(l->state),
-		     um3n_reg_state_name(l->reg_state), l->last_code, ip, l->local.port,
+		     um3n_regfsm_state_name(l->reg_state), l->last_code, ip, l->local.port,
 		     l->lifetime_left_s);
 	d_str_printf(o, "\"srtt_us\":%llu,\"rttvar_us\":%llu,\"loss_permille\":%u,"
 		     "\"signal_dbm\":%d,",
@@ -112,7 +112,7 @@ static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname
 	d_str_printf(o, "uplink %s (%s, class %s): %s, registration %s (code %d), %s:%u, "
 		     "lifetime left %u s\n",
 		     l->name, ifname ? ifname : "-", um3n_policy_class_name(l->link_class),
-		     um3n_link_state_name(l->state), um3n_reg_state_name(l->reg_state),
+		     um3n_link_state_name(l->state), um3n_regfsm_state_name(l->reg_state),
 		     l->last_code, ip, l->local.port, l->lifetime_left_s);
 	d_str_printf(o, "  srtt %.2f ms rttvar %.2f ms loss %.1f%% signal %d dBm probes %llu/%llu "
 		     "failovers %llu resent %llu\n",

@@ -38,7 +38,6 @@ NS_MN=$P-mn NS_RC=$P-rcell NS_RW=$P-rwifi NS_HA=$P-ha NS_VID=$P-video NS_FTP=$P-
 ALL_NS="$NS_MN $NS_RC $NS_RW $NS_HA $NS_VID $NS_FTP"
 TMP=$(mktemp -d /tmp/um3n-netns.XXXXXX)
 VIDEO=10.9.2.1 FTP=10.9.1.1
-CELL_KBIT=3610 WIFI_KBIT=14670
 pids=()
 mn_pid= ha_pid=
 failures=0
@@ -73,6 +72,9 @@ done
 for t in ip tc iperf3 ping "$PY"; do
 	command -v "$t" >/dev/null || { echo "netns.sh: $t missing"; exit 77; }
 done
+# The uplink rates, CELL_KBIT and WIFI_KBIT, from the one place they are written.
+links=$("$PY" "$HERE/lib/links.py" --sh)
+eval "$links"
 trap cleanup EXIT
 
 # ---- topology -------------------------------------------------------------

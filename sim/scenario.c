@@ -3,6 +3,7 @@
  * every key (the system inih is built without INI_HANDLER_LINENO). */
 #include "scenario.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confkeys.h"
 #include "policy.h"
 #include "scenario_values.h"
 
@@ -131,61 +133,22 @@ static int sim_key(struct ini_ctx *c, const char *k, const char *v)
 		    "core_delay_ms or measure_from_s", k);
 }
 
-/* "START-END [cut|carrier]", END may be "end" (until the run stops). */
-static int link_outage(struct ini_ctx *c, struct sim_link_spec *l, const char *v)
+/* The engine parameters of [mn], [ha] and [link NAME]: the table shared with
+ * the daemons (core/confkeys.h) parses them; the set bits say which to apply. */
+static int engine_key(struct ini_ctx *c, enum um3n_confkeys_engine e, void *conf, uint64_t *set,
+		      const char *k, const char *v)
 {
-	char a[32], b[32], kind[16] = "cut", extra[2];
-	char range[80];
-	struct sim_outage *o;
-	char *dash;
-	int n = sscanf(v, "%79s %15s %1s", range, kind, extra);
+	char why[SIM_ERR_MAX - 64];
+	int rc = um3n_confkeys_set(e, conf, k, v, why, sizeof(why));
 
-	if (n < 1 || n > 2 || l->n_outages == SIM_LINK_MAX_OUTAGES)
-		return bad(c, "outage", "START-END [cut|carrier] (at most 16 per link)");
-	dash = strchr(range, '-');
-	if (!dash || (size_t)(dash - range) >= sizeof(a) || strlen(dash + 1) >= sizeof(b))
-		return bad(c, "outage", "START-END in seconds");
-	memcpy(a, range, (size_t)(dash - range));
-	a[dash - range] = '\0';
-	strcpy(b, dash + 1);
-	o = &l->outages[l->n_outages];
-	if (!sim_parse_us(a, 1e6, 1e12, &o->start_us))
-		return bad(c, "outage", "a start time in seconds");
-	if (!strcmp(b, "end"))
-		o->end_us = UINT64_MAX;
-	else if (!sim_parse_us(b, 1e6, 1e12, &o->end_us) || o->end_us <= o->start_us)
-		return bad(c, "outage", "an end time after the start, or 'end'");
-	if (strcmp(kind, "cut") && strcmp(kind, "carrier"))
-		return bad(c, "outage", "kind 'cut' (silent) or 'carrier' (link down event)");
-	o->carrier = !strcmp(kind, "carrier");
-	l->n_outages++;
+	if (rc == UM3N_ENOENT)
+		return fail(c, c->line, "unknown key '%s' in [%s]; see sim/README.md", k,
+			    c->section);
+	if (rc < 0)
+		return fail(c, c->line, "%s", why);
+	assert(rc < 64);
+	*set |= 1ull << rc;
 	return 1;
-}
-
-/* "T:DBM[, T:DBM ...]"; times must increase across all signal keys. */
-static int link_signal(struct ini_ctx *c, struct sim_link_spec *l, const char *v)
-{
-	char tmp[256], *save = NULL, *tok;
-
-	if (strlen(v) >= sizeof(tmp))
-		return bad(c, "signal", "a shorter list (use several signal keys)");
-	strcpy(tmp, v);
-	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		char *colon = strchr(tok, ':');
-		struct sim_signal *s = &l->signals[l->n_signals];
-		double dbm;
-
-		if (!colon || l->n_signals == SIM_MAX_SIGNALS)
-			return bad(c, "signal", "TIME_S:DBM pairs (at most 64)");
-		*colon = '\0';
-		if (!sim_parse_us(tok, 1e6, 1e12, &s->t_us) || !sim_parse_num(colon + 1, -150, 0, &dbm))
-			return bad(c, "signal", "TIME_S:DBM with dBm in [-150, 0]");
-		if (l->n_signals && s->t_us <= l->signals[l->n_signals - 1].t_us)
-			return bad(c, "signal", "times in increasing order");
-		s->dbm = (int)lround(dbm);
-		l->n_signals++;
-	}
-	return l->n_signals ? 1 : bad(c, "signal", "TIME_S:DBM pairs");
 }
 
 static int link_trace_fmt(struct ini_ctx *c, const char *k, const char *v,
@@ -219,8 +182,6 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 
 	if (rc >= 0)
 		return rc;
-	if (!strcmp(k, "class"))
-		return sim_parse_class(v, &l->link_class) ? 1 : bad(c, k, "cell, wifi, wired or any");
 	if (!strcmp(k, "rate_mbps"))
 		return sim_parse_rate(v, &l->rate_bps) ? 1 : bad(c, k, "Mbit/s in (0, 1e6]");
 	if (!strcmp(k, "up_rate_mbps"))
@@ -247,31 +208,21 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 	}
 	if (!strcmp(k, "reorder"))
 		return sim_parse_bool(v, &l->reorder) ? 1 : bad(c, k, "yes or no");
-	if (!strcmp(k, "outage"))
-		return link_outage(c, l, v);
-	if (!strcmp(k, "signal"))
-		return link_signal(c, l, v);
+	if (!strcmp(k, "outage")) {
+		const char *why = l->n_outages == SIM_LINK_MAX_OUTAGES ? SIM_OUTAGE_SYNTAX
+				  : sim_parse_outage(v, &l->outages[l->n_outages]);
+
+		l->n_outages += !why;
+		return why ? bad(c, k, why) : 1;
+	}
+	if (!strcmp(k, "signal")) {
+		const char *why = sim_parse_signals(v, l->signals, &l->n_signals);
+
+		return why ? bad(c, k, why) : 1;
+	}
 	if (!strcmp(k, "address"))
 		return sim_parse_v4(v, &l->coa) ? 1 : bad(c, k, "an IPv4 address");
-	if (!strcmp(k, "priority")) {
-		if (!sim_parse_num(v, 0, 255, &d) || d != floor(d))
-			return bad(c, k, "an integer in [0, 255]");
-		l->priority = (uint8_t)d;
-		return 1;
-	}
-	return fail(c, c->line, "unknown key '%s' in [%s]; see sim/README.md", k, c->section);
-}
-
-static int flow_type(struct ini_ctx *c, struct sim_flow_spec *f, const char *v)
-{
-	static const char *names[] = {NULL, "bulk", "cbr", "video", "pcap"};
-
-	for (int i = SIM_FLOW_BULK; i <= SIM_FLOW_PCAP; i++)
-		if (!strcmp(v, names[i])) {
-			f->type = (enum sim_flow_type)i;
-			return 1;
-		}
-	return bad(c, "type", "bulk, cbr, video or pcap");
+	return engine_key(c, UM3N_CONFKEYS_LINK, &l->engine, &l->engine_set, k, v);
 }
 
 static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, const char *v)
@@ -279,7 +230,7 @@ static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, c
 	double d;
 
 	if (!strcmp(k, "type"))
-		return flow_type(c, f, v);
+		return sim_parse_flow_type(v, &f->type) ? 1 : bad(c, k, "bulk, cbr, video or pcap");
 	if (!strcmp(k, "server"))
 		return sim_parse_v4(v, &f->server) ? 1 : bad(c, k, "an IPv4 address");
 	if (!strcmp(k, "direction")) {
@@ -343,76 +294,6 @@ static int policy_key(struct ini_ctx *c, const char *k, const char *v)
 		return bad(c, k, "'PREFIX CLASS [MODE]' with CLASS cell|wifi|wired|any");
 	sc->n_rules++;
 	return 1;
-}
-
-static int ms_key(struct ini_ctx *c, const char *k, const char *v, uint32_t *out, bool *set)
-{
-	*set = true;
-	return sim_parse_u32_us(v, 1e3, out) ? 1 : bad(c, k, "milliseconds");
-}
-
-static int dbm_key(struct ini_ctx *c, const char *k, const char *v, int *out, bool *set)
-{
-	double d;
-
-	*set = true;
-	if (!sim_parse_num(v, -150, 0, &d))
-		return bad(c, k, "dBm in [-150, 0]");
-	*out = (int)lround(d);
-	return 1;
-}
-
-static int count_key(struct ini_ctx *c, const char *k, const char *v, size_t *out, bool *set)
-{
-	double d;
-
-	*set = true;
-	if (!sim_parse_num(v, 0, 65536, &d) || d != floor(d))
-		return bad(c, k, "an integer in [0, 65536]");
-	*out = (size_t)d;
-	return 1;
-}
-
-static int mn_key(struct ini_ctx *c, const char *k, const char *v)
-{
-	struct sim_mn_params *m = &c->sc->mn;
-	double d;
-
-	if (!strcmp(k, "probe_interval_ms"))
-		return ms_key(c, k, v, &m->probe_interval_us, &m->set_probe);
-	if (!strcmp(k, "dead_after_ms"))
-		return ms_key(c, k, v, &m->dead_after_us, &m->set_dead);
-	if (!strcmp(k, "resend_window_ms"))
-		return ms_key(c, k, v, &m->resend_window_us, &m->set_resend_window);
-	if (!strcmp(k, "reg_retry_ms"))
-		return ms_key(c, k, v, &m->reg_retry_us, &m->set_reg_retry);
-	if (!strcmp(k, "signal_degraded_dbm"))
-		return dbm_key(c, k, v, &m->signal_degraded_dbm, &m->set_degraded);
-	if (!strcmp(k, "signal_recovered_dbm"))
-		return dbm_key(c, k, v, &m->signal_recovered_dbm, &m->set_recovered);
-	if (!strcmp(k, "resend_slots"))
-		return count_key(c, k, v, &m->resend_slots, &m->set_resend_slots);
-	if (!strcmp(k, "lifetime_s")) {
-		m->set_lifetime = true;
-		if (!sim_parse_num(v, 1, 65535, &d) || d != floor(d))
-			return bad(c, k, "an integer in [1, 65535]");
-		m->lifetime_s = (uint16_t)d;
-		return 1;
-	}
-	return fail(c, c->line, "unknown key '%s' in [mn]; see sim/README.md", k);
-}
-
-static int ha_key(struct ini_ctx *c, const char *k, const char *v)
-{
-	struct sim_ha_params *h = &c->sc->ha;
-
-	if (!strcmp(k, "dead_after_ms"))
-		return ms_key(c, k, v, &h->dead_after_us, &h->set_dead);
-	if (!strcmp(k, "resend_window_ms"))
-		return ms_key(c, k, v, &h->resend_window_us, &h->set_resend_window);
-	if (!strcmp(k, "resend_slots"))
-		return count_key(c, k, v, &h->resend_slots, &h->set_resend_slots);
-	return fail(c, c->line, "unknown key '%s' in [ha]; see sim/README.md", k);
 }
 
 static int handover_key(struct ini_ctx *c, const char *k, const char *v)
@@ -510,8 +391,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	case SEC_LINK: return link_key(c, &c->sc->links[c->index], key, value);
 	case SEC_FLOW: return flow_key(c, &c->sc->flows[c->index], key, value);
 	case SEC_POLICY: return policy_key(c, key, value);
-	case SEC_MN: return mn_key(c, key, value);
-	case SEC_HA: return ha_key(c, key, value);
+	case SEC_MN: return engine_key(c, UM3N_CONFKEYS_MN, &c->sc->mn, &c->sc->mn_set, key, value);
+	case SEC_HA: return engine_key(c, UM3N_CONFKEYS_HA, &c->sc->ha, &c->sc->ha_set, key, value);
 	case SEC_HANDOVER: return handover_key(c, key, value);
 	default: return fail(c, c->line, "expected a [section] before '%s'", key);
 	}
@@ -523,8 +404,9 @@ static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 {
 	static const uint32_t base[] = {0xc0000264u /* 192.0.2.100 */, 0xc6336402u /* 198.51.100.2 */,
 					0xcb007102u /* 203.0.113.2 */, 0xc0000270u /* 192.0.2.112 */};
+	uint8_t *cls = &l->engine.link_class;
 
-	if (l->link_class == UM3N_CLASS_ANY && !sim_parse_class(l->name, &l->link_class))
+	if (*cls == UM3N_CLASS_ANY && !sim_parse_class(l->name, cls))
 		return fail(c, l->line, "[link %s]: expected class = cell|wifi|wired", l->name);
 	if (!l->rate_bps && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected rate_mbps or trace", l->name);
@@ -533,7 +415,7 @@ static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 	if (l->up_trace[0] && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected up_trace only with trace", l->name);
 	if (!l->coa.family)
-		um3n_addr_from_v4(&l->coa, base[l->link_class & 3] + (uint32_t)i);
+		um3n_addr_from_v4(&l->coa, base[*cls < 4 ? *cls : 0] + (uint32_t)i);
 	for (size_t j = 0; j < i; j++)
 		if (um3n_addr_eq(&c->sc->links[j].coa, &l->coa))
 			return fail(c, l->line, "[link %s]: expected an address no other link uses",
@@ -590,7 +472,7 @@ static int check_all(struct ini_ctx *c)
 		if (!check_flow(c, &sc->flows[i], i))
 			return 0;
 	if (sc->default_class == UM3N_CLASS_ANY)
-		sc->default_class = sc->links[0].link_class;
+		sc->default_class = sc->links[0].engine.link_class;
 	if (!sc->measure_from_set) {
 		sc->measure_from_us = sc->n_flows ? UINT64_MAX : 0;
 		for (size_t i = 0; i < sc->n_flows; i++)

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ha.h"
 #include "link.h"
+#include "mn.h"
 #include "trace.h"
 #include "um3n.h"
 
@@ -28,8 +30,11 @@ struct sim_signal {
 struct sim_link_spec {
 	char name[SIM_NAME_MAX];
 	int line;               /* of the [link NAME] header, for late errors */
-	uint8_t link_class;     /* UM3N_CLASS_* */
-	uint8_t priority;
+	/* class, priority, weight_kbps: the engine's keys for an uplink (core/confkeys.h),
+	 * bit i of engine_set for table key i given (the class is always known after
+	 * parsing: NAME's when not given) */
+	struct um3n_mn_link_conf engine;
+	uint64_t engine_set;
 	uint64_t rate_bps, up_rate_bps; /* up_rate 0 = same as rate */
 	char trace[SIM_PATH_MAX], up_trace[SIM_PATH_MAX]; /* resolved paths, "" = none */
 	enum sim_trace_format trace_fmt, up_trace_fmt;
@@ -70,21 +75,6 @@ struct sim_rule_spec {
 	uint8_t plen, link_class, mode;
 };
 
-struct sim_mn_params {
-	uint32_t probe_interval_us, dead_after_us, resend_window_us, reg_retry_us;
-	int signal_degraded_dbm, signal_recovered_dbm;
-	size_t resend_slots;
-	uint16_t lifetime_s;
-	bool set_probe, set_dead, set_resend_window, set_reg_retry, set_degraded, set_recovered,
-		set_resend_slots, set_lifetime;
-};
-
-struct sim_ha_params {
-	uint32_t dead_after_us, resend_window_us;
-	size_t resend_slots;
-	bool set_dead, set_resend_window, set_resend_slots;
-};
-
 struct sim_scenario {
 	char path[SIM_PATH_MAX];
 	uint64_t duration_us;
@@ -97,8 +87,11 @@ struct sim_scenario {
 	struct sim_flow_spec flows[SIM_MAX_FLOWS];
 	struct sim_rule_spec rules[SIM_MAX_RULES];
 	uint8_t default_class, default_mode;
-	struct sim_mn_params mn;
-	struct sim_ha_params ha;
+	/* [mn], [ha]: the engine keys (core/confkeys.h) the file gives, bit i of
+	 * *_set for table key i; world.c lays them over the engines' defaults. */
+	struct um3n_mn_conf mn;
+	struct um3n_ha_conf ha;
+	uint64_t mn_set, ha_set;
 	bool handover_set;         /* [handover] at_s given */
 	uint64_t handover_at_us, handover_before_us, handover_after_us;
 };

@@ -1,7 +1,7 @@
 /* Strict value parsers for scenario files: the whole text must be a value of
  * the expected kind and range, or the function returns false. Header-only
  * (static inline) so every user, the fuzz targets included, needs no extra
- * source file. */
+ * source file beyond core's common.c, confkeys.c and policy.c. */
 #ifndef SIM_SCENARIO_VALUES_H
 #define SIM_SCENARIO_VALUES_H
 
@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confkeys.h"
 #include "link.h"
 #include "policy.h"
+#include "scenario.h"
 #include "um3n.h"
 
 static inline bool sim_parse_num(const char *v, double lo, double hi, double *out)
@@ -68,15 +70,10 @@ static inline bool sim_parse_prob(const char *v, uint32_t *ppb)
 	return true;
 }
 
+/* Booleans and class names are the words every config accepts (confkeys.h). */
 static inline bool sim_parse_bool(const char *v, bool *out)
 {
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-		*out = true;
-	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
-		*out = false;
-	else
-		return false;
-	return true;
+	return um3n_confkeys_bool(v, out);
 }
 
 static inline bool sim_parse_rate(const char *v, uint64_t *bps)
@@ -91,30 +88,12 @@ static inline bool sim_parse_rate(const char *v, uint64_t *bps)
 
 static inline bool sim_parse_class(const char *v, uint8_t *cls)
 {
-	static const struct { const char *name; uint8_t cls; } names[] = {
-		{"any", UM3N_CLASS_ANY}, {"cell", UM3N_CLASS_CELL},
-		{"wifi", UM3N_CLASS_WIFI}, {"wired", UM3N_CLASS_WIRED},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(v, names[i].name)) {
-			*cls = names[i].cls;
-			return true;
-		}
-	return false;
+	return um3n_confkeys_class(v, cls);
 }
 
 static inline bool sim_parse_mode(const char *v, uint8_t *mode)
 {
-	if (!strcmp(v, "prefer"))
-		*mode = UM3N_MODE_PREFER;
-	else if (!strcmp(v, "aggregate"))
-		*mode = UM3N_MODE_AGGREGATE;
-	else if (!strcmp(v, "redundant"))
-		*mode = UM3N_MODE_REDUNDANT;
-	else
-		return false;
-	return true;
+	return um3n_policy_mode_parse(v, mode) == UM3N_OK;
 }
 
 /* "CLASS [MODE]" */
@@ -167,6 +146,76 @@ static inline bool sim_parse_port(const char *v, uint16_t *port)
 		return false;
 	*port = (uint16_t)d;
 	return true;
+}
+
+static inline bool sim_parse_flow_type(const char *v, enum sim_flow_type *type)
+{
+	static const char *names[] = {NULL, "bulk", "cbr", "video", "pcap"};
+
+	for (int i = SIM_FLOW_BULK; i <= SIM_FLOW_PCAP; i++)
+		if (!strcmp(v, names[i])) {
+			*type = (enum sim_flow_type)i;
+			return true;
+		}
+	return false;
+}
+
+/* The structured link values: each returns NULL, or what was expected. */
+#define SIM_OUTAGE_SYNTAX "START-END [cut|carrier] (at most 16 per link)"
+
+/* "START-END [cut|carrier]", END may be "end" (until the run stops). */
+static inline const char *sim_parse_outage(const char *v, struct sim_outage *o)
+{
+	char a[32], b[32], kind[16] = "cut", extra[2];
+	char range[80];
+	char *dash;
+	int n = sscanf(v, "%79s %15s %1s", range, kind, extra);
+
+	if (n < 1 || n > 2)
+		return SIM_OUTAGE_SYNTAX;
+	dash = strchr(range, '-');
+	if (!dash || (size_t)(dash - range) >= sizeof(a) || strlen(dash + 1) >= sizeof(b))
+		return "START-END in seconds";
+	memcpy(a, range, (size_t)(dash - range));
+	a[dash - range] = '\0';
+	strcpy(b, dash + 1);
+	if (!sim_parse_us(a, 1e6, 1e12, &o->start_us))
+		return "a start time in seconds";
+	if (!strcmp(b, "end"))
+		o->end_us = UINT64_MAX;
+	else if (!sim_parse_us(b, 1e6, 1e12, &o->end_us) || o->end_us <= o->start_us)
+		return "an end time after the start, or 'end'";
+	if (strcmp(kind, "cut") && strcmp(kind, "carrier"))
+		return "kind 'cut' (silent) or 'carrier' (link down event)";
+	o->carrier = !strcmp(kind, "carrier");
+	return NULL;
+}
+
+/* "T:DBM[, T:DBM ...]" appended to sig[0..*n); times must increase across all
+ * signal keys of a link. */
+static inline const char *sim_parse_signals(const char *v, struct sim_signal *sig, size_t *n)
+{
+	char tmp[256], *save = NULL, *tok;
+
+	if (strlen(v) >= sizeof(tmp))
+		return "a shorter list (use several signal keys)";
+	strcpy(tmp, v);
+	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char *colon = strchr(tok, ':');
+		struct sim_signal *s = &sig[*n];
+		double dbm;
+
+		if (!colon || *n == SIM_MAX_SIGNALS)
+			return "TIME_S:DBM pairs (at most 64)";
+		*colon = '\0';
+		if (!sim_parse_us(tok, 1e6, 1e12, &s->t_us) || !sim_parse_num(colon + 1, -150, 0, &dbm))
+			return "TIME_S:DBM with dBm in [-150, 0]";
+		if (*n && s->t_us <= sig[*n - 1].t_us)
+			return "times in increasing order";
+		s->dbm = (int)lround(dbm);
+		(*n)++;
+	}
+	return *n ? NULL : "TIME_S:DBM pairs";
 }
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "confkeys.h"
 
 enum ev_kind {
 	EV_LINK_ARRIVE = 1, /* ptr = packet arriving at the far end of a reordering link */
@@ -150,7 +151,8 @@ static long pcap_flow_of(struct sim_world *w, uint32_t server)
 	return -1;
 }
 
-static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, bool at_mn)
+/* link: the one the packet arrived on (the engine's TUN output says), or -1. */
+static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, int link, bool at_mn)
 {
 	struct um3n_ip_info ip;
 	struct sim_probe pr;
@@ -165,7 +167,7 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, boo
 		if (pr.flow_id >= w->sc->n_flows ||
 		    (w->sc->flows[pr.flow_id].dir == SIM_DIR_DOWN) != at_mn)
 			return;
-		sim_metrics_received(&w->metrics, pr.flow_id, w->rx_link, !at_mn, w->now_us, pr.seq,
+		sim_metrics_received(&w->metrics, pr.flow_id, link, !at_mn, w->now_us, pr.seq,
 				     pr.send_us, (uint32_t)ip.total_len, pr.frame_id);
 		return;
 	}
@@ -175,7 +177,7 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, boo
 		uint32_t seq = extend_seq(w, (size_t)flow, um3n_get16(pkt + 4));
 		uint64_t sent = seq < fm->seq_cap ? fm->send_us[seq] : w->now_us;
 
-		sim_metrics_received(&w->metrics, (size_t)flow, w->rx_link, !at_mn, w->now_us, seq,
+		sim_metrics_received(&w->metrics, (size_t)flow, link, !at_mn, w->now_us, seq,
 				     sent, (uint32_t)ip.total_len, 0);
 	}
 }
@@ -258,15 +260,15 @@ static void drain_mn(struct sim_world *w)
 		} else if (out.kind == UM3N_OUT_TUN) {
 			if (w->opts.pcaps)
 				sim_pcapout_mn_tun(&w->pcap, w->now_us, out.data, out.len);
-			app_receive(w, out.data, out.len, true);
+			app_receive(w, out.data, out.len, out.link, true);
 		}
 	}
 	arm_mn(w);
 }
 
-static void server_receive(struct sim_world *w, const uint8_t *data, size_t len)
+static void server_receive(struct sim_world *w, const uint8_t *data, size_t len, int link)
 {
-	app_receive(w, data, len, false);
+	app_receive(w, data, len, link, false);
 }
 
 static void drain_ha(struct sim_world *w)
@@ -287,7 +289,7 @@ static void drain_ha(struct sim_world *w)
 		if (w->opts.pcaps)
 			sim_pcapout_ha_tun(&w->pcap, w->now_us, out.data, out.len);
 		if (w->sc->core_delay_us == 0)
-			server_receive(w, out.data, out.len);
+			server_receive(w, out.data, out.len, out.link);
 		else if ((p = pkt_copy(w, out.data, out.len)) != NULL)
 			push(w, w->now_us + w->sc->core_delay_us, EV_CORE_TO_SERVER, 0, 0, p);
 	}
@@ -327,7 +329,6 @@ static int on_generated(void *ctx, size_t flow, uint64_t now_us, const struct si
 	}
 	if (w->opts.pcaps)
 		sim_pcapout_mn_tun(&w->pcap, now_us, g->data, g->len);
-	w->rx_link = -1;
 	rc = um3n_mn_tun_input(w->mn, now_us, g->data, g->len);
 	if (rc) {
 		w->errs.mn_tun++;
@@ -343,7 +344,6 @@ static void on_link_arrive(struct sim_world *w, struct sim_pkt *p)
 {
 	int rc;
 
-	w->rx_link = p->link;
 	if (p->node == NODE_MN) {
 		rc = um3n_mn_udp_input(w->mn, w->now_us, p->link, &p->from, p->data, p->len);
 		if (rc) {
@@ -359,7 +359,6 @@ static void on_link_arrive(struct sim_world *w, struct sim_pkt *p)
 		}
 		drain_ha(w);
 	}
-	w->rx_link = -1;
 	sim_pool_put(&w->pool, p);
 }
 
@@ -386,7 +385,7 @@ static int dispatch(struct sim_world *w, const struct sim_event *ev)
 		sim_pool_put(&w->pool, p);
 		break;
 	case EV_CORE_TO_SERVER:
-		server_receive(w, p->data, p->len);
+		server_receive(w, p->data, p->len, -1); /* the link is not kept across the core */
 		sim_pool_put(&w->pool, p);
 		break;
 	case EV_MN_WAKE:
@@ -491,26 +490,6 @@ static int setup_policy(struct sim_world *w)
 	return um3n_policy_set_default(w->policy, sc->default_class, sc->default_mode);
 }
 
-static void mn_overrides(struct um3n_mn_conf *c, const struct sim_mn_params *m)
-{
-	if (m->set_probe)
-		c->probe_interval_us = m->probe_interval_us;
-	if (m->set_dead)
-		c->dead_after_us = m->dead_after_us;
-	if (m->set_resend_window)
-		c->resend_window_us = m->resend_window_us;
-	if (m->set_reg_retry)
-		c->reg_retry_initial_us = m->reg_retry_us;
-	if (m->set_degraded)
-		c->signal_degraded_dbm = m->signal_degraded_dbm;
-	if (m->set_recovered)
-		c->signal_recovered_dbm = m->signal_recovered_dbm;
-	if (m->set_resend_slots)
-		c->resend_slots = m->resend_slots;
-	if (m->set_lifetime)
-		c->lifetime_s = m->lifetime_s;
-}
-
 static int setup_engines(struct sim_world *w, char *err, size_t errcap)
 {
 	const struct sim_scenario *sc = w->sc;
@@ -534,25 +513,22 @@ static int setup_engines(struct sim_world *w, char *err, size_t errcap)
 		uint64_t rate = sc->links[i].rate_bps;
 
 		snprintf(l->name, sizeof(l->name), "%s", sc->links[i].name);
-		l->link_class = sc->links[i].link_class;
-		l->priority = sc->links[i].priority;
+		l->link_class = sc->links[i].engine.link_class;
 		if (!rate && w->traces[i][0].period_us)
 			rate = (uint64_t)sim_trace_mean_bps(&w->traces[i][0]);
 		l->weight_kbps = (uint32_t)(rate / 1000);
 		l->local = w->coa[i];
+		/* priority, and weight_kbps over the rate's when the scenario gives it */
+		um3n_confkeys_copy(UM3N_CONFKEYS_LINK, l, &sc->links[i].engine,
+				   sc->links[i].engine_set);
 	}
-	mn_overrides(&mc, &sc->mn);
+	um3n_confkeys_copy(UM3N_CONFKEYS_MN, &mc, &sc->mn, sc->mn_set);
 	w->mn = um3n_mn_new(&mc, &w->mn_env);
 	um3n_ha_conf_defaults(&hc);
 	hc.addr = w->ha_addr;
 	hc.get_key = ha_get_key;
 	hc.key_ctx = w;
-	if (sc->ha.set_dead)
-		hc.dead_after_us = sc->ha.dead_after_us;
-	if (sc->ha.set_resend_window)
-		hc.resend_window_us = sc->ha.resend_window_us;
-	if (sc->ha.set_resend_slots)
-		hc.resend_slots = sc->ha.resend_slots;
+	um3n_confkeys_copy(UM3N_CONFKEYS_HA, &hc, &sc->ha, sc->ha_set);
 	w->ha = um3n_ha_new(&hc, &w->ha_env);
 	if (!w->mn || !w->ha) {
 		snprintf(err, errcap, "%s:0: the %s engine refused its configuration (run with "
@@ -593,7 +569,6 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 	memset(w, 0, sizeof(*w));
 	w->sc = sc;
 	w->opts = *opts;
-	w->rx_link = -1;
 	w->mn_wake_us = w->ha_wake_us = UINT64_MAX;
 	w->mn_env = (struct um3n_env){.ctx = w, .log = opts->log_level >= 0 ? sim_log : NULL,
 				      .log_level = opts->log_level, .alloc = sim_alloc,

@@ -63,7 +63,6 @@ struct sim_world {
 	struct um3n_sockaddr ha_addr, coa[SIM_MAX_LINKS];
 	uint64_t now_us;
 	uint64_t mn_wake_us, ha_wake_us, mn_gen, ha_gen;
-	int rx_link; /* link whose arrival is being handled, -1 otherwise */
 	/* Packets in flight per link direction ([link][0] down, [1] up) in arrival
 	 * order: only the head has a heap event, which keeps the heap small. */
 	struct sim_pkt *fifo_head[SIM_MAX_LINKS][2], *fifo_tail[SIM_MAX_LINKS][2];

@@ -91,6 +91,15 @@ static const struct {
 	/* 17 */ { MN_HEAD MN_UPLINK "[policy]\ndefault = wifi aggregate extra\n", "[policy] default" },
 	/* 18 */ { MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = 1001\n", "[mn] busy_poll_us: want 0..1000" },
 	/* 19 */ { MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = -1\n", "[mn] busy_poll_us" },
+	/* 20 */ { MN_HEAD MN_UPLINK "[mn]\nprobe_interval_ms = 60001\n",
+		   "t.conf:9: [mn] probe_interval_ms: expected milliseconds in 0..60000" },
+	/* 21 */ { MN_HEAD MN_UPLINK "[mn]\nlifetime = 0\n",
+		   "[mn] lifetime: expected seconds in 1..65534" },
+	/* 22 */ { MN_HEAD MN_UPLINK "[mn]\nmax_mns = 5\n", "t.conf:9: [mn] max_mns: unknown key" },
+	/* 23 */ { MN_HEAD MN_UPLINK "[uplink a]\nweight_kbps = fast\n",
+		   "t.conf:9: [uplink a] weight_kbps: expected kbit/s in 0..4294967295" },
+	/* 24 */ { MN_HEAD MN_UPLINK "[uplink a]\nlifetime_s = 5\n",
+		   "[uplink a] lifetime_s: unknown key" },
 };
 
 static void test_mn_bad(void)
@@ -114,6 +123,7 @@ static void test_mn_good_variants(void)
 {
 	const char *text = MN_HEAD MN_UPLINK
 		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\nbusy_poll_us = 0\n"
+		"lifetime_s = 120\nreg_retry_ms = 700\nresend_slots = 64\n"
 		"[policy]\ndefault = cell redundant\n"
 		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 cell\n";
 	struct d_mn_config c;
@@ -127,6 +137,9 @@ static void test_mn_good_variants(void)
 	CU_ASSERT_EQUAL(c.busy_poll_us, 0);
 	CU_ASSERT_EQUAL(c.log_level, UM3N_LOG_DEBUG);
 	CU_ASSERT_EQUAL(c.mn.signal_degraded_dbm, -80);
+	CU_ASSERT_EQUAL(c.mn.lifetime_s, 120); /* the canonical names of lifetime etc. */
+	CU_ASSERT_EQUAL(c.mn.reg_retry_initial_us, 700000);
+	CU_ASSERT_EQUAL(c.mn.resend_slots, 64);
 	CU_ASSERT_EQUAL(c.default_mode, UM3N_MODE_REDUNDANT);
 	CU_ASSERT_EQUAL_FATAL(c.n_rules, 3);
 	CU_ASSERT_EQUAL(c.rules[2].plen, 32);
@@ -194,6 +207,18 @@ static void test_ha_conf(void)
 	CU_ASSERT_EQUAL(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 50\n", "h",
 					  &c, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.busy_poll_us, 50);
+	d_ha_config_free(&c);
+	CU_ASSERT_EQUAL(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nmax_lifetime_s = 900\n"
+					  "keepalive_s = 30\nresend_window_ms = 90\n"
+					  "add_routes = off\n", "h", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.ha.max_lifetime_s, 900);
+	CU_ASSERT_EQUAL(c.ha.keepalive_s, 30);
+	CU_ASSERT_EQUAL(c.ha.resend_window_us, 90000);
+	CU_ASSERT_FALSE(c.add_routes);
+	d_ha_config_free(&c);
+	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nkeepalive = 65536\n", "h", &c, err,
+				    sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:3: [ha] keepalive: expected seconds in 0..65535"));
 	d_ha_config_free(&c);
 }
 

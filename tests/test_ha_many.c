@@ -148,6 +148,7 @@ static void test_many_mns(void)
 	um3n_ha_status(m.ha, 1000, &hs);
 	CU_ASSERT_EQUAL(hs.n_mns, N_MNS);
 	CU_ASSERT_EQUAL(hs.reg_denied, 0);
+	CU_ASSERT_EQUAL(hs.reg_unexpected, 0);
 	for (int i = 0; i < N_MNS; i++) {
 		um3n_ha_tun_input(m.ha, 2000, pkt, down_packet(pkt, 0x0a09020a, home_of(i)));
 		um3n_ha_tun_input(m.ha, 2000, pkt, down_packet(pkt, 0x0a09010a, home_of(i)));

@@ -1,5 +1,5 @@
-/* linkmon: the whole transition table (including the events each state ignores
- * and the weak flag), the failures counter, the RFC 6298 estimator against
+/* linkmon: the whole transition table (including the events each state ignores,
+ * those it does not expect, and the weak flag), the failures counter, the RFC 6298 estimator against
  * hand-computed values, and probe loss accounting. */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +12,8 @@
 #define UP UM3N_LS_UP
 #define DG UM3N_LS_DEGRADED
 #define FL UM3N_LS_FAILED
+#define E false /* the table has a row for the pair */
+#define X true  /* it has none: unexpected, logged and counted */
 
 struct lm_case {
 	int num;
@@ -20,60 +22,63 @@ struct lm_case {
 	enum um3n_lm_event ev;
 	int expect;
 	bool expect_weak;
+	bool unexpected;
 };
 
 /* Every (state, event) pair with a strong signal, then the cases where the
  * weak flag decides. The expected states are written from the design (§1
- * linkmon, engine.h state comments), not from the implementation. */
+ * linkmon, engine.h state comments), not from the implementation. X marks the
+ * pairs no engine feeds: carrier-up while the carrier is up, a confirmation or
+ * a packet on a link that is down, silence before the link was confirmed. */
 static const struct lm_case lm_cases[] = {
 	/* DOWN: only carrier-up matters */
-	{1, DN, false, UM3N_LM_EV_CARRIER_UP, PR, false},
-	{2, DN, false, UM3N_LM_EV_CARRIER_DOWN, DN, false},
-	{3, DN, false, UM3N_LM_EV_CONFIRMED, DN, false},
-	{4, DN, false, UM3N_LM_EV_HEARD, DN, false},
-	{5, DN, false, UM3N_LM_EV_SILENT, DN, false},
-	{6, DN, false, UM3N_LM_EV_WEAK, DN, true},
-	{7, DN, false, UM3N_LM_EV_STRONG, DN, false},
+	{1, DN, false, UM3N_LM_EV_CARRIER_UP, PR, false, E},
+	{2, DN, false, UM3N_LM_EV_CARRIER_DOWN, DN, false, E},
+	{3, DN, false, UM3N_LM_EV_CONFIRMED, DN, false, X},
+	{4, DN, false, UM3N_LM_EV_HEARD, DN, false, X},
+	{5, DN, false, UM3N_LM_EV_SILENT, DN, false, E},
+	{6, DN, false, UM3N_LM_EV_WEAK, DN, true, E},
+	{7, DN, false, UM3N_LM_EV_STRONG, DN, false, E},
 	/* PROBING: waits for the HA */
-	{8, PR, false, UM3N_LM_EV_CARRIER_UP, PR, false},
-	{9, PR, false, UM3N_LM_EV_CARRIER_DOWN, DN, false},
-	{10, PR, false, UM3N_LM_EV_CONFIRMED, UP, false},
-	{11, PR, false, UM3N_LM_EV_HEARD, PR, false},
-	{12, PR, false, UM3N_LM_EV_SILENT, PR, false},
-	{13, PR, false, UM3N_LM_EV_WEAK, PR, true},
-	{14, PR, false, UM3N_LM_EV_STRONG, PR, false},
+	{8, PR, false, UM3N_LM_EV_CARRIER_UP, PR, false, X},
+	{9, PR, false, UM3N_LM_EV_CARRIER_DOWN, DN, false, E},
+	{10, PR, false, UM3N_LM_EV_CONFIRMED, UP, false, E},
+	{11, PR, false, UM3N_LM_EV_HEARD, PR, false, E},
+	{12, PR, false, UM3N_LM_EV_SILENT, PR, false, X},
+	{13, PR, false, UM3N_LM_EV_WEAK, PR, true, E},
+	{14, PR, false, UM3N_LM_EV_STRONG, PR, false, E},
 	/* UP */
-	{15, UP, false, UM3N_LM_EV_CARRIER_UP, UP, false},
-	{16, UP, false, UM3N_LM_EV_CARRIER_DOWN, DN, false},
-	{17, UP, false, UM3N_LM_EV_CONFIRMED, UP, false},
-	{18, UP, false, UM3N_LM_EV_HEARD, UP, false},
-	{19, UP, false, UM3N_LM_EV_SILENT, FL, false},
-	{20, UP, false, UM3N_LM_EV_WEAK, DG, true},
-	{21, UP, false, UM3N_LM_EV_STRONG, UP, false},
+	{15, UP, false, UM3N_LM_EV_CARRIER_UP, UP, false, X},
+	{16, UP, false, UM3N_LM_EV_CARRIER_DOWN, DN, false, E},
+	{17, UP, false, UM3N_LM_EV_CONFIRMED, UP, false, E},
+	{18, UP, false, UM3N_LM_EV_HEARD, UP, false, E},
+	{19, UP, false, UM3N_LM_EV_SILENT, FL, false, E},
+	{20, UP, false, UM3N_LM_EV_WEAK, DG, true, E},
+	{21, UP, false, UM3N_LM_EV_STRONG, UP, false, E},
 	/* DEGRADED */
-	{22, DG, true, UM3N_LM_EV_CARRIER_UP, DG, true},
-	{23, DG, true, UM3N_LM_EV_CARRIER_DOWN, DN, true},
-	{24, DG, true, UM3N_LM_EV_CONFIRMED, DG, true},
-	{25, DG, true, UM3N_LM_EV_HEARD, DG, true},
-	{26, DG, true, UM3N_LM_EV_SILENT, FL, true},
-	{27, DG, true, UM3N_LM_EV_WEAK, DG, true},
-	{28, DG, true, UM3N_LM_EV_STRONG, UP, false},
+	{22, DG, true, UM3N_LM_EV_CARRIER_UP, DG, true, X},
+	{23, DG, true, UM3N_LM_EV_CARRIER_DOWN, DN, true, E},
+	{24, DG, true, UM3N_LM_EV_CONFIRMED, DG, true, E},
+	{25, DG, true, UM3N_LM_EV_HEARD, DG, true, E},
+	{26, DG, true, UM3N_LM_EV_SILENT, FL, true, E},
+	{27, DG, true, UM3N_LM_EV_WEAK, DG, true, E},
+	{28, DG, true, UM3N_LM_EV_STRONG, UP, false, E},
 	/* FAILED */
-	{29, FL, false, UM3N_LM_EV_CARRIER_UP, FL, false},
-	{30, FL, false, UM3N_LM_EV_CARRIER_DOWN, DN, false},
-	{31, FL, false, UM3N_LM_EV_CONFIRMED, UP, false},
-	{32, FL, false, UM3N_LM_EV_HEARD, UP, false},
-	{33, FL, false, UM3N_LM_EV_SILENT, FL, false},
-	{34, FL, false, UM3N_LM_EV_WEAK, FL, true},
-	{35, FL, false, UM3N_LM_EV_STRONG, FL, false},
+	{29, FL, false, UM3N_LM_EV_CARRIER_UP, FL, false, X},
+	{30, FL, false, UM3N_LM_EV_CARRIER_DOWN, DN, false, E},
+	{31, FL, false, UM3N_LM_EV_CONFIRMED, UP, false, E},
+	{32, FL, false, UM3N_LM_EV_HEARD, UP, false, E},
+	{33, FL, false, UM3N_LM_EV_SILENT, FL, false, E},
+	{34, FL, false, UM3N_LM_EV_WEAK, FL, true, E},
+	{35, FL, false, UM3N_LM_EV_STRONG, FL, false, E},
 	/* the weak flag: a link that comes (back) up while weak is DEGRADED */
-	{36, PR, true, UM3N_LM_EV_CONFIRMED, DG, true},
-	{37, FL, true, UM3N_LM_EV_HEARD, DG, true},
-	{38, FL, true, UM3N_LM_EV_CONFIRMED, DG, true},
-	{39, FL, true, UM3N_LM_EV_STRONG, FL, false},
-	{40, UP, true, UM3N_LM_EV_WEAK, DG, true},
-	{41, DN, true, UM3N_LM_EV_CARRIER_UP, PR, true},
-	{42, DG, false, UM3N_LM_EV_STRONG, UP, false},
+	{36, PR, true, UM3N_LM_EV_CONFIRMED, DG, true, E},
+	{37, FL, true, UM3N_LM_EV_HEARD, DG, true, E},
+	{38, FL, true, UM3N_LM_EV_CONFIRMED, DG, true, E},
+	{39, FL, true, UM3N_LM_EV_STRONG, FL, false, E},
+	{40, UP, true, UM3N_LM_EV_WEAK, DG, true, E},
+	{41, DN, true, UM3N_LM_EV_CARRIER_UP, PR, true, E},
+	{42, DG, false, UM3N_LM_EV_STRONG, UP, false, E},
 };
 
 static void test_transition_table(void)
@@ -98,8 +103,13 @@ static void test_transition_table(void)
 		CU_ASSERT_EQUAL(got, c->expect);
 		CU_ASSERT_EQUAL(lm.state, c->expect);
 		CU_ASSERT_EQUAL(lm.weak, c->expect_weak);
-		/* every change is logged, and only changes */
-		CU_ASSERT_EQUAL(test_env_state()->log_lines - logs_before, c->expect != c->state ? 1 : 0);
+		/* every change is logged, every unexpected event too, and nothing else */
+		CU_ASSERT_EQUAL(test_env_state()->log_lines - logs_before,
+				(c->expect != c->state ? 1 : 0) + (c->unexpected ? 1 : 0));
+		CU_ASSERT_EQUAL(lm.unexpected, c->unexpected ? 1u : 0u);
+		/* an unexpected event changes no state (the weak flag is not state) */
+		if (c->unexpected)
+			CU_ASSERT_EQUAL(c->expect, c->state);
 		/* failures counts entries into FAILED */
 		CU_ASSERT_EQUAL(lm.failures, c->expect == FL && c->state != FL ? 1u : 0u);
 	}
@@ -113,6 +123,31 @@ static void test_log_line_names_transition(void)
 	um3n_linkmon_init(&lm);
 	um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_CARRIER_UP);
 	CU_ASSERT_STRING_EQUAL(test_env_state()->last_log, "link wlan0: down --carrier-up--> probing");
+}
+
+/* An event with no row is not dropped silently: it is named in the log and
+ * counted, and the link keeps its state; the counter adds up. */
+static void test_unexpected_logged_and_counted(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_linkmon lm;
+
+	um3n_linkmon_init(&lm);
+	CU_ASSERT_EQUAL(um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_HEARD), DN);
+	CU_ASSERT_STRING_EQUAL(test_env_state()->last_log,
+			       "link wlan0: event heard not expected in state down");
+	CU_ASSERT_EQUAL(lm.unexpected, 1);
+	um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_CARRIER_UP);
+	CU_ASSERT_EQUAL(um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_CARRIER_UP), PR);
+	CU_ASSERT_STRING_EQUAL(test_env_state()->last_log,
+			       "link wlan0: event carrier-up not expected in state probing");
+	CU_ASSERT_EQUAL(lm.unexpected, 2);
+	/* expected no-ops (a refresh confirmed on a link that is up) count nothing */
+	um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_CONFIRMED);
+	CU_ASSERT_EQUAL(um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_CONFIRMED), UP);
+	CU_ASSERT_EQUAL(um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_HEARD), UP);
+	CU_ASSERT_EQUAL(um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_STRONG), UP);
+	CU_ASSERT_EQUAL(lm.unexpected, 2);
 }
 
 /* A whole life: weak while probing, confirmed -> DEGRADED, strong -> UP,
@@ -280,6 +315,7 @@ static CU_TestInfo linkmon_tests[] = {
 	{"04 RFC 6298 estimator against hand-computed values", test_rtt_estimator},
 	{"05 probe loss: answered, lost, duplicate, too old, grace", test_probe_loss},
 	{"06 probe loss: late answers and 16-bit wrap", test_probe_late_and_wrap},
+	{"07 an event with no row is logged and counted", test_unexpected_logged_and_counted},
 	CU_TEST_INFO_NULL,
 };
 

@@ -6,6 +6,7 @@
 
 #include "queue.h"
 #include "testutil.h"
+#include "tunnel.h"
 
 struct cap_case {
 	int num;
@@ -380,14 +381,28 @@ static void test_outq_push_ref(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* Encapsulates pkt into the next slot, as the data path does: the datagram
+ * length, or an error when the queue is full or it does not fit the slot. */
+static int encap_one(struct um3n_outq *q, const uint8_t *pkt, size_t len, uint32_t seq)
+{
+	struct um3n_sockaddr to = {.port = 434};
+	uint8_t *buf = um3n_outq_reserve(q);
+	int dlen;
+
+	if (!buf)
+		return UM3N_ENOBUFS;
+	dlen = um3n_tunnel_encap(buf, q->slot, pkt, len, false, seq);
+	if (dlen >= 0)
+		um3n_outq_commit(q, UM3N_OUT_UDP, 0, &to, (size_t)dlen);
+	return dlen;
+}
+
 /* Slot size: bounds, consecutive slots back to back, encapsulation limited
  * to the slot. */
 static void test_outq_slot_size(void)
 {
 	struct um3n_env env = test_env(1);
-	struct um3n_sockaddr to = {.port = 434};
 	struct um3n_outq q;
-	struct um3n_resend r = {0};
 	uint8_t pkt[1500] = {0x45};
 	struct um3n_out a = {0}, b = {0};
 
@@ -395,9 +410,9 @@ static void test_outq_slot_size(void)
 	CU_ASSERT_EQUAL(um3n_outq_init(&q, &env, 4, UM3N_PKT_MAX + 1), UM3N_EINVAL);
 	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 1472), 0);
 	CU_ASSERT_EQUAL(q.slot, 1472);
-	CU_ASSERT_EQUAL(um3n_queue_tunnel(&q, &r, 0, 0, &to, pkt, 1460, false, 1), 1472);
-	CU_ASSERT_EQUAL(um3n_queue_tunnel(&q, &r, 0, 0, &to, pkt, 1460, false, 2), 1472);
-	CU_ASSERT(um3n_queue_tunnel(&q, &r, 0, 0, &to, pkt, 1461, false, 3) < 0);
+	CU_ASSERT_EQUAL(encap_one(&q, pkt, 1460, 1), 1472);
+	CU_ASSERT_EQUAL(encap_one(&q, pkt, 1460, 2), 1472);
+	CU_ASSERT(encap_one(&q, pkt, 1461, 3) < 0);
 	CU_ASSERT_TRUE(um3n_outq_pop(&q, &a) && um3n_outq_pop(&q, &b));
 	CU_ASSERT_PTR_EQUAL(b.data, a.data + a.len); /* full-size datagrams back to back */
 	CU_ASSERT_FALSE(um3n_outq_pop(&q, &a));

@@ -57,10 +57,11 @@ static void test_scenario_values(void)
 		"[link a]\nclass = cell\nrate_mbps = 3.61\ndelay_ms = 45.5\nloss = 1%\n"
 		"outage = 2-3 carrier\noutage = 5.5-end\nsignal = 1:-60, 2:-80\nsignal = 3:-90\n"
 		"trace_scale = 2\n"
-		"[link b]\nclass = wifi\ntrace = x/y.down\nup_trace = /abs/y.up\n"
+		"[link b]\nclass = wifi\ntrace = x/y.down\nup_trace = /abs/y.up\npriority = 3\n"
+		"weight_kbps = 2500\n"
 		"[policy]\ndefault = cell aggregate\nrule = 10.9.2.0/24 wifi redundant\n"
 		"[flow v]\ntype = video\nserver = 10.9.2.10\nrate_mbps = 2.5\nstart_s = 1\n"
-		"[mn]\ndead_after_ms = 80\n[ha]\nresend_slots = 64\n";
+		"[mn]\ndead_after_ms = 80\nlifetime = 120\n[ha]\nresend_slots = 64\n";
 	char err[SIM_ERR_MAX];
 
 	CU_ASSERT_EQUAL_FATAL(sim_scenario_parse("dir/t.ini", text, strlen(text), &sc, err,
@@ -77,13 +78,17 @@ static void test_scenario_values(void)
 	CU_ASSERT_EQUAL(sc.links[0].signals[1].dbm, -80);
 	CU_ASSERT_STRING_EQUAL(sc.links[1].trace, "dir/x/y.down");
 	CU_ASSERT_STRING_EQUAL(sc.links[1].up_trace, "/abs/y.up");
+	CU_ASSERT_EQUAL(sc.links[0].engine.link_class, 1 /* UM3N_CLASS_CELL */);
+	CU_ASSERT_EQUAL(sc.links[1].engine.priority, 3);
+	CU_ASSERT_EQUAL(sc.links[1].engine.weight_kbps, 2500);
 	CU_ASSERT_EQUAL(sc.default_mode, 1 /* aggregate */);
 	CU_ASSERT_EQUAL(sc.rules[0].mode, 2 /* redundant */);
 	CU_ASSERT_EQUAL(sc.flows[0].dir, SIM_DIR_DOWN);
 	CU_ASSERT_EQUAL(sc.flows[0].stop_us, 12500000);
 	CU_ASSERT_EQUAL(sc.flows[0].packet_bytes, 1400);
-	CU_ASSERT_TRUE(sc.mn.set_dead && sc.mn.dead_after_us == 80000);
-	CU_ASSERT_TRUE(sc.ha.set_resend_slots && sc.ha.resend_slots == 64);
+	CU_ASSERT_TRUE(sc.mn_set && sc.mn.dead_after_us == 80000);
+	CU_ASSERT_EQUAL(sc.mn.lifetime_s, 120); /* the daemons' spelling is an alias */
+	CU_ASSERT_TRUE(sc.ha_set && sc.ha.resend_slots == 64);
 	CU_ASSERT_EQUAL(sc.measure_from_us, 1000000);
 	CU_ASSERT_EQUAL(sim_scenario_set_duration(&sc, 5000000), 0);
 	CU_ASSERT_EQUAL(sc.flows[0].stop_us, 5000000);
@@ -118,6 +123,10 @@ static void test_scenario_malformed(void)
 		{"[sim]\nduration_s = 10\n", "t.ini:3: ", "link"},
 		{"x = 1\n", "t.ini:1: ", "section"},
 		{"[link wifi]\nrate_mbps = 3\n[mn]\ndead_after_ms = soon\n", "t.ini:4: ", "dead_after"},
+		{"[link wifi]\nrate_mbps = 3\n[mn]\nlifetime_s = 65535\n", "t.ini:4: ",
+		 "lifetime_s: expected seconds in 1..65534"},
+		{"[link wifi]\nrate_mbps = 3\n[ha]\nprobe_interval_ms = 5\n", "t.ini:4: ",
+		 "unknown key 'probe_interval_ms' in [ha]"},
 	};
 	char err[SIM_ERR_MAX];
 

@@ -9,13 +9,14 @@
  | um3n0 10.200.0.2 (TUN, um3n-mn) |
  +--------------+   policy: video server (10.9.2.0/24) over cell, everything else over wifi
 
-Rates with TCLink bw= (htb). Delay/loss (cell ~50 ms one way, 0.1 % loss;
-wifi 5 ms) only where the kernel has netem: Um3nTopo(netem=False) gives the
+Rates with TCLink bw= (htb), numbers from emu/lib/links.py. Delay/loss (cell
+~50 ms one way, 0.1 % loss; wifi 5 ms) only where the kernel has netem: Um3nTopo(netem=False) gives the
 rate-only testbed (the build machine's kernel has no netem).
 
-Load it in the Mininet CLI:
-  sudo mn --custom emu/mininet/topo.py --topo um3n --controller none
-  sudo mn --custom emu/mininet/topo.py --topo um3n,netem=True --controller none
+Load it in the Mininet CLI, from the repository root (mn loads this file by
+path: emu.lib comes from PYTHONPATH, see emu/lib/__init__.py):
+  sudo env PYTHONPATH=$PWD mn --custom emu/mininet/topo.py --topo um3n --controller none
+  sudo env PYTHONPATH=$PWD mn --custom emu/mininet/topo.py --topo um3n,netem=True --controller none
 (every host is a router with its routes set by RoutedHost; the daemons are
 started by fig5.py, or by hand with daemons/examples-style configs).
 """
@@ -23,9 +24,7 @@ from mininet.link import TCLink
 from mininet.node import Node
 from mininet.topo import Topo
 
-CELL_MBPS, WIFI_MBPS = 3.61, 14.67
-CELL_DELAY, WIFI_DELAY = "50ms", "5ms"
-CELL_LOSS_PCT = 0.1
+from emu.lib.links import CELL_DELAY_MS, CELL_LOSS, CELL_MBPS, WIFI_DELAY_MS, WIFI_LOSS, WIFI_MBPS
 
 
 class RoutedHost(Node):
@@ -57,8 +56,10 @@ class Um3nTopo(Topo):
         cell = dict(bw=cell_mbps)
         wifi = dict(bw=wifi_mbps)
         if netem:
-            cell.update(delay=CELL_DELAY, loss=CELL_LOSS_PCT)
-            wifi.update(delay=WIFI_DELAY)
+            cell.update(delay="%dms" % CELL_DELAY_MS, loss=100 * CELL_LOSS)
+            wifi.update(delay="%dms" % WIFI_DELAY_MS)
+            if WIFI_LOSS:
+                wifi.update(loss=100 * WIFI_LOSS)
         self.addLink(mn, core, cls=TCLink, intfName1="mn-cell", intfName2="core-cell",
                      params1={"ip": "10.1.1.2/24"}, params2={"ip": "10.1.1.1/24"}, **cell)
         self.addLink(mn, core, cls=TCLink, intfName1="mn-wifi", intfName2="core-wifi",

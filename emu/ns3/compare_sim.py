@@ -18,13 +18,15 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "emu", "mininet"))
-import um3n_apps as A  # noqa: E402
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
+from emu.lib.analysis import video_stats  # noqa: E402
+from emu.lib.captures import read_pcap  # noqa: E402
+from emu.lib.links import NS3_QUEUE  # noqa: E402
+from emu.lib.runs import write_json  # noqa: E402
 
 BEFORE_S, AFTER_S = 1.0, 3.0
-QUEUE_PKTS = 30  # testbed.py --queue default (30p) in bytes below
+QUEUE_PKTS = int(NS3_QUEUE.rstrip("p"))  # testbed.py --queue default, in bytes below
 
 
 def link_params(spec):
@@ -126,7 +128,7 @@ def ftp_compare(res, ns3_dir, sim_bin, out):
         cap = os.path.join(ns3_dir, "ns3-ftp-wifi-tun.pcap")
     if not os.path.exists(cap):
         return None
-    recs = [(t, int.from_bytes(ip[2:4], "big")) for t, ip in A.read_pcap(cap)]
+    recs = [(t, int.from_bytes(ip[2:4], "big")) for t, ip in read_pcap(cap)]
     if len(recs) < 100:
         return None
     span = recs[-1][0] - recs[0][0]
@@ -171,7 +173,7 @@ def main():
     if not os.path.exists(snd):  # traces/captures/ layout (kept, trimmed captures)
         snd = os.path.join(a.ns3, "ns3-video-720p30-send.pcap")
         rcv = os.path.join(a.ns3, "ns3-video-720p30-recv-cut.pcap")
-    ts = [t for t, _ in A.read_pcap(snd)]
+    ts = [t for t, _ in read_pcap(snd)]
     res["_send_span_s"] = ts[-1] - ts[0]
     ini, t_cut = scenario(res, a.replay or snd, ts[0], out)
     path = os.path.join(out, "scenario.ini")
@@ -183,13 +185,13 @@ def main():
         print("um3n-sim failed (%d): %s" % (p.returncode, p.stderr.strip()[-400:]))
         return 1
     sim = json.load(open(os.path.join(out, "sim", "metrics.json")))
-    emu = A.video_stats(snd, rcv, t_cut - BEFORE_S, t_cut + AFTER_S)
-    whole = A.video_stats(snd, rcv, ts[0], ts[-1])
+    emu = video_stats(snd, rcv, t_cut - BEFORE_S, t_cut + AFTER_S)
+    whole = video_stats(snd, rcv, ts[0], ts[-1])
     # ns-3 goodput: inner video bytes received at the MN's TUN over the stream.
-    rx = [(t, len(ip)) for t, ip in A.read_pcap(rcv)]
+    rx = [(t, len(ip)) for t, ip in read_pcap(rcv)]
     ns3_goodput = 0.0
     if len(rx) > 1:
-        tot = sum(int.from_bytes(ip[2:4], "big") for _t, ip in A.read_pcap(rcv))
+        tot = sum(int.from_bytes(ip[2:4], "big") for _t, ip in read_pcap(rcv))
         ns3_goodput = tot * 8 / (ts[-1] - ts[0]) / 1e6
     fl = sim.get("flows", {}).get("video", {})
     ho = sim.get("handover", {})
@@ -201,7 +203,7 @@ def main():
                    "owd_p50_ms": fl.get("owd_p50_ms")},
            "ns3_owd_p50_ms_whole_stream": whole.get("owd_p50_ms"), "sim_seed_line": p.stdout.splitlines()[:1]}
     cmp["ftp_wifi"] = ftp_compare(res, a.ns3, a.sim, out)
-    A.write_json(os.path.join(out, "sim-compare.json"), cmp)
+    write_json(os.path.join(out, "sim-compare.json"), cmp)
     print("  %-22s %10s %10s" % ("video, cut handover", "ns-3", "um3n-sim"))
     for k in ("goodput_mbps", "gap_ms", "lost_packets"):
         print("  %-22s %10s %10s" % (k, cmp["ns3"][k], cmp["sim"][k]))

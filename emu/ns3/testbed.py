@@ -27,10 +27,11 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "emu", "mininet"))
-import um3n_apps as A  # noqa: E402
-
-SKIP = 77
+sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
+from emu.lib import apps, links, runs  # noqa: E402
+from emu.lib.captures import read_pcap, trim_pcap  # noqa: E402
+from emu.lib.analysis import pcap_mbps  # noqa: E402
+from emu.lib.nodes import NsNode, have, kill_namespace_procs, log, stop_procs  # noqa: E402
 
 
 def parse():
@@ -38,27 +39,35 @@ def parse():
     ap.add_argument("--duration", type=float, default=30, help="seconds per run (default 30)")
     ap.add_argument("--out", default=os.path.join(REPO, "results", "emu-ns3"))
     ap.add_argument("--build", default=os.environ.get("UM3N_BUILD", os.path.join(REPO, "build")))
-    ap.add_argument("--cell", default="3.61Mbps,50ms,0.001", help="rate,delay,loss")
-    ap.add_argument("--wifi", default="14.67Mbps,5ms,0", help="rate,delay,loss")
-    ap.add_argument("--queue", default="30p", help="radio device queue")
+    ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
+    ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
+    ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
     ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
     return ap.parse_args()
 
 
-class Testbed:
+class Testbed(runs.Bed):
+    """The namespaces, ns-3 between them; the wifi is cut by an error rate of
+    1.0 on ns-3's wifi link (a tap is never set down: ns-3 aborts)."""
+
+    label = "ns-3"
+    uplink_dev = {"cell": "tap-cell", "wifi": "tap-wifi"}
+    video_dev = "eth0"
+    cut_label = "ns-3 error rate 1.0"
+
     def __init__(self, args, tmp):
-        self.args, self.tmp = args, tmp
+        super().__init__(args, tmp)
         self.p = "u3s%d" % os.getpid()
         self.names = {r: "%s-%s" % (self.p, r) for r in ("mn", "ha", "inet", "ftp", "video", "sim")}
-        self.nodes = {r: A.NsNode(n, r) for r, n in self.names.items()}
+        self.nodes = {r: NsNode(n, r) for r, n in self.names.items()}
+        self.mn, self.ha, self.ftp, self.video = (self.nodes[r] for r in ("mn", "ha", "ftp", "video"))
+        self.inet, self.sim_ns = self.nodes["inet"], self.nodes["sim"]
         self.procs = []
         self.sim = None
 
-    def __getattr__(self, k):
-        if k in ("mn", "ha", "inet", "ftp", "video", "sim_ns"):
-            return self.nodes["sim" if k == "sim_ns" else k]
-        raise AttributeError(k)
+    def cut(self, on):
+        self.ns3("wifi loss %s" % ("1.0" if on else "0"))
 
     # ------------------------------------------------------------ topology
     def build(self):
@@ -72,8 +81,8 @@ class Testbed:
                    "net.ipv4.conf.default.rp_filter=0", "net.ipv6.conf.all.disable_ipv6=1",
                    "net.ipv6.conf.default.disable_ipv6=1"])
         self.veth(self.ha, "ha-up", "10.9.0.2/24", self.inet, "in-ha", "10.9.0.1/24")
-        self.veth(self.inet, "in-ftp", "10.9.1.254/24", self.ftp, "eth0", A.FTP_ADDR + "/24")
-        self.veth(self.inet, "in-video", "10.9.2.254/24", self.video, "eth0", A.VIDEO_ADDR + "/24")
+        self.veth(self.inet, "in-ftp", "10.9.1.254/24", self.ftp, "eth0", links.FTP_ADDR + "/24")
+        self.veth(self.inet, "in-video", "10.9.2.254/24", self.video, "eth0", links.VIDEO_ADDR + "/24")
         self.ftp.run(["ip", "route", "add", "default", "via", "10.9.1.254"])
         self.video.run(["ip", "route", "add", "default", "via", "10.9.2.254"])
         self.inet.run(["ip", "route", "add", "default", "via", "10.9.0.2"])
@@ -141,97 +150,35 @@ class Testbed:
         self.ctl_w.flush()
 
     def cleanup(self):
-        A.stop_procs(self.procs)
+        stop_procs(self.procs)
         if self.sim and self.sim.poll() is None:
             try:
                 self.ns3("quit")
                 self.sim.wait(5)
             except Exception:
                 pass
-            A.stop_procs([self.sim])
+            stop_procs([self.sim])
         if getattr(self, "ctl_w", None):
             try:
                 self.ctl_w.close()
             except OSError:
                 pass
         for r, ns in self.names.items():
-            A.kill_namespace_procs(self.nodes[r])
+            kill_namespace_procs(self.nodes[r])
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
-def um3n_for(tb, tag, uplinks, rules=(("10.9.2.0/24", "cell"),), default="wifi"):
-    ups = {"cell": ("cell", "tap-cell", "cell", 1, 3610), "wifi": ("wifi", "tap-wifi", "wifi", 0, 14670)}
-    u = A.Um3n(tb.args.build, tb.tmp, tb.mn, tb.ha, "10.3.0.2", [ups[x] for x in uplinks],
-               default, list(rules))
-    if not u.start(tag):
-        u.stop()
-        raise RuntimeError("%s: the MN did not register (logs in %s)" % (tag, tb.tmp))
-    return u
-
-
-def uplink_caps(tb, tag, outdir, snaplen=96):
-    paths = [os.path.join(outdir, "%s-%s.pcap" % (tag, l)) for l in ("cell", "wifi")]
-    caps = [A.capture(tb.mn, "tap-" + l, p, snaplen) for l, p in zip(("cell", "wifi"), paths)]
-    A.wait_captures_ready(paths)
-    return caps, paths
-
-
-def fig5_runs(tb, out, res):
-    d = int(tb.args.duration)
-    pdir = os.path.join(out, "pcap")
-    plan = {"3g": (["cell"], "cell", [A.FTP_ADDR]),
-            "wifi": (["wifi"], "wifi", [A.FTP_ADDR]),
-            "multihoming": (["cell", "wifi"], "wifi", [A.FTP_ADDR, A.VIDEO_ADDR])}
-    # Beside the paper: one FTP download spread over both uplinks by weight
-    # (policy mode aggregate); reported, not bounded.
-    plan["aggregate"] = (["cell", "wifi"], "wifi", [A.FTP_ADDR])
-    for name, (ups, default, servers) in plan.items():
-        rules = [("10.9.2.0/24", "cell")]
-        if name == "aggregate":
-            rules.append(("10.9.1.0/24", "wifi aggregate"))
-        u = um3n_for(tb, name, ups, rules=rules, default=default)
-        try:
-            caps, paths = uplink_caps(tb, name, pdir)
-            tun = os.path.join(pdir, "%s-tun.pcap" % name)
-            caps.append(A.capture(tb.mn, "um3n0", tun, 64))
-            A.wait_captures_ready([tun])
-            dls = [A.start_ftp_download(tb.mn, s, d, os.path.join(tb.tmp, "curl-%s-%s" % (name, s)))
-                   for s in servers]
-            per = {s: A.finish_ftp_download(p) for s, p in zip(servers, dls)}
-            A.stop_procs(caps)
-        finally:
-            u.stop()
-        total = sum(r["goodput_mbps"] for r in per.values())
-        on = {l: A.pcap_mbps(p) for l, p in zip(("cell", "wifi"), paths)}
-        res["runs"][name] = {"goodput_mbps": round(total, 3), "ftp": per, "uplink_mbps": on,
-                             "ok": all(r["ok"] for r in per.values()), "reg_s": round(u.reg_s, 2)}
-        A.log("%-12s FTP %.2f Mbit/s (paper %s); on the uplinks: %s" %
-              (name, total, A.PAPER_MBPS.get(name, "-"), on))
-
-
-def mptcp_runs(tb, out, res):
+def mptcp_runs(tb, res):
     d = int(tb.args.duration)
     # um3n multihoming with iperf3 (the same tool as the MPTCP baseline).
-    u = um3n_for(tb, "iperf-mh", ["cell", "wifi"])
+    u = runs.start_um3n(tb, "iperf-mh", ["cell", "wifi"])
     try:
-        srv = [A.start_iperf_server(tb.video), A.start_iperf_server(tb.ftp)]
-        time.sleep(0.3)
-        outs = [os.path.join(tb.tmp, "ipmh-%s.json" % s) for s in ("video", "ftp")]
-        ps = [tb.mn.popen(["iperf3", "-c", s, "-R", "-t", str(d), "-O", "1", "-J"],
-                          stdout=open(o, "w"), stderr=subprocess.DEVNULL)
-              for s, o in zip((A.VIDEO_ADDR, A.FTP_ADDR), outs)]
-        for p in ps:
-            p.wait(d + 30)
-        A.stop_procs(srv)
+        mh = runs.iperf_multihoming(tb, d)
     finally:
         u.stop()
-    mh = A.iperf_sum_mbps(outs)
     res["runs"]["multihoming_iperf3"] = {"goodput_mbps": mh}
     # Plain routing over wifi, no tunnel: what um3n's encapsulation costs.
-    srv = A.start_iperf_server(tb.ftp)
-    time.sleep(0.3)
-    plain = A.iperf_download(tb.mn, A.FTP_ADDR, d)
-    A.stop_procs([srv])
+    plain = runs.iperf_plain(tb, d)
     res["runs"]["plain_wifi_iperf3"] = plain
     # Linux kernel MPTCP, an endpoint on each uplink, over the same ns-3 links.
     mn, ftp = tb.mn, tb.ftp
@@ -239,35 +186,18 @@ def mptcp_runs(tb, out, res):
         n.run(["sysctl", "-qw", "net.mptcp.enabled=1"])
         n.run(["ip", "mptcp", "limits", "set", "subflow", "4", "add_addr_accepted", "4"])
     mn.run(["ip", "mptcp", "endpoint", "flush"], check=False)
-    mn.run(["ip", "mptcp", "endpoint", "add", "10.1.1.2", "dev", "tap-cell", "subflow"])
-    caps, paths = uplink_caps(tb, "mptcp", os.path.join(out, "pcap"))
+    mn.run(["ip", "mptcp", "endpoint", "add", links.UPLINKS["cell"][0], "dev", "tap-cell", "subflow"])
+    caps, paths = runs.uplink_caps(tb, "mptcp")
     srv = ftp.popen(["mptcpize", "run", "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    r = A.iperf_download(mn, A.FTP_ADDR, d, wrapper=("mptcpize", "run"))
-    A.stop_procs([srv] + caps)
-    r["uplink_mbps"] = {l: A.pcap_mbps(p) for l, p in zip(("cell", "wifi"), paths)}
+    r = apps.iperf_download(mn, links.FTP_ADDR, d, wrapper=("mptcpize", "run"))
+    stop_procs([srv] + caps)
+    r["uplink_mbps"] = {l: pcap_mbps(p) for l, p in zip(runs.UPS, paths)}
     r["um3n_multihoming_iperf3_mbps"] = mh
     res["mptcp"] = r
-    A.log("MPTCP (mptcpize iperf3) %.2f Mbit/s, uplinks %s; um3n multihoming iperf3 %.2f; plain wifi %.2f"
-          % (r["goodput_mbps"], r["uplink_mbps"], mh, plain["goodput_mbps"]))
-
-
-def handover_runs(tb, out, res, clip):
-    d = max(8.0, tb.args.duration)
-    panels = []
-    cut = lambda on: tb.ns3("wifi loss %s" % ("1.0" if on else "0"))  # noqa: E731
-    for kind in ("planned", "cut"):
-        # The video flow must ride on wifi to be handed over: here its rule says wifi.
-        u = um3n_for(tb, "ho-" + kind, ["cell", "wifi"], rules=(("10.9.2.0/24", "wifi"),))
-        try:
-            st, panel = A.handover_video(kind, u, tb.mn, tb.video, "eth0", ("tap-cell", "tap-wifi"), clip, d,
-                                         os.path.join(out, "pcap"), cut, "ns-3 error rate 1.0")
-        finally:
-            u.stop()
-        res["handover"][kind] = st
-        panels.append(("ns-3 " + panel[0],) + panel[1:])
-    A.plot_handover(panels, os.path.join(out, "emu-handover.png"))
+    log("MPTCP (mptcpize iperf3) %.2f Mbit/s, uplinks %s; um3n multihoming iperf3 %.2f; plain wifi %.2f"
+        % (r["goodput_mbps"], r["uplink_mbps"], mh, plain["goodput_mbps"]))
 
 
 def keep_captures(out, res, dst):
@@ -283,16 +213,16 @@ def keep_captures(out, res, dst):
                 ("ns3-video-720p30-send.pcap", "ho-cut-video-send.pcap", 256, None, None),
                 ("ns3-video-720p30-recv-cut.pcap", "ho-cut-video-recv.pcap", 64, None, None),
                 ("ns3-wifi-uplink-cut.pcap", "ho-cut-wifi.pcap", 96, t_cut - 1.0, t_cut + 1.0)):
-            kept[name] = A.trim_pcap(os.path.join(pdir, src), os.path.join(dst, name), snap, lo, hi)
+            kept[name] = trim_pcap(os.path.join(pdir, src), os.path.join(dst, name), snap, lo, hi)
     tun = os.path.join(pdir, "wifi-tun.pcap")
     if os.path.exists(tun):
-        ts = [t for t, _ in A.read_pcap(tun)]
+        ts = [t for t, _ in read_pcap(tun)]
         if ts:
             mid = (ts[0] + ts[-1]) / 2
-            kept["ns3-ftp-wifi-tun.pcap"] = A.trim_pcap(tun, os.path.join(dst, "ns3-ftp-wifi-tun.pcap"),
-                                                        64, mid - 1.5, mid + 1.5)
-    A.write_json(os.path.join(dst, "results.json"), res)
-    A.log("captures kept in %s: %s" % (dst, kept))
+            kept["ns3-ftp-wifi-tun.pcap"] = trim_pcap(tun, os.path.join(dst, "ns3-ftp-wifi-tun.pcap"),
+                                                      64, mid - 1.5, mid + 1.5)
+    runs.write_json(os.path.join(dst, "results.json"), res)
+    log("captures kept in %s: %s" % (dst, kept))
     return kept
 
 
@@ -302,8 +232,8 @@ def sim_compare(a, res):
     sim = os.path.join(a.build, "sim", "um3n-sim")
     if not os.access(sim, os.X_OK):
         return {"skipped": "um3n-sim not built"}
-    A.write_json(os.path.join(a.out, "results.json"), res)
-    p = subprocess.run([A.PY, os.path.join(HERE, "compare_sim.py"), "--ns3", a.out, "--sim", sim],
+    runs.write_json(os.path.join(a.out, "results.json"), res)
+    p = subprocess.run([apps.PY, os.path.join(HERE, "compare_sim.py"), "--ns3", a.out, "--sim", sim],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
     print(p.stdout.rstrip())
     try:
@@ -312,69 +242,54 @@ def sim_compare(a, res):
         return {"failed": p.stdout[-300:]}
 
 
-def bounds(res, d):
-    """(description, holds) pairs: loose enough for a loaded 2-core CI box,
-    tight enough to catch a broken policy or handover."""
-    b = A.fig5_bounds(res["runs"])
-    if "mptcp" in res:
-        m = res["mptcp"].get("goodput_mbps", 0)
-        b.append(("MPTCP baseline ran (%.2f Mbit/s)" % m, m > 1.0))
-    b += A.handover_bounds(res.get("handover", {}))
-    return b
-
-
 def main():
-    A.exit_cleanly_on_sigterm()
+    runs.exit_cleanly_on_sigterm()
     a = parse()
     if os.geteuid() != 0:
         print("SKIP: emu/ns3 needs root (network namespaces, taps)")
-        return SKIP
-    why = []
-    if A.Um3n.missing(a.build):
-        why.append("daemons missing in %s/daemons (%s)" % (a.build, ",".join(A.Um3n.missing(a.build))))
+        return runs.SKIP
+    why = runs.missing(a.build, ("tcpdump", "curl", "vsftpd", "iperf3"))
     if not os.access(os.path.join(a.build, "emu", "ns3", "um3n-ns3"), os.X_OK):
         why.append("um3n-ns3 not built (libns3-dev missing? run emu/setup.sh)")
-    for t in ("tcpdump", "curl", "vsftpd", "iperf3"):
-        if not A.have(t):
-            why.append(t + " missing (run emu/setup.sh)")
     if why:
         print("SKIP: " + "; ".join(why))
-        return SKIP
+        return runs.SKIP
     only = set(a.only.split(",")) if a.only else {"fig5", "mptcp", "handover"}
     skipped = {}
     for part, tool in (("handover", "ffmpeg"), ("mptcp", "mptcpize")):
-        if part in only and not A.have(tool):
+        if part in only and not have(tool):
             only.discard(part)
             skipped[part] = tool + " missing (emu/setup.sh)"
             print("SKIP: emu/ns3 %s runs: %s" % (part, skipped[part]))
     if not only:
         print("SKIP: nothing left to run")
-        return SKIP
+        return runs.SKIP
     os.makedirs(os.path.join(a.out, "pcap"), exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="um3n-ns3.")
     tb = Testbed(a, tmp)
     res = {"emulator": "ns-3 3.37 TapBridge", "duration_s": a.duration,
            "links": {"cell": a.cell, "wifi": a.wifi, "queue": a.queue},
-           "paper_mbps": A.PAPER_MBPS, "runs": {}, "handover": {}, "skipped": skipped}
+           "paper_mbps": links.PAPER_MBPS, "runs": {}, "handover": {}, "skipped": skipped}
     ok = False
     t_start = time.time()
     try:
-        clip = A.video_clip(os.path.join(a.build, "emu-cache")) if "handover" in only else None
+        clip = apps.video_clip(os.path.join(a.build, "emu-cache")) if "handover" in only else None
         tb.build()
-        tb.procs += [A.start_ftp_server(tb.ftp, A.FTP_ADDR, tmp), A.start_ftp_server(tb.video, A.VIDEO_ADDR, tmp)]
+        tb.procs += [apps.start_ftp_server(tb.ftp, links.FTP_ADDR, tmp),
+                     apps.start_ftp_server(tb.video, links.VIDEO_ADDR, tmp)]
         time.sleep(0.3)
         if "fig5" in only:
-            fig5_runs(tb, a.out, res)
+            runs.fig5_runs(tb, res, aggregate=True, tun=True)
         if "mptcp" in only:
-            mptcp_runs(tb, a.out, res)
+            mptcp_runs(tb, res)
         if "handover" in only:
-            handover_runs(tb, a.out, res, clip)
+            runs.handover_runs(tb, res, clip)
         if a.keep_captures:
             res["captures_kept"] = keep_captures(a.out, res, a.keep_captures)
         ok = True
     except Exception as e:  # report, clean up, fail
         res["error"] = repr(e)
-        A.log("ERROR:", e)
+        log("ERROR:", e)
     finally:
         tb.cleanup()
     try:
@@ -384,27 +299,20 @@ def main():
     res["wall_s"] = round(time.time() - t_start, 1)
     if ok and "cut" in res["handover"]:
         res["sim_compare"] = sim_compare(a, res)
-    checks = bounds(res, a.duration)
-    res["bounds"] = [{"check": c, "holds": bool(h)} for c, h in checks]
-    res["pass"] = ok and all(h for _c, h in checks) and bool(checks)
-    A.write_json(os.path.join(a.out, "results.json"), res)
-    if res["runs"]:
-        A.plot_fig5(res, os.path.join(a.out, "emu-ns3-fig5.png"),
-                    "ns-3 TapBridge + um3n daemons, %ds per run" % a.duration)
+    notes = []
+    if "aggregate" in res["runs"]:
+        notes.append("%-14s %10.2f %10s   (one FTP flow, policy mode aggregate)" %
+                     ("aggregate", res["runs"]["aggregate"]["goodput_mbps"], "-"))
+    if "mptcp" in res:
+        notes.append("%-14s %10.2f %10s   (um3n iperf3 multihoming %.2f)" %
+                     ("Linux MPTCP", res["mptcp"]["goodput_mbps"], "-",
+                      res["runs"]["multihoming_iperf3"]["goodput_mbps"]))
+    rc = runs.conclude(tb, res, ok, "emu-ns3-fig5.png", "ns-3 TapBridge + um3n daemons, %ds per run" % a.duration,
+                       notes)
     if os.path.abspath(a.out) == os.path.join(REPO, "results", "emu-ns3"):
         for f in ("emu-ns3-fig5.png", "emu-handover.png"):
-            A.copy_if(os.path.join(a.out, f), os.path.join(REPO, "results"))
-    if "3g" in res["runs"]:
-        print("\n  %-14s %10s %10s" % ("Mbit/s", "ns-3", "paper"))
-        for n in ("3g", "wifi", "multihoming"):
-            print("  %-14s %10.2f %10.2f" % (n, res["runs"][n]["goodput_mbps"], A.PAPER_MBPS[n]))
-        if "aggregate" in res["runs"]:
-            print("  %-14s %10.2f %10s   (one FTP flow, policy mode aggregate)" %
-                  ("aggregate", res["runs"]["aggregate"]["goodput_mbps"], "-"))
-        if "mptcp" in res:
-            print("  %-14s %10.2f %10s   (um3n iperf3 multihoming %.2f)" %
-                  ("Linux MPTCP", res["mptcp"]["goodput_mbps"], "-", res["runs"]["multihoming_iperf3"]["goodput_mbps"]))
-    return A.finish(res, checks, tmp, a.out)
+            runs.copy_if(os.path.join(a.out, f), os.path.join(REPO, "results"))
+    return rc
 
 
 if __name__ == "__main__":

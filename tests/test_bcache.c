@@ -1,4 +1,4 @@
-/* binding: the HA binding cache against a naive reference (plain arrays) under
+/* bcache: the HA binding cache against a naive reference (plain arrays) under
  * a random mix of get/bind/unbind/find/find_coa with NAT-like port changes,
  * so that the hash indexes' backward-shift deletion is exercised; plus the
  * numbered edge cases (full, care-of conflicts, release, leaks). */
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binding.h"
+#include "bcache.h"
 #include "testutil.h"
 
 static struct um3n_sockaddr coa_of(uint32_t ip, uint16_t port)
@@ -391,20 +391,20 @@ static void test_release_frees_memory(void)
 	v6.port = 4000;
 	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, rec, 0, &v6), UM3N_EINVAL);
 	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, rec, 0, &a), 0);
-	CU_ASSERT_EQUAL(um3n_mn_rec_bindings(rec), 1);
+	CU_ASSERT_EQUAL(um3n_bcache_rec_bindings(rec), 1);
 	um3n_bcache_unbind(&bc, &env, rec, 0);
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, base);
 	CU_ASSERT_EQUAL(bc.n_used, 0);
 	/* the fresh record of the same MN starts clean */
 	rec = um3n_bcache_get(&bc, &env, HOME(0), 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
-	CU_ASSERT_EQUAL(um3n_mn_rec_bindings(rec), 0);
+	CU_ASSERT_EQUAL(um3n_bcache_rec_bindings(rec), 0);
 	CU_ASSERT_FALSE(rec->b[0].active);
 	um3n_bcache_fini(&bc, &env);
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
-static CU_TestInfo binding_tests[] = {
+static CU_TestInfo bcache_tests[] = {
 	{"01 random get/bind/unbind/find vs naive reference", test_random_vs_reference},
 	{"02 numbered edge cases", test_edge_cases},
 	{"03 release frees per-MN memory; IPv6 care-of refused", test_release_frees_memory},
@@ -414,7 +414,7 @@ static CU_TestInfo binding_tests[] = {
 int main(void)
 {
 	static const struct test_suite suites[] = {
-		{"binding", binding_tests},
+		{"bcache", bcache_tests},
 		{NULL, NULL},
 	};
 

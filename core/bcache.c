@@ -1,5 +1,6 @@
-#include "binding.h"
+#include "bcache.h"
 
+#include <assert.h>
 #include <string.h>
 
 static inline uint64_t mix64(uint64_t k)
@@ -48,6 +49,7 @@ static void hmap_put(struct um3n_hmap *m, uint64_t key, uint32_t val)
 {
 	size_t i = mix64(key) & m->mask;
 
+	assert(key != 0); /* 0 marks an empty slot */
 	while (m->keys[i] != 0 && m->keys[i] != key)
 		i = (i + 1) & m->mask;
 	m->keys[i] = key;
@@ -107,7 +109,7 @@ static void rec_release(struct um3n_mn_rec *rec, const struct um3n_env *env)
 		um3n_policy_free(rec->policy);
 	if (rec->stage_buf)
 		env->free(env->ctx, rec->stage_buf);
-	um3n_resend_fini(&rec->resend, env);
+	um3n_datapath_fini(&rec->dp, env);
 	memset(rec, 0, sizeof(*rec));
 }
 
@@ -127,7 +129,10 @@ struct um3n_mn_rec *um3n_bcache_find(const struct um3n_bcache *c, uint32_t home_
 {
 	uint32_t idx;
 
-	return home_v4 && hmap_get(&c->by_home, home_v4, &idx) ? &c->recs[idx] : NULL;
+	if (!home_v4 || !hmap_get(&c->by_home, home_v4, &idx))
+		return NULL;
+	assert(idx < c->cap && c->recs[idx].used && c->recs[idx].home_v4 == home_v4);
+	return &c->recs[idx];
 }
 
 struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env *env,
@@ -142,19 +147,17 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 		if (c->recs[i].used)
 			continue;
 		rec = &c->recs[i];
-		if (um3n_resend_init(&rec->resend, env, c->resend_slots))
+		um3n_prng_seed(&prng, seed ^ home_v4);
+		if (um3n_datapath_init(&rec->dp, env, UM3N_MAX_LINKS, c->resend_slots, &prng,
+				       UM3N_DATAPATH_BY_SRC))
 			return NULL;
 		rec->used = true;
 		rec->home_v4 = home_v4;
-		rec->sched.n = UM3N_MAX_LINKS;
-		um3n_sched_update(&rec->sched);
-		um3n_prng_seed(&prng, seed ^ home_v4);
-		for (int l = 0; l < UM3N_MAX_LINKS; l++)
-			rec->tx_seq[l] = (uint32_t)um3n_prng_next(&prng);
 		for (int l = 0; l < UM3N_MAX_LINKS; l++)
 			um3n_linkmon_init(&rec->b[l].lm);
 		hmap_put(&c->by_home, home_v4, (uint32_t)i);
 		c->n_used++;
+		assert(c->n_used <= c->cap);
 		return rec;
 	}
 	return NULL;
@@ -168,26 +171,36 @@ struct um3n_mn_rec *um3n_bcache_find_coa(const struct um3n_bcache *c,
 	if (coa->ip.family != UM3N_AF_INET || !hmap_get(&c->by_coa, coa_key(coa), &v))
 		return NULL;
 	*link = (int)(v & 7);
+	assert(v >> 3 < c->cap && c->recs[v >> 3].used && c->recs[v >> 3].b[*link].active);
 	return &c->recs[v >> 3];
 }
 
 size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec)
 {
+	assert(rec >= c->recs && rec < c->recs + c->cap);
 	return (size_t)(rec - c->recs);
+}
+
+bool um3n_bcache_bind_ok(const struct um3n_bcache *c, const struct um3n_mn_rec *rec, int link,
+			 const struct um3n_sockaddr *coa)
+{
+	const struct um3n_mn_rec *other;
+	int other_link;
+
+	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS);
+	if (coa->ip.family != UM3N_AF_INET || !um3n_addr_v4(&coa->ip) || !coa->port)
+		return false; /* no datagram comes from 0.0.0.0 or port 0 */
+	other = um3n_bcache_find_coa(c, coa, &other_link);
+	return !other || (other == rec && other_link == link); /* else another binding's */
 }
 
 int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 		     const struct um3n_sockaddr *coa)
 {
 	struct um3n_binding *b = &rec->b[link];
-	struct um3n_mn_rec *other;
-	int other_link;
 
-	if (coa->ip.family != UM3N_AF_INET || !um3n_addr_v4(&coa->ip) || !coa->port)
-		return UM3N_EINVAL; /* no datagram comes from 0.0.0.0 or port 0 */
-	other = um3n_bcache_find_coa(c, coa, &other_link);
-	if (other && (other != rec || other_link != link))
-		return UM3N_EINVAL; /* that ip:port belongs to another binding */
+	if (!um3n_bcache_bind_ok(c, rec, link, coa))
+		return UM3N_EINVAL;
 	if (b->active && !um3n_sockaddr_eq(&b->coa, coa))
 		hmap_del(&c->by_coa, coa_key(&b->coa));
 	b->coa = *coa;
@@ -196,7 +209,7 @@ int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 	return UM3N_OK;
 }
 
-size_t um3n_mn_rec_bindings(const struct um3n_mn_rec *rec)
+size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec)
 {
 	size_t n = 0;
 
@@ -205,20 +218,23 @@ size_t um3n_mn_rec_bindings(const struct um3n_mn_rec *rec)
 	return n;
 }
 
-void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
+bool um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
 			int link)
 {
 	struct um3n_binding *b = &rec->b[link];
 
+	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS);
+	assert(um3n_bcache_index(c, rec) < c->cap && c->n_used > 0);
 	if (b->active)
 		hmap_del(&c->by_coa, coa_key(&b->coa));
 	memset(b, 0, sizeof(*b));
 	um3n_linkmon_init(&b->lm);
-	rec->sched.links[link].present = false;
-	um3n_sched_update(&rec->sched);
-	if (um3n_mn_rec_bindings(rec) == 0) {
+	um3n_datapath_link_reset(&rec->dp, link);
+	if (um3n_bcache_rec_bindings(rec) == 0) {
 		hmap_del(&c->by_home, rec->home_v4);
 		rec_release(rec, env);
 		c->n_used--;
+		return true;
 	}
+	return false;
 }

@@ -2,24 +2,29 @@
  * uplink (care-of ip:port as seen on the wire, so NAT works), its lifetime and
  * last identification, the MN's synced policy table, and the downlink data
  * state. Two fixed-size hash indexes (home address; care-of ip:port), built at
- * creation: lookups on the data path never allocate. */
-#ifndef UM3N_BINDING_H
-#define UM3N_BINDING_H
+ * creation: lookups on the data path never allocate.
+ *
+ * Functions carry the file's prefix (um3n_bcache_*). The struct tags keep the
+ * names of what they hold (an MN's record, a binding, a hash map): the data
+ * path and the status code use them everywhere, and they name no file. */
+#ifndef UM3N_BCACHE_H
+#define UM3N_BCACHE_H
 
+#include "ha_bindfsm.h"
+#include "datapath.h"
 #include "linkmon.h"
 #include "policy.h"
-#include "queue.h"
-#include "linksched.h"
 #include "tunnel.h"
 
 struct um3n_binding {
-	bool active;
+	bool active;                /* indexed at coa; == (fsm.state == BOUND) between events */
+	struct um3n_ha_bindfsm fsm; /* its registration state (ha_bindfsm.h) */
 	struct um3n_link_info info; /* link id, class, priority, flags from the MN */
 	struct um3n_sockaddr coa;   /* source of the registration as seen (NAT) */
 	uint64_t expires_us;
 	uint64_t last_ident;        /* replay protection, RFC 5944 §5.7 */
 	struct um3n_linkmon lm;     /* the HA's view: heard from lately or not */
-	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+	uint64_t rx_pkts, rx_bytes; /* tx: the record's data path */
 };
 
 struct um3n_mn_rec {
@@ -34,10 +39,7 @@ struct um3n_mn_rec {
 	uint8_t *stage_buf;
 	size_t stage_len;
 	/* Downlink data state. */
-	struct um3n_sched sched;
-	uint32_t tx_seq[UM3N_MAX_LINKS]; /* per-link counters (tunnel.h) */
-	struct um3n_seqspace rx_seq;
-	struct um3n_resend resend;
+	struct um3n_datapath dp;
 };
 
 /* Open addressing, linear probing, backward-shift deletion; key 0 = empty. */
@@ -67,13 +69,18 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 /* The MN record and link id for a care-of ip:port, or NULL. */
 struct um3n_mn_rec *um3n_bcache_find_coa(const struct um3n_bcache *c,
 					 const struct um3n_sockaddr *coa, int *link);
-/* Install/refresh binding `link` of rec at coa (re-indexing if it moved). */
+/* Whether binding `link` of rec may be installed at coa: an IPv4 ip:port that
+ * no other binding holds. */
+bool um3n_bcache_bind_ok(const struct um3n_bcache *c, const struct um3n_mn_rec *rec, int link,
+			 const struct um3n_sockaddr *coa);
+/* Install/refresh binding `link` of rec at coa (re-indexing if it moved).
+ * Errors: UM3N_EINVAL (not um3n_bcache_bind_ok). */
 int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 		     const struct um3n_sockaddr *coa);
-/* Remove one binding; when none is left the record is freed. */
-void um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
+/* Remove one binding; when none is left the record is freed: returns true then. */
+bool um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
 			int link);
 size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec);
-size_t um3n_mn_rec_bindings(const struct um3n_mn_rec *rec);
+size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec);
 
 #endif

@@ -1,0 +1,152 @@
+/* The per-peer data path both engines share (datapath.h). */
+#include "datapath.h"
+
+#include <string.h>
+
+#include "bcache.h"
+
+int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, size_t n_links,
+		       size_t resend_slots, struct um3n_prng *prng, enum um3n_datapath_key key)
+{
+	assert(n_links <= UM3N_MAX_LINKS);
+	assert(key == UM3N_DATAPATH_BY_DST || key == UM3N_DATAPATH_BY_SRC);
+	memset(dp, 0, sizeof(*dp));
+	dp->key = key;
+	dp->sched.n = n_links;
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		dp->tx_seq[l] = (uint32_t)um3n_prng_next(prng);
+	um3n_sched_update(&dp->sched); /* nothing usable yet */
+	return um3n_resend_init(&dp->resend, env, resend_slots);
+}
+
+void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env)
+{
+	um3n_resend_fini(&dp->resend, env);
+}
+
+static inline bool link_ok(const struct um3n_datapath *dp, int link)
+{
+	return link >= 0 && (size_t)link < dp->sched.n;
+}
+
+void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to)
+{
+	assert(link_ok(dp, link) && to);
+	dp->to[link] = to;
+}
+
+void um3n_datapath_set_class(struct um3n_datapath *dp, int link, uint8_t link_class,
+			     uint8_t priority, uint32_t weight_kbps)
+{
+	struct um3n_sched_link *s = &dp->sched.links[link];
+
+	assert(link_ok(dp, link));
+	s->link_class = link_class;
+	s->priority = priority;
+	s->weight_kbps = weight_kbps;
+}
+
+void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, int state)
+{
+	assert(link_ok(dp, link));
+	assert(state >= UM3N_LS_DOWN && state <= UM3N_LS_FAILED);
+	assert(!present || dp->to[link]); /* a usable link has somewhere to send */
+	dp->sched.links[link].present = present;
+	dp->sched.links[link].state = state;
+}
+
+void um3n_datapath_links_changed(struct um3n_datapath *dp)
+{
+	um3n_sched_update(&dp->sched);
+	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
+		assert(dp->sched.prefer[c] < (int)dp->sched.n);
+}
+
+void um3n_datapath_bindings_changed(struct um3n_datapath *dp, const struct um3n_binding *b)
+{
+	assert(dp->sched.n == UM3N_MAX_LINKS && dp->key == UM3N_DATAPATH_BY_SRC);
+	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
+		um3n_datapath_set_dest(dp, l, &b[l].coa);
+		um3n_datapath_set_class(dp, l, b[l].info.link_class, b[l].info.priority,
+					b[l].info.weight_kbps);
+		um3n_datapath_set_link(dp, l, b[l].active, b[l].lm.state);
+	}
+	um3n_datapath_links_changed(dp);
+}
+
+void um3n_datapath_link_reset(struct um3n_datapath *dp, int link)
+{
+	assert(link_ok(dp, link));
+	dp->sched.links[link].present = false;
+	dp->tx_pkts[link] = dp->tx_bytes[link] = dp->resent_pkts[link] = 0;
+	um3n_datapath_links_changed(dp);
+}
+
+int um3n_datapath_queue(struct um3n_datapath *dp, struct um3n_outq *q,
+			struct um3n_drop_counters *drops, int link, const uint8_t *dgram,
+			size_t len)
+{
+	uint8_t *buf = um3n_outq_reserve(q);
+
+	assert(link_ok(dp, link) && dp->to[link]);
+	assert(q->count <= q->cap);
+	if (len > q->slot) {
+		drops->too_big++;
+		return UM3N_ETOOBIG;
+	}
+	if (!buf) {
+		drops->queue_full++;
+		return UM3N_ENOBUFS;
+	}
+	memcpy(buf, dgram, len);
+	um3n_outq_commit(q, UM3N_OUT_UDP, link, dp->to[link], len);
+	dp->tx_pkts[link]++;
+	dp->tx_bytes[link] += len;
+	return UM3N_OK;
+}
+
+struct resend_ctx {
+	struct um3n_datapath *dp;
+	struct um3n_outq *q;
+	struct um3n_drop_counters *drops;
+	const struct um3n_policy *policy;
+	uint64_t now_us;
+	int from_link;
+	size_t resent;
+};
+
+static void resend_one(void *arg, const uint8_t *dgram, size_t len)
+{
+	struct resend_ctx *rc = arg;
+	struct um3n_ip_info ip;
+	const struct um3n_policy_rule *rule;
+	uint8_t out[UM3N_MAX_LINKS];
+	size_t n;
+
+	assert(len > UM3N_DATA_OVERHEAD && len <= rc->q->slot); /* only data is remembered */
+	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
+		return;
+	rule = um3n_datapath_rule(rc->dp, rc->policy, &ip);
+	n = um3n_sched_pick(&rc->dp->sched, rule, len, rc->now_us, out);
+	for (size_t i = 0; i < n; i++)
+		if (out[i] != rc->from_link &&
+		    !um3n_datapath_queue(rc->dp, rc->q, rc->drops, out[i], dgram, len))
+			rc->resent++;
+}
+
+size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
+			      struct um3n_drop_counters *drops, uint64_t now_us,
+			      uint64_t window_us, int link, const struct um3n_policy *policy,
+			      size_t *resent)
+{
+	struct resend_ctx rc = {dp, q, drops, policy, now_us, link, 0};
+	uint64_t since = now_us > window_us ? now_us - window_us : 0;
+	size_t taken;
+
+	assert(link_ok(dp, link));
+	taken = um3n_resend_take(&dp->resend, q, link, since, resend_one, &rc);
+	assert(rc.resent <= taken * (dp->sched.n - 1));
+	dp->resent_pkts[link] += rc.resent;
+	*resent = rc.resent;
+	return taken;
+}

@@ -1,0 +1,195 @@
+/* The data path both engines share: a "path set" is the links to one peer (the
+ * MN's uplinks to its HA; one MN's bindings at the HA). Per packet it chooses
+ * the link(s) by the policy rule (linksched.h), encapsulates with the first
+ * chosen link's sequence number (tunnel.h), queues the datagram and remembers it
+ * for re-sending (queue.h), and counts per link; when a link fails, what it
+ * carried in the re-send window goes again on the others, each datagram by its
+ * own rule. On the way in, the sequence window drops the copies (re-sends,
+ * redundant mode) and the inner packet leaves for the TUN device.
+ * The engines keep only what differs, given here as data: which end of a
+ * packet the policy is keyed on (the MN: destination; the HA: source) and each
+ * link's destination (the MN: its HA; the HA: the binding's care-of address).
+ * No callbacks into the engines. */
+#ifndef UM3N_DATAPATH_H
+#define UM3N_DATAPATH_H
+
+#include <assert.h>
+
+#include "engine.h"
+#include "linksched.h"
+#include "policy.h"
+#include "queue.h"
+#include "tunnel.h"
+
+struct um3n_binding; /* bcache.h: the HA's view of one MN link */
+
+enum um3n_datapath_key {
+	UM3N_DATAPATH_BY_DST, /* MN: the correspondent is the destination */
+	UM3N_DATAPATH_BY_SRC, /* HA: the correspondent is the source */
+};
+
+struct um3n_datapath {
+	struct um3n_sched sched;   /* the links as the scheduler sees them */
+	struct um3n_resend resend; /* recent datagrams per link, for failover */
+	enum um3n_datapath_key key;
+	const struct um3n_sockaddr *to[UM3N_MAX_LINKS]; /* each link's destination */
+	uint32_t tx_seq[UM3N_MAX_LINKS];                /* per-link counters (tunnel.h) */
+	uint64_t tx_pkts[UM3N_MAX_LINKS], tx_bytes[UM3N_MAX_LINKS];
+	uint64_t resent_pkts[UM3N_MAX_LINKS]; /* re-sent on others when this one failed */
+	struct um3n_seqspace rx_seq;          /* the peer's sequence numbers seen */
+};
+
+/* n_links links, none usable yet; the sequence counters start at random
+ * values drawn from prng (UM3N_MAX_LINKS draws, whatever n_links); a history of
+ * resend_slots datagrams (0: no failover re-send). Errors: UM3N_ENOMEM. */
+int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, size_t n_links,
+		       size_t resend_slots, struct um3n_prng *prng, enum um3n_datapath_key key);
+void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env);
+
+/* Control plane: describe link `link`, then call um3n_datapath_links_changed()
+ * once to recompute the scheduler's view. `to` must outlive the path set. */
+void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to);
+void um3n_datapath_set_class(struct um3n_datapath *dp, int link, uint8_t link_class,
+			     uint8_t priority, uint32_t weight_kbps);
+/* present: may carry data (the MN: bound at the HA; the HA: bound);
+ * state: its link monitor's enum um3n_link_state. */
+void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, int state);
+void um3n_datapath_links_changed(struct um3n_datapath *dp);
+/* The HA: all of the above from one MN's bindings (b[UM3N_MAX_LINKS]). */
+void um3n_datapath_bindings_changed(struct um3n_datapath *dp, const struct um3n_binding *b);
+/* Link `link` is gone (unbound): not usable, its counters back to zero. */
+void um3n_datapath_link_reset(struct um3n_datapath *dp, int link);
+
+/* Will an inner packet of len bytes fit in one output slot once encapsulated?
+ * Counts too_big when not. */
+static inline bool um3n_datapath_fits(const struct um3n_outq *q, struct um3n_drop_counters *drops,
+				      size_t len)
+{
+	if (len + UM3N_DATA_OVERHEAD <= q->slot)
+		return true;
+	drops->too_big++;
+	return false;
+}
+
+/* The rule a packet follows: its correspondent's address (dp->key) looked up
+ * in policy; with no policy yet (the HA before the MN's first sync), prefer a
+ * link of any class. */
+static inline const struct um3n_policy_rule *um3n_datapath_rule(const struct um3n_datapath *dp,
+								const struct um3n_policy *policy,
+								const struct um3n_ip_info *ip)
+{
+	static const struct um3n_policy_rule any = {
+		.link_class = UM3N_CLASS_ANY, .mode = UM3N_MODE_PREFER,
+	};
+
+	if (!policy)
+		return &any;
+	return um3n_policy_lookup(policy, dp->key == UM3N_DATAPATH_BY_SRC ? &ip->src : &ip->dst);
+}
+
+/* Encapsulates into the next output slot for link and remembers it for
+ * re-sending: the one copy of the packet's bytes on the way out. Returns the
+ * datagram length, or UM3N_ENOBUFS / UM3N_ETOOBIG. */
+static inline int um3n_datapath_encap(struct um3n_datapath *dp, struct um3n_outq *q,
+				      uint64_t now_us, int link, const uint8_t *pkt, size_t len,
+				      bool inner_is_v6, uint32_t seq)
+{
+	uint8_t *buf = um3n_outq_reserve(q);
+	int dlen;
+
+	assert(link >= 0 && (size_t)link < dp->sched.n && dp->sched.links[link].present);
+	assert(dp->to[link]);
+	if (!buf)
+		return UM3N_ENOBUFS;
+	dlen = um3n_tunnel_encap(buf, q->slot, pkt, len, inner_is_v6, seq);
+	if (dlen < 0)
+		return dlen;
+	um3n_resend_remember(&dp->resend, q, now_us, link,
+			     um3n_outq_commit(q, UM3N_OUT_UDP, link, dp->to[link], (size_t)dlen));
+	return dlen;
+}
+
+/* Sends the parsed inner packet pkt (ip) on the link(s) its rule in policy
+ * picks, each copy with the same sequence number, remembered for re-sending.
+ * Errors (counted in drops): UM3N_ENOLINK, UM3N_ENOBUFS (queue full; copies
+ * before it stay queued). Inline, like the prefer-mode pick: it is the
+ * engines' per-packet path. */
+static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq *q,
+				     struct um3n_drop_counters *drops, uint64_t now_us,
+				     const struct um3n_policy *policy,
+				     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len)
+{
+	uint8_t out[UM3N_MAX_LINKS];
+	uint32_t seq;
+	size_t n = um3n_sched_pick(&dp->sched, um3n_datapath_rule(dp, policy, ip), len, now_us,
+				   out);
+
+	assert(n <= dp->sched.n);
+	if (n == 0) {
+		drops->no_link++;
+		return UM3N_ENOLINK;
+	}
+	/* Copies keep the first link's number: checked in that link's window. */
+	seq = um3n_seq_make(out[0], dp->tx_seq[out[0]]++);
+	assert(seq >> UM3N_SEQ_LINK_SHIFT == out[0]);
+	for (size_t i = 0; i < n; i++) {
+		int dlen = um3n_datapath_encap(dp, q, now_us, out[i], pkt, len, ip->version == 6,
+					       seq);
+
+		if (dlen < 0) {
+			drops->queue_full++;
+			return dlen;
+		}
+		dp->tx_pkts[out[i]]++;
+		dp->tx_bytes[out[i]] += (size_t)dlen;
+	}
+	return UM3N_OK;
+}
+
+/* Queues a ready datagram (a probe answer, a re-send) on link, to its
+ * destination, without remembering it. Errors (counted in drops):
+ * UM3N_ETOOBIG, UM3N_ENOBUFS. */
+int um3n_datapath_queue(struct um3n_datapath *dp, struct um3n_outq *q,
+			struct um3n_drop_counters *drops, int link, const uint8_t *dgram,
+			size_t len);
+
+/* Counts a datagram the engine queued on link itself (the MN's probes, built
+ * in place). */
+static inline void um3n_datapath_count_tx(struct um3n_datapath *dp, int link, size_t len)
+{
+	assert(link >= 0 && (size_t)link < dp->sched.n);
+	dp->tx_pkts[link]++;
+	dp->tx_bytes[link] += len;
+}
+
+/* Decapsulated data that arrived on link: a sequence number seen before (a
+ * re-send, a redundant copy) is dropped, else the inner packet is queued for
+ * the TUN device where it lies (no copy). Errors (counted in drops): UM3N_EDUP,
+ * UM3N_ENOBUFS. Inline: once per received packet. */
+static inline int um3n_datapath_deliver(struct um3n_datapath *dp, struct um3n_outq *q,
+					struct um3n_drop_counters *drops, int link, uint32_t seq,
+					const uint8_t *inner, size_t len)
+{
+	assert(link >= 0 && (size_t)link < dp->sched.n);
+	if (um3n_seqspace_check(&dp->rx_seq, seq)) {
+		drops->duplicate++;
+		return UM3N_EDUP;
+	}
+	if (!um3n_outq_push_ref(q, UM3N_OUT_TUN, link, inner, len)) {
+		drops->queue_full++;
+		return UM3N_ENOBUFS;
+	}
+	return UM3N_OK;
+}
+
+/* Link `link` failed (the caller has made it unusable first): what it carried
+ * in the last window_us goes again on the links its rule in policy picks now,
+ * never on `link` itself; the receiver's sequence window drops what had
+ * arrived after all. Returns how many datagrams the history held for the link;
+ * *resent (and resent_pkts[link]) how many copies went out again. */
+size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
+			      struct um3n_drop_counters *drops, uint64_t now_us,
+			      uint64_t window_us, int link, const struct um3n_policy *policy,
+			      size_t *resent);
+
+#endif

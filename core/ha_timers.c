@@ -1,0 +1,88 @@
+/* The HA's deadlines and the hooks that alone write them (ha_timers.h). */
+#include "ha_timers.h"
+
+#include <assert.h>
+
+#define US_PER_S 1000000ull
+
+static uint64_t silence_deadline(const struct um3n_ha *ha, const struct um3n_binding *b)
+{
+	return b->lm.last_heard_us + ha->conf.dead_after_us;
+}
+
+static void want_scan(struct um3n_ha *ha, uint64_t at_us)
+{
+	assert(at_us != UM3N_TIME_NONE);
+	if (at_us < ha->next_scan_us)
+		ha->next_scan_us = at_us;
+}
+
+void ha_timers_init(struct um3n_ha *ha)
+{
+	ha->next_scan_us = UM3N_TIME_NONE;
+}
+
+void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us,
+			       uint16_t lifetime_s)
+{
+	assert(b->active && lifetime_s > 0);
+	b->expires_us = now_us + lifetime_s * US_PER_S;
+	b->lm.last_heard_us = now_us;
+	assert(b->expires_us > now_us);
+	want_scan(ha, b->expires_us);
+	want_scan(ha, silence_deadline(ha, b));
+}
+
+void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us)
+{
+	bool was_quiet = now_us - b->lm.last_heard_us >= ha->conf.dead_after_us;
+
+	assert(b->active);
+	b->lm.last_heard_us = now_us;
+	if (was_quiet)
+		want_scan(ha, now_us);
+}
+
+void ha_timers_heard_after_failure(struct um3n_ha *ha, uint64_t now_us)
+{
+	want_scan(ha, now_us + ha->conf.dead_after_us);
+}
+
+bool ha_timers_scan_due(struct um3n_ha *ha, uint64_t now_us)
+{
+	if (now_us < ha->next_scan_us)
+		return false;
+	ha->next_scan_us = UM3N_TIME_NONE;
+	return true;
+}
+
+void ha_timers_binding_kept(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us)
+{
+	assert(b->active && b->expires_us > now_us);
+	(void)now_us; /* for the assert */
+	want_scan(ha, b->expires_us);
+}
+
+void ha_timers_watch_silence(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us)
+{
+	assert(ha_timers_heard_lately(ha, b, now_us) && silence_deadline(ha, b) > now_us);
+	(void)now_us;
+	want_scan(ha, silence_deadline(ha, b));
+}
+
+bool ha_timers_expired(const struct um3n_binding *b, uint64_t now_us)
+{
+	assert(b->active);
+	return b->expires_us <= now_us;
+}
+
+bool ha_timers_heard_lately(const struct um3n_ha *ha, const struct um3n_binding *b,
+			    uint64_t now_us)
+{
+	return b->active && now_us - b->lm.last_heard_us < ha->conf.dead_after_us;
+}
+
+uint64_t ha_timers_next_wake(const struct um3n_ha *ha)
+{
+	return ha->next_scan_us;
+}

@@ -1,0 +1,57 @@
+/* The MN engine's configuration: every field's default, and the checks a
+ * configuration passes before um3n_mn_new accepts it (the reason a check
+ * fails is logged). */
+#include <string.h>
+
+#include "auth.h"
+#include "mn_int.h"
+
+void um3n_mn_conf_defaults(struct um3n_mn_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ha.port = UM3N_PORT_DEFAULT;
+	c->spi = UM3N_SPI_HMAC_SHA256_MIN;
+	c->lifetime_s = 300;
+	c->reg_retry_initial_us = 500000;
+	c->reg_retry_max_us = 16000000;
+	c->probe_interval_us = 15000;
+	c->dead_after_us = 75000;
+	c->signal_degraded_dbm = -75;
+	c->signal_recovered_dbm = -68;
+	c->resend_window_us = 150000;
+	c->resend_slots = 512;
+	c->out_queue_len = UM3N_OUTQ_DEFAULT;
+}
+
+int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
+{
+	const char *why = NULL;
+
+	if (c->home_addr.family != UM3N_AF_INET)
+		why = "home address must be IPv4 (RFC 5944)";
+	else if (c->ha.ip.family != UM3N_AF_INET || c->ha.port == 0)
+		why = "home agent address must be IPv4 with a port";
+	else if (c->n_links == 0 || c->n_links > UM3N_MAX_LINKS)
+		why = "need 1..8 uplinks";
+	else if (c->key_len < UM3N_KEY_MIN || c->key_len > UM3N_KEY_MAX)
+		why = "key must be 16..64 bytes";
+	else if (c->spi < UM3N_SPI_HMAC_SHA256_MIN)
+		why = "SPI must be >= 256 (HMAC-SHA256)";
+	else if (c->lifetime_s == 0 || c->reg_retry_initial_us == 0 ||
+		 c->reg_retry_max_us < c->reg_retry_initial_us)
+		why = "lifetime and retry timers must be positive";
+	else if (c->probe_interval_us && c->dead_after_us < c->probe_interval_us)
+		why = "dead_after must be at least one probe interval";
+	else if (!um3n_outq_slot_ok(c->out_slot_size))
+		why = "out_slot_size must be 0 or 1400..2048";
+	for (size_t i = 0; !why && i < c->n_links; i++) {
+		if (!c->links[i].name[0] || c->links[i].link_class > UM3N_CLASS_MAX)
+			why = "uplink needs a name and a valid class";
+		for (size_t j = 0; !why && j < i; j++)
+			if (!strncmp(c->links[i].name, c->links[j].name, UM3N_LINK_NAME_MAX))
+				why = "uplink names must be unique";
+	}
+	if (why)
+		um3n_log(env, UM3N_LOG_ERR, "mn: bad configuration: %s", why);
+	return why ? UM3N_EINVAL : UM3N_OK;
+}

@@ -1,0 +1,66 @@
+"""The bounds of the testbeds' runs: (description, holds) pairs, loose enough
+for a loaded 2-core CI box, tight enough to catch a broken policy or handover.
+The descriptions are what results.json's "bounds" list holds."""
+from .links import CELL_MBPS, WIFI_MBPS
+
+
+def fig5_bounds(runs):
+    """Each single uplink above half its rate; multihoming above wifi + half of
+    3g, on both uplinks."""
+    g = lambda n: runs.get(n, {}).get("goodput_mbps", 0)  # noqa: E731
+    if not all(n in runs for n in ("3g", "wifi", "multihoming")):
+        return []
+    mh = runs["multihoming"].get("uplink_mbps", {})
+    return [
+        ("3g > 50%% of %g (%.2f)" % (CELL_MBPS, g("3g")), g("3g") > 0.5 * CELL_MBPS),
+        ("wifi > 50%% of %g (%.2f)" % (WIFI_MBPS, g("wifi")), g("wifi") > 0.5 * WIFI_MBPS),
+        ("multihoming > wifi + 50%% of 3g (%.2f > %.2f)" % (g("multihoming"), g("wifi") + 0.5 * g("3g")),
+         g("multihoming") > g("wifi") + 0.5 * g("3g")),
+        ("multihoming uses both uplinks (cell %.2f, wifi %.2f Mbit/s)" % (mh.get("cell", 0), mh.get("wifi", 0)),
+         mh.get("cell", 0) > 1.0 and mh.get("wifi", 0) > 5.0),
+    ]
+
+
+def video_bounds(v):
+    """The video stream over the cell uplink (its policy), Mininet's run."""
+    ub = v.get("uplink_bytes", {})
+    return [("video rides the cell uplink (cell %s B, wifi %s B)" % (ub.get("cell"), ub.get("wifi")),
+             ub.get("cell", 0) > 4 * ub.get("wifi", 1)),
+            ("video: lost <= 1%% (%s of %s)" % (v.get("lost_packets"), v.get("sent_packets")),
+             v.get("ok") and v["lost_packets"] <= max(3, v["sent_packets"] // 100))]
+
+
+def mptcp_bounds(m):
+    """The Linux MPTCP baseline (ns-3's run) ran: a report beside um3n, not a race."""
+    g = m.get("goodput_mbps", 0)
+    return [("MPTCP baseline ran (%.2f Mbit/s)" % g, g > 1.0)]
+
+
+def handover_bounds(h):
+    """The planned handover loses (almost) nothing and pauses < 250 ms; the cut
+    one pauses < 1 s and the video goes on."""
+    b = []
+    if "planned" in h:
+        p = h["planned"]
+        b.append(("planned handover: gap < 250 ms (%s)" % p.get("gap_ms"), p.get("ok") and p["gap_ms"] < 250))
+        b.append(("planned handover: lost <= 1%% of %s (%s)" % (p.get("sent_packets"), p.get("lost_packets")),
+                  p.get("ok") and p["lost_packets"] <= max(3, p["sent_packets"] // 100)))
+    if "cut" in h:
+        c = h["cut"]
+        b.append(("cut handover: gap < 1000 ms (%s)" % c.get("gap_ms"), c.get("ok") and c["gap_ms"] < 1000))
+        b.append(("cut handover: video delivered after the cut (%s of %s packets)" %
+                  (c.get("received_packets"), c.get("sent_packets")),
+                  c.get("ok") and c["received_packets"] > 0.8 * c["sent_packets"]))
+    return b
+
+
+
+def check(res):
+    """Every bound that applies to a testbed's results (runs, video, mptcp,
+    handover: what the testbed ran)."""
+    b = fig5_bounds(res["runs"])
+    if res.get("video"):
+        b += video_bounds(res["video"])
+    if "mptcp" in res:
+        b += mptcp_bounds(res["mptcp"])
+    return b + handover_bounds(res.get("handover", {}))
