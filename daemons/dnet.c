@@ -38,7 +38,7 @@ static void ifr_set_sin(struct ifreq *ifr, uint32_t addr_host)
 	sin->sin_addr.s_addr = htonl(addr_host);
 }
 
-int d_if_set_addr(const char *ifname, uint32_t addr_host, int plen)
+int d_net_if_set_addr(const char *ifname, uint32_t addr_host, int plen)
 {
 	struct ifreq ifr;
 	int rc;
@@ -53,7 +53,7 @@ int d_if_set_addr(const char *ifname, uint32_t addr_host, int plen)
 	return if_ioctl(SIOCSIFNETMASK, &ifr);
 }
 
-int d_if_set_mtu(const char *ifname, unsigned mtu)
+int d_net_if_set_mtu(const char *ifname, unsigned mtu)
 {
 	struct ifreq ifr;
 
@@ -62,7 +62,7 @@ int d_if_set_mtu(const char *ifname, unsigned mtu)
 	return if_ioctl(SIOCSIFMTU, &ifr);
 }
 
-int d_if_set_up(const char *ifname)
+int d_net_if_set_up(const char *ifname)
 {
 	struct ifreq ifr;
 	int rc;
@@ -75,7 +75,7 @@ int d_if_set_up(const char *ifname)
 	return if_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
-int d_if_set_txqlen(const char *ifname, int qlen)
+int d_net_if_set_txqlen(const char *ifname, int qlen)
 {
 	struct ifreq ifr;
 
@@ -84,7 +84,7 @@ int d_if_set_txqlen(const char *ifname, int qlen)
 	return if_ioctl(SIOCSIFTXQLEN, &ifr);
 }
 
-int d_if_get_mtu(const char *ifname)
+int d_net_if_get_mtu(const char *ifname)
 {
 	struct ifreq ifr;
 	int rc;
@@ -94,13 +94,13 @@ int d_if_get_mtu(const char *ifname)
 	return rc < 0 ? rc : ifr.ifr_mtu;
 }
 
-void d_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out)
+void d_net_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out)
 {
 	um3n_addr_from_v4(&out->ip, ntohl(sin->sin_addr.s_addr));
 	out->port = ntohs(sin->sin_port);
 }
 
-void d_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin)
+void d_net_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin)
 {
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
@@ -120,7 +120,7 @@ static void set_bufs(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
-int d_udp_open(const struct um3n_sockaddr *local, const char *bind_dev)
+int d_net_udp_open(const struct um3n_sockaddr *local, const char *bind_dev)
 {
 	struct sockaddr_in sin;
 	int one = 1, e;
@@ -135,7 +135,7 @@ int d_udp_open(const struct um3n_sockaddr *local, const char *bind_dev)
 				   (socklen_t)strlen(bind_dev)) < 0)
 		goto fail;
 	set_bufs(fd);
-	d_sockaddr_from_um3n(local, &sin);
+	d_net_sockaddr_from_um3n(local, &sin);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		goto fail;
 	return fd;
@@ -145,25 +145,25 @@ fail:
 	return e;
 }
 
-int d_udp_local(int fd, struct um3n_sockaddr *local)
+int d_net_udp_local(int fd, struct um3n_sockaddr *local)
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
 
 	if (getsockname(fd, (struct sockaddr *)&sin, &sl) < 0)
 		return -errno;
-	d_sockaddr_to_um3n(&sin, local);
+	d_net_sockaddr_to_um3n(&sin, local);
 	return 0;
 }
 
-bool d_batch_add(struct d_batch *b, const struct um3n_sockaddr *to, const uint8_t *data,
-		 size_t len)
+bool d_net_batch_add(struct d_net_batch *b, const struct um3n_sockaddr *to, const uint8_t *data,
+		     size_t len)
 {
 	unsigned i = b->n;
 
 	if (i == D_BATCH || len > D_DGRAM_MAX)
 		return false;
-	d_sockaddr_from_um3n(to, &b->addrs[i]);
+	d_net_sockaddr_from_um3n(to, &b->addrs[i]);
 	b->iov[i].iov_base = (void *)data;
 	b->iov[i].iov_len = len;
 	memset(&b->msgs[i], 0, sizeof(b->msgs[i]));
@@ -177,7 +177,7 @@ bool d_batch_add(struct d_batch *b, const struct um3n_sockaddr *to, const uint8_
 
 /* Length of the run of datagrams starting at i that one UDP_SEGMENT send
  * can carry: same peer, equal sizes, only the last may be shorter. */
-static unsigned gso_run(const struct d_batch *b, unsigned i)
+static unsigned gso_run(const struct d_net_batch *b, unsigned i)
 {
 	size_t seg = b->iov[i].iov_len, total = seg;
 	unsigned j = i + 1;
@@ -193,7 +193,7 @@ static unsigned gso_run(const struct d_batch *b, unsigned i)
 	return j - i;
 }
 
-unsigned d_iov_merge(struct iovec *iov, unsigned n)
+unsigned d_net_iov_merge(struct iovec *iov, unsigned n)
 {
 	unsigned k = 0;
 
@@ -210,7 +210,7 @@ unsigned d_iov_merge(struct iovec *iov, unsigned n)
 
 /* Rewrites the batch's message array into UDP_SEGMENT groups; returns how
  * many messages; runs[g] is the datagram count of group g. */
-static unsigned gso_group(struct d_batch *b, struct mmsghdr *mm, unsigned *runs,
+static unsigned gso_group(struct d_net_batch *b, struct mmsghdr *mm, unsigned *runs,
 			  char (*ctrl)[CMSG_SPACE(sizeof(uint16_t))])
 {
 	unsigned g = 0;
@@ -225,7 +225,7 @@ static unsigned gso_group(struct d_batch *b, struct mmsghdr *mm, unsigned *runs,
 		seg = (uint16_t)b->iov[i].iov_len;
 		/* Back-to-back datagrams (the engine's ring, queue.h) go as one
 		 * buffer: one copy and one check in the kernel, not one each. */
-		mm[g].msg_hdr.msg_iovlen = d_iov_merge(&b->iov[i], runs[g]);
+		mm[g].msg_hdr.msg_iovlen = d_net_iov_merge(&b->iov[i], runs[g]);
 		if (runs[g] > 1) {
 			struct cmsghdr *cm;
 
@@ -267,7 +267,7 @@ static unsigned send_all(int fd, struct mmsghdr *mm, const unsigned *runs, unsig
 	return dropped;
 }
 
-unsigned d_batch_flush(int fd, struct d_batch *b)
+unsigned d_net_batch_flush(int fd, struct d_net_batch *b)
 {
 	static unsigned ones[D_BATCH] = { 0 };
 	struct mmsghdr mm[D_BATCH];
@@ -293,7 +293,7 @@ unsigned d_batch_flush(int fd, struct d_batch *b)
 	return dropped;
 }
 
-int d_udp_enable_gro(int fd)
+int d_net_udp_enable_gro(int fd)
 {
 	int one = 1;
 
@@ -313,7 +313,7 @@ static size_t gro_size(struct msghdr *mh)
 	return 0;
 }
 
-int d_rx_recv(int fd, struct d_rx *r, d_dgram_fn fn, void *ctx)
+int d_net_rx_recv(int fd, struct d_net_rx *r, d_net_dgram_fn fn, void *ctx)
 {
 	struct um3n_sockaddr from;
 	int n;
@@ -337,7 +337,7 @@ int d_rx_recv(int fd, struct d_rx *r, d_dgram_fn fn, void *ctx)
 
 		if (!seg || seg > len)
 			seg = len;
-		d_sockaddr_to_um3n(&r->addrs[k], &from);
+		d_net_sockaddr_to_um3n(&r->addrs[k], &from);
 		if (len == 0) /* empty datagram: still the engine's to count */
 			fn(ctx, &from, r->bufs[k], 0);
 		for (size_t off = 0; off < len; off += seg)

@@ -13,23 +13,23 @@
 #include "um3n.h"
 
 /* IPv4 address/prefix, MTU and IFF_UP on `ifname` (ioctl). 0 or -errno. */
-int d_if_set_addr(const char *ifname, uint32_t addr_host, int plen);
-int d_if_set_mtu(const char *ifname, unsigned mtu);
-int d_if_set_up(const char *ifname);
+int d_net_if_set_addr(const char *ifname, uint32_t addr_host, int plen);
+int d_net_if_set_mtu(const char *ifname, unsigned mtu);
+int d_net_if_set_up(const char *ifname);
 /* Transmit queue length (packets the kernel holds for the daemon to read
  * from a TUN). 0 or -errno. */
-int d_if_set_txqlen(const char *ifname, int qlen);
+int d_net_if_set_txqlen(const char *ifname, int qlen);
 #define D_TUN_TXQLEN 2000 /* default 500 overflows under bulk TCP */
 /* MTU of an interface, or -errno. */
-int d_if_get_mtu(const char *ifname);
+int d_net_if_get_mtu(const char *ifname);
 
 /* UDP socket bound to addr:port (port 0 = ephemeral), optionally pinned to a
  * device with SO_BINDTODEVICE, non-blocking, large buffers. fd or -errno. */
-int d_udp_open(const struct um3n_sockaddr *local, const char *bind_dev);
+int d_net_udp_open(const struct um3n_sockaddr *local, const char *bind_dev);
 /* The socket's bound address (host-order port). 0 or -errno. */
-int d_udp_local(int fd, struct um3n_sockaddr *local);
-void d_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out);
-void d_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin);
+int d_net_udp_local(int fd, struct um3n_sockaddr *local);
+void d_net_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out);
+void d_net_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin);
 
 /* A batch of outgoing datagrams for sendmmsg. It holds pointers, not copies:
  * the datagrams are the engine's outputs, which stay put until the engine is
@@ -38,7 +38,7 @@ void d_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *si
 #define D_BATCH 64
 #define D_DGRAM_MAX 2048 /* >= UM3N_PKT_MAX */
 #define D_UDP_GSO_SEGS 64 /* datagrams per UDP_SEGMENT send (kernel limit 64) */
-struct d_batch {
+struct d_net_batch {
 	unsigned n;
 	bool gso; /* flush with UDP_SEGMENT: runs of equal-size datagrams to one peer */
 	struct mmsghdr msgs[D_BATCH];
@@ -46,23 +46,23 @@ struct d_batch {
 	struct sockaddr_in addrs[D_BATCH];
 };
 /* Appends a datagram by reference: data must stay unchanged until the next
- * d_batch_flush(). False if the batch is full or the datagram too big. */
-bool d_batch_add(struct d_batch *b, const struct um3n_sockaddr *to, const uint8_t *data,
-		 size_t len);
+ * d_net_batch_flush(). False if the batch is full or the datagram too big. */
+bool d_net_batch_add(struct d_net_batch *b, const struct um3n_sockaddr *to, const uint8_t *data,
+		     size_t len);
 /* Joins iovecs whose buffers follow each other in memory, in place; returns
  * how many are left. */
-unsigned d_iov_merge(struct iovec *iov, unsigned n);
+unsigned d_net_iov_merge(struct iovec *iov, unsigned n);
 /* Sends the batch with sendmmsg, empties it. Returns datagrams not sent (dropped).
  * With b->gso, consecutive datagrams to the same peer of equal size (the last
  * of a run may be shorter) leave as one UDP_SEGMENT send: one trip through
  * the stack for up to 64 datagrams; if the kernel refuses, gso is switched off. */
-unsigned d_batch_flush(int fd, struct d_batch *b);
+unsigned d_net_batch_flush(int fd, struct d_net_batch *b);
 
 /* Receiving with UDP GRO: the kernel may hand over up to 64 KiB of
  * coalesced equal-size datagrams from one sender at once. */
 #define D_RX_BATCH 16
 #define D_RX_BUF 65536
-struct d_rx {
+struct d_net_rx {
 	struct mmsghdr msgs[D_RX_BATCH];
 	struct iovec iov[D_RX_BATCH];
 	struct sockaddr_in addrs[D_RX_BATCH];
@@ -70,11 +70,11 @@ struct d_rx {
 	uint8_t bufs[D_RX_BATCH][D_RX_BUF];
 };
 /* Enables UDP_GRO on fd (0 or -errno). */
-int d_udp_enable_gro(int fd);
-typedef void (*d_dgram_fn)(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
-			   size_t len);
+int d_net_udp_enable_gro(int fd);
+typedef void (*d_net_dgram_fn)(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
+			       size_t len);
 /* One recvmmsg; calls fn per datagram (coalesced ones split at their
  * gso_size). Returns messages received (0 when none) or -errno. */
-int d_rx_recv(int fd, struct d_rx *r, d_dgram_fn fn, void *ctx);
+int d_net_rx_recv(int fd, struct d_net_rx *r, d_net_dgram_fn fn, void *ctx);
 
 #endif

@@ -62,13 +62,13 @@ int d_tun_open(struct d_tun *t, const char *name, bool *offload, uint32_t addr_h
 		return -1;
 	}
 	if (addr_host)
-		rc = d_if_set_addr(name, addr_host, 32);
+		rc = d_net_if_set_addr(name, addr_host, 32);
 	if (rc == 0)
-		rc = d_if_set_mtu(name, mtu);
+		rc = d_net_if_set_mtu(name, mtu);
 	if (rc == 0)
-		rc = d_if_set_txqlen(name, D_TUN_TXQLEN);
+		rc = d_net_if_set_txqlen(name, D_TUN_TXQLEN);
 	if (rc == 0)
-		rc = d_if_set_up(name);
+		rc = d_net_if_set_up(name);
 	if (rc < 0) {
 		d_log(UM3N_LOG_ERR, "tun %s: configure: %s", name, strerror(-rc));
 		return -1;

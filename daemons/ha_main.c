@@ -34,8 +34,8 @@ struct ha_daemon {
 	int udp_fd;
 	struct d_tun tun;
 	struct d_ctl *ctl;
-	struct d_rx rx;
-	struct d_batch tx;
+	struct d_net_rx rx;
+	struct d_net_batch tx;
 	uint64_t now_us; /* clock read once per input batch */
 	bool stopping;
 	uint64_t udp_dropped;
@@ -52,14 +52,14 @@ static void drain(struct ha_daemon *d)
 		}
 		if (o.kind != UM3N_OUT_UDP)
 			continue;
-		if (!d_batch_add(&d->tx, &o.to, o.data, o.len)) {
-			d->udp_dropped += d_batch_flush(d->udp_fd, &d->tx);
-			if (!d_batch_add(&d->tx, &o.to, o.data, o.len))
+		if (!d_net_batch_add(&d->tx, &o.to, o.data, o.len)) {
+			d->udp_dropped += d_net_batch_flush(d->udp_fd, &d->tx);
+			if (!d_net_batch_add(&d->tx, &o.to, o.data, o.len))
 				d->udp_dropped++;
 		}
 	}
 	if (d->tx.n)
-		d->udp_dropped += d_batch_flush(d->udp_fd, &d->tx);
+		d->udp_dropped += d_net_batch_flush(d->udp_fd, &d->tx);
 	d_tun_flush(&d->tun);
 }
 
@@ -101,7 +101,7 @@ static void on_udp(struct ha_daemon *d)
 		int n;
 
 		d->now_us = d_now_us();
-		n = d_rx_recv(d->udp_fd, &d->rx, udp_dgram, d);
+		n = d_net_rx_recv(d->udp_fd, &d->rx, udp_dgram, d);
 		drain(d);
 		if (n < D_RX_BATCH)
 			break;
@@ -198,13 +198,13 @@ static int setup(struct ha_daemon *d)
 	if (!d->ha)
 		return -1;
 	um3n_addr_format(&d->cfg.ha.addr.ip, ip, sizeof(ip));
-	d->udp_fd = d_udp_open(&d->cfg.ha.addr, NULL);
+	d->udp_fd = d_net_udp_open(&d->cfg.ha.addr, NULL);
 	if (d->udp_fd < 0) {
 		d_log(UM3N_LOG_ERR, "udp %s:%u: %s", ip, d->cfg.ha.addr.port, strerror(-d->udp_fd));
 		return -1;
 	}
 	d->tx.gso = d->cfg.offload;
-	if (d->cfg.offload && d_udp_enable_gro(d->udp_fd) < 0)
+	if (d->cfg.offload && d_net_udp_enable_gro(d->udp_fd) < 0)
 		d_log(UM3N_LOG_WARN, "no UDP GRO on this kernel");
 	d_loop_watch(&d->loop, d->udp_fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, 0));
 	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);

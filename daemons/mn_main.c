@@ -29,7 +29,7 @@ struct uplink_rt {
 	bool running;    /* IFF_UP and carrier */
 	uint32_t addr;   /* current IPv4 care-of address (host order), 0 = none */
 	int fd;          /* UDP socket bound to addr, -1 if none */
-	struct d_batch *tx;
+	struct d_net_batch *tx;
 };
 
 struct mn_daemon {
@@ -43,7 +43,7 @@ struct mn_daemon {
 	bool nl_resync;
 	struct d_ctl *ctl;
 	struct uplink_rt up[UM3N_MAX_LINKS];
-	struct d_rx rx;
+	struct d_net_rx rx;
 	int rx_link; /* uplink of the datagrams being delivered */
 	uint64_t now_us; /* clock read once per input batch */
 	bool stopping;
@@ -59,7 +59,7 @@ static void flush_all(struct mn_daemon *d)
 {
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++)
 		if (d->up[i].tx->n)
-			d->udp_dropped += d_batch_flush(d->up[i].fd, d->up[i].tx);
+			d->udp_dropped += d_net_batch_flush(d->up[i].fd, d->up[i].tx);
 }
 
 static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
@@ -73,9 +73,9 @@ static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
 		d->udp_dropped++;
 		return;
 	}
-	if (!d_batch_add(u->tx, &o->to, o->data, o->len)) {
-		d->udp_dropped += d_batch_flush(u->fd, u->tx);
-		if (!d_batch_add(u->tx, &o->to, o->data, o->len))
+	if (!d_net_batch_add(u->tx, &o->to, o->data, o->len)) {
+		d->udp_dropped += d_net_batch_flush(u->fd, u->tx);
+		if (!d_net_batch_add(u->tx, &o->to, o->data, o->len))
 			d->udp_dropped++;
 	}
 }
@@ -132,7 +132,7 @@ static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 
 	um3n_addr_from_v4(&local.ip, addr);
 	um3n_addr_format(&local.ip, ip, sizeof(ip));
-	fd = d_udp_open(&local, d->cfg.uplinks[i].ifname);
+	fd = d_net_udp_open(&local, d->cfg.uplinks[i].ifname);
 	if (fd < 0) {
 		d_log(UM3N_LOG_ERR, "uplink %s: socket on %s: %s", d->cfg.mn.links[i].name, ip,
 		      strerror(-fd));
@@ -145,9 +145,9 @@ static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 	u->fd = fd;
 	u->addr = addr;
 	u->tx->gso = d->cfg.offload;
-	if (d->cfg.offload && d_udp_enable_gro(fd) < 0)
+	if (d->cfg.offload && d_net_udp_enable_gro(fd) < 0)
 		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel", d->cfg.mn.links[i].name);
-	d_udp_local(fd, &local);
+	d_net_udp_local(fd, &local);
 	d_loop_watch(&d->loop, fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, i));
 	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", d->cfg.mn.links[i].name,
 	      ip, local.port, d->cfg.uplinks[i].ifname);
@@ -247,7 +247,7 @@ static void on_udp(struct mn_daemon *d, int i)
 
 		d->now_us = d_now_us();
 		d->rx_link = i;
-		n = d_rx_recv(d->up[i].fd, &d->rx, udp_dgram, d);
+		n = d_net_rx_recv(d->up[i].fd, &d->rx, udp_dgram, d);
 		drain(d);
 		if (n < D_RX_BATCH)
 			break;
@@ -310,7 +310,7 @@ static unsigned derive_mtu(const struct d_mn_config *c)
 	if (c->mtu)
 		return c->mtu;
 	for (size_t i = 0; i < c->mn.n_links; i++) {
-		int m = d_if_get_mtu(c->uplinks[i].ifname);
+		int m = d_net_if_get_mtu(c->uplinks[i].ifname);
 
 		if (m > 0 && m < lowest)
 			lowest = m;
@@ -351,7 +351,7 @@ static int setup(struct mn_daemon *d)
 
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
 		d->up[i].fd = -1;
-		d->up[i].tx = calloc(1, sizeof(struct d_batch));
+		d->up[i].tx = calloc(1, sizeof(struct d_net_batch));
 		if (!d->up[i].tx)
 			return -1;
 		ifnames[i] = d->cfg.uplinks[i].ifname;

@@ -1,4 +1,4 @@
-/* Daemon datagram batches: d_iov_merge joins buffers that follow each other
+/* Daemon datagram batches: d_net_iov_merge joins buffers that follow each other
  * in memory (full-size datagrams in the engine's ring) and nothing else. */
 #include <string.h>
 
@@ -32,7 +32,7 @@ static void test_merge_table(void)
 		for (unsigned i = 0; i < merge_cases[c].n; i++)
 			iov[i] = (struct iovec){ .iov_base = mem + merge_cases[c].off[i],
 						 .iov_len = merge_cases[c].len[i] };
-		n = d_iov_merge(iov, merge_cases[c].n);
+		n = d_net_iov_merge(iov, merge_cases[c].n);
 		CU_ASSERT_EQUAL(n, merge_cases[c].want_n);
 		for (unsigned i = 0; i < n && i < merge_cases[c].want_n; i++) {
 			CU_ASSERT_PTR_EQUAL(iov[i].iov_base, mem + merge_cases[c].want_off[i]);
