@@ -8,7 +8,7 @@ foreach(src ${UM3N_SIM_TESTS})
   set(ok INIH_FOUND AND PCAP_FOUND)
   if(name STREQUAL "test_sim_world" AND NOT (EXISTS ${PROJECT_SOURCE_DIR}/core/mn.c
      AND EXISTS ${PROJECT_SOURCE_DIR}/core/ha.c))
-    set(ok OFF) # sim/world.c is only built once core/ has the engines
+    set(ok OFF) # sim/world*.c is only built once core/ has the engines
   endif()
   if(${ok})
     target_link_libraries(${name} PRIVATE um3n_sim)
