@@ -9,7 +9,7 @@
  *    (it is serialised) and then does not arrive;
  *  - outages ("cut"): nothing that is on the link during [start, end)
  *    arrives; the engine is not told (carrier "down" events are the driver's
- *    business, see world.c).
+ *    business, see world_run.c).
  * All decisions are made when the packet is submitted, so the link needs no
  * events of its own: the driver schedules one arrival per delivered packet. */
 #ifndef SIM_LINK_H
@@ -28,7 +28,7 @@
 
 struct sim_outage {
 	uint64_t start_us, end_us;
-	bool carrier; /* also a carrier-down event for the MN (world.c) */
+	bool carrier; /* also a carrier-down event for the MN (world_run.c) */
 };
 
 struct sim_link_conf {

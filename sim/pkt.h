@@ -22,7 +22,7 @@ struct sim_pkt {
 	uint64_t born_us;  /* when the driver created it */
 	uint64_t arrive_us; /* when it reaches the far end of its link */
 	uint32_t len;
-	uint16_t node;     /* where it is going (world.c's enum) */
+	uint16_t node;     /* where it is going (world_run.c's enum) */
 	uint16_t link;     /* link index for link arrivals */
 	uint32_t flow;     /* flow index + 1 for traffic, 0 otherwise */
 	struct um3n_sockaddr from; /* UDP source for datagrams */

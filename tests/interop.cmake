@@ -1,10 +1,10 @@
-# Wire codec extras (owned with core/wire_reg.c and wire_data.c): libpcap for test_wire's real-trace
-# case, and the interop test (tests/interop/): our pcap must be decoded by
+# Wire codec extras (owned with core/wire_*.c): libpcap for test_wire_data's
+# real-trace case, and the interop test (tests/interop/): our pcap must be decoded by
 # tshark and scapy as Mobile IP.
-if(PCAP_FOUND AND TARGET test_wire)
+if(PCAP_FOUND AND TARGET test_wire_data)
   # The real captures live in traces/pcap (traces/README.md); the
   # environment variable UM3N_TRACE_DIR overrides it at run time.
-  target_compile_definitions(test_wire PRIVATE UM3N_HAVE_PCAP=1
+  target_compile_definitions(test_wire_data PRIVATE UM3N_HAVE_PCAP=1
     UM3N_TRACE_DIR="${PROJECT_SOURCE_DIR}/traces/pcap")
 endif()
 

@@ -1,0 +1,225 @@
+/* Policy serialisation tests (the MN->HA sync format in policy.h): the golden
+ * encoding, every truncation, a numbered table of corrupted fields, and the
+ * decoder's limits (capacity, duplicates); a refused input leaves the table
+ * empty. Building and querying tables is test_policy.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "testutil.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct um3n_policy *table_new(size_t max_rules)
+{
+	struct um3n_env env = test_env(1);
+
+	return um3n_policy_new(&env, max_rules); /* the table copies env */
+}
+
+static void table_free(struct um3n_policy *p)
+{
+	um3n_policy_free(p);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+/* "text" -> rule; CU-fails the test when the text itself is bad. */
+static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
+{
+	struct um3n_policy_rule r = { .link_class = link_class, .mode = mode };
+
+	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
+	return r;
+}
+
+/* ---------------------------------------------------------------- serialisation */
+
+static uint8_t *serialize_all(const struct um3n_policy *p, size_t *len)
+{
+	size_t size = um3n_policy_serialized_size(p);
+	uint8_t *buf = malloc(size + 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_EQUAL(um3n_policy_serialize(p, buf, size, len), UM3N_OK);
+	CU_ASSERT_EQUAL(*len, size);
+	return buf;
+}
+
+/* The golden encoding of a 3-rule table (policy.h format). */
+static const uint8_t golden[] = {
+	0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, /* header */
+	0x04, 0x08, 0x01, 0x00, 0x0a,                                           /* 12: 10/8 */
+	0x06, 0x20, 0x02, 0x01, 0x20, 0x01, 0x0d, 0xb8,                         /* 17: 2001:db8::/32 */
+	0x04, 0x19, 0x03, 0x02, 0xc0, 0xa8, 0x01, 0x80,                         /* 25: 192.168.1.128/25 */
+};
+
+static void test_golden_encoding(void)
+{
+	struct um3n_policy *p = table_new(8);
+	struct um3n_policy_rule r[3] = {
+		rule_from("10.0.0.0/8", UM3N_CLASS_CELL, UM3N_MODE_PREFER),
+		rule_from("2001:db8::/32", UM3N_CLASS_WIFI, UM3N_MODE_AGGREGATE),
+		rule_from("192.168.1.128/25", UM3N_CLASS_WIRED, UM3N_MODE_REDUNDANT),
+	};
+	size_t len;
+	uint8_t *buf;
+
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(um3n_policy_add(p, &r[i]), UM3N_OK);
+	um3n_policy_set_version(p, 1);
+	buf = serialize_all(p, &len);
+	CU_ASSERT_TRUE(len == sizeof(golden) && memcmp(buf, golden, len) == 0);
+	free(buf);
+	table_free(p);
+}
+
+/* After a failed deserialisation: no rules, initial default and version. */
+static bool left_empty(const struct um3n_policy *p)
+{
+	const struct um3n_policy_rule *d = um3n_policy_default(p);
+
+	return um3n_policy_count(p) == 0 && um3n_policy_version(p) == 0 && d->link_class == 0 &&
+	       d->mode == 0;
+}
+
+static void make_dirty(struct um3n_policy *p)
+{
+	struct um3n_policy_rule r = rule_from("172.16.0.0/12", UM3N_CLASS_CELL, 0);
+
+	um3n_policy_clear(p);
+	um3n_policy_add(p, &r);
+	um3n_policy_set_version(p, 5);
+	um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_AGGREGATE);
+}
+
+static void test_truncations(void)
+{
+	struct um3n_policy *src = table_new(8), *q = table_new(8);
+	const char *texts[] = { "10.0.0.0/8", "2001:db8::/32", "192.168.1.128/25",
+				"0.0.0.0/0", "2001:db8::1", "172.16.0.0/12", "::/0" };
+	size_t len, bad = 0;
+	uint8_t *buf;
+
+	for (size_t i = 0; i < N_ELEMS(texts); i++) {
+		struct um3n_policy_rule r = rule_from(texts[i], (uint8_t)i, (uint8_t)(i % 3));
+
+		CU_ASSERT_EQUAL(um3n_policy_add(src, &r), UM3N_OK);
+	}
+	um3n_policy_set_version(src, 77);
+	buf = serialize_all(src, &len);
+	for (size_t cut = 0; cut < len; cut++) {
+		make_dirty(q);
+		if (um3n_policy_deserialize(q, buf, cut) != UM3N_ETRUNC || !left_empty(q)) {
+			fprintf(stderr, "truncation to %zu bytes not refused cleanly\n", cut);
+			bad++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	make_dirty(q);
+	buf[len] = 0; /* one trailing byte */
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, buf, len + 1), UM3N_EINVAL);
+	CU_ASSERT_TRUE(left_empty(q));
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, NULL, 0), UM3N_ETRUNC);
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, buf, len), UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_policy_count(q), 7);
+	CU_ASSERT_EQUAL(um3n_policy_version(q), 77);
+	free(buf);
+	um3n_policy_free(q);
+	table_free(src);
+}
+
+#define MUST_FAIL 1 /* any error will do: the damage shifts later fields */
+
+struct corrupt_case {
+	int n;
+	size_t offset;
+	uint8_t value;
+	int rc;
+};
+
+/* Offsets into `golden`: header 0-11, rules at 12 (10/8), 17 (2001:db8::/32),
+ * 25 (192.168.1.128/25), each {family, plen, class, mode, prefix bytes}. */
+static const struct corrupt_case corrupt_cases[] = {
+	{ 1, 0, 0x00, UM3N_EINVAL } /* format */,     { 2, 0, 0x02, UM3N_EINVAL } /* future format */,
+	{ 3, 1, 16, UM3N_EINVAL } /* default class */, { 4, 2, 3, UM3N_EINVAL } /* default mode */,
+	{ 5, 3, 1, UM3N_EINVAL } /* reserved */,      { 6, 11, 4, UM3N_ETRUNC } /* count + 1 */,
+	{ 7, 11, 2, UM3N_EINVAL } /* count - 1: trailing */, { 8, 11, 0, UM3N_EINVAL } /* all trailing */,
+	{ 9, 8, 0xff, UM3N_ENOMEM } /* > capacity */,  { 10, 12, 5, UM3N_EINVAL } /* family */,
+	{ 11, 12, 0, UM3N_EINVAL } /* family */,      { 12, 13, 33, UM3N_EINVAL } /* IPv4 plen */,
+	{ 13, 18, 129, UM3N_EINVAL } /* IPv6 plen */, { 14, 14, 16, UM3N_EINVAL } /* class */,
+	{ 15, 15, 3, UM3N_EINVAL } /* mode */,        { 16, 16, 0x0b, UM3N_OK } /* 11/8 */,
+	{ 17, 32, 0x81, UM3N_EINVAL } /* host bit */, { 18, 32, 0x00, UM3N_OK } /* 192.168.1.0/25 */,
+	{ 19, 13, 6, UM3N_EINVAL } /* 10/6: host bit */, { 20, 13, 7, UM3N_OK } /* 10/7 */,
+	{ 21, 12, 6, UM3N_OK } /* a00::/8 */,
+	{ 22, 13, 16, MUST_FAIL } /* longer prefix swallows the next rule */,
+	{ 23, 26, 24, UM3N_EINVAL } /* /24 leaves one trailing byte */,
+	{ 24, 18, 0, UM3N_EINVAL } /* /0: prefix bytes read as a rule header */,
+	{ 25, 4, 0xff, UM3N_OK } /* any version */,   { 26, 1, 15, UM3N_OK } /* class15 default */,
+	{ 27, 17, 4, UM3N_OK } /* read as 32.1.13.184/32: valid (no checksum) */,
+	{ 28, 27, 0xff, UM3N_EINVAL } /* class */,    { 29, 28, 0x80, UM3N_EINVAL } /* mode */,
+};
+
+static void test_corruptions(void)
+{
+	struct um3n_policy *q = table_new(8);
+	uint8_t buf[sizeof(golden)];
+
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, golden, sizeof(golden)), UM3N_OK);
+	for (size_t i = 0; i < N_ELEMS(corrupt_cases); i++) {
+		const struct corrupt_case *c = &corrupt_cases[i];
+		int rc;
+		bool ok;
+
+		memcpy(buf, golden, sizeof(buf));
+		buf[c->offset] = c->value;
+		make_dirty(q);
+		rc = um3n_policy_deserialize(q, buf, sizeof(buf));
+		if (c->rc == MUST_FAIL)
+			ok = rc < 0 && left_empty(q);
+		else if (c->rc == UM3N_OK)
+			ok = rc == UM3N_OK && um3n_policy_count(q) == 3;
+		else
+			ok = rc == c->rc && left_empty(q);
+		if (!ok)
+			fprintf(stderr, "corruption case %d: rc %d\n", c->n, rc);
+		CU_ASSERT(ok);
+	}
+	um3n_policy_free(q);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+static void test_deserialize_limits(void)
+{
+	struct um3n_policy *small = table_new(2), *q = table_new(4);
+	uint8_t dup[12 + 5 + 5] = { 0x01, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2,
+				    0x04, 0x08, 0x01, 0x00, 0x0a, 0x04, 0x08, 0x02, 0x00, 0x0a };
+
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(small, golden, sizeof(golden)), UM3N_ENOMEM);
+	CU_ASSERT_TRUE(left_empty(small));
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, dup, sizeof(dup)), UM3N_EINVAL);
+	CU_ASSERT_TRUE(left_empty(q));
+	dup[18] = 7; /* 10/7 is not a duplicate of 10/8 */
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, dup, sizeof(dup)), UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_policy_count(q), 2);
+	CU_ASSERT_EQUAL(um3n_policy_version(q), 2);
+	um3n_policy_free(small);
+	table_free(q);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static CU_TestInfo policy_serial_tests[] = {
+	{ "golden_encoding", test_golden_encoding },
+	{ "truncations", test_truncations },
+	{ "corruptions", test_corruptions },
+	{ "deserialize_limits", test_deserialize_limits },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	const struct test_suite suites[] = { { "policy_serial", policy_serial_tests }, { NULL, NULL } };
+
+	return test_main(suites);
+}
