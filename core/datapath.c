@@ -15,7 +15,7 @@ int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, siz
 	dp->sched.n = n_links;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
 		dp->tx_seq[l] = (uint32_t)um3n_prng_next(prng);
-	um3n_sched_update(&dp->sched); /* nothing usable yet */
+	um3n_linksched_update(&dp->sched); /* nothing usable yet */
 	return um3n_resend_init(&dp->resend, env, resend_slots);
 }
 
@@ -38,7 +38,7 @@ void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3
 void um3n_datapath_set_class(struct um3n_datapath *dp, int link, uint8_t link_class,
 			     uint8_t priority, uint32_t weight_kbps)
 {
-	struct um3n_sched_link *s = &dp->sched.links[link];
+	struct um3n_linksched_link *s = &dp->sched.links[link];
 
 	assert(link_ok(dp, link));
 	s->link_class = link_class;
@@ -57,7 +57,7 @@ void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, in
 
 void um3n_datapath_links_changed(struct um3n_datapath *dp)
 {
-	um3n_sched_update(&dp->sched);
+	um3n_linksched_update(&dp->sched);
 	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
 		assert(dp->sched.prefer[c] < (int)dp->sched.n);
 }
@@ -127,7 +127,7 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
 		return;
 	rule = um3n_datapath_rule(rc->dp, rc->policy, &ip);
-	n = um3n_sched_pick(&rc->dp->sched, rule, len, rc->now_us, out);
+	n = um3n_linksched_pick(&rc->dp->sched, rule, len, rc->now_us, out);
 	for (size_t i = 0; i < n; i++)
 		if (out[i] != rc->from_link &&
 		    !um3n_datapath_queue(rc->dp, rc->q, rc->drops, out[i], dgram, len))

@@ -2,7 +2,7 @@
  * MN's uplinks to its HA; one MN's bindings at the HA). Per packet it chooses
  * the link(s) by the policy rule (linksched.h), encapsulates with the first
  * chosen link's sequence number (tunnel.h), queues the datagram and remembers it
- * for re-sending (queue.h), and counts per link; when a link fails, what it
+ * for re-sending (outq.h, resend.h), and counts per link; when a link fails, what it
  * carried in the re-send window goes again on the others, each datagram by its
  * own rule. On the way in, the sequence window drops the copies (re-sends,
  * redundant mode) and the inner packet leaves for the TUN device.
@@ -18,7 +18,8 @@
 #include "engine.h"
 #include "linksched.h"
 #include "policy.h"
-#include "queue.h"
+#include "outq.h"
+#include "resend.h"
 #include "tunnel.h"
 
 struct um3n_binding; /* bcache.h: the HA's view of one MN link */
@@ -29,14 +30,14 @@ enum um3n_datapath_key {
 };
 
 struct um3n_datapath {
-	struct um3n_sched sched;   /* the links as the scheduler sees them */
+	struct um3n_linksched sched;   /* the links as the scheduler sees them */
 	struct um3n_resend resend; /* recent datagrams per link, for failover */
 	enum um3n_datapath_key key;
 	const struct um3n_sockaddr *to[UM3N_MAX_LINKS]; /* each link's destination */
 	uint32_t tx_seq[UM3N_MAX_LINKS];                /* per-link counters (tunnel.h) */
 	uint64_t tx_pkts[UM3N_MAX_LINKS], tx_bytes[UM3N_MAX_LINKS];
 	uint64_t resent_pkts[UM3N_MAX_LINKS]; /* re-sent on others when this one failed */
-	struct um3n_seqspace rx_seq;          /* the peer's sequence numbers seen */
+	struct um3n_seqwin_space rx_seq;          /* the peer's sequence numbers seen */
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -121,7 +122,7 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 {
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
-	size_t n = um3n_sched_pick(&dp->sched, um3n_datapath_rule(dp, policy, ip), len, now_us,
+	size_t n = um3n_linksched_pick(&dp->sched, um3n_datapath_rule(dp, policy, ip), len, now_us,
 				   out);
 
 	assert(n <= dp->sched.n);
@@ -130,7 +131,7 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 		return UM3N_ENOLINK;
 	}
 	/* Copies keep the first link's number: checked in that link's window. */
-	seq = um3n_seq_make(out[0], dp->tx_seq[out[0]]++);
+	seq = um3n_seqwin_seq(out[0], dp->tx_seq[out[0]]++);
 	assert(seq >> UM3N_SEQ_LINK_SHIFT == out[0]);
 	for (size_t i = 0; i < n; i++) {
 		int dlen = um3n_datapath_encap(dp, q, now_us, out[i], pkt, len, ip->version == 6,
@@ -171,7 +172,7 @@ static inline int um3n_datapath_deliver(struct um3n_datapath *dp, struct um3n_ou
 					const uint8_t *inner, size_t len)
 {
 	assert(link >= 0 && (size_t)link < dp->sched.n);
-	if (um3n_seqspace_check(&dp->rx_seq, seq)) {
+	if (um3n_seqwin_space_check(&dp->rx_seq, seq)) {
 		drops->duplicate++;
 		return UM3N_EDUP;
 	}

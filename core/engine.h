@@ -33,7 +33,8 @@ enum um3n_link_ev {
 	UM3N_LINK_EV_SIGNAL = 3, /* arg = signal level in dBm (e.g. -60 good, -85 fading) */
 };
 
-/* Link monitor states (linkmon.c holds the transition table). */
+/* Link monitor states (linkmon.c holds the transition table; their names:
+ * um3n_linkmon_state_name in linkmon.h). */
 enum um3n_link_state {
 	UM3N_LS_DOWN = 0,     /* no carrier or no address */
 	UM3N_LS_PROBING = 1,  /* carrier up, not yet confirmed by the HA */
@@ -42,7 +43,6 @@ enum um3n_link_state {
 	UM3N_LS_FAILED = 4,   /* carrier up but nothing heard for dead_after_us */
 	UM3N_LS_COUNT
 };
-const char *um3n_link_state_name(int state);
 
 /* Counters of dropped/rejected input, each kind separately (shown by um3nctl). */
 struct um3n_drop_counters {

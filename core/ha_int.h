@@ -6,7 +6,7 @@
 
 #include "bcache.h"
 #include "ha.h"
-#include "queue.h"
+#include "outq.h"
 
 struct um3n_ha {
 	struct um3n_env env;

@@ -65,7 +65,7 @@ const char *um3n_linkmon_event_name(int ev)
 	return ev >= 0 && ev < UM3N_LM_EV_COUNT ? lm_event_names[ev] : "?";
 }
 
-const char *um3n_link_state_name(int state)
+const char *um3n_linkmon_state_name(int state)
 {
 	static const char *const names[UM3N_LS_COUNT] = {
 		"down", "probing", "up", "degraded", "failed",
@@ -107,14 +107,14 @@ int um3n_linkmon_event(struct um3n_linkmon *lm, const struct um3n_env *env, cons
 	if (!found) {
 		lm->unexpected++;
 		um3n_log(env, UM3N_LOG_WARN, "link %s: event %s not expected in state %s", name,
-			 um3n_linkmon_event_name(ev), um3n_link_state_name(old));
+			 um3n_linkmon_event_name(ev), um3n_linkmon_state_name(old));
 	}
 	if (lm->state == UM3N_LS_FAILED && old != UM3N_LS_FAILED)
 		lm->failures++;
 	if (lm->state != old)
 		um3n_log(env, UM3N_LOG_INFO, "link %s: %s --%s--> %s", name,
-			 um3n_link_state_name(old), um3n_linkmon_event_name(ev),
-			 um3n_link_state_name(lm->state));
+			 um3n_linkmon_state_name(old), um3n_linkmon_event_name(ev),
+			 um3n_linkmon_state_name(lm->state));
 	return lm->state;
 }
 

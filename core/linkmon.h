@@ -57,5 +57,6 @@ static inline bool um3n_linkmon_usable(const struct um3n_linkmon *lm)
 	return lm->state == UM3N_LS_UP || lm->state == UM3N_LS_DEGRADED;
 }
 const char *um3n_linkmon_event_name(int ev);
+const char *um3n_linkmon_state_name(int state); /* enum um3n_link_state */
 
 #endif

@@ -1,6 +1,6 @@
 #include "linksched.h"
 
-static bool usable(const struct um3n_sched_link *l)
+static bool usable(const struct um3n_linksched_link *l)
 {
 	return l->present && (l->state == UM3N_LS_UP || l->state == UM3N_LS_DEGRADED);
 }
@@ -8,7 +8,7 @@ static bool usable(const struct um3n_sched_link *l)
 /* Lower is better. A DEGRADED link ranks after every UP link whatever its class:
  * that is what makes a fading link hand its traffic over before it is lost
  * (make-before-break). Then the rule's class, then priority. */
-static unsigned prefer_rank(const struct um3n_sched_link *l, uint8_t want_class)
+static unsigned prefer_rank(const struct um3n_linksched_link *l, uint8_t want_class)
 {
 	bool class_ok = want_class == UM3N_CLASS_ANY || l->link_class == want_class;
 	unsigned tier = (l->state == UM3N_LS_DEGRADED ? 2u : 0u) + (class_ok ? 0u : 1u);
@@ -16,7 +16,7 @@ static unsigned prefer_rank(const struct um3n_sched_link *l, uint8_t want_class)
 	return tier << 8 | l->priority;
 }
 
-static int best_prefer(const struct um3n_sched *s, uint8_t want_class)
+static int best_prefer(const struct um3n_linksched *s, uint8_t want_class)
 {
 	unsigned best_rank = ~0u;
 	size_t best = 0;
@@ -37,15 +37,15 @@ static int best_prefer(const struct um3n_sched *s, uint8_t want_class)
 	return found ? (int)best : -1;
 }
 
-void um3n_sched_update(struct um3n_sched *s)
+void um3n_linksched_update(struct um3n_linksched *s)
 {
 	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
 		s->prefer[c] = (int8_t)best_prefer(s, (uint8_t)c);
 }
 
-static uint64_t tx_cost_ns(const struct um3n_sched_link *l, size_t len)
+static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
 {
-	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_SCHED_DEFAULT_KBPS;
+	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_LINKSCHED_DEFAULT_KBPS;
 
 	return (uint64_t)len * 8 * 1000000 / kbps;
 }
@@ -54,7 +54,7 @@ static uint64_t tx_cost_ns(const struct um3n_sched_link *l, size_t len)
  * backlog drains in real time; the packet goes where it would arrive first
  * (backlog end + its transmission + the path's relative delay). Idle links are
  * pulled up to the present so they cannot bank credit while unused. */
-static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint64_t now_us, uint8_t *out)
+static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_us, uint8_t *out)
 {
 	bool any_up = false;
 	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX,
@@ -66,7 +66,7 @@ static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint64_t now_us, 
 		if (usable(&s->links[i]) && s->links[i].state == UM3N_LS_UP)
 			any_up = true;
 	for (size_t i = 0; i < s->n; i++) {
-		const struct um3n_sched_link *l = &s->links[i];
+		const struct um3n_linksched_link *l = &s->links[i];
 
 		if (!usable(l) || (any_up && l->state != UM3N_LS_UP))
 			continue;
@@ -80,7 +80,7 @@ static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint64_t now_us, 
 	if (vnow < now_ns)
 		vnow = now_ns;
 	for (size_t i = 0; i < s->n; i++) {
-		const struct um3n_sched_link *l = &s->links[i];
+		const struct um3n_linksched_link *l = &s->links[i];
 		uint64_t start, finish, arrive;
 
 		if (!usable(l) || (any_up && l->state != UM3N_LS_UP))
@@ -102,7 +102,7 @@ static size_t pick_aggregate(struct um3n_sched *s, size_t len, uint64_t now_us, 
 	return 1;
 }
 
-static size_t pick_redundant(const struct um3n_sched *s, uint8_t *out)
+static size_t pick_redundant(const struct um3n_linksched *s, uint8_t *out)
 {
 	size_t n = 0;
 
@@ -112,7 +112,7 @@ static size_t pick_redundant(const struct um3n_sched *s, uint8_t *out)
 	return n;
 }
 
-size_t um3n_sched_pick_mode(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
+size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule, size_t len,
 			    uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
 {
 	switch (rule->mode) {

@@ -9,12 +9,12 @@
 #include "engine.h"
 #include "policy.h"
 
-struct um3n_sched_link {
+struct um3n_linksched_link {
 	bool present; /* configured (MN) / bound (HA) */
 	int state;    /* enum um3n_link_state */
 	uint8_t link_class;
 	uint8_t priority;
-	uint32_t weight_kbps; /* 0 = treated as UM3N_SCHED_DEFAULT_KBPS */
+	uint32_t weight_kbps; /* 0 = treated as UM3N_LINKSCHED_DEFAULT_KBPS */
 	/* Aggregation: when the link will have sent what we gave it (our estimate
 	 * at its weight, ns), and its one-way delay up to a constant shared by all
 	 * links of the same peer (MN: srtt/2; HA: from the MN's probe timestamps). */
@@ -22,18 +22,18 @@ struct um3n_sched_link {
 	int64_t delay_us;
 };
 
-#define UM3N_SCHED_DEFAULT_KBPS 1000
+#define UM3N_LINKSCHED_DEFAULT_KBPS 1000
 
-struct um3n_sched {
+struct um3n_linksched {
 	size_t n;
-	struct um3n_sched_link links[UM3N_MAX_LINKS];
-	/* prefer-mode answer per class, recomputed by um3n_sched_update() whenever
+	struct um3n_linksched_link links[UM3N_MAX_LINKS];
+	/* prefer-mode answer per class, recomputed by um3n_linksched_update() whenever
 	 * a link changes, so the per-packet pick is one load; -1 = no usable link */
 	int8_t prefer[UM3N_CLASS_MAX + 1];
 };
 
 /* Call after changing any field of links[] (control plane, not per packet). */
-void um3n_sched_update(struct um3n_sched *s);
+void um3n_linksched_update(struct um3n_linksched *s);
 
 /* Chooses the link(s) for one packet of len bytes matching rule at now_us (the
  * aggregate mode's clock): writes their indices into out and returns how many
@@ -48,17 +48,17 @@ void um3n_sched_update(struct um3n_sched *s);
  *             TCP flow from being reordered; under saturation the split follows
  *             the weights. UP links only, unless none is UP.
  *  redundant: every usable link. */
-size_t um3n_sched_pick_mode(struct um3n_sched *s, const struct um3n_policy_rule *rule, size_t len,
+size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule, size_t len,
 			    uint64_t now_us, uint8_t out[UM3N_MAX_LINKS]);
 
 /* Prefer mode, by far the commonest, is one cached load: inline. */
-static inline size_t um3n_sched_pick(struct um3n_sched *s, const struct um3n_policy_rule *rule,
+static inline size_t um3n_linksched_pick(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
 				     size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
 {
 	int8_t best;
 
 	if (rule->mode != UM3N_MODE_PREFER || rule->link_class > UM3N_CLASS_MAX)
-		return um3n_sched_pick_mode(s, rule, len, now_us, out);
+		return um3n_linksched_pick_mode(s, rule, len, now_us, out);
 	best = s->prefer[rule->link_class];
 	if (best < 0)
 		return 0;

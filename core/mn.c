@@ -49,7 +49,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 	if (um3n_datapath_init(&mn->dp, env, conf->n_links, conf->resend_slots, &mn->prng,
 			       UM3N_DATAPATH_BY_DST) ||
 	    um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
-	    mn_policy_install(mn, conf->policy)) {
+	    mn_reg_policy_install(mn, conf->policy)) {
 		um3n_log(env, UM3N_LOG_ERR, "mn: out of memory");
 		um3n_mn_free(mn);
 		return NULL;
@@ -137,7 +137,7 @@ static void reg_step(struct um3n_mn *mn, uint64_t now_us, int link, struct um3n_
 	assert(mn->links[link].reg.state == UM3N_REG_REGISTERED);
 	assert(mn->links[link].tm.expires_us != UM3N_TIME_NONE);
 	lm_event(mn, now_us, link, UM3N_LM_EV_CONFIRMED);
-	if (!mn_policy_synced(mn))
+	if (!mn_reg_policy_synced(mn))
 		reg_event(mn, now_us, mn_reg_sync_link(mn), UM3N_REGFSM_EV_SYNC_NEEDED);
 }
 
@@ -348,7 +348,7 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 
 int um3n_mn_set_policy(struct um3n_mn *mn, uint64_t now_us, const struct um3n_policy *policy)
 {
-	int rc = mn_policy_install(mn, policy);
+	int rc = mn_reg_policy_install(mn, policy);
 	int link;
 
 	if (rc)

@@ -36,7 +36,7 @@ struct um3n_mn_conf {
 	size_t out_queue_len;       /* 0 = UM3N_OUTQ_DEFAULT */
 	size_t out_slot_size;       /* bytes per output: 0 = UM3N_PKT_MAX, else 1400..2048;
 				     * the largest datagram (TUN MTU + UM3N_DATA_OVERHEAD)
-				     * keeps full-size datagrams contiguous (queue.h) */
+				     * keeps full-size datagrams contiguous (outq.h) */
 	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];

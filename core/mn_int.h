@@ -7,7 +7,7 @@
 #include "datapath.h"
 #include "linkmon.h"
 #include "mn.h"
-#include "queue.h"
+#include "outq.h"
 #include "regfsm.h"
 #include "tunnel.h"
 
@@ -66,8 +66,8 @@ bool mn_reg_step(struct um3n_mn *mn, uint64_t now_us, int link, struct um3n_regf
 int mn_reg_sync_link(const struct um3n_mn *mn);
 int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 		 struct um3n_regfsm_event *ev);
-int mn_policy_install(struct um3n_mn *mn, const struct um3n_policy *src);
-bool mn_policy_synced(const struct um3n_mn *mn);
+int mn_reg_policy_install(struct um3n_mn *mn, const struct um3n_policy *src);
+bool mn_reg_policy_synced(const struct um3n_mn *mn);
 
 /* mn_timers.c: the named hooks, the only writers of struct mn_timers and of
  * lm.last_heard_us. Calls nothing in mn.c. */

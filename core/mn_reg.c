@@ -30,7 +30,7 @@ int mn_reg_sync_link(const struct um3n_mn *mn)
 	return best;
 }
 
-bool mn_policy_synced(const struct um3n_mn *mn)
+bool mn_reg_policy_synced(const struct um3n_mn *mn)
 {
 	return mn->acked_version == um3n_policy_version(mn->policy);
 }
@@ -78,7 +78,7 @@ static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_
 				    (mn->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL : 0));
 	rrq->link.weight_kbps = l->conf.weight_kbps;
 	rrq->spi = mn->conf.spi;
-	if (lifetime_s && !mn_policy_synced(mn) && may_carry_chunk)
+	if (lifetime_s && !mn_reg_policy_synced(mn) && may_carry_chunk)
 		fill_policy_chunk(mn, rrq);
 }
 
@@ -229,7 +229,7 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 /* Copies src (NULL: an empty table, default class "any") into a table the
  * engine owns, numbers it one above the current version and keeps its
  * serialisation for the sync. Errors: UM3N_ENOMEM, UM3N_EINVAL. */
-int mn_policy_install(struct um3n_mn *mn, const struct um3n_policy *src)
+int mn_reg_policy_install(struct um3n_mn *mn, const struct um3n_policy *src)
 {
 	const struct um3n_env *env = &mn->env;
 	uint32_t version = (mn->policy ? um3n_policy_version(mn->policy) : 0) + 1;

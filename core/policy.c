@@ -81,7 +81,7 @@ struct um3n_policy *um3n_policy_new(const struct um3n_env *env, size_t max_rules
 
 	if (!env || !env->alloc || !env->free || max_rules > UM3N_POLICY_MAX_RULES)
 		return NULL;
-	trie_bytes = round_up(um3n_trie_mem_size(max_rules), CACHE_LINE);
+	trie_bytes = round_up(um3n_policy_trie_mem_size(max_rules), CACHE_LINE);
 	total = CACHE_LINE + head + trie_bytes + max_rules * sizeof(struct um3n_policy_rule);
 	block = env->alloc(env->ctx, total);
 	if (!block)
@@ -92,7 +92,7 @@ struct um3n_policy *um3n_policy_new(const struct um3n_env *env, size_t max_rules
 	p->block = block;
 	p->env = *env;
 	p->cap = (uint32_t)max_rules;
-	um3n_trie_init(&p->trie, (void *)(base + head), max_rules);
+	um3n_policy_trie_init(&p->trie, (void *)(base + head), max_rules);
 	p->rules = (struct um3n_policy_rule *)(base + head + trie_bytes);
 	reset_defaults(p);
 	/* The node pool starts on a cache line and the rules end inside the block. */
@@ -146,7 +146,7 @@ int um3n_policy_add(struct um3n_policy *p, const struct um3n_policy_rule *r)
 		return UM3N_ENOMEM;
 	rule = *r;
 	clear_host_bits(&rule.prefix, rule.plen);
-	rc = um3n_trie_insert(&p->trie, &rule.prefix, rule.plen, p->count + 1);
+	rc = um3n_policy_trie_insert(&p->trie, &rule.prefix, rule.plen, p->count + 1);
 	if (rc)
 		return rc;
 	p->rules[p->count++] = rule;
@@ -159,7 +159,7 @@ void um3n_policy_clear(struct um3n_policy *p)
 	if (!p)
 		return;
 	p->count = 0;
-	um3n_trie_reset(&p->trie);
+	um3n_policy_trie_reset(&p->trie);
 }
 
 int um3n_policy_set_default(struct um3n_policy *p, uint8_t link_class, uint8_t mode)
@@ -176,7 +176,7 @@ int um3n_policy_set_default(struct um3n_policy *p, uint8_t link_class, uint8_t m
 const struct um3n_policy_rule *um3n_policy_lookup(const struct um3n_policy *p,
 						  const struct um3n_addr *addr)
 {
-	uint32_t id = um3n_trie_lookup(&p->trie, addr);
+	uint32_t id = um3n_policy_trie_lookup(&p->trie, addr);
 
 	assert(id <= p->count && p->count <= p->cap); /* ids are 1-based indices into rules */
 	if (id)

@@ -76,39 +76,39 @@ static unsigned stride_for(size_t max_rules)
 
 static size_t slots_bytes(unsigned stride_bits)
 {
-	return ((size_t)1 << stride_bits) * sizeof(struct um3n_trie_slot);
+	return ((size_t)1 << stride_bits) * sizeof(struct um3n_policy_trie_slot);
 }
 
-size_t um3n_trie_mem_size(size_t max_rules)
+size_t um3n_policy_trie_mem_size(size_t max_rules)
 {
 	size_t n = nodes_for(max_rules);
 
-	return n * sizeof(struct um3n_trie_node) + 2 * slots_bytes(stride_for(max_rules)) +
+	return n * sizeof(struct um3n_policy_trie_node) + 2 * slots_bytes(stride_for(max_rules)) +
 	       n * sizeof(uint32_t);
 }
 
-void um3n_trie_init(struct um3n_trie *t, void *mem, size_t max_rules)
+void um3n_policy_trie_init(struct um3n_trie *t, void *mem, size_t max_rules)
 {
 	uint8_t *m = mem;
 	size_t n = nodes_for(max_rules);
 
 	t->stride_bits = (uint8_t)stride_for(max_rules);
 	t->cap = (uint32_t)n;
-	t->nodes = (struct um3n_trie_node *)m;
-	m += n * sizeof(struct um3n_trie_node);
-	t->roots[0] = (struct um3n_trie_slot *)m;
+	t->nodes = (struct um3n_policy_trie_node *)m;
+	m += n * sizeof(struct um3n_policy_trie_node);
+	t->roots[0] = (struct um3n_policy_trie_slot *)m;
 	m += slots_bytes(t->stride_bits);
-	t->roots[1] = (struct um3n_trie_slot *)m;
+	t->roots[1] = (struct um3n_policy_trie_slot *)m;
 	m += slots_bytes(t->stride_bits);
 	t->own = (uint32_t *)m;
 	m += n * sizeof(uint32_t);
-	assert(m == (uint8_t *)mem + um3n_trie_mem_size(max_rules)); /* the layout fits */
+	assert(m == (uint8_t *)mem + um3n_policy_trie_mem_size(max_rules)); /* the layout fits */
 	assert(t->stride_bits >= 1 && t->stride_bits <= UM3N_TRIE_STRIDE_MAX);
 	memset(&t->nodes[UM3N_TRIE_NIL], 0, sizeof(t->nodes[0]));
-	um3n_trie_reset(t);
+	um3n_policy_trie_reset(t);
 }
 
-void um3n_trie_reset(struct um3n_trie *t)
+void um3n_policy_trie_reset(struct um3n_trie *t)
 {
 	/* The sentinel stays zeroed; other nodes are fully rewritten on reuse. */
 	t->used = 1;
@@ -123,7 +123,7 @@ static uint32_t new_node(struct um3n_trie *t, const uint64_t key[2], unsigned pl
 			 uint32_t own_rule, uint32_t best)
 {
 	uint32_t i;
-	struct um3n_trie_node *n;
+	struct um3n_policy_trie_node *n;
 
 	assert(t->used < t->cap && plen <= 128); /* the caller checked have_room */
 	i = t->used++;
@@ -167,7 +167,7 @@ static void push_best_down(struct um3n_trie *t, uint32_t i)
 }
 
 struct slot_fill {
-	struct um3n_trie_slot *slots;
+	struct um3n_policy_trie_slot *slots;
 	unsigned stride_bits;
 	uint32_t lo, hi; /* only slots in [lo, hi) are rewritten */
 };
@@ -188,7 +188,7 @@ static void set_slots(const struct slot_fill *f, uint32_t lo, uint32_t hi, uint3
 static void fill_slots(const struct um3n_trie *t, const struct slot_fill *f, uint32_t i,
 		       uint32_t lo, uint32_t hi, uint32_t best)
 {
-	const struct um3n_trie_node *n = &t->nodes[i];
+	const struct um3n_policy_trie_node *n = &t->nodes[i];
 	uint32_t plo, phi, mid;
 
 	assert(lo < hi && hi <= (uint32_t)1 << f->stride_bits);
@@ -213,7 +213,7 @@ static void fill_slots(const struct um3n_trie *t, const struct slot_fill *f, uin
  * slots covering top's prefix. */
 static void refresh_root_slots(struct um3n_trie *t, unsigned fam, uint32_t top)
 {
-	const struct um3n_trie_node *n = &t->nodes[top];
+	const struct um3n_policy_trie_node *n = &t->nodes[top];
 	struct slot_fill f = { .slots = t->roots[fam], .stride_bits = t->stride_bits };
 
 	f.lo = (uint32_t)(n->key[0] >> (64 - f.stride_bits));
@@ -234,7 +234,7 @@ static uint32_t insert_node(struct um3n_trie *t, unsigned fam, const uint64_t ke
 
 	*err = UM3N_ENOMEM;
 	while (*slot != UM3N_TRIE_NIL) {
-		struct um3n_trie_node *n = &t->nodes[*slot];
+		struct um3n_policy_trie_node *n = &t->nodes[*slot];
 		unsigned c = min_u(min_u(common_bits(key, n->key), plen), n->plen);
 
 		if (c == n->plen && c == plen) {
@@ -279,7 +279,7 @@ static uint32_t insert_node(struct um3n_trie *t, unsigned fam, const uint64_t ke
 	return *slot;
 }
 
-int um3n_trie_insert(struct um3n_trie *t, const struct um3n_addr *prefix, uint8_t plen,
+int um3n_policy_trie_insert(struct um3n_trie *t, const struct um3n_addr *prefix, uint8_t plen,
 		     uint32_t rule_id)
 {
 	unsigned fam = family_slot(prefix->family);
@@ -304,12 +304,12 @@ int um3n_trie_insert(struct um3n_trie *t, const struct um3n_addr *prefix, uint8_
  * The best match so far is always the last matching node's cached `best`. */
 static uint32_t lookup_v4(const struct um3n_trie *t, uint64_t key)
 {
-	const struct um3n_trie_node *nodes = t->nodes;
-	const struct um3n_trie_slot *s = &t->roots[0][key >> (64 - t->stride_bits)];
+	const struct um3n_policy_trie_node *nodes = t->nodes;
+	const struct um3n_policy_trie_slot *s = &t->roots[0][key >> (64 - t->stride_bits)];
 	uint32_t i = s->start, best = s->best;
 
 	while (i != UM3N_TRIE_NIL) {
-		const struct um3n_trie_node *n = &nodes[i];
+		const struct um3n_policy_trie_node *n = &nodes[i];
 		unsigned shift = n->shift; /* 63 - plen, plen <= 32 */
 
 		/* Top plen bits equal <=> xor >> (64 - plen) == 0; two shifts
@@ -324,7 +324,7 @@ static uint32_t lookup_v4(const struct um3n_trie *t, uint64_t key)
 
 /* Whether the address differs from n's prefix within its first plen bits,
  * with the same two-shift test per word as lookup_v4. */
-static inline bool v6_mismatch(const uint64_t key[2], const struct um3n_trie_node *n)
+static inline bool v6_mismatch(const uint64_t key[2], const struct um3n_policy_trie_node *n)
 {
 	uint64_t x0 = key[0] ^ n->key[0], x1;
 
@@ -338,12 +338,12 @@ static inline bool v6_mismatch(const uint64_t key[2], const struct um3n_trie_nod
 
 static uint32_t lookup_v6(const struct um3n_trie *t, const uint64_t key[2])
 {
-	const struct um3n_trie_node *nodes = t->nodes;
-	const struct um3n_trie_slot *s = &t->roots[1][key[0] >> (64 - t->stride_bits)];
+	const struct um3n_policy_trie_node *nodes = t->nodes;
+	const struct um3n_policy_trie_slot *s = &t->roots[1][key[0] >> (64 - t->stride_bits)];
 	uint32_t i = s->start, best = s->best;
 
 	while (i != UM3N_TRIE_NIL) {
-		const struct um3n_trie_node *n = &nodes[i];
+		const struct um3n_policy_trie_node *n = &nodes[i];
 
 		if (v6_mismatch(key, n))
 			break;
@@ -353,7 +353,7 @@ static uint32_t lookup_v6(const struct um3n_trie *t, const uint64_t key[2])
 	return best;
 }
 
-uint32_t um3n_trie_lookup(const struct um3n_trie *t, const struct um3n_addr *addr)
+uint32_t um3n_policy_trie_lookup(const struct um3n_trie *t, const struct um3n_addr *addr)
 {
 	uint64_t key[2];
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "linkmon.h"
 #include "wire.h"
 
 /* Names come from config files and interface names: escape anyway so the
@@ -87,7 +88,7 @@ static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname
 	json_str(o, ifname ? ifname : "");
 	d_str_printf(o, ",\"class\":\"%s\",\"state\":\"%s\",\"reg_state\":\"%s\","
 		     "\"last_code\":%d,\"address\":\"%s\",\"port\":%u,\"lifetime_left_s\":%u,",
-		     um3n_policy_class_name(l->link_class), um3n_link_state_name(l->state),
+		     um3n_policy_class_name(l->link_class), um3n_linkmon_state_name(l->state),
 		     um3n_regfsm_state_name(l->reg_state), l->last_code, ip, l->local.port,
 		     l->lifetime_left_s);
 	d_str_printf(o, "\"srtt_us\":%llu,\"rttvar_us\":%llu,\"loss_permille\":%u,"
@@ -112,7 +113,7 @@ static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname
 	d_str_printf(o, "uplink %s (%s, class %s): %s, registration %s (code %d), %s:%u, "
 		     "lifetime left %u s\n",
 		     l->name, ifname ? ifname : "-", um3n_policy_class_name(l->link_class),
-		     um3n_link_state_name(l->state), um3n_regfsm_state_name(l->reg_state),
+		     um3n_linkmon_state_name(l->state), um3n_regfsm_state_name(l->reg_state),
 		     l->last_code, ip, l->local.port, l->lifetime_left_s);
 	d_str_printf(o, "  srtt %.2f ms rttvar %.2f ms loss %.1f%% signal %d dBm probes %llu/%llu "
 		     "failovers %llu resent %llu\n",
@@ -171,7 +172,7 @@ static void ha_binding(const struct um3n_ha_binding_status *b, bool json, struct
 			     : "    link %u class %s flags 0x%02x %s coa %s:%u lifetime left %u s "
 			       "heard %llu ms ago,",
 		     b->link_id, um3n_policy_class_name(b->link_class), b->flags,
-		     um3n_link_state_name(b->state), ip, b->coa.port, b->lifetime_left_s,
+		     um3n_linkmon_state_name(b->state), ip, b->coa.port, b->lifetime_left_s,
 		     (unsigned long long)(b->last_heard_us_ago / 1000));
 	d_str_printf(o, json ? "\"tx_pkts\":%llu,\"tx_bytes\":%llu,\"rx_pkts\":%llu,"
 			       "\"rx_bytes\":%llu}"

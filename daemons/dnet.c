@@ -223,7 +223,7 @@ static unsigned gso_group(struct d_net_batch *b, struct mmsghdr *mm, unsigned *r
 		mm[g].msg_hdr.msg_namelen = sizeof(b->addrs[i]);
 		mm[g].msg_hdr.msg_iov = &b->iov[i];
 		seg = (uint16_t)b->iov[i].iov_len;
-		/* Back-to-back datagrams (the engine's ring, queue.h) go as one
+		/* Back-to-back datagrams (the engine's ring, outq.h) go as one
 		 * buffer: one copy and one check in the kernel, not one each. */
 		mm[g].msg_hdr.msg_iovlen = d_net_iov_merge(&b->iov[i], runs[g]);
 		if (runs[g] > 1) {

@@ -13,7 +13,7 @@
 
 #include "dcommon.h"
 #include "dnet.h"
-#include "queue.h"
+#include "outq.h"
 
 int d_tun_setup(struct d_tun *t, const char *name, bool vnet)
 {

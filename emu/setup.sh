@@ -1,6 +1,6 @@
 #!/bin/bash
 # Install what the emulation testbeds (emu/mininet, emu/ns3) need on Debian 12,
-# and fix the ns-3 3.37 tap-creator path (DESIGN.md §3). Idempotent; run as root.
+# and fix the ns-3 3.37 tap-creator path (docs/ARCHITECTURE.md §3, "emu/"). Idempotent; run as root.
 #   emu/setup.sh            install + fix
 #   emu/setup.sh --check    only report what is missing (exit 1 if anything is)
 #   emu/setup.sh --fix-tap  only the tap-creator symlink (no apt-get)

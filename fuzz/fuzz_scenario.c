@@ -1,6 +1,6 @@
 /* libFuzzer target: the simulator's scenario loader (sim/scenario.c).
  * Any input must give 0 or an error with one "fuzz.ini:LINE: ..." line, never
- * a crash, a leak or an out-of-bounds read. Needs sim/scenario.c, core/common.c
+ * a crash, a leak or an out-of-bounds read. Needs sim/scenario.c, core/um3n.c
  * and inih (see the report in sim/README.md, "Fuzz"). */
 #include <stdint.h>
 #include <stdlib.h>

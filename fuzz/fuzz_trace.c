@@ -1,7 +1,7 @@
 /* libFuzzer target: the simulator's bandwidth-trace loaders (sim/trace.c).
  * Byte 0 picks the format, byte 1 the scale; the rest is the trace text. A
  * trace that loads must give a consistent capacity curve: time_for is the
- * inverse of capacity_at. Needs sim/trace.c and core/common.c, libm. */
+ * inverse of capacity_at. Needs sim/trace.c and core/um3n.c, libm. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Strict value parsers for scenario files: the whole text must be a value of
  * the expected kind and range, or the function returns false. Header-only
  * (static inline) so every user, the fuzz targets included, needs no extra
- * source file beyond core's common.c, confkeys.c and policy.c. */
+ * source file beyond core's um3n.c, confkeys.c and policy.c. */
 #ifndef SIM_SCENARIO_VALUES_H
 #define SIM_SCENARIO_VALUES_H
 

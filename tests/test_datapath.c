@@ -206,18 +206,18 @@ static void test_sequence(void)
 	for (uint32_t i = 0; i < 3; i++) {
 		CU_ASSERT_EQUAL(send_to(&r, v4(10, 9, 9, 9)), UM3N_OK);
 		CU_ASSERT_TRUE_FATAL(um3n_outq_pop(&r.q, &o));
-		CU_ASSERT_EQUAL(seq_of(&o), um3n_seq_make(0, c[0] + i));
+		CU_ASSERT_EQUAL(seq_of(&o), um3n_seqwin_seq(0, c[0] + i));
 	}
 	CU_ASSERT_EQUAL(send_to(&r, v4(10, 2, 0, 1)), UM3N_OK); /* redundant: 3 copies */
 	for (int k = 0; k < 3; k++) {
 		CU_ASSERT_TRUE_FATAL(um3n_outq_pop(&r.q, &o));
 		CU_ASSERT_EQUAL(o.link, k);
-		CU_ASSERT_EQUAL(seq_of(&o), um3n_seq_make(0, c[0] + 3));
+		CU_ASSERT_EQUAL(seq_of(&o), um3n_seqwin_seq(0, c[0] + 3));
 	}
 	/* The copies did not use link 1's or 2's counter. */
 	CU_ASSERT_EQUAL(send_to(&r, v4(10, 1, 0, 1)), UM3N_OK);
 	CU_ASSERT_TRUE_FATAL(um3n_outq_pop(&r.q, &o));
-	CU_ASSERT_EQUAL(seq_of(&o), um3n_seq_make(1, c[1]));
+	CU_ASSERT_EQUAL(seq_of(&o), um3n_seqwin_seq(1, c[1]));
 	CU_ASSERT_EQUAL(seq_of(&o) >> UM3N_SEQ_LINK_SHIFT, 1);
 	/* The counter wraps within its 29 bits. */
 	r.dp.tx_seq[1] = UM3N_SEQ_MASK;
@@ -401,7 +401,7 @@ static void test_deliver(void)
 	struct rig r;
 	struct um3n_out o = {0};
 	uint8_t inner[100];
-	uint32_t seq = um3n_seq_make(1, 5);
+	uint32_t seq = um3n_seqwin_seq(1, 5);
 
 	rig_init(&r, 2, 0, 0, UM3N_DATAPATH_BY_DST);
 	ipv4(inner, sizeof(inner), v4(10, 9, 9, 9), v4(10, 200, 0, 2), 0);
@@ -416,9 +416,9 @@ static void test_deliver(void)
 	CU_ASSERT_PTR_EQUAL(o.data, inner);
 	CU_ASSERT_FALSE(um3n_outq_pop(&r.q, &o));
 	for (uint32_t i = 6; i < 8; i++)
-		CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1, um3n_seq_make(1, i),
+		CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1, um3n_seqwin_seq(1, i),
 						      inner, 100), UM3N_OK);
-	CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1, um3n_seq_make(1, 8), inner,
+	CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1, um3n_seqwin_seq(1, 8), inner,
 					      100), UM3N_ENOBUFS);
 	CU_ASSERT_EQUAL(r.drops.queue_full, 1);
 	rig_fini(&r);

@@ -97,9 +97,9 @@ static void test_transition_table(void)
 		got = um3n_linkmon_event(&lm, &env, "t", c->ev);
 		if (got != c->expect || lm.state != c->expect || lm.weak != c->expect_weak)
 			fprintf(stderr, "\n  linkmon case %d: %s on %s (weak %d) -> %s (weak %d), want %s\n",
-				c->num, um3n_linkmon_event_name(c->ev), um3n_link_state_name(c->state),
-				c->weak, um3n_link_state_name(got), lm.weak,
-				um3n_link_state_name(c->expect));
+				c->num, um3n_linkmon_event_name(c->ev), um3n_linkmon_state_name(c->state),
+				c->weak, um3n_linkmon_state_name(got), lm.weak,
+				um3n_linkmon_state_name(c->expect));
 		CU_ASSERT_EQUAL(got, c->expect);
 		CU_ASSERT_EQUAL(lm.state, c->expect);
 		CU_ASSERT_EQUAL(lm.weak, c->expect_weak);

@@ -1,10 +1,10 @@
-/* Bounded packet stores, allocated once at engine creation (no per-packet malloc):
- *  - the output queue the driver drains with *_poll_output();
- *  - the re-send ring: the last datagrams sent, kept so that when a link is
- *    declared dead the ones it carried recently are sent again on a survivor
- *    (the receiver's sequence window drops the duplicates). */
-#ifndef UM3N_QUEUE_H
-#define UM3N_QUEUE_H
+/* The output ring, allocated once at engine creation (no per-packet malloc):
+ * the engines write every output (UDP datagram or TUN packet) into it and the
+ * driver drains it with *_poll_output(). Popped slots keep their bytes until
+ * the ring wraps onto them, which is what the re-send history (resend.h)
+ * points into. */
+#ifndef UM3N_OUTQ_H
+#define UM3N_OUTQ_H
 
 #include "engine.h"
 #include "wire.h"
@@ -98,43 +98,5 @@ static inline bool um3n_outq_pop(struct um3n_outq *q, struct um3n_out *out)
 	return true;
 }
 static inline bool um3n_outq_full(const struct um3n_outq *q) { return q->count == q->cap; }
-
-/* The re-send list: which recent outq slots carried data on which link. */
-struct um3n_resend_entry {
-	uint64_t sent_us;
-	uint32_t slot, gen;
-	uint8_t link;
-	bool valid;
-};
-
-struct um3n_resend {
-	struct um3n_resend_entry *ent;
-	size_t cap, next; /* ring: next is the entry overwritten next */
-};
-
-/* cap 0 gives a disabled list. Errors: UM3N_ENOMEM. */
-int um3n_resend_init(struct um3n_resend *r, const struct um3n_env *env, size_t cap);
-void um3n_resend_fini(struct um3n_resend *r, const struct um3n_env *env);
-/* Remember that outq slot `slot` (just committed) carried data on `link`. */
-static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n_outq *q,
-					uint64_t now_us, int link, size_t slot)
-{
-	struct um3n_resend_entry *e;
-
-	if (r->cap == 0)
-		return;
-	e = &r->ent[r->next];
-	e->sent_us = now_us;
-	e->slot = (uint32_t)slot;
-	e->gen = q->meta[slot].gen;
-	e->link = (uint8_t)link;
-	e->valid = true;
-	r->next = r->next + 1 == r->cap ? 0 : r->next + 1;
-}
-/* Calls fn with a private copy of every remembered datagram sent on `link` at
- * or after since_us whose slot has not been reused, oldest first, and forgets
- * them. fn may queue new outputs. Returns how many. */
-size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, uint64_t since_us,
-			void (*fn)(void *ctx, const uint8_t *dgram, size_t len), void *ctx);
 
 #endif

@@ -1,9 +1,10 @@
 /* sched: prefer-mode ranking as a numbered table, the cached answer following
- * um3n_sched_update(), weighted aggregation (split, UP-only, no banked credit
+ * um3n_linksched_update(), weighted aggregation (split, UP-only, no banked credit
  * for a returning link) and redundancy. */
 #include <stdio.h>
 #include <string.h>
 
+#include "linkmon.h"
 #include "linksched.h"
 #include "testutil.h"
 
@@ -55,7 +56,7 @@ static const struct prefer_case prefer_cases[] = {
 	{19, 4, {{NP, WIFI, 0}, {NP, WIFI, 0}, {NP, WIFI, 0}, {UP, 15, 0}}, 15, 3, "class 15 (max)"},
 };
 
-static void load_links(struct um3n_sched *s, size_t n, const struct lk *links)
+static void load_links(struct um3n_linksched *s, size_t n, const struct lk *links)
 {
 	memset(s, 0, sizeof(*s));
 	s->n = n;
@@ -65,20 +66,20 @@ static void load_links(struct um3n_sched *s, size_t n, const struct lk *links)
 		s->links[i].link_class = links[i].link_class;
 		s->links[i].priority = links[i].priority;
 	}
-	um3n_sched_update(s);
+	um3n_linksched_update(s);
 }
 
-static int pick_len(struct um3n_sched *s, uint8_t link_class, uint8_t mode, size_t len)
+static int pick_len(struct um3n_linksched *s, uint8_t link_class, uint8_t mode, size_t len)
 {
 	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
 	uint8_t out[UM3N_MAX_LINKS];
-	size_t n = um3n_sched_pick(s, &r, len, 0, out);
+	size_t n = um3n_linksched_pick(s, &r, len, 0, out);
 
 	CU_ASSERT(n <= 1);
 	return n ? out[0] : -1;
 }
 
-static int pick_one(struct um3n_sched *s, uint8_t link_class, uint8_t mode)
+static int pick_one(struct um3n_linksched *s, uint8_t link_class, uint8_t mode)
 {
 	return pick_len(s, link_class, mode, 1000);
 }
@@ -87,7 +88,7 @@ static void test_prefer_table(void)
 {
 	for (size_t i = 0; i < sizeof(prefer_cases) / sizeof(prefer_cases[0]); i++) {
 		const struct prefer_case *c = &prefer_cases[i];
-		struct um3n_sched s;
+		struct um3n_linksched s;
 		int got;
 
 		load_links(&s, c->n, c->links);
@@ -101,7 +102,7 @@ static void test_prefer_table(void)
 
 static void test_prefer_bad_class(void)
 {
-	struct um3n_sched s;
+	struct um3n_linksched s;
 	struct lk links[1] = {{UP, WIFI, 0}};
 
 	load_links(&s, 1, links);
@@ -109,7 +110,7 @@ static void test_prefer_bad_class(void)
 	CU_ASSERT_EQUAL(pick_one(&s, 255, UM3N_MODE_PREFER), -1);
 }
 
-/* The per-packet pick reads the cache: after um3n_sched_update() it must follow
+/* The per-packet pick reads the cache: after um3n_linksched_update() it must follow
  * every change of state, class and priority. */
 static void test_cache_follows_update(void)
 {
@@ -130,13 +131,13 @@ static void test_cache_follows_update(void)
 		{8, 0, UP, 0, 1, 0},  /* cell back */
 	};
 	struct lk links[3] = {{UP, CELL, 0}, {UP, WIFI, 0}, {UP, WIFI, 5}};
-	struct um3n_sched s;
+	struct um3n_linksched s;
 
 	load_links(&s, 3, links);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		s.links[steps[i].link].state = steps[i].state;
 		s.links[steps[i].link].priority = steps[i].priority;
-		um3n_sched_update(&s);
+		um3n_linksched_update(&s);
 		if (pick_one(&s, WIFI, UM3N_MODE_PREFER) != steps[i].expect_wifi ||
 		    pick_one(&s, CELL, UM3N_MODE_PREFER) != steps[i].expect_cell)
 			fprintf(stderr, "\n  cache step %d\n", steps[i].num);
@@ -146,12 +147,12 @@ static void test_cache_follows_update(void)
 	/* everything down: nothing */
 	for (int l = 0; l < 3; l++)
 		s.links[l].state = FL;
-	um3n_sched_update(&s);
+	um3n_linksched_update(&s);
 	CU_ASSERT_EQUAL(pick_one(&s, WIFI, UM3N_MODE_PREFER), -1);
 	CU_ASSERT_EQUAL(pick_one(&s, ANY, UM3N_MODE_PREFER), -1);
 }
 
-static void agg_setup(struct um3n_sched *s, size_t n, const uint32_t *kbps, const int *states)
+static void agg_setup(struct um3n_linksched *s, size_t n, const uint32_t *kbps, const int *states)
 {
 	memset(s, 0, sizeof(*s));
 	s->n = n;
@@ -161,10 +162,10 @@ static void agg_setup(struct um3n_sched *s, size_t n, const uint32_t *kbps, cons
 		s->links[i].weight_kbps = kbps[i];
 		s->links[i].link_class = (uint8_t)(i + 1);
 	}
-	um3n_sched_update(s);
+	um3n_linksched_update(s);
 }
 
-static void agg_count(struct um3n_sched *s, int packets, size_t len, unsigned *count)
+static void agg_count(struct um3n_linksched *s, int packets, size_t len, unsigned *count)
 {
 	for (int i = 0; i < packets; i++) {
 		int l = pick_len(s, ANY, UM3N_MODE_AGGREGATE, len);
@@ -186,7 +187,7 @@ static const struct split_case split_cases[] = {
 	{1, 2, {3610, 14670}, {UP, UP}, 1400},
 	{2, 2, {14670, 3610}, {UP, UP}, 100},
 	{3, 3, {1000, 2000, 7000}, {UP, UP, UP}, 1200},
-	{4, 2, {0, 3000}, {UP, UP}, 500}, /* 0 = UM3N_SCHED_DEFAULT_KBPS */
+	{4, 2, {0, 3000}, {UP, UP}, 500}, /* 0 = UM3N_LINKSCHED_DEFAULT_KBPS */
 	{5, 3, {5000, 3610, 14670}, {DG, UP, UP}, 1400}, /* DEGRADED excluded while one is UP */
 	{6, 3, {5000, 3610, 14670}, {FL, UP, UP}, 1400},
 	{7, 2, {3610, 14670}, {DG, DG}, 1400}, /* none UP: the degraded ones share */
@@ -196,7 +197,7 @@ static void test_aggregate_split(void)
 {
 	for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
 		const struct split_case *c = &split_cases[i];
-		struct um3n_sched s;
+		struct um3n_linksched s;
 		unsigned count[3] = {0};
 		bool any_up = false;
 		double total_w = 0;
@@ -207,10 +208,10 @@ static void test_aggregate_split(void)
 			any_up |= c->states[l] == UP;
 		for (size_t l = 0; l < c->n; l++)
 			if (c->states[l] == UP || (!any_up && c->states[l] == DG))
-				total_w += c->kbps[l] ? c->kbps[l] : UM3N_SCHED_DEFAULT_KBPS;
+				total_w += c->kbps[l] ? c->kbps[l] : UM3N_LINKSCHED_DEFAULT_KBPS;
 		for (size_t l = 0; l < c->n; l++) {
 			bool eligible = c->states[l] == UP || (!any_up && c->states[l] == DG);
-			double w = c->kbps[l] ? c->kbps[l] : UM3N_SCHED_DEFAULT_KBPS;
+			double w = c->kbps[l] ? c->kbps[l] : UM3N_LINKSCHED_DEFAULT_KBPS;
 			double want = eligible ? 10000.0 * w / total_w : 0;
 
 			if (count[l] < want - 100 || count[l] > want + 100)
@@ -245,24 +246,24 @@ static void test_returning_link_no_burst(void)
 	for (size_t k = 0; k < sizeof(away_states) / sizeof(away_states[0]); k++) {
 		const uint32_t kbps[3] = {5000, 5000, 5000};
 		const int states[3] = {UP, UP, UP};
-		struct um3n_sched s;
+		struct um3n_linksched s;
 		int picks[3000];
 		unsigned count[3] = {0};
 
 		agg_setup(&s, 3, kbps, states);
 		agg_count(&s, 100, 1400, count);
 		s.links[2].state = away_states[k];
-		um3n_sched_update(&s);
+		um3n_linksched_update(&s);
 		memset(count, 0, sizeof(count));
 		agg_count(&s, 5000, 1400, count);
 		CU_ASSERT_EQUAL(count[2], 0);
 		s.links[2].state = UP;
-		um3n_sched_update(&s);
+		um3n_linksched_update(&s);
 		for (int i = 0; i < 3000; i++)
 			picks[i] = pick_one(&s, ANY, UM3N_MODE_AGGREGATE);
 		if (longest_run(picks, 3000, 2) > 2)
 			fprintf(stderr, "\n  returning link (was %s): run of %d\n",
-				um3n_link_state_name(away_states[k]), longest_run(picks, 3000, 2));
+				um3n_linkmon_state_name(away_states[k]), longest_run(picks, 3000, 2));
 		CU_ASSERT(longest_run(picks, 3000, 2) <= 2);
 		/* and it does get its third */
 		memset(count, 0, sizeof(count));
@@ -276,13 +277,13 @@ static void test_aggregate_nothing_usable(void)
 {
 	const uint32_t kbps[3] = {1000, 1000, 1000};
 	const int states[3] = {FL, PR, DN};
-	struct um3n_sched s;
+	struct um3n_linksched s;
 
 	agg_setup(&s, 3, kbps, states);
 	CU_ASSERT_EQUAL(pick_one(&s, ANY, UM3N_MODE_AGGREGATE), -1);
 	s.links[1].present = false;
 	s.links[1].state = UP;
-	um3n_sched_update(&s);
+	um3n_linksched_update(&s);
 	CU_ASSERT_EQUAL(pick_one(&s, ANY, UM3N_MODE_AGGREGATE), -1);
 }
 
@@ -308,14 +309,14 @@ static void test_redundant(void)
 		const struct redundant_case *c = &redundant_cases[i];
 		struct um3n_policy_rule r = {.link_class = WIFI, .mode = UM3N_MODE_REDUNDANT};
 		struct lk links[5];
-		struct um3n_sched s;
+		struct um3n_linksched s;
 		uint8_t out[UM3N_MAX_LINKS];
 		size_t n;
 
 		for (size_t l = 0; l < c->n; l++)
 			links[l] = (struct lk){c->states[l], WIFI, 0};
 		load_links(&s, c->n, links);
-		n = um3n_sched_pick(&s, &r, 1000, 0, out);
+		n = um3n_linksched_pick(&s, &r, 1000, 0, out);
 		CU_ASSERT_EQUAL(n, c->expect_n);
 		for (size_t k = 0; k < n && k < c->expect_n; k++)
 			CU_ASSERT_EQUAL(out[k], c->expect[k]);
@@ -325,7 +326,7 @@ static void test_redundant(void)
 static CU_TestInfo sched_tests[] = {
 	{"01 prefer: ranking table", test_prefer_table},
 	{"02 prefer: class beyond UM3N_CLASS_MAX", test_prefer_bad_class},
-	{"03 prefer: cached answer follows um3n_sched_update", test_cache_follows_update},
+	{"03 prefer: cached answer follows um3n_linksched_update", test_cache_follows_update},
 	{"04 aggregate: split by weight_kbps within 1%", test_aggregate_split},
 	{"05 aggregate: returning link gets no burst", test_returning_link_no_burst},
 	{"06 aggregate: nothing usable -> 0", test_aggregate_nothing_usable},

@@ -1,10 +1,11 @@
-/* queue: the output ring (capacity, FIFO, full, wrap, bytes) and the re-send
+/* outq.h and resend.h: the output ring (capacity, FIFO, full, wrap, bytes) and the re-send
  * list (per link, since_us, oldest first, once, generation check, callbacks
  * that queue new outputs while the history is being read). */
 #include <stdio.h>
 #include <string.h>
 
-#include "queue.h"
+#include "outq.h"
+#include "resend.h"
 #include "testutil.h"
 #include "tunnel.h"
 

@@ -1,0 +1,49 @@
+/* The re-send history: which recent output-ring slots (outq.h) carried data on
+ * which link, so that when a link is declared dead what it carried recently
+ * goes again on a survivor (the receiver's sequence window drops the
+ * duplicates). It holds slot references, not copies: a slot the ring has
+ * reused since (its generation moved on) is skipped. Allocated once. */
+#ifndef UM3N_RESEND_H
+#define UM3N_RESEND_H
+
+#include "outq.h"
+
+/* The re-send list: which recent outq slots carried data on which link. */
+struct um3n_resend_entry {
+	uint64_t sent_us;
+	uint32_t slot, gen;
+	uint8_t link;
+	bool valid;
+};
+
+struct um3n_resend {
+	struct um3n_resend_entry *ent;
+	size_t cap, next; /* ring: next is the entry overwritten next */
+};
+
+/* cap 0 gives a disabled list. Errors: UM3N_ENOMEM. */
+int um3n_resend_init(struct um3n_resend *r, const struct um3n_env *env, size_t cap);
+void um3n_resend_fini(struct um3n_resend *r, const struct um3n_env *env);
+/* Remember that outq slot `slot` (just committed) carried data on `link`. */
+static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n_outq *q,
+					uint64_t now_us, int link, size_t slot)
+{
+	struct um3n_resend_entry *e;
+
+	if (r->cap == 0)
+		return;
+	e = &r->ent[r->next];
+	e->sent_us = now_us;
+	e->slot = (uint32_t)slot;
+	e->gen = q->meta[slot].gen;
+	e->link = (uint8_t)link;
+	e->valid = true;
+	r->next = r->next + 1 == r->cap ? 0 : r->next + 1;
+}
+/* Calls fn with a private copy of every remembered datagram sent on `link` at
+ * or after since_us whose slot has not been reused, oldest first, and forgets
+ * them. fn may queue new outputs. Returns how many. */
+size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, uint64_t since_us,
+			void (*fn)(void *ctx, const uint8_t *dgram, size_t len), void *ctx);
+
+#endif
