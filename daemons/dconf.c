@@ -283,8 +283,8 @@ static int mn_validate(const struct d_mn_config *c, char *err, size_t cap)
 	return UM3N_OK;
 }
 
-int d_mn_config_parse(const char *text, const char *path, struct d_mn_config *cfg, char *err,
-		      size_t err_cap)
+int d_conf_mn_parse(const char *text, const char *path, struct d_mn_config *cfg, char *err,
+		    size_t err_cap)
 {
 	struct parse_ctx pc = { .cfg = cfg };
 	int line;
@@ -299,7 +299,7 @@ int d_mn_config_parse(const char *text, const char *path, struct d_mn_config *cf
 	return mn_validate(cfg, err, err_cap);
 }
 
-void d_mn_config_free(struct d_mn_config *cfg)
+void d_conf_mn_free(struct d_mn_config *cfg)
 {
 	free(cfg->rules);
 	cfg->rules = NULL;
@@ -307,8 +307,8 @@ void d_mn_config_free(struct d_mn_config *cfg)
 	explicit_bzero(cfg->mn.key, sizeof(cfg->mn.key));
 }
 
-struct um3n_policy *d_policy_build(const struct d_mn_config *cfg, const struct um3n_env *env,
-				   uint32_t version)
+struct um3n_policy *d_conf_policy_build(const struct d_mn_config *cfg,
+					const struct um3n_env *env, uint32_t version)
 {
 	struct um3n_policy *p = um3n_policy_new(env, cfg->n_rules ? cfg->n_rules : 1);
 
@@ -422,8 +422,8 @@ static int ha_handler(void *user, const char *section, const char *k, const char
 	return fail(pc, section, k, "unknown section");
 }
 
-int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cfg, char *err,
-		      size_t err_cap)
+int d_conf_ha_parse(const char *text, const char *path, struct d_ha_config *cfg, char *err,
+		    size_t err_cap)
 {
 	struct parse_ctx pc = { .cfg = cfg };
 	char what[96], ip[16];
@@ -463,7 +463,7 @@ int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cf
 	return UM3N_OK;
 }
 
-void d_ha_config_free(struct d_ha_config *cfg)
+void d_conf_ha_free(struct d_ha_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_mns; i++)
 		explicit_bzero(cfg->mns[i].key, sizeof(cfg->mns[i].key));
@@ -472,7 +472,7 @@ void d_ha_config_free(struct d_ha_config *cfg)
 	cfg->n_mns = cfg->cap_mns = 0;
 }
 
-int d_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len)
+int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len)
 {
 	const struct d_ha_config *c = ctx;
 
@@ -541,7 +541,7 @@ static int load_key(const char *conf_path, const char *where, const char *key_fi
 	return rc;
 }
 
-int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_t err_cap)
+int d_conf_mn_load(const char *path, struct d_mn_config *cfg, char *err, size_t err_cap)
 {
 	char *text = read_text(path, err, err_cap);
 	int rc;
@@ -550,7 +550,7 @@ int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_
 		mn_config_init(cfg, path);
 		return UM3N_ENOENT;
 	}
-	rc = d_mn_config_parse(text, path, cfg, err, err_cap);
+	rc = d_conf_mn_parse(text, path, cfg, err, err_cap);
 	free(text);
 	if (rc == 0)
 		rc = load_key(path, "mn", cfg->key_file, cfg->mn.key, &cfg->mn.key_len, err,
@@ -558,7 +558,7 @@ int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_
 	return rc;
 }
 
-int d_ha_config_load(const char *path, struct d_ha_config *cfg, char *err, size_t err_cap)
+int d_conf_ha_load(const char *path, struct d_ha_config *cfg, char *err, size_t err_cap)
 {
 	char *text = read_text(path, err, err_cap), where[32];
 	int rc;
@@ -567,7 +567,7 @@ int d_ha_config_load(const char *path, struct d_ha_config *cfg, char *err, size_
 		memset(cfg, 0, sizeof(*cfg));
 		return UM3N_ENOENT;
 	}
-	rc = d_ha_config_parse(text, path, cfg, err, err_cap);
+	rc = d_conf_ha_parse(text, path, cfg, err, err_cap);
 	free(text);
 	for (size_t i = 0; rc == 0 && i < cfg->n_mns; i++) {
 		struct d_ha_mn *m = &cfg->mns[i];
