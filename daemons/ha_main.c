@@ -27,7 +27,7 @@
 #define UDP_READ_BUDGET 4
 
 struct ha_daemon {
-	struct d_ha_config cfg; /* key_ctx points here: replaced in place on reload */
+	struct d_conf_ha cfg; /* key_ctx points here: replaced in place on reload */
 	struct um3n_env env;
 	struct um3n_ha *ha;
 	struct d_loop loop;
@@ -219,7 +219,7 @@ static int setup(struct ha_daemon *d)
  * asks for keys through d_conf_ha_get_key); address, port and TUN need a restart. */
 static void reload(struct ha_daemon *d)
 {
-	struct d_ha_config nc;
+	struct d_conf_ha nc;
 	char err[D_ERR_MAX];
 
 	if (d_conf_ha_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {

@@ -33,7 +33,7 @@ struct uplink_rt {
 };
 
 struct mn_daemon {
-	struct d_mn_config cfg;
+	struct d_conf_mn cfg;
 	struct um3n_env env;
 	struct um3n_mn *mn;
 	struct um3n_policy *policy;
@@ -303,7 +303,7 @@ static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
 
 /* ---- set-up, reload, shutdown ------------------------------------------ */
 
-static unsigned derive_mtu(const struct d_mn_config *c)
+static unsigned derive_mtu(const struct d_conf_mn *c)
 {
 	int lowest = 1500;
 
@@ -373,7 +373,7 @@ static int setup(struct mn_daemon *d)
 	return 0;
 }
 
-static bool same_identity(const struct d_mn_config *a, const struct d_mn_config *b)
+static bool same_identity(const struct d_conf_mn *a, const struct d_conf_mn *b)
 {
 	if (!um3n_addr_eq(&a->mn.home_addr, &b->mn.home_addr) ||
 	    !um3n_sockaddr_eq(&a->mn.ha, &b->mn.ha) || a->mn.spi != b->mn.spi ||
@@ -390,7 +390,7 @@ static bool same_identity(const struct d_mn_config *a, const struct d_mn_config 
  * the HA); the log level applies at once; identity changes need a restart. */
 static void reload(struct mn_daemon *d)
 {
-	struct d_mn_config nc;
+	struct d_conf_mn nc;
 	struct um3n_policy *np;
 	char err[D_ERR_MAX];
 	uint32_t version = um3n_policy_version(d->policy) + 1;

@@ -29,7 +29,7 @@ static char *slurp(const char *path)
 static void test_mn_example(void)
 {
 	char *text = slurp(UM3N_DAEMON_EXAMPLES "/mn.conf"), err[D_ERR_MAX] = "";
-	struct d_mn_config c;
+	struct d_conf_mn c;
 	int rc = d_conf_mn_parse(text, "mn.conf", &c, err, sizeof(err));
 
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -105,7 +105,7 @@ static const struct {
 static void test_mn_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bad_mn) / sizeof(bad_mn[0]); i++) {
-		struct d_mn_config c;
+		struct d_conf_mn c;
 		char err[D_ERR_MAX] = "";
 		int rc = d_conf_mn_parse(bad_mn[i].text, "t.conf", &c, err, sizeof(err));
 
@@ -126,7 +126,7 @@ static void test_mn_good_variants(void)
 		"lifetime_s = 120\nreg_retry_ms = 700\nresend_slots = 64\n"
 		"[policy]\ndefault = cell redundant\n"
 		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 cell\n";
-	struct d_mn_config c;
+	struct d_conf_mn c;
 	char err[D_ERR_MAX] = "";
 	struct um3n_env env = test_env(1);
 	struct um3n_policy *p;
@@ -162,7 +162,7 @@ static void test_mn_good_variants(void)
 static void test_ha_conf(void)
 {
 	char *text = slurp(UM3N_DAEMON_EXAMPLES "/ha.conf"), err[D_ERR_MAX] = "";
-	struct d_ha_config c;
+	struct d_conf_ha c;
 	uint8_t key[64];
 	size_t len = sizeof(key);
 
