@@ -78,7 +78,7 @@ static bool parse_ipv4(const char *text, struct um3n_addr *a)
 
 /* ---- mn.conf ---------------------------------------------------------- */
 
-static int mn_key_main(struct parse_ctx *pc, struct d_mn_config *c, const char *k, const char *v)
+static int mn_key_main(struct parse_ctx *pc, struct d_conf_mn *c, const char *k, const char *v)
 {
 	uint32_t u;
 
@@ -126,7 +126,7 @@ static int mn_key_main(struct parse_ctx *pc, struct d_mn_config *c, const char *
 	return 1;
 }
 
-static struct um3n_mn_link_conf *uplink_for(struct d_mn_config *c, const char *name, int *idx)
+static struct um3n_mn_link_conf *uplink_for(struct d_conf_mn *c, const char *name, int *idx)
 {
 	for (size_t i = 0; i < c->mn.n_links; i++) {
 		if (strcmp(c->mn.links[i].name, name) == 0) {
@@ -141,7 +141,7 @@ static struct um3n_mn_link_conf *uplink_for(struct d_mn_config *c, const char *n
 	return &c->mn.links[c->mn.n_links++];
 }
 
-static int mn_key_uplink(struct parse_ctx *pc, struct d_mn_config *c, const char *section,
+static int mn_key_uplink(struct parse_ctx *pc, struct d_conf_mn *c, const char *section,
 			 const char *k, const char *v)
 {
 	const char *name = section + strlen("uplink ");
@@ -173,7 +173,7 @@ static bool parse_class_mode(char *text, uint8_t *cls, uint8_t *mode)
 	return strtok_r(NULL, " \t", &save) == NULL;
 }
 
-static int mn_rule_add(struct parse_ctx *pc, struct d_mn_config *c, const char *v)
+static int mn_rule_add(struct parse_ctx *pc, struct d_conf_mn *c, const char *v)
 {
 	char buf[200], *save = NULL, *prefix;
 	struct um3n_policy_rule r = { 0 };
@@ -204,7 +204,7 @@ static int mn_rule_add(struct parse_ctx *pc, struct d_mn_config *c, const char *
 static int mn_handler(void *user, const char *section, const char *k, const char *v)
 {
 	struct parse_ctx *pc = user;
-	struct d_mn_config *c = pc->cfg;
+	struct d_conf_mn *c = pc->cfg;
 	char tmp[200];
 
 	if (strcmp(section, "mn") == 0)
@@ -225,7 +225,7 @@ static int mn_handler(void *user, const char *section, const char *k, const char
 	return fail(pc, section, k, "unknown section");
 }
 
-static void mn_config_init(struct d_mn_config *c, const char *path)
+static void mn_config_init(struct d_conf_mn *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
 	um3n_mn_conf_defaults(&c->mn);
@@ -248,7 +248,7 @@ static void report(char *err, size_t cap, const char *path, int line, const char
 		snprintf(err, cap, "%s: %s", path, problem);
 }
 
-static int mn_validate(const struct d_mn_config *c, char *err, size_t cap)
+static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 {
 	const char *miss = !c->seen_home ? "[mn] home_address: missing"
 			   : !c->seen_ha  ? "[mn] home_agent: missing"
@@ -283,8 +283,8 @@ static int mn_validate(const struct d_mn_config *c, char *err, size_t cap)
 	return UM3N_OK;
 }
 
-int d_mn_config_parse(const char *text, const char *path, struct d_mn_config *cfg, char *err,
-		      size_t err_cap)
+int d_conf_mn_parse(const char *text, const char *path, struct d_conf_mn *cfg, char *err,
+		    size_t err_cap)
 {
 	struct parse_ctx pc = { .cfg = cfg };
 	int line;
@@ -299,7 +299,7 @@ int d_mn_config_parse(const char *text, const char *path, struct d_mn_config *cf
 	return mn_validate(cfg, err, err_cap);
 }
 
-void d_mn_config_free(struct d_mn_config *cfg)
+void d_conf_mn_free(struct d_conf_mn *cfg)
 {
 	free(cfg->rules);
 	cfg->rules = NULL;
@@ -307,8 +307,8 @@ void d_mn_config_free(struct d_mn_config *cfg)
 	explicit_bzero(cfg->mn.key, sizeof(cfg->mn.key));
 }
 
-struct um3n_policy *d_policy_build(const struct d_mn_config *cfg, const struct um3n_env *env,
-				   uint32_t version)
+struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg,
+					const struct um3n_env *env, uint32_t version)
 {
 	struct um3n_policy *p = um3n_policy_new(env, cfg->n_rules ? cfg->n_rules : 1);
 
@@ -328,7 +328,7 @@ fail:
 
 /* ---- ha.conf ---------------------------------------------------------- */
 
-static int ha_key_main(struct parse_ctx *pc, struct d_ha_config *c, const char *k, const char *v)
+static int ha_key_main(struct parse_ctx *pc, struct d_conf_ha *c, const char *k, const char *v)
 {
 	uint32_t u;
 
@@ -367,7 +367,7 @@ static int ha_key_main(struct parse_ctx *pc, struct d_ha_config *c, const char *
 	return 1;
 }
 
-static struct d_ha_mn *ha_mn_for(struct d_ha_config *c, uint32_t home)
+static struct d_conf_ha_mn *ha_mn_for(struct d_conf_ha *c, uint32_t home)
 {
 	for (size_t i = 0; i < c->n_mns; i++)
 		if (c->mns[i].home_addr == home)
@@ -386,11 +386,11 @@ static struct d_ha_mn *ha_mn_for(struct d_ha_config *c, uint32_t home)
 	return &c->mns[c->n_mns++];
 }
 
-static int ha_key_mn(struct parse_ctx *pc, struct d_ha_config *c, const char *section,
+static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *section,
 		     const char *k, const char *v)
 {
 	struct um3n_addr home;
-	struct d_ha_mn *m;
+	struct d_conf_ha_mn *m;
 
 	if (!parse_ipv4(section + 3, &home))
 		return fail(pc, section, k, "section name must be \"mn HOME_ADDRESS\" (IPv4)");
@@ -422,8 +422,8 @@ static int ha_handler(void *user, const char *section, const char *k, const char
 	return fail(pc, section, k, "unknown section");
 }
 
-int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cfg, char *err,
-		      size_t err_cap)
+int d_conf_ha_parse(const char *text, const char *path, struct d_conf_ha *cfg, char *err,
+		    size_t err_cap)
 {
 	struct parse_ctx pc = { .cfg = cfg };
 	char what[96], ip[16];
@@ -449,7 +449,7 @@ int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cf
 		return UM3N_EINVAL;
 	}
 	for (size_t i = 0; i < cfg->n_mns; i++) {
-		const struct d_ha_mn *m = &cfg->mns[i];
+		const struct d_conf_ha_mn *m = &cfg->mns[i];
 		uint32_t be = htonl(m->home_addr);
 
 		if (m->seen_spi && m->seen_key)
@@ -463,7 +463,7 @@ int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cf
 	return UM3N_OK;
 }
 
-void d_ha_config_free(struct d_ha_config *cfg)
+void d_conf_ha_free(struct d_conf_ha *cfg)
 {
 	for (size_t i = 0; i < cfg->n_mns; i++)
 		explicit_bzero(cfg->mns[i].key, sizeof(cfg->mns[i].key));
@@ -472,12 +472,12 @@ void d_ha_config_free(struct d_ha_config *cfg)
 	cfg->n_mns = cfg->cap_mns = 0;
 }
 
-int d_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len)
+int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len)
 {
-	const struct d_ha_config *c = ctx;
+	const struct d_conf_ha *c = ctx;
 
 	for (size_t i = 0; i < c->n_mns; i++) {
-		const struct d_ha_mn *m = &c->mns[i];
+		const struct d_conf_ha_mn *m = &c->mns[i];
 
 		if (m->home_addr != home_addr || m->spi != spi)
 			continue;
@@ -541,7 +541,7 @@ static int load_key(const char *conf_path, const char *where, const char *key_fi
 	return rc;
 }
 
-int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_t err_cap)
+int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t err_cap)
 {
 	char *text = read_text(path, err, err_cap);
 	int rc;
@@ -550,7 +550,7 @@ int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_
 		mn_config_init(cfg, path);
 		return UM3N_ENOENT;
 	}
-	rc = d_mn_config_parse(text, path, cfg, err, err_cap);
+	rc = d_conf_mn_parse(text, path, cfg, err, err_cap);
 	free(text);
 	if (rc == 0)
 		rc = load_key(path, "mn", cfg->key_file, cfg->mn.key, &cfg->mn.key_len, err,
@@ -558,7 +558,7 @@ int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_
 	return rc;
 }
 
-int d_ha_config_load(const char *path, struct d_ha_config *cfg, char *err, size_t err_cap)
+int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t err_cap)
 {
 	char *text = read_text(path, err, err_cap), where[32];
 	int rc;
@@ -567,10 +567,10 @@ int d_ha_config_load(const char *path, struct d_ha_config *cfg, char *err, size_
 		memset(cfg, 0, sizeof(*cfg));
 		return UM3N_ENOENT;
 	}
-	rc = d_ha_config_parse(text, path, cfg, err, err_cap);
+	rc = d_conf_ha_parse(text, path, cfg, err, err_cap);
 	free(text);
 	for (size_t i = 0; rc == 0 && i < cfg->n_mns; i++) {
-		struct d_ha_mn *m = &cfg->mns[i];
+		struct d_conf_ha_mn *m = &cfg->mns[i];
 		uint32_t be = htonl(m->home_addr);
 		char ip[16];
 

@@ -17,14 +17,14 @@
 #define D_BUSY_POLL_DEFAULT_US 20 /* busy_poll_us: see d_loop_wait() */
 #define D_BUSY_POLL_MAX_US 1000
 
-struct d_uplink {
+struct d_conf_uplink {
 	char ifname[IFNAMSIZ];
 	bool seen_interface;
 };
 
-struct d_mn_config {
+struct d_conf_mn {
 	char path[D_PATH_MAX];
-	struct um3n_mn_conf mn; /* mn.policy stays NULL: see d_policy_build() */
+	struct um3n_mn_conf mn; /* mn.policy stays NULL: see d_conf_policy_build() */
 	char key_file[D_PATH_MAX];
 	char tun[IFNAMSIZ];
 	unsigned mtu; /* 0 = uplink MTU - UM3N_OUTER_OVERHEAD_V4 */
@@ -32,16 +32,16 @@ struct d_mn_config {
 	unsigned busy_poll_us; /* d_loop_wait() while traffic flows; 0 = always sleep */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
-	struct d_uplink uplinks[UM3N_MAX_LINKS];
+	struct d_conf_uplink uplinks[UM3N_MAX_LINKS];
 	/* [policy] */
 	uint8_t default_class, default_mode;
-	struct um3n_policy_rule *rules; /* malloc'd; d_mn_config_free() */
+	struct um3n_policy_rule *rules; /* malloc'd; d_conf_mn_free() */
 	size_t n_rules, cap_rules;
 	/* what was present (for validation) */
 	bool seen_home, seen_ha, seen_spi, seen_key;
 };
 
-struct d_ha_mn {
+struct d_conf_ha_mn {
 	uint32_t home_addr; /* host order */
 	uint32_t spi;
 	char key_file[D_PATH_MAX];
@@ -50,17 +50,17 @@ struct d_ha_mn {
 	bool seen_spi, seen_key;
 };
 
-struct d_ha_config {
+struct d_conf_ha {
 	char path[D_PATH_MAX];
 	struct um3n_ha_conf ha; /* get_key/key_ctx set by the daemon */
 	char tun[IFNAMSIZ];
 	unsigned mtu; /* 0 = 1500 - UM3N_OUTER_OVERHEAD_V4 */
 	bool offload; /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
-	unsigned busy_poll_us; /* as in d_mn_config */
+	unsigned busy_poll_us; /* as in d_conf_mn */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
 	bool add_routes; /* a /32 route on the TUN for each [mn] home address */
-	struct d_ha_mn *mns; /* malloc'd; d_ha_config_free() */
+	struct d_conf_ha_mn *mns; /* malloc'd; d_conf_ha_free() */
 	size_t n_mns, cap_mns;
 	bool seen_address;
 };
@@ -68,21 +68,21 @@ struct d_ha_config {
 /* Parse INI text (`path` is used in messages and to resolve relative key_file
  * names). Does not read key files. On error `err` holds one line:
  * "FILE:LINE: [section] key: problem". Returns 0 or UM3N_EINVAL/UM3N_ENOMEM. */
-int d_mn_config_parse(const char *text, const char *path, struct d_mn_config *cfg, char *err,
-		      size_t err_cap);
-int d_ha_config_parse(const char *text, const char *path, struct d_ha_config *cfg, char *err,
-		      size_t err_cap);
+int d_conf_mn_parse(const char *text, const char *path, struct d_conf_mn *cfg, char *err,
+		    size_t err_cap);
+int d_conf_ha_parse(const char *text, const char *path, struct d_conf_ha *cfg, char *err,
+		    size_t err_cap);
 /* Read the file, parse it and load the key file(s). Same errors plus UM3N_ENOENT. */
-int d_mn_config_load(const char *path, struct d_mn_config *cfg, char *err, size_t err_cap);
-int d_ha_config_load(const char *path, struct d_ha_config *cfg, char *err, size_t err_cap);
-void d_mn_config_free(struct d_mn_config *cfg);
-void d_ha_config_free(struct d_ha_config *cfg);
+int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t err_cap);
+int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t err_cap);
+void d_conf_mn_free(struct d_conf_mn *cfg);
+void d_conf_ha_free(struct d_conf_ha *cfg);
 
 /* A policy table from the [policy] section (version as given). NULL on error. */
-struct um3n_policy *d_policy_build(const struct d_mn_config *cfg, const struct um3n_env *env,
-				   uint32_t version);
+struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg,
+					const struct um3n_env *env, uint32_t version);
 
-/* The key callback for um3n_ha_conf.get_key; ctx is a struct d_ha_config. */
-int d_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len);
+/* The key callback for um3n_ha_conf.get_key; ctx is a struct d_conf_ha. */
+int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len);
 
 #endif

@@ -97,11 +97,12 @@ static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname
 		     l->loss_permille, l->signal_dbm);
 	d_str_printf(o, "\"tx_pkts\":%llu,\"tx_bytes\":%llu,\"rx_pkts\":%llu,\"rx_bytes\":%llu,"
 		     "\"probes_sent\":%llu,\"probes_answered\":%llu,\"failovers\":%llu,"
-		     "\"resent_pkts\":%llu}",
+		     "\"resent_pkts\":%llu,\"unexpected_events\":%llu}",
 		     (unsigned long long)l->tx_pkts, (unsigned long long)l->tx_bytes,
 		     (unsigned long long)l->rx_pkts, (unsigned long long)l->rx_bytes,
 		     (unsigned long long)l->probes_sent, (unsigned long long)l->probes_answered,
-		     (unsigned long long)l->failovers, (unsigned long long)l->resent_pkts);
+		     (unsigned long long)l->failovers, (unsigned long long)l->resent_pkts,
+		     (unsigned long long)l->unexpected_events);
 }
 
 static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname,
@@ -116,11 +117,11 @@ static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname
 		     um3n_linkmon_state_name(l->state), um3n_regfsm_state_name(l->reg_state),
 		     l->last_code, ip, l->local.port, l->lifetime_left_s);
 	d_str_printf(o, "  srtt %.2f ms rttvar %.2f ms loss %.1f%% signal %d dBm probes %llu/%llu "
-		     "failovers %llu resent %llu\n",
+		     "failovers %llu resent %llu unexpected %llu\n",
 		     (double)l->srtt_us / 1000.0, (double)l->rttvar_us / 1000.0,
 		     l->loss_permille / 10.0, l->signal_dbm, (unsigned long long)l->probes_answered,
 		     (unsigned long long)l->probes_sent, (unsigned long long)l->failovers,
-		     (unsigned long long)l->resent_pkts);
+		     (unsigned long long)l->resent_pkts, (unsigned long long)l->unexpected_events);
 	d_str_printf(o, "  out %llu pkts %llu bytes, in %llu pkts %llu bytes\n",
 		     (unsigned long long)l->tx_pkts, (unsigned long long)l->tx_bytes,
 		     (unsigned long long)l->rx_pkts, (unsigned long long)l->rx_bytes);
@@ -208,13 +209,13 @@ void d_fmt_ha_status(const struct um3n_ha_status *st, const struct um3n_ha_mn_st
 		     size_t n_mns, const struct d_daemon_stats *ds, bool json, struct d_str *o)
 {
 	d_str_printf(o, json ? "{\"role\":\"ha\",\"mns\":%zu,\"reg_accepted\":%llu,"
-			       "\"reg_denied\":%llu,\"tun\":{\"in_pkts\":%llu,\"out_pkts\":%llu},"
-			       "\"bindings\":["
-			     : "%zu mobile nodes, registrations accepted %llu denied %llu\n"
-			       "tun in %llu pkts, out %llu pkts\n",
+			       "\"reg_denied\":%llu,\"reg_unexpected\":%llu,"
+			       "\"tun\":{\"in_pkts\":%llu,\"out_pkts\":%llu},\"bindings\":["
+			     : "%zu mobile nodes, registrations accepted %llu denied %llu "
+			       "unexpected %llu\ntun in %llu pkts, out %llu pkts\n",
 		     st->n_mns, (unsigned long long)st->reg_accepted,
-		     (unsigned long long)st->reg_denied, (unsigned long long)st->tun_in_pkts,
-		     (unsigned long long)st->tun_out_pkts);
+		     (unsigned long long)st->reg_denied, (unsigned long long)st->reg_unexpected,
+		     (unsigned long long)st->tun_in_pkts, (unsigned long long)st->tun_out_pkts);
 	for (size_t i = 0; i < n_mns; i++) {
 		if (json && i)
 			d_str_printf(o, ",");

@@ -27,7 +27,7 @@
 #define UDP_READ_BUDGET 4
 
 struct ha_daemon {
-	struct d_ha_config cfg; /* key_ctx points here: replaced in place on reload */
+	struct d_conf_ha cfg; /* key_ctx points here: replaced in place on reload */
 	struct um3n_env env;
 	struct um3n_ha *ha;
 	struct d_loop loop;
@@ -187,7 +187,7 @@ static int setup(struct ha_daemon *d)
 	if (d_loop_init(&d->loop) < 0)
 		return -1;
 	d_env_init(&d->env);
-	d->cfg.ha.get_key = d_ha_get_key;
+	d->cfg.ha.get_key = d_conf_ha_get_key;
 	d->cfg.ha.key_ctx = &d->cfg;
 	/* The TUN first: whether it took the offloads decides what the engine
 	 * tells the MNs (rx_csum_partial). */
@@ -216,21 +216,21 @@ static int setup(struct ha_daemon *d)
 }
 
 /* SIGHUP: new keys and MNs take effect for the next registration (the engine
- * asks for keys through d_ha_get_key); address, port and TUN need a restart. */
+ * asks for keys through d_conf_ha_get_key); address, port and TUN need a restart. */
 static void reload(struct ha_daemon *d)
 {
-	struct d_ha_config nc;
+	struct d_conf_ha nc;
 	char err[D_ERR_MAX];
 
-	if (d_ha_config_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
+	if (d_conf_ha_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
 		d_log(UM3N_LOG_ERR, "reload refused: %s", err);
-		d_ha_config_free(&nc);
+		d_conf_ha_free(&nc);
 		return;
 	}
 	if (!um3n_sockaddr_eq(&nc.ha.addr, &d->cfg.ha.addr) || strcmp(nc.tun, d->cfg.tun))
 		d_log(UM3N_LOG_WARN, "reload: address, port or tun changed: restart to apply");
 	d_log_set_level(nc.log_level);
-	d_ha_config_free(&d->cfg);
+	d_conf_ha_free(&d->cfg);
 	d->cfg.mns = nc.mns;
 	d->cfg.n_mns = nc.n_mns;
 	d->cfg.cap_mns = nc.cap_mns;
@@ -297,7 +297,7 @@ static void teardown(struct ha_daemon *d)
 		close(d->udp_fd);
 	d_tun_close(&d->tun);
 	d_loop_close(&d->loop);
-	d_ha_config_free(&d->cfg);
+	d_conf_ha_free(&d->cfg);
 }
 
 int main(int argc, char **argv)
@@ -309,12 +309,12 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	if (d_ha_config_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
+	if (d_conf_ha_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	if (o.check_only) {
-		d_ha_config_free(&d.cfg);
+		d_conf_ha_free(&d.cfg);
 		return 0;
 	}
 	if (d_daemon_start("um3n-ha", &o, d.cfg.log_level) < 0)

@@ -33,7 +33,7 @@ struct uplink_rt {
 };
 
 struct mn_daemon {
-	struct d_mn_config cfg;
+	struct d_conf_mn cfg;
 	struct um3n_env env;
 	struct um3n_mn *mn;
 	struct um3n_policy *policy;
@@ -303,7 +303,7 @@ static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
 
 /* ---- set-up, reload, shutdown ------------------------------------------ */
 
-static unsigned derive_mtu(const struct d_mn_config *c)
+static unsigned derive_mtu(const struct d_conf_mn *c)
 {
 	int lowest = 1500;
 
@@ -333,7 +333,7 @@ static int setup_tun(struct mn_daemon *d)
 static int setup_engine(struct mn_daemon *d)
 {
 	d_env_init(&d->env);
-	d->policy = d_policy_build(&d->cfg, &d->env, 1);
+	d->policy = d_conf_policy_build(&d->cfg, &d->env, 1);
 	if (!d->policy) {
 		d_log(UM3N_LOG_ERR, "%s: [policy] rejected by the engine", d->cfg.path);
 		return -1;
@@ -373,7 +373,7 @@ static int setup(struct mn_daemon *d)
 	return 0;
 }
 
-static bool same_identity(const struct d_mn_config *a, const struct d_mn_config *b)
+static bool same_identity(const struct d_conf_mn *a, const struct d_conf_mn *b)
 {
 	if (!um3n_addr_eq(&a->mn.home_addr, &b->mn.home_addr) ||
 	    !um3n_sockaddr_eq(&a->mn.ha, &b->mn.ha) || a->mn.spi != b->mn.spi ||
@@ -390,21 +390,21 @@ static bool same_identity(const struct d_mn_config *a, const struct d_mn_config 
  * the HA); the log level applies at once; identity changes need a restart. */
 static void reload(struct mn_daemon *d)
 {
-	struct d_mn_config nc;
+	struct d_conf_mn nc;
 	struct um3n_policy *np;
 	char err[D_ERR_MAX];
 	uint32_t version = um3n_policy_version(d->policy) + 1;
 
-	if (d_mn_config_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
+	if (d_conf_mn_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
 		d_log(UM3N_LOG_ERR, "reload refused: %s", err);
-		d_mn_config_free(&nc);
+		d_conf_mn_free(&nc);
 		return;
 	}
 	if (!same_identity(&d->cfg, &nc))
 		d_log(UM3N_LOG_WARN, "reload: addresses, SPI or uplinks changed: restart to apply");
 	d_log_set_level(nc.log_level);
 	d->cfg.busy_poll_us = nc.busy_poll_us;
-	np = d_policy_build(&nc, &d->env, version);
+	np = d_conf_policy_build(&nc, &d->env, version);
 	if (!np || um3n_mn_set_policy(d->mn, d_now_us(), np) < 0) {
 		d_log(UM3N_LOG_ERR, "reload: policy rejected, keeping version %u",
 		      um3n_policy_version(d->policy));
@@ -421,7 +421,7 @@ static void reload(struct mn_daemon *d)
 		d->cfg.cap_rules = nc.cap_rules;
 		nc.rules = NULL;
 	}
-	d_mn_config_free(&nc);
+	d_conf_mn_free(&nc);
 	drain(d);
 }
 
@@ -508,7 +508,7 @@ static void teardown(struct mn_daemon *d)
 		um3n_policy_free(d->policy);
 	d_tun_close(&d->tun);
 	d_loop_close(&d->loop);
-	d_mn_config_free(&d->cfg);
+	d_conf_mn_free(&d->cfg);
 }
 
 int main(int argc, char **argv)
@@ -520,7 +520,7 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	if (d_mn_config_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
+	if (d_conf_mn_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
@@ -530,14 +530,14 @@ int main(int argc, char **argv)
 
 		d_env_init(&env);
 		env.log = NULL;
-		p = d_policy_build(&d.cfg, &env, 1);
+		p = d_conf_policy_build(&d.cfg, &env, 1);
 		if (!p) {
 			fprintf(stderr, "%s: [policy]: rejected (too many or conflicting rules)\n",
 				o.config);
 			return 2;
 		}
 		um3n_policy_free(p);
-		d_mn_config_free(&d.cfg);
+		d_conf_mn_free(&d.cfg);
 		return 0;
 	}
 	if (d_daemon_start("um3n-mn", &o, d.cfg.log_level) < 0)

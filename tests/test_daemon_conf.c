@@ -29,8 +29,8 @@ static char *slurp(const char *path)
 static void test_mn_example(void)
 {
 	char *text = slurp(UM3N_DAEMON_EXAMPLES "/mn.conf"), err[D_ERR_MAX] = "";
-	struct d_mn_config c;
-	int rc = d_mn_config_parse(text, "mn.conf", &c, err, sizeof(err));
+	struct d_conf_mn c;
+	int rc = d_conf_mn_parse(text, "mn.conf", &c, err, sizeof(err));
 
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(um3n_addr_v4(&c.mn.home_addr), 0x0ac80002u);
@@ -57,7 +57,7 @@ static void test_mn_example(void)
 	CU_ASSERT_EQUAL(c.rules[0].plen, 24);
 	CU_ASSERT_EQUAL(c.rules[0].link_class, UM3N_CLASS_CELL);
 	CU_ASSERT_EQUAL(c.rules[0].mode, UM3N_MODE_PREFER);
-	d_mn_config_free(&c);
+	d_conf_mn_free(&c);
 	free(text);
 }
 
@@ -105,9 +105,9 @@ static const struct {
 static void test_mn_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bad_mn) / sizeof(bad_mn[0]); i++) {
-		struct d_mn_config c;
+		struct d_conf_mn c;
 		char err[D_ERR_MAX] = "";
-		int rc = d_mn_config_parse(bad_mn[i].text, "t.conf", &c, err, sizeof(err));
+		int rc = d_conf_mn_parse(bad_mn[i].text, "t.conf", &c, err, sizeof(err));
 
 		if (rc == 0 || !strstr(err, bad_mn[i].want))
 			fprintf(stderr, "\ncase %zu: rc %d err \"%s\" want \"%s\"\n", i, rc, err,
@@ -115,7 +115,7 @@ static void test_mn_bad(void)
 		CU_ASSERT(rc < 0);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad_mn[i].want));
 		CU_ASSERT_PTR_NULL(strchr(err, '\n')); /* one line */
-		d_mn_config_free(&c);
+		d_conf_mn_free(&c);
 	}
 }
 
@@ -126,13 +126,13 @@ static void test_mn_good_variants(void)
 		"lifetime_s = 120\nreg_retry_ms = 700\nresend_slots = 64\n"
 		"[policy]\ndefault = cell redundant\n"
 		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 cell\n";
-	struct d_mn_config c;
+	struct d_conf_mn c;
 	char err[D_ERR_MAX] = "";
 	struct um3n_env env = test_env(1);
 	struct um3n_policy *p;
 	struct um3n_addr a;
 
-	CU_ASSERT_EQUAL_FATAL(d_mn_config_parse(text, "t.conf", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(d_conf_mn_parse(text, "t.conf", &c, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.mtu, 1300);
 	CU_ASSERT_EQUAL(c.busy_poll_us, 0);
 	CU_ASSERT_EQUAL(c.log_level, UM3N_LOG_DEBUG);
@@ -143,7 +143,7 @@ static void test_mn_good_variants(void)
 	CU_ASSERT_EQUAL(c.default_mode, UM3N_MODE_REDUNDANT);
 	CU_ASSERT_EQUAL_FATAL(c.n_rules, 3);
 	CU_ASSERT_EQUAL(c.rules[2].plen, 32);
-	p = d_policy_build(&c, &env, 7);
+	p = d_conf_policy_build(&c, &env, 7);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(um3n_policy_version(p), 7);
 	CU_ASSERT_EQUAL(um3n_policy_count(p), 3);
@@ -156,17 +156,17 @@ static void test_mn_good_variants(void)
 	CU_ASSERT_EQUAL(um3n_policy_lookup(p, &a)->mode, UM3N_MODE_REDUNDANT);
 	um3n_policy_free(p);
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
-	d_mn_config_free(&c);
+	d_conf_mn_free(&c);
 }
 
 static void test_ha_conf(void)
 {
 	char *text = slurp(UM3N_DAEMON_EXAMPLES "/ha.conf"), err[D_ERR_MAX] = "";
-	struct d_ha_config c;
+	struct d_conf_ha c;
 	uint8_t key[64];
 	size_t len = sizeof(key);
 
-	CU_ASSERT_EQUAL_FATAL(d_ha_config_parse(text, "ha.conf", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(d_conf_ha_parse(text, "ha.conf", &c, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(um3n_addr_v4(&c.ha.addr.ip), 0xc0000201u);
 	CU_ASSERT_EQUAL(c.ha.addr.port, 434);
 	CU_ASSERT_EQUAL(c.ha.max_lifetime_s, 600);
@@ -180,46 +180,46 @@ static void test_ha_conf(void)
 	/* keys: only the configured (home, spi) pair is found */
 	c.mns[0].key_len = 16;
 	memset(c.mns[0].key, 0xab, 16);
-	CU_ASSERT_EQUAL(d_ha_get_key(&c, 0x0ac80002u, 256, key, &len), 0);
+	CU_ASSERT_EQUAL(d_conf_ha_get_key(&c, 0x0ac80002u, 256, key, &len), 0);
 	CU_ASSERT_EQUAL(len, 16);
 	CU_ASSERT_EQUAL(key[15], 0xab);
 	len = sizeof(key);
-	CU_ASSERT_NOT_EQUAL(d_ha_get_key(&c, 0x0ac80002u, 257, key, &len), 0);
-	CU_ASSERT_NOT_EQUAL(d_ha_get_key(&c, 0x0ac80003u, 256, key, &len), 0);
-	d_ha_config_free(&c);
+	CU_ASSERT_NOT_EQUAL(d_conf_ha_get_key(&c, 0x0ac80002u, 257, key, &len), 0);
+	CU_ASSERT_NOT_EQUAL(d_conf_ha_get_key(&c, 0x0ac80003u, 256, key, &len), 0);
+	d_conf_ha_free(&c);
 	free(text);
 
-	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\n[mn 10.0.0.1]\nspi = 300\n", "h",
-				    &c, err, sizeof(err)) < 0);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\n[mn 10.0.0.1]\nspi = 300\n", "h",
+				  &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[mn 10.0.0.1] key_file: missing"));
-	d_ha_config_free(&c);
-	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\n[mn nowhere]\nspi = 300\n", "h",
-				    &c, err, sizeof(err)) < 0);
+	d_conf_ha_free(&c);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\n[mn nowhere]\nspi = 300\n", "h",
+				  &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:4: [mn nowhere] spi"));
-	d_ha_config_free(&c);
-	CU_ASSERT(d_ha_config_parse("[ha]\nport = 434\n", "h", &c, err, sizeof(err)) < 0);
+	d_conf_ha_free(&c);
+	CU_ASSERT(d_conf_ha_parse("[ha]\nport = 434\n", "h", &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[ha] address: missing"));
-	d_ha_config_free(&c);
-	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 5000\n", "h", &c,
-				    err, sizeof(err)) < 0);
+	d_conf_ha_free(&c);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 5000\n", "h", &c,
+				  err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:3: [ha] busy_poll_us: want 0..1000"));
-	d_ha_config_free(&c);
-	CU_ASSERT_EQUAL(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 50\n", "h",
-					  &c, err, sizeof(err)), 0);
+	d_conf_ha_free(&c);
+	CU_ASSERT_EQUAL(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 50\n", "h",
+					&c, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.busy_poll_us, 50);
-	d_ha_config_free(&c);
-	CU_ASSERT_EQUAL(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nmax_lifetime_s = 900\n"
-					  "keepalive_s = 30\nresend_window_ms = 90\n"
-					  "add_routes = off\n", "h", &c, err, sizeof(err)), 0);
+	d_conf_ha_free(&c);
+	CU_ASSERT_EQUAL(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nmax_lifetime_s = 900\n"
+					"keepalive_s = 30\nresend_window_ms = 90\n"
+					"add_routes = off\n", "h", &c, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.ha.max_lifetime_s, 900);
 	CU_ASSERT_EQUAL(c.ha.keepalive_s, 30);
 	CU_ASSERT_EQUAL(c.ha.resend_window_us, 90000);
 	CU_ASSERT_FALSE(c.add_routes);
-	d_ha_config_free(&c);
-	CU_ASSERT(d_ha_config_parse("[ha]\naddress = 192.0.2.1\nkeepalive = 65536\n", "h", &c, err,
-				    sizeof(err)) < 0);
+	d_conf_ha_free(&c);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nkeepalive = 65536\n", "h", &c, err,
+				  sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:3: [ha] keepalive: expected seconds in 0..65535"));
-	d_ha_config_free(&c);
+	d_conf_ha_free(&c);
 }
 
 static const struct {

@@ -78,6 +78,7 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"out_pkts\":0,\"csum_partial\":true}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"address\":\"10.1.1.2\",\"port\":40000"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"tx_bytes\":1234567890123"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"resent_pkts\":0,\"unexpected_events\":0}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"name\":\"wi\\\"fi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
@@ -98,7 +99,9 @@ static void test_mn_text(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "policy version 3 (HA holds 2), 5 rules"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "uplink cell (-, class cell)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "10.1.1.2:40000"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "srtt 12.35 ms"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\n  srtt 12.35 ms rttvar 0.00 ms loss 0.0% "
+					     "signal 0 dBm probes 0/0 failovers 0 resent 0 "
+					     "unexpected 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "auth_failed 7"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "to the HA with partial checksums"));
 	d_str_free(&s);
@@ -129,7 +132,7 @@ static void test_ha_json(void)
 	d_fmt_ha_status(&st, mns, 2, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"role\":\"ha\",\"mns\":2,\"reg_accepted\":4,"
-					     "\"reg_denied\":1"));
+					     "\"reg_denied\":1,\"reg_unexpected\":0,\"tun\":"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"home_addr\":\"10.200.0.2\",\"policy_version\":2"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"coa\":\"10.1.2.2\",\"port\":5555"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"last_heard_ms_ago\":2,"));
@@ -143,6 +146,50 @@ static void test_ha_json(void)
 	d_fmt_ha_status(&st, NULL, 0, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"bindings\":[]"));
+	d_str_free(&s);
+}
+
+/* Events a state machine had no row for: per uplink on the MN, in the summary
+ * on the HA, in text and JSON, so an operator sees them without the log. */
+static void test_unexpected_counters(void)
+{
+	struct um3n_mn_status mn;
+	struct um3n_ha_status ha = { 0 };
+	struct d_str s = { 0 };
+
+	fill_mn(&mn);
+	mn.links[0].failovers = 2;
+	mn.links[0].resent_pkts = 17;
+	mn.links[1].unexpected_events = 3;
+	d_fmt_mn_status(&mn, NULL, NULL, false, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "failovers 2 resent 17 unexpected 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "failovers 0 resent 0 unexpected 3\n"));
+	d_str_free(&s);
+	d_fmt_mn_status(&mn, NULL, NULL, true, &s);
+	CU_ASSERT_TRUE(json_balanced(s.buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"failovers\":2,\"resent_pkts\":17,"
+					     "\"unexpected_events\":0}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"failovers\":0,\"resent_pkts\":0,"
+					     "\"unexpected_events\":3}],"));
+	d_str_free(&s);
+
+	ha.n_mns = 0;
+	ha.reg_accepted = 10;
+	ha.reg_denied = 2;
+	ha.reg_unexpected = 5;
+	ha.tun_in_pkts = 8;
+	d_fmt_ha_status(&ha, NULL, 0, NULL, false, &s);
+	CU_ASSERT_STRING_EQUAL(s.buf, "0 mobile nodes, registrations accepted 10 denied 2 "
+				      "unexpected 5\ntun in 8 pkts, out 0 pkts\n"
+				      "drops: malformed 0 auth_failed 0 replayed 0 "
+				      "unknown_peer 0 no_binding 0 no_link 0 duplicate 0 "
+				      "queue_full 0 too_big 0\n");
+	d_str_free(&s);
+	d_fmt_ha_status(&ha, NULL, 0, NULL, true, &s);
+	CU_ASSERT_TRUE(json_balanced(s.buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "{\"role\":\"ha\",\"mns\":0,\"reg_accepted\":10,"
+					     "\"reg_denied\":2,\"reg_unexpected\":5,"
+					     "\"tun\":{\"in_pkts\":8,\"out_pkts\":0},"));
 	d_str_free(&s);
 }
 
@@ -204,6 +251,7 @@ static CU_TestInfo fmt_tests[] = {
 	{ "mn_json", test_mn_json },
 	{ "mn_text", test_mn_text },
 	{ "ha_json", test_ha_json },
+	{ "unexpected_counters", test_unexpected_counters },
 	{ "str_growth", test_str_growth },
 	CU_TEST_INFO_NULL,
 };
