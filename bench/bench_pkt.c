@@ -18,12 +18,22 @@
 #define N_PKTS 1024
 static const uint8_t key[32] = "bench-key-bench-key-bench-key-00";
 
-static void *bench_alloc(void *ctx, size_t n) { (void)ctx; return calloc(1, n); }
-static void bench_free(void *ctx, void *p) { (void)ctx; free(p); }
+static void *bench_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	return calloc(1, n);
+}
+static void bench_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
 
 static int get_key(void *ctx, uint32_t home, uint32_t spi, uint8_t *k, size_t *len)
 {
-	(void)ctx; (void)home; (void)spi;
+	(void)ctx;
+	(void)home;
+	(void)spi;
 	memcpy(k, key, sizeof(key));
 	*len = sizeof(key);
 	return 0;
@@ -60,7 +70,8 @@ static struct um3n_policy *random_policy(const struct um3n_env *env, size_t rule
 
 	um3n_prng_seed(&prng, seed);
 	while (p && added < rules) {
-		struct um3n_policy_rule r = {.link_class = (uint8_t)(1 + um3n_prng_below(&prng, 2))};
+		struct um3n_policy_rule r = {
+			.link_class = (uint8_t)(1 + um3n_prng_below(&prng, 2))};
 		uint32_t a = (uint32_t)um3n_prng_next(&prng);
 
 		r.plen = (uint8_t)(8 + um3n_prng_below(&prng, 25));
@@ -96,7 +107,8 @@ static void shuttle(struct bench *b, uint64_t now_us)
 		more = false;
 		while (um3n_mn_poll_output(b->mn, &o)) {
 			if (o.kind == UM3N_OUT_UDP)
-				um3n_ha_udp_input(b->ha, now_us, &b->mc.links[o.link].local, o.data, o.len);
+				um3n_ha_udp_input(b->ha, now_us, &b->mc.links[o.link].local, o.data,
+						  o.len);
 			more = true;
 		}
 		while (um3n_ha_poll_output(b->ha, &o)) {
@@ -182,7 +194,8 @@ static double run_ha_decap(struct bench *b, long iters)
 
 	for (long i = 0; i < iters; i++) {
 		um3n_put32(b->dgram + 8, ++seq); /* a fresh GRE sequence number each time */
-		um3n_ha_udp_input(b->ha, 1, &b->mc.links[b->dgram_link].local, b->dgram, b->dgram_len);
+		um3n_ha_udp_input(b->ha, 1, &b->mc.links[b->dgram_link].local, b->dgram,
+				  b->dgram_len);
 		while (um3n_ha_poll_output(b->ha, &o))
 			;
 	}
@@ -196,7 +209,8 @@ static double run_ha_encap(struct bench *b, long iters)
 	uint64_t t0;
 
 	for (int i = 0; i < N_PKTS; i++) /* swap: from the internet to the MN */
-		udp_packet(down[i], um3n_get32(b->pkts[i] + 16), um3n_addr_v4(&b->mc.home_addr), 1000);
+		udp_packet(down[i], um3n_get32(b->pkts[i] + 16), um3n_addr_v4(&b->mc.home_addr),
+			   1000);
 	t0 = wall_ns();
 	for (long i = 0; i < iters; i++) {
 		um3n_ha_tun_input(b->ha, 1, down[i % N_PKTS], b->pkt_len);
@@ -221,8 +235,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--path") && i + 1 < argc)
 			path = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--iterations N] [--rules N] "
-					"[--path all|mn-encap|ha-decap|ha-encap]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [--iterations N] [--rules N] "
+				"[--path all|mn-encap|ha-decap|ha-encap]\n",
+				argv[0]);
 			return 2;
 		}
 	}

@@ -205,7 +205,8 @@ int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 		hmap_del(&c->by_coa, coa_key(&b->coa));
 	b->coa = *coa;
 	b->active = true;
-	hmap_put(&c->by_coa, coa_key(coa), (uint32_t)(um3n_bcache_index(c, rec) << 3 | (unsigned)link));
+	hmap_put(&c->by_coa, coa_key(coa),
+		 (uint32_t)(um3n_bcache_index(c, rec) << 3 | (unsigned)link));
 	return UM3N_OK;
 }
 

@@ -18,59 +18,58 @@
  * Keys both engines have keep one range, so a name means one thing. */
 static const struct um3n_confkey keys[] = {
 	/* [mn] */
-	{ "lifetime_s", "lifetime", UM3N_CONFKEYS_MN, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1,
-	  1, 65534, 300, offsetof(struct um3n_mn_conf, lifetime_s),
-	  "registration lifetime asked of the home agent" },
-	{ "reg_retry_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000,
-	  1, 16000, 500, offsetof(struct um3n_mn_conf, reg_retry_initial_us),
-	  "first registration retransmission timeout; doubles up to 16 s" },
-	{ "probe_interval_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000,
-	  0, 60000, 15, offsetof(struct um3n_mn_conf, probe_interval_us),
-	  "interval of the in-tunnel ICMP probes per uplink (0 disables them)" },
-	{ "dead_after_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000,
-	  1, 600000, 75, offsetof(struct um3n_mn_conf, dead_after_us),
-	  "an uplink nothing was heard on for this long is failed over" },
-	{ "signal_degraded_dbm", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_INT, UM3N_CONFKEY_DBM, 1,
-	  -150, 0, -75, offsetof(struct um3n_mn_conf, signal_degraded_dbm),
-	  "signal below this: the uplink is degraded (planned handover)" },
-	{ "signal_recovered_dbm", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_INT, UM3N_CONFKEY_DBM, 1,
-	  -150, 0, -68, offsetof(struct um3n_mn_conf, signal_recovered_dbm),
-	  "signal at or above this: the uplink is up again (hysteresis)" },
-	{ "resend_window_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000,
-	  0, 10000, 150, offsetof(struct um3n_mn_conf, resend_window_us),
-	  "on a failure, re-send on another uplink what the failed one sent this recently" },
-	{ "resend_slots", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1,
-	  0, 65536, 512, offsetof(struct um3n_mn_conf, resend_slots),
-	  "packets remembered for that re-send; 0 disables it" },
+	{"lifetime_s", "lifetime", UM3N_CONFKEYS_MN, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1, 65534,
+	 300, offsetof(struct um3n_mn_conf, lifetime_s),
+	 "registration lifetime asked of the home agent"},
+	{"reg_retry_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 1, 16000,
+	 500, offsetof(struct um3n_mn_conf, reg_retry_initial_us),
+	 "first registration retransmission timeout; doubles up to 16 s"},
+	{"probe_interval_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
+	 60000, 15, offsetof(struct um3n_mn_conf, probe_interval_us),
+	 "interval of the in-tunnel ICMP probes per uplink (0 disables them)"},
+	{"dead_after_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 1,
+	 600000, 75, offsetof(struct um3n_mn_conf, dead_after_us),
+	 "an uplink nothing was heard on for this long is failed over"},
+	{"signal_degraded_dbm", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_INT, UM3N_CONFKEY_DBM, 1, -150,
+	 0, -75, offsetof(struct um3n_mn_conf, signal_degraded_dbm),
+	 "signal below this: the uplink is degraded (planned handover)"},
+	{"signal_recovered_dbm", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_INT, UM3N_CONFKEY_DBM, 1,
+	 -150, 0, -68, offsetof(struct um3n_mn_conf, signal_recovered_dbm),
+	 "signal at or above this: the uplink is up again (hysteresis)"},
+	{"resend_window_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
+	 10000, 150, offsetof(struct um3n_mn_conf, resend_window_us),
+	 "on a failure, re-send on another uplink what the failed one sent this recently"},
+	{"resend_slots", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 0, 65536,
+	 512, offsetof(struct um3n_mn_conf, resend_slots),
+	 "packets remembered for that re-send; 0 disables it"},
 	/* [ha] */
-	{ "max_lifetime_s", "max_lifetime", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S,
-	  1, 1, 65534, 600, offsetof(struct um3n_ha_conf, max_lifetime_s),
-	  "longer requested lifetimes are cut to this" },
-	{ "keepalive_s", "keepalive", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1,
-	  0, 65535, 110, offsetof(struct um3n_ha_conf, keepalive_s),
-	  "RFC 3519 NAT keepalive interval announced in replies" },
-	{ "max_mns", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1,
-	  1, 1 << 20, 1024, offsetof(struct um3n_ha_conf, max_mns),
-	  "binding cache capacity (mobile nodes)" },
-	{ "dead_after_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000,
-	  1, 600000, 75, offsetof(struct um3n_ha_conf, dead_after_us),
-	  "a binding silent this long is avoided while another of the same node is heard" },
-	{ "resend_window_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000,
-	  0, 10000, 150, offsetof(struct um3n_ha_conf, resend_window_us),
-	  "on a failure, re-send on another binding what went to the failed one this recently" },
-	{ "resend_slots", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1,
-	  0, 65536, 512, offsetof(struct um3n_ha_conf, resend_slots),
-	  "downlink packets per mobile node remembered for that re-send; 0 disables it" },
+	{"max_lifetime_s", "max_lifetime", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1,
+	 65534, 600, offsetof(struct um3n_ha_conf, max_lifetime_s),
+	 "longer requested lifetimes are cut to this"},
+	{"keepalive_s", "keepalive", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 0,
+	 65535, 110, offsetof(struct um3n_ha_conf, keepalive_s),
+	 "RFC 3519 NAT keepalive interval announced in replies"},
+	{"max_mns", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 1, 1 << 20,
+	 1024, offsetof(struct um3n_ha_conf, max_mns), "binding cache capacity (mobile nodes)"},
+	{"dead_after_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 1,
+	 600000, 75, offsetof(struct um3n_ha_conf, dead_after_us),
+	 "a binding silent this long is avoided while another of the same node is heard"},
+	{"resend_window_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
+	 10000, 150, offsetof(struct um3n_ha_conf, resend_window_us),
+	 "on a failure, re-send on another binding what went to the failed one this recently"},
+	{"resend_slots", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 0, 65536,
+	 512, offsetof(struct um3n_ha_conf, resend_slots),
+	 "downlink packets per mobile node remembered for that re-send; 0 disables it"},
 	/* [uplink NAME] (daemon), [link NAME] (simulator) */
-	{ "class", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_CLASS, UM3N_CONFKEY_COUNT, 1,
-	  0, UM3N_CLASS_MAX, UM3N_CLASS_ANY, offsetof(struct um3n_mn_link_conf, link_class),
-	  "what policy rules refer to" },
-	{ "priority", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U8, UM3N_CONFKEY_COUNT, 1,
-	  0, 255, 0, offsetof(struct um3n_mn_link_conf, priority),
-	  "lower is preferred when several uplinks fit a rule" },
-	{ "weight_kbps", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U32, UM3N_CONFKEY_KBPS, 1,
-	  0, UINT32_MAX, 0, offsetof(struct um3n_mn_link_conf, weight_kbps),
-	  "expected rate, weighting aggregation; 0 for all uplinks weighs them equally" },
+	{"class", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_CLASS, UM3N_CONFKEY_COUNT, 1, 0,
+	 UM3N_CLASS_MAX, UM3N_CLASS_ANY, offsetof(struct um3n_mn_link_conf, link_class),
+	 "what policy rules refer to"},
+	{"priority", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U8, UM3N_CONFKEY_COUNT, 1, 0, 255, 0,
+	 offsetof(struct um3n_mn_link_conf, priority),
+	 "lower is preferred when several uplinks fit a rule"},
+	{"weight_kbps", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U32, UM3N_CONFKEY_KBPS, 1, 0,
+	 UINT32_MAX, 0, offsetof(struct um3n_mn_link_conf, weight_kbps),
+	 "expected rate, weighting aggregation; 0 for all uplinks weighs them equally"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -83,8 +82,7 @@ const struct um3n_confkey *um3n_confkeys_table(size_t *n)
 	return keys;
 }
 
-const struct um3n_confkey *um3n_confkeys_find(enum um3n_confkeys_engine engine,
-					      const char *name)
+const struct um3n_confkey *um3n_confkeys_find(enum um3n_confkeys_engine engine, const char *name)
 {
 	assert(engine < UM3N_CONFKEYS_ENGINES && name);
 	for (size_t i = 0; i < N_KEYS; i++) {
@@ -110,7 +108,10 @@ const char *um3n_confkeys_unit_name(enum um3n_confkey_unit unit)
 bool um3n_confkeys_bool(const char *v, bool *out)
 {
 	static const char *const words[][2] = {
-		{ "no", "yes" }, { "false", "true" }, { "off", "on" }, { "0", "1" },
+		{"no", "yes"},
+		{"false", "true"},
+		{"off", "on"},
+		{"0", "1"},
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -149,8 +150,7 @@ static bool parse_int(const char *v, int64_t min, int64_t max, int64_t *out)
 	return true;
 }
 
-static void expected(const struct um3n_confkey *k, const char *as_written, char *err,
-		     size_t errcap)
+static void expected(const struct um3n_confkey *k, const char *as_written, char *err, size_t errcap)
 {
 	const char *unit = um3n_confkeys_unit_name(k->unit);
 
@@ -233,7 +233,7 @@ int64_t um3n_confkeys_get(const struct um3n_confkey *k, const void *conf)
 	case UM3N_CONFKEY_U8: x = *(const uint8_t *)field; break;
 	case UM3N_CONFKEY_U16: x = *(const uint16_t *)field; break;
 	case UM3N_CONFKEY_U32: x = *(const uint32_t *)field; break;
-	case UM3N_CONFKEY_SIZE: x = (int64_t)*(const size_t *)field; break;
+	case UM3N_CONFKEY_SIZE: x = (int64_t) * (const size_t *)field; break;
 	case UM3N_CONFKEY_INT: x = *(const int *)field; break;
 	case UM3N_CONFKEY_BOOL: return *(const bool *)field;
 	default: return *(const uint8_t *)field;
@@ -244,16 +244,15 @@ int64_t um3n_confkeys_get(const struct um3n_confkey *k, const void *conf)
 static size_t field_size(uint8_t type)
 {
 	static const size_t sizes[UM3N_CONFKEY_TYPES] = {
-		sizeof(uint8_t), sizeof(uint16_t), sizeof(uint32_t), sizeof(size_t), sizeof(int),
-		sizeof(bool), sizeof(uint8_t),
+		sizeof(uint8_t), sizeof(uint16_t), sizeof(uint32_t), sizeof(size_t),
+		sizeof(int),     sizeof(bool),     sizeof(uint8_t),
 	};
 
 	assert(type < UM3N_CONFKEY_TYPES);
 	return sizes[type];
 }
 
-void um3n_confkeys_copy(enum um3n_confkeys_engine engine, void *to, const void *from,
-			uint64_t set)
+void um3n_confkeys_copy(enum um3n_confkeys_engine engine, void *to, const void *from, uint64_t set)
 {
 	assert(engine < UM3N_CONFKEYS_ENGINES);
 	for (size_t i = 0; i < N_KEYS; i++) {

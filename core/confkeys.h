@@ -28,13 +28,13 @@ enum um3n_confkeys_engine {
 
 /* How the field is stored. */
 enum um3n_confkey_type {
-	UM3N_CONFKEY_U8 = 0,  /* uint8_t */
-	UM3N_CONFKEY_U16,     /* uint16_t */
-	UM3N_CONFKEY_U32,     /* uint32_t */
-	UM3N_CONFKEY_SIZE,    /* size_t */
-	UM3N_CONFKEY_INT,     /* int */
-	UM3N_CONFKEY_BOOL,    /* bool; min/max/scale unused */
-	UM3N_CONFKEY_CLASS,   /* uint8_t UM3N_CLASS_*: min..max = 0..UM3N_CLASS_MAX, scale 1 */
+	UM3N_CONFKEY_U8 = 0, /* uint8_t */
+	UM3N_CONFKEY_U16,    /* uint16_t */
+	UM3N_CONFKEY_U32,    /* uint32_t */
+	UM3N_CONFKEY_SIZE,   /* size_t */
+	UM3N_CONFKEY_INT,    /* int */
+	UM3N_CONFKEY_BOOL,   /* bool; min/max/scale unused */
+	UM3N_CONFKEY_CLASS,  /* uint8_t UM3N_CLASS_*: min..max = 0..UM3N_CLASS_MAX, scale 1 */
 	UM3N_CONFKEY_TYPES
 };
 
@@ -68,15 +68,14 @@ struct um3n_confkey {
 const struct um3n_confkey *um3n_confkeys_table(size_t *n);
 
 /* The key called `name` (canonical or alias) of that engine; NULL if none. */
-const struct um3n_confkey *um3n_confkeys_find(enum um3n_confkeys_engine engine,
-					      const char *name);
+const struct um3n_confkey *um3n_confkeys_find(enum um3n_confkeys_engine engine, const char *name);
 
 /* Parses `value` into the key's field of `conf` (the engine's conf struct).
  * `as_written` is the key name the user wrote (canonical or alias), used in
  * the message. Errors: UM3N_EINVAL, err = "NAME: expected UNIT in MIN..MAX"
  * (or the class/boolean words); the field is then left unchanged. */
-int um3n_confkeys_parse(const struct um3n_confkey *key, const char *as_written,
-			const char *value, void *conf, char *err, size_t errcap);
+int um3n_confkeys_parse(const struct um3n_confkey *key, const char *as_written, const char *value,
+			void *conf, char *err, size_t errcap);
 
 /* um3n_confkeys_find + um3n_confkeys_parse. Returns the key's index in the
  * table (>= 0, < 64), UM3N_ENOENT (no such key for this engine: err untouched,
@@ -91,8 +90,7 @@ int64_t um3n_confkeys_get(const struct um3n_confkey *key, const void *conf);
 /* Copies into `to` the fields of the keys of `engine` whose bit (1 << table
  * index) is in `set`, from `from`: how a driver lays the keys a file gave
  * over the engine's defaults. */
-void um3n_confkeys_copy(enum um3n_confkeys_engine engine, void *to, const void *from,
-			uint64_t set);
+void um3n_confkeys_copy(enum um3n_confkeys_engine engine, void *to, const void *from, uint64_t set);
 
 /* The value words every driver accepts, engine key or not. */
 bool um3n_confkeys_bool(const char *value, bool *out);

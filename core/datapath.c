@@ -135,9 +135,8 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 }
 
 size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
-			      struct um3n_drop_counters *drops, uint64_t now_us,
-			      uint64_t window_us, int link, const struct um3n_policy *policy,
-			      size_t *resent)
+			      struct um3n_drop_counters *drops, uint64_t now_us, uint64_t window_us,
+			      int link, const struct um3n_policy *policy, size_t *resent)
 {
 	struct resend_ctx rc = {dp, q, drops, policy, now_us, link, 0};
 	uint64_t since = now_us > window_us ? now_us - window_us : 0;

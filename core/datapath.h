@@ -30,14 +30,14 @@ enum um3n_datapath_key {
 };
 
 struct um3n_datapath {
-	struct um3n_linksched sched;   /* the links as the scheduler sees them */
-	struct um3n_resend resend; /* recent datagrams per link, for failover */
+	struct um3n_linksched sched; /* the links as the scheduler sees them */
+	struct um3n_resend resend;   /* recent datagrams per link, for failover */
 	enum um3n_datapath_key key;
 	const struct um3n_sockaddr *to[UM3N_MAX_LINKS]; /* each link's destination */
 	uint32_t tx_seq[UM3N_MAX_LINKS];                /* per-link counters (tunnel.h) */
 	uint64_t tx_pkts[UM3N_MAX_LINKS], tx_bytes[UM3N_MAX_LINKS];
 	uint64_t resent_pkts[UM3N_MAX_LINKS]; /* re-sent on others when this one failed */
-	struct um3n_seqwin_space rx_seq;          /* the peer's sequence numbers seen */
+	struct um3n_seqwin_space rx_seq;      /* the peer's sequence numbers seen */
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -80,7 +80,8 @@ static inline const struct um3n_policy_rule *um3n_datapath_rule(const struct um3
 								const struct um3n_ip_info *ip)
 {
 	static const struct um3n_policy_rule any = {
-		.link_class = UM3N_CLASS_ANY, .mode = UM3N_MODE_PREFER,
+		.link_class = UM3N_CLASS_ANY,
+		.mode = UM3N_MODE_PREFER,
 	};
 
 	if (!policy)
@@ -123,7 +124,7 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
 	size_t n = um3n_linksched_pick(&dp->sched, um3n_datapath_rule(dp, policy, ip), len, now_us,
-				   out);
+				       out);
 
 	assert(n <= dp->sched.n);
 	if (n == 0) {
@@ -189,8 +190,7 @@ static inline int um3n_datapath_deliver(struct um3n_datapath *dp, struct um3n_ou
  * arrived after all. Returns how many datagrams the history held for the link;
  * *resent (and resent_pkts[link]) how many copies went out again. */
 size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
-			      struct um3n_drop_counters *drops, uint64_t now_us,
-			      uint64_t window_us, int link, const struct um3n_policy *policy,
-			      size_t *resent);
+			      struct um3n_drop_counters *drops, uint64_t now_us, uint64_t window_us,
+			      int link, const struct um3n_policy *policy, size_t *resent);
 
 #endif

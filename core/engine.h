@@ -4,9 +4,9 @@
 
 #include "um3n.h"
 
-#define UM3N_MAX_LINKS 8        /* uplinks per MN */
-#define UM3N_LINK_NAME_MAX 16   /* including the NUL, like IFNAMSIZ */
-#define UM3N_OUTQ_DEFAULT 1024  /* output queue entries when conf says 0 */
+#define UM3N_MAX_LINKS 8       /* uplinks per MN */
+#define UM3N_LINK_NAME_MAX 16  /* including the NUL, like IFNAMSIZ */
+#define UM3N_OUTQ_DEFAULT 1024 /* output queue entries when conf says 0 */
 
 enum um3n_out_kind {
 	UM3N_OUT_UDP = 1, /* send data[0,len) as one UDP datagram on `link` to `to` */
@@ -36,25 +36,26 @@ enum um3n_link_ev {
 /* Link monitor states (linkmon.c holds the transition table; their names:
  * um3n_linkmon_state_name in linkmon.h). */
 enum um3n_link_state {
-	UM3N_LS_DOWN = 0,     /* no carrier or no address */
-	UM3N_LS_PROBING = 1,  /* carrier up, not yet confirmed by the HA */
-	UM3N_LS_UP = 2,       /* registered and answering probes */
-	UM3N_LS_DEGRADED = 3, /* usable but leaving: weak signal or heavy loss (make-before-break) */
-	UM3N_LS_FAILED = 4,   /* carrier up but nothing heard for dead_after_us */
+	UM3N_LS_DOWN = 0,    /* no carrier or no address */
+	UM3N_LS_PROBING = 1, /* carrier up, not yet confirmed by the HA */
+	UM3N_LS_UP = 2,      /* registered and answering probes */
+	UM3N_LS_DEGRADED =
+		3,          /* usable but leaving: weak signal or heavy loss (make-before-break) */
+	UM3N_LS_FAILED = 4, /* carrier up but nothing heard for dead_after_us */
 	UM3N_LS_COUNT
 };
 
 /* Counters of dropped/rejected input, each kind separately (shown by um3nctl). */
 struct um3n_drop_counters {
-	uint64_t malformed;     /* decoder rejected it */
-	uint64_t auth_failed;   /* bad authenticator */
-	uint64_t replayed;      /* stale identification */
-	uint64_t unknown_peer;  /* datagram from an address with no binding */
-	uint64_t no_binding;    /* downlink packet for an unknown home address */
-	uint64_t no_link;       /* no usable uplink/binding */
-	uint64_t duplicate;     /* GRE sequence already seen (redundancy, re-sends) */
-	uint64_t queue_full;    /* output queue full */
-	uint64_t too_big;       /* packet larger than UM3N_PKT_MAX - overhead */
+	uint64_t malformed;    /* decoder rejected it */
+	uint64_t auth_failed;  /* bad authenticator */
+	uint64_t replayed;     /* stale identification */
+	uint64_t unknown_peer; /* datagram from an address with no binding */
+	uint64_t no_binding;   /* downlink packet for an unknown home address */
+	uint64_t no_link;      /* no usable uplink/binding */
+	uint64_t duplicate;    /* GRE sequence already seen (redundancy, re-sends) */
+	uint64_t queue_full;   /* output queue full */
+	uint64_t too_big;      /* packet larger than UM3N_PKT_MAX - overhead */
 };
 
 #endif

@@ -45,8 +45,9 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	if (conf->addr.ip.family != UM3N_AF_INET || !conf->addr.port || !conf->get_key ||
 	    !conf->max_lifetime_s || conf->max_rules_per_mn > UM3N_POLICY_MAX_RULES ||
 	    !um3n_outq_slot_ok(conf->out_slot_size)) {
-		um3n_log(env, UM3N_LOG_ERR, "ha: bad configuration (IPv4 address and port, key "
-					    "source, lifetime, out_slot_size 0 or 1400..2048)");
+		um3n_log(env, UM3N_LOG_ERR,
+			 "ha: bad configuration (IPv4 address and port, key "
+			 "source, lifetime, out_slot_size 0 or 1400..2048)");
 		return NULL;
 	}
 	ha = env->alloc(env->ctx, sizeof(*ha));
@@ -198,13 +199,9 @@ int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_soc
 		return UM3N_ETRUNC;
 	}
 	switch (buf[0]) {
-	case UM3N_MSG_RRQ:
-		return ha_reg_handle_request(ha, now_us, from, buf, len);
-	case UM3N_MSG_TUNNEL_DATA:
-		return handle_data(ha, now_us, from, buf, len);
-	default:
-		ha->drops.malformed++;
-		return UM3N_EUNKNOWN;
+	case UM3N_MSG_RRQ: return ha_reg_handle_request(ha, now_us, from, buf, len);
+	case UM3N_MSG_TUNNEL_DATA: return handle_data(ha, now_us, from, buf, len);
+	default: ha->drops.malformed++; return UM3N_EUNKNOWN;
 	}
 }
 
@@ -221,8 +218,8 @@ static void failover(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 	um3n_datapath_bindings_changed(&rec->dp, rec->b);
 	um3n_datapath_failover(&rec->dp, &ha->outq, &ha->drops, now_us, ha->conf.resend_window_us,
 			       link, rec->policy, &resent);
-	um3n_log(&ha->env, UM3N_LOG_INFO, "binding %s silent: failover, %llu packets re-sent",
-		 name, (unsigned long long)resent);
+	um3n_log(&ha->env, UM3N_LOG_INFO, "binding %s silent: failover, %llu packets re-sent", name,
+		 (unsigned long long)resent);
 }
 
 /* Returns false when the record was released (its last binding expired). */
@@ -275,10 +272,7 @@ int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us)
 	return UM3N_OK;
 }
 
-uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha)
-{
-	return ha_timers_next_wake(ha);
-}
+uint64_t um3n_ha_next_wake_us(const struct um3n_ha *ha) { return ha_timers_next_wake(ha); }
 
 bool um3n_ha_poll_output(struct um3n_ha *ha, struct um3n_out *out)
 {
@@ -345,7 +339,8 @@ int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
 		bs->state = b->lm.state;
 		bs->coa = b->coa;
 		bs->lifetime_left_s = b->expires_us > now_us
-					      ? (uint32_t)((b->expires_us - now_us) / 1000000) : 0;
+					      ? (uint32_t)((b->expires_us - now_us) / 1000000)
+					      : 0;
 		bs->last_heard_us_ago = now_us - b->lm.last_heard_us;
 		bs->tx_pkts = rec->dp.tx_pkts[l];
 		bs->tx_bytes = rec->dp.tx_bytes[l];

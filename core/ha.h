@@ -13,18 +13,18 @@ typedef int (*um3n_ha_key_fn)(void *ctx, uint32_t home_addr, uint32_t spi, uint8
 			      size_t *key_len);
 
 struct um3n_ha_conf {
-	struct um3n_sockaddr addr;  /* the HA's address (RRQ "home agent" must match) and port */
-	uint16_t max_lifetime_s;    /* longer requests are granted this */
-	uint16_t keepalive_s;       /* RFC 3519 keepalive interval in replies */
-	size_t max_mns;             /* binding cache capacity (MNs) */
-	size_t max_rules_per_mn;    /* policy sync size limit */
-	uint32_t dead_after_us;     /* binding silent this long (while another is heard) -> avoid */
-	uint32_t resend_window_us;  /* on failure re-send what went to that link this recently */
-	size_t resend_slots;        /* per-MN downlink packets remembered for that (0 disables);
+	struct um3n_sockaddr addr; /* the HA's address (RRQ "home agent" must match) and port */
+	uint16_t max_lifetime_s;   /* longer requests are granted this */
+	uint16_t keepalive_s;      /* RFC 3519 keepalive interval in replies */
+	size_t max_mns;            /* binding cache capacity (MNs) */
+	size_t max_rules_per_mn;   /* policy sync size limit */
+	uint32_t dead_after_us;    /* binding silent this long (while another is heard) -> avoid */
+	uint32_t resend_window_us; /* on failure re-send what went to that link this recently */
+	size_t resend_slots;       /* per-MN downlink packets remembered for that (0 disables);
 				     * the bytes live in the output ring, so its size bounds the depth */
 	size_t out_queue_len;
-	size_t out_slot_size;       /* as in um3n_mn_conf */
-	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
+	size_t out_slot_size; /* as in um3n_mn_conf */
+	bool rx_csum_partial; /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
 	 * at now_us = 0, and how far a request's timestamp may be from it. With
 	 * ident_base 0 only the "strictly increasing" check applies. */
@@ -70,7 +70,7 @@ bool um3n_ha_peer_csum_partial(const struct um3n_ha *ha, uint32_t home_v4);
 
 struct um3n_ha_binding_status {
 	uint8_t link_id, link_class, flags;
-	int state; /* enum um3n_link_state as the HA sees it */
+	int state;                /* enum um3n_link_state as the HA sees it */
 	struct um3n_sockaddr coa; /* as seen on the wire (NAT) */
 	uint32_t lifetime_left_s;
 	uint64_t last_heard_us_ago;

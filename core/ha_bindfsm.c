@@ -78,8 +78,7 @@ static void act_unbind_dereg(const struct um3n_ha_bindfsm_in *in, struct um3n_ha
 	fx->mask |= DO(UNBIND);
 }
 
-static void act_unbind_dereg_all(const struct um3n_ha_bindfsm_in *in,
-				 struct um3n_ha_bindfsm_fx *fx)
+static void act_unbind_dereg_all(const struct um3n_ha_bindfsm_in *in, struct um3n_ha_bindfsm_fx *fx)
 {
 	act_dereg_all(in, fx);
 	fx->mask |= DO(UNBIND);
@@ -138,10 +137,7 @@ static const struct bindfsm_row bindfsm_table[] = {
 	{BOUND, EV(RELEASED), act_release, NONE},
 };
 
-void um3n_ha_bindfsm_init(struct um3n_ha_bindfsm *f)
-{
-	f->state = NONE;
-}
+void um3n_ha_bindfsm_init(struct um3n_ha_bindfsm *f) { f->state = NONE; }
 
 struct um3n_ha_bindfsm_fx um3n_ha_bindfsm_step(struct um3n_ha_bindfsm *f,
 					       const struct um3n_ha_bindfsm_in *in)

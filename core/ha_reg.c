@@ -56,7 +56,8 @@ static void send_reply(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t cod
 		rrp.link = rc->rrq->link;
 		/* The echo carries the HA's own capability, not the MN's. */
 		rrp.link.flags = (uint8_t)((rrp.link.flags & ~UM3N_LINK_F_CSUM_PARTIAL) |
-					   (ha->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL : 0));
+					   (ha->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL
+								     : 0));
 	}
 	if (rec && rec->stage_buf) {
 		rrp.has_policy_ack = true;
@@ -137,7 +138,8 @@ static void stage_complete(struct um3n_ha *ha, struct um3n_mn_rec *rec)
 
 /* Chunks are taken strictly in order (the MN sends the next one only after the
  * reply acknowledging the previous), into a buffer sized for the whole table. */
-static void stage_chunk(struct um3n_ha *ha, struct um3n_mn_rec *rec, const struct um3n_policy_chunk *c)
+static void stage_chunk(struct um3n_ha *ha, struct um3n_mn_rec *rec,
+			const struct um3n_policy_chunk *c)
 {
 	size_t limit = ha->conf.max_rules_per_mn * 20 + 12 + UM3N_POLICY_CHUNK_MAX;
 	size_t cap = (size_t)c->count * UM3N_POLICY_CHUNK_MAX;
@@ -176,15 +178,13 @@ static void binding_arm(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 	b->info.link_id = (uint8_t)rc->link;
 	b->last_ident = rc->rrq->ident;
 	ha_timers_binding_updated(ha, b, now_us, fx->lifetime_s);
-	um3n_linkmon_event(&b->lm, &ha->env, name,
-			   fx->weak ? UM3N_LM_EV_WEAK : UM3N_LM_EV_STRONG);
+	um3n_linkmon_event(&b->lm, &ha->env, name, fx->weak ? UM3N_LM_EV_WEAK : UM3N_LM_EV_STRONG);
 	if (b->lm.state == UM3N_LS_DOWN)
 		um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_CARRIER_UP);
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_CONFIRMED);
 }
 
-static void reply(struct um3n_ha *ha, const struct reg_ctx *rc,
-		  const struct um3n_ha_bindfsm_fx *fx)
+static void reply(struct um3n_ha *ha, const struct reg_ctx *rc, const struct um3n_ha_bindfsm_fx *fx)
 {
 	char who[48] = "?";
 	struct um3n_addr a;
@@ -194,8 +194,8 @@ static void reply(struct um3n_ha *ha, const struct reg_ctx *rc,
 	} else {
 		um3n_addr_from_v4(&a, rc->rrq->home_addr);
 		um3n_addr_format(&a, who, sizeof(who));
-		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u",
-			 who, rc->link, fx->code);
+		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u", who,
+			 rc->link, fx->code);
 		ha->reg_denied++;
 	}
 	send_reply(ha, rc, fx->code, fx->lifetime_s,
@@ -206,8 +206,8 @@ static void reply(struct um3n_ha *ha, const struct reg_ctx *rc,
 static void unexpected(struct um3n_ha *ha, const struct um3n_ha_bindfsm *f, int link,
 		       enum um3n_ha_bindfsm_event ev)
 {
-	um3n_log(&ha->env, UM3N_LOG_WARN, "binding mn-l%d: event %s not expected in state %s",
-		 link, um3n_ha_bindfsm_event_name(ev), um3n_ha_bindfsm_state_name(f->state));
+	um3n_log(&ha->env, UM3N_LOG_WARN, "binding mn-l%d: event %s not expected in state %s", link,
+		 um3n_ha_bindfsm_event_name(ev), um3n_ha_bindfsm_state_name(f->state));
 	ha->reg_unexpected++;
 }
 
@@ -298,8 +298,8 @@ static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *r
 	struct um3n_ha_bindfsm_in in = {
 		.ev = rrq->flags & UM3N_RRQ_FLAG_S ? UM3N_HA_BINDFSM_EV_REQ_SIMUL
 						   : UM3N_HA_BINDFSM_EV_REQ_SOLE,
-		.lifetime_s = rrq->lifetime_s < ha->conf.max_lifetime_s
-				      ? rrq->lifetime_s : ha->conf.max_lifetime_s,
+		.lifetime_s = rrq->lifetime_s < ha->conf.max_lifetime_s ? rrq->lifetime_s
+									: ha->conf.max_lifetime_s,
 	};
 	const struct um3n_binding *b;
 
@@ -314,8 +314,7 @@ static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *r
 	b = &rc->rec->b[rc->link];
 	in.moved = b->active && !um3n_sockaddr_eq(&b->coa, rc->from);
 	/* Without link info the binding keeps the flags it registered with. */
-	in.degraded = (rrq->has_link_info ? rrq->link.flags : b->info.flags) &
-		      UM3N_LINK_F_DEGRADED;
+	in.degraded = (rrq->has_link_info ? rrq->link.flags : b->info.flags) & UM3N_LINK_F_DEGRADED;
 	reg_step(ha, now_us, rc, &in);
 	return UM3N_OK;
 }
@@ -367,7 +366,8 @@ int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n
 	/* Unauthenticated, the request speaks for no binding: it is answered as
 	 * if the MN had none (rc.rec stays NULL). */
 	if (!rc.key_len || !rrq.has_auth ||
-	    um3n_auth_verify(rc.key, rc.key_len, buf, rrq.auth_covered_len, rrq.auth, rrq.auth_len)) {
+	    um3n_auth_verify(rc.key, rc.key_len, buf, rrq.auth_covered_len, rrq.auth,
+			     rrq.auth_len)) {
 		ha->drops.auth_failed++;
 		return deny(ha, now_us, &rc, UM3N_CODE_MN_FAILED_AUTH, UM3N_EAUTH);
 	}

@@ -17,10 +17,7 @@ static void want_scan(struct um3n_ha *ha, uint64_t at_us)
 		ha->next_scan_us = at_us;
 }
 
-void ha_timers_init(struct um3n_ha *ha)
-{
-	ha->next_scan_us = UM3N_TIME_NONE;
-}
+void ha_timers_init(struct um3n_ha *ha) { ha->next_scan_us = UM3N_TIME_NONE; }
 
 void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us,
 			       uint16_t lifetime_s)
@@ -76,13 +73,9 @@ bool ha_timers_expired(const struct um3n_binding *b, uint64_t now_us)
 	return b->expires_us <= now_us;
 }
 
-bool ha_timers_heard_lately(const struct um3n_ha *ha, const struct um3n_binding *b,
-			    uint64_t now_us)
+bool ha_timers_heard_lately(const struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us)
 {
 	return b->active && now_us - b->lm.last_heard_us < ha->conf.dead_after_us;
 }
 
-uint64_t ha_timers_next_wake(const struct um3n_ha *ha)
-{
-	return ha->next_scan_us;
-}
+uint64_t ha_timers_next_wake(const struct um3n_ha *ha) { return ha->next_scan_us; }

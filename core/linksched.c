@@ -112,14 +112,12 @@ static size_t pick_redundant(const struct um3n_linksched *s, uint8_t *out)
 	return n;
 }
 
-size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule, size_t len,
-			    uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
+size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
+				size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
 {
 	switch (rule->mode) {
-	case UM3N_MODE_AGGREGATE:
-		return pick_aggregate(s, len, now_us, out);
-	case UM3N_MODE_REDUNDANT:
-		return pick_redundant(s, out);
+	case UM3N_MODE_AGGREGATE: return pick_aggregate(s, len, now_us, out);
+	case UM3N_MODE_REDUNDANT: return pick_redundant(s, out);
 	default:
 		if (rule->link_class > UM3N_CLASS_MAX || s->prefer[rule->link_class] < 0)
 			return 0;

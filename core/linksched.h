@@ -48,12 +48,13 @@ void um3n_linksched_update(struct um3n_linksched *s);
  *             TCP flow from being reordered; under saturation the split follows
  *             the weights. UP links only, unless none is UP.
  *  redundant: every usable link. */
-size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule, size_t len,
-			    uint64_t now_us, uint8_t out[UM3N_MAX_LINKS]);
+size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
+				size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS]);
 
 /* Prefer mode, by far the commonest, is one cached load: inline. */
-static inline size_t um3n_linksched_pick(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
-				     size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
+static inline size_t um3n_linksched_pick(struct um3n_linksched *s,
+					 const struct um3n_policy_rule *rule, size_t len,
+					 uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
 {
 	int8_t best;
 
@@ -65,6 +66,5 @@ static inline size_t um3n_linksched_pick(struct um3n_linksched *s, const struct 
 	out[0] = (uint8_t)best;
 	return 1;
 }
-
 
 #endif

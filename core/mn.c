@@ -160,7 +160,8 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 	if (!um3n_datapath_fits(&mn->outq, &mn->drops, len))
 		return UM3N_ETOOBIG;
 	mn->tun_in_pkts++;
-	return um3n_datapath_send(&mn->dp, &mn->outq, &mn->drops, now_us, mn->policy, &ip, pkt, len);
+	return um3n_datapath_send(&mn->dp, &mn->outq, &mn->drops, now_us, mn->policy, &ip, pkt,
+				  len);
 }
 
 static void heard(struct um3n_mn *mn, uint64_t now_us, int link)
@@ -238,13 +239,9 @@ int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
 	mn->links[link].rx_pkts++;
 	mn->links[link].rx_bytes += len;
 	switch (buf[0]) {
-	case UM3N_MSG_RRP:
-		return handle_reply(mn, now_us, link, buf, len);
-	case UM3N_MSG_TUNNEL_DATA:
-		return handle_data(mn, now_us, link, buf, len);
-	default:
-		mn->drops.malformed++;
-		return UM3N_EUNKNOWN;
+	case UM3N_MSG_RRP: return handle_reply(mn, now_us, link, buf, len);
+	case UM3N_MSG_TUNNEL_DATA: return handle_data(mn, now_us, link, buf, len);
+	default: mn->drops.malformed++; return UM3N_EUNKNOWN;
 	}
 }
 
@@ -288,8 +285,7 @@ static void link_signal(struct um3n_mn *mn, uint64_t now_us, int link, int dbm)
 	reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED);
 }
 
-int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_link_ev ev,
-		       int arg)
+int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_link_ev ev, int arg)
 {
 	struct mn_link *l;
 
@@ -309,11 +305,8 @@ int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_
 			link_down(mn, now_us, link);
 		}
 		break;
-	case UM3N_LINK_EV_SIGNAL:
-		link_signal(mn, now_us, link, arg);
-		break;
-	default:
-		return UM3N_EINVAL;
+	case UM3N_LINK_EV_SIGNAL: link_signal(mn, now_us, link, arg); break;
+	default: return UM3N_EINVAL;
 	}
 	sched_refresh(mn);
 	return UM3N_OK;
@@ -433,10 +426,7 @@ int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us)
 	return UM3N_OK;
 }
 
-uint64_t um3n_mn_next_wake_us(const struct um3n_mn *mn)
-{
-	return mn_timers_next_wake_us(mn);
-}
+uint64_t um3n_mn_next_wake_us(const struct um3n_mn *mn) { return mn_timers_next_wake_us(mn); }
 
 bool um3n_mn_poll_output(struct um3n_mn *mn, struct um3n_out *out)
 {
@@ -469,7 +459,8 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 		s->last_code = l->reg.last_code;
 		s->local = l->conf.local;
 		s->lifetime_left_s = l->tm.expires_us != UM3N_TIME_NONE && l->tm.expires_us > now_us
-					     ? (uint32_t)((l->tm.expires_us - now_us) / 1000000) : 0;
+					     ? (uint32_t)((l->tm.expires_us - now_us) / 1000000)
+					     : 0;
 		s->srtt_us = l->lm.srtt_us;
 		s->rttvar_us = l->lm.rttvar_us;
 		s->loss_permille = um3n_linkmon_loss_permille(&l->lm);

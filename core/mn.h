@@ -10,9 +10,9 @@
 
 struct um3n_mn_link_conf {
 	char name[UM3N_LINK_NAME_MAX];
-	uint8_t link_class;   /* UM3N_CLASS_* */
-	uint8_t priority;     /* lower = preferred when several links fit */
-	uint32_t weight_kbps; /* expected rate for aggregation weights (0 = equal) */
+	uint8_t link_class;         /* UM3N_CLASS_* */
+	uint8_t priority;           /* lower = preferred when several links fit */
+	uint32_t weight_kbps;       /* expected rate for aggregation weights (0 = equal) */
 	struct um3n_sockaddr local; /* care-of address; may be unset until UP */
 };
 
@@ -21,9 +21,9 @@ struct um3n_mn_conf {
 	struct um3n_sockaddr ha;    /* HA address and UDP port */
 	uint32_t spi;               /* >= UM3N_SPI_HMAC_SHA256_MIN */
 	uint8_t key[64];
-	size_t key_len;             /* 16..64 bytes */
-	uint16_t lifetime_s;        /* requested registration lifetime */
-	uint64_t ident_base;        /* NTP-format wall time at now_us = 0 (RFC 5944 §5.7) */
+	size_t key_len;                /* 16..64 bytes */
+	uint16_t lifetime_s;           /* requested registration lifetime */
+	uint64_t ident_base;           /* NTP-format wall time at now_us = 0 (RFC 5944 §5.7) */
 	uint32_t reg_retry_initial_us; /* first retransmission timeout; doubles */
 	uint32_t reg_retry_max_us;
 	uint32_t probe_interval_us; /* ICMP echo probes per link (0 disables) */
@@ -106,8 +106,8 @@ struct um3n_mn_link_status {
 	int signal_dbm;
 	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
 	uint64_t probes_sent, probes_answered;
-	uint64_t failovers; /* times this link went FAILED */
-	uint64_t resent_pkts; /* packets re-sent on another link when this one failed */
+	uint64_t failovers;         /* times this link went FAILED */
+	uint64_t resent_pkts;       /* packets re-sent on another link when this one failed */
 	uint64_t unexpected_events; /* events the registration machine or the link
 				     * monitor had no row for (each one logged) */
 };

@@ -101,7 +101,8 @@ static void send_request(struct um3n_mn *mn, int link, uint16_t lifetime_s, bool
 	}
 	build_request(mn, link, lifetime_s, may_carry_chunk, &rrq);
 	if (um3n_wire_rrq_encode(&rrq, buf, mn->outq.slot, &len, &auth_off) != UM3N_OK ||
-	    um3n_auth_sign(mn->conf.key, mn->conf.key_len, buf, auth_off, buf + auth_off) != UM3N_OK) {
+	    um3n_auth_sign(mn->conf.key, mn->conf.key_len, buf, auth_off, buf + auth_off) !=
+		    UM3N_OK) {
 		um3n_log(&mn->env, UM3N_LOG_ERR, "link %s: cannot encode registration",
 			 l->conf.name);
 		return;
@@ -206,8 +207,8 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 	memset(ev, 0, sizeof(*ev));
 	ev->code = rrp.code;
 	if (rrp.code == UM3N_CODE_ACCEPTED || rrp.code == UM3N_CODE_ACCEPTED_NO_SIMUL) {
-		mn->ha_csum_partial =
-			rrp.has_link_info && (rrp.link.flags & UM3N_LINK_F_CSUM_PARTIAL);
+		mn->ha_csum_partial = rrp.has_link_info &&
+				      (rrp.link.flags & UM3N_LINK_F_CSUM_PARTIAL);
 		ev->type = UM3N_REGFSM_EV_ACCEPTED;
 		ev->lifetime_s = rrp.lifetime_s;
 		return UM3N_OK;

@@ -14,7 +14,7 @@ struct um3n_outq_slot {
 	int link;
 	struct um3n_sockaddr to;
 	uint32_t len;
-	uint32_t gen; /* bumped on every commit: lets the re-send history tell
+	uint32_t gen;       /* bumped on every commit: lets the re-send history tell
 		       * whether a slot still holds the datagram it remembered */
 	const uint8_t *ext; /* NULL: the bytes are the slot's; else the caller's */
 };

@@ -337,10 +337,10 @@ int um3n_policy_deserialize(struct um3n_policy *p, const uint8_t *buf, size_t le
 /* ---- names and text ---- */
 
 static const char *const class_names[UM3N_CLASS_MAX + 1] = {
-	"any", "cell", "wifi", "wired", "class4", "class5", "class6", "class7",
+	"any",    "cell",   "wifi",    "wired",   "class4",  "class5",  "class6",  "class7",
 	"class8", "class9", "class10", "class11", "class12", "class13", "class14", "class15",
 };
-static const char *const mode_names[UM3N_MODE_MAX + 1] = { "prefer", "aggregate", "redundant" };
+static const char *const mode_names[UM3N_MODE_MAX + 1] = {"prefer", "aggregate", "redundant"};
 
 /* Strict decimal: 1-3 digits, no sign, space or leading zero. -1 if not. */
 static int parse_small_uint(const char *s)

@@ -214,7 +214,7 @@ static void fill_slots(const struct um3n_trie *t, const struct slot_fill *f, uin
 static void refresh_root_slots(struct um3n_trie *t, unsigned fam, uint32_t top)
 {
 	const struct um3n_policy_trie_node *n = &t->nodes[top];
-	struct slot_fill f = { .slots = t->roots[fam], .stride_bits = t->stride_bits };
+	struct slot_fill f = {.slots = t->roots[fam], .stride_bits = t->stride_bits};
 
 	f.lo = (uint32_t)(n->key[0] >> (64 - f.stride_bits));
 	f.hi = f.lo + (n->plen >= f.stride_bits ? 1 : (uint32_t)1 << (f.stride_bits - n->plen));
@@ -227,8 +227,8 @@ static void refresh_root_slots(struct um3n_trie *t, unsigned fam, uint32_t top)
  * differing bit gets both as children). Nothing is written before that last
  * step, so a duplicate or a full pool leaves the trie untouched. Returns the
  * topmost node that changed, or 0 with *err set. */
-static uint32_t insert_node(struct um3n_trie *t, unsigned fam, const uint64_t key[2],
-			    unsigned plen, uint32_t rule_id, int *err)
+static uint32_t insert_node(struct um3n_trie *t, unsigned fam, const uint64_t key[2], unsigned plen,
+			    uint32_t rule_id, int *err)
 {
 	uint32_t *slot = &t->root[fam], inherited = 0, top, leaf;
 
@@ -280,7 +280,7 @@ static uint32_t insert_node(struct um3n_trie *t, unsigned fam, const uint64_t ke
 }
 
 int um3n_policy_trie_insert(struct um3n_trie *t, const struct um3n_addr *prefix, uint8_t plen,
-		     uint32_t rule_id)
+			    uint32_t rule_id)
 {
 	unsigned fam = family_slot(prefix->family);
 	uint64_t key[2];

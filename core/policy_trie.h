@@ -42,11 +42,11 @@ struct um3n_policy_trie_slot {
 };
 
 struct um3n_trie {
-	struct um3n_policy_trie_node *nodes;  /* nodes[0] is the NIL sentinel */
-	uint32_t *own;                 /* per node: its own rule id, 0 = glue (cold) */
+	struct um3n_policy_trie_node *nodes;    /* nodes[0] is the NIL sentinel */
+	uint32_t *own;                          /* per node: its own rule id, 0 = glue (cold) */
 	struct um3n_policy_trie_slot *roots[2]; /* [0] IPv4, [1] IPv6: 2^stride_bits each */
-	uint32_t root[2];              /* top node per family */
-	uint32_t used;                 /* nodes handed out, sentinel included */
+	uint32_t root[2];                       /* top node per family */
+	uint32_t used;                          /* nodes handed out, sentinel included */
 	uint32_t cap;
 	uint8_t stride_bits;
 };
@@ -64,7 +64,7 @@ void um3n_policy_trie_reset(struct um3n_trie *t);
  * caller's job) as rule_id (>= 1). Nothing changes on error.
  * Errors: UM3N_EINVAL (the prefix is already present), UM3N_ENOMEM (pool full). */
 int um3n_policy_trie_insert(struct um3n_trie *t, const struct um3n_addr *prefix, uint8_t plen,
-		     uint32_t rule_id);
+			    uint32_t rule_id);
 
 /* rule_id of the longest prefix containing addr, or 0 when none does (or the
  * family is neither IPv4 nor IPv6). Never allocates. */

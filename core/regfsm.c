@@ -86,8 +86,8 @@ static const struct reg_transition reg_table[] = {
 };
 
 static const char *const reg_event_names[UM3N_REGFSM_EV_COUNT] = {
-	"link-up", "link-down", "changed", "timer", "accepted",
-	"denied", "denied-auth", "ident-mismatch", "sync-needed", "shutdown",
+	"link-up", "link-down",   "changed",        "timer",       "accepted",
+	"denied",  "denied-auth", "ident-mismatch", "sync-needed", "shutdown",
 };
 
 const char *um3n_regfsm_event_name(int ev)
@@ -190,8 +190,7 @@ static void run_action(struct um3n_regfsm *fsm, const struct um3n_regfsm_conf *c
 		       struct um3n_regfsm_fx *fx)
 {
 	switch (a) {
-	case ACT_NONE:
-		break;
+	case ACT_NONE: break;
 	case ACT_SEND:
 		fsm->retries = 0;
 		fsm->rto_us = conf->retry_initial_us;
@@ -210,20 +209,14 @@ static void run_action(struct um3n_regfsm *fsm, const struct um3n_regfsm_conf *c
 		fsm->rto_us = conf->retry_max_us;
 		arm(fx, now_us + fsm->rto_us);
 		break;
-	case ACT_ACCEPTED:
-		act_accepted(fsm, now_us, ev, fx);
-		break;
-	case ACT_STOP:
-		act_stop(fx);
-		break;
+	case ACT_ACCEPTED: act_accepted(fsm, now_us, ev, fx); break;
+	case ACT_STOP: act_stop(fx); break;
 	case ACT_DEREGISTER:
 		fsm->retries = 0;
 		fsm->rto_us = conf->retry_initial_us;
 		send_request(fsm, now_us, ev, 0, fx);
 		break;
-	case ACT_DEREGISTER_AGAIN:
-		act_deregister_again(fsm, conf, now_us, ev, fx);
-		break;
+	case ACT_DEREGISTER_AGAIN: act_deregister_again(fsm, conf, now_us, ev, fx); break;
 	case ACT_DEREGISTERED:
 		rtt_sample(fsm, now_us, fx);
 		act_stop(fx);
@@ -262,8 +255,8 @@ struct um3n_regfsm_fx um3n_regfsm_step(struct um3n_regfsm *fsm, const struct um3
 		assert(!(fx.flags & UM3N_REGFSM_FX_ARM) || fx.timer_us > now_us);
 		assert(!(fx.flags & UM3N_REGFSM_FX_ARM) || !(fx.flags & UM3N_REGFSM_FX_DISARM));
 		assert(!(fx.flags & UM3N_REGFSM_FX_BOUND) || !(fx.flags & UM3N_REGFSM_FX_UNBOUND));
-		assert(!(fx.flags & UM3N_REGFSM_FX_SEND) ||
-		       fx.to == UM3N_REG_REQUESTING || fx.to == UM3N_REG_DEREGISTERING);
+		assert(!(fx.flags & UM3N_REGFSM_FX_SEND) || fx.to == UM3N_REG_REQUESTING ||
+		       fx.to == UM3N_REG_DEREGISTERING);
 		return fx;
 	}
 	fsm->unexpected++;

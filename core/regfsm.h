@@ -11,25 +11,25 @@
 #include "um3n.h"
 
 enum um3n_reg_state {
-	UM3N_REG_IDLE = 0,     /* link down: nothing to do */
-	UM3N_REG_REQUESTING,   /* request sent, waiting for the reply (backoff) */
-	UM3N_REG_REGISTERED,   /* accepted; refresh before the lifetime ends */
-	UM3N_REG_DENIED,       /* denied; retry later (backoff) */
+	UM3N_REG_IDLE = 0,   /* link down: nothing to do */
+	UM3N_REG_REQUESTING, /* request sent, waiting for the reply (backoff) */
+	UM3N_REG_REGISTERED, /* accepted; refresh before the lifetime ends */
+	UM3N_REG_DENIED,     /* denied; retry later (backoff) */
 	UM3N_REG_DEREGISTERING,
 	UM3N_REG_COUNT
 };
 
 enum um3n_regfsm_ev {
-	UM3N_REGFSM_EV_LINK_UP = 0,     /* carrier and a care-of address */
-	UM3N_REGFSM_EV_LINK_DOWN,       /* carrier or address lost */
-	UM3N_REGFSM_EV_CHANGED,         /* care-of address, signal flag or liveness changed */
-	UM3N_REGFSM_EV_TIMER,           /* the armed timer came due */
-	UM3N_REGFSM_EV_ACCEPTED,        /* reply to the request in flight: accepted */
-	UM3N_REGFSM_EV_DENIED,          /* ... denied */
-	UM3N_REGFSM_EV_DENIED_AUTH,     /* ... denied: the HA failed our authenticator */
-	UM3N_REGFSM_EV_IDENT_MISMATCH,  /* ... denied: identification out of sync */
-	UM3N_REGFSM_EV_SYNC_NEEDED,     /* the policy table needs its next chunk sent */
-	UM3N_REGFSM_EV_SHUTDOWN,        /* deregister and stay idle */
+	UM3N_REGFSM_EV_LINK_UP = 0,    /* carrier and a care-of address */
+	UM3N_REGFSM_EV_LINK_DOWN,      /* carrier or address lost */
+	UM3N_REGFSM_EV_CHANGED,        /* care-of address, signal flag or liveness changed */
+	UM3N_REGFSM_EV_TIMER,          /* the armed timer came due */
+	UM3N_REGFSM_EV_ACCEPTED,       /* reply to the request in flight: accepted */
+	UM3N_REGFSM_EV_DENIED,         /* ... denied */
+	UM3N_REGFSM_EV_DENIED_AUTH,    /* ... denied: the HA failed our authenticator */
+	UM3N_REGFSM_EV_IDENT_MISMATCH, /* ... denied: identification out of sync */
+	UM3N_REGFSM_EV_SYNC_NEEDED,    /* the policy table needs its next chunk sent */
+	UM3N_REGFSM_EV_SHUTDOWN,       /* deregister and stay idle */
 	UM3N_REGFSM_EV_COUNT
 };
 
@@ -50,12 +50,12 @@ struct um3n_regfsm_conf {
 /* Effects of one step, carried out by the engine in this order: SEND, ARM or
  * DISARM, RTT, UNBOUND, BOUND. */
 enum {
-	UM3N_REGFSM_FX_SEND = 1 << 0,       /* send a request: ident, lifetime_s (0: deregister) */
-	UM3N_REGFSM_FX_ARM = 1 << 1,        /* deliver TIMER at timer_us */
-	UM3N_REGFSM_FX_DISARM = 1 << 2,     /* no TIMER until armed again */
-	UM3N_REGFSM_FX_RTT = 1 << 3,        /* rtt_us is a sample (Karn: first transmissions only) */
-	UM3N_REGFSM_FX_UNBOUND = 1 << 4,    /* the HA holds no binding for this link any more */
-	UM3N_REGFSM_FX_BOUND = 1 << 5,      /* the HA holds a binding until expires_us */
+	UM3N_REGFSM_FX_SEND = 1 << 0,    /* send a request: ident, lifetime_s (0: deregister) */
+	UM3N_REGFSM_FX_ARM = 1 << 1,     /* deliver TIMER at timer_us */
+	UM3N_REGFSM_FX_DISARM = 1 << 2,  /* no TIMER until armed again */
+	UM3N_REGFSM_FX_RTT = 1 << 3,     /* rtt_us is a sample (Karn: first transmissions only) */
+	UM3N_REGFSM_FX_UNBOUND = 1 << 4, /* the HA holds no binding for this link any more */
+	UM3N_REGFSM_FX_BOUND = 1 << 5,   /* the HA holds a binding until expires_us */
 	UM3N_REGFSM_FX_UNEXPECTED = 1 << 6, /* no row for (from, event): nothing done */
 };
 

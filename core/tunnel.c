@@ -89,7 +89,8 @@ int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, siz
 	icmp_len = ip.total_len - ip.header_len;
 	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
 	out_ip = buf + UM3N_TUN_HDR_LEN;
-	ipv4_header(out_ip, um3n_addr_v4(&ip.dst), um3n_addr_v4(&ip.src), (uint16_t)(20 + icmp_len));
+	ipv4_header(out_ip, um3n_addr_v4(&ip.dst), um3n_addr_v4(&ip.src),
+		    (uint16_t)(20 + icmp_len));
 	icmp = out_ip + 20;
 	memcpy(icmp, inner + ip.header_len, icmp_len);
 	icmp[0] = 0; /* echo reply */

@@ -76,7 +76,8 @@ struct um3n_env {
 	int log_level; /* messages above this level are not formatted at all */
 	void *(*alloc)(void *ctx, size_t size); /* zeroed memory or NULL */
 	void (*free)(void *ctx, void *ptr);
-	uint64_t seed; /* PRNG seed: the daemons draw it from the kernel, the simulator from --seed */
+	uint64_t
+		seed; /* PRNG seed: the daemons draw it from the kernel, the simulator from --seed */
 };
 
 /* Formats and emits a log line through env->log when level <= env->log_level. */
@@ -102,10 +103,17 @@ static inline uint64_t um3n_get64(const uint8_t *p)
 {
 	return (uint64_t)um3n_get32(p) << 32 | um3n_get32(p + 4);
 }
-static inline void um3n_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void um3n_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 static inline void um3n_put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 static inline void um3n_put64(uint8_t *p, uint64_t v)
 {

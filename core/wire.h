@@ -84,19 +84,19 @@
 #define UM3N_ETHERTYPE_IPV6 0x86DD
 
 /* Limits. */
-#define UM3N_REG_MSG_MAX 1400         /* registration messages stay unfragmented */
+#define UM3N_REG_MSG_MAX 1400 /* registration messages stay unfragmented */
 /* Bytes of serialised rules per NVSE: a skippable extension has a one-octet
  * length (RFC 5944 §1.9, RFC 3115 §2), 255 - 8 (NVSE header) - 8 (chunk header). */
 #define UM3N_POLICY_CHUNK_MAX 239
-#define UM3N_PKT_MAX 2048             /* largest inner packet + tunnel headers carried */
+#define UM3N_PKT_MAX 2048 /* largest inner packet + tunnel headers carried */
 #define UM3N_DATA_OVERHEAD (UM3N_TUN_HDR_LEN + UM3N_GRE_HDR_LEN) /* per data packet */
-#define UM3N_OUTER_OVERHEAD_V4 (20 + 8 + UM3N_DATA_OVERHEAD) /* outer IPv4+UDP+ours */
+#define UM3N_OUTER_OVERHEAD_V4 (20 + 8 + UM3N_DATA_OVERHEAD)     /* outer IPv4+UDP+ours */
 
 struct um3n_link_info {
-	uint8_t link_id;    /* MN-local uplink index, 0..UM3N_MAX_LINKS-1 */
-	uint8_t link_class; /* policy class, e.g. cell=1, wifi=2 (see policy.h) */
-	uint8_t priority;   /* lower = preferred default */
-	uint8_t flags;      /* UM3N_LINK_F_* */
+	uint8_t link_id;      /* MN-local uplink index, 0..UM3N_MAX_LINKS-1 */
+	uint8_t link_class;   /* policy class, e.g. cell=1, wifi=2 (see policy.h) */
+	uint8_t priority;     /* lower = preferred default */
+	uint8_t flags;        /* UM3N_LINK_F_* */
 	uint32_t weight_kbps; /* expected rate for downlink aggregation; 0 = not sent */
 };
 #define UM3N_LINK_F_DEGRADED 0x01 /* MN says: do not send downlink here if avoidable */
@@ -109,15 +109,15 @@ struct um3n_link_info {
 #define UM3N_LINK_F_CSUM_PARTIAL 0x04
 
 struct um3n_policy_chunk {
-	uint32_t version;   /* policy table version this chunk belongs to */
-	uint16_t index;     /* 0-based chunk number */
-	uint16_t count;     /* total chunks for this version (>= 1) */
+	uint32_t version;    /* policy table version this chunk belongs to */
+	uint16_t index;      /* 0-based chunk number */
+	uint16_t count;      /* total chunks for this version (>= 1) */
 	const uint8_t *data; /* serialised rules (policy.h); points into the message */
 	uint16_t len;
 };
 
 struct um3n_policy_ack {
-	uint32_t version;    /* newest complete version held, or the one being assembled */
+	uint32_t version;     /* newest complete version held, or the one being assembled */
 	uint16_t chunks_held; /* chunks of `version` received (== count when complete) */
 	uint16_t count;
 };
@@ -201,8 +201,8 @@ int um3n_wire_tunnel_decode(const uint8_t *buf, size_t len, struct um3n_tunnel_d
 
 /* Minimal inner-IP helpers shared by the engines. */
 struct um3n_ip_info {
-	uint8_t version;   /* 4 or 6 */
-	uint8_t proto;     /* IPv4 protocol / IPv6 next header */
+	uint8_t version; /* 4 or 6 */
+	uint8_t proto;   /* IPv4 protocol / IPv6 next header */
 	struct um3n_addr src, dst;
 	size_t header_len; /* IPv4 IHL*4, IPv6 40 */
 	size_t total_len;  /* from the header; <= the buffer length */

@@ -60,20 +60,15 @@ int um3n_wire_tunnel_decode(const uint8_t *buf, size_t len, struct um3n_tunnel_d
 		return UM3N_EINVAL;
 	d->next_header = buf[1];
 	switch (buf[1]) {
-	case UM3N_NH_IPV4:
-		ip_version = 4;
-		break;
-	case UM3N_NH_IPV6:
-		ip_version = 6;
-		break;
+	case UM3N_NH_IPV4: ip_version = 4; break;
+	case UM3N_NH_IPV6: ip_version = 6; break;
 	case UM3N_NH_GRE:
 		rc = gre_parse(buf + hdr, len - hdr, d, &ip_version);
 		if (rc)
 			return rc;
 		hdr += UM3N_GRE_HDR_LEN;
 		break;
-	default:
-		return UM3N_EUNKNOWN;
+	default: return UM3N_EUNKNOWN;
 	}
 	if (len == hdr)
 		return UM3N_ETRUNC; /* no inner packet at all */
@@ -146,12 +141,9 @@ int um3n_wire_ip_parse(const uint8_t *pkt, size_t len, struct um3n_ip_info *ip)
 	if (len < 1)
 		return UM3N_ETRUNC;
 	switch (pkt[0] >> 4) {
-	case 4:
-		return ipv4_parse(pkt, len, ip);
-	case 6:
-		return ipv6_parse(pkt, len, ip);
-	default:
-		return UM3N_EINVAL;
+	case 4: return ipv4_parse(pkt, len, ip);
+	case 6: return ipv6_parse(pkt, len, ip);
+	default: return UM3N_EINVAL;
 	}
 }
 

@@ -52,16 +52,16 @@
 #define EXT_BODY_MAX 255
 #define NVSE_HDR_LEN 8 /* reserved + vendor id + vendor type */
 #define NVSE_VALUE_MAX (EXT_BODY_MAX - NVSE_HDR_LEN)
-#define MN_HA_SPI_LEN 4      /* RFC 5944 §3.5.2 */
-#define UDP_TUN_EXT_LEN 6    /* RFC 3519 §3.1 / §3.2: body length */
+#define MN_HA_SPI_LEN 4   /* RFC 5944 §3.5.2 */
+#define UDP_TUN_EXT_LEN 6 /* RFC 3519 §3.1 / §3.2: body length */
 #define UDP_TUN_SUBTYPE 0
-#define UDP_TUN_FLAG_R 0x40   /* RFC 3519 §3.1.2: registration through FA required */
+#define UDP_TUN_FLAG_R 0x40 /* RFC 3519 §3.1.2: registration through FA required */
 #define UDP_TUN_REQ_FLAGS (UM3N_UDP_TUN_FLAG_F | UDP_TUN_FLAG_R)
-#define ENCAP_MINIMAL 55     /* RFC 3519 §3.1.4 */
-#define LINK_INFO_LEN 4      /* link_id, class, priority, flags */
-#define LINK_INFO_RATE_LEN 8 /* ... then weight_kbps(4) when the MN gives one */
+#define ENCAP_MINIMAL 55       /* RFC 3519 §3.1.4 */
+#define LINK_INFO_LEN 4        /* link_id, class, priority, flags */
+#define LINK_INFO_RATE_LEN 8   /* ... then weight_kbps(4) when the MN gives one */
 #define POLICY_CHUNK_HDR_LEN 8 /* version(4) index(2) count(2) */
-#define POLICY_ACK_LEN 8     /* version(4) chunks_held(2) count(2) */
+#define POLICY_ACK_LEN 8       /* version(4) chunks_held(2) count(2) */
 #define NVSE_CHUNK_DATA_MAX (NVSE_VALUE_MAX - POLICY_CHUNK_HDR_LEN) /* 239 */
 #define CHUNK_DATA_MAX \
 	(UM3N_POLICY_CHUNK_MAX < NVSE_CHUNK_DATA_MAX ? UM3N_POLICY_CHUNK_MAX : NVSE_CHUNK_DATA_MAX)
@@ -427,14 +427,10 @@ static int ext_nvse(struct reg_exts *x, const struct ext_view *e)
 		return UM3N_OK;
 	n = e->body_len - NVSE_HDR_LEN;
 	switch (um3n_get16(e->body + 6)) {
-	case UM3N_NVSE_LINK_INFO:
-		return nvse_link_info(x, v, n);
-	case UM3N_NVSE_POLICY_CHUNK:
-		return x->is_request ? nvse_policy_chunk(x, v, n) : UM3N_OK;
-	case UM3N_NVSE_POLICY_ACK:
-		return x->is_request ? UM3N_OK : nvse_policy_ack(x, v, n);
-	default:
-		return UM3N_OK;
+	case UM3N_NVSE_LINK_INFO: return nvse_link_info(x, v, n);
+	case UM3N_NVSE_POLICY_CHUNK: return x->is_request ? nvse_policy_chunk(x, v, n) : UM3N_OK;
+	case UM3N_NVSE_POLICY_ACK: return x->is_request ? UM3N_OK : nvse_policy_ack(x, v, n);
+	default: return UM3N_OK;
 	}
 }
 
@@ -507,8 +503,8 @@ static int exts_parse(const uint8_t *buf, size_t len, size_t off, struct reg_ext
  * right after the bytes it covers, the policy chunk's data within them. */
 static inline bool reg_exts_inside(const struct reg_exts *x, const uint8_t *buf, size_t len)
 {
-	if (x->has_auth && (x->auth != buf + x->auth_covered_len ||
-			    x->auth_covered_len + x->auth_len > len))
+	if (x->has_auth &&
+	    (x->auth != buf + x->auth_covered_len || x->auth_covered_len + x->auth_len > len))
 		return false;
 	return !x->has_chunk || (x->chunk.data >= buf && x->chunk.data + x->chunk.len <= buf + len);
 }
@@ -526,7 +522,7 @@ static int reg_check_len(const uint8_t *buf, size_t len, size_t fixed_len, uint8
 
 int um3n_wire_rrq_decode(const uint8_t *buf, size_t len, struct um3n_rrq *m)
 {
-	struct reg_exts x = { .udp_tun_type = UM3N_EXT_UDP_TUN_REQ, .is_request = true };
+	struct reg_exts x = {.udp_tun_type = UM3N_EXT_UDP_TUN_REQ, .is_request = true};
 	int rc;
 
 	if (!m)
@@ -567,7 +563,7 @@ int um3n_wire_rrq_decode(const uint8_t *buf, size_t len, struct um3n_rrq *m)
 
 int um3n_wire_rrp_decode(const uint8_t *buf, size_t len, struct um3n_rrp *m)
 {
-	struct reg_exts x = { .udp_tun_type = UM3N_EXT_UDP_TUN_REPLY, .is_request = false };
+	struct reg_exts x = {.udp_tun_type = UM3N_EXT_UDP_TUN_REPLY, .is_request = false};
 	int rc;
 
 	if (!m)

@@ -19,9 +19,9 @@ static struct {
 	bool syslog;
 	int level;
 	const char *ident;
-} g_log = { false, UM3N_LOG_INFO, "um3n" };
+} g_log = {false, UM3N_LOG_INFO, "um3n"};
 
-static const char *const level_names[] = { "err", "warn", "info", "debug" };
+static const char *const level_names[] = {"err", "warn", "info", "debug"};
 
 void d_log_init(const char *ident, bool use_syslog, int level)
 {
@@ -53,7 +53,7 @@ const char *d_log_level_name(int level)
 
 static void d_vlog(int level, const char *fmt, va_list ap)
 {
-	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	char line[512];
 	struct timespec ts;
 
@@ -182,8 +182,7 @@ int d_key_parse_hex(const char *text, uint8_t *key, size_t cap, size_t *len)
 	return UM3N_OK;
 }
 
-int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why,
-	       size_t why_cap)
+int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why, size_t why_cap)
 {
 	char text[D_KEY_HEX_MAX + 64];
 	struct stat st;

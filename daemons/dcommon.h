@@ -11,8 +11,8 @@
 
 #include "um3n.h"
 
-#define D_KEY_HEX_MIN 32  /* 16-byte keys at least */
-#define D_KEY_HEX_MAX 128 /* 64-byte keys at most (um3n_mn_conf.key) */
+#define D_KEY_HEX_MIN 32                  /* 16-byte keys at least */
+#define D_KEY_HEX_MAX 128                 /* 64-byte keys at most (um3n_mn_conf.key) */
 #define D_NTP_UNIX_OFFSET_S 2208988800ULL /* 1900-01-01 .. 1970-01-01 */
 
 /* Logging: stderr (foreground) or syslog (daemonised), filtered by level. */
@@ -42,8 +42,7 @@ int d_key_parse_hex(const char *text, uint8_t *key, size_t cap, size_t *len);
 /* Read a key file: refuses files that group/other may access (mode & 077) and
  * anything but one hex string. On error writes a reason into why.
  * Returns 0, UM3N_EINVAL or UM3N_ENOENT. */
-int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why,
-	       size_t why_cap);
+int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why, size_t why_cap);
 
 /* fd helpers. Return 0 or -errno. */
 int d_set_nonblock(int fd);
@@ -63,8 +62,8 @@ void d_str_free(struct d_str *s);
 struct d_opts {
 	const char *config; /* made absolute when it exists: SIGHUP still finds it
 			     * after daemon() changed to / */
-	bool check_only; /* -n */
-	bool foreground; /* -f */
+	bool check_only;    /* -n */
+	bool foreground;    /* -f */
 	char config_abs[PATH_MAX];
 };
 /* Returns 0 to go on, 1 after -h (exit 0), 2 on a usage error (printed). */

@@ -176,7 +176,7 @@ static bool parse_class_mode(char *text, uint8_t *cls, uint8_t *mode)
 static int mn_rule_add(struct parse_ctx *pc, struct d_conf_mn *c, const char *v)
 {
 	char buf[200], *save = NULL, *prefix;
-	struct um3n_policy_rule r = { 0 };
+	struct um3n_policy_rule r = {0};
 
 	if (!copy_str(buf, sizeof(buf), v))
 		return fail(pc, "policy", "rule", "empty");
@@ -250,12 +250,12 @@ static void report(char *err, size_t cap, const char *path, int line, const char
 
 static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 {
-	const char *miss = !c->seen_home ? "[mn] home_address: missing"
-			   : !c->seen_ha  ? "[mn] home_agent: missing"
-			   : !c->seen_spi ? "[mn] spi: missing"
-			   : !c->seen_key ? "[mn] key_file: missing"
+	const char *miss = !c->seen_home        ? "[mn] home_address: missing"
+			   : !c->seen_ha        ? "[mn] home_agent: missing"
+			   : !c->seen_spi       ? "[mn] spi: missing"
+			   : !c->seen_key       ? "[mn] key_file: missing"
 			   : c->mn.n_links == 0 ? "[uplink NAME]: at least one uplink is needed"
-					       : NULL;
+						: NULL;
 	char what[128]; /* room for three 16-byte names */
 
 	if (miss) {
@@ -286,7 +286,7 @@ static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 int d_conf_mn_parse(const char *text, const char *path, struct d_conf_mn *cfg, char *err,
 		    size_t err_cap)
 {
-	struct parse_ctx pc = { .cfg = cfg };
+	struct parse_ctx pc = {.cfg = cfg};
 	int line;
 
 	mn_config_init(cfg, path);
@@ -307,8 +307,8 @@ void d_conf_mn_free(struct d_conf_mn *cfg)
 	explicit_bzero(cfg->mn.key, sizeof(cfg->mn.key));
 }
 
-struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg,
-					const struct um3n_env *env, uint32_t version)
+struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg, const struct um3n_env *env,
+					uint32_t version)
 {
 	struct um3n_policy *p = um3n_policy_new(env, cfg->n_rules ? cfg->n_rules : 1);
 
@@ -386,8 +386,8 @@ static struct d_conf_ha_mn *ha_mn_for(struct d_conf_ha *c, uint32_t home)
 	return &c->mns[c->n_mns++];
 }
 
-static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *section,
-		     const char *k, const char *v)
+static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *section, const char *k,
+		     const char *v)
 {
 	struct um3n_addr home;
 	struct d_conf_ha_mn *m;
@@ -425,7 +425,7 @@ static int ha_handler(void *user, const char *section, const char *k, const char
 int d_conf_ha_parse(const char *text, const char *path, struct d_conf_ha *cfg, char *err,
 		    size_t err_cap)
 {
-	struct parse_ctx pc = { .cfg = cfg };
+	struct parse_ctx pc = {.cfg = cfg};
 	char what[96], ip[16];
 	int line;
 
@@ -528,8 +528,8 @@ static void resolve(const char *conf_path, const char *key_file, char *out, size
 		snprintf(out, cap, "%.*s/%s", (int)(slash - conf_path), conf_path, key_file);
 }
 
-static int load_key(const char *conf_path, const char *where, const char *key_file,
-		    uint8_t *key, size_t *len, char *err, size_t cap)
+static int load_key(const char *conf_path, const char *where, const char *key_file, uint8_t *key,
+		    size_t *len, char *err, size_t cap)
 {
 	char full[2 * D_PATH_MAX], why[D_ERR_MAX];
 	int rc;

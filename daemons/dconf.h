@@ -13,7 +13,7 @@
 
 #define D_PATH_MAX 256
 #define D_ERR_MAX 320
-#define D_SOCK_PATH_MAX 108 /* sun_path */
+#define D_SOCK_PATH_MAX 108       /* sun_path */
 #define D_BUSY_POLL_DEFAULT_US 20 /* busy_poll_us: see d_loop_wait() */
 #define D_BUSY_POLL_MAX_US 1000
 
@@ -27,8 +27,8 @@ struct d_conf_mn {
 	struct um3n_mn_conf mn; /* mn.policy stays NULL: see d_conf_policy_build() */
 	char key_file[D_PATH_MAX];
 	char tun[IFNAMSIZ];
-	unsigned mtu; /* 0 = uplink MTU - UM3N_OUTER_OVERHEAD_V4 */
-	bool offload; /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
+	unsigned mtu;          /* 0 = uplink MTU - UM3N_OUTER_OVERHEAD_V4 */
+	bool offload;          /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
 	unsigned busy_poll_us; /* d_loop_wait() while traffic flows; 0 = always sleep */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
@@ -54,12 +54,12 @@ struct d_conf_ha {
 	char path[D_PATH_MAX];
 	struct um3n_ha_conf ha; /* get_key/key_ctx set by the daemon */
 	char tun[IFNAMSIZ];
-	unsigned mtu; /* 0 = 1500 - UM3N_OUTER_OVERHEAD_V4 */
-	bool offload; /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
+	unsigned mtu;          /* 0 = 1500 - UM3N_OUTER_OVERHEAD_V4 */
+	bool offload;          /* TUN with IFF_VNET_HDR + TSO (dtun.h) */
 	unsigned busy_poll_us; /* as in d_conf_mn */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
-	bool add_routes; /* a /32 route on the TUN for each [mn] home address */
+	bool add_routes;          /* a /32 route on the TUN for each [mn] home address */
 	struct d_conf_ha_mn *mns; /* malloc'd; d_conf_ha_free() */
 	size_t n_mns, cap_mns;
 	bool seen_address;
@@ -79,8 +79,8 @@ void d_conf_mn_free(struct d_conf_mn *cfg);
 void d_conf_ha_free(struct d_conf_ha *cfg);
 
 /* A policy table from the [policy] section (version as given). NULL on error. */
-struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg,
-					const struct um3n_env *env, uint32_t version);
+struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg, const struct um3n_env *env,
+					uint32_t version);
 
 /* The key callback for um3n_ha_conf.get_key; ctx is a struct d_conf_ha. */
 int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len);

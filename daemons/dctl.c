@@ -15,7 +15,7 @@
 #include "engine.h"
 
 struct ctl_client {
-	int fd; /* -1 = free slot */
+	int fd;            /* -1 = free slot */
 	uint64_t accepted; /* accept order: the oldest is evicted when full */
 	char in[D_CTL_LINE_MAX];
 	size_t in_len;
@@ -37,7 +37,7 @@ struct d_ctl {
 
 struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct d_ctl *ctl;
 
 	if (strlen(path) >= sizeof(sun.sun_path))

@@ -17,7 +17,7 @@ struct d_daemon_stats {
 	unsigned busy_poll_us;     /* configured spin before sleeping (d_loop_wait) */
 	uint64_t udp_send_dropped; /* sendmmsg failures (buffer full, no route) */
 	uint64_t tun_write_errors;
-	uint64_t bad_gso;          /* super-packets from the TUN that could not be cut */
+	uint64_t bad_gso; /* super-packets from the TUN that could not be cut */
 };
 
 /* Status formatting (pure). ifnames and ds may be NULL. */

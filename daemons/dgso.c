@@ -27,7 +27,8 @@
 #if defined(__GNUC__) && !defined(__clang__) /* clang vectorises at -O2 already */
 __attribute__((optimize("tree-vectorize")))
 #endif
-uint32_t d_gso_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
+uint32_t
+d_gso_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
 {
 	uint64_t acc = 0;
 	uint32_t folded;
@@ -48,7 +49,7 @@ uint32_t d_gso_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
 		acc += h;
 	}
 	if (len) {
-		uint8_t last[2] = { buf[0], 0 }; /* odd byte: the high half, in wire order */
+		uint8_t last[2] = {buf[0], 0}; /* odd byte: the high half, in wire order */
 		uint16_t h;
 
 		memcpy(&h, last, 2);
@@ -95,7 +96,8 @@ static void tcp4_csum(uint8_t *ip, size_t ihl, size_t total_len)
 	size_t tcp_len = total_len - ihl;
 
 	um3n_put16(tcp + 16, 0);
-	um3n_put16(tcp + 16, d_gso_csum_fold(d_gso_csum_add(tcp4_pseudo(ip, tcp_len), tcp, tcp_len)));
+	um3n_put16(tcp + 16,
+		   d_gso_csum_fold(d_gso_csum_add(tcp4_pseudo(ip, tcp_len), tcp, tcp_len)));
 }
 
 static int complete_csum(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
@@ -173,11 +175,12 @@ static void segment_fix(const struct split_ctx *c, uint8_t *seg, size_t chunk, s
 	um3n_put32(tcp + 4, um3n_get32(c->hdr + c->ihl + 4) + (uint32_t)off);
 	tcp[13] = c->hdr[c->ihl + 13];
 	if (!last)
-		tcp[13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+		tcp[13] &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
 	if (n > 0)
 		tcp[13] &= (uint8_t)~TCP_FLAG_CWR;
 	if (c->mode & D_GSO_PARTIAL) /* the peer sums the payload (or its NIC does) */
-		um3n_put16(tcp + 16, (uint16_t)~d_gso_csum_fold(c->ph_base + (uint32_t)(total - c->ihl)));
+		um3n_put16(tcp + 16,
+			   (uint16_t)~d_gso_csum_fold(c->ph_base + (uint32_t)(total - c->ihl)));
 	else
 		tcp4_csum(seg, c->ihl, total);
 }
@@ -292,8 +295,8 @@ void d_gso_gro_flush(struct d_gso_gro *g, d_gso_gro_out_fn out, void *ctx)
 	} else if (g->complete_tcp) {
 		want_kernel_csum(&g->vh, g->hdr, 20, g->len);
 	}
-	g->iov[0] = (struct iovec){ .iov_base = &g->vh, .iov_len = D_VNET_HDR_LEN };
-	g->iov[1] = (struct iovec){ .iov_base = g->hdr, .iov_len = g->hdr_len };
+	g->iov[0] = (struct iovec){.iov_base = &g->vh, .iov_len = D_VNET_HDR_LEN};
+	g->iov[1] = (struct iovec){.iov_base = g->hdr, .iov_len = g->hdr_len};
 	out(ctx, g->iov, 2 + (int)g->segs);
 	g->len = 0;
 	g->segs = 0;
@@ -301,8 +304,8 @@ void d_gso_gro_flush(struct d_gso_gro *g, d_gso_gro_out_fn out, void *ctx)
 
 static void gro_append(struct d_gso_gro *g, const uint8_t *pkt, size_t len, size_t hdr_len)
 {
-	g->iov[2 + g->segs] = (struct iovec){ .iov_base = (void *)(pkt + hdr_len),
-					      .iov_len = len - hdr_len };
+	g->iov[2 + g->segs] = (struct iovec){.iov_base = (void *)(pkt + hdr_len),
+					     .iov_len = len - hdr_len};
 	g->segs++;
 	g->len += len - hdr_len;
 	g->next_seq += (uint32_t)(len - hdr_len);
@@ -316,8 +319,8 @@ static void gro_out_alone(struct d_gso_gro *g, const uint8_t *pkt, size_t len, d
 {
 	size_t hdr_len = g->complete_tcp ? tcp4_hdr_len(pkt, len) : 0;
 	struct iovec iov[3] = {
-		{ .iov_base = &g->vh, .iov_len = D_VNET_HDR_LEN },
-		{ .iov_base = (void *)pkt, .iov_len = len },
+		{.iov_base = &g->vh, .iov_len = D_VNET_HDR_LEN},
+		{.iov_base = (void *)pkt, .iov_len = len},
 	};
 
 	memset(&g->vh, 0, sizeof(g->vh));
@@ -327,8 +330,8 @@ static void gro_out_alone(struct d_gso_gro *g, const uint8_t *pkt, size_t len, d
 	}
 	memcpy(g->hdr, pkt, hdr_len);
 	want_kernel_csum(&g->vh, g->hdr, (size_t)(pkt[0] & 15) * 4, len);
-	iov[1] = (struct iovec){ .iov_base = g->hdr, .iov_len = hdr_len };
-	iov[2] = (struct iovec){ .iov_base = (void *)(pkt + hdr_len), .iov_len = len - hdr_len };
+	iov[1] = (struct iovec){.iov_base = g->hdr, .iov_len = hdr_len};
+	iov[2] = (struct iovec){.iov_base = (void *)(pkt + hdr_len), .iov_len = len - hdr_len};
 	out(ctx, iov, len > hdr_len ? 3 : 2);
 }
 

@@ -51,13 +51,13 @@ typedef void (*d_gso_gro_out_fn)(void *ctx, const struct iovec *iov, int n);
  * payload byte on the way to the TUN. */
 struct d_gso_gro {
 	struct virtio_net_hdr vh;
-	uint8_t hdr[D_GRO_HDR_MAX];        /* the first segment's headers, fixed at flush */
-	struct iovec iov[2 + D_GRO_SEGS];  /* vh, hdr, one payload per segment */
-	bool complete_tcp; /* have the kernel complete every TCP/IPv4 checksum: the
+	uint8_t hdr[D_GRO_HDR_MAX];       /* the first segment's headers, fixed at flush */
+	struct iovec iov[2 + D_GRO_SEGS]; /* vh, hdr, one payload per segment */
+	bool complete_tcp;                /* have the kernel complete every TCP/IPv4 checksum: the
 			    * tunnel's far end may send them partial (D_GSO_PARTIAL) */
-	size_t len;      /* packet bytes held; 0 = no run held */
-	size_t hdr_len;  /* IPv4 + TCP header bytes */
-	uint16_t mss;    /* payload of the first segment: every one but the last */
+	size_t len;                       /* packet bytes held; 0 = no run held */
+	size_t hdr_len;                   /* IPv4 + TCP header bytes */
+	uint16_t mss;                     /* payload of the first segment: every one but the last */
 	uint32_t next_seq;
 	unsigned segs;
 };

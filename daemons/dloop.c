@@ -52,7 +52,7 @@ void d_loop_close(struct d_loop *l)
 
 int d_loop_watch(struct d_loop *l, int fd, unsigned events, uint64_t data)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = data };
+	struct epoll_event ev = {.events = events, .data.u64 = data};
 
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) == 0)
 		return 0;
@@ -68,7 +68,7 @@ int d_loop_unwatch(struct d_loop *l, int fd)
 
 void d_loop_arm(struct d_loop *l, uint64_t wake_us)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	if (wake_us == l->armed_us)
 		return;

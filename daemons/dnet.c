@@ -131,8 +131,8 @@ int d_net_udp_open(const struct um3n_sockaddr *local, const char *bind_dev)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* Pin to the uplink: the kernel then routes this socket's datagrams out
 	 * of that device whatever the main table's default route says. */
-	if (bind_dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_dev,
-				   (socklen_t)strlen(bind_dev)) < 0)
+	if (bind_dev &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_dev, (socklen_t)strlen(bind_dev)) < 0)
 		goto fail;
 	set_bufs(fd);
 	d_net_sockaddr_from_um3n(local, &sin);
@@ -269,7 +269,7 @@ static unsigned send_all(int fd, struct mmsghdr *mm, const unsigned *runs, unsig
 
 unsigned d_net_batch_flush(int fd, struct d_net_batch *b)
 {
-	static unsigned ones[D_BATCH] = { 0 };
+	static unsigned ones[D_BATCH] = {0};
 	struct mmsghdr mm[D_BATCH];
 	unsigned runs[D_BATCH], dropped;
 	char ctrl[D_BATCH][CMSG_SPACE(sizeof(uint16_t))];

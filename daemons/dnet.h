@@ -36,7 +36,7 @@ void d_net_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in
  * next fed (engine.h), and the daemons flush before feeding it again. One
  * copy less per packet than batching into a buffer of our own. */
 #define D_BATCH 64
-#define D_DGRAM_MAX 2048 /* >= UM3N_PKT_MAX */
+#define D_DGRAM_MAX 2048  /* >= UM3N_PKT_MAX */
 #define D_UDP_GSO_SEGS 64 /* datagrams per UDP_SEGMENT send (kernel limit 64) */
 struct d_net_batch {
 	unsigned n;

@@ -75,7 +75,7 @@ static int addr_attr_cb(const struct nlattr *attr, void *data)
 static void on_addr(struct d_nl *nl, const struct nlmsghdr *nlh)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct addr_attrs a = { 0 };
+	struct addr_attrs a = {0};
 	uint32_t be;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) || ifa->ifa_family != AF_INET)
@@ -97,15 +97,10 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
-	case RTM_DELLINK:
-		on_link(nl, nlh);
-		break;
+	case RTM_DELLINK: on_link(nl, nlh); break;
 	case RTM_NEWADDR:
-	case RTM_DELADDR:
-		on_addr(nl, nlh);
-		break;
-	default:
-		break;
+	case RTM_DELADDR: on_addr(nl, nlh); break;
+	default: break;
 	}
 	return MNL_CB_OK;
 }
@@ -155,8 +150,8 @@ struct d_nl *d_nl_open(const struct d_nl_cb *cb)
 	nl->cb = *cb;
 	nl->seq = (unsigned)time(NULL);
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->sock || mnl_socket_bind(nl->sock, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
-					 MNL_SOCKET_AUTOPID) < 0) {
+	if (!nl->sock ||
+	    mnl_socket_bind(nl->sock, RTMGRP_LINK | RTMGRP_IPV4_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
 		d_log(UM3N_LOG_ERR, "netlink: %s", strerror(errno));
 		d_nl_close(nl);
 		return NULL;

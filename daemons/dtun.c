@@ -32,8 +32,8 @@ int d_tun_setup(struct d_tun *t, const char *name, bool vnet)
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0)
 		goto fail;
-	if (vnet && (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
-		     ioctl(t->fd, TUNSETOFFLOAD, offload) < 0))
+	if (vnet &&
+	    (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr) < 0 || ioctl(t->fd, TUNSETOFFLOAD, offload) < 0))
 		goto fail;
 	t->vnet = vnet;
 	/* We tell the peer we complete checksums (UM3N_LINK_F_CSUM_PARTIAL)
@@ -47,8 +47,7 @@ fail:
 	return e;
 }
 
-int d_tun_open(struct d_tun *t, const char *name, bool *offload, uint32_t addr_host,
-	       unsigned mtu)
+int d_tun_open(struct d_tun *t, const char *name, bool *offload, uint32_t addr_host, unsigned mtu)
 {
 	int rc = d_tun_setup(t, name, *offload);
 
@@ -162,8 +161,7 @@ void d_tun_close(struct d_tun *t)
 	t->fd = -1;
 }
 
-void d_tun_pump(struct d_tun *t, d_seg_fn fn, void (*drain)(void *ctx), void *ctx,
-		uint64_t *now_us)
+void d_tun_pump(struct d_tun *t, d_seg_fn fn, void (*drain)(void *ctx), void *ctx, uint64_t *now_us)
 {
 	int since_drain = 0;
 

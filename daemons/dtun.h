@@ -31,8 +31,7 @@ int d_tun_setup(struct d_tun *t, const char *name, bool vnet);
  * (falling back to plain packets, and clearing *offload, when the kernel
  * refuses), then the address addr_host/32 (none when 0), the MTU, the queue
  * length D_TUN_TXQLEN, and up. Logs what failed; 0 or -1. */
-int d_tun_open(struct d_tun *t, const char *name, bool *offload, uint32_t addr_host,
-	       unsigned mtu);
+int d_tun_open(struct d_tun *t, const char *name, bool *offload, uint32_t addr_host, unsigned mtu);
 /* One read: calls fn per packet (several for a super-packet). Returns the
  * number of packets, 0 when nothing is pending, or -errno. */
 int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);

@@ -87,8 +87,7 @@ static void on_tun(struct ha_daemon *d)
 	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
 }
 
-static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
-		      size_t len)
+static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf, size_t len)
 {
 	struct ha_daemon *d = ctx;
 
@@ -124,11 +123,11 @@ static void show(struct ha_daemon *d, bool json, struct d_str *r)
 	for (size_t i = 0; i < st.n_mns; i++)
 		if (um3n_ha_mn_status(d->ha, now, i, &mns[n]) == 0)
 			n++;
-	struct d_daemon_stats ds = { .offload = d->cfg.offload,
-				     .busy_poll_us = d->cfg.busy_poll_us,
-				     .udp_send_dropped = d->udp_dropped,
-				     .tun_write_errors = d->tun.write_errors,
-				     .bad_gso = d->tun.bad_gso };
+	struct d_daemon_stats ds = {.offload = d->cfg.offload,
+				    .busy_poll_us = d->cfg.busy_poll_us,
+				    .udp_send_dropped = d->udp_dropped,
+				    .tun_write_errors = d->tun.write_errors,
+				    .bad_gso = d->tun.bad_gso};
 
 	d_str_printf(r, "ok\n");
 	d_fmt_ha_status(&st, mns, n, &ds, json, r);
@@ -302,7 +301,7 @@ static void teardown(struct ha_daemon *d)
 
 int main(int argc, char **argv)
 {
-	static struct ha_daemon d = { .tun.fd = -1, .udp_fd = -1 };
+	static struct ha_daemon d = {.tun.fd = -1, .udp_fd = -1};
 	char err[D_ERR_MAX];
 	struct d_opts o;
 	int rc = d_opts_parse(argc, argv, "um3n-ha", "/etc/um3n/ha.conf", &o);

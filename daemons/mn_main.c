@@ -21,14 +21,14 @@
 #include "dtun.h"
 #include "wire.h"
 
-#define UDP_READ_BUDGET 4   /* recvmmsg batches per wake-up and socket */
+#define UDP_READ_BUDGET 4        /* recvmmsg batches per wake-up and socket */
 #define SHUTDOWN_GRACE_US 300000 /* wait for deregistration replies */
 
 struct uplink_rt {
-	int ifindex;     /* 0 until netlink names it */
-	bool running;    /* IFF_UP and carrier */
-	uint32_t addr;   /* current IPv4 care-of address (host order), 0 = none */
-	int fd;          /* UDP socket bound to addr, -1 if none */
+	int ifindex;   /* 0 until netlink names it */
+	bool running;  /* IFF_UP and carrier */
+	uint32_t addr; /* current IPv4 care-of address (host order), 0 = none */
+	int fd;        /* UDP socket bound to addr, -1 if none */
 	struct d_net_batch *tx;
 };
 
@@ -44,7 +44,7 @@ struct mn_daemon {
 	struct d_ctl *ctl;
 	struct uplink_rt up[UM3N_MAX_LINKS];
 	struct d_net_rx rx;
-	int rx_link; /* uplink of the datagrams being delivered */
+	int rx_link;     /* uplink of the datagrams being delivered */
 	uint64_t now_us; /* clock read once per input batch */
 	bool stopping;
 	uint64_t stop_at_us;
@@ -112,7 +112,7 @@ static int uplink_by_ifindex(struct mn_daemon *d, int ifindex)
 static void uplink_close(struct mn_daemon *d, int i)
 {
 	struct uplink_rt *u = &d->up[i];
-	struct um3n_sockaddr none = { 0 };
+	struct um3n_sockaddr none = {0};
 
 	if (u->fd >= 0) {
 		d_loop_unwatch(&d->loop, u->fd);
@@ -126,7 +126,7 @@ static void uplink_close(struct mn_daemon *d, int i)
 static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 {
 	struct uplink_rt *u = &d->up[i];
-	struct um3n_sockaddr local = { 0 };
+	struct um3n_sockaddr local = {0};
 	char ip[48];
 	int fd;
 
@@ -146,11 +146,12 @@ static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 	u->addr = addr;
 	u->tx->gso = d->cfg.offload;
 	if (d->cfg.offload && d_net_udp_enable_gro(fd) < 0)
-		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel", d->cfg.mn.links[i].name);
+		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel",
+		      d->cfg.mn.links[i].name);
 	d_net_udp_local(fd, &local);
 	d_loop_watch(&d->loop, fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, i));
-	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", d->cfg.mn.links[i].name,
-	      ip, local.port, d->cfg.uplinks[i].ifname);
+	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", d->cfg.mn.links[i].name, ip,
+	      local.port, d->cfg.uplinks[i].ifname);
 	/* The engine re-registers at once when the address changes. */
 	um3n_mn_link_addr(d->mn, d_now_us(), i, &local);
 }
@@ -200,8 +201,7 @@ static void nl_addr(void *ctx, int ifindex, uint32_t addr, bool added)
 	if (added && d->up[i].addr == 0) {
 		uplink_open(d, i, addr);
 	} else if (!added && d->up[i].addr == addr) {
-		d_log(UM3N_LOG_INFO, "uplink %s: care-of address removed",
-		      d->cfg.mn.links[i].name);
+		d_log(UM3N_LOG_INFO, "uplink %s: care-of address removed", d->cfg.mn.links[i].name);
 		uplink_close(d, i);
 		d->nl_resync = true; /* pick up another address the interface may have */
 	}
@@ -232,8 +232,7 @@ static void on_tun(struct mn_daemon *d)
 	d_tun_pump(&d->tun, tun_packet, drain_cb, d, &d->now_us);
 }
 
-static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf,
-		      size_t len)
+static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t *buf, size_t len)
 {
 	struct mn_daemon *d = ctx;
 
@@ -265,11 +264,11 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 	int ev, arg, idx;
 
 	if (strcmp(line, "show") == 0 || strcmp(line, "show json") == 0) {
-		struct d_daemon_stats ds = { .offload = d->cfg.offload,
-					     .busy_poll_us = d->cfg.busy_poll_us,
-					     .udp_send_dropped = d->udp_dropped,
-					     .tun_write_errors = d->tun.write_errors,
-					     .bad_gso = d->tun.bad_gso };
+		struct d_daemon_stats ds = {.offload = d->cfg.offload,
+					    .busy_poll_us = d->cfg.busy_poll_us,
+					    .udp_send_dropped = d->udp_dropped,
+					    .tun_write_errors = d->tun.write_errors,
+					    .bad_gso = d->tun.bad_gso};
 
 		um3n_mn_status(d->mn, d_now_us(), &st);
 		d_str_printf(r, "ok\n");
@@ -322,8 +321,8 @@ static int setup_tun(struct mn_daemon *d)
 {
 	unsigned mtu = derive_mtu(&d->cfg);
 
-	if (d_tun_open(&d->tun, d->cfg.tun, &d->cfg.offload,
-		       um3n_addr_v4(&d->cfg.mn.home_addr), mtu) < 0)
+	if (d_tun_open(&d->tun, d->cfg.tun, &d->cfg.offload, um3n_addr_v4(&d->cfg.mn.home_addr),
+		       mtu) < 0)
 		return -1;
 	d->tun.partial_ok = tun_partial_ok;
 	d->cfg.mn.out_slot_size = d_tun_out_slot(mtu);
@@ -347,7 +346,7 @@ static int setup_engine(struct mn_daemon *d)
 
 static int setup(struct mn_daemon *d)
 {
-	struct d_nl_cb cb = { d, nl_link, nl_link_gone, nl_addr };
+	struct d_nl_cb cb = {d, nl_link, nl_link_gone, nl_addr};
 
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
 		d->up[i].fd = -1;
@@ -513,7 +512,7 @@ static void teardown(struct mn_daemon *d)
 
 int main(int argc, char **argv)
 {
-	static struct mn_daemon d = { .tun.fd = -1 };
+	static struct mn_daemon d = {.tun.fd = -1};
 	char err[D_ERR_MAX];
 	struct d_opts o;
 	int rc = d_opts_parse(argc, argv, "um3n-mn", "/etc/um3n/mn.conf", &o);

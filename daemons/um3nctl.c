@@ -22,9 +22,10 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: um3nctl [-s SOCKET] show [-j]\n"
-		   "       um3nctl [-s SOCKET] link NAME down|up|signal DBM\n"
-		   "SOCKET defaults to %s (the HA's is /run/um3n/ha.sock)\n",
+	fprintf(f,
+		"usage: um3nctl [-s SOCKET] show [-j]\n"
+		"       um3nctl [-s SOCKET] link NAME down|up|signal DBM\n"
+		"SOCKET defaults to %s (the HA's is /run/um3n/ha.sock)\n",
 		DEFAULT_SOCKET);
 }
 
@@ -49,7 +50,7 @@ static int build_request(int argc, char **argv, char *req, size_t cap)
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -72,7 +73,7 @@ static int relay_answer(int fd)
 {
 	char buf[4096];
 	bool first = true, error = false;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	for (;;) {
 		ssize_t n;

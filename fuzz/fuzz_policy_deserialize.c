@@ -30,7 +30,7 @@ static void fuzz_free(void *ctx, void *ptr)
 static struct um3n_policy *table(void)
 {
 	static struct um3n_policy *p;
-	struct um3n_env env = { .alloc = fuzz_alloc, .free = fuzz_free };
+	struct um3n_env env = {.alloc = fuzz_alloc, .free = fuzz_free};
 
 	if (!p)
 		p = um3n_policy_new(&env, FUZZ_MAX_RULES);
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct um3n_policy *p = table();
-	struct um3n_addr probe = { .family = UM3N_AF_INET6 };
+	struct um3n_addr probe = {.family = UM3N_AF_INET6};
 	int rc = um3n_policy_deserialize(p, data, size);
 
 	if (rc != UM3N_OK) {

@@ -19,7 +19,8 @@ static void check_curve(const struct sim_trace *t, const uint8_t *data, size_t s
 		u = 1 + u % (4 * t->period_ubits);
 		uint64_t at = sim_trace_time_for(t, u);
 
-		if (sim_trace_capacity_at(t, at) < u || (at && sim_trace_capacity_at(t, at - 1) >= u))
+		if (sim_trace_capacity_at(t, at) < u ||
+		    (at && sim_trace_capacity_at(t, at - 1) >= u))
 			abort();
 	}
 }
@@ -35,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	scale = 0.25 + data[1] / 32.0;
-	if (sim_trace_parse("fuzz.trace", (const char *)data + 2, size - 2, fmts[data[0] % 4], scale,
-			    &t, err, sizeof(err)) != 0) {
+	if (sim_trace_parse("fuzz.trace", (const char *)data + 2, size - 2, fmts[data[0] % 4],
+			    scale, &t, err, sizeof(err)) != 0) {
 		if (strncmp(err, "fuzz.trace", 10) != 0)
 			abort();
 		return 0;

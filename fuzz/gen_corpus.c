@@ -31,7 +31,7 @@ static int write_seed(const char *target, const char *name, const uint8_t *buf, 
 
 static int gen_registration(void)
 {
-	static const uint8_t rules[] = { 4, 24, 198, 51, 100, 1, 2 };
+	static const uint8_t rules[] = {4, 24, 198, 51, 100, 1, 2};
 	uint8_t buf[UM3N_REG_MSG_MAX];
 	size_t len, auth_off;
 	char name[32];
@@ -39,19 +39,33 @@ static int gen_registration(void)
 	for (unsigned mask = 0; mask < 8; mask++) {
 		struct um3n_rrq q = {
 			.flags = UM3N_RRQ_FLAG_S | UM3N_RRQ_FLAG_D | UM3N_RRQ_FLAG_T,
-			.lifetime_s = 300, .home_addr = 0x0a630002, .ha_addr = 0xc0000201,
-			.coa = 0xc6336407, .ident = 0xe8a1b2c300000001ULL,
-			.has_udp_tun_req = mask & 1, .udp_tun_flags = UM3N_UDP_TUN_FLAG_F,
-			.encap = UM3N_ENCAP_IPIP, .has_link_info = mask & 2,
-			.link = { .link_id = 1, .link_class = 2 }, .has_policy_chunk = mask & 4,
-			.chunk = { .version = 3, .count = 1, .data = rules, .len = sizeof(rules) },
+			.lifetime_s = 300,
+			.home_addr = 0x0a630002,
+			.ha_addr = 0xc0000201,
+			.coa = 0xc6336407,
+			.ident = 0xe8a1b2c300000001ULL,
+			.has_udp_tun_req = mask & 1,
+			.udp_tun_flags = UM3N_UDP_TUN_FLAG_F,
+			.encap = UM3N_ENCAP_IPIP,
+			.has_link_info = mask & 2,
+			.link = {.link_id = 1, .link_class = 2},
+			.has_policy_chunk = mask & 4,
+			.chunk = {.version = 3, .count = 1, .data = rules, .len = sizeof(rules)},
 			.spi = 256,
 		};
 		struct um3n_rrp p = {
-			.code = 0, .lifetime_s = 300, .home_addr = 0x0a630002, .ha_addr = 0xc0000201,
-			.ident = q.ident, .has_udp_tun_reply = mask & 1, .keepalive_s = 20,
-			.has_link_info = mask & 2, .link = q.link, .has_policy_ack = mask & 4,
-			.policy_ack = { .version = 3, .chunks_held = 1, .count = 1 }, .spi = 256,
+			.code = 0,
+			.lifetime_s = 300,
+			.home_addr = 0x0a630002,
+			.ha_addr = 0xc0000201,
+			.ident = q.ident,
+			.has_udp_tun_reply = mask & 1,
+			.keepalive_s = 20,
+			.has_link_info = mask & 2,
+			.link = q.link,
+			.has_policy_ack = mask & 4,
+			.policy_ack = {.version = 3, .chunks_held = 1, .count = 1},
+			.spi = 256,
 		};
 
 		snprintf(name, sizeof(name), "seed-%u", mask);
@@ -90,11 +104,15 @@ static size_t inner_packet(uint8_t *p, bool v6)
 
 static int gen_data(void)
 {
-	static const struct { uint8_t nh; bool v6; const char *name; } seeds[] = {
-		{ UM3N_NH_IPV4, false, "ipip-v4" },
-		{ UM3N_NH_IPV6, true, "ipip-v6" },
-		{ UM3N_NH_GRE, false, "gre-v4" },
-		{ UM3N_NH_GRE, true, "gre-v6" },
+	static const struct {
+		uint8_t nh;
+		bool v6;
+		const char *name;
+	} seeds[] = {
+		{UM3N_NH_IPV4, false, "ipip-v4"},
+		{UM3N_NH_IPV6, true, "ipip-v6"},
+		{UM3N_NH_GRE, false, "gre-v4"},
+		{UM3N_NH_GRE, true, "gre-v6"},
 	};
 	uint8_t buf[128];
 
@@ -140,15 +158,15 @@ static int gen_gso(void)
 		size_t payload;
 		const char *name;
 	} seeds[] = {
-		{ 1, 1, 500, 0, 0x18, 1800, "tso-4-segs" },
-		{ 1, 1, 500, 3, 0x19, 1501, "tso-partial-fin" },
-		{ 1, 0, 0, 1, 0x18, 300, "csum-only" },
-		{ 0, 0, 0, 2, 0x10, 0, "pure-ack" },
+		{1, 1, 500, 0, 0x18, 1800, "tso-4-segs"},
+		{1, 1, 500, 3, 0x19, 1501, "tso-partial-fin"},
+		{1, 0, 0, 1, 0x18, 300, "csum-only"},
+		{0, 0, 0, 2, 0x10, 0, "pure-ack"},
 	};
 	uint8_t buf[12 + 2048];
 
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		uint16_t v[5] = { 40, seeds[i].gso_size, 20, 16, 0 };
+		uint16_t v[5] = {40, seeds[i].gso_size, 20, 16, 0};
 		size_t len;
 
 		buf[0] = seeds[i].vflags;

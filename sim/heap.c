@@ -85,7 +85,12 @@ int sim_heap_push(struct sim_heap *h, uint64_t t_us, uint32_t kind, uint32_t idx
 	if (h->len == h->cap && heap_grow(h) != 0)
 		return UM3N_ENOMEM;
 	h->ev[h->len] = (struct sim_event){
-		.t_us = t_us, .seq = h->next_seq++, .kind = kind, .idx = idx, .arg = arg, .ptr = ptr,
+		.t_us = t_us,
+		.seq = h->next_seq++,
+		.kind = kind,
+		.idx = idx,
+		.arg = arg,
+		.ptr = ptr,
 	};
 	h->len++;
 	h->pushed++;

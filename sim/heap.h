@@ -11,12 +11,12 @@
 #include <stdint.h>
 
 struct sim_event {
-	uint64_t t_us;  /* virtual time the event fires */
-	uint64_t seq;   /* insertion order; breaks ties deterministically */
-	uint32_t kind;  /* what to do (the driver's enum) */
-	uint32_t idx;   /* small argument: link, flow or engine index */
-	uint64_t arg;   /* second argument: a generation counter, a value */
-	void *ptr;      /* object the event is about (a packet), or NULL */
+	uint64_t t_us; /* virtual time the event fires */
+	uint64_t seq;  /* insertion order; breaks ties deterministically */
+	uint32_t kind; /* what to do (the driver's enum) */
+	uint32_t idx;  /* small argument: link, flow or engine index */
+	uint64_t arg;  /* second argument: a generation counter, a value */
+	void *ptr;     /* object the event is about (a packet), or NULL */
 };
 
 struct sim_heap {

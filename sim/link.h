@@ -23,7 +23,7 @@
 #include "um3n.h"
 
 #define SIM_LINK_MAX_OUTAGES 16
-#define SIM_LINK_RING 8192 /* packets waiting for the serialiser (bounded queue) */
+#define SIM_LINK_RING 8192  /* packets waiting for the serialiser (bounded queue) */
 #define SIM_PPB 1000000000U /* probabilities are integers in parts per billion */
 
 struct sim_outage {
@@ -32,13 +32,13 @@ struct sim_outage {
 };
 
 struct sim_link_conf {
-	uint64_t rate_bps;               /* constant rate when trace is NULL */
-	const struct sim_trace *trace;   /* rate follows this curve (not owned) */
-	uint32_t delay_us;               /* one-way propagation */
-	uint32_t jitter_us;              /* uniform extra delay in [0, jitter_us] */
-	bool allow_reorder;              /* jitter may reorder packets */
-	uint32_t queue_bytes;            /* drop-tail limit; 0 = unlimited */
-	uint32_t loss_ppb;               /* independent random loss */
+	uint64_t rate_bps;             /* constant rate when trace is NULL */
+	const struct sim_trace *trace; /* rate follows this curve (not owned) */
+	uint32_t delay_us;             /* one-way propagation */
+	uint32_t jitter_us;            /* uniform extra delay in [0, jitter_us] */
+	bool allow_reorder;            /* jitter may reorder packets */
+	uint32_t queue_bytes;          /* drop-tail limit; 0 = unlimited */
+	uint32_t loss_ppb;             /* independent random loss */
 	/* Gilbert-Elliott: per-packet transition probabilities and loss in each state. */
 	uint32_t ge_p_gb_ppb, ge_p_bg_ppb, ge_loss_good_ppb, ge_loss_bad_ppb;
 	size_t n_outages;
@@ -61,7 +61,7 @@ struct sim_link_stats {
 
 struct sim_link {
 	struct sim_link_conf conf;
-	uint64_t cursor_ubits;  /* capacity position the serialiser has used up to */
+	uint64_t cursor_ubits; /* capacity position the serialiser has used up to */
 	uint64_t last_arrive_us;
 	struct um3n_prng loss_rng, jitter_rng;
 	bool ge_bad;

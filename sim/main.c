@@ -72,11 +72,15 @@ static bool parse_uint(const char *s, double max, double *out)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
-		{"seed", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
-		{"duration", required_argument, NULL, 'd'}, {"bench", no_argument, NULL, 'b'},
-		{"no-pcap", no_argument, NULL, 'n'}, {"log", required_argument, NULL, 'l'},
+		{"seed", required_argument, NULL, 's'},
+		{"out", required_argument, NULL, 'o'},
+		{"duration", required_argument, NULL, 'd'},
+		{"bench", no_argument, NULL, 'b'},
+		{"no-pcap", no_argument, NULL, 'n'},
+		{"log", required_argument, NULL, 'l'},
 		{"snaplen", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	double v;
 	int c;
@@ -86,19 +90,22 @@ static int parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 's':
 			if (!parse_uint(optarg, 1e15, &v) || v != (double)(uint64_t)v)
-				return fprintf(stderr, "um3n-sim: --seed: expected an integer\n"), -1;
+				return fprintf(stderr, "um3n-sim: --seed: expected an integer\n"),
+				       -1;
 			o->seed = (uint64_t)v;
 			o->seed_set = true;
 			break;
 		case 'o': o->out_dir = optarg; break;
 		case 'd':
 			if (!parse_uint(optarg, 604800, &v) || v <= 0)
-				return fprintf(stderr, "um3n-sim: --duration: expected seconds\n"), -1;
+				return fprintf(stderr, "um3n-sim: --duration: expected seconds\n"),
+				       -1;
 			o->duration_us = (uint64_t)(v * 1e6 + 0.5);
 			break;
 		case 'S':
 			if (!parse_uint(optarg, 65535, &v) || v < 40)
-				return fprintf(stderr, "um3n-sim: --snaplen: expected 40..65535\n"), -1;
+				return fprintf(stderr, "um3n-sim: --snaplen: expected 40..65535\n"),
+				       -1;
 			o->snaplen = (uint32_t)v;
 			break;
 		case 'b': o->bench = true; break;
@@ -171,7 +178,9 @@ static void print_engine_counters(const struct sim_world *w)
 static int run(struct options *o, struct sim_scenario *sc)
 {
 	struct sim_world_opts wo = {.seed = o->seed_set ? o->seed : sc->seed,
-				    .out_dir = o->out_dir, .pcaps = o->pcaps, .snaplen = o->snaplen,
+				    .out_dir = o->out_dir,
+				    .pcaps = o->pcaps,
+				    .snaplen = o->snaplen,
 				    .log_level = o->log_level};
 	static struct sim_world w;
 	char err[SIM_ERR_MAX];
@@ -200,7 +209,8 @@ static int run(struct options *o, struct sim_scenario *sc)
 	print_engine_counters(&w);
 	if (o->bench)
 		printf("bench: events=%llu wall_s=%.4f cpu_s=%.4f sim_s_per_wall_s=%.1f "
-		       "events_per_s=%.0f\n", (unsigned long long)w.events, wall, cpu,
+		       "events_per_s=%.0f\n",
+		       (unsigned long long)w.events, wall, cpu,
 		       sc->duration_us / 1e6 / (wall > 0 ? wall : 1e-9),
 		       w.events / (wall > 0 ? wall : 1e-9));
 	sim_metrics_summary(&w.metrics, stdout);

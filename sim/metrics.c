@@ -36,7 +36,8 @@ int sim_metrics_init(struct sim_metrics *m, const struct sim_scenario *sc, uint6
 	if (sim_scenario_handover(sc, &m->ho_at_us)) {
 		m->handover = true;
 		m->ho_from_us = m->ho_at_us > sc->handover_before_us
-					? m->ho_at_us - sc->handover_before_us : 0;
+					? m->ho_at_us - sc->handover_before_us
+					: 0;
 		m->ho_to_us = m->ho_at_us + sc->handover_after_us;
 	}
 	for (size_t i = 0; i < m->n_flows; i++) {
@@ -100,7 +101,8 @@ int sim_metrics_sent(struct sim_metrics *m, size_t flow, uint32_t seq, uint64_t 
 	f->sent_bytes += bytes;
 	if (f->video && frame_pkts) {
 		if (frame_id >= f->frames_cap &&
-		    grow((void **)&f->frames, &f->frames_cap, (size_t)frame_id + 1, sizeof(struct sim_frame)))
+		    grow((void **)&f->frames, &f->frames_cap, (size_t)frame_id + 1,
+			 sizeof(struct sim_frame)))
 			return UM3N_ENOMEM;
 		f->frames[frame_id].send_us = send_us;
 		f->frames[frame_id].need = frame_pkts;
@@ -144,10 +146,11 @@ void sim_metrics_received(struct sim_metrics *m, size_t flow, int link, bool up,
 		f->recv_bytes += bytes;
 	if (sec < m->n_secs)
 		f->sec_bytes[sec] += bytes;
-	if (f->owd_len < f->owd_cap || !grow((void **)&f->owd_us, &f->owd_cap, f->owd_len + 1,
-					      sizeof(uint32_t)))
+	if (f->owd_len < f->owd_cap ||
+	    !grow((void **)&f->owd_us, &f->owd_cap, f->owd_len + 1, sizeof(uint32_t)))
 		f->owd_us[f->owd_len++] = (uint32_t)(now_us >= send_us ? now_us - send_us : 0);
-	if (f->video && frame_id < f->frames_cap && ++f->frames[frame_id].got == f->frames[frame_id].need)
+	if (f->video && frame_id < f->frames_cap &&
+	    ++f->frames[frame_id].got == f->frames[frame_id].need)
 		f->frames[frame_id].done_us = now_us;
 	if (link >= 0 && (size_t)link < m->n_links) {
 		struct sim_link_metrics *l = &m->links[link];
@@ -270,7 +273,8 @@ void sim_metrics_finish(struct sim_metrics *m, uint64_t end_us)
 		f->owd_p50_ms = percentile_ms(f->owd_us, f->owd_len, 0.50);
 		f->owd_p99_ms = percentile_ms(f->owd_us, f->owd_len, 0.99);
 		f->goodput_mbps = stop > f->start_us
-					  ? (double)f->recv_bytes * 8 / (double)(stop - f->start_us) : 0;
+					  ? (double)f->recv_bytes * 8 / (double)(stop - f->start_us)
+					  : 0;
 		m->goodput_mbps += f->goodput_mbps;
 		finish_losses(m, f, end_us);
 		if (f->video) {
@@ -314,7 +318,8 @@ int sim_metrics_write_json(const struct sim_metrics *m, const char *path)
 	for (size_t i = 0; i < m->n_flows; i++) {
 		const struct sim_flow_metrics *fl = &m->flows[i];
 
-		fprintf(f, "%s\n    \"%s\": {\"goodput_mbps\": %.3f, \"loss\": %.6f, "
+		fprintf(f,
+			"%s\n    \"%s\": {\"goodput_mbps\": %.3f, \"loss\": %.6f, "
 			"\"lost_packets\": %llu, \"owd_p50_ms\": %.3f, \"owd_p99_ms\": %.3f, "
 			"\"reordered\": %llu}",
 			i ? "," : "", fl->name, fl->goodput_mbps, fl->loss,
@@ -347,7 +352,8 @@ int sim_metrics_write_csv(const struct sim_metrics *m, const char *path)
 	for (size_t s = 0; s < m->n_secs; s++) {
 		fprintf(f, "%zu", s);
 		for (size_t i = 0; i < m->n_links; i++)
-			fprintf(f, ",%.3f", (m->links[i].sec_down[s] + m->links[i].sec_up[s]) * 8 / 1e6);
+			fprintf(f, ",%.3f",
+				(m->links[i].sec_down[s] + m->links[i].sec_up[s]) * 8 / 1e6);
 		for (size_t i = 0; i < m->n_flows; i++)
 			fprintf(f, ",%.3f", m->flows[i].sec_bytes[s] * 8 / 1e6);
 		fprintf(f, "\n");
@@ -357,9 +363,10 @@ int sim_metrics_write_csv(const struct sim_metrics *m, const char *path)
 
 static void write_link_stats(FILE *f, const char *dir, const struct sim_link_stats *s)
 {
-	fprintf(f, "\"%s\": {\"sent_pkts\": %llu, \"delivered_pkts\": %llu, \"drop_queue\": %llu, "
-		"\"drop_loss\": %llu, \"drop_outage\": %llu}", dir,
-		(unsigned long long)s->sent_pkts, (unsigned long long)s->deliver_pkts,
+	fprintf(f,
+		"\"%s\": {\"sent_pkts\": %llu, \"delivered_pkts\": %llu, \"drop_queue\": %llu, "
+		"\"drop_loss\": %llu, \"drop_outage\": %llu}",
+		dir, (unsigned long long)s->sent_pkts, (unsigned long long)s->deliver_pkts,
 		(unsigned long long)s->drop_queue, (unsigned long long)s->drop_loss,
 		(unsigned long long)s->drop_outage);
 }
@@ -370,7 +377,8 @@ int sim_metrics_write_extra(const struct sim_metrics *m, const char *path)
 
 	if (!f)
 		return UM3N_ENOENT;
-	fprintf(f, "{\n  \"handover\": {\"present\": %s, \"at_s\": %.3f, \"loss_window_ms\": %.3f},\n",
+	fprintf(f,
+		"{\n  \"handover\": {\"present\": %s, \"at_s\": %.3f, \"loss_window_ms\": %.3f},\n",
 		m->handover ? "true" : "false", m->ho_at_us / 1e6, m->ho_loss_window_ms);
 	fprintf(f, "  \"links\": {");
 	for (size_t i = 0; i < m->n_links; i++) {
@@ -384,7 +392,8 @@ int sim_metrics_write_extra(const struct sim_metrics *m, const char *path)
 	for (size_t i = 0; i < m->n_flows; i++) {
 		const struct sim_flow_metrics *fl = &m->flows[i];
 
-		fprintf(f, "%s\n    \"%s\": {\"sent_pkts\": %llu, \"recv_pkts\": %llu, "
+		fprintf(f,
+			"%s\n    \"%s\": {\"sent_pkts\": %llu, \"recv_pkts\": %llu, "
 			"\"duplicates\": %llu, \"frames_judged\": %llu, \"late_frames\": %llu, "
 			"\"handover_lost\": %llu, \"gap_ms\": %.3f}",
 			i ? "," : "", fl->name, (unsigned long long)fl->sent_pkts,
@@ -406,9 +415,10 @@ void sim_metrics_summary(const struct sim_metrics *m, FILE *out)
 		fprintf(out, " flow.%s=%.3f/lost=%llu", m->flows[i].name, m->flows[i].goodput_mbps,
 			(unsigned long long)m->flows[i].lost);
 	if (m->handover)
-		fprintf(out, " handover.gap_ms=%.3f handover.lost_packets=%llu "
-			"handover.loss_window_ms=%.3f", m->ho_gap_ms, (unsigned long long)m->ho_lost,
-			m->ho_loss_window_ms);
+		fprintf(out,
+			" handover.gap_ms=%.3f handover.lost_packets=%llu "
+			"handover.loss_window_ms=%.3f",
+			m->ho_gap_ms, (unsigned long long)m->ho_lost, m->ho_loss_window_ms);
 	if (m->any_video)
 		fprintf(out, " video.late_frames=%llu", (unsigned long long)m->late_frames);
 	fprintf(out, "\n");

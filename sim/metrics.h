@@ -39,10 +39,10 @@ struct sim_flow_metrics {
 	uint64_t start_us, stop_us;
 	uint32_t playout_us;
 	uint64_t sent_pkts, sent_bytes, recv_pkts, recv_bytes, dup_pkts, reordered;
-	uint32_t max_seq[2];   /* per direction (two-way pcap flows share a sequence) */
+	uint32_t max_seq[2]; /* per direction (two-way pcap flows share a sequence) */
 	bool any_rx, any_dir[2];
-	uint8_t *seen;      /* bitmap by sequence number */
-	uint64_t *send_us;  /* send time by sequence number */
+	uint8_t *seen;     /* bitmap by sequence number */
+	uint64_t *send_us; /* send time by sequence number */
 	size_t seq_cap;
 	uint32_t *owd_us;
 	size_t owd_len, owd_cap;

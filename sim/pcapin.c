@@ -25,9 +25,7 @@ static long ip_offset(int dlt, const uint8_t *p, size_t caplen)
 		off = 0;
 		break;
 	case DLT_NULL:
-	case DLT_LOOP:
-		off = 4;
-		break;
+	case DLT_LOOP: off = 4; break;
 	case DLT_LINUX_SLL:
 		if (caplen < 16 || um3n_get16(p + 14) != ETHERTYPE_IP4)
 			return -1;
@@ -41,8 +39,7 @@ static long ip_offset(int dlt, const uint8_t *p, size_t caplen)
 			return -1;
 		off += 2;
 		break;
-	default:
-		return -1;
+	default: return -1;
 	}
 	if (caplen < off + SIM_IP4_HDR || (p[off] >> 4) != 4)
 		return -1;
@@ -160,7 +157,8 @@ int sim_pcapin_load(const char *path, const char *filter, struct sim_pcapin *in,
 		return UM3N_ENOENT;
 	}
 	if (filtered && pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-		snprintf(err, errcap, "%s: bad pcap_filter '%s': %s", path, filter, pcap_geterr(pc));
+		snprintf(err, errcap, "%s: bad pcap_filter '%s': %s", path, filter,
+			 pcap_geterr(pc));
 		pcap_close(pc);
 		return UM3N_EINVAL;
 	}

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 struct sim_pcapin {
-	uint8_t *data;     /* packets back to back */
+	uint8_t *data; /* packets back to back */
 	size_t *off;
 	uint32_t *len;
-	uint64_t *t_us;    /* relative to the first selected packet */
+	uint64_t *t_us; /* relative to the first selected packet */
 	size_t n;
 	uint64_t span_us;  /* last - first */
 	size_t skipped;    /* not IPv4, unsupported link type or filtered out */

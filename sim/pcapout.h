@@ -15,9 +15,9 @@
 #include "um3n.h"
 
 struct sim_pcapout {
-	void *mn_tun, *ha_tun;                 /* pcap_dumper_t * */
+	void *mn_tun, *ha_tun; /* pcap_dumper_t * */
 	void *links[SIM_MAX_LINKS];
-	void *dead;                            /* pcap_t * from pcap_open_dead */
+	void *dead; /* pcap_t * from pcap_open_dead */
 	uint8_t scratch[4096];
 	uint16_t ip_id;
 	uint32_t snaplen; /* bytes kept per packet (the pcap records the full length) */

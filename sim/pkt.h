@@ -19,12 +19,12 @@
 
 struct sim_pkt {
 	struct sim_pkt *next_free; /* free list, or the next packet in a link FIFO */
-	uint64_t born_us;  /* when the driver created it */
-	uint64_t arrive_us; /* when it reaches the far end of its link */
+	uint64_t born_us;          /* when the driver created it */
+	uint64_t arrive_us;        /* when it reaches the far end of its link */
 	uint32_t len;
-	uint16_t node;     /* where it is going (world_run.c's enum) */
-	uint16_t link;     /* link index for link arrivals */
-	uint32_t flow;     /* flow index + 1 for traffic, 0 otherwise */
+	uint16_t node;             /* where it is going (world_run.c's enum) */
+	uint16_t link;             /* link index for link arrivals */
+	uint32_t flow;             /* flow index + 1 for traffic, 0 otherwise */
 	struct um3n_sockaddr from; /* UDP source for datagrams */
 	uint8_t data[SIM_PKT_BUF];
 };
@@ -58,8 +58,8 @@ void sim_l4_fix_csum(uint8_t *ip, size_t len);
 struct sim_probe {
 	uint16_t flow_id;
 	uint32_t seq;
-	uint32_t frame_id;    /* video: frame number; else 0 */
-	uint16_t frame_pkts;  /* video: packets in this frame */
+	uint32_t frame_id;   /* video: frame number; else 0 */
+	uint16_t frame_pkts; /* video: packets in this frame */
 	uint64_t send_us;
 };
 void sim_probe_write(uint8_t *p, const struct sim_probe *pr);

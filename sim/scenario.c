@@ -16,8 +16,16 @@
 #include "policy.h"
 #include "scenario_values.h"
 
-enum section_kind { SEC_NONE, SEC_SIM, SEC_LINK, SEC_FLOW, SEC_POLICY, SEC_MN, SEC_HA,
-		    SEC_HANDOVER };
+enum section_kind {
+	SEC_NONE,
+	SEC_SIM,
+	SEC_LINK,
+	SEC_FLOW,
+	SEC_POLICY,
+	SEC_MN,
+	SEC_HA,
+	SEC_HANDOVER
+};
 
 struct ini_ctx {
 	const char *name;
@@ -67,8 +75,9 @@ static char *read_line(char *str, int num, void *stream)
 	c->line++;
 	while (c->pos < c->len && c->buf[c->pos] != '\n') {
 		if (n + 2 >= (size_t)num || c->buf[c->pos] == '\0') {
-			fail(c, c->line, c->buf[c->pos] ? "expected a line shorter than %d characters"
-							 : "expected text, found a NUL byte (max %d)",
+			fail(c, c->line,
+			     c->buf[c->pos] ? "expected a line shorter than %d characters"
+					    : "expected text, found a NUL byte (max %d)",
 			     num - 2);
 			return NULL;
 		}
@@ -81,7 +90,8 @@ static char *read_line(char *str, int num, void *stream)
 	s = str + strspn(str, " \t");
 	if (*s == '[') {
 		c->section_line = c->line;
-		c->header_seen = true; /* "[link a] .. [link a]" is a duplicate, not a continuation */
+		c->header_seen =
+			true; /* "[link a] .. [link a]" is a duplicate, not a continuation */
 	}
 	return str;
 }
@@ -116,7 +126,8 @@ static int sim_key(struct ini_ctx *c, const char *k, const char *v)
 
 	if (!strcmp(k, "duration_s"))
 		return sim_parse_us(v, 1e6, 1e6 * 86400 * 7, &sc->duration_us) && sc->duration_us
-			       ? 1 : bad(c, k, "seconds in (0, 604800]");
+			       ? 1
+			       : bad(c, k, "seconds in (0, 604800]");
 	if (!strcmp(k, "seed")) {
 		if (!sim_parse_num(v, 0, 1e15, &d) || d != floor(d))
 			return bad(c, k, "an integer in [0, 1e15]");
@@ -129,8 +140,10 @@ static int sim_key(struct ini_ctx *c, const char *k, const char *v)
 		sc->measure_from_set = true;
 		return sim_parse_us(v, 1e6, 1e12, &sc->measure_from_us) ? 1 : bad(c, k, "seconds");
 	}
-	return fail(c, c->line, "unknown key '%s' in [sim]; expected duration_s, seed, "
-		    "core_delay_ms or measure_from_s", k);
+	return fail(c, c->line,
+		    "unknown key '%s' in [sim]; expected duration_s, seed, "
+		    "core_delay_ms or measure_from_s",
+		    k);
 }
 
 /* The engine parameters of [mn], [ha] and [link NAME]: the table shared with
@@ -157,10 +170,12 @@ static int link_trace_fmt(struct ini_ctx *c, const char *k, const char *v,
 	return sim_trace_format_parse(v, fmt) == 0 ? 1 : bad(c, k, "auto, mahimahi, mbps or csv");
 }
 
-static int link_prob_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k,
-			 const char *v)
+static int link_prob_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, const char *v)
 {
-	static const struct { const char *key; size_t off; } probs[] = {
+	static const struct {
+		const char *key;
+		size_t off;
+	} probs[] = {
 		{"loss", offsetof(struct sim_link_spec, loss_ppb)},
 		{"ge_p_gb", offsetof(struct sim_link_spec, ge_p_gb_ppb)},
 		{"ge_p_bg", offsetof(struct sim_link_spec, ge_p_bg_ppb)},
@@ -171,7 +186,8 @@ static int link_prob_key(struct ini_ctx *c, struct sim_link_spec *l, const char 
 	for (size_t i = 0; i < sizeof(probs) / sizeof(probs[0]); i++)
 		if (!strcmp(k, probs[i].key))
 			return sim_parse_prob(v, (uint32_t *)((char *)l + probs[i].off))
-				       ? 1 : bad(c, k, "a probability like 0.01 or 1%");
+				       ? 1
+				       : bad(c, k, "a probability like 0.01 or 1%");
 	return -1;
 }
 
@@ -195,7 +211,9 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 	if (!strcmp(k, "up_trace_format"))
 		return link_trace_fmt(c, k, v, &l->up_trace_fmt);
 	if (!strcmp(k, "trace_scale"))
-		return sim_parse_num(v, 1e-3, 1e3, &l->trace_scale) ? 1 : bad(c, k, "a factor in [0.001, 1000]");
+		return sim_parse_num(v, 1e-3, 1e3, &l->trace_scale)
+			       ? 1
+			       : bad(c, k, "a factor in [0.001, 1000]");
 	if (!strcmp(k, "delay_ms"))
 		return sim_parse_u32_us(v, 1e3, &l->delay_us) ? 1 : bad(c, k, "milliseconds");
 	if (!strcmp(k, "jitter_ms"))
@@ -209,8 +227,9 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 	if (!strcmp(k, "reorder"))
 		return sim_parse_bool(v, &l->reorder) ? 1 : bad(c, k, "yes or no");
 	if (!strcmp(k, "outage")) {
-		const char *why = l->n_outages == SIM_LINK_MAX_OUTAGES ? SIM_OUTAGE_SYNTAX
-				  : sim_parse_outage(v, &l->outages[l->n_outages]);
+		const char *why = l->n_outages == SIM_LINK_MAX_OUTAGES
+					  ? SIM_OUTAGE_SYNTAX
+					  : sim_parse_outage(v, &l->outages[l->n_outages]);
 
 		l->n_outages += !why;
 		return why ? bad(c, k, why) : 1;
@@ -266,11 +285,15 @@ static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, c
 		return 1;
 	}
 	if (!strcmp(k, "pcap_server"))
-		return sim_parse_v4(v, &f->pcap_server) ? 1 : bad(c, k, "an IPv4 address in the capture");
+		return sim_parse_v4(v, &f->pcap_server)
+			       ? 1
+			       : bad(c, k, "an IPv4 address in the capture");
 	if (!strcmp(k, "loop"))
 		return sim_parse_bool(v, &f->loop) ? 1 : bad(c, k, "yes or no");
 	if (!strcmp(k, "rate_scale"))
-		return sim_parse_num(v, 1e-3, 1e3, &f->rate_scale) ? 1 : bad(c, k, "a factor in [0.001, 1000]");
+		return sim_parse_num(v, 1e-3, 1e3, &f->rate_scale)
+			       ? 1
+			       : bad(c, k, "a factor in [0.001, 1000]");
 	return fail(c, c->line, "unknown key '%s' in [%s]; see sim/README.md", k, c->section);
 }
 
@@ -282,13 +305,16 @@ static int policy_key(struct ini_ctx *c, const char *k, const char *v)
 
 	if (!strcmp(k, "default"))
 		return sim_parse_class_mode(v, &sc->default_class, &sc->default_mode)
-			       ? 1 : bad(c, k, "CLASS [prefer|aggregate|redundant]");
+			       ? 1
+			       : bad(c, k, "CLASS [prefer|aggregate|redundant]");
 	if (strcmp(k, "rule"))
-		return fail(c, c->line, "unknown key '%s' in [policy]; expected default or rule", k);
+		return fail(c, c->line, "unknown key '%s' in [policy]; expected default or rule",
+			    k);
 	if (sc->n_rules == SIM_MAX_RULES)
 		return bad(c, k, "at most 64 rules");
 	r = &sc->rules[sc->n_rules];
-	if (sscanf(v, "%63s %63[^\n]", pfx, rest) != 2 || !sim_parse_prefix(pfx, &r->prefix, &r->plen))
+	if (sscanf(v, "%63s %63[^\n]", pfx, rest) != 2 ||
+	    !sim_parse_prefix(pfx, &r->prefix, &r->plen))
 		return bad(c, k, "'PREFIX CLASS [MODE]' with an IPv4 prefix like 10.9.2.0/24");
 	if (!sim_parse_class_mode(rest, &r->link_class, &r->mode))
 		return bad(c, k, "'PREFIX CLASS [MODE]' with CLASS cell|wifi|wired|any");
@@ -305,10 +331,13 @@ static int handover_key(struct ini_ctx *c, const char *k, const char *v)
 		return sim_parse_us(v, 1e6, 1e12, &sc->handover_at_us) ? 1 : bad(c, k, "seconds");
 	}
 	if (!strcmp(k, "before_s"))
-		return sim_parse_us(v, 1e6, 1e12, &sc->handover_before_us) ? 1 : bad(c, k, "seconds");
+		return sim_parse_us(v, 1e6, 1e12, &sc->handover_before_us) ? 1
+									   : bad(c, k, "seconds");
 	if (!strcmp(k, "after_s"))
-		return sim_parse_us(v, 1e6, 1e12, &sc->handover_after_us) ? 1 : bad(c, k, "seconds");
-	return fail(c, c->line, "unknown key '%s' in [handover]; expected at_s, before_s, after_s", k);
+		return sim_parse_us(v, 1e6, 1e12, &sc->handover_after_us) ? 1
+									  : bad(c, k, "seconds");
+	return fail(c, c->line, "unknown key '%s' in [handover]; expected at_s, before_s, after_s",
+		    k);
 }
 
 static bool valid_name(const char *s)
@@ -328,9 +357,12 @@ static bool valid_name(const char *s)
 static int open_section(struct ini_ctx *c, const char *section)
 {
 	struct sim_scenario *sc = c->sc;
-	static const struct { const char *name; enum section_kind kind; } plain[] = {
-		{"sim", SEC_SIM}, {"policy", SEC_POLICY}, {"mn", SEC_MN}, {"ha", SEC_HA},
-		{"handover", SEC_HANDOVER},
+	static const struct {
+		const char *name;
+		enum section_kind kind;
+	} plain[] = {
+		{"sim", SEC_SIM}, {"policy", SEC_POLICY},     {"mn", SEC_MN},
+		{"ha", SEC_HA},   {"handover", SEC_HANDOVER},
 	};
 	bool is_link = !strncmp(section, "link ", 5), is_flow = !strncmp(section, "flow ", 5);
 	const char *name = section + 5;
@@ -342,11 +374,15 @@ static int open_section(struct ini_ctx *c, const char *section)
 			return 1;
 		}
 	if (!is_link && !is_flow)
-		return fail(c, c->section_line, "unknown section [%s]; expected [sim], [link NAME], "
-			    "[flow NAME], [policy], [mn], [ha] or [handover]", section);
+		return fail(c, c->section_line,
+			    "unknown section [%s]; expected [sim], [link NAME], "
+			    "[flow NAME], [policy], [mn], [ha] or [handover]",
+			    section);
 	if (!valid_name(name))
-		return fail(c, c->section_line, "expected a name of 1-15 letters, digits, - or _ "
-			    "in [%s]", section);
+		return fail(c, c->section_line,
+			    "expected a name of 1-15 letters, digits, - or _ "
+			    "in [%s]",
+			    section);
 	if (is_link) {
 		for (size_t i = 0; i < sc->n_links; i++)
 			if (!strcmp(sc->links[i].name, name))
@@ -402,8 +438,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
 
 static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 {
-	static const uint32_t base[] = {0xc0000264u /* 192.0.2.100 */, 0xc6336402u /* 198.51.100.2 */,
-					0xcb007102u /* 203.0.113.2 */, 0xc0000270u /* 192.0.2.112 */};
+	static const uint32_t base[] = {0xc0000264u /* 192.0.2.100 */,
+					0xc6336402u /* 198.51.100.2 */,
+					0xcb007102u /* 203.0.113.2 */,
+					0xc0000270u /* 192.0.2.112 */};
 	uint8_t *cls = &l->engine.link_class;
 
 	if (*cls == UM3N_CLASS_ANY && !sim_parse_class(l->name, cls))
@@ -411,7 +449,8 @@ static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 	if (!l->rate_bps && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected rate_mbps or trace", l->name);
 	if (l->rate_bps && l->trace[0])
-		return fail(c, l->line, "[link %s]: expected rate_mbps or trace, not both", l->name);
+		return fail(c, l->line, "[link %s]: expected rate_mbps or trace, not both",
+			    l->name);
 	if (l->up_trace[0] && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected up_trace only with trace", l->name);
 	if (!l->coa.family)
@@ -450,13 +489,17 @@ static int check_flow(struct ini_ctx *c, struct sim_flow_spec *f, size_t i)
 	if (!f->stop_us || f->stop_us > sc->duration_us)
 		f->stop_us = sc->duration_us;
 	if (f->start_us >= f->stop_us)
-		return fail(c, f->line, "[flow %s]: expected start_s before stop_s and the end of the "
-			    "run", f->name);
+		return fail(c, f->line,
+			    "[flow %s]: expected start_s before stop_s and the end of the "
+			    "run",
+			    f->name);
 	for (size_t j = 0; j < i; j++)
 		if (f->type == SIM_FLOW_PCAP && sc->flows[j].type == SIM_FLOW_PCAP &&
 		    um3n_addr_eq(&sc->flows[j].server, &f->server))
-			return fail(c, f->line, "[flow %s]: expected a server address no other pcap "
-				    "flow uses", f->name);
+			return fail(c, f->line,
+				    "[flow %s]: expected a server address no other pcap "
+				    "flow uses",
+				    f->name);
 	return 1;
 }
 
@@ -496,8 +539,8 @@ static void defaults(struct sim_scenario *sc)
 int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim_scenario *sc,
 		       char *err, size_t errcap)
 {
-	struct ini_ctx c = {.name = name, .buf = buf, .len = len, .sc = sc, .err = err,
-			    .errcap = errcap};
+	struct ini_ctx c = {
+		.name = name, .buf = buf, .len = len, .sc = sc, .err = err, .errcap = errcap};
 	int rc;
 
 	defaults(sc);

@@ -29,13 +29,13 @@ struct sim_signal {
 
 struct sim_link_spec {
 	char name[SIM_NAME_MAX];
-	int line;               /* of the [link NAME] header, for late errors */
+	int line; /* of the [link NAME] header, for late errors */
 	/* class, priority, weight_kbps: the engine's keys for an uplink (core/confkeys.h),
 	 * bit i of engine_set for table key i given (the class is always known after
 	 * parsing: NAME's when not given) */
 	struct um3n_mn_link_conf engine;
 	uint64_t engine_set;
-	uint64_t rate_bps, up_rate_bps; /* up_rate 0 = same as rate */
+	uint64_t rate_bps, up_rate_bps;                   /* up_rate 0 = same as rate */
 	char trace[SIM_PATH_MAX], up_trace[SIM_PATH_MAX]; /* resolved paths, "" = none */
 	enum sim_trace_format trace_fmt, up_trace_fmt;
 	double trace_scale;
@@ -59,15 +59,15 @@ struct sim_flow_spec {
 	enum sim_flow_dir dir;
 	struct um3n_addr server;
 	uint16_t server_port, client_port;
-	uint64_t rate_bps;      /* 0 for pcap (timing from the capture) */
-	uint32_t packet_bytes;  /* inner IP packet size for bulk/cbr/video */
+	uint64_t rate_bps;     /* 0 for pcap (timing from the capture) */
+	uint32_t packet_bytes; /* inner IP packet size for bulk/cbr/video */
 	uint64_t start_us, stop_us;
-	uint32_t playout_us;    /* video: receiver's playout delay */
+	uint32_t playout_us; /* video: receiver's playout delay */
 	char pcap[SIM_PATH_MAX];
-	char pcap_filter[128];  /* BPF expression selecting the replayed flows */
+	char pcap_filter[128];        /* BPF expression selecting the replayed flows */
 	struct um3n_addr pcap_server; /* set: packets from it go down, the rest up */
 	bool loop;
-	double rate_scale;      /* pcap timing: 2.0 plays twice as fast */
+	double rate_scale; /* pcap timing: 2.0 plays twice as fast */
 };
 
 struct sim_rule_spec {
@@ -79,8 +79,8 @@ struct sim_scenario {
 	char path[SIM_PATH_MAX];
 	uint64_t duration_us;
 	uint64_t seed;
-	uint32_t core_delay_us;    /* servers <-> HA, lossless */
-	uint64_t measure_from_us;  /* link goodput window start (default: first flow start) */
+	uint32_t core_delay_us;   /* servers <-> HA, lossless */
+	uint64_t measure_from_us; /* link goodput window start (default: first flow start) */
 	bool measure_from_set;
 	size_t n_links, n_flows, n_rules;
 	struct sim_link_spec links[SIM_MAX_LINKS];
@@ -92,7 +92,7 @@ struct sim_scenario {
 	struct um3n_mn_conf mn;
 	struct um3n_ha_conf ha;
 	uint64_t mn_set, ha_set;
-	bool handover_set;         /* [handover] at_s given */
+	bool handover_set; /* [handover] at_s given */
 	uint64_t handover_at_us, handover_before_us, handover_after_us;
 };
 

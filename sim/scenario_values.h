@@ -26,8 +26,7 @@ static inline bool sim_parse_num(const char *v, double lo, double hi, double *ou
 
 	errno = 0;
 	*out = strtod(v, &end);
-	return end != v && *end == '\0' && errno == 0 && isfinite(*out) && *out >= lo &&
-	       *out <= hi;
+	return end != v && *end == '\0' && errno == 0 && isfinite(*out) && *out >= lo && *out <= hi;
 }
 
 static inline bool sim_parse_us(const char *v, double unit_us, double max_us, uint64_t *out)
@@ -71,10 +70,7 @@ static inline bool sim_parse_prob(const char *v, uint32_t *ppb)
 }
 
 /* Booleans and class names are the words every config accepts (confkeys.h). */
-static inline bool sim_parse_bool(const char *v, bool *out)
-{
-	return um3n_confkeys_bool(v, out);
-}
+static inline bool sim_parse_bool(const char *v, bool *out) { return um3n_confkeys_bool(v, out); }
 
 static inline bool sim_parse_rate(const char *v, uint64_t *bps)
 {
@@ -208,7 +204,8 @@ static inline const char *sim_parse_signals(const char *v, struct sim_signal *si
 		if (!colon || *n == SIM_MAX_SIGNALS)
 			return "TIME_S:DBM pairs (at most 64)";
 		*colon = '\0';
-		if (!sim_parse_us(tok, 1e6, 1e12, &s->t_us) || !sim_parse_num(colon + 1, -150, 0, &dbm))
+		if (!sim_parse_us(tok, 1e6, 1e12, &s->t_us) ||
+		    !sim_parse_num(colon + 1, -150, 0, &dbm))
 			return "TIME_S:DBM with dBm in [-150, 0]";
 		if (*n && s->t_us <= sig[*n - 1].t_us)
 			return "times in increasing order";

@@ -12,7 +12,7 @@
 #include "um3n.h"
 
 #define LINE_MAX_CHARS 256
-#define UBITS_LIMIT (1ULL << 62) /* keeps k * period arithmetic far from overflow */
+#define UBITS_LIMIT (1ULL << 62)   /* keeps k * period arithmetic far from overflow */
 #define TIME_LIMIT_US (1ULL << 50) /* ~35 years: plenty, and no overflow below */
 
 struct parser {
@@ -54,9 +54,14 @@ static int fail(struct parser *p, bool with_line, const char *fmt, ...)
 
 int sim_trace_format_parse(const char *name, enum sim_trace_format *fmt)
 {
-	static const struct { const char *name; enum sim_trace_format fmt; } names[] = {
-		{"auto", SIM_TRACE_AUTO}, {"mahimahi", SIM_TRACE_MAHIMAHI},
-		{"mbps", SIM_TRACE_TIME_MBPS}, {"csv", SIM_TRACE_CSV_BPS},
+	static const struct {
+		const char *name;
+		enum sim_trace_format fmt;
+	} names[] = {
+		{"auto", SIM_TRACE_AUTO},
+		{"mahimahi", SIM_TRACE_MAHIMAHI},
+		{"mbps", SIM_TRACE_TIME_MBPS},
+		{"csv", SIM_TRACE_CSV_BPS},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -231,7 +236,8 @@ static int linear_point(struct parser *p, uint64_t t_us, double rate_bps)
 	if (t->n) {
 		uint64_t dt = t_us - t->t_us[t->n - 1];
 
-		rc = add_capacity(p, t->cum[t->n - 1], (double)dt * (double)t->rate[t->n - 1], &cum);
+		rc = add_capacity(p, t->cum[t->n - 1], (double)dt * (double)t->rate[t->n - 1],
+				  &cum);
 		if (rc)
 			return rc;
 	}
@@ -318,8 +324,13 @@ static int finish(struct parser *p, enum sim_trace_format fmt)
 int sim_trace_parse(const char *name, const char *buf, size_t len, enum sim_trace_format fmt,
 		    double scale, struct sim_trace *out, char *err, size_t errcap)
 {
-	struct parser p = {.name = name, .buf = buf, .len = len, .err = err, .errcap = errcap,
-			   .scale = scale, .t = out};
+	struct parser p = {.name = name,
+			   .buf = buf,
+			   .len = len,
+			   .err = err,
+			   .errcap = errcap,
+			   .scale = scale,
+			   .t = out};
 	int rc = 0, got;
 
 	memset(out, 0, sizeof(*out));
@@ -351,8 +362,8 @@ int sim_trace_parse(const char *name, const char *buf, size_t len, enum sim_trac
 	return rc;
 }
 
-int sim_trace_load(const char *path, enum sim_trace_format fmt, double scale,
-		   struct sim_trace *out, char *err, size_t errcap)
+int sim_trace_load(const char *path, enum sim_trace_format fmt, double scale, struct sim_trace *out,
+		   char *err, size_t errcap)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;

@@ -35,9 +35,9 @@ struct sim_trace {
 	enum sim_trace_shape shape;
 	enum sim_trace_format format; /* as loaded (never AUTO) */
 	size_t n;
-	uint64_t *t_us;  /* point times within one period, ascending */
-	uint64_t *cum;   /* capacity (ubits) reached at t_us[i] */
-	uint64_t *rate;  /* LINEAR: bit/s from t_us[i] to t_us[i+1] */
+	uint64_t *t_us; /* point times within one period, ascending */
+	uint64_t *cum;  /* capacity (ubits) reached at t_us[i] */
+	uint64_t *rate; /* LINEAR: bit/s from t_us[i] to t_us[i+1] */
 	uint64_t period_us;
 	uint64_t period_ubits; /* capacity of one period, > 0 */
 };
@@ -51,8 +51,8 @@ const char *sim_trace_format_name(enum sim_trace_format fmt);
  * "NAME:LINE: what was expected" (or "NAME: ..." when not tied to a line).
  * Errors: UM3N_EINVAL (malformed, empty, no capacity), UM3N_ENOENT (cannot
  * open), UM3N_ENOMEM, UM3N_ETOOBIG (more than SIM_TRACE_MAX_POINTS points). */
-int sim_trace_load(const char *path, enum sim_trace_format fmt, double scale,
-		   struct sim_trace *out, char *err, size_t errcap);
+int sim_trace_load(const char *path, enum sim_trace_format fmt, double scale, struct sim_trace *out,
+		   char *err, size_t errcap);
 int sim_trace_parse(const char *name, const char *buf, size_t len, enum sim_trace_format fmt,
 		    double scale, struct sim_trace *out, char *err, size_t errcap);
 void sim_trace_free(struct sim_trace *t);

@@ -46,8 +46,11 @@ static uint32_t build(struct sim_gen *g, uint64_t now_us, uint32_t payload, uint
 		      uint16_t frame_pkts)
 {
 	const struct sim_flow_spec *fs = g->spec;
-	struct sim_probe pr = {.flow_id = (uint16_t)g->index, .seq = g->seq, .frame_id = frame_id,
-			       .frame_pkts = frame_pkts, .send_us = now_us};
+	struct sim_probe pr = {.flow_id = (uint16_t)g->index,
+			       .seq = g->seq,
+			       .frame_id = frame_id,
+			       .frame_pkts = frame_pkts,
+			       .send_us = now_us};
 	bool down = fs->dir == SIM_DIR_DOWN;
 
 	if (payload < SIM_PROBE_LEN)
@@ -65,8 +68,12 @@ static uint32_t build(struct sim_gen *g, uint64_t now_us, uint32_t payload, uint
 static int emit_one(struct sim_gen *g, uint64_t now_us, uint32_t len, uint32_t frame_id,
 		    uint16_t frame_pkts, sim_gen_emit_fn emit, void *ctx)
 {
-	struct sim_gen_pkt p = {.data = g->buf, .len = len, .seq = g->seq, .frame_id = frame_id,
-				.frame_pkts = frame_pkts, .up = g->spec->dir == SIM_DIR_UP};
+	struct sim_gen_pkt p = {.data = g->buf,
+				.len = len,
+				.seq = g->seq,
+				.frame_id = frame_id,
+				.frame_pkts = frame_pkts,
+				.up = g->spec->dir == SIM_DIR_UP};
 
 	g->seq++;
 	return emit(ctx, g->index, now_us, &p);
@@ -160,15 +167,9 @@ int sim_gen_run(struct sim_gen *g, uint64_t now_us, sim_gen_emit_fn emit, void *
 			break;
 		}
 		switch (g->spec->type) {
-		case SIM_FLOW_VIDEO:
-			rc = run_video(g, now_us, emit, ctx);
-			break;
-		case SIM_FLOW_PCAP:
-			rc = run_pcap(g, now_us, emit, ctx);
-			break;
-		default:
-			rc = run_paced(g, now_us, emit, ctx);
-			break;
+		case SIM_FLOW_VIDEO: rc = run_video(g, now_us, emit, ctx); break;
+		case SIM_FLOW_PCAP: rc = run_pcap(g, now_us, emit, ctx); break;
+		default: rc = run_paced(g, now_us, emit, ctx); break;
 		}
 	}
 	if (g->next_us >= g->spec->stop_us)

@@ -38,14 +38,14 @@ typedef int (*sim_gen_emit_fn)(void *ctx, size_t flow, uint64_t now_us,
 struct sim_gen {
 	const struct sim_flow_spec *spec;
 	size_t index;
-	uint32_t mn_home, server;  /* host order */
-	uint64_t next_us;          /* UINT64_MAX when finished */
-	uint64_t sent_bytes;       /* bulk/cbr pacing: next = start + bytes*8/rate */
+	uint32_t mn_home, server; /* host order */
+	uint64_t next_us;         /* UINT64_MAX when finished */
+	uint64_t sent_bytes;      /* bulk/cbr pacing: next = start + bytes*8/rate */
 	uint32_t seq, frame_id;
 	struct sim_pcapin pcap;
 	size_t pcap_pos;
-	uint64_t pcap_base_us;     /* start of the current loop iteration */
-	uint8_t buf[SIM_PKT_BUF];  /* zeroed once: payload bytes are deterministic */
+	uint64_t pcap_base_us;    /* start of the current loop iteration */
+	uint8_t buf[SIM_PKT_BUF]; /* zeroed once: payload bytes are deterministic */
 };
 
 /* Errors (err = "FILE: ..." for pcap flows): UM3N_EINVAL, UM3N_ENOENT, UM3N_ENOMEM. */

@@ -78,15 +78,15 @@ static int setup_link(struct sim_world *w, size_t i, char *err, size_t errcap)
 
 	assert(i < w->sc->n_links && i < SIM_MAX_LINKS);
 	if (ls->trace[0]) {
-		rc = sim_trace_load(ls->trace, ls->trace_fmt, ls->trace_scale, &w->traces[i][0], err,
-				    errcap);
+		rc = sim_trace_load(ls->trace, ls->trace_fmt, ls->trace_scale, &w->traces[i][0],
+				    err, errcap);
 		if (rc)
 			return rc;
 		down_tr = up_tr = &w->traces[i][0];
 	}
 	if (ls->up_trace[0]) {
-		rc = sim_trace_load(ls->up_trace, ls->up_trace_fmt, ls->trace_scale, &w->traces[i][1],
-				    err, errcap);
+		rc = sim_trace_load(ls->up_trace, ls->up_trace_fmt, ls->trace_scale,
+				    &w->traces[i][1], err, errcap);
 		if (rc)
 			return rc;
 		up_tr = &w->traces[i][1];
@@ -112,8 +112,8 @@ static int setup_link(struct sim_world *w, size_t i, char *err, size_t errcap)
 	if (rc == 0)
 		rc = sim_link_init(&w->up[i], &c);
 	if (rc)
-		snprintf(err, errcap, "%s:%d: [link %s]: bad link parameters", w->sc->path, ls->line,
-			 ls->name);
+		snprintf(err, errcap, "%s:%d: [link %s]: bad link parameters", w->sc->path,
+			 ls->line, ls->name);
 	um3n_addr_from_v4(&w->coa[i].ip, um3n_addr_v4(&ls->coa));
 	w->coa[i].port = (uint16_t)(SIM_MN_PORT_BASE + i);
 	return rc;
@@ -127,7 +127,8 @@ static int setup_policy(struct sim_world *w)
 	if (!w->policy)
 		return UM3N_ENOMEM;
 	for (size_t i = 0; i < sc->n_rules; i++) {
-		struct um3n_policy_rule r = {.prefix = sc->rules[i].prefix, .plen = sc->rules[i].plen,
+		struct um3n_policy_rule r = {.prefix = sc->rules[i].prefix,
+					     .plen = sc->rules[i].plen,
 					     .link_class = sc->rules[i].link_class,
 					     .mode = sc->rules[i].mode};
 
@@ -144,7 +145,8 @@ static int setup_engines(struct sim_world *w, char *err, size_t errcap)
 	struct um3n_ha_conf hc;
 
 	if (setup_policy(w)) {
-		snprintf(err, errcap, "%s:0: the policy rules were refused by the engine", sc->path);
+		snprintf(err, errcap, "%s:0: the policy rules were refused by the engine",
+			 sc->path);
 		return UM3N_EINVAL;
 	}
 	um3n_mn_conf_defaults(&mc);
@@ -178,8 +180,10 @@ static int setup_engines(struct sim_world *w, char *err, size_t errcap)
 	um3n_confkeys_copy(UM3N_CONFKEYS_HA, &hc, &sc->ha, sc->ha_set);
 	w->ha = um3n_ha_new(&hc, &w->ha_env);
 	if (!w->mn || !w->ha) {
-		snprintf(err, errcap, "%s:0: the %s engine refused its configuration (run with "
-			 "--log 3 to see why)", sc->path, !w->mn ? "MN" : "HA");
+		snprintf(err, errcap,
+			 "%s:0: the %s engine refused its configuration (run with "
+			 "--log 3 to see why)",
+			 sc->path, !w->mn ? "MN" : "HA");
 		return UM3N_EINVAL;
 	}
 	return 0;
@@ -194,9 +198,12 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 	w->sc = sc;
 	w->opts = *opts;
 	w->mn_wake_us = w->ha_wake_us = UINT64_MAX;
-	w->mn_env = (struct um3n_env){.ctx = w, .log = opts->log_level >= 0 ? sim_log : NULL,
-				      .log_level = opts->log_level, .alloc = sim_alloc,
-				      .free = sim_free, .seed = mix_seed(opts->seed, 1)};
+	w->mn_env = (struct um3n_env){.ctx = w,
+				      .log = opts->log_level >= 0 ? sim_log : NULL,
+				      .log_level = opts->log_level,
+				      .alloc = sim_alloc,
+				      .free = sim_free,
+				      .seed = mix_seed(opts->seed, 1)};
 	w->ha_env = w->mn_env;
 	w->ha_env.seed = mix_seed(opts->seed, 2);
 	um3n_addr_parse(SIM_MN_HOME, &w->home);
@@ -217,8 +224,8 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 			return rc;
 	if ((rc = setup_engines(w, err, errcap)) != 0)
 		return rc;
-	if (opts->pcaps && (rc = sim_pcapout_open(&w->pcap, opts->out_dir, sc, opts->snaplen, err,
-							  errcap)) != 0)
+	if (opts->pcaps &&
+	    (rc = sim_pcapout_open(&w->pcap, opts->out_dir, sc, opts->snaplen, err, errcap)) != 0)
 		return rc;
 	err[0] = '\0';
 	world_run_schedule(w);

@@ -16,9 +16,9 @@ enum ev_kind {
 	EV_CORE_TO_SERVER,  /* ptr = inner packet from the HA reaching a server */
 	EV_MN_WAKE,         /* arg = generation */
 	EV_HA_WAKE,
-	EV_GEN,             /* idx = flow */
-	EV_CARRIER,         /* idx = link, arg = 1 up / 0 down */
-	EV_SIGNAL,          /* idx = link, arg = signal index */
+	EV_GEN,     /* idx = flow */
+	EV_CARRIER, /* idx = link, arg = 1 up / 0 down */
+	EV_SIGNAL,  /* idx = link, arg = signal index */
 	EV_END,
 };
 
@@ -94,7 +94,8 @@ static uint32_t extend_seq(struct sim_world *w, size_t flow, uint16_t id16)
 static long pcap_flow_of(struct sim_world *w, uint32_t server)
 {
 	for (size_t i = 0; i < w->sc->n_flows; i++)
-		if (w->sc->flows[i].type == SIM_FLOW_PCAP && um3n_addr_v4(&w->sc->flows[i].server) == server)
+		if (w->sc->flows[i].type == SIM_FLOW_PCAP &&
+		    um3n_addr_v4(&w->sc->flows[i].server) == server)
 			return (long)i;
 	return -1;
 }
@@ -125,8 +126,8 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, int
 		uint32_t seq = extend_seq(w, (size_t)flow, um3n_get16(pkt + 4));
 		uint64_t sent = seq < fm->seq_cap ? fm->send_us[seq] : w->now_us;
 
-		sim_metrics_received(&w->metrics, (size_t)flow, link, !at_mn, w->now_us, seq,
-				     sent, (uint32_t)ip.total_len, 0);
+		sim_metrics_received(&w->metrics, (size_t)flow, link, !at_mn, w->now_us, seq, sent,
+				     (uint32_t)ip.total_len, 0);
 	}
 }
 
@@ -207,7 +208,8 @@ static void drain_mn(struct sim_world *w)
 	struct um3n_out out;
 
 	while (um3n_mn_poll_output(w->mn, &out)) {
-		if (out.kind == UM3N_OUT_UDP && out.link >= 0 && (size_t)out.link < w->sc->n_links) {
+		if (out.kind == UM3N_OUT_UDP && out.link >= 0 &&
+		    (size_t)out.link < w->sc->n_links) {
 			link_send(w, false, (size_t)out.link, &w->coa[out.link], &out.to, out.data,
 				  out.len);
 		} else if (out.kind == UM3N_OUT_TUN) {
@@ -236,7 +238,8 @@ static void drain_ha(struct sim_world *w)
 			if (link < 0)
 				w->errs.ha_unroutable++;
 			else
-				link_send(w, true, (size_t)link, &w->ha_addr, &out.to, out.data, out.len);
+				link_send(w, true, (size_t)link, &w->ha_addr, &out.to, out.data,
+					  out.len);
 			continue;
 		}
 		if (w->opts.pcaps)
@@ -327,12 +330,8 @@ static int dispatch(struct sim_world *w, const struct sim_event *ev)
 	struct sim_pkt *p = ev->ptr;
 
 	switch (ev->kind) {
-	case EV_LINK_ARRIVE:
-		on_link_arrive(w, p);
-		break;
-	case EV_LINK_HEAD:
-		on_link_arrive(w, fifo_pop(w, ev->idx / 2, ev->idx % 2));
-		break;
+	case EV_LINK_ARRIVE: on_link_arrive(w, p); break;
+	case EV_LINK_HEAD: on_link_arrive(w, fifo_pop(w, ev->idx / 2, ev->idx % 2)); break;
 	case EV_CORE_TO_HA:
 		ha_tun_in(w, p->data, p->len);
 		sim_pool_put(&w->pool, p);

@@ -21,7 +21,8 @@ struct pairnet_pkt {
 
 struct pairnet;
 /* Return true to drop the datagram (dir, link, bytes). */
-typedef bool (*pairnet_drop_fn)(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len);
+typedef bool (*pairnet_drop_fn)(struct pairnet *net, int dir, int link, const uint8_t *d,
+				size_t len);
 
 struct pairnet {
 	uint64_t now_us;

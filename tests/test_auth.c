@@ -32,6 +32,7 @@ struct vector {
 
 /* RFC 4231 §4: cases with keys within UM3N_KEY_MIN..UM3N_KEY_MAX (case 2's
  * 4-byte key and cases 6-7's 131-byte keys are outside it). */
+/* clang-format off */
 static const struct vector vectors[] = {
 	{1, 0x0b, 20, false, "Hi There", 0, 8,
 	 "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
@@ -40,6 +41,7 @@ static const struct vector vectors[] = {
 	{4, 0, 25, true, NULL, 0xcd, 50,
 	 "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
 };
+/* clang-format on */
 
 static void vector_inputs(const struct vector *v, uint8_t *key, uint8_t *data)
 {
@@ -63,7 +65,9 @@ static void test_rfc4231_vectors(void)
 		if (memcmp(got, want, sizeof(want)) != 0)
 			fprintf(stderr, "\n  RFC 4231 case %d differs\n", v->num);
 		CU_ASSERT_EQUAL(memcmp(got, want, sizeof(want)), 0);
-		CU_ASSERT_EQUAL(um3n_auth_verify(key, v->key_len, data, v->data_len, want, sizeof(want)), 0);
+		CU_ASSERT_EQUAL(um3n_auth_verify(key, v->key_len, data, v->data_len, want,
+						 sizeof(want)),
+				0);
 	}
 }
 
@@ -97,6 +101,7 @@ struct len_case {
 	int sign_rc, verify_rc;
 };
 
+/* clang-format off */
 static const struct len_case len_cases[] = {
 	{1, UM3N_KEY_MIN - 1, UM3N_AUTH_LEN, UM3N_EINVAL, UM3N_EINVAL},
 	{2, UM3N_KEY_MIN, UM3N_AUTH_LEN, 0, 0},
@@ -107,6 +112,7 @@ static const struct len_case len_cases[] = {
 	{7, 32, UM3N_AUTH_LEN + 1, 0, UM3N_EINVAL},
 	{8, 32, 0, 0, UM3N_EINVAL},
 };
+/* clang-format on */
 
 static void test_length_errors(void)
 {
@@ -118,8 +124,10 @@ static void test_length_errors(void)
 		const struct len_case *c = &len_cases[i];
 
 		memset(auth, 0, sizeof(auth));
-		CU_ASSERT_EQUAL(um3n_auth_sign(key, c->key_len, msg, sizeof(msg), auth), c->sign_rc);
-		CU_ASSERT_EQUAL(um3n_auth_verify(key, c->key_len, msg, sizeof(msg), auth, c->auth_len),
+		CU_ASSERT_EQUAL(um3n_auth_sign(key, c->key_len, msg, sizeof(msg), auth),
+				c->sign_rc);
+		CU_ASSERT_EQUAL(um3n_auth_verify(key, c->key_len, msg, sizeof(msg), auth,
+						 c->auth_len),
 				c->verify_rc);
 	}
 }
@@ -136,23 +144,34 @@ static void test_verify_failures(void)
 		msg[i] = (uint8_t)i;
 	CU_ASSERT_EQUAL_FATAL(um3n_auth_sign(key, sizeof(key), msg, sizeof(msg), auth), 0);
 	/* 1: control */
-	CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg), auth, sizeof(auth)), 0);
+	CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg), auth, sizeof(auth)),
+			0);
 	/* 2: wrong key (one bit) */
-	CU_ASSERT_EQUAL(um3n_auth_verify(other, sizeof(other), msg, sizeof(msg), auth, sizeof(auth)), UM3N_EAUTH);
+	CU_ASSERT_EQUAL(um3n_auth_verify(other, sizeof(other), msg, sizeof(msg), auth,
+					 sizeof(auth)),
+			UM3N_EAUTH);
 	/* 3: key one byte shorter (still a valid length) */
-	CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key) - 1, msg, sizeof(msg), auth, sizeof(auth)), UM3N_EAUTH);
+	CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key) - 1, msg, sizeof(msg), auth,
+					 sizeof(auth)),
+			UM3N_EAUTH);
 	/* 4: message one byte shorter */
-	CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg) - 1, auth, sizeof(auth)), UM3N_EAUTH);
+	CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg) - 1, auth,
+					 sizeof(auth)),
+			UM3N_EAUTH);
 	/* 5..: every byte of the authenticator matters */
 	for (size_t i = 0; i < sizeof(auth); i++) {
 		memcpy(bad, auth, sizeof(bad));
 		bad[i] ^= 0x80;
-		CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg), bad, sizeof(bad)), UM3N_EAUTH);
+		CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg), bad,
+						 sizeof(bad)),
+				UM3N_EAUTH);
 	}
 	/* every byte of the message matters */
 	for (size_t i = 0; i < sizeof(msg); i++) {
 		msg[i] ^= 1;
-		CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg), auth, sizeof(auth)), UM3N_EAUTH);
+		CU_ASSERT_EQUAL(um3n_auth_verify(key, sizeof(key), msg, sizeof(msg), auth,
+						 sizeof(auth)),
+				UM3N_EAUTH);
 		msg[i] ^= 1;
 	}
 }
@@ -165,6 +184,7 @@ struct ident_case {
 
 #define NTP_BASE 0xe9a1b2c300000000ull /* some NTP second, fraction 0 */
 
+/* clang-format off */
 static const struct ident_case ident_cases[] = {
 	{1, 0, 0, 0, 1}, /* equal to last: last + 1 */
 	{2, 0, 1, 0, 4294},           /* 2^32/10^6 = 4294.97 */
@@ -177,6 +197,7 @@ static const struct ident_case ident_cases[] = {
 	{9, NTP_BASE, 500000, NTP_BASE + (5ull << 32), NTP_BASE + (5ull << 32) + 1}, /* last ahead */
 	{10, NTP_BASE, 500000, NTP_BASE + 0x7fffffffull, NTP_BASE + 0x80000000ull}, /* just above */
 };
+/* clang-format on */
 
 static void test_ident_values(void)
 {

@@ -116,7 +116,8 @@ static void op_bind(struct rnd_ctx *x, unsigned op, int k, int link, uint32_t ip
 		report(x, op, "bind: record missing");
 		return;
 	}
-	want = ref_coa_owner(&x->ref, ip, port, &ok, &ol) && (ok != k || ol != link) ? UM3N_EINVAL : 0;
+	want = ref_coa_owner(&x->ref, ip, port, &ok, &ol) && (ok != k || ol != link) ? UM3N_EINVAL
+										     : 0;
 	rc = um3n_bcache_bind(&x->c, rec, link, &a);
 	if (rc != want) {
 		report(x, op, "bind: wrong result");
@@ -275,6 +276,7 @@ struct edge_case {
 #define IP1 0xc6336401u
 #define IP2 0xc6336402u
 
+/* clang-format off */
 static const struct edge_case edge_cases[] = {
 	{1, "full cache: a new MN gets NULL, a known one still its record", 2,
 	 {{GET, 0, 0, 0, 0, 1}, {GET, 1, 0, 0, 0, 1}, {GET, 2, 0, 0, 0, 0}, {GET, 0, 0, 0, 0, 1},
@@ -314,6 +316,7 @@ static const struct edge_case edge_cases[] = {
 	  {FIND_COA, 0, 0, 0, 0, -1}},
 	 4, 1},
 };
+/* clang-format on */
 
 static int edge_find_coa(struct um3n_bcache *c, uint32_t ip, uint16_t port)
 {
@@ -334,16 +337,13 @@ static int edge_step(struct um3n_bcache *c, const struct um3n_env *env, const st
 	case GET:
 		rec = um3n_bcache_get(c, env, home, 1);
 		return rec != NULL && rec->home_v4 == home && um3n_bcache_find(c, home) == rec;
-	case BIND:
-		return rec ? um3n_bcache_bind(c, rec, s->link, &a) : 12345;
+	case BIND: return rec ? um3n_bcache_bind(c, rec, s->link, &a) : 12345;
 	case UNBIND:
 		if (rec)
 			um3n_bcache_unbind(c, env, rec, s->link);
 		return rec ? 0 : 12345;
-	case FIND:
-		return rec != NULL;
-	default:
-		return edge_find_coa(c, s->ip, s->port);
+	case FIND: return rec != NULL;
+	default: return edge_find_coa(c, s->ip, s->port);
 	}
 }
 
@@ -360,8 +360,8 @@ static void test_edge_cases(void)
 			int got = edge_step(&bc, &env, &c->steps[k]);
 
 			if (got != c->steps[k].expect)
-				fprintf(stderr, "\n  binding case %d (%s) step %zu: %d want %d\n", c->num,
-					c->what, k, got, c->steps[k].expect);
+				fprintf(stderr, "\n  binding case %d (%s) step %zu: %d want %d\n",
+					c->num, c->what, k, got, c->steps[k].expect);
 			CU_ASSERT_EQUAL(got, c->steps[k].expect);
 		}
 		CU_ASSERT_EQUAL(bc.n_used, c->n_used_after);

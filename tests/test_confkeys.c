@@ -28,8 +28,8 @@ union conf {
 };
 
 /* The section each engine's keys live in: in um3n.conf(5), in sim/README.md. */
-static const char *const man_section_name[UM3N_CONFKEYS_ENGINES] = { "mn", "ha", "uplink NAME" };
-static const char *const readme_section[UM3N_CONFKEYS_ENGINES] = { "mn", "ha", "link NAME" };
+static const char *const man_section_name[UM3N_CONFKEYS_ENGINES] = {"mn", "ha", "uplink NAME"};
+static const char *const readme_section[UM3N_CONFKEYS_ENGINES] = {"mn", "ha", "link NAME"};
 
 static void defaults(int engine, union conf *c)
 {
@@ -173,8 +173,8 @@ static void try_good(const struct um3n_confkey *k, const char *as_written, int64
 static void test_edges_and_garbage(void)
 {
 	static const char *const garbage[] = {
-		"", "abc", "1.5", " 1", "1 ", "+1", "0x10", "1e3", "-", "--1", "15ms",
-		"9999999999999999999999",
+		"",     "abc", "1.5", " 1",  "1 ",   "+1",
+		"0x10", "1e3", "-",   "--1", "15ms", "9999999999999999999999",
 	};
 	size_t n;
 	const struct um3n_confkey *t = um3n_confkeys_table(&n);
@@ -182,7 +182,7 @@ static void test_edges_and_garbage(void)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct um3n_confkey *k = &t[i];
-		const char *names[] = { k->name, k->alias };
+		const char *names[] = {k->name, k->alias};
 
 		for (size_t a = 0; a < 2 && names[a]; a++) {
 			try_good(k, names[a], k->min);
@@ -261,20 +261,41 @@ static void test_copy(void)
 /* 6: boolean and class values: one set of words for every driver. */
 static void test_bool_and_class(void)
 {
-	static const struct { const char *v; int b; } bools[] = {
-		{ "yes", 1 }, { "true", 1 }, { "on", 1 }, { "1", 1 }, { "no", 0 }, { "false", 0 },
-		{ "off", 0 }, { "0", 0 }, { "Yes", -1 }, { "", -1 }, { "y", -1 }, { "2", -1 },
+	static const struct {
+		const char *v;
+		int b;
+	} bools[] = {
+		{"yes", 1}, {"true", 1}, {"on", 1},   {"1", 1}, {"no", 0}, {"false", 0},
+		{"off", 0}, {"0", 0},    {"Yes", -1}, {"", -1}, {"y", -1}, {"2", -1},
 	};
-	static const struct { const char *v; int cls; } classes[] = {
-		{ "any", UM3N_CLASS_ANY }, { "cell", UM3N_CLASS_CELL }, { "wifi", UM3N_CLASS_WIFI },
-		{ "wired", UM3N_CLASS_WIRED }, { "class2", UM3N_CLASS_WIFI }, { "class15", 15 },
-		{ "class16", -1 }, { "lte", -1 }, { "", -1 }, { "Cell", -1 }, { "class01", -1 },
+	static const struct {
+		const char *v;
+		int cls;
+	} classes[] = {
+		{"any", UM3N_CLASS_ANY},
+		{"cell", UM3N_CLASS_CELL},
+		{"wifi", UM3N_CLASS_WIFI},
+		{"wired", UM3N_CLASS_WIRED},
+		{"class2", UM3N_CLASS_WIFI},
+		{"class15", 15},
+		{"class16", -1},
+		{"lte", -1},
+		{"", -1},
+		{"Cell", -1},
+		{"class01", -1},
 	};
-	struct { bool flag; uint8_t cls; } s = { false, 0 };
-	const struct um3n_confkey kb = { .name = "flag", .type = UM3N_CONFKEY_BOOL,
-					 .offset = offsetof(__typeof__(s), flag), .doc = "t" };
-	const struct um3n_confkey kc = { .name = "class", .type = UM3N_CONFKEY_CLASS,
-					 .offset = offsetof(__typeof__(s), cls), .doc = "t" };
+	struct {
+		bool flag;
+		uint8_t cls;
+	} s = {false, 0};
+	const struct um3n_confkey kb = {.name = "flag",
+					.type = UM3N_CONFKEY_BOOL,
+					.offset = offsetof(__typeof__(s), flag),
+					.doc = "t"};
+	const struct um3n_confkey kc = {.name = "class",
+					.type = UM3N_CONFKEY_CLASS,
+					.offset = offsetof(__typeof__(s), cls),
+					.doc = "t"};
 	char err[160];
 
 	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
@@ -366,8 +387,8 @@ static void test_doc_readme(void)
 		for (line = start; (line = strstr(line, "\n| `")); line++) {
 			CU_ASSERT_FATAL(sscanf(line, "\n| `%63[^`]`", name) == 1);
 			if (!um3n_confkeys_find(e, name))
-				fprintf(stderr, "\nsim/README.md [%s] names %s, no table key\n", sec,
-					name);
+				fprintf(stderr, "\nsim/README.md [%s] names %s, no table key\n",
+					sec, name);
 			CU_ASSERT_PTR_NOT_NULL(um3n_confkeys_find(e, name));
 		}
 		end[1] = '#';
@@ -376,12 +397,14 @@ static void test_doc_readme(void)
 }
 
 /* Keys of um3n.conf(5)'s [mn], [ha] and [uplink NAME] that only the daemons have. */
+/* clang-format off */
 static const char *const daemon_keys[UM3N_CONFKEYS_ENGINES] = {
 	(" home_address home_agent port spi key_file tun mtu offload busy_poll_us control_socket"
 	 " log_level "), /* parenthesised: one element, joined on purpose (clang warns) */
 	" address port tun mtu offload busy_poll_us add_routes control_socket log_level ",
 	" interface ",
 };
+/* clang-format on */
 
 /* The key names a .TP tag line (".B key", ".BR a \", \" b") lists, one at a
  * time: returns the next, advancing *save (strtok_r on `tag`). */
@@ -414,8 +437,7 @@ static const char *man_section(const char *text, const char *sec, const char **e
 
 /* The body of the .TP paragraph of [sec] whose tag names `key`, with "\-" as
  * "-"; false if there is none. */
-static bool man_paragraph(const char *text, const char *sec, const char *key, char *out,
-			  size_t cap)
+static bool man_paragraph(const char *text, const char *sec, const char *key, char *out, size_t cap)
 {
 	const char *end, *p = man_section(text, sec, &end);
 
@@ -456,8 +478,7 @@ static void test_doc_man(void)
 		bool ok = man_paragraph(text, sec, k->name, body, sizeof(body));
 
 		if (!ok)
-			fprintf(stderr, "\num3n.conf.5 [%s]: no paragraph for %s\n", sec,
-				k->name);
+			fprintf(stderr, "\num3n.conf.5 [%s]: no paragraph for %s\n", sec, k->name);
 		CU_ASSERT_FATAL(ok);
 		range_text(k, want, sizeof(want));
 		CU_ASSERT_PTR_NOT_NULL(strstr(body, want));
@@ -494,17 +515,17 @@ static void test_doc_man(void)
 int main(void)
 {
 	static CU_TestInfo tests[] = {
-		{ "1 table shape", test_table_shape },
-		{ "2 defaults are the engines'", test_defaults },
-		{ "3 range edges and garbage", test_edges_and_garbage },
-		{ "4 aliases, units, unknown keys", test_aliases_and_scale },
-		{ "5 copy by set bits", test_copy },
-		{ "6 booleans and classes", test_bool_and_class },
-		{ "7 um3n.conf(5) documents the table", test_doc_man },
-		{ "8 sim/README.md documents the table", test_doc_readme },
+		{"1 table shape", test_table_shape},
+		{"2 defaults are the engines'", test_defaults},
+		{"3 range edges and garbage", test_edges_and_garbage},
+		{"4 aliases, units, unknown keys", test_aliases_and_scale},
+		{"5 copy by set bits", test_copy},
+		{"6 booleans and classes", test_bool_and_class},
+		{"7 um3n.conf(5) documents the table", test_doc_man},
+		{"8 sim/README.md documents the table", test_doc_readme},
 		CU_TEST_INFO_NULL,
 	};
-	static const struct test_suite suites[] = { { "confkeys", tests }, { NULL, NULL } };
+	static const struct test_suite suites[] = {{"confkeys", tests}, {NULL, NULL}};
 
 	return test_main(suites);
 }

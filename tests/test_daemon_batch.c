@@ -14,13 +14,13 @@ static const struct {
 	unsigned want_n;
 	unsigned want_off[6], want_len[6];
 } merge_cases[] = {
-	{ 0, { 0 }, { 0 }, 0, { 0 }, { 0 } },
-	{ 1, { 0 }, { 100 }, 1, { 0 }, { 100 } },
-	{ 3, { 0, 100, 200 }, { 100, 100, 40 }, 1, { 0 }, { 240 } },     /* a run, short last */
-	{ 3, { 0, 200, 300 }, { 100, 100, 100 }, 2, { 0, 200 }, { 100, 200 } }, /* gap */
-	{ 3, { 300, 0, 100 }, { 100, 100, 100 }, 2, { 300, 0 }, { 100, 200 } }, /* ring wrap */
-	{ 4, { 0, 100, 0, 100 }, { 100, 100, 100, 100 }, 2, { 0, 0 }, { 200, 200 } }, /* two runs */
-	{ 2, { 100, 0 }, { 100, 100 }, 2, { 100, 0 }, { 100, 100 } },   /* backwards: no */
+	{0, {0}, {0}, 0, {0}, {0}},
+	{1, {0}, {100}, 1, {0}, {100}},
+	{3, {0, 100, 200}, {100, 100, 40}, 1, {0}, {240}},                  /* a run, short last */
+	{3, {0, 200, 300}, {100, 100, 100}, 2, {0, 200}, {100, 200}},       /* gap */
+	{3, {300, 0, 100}, {100, 100, 100}, 2, {300, 0}, {100, 200}},       /* ring wrap */
+	{4, {0, 100, 0, 100}, {100, 100, 100, 100}, 2, {0, 0}, {200, 200}}, /* two runs */
+	{2, {100, 0}, {100, 100}, 2, {100, 0}, {100, 100}},                 /* backwards: no */
 };
 
 static void test_merge_table(void)
@@ -30,8 +30,8 @@ static void test_merge_table(void)
 		unsigned n;
 
 		for (unsigned i = 0; i < merge_cases[c].n; i++)
-			iov[i] = (struct iovec){ .iov_base = mem + merge_cases[c].off[i],
-						 .iov_len = merge_cases[c].len[i] };
+			iov[i] = (struct iovec){.iov_base = mem + merge_cases[c].off[i],
+						.iov_len = merge_cases[c].len[i]};
 		n = d_net_iov_merge(iov, merge_cases[c].n);
 		CU_ASSERT_EQUAL(n, merge_cases[c].want_n);
 		for (unsigned i = 0; i < n && i < merge_cases[c].want_n; i++) {
@@ -42,15 +42,15 @@ static void test_merge_table(void)
 }
 
 static CU_TestInfo batch_tests[] = {
-	{ "iov_merge_table", test_merge_table },
+	{"iov_merge_table", test_merge_table},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
 	const struct test_suite suites[] = {
-		{ "daemon_batch", batch_tests },
-		{ NULL, NULL },
+		{"daemon_batch", batch_tests},
+		{NULL, NULL},
 	};
 
 	return test_main(suites);

@@ -61,8 +61,9 @@ static void test_mn_example(void)
 	free(text);
 }
 
-#define MN_HEAD "[mn]\nhome_address = 10.200.0.2\nhome_agent = 192.0.2.1\nspi = 256\n" \
-		"key_file = k\n"
+#define MN_HEAD                                                                \
+	"[mn]\nhome_address = 10.200.0.2\nhome_agent = 192.0.2.1\nspi = 256\n" \
+	"key_file = k\n"
 #define MN_UPLINK "[uplink a]\ninterface = eth0\n"
 
 /* Numbered table: text, expected substring of the one-line error. */
@@ -70,36 +71,43 @@ static const struct {
 	const char *text;
 	const char *want;
 } bad_mn[] = {
-	/* 0 */ { MN_HEAD MN_UPLINK "[mn]\nport = 0\n", "t.conf:9: [mn] port: want 1..65535" },
-	/* 1 */ { MN_HEAD MN_UPLINK "[mn]\nspi = 255\n", "[mn] spi: want an SPI >= 256" },
-	/* 2 */ { MN_HEAD MN_UPLINK "[mn]\nhome_address = 10.0.0\n", "[mn] home_address" },
-	/* 3 */ { MN_HEAD MN_UPLINK "[mn]\nbogus = 1\n", "t.conf:9: [mn] bogus: unknown key" },
-	/* 4 */ { MN_HEAD MN_UPLINK "[weird]\nx = 1\n", "[weird] x: unknown section" },
-	/* 5 */ { MN_HEAD MN_UPLINK "[uplink b]\nclass = satellite\n", "[uplink b] class" },
-	/* 6 */ { MN_HEAD "[uplink a]\nclass = cell\n", "[uplink a] interface: missing" },
-	/* 7 */ { MN_HEAD, "at least one uplink" },
-	/* 8 */ { "[mn]\nhome_agent = 192.0.2.1\n" MN_UPLINK, "[mn] home_address: missing" },
-	/* 9 */ { MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/33 cell\n", "[policy] rule: bad prefix" },
-	/* 10 */ { MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell sideways\n", "bad class or mode" },
-	/* 11 */ { MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell\nrule = 10.9.2.0/24 wifi\n",
-		   "t.conf:10: [policy] rule: duplicate prefix" },
-	/* 12 */ { MN_HEAD MN_UPLINK "[uplink b]\ninterface = eth0\n", "eth0 already used" },
-	/* 13 */ { MN_HEAD MN_UPLINK "this line has no equals sign\n", "t.conf:8: syntax error" },
-	/* 14 */ { MN_HEAD MN_UPLINK "[mn]\nlog_level = loud\n", "[mn] log_level" },
-	/* 15 */ { MN_HEAD MN_UPLINK "[mn]\ntun = an-interface-name-too-long\n", "[mn] tun" },
-	/* 16 */ { MN_HEAD MN_UPLINK "[uplink a]\npriority = 256\n", "[uplink a] priority" },
-	/* 17 */ { MN_HEAD MN_UPLINK "[policy]\ndefault = wifi aggregate extra\n", "[policy] default" },
-	/* 18 */ { MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = 1001\n", "[mn] busy_poll_us: want 0..1000" },
-	/* 19 */ { MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = -1\n", "[mn] busy_poll_us" },
-	/* 20 */ { MN_HEAD MN_UPLINK "[mn]\nprobe_interval_ms = 60001\n",
-		   "t.conf:9: [mn] probe_interval_ms: expected milliseconds in 0..60000" },
-	/* 21 */ { MN_HEAD MN_UPLINK "[mn]\nlifetime = 0\n",
-		   "[mn] lifetime: expected seconds in 1..65534" },
-	/* 22 */ { MN_HEAD MN_UPLINK "[mn]\nmax_mns = 5\n", "t.conf:9: [mn] max_mns: unknown key" },
-	/* 23 */ { MN_HEAD MN_UPLINK "[uplink a]\nweight_kbps = fast\n",
-		   "t.conf:9: [uplink a] weight_kbps: expected kbit/s in 0..4294967295" },
-	/* 24 */ { MN_HEAD MN_UPLINK "[uplink a]\nlifetime_s = 5\n",
-		   "[uplink a] lifetime_s: unknown key" },
+	/* 0 */ {MN_HEAD MN_UPLINK "[mn]\nport = 0\n", "t.conf:9: [mn] port: want 1..65535"},
+	/* 1 */ {MN_HEAD MN_UPLINK "[mn]\nspi = 255\n", "[mn] spi: want an SPI >= 256"},
+	/* 2 */ {MN_HEAD MN_UPLINK "[mn]\nhome_address = 10.0.0\n", "[mn] home_address"},
+	/* 3 */ {MN_HEAD MN_UPLINK "[mn]\nbogus = 1\n", "t.conf:9: [mn] bogus: unknown key"},
+	/* 4 */ {MN_HEAD MN_UPLINK "[weird]\nx = 1\n", "[weird] x: unknown section"},
+	/* 5 */ {MN_HEAD MN_UPLINK "[uplink b]\nclass = satellite\n", "[uplink b] class"},
+	/* 6 */ {MN_HEAD "[uplink a]\nclass = cell\n", "[uplink a] interface: missing"},
+	/* 7 */ {MN_HEAD, "at least one uplink"},
+	/* 8 */ {"[mn]\nhome_agent = 192.0.2.1\n" MN_UPLINK, "[mn] home_address: missing"},
+	/* 9 */
+	{MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/33 cell\n", "[policy] rule: bad prefix"},
+	/* 10 */
+	{MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell sideways\n", "bad class or mode"},
+	/* 11 */
+	{MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell\nrule = 10.9.2.0/24 wifi\n",
+	 "t.conf:10: [policy] rule: duplicate prefix"},
+	/* 12 */ {MN_HEAD MN_UPLINK "[uplink b]\ninterface = eth0\n", "eth0 already used"},
+	/* 13 */ {MN_HEAD MN_UPLINK "this line has no equals sign\n", "t.conf:8: syntax error"},
+	/* 14 */ {MN_HEAD MN_UPLINK "[mn]\nlog_level = loud\n", "[mn] log_level"},
+	/* 15 */ {MN_HEAD MN_UPLINK "[mn]\ntun = an-interface-name-too-long\n", "[mn] tun"},
+	/* 16 */ {MN_HEAD MN_UPLINK "[uplink a]\npriority = 256\n", "[uplink a] priority"},
+	/* 17 */
+	{MN_HEAD MN_UPLINK "[policy]\ndefault = wifi aggregate extra\n", "[policy] default"},
+	/* 18 */
+	{MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = 1001\n", "[mn] busy_poll_us: want 0..1000"},
+	/* 19 */ {MN_HEAD MN_UPLINK "[mn]\nbusy_poll_us = -1\n", "[mn] busy_poll_us"},
+	/* 20 */
+	{MN_HEAD MN_UPLINK "[mn]\nprobe_interval_ms = 60001\n",
+	 "t.conf:9: [mn] probe_interval_ms: expected milliseconds in 0..60000"},
+	/* 21 */
+	{MN_HEAD MN_UPLINK "[mn]\nlifetime = 0\n", "[mn] lifetime: expected seconds in 1..65534"},
+	/* 22 */ {MN_HEAD MN_UPLINK "[mn]\nmax_mns = 5\n", "t.conf:9: [mn] max_mns: unknown key"},
+	/* 23 */
+	{MN_HEAD MN_UPLINK "[uplink a]\nweight_kbps = fast\n",
+	 "t.conf:9: [uplink a] weight_kbps: expected kbit/s in 0..4294967295"},
+	/* 24 */
+	{MN_HEAD MN_UPLINK "[uplink a]\nlifetime_s = 5\n", "[uplink a] lifetime_s: unknown key"},
 };
 
 static void test_mn_bad(void)
@@ -125,7 +133,8 @@ static void test_mn_good_variants(void)
 		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\nbusy_poll_us = 0\n"
 		"lifetime_s = 120\nreg_retry_ms = 700\nresend_slots = 64\n"
 		"[policy]\ndefault = cell redundant\n"
-		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 cell\n";
+		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 "
+		"cell\n";
 	struct d_conf_mn c;
 	char err[D_ERR_MAX] = "";
 	struct um3n_env env = test_env(1);
@@ -189,28 +198,31 @@ static void test_ha_conf(void)
 	d_conf_ha_free(&c);
 	free(text);
 
-	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\n[mn 10.0.0.1]\nspi = 300\n", "h",
-				  &c, err, sizeof(err)) < 0);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\n[mn 10.0.0.1]\nspi = 300\n", "h", &c,
+				  err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[mn 10.0.0.1] key_file: missing"));
 	d_conf_ha_free(&c);
-	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\n[mn nowhere]\nspi = 300\n", "h",
-				  &c, err, sizeof(err)) < 0);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\n[mn nowhere]\nspi = 300\n", "h", &c,
+				  err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:4: [mn nowhere] spi"));
 	d_conf_ha_free(&c);
 	CU_ASSERT(d_conf_ha_parse("[ha]\nport = 434\n", "h", &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[ha] address: missing"));
 	d_conf_ha_free(&c);
-	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 5000\n", "h", &c,
-				  err, sizeof(err)) < 0);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 5000\n", "h", &c, err,
+				  sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:3: [ha] busy_poll_us: want 0..1000"));
 	d_conf_ha_free(&c);
-	CU_ASSERT_EQUAL(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 50\n", "h",
-					&c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nbusy_poll_us = 50\n", "h", &c,
+					err, sizeof(err)),
+			0);
 	CU_ASSERT_EQUAL(c.busy_poll_us, 50);
 	d_conf_ha_free(&c);
 	CU_ASSERT_EQUAL(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\nmax_lifetime_s = 900\n"
 					"keepalive_s = 30\nresend_window_ms = 90\n"
-					"add_routes = off\n", "h", &c, err, sizeof(err)), 0);
+					"add_routes = off\n",
+					"h", &c, err, sizeof(err)),
+			0);
 	CU_ASSERT_EQUAL(c.ha.max_lifetime_s, 900);
 	CU_ASSERT_EQUAL(c.ha.keepalive_s, 30);
 	CU_ASSERT_EQUAL(c.ha.resend_window_us, 90000);
@@ -226,13 +238,13 @@ static const struct {
 	const char *text;
 	int len; /* bytes, -1 = rejected */
 } hex_cases[] = {
-	/* 0 */ { "00112233445566778899aabbccddeeff", 16 },
-	/* 1 */ { "  00112233445566778899AABBCCDDEEFF\n", 16 },
-	/* 2 */ { "00112233445566778899aabbccddeef", -1 },   /* 31 digits */
-	/* 3 */ { "0011223344556677", -1 },                   /* too short */
-	/* 4 */ { "00112233445566778899aabbccddeegg", -1 },  /* not hex */
-	/* 5 */ { "0011223344556677 8899aabbccddeeff00", -1 }, /* inner space */
-	/* 6 */ { "", -1 },
+	/* 0 */ {"00112233445566778899aabbccddeeff", 16},
+	/* 1 */ {"  00112233445566778899AABBCCDDEEFF\n", 16},
+	/* 2 */ {"00112233445566778899aabbccddeef", -1},     /* 31 digits */
+	/* 3 */ {"0011223344556677", -1},                    /* too short */
+	/* 4 */ {"00112233445566778899aabbccddeegg", -1},    /* not hex */
+	/* 5 */ {"0011223344556677 8899aabbccddeeff00", -1}, /* inner space */
+	/* 6 */ {"", -1},
 };
 
 static void test_key_hex(void)
@@ -295,26 +307,26 @@ static void test_ntp(void)
 }
 
 static CU_TestInfo conf_tests[] = {
-	{ "mn_example", test_mn_example },
-	{ "mn_bad_table", test_mn_bad },
-	{ "mn_good_variants", test_mn_good_variants },
-	{ "ha_conf", test_ha_conf },
+	{"mn_example", test_mn_example},
+	{"mn_bad_table", test_mn_bad},
+	{"mn_good_variants", test_mn_good_variants},
+	{"ha_conf", test_ha_conf},
 	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo key_tests[] = {
-	{ "hex_table", test_key_hex },
-	{ "file_mode", test_key_file_mode },
-	{ "ntp_ident_base", test_ntp },
+	{"hex_table", test_key_hex},
+	{"file_mode", test_key_file_mode},
+	{"ntp_ident_base", test_ntp},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
 	const struct test_suite suites[] = {
-		{ "daemon_conf", conf_tests },
-		{ "daemon_keys", key_tests },
-		{ NULL, NULL },
+		{"daemon_conf", conf_tests},
+		{"daemon_keys", key_tests},
+		{NULL, NULL},
 	};
 
 	return test_main(suites);

@@ -63,12 +63,15 @@ static void fill_mn(struct um3n_mn_status *st)
 static void test_mn_json(void)
 {
 	struct um3n_mn_status st;
-	struct d_str s = { 0 };
-	const char *ifn[] = { "veth-cell", "veth-wifi" };
+	struct d_str s = {0};
+	const char *ifn[] = {"veth-cell", "veth-wifi"};
 
 	fill_mn(&st);
-	struct d_daemon_stats ds = { .offload = true, .busy_poll_us = 20, .udp_send_dropped = 3,
-				     .tun_write_errors = 4, .bad_gso = 5 };
+	struct d_daemon_stats ds = {.offload = true,
+				    .busy_poll_us = 20,
+				    .udp_send_dropped = 3,
+				    .tun_write_errors = 4,
+				    .bad_gso = 5};
 
 	d_fmt_mn_status(&st, ifn, &ds, true, &s);
 	CU_ASSERT_FALSE(s.oom);
@@ -83,7 +86,8 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":9},\"daemon\":{\"offload\":true,"
-					     "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_write_errors\":4,\"bad_gso\":5}}"));
+					     "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_"
+					     "write_errors\":4,\"bad_gso\":5}}"));
 	CU_ASSERT_EQUAL(s.buf[s.len - 1], '\n');
 	CU_ASSERT_PTR_EQUAL(strchr(s.buf, '\n'), s.buf + s.len - 1); /* one line */
 	d_str_free(&s);
@@ -92,7 +96,7 @@ static void test_mn_json(void)
 static void test_mn_text(void)
 {
 	struct um3n_mn_status st;
-	struct d_str s = { 0 };
+	struct d_str s = {0};
 
 	fill_mn(&st);
 	d_fmt_mn_status(&st, NULL, NULL, false, &s);
@@ -109,9 +113,9 @@ static void test_mn_text(void)
 
 static void test_ha_json(void)
 {
-	struct um3n_ha_status st = { 0 };
+	struct um3n_ha_status st = {0};
 	struct um3n_ha_mn_status mns[2];
-	struct d_str s = { 0 };
+	struct d_str s = {0};
 
 	memset(mns, 0, sizeof(mns));
 	st.n_mns = 2;
@@ -136,8 +140,9 @@ static void test_ha_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"home_addr\":\"10.200.0.2\",\"policy_version\":2"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"coa\":\"10.1.2.2\",\"port\":5555"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"last_heard_ms_ago\":2,"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"home_addr\":\"10.200.0.3\",\"policy_version\":0,"
-					     "\"policy_rules\":0,\"csum_partial\":true,\"links\":[]}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf,
+				      "\"home_addr\":\"10.200.0.3\",\"policy_version\":0,"
+				      "\"policy_rules\":0,\"csum_partial\":true,\"links\":[]}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"policy_rules\":1,\"csum_partial\":false,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"malformed\":300"));
 	d_str_free(&s);
@@ -154,8 +159,8 @@ static void test_ha_json(void)
 static void test_unexpected_counters(void)
 {
 	struct um3n_mn_status mn;
-	struct um3n_ha_status ha = { 0 };
-	struct d_str s = { 0 };
+	struct um3n_ha_status ha = {0};
+	struct d_str s = {0};
 
 	fill_mn(&mn);
 	mn.links[0].failovers = 2;
@@ -195,7 +200,7 @@ static void test_unexpected_counters(void)
 
 static void test_str_growth(void)
 {
-	struct d_str s = { 0 };
+	struct d_str s = {0};
 
 	for (int i = 0; i < 5000; i++)
 		d_str_printf(&s, "%04d,", i % 10000);
@@ -213,18 +218,18 @@ static const struct {
 	int rc, ev, arg;
 	const char *name;
 } link_cases[] = {
-	/* 0 */ { "link wifi down", 0, UM3N_LINK_EV_DOWN, 0, "wifi" },
-	/* 1 */ { "link cell up", 0, UM3N_LINK_EV_UP, 0, "cell" },
-	/* 2 */ { "link cell signal -85", 0, UM3N_LINK_EV_SIGNAL, -85, "cell" },
-	/* 3 */ { "link cell signal 5", UM3N_EINVAL, 0, 0, NULL },
-	/* 4 */ { "link cell signal", UM3N_EINVAL, 0, 0, NULL },
-	/* 5 */ { "link cell signal -85x", UM3N_EINVAL, 0, 0, NULL },
-	/* 6 */ { "link cell sideways", UM3N_EINVAL, 0, 0, NULL },
-	/* 7 */ { "link cell down now", UM3N_EINVAL, 0, 0, NULL },
-	/* 8 */ { "link", UM3N_EINVAL, 0, 0, NULL },
-	/* 9 */ { "show", UM3N_EINVAL, 0, 0, NULL },
-	/* 10 */ { "", UM3N_EINVAL, 0, 0, NULL },
-	/* 11 */ { "link cell signal -60 extra", UM3N_EINVAL, 0, 0, NULL },
+	/* 0 */ {"link wifi down", 0, UM3N_LINK_EV_DOWN, 0, "wifi"},
+	/* 1 */ {"link cell up", 0, UM3N_LINK_EV_UP, 0, "cell"},
+	/* 2 */ {"link cell signal -85", 0, UM3N_LINK_EV_SIGNAL, -85, "cell"},
+	/* 3 */ {"link cell signal 5", UM3N_EINVAL, 0, 0, NULL},
+	/* 4 */ {"link cell signal", UM3N_EINVAL, 0, 0, NULL},
+	/* 5 */ {"link cell signal -85x", UM3N_EINVAL, 0, 0, NULL},
+	/* 6 */ {"link cell sideways", UM3N_EINVAL, 0, 0, NULL},
+	/* 7 */ {"link cell down now", UM3N_EINVAL, 0, 0, NULL},
+	/* 8 */ {"link", UM3N_EINVAL, 0, 0, NULL},
+	/* 9 */ {"show", UM3N_EINVAL, 0, 0, NULL},
+	/* 10 */ {"", UM3N_EINVAL, 0, 0, NULL},
+	/* 11 */ {"link cell signal -60 extra", UM3N_EINVAL, 0, 0, NULL},
 };
 
 static void test_parse_link(void)
@@ -248,25 +253,22 @@ static void test_parse_link(void)
 }
 
 static CU_TestInfo fmt_tests[] = {
-	{ "mn_json", test_mn_json },
-	{ "mn_text", test_mn_text },
-	{ "ha_json", test_ha_json },
-	{ "unexpected_counters", test_unexpected_counters },
-	{ "str_growth", test_str_growth },
-	CU_TEST_INFO_NULL,
+	{"mn_json", test_mn_json},       {"mn_text", test_mn_text},
+	{"ha_json", test_ha_json},       {"unexpected_counters", test_unexpected_counters},
+	{"str_growth", test_str_growth}, CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo ctl_tests[] = {
-	{ "parse_link_table", test_parse_link },
+	{"parse_link_table", test_parse_link},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
 	const struct test_suite suites[] = {
-		{ "daemon_fmt", fmt_tests },
-		{ "daemon_ctl", ctl_tests },
-		{ NULL, NULL },
+		{"daemon_fmt", fmt_tests},
+		{"daemon_ctl", ctl_tests},
+		{NULL, NULL},
 	};
 
 	return test_main(suites);

@@ -50,7 +50,7 @@ static size_t make_tcp(uint8_t *p, size_t payload, uint32_t seq, uint8_t flags, 
 	p[6] = 0x40; /* DF */
 	p[8] = 64;
 	p[9] = 6;
-	memcpy(p + 12, (uint8_t[]){ 10, 200, 0, 2, 10, 9, 1, 1 }, 8);
+	memcpy(p + 12, (uint8_t[]){10, 200, 0, 2, 10, 9, 1, 1}, 8);
 	p[20] = 0x9c, p[21] = 0x40, p[22] = 0x14, p[23] = 0x51;
 	p[24] = (uint8_t)(seq >> 24), p[25] = (uint8_t)(seq >> 16);
 	p[26] = (uint8_t)(seq >> 8), p[27] = (uint8_t)seq;
@@ -118,10 +118,10 @@ static const struct {
 	uint8_t flags;
 	int segs;
 } split_cases[] = {
-	/* 0 */ { 14600, 1460, 0x18, 10 },  /* ACK|PSH, exact multiple */
-	/* 1 */ { 14601, 1460, 0x19, 11 },  /* ACK|PSH|FIN, one byte left */
-	/* 2 */ { 1000, 1460, 0x10, 1 },    /* shorter than one mss */
-	/* 3 */ { 60000, 1448, 0x90, 42 },  /* ACK|CWR: CWR on the first only */
+	/* 0 */ {14600, 1460, 0x18, 10}, /* ACK|PSH, exact multiple */
+	/* 1 */ {14601, 1460, 0x19, 11}, /* ACK|PSH|FIN, one byte left */
+	/* 2 */ {1000, 1460, 0x10, 1},   /* shorter than one mss */
+	/* 3 */ {60000, 1448, 0x90, 42}, /* ACK|CWR: CWR on the first only */
 };
 
 /* What the kernel does with VIRTIO_NET_HDR_F_NEEDS_CSUM on a TCP/IPv4
@@ -155,7 +155,7 @@ static void test_split_table(void)
 		size_t c = k / 2;
 		unsigned mode = k % 2 ? D_GSO_PARTIAL : 0;
 		struct collect *col = new_collect();
-		struct virtio_net_hdr vh = { 0 };
+		struct virtio_net_hdr vh = {0};
 		size_t len = make_tcp(super, split_cases[c].payload, 1000, split_cases[c].flags,
 				      (unsigned)c);
 		size_t off = 0;
@@ -176,7 +176,8 @@ static void test_split_table(void)
 			bool last = i == col->n - 1;
 
 			CU_ASSERT_TRUE(ip_csum_ok(s));
-			CU_ASSERT_TRUE(mode ? partial_ok(s, col->lens[i]) : tcp_csum_ok(s, col->lens[i]));
+			CU_ASSERT_TRUE(mode ? partial_ok(s, col->lens[i])
+					    : tcp_csum_ok(s, col->lens[i]));
 			CU_ASSERT_EQUAL((size_t)(s[2] << 8 | s[3]), col->lens[i]);
 			CU_ASSERT_EQUAL(s[5], (uint8_t)(0x34 + i)); /* IP ID increments */
 			CU_ASSERT_EQUAL((uint32_t)(s[24] << 24 | s[25] << 16 | s[26] << 8 | s[27]),
@@ -197,7 +198,7 @@ static void test_split_rejects(void)
 {
 	static uint8_t p[4096];
 	struct collect *col = new_collect();
-	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 0 };
+	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 0};
 	size_t len = make_tcp(p, 3000, 1, 0x10, 1);
 
 	CU_ASSERT_EQUAL(d_gso_split(&vh, p, len, 0, collect_seg, col), UM3N_EINVAL); /* mss 0 */
@@ -219,8 +220,9 @@ static void test_partial_csum(void)
 {
 	static uint8_t p[2000];
 	struct collect *col = new_collect();
-	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20,
-				     .csum_offset = 16 };
+	struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				    .csum_start = 20,
+				    .csum_offset = 16};
 	size_t len = make_tcp(p, 700, 5, 0x18, 3);
 	uint8_t ph[12];
 	uint16_t want;
@@ -249,9 +251,12 @@ static void test_gro_roundtrip(void)
 	static uint8_t super[D_GSO_MAX], orig[D_GSO_MAX];
 	struct collect *col = new_collect();
 	struct d_gso_gro *g = calloc(1, sizeof(*g));
-	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
-				     .hdr_len = HDR, .csum_start = 20, .csum_offset = 16 };
+	struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				    .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+				    .gso_size = 1448,
+				    .hdr_len = HDR,
+				    .csum_start = 20,
+				    .csum_offset = 16};
 	size_t len = make_tcp(super, 20000, 77, 0x18, 9);
 	uint8_t *o;
 
@@ -317,9 +322,12 @@ static void test_gro_complete_tcp(void)
 	static uint8_t super[D_GSO_MAX], ack[64], lone[1000], udp[100];
 	struct collect *col = new_collect();
 	struct d_gso_gro *g = calloc(1, sizeof(*g));
-	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
-				     .hdr_len = HDR, .csum_start = 20, .csum_offset = 16 };
+	struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				    .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+				    .gso_size = 1448,
+				    .hdr_len = HDR,
+				    .csum_start = 20,
+				    .csum_offset = 16};
 	size_t la = make_tcp(ack, 0, 9, 0x10, 1), ll = make_tcp(lone, 500, 7, 0x18, 2);
 	size_t len = make_tcp(super, 5000, 100, 0x18, 3);
 
@@ -406,29 +414,30 @@ static void test_csum_vs_naive(void)
 			size_t cut = (len / 2) & ~(size_t)1;
 
 			CU_ASSERT_EQUAL((uint16_t)~d_gso_csum_fold(got), want);
-			got = d_gso_csum_add(d_gso_csum_add(0, buf + off, cut), buf + off + cut, len - cut);
+			got = d_gso_csum_add(d_gso_csum_add(0, buf + off, cut), buf + off + cut,
+					     len - cut);
 			CU_ASSERT_EQUAL((uint16_t)~d_gso_csum_fold(got), want);
 		}
 	}
 }
 
 static CU_TestInfo gso_tests[] = {
-	{ "csum_vs_naive", test_csum_vs_naive },
-	{ "split_table", test_split_table },
-	{ "split_rejects", test_split_rejects },
-	{ "partial_csum", test_partial_csum },
-	{ "gro_roundtrip", test_gro_roundtrip },
-	{ "gro_breaks", test_gro_breaks },
-	{ "gro_segment_cap", test_gro_segment_cap },
-	{ "gro_complete_tcp", test_gro_complete_tcp },
+	{"csum_vs_naive", test_csum_vs_naive},
+	{"split_table", test_split_table},
+	{"split_rejects", test_split_rejects},
+	{"partial_csum", test_partial_csum},
+	{"gro_roundtrip", test_gro_roundtrip},
+	{"gro_breaks", test_gro_breaks},
+	{"gro_segment_cap", test_gro_segment_cap},
+	{"gro_complete_tcp", test_gro_complete_tcp},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
 	const struct test_suite suites[] = {
-		{ "daemon_gso", gso_tests },
-		{ NULL, NULL },
+		{"daemon_gso", gso_tests},
+		{NULL, NULL},
 	};
 
 	return test_main(suites);

@@ -20,7 +20,8 @@ static void setup(void)
 {
 	CU_ASSERT_EQUAL_FATAL(d_loop_init(&loop), 0);
 	CU_ASSERT_EQUAL_FATAL(pipe(pipe_fds), 0);
-	CU_ASSERT_EQUAL_FATAL(d_loop_watch(&loop, pipe_fds[0], EPOLLIN, D_EV_DATA(D_TAG_UDP, 7)), 0);
+	CU_ASSERT_EQUAL_FATAL(d_loop_watch(&loop, pipe_fds[0], EPOLLIN, D_EV_DATA(D_TAG_UDP, 7)),
+			      0);
 }
 
 /* One round with a UDP-tagged event, so that the next wait may spin. */
@@ -62,7 +63,7 @@ static void test_ready_at_once(void)
 
 static void *write_later(void *arg)
 {
-	struct timespec ts = { 0, 2 * 1000 * 1000 }; /* 2 ms */
+	struct timespec ts = {0, 2 * 1000 * 1000}; /* 2 ms */
 
 	(void)arg;
 	nanosleep(&ts, NULL);
@@ -111,17 +112,17 @@ static void test_spin_then_block(void)
 }
 
 static CU_TestInfo loop_tests[] = {
-	{ "ready_at_once", test_ready_at_once },
-	{ "arrives_while_spinning", test_arrives_while_spinning },
-	{ "spin_then_block", test_spin_then_block },
+	{"ready_at_once", test_ready_at_once},
+	{"arrives_while_spinning", test_arrives_while_spinning},
+	{"spin_then_block", test_spin_then_block},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
 	const struct test_suite suites[] = {
-		{ "daemon_loop", loop_tests },
-		{ NULL, NULL },
+		{"daemon_loop", loop_tests},
+		{NULL, NULL},
 	};
 
 	return test_main(suites);

@@ -326,7 +326,7 @@ static void test_failover(void)
 	um3n_datapath_set_link(&r.dp, 0, true, UM3N_LS_FAILED);
 	um3n_datapath_links_changed(&r.dp);
 	taken = um3n_datapath_failover(&r.dp, &r.q, &r.drops, 300000, 150000, 0, r.policy, &resent);
-	CU_ASSERT_EQUAL(taken, 4); /* three wifi packets and link 0's redundant copy */
+	CU_ASSERT_EQUAL(taken, 4);  /* three wifi packets and link 0's redundant copy */
 	CU_ASSERT_EQUAL(resent, 5); /* wifi -> link 2; the redundant one -> links 1 and 2 */
 	CU_ASSERT_EQUAL(r.dp.resent_pkts[0], 5);
 	CU_ASSERT_EQUAL(r.dp.resent_pkts[1] + r.dp.resent_pkts[2], 0);
@@ -405,8 +405,7 @@ static void test_deliver(void)
 
 	rig_init(&r, 2, 0, 0, UM3N_DATAPATH_BY_DST);
 	ipv4(inner, sizeof(inner), v4(10, 9, 9, 9), v4(10, 200, 0, 2), 0);
-	CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 2, seq, inner, 100),
-			UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 2, seq, inner, 100), UM3N_OK);
 	CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 0, seq, inner, 100),
 			UM3N_EDUP);
 	CU_ASSERT_EQUAL(r.drops.duplicate, 1);
@@ -416,10 +415,12 @@ static void test_deliver(void)
 	CU_ASSERT_PTR_EQUAL(o.data, inner);
 	CU_ASSERT_FALSE(um3n_outq_pop(&r.q, &o));
 	for (uint32_t i = 6; i < 8; i++)
-		CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1, um3n_seqwin_seq(1, i),
-						      inner, 100), UM3N_OK);
-	CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1, um3n_seqwin_seq(1, 8), inner,
-					      100), UM3N_ENOBUFS);
+		CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1,
+						      um3n_seqwin_seq(1, i), inner, 100),
+				UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_datapath_deliver(&r.dp, &r.q, &r.drops, 1, um3n_seqwin_seq(1, 8),
+					      inner, 100),
+			UM3N_ENOBUFS);
 	CU_ASSERT_EQUAL(r.drops.queue_full, 1);
 	rig_fini(&r);
 }
@@ -440,8 +441,8 @@ static void test_bindings(void)
 	memset(b, 0, sizeof(b));
 	um3n_prng_seed(&prng, 7);
 	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 8, 0), 0);
-	CU_ASSERT_EQUAL_FATAL(um3n_datapath_init(&dp, &env, UM3N_MAX_LINKS, 0, &prng,
-						 UM3N_DATAPATH_BY_SRC), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		um3n_datapath_init(&dp, &env, UM3N_MAX_LINKS, 0, &prng, UM3N_DATAPATH_BY_SRC), 0);
 	for (int l = 3; l <= 5; l += 2) {
 		b[l].active = true;
 		b[l].lm.state = UM3N_LS_UP;

@@ -81,7 +81,8 @@ static int first_rrq_dropped;
 
 static bool drop_first_rrq(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
 {
-	(void)net; (void)len;
+	(void)net;
+	(void)len;
 	if (dir == TO_HA && link == 1 && d[0] == UM3N_MSG_RRQ && first_rrq_dropped == 0) {
 		first_rrq_dropped = 1;
 		return true;
@@ -191,7 +192,10 @@ static void test_forged_authenticator(void)
 
 static bool drop_all_to_ha(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
 {
-	(void)net; (void)link; (void)d; (void)len;
+	(void)net;
+	(void)link;
+	(void)d;
+	(void)len;
 	return dir == TO_HA;
 }
 
@@ -224,7 +228,8 @@ static void test_policy_sync_10000_rules(void)
 
 	um3n_prng_seed(&prng, 99);
 	while (added < 10000) {
-		struct um3n_policy_rule r = {.link_class = (uint8_t)(1 + um3n_prng_below(&prng, 2))};
+		struct um3n_policy_rule r = {
+			.link_class = (uint8_t)(1 + um3n_prng_below(&prng, 2))};
 		uint32_t a = (uint32_t)um3n_prng_next(&prng);
 
 		r.plen = (uint8_t)(8 + um3n_prng_below(&prng, 25));
@@ -349,7 +354,7 @@ static void test_planned_handover_no_loss(void)
 	pairnet_run(&net, net.now_us + 200 * MS); /* let the last ones land */
 	CU_ASSERT(net.mn_tun_by_link[0] - cell_before > 1900);
 	CU_ASSERT_EQUAL(net.mn_tun_pkts, 3000); /* nothing lost */
-	CU_ASSERT(gap <= 50 * MS); /* only the cell/wifi delay difference */
+	CU_ASSERT(gap <= 50 * MS);              /* only the cell/wifi delay difference */
 	pairnet_fini(&net);
 }
 
@@ -564,13 +569,17 @@ static void test_small_output_slots(void)
 	pairnet_run(&net, 1 * SEC);
 	check_bindings(&net, 2);
 	CU_ASSERT_EQUAL(um3n_mn_tun_input(net.mn, net.now_us, pkt,
-					  pairnet_ip_packet(pkt, home, srv, 1460 - 28)), 0);
+					  pairnet_ip_packet(pkt, home, srv, 1460 - 28)),
+			0);
 	CU_ASSERT_EQUAL(um3n_mn_tun_input(net.mn, net.now_us, pkt,
-					  pairnet_ip_packet(pkt, home, srv, 1461 - 28)), UM3N_ETOOBIG);
+					  pairnet_ip_packet(pkt, home, srv, 1461 - 28)),
+			UM3N_ETOOBIG);
 	CU_ASSERT_EQUAL(um3n_ha_tun_input(net.ha, net.now_us, pkt,
-					  pairnet_ip_packet(pkt, srv, home, 1460 - 28)), 0);
+					  pairnet_ip_packet(pkt, srv, home, 1460 - 28)),
+			0);
 	CU_ASSERT_EQUAL(um3n_ha_tun_input(net.ha, net.now_us, pkt,
-					  pairnet_ip_packet(pkt, srv, home, 1461 - 28)), UM3N_ETOOBIG);
+					  pairnet_ip_packet(pkt, srv, home, 1461 - 28)),
+			UM3N_ETOOBIG);
 	pairnet_run(&net, 1100 * MS);
 	CU_ASSERT_EQUAL(net.ha_tun_pkts, 1);
 	CU_ASSERT_EQUAL(net.mn_tun_pkts, 1);

@@ -34,10 +34,20 @@ struct fsm_case {
 	bool weak;
 };
 
-#define REQ(e, mv, dg) {.ev = EV(e), .lifetime_s = 300, .moved = mv, .degraded = dg}
-#define DENY(c) {.ev = EV(DENIED), .code = c}
-#define PLAIN(e) {.ev = EV(e)}
+#define REQ(e, mv, dg)                                                      \
+	{                                                                   \
+		.ev = EV(e), .lifetime_s = 300, .moved = mv, .degraded = dg \
+	}
+#define DENY(c)                             \
+	{                                   \
+		.ev = EV(DENIED), .code = c \
+	}
+#define PLAIN(e)            \
+	{                   \
+		.ev = EV(e) \
+	}
 
+/* clang-format off */
 static const struct fsm_case fsm_cases[] = {
 	/* NONE: a request creates the binding; a deregistration or a denial is
 	 * answered and changes nothing; no lifetime runs, nothing to release */
@@ -69,6 +79,7 @@ static const struct fsm_case fsm_cases[] = {
 	{23, BD, DENY(UM3N_CODE_DENIED_REASON_UNSPEC), BD, REPLY, 128, 0, false},
 	{24, BD, DENY(UM3N_CODE_UDP_ENCAP_UNAVAIL), BD, REPLY, 142, 0, false},
 };
+/* clang-format on */
 
 static void test_every_state_event(void)
 {
@@ -122,13 +133,20 @@ static void test_binding_life(void)
 		struct um3n_ha_bindfsm_in in;
 		int state;
 	} steps[] = {
-		{REQ(REQ_SIMUL, false, false), BD}, {REQ(REQ_SIMUL, false, false), BD},
-		{REQ(REQ_SIMUL, true, false), BD},  {REQ(REQ_SIMUL, false, true), BD},
-		{PLAIN(STALE), BD},                 {DENY(UM3N_CODE_UNKNOWN_HA), BD},
-		{REQ(REQ_SOLE, false, false), BD},  {PLAIN(DEREG_ONE), NO},
-		{PLAIN(DEREG_ONE), NO},             {REQ(REQ_SOLE, false, false), BD},
-		{PLAIN(EXPIRED), NO},               {PLAIN(EXPIRED), NO},
-		{REQ(REQ_SIMUL, false, false), BD}, {PLAIN(RELEASED), NO},
+		{REQ(REQ_SIMUL, false, false), BD},
+		{REQ(REQ_SIMUL, false, false), BD},
+		{REQ(REQ_SIMUL, true, false), BD},
+		{REQ(REQ_SIMUL, false, true), BD},
+		{PLAIN(STALE), BD},
+		{DENY(UM3N_CODE_UNKNOWN_HA), BD},
+		{REQ(REQ_SOLE, false, false), BD},
+		{PLAIN(DEREG_ONE), NO},
+		{PLAIN(DEREG_ONE), NO},
+		{REQ(REQ_SOLE, false, false), BD},
+		{PLAIN(EXPIRED), NO},
+		{PLAIN(EXPIRED), NO},
+		{REQ(REQ_SIMUL, false, false), BD},
+		{PLAIN(RELEASED), NO},
 		{PLAIN(DEREG_ALL), NO},
 	};
 	struct um3n_ha_bindfsm f;

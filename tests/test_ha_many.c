@@ -94,8 +94,9 @@ static void settle(struct many *m, uint64_t now)
 			while (um3n_mn_poll_output(m->mn[i], &o)) {
 				more = true;
 				if (o.kind == UM3N_OUT_UDP)
-					um3n_ha_udp_input(m->ha, now, &m->conf[i].links[o.link].local,
-							  o.data, o.len);
+					um3n_ha_udp_input(m->ha, now,
+							  &m->conf[i].links[o.link].local, o.data,
+							  o.len);
 				else
 					m->tun_by_link[i][o.link]++;
 			}
@@ -104,7 +105,8 @@ static void settle(struct many *m, uint64_t now)
 
 			more = true;
 			if (o.kind == UM3N_OUT_UDP && i >= 0)
-				um3n_mn_udp_input(m->mn[i], now, link, &m->conf[i].ha, o.data, o.len);
+				um3n_mn_udp_input(m->mn[i], now, link, &m->conf[i].ha, o.data,
+						  o.len);
 		}
 	}
 }
@@ -173,7 +175,8 @@ static void test_many_mns(void)
 		CU_ASSERT_EQUAL(st.links[1].reg_state, UM3N_REG_DENIED);
 		um3n_ha_status(m.ha, 3000, &after);
 		CU_ASSERT_EQUAL(after.n_mns, N_MNS);
-		CU_ASSERT_EQUAL(um3n_ha_mn_status(m.ha, 2000, N_MNS, &(struct um3n_ha_mn_status){0}),
+		CU_ASSERT_EQUAL(um3n_ha_mn_status(m.ha, 2000, N_MNS,
+						  &(struct um3n_ha_mn_status){0}),
 				UM3N_ENOENT);
 		um3n_ha_timeout(m.ha, 301 * 1000000ull); /* every lifetime (300 s) is over */
 		um3n_ha_status(m.ha, 301 * 1000000ull, &after);

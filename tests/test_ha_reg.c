@@ -17,18 +17,19 @@
 
 struct reg_case {
 	int num;
-	int link_id;      /* the request's link extension */
-	int from;         /* 0, 1: that link's care-of; MOVED */
-	uint8_t flags;    /* S or 0 */
+	int link_id;   /* the request's link extension */
+	int from;      /* 0, 1: that link's care-of; MOVED */
+	uint8_t flags; /* S or 0 */
 	uint16_t lifetime_s;
 	bool degraded;
-	int ident_step;   /* identification: base + this (a repeat replays) */
-	int rc, code;     /* return and reply code */
+	int ident_step; /* identification: base + this (a repeat replays) */
+	int rc, code;   /* return and reply code */
 	size_t n_mns;
-	uint8_t bound;    /* bit l: link l bound afterwards */
-	int state1;       /* link 1's link monitor state, -1 if unbound */
+	uint8_t bound; /* bit l: link l bound afterwards */
+	int state1;    /* link 1's link monitor state, -1 if unbound */
 };
 
+/* clang-format off */
 static const struct reg_case reg_cases[] = {
 	{1, 1, 1, S, 300, false, 1, 0, 0, 1, 0x3, UM3N_LS_UP},
 	{2, 1, MOVED, S, 300, true, 2, 0, 0, 1, 0x3, UM3N_LS_DEGRADED},
@@ -40,6 +41,7 @@ static const struct reg_case reg_cases[] = {
 	{8, 1, 1, S, 300, false, 8, 0, 0, 1, 0x2, UM3N_LS_UP},
 	{9, 1, 1, S, 300, false, 8, UM3N_EREPLAY, 133, 1, 0x2, UM3N_LS_UP},
 };
+/* clang-format on */
 
 static int request(struct pairnet *net, const struct reg_case *c, int *code)
 {
@@ -85,8 +87,8 @@ static void check_bindings(struct pairnet *net, const struct reg_case *c)
 			bound |= (uint8_t)(1u << ms.bindings[i].link_id);
 			if (ms.bindings[i].link_id == 1) {
 				state1 = ms.bindings[i].state;
-				CU_ASSERT_EQUAL(ms.bindings[i].coa.port, c->num >= 2 && c->num < 6
-										  ? 40099 : 40001);
+				CU_ASSERT_EQUAL(ms.bindings[i].coa.port,
+						c->num >= 2 && c->num < 6 ? 40099 : 40001);
 			}
 		}
 	}

@@ -18,13 +18,14 @@ struct timer_step {
 	int num;
 	enum step_op op;
 	uint64_t now_us;
-	uint16_t lifetime_s;  /* OP_UPDATED */
-	bool due;             /* OP_SCAN: whether it was due */
+	uint16_t lifetime_s; /* OP_UPDATED */
+	bool due;            /* OP_SCAN: whether it was due */
 	uint64_t expires_us, last_heard_us, next_wake_us;
 };
 
 /* One binding with dead_after 75 ms, written from ha_timers.h's list of
  * deadlines: the wake-up is the earliest one asked for since the last scan. */
+/* clang-format off */
 static const struct timer_step steps[] = {
 	/* registered at 1 s for 10 s: expiry at 11 s, silence at 1.075 s */
 	{1, OP_UPDATED, 1000000, 10, false, 11000000, 1000000, 1075000},
@@ -52,6 +53,7 @@ static const struct timer_step steps[] = {
 	{14, OP_SCAN, 9000000, 0, true, 2050000 + 65535 * 1000000ull, 2050000, NONE},
 	{15, OP_SCAN, 9000000, 0, false, 2050000 + 65535 * 1000000ull, 2050000, NONE},
 };
+/* clang-format on */
 
 static void test_hooks(void)
 {
@@ -69,7 +71,9 @@ static void test_hooks(void)
 		bool due = false;
 
 		switch (s->op) {
-		case OP_UPDATED: ha_timers_binding_updated(&ha, &b, s->now_us, s->lifetime_s); break;
+		case OP_UPDATED:
+			ha_timers_binding_updated(&ha, &b, s->now_us, s->lifetime_s);
+			break;
 		case OP_HEARD: ha_timers_heard(&ha, &b, s->now_us); break;
 		case OP_HEARD_AFTER_FAILURE: ha_timers_heard_after_failure(&ha, s->now_us); break;
 		case OP_SCAN: due = ha_timers_scan_due(&ha, s->now_us); break;
@@ -77,8 +81,10 @@ static void test_hooks(void)
 		case OP_WATCH: ha_timers_watch_silence(&ha, &b, s->now_us); break;
 		}
 		if (due != s->due || b.expires_us != s->expires_us ||
-		    b.lm.last_heard_us != s->last_heard_us || ha_timers_next_wake(&ha) != s->next_wake_us)
-			fprintf(stderr, "\n  timers step %d: due %d expires %llu heard %llu wake %llu\n",
+		    b.lm.last_heard_us != s->last_heard_us ||
+		    ha_timers_next_wake(&ha) != s->next_wake_us)
+			fprintf(stderr,
+				"\n  timers step %d: due %d expires %llu heard %llu wake %llu\n",
 				s->num, due, (unsigned long long)b.expires_us,
 				(unsigned long long)b.lm.last_heard_us,
 				(unsigned long long)ha_timers_next_wake(&ha));

@@ -30,6 +30,7 @@ struct lm_case {
  * linkmon, engine.h state comments), not from the implementation. X marks the
  * pairs no engine feeds: carrier-up while the carrier is up, a confirmation or
  * a packet on a link that is down, silence before the link was confirmed. */
+/* clang-format off */
 static const struct lm_case lm_cases[] = {
 	/* DOWN: only carrier-up matters */
 	{1, DN, false, UM3N_LM_EV_CARRIER_UP, PR, false, E},
@@ -80,6 +81,7 @@ static const struct lm_case lm_cases[] = {
 	{41, DN, true, UM3N_LM_EV_CARRIER_UP, PR, true, E},
 	{42, DG, false, UM3N_LM_EV_STRONG, UP, false, E},
 };
+/* clang-format on */
 
 static void test_transition_table(void)
 {
@@ -96,9 +98,12 @@ static void test_transition_table(void)
 		lm.weak = c->weak;
 		got = um3n_linkmon_event(&lm, &env, "t", c->ev);
 		if (got != c->expect || lm.state != c->expect || lm.weak != c->expect_weak)
-			fprintf(stderr, "\n  linkmon case %d: %s on %s (weak %d) -> %s (weak %d), want %s\n",
-				c->num, um3n_linkmon_event_name(c->ev), um3n_linkmon_state_name(c->state),
-				c->weak, um3n_linkmon_state_name(got), lm.weak,
+			fprintf(stderr,
+				"\n  linkmon case %d: %s on %s (weak %d) -> %s (weak %d), want "
+				"%s\n",
+				c->num, um3n_linkmon_event_name(c->ev),
+				um3n_linkmon_state_name(c->state), c->weak,
+				um3n_linkmon_state_name(got), lm.weak,
 				um3n_linkmon_state_name(c->expect));
 		CU_ASSERT_EQUAL(got, c->expect);
 		CU_ASSERT_EQUAL(lm.state, c->expect);
@@ -122,7 +127,8 @@ static void test_log_line_names_transition(void)
 
 	um3n_linkmon_init(&lm);
 	um3n_linkmon_event(&lm, &env, "wlan0", UM3N_LM_EV_CARRIER_UP);
-	CU_ASSERT_STRING_EQUAL(test_env_state()->last_log, "link wlan0: down --carrier-up--> probing");
+	CU_ASSERT_STRING_EQUAL(test_env_state()->last_log,
+			       "link wlan0: down --carrier-up--> probing");
 }
 
 /* An event with no row is not dropped silently: it is named in the log and
@@ -159,11 +165,11 @@ static void test_sequence_and_failures(void)
 		int expect;
 		uint64_t failures;
 	} steps[] = {
-		{UM3N_LM_EV_CARRIER_UP, PR, 0}, {UM3N_LM_EV_WEAK, PR, 0},
-		{UM3N_LM_EV_CONFIRMED, DG, 0},  {UM3N_LM_EV_STRONG, UP, 0},
-		{UM3N_LM_EV_SILENT, FL, 1},     {UM3N_LM_EV_SILENT, FL, 1},
-		{UM3N_LM_EV_HEARD, UP, 1},      {UM3N_LM_EV_WEAK, DG, 1},
-		{UM3N_LM_EV_SILENT, FL, 2},     {UM3N_LM_EV_HEARD, DG, 2},
+		{UM3N_LM_EV_CARRIER_UP, PR, 0},   {UM3N_LM_EV_WEAK, PR, 0},
+		{UM3N_LM_EV_CONFIRMED, DG, 0},    {UM3N_LM_EV_STRONG, UP, 0},
+		{UM3N_LM_EV_SILENT, FL, 1},       {UM3N_LM_EV_SILENT, FL, 1},
+		{UM3N_LM_EV_HEARD, UP, 1},        {UM3N_LM_EV_WEAK, DG, 1},
+		{UM3N_LM_EV_SILENT, FL, 2},       {UM3N_LM_EV_HEARD, DG, 2},
 		{UM3N_LM_EV_CARRIER_DOWN, DN, 2}, {UM3N_LM_EV_CARRIER_UP, PR, 2},
 	};
 	struct um3n_env env = test_env(1);
@@ -175,7 +181,8 @@ static void test_sequence_and_failures(void)
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		CU_ASSERT_EQUAL(um3n_linkmon_event(&lm, &env, "t", steps[i].ev), steps[i].expect);
 		CU_ASSERT_EQUAL(lm.failures, steps[i].failures);
-		CU_ASSERT_EQUAL(um3n_linkmon_usable(&lm), steps[i].expect == UP || steps[i].expect == DG);
+		CU_ASSERT_EQUAL(um3n_linkmon_usable(&lm),
+				steps[i].expect == UP || steps[i].expect == DG);
 	}
 }
 
@@ -235,6 +242,7 @@ struct loss_case {
 
 /* Probe numbers start at 0. A probe settles once UM3N_LM_PROBE_GRACE newer
  * ones went out: with `sent` probes, seqs 0 .. sent-1-GRACE are settled. */
+/* clang-format off */
 static const struct loss_case loss_cases[] = {
 	/* fewer than the grace: nothing settled, no loss whatever happened */
 	{1, UM3N_LM_PROBE_GRACE, {-1}, 0, 0},
@@ -253,6 +261,7 @@ static const struct loss_case loss_cases[] = {
 	 * answered -> 52/56 lost */
 	{7, 70, {0, 1, 2, 5, 6, 7, 8, 9, -1}, 4, 928},
 };
+/* clang-format on */
 
 static void test_probe_loss(void)
 {
@@ -269,7 +278,8 @@ static void test_probe_loss(void)
 		if (lm.probes_answered != c->answered ||
 		    um3n_linkmon_loss_permille(&lm) != c->loss_permille)
 			fprintf(stderr, "\n  loss case %d: answered %llu loss %u\n", c->num,
-				(unsigned long long)lm.probes_answered, um3n_linkmon_loss_permille(&lm));
+				(unsigned long long)lm.probes_answered,
+				um3n_linkmon_loss_permille(&lm));
 		CU_ASSERT_EQUAL(lm.probes_sent, (uint64_t)c->sent);
 		CU_ASSERT_EQUAL(lm.probes_answered, c->answered);
 		CU_ASSERT_EQUAL(um3n_linkmon_loss_permille(&lm), c->loss_permille);

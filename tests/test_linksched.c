@@ -33,6 +33,7 @@ struct prefer_case {
 	const char *why;
 };
 
+/* clang-format off */
 static const struct prefer_case prefer_cases[] = {
 	{1, 2, {{UP, CELL, 0}, {UP, WIFI, 0}}, WIFI, 1, "class match"},
 	{2, 2, {{UP, CELL, 0}, {UP, WIFI, 0}}, CELL, 0, "class match, index 0"},
@@ -55,6 +56,7 @@ static const struct prefer_case prefer_cases[] = {
 	{18, 2, {{UP, WIFI, 255}, {DG, WIFI, 0}}, WIFI, 0, "UP with worst priority beats DEGRADED best"},
 	{19, 4, {{NP, WIFI, 0}, {NP, WIFI, 0}, {NP, WIFI, 0}, {UP, 15, 0}}, 15, 3, "class 15 (max)"},
 };
+/* clang-format on */
 
 static void load_links(struct um3n_linksched *s, size_t n, const struct lk *links)
 {
@@ -94,8 +96,8 @@ static void test_prefer_table(void)
 		load_links(&s, c->n, c->links);
 		got = pick_one(&s, c->want_class, UM3N_MODE_PREFER);
 		if (got != c->expect)
-			fprintf(stderr, "\n  prefer case %d (%s): got %d want %d\n", c->num, c->why, got,
-				c->expect);
+			fprintf(stderr, "\n  prefer case %d (%s): got %d want %d\n", c->num, c->why,
+				got, c->expect);
 		CU_ASSERT_EQUAL(got, c->expect);
 	}
 }
@@ -121,14 +123,14 @@ static void test_cache_follows_update(void)
 		uint8_t priority;
 		int expect_wifi, expect_cell;
 	} steps[] = {
-		{1, 1, UP, 0, 1, 0},  /* start: 0 cell UP, 1 wifi UP, 2 wifi UP prio 5 */
-		{2, 1, DG, 0, 2, 0},  /* wifi 1 fades: the other wifi */
-		{3, 2, FL, 5, 0, 0},  /* and that one fails: cell carries wifi traffic */
-		{4, 0, DN, 0, 1, 1},  /* cell down: the degraded wifi for everything */
-		{5, 2, UP, 5, 2, 2},  /* wifi 2 back */
-		{6, 1, UP, 9, 2, 2},  /* wifi 1 back, worse priority */
-		{7, 1, UP, 1, 1, 1},  /* wifi 1 better priority */
-		{8, 0, UP, 0, 1, 0},  /* cell back */
+		{1, 1, UP, 0, 1, 0}, /* start: 0 cell UP, 1 wifi UP, 2 wifi UP prio 5 */
+		{2, 1, DG, 0, 2, 0}, /* wifi 1 fades: the other wifi */
+		{3, 2, FL, 5, 0, 0}, /* and that one fails: cell carries wifi traffic */
+		{4, 0, DN, 0, 1, 1}, /* cell down: the degraded wifi for everything */
+		{5, 2, UP, 5, 2, 2}, /* wifi 2 back */
+		{6, 1, UP, 9, 2, 2}, /* wifi 1 back, worse priority */
+		{7, 1, UP, 1, 1, 1}, /* wifi 1 better priority */
+		{8, 0, UP, 0, 1, 0}, /* cell back */
 	};
 	struct lk links[3] = {{UP, CELL, 0}, {UP, WIFI, 0}, {UP, WIFI, 5}};
 	struct um3n_linksched s;
@@ -183,6 +185,7 @@ struct split_case {
 	size_t len;
 };
 
+/* clang-format off */
 static const struct split_case split_cases[] = {
 	{1, 2, {3610, 14670}, {UP, UP}, 1400},
 	{2, 2, {14670, 3610}, {UP, UP}, 100},
@@ -192,6 +195,7 @@ static const struct split_case split_cases[] = {
 	{6, 3, {5000, 3610, 14670}, {FL, UP, UP}, 1400},
 	{7, 2, {3610, 14670}, {DG, DG}, 1400}, /* none UP: the degraded ones share */
 };
+/* clang-format on */
 
 static void test_aggregate_split(void)
 {
@@ -215,8 +219,8 @@ static void test_aggregate_split(void)
 			double want = eligible ? 10000.0 * w / total_w : 0;
 
 			if (count[l] < want - 100 || count[l] > want + 100)
-				fprintf(stderr, "\n  split case %d link %zu: %u want %.0f\n", c->num, l,
-					count[l], want);
+				fprintf(stderr, "\n  split case %d link %zu: %u want %.0f\n",
+					c->num, l, count[l], want);
 			/* within 1% of the 10,000 packets */
 			CU_ASSERT(count[l] >= want - 100 && count[l] <= want + 100);
 		}
@@ -263,7 +267,8 @@ static void test_returning_link_no_burst(void)
 			picks[i] = pick_one(&s, ANY, UM3N_MODE_AGGREGATE);
 		if (longest_run(picks, 3000, 2) > 2)
 			fprintf(stderr, "\n  returning link (was %s): run of %d\n",
-				um3n_linkmon_state_name(away_states[k]), longest_run(picks, 3000, 2));
+				um3n_linkmon_state_name(away_states[k]),
+				longest_run(picks, 3000, 2));
 		CU_ASSERT(longest_run(picks, 3000, 2) <= 2);
 		/* and it does get its third */
 		memset(count, 0, sizeof(count));
@@ -295,6 +300,7 @@ struct redundant_case {
 	size_t expect_n;
 };
 
+/* clang-format off */
 static const struct redundant_case redundant_cases[] = {
 	{1, 3, {UP, UP, UP}, {0, 1, 2}, 3},
 	{2, 4, {UP, DG, FL, UP}, {0, 1, 3}, 3},
@@ -302,6 +308,7 @@ static const struct redundant_case redundant_cases[] = {
 	{4, 3, {DN, PR, NP}, {0}, 0},
 	{5, 2, {DG, DG}, {0, 1}, 2},
 };
+/* clang-format on */
 
 static void test_redundant(void)
 {

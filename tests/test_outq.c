@@ -15,8 +15,9 @@ struct cap_case {
 };
 
 static const struct cap_case cap_cases[] = {
-	{1, 1, 1}, {2, 2, 2}, {3, 3, 4}, {4, 5, 8}, {5, 8, 8},
-	{6, 1000, 1024}, {7, 1025, 2048}, {8, 0, 0}, {9, (1u << 20) + 1, 0},
+	{1, 1, 1},       {2, 2, 2}, {3, 3, 4},
+	{4, 5, 8},       {5, 8, 8}, {6, 1000, 1024},
+	{7, 1025, 2048}, {8, 0, 0}, {9, (1u << 20) + 1, 0},
 };
 
 static void test_outq_capacity(void)
@@ -89,7 +90,8 @@ static void test_outq_fifo_wrap(void)
 		int num;
 		int push, pop; /* this many pushes, then this many pops */
 	} steps[] = {
-		{1, 3, 2}, {2, 3, 0}, {3, 0, 4}, {4, 4, 3}, {5, 1, 2}, {6, 4, 4}, {7, 2, 1}, {8, 0, 1},
+		{1, 3, 2}, {2, 3, 0}, {3, 0, 4}, {4, 4, 3},
+		{5, 1, 2}, {6, 4, 4}, {7, 2, 1}, {8, 0, 1},
 	};
 	struct um3n_env env = test_env(1);
 	struct um3n_outq q;
@@ -191,6 +193,7 @@ struct take_case {
 };
 
 /* History (tag:link@time): 0:0@100 1:1@200 2:0@300 3:0@400 4:1@500 5:0@600 */
+/* clang-format off */
 static const struct take_case take_cases[] = {
 	{1, 0, 0, {0, 2, 3, 5}, 4},
 	{2, 1, 0, {1, 4}, 2},
@@ -199,6 +202,7 @@ static const struct take_case take_cases[] = {
 	{5, 1, 501, {0}, 0},
 	{6, 2, 0, {0}, 0},
 };
+/* clang-format on */
 
 static void test_resend_take_cases(void)
 {

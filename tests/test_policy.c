@@ -26,7 +26,7 @@ static void table_free(struct um3n_policy *p)
 /* "text" -> rule; CU-fails the test when the text itself is bad. */
 static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
 {
-	struct um3n_policy_rule r = { .link_class = link_class, .mode = mode };
+	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
 
 	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
 	return r;
@@ -51,6 +51,7 @@ struct prefix_case {
 	const char *addr; /* canonical address expected back */
 };
 
+/* clang-format off */
 static const struct prefix_case prefix_cases[] = {
 	{ 1, "10.1.0.0/16", UM3N_OK, UM3N_AF_INET, 16, "10.1.0.0" },
 	{ 2, "0.0.0.0/0", UM3N_OK, UM3N_AF_INET, 0, "0.0.0.0" },
@@ -65,8 +66,10 @@ static const struct prefix_case prefix_cases[] = {
 	{ 11, "0000:0000:0000:0000:0000:ffff:255.255.255.255", UM3N_OK, UM3N_AF_INET6, 128,
 	  "::ffff:255.255.255.255" },
 };
+/* clang-format on */
 
 /* Refused with UM3N_EINVAL; case numbers continue the table above. */
+/* clang-format off */
 static const char *const bad_prefixes[] = {
 	"10.1.0.0/33", "2001:db8::/129", "10.1.2.3/16" /* host bits */,
 	"2001:db8:4000::/33" /* bit 33 is a host bit */, "1.2.3.4/0", "10.1.0.0/16x",
@@ -74,6 +77,7 @@ static const char *const bad_prefixes[] = {
 	"10.1.0/24", "10.1.0.0/16/8", "2001:db8::/+32", "hello", "10.0.0.0/8\n",
 	"1111:2222:3333:4444:5555:6666:7777:8888:9999/128", "10.0.0.0/1000", "2001:db8::/0128",
 };
+/* clang-format on */
 
 static void test_prefix_parse(void)
 {
@@ -96,8 +100,8 @@ static void test_prefix_parse(void)
 		int rc = um3n_policy_prefix_parse(bad_prefixes[i], &a, &plen);
 
 		if (rc != UM3N_EINVAL)
-			fprintf(stderr, "prefix case %zu \"%s\": rc %d\n", N_ELEMS(prefix_cases) + i + 1,
-				bad_prefixes[i], rc);
+			fprintf(stderr, "prefix case %zu \"%s\": rc %d\n",
+				N_ELEMS(prefix_cases) + i + 1, bad_prefixes[i], rc);
 		CU_ASSERT_EQUAL(rc, UM3N_EINVAL);
 		CU_ASSERT_EQUAL(a.family, 0); /* outputs cleared */
 	}
@@ -112,6 +116,7 @@ struct name_case {
 	uint8_t value;
 };
 
+/* clang-format off */
 static const struct name_case name_cases[] = {
 	{ 1, true, "any", UM3N_OK, 0 },          { 2, true, "cell", UM3N_OK, 1 },
 	{ 3, true, "wifi", UM3N_OK, 2 },         { 4, true, "wired", UM3N_OK, 3 },
@@ -128,6 +133,7 @@ static const struct name_case name_cases[] = {
 	{ 22, false, "Prefer", UM3N_EINVAL, 0 }, { 23, false, "", UM3N_EINVAL, 0 },
 	{ 24, false, "redundant2", UM3N_EINVAL, 0 }, { 25, false, "0", UM3N_EINVAL, 0 },
 };
+/* clang-format on */
 
 static void test_names(void)
 {
@@ -150,7 +156,8 @@ static void test_names(void)
 		CU_ASSERT_EQUAL(um3n_policy_class_parse(um3n_policy_class_name((uint8_t)c), &v), 0);
 		CU_ASSERT_EQUAL(v, c);
 		if (c <= UM3N_MODE_MAX) {
-			CU_ASSERT_EQUAL(um3n_policy_mode_parse(um3n_policy_mode_name((uint8_t)c), &m), 0);
+			CU_ASSERT_EQUAL(
+				um3n_policy_mode_parse(um3n_policy_mode_name((uint8_t)c), &m), 0);
 			CU_ASSERT_EQUAL(m, c);
 		}
 	}
@@ -171,6 +178,7 @@ struct add_case {
 	int rc;
 };
 
+/* clang-format off */
 static const struct add_case add_cases[] = {
 	{ 1, "10.0.0.0/8", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_OK },
 	{ 2, "10.1.0.0/16", -1, 0, UM3N_CLASS_WIFI, UM3N_MODE_PREFER, UM3N_OK },
@@ -194,6 +202,7 @@ static const struct add_case add_cases[] = {
 	{ 20, "192.168.0.0/16", -1, 0, UM3N_CLASS_CELL, UM3N_MODE_PREFER, UM3N_OK },
 	{ 21, "::ffff:192.168.0.0/112", -1, 0, UM3N_CLASS_WIFI, UM3N_MODE_PREFER, UM3N_OK },
 };
+/* clang-format on */
 #define N_ADD_CASES N_ELEMS(add_cases)
 
 struct lookup_case {
@@ -202,6 +211,7 @@ struct lookup_case {
 	const char *want; /* matched rule's prefix text; NULL = the default */
 };
 
+/* clang-format off */
 static const struct lookup_case lookup_cases[] = {
 	{ 1, "10.1.2.3", "10.1.2.3/32" },       { 2, "10.1.2.4", "10.1.2.0/24" },
 	{ 3, "10.1.3.1", "10.1.0.0/16" },       { 4, "10.2.0.0", "10.0.0.0/8" },
@@ -216,10 +226,11 @@ static const struct lookup_case lookup_cases[] = {
 	{ 20, "0.0.0.0", NULL },                 { 21, "255.255.255.255", "128.0.0.0/1" },
 	{ 22, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL },
 };
+/* clang-format on */
 
 static int add_case_run(struct um3n_policy *p, const struct add_case *c)
 {
-	struct um3n_policy_rule r = { .link_class = c->link_class, .mode = c->mode };
+	struct um3n_policy_rule r = {.link_class = c->link_class, .mode = c->mode};
 
 	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(c->prefix, &r.prefix, &r.plen), UM3N_OK);
 	if (c->plen >= 0)
@@ -240,7 +251,8 @@ static struct um3n_policy *table_from_add_cases(void)
 		int rc = add_case_run(p, &add_cases[i]);
 
 		if (rc != add_cases[i].rc)
-			fprintf(stderr, "add case %d: rc %d, want %d\n", add_cases[i].n, rc, add_cases[i].rc);
+			fprintf(stderr, "add case %d: rc %d, want %d\n", add_cases[i].n, rc,
+				add_cases[i].rc);
 		CU_ASSERT_EQUAL(rc, add_cases[i].rc);
 		ok += rc == UM3N_OK;
 		CU_ASSERT_EQUAL(um3n_policy_count(p), ok);
@@ -322,7 +334,8 @@ static void test_default_and_version(void)
 	struct um3n_addr v4 = addr_from("198.51.100.1"), v6 = addr_from("2001:db8::1");
 	const struct um3n_policy_rule *d = um3n_policy_default(p), *d4, *d6;
 
-	CU_ASSERT_TRUE(d->plen == 0 && d->link_class == UM3N_CLASS_ANY && d->mode == UM3N_MODE_PREFER);
+	CU_ASSERT_TRUE(d->plen == 0 && d->link_class == UM3N_CLASS_ANY &&
+		       d->mode == UM3N_MODE_PREFER);
 	CU_ASSERT_EQUAL(um3n_policy_version(p), 0);
 	CU_ASSERT_EQUAL(um3n_policy_set_default(p, UM3N_CLASS_MAX + 1, 0), UM3N_EINVAL);
 	CU_ASSERT_EQUAL(um3n_policy_set_default(p, 0, UM3N_MODE_MAX + 1), UM3N_EINVAL);
@@ -365,10 +378,10 @@ static void test_clear(void)
 static void test_capacity(void)
 {
 	struct um3n_policy *p = table_new(3), *zero = table_new(0);
-	const char *texts[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.0.0/16", "2001:db8::/32",
-				"10.2.0.0/16" };
-	const int want[] = { UM3N_OK, UM3N_OK, UM3N_EINVAL /* a duplicate uses no room */,
-			     UM3N_OK, UM3N_ENOMEM };
+	const char *texts[] = {"10.0.0.0/8", "10.1.0.0/16", "10.1.0.0/16", "2001:db8::/32",
+			       "10.2.0.0/16"};
+	const int want[] = {UM3N_OK, UM3N_OK, UM3N_EINVAL /* a duplicate uses no room */, UM3N_OK,
+			    UM3N_ENOMEM};
 	struct um3n_policy_rule r;
 	struct um3n_addr a = addr_from("10.0.0.1");
 
@@ -412,21 +425,21 @@ static void test_new_bad_args(void)
 /* ---------------------------------------------------------------- main */
 
 static CU_TestInfo policy_tests[] = {
-	{ "prefix_parse", test_prefix_parse },
-	{ "names", test_names },
-	{ "add_cases", test_add_cases },
-	{ "lookup_cases", test_lookup_cases },
-	{ "plen0_rule", test_plen0_rule },
-	{ "default_and_version", test_default_and_version },
-	{ "clear", test_clear },
-	{ "capacity", test_capacity },
-	{ "new_bad_args", test_new_bad_args },
+	{"prefix_parse", test_prefix_parse},
+	{"names", test_names},
+	{"add_cases", test_add_cases},
+	{"lookup_cases", test_lookup_cases},
+	{"plen0_rule", test_plen0_rule},
+	{"default_and_version", test_default_and_version},
+	{"clear", test_clear},
+	{"capacity", test_capacity},
+	{"new_bad_args", test_new_bad_args},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
-	const struct test_suite suites[] = { { "policy", policy_tests }, { NULL, NULL } };
+	const struct test_suite suites[] = {{"policy", policy_tests}, {NULL, NULL}};
 
 	return test_main(suites);
 }

@@ -25,7 +25,7 @@ static void table_free(struct um3n_policy *p)
 
 static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
 {
-	struct um3n_policy_rule r = { .link_class = link_class, .mode = mode };
+	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
 
 	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
 	return r;
@@ -82,7 +82,7 @@ static void ref_init(struct ref_table *t, size_t cap)
 
 static struct ref_rule ref_rule_of(const struct um3n_policy_rule *r)
 {
-	struct ref_rule e = { .plen = r->plen };
+	struct ref_rule e = {.plen = r->plen};
 
 	addr_words(&r->prefix, e.key);
 	plen_mask(r->plen, e.mask);
@@ -96,7 +96,8 @@ static bool ref_has(const struct ref_table *t, const struct um3n_policy_rule *r)
 	struct ref_rule e = ref_rule_of(r);
 
 	for (size_t i = 0; i < t->n; i++)
-		if (t->r[i].plen == e.plen && t->r[i].key[0] == e.key[0] && t->r[i].key[1] == e.key[1])
+		if (t->r[i].plen == e.plen && t->r[i].key[0] == e.key[0] &&
+		    t->r[i].key[1] == e.key[1])
 			return true;
 	return false;
 }
@@ -166,11 +167,11 @@ static void gen_rule(struct gen *g, struct um3n_policy_rule *r)
 
 	random_words(g, w);
 	switch (below(g, 3)) {
-	case 0:
-		plen = below(g, bits + 1);
-		break;
+	case 0: plen = below(g, bits + 1); break;
 	case 1:
-		plen = bits == 32 ? 8 + below(g, 25) : below(g, 4) ? 16 + below(g, 49) : 124 + below(g, 5);
+		plen = bits == 32    ? 8 + below(g, 25)
+		       : below(g, 4) ? 16 + below(g, 49)
+				     : 124 + below(g, 5);
 		break;
 	default:
 		memcpy(w, g->bases[below(g, N_CLUSTERS)], sizeof(w));
@@ -289,7 +290,7 @@ static void check_random(uint64_t seed, uint8_t family, size_t nrules, size_t nl
 	table_free(p);
 }
 
-static const size_t random_sizes[] = { 1, 10, 1000, 10000 };
+static const size_t random_sizes[] = {1, 10, 1000, 10000};
 #define RANDOM_LOOKUPS 100000
 
 static void check_random_family(uint8_t family)

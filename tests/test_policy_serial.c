@@ -27,7 +27,7 @@ static void table_free(struct um3n_policy *p)
 /* "text" -> rule; CU-fails the test when the text itself is bad. */
 static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
 {
-	struct um3n_policy_rule r = { .link_class = link_class, .mode = mode };
+	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
 
 	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
 	return r;
@@ -47,12 +47,14 @@ static uint8_t *serialize_all(const struct um3n_policy *p, size_t *len)
 }
 
 /* The golden encoding of a 3-rule table (policy.h format). */
+/* clang-format off */
 static const uint8_t golden[] = {
 	0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, /* header */
 	0x04, 0x08, 0x01, 0x00, 0x0a,                                           /* 12: 10/8 */
 	0x06, 0x20, 0x02, 0x01, 0x20, 0x01, 0x0d, 0xb8,                         /* 17: 2001:db8::/32 */
 	0x04, 0x19, 0x03, 0x02, 0xc0, 0xa8, 0x01, 0x80,                         /* 25: 192.168.1.128/25 */
 };
+/* clang-format on */
 
 static void test_golden_encoding(void)
 {
@@ -96,8 +98,9 @@ static void make_dirty(struct um3n_policy *p)
 static void test_truncations(void)
 {
 	struct um3n_policy *src = table_new(8), *q = table_new(8);
-	const char *texts[] = { "10.0.0.0/8", "2001:db8::/32", "192.168.1.128/25",
-				"0.0.0.0/0", "2001:db8::1", "172.16.0.0/12", "::/0" };
+	const char *texts[] = {"10.0.0.0/8", "2001:db8::/32", "192.168.1.128/25",
+			       "0.0.0.0/0",  "2001:db8::1",   "172.16.0.0/12",
+			       "::/0"};
 	size_t len, bad = 0;
 	uint8_t *buf;
 
@@ -140,6 +143,7 @@ struct corrupt_case {
 
 /* Offsets into `golden`: header 0-11, rules at 12 (10/8), 17 (2001:db8::/32),
  * 25 (192.168.1.128/25), each {family, plen, class, mode, prefix bytes}. */
+/* clang-format off */
 static const struct corrupt_case corrupt_cases[] = {
 	{ 1, 0, 0x00, UM3N_EINVAL } /* format */,     { 2, 0, 0x02, UM3N_EINVAL } /* future format */,
 	{ 3, 1, 16, UM3N_EINVAL } /* default class */, { 4, 2, 3, UM3N_EINVAL } /* default mode */,
@@ -159,6 +163,7 @@ static const struct corrupt_case corrupt_cases[] = {
 	{ 27, 17, 4, UM3N_OK } /* read as 32.1.13.184/32: valid (no checksum) */,
 	{ 28, 27, 0xff, UM3N_EINVAL } /* class */,    { 29, 28, 0x80, UM3N_EINVAL } /* mode */,
 };
+/* clang-format on */
 
 static void test_corruptions(void)
 {
@@ -192,8 +197,8 @@ static void test_corruptions(void)
 static void test_deserialize_limits(void)
 {
 	struct um3n_policy *small = table_new(2), *q = table_new(4);
-	uint8_t dup[12 + 5 + 5] = { 0x01, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2,
-				    0x04, 0x08, 0x01, 0x00, 0x0a, 0x04, 0x08, 0x02, 0x00, 0x0a };
+	uint8_t dup[12 + 5 + 5] = {0x01, 0,    0,    0,    0,    0,    0,    2,    0,    0,   0, 2,
+				   0x04, 0x08, 0x01, 0x00, 0x0a, 0x04, 0x08, 0x02, 0x00, 0x0a};
 
 	CU_ASSERT_EQUAL(um3n_policy_deserialize(small, golden, sizeof(golden)), UM3N_ENOMEM);
 	CU_ASSERT_TRUE(left_empty(small));
@@ -210,16 +215,16 @@ static void test_deserialize_limits(void)
 /* ---------------------------------------------------------------- main */
 
 static CU_TestInfo policy_serial_tests[] = {
-	{ "golden_encoding", test_golden_encoding },
-	{ "truncations", test_truncations },
-	{ "corruptions", test_corruptions },
-	{ "deserialize_limits", test_deserialize_limits },
+	{"golden_encoding", test_golden_encoding},
+	{"truncations", test_truncations},
+	{"corruptions", test_corruptions},
+	{"deserialize_limits", test_deserialize_limits},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
-	const struct test_suite suites[] = { { "policy_serial", policy_serial_tests }, { NULL, NULL } };
+	const struct test_suite suites[] = {{"policy_serial", policy_serial_tests}, {NULL, NULL}};
 
 	return test_main(suites);
 }

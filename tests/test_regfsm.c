@@ -26,8 +26,8 @@
 #define RTO0_US 500000u
 #define RTO_MAX_US 16000000u
 #define NOW_US 10000000ull
-#define SENT_US 1000ull   /* when the request in flight went out */
-#define GRANTED_S 40      /* lifetime in an ACCEPTED reply: refresh at 30 s */
+#define SENT_US 1000ull /* when the request in flight went out */
+#define GRANTED_S 40    /* lifetime in an ACCEPTED reply: refresh at 30 s */
 
 static const struct um3n_regfsm_conf conf = {LIFETIME_S, RTO0_US, RTO_MAX_US};
 
@@ -37,7 +37,7 @@ struct reg_case {
 	enum um3n_regfsm_ev ev;
 	int next;
 	uint32_t fx;
-	uint16_t lifetime_s; /* of the request sent (S) */
+	uint16_t lifetime_s;  /* of the request sent (S) */
 	uint64_t timer_in_us; /* ARM: timer_us - now */
 };
 
@@ -46,6 +46,7 @@ struct reg_case {
  * written from RFC 5944 §3.6 and the design (backoff doubles up to the max, a
  * wrong key waits the max, refresh at 3/4 of the lifetime, deregistration is a
  * lifetime 0 request), not read off the table. */
+/* clang-format off */
 static const struct reg_case reg_cases[] = {
 	/* IDLE: only link-up starts a registration */
 	{1, IDL, UM3N_REGFSM_EV_LINK_UP, REQ, S | A, LIFETIME_S, RTO0_US},
@@ -103,6 +104,7 @@ static const struct reg_case reg_cases[] = {
 	{49, DRG, UM3N_REGFSM_EV_SYNC_NEEDED, DRG, X, 0, 0},
 	{50, DRG, UM3N_REGFSM_EV_SHUTDOWN, DRG, 0, 0, 0},
 };
+/* clang-format on */
 
 static bool is_reply(enum um3n_regfsm_ev ev)
 {
@@ -129,8 +131,8 @@ static void check_case(const struct reg_case *c)
 	before = fsm;
 	fx = um3n_regfsm_step(&fsm, &conf, NOW_US, &ev);
 	if (fx.to != c->next || fsm.state != c->next || fx.flags != c->fx)
-		fprintf(stderr, "\n  regfsm case %d: %s on %s -> %s fx %#x, want %s fx %#x\n", c->num,
-			um3n_regfsm_event_name(c->ev), um3n_regfsm_state_name(c->state),
+		fprintf(stderr, "\n  regfsm case %d: %s on %s -> %s fx %#x, want %s fx %#x\n",
+			c->num, um3n_regfsm_event_name(c->ev), um3n_regfsm_state_name(c->state),
 			um3n_regfsm_state_name(fsm.state), fx.flags,
 			um3n_regfsm_state_name(c->next), c->fx);
 	CU_ASSERT_EQUAL(fx.from, c->state);
@@ -188,8 +190,8 @@ static struct um3n_regfsm_fx step(struct um3n_regfsm *fsm, uint64_t now_us,
 /* Each retransmission doubles the timeout up to the maximum and stays there. */
 static void test_backoff(void)
 {
-	static const uint32_t rto_us[] = {500000, 1000000, 2000000, 4000000, 8000000,
-					  16000000, 16000000, 16000000};
+	static const uint32_t rto_us[] = {500000,  1000000,  2000000,  4000000,
+					  8000000, 16000000, 16000000, 16000000};
 	struct um3n_regfsm fsm;
 	struct um3n_regfsm_fx fx;
 	uint64_t ident = 0, now_us = 0;
@@ -288,8 +290,8 @@ static void test_refresh_time(void)
 		uint16_t granted_s;
 		uint64_t refresh_in_us;
 	} cases[] = {
-		{1, 300, 225000000}, {2, 4, 3000000}, {3, 1, 1000000},
-		{4, 0, 1000000},     {5, 65535, 49151250000ull},
+		{1, 300, 225000000},        {2, 4, 3000000}, {3, 1, 1000000}, {4, 0, 1000000},
+		{5, 65535, 49151250000ull},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -341,9 +343,10 @@ static void test_names(void)
 {
 	static const char *const states[] = {"idle", "requesting", "registered", "denied",
 					     "deregistering"};
-	static const char *const events[] = {"link-up", "link-down", "changed", "timer",
-					     "accepted", "denied", "denied-auth",
-					     "ident-mismatch", "sync-needed", "shutdown"};
+	static const char *const events[] = {"link-up",     "link-down",      "changed",
+					     "timer",       "accepted",       "denied",
+					     "denied-auth", "ident-mismatch", "sync-needed",
+					     "shutdown"};
 
 	for (int i = 0; i < UM3N_REG_COUNT; i++)
 		CU_ASSERT_STRING_EQUAL(um3n_regfsm_state_name(i), states[i]);

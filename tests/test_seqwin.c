@@ -24,6 +24,7 @@ struct win_case {
 	uint32_t top_after;
 };
 
+/* clang-format off */
 static const struct win_case win_cases[] = {
 	{1, "first packet, any value", {{123456, 0}}, 1, 123456},
 	{2, "in order", {{10, 0}, {11, 0}, {12, 0}, {13, 0}}, 4, 13},
@@ -45,6 +46,7 @@ static const struct win_case win_cases[] = {
 	{14, "W slots reused cleanly", {{0, 0}, {W, 0}, {2 * W, 0}, {W, UM3N_EREPLAY}, {2 * W - 1, 0}}, 5, 2 * W},
 	{15, "RESTART_BEHIND or more: the peer restarted", {{5000000, 0}, {1000, 0}, {1000, UM3N_EDUP}}, 3, 1000},
 };
+/* clang-format on */
 
 static void test_seqwin_cases(void)
 {
@@ -57,8 +59,11 @@ static void test_seqwin_cases(void)
 			int rc = um3n_seqwin_check(&w, c->steps[k].counter);
 
 			if (rc != c->steps[k].expect)
-				fprintf(stderr, "\n  seqwin case %d (%s) step %zu: counter %u -> %d want %d\n",
-					c->num, c->what, k, c->steps[k].counter, rc, c->steps[k].expect);
+				fprintf(stderr,
+					"\n  seqwin case %d (%s) step %zu: counter %u -> %d want "
+					"%d\n",
+					c->num, c->what, k, c->steps[k].counter, rc,
+					c->steps[k].expect);
 			CU_ASSERT_EQUAL(rc, c->steps[k].expect);
 		}
 		CU_ASSERT_EQUAL(w.top, c->top_after);
@@ -119,14 +124,18 @@ static void test_seqspace_lagging_link(void)
 	for (uint32_t i = 0; i < 200000; i++) {
 		drops += um3n_seqwin_space_check(sp, um3n_seqwin_seq(0, 7000000 + i)) != 0;
 		if (i >= 100000)
-			drops += um3n_seqwin_space_check(sp, um3n_seqwin_seq(1, 42 + i - 100000)) != 0;
+			drops += um3n_seqwin_space_check(sp, um3n_seqwin_seq(1, 42 + i - 100000)) !=
+				 0;
 	}
 	CU_ASSERT_EQUAL(drops, 0);
 	/* re-sent copies of recent packets, whichever link carries them now, keep
 	 * their first link's number: duplicates */
 	for (uint32_t k = 0; k < 100; k++) {
-		CU_ASSERT_EQUAL(um3n_seqwin_space_check(sp, um3n_seqwin_seq(0, 7000000 + 199999 - k)), UM3N_EDUP);
-		CU_ASSERT_EQUAL(um3n_seqwin_space_check(sp, um3n_seqwin_seq(1, 42 + 99999 - k)), UM3N_EDUP);
+		CU_ASSERT_EQUAL(um3n_seqwin_space_check(sp,
+							um3n_seqwin_seq(0, 7000000 + 199999 - k)),
+				UM3N_EDUP);
+		CU_ASSERT_EQUAL(um3n_seqwin_space_check(sp, um3n_seqwin_seq(1, 42 + 99999 - k)),
+				UM3N_EDUP);
 	}
 	/* the same counter on another link is a different packet */
 	CU_ASSERT_EQUAL(um3n_seqwin_space_check(sp, um3n_seqwin_seq(2, 7000000 + 199999)), 0);
@@ -196,7 +205,9 @@ static void test_seqspace_vs_reference(void)
 	/* reordering: mostly short swaps, sometimes beyond the window */
 	for (size_t i = 0; i < len; i++) {
 		uint64_t r = um3n_prng_below(&prng, 100);
-		size_t dist = r < 10 ? um3n_prng_below(&prng, 64) : r < 12 ? 3 * W + um3n_prng_below(&prng, 2 * W) : 0;
+		size_t dist = r < 10   ? um3n_prng_below(&prng, 64)
+			      : r < 12 ? 3 * W + um3n_prng_below(&prng, 2 * W)
+				       : 0;
 		struct pkt t;
 
 		if (dist == 0 || i + dist >= len)
@@ -216,7 +227,8 @@ static void test_seqspace_vs_reference(void)
 	}
 	for (size_t i = 0; i < len; i++) {
 		int want = ref_check(ref, stream[i].link, stream[i].counter);
-		int got = um3n_seqwin_space_check(sp, um3n_seqwin_seq(stream[i].link, stream[i].counter));
+		int got = um3n_seqwin_space_check(sp, um3n_seqwin_seq(stream[i].link,
+								      stream[i].counter));
 
 		if (got != want && mismatches++ < 5)
 			fprintf(stderr, "\n  packet %zu link %u counter %u: got %d want %d\n", i,

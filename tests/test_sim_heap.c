@@ -65,7 +65,8 @@ static void test_heap_interleaved(void)
 		if (do_push) {
 			live[n_live].t = now + um3n_prng_below(&rng, 100);
 			live[n_live].seq = seq;
-			CU_ASSERT_EQUAL_FATAL(sim_heap_push(&h, live[n_live].t, 0, 0, seq, NULL), 0);
+			CU_ASSERT_EQUAL_FATAL(sim_heap_push(&h, live[n_live].t, 0, 0, seq, NULL),
+					      0);
 			seq++;
 			n_live++;
 			continue;
@@ -111,7 +112,8 @@ static void test_heap_remove_ptr(void)
 int main(void)
 {
 	static CU_TestInfo tests[] = {
-		{"1 order matches a stable sort (ties by insertion)", test_heap_matches_stable_sort},
+		{"1 order matches a stable sort (ties by insertion)",
+		 test_heap_matches_stable_sort},
 		{"2 interleaved push/pop vs naive minimum", test_heap_interleaved},
 		{"3 remove_ptr", test_heap_remove_ptr},
 		CU_TEST_INFO_NULL,

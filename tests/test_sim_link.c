@@ -189,14 +189,15 @@ static void test_link_trace_rate(void)
 	enum sim_link_verdict v;
 	char err[200];
 
-	CU_ASSERT_EQUAL_FATAL(sim_trace_parse("t", trace, sizeof(trace) - 1, SIM_TRACE_MAHIMAHI, 1.0,
-					      &t, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(sim_trace_parse("t", trace, sizeof(trace) - 1, SIM_TRACE_MAHIMAHI,
+					      1.0, &t, err, sizeof(err)),
+			      0);
 	c.trace = &t;
 	CU_ASSERT_EQUAL_FATAL(sim_link_init(&l, &c), 0);
-	CU_ASSERT_EQUAL(submit(&l, 1000, 1500, &v), 10000);  /* opportunity at 10 ms */
+	CU_ASSERT_EQUAL(submit(&l, 1000, 1500, &v), 10000); /* opportunity at 10 ms */
 	CU_ASSERT_EQUAL(submit(&l, 1000, 750, &v), 20000);
-	CU_ASSERT_EQUAL(submit(&l, 1000, 750, &v), 20000);   /* same opportunity */
-	CU_ASSERT_EQUAL(submit(&l, 1000, 1500, &v), 20000);  /* the second one at 20 */
+	CU_ASSERT_EQUAL(submit(&l, 1000, 750, &v), 20000);  /* same opportunity */
+	CU_ASSERT_EQUAL(submit(&l, 1000, 1500, &v), 20000); /* the second one at 20 */
 	CU_ASSERT_EQUAL(submit(&l, 1000, 1500, &v), 40000);
 	/* The trace loops with period 40 ms: next opportunities 40+0, 40+10 ... */
 	CU_ASSERT_EQUAL(submit(&l, 1000, 1500, &v), 40000);
@@ -223,7 +224,10 @@ static void test_link_seeded(void)
 	c.seed = 2;
 	CU_ASSERT_EQUAL_FATAL(sim_link_init(&b, &c), 0);
 	CU_ASSERT_EQUAL_FATAL(sim_link_init(&a, &(struct sim_link_conf){.rate_bps = 100000000,
-		.loss_ppb = SIM_PPB / 10, .jitter_us = 1000, .seed = 1}), 0);
+									.loss_ppb = SIM_PPB / 10,
+									.jitter_us = 1000,
+									.seed = 1}),
+			      0);
 	for (uint64_t i = 0; i < 1000; i++) {
 		submit(&a, i * 5000, 100, &va);
 		submit(&b, i * 5000, 100, &vb);

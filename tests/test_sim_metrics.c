@@ -149,7 +149,8 @@ static void test_metrics_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"seed\": 42,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"duration_s\": 10.000,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"wifi\": {\"goodput_mbps\": 0.000}"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"f\": {\"goodput_mbps\": 0.000, \"loss\": 0.000000, "
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf,
+				      "\"f\": {\"goodput_mbps\": 0.000, \"loss\": 0.000000, "
 				      "\"lost_packets\": 0, \"owd_p50_ms\": 0.000, \"owd_p99_ms\": "
 				      "0.000, \"reordered\": 0}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"handover\": {\"gap_ms\": "));

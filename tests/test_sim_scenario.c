@@ -20,11 +20,13 @@ static int parse(const char *text, char *err, size_t cap)
 /* 1: the five shipped scenarios load and say what the issue asks for. */
 static void test_scenario_shipped(void)
 {
-	static const struct { const char *file; size_t links, flows; bool handover; } cases[] = {
-		{"fig5-3g.ini", 1, 1, false},
-		{"fig5-wifi.ini", 1, 1, false},
-		{"fig5-multihoming.ini", 2, 2, false},
-		{"handover-planned.ini", 2, 2, true},
+	static const struct {
+		const char *file;
+		size_t links, flows;
+		bool handover;
+	} cases[] = {
+		{"fig5-3g.ini", 1, 1, false},          {"fig5-wifi.ini", 1, 1, false},
+		{"fig5-multihoming.ini", 2, 2, false}, {"handover-planned.ini", 2, 2, true},
 		{"handover-cut.ini", 2, 2, true},
 	};
 	char path[512], err[SIM_ERR_MAX];
@@ -64,8 +66,8 @@ static void test_scenario_values(void)
 		"[mn]\ndead_after_ms = 80\nlifetime = 120\n[ha]\nresend_slots = 64\n";
 	char err[SIM_ERR_MAX];
 
-	CU_ASSERT_EQUAL_FATAL(sim_scenario_parse("dir/t.ini", text, strlen(text), &sc, err,
-						 sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		sim_scenario_parse("dir/t.ini", text, strlen(text), &sc, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(sc.duration_us, 12500000);
 	CU_ASSERT_EQUAL(sc.seed, 99);
 	CU_ASSERT_EQUAL(sc.links[0].delay_us, 45500);
@@ -97,7 +99,9 @@ static void test_scenario_values(void)
 /* 3: malformed scenarios: the error names the file and the offending line. */
 static void test_scenario_malformed(void)
 {
-	static const struct { const char *text, *prefix, *word; } cases[] = {
+	static const struct {
+		const char *text, *prefix, *word;
+	} cases[] = {
 		{"[sim]\nduration_s = abc\n", "t.ini:2: ", "duration_s"},
 		{"[sim]\nduration_s = 0\n", "t.ini:2: ", "duration_s"},
 		{"[sim]\nfoo = 1\n", "t.ini:2: ", "foo"},
@@ -111,22 +115,26 @@ static void test_scenario_malformed(void)
 		{"[link wifi]\nrate_mbps = 3\nclass = lte\n", "t.ini:3: ", "class"},
 		{"; comment\n\n[link wifi]\ndelay_ms = 3\n", "t.ini:3: ", "rate_mbps or trace"},
 		{"[link x]\nrate_mbps = 3\n", "t.ini:1: ", "class"},
-		{"[link wifi]\nrate_mbps = 3\n[link wifi]\nrate_mbps = 4\n", "t.ini:3: ", "duplicate"},
+		{"[link wifi]\nrate_mbps = 3\n[link wifi]\nrate_mbps = 4\n",
+		 "t.ini:3: ", "duplicate"},
 		{"[link bad name!]\nrate_mbps = 3\n", "t.ini:1: ", "name"},
-		{"[link wifi]\nrate_mbps = 3\n[policy]\nrule = 10.9.2.1/24 cell\n", "t.ini:4: ", "rule"},
-		{"[link wifi]\nrate_mbps = 3\n[policy]\nrule = 10.9.2.0/24 moon\n", "t.ini:4: ", "rule"},
-		{"[link wifi]\nrate_mbps = 3\n[flow f]\ntype = bulk\nrate_mbps = 1\n", "t.ini:3: ",
-		 "server"},
+		{"[link wifi]\nrate_mbps = 3\n[policy]\nrule = 10.9.2.1/24 cell\n",
+		 "t.ini:4: ", "rule"},
+		{"[link wifi]\nrate_mbps = 3\n[policy]\nrule = 10.9.2.0/24 moon\n",
+		 "t.ini:4: ", "rule"},
+		{"[link wifi]\nrate_mbps = 3\n[flow f]\ntype = bulk\nrate_mbps = 1\n",
+		 "t.ini:3: ", "server"},
 		{"[link wifi]\nrate_mbps = 3\n[flow f]\ntype = warp\n", "t.ini:4: ", "type"},
-		{"[link wifi]\nrate_mbps = 3\n[flow f]\ntype = pcap\nserver = 10.1.1.1\n", "t.ini:3: ",
-		 "pcap"},
+		{"[link wifi]\nrate_mbps = 3\n[flow f]\ntype = pcap\nserver = 10.1.1.1\n",
+		 "t.ini:3: ", "pcap"},
 		{"[sim]\nduration_s = 10\n", "t.ini:3: ", "link"},
 		{"x = 1\n", "t.ini:1: ", "section"},
-		{"[link wifi]\nrate_mbps = 3\n[mn]\ndead_after_ms = soon\n", "t.ini:4: ", "dead_after"},
-		{"[link wifi]\nrate_mbps = 3\n[mn]\nlifetime_s = 65535\n", "t.ini:4: ",
-		 "lifetime_s: expected seconds in 1..65534"},
-		{"[link wifi]\nrate_mbps = 3\n[ha]\nprobe_interval_ms = 5\n", "t.ini:4: ",
-		 "unknown key 'probe_interval_ms' in [ha]"},
+		{"[link wifi]\nrate_mbps = 3\n[mn]\ndead_after_ms = soon\n",
+		 "t.ini:4: ", "dead_after"},
+		{"[link wifi]\nrate_mbps = 3\n[mn]\nlifetime_s = 65535\n",
+		 "t.ini:4: ", "lifetime_s: expected seconds in 1..65534"},
+		{"[link wifi]\nrate_mbps = 3\n[ha]\nprobe_interval_ms = 5\n",
+		 "t.ini:4: ", "unknown key 'probe_interval_ms' in [ha]"},
 	};
 	char err[SIM_ERR_MAX];
 

@@ -14,7 +14,11 @@
 /* 1: the mean rates the traces README gives (within 2%). */
 static void test_trace_real_means(void)
 {
-	static const struct { const char *file; enum sim_trace_format fmt; double mbps; } cases[] = {
+	static const struct {
+		const char *file;
+		enum sim_trace_format fmt;
+		double mbps;
+	} cases[] = {
 		{"TMobile-UMTS-driving.down", SIM_TRACE_MAHIMAHI, 2.02},
 		{"TMobile-UMTS-driving.up", SIM_TRACE_AUTO, 0.94},
 		{"Verizon-LTE-short.down", SIM_TRACE_AUTO, 5.03},
@@ -36,15 +40,16 @@ static void test_trace_real_means(void)
 			fprintf(stderr, "  (skipped: %s absent)\n", path);
 			continue;
 		}
-		CU_ASSERT_EQUAL_FATAL(sim_trace_load(path, cases[i].fmt, 1.0, &t, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(sim_trace_load(path, cases[i].fmt, 1.0, &t, err, sizeof(err)),
+				      0);
 		mean = sim_trace_mean_bps(&t) / 1e6;
 		if (mean < cases[i].mbps * 0.98 || mean > cases[i].mbps * 1.02)
-			fprintf(stderr, "  %s: mean %.3f Mbit/s, expected %.2f\n", cases[i].file, mean,
-				cases[i].mbps);
+			fprintf(stderr, "  %s: mean %.3f Mbit/s, expected %.2f\n", cases[i].file,
+				mean, cases[i].mbps);
 		CU_ASSERT_TRUE(mean > cases[i].mbps * 0.98 && mean < cases[i].mbps * 1.02);
 		/* Loops: after k periods exactly k periods of capacity. */
-		CU_ASSERT_EQUAL(sim_trace_capacity_at(&t, 3 * t.period_us), 3 * t.period_ubits +
-				sim_trace_capacity_at(&t, 0));
+		CU_ASSERT_EQUAL(sim_trace_capacity_at(&t, 3 * t.period_us),
+				3 * t.period_ubits + sim_trace_capacity_at(&t, 0));
 		sim_trace_free(&t);
 		done++;
 	}
@@ -76,7 +81,8 @@ static void test_trace_curves(void)
 	char err[200];
 
 	CU_ASSERT_EQUAL_FATAL(sim_trace_parse("m", mbps, strlen(mbps), SIM_TRACE_AUTO, 1.0, &t, err,
-					      sizeof(err)), 0);
+					      sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(t.format, SIM_TRACE_TIME_MBPS);
 	CU_ASSERT_EQUAL(t.period_us, 3000000);
 	CU_ASSERT_EQUAL(sim_trace_capacity_at(&t, 500000), 500000ULL * 8000000);
@@ -89,7 +95,8 @@ static void test_trace_curves(void)
 	sim_trace_free(&t);
 
 	CU_ASSERT_EQUAL_FATAL(sim_trace_parse("c", csv, strlen(csv), SIM_TRACE_AUTO, 2.0, &t, err,
-					      sizeof(err)), 0);
+					      sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(t.format, SIM_TRACE_CSV_BPS);
 	CU_ASSERT_EQUAL(t.period_us, 3000000);
 	CU_ASSERT_EQUAL(t.period_ubits, 3000000ULL * SIM_UBITS_PER_BYTE); /* scaled x2 */
@@ -97,7 +104,8 @@ static void test_trace_curves(void)
 	sim_trace_free(&t);
 
 	CU_ASSERT_EQUAL_FATAL(sim_trace_parse("h", mahi, strlen(mahi), SIM_TRACE_AUTO, 1.0, &t, err,
-					      sizeof(err)), 0);
+					      sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(t.format, SIM_TRACE_MAHIMAHI);
 	CU_ASSERT_EQUAL(t.period_us, 100000);
 	CU_ASSERT_EQUAL(sim_trace_capacity_at(&t, 4999), 1500ULL * SIM_UBITS_PER_BYTE);
@@ -136,8 +144,8 @@ static void test_trace_malformed(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sim_trace t;
 		size_t len = lens[i] ? lens[i] : strlen(cases[i].text);
-		int rc = sim_trace_parse("bad.trace", cases[i].text, len, cases[i].fmt, 1.0, &t, err,
-					 sizeof(err));
+		int rc = sim_trace_parse("bad.trace", cases[i].text, len, cases[i].fmt, 1.0, &t,
+					 err, sizeof(err));
 
 		if (rc == 0 || strncmp(err, cases[i].prefix, strlen(cases[i].prefix)) != 0)
 			fprintf(stderr, "  case %zu: rc %d err '%s'\n", i + 1, rc, err);
@@ -154,11 +162,13 @@ static void test_trace_malformed(void)
 		long_line[sizeof(long_line) - 2] = '\n';
 		long_line[sizeof(long_line) - 1] = '\0';
 		CU_ASSERT_NOT_EQUAL(sim_trace_parse("long", long_line, strlen(long_line),
-						    SIM_TRACE_MAHIMAHI, 1.0, &t, err, sizeof(err)), 0);
+						    SIM_TRACE_MAHIMAHI, 1.0, &t, err, sizeof(err)),
+				    0);
 		CU_ASSERT_EQUAL(strncmp(err, "long:1: ", 8), 0);
 	}
 	CU_ASSERT_NOT_EQUAL(sim_trace_load("/nonexistent/trace", SIM_TRACE_AUTO, 1.0,
-					   &(struct sim_trace){0}, err, sizeof(err)), 0);
+					   &(struct sim_trace){0}, err, sizeof(err)),
+			    0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/trace"));
 }
 

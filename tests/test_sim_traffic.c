@@ -130,7 +130,8 @@ static void test_traffic_video(void)
 {
 	struct sim_flow_spec fs = flow(SIM_FLOW_VIDEO, 2.5, 0, 10000000);
 	struct capture c;
-	uint32_t i_frame = sim_video_frame_bytes(2500000, 0), p_frame = sim_video_frame_bytes(2500000, 1);
+	uint32_t i_frame = sim_video_frame_bytes(2500000, 0),
+		 p_frame = sim_video_frame_bytes(2500000, 1);
 	uint64_t gop = 0;
 
 	for (uint32_t k = 0; k < SIM_VIDEO_GOP; k++)
@@ -140,7 +141,8 @@ static void test_traffic_video(void)
 	run_flow(&fs, &c);
 	CU_ASSERT_EQUAL(c.frames_seen, 300);
 	CU_ASSERT_TRUE(c.max_len <= 1400);
-	CU_ASSERT_TRUE(c.bytes * 8 / 10 > 2500000 && c.bytes * 8 / 10 < 2500000 * 1.05); /* + headers */
+	CU_ASSERT_TRUE(c.bytes * 8 / 10 > 2500000 &&
+		       c.bytes * 8 / 10 < 2500000 * 1.05); /* + headers */
 	CU_ASSERT_EQUAL(c.last_us, 299ULL * 1000000 / 30);
 	CU_ASSERT_FALSE(c.bad_csum);
 }
@@ -178,7 +180,8 @@ static void test_traffic_pcap(void)
 		fs.rate_scale = 2.0; /* twice as fast: 407 packets in ~6 s */
 		run_flow(&fs, &c);
 		CU_ASSERT_EQUAL(c.pkts, 407);
-		CU_ASSERT_TRUE(c.last_us - c.first_us > 5900000 && c.last_us - c.first_us < 6000000);
+		CU_ASSERT_TRUE(c.last_us - c.first_us > 5900000 &&
+			       c.last_us - c.first_us < 6000000);
 		CU_ASSERT_FALSE(c.bad_csum);
 		CU_ASSERT_FALSE(c.bad_addr);
 	}
@@ -198,7 +201,8 @@ static void test_traffic_pcap(void)
 		CU_ASSERT_TRUE(in.n > 0);
 		CU_ASSERT_NOT_EQUAL(in.warning[0], '\0');
 		sim_pcapin_free(&in);
-		CU_ASSERT_EQUAL(sim_pcapin_load(mip, "udp and (", &in, err, sizeof(err)), UM3N_EINVAL);
+		CU_ASSERT_EQUAL(sim_pcapin_load(mip, "udp and (", &in, err, sizeof(err)),
+				UM3N_EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, mip));
 	}
 	CU_ASSERT_EQUAL(sim_pcapin_load("/nonexistent.pcap", NULL, &in, err, sizeof(err)),

@@ -14,6 +14,7 @@ struct encap_case {
 	int expect; /* bytes or error */
 };
 
+/* clang-format off */
 static const struct encap_case encap_cases[] = {
 	{1, 20, 2048, false, 0x00000001, 20 + UM3N_DATA_OVERHEAD},
 	{2, 40, 2048, true, 0xe0000005, 40 + UM3N_DATA_OVERHEAD},
@@ -23,6 +24,7 @@ static const struct encap_case encap_cases[] = {
 	{6, 0, UM3N_DATA_OVERHEAD - 1, false, 9, UM3N_ETOOBIG},
 	{7, UM3N_PKT_MAX, UM3N_PKT_MAX, false, 9, UM3N_ETOOBIG},
 };
+/* clang-format on */
 
 static void test_encap_layout(void)
 {
@@ -60,12 +62,14 @@ static void test_encap_layout(void)
 static void test_probe_roundtrip(void)
 {
 	uint8_t req[UM3N_PROBE_LEN], rep[UM3N_PROBE_LEN + 8];
-	const struct um3n_probe p = {.icmp_id = UM3N_PROBE_ICMP_ID_BASE | 3, .icmp_seq = 0xbeef,
+	const struct um3n_probe p = {.icmp_id = UM3N_PROBE_ICMP_ID_BASE | 3,
+				     .icmp_seq = 0xbeef,
 				     .sent_us = 0x0102030405060708ull};
 	struct um3n_probe q;
 	int n;
 
-	CU_ASSERT_EQUAL(um3n_tunnel_probe_build(req, sizeof(req) - 1, SRC_V4, DST_V4, &p), UM3N_ETOOBIG);
+	CU_ASSERT_EQUAL(um3n_tunnel_probe_build(req, sizeof(req) - 1, SRC_V4, DST_V4, &p),
+			UM3N_ETOOBIG);
 	n = um3n_tunnel_probe_build(req, sizeof(req), SRC_V4, DST_V4, &p);
 	CU_ASSERT_EQUAL_FATAL(n, UM3N_PROBE_LEN);
 	CU_ASSERT_EQUAL(req[0], 4);
@@ -84,7 +88,8 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_EQUAL(q.icmp_seq, p.icmp_seq);
 	CU_ASSERT_EQUAL(q.sent_us, p.sent_us);
 
-	CU_ASSERT_EQUAL(um3n_tunnel_probe_answer(rep, UM3N_PROBE_LEN - 1, req + 4, (size_t)n - 4), UM3N_ETOOBIG);
+	CU_ASSERT_EQUAL(um3n_tunnel_probe_answer(rep, UM3N_PROBE_LEN - 1, req + 4, (size_t)n - 4),
+			UM3N_ETOOBIG);
 	n = um3n_tunnel_probe_answer(rep, sizeof(rep), req + 4, UM3N_PROBE_LEN - 4);
 	CU_ASSERT_EQUAL_FATAL(n, UM3N_PROBE_LEN);
 	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rep + 4, 20), 0);
@@ -120,6 +125,7 @@ struct parse_bad_case {
 	uint32_t self_v4;
 };
 
+/* clang-format off */
 static const struct parse_bad_case parse_bad_cases[] = {
 	{1, "wrong destination", -1, 0, false, 36, SRC_V4},
 	{2, "bad ICMP checksum (payload byte)", 30, 0x55, false, 36, DST_V4},
@@ -132,6 +138,7 @@ static const struct parse_bad_case parse_bad_cases[] = {
 	{9, "empty", -1, 0, false, 0, DST_V4},
 	{10, "IPv6 version nibble", 0, 0x65, false, 36, DST_V4},
 };
+/* clang-format on */
 
 static void test_probe_parse_rejects(void)
 {
@@ -143,11 +150,13 @@ static void test_probe_parse_rejects(void)
 		struct um3n_probe q;
 		int rc;
 
-		CU_ASSERT_EQUAL_FATAL(um3n_tunnel_probe_build(buf, sizeof(buf), SRC_V4, DST_V4, &p), UM3N_PROBE_LEN);
+		CU_ASSERT_EQUAL_FATAL(um3n_tunnel_probe_build(buf, sizeof(buf), SRC_V4, DST_V4, &p),
+				      UM3N_PROBE_LEN);
 		CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(ip, 36, DST_V4, &q), 0); /* control */
 		if (c->offset >= 0) {
 			/* a one-byte edit that lands on a checksum byte must still change it */
-			ip[c->offset] = c->value == ip[c->offset] ? (uint8_t)(c->value + 1) : c->value;
+			ip[c->offset] = c->value == ip[c->offset] ? (uint8_t)(c->value + 1)
+								  : c->value;
 			if (c->fix_ip)
 				fix_ip_csum(ip);
 		}

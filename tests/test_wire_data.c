@@ -29,11 +29,13 @@ static void __attribute__((format(printf, 3, 4))) check(bool ok, int line, const
 #define CHECK(cond, ...) check((cond), __LINE__, __VA_ARGS__)
 
 /* Inner IPv4/UDP packet 10.99.0.2 -> 192.0.2.80, 28 bytes (checksums left 0). */
+/* clang-format off */
 static const uint8_t inner_v4[] = {
 	0x45, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00,
 	0x0a, 0x63, 0x00, 0x02, 0xc0, 0x00, 0x02, 0x50,
 	0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
 };
+/* clang-format on */
 /* Tunnel data, next header GRE, S bit, IPv4, sequence 42, then inner_v4. */
 static const uint8_t golden_tun_gre_hdr[] = {
 	0x04, 0x2f, 0x00, 0x00, 0x10, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x2a,
@@ -62,7 +64,7 @@ static void test_golden_tunnel(void)
 
 /* ---------- 2. tunnel data ---------- */
 
-static const uint8_t inner_v6[40] = { 0x60, 0, 0, 0, 0, 0, 59, 64 };
+static const uint8_t inner_v6[40] = {0x60, 0, 0, 0, 0, 0, 59, 64};
 
 struct tun_case {
 	int no;
@@ -74,6 +76,7 @@ struct tun_case {
 	const char *why;
 };
 
+/* clang-format off */
 static const struct tun_case tun_cases[] = {
 	{ 1, { 4, 4, 0, 0 }, 4, inner_v4, sizeof(inner_v4), 0, "IPv4 in" },
 	{ 2, { 4, 41, 0, 0 }, 4, inner_v6, sizeof(inner_v6), 0, "IPv6 in" },
@@ -92,6 +95,7 @@ static const struct tun_case tun_cases[] = {
 	{ 15, { 4, 4 }, 2, NULL, 0, UM3N_ETRUNC, "header cut" },
 	{ 16, { 4, 47, 0, 0, 0x10, 1, 0x08, 0, 0, 0, 0, 1 }, 12, inner_v4, 28, UM3N_EINVAL, "GRE version 1" },
 };
+/* clang-format on */
 
 static void test_tunnel_table(void)
 {
@@ -106,7 +110,8 @@ static void test_tunnel_table(void)
 		if (c->inner_len)
 			memcpy(buf + c->hdr_len, c->inner, c->inner_len);
 		rc = um3n_wire_tunnel_decode(buf, len, &d);
-		CHECK(rc == c->expect, "tunnel case %d (%s): rc %d want %d", c->no, c->why, rc, c->expect);
+		CHECK(rc == c->expect, "tunnel case %d (%s): rc %d want %d", c->no, c->why, rc,
+		      c->expect);
 		if (rc == 0)
 			CHECK(d.inner == buf + c->hdr_len && d.inner_len == c->inner_len &&
 				      d.has_seq == (c->hdr_len == 12) && (!d.has_seq || d.seq == 1),
@@ -126,6 +131,7 @@ struct ip_case {
 	size_t header_len, total_len;
 };
 
+/* clang-format off */
 static const struct ip_case ip_cases[] = {
 	{ 1, { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 }, 28, 0, 17, 20, 28 },
 	{ 2, { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1 }, 24, 0, 1, 20, 20 },
@@ -142,6 +148,7 @@ static const struct ip_case ip_cases[] = {
 	{ 13, { 0x50 }, 40, UM3N_EINVAL, 0, 0, 0 },
 	{ 14, { 0 }, 0, UM3N_ETRUNC, 0, 0, 0 },
 };
+/* clang-format on */
 
 static void test_ip_parse_table(void)
 {
@@ -156,7 +163,8 @@ static void test_ip_parse_table(void)
 		CHECK(rc == c->expect, "ip case %d: rc %d want %d", c->no, rc, c->expect);
 		if (rc == 0)
 			CHECK(ip.proto == c->proto && ip.header_len == c->header_len &&
-				      ip.total_len == c->total_len && ip.version == (c->pkt[0] >> 4),
+				      ip.total_len == c->total_len &&
+				      ip.version == (c->pkt[0] >> 4),
 			      "ip case %d: fields", c->no);
 		free(buf);
 	}
@@ -174,7 +182,7 @@ static void test_ip_addresses(void)
 static void test_inet_csum(void)
 {
 	/* RFC 1071 §3 example bytes: one's-complement sum 0xddf2. */
-	static const uint8_t rfc[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	static const uint8_t rfc[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
 	uint8_t hdr[20];
 
 	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rfc, sizeof(rfc)), (uint16_t)~0xddf2);
@@ -223,7 +231,7 @@ static void test_real_trace(void)
 	struct pcap_pkthdr *h;
 	const u_char *f;
 	int good = 0, rrq_ok = 0, rrp_ok = 0, rc;
-	struct um3n_rrq q = { 0 };
+	struct um3n_rrq q = {0};
 	struct um3n_rrp r;
 	size_t len;
 	pcap_t *p;
@@ -249,15 +257,17 @@ static void test_real_trace(void)
 			rrq_ok += rc == 0;
 		} else if (pl && len && pl[0] == UM3N_MSG_RRP) {
 			rc = um3n_wire_rrp_decode(pl, len, &r);
-			CHECK(rc == 0 && r.code == 1 && r.lifetime_s == 60 && r.home_addr == 0xc0a80201 &&
-				      r.ha_addr == 0xc0a80002 && r.ident == q.ident,
+			CHECK(rc == 0 && r.code == 1 && r.lifetime_s == 60 &&
+				      r.home_addr == 0xc0a80201 && r.ha_addr == 0xc0a80002 &&
+				      r.ident == q.ident,
 			      "trace packet %d RRP: %d", good, rc);
 			rrp_ok += rc == 0;
 		}
 	}
 	/* The file is cut inside its last packet: the reader reports an error. */
 	CU_ASSERT_EQUAL(rc, PCAP_ERROR);
-	fprintf(stderr, "trace: %d good packets, %d RRQ and %d RRP decoded\n", good, rrq_ok, rrp_ok);
+	fprintf(stderr, "trace: %d good packets, %d RRQ and %d RRP decoded\n", good, rrq_ok,
+		rrp_ok);
 	CU_ASSERT(good > 0 && rrq_ok == 2 && rrp_ok == 2);
 	pcap_close(p);
 }
@@ -270,25 +280,22 @@ static void test_real_trace(void)
 #endif
 
 static CU_TestInfo data_tests[] = {
-	{ "golden_tunnel", test_golden_tunnel },
-	{ "tunnel_table", test_tunnel_table },
-	{ "ip_parse_table", test_ip_parse_table },
-	{ "ip_addresses", test_ip_addresses },
-	{ "inet_csum", test_inet_csum },
-	CU_TEST_INFO_NULL,
+	{"golden_tunnel", test_golden_tunnel},   {"tunnel_table", test_tunnel_table},
+	{"ip_parse_table", test_ip_parse_table}, {"ip_addresses", test_ip_addresses},
+	{"inet_csum", test_inet_csum},           CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo trace_tests[] = {
-	{ "real_trace", test_real_trace },
+	{"real_trace", test_real_trace},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
 	static const struct test_suite suites[] = {
-		{ "wire_data", data_tests },
-		{ "wire_trace", trace_tests },
-		{ NULL, NULL },
+		{"wire_data", data_tests},
+		{"wire_trace", trace_tests},
+		{NULL, NULL},
 	};
 
 	return test_main(suites);

@@ -26,9 +26,10 @@ static void __attribute__((format(printf, 3, 4))) check(bool ok, int line, const
 #define CHECK(cond, ...) check((cond), __LINE__, __VA_ARGS__)
 
 static const uint8_t test_key[32] = "um3n-test-key-0123456789abcdef!";
-#define VERIFY(buf, d) \
-	um3n_auth_verify(test_key, sizeof(test_key), (buf), (d).auth_covered_len, (d).auth, (d).auth_len)
-static const uint8_t chunk_bytes[3] = { 'a', 'b', 'c' };
+#define VERIFY(buf, d)                                                                      \
+	um3n_auth_verify(test_key, sizeof(test_key), (buf), (d).auth_covered_len, (d).auth, \
+			 (d).auth_len)
+static const uint8_t chunk_bytes[3] = {'a', 'b', 'c'};
 
 /* ---------- golden vectors (written by hand from the RFC layouts) ---------- */
 
@@ -36,6 +37,7 @@ static const uint8_t chunk_bytes[3] = { 'a', 'b', 'c' };
  * 198.51.100.7, ident 0x0123456789abcdef; NVSE link-info {1, 2, 0, 0};
  * NVSE policy chunk v7 0/1 "abc"; MN-HA auth SPI 256 (zero authenticator);
  * UDP Tunnel Request F, encap 4. */
+/* clang-format off */
 static const uint8_t golden_rrq[] = {
 	0x01, 0xa2, 0x01, 0x2c, 0x0a, 0x63, 0x00, 0x02, 0xc0, 0x00, 0x02, 0x01,
 	0xc6, 0x33, 0x64, 0x07, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
@@ -51,10 +53,12 @@ static const uint8_t golden_rrq[] = {
 	/* UDP Tunnel Request: type 144, length 6, sub-type 0, res, F, encap 4, res */
 	0x90, 0x06, 0x00, 0x00, 0x80, 0x04, 0x00, 0x00,
 };
+/* clang-format on */
 #define GOLDEN_RRQ_AUTH_OFF 65
 
 /* RRP: code 0, lifetime 300, same addresses/ident; UDP Tunnel Reply code 0
  * keepalive 30; link-info {1, 2, 0, 0}; policy ack v7 1/1; MN-HA SPI 257. */
+/* clang-format off */
 static const uint8_t golden_rrp[] = {
 	0x03, 0x00, 0x01, 0x2c, 0x0a, 0x63, 0x00, 0x02, 0xc0, 0x00, 0x02, 0x01,
 	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
@@ -66,6 +70,7 @@ static const uint8_t golden_rrp[] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
+/* clang-format on */
 #define GOLDEN_RRP_AUTH_OFF 66
 
 static void fill_rrq(struct um3n_rrq *m, unsigned mask)
@@ -81,10 +86,10 @@ static void fill_rrq(struct um3n_rrq *m, unsigned mask)
 	m->udp_tun_flags = UM3N_UDP_TUN_FLAG_F;
 	m->encap = UM3N_ENCAP_IPIP;
 	m->has_link_info = mask & 2;
-	m->link = (struct um3n_link_info){ .link_id = 1, .link_class = 2 };
+	m->link = (struct um3n_link_info){.link_id = 1, .link_class = 2};
 	m->has_policy_chunk = mask & 4;
-	m->chunk = (struct um3n_policy_chunk){ .version = 7, .index = 0, .count = 1,
-					       .data = chunk_bytes, .len = 3 };
+	m->chunk = (struct um3n_policy_chunk){
+		.version = 7, .index = 0, .count = 1, .data = chunk_bytes, .len = 3};
 	m->spi = 256;
 }
 
@@ -99,9 +104,9 @@ static void fill_rrp(struct um3n_rrp *m, unsigned mask)
 	m->has_udp_tun_reply = mask & 1;
 	m->keepalive_s = 30;
 	m->has_link_info = mask & 2;
-	m->link = (struct um3n_link_info){ .link_id = 1, .link_class = 2 };
+	m->link = (struct um3n_link_info){.link_id = 1, .link_class = 2};
 	m->has_policy_ack = mask & 4;
-	m->policy_ack = (struct um3n_policy_ack){ .version = 7, .chunks_held = 1, .count = 1 };
+	m->policy_ack = (struct um3n_policy_ack){.version = 7, .chunks_held = 1, .count = 1};
 	m->spi = 257;
 }
 
@@ -161,10 +166,12 @@ static void test_rrq_roundtrip_all_combinations(void)
 		CHECK(d.flags == m.flags && d.lifetime_s == 300 && d.home_addr == m.home_addr &&
 			      d.ha_addr == m.ha_addr && d.coa == m.coa && d.ident == m.ident,
 		      "rrq mask %u: fixed part", mask);
-		CHECK(d.has_udp_tun_req == m.has_udp_tun_req && d.has_link_info == m.has_link_info &&
+		CHECK(d.has_udp_tun_req == m.has_udp_tun_req &&
+			      d.has_link_info == m.has_link_info &&
 			      d.has_policy_chunk == m.has_policy_chunk,
 		      "rrq mask %u: presence", mask);
-		CHECK(!d.has_udp_tun_req || (d.udp_tun_flags == UM3N_UDP_TUN_FLAG_F && d.encap == 4),
+		CHECK(!d.has_udp_tun_req ||
+			      (d.udp_tun_flags == UM3N_UDP_TUN_FLAG_F && d.encap == 4),
 		      "rrq mask %u: udp tunnel", mask);
 		CHECK(!d.has_link_info || memcmp(&d.link, &m.link, sizeof(d.link)) == 0,
 		      "rrq mask %u: link", mask);
@@ -201,7 +208,8 @@ static void test_rrp_roundtrip_all_combinations(void)
 			      d.ha_addr == m.ha_addr && d.ident == m.ident,
 		      "rrp mask %u: fixed part", mask);
 		CHECK(d.has_udp_tun_reply == m.has_udp_tun_reply &&
-			      d.has_link_info == m.has_link_info && d.has_policy_ack == m.has_policy_ack,
+			      d.has_link_info == m.has_link_info &&
+			      d.has_policy_ack == m.has_policy_ack,
 		      "rrp mask %u: presence", mask);
 		CHECK(!d.has_udp_tun_reply || (d.keepalive_s == 30 && d.udp_tun_code == 0),
 		      "rrp mask %u: udp tunnel", mask);
@@ -282,13 +290,14 @@ static void every_truncation(bool rrp, const uint8_t *msg, size_t len, const siz
 		int rc = rrp ? rrp_decode_copy(msg, n, &p) : rrq_decode_copy(msg, n, &q);
 		bool at_bound = n == bound[0] || n == bound[1] || n == bound[2] || n == bound[3];
 
-		CHECK(rc == (at_bound ? 0 : UM3N_ETRUNC), "%s cut at %zu: %d", rrp ? "rrp" : "rrq", n, rc);
+		CHECK(rc == (at_bound ? 0 : UM3N_ETRUNC), "%s cut at %zu: %d", rrp ? "rrp" : "rrq",
+		      n, rc);
 	}
 }
 
 static void test_every_truncation(void)
 {
-	static const size_t rrq_bounds[4] = { 24, 38, 59, 97 }, rrp_bounds[4] = { 20, 28, 42, 60 };
+	static const size_t rrq_bounds[4] = {24, 38, 59, 97}, rrp_bounds[4] = {20, 28, 42, 60};
 	struct um3n_rrq d;
 
 	every_truncation(false, golden_rrq, sizeof(golden_rrq), rrq_bounds);
@@ -301,12 +310,13 @@ static void test_every_truncation(void)
 
 struct corrupt_case {
 	int no;
-	size_t off;     /* byte of golden_rrq to overwrite */
+	size_t off; /* byte of golden_rrq to overwrite */
 	uint8_t value;
 	int expect;
 	const char *why;
 };
 
+/* clang-format off */
 static const struct corrupt_case rrq_corrupt[] = {
 	{ 1, 0, 3, UM3N_EINVAL, "message type is not RRQ" },
 	{ 2, 1, 0xa2 | UM3N_RRQ_FLAG_R, UM3N_EINVAL, "reserved r flag" },
@@ -335,6 +345,7 @@ static const struct corrupt_case rrq_corrupt[] = {
 	{ 23, 101, 0xff, 0, "reserved UDP tunnel flag bits are ignored" },
 	{ 24, 38, 0x90, UM3N_EINVAL, "chunk NVSE header as 144 with length 0" },
 };
+/* clang-format on */
 
 static void test_rrq_corruption_table(void)
 {
@@ -348,12 +359,14 @@ static void test_rrq_corruption_table(void)
 		memcpy(msg, golden_rrq, sizeof(msg));
 		msg[c->off] = c->value;
 		rc = rrq_decode_copy(msg, sizeof(msg), &d);
-		CHECK(rc == c->expect, "case %d (%s): got %d want %d", c->no, c->why, rc, c->expect);
+		CHECK(rc == c->expect, "case %d (%s): got %d want %d", c->no, c->why, rc,
+		      c->expect);
 	}
 	/* Case 18/19 details: the skipped NVSE leaves has_link_info false. */
 	memcpy(msg, golden_rrq, sizeof(msg));
 	msg[30] = 0x09;
-	CU_ASSERT(rrq_decode_copy(msg, sizeof(msg), &d) == 0 && !d.has_link_info && d.has_policy_chunk);
+	CU_ASSERT(rrq_decode_copy(msg, sizeof(msg), &d) == 0 && !d.has_link_info &&
+		  d.has_policy_chunk);
 	/* Case 15: skipped, so no tunnel request. */
 	memcpy(msg, golden_rrq, sizeof(msg));
 	msg[97] = 0xc8;
@@ -364,7 +377,7 @@ static void test_rrq_corruption_table(void)
  * success must keep the authenticator inside the buffer. */
 static void test_rrq_all_length_values(void)
 {
-	static const size_t length_bytes[] = { 25, 26, 27, 39, 40, 41, 60, 98 };
+	static const size_t length_bytes[] = {25, 26, 27, 39, 40, 41, 60, 98};
 	uint8_t msg[sizeof(golden_rrq)];
 	struct um3n_rrq d;
 
@@ -375,7 +388,8 @@ static void test_rrq_all_length_values(void)
 			memcpy(msg, golden_rrq, sizeof(msg));
 			msg[length_bytes[i]] = (uint8_t)v;
 			rc = rrq_decode_copy(msg, sizeof(msg), &d);
-			CHECK(rc <= 0 && rc >= UM3N_EUNKNOWN, "byte %zu = %u: rc %d", length_bytes[i], v, rc);
+			CHECK(rc <= 0 && rc >= UM3N_EUNKNOWN, "byte %zu = %u: rc %d",
+			      length_bytes[i], v, rc);
 			CHECK(rc || !d.has_auth || d.auth_covered_len + d.auth_len <= sizeof(msg),
 			      "byte %zu = %u: auth outside", length_bytes[i], v);
 		}
@@ -395,13 +409,13 @@ static size_t build_rrq(uint8_t *out, const uint8_t *const *exts, const size_t *
 	return off;
 }
 
-static const uint8_t x_auth[38] = { 0x20, 0x24, 0x00, 0x00, 0x01, 0x00 };
-static const uint8_t x_link[14] = { 0x86, 12, 0, 0, 0, 0, 0x7e, 0xd9, 0, 1, 3, 1, 0, 0 };
-static const uint8_t x_skip[5] = { 0xc8, 3, 1, 2, 3 };
-static const uint8_t x_noskip[5] = { 0x63, 3, 1, 2, 3 };
-static const uint8_t x_foreign[12] = { 0x86, 10, 0, 0, 0, 0, 0x01, 0x37, 0, 1, 0xaa, 0xbb };
-static const uint8_t x_cvse[14] = { 0x26, 0, 0, 10, 0, 0, 0x7e, 0xd9, 0, 1, 3, 1, 0, 0 };
-static const uint8_t x_tunreq[8] = { 0x90, 6, 0, 0, 0x80, 47, 0, 0 };
+static const uint8_t x_auth[38] = {0x20, 0x24, 0x00, 0x00, 0x01, 0x00};
+static const uint8_t x_link[14] = {0x86, 12, 0, 0, 0, 0, 0x7e, 0xd9, 0, 1, 3, 1, 0, 0};
+static const uint8_t x_skip[5] = {0xc8, 3, 1, 2, 3};
+static const uint8_t x_noskip[5] = {0x63, 3, 1, 2, 3};
+static const uint8_t x_foreign[12] = {0x86, 10, 0, 0, 0, 0, 0x01, 0x37, 0, 1, 0xaa, 0xbb};
+static const uint8_t x_cvse[14] = {0x26, 0, 0, 10, 0, 0, 0x7e, 0xd9, 0, 1, 3, 1, 0, 0};
+static const uint8_t x_tunreq[8] = {0x90, 6, 0, 0, 0x80, 47, 0, 0};
 
 struct ext_case {
 	int no;
@@ -413,6 +427,7 @@ struct ext_case {
 	const char *why;
 };
 
+/* clang-format off */
 static const struct ext_case ext_cases[] = {
 	{ 1, { x_skip, x_link, x_auth }, { 5, 14, 38 }, 0, 3, false, "skippable before" },
 	{ 2, { x_noskip, x_link, x_auth }, { 5, 14, 38 }, UM3N_EUNKNOWN, -1, false, "non-skippable" },
@@ -427,6 +442,7 @@ static const struct ext_case ext_cases[] = {
 	{ 11, { x_link }, { 14 }, 0, 3, false, "no auth at all: has_auth false" },
 	{ 12, { x_cvse, x_auth }, { 14, 38 }, UM3N_EUNKNOWN, -1, false, "CVSE (38) is critical" },
 };
+/* clang-format on */
 
 static void test_rrq_extension_table(void)
 {
@@ -441,10 +457,12 @@ static void test_rrq_extension_table(void)
 			n++;
 		len = build_rrq(msg, c->ext, c->len, n);
 		rc = rrq_decode_copy(msg, len, &d);
-		CHECK(rc == c->expect, "ext case %d (%s): rc %d want %d", c->no, c->why, rc, c->expect);
+		CHECK(rc == c->expect, "ext case %d (%s): rc %d want %d", c->no, c->why, rc,
+		      c->expect);
 		if (rc || c->expect)
 			continue;
-		CHECK(c->link_id < 0 ? !d.has_link_info : (d.has_link_info && d.link.link_id == c->link_id),
+		CHECK(c->link_id < 0 ? !d.has_link_info
+				     : (d.has_link_info && d.link.link_id == c->link_id),
 		      "ext case %d (%s): link info", c->no, c->why);
 		CHECK(d.has_udp_tun_req == c->tun, "ext case %d (%s): tunnel", c->no, c->why);
 		CHECK(!d.has_udp_tun_req || d.encap == UM3N_ENCAP_GRE, "ext case %d: encap", c->no);
@@ -486,7 +504,8 @@ static void test_auth_sign_verify(void)
 
 	fill_rrq(&m, 7);
 	CU_ASSERT_EQUAL_FATAL(um3n_wire_rrq_encode(&m, buf, sizeof(buf), &len, &auth_off), 0);
-	CU_ASSERT_EQUAL_FATAL(um3n_auth_sign(test_key, sizeof(test_key), buf, auth_off, buf + auth_off), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		um3n_auth_sign(test_key, sizeof(test_key), buf, auth_off, buf + auth_off), 0);
 	CU_ASSERT_EQUAL_FATAL(um3n_wire_rrq_decode(buf, len, &d), 0);
 	/* The covered bytes end exactly with the SPI: the 4 bytes before are it. */
 	CU_ASSERT_EQUAL(um3n_get32(buf + d.auth_covered_len - 4), 256);
@@ -511,7 +530,8 @@ static void test_auth_rrp(void)
 
 	fill_rrp(&m, 7);
 	CU_ASSERT_EQUAL_FATAL(um3n_wire_rrp_encode(&m, buf, sizeof(buf), &len, &auth_off), 0);
-	CU_ASSERT_EQUAL_FATAL(um3n_auth_sign(test_key, sizeof(test_key), buf, auth_off, buf + auth_off), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		um3n_auth_sign(test_key, sizeof(test_key), buf, auth_off, buf + auth_off), 0);
 	CU_ASSERT_EQUAL_FATAL(um3n_wire_rrp_decode(buf, len, &d), 0);
 	CU_ASSERT_EQUAL(VERIFY(buf, d), 0);
 	buf[27] ^= 0x01; /* keepalive interval is covered */
@@ -539,27 +559,27 @@ static void test_link_info_weight(void)
 }
 
 static CU_TestInfo reg_tests[] = {
-	{ "golden_rrq", test_golden_rrq },
-	{ "golden_rrp", test_golden_rrp },
-	{ "rrq_roundtrip_all_combinations", test_rrq_roundtrip_all_combinations },
-	{ "rrp_roundtrip_all_combinations", test_rrp_roundtrip_all_combinations },
-	{ "encode_limits", test_encode_limits },
-	{ "every_truncation", test_every_truncation },
-	{ "rrq_corruption_table", test_rrq_corruption_table },
-	{ "rrq_all_length_values", test_rrq_all_length_values },
-	{ "rrq_extension_table", test_rrq_extension_table },
-	{ "reg_size_limit", test_reg_size_limit },
-	{ "auth_sign_verify", test_auth_sign_verify },
-	{ "auth_rrp", test_auth_rrp },
-	{ "link_info_weight", test_link_info_weight },
+	{"golden_rrq", test_golden_rrq},
+	{"golden_rrp", test_golden_rrp},
+	{"rrq_roundtrip_all_combinations", test_rrq_roundtrip_all_combinations},
+	{"rrp_roundtrip_all_combinations", test_rrp_roundtrip_all_combinations},
+	{"encode_limits", test_encode_limits},
+	{"every_truncation", test_every_truncation},
+	{"rrq_corruption_table", test_rrq_corruption_table},
+	{"rrq_all_length_values", test_rrq_all_length_values},
+	{"rrq_extension_table", test_rrq_extension_table},
+	{"reg_size_limit", test_reg_size_limit},
+	{"auth_sign_verify", test_auth_sign_verify},
+	{"auth_rrp", test_auth_rrp},
+	{"link_info_weight", test_link_info_weight},
 	CU_TEST_INFO_NULL,
 };
 
 int main(void)
 {
 	static const struct test_suite suites[] = {
-		{ "wire_registration", reg_tests },
-		{ NULL, NULL },
+		{"wire_registration", reg_tests},
+		{NULL, NULL},
 	};
 
 	return test_main(suites);

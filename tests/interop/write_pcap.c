@@ -28,10 +28,10 @@
 #define FRAME_MAX 1600
 
 static const uint8_t test_key[32] = "um3n-interop-test-key-0123456789";
-static const uint8_t mac_mn[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-static const uint8_t mac_ha[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static const uint8_t mac_mn[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t mac_ha[6] = {0x02, 0, 0, 0, 0, 0x02};
 /* Policy chunk bytes: opaque to the wire codec (policy.h serialises them). */
-static const uint8_t policy_bytes[] = { 1, 0, 0, 0, 1, 4, 24, 203, 0, 113, 2, 0 };
+static const uint8_t policy_bytes[] = {1, 0, 0, 0, 1, 4, 24, 203, 0, 113, 2, 0};
 
 struct writer {
 	pcap_dumper_t *dump;
@@ -108,14 +108,22 @@ static int write_rrq(struct writer *w)
 	uint8_t buf[UM3N_REG_MSG_MAX];
 	struct um3n_rrq m = {
 		.flags = UM3N_RRQ_FLAG_S | UM3N_RRQ_FLAG_D | UM3N_RRQ_FLAG_T,
-		.lifetime_s = 300, .home_addr = HOME_IP, .ha_addr = HA_IP, .coa = MN_IP,
+		.lifetime_s = 300,
+		.home_addr = HOME_IP,
+		.ha_addr = HA_IP,
+		.coa = MN_IP,
 		.ident = IDENT,
-		.has_udp_tun_req = true, .udp_tun_flags = UM3N_UDP_TUN_FLAG_F,
+		.has_udp_tun_req = true,
+		.udp_tun_flags = UM3N_UDP_TUN_FLAG_F,
 		.encap = UM3N_ENCAP_IPIP,
-		.has_link_info = true, .link = { .link_id = 1, .link_class = 2, .priority = 1 },
+		.has_link_info = true,
+		.link = {.link_id = 1, .link_class = 2, .priority = 1},
 		.has_policy_chunk = true,
-		.chunk = { .version = 7, .index = 0, .count = 1, .data = policy_bytes,
-			   .len = sizeof(policy_bytes) },
+		.chunk = {.version = 7,
+			  .index = 0,
+			  .count = 1,
+			  .data = policy_bytes,
+			  .len = sizeof(policy_bytes)},
 		.spi = 256,
 	};
 	struct um3n_rrq d;
@@ -135,12 +143,18 @@ static int write_rrp(struct writer *w)
 {
 	uint8_t buf[UM3N_REG_MSG_MAX];
 	struct um3n_rrp m = {
-		.code = UM3N_CODE_ACCEPTED, .lifetime_s = 300, .home_addr = HOME_IP,
-		.ha_addr = HA_IP, .ident = IDENT,
-		.has_udp_tun_reply = true, .udp_tun_code = UM3N_UDP_TUN_REPLY_ACCEPT,
+		.code = UM3N_CODE_ACCEPTED,
+		.lifetime_s = 300,
+		.home_addr = HOME_IP,
+		.ha_addr = HA_IP,
+		.ident = IDENT,
+		.has_udp_tun_reply = true,
+		.udp_tun_code = UM3N_UDP_TUN_REPLY_ACCEPT,
 		.keepalive_s = 20,
-		.has_link_info = true, .link = { .link_id = 1, .link_class = 2, .priority = 1 },
-		.has_policy_ack = true, .policy_ack = { .version = 7, .chunks_held = 1, .count = 1 },
+		.has_link_info = true,
+		.link = {.link_id = 1, .link_class = 2, .priority = 1},
+		.has_policy_ack = true,
+		.policy_ack = {.version = 7, .chunks_held = 1, .count = 1},
 		.spi = 256,
 	};
 	struct um3n_rrp d;
@@ -190,7 +204,8 @@ static int write_tunnel(struct writer *w, uint8_t nh, bool from_mn, bool icmp_re
 	uint8_t buf[256];
 	struct um3n_tunnel_data d;
 	size_t hlen = um3n_wire_tunnel_hdr(buf, nh, false, 5);
-	size_t ilen = nh == UM3N_NH_GRE ? inner_udp(buf + hlen) : inner_icmp(buf + hlen, icmp_reply);
+	size_t ilen = nh == UM3N_NH_GRE ? inner_udp(buf + hlen)
+					: inner_icmp(buf + hlen, icmp_reply);
 
 	if (um3n_wire_tunnel_decode(buf, hlen + ilen, &d) || d.inner_len != ilen)
 		return -1;
@@ -200,7 +215,7 @@ static int write_tunnel(struct writer *w, uint8_t nh, bool from_mn, bool icmp_re
 
 int main(int argc, char **argv)
 {
-	struct writer w = { 0 };
+	struct writer w = {0};
 	pcap_t *dead;
 	int rc;
 
