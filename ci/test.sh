@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The full test suite, from a fresh Debian 12 box: installs what it needs,
 # builds, and runs every stage. Exit status 0 only when every stage passed.
+#   0. format: the C sources match .clang-format (ci/format.sh check)
 #   1. build (-Werror) + ctest: unit tests, interop (tshark, scapy), sans-IO
-#      check, simulator determinism and golden bounds
+#      and object-cycle checks, simulator determinism and golden bounds
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. libFuzzer targets, briefly, over their seed corpus
 #   4. emu/netns.sh and emu/csum.sh: the real daemons in network namespaces
 #      (root only)
 #   5. emu short runs (Mininet, ns-3) when present
-# Environment: UM3N_FUZZ_SECONDS (default 15), UM3N_SKIP="asan fuzz netns emu".
+# Environment: UM3N_FUZZ_SECONDS (default 15), UM3N_SKIP="format asan fuzz netns emu".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -82,6 +83,7 @@ if [[ $skip != *" emu "* && $(id -u) -eq 0 && -x emu/setup.sh ]]; then
 	emu/setup.sh || echo "ci/test.sh: emu/setup.sh failed: the emu stage will report SKIP"
 fi
 
+stage format "$top/ci/format.sh" check
 stage build-and-unit build_and_test
 stage asan asan
 [[ -x fuzz/run.sh ]] && stage fuzz fuzz
