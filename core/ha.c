@@ -1,8 +1,9 @@
-/* HA engine: creation, the downlink data path (home address -> MN record ->
- * policy on the source -> binding -> encapsulate), uplink decapsulation with
- * duplicate suppression, probe answers, the timer scan (binding expiry and
- * silence detection with failover re-send), status. Registration lives in
- * ha_reg.c, every deadline in ha_timers.c. */
+/* HA engine: creation, the entry points (downlink packets: home address -> MN
+ * record -> the shared data path with the MN's policy keyed on the source;
+ * datagrams from MNs: registration or tunnel data), probe answers, the timer
+ * scan (binding expiry, silence detection and failover), status. The data
+ * path is datapath.c, registration ha_reg.c (with the binding machine in
+ * ha_bindfsm.c), every deadline ha_timers.c (ARCHITECTURE.md §5). */
 #include <assert.h>
 #include <string.h>
 

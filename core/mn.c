@@ -1,10 +1,11 @@
-/* MN engine: creation, the uplink data path (classify -> schedule -> encapsulate),
- * downlink decapsulation, link probes, failover re-send and status, and the one
- * place that feeds the link monitor and turns link events, replies and timers
- * into events for each uplink's registration machine. Registration (stepping
- * the machine, its messages, the policy sync) is in mn_reg.c, every deadline
- * in mn_timers.c, the configuration's defaults and checks in mn_conf.c; none
- * of them calls back into this file. */
+/* MN engine: creation, the entry points (TUN packets into the shared data path,
+ * datagrams from the HA, link events), link probes, status, and the one place
+ * that feeds the link monitor and turns link events, replies and timers into
+ * events for each uplink's registration machine. The data path (pick,
+ * encapsulate, queue, failover re-send, decapsulate) is datapath.c;
+ * registration (stepping the machine, its messages, the policy sync) mn_reg.c;
+ * every deadline mn_timers.c; the configuration's defaults and checks
+ * mn_conf.c. None of them calls back into this file (ARCHITECTURE.md §5). */
 #include <assert.h>
 #include <string.h>
 
