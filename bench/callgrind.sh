@@ -2,7 +2,8 @@
 # Instructions per packet for each data path, with callgrind: runs um3n-bench at
 # two iteration counts and divides the difference in total instructions by the
 # difference in packets, so set-up cost (policy build, registration) cancels.
-# Usage: bench/callgrind.sh [BUILD_DIR]   (target: <= 500 instructions each way)
+# Usage: bench/callgrind.sh [BUILD_DIR]   (target: <= 500 instructions each way;
+# the benchmark links um3n_fast, the daemons' core without asserts)
 set -euo pipefail
 build=${1:-build}
 bench=$build/bench/um3n-bench
