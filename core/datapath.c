@@ -24,10 +24,12 @@ void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env)
 	um3n_resend_fini(&dp->resend, env);
 }
 
+#ifndef NDEBUG /* only the asserts use it: um3n_fast builds without them */
 static inline bool link_ok(const struct um3n_datapath *dp, int link)
 {
 	return link >= 0 && (size_t)link < dp->sched.n;
 }
+#endif
 
 void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to)
 {

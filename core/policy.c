@@ -43,6 +43,7 @@ struct um3n_policy {
 
 /* What holds between calls: rules within capacity, the two defaults of their
  * families sharing one class and mode. O(1): cheap enough for every lookup. */
+#ifndef NDEBUG /* only the asserts use it: um3n_fast builds without them */
 static inline bool policy_ok(const struct um3n_policy *p)
 {
 	return p->count <= p->cap && p->cap <= UM3N_POLICY_MAX_RULES &&
@@ -52,6 +53,7 @@ static inline bool policy_ok(const struct um3n_policy *p)
 	       p->defaults[0].mode == p->defaults[1].mode &&
 	       p->defaults[0].link_class <= UM3N_CLASS_MAX && p->defaults[0].mode <= UM3N_MODE_MAX;
 }
+#endif
 
 static unsigned family_bits(uint8_t family)
 {

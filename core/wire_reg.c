@@ -501,6 +501,7 @@ static int exts_parse(const uint8_t *buf, size_t len, size_t off, struct reg_ext
 
 /* What the decoders hand out points into the message: the authenticator
  * right after the bytes it covers, the policy chunk's data within them. */
+#ifndef NDEBUG /* only the asserts use it: um3n_fast builds without them */
 static inline bool reg_exts_inside(const struct reg_exts *x, const uint8_t *buf, size_t len)
 {
 	if (x->has_auth &&
@@ -508,6 +509,7 @@ static inline bool reg_exts_inside(const struct reg_exts *x, const uint8_t *buf,
 		return false;
 	return !x->has_chunk || (x->chunk.data >= buf && x->chunk.data + x->chunk.len <= buf + len);
 }
+#endif
 
 static int reg_check_len(const uint8_t *buf, size_t len, size_t fixed_len, uint8_t type)
 {
