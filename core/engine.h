@@ -55,6 +55,8 @@ struct um3n_drop_counters {
 	uint64_t auth_failed;  /* bad authenticator */
 	uint64_t replayed;     /* stale identification */
 	uint64_t unknown_peer; /* datagram from an address with no binding */
+	uint64_t after_dereg;  /* HA: from a care-of address the MN deregistered moments
+				* ago (UM3N_BCACHE_GONE_GRACE_US): its packets in flight */
 	uint64_t no_binding;   /* downlink packet for an unknown home address */
 	uint64_t no_link;      /* no usable uplink/binding */
 	uint64_t duplicate;    /* GRE sequence already seen (redundancy, re-sends) */
