@@ -66,7 +66,9 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
 		      const struct um3n_sockaddr *from, const uint8_t *buf, size_t len);
 
-/* Errors: UM3N_EINVAL (bad link or event). */
+/* DOWN's arg says who took the link down (UM3N_LINK_DOWN_*: the failover's
+ * cause in the status), SIGNAL's is the level in dBm, UP's is ignored.
+ * Errors: UM3N_EINVAL (bad link, event or DOWN arg). */
 int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_link_ev ev,
 		       int arg);
 /* The uplink's address changed (DHCP, roaming): re-register at once.

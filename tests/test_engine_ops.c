@@ -61,11 +61,12 @@ static void mn_status(struct pairnet *net, struct um3n_mn_status *st)
  * command, carrier loss, a weak signal (up -> degraded), silence. */
 static void test_failovers_by_cause(void)
 {
+	/* by cause; signal: none, a degraded link is still usable, nothing re-sent */
 	static const char *const logs[UM3N_FAILOVER_CAUSES] = {
 		"link wifi: failover (silence)",
 		"link wifi: failover (carrier)",
 		"link wifi: failover (command)",
-		NULL, /* degraded: still usable, nothing re-sent */
+		NULL,
 	};
 	struct pairnet net;
 	struct um3n_mn_status st;
