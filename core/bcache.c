@@ -210,6 +210,33 @@ int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 	return UM3N_OK;
 }
 
+void um3n_bcache_note_gone(struct um3n_bcache *c, const struct um3n_mn_rec *rec, int link,
+			   uint64_t now_us)
+{
+	struct um3n_bcache_gone *g = &c->gone[c->gone_next];
+
+	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS && rec->b[link].active);
+	assert(c->gone_next < UM3N_BCACHE_GONE);
+	g->key = coa_key(&rec->b[link].coa);
+	g->until_us = now_us + UM3N_BCACHE_GONE_GRACE_US;
+	c->gone_next = (c->gone_next + 1) % UM3N_BCACHE_GONE;
+}
+
+/* A scan of the ring: only datagrams no binding claims come here. */
+bool um3n_bcache_recently_gone(const struct um3n_bcache *c, const struct um3n_sockaddr *coa,
+			       uint64_t now_us)
+{
+	uint64_t key;
+
+	if (coa->ip.family != UM3N_AF_INET)
+		return false;
+	key = coa_key(coa);
+	for (size_t i = 0; i < UM3N_BCACHE_GONE; i++)
+		if (c->gone[i].key == key && now_us < c->gone[i].until_us)
+			return true;
+	return false;
+}
+
 size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec)
 {
 	size_t n = 0;

@@ -42,6 +42,19 @@ struct um3n_mn_rec {
 	struct um3n_datapath dp;
 };
 
+/* Care-of addresses whose binding the MN itself gave up (deregistration, a
+ * request releasing its siblings), each for a grace period: what the MN sent
+ * before its request arrives late (data in flight, the last probes) and is
+ * counted as such, not as traffic from an unknown peer. A ring: the oldest
+ * entry is overwritten, memory stays bounded. */
+#define UM3N_BCACHE_GONE 32
+#define UM3N_BCACHE_GONE_GRACE_US 10000000ull
+
+struct um3n_bcache_gone {
+	uint64_t key;      /* the care-of's index key; 0: empty */
+	uint64_t until_us; /* end of the grace period */
+};
+
 /* Open addressing, linear probing, backward-shift deletion; key 0 = empty. */
 struct um3n_hmap {
 	uint64_t *keys;
@@ -55,6 +68,8 @@ struct um3n_bcache {
 	size_t resend_slots;
 	struct um3n_hmap by_home; /* home v4 -> rec index */
 	struct um3n_hmap by_coa;  /* ip << 16 | port -> rec index << 3 | link id */
+	struct um3n_bcache_gone gone[UM3N_BCACHE_GONE];
+	size_t gone_next; /* the ring's next slot */
 };
 
 /* Errors: UM3N_EINVAL, UM3N_ENOMEM. */
@@ -80,6 +95,13 @@ int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
 /* Remove one binding; when none is left the record is freed: returns true then. */
 bool um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struct um3n_mn_rec *rec,
 			int link);
+/* Remember binding `link` of rec's care-of address as given up by the MN at
+ * now_us (call before um3n_bcache_unbind). */
+void um3n_bcache_note_gone(struct um3n_bcache *c, const struct um3n_mn_rec *rec, int link,
+			   uint64_t now_us);
+/* Whether coa's binding was given up within the grace period before now_us. */
+bool um3n_bcache_recently_gone(const struct um3n_bcache *c, const struct um3n_sockaddr *coa,
+			       uint64_t now_us);
 size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec);
 size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec);
 

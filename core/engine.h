@@ -29,9 +29,13 @@ struct um3n_out {
 /* Link events from the driver (netlink, the simulator's scenario, um3nctl). */
 enum um3n_link_ev {
 	UM3N_LINK_EV_UP = 1,     /* carrier up and an address present */
-	UM3N_LINK_EV_DOWN = 2,   /* carrier lost / interface gone */
+	UM3N_LINK_EV_DOWN = 2,   /* carrier lost / interface gone; arg: UM3N_LINK_DOWN_* */
 	UM3N_LINK_EV_SIGNAL = 3, /* arg = signal level in dBm (e.g. -60 good, -85 fading) */
 };
+
+/* UM3N_LINK_EV_DOWN's arg: who took the link down (counted as the failover's cause). */
+#define UM3N_LINK_DOWN_CARRIER 0 /* the interface (netlink, a scenario) */
+#define UM3N_LINK_DOWN_COMMAND 1 /* the operator (um3nctl link NAME down) */
 
 /* Link monitor states (linkmon.c holds the transition table; their names:
  * um3n_linkmon_state_name in linkmon.h). */
@@ -51,6 +55,8 @@ struct um3n_drop_counters {
 	uint64_t auth_failed;  /* bad authenticator */
 	uint64_t replayed;     /* stale identification */
 	uint64_t unknown_peer; /* datagram from an address with no binding */
+	uint64_t after_dereg;  /* HA: from a care-of address the MN deregistered moments
+				* ago (UM3N_BCACHE_GONE_GRACE_US): its packets in flight */
 	uint64_t no_binding;   /* downlink packet for an unknown home address */
 	uint64_t no_link;      /* no usable uplink/binding */
 	uint64_t duplicate;    /* GRE sequence already seen (redundancy, re-sends) */

@@ -69,12 +69,6 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	return ha;
 }
 
-static void link_name(char name[8], int link)
-{
-	memcpy(name, "mn-l0", 6);
-	name[4] = (char)('0' + link);
-}
-
 int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, size_t len)
 {
 	struct um3n_ip_info ip;
@@ -100,13 +94,13 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
 {
 	struct um3n_binding *b = &rec->b[link];
-	char name[8];
+	char name[HA_LINK_NAME_MAX];
 
 	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS && b->active);
 	ha_timers_heard(ha, b, now_us);
 	if (b->lm.state != UM3N_LS_FAILED)
 		return;
-	link_name(name, link);
+	ha_reg_link_name(name, rec->home_v4, link);
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_HEARD);
 	um3n_datapath_bindings_changed(&rec->dp, rec->b);
 	ha_timers_heard_after_failure(ha, now_us);
@@ -176,7 +170,10 @@ static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_so
 	int rc;
 
 	if (!rec) {
-		ha->drops.unknown_peer++;
+		if (um3n_bcache_recently_gone(&ha->cache, from, now_us))
+			ha->drops.after_dereg++; /* a clean shutdown's tail, not an attack */
+		else
+			ha->drops.unknown_peer++;
 		return UM3N_ENOENT;
 	}
 	rc = um3n_wire_tunnel_decode(buf, len, &d);
@@ -212,9 +209,9 @@ int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_soc
 static void failover(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
 {
 	size_t resent;
-	char name[8];
+	char name[HA_LINK_NAME_MAX];
 
-	link_name(name, link);
+	ha_reg_link_name(name, rec->home_v4, link);
 	um3n_linkmon_event(&rec->b[link].lm, &ha->env, name, UM3N_LM_EV_SILENT);
 	um3n_datapath_bindings_changed(&rec->dp, rec->b);
 	um3n_datapath_failover(&rec->dp, &ha->outq, &ha->drops, now_us, ha->conf.resend_window_us,

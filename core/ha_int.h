@@ -22,6 +22,9 @@ struct um3n_ha {
 };
 
 /* ha_reg.c */
+/* How logs name binding `link` of an MN: "1 of 10.200.0.2". */
+#define HA_LINK_NAME_MAX 24
+void ha_reg_link_name(char name[HA_LINK_NAME_MAX], uint32_t home_v4, int link);
 int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
 			  const uint8_t *buf, size_t len);
 /* Binding `link` of rec (bound) reached its expiry: feeds the binding FSM.

@@ -27,6 +27,23 @@ struct reg_ctx {
 	uint64_t resync; /* identification to resynchronise from (code 133) */
 };
 
+void ha_reg_link_name(char name[HA_LINK_NAME_MAX], uint32_t home_v4, int link)
+{
+	struct um3n_addr a;
+	char ip[16]; /* 255.255.255.255 */
+	size_t n;
+
+	assert(link >= 0 && link < UM3N_MAX_LINKS);
+	um3n_addr_from_v4(&a, home_v4);
+	if (um3n_addr_format(&a, ip, sizeof(ip)) < 0)
+		memcpy(ip, "?", 2);
+	name[0] = (char)('0' + link);
+	memcpy(name + 1, " of ", 4);
+	n = strlen(ip);
+	assert(5 + n < HA_LINK_NAME_MAX);
+	memcpy(name + 5, ip, n + 1);
+}
+
 static void send_reply(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t code,
 		       uint16_t lifetime_s, uint64_t ident)
 {
@@ -170,9 +187,9 @@ static void binding_arm(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 			const struct um3n_ha_bindfsm_fx *fx)
 {
 	struct um3n_binding *b = &rc->rec->b[rc->link];
-	char name[8] = "mn-l0";
+	char name[HA_LINK_NAME_MAX];
 
-	name[4] = (char)('0' + rc->link);
+	ha_reg_link_name(name, rc->rec->home_v4, rc->link);
 	if (rc->rrq->has_link_info)
 		b->info = rc->rrq->link;
 	b->info.link_id = (uint8_t)rc->link;
@@ -203,28 +220,35 @@ static void reply(struct um3n_ha *ha, const struct reg_ctx *rc, const struct um3
 }
 
 /* No row for the event in the binding's state: nothing was done. */
-static void unexpected(struct um3n_ha *ha, const struct um3n_ha_bindfsm *f, int link,
-		       enum um3n_ha_bindfsm_event ev)
+static void unexpected(struct um3n_ha *ha, const struct reg_ctx *rc,
+		       const struct um3n_ha_bindfsm *f, int link, enum um3n_ha_bindfsm_event ev)
 {
-	um3n_log(&ha->env, UM3N_LOG_WARN, "binding mn-l%d: event %s not expected in state %s", link,
+	char name[HA_LINK_NAME_MAX];
+
+	ha_reg_link_name(name, rc->rec ? rc->rec->home_v4 : rc->rrq->home_addr, link);
+	um3n_log(&ha->env, UM3N_LOG_WARN, "binding %s: event %s not expected in state %s", name,
 		 um3n_ha_bindfsm_event_name(ev), um3n_ha_bindfsm_state_name(f->state));
 	ha->reg_unexpected++;
 }
 
 /* Removes binding `link` of *rec; clears *rec when the record went with it.
  * The table has already moved its FSM to NONE, which the cache's reset of
- * the binding keeps. */
-static void unbind(struct um3n_ha *ha, struct um3n_mn_rec **rec, int link)
+ * the binding keeps. by_mn: the MN gave it up (not an expiry), so what it
+ * still sent from there is counted as late, not as from an unknown peer. */
+static void unbind(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec **rec, int link,
+		   bool by_mn)
 {
 	assert(*rec && (*rec)->b[link].active);
 	assert((*rec)->b[link].fsm.state == UM3N_HA_BINDFSM_NONE);
+	if (by_mn)
+		um3n_bcache_note_gone(&ha->cache, *rec, link, now_us);
 	if (um3n_bcache_unbind(&ha->cache, &ha->env, *rec, link))
 		*rec = NULL;
 }
 
 /* A request without S on one binding releases the MN's others; the record
  * goes when the last of them does (deregistration from an unbound link). */
-static void release_siblings(struct um3n_ha *ha, struct reg_ctx *rc)
+static void release_siblings(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc)
 {
 	static const struct um3n_ha_bindfsm_in in = {.ev = UM3N_HA_BINDFSM_EV_RELEASED};
 
@@ -236,11 +260,11 @@ static void release_siblings(struct um3n_ha *ha, struct reg_ctx *rc)
 			continue;
 		fx = um3n_ha_bindfsm_step(&b->fsm, &in);
 		if (fx.unexpected) {
-			unexpected(ha, &b->fsm, l, in.ev);
+			unexpected(ha, rc, &b->fsm, l, in.ev);
 			continue;
 		}
 		assert(fx.mask == UM3N_HA_BINDFSM_DO_UNBIND);
-		unbind(ha, &rc->rec, l);
+		unbind(ha, now_us, &rc->rec, l, true);
 	}
 }
 
@@ -255,7 +279,7 @@ static void reg_step(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 
 	assert(rc->link >= 0 && rc->link < UM3N_MAX_LINKS);
 	if (fx.unexpected) {
-		unexpected(ha, f, rc->link, in->ev);
+		unexpected(ha, rc, f, rc->link, in->ev);
 		return;
 	}
 	assert(rc->rec || !(fx.mask & (UM3N_HA_BINDFSM_DO_INDEX | UM3N_HA_BINDFSM_DO_ARM)));
@@ -268,13 +292,13 @@ static void reg_step(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 		(void)err;
 	}
 	if (fx.mask & UM3N_HA_BINDFSM_DO_RELEASE)
-		release_siblings(ha, rc);
+		release_siblings(ha, now_us, rc);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_ARM)
 		binding_arm(ha, now_us, rc, &fx);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_POLICY && rc->rrq->has_policy_chunk)
 		stage_chunk(ha, rc->rec, &rc->rrq->chunk);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_UNBIND)
-		unbind(ha, &rc->rec, rc->link);
+		unbind(ha, now_us, &rc->rec, rc->link, in->ev != UM3N_HA_BINDFSM_EV_EXPIRED);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_SCHED && rc->rec)
 		um3n_datapath_bindings_changed(&rc->rec->dp, rc->rec->b);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_REPLY)
@@ -335,10 +359,12 @@ bool ha_reg_expire(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec,
 	static const struct um3n_rrq none_rrq;
 	struct reg_ctx rc = {.rrq = &none_rrq, .rec = rec, .link = link};
 	static const struct um3n_ha_bindfsm_in in = {.ev = UM3N_HA_BINDFSM_EV_EXPIRED};
+	char name[HA_LINK_NAME_MAX];
 
 	assert(link >= 0 && link < UM3N_MAX_LINKS && rec->b[link].active);
 	assert(ha_timers_expired(&rec->b[link], now_us));
-	um3n_log(&ha->env, UM3N_LOG_INFO, "binding of link %d expired", link);
+	ha_reg_link_name(name, rec->home_v4, link);
+	um3n_log(&ha->env, UM3N_LOG_INFO, "binding %s expired", name);
 	reg_step(ha, now_us, &rc, &in);
 	return rc.rec != NULL;
 }

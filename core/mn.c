@@ -62,6 +62,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		l->conf.name[UM3N_LINK_NAME_MAX - 1] = 0;
 		um3n_linkmon_init(&l->lm);
 		um3n_regfsm_init(&l->reg);
+		mn_reg_watch_init(mn, (int)i);
 		mn_timers_init(mn, (int)i);
 		um3n_datapath_set_dest(&mn->dp, (int)i, &mn->conf.ha); /* every link: to the HA */
 		um3n_datapath_set_class(&mn->dp, (int)i, l->conf.link_class, l->conf.priority,
@@ -86,34 +87,61 @@ static void sched_refresh(struct um3n_mn *mn)
 	um3n_datapath_links_changed(&mn->dp);
 }
 
+const char *um3n_mn_failover_cause_name(int cause)
+{
+	static const char *const names[UM3N_FAILOVER_CAUSES] = {
+		"silence",
+		"carrier",
+		"command",
+		"signal",
+	};
+
+	return cause >= 0 && cause < UM3N_FAILOVER_CAUSES ? names[cause] : "?";
+}
+
 /* The link just failed or went down: what it carried in the last re-send
  * window may be lost, so it goes again on the survivors (duplicates are
  * dropped by the HA's sequence window). */
-static void failover(struct um3n_mn *mn, uint64_t now_us, int link)
+static void failover(struct um3n_mn *mn, uint64_t now_us, int link,
+		     enum um3n_mn_failover_cause cause)
 {
 	size_t resent;
 	size_t n = um3n_datapath_failover(&mn->dp, &mn->outq, &mn->drops, now_us,
 					  mn->conf.resend_window_us, link, mn->policy, &resent);
 
-	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: failover, %zu packets re-sent",
-		 mn->links[link].conf.name, n);
+	um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: failover (%s), %zu packets re-sent",
+		 mn->links[link].conf.name, um3n_mn_failover_cause_name(cause), n);
 }
 
 static void reg_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_regfsm_ev type);
 
 /* The one place the link monitor is fed: the scheduler follows, a link that
- * stops carrying data fails over, one that starts probes. */
-static void lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm_event ev)
+ * stops carrying data fails over, one that starts probes. Every move of
+ * traffic off the link is counted by its cause: losing it (carrier-down:
+ * `down`, silence) and leaving it while it still works (up -> degraded). */
+static void lm_event_by(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm_event ev,
+			enum um3n_mn_failover_cause down)
 {
 	struct mn_link *l = &mn->links[link];
 	bool was_usable = um3n_linkmon_usable(&l->lm);
+	int was = l->lm.state;
 
 	assert(link >= 0 && (size_t)link < mn->conf.n_links);
 	assert(ev >= 0 && ev < UM3N_LM_EV_COUNT);
+	assert(down == UM3N_FAILOVER_CARRIER || down == UM3N_FAILOVER_COMMAND);
 	um3n_linkmon_event(&l->lm, &mn->env, l->conf.name, ev);
 	sched_refresh(mn);
-	if (was_usable && !um3n_linkmon_usable(&l->lm))
-		failover(mn, now_us, link);
+	if (was_usable && !um3n_linkmon_usable(&l->lm)) {
+		enum um3n_mn_failover_cause cause = ev == UM3N_LM_EV_SILENT ? UM3N_FAILOVER_SILENCE
+									    : down;
+
+		/* only losing the carrier or silence make a usable link unusable */
+		assert(ev == UM3N_LM_EV_CARRIER_DOWN || ev == UM3N_LM_EV_SILENT);
+		l->failovers[cause]++;
+		failover(mn, now_us, link, cause);
+	}
+	if (was == UM3N_LS_UP && l->lm.state == UM3N_LS_DEGRADED)
+		l->failovers[UM3N_FAILOVER_SIGNAL]++;
 	if (!was_usable && um3n_linkmon_usable(&l->lm))
 		mn_timers_became_usable(mn);
 	/* A link that falls silent is re-registered at once: if the HA lost its
@@ -125,6 +153,11 @@ static void lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm
 		reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED);
 	}
 	mn_timers_probe_start(mn, link, now_us);
+}
+
+static void lm_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_lm_event ev)
+{
+	lm_event_by(mn, now_us, link, ev, UM3N_FAILOVER_CARRIER);
 }
 
 /* Steps the link's registration machine (mn_reg.c carries out its effects).
@@ -261,11 +294,13 @@ static void link_up(struct um3n_mn *mn, uint64_t now_us, int link)
 	reg_event(mn, now_us, link, UM3N_REGFSM_EV_LINK_UP);
 }
 
-static void link_down(struct um3n_mn *mn, uint64_t now_us, int link)
+/* cause: UM3N_FAILOVER_CARRIER or _COMMAND, should the link carry traffic. */
+static void link_down(struct um3n_mn *mn, uint64_t now_us, int link,
+		      enum um3n_mn_failover_cause cause)
 {
 	mn_timers_link_down(mn, link);
 	reg_event(mn, now_us, link, UM3N_REGFSM_EV_LINK_DOWN);
-	lm_event(mn, now_us, link, UM3N_LM_EV_CARRIER_DOWN);
+	lm_event_by(mn, now_us, link, UM3N_LM_EV_CARRIER_DOWN, cause);
 }
 
 /* Signal level with hysteresis: below the degraded threshold the link is left
@@ -277,6 +312,7 @@ static void link_signal(struct um3n_mn *mn, uint64_t now_us, int link, int dbm)
 	struct mn_link *l = &mn->links[link];
 
 	l->signal_dbm = dbm;
+	l->have_signal = true;
 	if (!l->lm.weak && dbm < mn->conf.signal_degraded_dbm)
 		lm_event(mn, now_us, link, UM3N_LM_EV_WEAK);
 	else if (l->lm.weak && dbm >= mn->conf.signal_recovered_dbm)
@@ -301,9 +337,13 @@ int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_
 		}
 		break;
 	case UM3N_LINK_EV_DOWN:
+		if (arg != UM3N_LINK_DOWN_CARRIER && arg != UM3N_LINK_DOWN_COMMAND)
+			return UM3N_EINVAL;
 		if (l->carrier) {
 			l->carrier = false;
-			link_down(mn, now_us, link);
+			link_down(mn, now_us, link,
+				  arg == UM3N_LINK_DOWN_COMMAND ? UM3N_FAILOVER_COMMAND
+								: UM3N_FAILOVER_CARRIER);
 		}
 		break;
 	case UM3N_LINK_EV_SIGNAL: link_signal(mn, now_us, link, arg); break;
@@ -329,8 +369,8 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 	had = link_has_addr(l);
 	l->conf.local = *local;
 	if (!link_has_addr(l)) {
-		if (had && l->carrier)
-			link_down(mn, now_us, link);
+		if (had && l->carrier) /* the address went: as good as the carrier */
+			link_down(mn, now_us, link, UM3N_FAILOVER_CARRIER);
 	} else if (!had || l->reg.state == UM3N_REG_IDLE) {
 		link_up(mn, now_us, link);
 	} else {
@@ -465,14 +505,27 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 		s->srtt_us = l->lm.srtt_us;
 		s->rttvar_us = l->lm.rttvar_us;
 		s->loss_permille = um3n_linkmon_loss_permille(&l->lm);
+		s->carrier = l->carrier;
+		s->have_signal = l->have_signal;
 		s->signal_dbm = l->signal_dbm;
+		s->trying_s = l->watch.since_us != UM3N_TIME_NONE && now_us > l->watch.since_us
+				      ? (uint32_t)((now_us - l->watch.since_us) / 1000000)
+				      : 0;
+		s->reg_retries = l->watch.since_us != UM3N_TIME_NONE ? l->watch.retries : 0;
+		s->reg_wait = l->watch.since_us != UM3N_TIME_NONE ? (int)l->watch.wait
+								  : UM3N_MN_REG_WAIT_NONE;
 		s->tx_pkts = mn->dp.tx_pkts[i];
 		s->tx_bytes = mn->dp.tx_bytes[i];
 		s->rx_pkts = l->rx_pkts;
 		s->rx_bytes = l->rx_bytes;
 		s->probes_sent = l->lm.probes_sent;
 		s->probes_answered = l->lm.probes_answered;
-		s->failovers = l->lm.failures;
+		for (int c = 0; c < UM3N_FAILOVER_CAUSES; c++) {
+			s->failovers_by[c] = l->failovers[c];
+			s->failovers += l->failovers[c];
+		}
+		/* failing (silence) is a failover, always counted as one */
+		assert(l->failovers[UM3N_FAILOVER_SILENCE] == l->lm.failures);
 		s->resent_pkts = mn->dp.resent_pkts[i];
 		s->unexpected_events = l->reg.unexpected + l->lm.unexpected;
 	}

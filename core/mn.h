@@ -66,7 +66,9 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
 		      const struct um3n_sockaddr *from, const uint8_t *buf, size_t len);
 
-/* Errors: UM3N_EINVAL (bad link or event). */
+/* DOWN's arg says who took the link down (UM3N_LINK_DOWN_*: the failover's
+ * cause in the status), SIGNAL's is the level in dBm, UP's is ignored.
+ * Errors: UM3N_EINVAL (bad link, event or DOWN arg). */
 int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_link_ev ev,
 		       int arg);
 /* The uplink's address changed (DHCP, roaming): re-register at once.
@@ -93,6 +95,23 @@ bool um3n_mn_poll_output(struct um3n_mn *mn, struct um3n_out *out);
 /* Deregister (lifetime 0) on every registered link; the engine then stays idle. */
 int um3n_mn_shutdown(struct um3n_mn *mn, uint64_t now_us);
 
+/* Why traffic moved off an uplink (a failover): each cause counted per link. */
+enum um3n_mn_failover_cause {
+	UM3N_FAILOVER_SILENCE = 0, /* nothing heard for dead_after (or the binding ran out) */
+	UM3N_FAILOVER_CARRIER,     /* carrier or address lost (netlink, the scenario) */
+	UM3N_FAILOVER_COMMAND,     /* the operator took it down (`um3nctl link NAME down`) */
+	UM3N_FAILOVER_SIGNAL,      /* signal below signal_degraded_dbm: up -> degraded */
+	UM3N_FAILOVER_CAUSES
+};
+const char *um3n_mn_failover_cause_name(int cause); /* "silence", "carrier", ... */
+
+/* Why the last registration request of an uplink that is trying went unanswered. */
+enum um3n_mn_reg_wait {
+	UM3N_MN_REG_WAIT_NONE = 0, /* not trying, or no retry yet */
+	UM3N_MN_REG_WAIT_NO_REPLY, /* the retransmission timer ran out */
+	UM3N_MN_REG_WAIT_DENIED,   /* the HA denied it (last_code) */
+};
+
 struct um3n_mn_link_status {
 	char name[UM3N_LINK_NAME_MAX];
 	uint8_t link_class;
@@ -103,10 +122,19 @@ struct um3n_mn_link_status {
 	uint32_t lifetime_left_s;
 	uint64_t srtt_us, rttvar_us;
 	uint32_t loss_permille; /* probe loss, EWMA */
+	bool carrier;           /* the driver said UP (and not DOWN since) */
+	bool have_signal;       /* a signal level was ever reported (else signal_dbm is 0) */
 	int signal_dbm;
+	/* Registering without a binding: since trying_s seconds (0 when the link
+	 * is not trying), reg_retries requests sent after the first, the last
+	 * one's fate (enum um3n_mn_reg_wait; DENIED: last_code). */
+	uint32_t trying_s;
+	uint32_t reg_retries;
+	int reg_wait;
 	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
 	uint64_t probes_sent, probes_answered;
-	uint64_t failovers;         /* times this link went FAILED */
+	uint64_t failovers; /* traffic moved off this link: the sum of failovers_by */
+	uint64_t failovers_by[UM3N_FAILOVER_CAUSES]; /* ... by enum um3n_mn_failover_cause */
 	uint64_t resent_pkts;       /* packets re-sent on another link when this one failed */
 	uint64_t unexpected_events; /* events the registration machine or the link
 				     * monitor had no row for (each one logged) */

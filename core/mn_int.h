@@ -23,9 +23,21 @@ struct mn_timers {
 	bool silence_noted;     /* the last usable link fell silent: re-registered, kept */
 };
 
+/* An uplink registering without a binding, for the operator (status, log):
+ * written by mn_reg.c only; no behaviour depends on it. */
+struct mn_reg_watch {
+	uint64_t since_us;          /* first request of the attempt; UM3N_TIME_NONE: not trying */
+	uint64_t logged_us;         /* last retry logged (rate limit) */
+	uint32_t retries;           /* requests sent after the first */
+	enum um3n_mn_reg_wait wait; /* the last request's fate */
+};
+
 struct mn_link {
 	struct um3n_mn_link_conf conf;
 	bool carrier;
+	bool have_signal;
+	struct mn_reg_watch watch;
+	uint64_t failovers[UM3N_FAILOVER_CAUSES];
 	struct um3n_linkmon lm;
 	struct um3n_regfsm reg;
 	struct mn_timers tm;
@@ -68,6 +80,7 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 		 struct um3n_regfsm_event *ev);
 int mn_reg_policy_install(struct um3n_mn *mn, const struct um3n_policy *src);
 bool mn_reg_policy_synced(const struct um3n_mn *mn);
+void mn_reg_watch_init(struct um3n_mn *mn, int link);
 
 /* mn_timers.c: the named hooks, the only writers of struct mn_timers and of
  * lm.last_heard_us. Calls nothing in mn.c. */

@@ -112,6 +112,84 @@ static void send_request(struct um3n_mn *mn, int link, uint16_t lifetime_s, bool
 		 l->conf.name, lifetime_s, rrq.has_policy_chunk ? " +policy chunk" : "");
 }
 
+/* Retries are logged at the first one, then at most once a minute. */
+#define RETRY_LOG_EVERY_US 60000000ull
+
+void mn_reg_watch_init(struct um3n_mn *mn, int link)
+{
+	struct mn_reg_watch *w = &mn->links[link].watch;
+
+	assert(link >= 0 && (size_t)link < mn->conf.n_links);
+	w->since_us = UM3N_TIME_NONE;
+	w->logged_us = 0;
+	w->retries = 0;
+	w->wait = UM3N_MN_REG_WAIT_NONE;
+}
+
+static bool is_denial(enum um3n_regfsm_ev ev)
+{
+	return ev == UM3N_REGFSM_EV_DENIED || ev == UM3N_REGFSM_EV_DENIED_AUTH ||
+	       ev == UM3N_REGFSM_EV_IDENT_MISMATCH;
+}
+
+static void log_retry(struct um3n_mn *mn, uint64_t now_us, int link)
+{
+	const struct mn_link *l = &mn->links[link];
+	const struct mn_reg_watch *w = &l->watch;
+	unsigned long long s = (now_us - w->since_us) / 1000000;
+
+	if (w->wait == UM3N_MN_REG_WAIT_DENIED)
+		um3n_log(&mn->env, UM3N_LOG_INFO,
+			 "link %s: registration retry %u, requesting for %llu s, last: denied, "
+			 "code %d",
+			 l->conf.name, w->retries, s, l->reg.last_code);
+	else
+		um3n_log(&mn->env, UM3N_LOG_INFO,
+			 "link %s: registration retry %u, requesting for %llu s, last: no reply",
+			 l->conf.name, w->retries, s);
+}
+
+/* Bookkeeping for the operator (um3n_mn_status, the log) of a link trying to
+ * register: when it started, how many requests went out since the first, why
+ * the last one got nowhere. Nothing the engine does depends on it. */
+static void watch_step(struct um3n_mn *mn, uint64_t now_us, int link,
+		       const struct um3n_regfsm_event *ev, const struct um3n_regfsm_fx *fx)
+{
+	struct mn_link *l = &mn->links[link];
+	struct mn_reg_watch *w = &l->watch;
+	bool trying = w->since_us != UM3N_TIME_NONE;
+
+	assert(!trying || w->since_us <= now_us);
+	if ((fx->flags & UM3N_REGFSM_FX_BOUND) || fx->to == UM3N_REG_IDLE ||
+	    fx->to == UM3N_REG_DEREGISTERING) {
+		if ((fx->flags & UM3N_REGFSM_FX_BOUND) && trying && w->retries)
+			um3n_log(&mn->env, UM3N_LOG_INFO,
+				 "link %s: registered after %u retries in %llu s", l->conf.name,
+				 w->retries,
+				 (unsigned long long)((now_us - w->since_us) / 1000000));
+		mn_reg_watch_init(mn, link);
+		return;
+	}
+	if (fx->to != UM3N_REG_REQUESTING && fx->to != UM3N_REG_DENIED)
+		return;
+	if (!trying) {
+		w->since_us = now_us;
+		w->retries = 0;
+		w->wait = UM3N_MN_REG_WAIT_NONE;
+	}
+	if (is_denial(ev->type))
+		w->wait = UM3N_MN_REG_WAIT_DENIED;
+	else if (ev->type == UM3N_REGFSM_EV_TIMER && fx->from == UM3N_REG_REQUESTING)
+		w->wait = UM3N_MN_REG_WAIT_NO_REPLY;
+	if (!(fx->flags & UM3N_REGFSM_FX_SEND) || !trying)
+		return;
+	w->retries++;
+	if (w->retries == 1 || now_us - w->logged_us >= RETRY_LOG_EVERY_US) {
+		w->logged_us = now_us;
+		log_retry(mn, now_us, link);
+	}
+}
+
 /* Steps the link's registration machine with ev and carries out its effects
  * in the order regfsm.h gives, all but the link monitor's: the request, the
  * timer, the RTT sample, the binding's deadline. Returns true when the HA now
@@ -144,6 +222,7 @@ bool mn_reg_step(struct um3n_mn *mn, uint64_t now_us, int link, struct um3n_regf
 		um3n_log(&mn->env, UM3N_LOG_INFO, "link %s: registration %s --%s--> %s",
 			 l->conf.name, um3n_regfsm_state_name(fx.from),
 			 um3n_regfsm_event_name(ev->type), um3n_regfsm_state_name(fx.to));
+	watch_step(mn, now_us, link, ev, &fx);
 	if (fx.flags & UM3N_REGFSM_FX_RTT)
 		um3n_linkmon_rtt_sample(&l->lm, fx.rtt_us);
 	if (fx.flags & UM3N_REGFSM_FX_UNBOUND)
@@ -203,7 +282,10 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 		mn->drops.replayed++; /* not an answer to the request in flight */
 		return UM3N_EREPLAY;
 	}
-	note_policy_ack(mn, &rrp);
+	/* The HA drops our table along with our last binding, as asked: the
+	 * answer to a deregistration says nothing about the sync. */
+	if (l->reg.state != UM3N_REG_DEREGISTERING)
+		note_policy_ack(mn, &rrp);
 	memset(ev, 0, sizeof(*ev));
 	ev->code = rrp.code;
 	if (rrp.code == UM3N_CODE_ACCEPTED || rrp.code == UM3N_CODE_ACCEPTED_NO_SIMUL) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -214,6 +215,8 @@ int d_ctl_parse_link(char *line, char **name, int *ev, int *arg, const char **wh
 	*arg = 0;
 	if (strcmp(what, "down") == 0 || strcmp(what, "up") == 0) {
 		*ev = what[0] == 'd' ? UM3N_LINK_EV_DOWN : UM3N_LINK_EV_UP;
+		if (*ev == UM3N_LINK_EV_DOWN) /* counted apart from carrier loss */
+			*arg = UM3N_LINK_DOWN_COMMAND;
 		return val ? UM3N_EINVAL : UM3N_OK;
 	}
 	if (strcmp(what, "signal") || !val)
@@ -226,4 +229,15 @@ int d_ctl_parse_link(char *line, char **name, int *ev, int *arg, const char **wh
 	*ev = UM3N_LINK_EV_SIGNAL;
 	*arg = (int)v;
 	return UM3N_OK;
+}
+
+const char *d_ctl_link_what(int ev, int arg, char *buf, size_t cap)
+{
+	switch (ev) {
+	case UM3N_LINK_EV_UP: snprintf(buf, cap, "up"); break;
+	case UM3N_LINK_EV_DOWN: snprintf(buf, cap, "down"); break;
+	case UM3N_LINK_EV_SIGNAL: snprintf(buf, cap, "signal %d dBm", arg); break;
+	default: snprintf(buf, cap, "event %d (%d)", ev, arg); break;
+	}
+	return buf;
 }

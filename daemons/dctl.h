@@ -36,5 +36,7 @@ void d_ctl_event(struct d_ctl *ctl, int fd, unsigned events);
 
 /* Split "link NAME down|up|signal DBM". Returns 0 or UM3N_EINVAL (why set). */
 int d_ctl_parse_link(char *line, char **name, int *ev, int *arg, const char **why);
+/* What such a request does, for the log: "down", "up", "signal -85 dBm". */
+const char *d_ctl_link_what(int ev, int arg, char *buf, size_t cap);
 
 #endif

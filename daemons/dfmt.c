@@ -38,6 +38,7 @@ static const struct {
 	{"auth_failed", offsetof(struct um3n_drop_counters, auth_failed)},
 	{"replayed", offsetof(struct um3n_drop_counters, replayed)},
 	{"unknown_peer", offsetof(struct um3n_drop_counters, unknown_peer)},
+	{"after_dereg", offsetof(struct um3n_drop_counters, after_dereg)},
 	{"no_binding", offsetof(struct um3n_drop_counters, no_binding)},
 	{"no_link", offsetof(struct um3n_drop_counters, no_link)},
 	{"duplicate", offsetof(struct um3n_drop_counters, duplicate)},
@@ -77,9 +78,55 @@ static void daemon_stats(const struct d_daemon_stats *ds, bool json, struct d_st
 		     (unsigned long long)ds->tun_write_errors, (unsigned long long)ds->bad_gso);
 }
 
+static const char *const reg_wait_names[] = {
+	[UM3N_MN_REG_WAIT_NONE] = "none",
+	[UM3N_MN_REG_WAIT_NO_REPLY] = "no reply",
+	[UM3N_MN_REG_WAIT_DENIED] = "denied",
+};
+
+static const char *reg_wait_name(int wait)
+{
+	return wait >= 0 && wait <= UM3N_MN_REG_WAIT_DENIED ? reg_wait_names[wait] : "?";
+}
+
+/* Why an uplink carries no traffic: the first thing it lacks, or where its
+ * registration is stuck. Returns false (buf untouched) when it is up. */
+static bool not_up(const struct um3n_mn_link_status *l, char *buf, size_t cap)
+{
+	if (l->state == UM3N_LS_UP || l->state == UM3N_LS_DEGRADED)
+		return false;
+	if (!l->carrier)
+		snprintf(buf, cap, "no carrier");
+	else if (l->local.ip.family == 0)
+		snprintf(buf, cap, "no address");
+	else if ((l->reg_state == UM3N_REG_REQUESTING || l->reg_state == UM3N_REG_DENIED) &&
+		 l->reg_wait == UM3N_MN_REG_WAIT_DENIED)
+		snprintf(buf, cap, "%s for %u s, %u retries, last: denied, code %d",
+			 um3n_regfsm_state_name(l->reg_state), l->trying_s, l->reg_retries,
+			 l->last_code);
+	else if (l->reg_state == UM3N_REG_REQUESTING || l->reg_state == UM3N_REG_DENIED)
+		snprintf(buf, cap, "%s for %u s, %u retries, last: %s",
+			 um3n_regfsm_state_name(l->reg_state), l->trying_s, l->reg_retries,
+			 l->reg_wait == UM3N_MN_REG_WAIT_NO_REPLY ? "no reply" : "none yet");
+	else if (l->state == UM3N_LS_FAILED)
+		snprintf(buf, cap, "silent (nothing heard from the HA for dead_after)");
+	else
+		snprintf(buf, cap, "registration %s", um3n_regfsm_state_name(l->reg_state));
+	return true;
+}
+
+static void failovers_json(const struct um3n_mn_link_status *l, struct d_str *o)
+{
+	d_str_printf(o, "\"failovers\":%llu,\"failovers_by\":{", (unsigned long long)l->failovers);
+	for (int c = 0; c < UM3N_FAILOVER_CAUSES; c++)
+		d_str_printf(o, "%s\"%s\":%llu", c ? "," : "", um3n_mn_failover_cause_name(c),
+			     (unsigned long long)l->failovers_by[c]);
+	d_str_printf(o, "},");
+}
+
 static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname, struct d_str *o)
 {
-	char ip[48];
+	char ip[48], why[96];
 
 	addr_text(&l->local.ip, ip, sizeof(ip));
 	d_str_printf(o, "{\"name\":");
@@ -92,25 +139,34 @@ static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname
 		     um3n_policy_class_name(l->link_class), um3n_linkmon_state_name(l->state),
 		     um3n_regfsm_state_name(l->reg_state), l->last_code, ip, l->local.port,
 		     l->lifetime_left_s);
-	d_str_printf(o,
-		     "\"srtt_us\":%llu,\"rttvar_us\":%llu,\"loss_permille\":%u,"
-		     "\"signal_dbm\":%d,",
+	d_str_printf(o, "\"carrier\":%s,\"not_up\":", l->carrier ? "true" : "false");
+	if (not_up(l, why, sizeof(why)))
+		json_str(o, why);
+	else
+		d_str_printf(o, "null");
+	d_str_printf(o, ",\"trying_s\":%u,\"reg_retries\":%u,\"reg_wait\":\"%s\",", l->trying_s,
+		     l->reg_retries, reg_wait_name(l->reg_wait));
+	d_str_printf(o, "\"srtt_us\":%llu,\"rttvar_us\":%llu,\"loss_permille\":%u,",
 		     (unsigned long long)l->srtt_us, (unsigned long long)l->rttvar_us,
-		     l->loss_permille, l->signal_dbm);
+		     l->loss_permille);
+	if (l->have_signal)
+		d_str_printf(o, "\"signal_dbm\":%d,", l->signal_dbm);
+	else
+		d_str_printf(o, "\"signal_dbm\":null,");
 	d_str_printf(o,
 		     "\"tx_pkts\":%llu,\"tx_bytes\":%llu,\"rx_pkts\":%llu,\"rx_bytes\":%llu,"
-		     "\"probes_sent\":%llu,\"probes_answered\":%llu,\"failovers\":%llu,"
-		     "\"resent_pkts\":%llu,\"unexpected_events\":%llu}",
+		     "\"probes_sent\":%llu,\"probes_answered\":%llu,",
 		     (unsigned long long)l->tx_pkts, (unsigned long long)l->tx_bytes,
 		     (unsigned long long)l->rx_pkts, (unsigned long long)l->rx_bytes,
-		     (unsigned long long)l->probes_sent, (unsigned long long)l->probes_answered,
-		     (unsigned long long)l->failovers, (unsigned long long)l->resent_pkts,
-		     (unsigned long long)l->unexpected_events);
+		     (unsigned long long)l->probes_sent, (unsigned long long)l->probes_answered);
+	failovers_json(l, o);
+	d_str_printf(o, "\"resent_pkts\":%llu,\"unexpected_events\":%llu}",
+		     (unsigned long long)l->resent_pkts, (unsigned long long)l->unexpected_events);
 }
 
 static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname, struct d_str *o)
 {
-	char ip[48];
+	char ip[48], why[96], signal[16] = "-";
 
 	addr_text(&l->local.ip, ip, sizeof(ip));
 	d_str_printf(o,
@@ -119,13 +175,20 @@ static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname
 		     l->name, ifname ? ifname : "-", um3n_policy_class_name(l->link_class),
 		     um3n_linkmon_state_name(l->state), um3n_regfsm_state_name(l->reg_state),
 		     l->last_code, ip, l->local.port, l->lifetime_left_s);
-	d_str_printf(o,
-		     "  srtt %.2f ms rttvar %.2f ms loss %.1f%% signal %d dBm probes %llu/%llu "
-		     "failovers %llu resent %llu unexpected %llu\n",
+	if (not_up(l, why, sizeof(why)))
+		d_str_printf(o, "  not up: %s\n", why);
+	if (l->have_signal)
+		snprintf(signal, sizeof(signal), "%d dBm", l->signal_dbm);
+	d_str_printf(o, "  srtt %.2f ms rttvar %.2f ms loss %.1f%% signal %s probes %llu/%llu\n",
 		     (double)l->srtt_us / 1000.0, (double)l->rttvar_us / 1000.0,
-		     l->loss_permille / 10.0, l->signal_dbm, (unsigned long long)l->probes_answered,
-		     (unsigned long long)l->probes_sent, (unsigned long long)l->failovers,
-		     (unsigned long long)l->resent_pkts, (unsigned long long)l->unexpected_events);
+		     l->loss_permille / 10.0, signal, (unsigned long long)l->probes_answered,
+		     (unsigned long long)l->probes_sent);
+	d_str_printf(o, "  failovers %llu (", (unsigned long long)l->failovers);
+	for (int c = 0; c < UM3N_FAILOVER_CAUSES; c++)
+		d_str_printf(o, "%s%s %llu", c ? ", " : "", um3n_mn_failover_cause_name(c),
+			     (unsigned long long)l->failovers_by[c]);
+	d_str_printf(o, "), resent %llu, unexpected %llu\n", (unsigned long long)l->resent_pkts,
+		     (unsigned long long)l->unexpected_events);
 	d_str_printf(o, "  out %llu pkts %llu bytes, in %llu pkts %llu bytes\n",
 		     (unsigned long long)l->tx_pkts, (unsigned long long)l->tx_bytes,
 		     (unsigned long long)l->rx_pkts, (unsigned long long)l->rx_bytes);
@@ -167,18 +230,53 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	d_str_printf(o, "}\n");
 }
 
+/* The MN's link flags (UM3N_LINK_F_*) in words, JSON strings or a text list;
+ * bits without a name as hex. */
+static void flag_words(uint8_t flags, bool json, struct d_str *o)
+{
+	static const struct {
+		uint8_t bit;
+		const char *name;
+	} words[] = {
+		{UM3N_LINK_F_DEGRADED, "degraded"},
+		{UM3N_LINK_F_STANDBY, "standby"},
+		{UM3N_LINK_F_CSUM_PARTIAL, "csum-partial"},
+	};
+	const char *sep = "";
+	uint8_t rest = flags;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!(flags & words[i].bit))
+			continue;
+		d_str_printf(o, json ? "%s\"%s\"" : "%s%s", sep, words[i].name);
+		sep = ",";
+		rest &= (uint8_t)~words[i].bit;
+	}
+	if (rest)
+		d_str_printf(o, json ? "%s\"0x%02x\"" : "%s0x%02x", sep, rest);
+	else if (!flags && !json)
+		d_str_printf(o, "-");
+}
+
 static void ha_binding(const struct um3n_ha_binding_status *b, bool json, struct d_str *o)
 {
 	char ip[48];
 
 	addr_text(&b->coa.ip, ip, sizeof(ip));
+	if (json) {
+		d_str_printf(o, "{\"link_id\":%u,\"class\":\"%s\",\"flags\":%u,\"flag_names\":[",
+			     b->link_id, um3n_policy_class_name(b->link_class), b->flags);
+		flag_words(b->flags, true, o);
+		d_str_printf(o, "],");
+	} else {
+		d_str_printf(o, "    link %u class %s flags ", b->link_id,
+			     um3n_policy_class_name(b->link_class));
+		flag_words(b->flags, false, o);
+	}
 	d_str_printf(o,
-		     json ? "{\"link_id\":%u,\"class\":\"%s\",\"flags\":%u,\"state\":\"%s\","
-			    "\"coa\":\"%s\",\"port\":%u,\"lifetime_left_s\":%u,"
+		     json ? "\"state\":\"%s\",\"coa\":\"%s\",\"port\":%u,\"lifetime_left_s\":%u,"
 			    "\"last_heard_ms_ago\":%llu,"
-			  : "    link %u class %s flags 0x%02x %s coa %s:%u lifetime left %u s "
-			    "heard %llu ms ago,",
-		     b->link_id, um3n_policy_class_name(b->link_class), b->flags,
+			  : " %s coa %s:%u lifetime left %u s heard %llu ms ago,",
 		     um3n_linkmon_state_name(b->state), ip, b->coa.port, b->lifetime_left_s,
 		     (unsigned long long)(b->last_heard_us_ago / 1000));
 	d_str_printf(o,

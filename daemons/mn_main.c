@@ -260,7 +260,7 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 	struct mn_daemon *d = ctx;
 	struct um3n_mn_status st;
 	const char *why;
-	char *name;
+	char *name, what[32];
 	int ev, arg, idx;
 
 	if (strcmp(line, "show") == 0 || strcmp(line, "show json") == 0) {
@@ -284,7 +284,8 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 		d_str_printf(r, "error: no uplink named %s\n", name);
 		return;
 	}
-	d_log(UM3N_LOG_INFO, "control: link %s event %d (%d)", name, ev, arg);
+	d_log(UM3N_LOG_INFO, "control: link %s %s", name,
+	      d_ctl_link_what(ev, arg, what, sizeof(what)));
 	um3n_mn_link_event(d->mn, d_now_us(), idx, (enum um3n_link_ev)ev, arg);
 	drain(d);
 	d_str_printf(r, "ok\n");

@@ -7,6 +7,7 @@
 #include "dctl.h"
 #include "dfmt.h"
 #include "testutil.h"
+#include "wire.h"
 
 /* Minimal JSON well-formedness: balanced {}/[] outside strings, strings
  * closed, no raw control characters inside them. */
@@ -45,6 +46,9 @@ static void fill_mn(struct um3n_mn_status *st)
 	st->links[0].link_class = UM3N_CLASS_CELL;
 	st->links[0].state = UM3N_LS_UP;
 	st->links[0].reg_state = UM3N_REG_REGISTERED;
+	st->links[0].carrier = true;
+	st->links[0].have_signal = true;
+	st->links[0].signal_dbm = -60;
 	um3n_addr_from_v4(&st->links[0].local.ip, 0x0a010102);
 	st->links[0].local.port = 40000;
 	st->links[0].srtt_us = 12345;
@@ -82,6 +86,12 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"address\":\"10.1.1.2\",\"port\":40000"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"tx_bytes\":1234567890123"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"resent_pkts\":0,\"unexpected_events\":0}"));
+	/* a signal never reported is null, not 0 dBm */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"loss_permille\":0,\"signal_dbm\":-60,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"loss_permille\":0,\"signal_dbm\":null,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"carrier\":true,\"not_up\":null,\"trying_s\":0,"
+					     "\"reg_retries\":0,\"reg_wait\":\"none\","));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"carrier\":false,\"not_up\":\"no carrier\","));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"name\":\"wi\\\"fi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
@@ -100,14 +110,24 @@ static void test_mn_text(void)
 
 	fill_mn(&st);
 	d_fmt_mn_status(&st, NULL, NULL, false, &s);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "policy version 3 (HA holds 2), 5 rules"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "uplink cell (-, class cell)"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "10.1.1.2:40000"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\n  srtt 12.35 ms rttvar 0.00 ms loss 0.0% "
-					     "signal 0 dBm probes 0/0 failovers 0 resent 0 "
-					     "unexpected 0\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "auth_failed 7"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "to the HA with partial checksums"));
+	CU_ASSERT_STRING_EQUAL(
+		s.buf, "policy version 3 (HA holds 2), 5 rules\n"
+		       "tun in 0 pkts, out 0 pkts, to the HA with partial checksums\n"
+		       "uplink cell (-, class cell): up, registration registered (code 0), "
+		       "10.1.1.2:40000, lifetime left 0 s\n"
+		       "  srtt 12.35 ms rttvar 0.00 ms loss 0.0% signal -60 dBm probes 0/0\n"
+		       "  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
+		       "unexpected 0\n"
+		       "  out 0 pkts 1234567890123 bytes, in 0 pkts 0 bytes\n"
+		       "uplink wi\"fi (-, class wifi): failed, registration idle (code -1), -:0, "
+		       "lifetime left 0 s\n"
+		       "  not up: no carrier\n"
+		       "  srtt 0.00 ms rttvar 0.00 ms loss 0.0% signal - probes 0/0\n"
+		       "  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
+		       "unexpected 0\n"
+		       "  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
+		       "drops: malformed 0 auth_failed 7 replayed 0 unknown_peer 0 after_dereg 0 "
+		       "no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9\n");
 	d_str_free(&s);
 }
 
@@ -166,16 +186,22 @@ static void test_unexpected_counters(void)
 	mn.links[0].failovers = 2;
 	mn.links[0].resent_pkts = 17;
 	mn.links[1].unexpected_events = 3;
+	mn.links[0].failovers_by[UM3N_FAILOVER_CARRIER] = 1;
+	mn.links[0].failovers_by[UM3N_FAILOVER_COMMAND] = 1;
 	d_fmt_mn_status(&mn, NULL, NULL, false, &s);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "failovers 2 resent 17 unexpected 0\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "failovers 0 resent 0 unexpected 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "  failovers 2 (silence 0, carrier 1, command 1, "
+					     "signal 0), resent 17, unexpected 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "  failovers 0 (silence 0, carrier 0, command 0, "
+					     "signal 0), resent 0, unexpected 3\n"));
 	d_str_free(&s);
 	d_fmt_mn_status(&mn, NULL, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"failovers\":2,\"resent_pkts\":17,"
-					     "\"unexpected_events\":0}"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"failovers\":0,\"resent_pkts\":0,"
-					     "\"unexpected_events\":3}],"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"failovers\":2,\"failovers_by\":{\"silence\":0,"
+					     "\"carrier\":1,\"command\":1,\"signal\":0},"
+					     "\"resent_pkts\":17,\"unexpected_events\":0}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"failovers\":0,\"failovers_by\":{\"silence\":0,"
+					     "\"carrier\":0,\"command\":0,\"signal\":0},"
+					     "\"resent_pkts\":0,\"unexpected_events\":3}],"));
 	d_str_free(&s);
 
 	ha.n_mns = 0;
@@ -184,11 +210,12 @@ static void test_unexpected_counters(void)
 	ha.reg_unexpected = 5;
 	ha.tun_in_pkts = 8;
 	d_fmt_ha_status(&ha, NULL, 0, NULL, false, &s);
-	CU_ASSERT_STRING_EQUAL(s.buf, "0 mobile nodes, registrations accepted 10 denied 2 "
-				      "unexpected 5\ntun in 8 pkts, out 0 pkts\n"
-				      "drops: malformed 0 auth_failed 0 replayed 0 "
-				      "unknown_peer 0 no_binding 0 no_link 0 duplicate 0 "
-				      "queue_full 0 too_big 0\n");
+	CU_ASSERT_STRING_EQUAL(s.buf,
+			       "0 mobile nodes, registrations accepted 10 denied 2 "
+			       "unexpected 5\ntun in 8 pkts, out 0 pkts\n"
+			       "drops: malformed 0 auth_failed 0 replayed 0 "
+			       "unknown_peer 0 after_dereg 0 no_binding 0 no_link 0 duplicate 0 "
+			       "queue_full 0 too_big 0\n");
 	d_str_free(&s);
 	d_fmt_ha_status(&ha, NULL, 0, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
@@ -196,6 +223,140 @@ static void test_unexpected_counters(void)
 					     "\"reg_denied\":2,\"reg_unexpected\":5,"
 					     "\"tun\":{\"in_pkts\":8,\"out_pkts\":0},"));
 	d_str_free(&s);
+}
+
+/* Why an uplink is not up, numbered: what the status says, the line `show`
+ * prints for it (NULL: none, the link is up). */
+static const struct {
+	int state, reg_state, reg_wait, last_code;
+	bool carrier, addr;
+	uint32_t trying_s, retries;
+	const char *line;
+} not_up_cases[] = {
+	/* 0 */ {UM3N_LS_UP, UM3N_REG_REGISTERED, 0, 0, true, true, 0, 0, NULL},
+	/* 1 */ {UM3N_LS_DEGRADED, UM3N_REG_REQUESTING, 1, 0, true, true, 3, 2, NULL},
+	/* 2 */ {UM3N_LS_DOWN, UM3N_REG_IDLE, 0, -1, false, true, 0, 0, "no carrier"},
+	/* 3 */ {UM3N_LS_DOWN, UM3N_REG_IDLE, 0, -1, true, false, 0, 0, "no address"},
+	/* 4 */
+	{UM3N_LS_PROBING, UM3N_REG_REQUESTING, UM3N_MN_REG_WAIT_NO_REPLY, -1, true, true, 42, 7,
+	 "requesting for 42 s, 7 retries, last: no reply"},
+	/* 5 */
+	{UM3N_LS_PROBING, UM3N_REG_DENIED, UM3N_MN_REG_WAIT_DENIED, 131, true, true, 20, 2,
+	 "denied for 20 s, 2 retries, last: denied, code 131"},
+	/* 6 */
+	{UM3N_LS_PROBING, UM3N_REG_REQUESTING, UM3N_MN_REG_WAIT_NONE, -1, true, true, 0, 0,
+	 "requesting for 0 s, 0 retries, last: none yet"},
+	/* 7 */
+	{UM3N_LS_FAILED, UM3N_REG_REGISTERED, 0, 0, true, true, 0, 0,
+	 "silent (nothing heard from the HA for dead_after)"},
+	/* 8 */
+	{UM3N_LS_PROBING, UM3N_REG_DEREGISTERING, 0, 0, true, true, 0, 0,
+	 "registration deregistering"},
+};
+
+static void test_not_up(void)
+{
+	for (size_t i = 0; i < sizeof(not_up_cases) / sizeof(not_up_cases[0]); i++) {
+		struct um3n_mn_status st;
+		struct d_str s = {0};
+		char want[160];
+		const char *at;
+
+		fill_mn(&st);
+		st.links[0].state = not_up_cases[i].state;
+		st.links[0].reg_state = not_up_cases[i].reg_state;
+		st.links[0].reg_wait = not_up_cases[i].reg_wait;
+		st.links[0].last_code = not_up_cases[i].last_code;
+		st.links[0].carrier = not_up_cases[i].carrier;
+		if (!not_up_cases[i].addr)
+			memset(&st.links[0].local, 0, sizeof(st.links[0].local));
+		st.links[0].trying_s = not_up_cases[i].trying_s;
+		st.links[0].reg_retries = not_up_cases[i].retries;
+		d_fmt_mn_status(&st, NULL, NULL, false, &s);
+		at = strstr(s.buf, "\n  srtt"); /* the uplink's second line */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+		if (!not_up_cases[i].line) { /* only the second uplink's (no carrier) */
+			const char *nu = strstr(s.buf, "not up: ");
+
+			CU_ASSERT(nu == NULL || nu > at);
+		} else { /* between the first line and "srtt" */
+			snprintf(want, sizeof(want), "\n  not up: %s\n  srtt",
+				 not_up_cases[i].line);
+			CU_ASSERT_PTR_EQUAL(strstr(s.buf, want),
+					    at - (strlen(want) - strlen("\n  srtt")));
+		}
+		d_str_free(&s);
+		d_fmt_mn_status(&st, NULL, NULL, true, &s);
+		CU_ASSERT_TRUE(json_balanced(s.buf));
+		if (not_up_cases[i].line) {
+			snprintf(want, sizeof(want), "\"not_up\":\"%s\",", not_up_cases[i].line);
+			CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, want));
+		} else {
+			CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"not_up\":null,"));
+		}
+		d_str_free(&s);
+	}
+}
+
+/* The HA's binding flags in words (um3nctl(8)), unknown bits in hex. */
+static void test_ha_flags(void)
+{
+	static const struct {
+		uint8_t flags;
+		const char *text, *json;
+	} cases[] = {
+		{0, " flags - up", "\"flags\":0,\"flag_names\":[],"},
+		{UM3N_LINK_F_CSUM_PARTIAL, " flags csum-partial up",
+		 "\"flags\":4,\"flag_names\":[\"csum-partial\"],"},
+		{UM3N_LINK_F_DEGRADED | UM3N_LINK_F_CSUM_PARTIAL, " flags degraded,csum-partial up",
+		 "\"flags\":5,\"flag_names\":[\"degraded\",\"csum-partial\"],"},
+		{UM3N_LINK_F_STANDBY | 0x80, " flags standby,0x80 up",
+		 "\"flags\":130,\"flag_names\":[\"standby\",\"0x80\"],"},
+	};
+	struct um3n_ha_status st = {0};
+	struct um3n_ha_mn_status m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct d_str s = {0};
+
+		memset(&m, 0, sizeof(m));
+		m.home_addr = 0x0ac80002;
+		m.n_bindings = 1;
+		m.bindings[0].flags = cases[i].flags;
+		m.bindings[0].state = UM3N_LS_UP;
+		st.n_mns = 1;
+		d_fmt_ha_status(&st, &m, 1, NULL, false, &s);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, cases[i].text));
+		d_str_free(&s);
+		d_fmt_ha_status(&st, &m, 1, NULL, true, &s);
+		CU_ASSERT_TRUE(json_balanced(s.buf));
+		CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, cases[i].json));
+		d_str_free(&s);
+	}
+	/* the whole binding line */
+	{
+		struct d_str s = {0};
+
+		m.bindings[0].flags = UM3N_LINK_F_CSUM_PARTIAL;
+		m.bindings[0].link_id = 1;
+		m.bindings[0].link_class = UM3N_CLASS_WIFI;
+		um3n_addr_from_v4(&m.bindings[0].coa.ip, 0x0a010202);
+		m.bindings[0].coa.port = 5555;
+		st.drops.after_dereg = 72;
+		d_fmt_ha_status(&st, &m, 1, NULL, false, &s);
+		CU_ASSERT_STRING_EQUAL(
+			s.buf, "1 mobile nodes, registrations accepted 0 denied 0 "
+			       "unexpected 0\ntun in 0 pkts, out 0 pkts\n"
+			       "  mn 10.200.0.2 policy version 0, 0 rules, complete "
+			       "checksums to it\n"
+			       "    link 1 class wifi flags csum-partial up coa 10.1.2.2:5555 "
+			       "lifetime left 0 s heard 0 ms ago, out 0 pkts 0 bytes, in 0 "
+			       "pkts 0 bytes\n"
+			       "drops: malformed 0 auth_failed 0 replayed 0 unknown_peer 0 "
+			       "after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
+			       "0 too_big 0\n");
+		d_str_free(&s);
+	}
 }
 
 static void test_str_growth(void)
@@ -218,7 +379,7 @@ static const struct {
 	int rc, ev, arg;
 	const char *name;
 } link_cases[] = {
-	/* 0 */ {"link wifi down", 0, UM3N_LINK_EV_DOWN, 0, "wifi"},
+	/* 0 */ {"link wifi down", 0, UM3N_LINK_EV_DOWN, UM3N_LINK_DOWN_COMMAND, "wifi"},
 	/* 1 */ {"link cell up", 0, UM3N_LINK_EV_UP, 0, "cell"},
 	/* 2 */ {"link cell signal -85", 0, UM3N_LINK_EV_SIGNAL, -85, "cell"},
 	/* 3 */ {"link cell signal 5", UM3N_EINVAL, 0, 0, NULL},
@@ -252,14 +413,34 @@ static void test_parse_link(void)
 	}
 }
 
+/* The MN logs a control request by name: "control: link wifi down". */
+static void test_link_what(void)
+{
+	char buf[32];
+
+	CU_ASSERT_STRING_EQUAL(d_ctl_link_what(UM3N_LINK_EV_DOWN, UM3N_LINK_DOWN_COMMAND, buf,
+					       sizeof(buf)),
+			       "down");
+	CU_ASSERT_STRING_EQUAL(d_ctl_link_what(UM3N_LINK_EV_UP, 0, buf, sizeof(buf)), "up");
+	CU_ASSERT_STRING_EQUAL(d_ctl_link_what(UM3N_LINK_EV_SIGNAL, -85, buf, sizeof(buf)),
+			       "signal -85 dBm");
+	CU_ASSERT_STRING_EQUAL(d_ctl_link_what(9, 1, buf, sizeof(buf)), "event 9 (1)");
+}
+
 static CU_TestInfo fmt_tests[] = {
-	{"mn_json", test_mn_json},       {"mn_text", test_mn_text},
-	{"ha_json", test_ha_json},       {"unexpected_counters", test_unexpected_counters},
-	{"str_growth", test_str_growth}, CU_TEST_INFO_NULL,
+	{"mn_json", test_mn_json},
+	{"mn_text", test_mn_text},
+	{"ha_json", test_ha_json},
+	{"unexpected_counters", test_unexpected_counters},
+	{"str_growth", test_str_growth},
+	{"not_up_reasons_table", test_not_up},
+	{"ha_flags_in_words", test_ha_flags},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo ctl_tests[] = {
 	{"parse_link_table", test_parse_link},
+	{"link_what", test_link_what},
 	CU_TEST_INFO_NULL,
 };
 
