@@ -179,7 +179,7 @@ static void test_mn_everything(void)
 	CU_ASSERT_EQUAL(a.log_level, UM3N_LOG_DEBUG);
 	CU_ASSERT_EQUAL(a.mn.reg_retry_initial_us, 250000);
 	CU_ASSERT_EQUAL(a.mn.signal_degraded_dbm, -80);
-	CU_ASSERT_STRING_EQUAL(a.tun, "um3n0");        /* restart: kept */
+	CU_ASSERT_STRING_EQUAL(a.tun, "um3n0");         /* restart: kept */
 	CU_ASSERT_EQUAL(a.mn.probe_interval_us, 15000); /* restart: kept */
 	CU_ASSERT_EQUAL_FATAL(a.n_rules, 1);
 	CU_ASSERT_EQUAL(a.rules[0].prefix.bytes[2], 3);
@@ -199,8 +199,13 @@ static void test_mn_everything(void)
  * or reordered uplink needs a restart; a refused policy is kept out. */
 static void test_mn_key_uplinks(void)
 {
-	const char *const ed[] = {"[uplink cell]", "[uplink wifi2]", "class = wifi", "class = cell",
-				  "rule = 10.9.2.0/24 cell", "rule = 10.9.2.0/24 wifi", NULL};
+	const char *const ed[] = {"[uplink cell]",
+				  "[uplink wifi2]",
+				  "class = wifi",
+				  "class = cell",
+				  "rule = 10.9.2.0/24 cell",
+				  "rule = 10.9.2.0/24 wifi",
+				  NULL};
 	struct d_conf_mn a, b;
 	struct d_reload r;
 
@@ -235,15 +240,10 @@ static void test_mn_key_uplinks(void)
 /* 5: the HA: unchanged, engine keys, [mn] sections, add_routes both ways. */
 static void test_ha(void)
 {
-	const char *const ed[] = {"address = 192.0.2.1",
-				  "address = 192.0.2.9",
-				  "keepalive = 110",
-				  "keepalive = 25\nmax_mns = 10",
-				  "add_routes = yes",
-				  "add_routes = no",
-				  "[mn 10.200.0.2]\nspi = 256",
-				  "[mn 10.200.0.3]\nspi = 257",
-				  NULL};
+	const char *const ed[] = {
+		"address = 192.0.2.1",          "address = 192.0.2.9",        "keepalive = 110",
+		"keepalive = 25\nmax_mns = 10", "add_routes = yes",           "add_routes = no",
+		"[mn 10.200.0.2]\nspi = 256",   "[mn 10.200.0.3]\nspi = 257", NULL};
 	struct d_conf_ha a, b;
 	struct d_reload r;
 
