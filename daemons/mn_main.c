@@ -511,7 +511,8 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	if (d_conf_mn_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
+	rc = d_conf_mn_load(o.config, &d.cfg, err, sizeof(err));
+	if (rc < 0 && !(o.check_only && d_check_past_key(rc))) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
@@ -529,6 +530,8 @@ int main(int argc, char **argv)
 		}
 		um3n_policy_free(p);
 		d_conf_mn_free(&d.cfg);
+		if (rc < 0)
+			fprintf(stderr, "%s; the rest is good\n", err);
 		return 0;
 	}
 	if (d_daemon_start("um3n-mn", &o, d.cfg.log_level) < 0)
