@@ -25,6 +25,10 @@ if(MNL_FOUND AND INIH_FOUND)
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/daemon_check.sh
             $<TARGET_FILE_DIR:um3n-mn> ${PROJECT_SOURCE_DIR}/daemons/examples)
   set_tests_properties(daemon_check_nonroot PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+  # cmake --install into a scratch prefix: the units run the installed programs.
+  add_test(NAME daemon_install
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/daemon_install.sh ${CMAKE_COMMAND} ${PROJECT_BINARY_DIR})
+  set_tests_properties(daemon_install PROPERTIES TIMEOUT 60)
 endif()
 
 # No object-file dependency cycle in the daemons' platform library (issue 10 §1).
