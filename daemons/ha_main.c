@@ -232,12 +232,12 @@ static void reload(struct ha_daemon *d)
 		return;
 	}
 	d_reload_ha(&d->cfg, &nc, &r);
-	d_reload_log(&r);
 	if (r.engine && um3n_ha_conf_apply(d->ha, &nc.ha) < 0) {
 		d_log(UM3N_LOG_ERR, "reload: refused by the engine, nothing applied");
 		d_conf_ha_free(&nc);
 		return;
 	}
+	d_reload_log(&r);
 	d_reload_ha_take(&d->cfg, &nc);
 	d_conf_ha_free(&nc);
 	d_log_set_level(d->cfg.log_level);

@@ -391,17 +391,18 @@ static void reload(struct mn_daemon *d)
 		return;
 	}
 	d_reload_mn(&d->cfg, &nc, &r);
-	d_reload_log(&r);
 	if (r.engine && um3n_mn_conf_apply(d->mn, &nc.mn) < 0) {
 		d_log(UM3N_LOG_ERR, "reload: refused by the engine, nothing applied");
 		d_conf_mn_free(&nc);
 		return;
 	}
+	d_reload_log(&r);
 	if (r.policy)
 		np = d_conf_policy_build(&nc, &d->env, version);
 	if (np && um3n_mn_set_policy(d->mn, d_now_us(), np) == 0) {
 		um3n_policy_free(d->policy);
 		d->policy = np;
+		d->cfg.mn.policy = np; /* as at start (the engine keeps its own copy) */
 		policy_ok = true;
 		d_log(UM3N_LOG_INFO, "reload: policy version %u, %zu rules", version, nc.n_rules);
 	} else if (r.policy) {
