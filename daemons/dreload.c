@@ -326,6 +326,39 @@ void d_reload_ha_take(struct d_conf_ha *run, struct d_conf_ha *file)
 	file->cap_mns = cap;
 }
 
+/* ---- the keys, for the man pages' test ---------------------------------- */
+
+const char *d_reload_key(bool ha, size_t i, bool *live)
+{
+	const struct row *t = ha ? ha_rows : mn_rows;
+	size_t n = ha ? N(ha_rows) : N(mn_rows), nk;
+	const struct um3n_confkey *k = um3n_confkeys_table(&nk);
+
+	if (i < n) {
+		*live = t[i].live;
+		return t[i].key;
+	}
+	i -= n;
+	if (i == 0) {
+		*live = true; /* [mn] key_file; the HA's [mn HOME] key_file */
+		return "key_file";
+	}
+	if (!ha && i == 1) {
+		*live = false;
+		return "interface";
+	}
+	i -= ha ? 1 : 2;
+	for (size_t j = 0; j < nk; j++) {
+		if ((k[j].engine == UM3N_CONFKEYS_HA) != ha || i-- > 0)
+			continue;
+		*live = ha ? listed(ha_live_engine, N(ha_live_engine), k[j].name)
+			   : k[j].engine == UM3N_CONFKEYS_MN &&
+					listed(mn_live_engine, N(mn_live_engine), k[j].name);
+		return k[j].name;
+	}
+	return NULL;
+}
+
 /* ---- the log ---------------------------------------------------------- */
 
 void d_reload_log(const struct d_reload *r)

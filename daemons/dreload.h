@@ -41,6 +41,12 @@ void d_reload_ha(const struct d_conf_ha *run, const struct d_conf_ha *file, stru
 void d_reload_mn_take(struct d_conf_mn *run, struct d_conf_mn *file, bool take_policy);
 void d_reload_ha_take(struct d_conf_ha *run, struct d_conf_ha *file);
 
+/* The keys this file knows, for the documentation's test: the i-th key of
+ * mn.conf (ha false) or ha.conf (ha true), whether a change applies live, and
+ * NULL past the last. Covers the main section, the key files, and for the MN
+ * the uplinks' keys; not the HA's add_routes (live only when turned on). */
+const char *d_reload_key(bool ha, size_t i, bool *live);
+
 /* One line per change: "reload: KEY applied" (info) or "reload: KEY needs a
  * restart" (warning); "reload: no change" when there is none. */
 void d_reload_log(const struct d_reload *r);

@@ -3,6 +3,7 @@
  * changed key must come out as applied or "needs a restart", an unchanged file
  * as no change at all, and taking the live keys must leave exactly the
  * restart keys to report on the next reload. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,55 @@ static void test_engine_apply(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* `word` in text[from, to) as a whole word (not "port" in "report"). */
+static bool has_word(const char *text, size_t from, size_t to, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = strstr(text + from, word); p && (size_t)(p - text) + n <= to;
+	     p = strstr(p + 1, word)) {
+		char before = p > text ? p[-1] : ' ', after = p[n];
+
+		if (!(before == '_' || isalnum((unsigned char)before)) &&
+		    !(after == '_' || isalnum((unsigned char)after)))
+			return true;
+	}
+	return false;
+}
+
+/* 7: the SIGHUP section of each man page names every key dreload.c knows,
+ * under "Applied at once" or "Need a restart" as dreload.c decides. */
+static void test_man_pages(void)
+{
+	static const char *const pages[] = {UM3N_DAEMON_EXAMPLES "/../man/um3n-mn.8",
+					    UM3N_DAEMON_EXAMPLES "/../man/um3n-ha.8"};
+
+	for (int ha = 0; ha < 2; ha++) {
+		char *text = slurp(pages[ha]), *sec = strstr(text, ".SH SIGHUP\n"), *end, *app,
+		     *rst;
+		const char *key;
+		bool live;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sec);
+		end = strstr(sec + 1, "\n.SH ");
+		app = strstr(sec, "Applied at once:");
+		rst = strstr(sec, "Need a restart:");
+		CU_ASSERT_FATAL(end && app && rst && app < rst && rst < end);
+		for (size_t i = 0; (key = d_reload_key(ha, i, &live)) != NULL; i++) {
+			size_t a = (size_t)(app - text), r = (size_t)(rst - text),
+			       e = (size_t)(end - text);
+			bool in_app = has_word(text, a, r, key), in_rst = has_word(text, r, e, key);
+
+			if (in_app != live || in_rst == live)
+				fprintf(stderr, "%s: %s should be listed under %s\n", pages[ha],
+					key, live ? "Applied at once" : "Need a restart");
+			CU_ASSERT_EQUAL(in_app, live);
+			CU_ASSERT_NOT_EQUAL(in_rst, live);
+		}
+		free(text);
+	}
+}
+
 static CU_TestInfo reload_tests[] = {
 	{"mn_unchanged", test_mn_unchanged},
 	{"mn_lifetime", test_mn_lifetime},
@@ -345,6 +395,7 @@ static CU_TestInfo reload_tests[] = {
 	{"mn_key_uplinks", test_mn_key_uplinks},
 	{"ha", test_ha},
 	{"engine_apply", test_engine_apply},
+	{"man_pages", test_man_pages},
 	CU_TEST_INFO_NULL,
 };
 
