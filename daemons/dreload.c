@@ -129,6 +129,20 @@ static bool engine_keys(enum um3n_confkeys_engine e, const char *section, const 
 	return any;
 }
 
+/* The live engine keys as um3n_confkeys_copy's mask of table indexes. */
+static uint64_t live_mask(enum um3n_confkeys_engine e, const char *const *live, size_t n_live)
+{
+	size_t n;
+	const struct um3n_confkey *t = um3n_confkeys_table(&n);
+	uint64_t mask = 0;
+
+	assert(n <= 64);
+	for (size_t i = 0; i < n; i++)
+		if (t[i].engine == e && listed(live, n_live, t[i].name))
+			mask |= 1ull << i;
+	return mask;
+}
+
 static bool same_key(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
 {
 	return a_len == b_len && memcmp(a, b, a_len) == 0;
@@ -230,12 +244,8 @@ void d_reload_mn_take(struct d_conf_mn *run, struct d_conf_mn *file, bool take_p
 	memcpy(run->key_file, file->key_file, sizeof(run->key_file));
 	memcpy(m->key, f->key, sizeof(m->key));
 	m->key_len = f->key_len;
-	/* the fields of um3n_mn_conf_apply (mn.h) */
-	m->lifetime_s = f->lifetime_s;
-	m->reg_retry_initial_us = f->reg_retry_initial_us;
-	m->signal_degraded_dbm = f->signal_degraded_dbm;
-	m->signal_recovered_dbm = f->signal_recovered_dbm;
-	m->resend_window_us = f->resend_window_us;
+	um3n_confkeys_copy(UM3N_CONFKEYS_MN, m, f,
+			   live_mask(UM3N_CONFKEYS_MN, mn_live_engine, N(mn_live_engine)));
 	if (take_policy) {
 		struct um3n_policy_rule *rules = run->rules;
 		size_t cap = run->cap_rules;
@@ -313,10 +323,8 @@ void d_reload_ha_take(struct d_conf_ha *run, struct d_conf_ha *file)
 	copy_live_rows(ha_rows, N(ha_rows), run, file);
 	if (file->add_routes)
 		run->add_routes = true;
-	/* the fields of um3n_ha_conf_apply (ha.h) */
-	run->ha.max_lifetime_s = file->ha.max_lifetime_s;
-	run->ha.keepalive_s = file->ha.keepalive_s;
-	run->ha.resend_window_us = file->ha.resend_window_us;
+	um3n_confkeys_copy(UM3N_CONFKEYS_HA, &run->ha, &file->ha,
+			   live_mask(UM3N_CONFKEYS_HA, ha_live_engine, N(ha_live_engine)));
 	/* the key table: get_key reads run->mns at the next request */
 	run->mns = file->mns;
 	run->n_mns = file->n_mns;
