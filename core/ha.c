@@ -25,6 +25,20 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->ident_window_s = 60;
 }
 
+/* Only fields read afresh at each use: the reply's lifetime and keepalive,
+ * the failover's window. dead_after_us is not one: ha_timers.c keeps scan
+ * deadlines derived from it. */
+int um3n_ha_conf_apply(struct um3n_ha *ha, const struct um3n_ha_conf *c)
+{
+	assert(ha->conf.max_lifetime_s > 0);
+	if (c->max_lifetime_s == 0)
+		return UM3N_EINVAL;
+	ha->conf.max_lifetime_s = c->max_lifetime_s;
+	ha->conf.keepalive_s = c->keepalive_s;
+	ha->conf.resend_window_us = c->resend_window_us;
+	return UM3N_OK;
+}
+
 void um3n_ha_free(struct um3n_ha *ha)
 {
 	struct um3n_env env;

@@ -41,6 +41,12 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *conf);
 struct um3n_ha;
 struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_env *env);
 void um3n_ha_free(struct um3n_ha *ha);
+/* Takes from conf the parameters that may change while the engine runs (a
+ * driver's reload): max_lifetime_s and keepalive_s (from the next reply),
+ * resend_window_us (from the next failover). Every other field is ignored:
+ * changing it takes a new engine (keys come through get_key at every request
+ * anyway). Errors: UM3N_EINVAL (max_lifetime_s 0); then nothing changed. */
+int um3n_ha_conf_apply(struct um3n_ha *ha, const struct um3n_ha_conf *conf);
 
 /* A datagram on the HA's UDP port: registration requests, probes and tunnel
  * data. Bad input is counted and answered where the RFCs say (denial codes),

@@ -77,6 +77,15 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 		      const struct um3n_sockaddr *local);
 /* Replace the policy table (SIGHUP); the new version is synced to the HA. */
 int um3n_mn_set_policy(struct um3n_mn *mn, uint64_t now_us, const struct um3n_policy *policy);
+/* Takes from conf the parameters that may change while the engine runs (a
+ * driver's reload): lifetime_s and reg_retry_initial_us (from the next
+ * registration step), key and key_len (from the next request signed or reply
+ * checked), signal_degraded_dbm and signal_recovered_dbm (from the next signal
+ * report), resend_window_us (from the next failover). Every other field is
+ * ignored: changing it takes a new engine. Errors: UM3N_EINVAL (a zero lifetime
+ * or retry, a retry above reg_retry_max_us, a key outside 16..64 bytes);
+ * then nothing changed. */
+int um3n_mn_conf_apply(struct um3n_mn *mn, const struct um3n_mn_conf *conf);
 
 /* Does what is due at now_us and nothing else: registration retransmissions,
  * refreshes and retries, binding expiry, probes, failure detection. Call it

@@ -1,6 +1,7 @@
-/* The MN engine's configuration: every field's default, and the checks a
+/* The MN engine's configuration: every field's default, the checks a
  * configuration passes before um3n_mn_new accepts it (the reason a check
- * fails is logged). */
+ * fails is logged), and the parameters that may change while it runs. */
+#include <assert.h>
 #include <string.h>
 
 #include "auth.h"
@@ -54,4 +55,26 @@ int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
 	if (why)
 		um3n_log(env, UM3N_LOG_ERR, "mn: bad configuration: %s", why);
 	return why ? UM3N_EINVAL : UM3N_OK;
+}
+
+/* Only fields read afresh at each use are taken: the registration machine
+ * reads reg_conf at every step, the data path the window at each failover,
+ * the link monitor the thresholds at each report. Probe and silence timers
+ * and the pools sized at creation are not among them (their invariants,
+ * mn_timers.c, hold for the values they were armed with). */
+int um3n_mn_conf_apply(struct um3n_mn *mn, const struct um3n_mn_conf *c)
+{
+	assert(mn->reg_conf.retry_max_us >= mn->reg_conf.retry_initial_us);
+	if (c->lifetime_s == 0 || c->reg_retry_initial_us == 0 ||
+	    c->reg_retry_initial_us > mn->reg_conf.retry_max_us || c->key_len < UM3N_KEY_MIN ||
+	    c->key_len > UM3N_KEY_MAX)
+		return UM3N_EINVAL;
+	mn->conf.lifetime_s = mn->reg_conf.lifetime_s = c->lifetime_s;
+	mn->conf.reg_retry_initial_us = mn->reg_conf.retry_initial_us = c->reg_retry_initial_us;
+	memcpy(mn->conf.key, c->key, c->key_len);
+	mn->conf.key_len = c->key_len;
+	mn->conf.signal_degraded_dbm = c->signal_degraded_dbm;
+	mn->conf.signal_recovered_dbm = c->signal_recovered_dbm;
+	mn->conf.resend_window_us = c->resend_window_us;
+	return UM3N_OK;
 }

@@ -182,6 +182,27 @@ int d_key_parse_hex(const char *text, uint8_t *key, size_t cap, size_t *len)
 	return UM3N_OK;
 }
 
+/* The key exists but we may not read it (a check as a user, um3n-mn -n):
+ * what stat tells without reading is still checked. */
+static int key_unreadable(const char *path, char *why, size_t why_cap)
+{
+	struct stat st;
+	bool seen = lstat(path, &st) == 0; /* fails too when the directory is closed */
+
+	if (seen && !S_ISREG(st.st_mode)) {
+		snprintf(why, why_cap, "%s: not a regular file", path);
+		return UM3N_EINVAL;
+	}
+	if (seen && (st.st_mode & 077)) {
+		snprintf(why, why_cap, "%s: mode %03o lets group/other access the key (chmod 600)",
+			 path, (unsigned)(st.st_mode & 0777));
+		return UM3N_EINVAL;
+	}
+	snprintf(why, why_cap, "%s: %s: the key needs root to read (its contents were not checked)",
+		 path, strerror(EACCES));
+	return D_EKEY_ACCESS;
+}
+
 int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why, size_t why_cap)
 {
 	char text[D_KEY_HEX_MAX + 64];
@@ -190,6 +211,8 @@ int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *wh
 	int fd, rc = UM3N_EINVAL;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == EACCES)
+		return key_unreadable(path, why, why_cap);
 	if (fd < 0) {
 		snprintf(why, why_cap, "%s: %s", path, strerror(errno));
 		return UM3N_ENOENT;
@@ -220,6 +243,12 @@ out:
 	explicit_bzero(text, sizeof(text));
 	close(fd);
 	return rc;
+}
+
+bool d_check_past_key(int rc)
+{
+	/* root reads every file: EACCES there is a real problem (an LSM, a mount) */
+	return rc == D_EKEY_ACCESS && geteuid() != 0;
 }
 
 int d_set_nonblock(int fd)

@@ -41,7 +41,10 @@ uint64_t d_ident_base(void);
 int d_key_parse_hex(const char *text, uint8_t *key, size_t cap, size_t *len);
 /* Read a key file: refuses files that group/other may access (mode & 077) and
  * anything but one hex string. On error writes a reason into why.
- * Returns 0, UM3N_EINVAL or UM3N_ENOENT. */
+ * Returns 0, UM3N_EINVAL, UM3N_ENOENT or D_EKEY_ACCESS: the file is there
+ * (as far as this user can tell), with a mode that refuses group and other,
+ * but this user may not read it (a check run without root). */
+#define D_EKEY_ACCESS (-100)
 int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why, size_t why_cap);
 
 /* fd helpers. Return 0 or -errno. */
@@ -69,6 +72,10 @@ struct d_opts {
 /* Returns 0 to go on, 1 after -h (exit 0), 2 on a usage error (printed). */
 int d_opts_parse(int argc, char **argv, const char *prog, const char *default_config,
 		 struct d_opts *o);
+/* -n and a load that returned rc: may the check go on? Only past key files
+ * this user may not read (D_EKEY_ACCESS), and only when not root: then
+ * everything else is checked and the key is noted, not failed. */
+bool d_check_past_key(int rc);
 /* Starts logging (stderr with -f, else syslog as prog) and, without -f,
  * detaches with daemon(3). 0, or -1 (reported). */
 int d_daemon_start(const char *prog, const struct d_opts *o, int log_level);

@@ -560,7 +560,8 @@ int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t er
 
 int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t err_cap)
 {
-	char *text = read_text(path, err, err_cap), where[32];
+	char *text = read_text(path, err, err_cap), where[32], one[2 * D_ERR_MAX];
+	size_t unreadable = 0;
 	int rc;
 
 	if (!text) {
@@ -569,14 +570,27 @@ int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t er
 	}
 	rc = d_conf_ha_parse(text, path, cfg, err, err_cap);
 	free(text);
-	for (size_t i = 0; rc == 0 && i < cfg->n_mns; i++) {
+	/* Past keys we may not read (a check without root): a later real error
+	 * wins, else the first unreadable one is reported with the count. */
+	for (size_t i = 0; (rc == 0 || rc == D_EKEY_ACCESS) && i < cfg->n_mns; i++) {
 		struct d_conf_ha_mn *m = &cfg->mns[i];
 		uint32_t be = htonl(m->home_addr);
 		char ip[16];
+		int k;
 
 		inet_ntop(AF_INET, &be, ip, sizeof(ip));
 		snprintf(where, sizeof(where), "mn %s", ip);
-		rc = load_key(path, where, m->key_file, m->key, &m->key_len, err, err_cap);
+		k = load_key(path, where, m->key_file, m->key, &m->key_len, one, sizeof(one));
+		if (k < 0 && (k != D_EKEY_ACCESS || !unreadable++))
+			snprintf(err, err_cap, "%s", one);
+		if (k < 0 && k != D_EKEY_ACCESS)
+			return k;
+		rc = unreadable ? D_EKEY_ACCESS : 0;
+	}
+	if (unreadable > 1) {
+		size_t len = strlen(err);
+
+		snprintf(err + len, err_cap - len, "; %zu key files in all", unreadable);
 	}
 	return rc;
 }

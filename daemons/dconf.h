@@ -72,7 +72,10 @@ int d_conf_mn_parse(const char *text, const char *path, struct d_conf_mn *cfg, c
 		    size_t err_cap);
 int d_conf_ha_parse(const char *text, const char *path, struct d_conf_ha *cfg, char *err,
 		    size_t err_cap);
-/* Read the file, parse it and load the key file(s). Same errors plus UM3N_ENOENT. */
+/* Read the file, parse it and load the key file(s). Same errors plus
+ * UM3N_ENOENT, and D_EKEY_ACCESS (dcommon.h) when everything was read and
+ * checked but key files this user may not read: `err` names the first and
+ * how many there were; the keys are not loaded (only a check may go on). */
 int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t err_cap);
 int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t err_cap);
 void d_conf_mn_free(struct d_conf_mn *cfg);

@@ -21,6 +21,7 @@
 #include "dloop.h"
 #include "dnet.h"
 #include "dnl.h"
+#include "dreload.h"
 #include "dtun.h"
 #include "wire.h"
 
@@ -123,7 +124,7 @@ static void show(struct ha_daemon *d, bool json, struct d_str *r)
 	for (size_t i = 0; i < st.n_mns; i++)
 		if (um3n_ha_mn_status(d->ha, now, i, &mns[n]) == 0)
 			n++;
-	struct d_daemon_stats ds = {.offload = d->cfg.offload,
+	struct d_daemon_stats ds = {.offload = d->tun.vnet,
 				    .busy_poll_us = d->cfg.busy_poll_us,
 				    .udp_send_dropped = d->udp_dropped,
 				    .tun_write_errors = d->tun.write_errors,
@@ -171,7 +172,9 @@ static int setup_tun(struct ha_daemon *d)
 {
 	unsigned mtu = d->cfg.mtu ? d->cfg.mtu : 1500 - UM3N_OUTER_OVERHEAD_V4;
 
-	if (d_tun_open(&d->tun, d->cfg.tun, &d->cfg.offload, 0, mtu) < 0)
+	bool offload = d->cfg.offload; /* cfg stays as written: reload compares it */
+
+	if (d_tun_open(&d->tun, d->cfg.tun, &offload, 0, mtu) < 0)
 		return -1;
 	add_routes(d);
 	d->tun.partial_ok = tun_partial_ok;
@@ -192,7 +195,7 @@ static int setup(struct ha_daemon *d)
 	 * tells the MNs (rx_csum_partial). */
 	if (setup_tun(d) < 0)
 		return -1;
-	d->cfg.ha.rx_csum_partial = d->cfg.offload;
+	d->cfg.ha.rx_csum_partial = d->tun.vnet;
 	d->ha = um3n_ha_new(&d->cfg.ha, &d->env);
 	if (!d->ha)
 		return -1;
@@ -202,8 +205,8 @@ static int setup(struct ha_daemon *d)
 		d_log(UM3N_LOG_ERR, "udp %s:%u: %s", ip, d->cfg.ha.addr.port, strerror(-d->udp_fd));
 		return -1;
 	}
-	d->tx.gso = d->cfg.offload;
-	if (d->cfg.offload && d_net_udp_enable_gro(d->udp_fd) < 0)
+	d->tx.gso = d->tun.vnet;
+	if (d->tun.vnet && d_net_udp_enable_gro(d->udp_fd) < 0)
 		d_log(UM3N_LOG_WARN, "no UDP GRO on this kernel");
 	d_loop_watch(&d->loop, d->udp_fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, 0));
 	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);
@@ -214,11 +217,13 @@ static int setup(struct ha_daemon *d)
 	return 0;
 }
 
-/* SIGHUP: new keys and MNs take effect for the next registration (the engine
- * asks for keys through d_conf_ha_get_key); address, port and TUN need a restart. */
+/* SIGHUP: every changed key is applied or logged as needing a restart
+ * (dreload.c decides which). New keys and MNs take effect for the next
+ * registration (the engine asks for keys through d_conf_ha_get_key). */
 static void reload(struct ha_daemon *d)
 {
 	struct d_conf_ha nc;
+	struct d_reload r;
 	char err[D_ERR_MAX];
 
 	if (d_conf_ha_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
@@ -226,18 +231,20 @@ static void reload(struct ha_daemon *d)
 		d_conf_ha_free(&nc);
 		return;
 	}
-	if (!um3n_sockaddr_eq(&nc.ha.addr, &d->cfg.ha.addr) || strcmp(nc.tun, d->cfg.tun))
-		d_log(UM3N_LOG_WARN, "reload: address, port or tun changed: restart to apply");
-	d_log_set_level(nc.log_level);
-	d_conf_ha_free(&d->cfg);
-	d->cfg.mns = nc.mns;
-	d->cfg.n_mns = nc.n_mns;
-	d->cfg.cap_mns = nc.cap_mns;
-	d->cfg.add_routes = nc.add_routes;
-	d->cfg.log_level = nc.log_level;
-	d->cfg.busy_poll_us = nc.busy_poll_us;
-	add_routes(d);
-	d_log(UM3N_LOG_INFO, "reload: %zu MNs configured", d->cfg.n_mns);
+	d_reload_ha(&d->cfg, &nc, &r);
+	if (r.engine && um3n_ha_conf_apply(d->ha, &nc.ha) < 0) {
+		d_log(UM3N_LOG_ERR, "reload: refused by the engine, nothing applied");
+		d_conf_ha_free(&nc);
+		return;
+	}
+	d_reload_log(&r);
+	d_reload_ha_take(&d->cfg, &nc);
+	d_conf_ha_free(&nc);
+	d_log_set_level(d->cfg.log_level);
+	if (r.n)
+		add_routes(d);
+	if (r.mns)
+		d_log(UM3N_LOG_INFO, "reload: %zu MNs configured", d->cfg.n_mns);
 }
 
 static void dispatch(struct ha_daemon *d, const struct epoll_event *ev)
@@ -308,11 +315,14 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	if (d_conf_ha_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
+	rc = d_conf_ha_load(o.config, &d.cfg, err, sizeof(err));
+	if (rc < 0 && !(o.check_only && d_check_past_key(rc))) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	if (o.check_only) {
+		if (rc < 0)
+			fprintf(stderr, "%s; the rest is good\n", err);
 		d_conf_ha_free(&d.cfg);
 		return 0;
 	}

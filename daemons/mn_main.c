@@ -18,6 +18,7 @@
 #include "dloop.h"
 #include "dnet.h"
 #include "dnl.h"
+#include "dreload.h"
 #include "dtun.h"
 #include "wire.h"
 
@@ -144,8 +145,8 @@ static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 	}
 	u->fd = fd;
 	u->addr = addr;
-	u->tx->gso = d->cfg.offload;
-	if (d->cfg.offload && d_net_udp_enable_gro(fd) < 0)
+	u->tx->gso = d->tun.vnet;
+	if (d->tun.vnet && d_net_udp_enable_gro(fd) < 0)
 		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel",
 		      d->cfg.mn.links[i].name);
 	d_net_udp_local(fd, &local);
@@ -264,7 +265,7 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 	int ev, arg, idx;
 
 	if (strcmp(line, "show") == 0 || strcmp(line, "show json") == 0) {
-		struct d_daemon_stats ds = {.offload = d->cfg.offload,
+		struct d_daemon_stats ds = {.offload = d->tun.vnet,
 					    .busy_poll_us = d->cfg.busy_poll_us,
 					    .udp_send_dropped = d->udp_dropped,
 					    .tun_write_errors = d->tun.write_errors,
@@ -321,9 +322,9 @@ static unsigned derive_mtu(const struct d_conf_mn *c)
 static int setup_tun(struct mn_daemon *d)
 {
 	unsigned mtu = derive_mtu(&d->cfg);
+	bool offload = d->cfg.offload; /* cfg stays as written: reload compares it */
 
-	if (d_tun_open(&d->tun, d->cfg.tun, &d->cfg.offload, um3n_addr_v4(&d->cfg.mn.home_addr),
-		       mtu) < 0)
+	if (d_tun_open(&d->tun, d->cfg.tun, &offload, um3n_addr_v4(&d->cfg.mn.home_addr), mtu) < 0)
 		return -1;
 	d->tun.partial_ok = tun_partial_ok;
 	d->cfg.mn.out_slot_size = d_tun_out_slot(mtu);
@@ -340,7 +341,7 @@ static int setup_engine(struct mn_daemon *d)
 	}
 	d->cfg.mn.policy = d->policy;
 	d->cfg.mn.ident_base = d_ident_base();
-	d->cfg.mn.rx_csum_partial = d->cfg.offload;
+	d->cfg.mn.rx_csum_partial = d->tun.vnet;
 	d->mn = um3n_mn_new(&d->cfg.mn, &d->env);
 	return d->mn ? 0 : -1;
 }
@@ -373,54 +374,46 @@ static int setup(struct mn_daemon *d)
 	return 0;
 }
 
-static bool same_identity(const struct d_conf_mn *a, const struct d_conf_mn *b)
-{
-	if (!um3n_addr_eq(&a->mn.home_addr, &b->mn.home_addr) ||
-	    !um3n_sockaddr_eq(&a->mn.ha, &b->mn.ha) || a->mn.spi != b->mn.spi ||
-	    a->mn.n_links != b->mn.n_links || strcmp(a->tun, b->tun))
-		return false;
-	for (size_t i = 0; i < a->mn.n_links; i++)
-		if (strcmp(a->mn.links[i].name, b->mn.links[i].name) ||
-		    strcmp(a->uplinks[i].ifname, b->uplinks[i].ifname))
-			return false;
-	return true;
-}
-
-/* SIGHUP: a new policy goes to the engine (and through re-registration to
- * the HA); the log level applies at once; identity changes need a restart. */
+/* SIGHUP: every changed key is applied or logged as needing a restart
+ * (dreload.c decides which); an unchanged file changes nothing. A new policy
+ * becomes a new version, sent to the HA by re-registration. */
 static void reload(struct mn_daemon *d)
 {
 	struct d_conf_mn nc;
-	struct um3n_policy *np;
+	struct d_reload r;
+	struct um3n_policy *np = NULL;
 	char err[D_ERR_MAX];
 	uint32_t version = um3n_policy_version(d->policy) + 1;
+	bool policy_ok = false;
 
 	if (d_conf_mn_load(d->cfg.path, &nc, err, sizeof(err)) < 0) {
 		d_log(UM3N_LOG_ERR, "reload refused: %s", err);
 		d_conf_mn_free(&nc);
 		return;
 	}
-	if (!same_identity(&d->cfg, &nc))
-		d_log(UM3N_LOG_WARN, "reload: addresses, SPI or uplinks changed: restart to apply");
-	d_log_set_level(nc.log_level);
-	d->cfg.busy_poll_us = nc.busy_poll_us;
-	np = d_conf_policy_build(&nc, &d->env, version);
-	if (!np || um3n_mn_set_policy(d->mn, d_now_us(), np) < 0) {
+	d_reload_mn(&d->cfg, &nc, &r);
+	if (r.engine && um3n_mn_conf_apply(d->mn, &nc.mn) < 0) {
+		d_log(UM3N_LOG_ERR, "reload: refused by the engine, nothing applied");
+		d_conf_mn_free(&nc);
+		return;
+	}
+	d_reload_log(&r);
+	if (r.policy)
+		np = d_conf_policy_build(&nc, &d->env, version);
+	if (np && um3n_mn_set_policy(d->mn, d_now_us(), np) == 0) {
+		um3n_policy_free(d->policy);
+		d->policy = np;
+		d->cfg.mn.policy = np; /* as at start (the engine keeps its own copy) */
+		policy_ok = true;
+		d_log(UM3N_LOG_INFO, "reload: policy version %u, %zu rules", version, nc.n_rules);
+	} else if (r.policy) {
 		d_log(UM3N_LOG_ERR, "reload: policy rejected, keeping version %u",
 		      um3n_policy_version(d->policy));
 		if (np)
 			um3n_policy_free(np);
-	} else {
-		um3n_policy_free(d->policy);
-		d->policy = np;
-		d_log(UM3N_LOG_INFO, "reload: policy version %u, %zu rules", version, nc.n_rules);
-		/* keep the running identity; take the new rules */
-		free(d->cfg.rules);
-		d->cfg.rules = nc.rules;
-		d->cfg.n_rules = nc.n_rules;
-		d->cfg.cap_rules = nc.cap_rules;
-		nc.rules = NULL;
 	}
+	d_reload_mn_take(&d->cfg, &nc, policy_ok);
+	d_log_set_level(d->cfg.log_level);
 	d_conf_mn_free(&nc);
 	drain(d);
 }
@@ -520,7 +513,8 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	if (d_conf_mn_load(o.config, &d.cfg, err, sizeof(err)) < 0) {
+	rc = d_conf_mn_load(o.config, &d.cfg, err, sizeof(err));
+	if (rc < 0 && !(o.check_only && d_check_past_key(rc))) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
@@ -538,6 +532,8 @@ int main(int argc, char **argv)
 		}
 		um3n_policy_free(p);
 		d_conf_mn_free(&d.cfg);
+		if (rc < 0)
+			fprintf(stderr, "%s; the rest is good\n", err);
 		return 0;
 	}
 	if (d_daemon_start("um3n-mn", &o, d.cfg.log_level) < 0)
