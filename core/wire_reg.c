@@ -499,9 +499,8 @@ static int exts_parse(const uint8_t *buf, size_t len, size_t off, struct reg_ext
 	return UM3N_OK;
 }
 
-/* What the decoders hand out points into the message: the authenticator
- * right after the bytes it covers, the policy chunk's data within them. */
-#ifndef NDEBUG /* only the asserts use it: um3n_fast builds without them */
+#ifndef NDEBUG /* for the asserts only: what the decoders hand out points into the
+		* message (the authenticator after the bytes it covers, the chunk within) */
 static inline bool reg_exts_inside(const struct reg_exts *x, const uint8_t *buf, size_t len)
 {
 	if (x->has_auth &&
