@@ -77,9 +77,13 @@
 #define UM3N_NH_IPV4 4
 #define UM3N_NH_IPV6 41
 #define UM3N_NH_GRE 47
-/* GRE with the S bit (RFC 2890): flags(2) protocol(2) sequence(4). */
+/* GRE with the S bit (RFC 2890): flags(2) protocol(2) sequence(4); packets of
+ * aggregate rules also set K: flags(2) protocol(2) key(4) sequence(4), the key
+ * naming the flow and its place in it (reorder.h, ARCHITECTURE.md §4). */
 #define UM3N_GRE_HDR_LEN 8
+#define UM3N_GRE_KEY_LEN 4
 #define UM3N_GRE_FLAG_S 0x1000
+#define UM3N_GRE_FLAG_K 0x2000
 #define UM3N_ETHERTYPE_IPV4 0x0800
 #define UM3N_ETHERTYPE_IPV6 0x86DD
 
@@ -90,7 +94,10 @@
 #define UM3N_POLICY_CHUNK_MAX 239
 #define UM3N_PKT_MAX 2048 /* largest inner packet + tunnel headers carried */
 #define UM3N_DATA_OVERHEAD (UM3N_TUN_HDR_LEN + UM3N_GRE_HDR_LEN) /* per data packet */
-#define UM3N_OUTER_OVERHEAD_V4 (20 + 8 + UM3N_DATA_OVERHEAD)     /* outer IPv4+UDP+ours */
+/* A packet of an aggregate rule carries the GRE key too: 16 bytes. */
+#define UM3N_DATA_KEYED_OVERHEAD (UM3N_DATA_OVERHEAD + UM3N_GRE_KEY_LEN)
+/* Outer IPv4+UDP+ours at most: the TUN MTU leaves room for the key. */
+#define UM3N_OUTER_OVERHEAD_V4 (20 + 8 + UM3N_DATA_KEYED_OVERHEAD)
 
 struct um3n_link_info {
 	uint8_t link_id;      /* MN-local uplink index, 0..UM3N_MAX_LINKS-1 */
@@ -186,11 +193,16 @@ int um3n_wire_rrp_decode(const uint8_t *buf, size_t len, struct um3n_rrp *m);
  * 8-byte RFC 2890 header with `seq`, into hdr; returns bytes written
  * (UM3N_TUN_HDR_LEN or UM3N_DATA_OVERHEAD). `inner_is_v6` picks the GRE protocol. */
 size_t um3n_wire_tunnel_hdr(uint8_t *hdr, uint8_t next_header, bool inner_is_v6, uint32_t seq);
+/* The same with the GRE K bit and `key` before the sequence number (RFC 2890
+ * §2.1): writes UM3N_DATA_KEYED_OVERHEAD bytes and returns that. */
+size_t um3n_wire_tunnel_hdr_keyed(uint8_t *hdr, bool inner_is_v6, uint32_t key, uint32_t seq);
 
 struct um3n_tunnel_data {
 	uint8_t next_header; /* UM3N_NH_* of the outer tunnel header */
 	bool has_seq;        /* GRE with S bit */
+	bool has_key;        /* GRE with K bit too (aggregate rules) */
 	uint32_t seq;
+	uint32_t key;         /* flow and its counter (reorder.h) when has_key */
 	const uint8_t *inner; /* inner IP packet, inside the buffer */
 	size_t inner_len;
 };

@@ -23,25 +23,74 @@ size_t um3n_wire_tunnel_hdr(uint8_t *hdr, uint8_t next_header, bool inner_is_v6,
 	return UM3N_DATA_OVERHEAD;
 }
 
-/* RFC 2890 with only S set: C, K, reserved0 and version must be 0 — anything
- * else (checksums, keys, routing, other versions) is not what we send. */
-static int gre_parse(const uint8_t *p, size_t len, struct um3n_tunnel_data *d, uint8_t *ip_version)
+size_t um3n_wire_tunnel_hdr_keyed(uint8_t *hdr, bool inner_is_v6, uint32_t key, uint32_t seq)
 {
-	uint16_t proto;
+	um3n_wire_tunnel_hdr(hdr, UM3N_NH_GRE, inner_is_v6, 0);
+	/* RFC 2890 §2: C=0 K=1 S=1; the key comes before the sequence number. */
+	um3n_put16(hdr + 4, UM3N_GRE_FLAG_K | UM3N_GRE_FLAG_S);
+	um3n_put32(hdr + 8, key);
+	um3n_put32(hdr + 12, seq);
+	return UM3N_DATA_KEYED_OVERHEAD;
+}
 
-	if (len < UM3N_GRE_HDR_LEN)
-		return UM3N_ETRUNC;
-	if (um3n_get16(p) != UM3N_GRE_FLAG_S)
-		return UM3N_EINVAL;
-	proto = um3n_get16(p + 2);
+static int gre_proto(const uint8_t *p, uint8_t *ip_version)
+{
+	uint16_t proto = um3n_get16(p + 2);
+
 	if (proto == UM3N_ETHERTYPE_IPV4)
 		*ip_version = 4;
 	else if (proto == UM3N_ETHERTYPE_IPV6)
 		*ip_version = 6;
 	else
 		return UM3N_EUNKNOWN;
+	return UM3N_OK;
+}
+
+/* RFC 2890 with only S set: C, K, reserved0 and version must be 0 -- anything
+ * else (checksums, routing, other versions) is not what we send. K and S
+ * (aggregate rules) return 1: decode_keyed() takes the packet, off the
+ * common path. */
+static int gre_parse(const uint8_t *p, size_t len, struct um3n_tunnel_data *d, uint8_t *ip_version)
+{
+	int rc;
+
+	if (len < UM3N_GRE_HDR_LEN)
+		return UM3N_ETRUNC;
+	if (um3n_get16(p) != UM3N_GRE_FLAG_S)
+		return um3n_get16(p) == (UM3N_GRE_FLAG_K | UM3N_GRE_FLAG_S) ? 1 : UM3N_EINVAL;
+	rc = gre_proto(p, ip_version);
+	if (rc)
+		return rc;
 	d->has_seq = true;
 	d->seq = um3n_get32(p + 4);
+	return UM3N_OK;
+}
+
+/* Tunnel data with GRE K and S: the key, then the sequence number. */
+static int __attribute__((noinline))
+decode_keyed(const uint8_t *buf, size_t len, struct um3n_tunnel_data *d)
+{
+	const size_t hdr = UM3N_DATA_KEYED_OVERHEAD;
+	const uint8_t *p = buf + UM3N_TUN_HDR_LEN;
+	uint8_t ip_version;
+	int rc;
+
+	assert(d->next_header == UM3N_NH_GRE && um3n_get16(p) == 0x3000);
+	if (len < hdr)
+		return UM3N_ETRUNC;
+	rc = gre_proto(p, &ip_version);
+	if (rc)
+		return rc;
+	if (len == hdr)
+		return UM3N_ETRUNC; /* no inner packet at all */
+	if (buf[hdr] >> 4 != ip_version)
+		return UM3N_EINVAL;
+	d->has_seq = d->has_key = true;
+	d->key = um3n_get32(p + 4);
+	d->seq = um3n_get32(p + 8);
+	d->inner = buf + hdr;
+	d->inner_len = len - hdr;
+	assert(d->inner_len > 0 && d->inner + d->inner_len == buf + len);
 	return UM3N_OK;
 }
 
@@ -65,7 +114,7 @@ int um3n_wire_tunnel_decode(const uint8_t *buf, size_t len, struct um3n_tunnel_d
 	case UM3N_NH_GRE:
 		rc = gre_parse(buf + hdr, len - hdr, d, &ip_version);
 		if (rc)
-			return rc;
+			return rc > 0 ? decode_keyed(buf, len, d) : rc;
 		hdr += UM3N_GRE_HDR_LEN;
 		break;
 	default: return UM3N_EUNKNOWN;
@@ -76,7 +125,7 @@ int um3n_wire_tunnel_decode(const uint8_t *buf, size_t len, struct um3n_tunnel_d
 		return UM3N_EINVAL;
 	d->inner = buf + hdr;
 	d->inner_len = len - hdr;
-	assert(hdr == (d->has_seq ? UM3N_DATA_OVERHEAD : UM3N_TUN_HDR_LEN));
+	assert(hdr == (d->has_seq ? UM3N_DATA_OVERHEAD : UM3N_TUN_HDR_LEN)); /* no key here */
 	assert(d->inner_len > 0 && d->inner + d->inner_len == buf + len);
 	return UM3N_OK;
 }

@@ -106,7 +106,7 @@ static int mn_key_main(struct parse_ctx *pc, struct d_conf_mn *c, const char *k,
 		if (!copy_str(c->tun, sizeof(c->tun), v))
 			return fail(pc, "mn", k, "empty or longer than 15 characters");
 	} else if (strcmp(k, "mtu") == 0) {
-		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_OVERHEAD, &c->mtu))
+		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_KEYED_OVERHEAD, &c->mtu))
 			return fail(pc, "mn", k, "want 576..2036");
 	} else if (strcmp(k, "offload") == 0) {
 		if (!um3n_confkeys_bool(v, &c->offload))
@@ -344,7 +344,7 @@ static int ha_key_main(struct parse_ctx *pc, struct d_conf_ha *c, const char *k,
 		if (!copy_str(c->tun, sizeof(c->tun), v))
 			return fail(pc, "ha", k, "empty or longer than 15 characters");
 	} else if (strcmp(k, "mtu") == 0) {
-		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_OVERHEAD, &c->mtu))
+		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_KEYED_OVERHEAD, &c->mtu))
 			return fail(pc, "ha", k, "want 576..2036");
 	} else if (strcmp(k, "offload") == 0) {
 		if (!um3n_confkeys_bool(v, &c->offload))

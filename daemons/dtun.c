@@ -139,7 +139,7 @@ void d_tun_flush(struct d_tun *t)
 
 size_t d_tun_out_slot(unsigned mtu)
 {
-	size_t slot = (size_t)mtu + UM3N_DATA_OVERHEAD;
+	size_t slot = (size_t)mtu + UM3N_DATA_KEYED_OVERHEAD;
 
 	if (slot < UM3N_OUTQ_SLOT_MIN)
 		return UM3N_OUTQ_SLOT_MIN;

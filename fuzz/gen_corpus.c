@@ -107,17 +107,21 @@ static int gen_data(void)
 	static const struct {
 		uint8_t nh;
 		bool v6;
+		uint32_t key; /* GRE key of aggregate rules, 0: none */
 		const char *name;
 	} seeds[] = {
-		{UM3N_NH_IPV4, false, "ipip-v4"},
-		{UM3N_NH_IPV6, true, "ipip-v6"},
-		{UM3N_NH_GRE, false, "gre-v4"},
-		{UM3N_NH_GRE, true, "gre-v6"},
+		{UM3N_NH_IPV4, false, 0, "ipip-v4"},
+		{UM3N_NH_IPV6, true, 0, "ipip-v6"},
+		{UM3N_NH_GRE, false, 0, "gre-v4"},
+		{UM3N_NH_GRE, true, 0, "gre-v6"},
+		{UM3N_NH_GRE, false, 0x50000007, "gre-key-v4"},
 	};
 	uint8_t buf[128];
 
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		size_t hlen = um3n_wire_tunnel_hdr(buf, seeds[i].nh, seeds[i].v6, 7);
+		size_t hlen = seeds[i].key ? um3n_wire_tunnel_hdr_keyed(buf, seeds[i].v6,
+									seeds[i].key, 7)
+					   : um3n_wire_tunnel_hdr(buf, seeds[i].nh, seeds[i].v6, 7);
 		size_t ilen = inner_packet(buf + hlen, seeds[i].v6);
 
 		if (write_seed("tunnel_decode", seeds[i].name, buf, hlen + ilen))

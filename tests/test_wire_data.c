@@ -40,6 +40,11 @@ static const uint8_t inner_v4[] = {
 static const uint8_t golden_tun_gre_hdr[] = {
 	0x04, 0x2f, 0x00, 0x00, 0x10, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x2a,
 };
+/* The same with K: key 0x50000007 (flow 5, counter 7), then sequence 42. */
+static const uint8_t golden_tun_gre_key_hdr[] = {
+	0x04, 0x2f, 0x00, 0x00, 0x30, 0x00, 0x08, 0x00,
+	0x50, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x2a,
+};
 
 /* ---------- 1. golden bytes ---------- */
 
@@ -58,6 +63,17 @@ static void test_golden_tunnel(void)
 	CU_ASSERT_PTR_EQUAL(d.inner, buf + hlen);
 	CU_ASSERT_EQUAL(d.inner_len, sizeof(inner_v4));
 
+	CU_ASSERT(!d.has_key);
+
+	/* Aggregate rules: K and S (RFC 2890 §2.1), the key before the sequence. */
+	hlen = um3n_wire_tunnel_hdr_keyed(buf, false, 0x50000007, 42);
+	CU_ASSERT_EQUAL_FATAL(hlen, sizeof(golden_tun_gre_key_hdr));
+	CU_ASSERT(memcmp(buf, golden_tun_gre_key_hdr, hlen) == 0);
+	memcpy(buf + hlen, inner_v4, sizeof(inner_v4));
+	CU_ASSERT_EQUAL_FATAL(um3n_wire_tunnel_decode(buf, hlen + sizeof(inner_v4), &d), 0);
+	CU_ASSERT(d.has_seq && d.seq == 42 && d.has_key && d.key == 0x50000007);
+	CU_ASSERT_PTR_EQUAL(d.inner, buf + UM3N_DATA_KEYED_OVERHEAD);
+
 	CU_ASSERT_EQUAL(um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 99), UM3N_TUN_HDR_LEN);
 	CU_ASSERT(buf[0] == 4 && buf[1] == 4 && buf[2] == 0 && buf[3] == 0); /* no GRE, no seq */
 }
@@ -68,7 +84,7 @@ static const uint8_t inner_v6[40] = {0x60, 0, 0, 0, 0, 0, 59, 64};
 
 struct tun_case {
 	int no;
-	uint8_t hdr[12];
+	uint8_t hdr[16];
 	size_t hdr_len;
 	const uint8_t *inner;
 	size_t inner_len;
@@ -94,6 +110,13 @@ static const struct tun_case tun_cases[] = {
 	{ 14, { 4, 47, 0, 0, 0x10, 0, 0x08, 0, 0, 0, 0, 1 }, 12, NULL, 0, UM3N_ETRUNC, "GRE, no inner" },
 	{ 15, { 4, 4 }, 2, NULL, 0, UM3N_ETRUNC, "header cut" },
 	{ 16, { 4, 47, 0, 0, 0x10, 1, 0x08, 0, 0, 0, 0, 1 }, 12, inner_v4, 28, UM3N_EINVAL, "GRE version 1" },
+	{ 17, { 4, 47, 0, 0, 0x30, 0, 0x08, 0, 0x50, 0, 0, 7, 0, 0, 0, 1 }, 16, inner_v4, 28, 0, "GRE key and seq" },
+	{ 18, { 4, 47, 0, 0, 0x30, 0, 0x86, 0xdd, 0x50, 0, 0, 7, 0, 0, 0, 1 }, 16, inner_v6, 40, 0, "GRE key, v6" },
+	{ 19, { 4, 47, 0, 0, 0x20, 0, 0x08, 0, 0x50, 0, 0, 7, 0, 0, 0, 1 }, 16, inner_v4, 28, UM3N_EINVAL, "GRE key, no seq" },
+	{ 20, { 4, 47, 0, 0, 0x30, 0, 0x08, 0, 0x50, 0, 0, 7 }, 12, NULL, 0, UM3N_ETRUNC, "GRE key, seq cut" },
+	{ 21, { 4, 47, 0, 0, 0x30, 0, 0x08, 0, 0x50, 0, 0, 7, 0, 0, 0, 1 }, 16, NULL, 0, UM3N_ETRUNC, "GRE key, no inner" },
+	{ 22, { 4, 47, 0, 0, 0xb0, 0, 0x08, 0, 0, 0, 0, 0, 0x50, 0, 0, 7 }, 16, inner_v4, 28, UM3N_EINVAL, "GRE C, K and S" },
+	{ 23, { 4, 47, 0, 0, 0x30, 0, 0x08, 0, 0x50, 0, 0, 7, 0, 0, 0, 1 }, 16, inner_v6, 40, UM3N_EINVAL, "GRE key, v4 proto, v6 in" },
 };
 /* clang-format on */
 
@@ -114,7 +137,10 @@ static void test_tunnel_table(void)
 		      c->expect);
 		if (rc == 0)
 			CHECK(d.inner == buf + c->hdr_len && d.inner_len == c->inner_len &&
-				      d.has_seq == (c->hdr_len == 12) && (!d.has_seq || d.seq == 1),
+				      d.has_seq == (c->hdr_len >= 12) &&
+				      (!d.has_seq || d.seq == 1) &&
+				      d.has_key == (c->hdr_len == 16) &&
+				      (!d.has_key || d.key == 0x50000007),
 			      "tunnel case %d: fields", c->no);
 		free(buf);
 	}

@@ -82,6 +82,7 @@ expect='1||32473,32473|4||0x00000100|0xa2|300|10.99.0.2
 3||32473,32473||20|0x00000100||300|10.99.0.2
 4|4|||||||
 4|4|||||||
+4|47|||||||
 4|47|||||||'
 if [ "$(cat "$tmp/fields")" = "$expect" ]; then
 	pass "field values (types, NVSE vendor 32473, encap, keepalive, SPI, flags, lifetime, home)"

@@ -144,26 +144,30 @@ def check_ipip(pkt, no, icmp_type, src, dst):
         check(ICMP(bytes(fresh)).chksum == inner[ICMP].chksum, f"packet {no}: ICMP checksum")
 
 
-def check_gre(pkt):
-    check(MobileIPTunnelData in pkt, "packet 5 is MobileIPTunnelData")
+def check_gre(pkt, no, key):
+    """Packet no: GRE with S (and K with `key` when key is not None)."""
+    check(MobileIPTunnelData in pkt, f"packet {no} is MobileIPTunnelData")
     if MobileIPTunnelData not in pkt:
         return
     t = pkt[MobileIPTunnelData]
-    check(t.nexthdr == 47, "packet 5: next header 47 (GRE)")
+    check(t.nexthdr == 47, f"packet {no}: next header 47 (GRE)")
     raw = bytes(t.payload)
     gre = GRE(raw)
     seq = getattr(gre, "sequence_number", getattr(gre, "seqence_number", None))
-    check(gre.seqnum_present == 1 and gre.chksum_present == 0 and gre.key_present == 0,
-          "packet 5: GRE with only the S bit (RFC 2890)")
-    check(gre.proto == 0x0800 and seq == 5, f"packet 5: GRE proto IPv4, sequence 5 (got {seq})")
+    check(gre.seqnum_present == 1 and gre.chksum_present == 0 and
+          gre.key_present == (key is not None),
+          f"packet {no}: GRE with the S bit{' and the K bit' if key else ' only'} (RFC 2890)")
+    if key is not None:
+        check(gre.key == key, f"packet {no}: GRE key {key:#x} (got {gre.key})")
+    check(gre.proto == 0x0800 and seq == 5, f"packet {no}: GRE proto IPv4, sequence 5 (got {seq})")
     inner = gre.payload
     ok = isinstance(inner, IP) and UDP in inner
-    check(ok, "packet 5: GRE carries IPv4 UDP")
+    check(ok, f"packet {no}: GRE carries IPv4 UDP")
     if ok:
         check((inner.src, inner.dst, inner[UDP].dport) == (HOME, "203.0.113.5", 9),
-              "packet 5: inner 10.99.0.2 -> 203.0.113.5:9")
-        check(bytes(inner[UDP].payload) == b"um3n gre payload", "packet 5: inner payload")
-        check(checksums_ok(inner), "packet 5: inner IPv4/UDP checksums")
+              f"packet {no}: inner 10.99.0.2 -> 203.0.113.5:9")
+        check(bytes(inner[UDP].payload) == b"um3n gre payload", f"packet {no}: inner payload")
+        check(checksums_ok(inner), f"packet {no}: inner IPv4/UDP checksums")
 
 
 def main():
@@ -171,15 +175,16 @@ def main():
         print(__doc__)
         return 2
     pkts = rdpcap(sys.argv[1])
-    check(len(pkts) == 5, f"5 packets (got {len(pkts)})")
-    if len(pkts) == 5:
+    check(len(pkts) == 6, f"6 packets (got {len(pkts)})")
+    if len(pkts) == 6:
         for no, p in enumerate(pkts, 1):
             check(checksums_ok(p), f"packet {no}: outer IPv4/UDP checksums")
         check_rrq(pkts[0])
         check_rrp(pkts[1])
         check_ipip(pkts[2], 3, 8, HOME, HA)
         check_ipip(pkts[3], 4, 0, HA, HOME)
-        check_gre(pkts[4])
+        check_gre(pkts[4], 5, None)
+        check_gre(pkts[5], 6, 0x50000007)
     print(f"scapy interop: {passes} passed, {len(failures)} failed")
     return 1 if failures else 0
 

@@ -199,15 +199,19 @@ static size_t inner_udp(uint8_t *p)
 	return IP_HDR_LEN + UDP_HDR_LEN + dlen;
 }
 
-static int write_tunnel(struct writer *w, uint8_t nh, bool from_mn, bool icmp_reply)
+/* Tunnel data with next header nh; for GRE with key != 0 also the RFC 2890
+ * key of aggregate rules (flow and counter, ARCHITECTURE.md §4). */
+static int write_tunnel(struct writer *w, uint8_t nh, bool from_mn, bool icmp_reply, uint32_t key)
 {
 	uint8_t buf[256];
 	struct um3n_tunnel_data d;
-	size_t hlen = um3n_wire_tunnel_hdr(buf, nh, false, 5);
+	size_t hlen = key ? um3n_wire_tunnel_hdr_keyed(buf, false, key, 5)
+			  : um3n_wire_tunnel_hdr(buf, nh, false, 5);
 	size_t ilen = nh == UM3N_NH_GRE ? inner_udp(buf + hlen)
 					: inner_icmp(buf + hlen, icmp_reply);
 
-	if (um3n_wire_tunnel_decode(buf, hlen + ilen, &d) || d.inner_len != ilen)
+	if (um3n_wire_tunnel_decode(buf, hlen + ilen, &d) || d.inner_len != ilen ||
+	    d.has_key != (key != 0) || d.key != key)
 		return -1;
 	return from_mn ? emit_udp(w, true, MN_PORT, UM3N_PORT_DEFAULT, buf, hlen + ilen)
 		       : emit_udp(w, false, UM3N_PORT_DEFAULT, MN_PORT, buf, hlen + ilen);
@@ -229,9 +233,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", argv[1], dead ? pcap_geterr(dead) : "pcap_open_dead");
 		return 1;
 	}
-	rc = write_rrq(&w) || write_rrp(&w) || write_tunnel(&w, UM3N_NH_IPV4, true, false) ||
-	     write_tunnel(&w, UM3N_NH_IPV4, false, true) ||
-	     write_tunnel(&w, UM3N_NH_GRE, true, false);
+	rc = write_rrq(&w) || write_rrp(&w) || write_tunnel(&w, UM3N_NH_IPV4, true, false, 0) ||
+	     write_tunnel(&w, UM3N_NH_IPV4, false, true, 0) ||
+	     write_tunnel(&w, UM3N_NH_GRE, true, false, 0) ||
+	     write_tunnel(&w, UM3N_NH_GRE, false, false, 0x50000007);
 	pcap_dump_close(w.dump);
 	pcap_close(dead);
 	if (rc) {
