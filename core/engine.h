@@ -64,4 +64,16 @@ struct um3n_drop_counters {
 	uint64_t too_big;      /* packet larger than UM3N_PKT_MAX - overhead */
 };
 
+/* Per-flow reordering of aggregate rules at the receiver (reorder.h), for
+ * status and `um3nctl show`. */
+struct um3n_reorder_status {
+	uint64_t held;           /* early packets copied and held for a gap */
+	uint64_t filled;         /* released in order once their gap filled */
+	uint64_t proved;         /* released early: the links proved the gap lost */
+	uint64_t timed_out;      /* released when their hold bound passed */
+	uint64_t overflow;       /* no room to hold: delivered out of order at once */
+	uint64_t late;           /* came after their flow moved on: delivered at once */
+	uint64_t p50_us, p99_us; /* added delay of held packets (1 ms bins, upper edge) */
+};
+
 #endif

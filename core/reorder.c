@@ -1,0 +1,332 @@
+/* Per-flow reordering at the receiver (reorder.h). */
+#include "reorder.h"
+
+#include <assert.h>
+#include <string.h>
+
+#define CTR_HALF ((UM3N_REORDER_CTR_MASK + 1) / 2)
+#define POOL_MAX (1u << 20)
+
+/* RFC 1982 on 28 bits: is a after b? */
+static inline bool ctr_after(uint32_t a, uint32_t b)
+{
+	uint32_t d = (a - b) & UM3N_REORDER_CTR_MASK;
+
+	return d != 0 && d < CTR_HALF;
+}
+
+int um3n_reorder_pool_init(struct um3n_reorder_pool *p, const struct um3n_env *env, size_t cap,
+			   size_t slot_size, size_t peer_max, uint64_t max_hold_us)
+{
+	memset(p, 0, sizeof(*p));
+	p->free_head = UM3N_REORDER_NIL;
+	if (cap > POOL_MAX || (cap && (slot_size == 0 || peer_max == 0 || peer_max > cap)))
+		return UM3N_EINVAL;
+	if (cap == 0 || max_hold_us == 0)
+		return UM3N_OK; /* holding off: keyed packets go through as they come */
+	p->meta = env->alloc(env->ctx, cap * sizeof(*p->meta));
+	p->bufs = env->alloc(env->ctx, cap * slot_size);
+	if (!p->meta || !p->bufs) {
+		um3n_reorder_pool_fini(p, env);
+		return UM3N_ENOMEM;
+	}
+	p->cap = p->n_free = cap;
+	p->slot = slot_size;
+	p->peer_max = peer_max;
+	p->max_hold_us = max_hold_us;
+	for (size_t i = 0; i < cap; i++)
+		p->meta[i].next = i + 1 < cap ? (uint32_t)(i + 1) : UM3N_REORDER_NIL;
+	p->free_head = 0;
+	return UM3N_OK;
+}
+
+void um3n_reorder_pool_fini(struct um3n_reorder_pool *p, const struct um3n_env *env)
+{
+	if (p->meta)
+		env->free(env->ctx, p->meta);
+	if (p->bufs)
+		env->free(env->ctx, p->bufs);
+	memset(p, 0, sizeof(*p));
+	p->free_head = UM3N_REORDER_NIL;
+}
+
+void um3n_reorder_init(struct um3n_reorder *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < UM3N_REORDER_FLOWS; i++)
+		r->f[i].head = r->f[i].tail = UM3N_REORDER_NIL;
+	r->deadline_us = UM3N_TIME_NONE;
+}
+
+uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *delay_us,
+			      uint8_t usable)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	uint64_t spread = 0, hold;
+
+	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
+		if (!(usable >> l & 1))
+			continue;
+		lo = delay_us[l] < lo ? delay_us[l] : lo;
+		hi = delay_us[l] > hi ? delay_us[l] : hi;
+	}
+	if (hi > lo)
+		spread = (uint64_t)(hi - lo);
+	hold = spread + spread / 4 + UM3N_REORDER_MARGIN_US;
+	return hold < p->max_hold_us ? hold : p->max_hold_us;
+}
+
+static int push(struct um3n_outq *q, struct um3n_drop_counters *drops, int link, const uint8_t *pkt,
+		size_t len)
+{
+	if (um3n_outq_push_ref(q, UM3N_OUT_TUN, link, pkt, len))
+		return UM3N_OK;
+	drops->queue_full++;
+	return UM3N_ENOBUFS;
+}
+
+/* Delivers and frees the flow's first held slot; its counter becomes the
+ * flow's past. The bytes stay until a later input takes the slot again. */
+static void release_head(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+			 struct um3n_drop_counters *drops, struct um3n_reorder_flow *f,
+			 uint64_t now_us, uint64_t *counter)
+{
+	uint32_t i = f->head;
+	struct um3n_reorder_slot *s = &p->meta[i];
+	uint64_t bin = (now_us - s->held_at_us) / 1000;
+
+	assert(i < p->cap && f->n_held > 0 && r->n_held > 0 && now_us >= s->held_at_us);
+	f->head = s->next;
+	if (f->head == UM3N_REORDER_NIL)
+		f->tail = UM3N_REORDER_NIL;
+	f->n_held--;
+	r->n_held--;
+	f->next_ctr = (s->ctr + 1) & UM3N_REORDER_CTR_MASK;
+	push(q, drops, s->link, p->bufs + (size_t)i * p->slot, s->len);
+	(*counter)++;
+	p->st.hist[bin < UM3N_REORDER_HIST_BINS ? bin : UM3N_REORDER_HIST_BINS - 1]++;
+	s->next = p->free_head;
+	p->free_head = i;
+	p->n_free++;
+	assert(p->n_free <= p->cap);
+}
+
+/* Every link that may carry the flow delivered a packet after the expected
+ * one: being FIFO, none of them can bring it any more. */
+static bool gap_lost(const struct um3n_reorder_flow *f, uint8_t usable)
+{
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		if (usable >> l & 1 && (!(f->seen >> l & 1) || !ctr_after(f->top[l], f->next_ctr)))
+			return false;
+	return true;
+}
+
+/* Releases what follows the expected counter without a gap, and past gaps
+ * the links prove lost; counts them in *counter (then in proved). */
+static void release_ready(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+			  struct um3n_drop_counters *drops, struct um3n_reorder_flow *f,
+			  uint64_t now_us, uint8_t usable, uint64_t *counter)
+{
+	while (f->head != UM3N_REORDER_NIL) {
+		if (p->meta[f->head].ctr == f->next_ctr) {
+			release_head(r, p, q, drops, f, now_us, counter);
+		} else if (gap_lost(f, usable)) {
+			counter = &p->st.proved;
+			release_head(r, p, q, drops, f, now_us, counter);
+		} else {
+			assert(ctr_after(p->meta[f->head].ctr, f->next_ctr));
+			return;
+		}
+	}
+}
+
+static void update_deadline(struct um3n_reorder *r, const struct um3n_reorder_pool *p)
+{
+	uint64_t d = UM3N_TIME_NONE;
+
+	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
+		uint32_t h = r->f[i].head;
+
+		if (h != UM3N_REORDER_NIL && p->meta[h].deadline_us < d)
+			d = p->meta[h].deadline_us;
+	}
+	assert((d == UM3N_TIME_NONE) == (r->n_held == 0));
+	r->deadline_us = d;
+}
+
+/* Inserts slot i (counter ctr, after the flow's expected one) in counter
+ * order; false if the counter is held already (then nothing changed). */
+static bool insert(struct um3n_reorder_pool *p, struct um3n_reorder_flow *f, uint32_t i,
+		   uint32_t ctr)
+{
+	uint32_t *link = &f->head;
+
+	if (f->tail != UM3N_REORDER_NIL && ctr_after(ctr, p->meta[f->tail].ctr)) {
+		link = &p->meta[f->tail].next; /* the common case: in order behind a gap */
+	} else {
+		while (*link != UM3N_REORDER_NIL && ctr_after(ctr, p->meta[*link].ctr))
+			link = &p->meta[*link].next;
+		if (*link != UM3N_REORDER_NIL && p->meta[*link].ctr == ctr)
+			return false;
+	}
+	p->meta[i].next = *link;
+	*link = i;
+	if (p->meta[i].next == UM3N_REORDER_NIL)
+		f->tail = i;
+	return true;
+}
+
+static int hold(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+		struct um3n_drop_counters *drops, struct um3n_reorder_flow *f, uint64_t now_us,
+		int link, uint32_t ctr, const uint8_t *pkt, size_t len, uint64_t hold_us)
+{
+	uint32_t i = p->free_head;
+	struct um3n_reorder_slot *s;
+
+	if (i == UM3N_REORDER_NIL || r->n_held >= p->peer_max || len > p->slot) {
+		p->st.overflow++;
+		return push(q, drops, link, pkt, len);
+	}
+	assert(i < p->cap && p->n_free > 0);
+	s = &p->meta[i];
+	p->free_head = s->next;
+	if (!insert(p, f, i, ctr)) {
+		s->next = p->free_head; /* a second copy of a held packet */
+		p->free_head = i;
+		p->st.late++;
+		return push(q, drops, link, pkt, len);
+	}
+	p->n_free--;
+	memcpy(p->bufs + (size_t)i * p->slot, pkt, len);
+	s->ctr = ctr;
+	s->len = (uint32_t)len;
+	s->link = link;
+	s->held_at_us = now_us;
+	s->deadline_us = now_us + hold_us;
+	f->n_held++;
+	r->n_held++;
+	p->st.held++;
+	return UM3N_OK;
+}
+
+/* The sender restarted its counters (or a flow came back after a long
+ * silence): what was held is released in order, and the flow starts at ctr. */
+static void restart(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+		    struct um3n_drop_counters *drops, struct um3n_reorder_flow *f, uint64_t now_us,
+		    uint32_t ctr)
+{
+	while (f->head != UM3N_REORDER_NIL)
+		release_head(r, p, q, drops, f, now_us, &p->st.timed_out);
+	f->started = true;
+	f->next_ctr = ctr;
+	f->seen = 0;
+}
+
+int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t key,
+		       const uint8_t *pkt, size_t len, uint8_t usable, uint64_t hold_us)
+{
+	struct um3n_reorder_flow *f = &r->f[key >> UM3N_REORDER_FLOW_SHIFT];
+	uint32_t ctr = key & UM3N_REORDER_CTR_MASK, dist;
+	bool had_held = f->n_held > 0;
+	int rc;
+
+	assert(link >= 0 && link < UM3N_MAX_LINKS && pkt && len > 0);
+	assert(r->n_held <= p->cap && hold_us <= p->max_hold_us);
+	if (p->cap == 0)
+		return push(q, drops, link, pkt, len);
+	dist = (ctr - f->next_ctr) & UM3N_REORDER_CTR_MASK;
+	if (!f->started ||
+	    (dist > UM3N_REORDER_WINDOW && dist < UM3N_REORDER_CTR_MASK + 1 - UM3N_REORDER_WINDOW))
+		restart(r, p, q, drops, f, now_us, ctr);
+	if (!(f->seen >> link & 1) || ctr_after(ctr, f->top[link]))
+		f->top[link] = ctr;
+	f->seen |= (uint8_t)(1u << link);
+	if (ctr == f->next_ctr) {
+		f->next_ctr = (ctr + 1) & UM3N_REORDER_CTR_MASK;
+		rc = push(q, drops, link, pkt, len);
+	} else if (!ctr_after(ctr, f->next_ctr)) {
+		p->st.late++;
+		return push(q, drops, link, pkt, len);
+	} else {
+		rc = hold(r, p, q, drops, f, now_us, link, ctr, pkt, len, hold_us);
+	}
+	if (f->n_held > 0)
+		release_ready(r, p, q, drops, f, now_us, usable, &p->st.filled);
+	if (had_held || f->n_held > 0)
+		update_deadline(r, p);
+	return rc;
+}
+
+void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+			  struct um3n_drop_counters *drops, uint64_t now_us)
+{
+	if (now_us < r->deadline_us)
+		return;
+	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
+		struct um3n_reorder_flow *f = &r->f[i];
+
+		/* Past the gap: the head and what follows it without a gap. */
+		while (f->head != UM3N_REORDER_NIL && p->meta[f->head].deadline_us <= now_us) {
+			uint32_t ctr = p->meta[f->head].ctr;
+
+			release_head(r, p, q, drops, f, now_us, &p->st.timed_out);
+			while (f->head != UM3N_REORDER_NIL && p->meta[f->head].ctr == f->next_ctr)
+				release_head(r, p, q, drops, f, now_us, &p->st.timed_out);
+			assert(f->head == UM3N_REORDER_NIL || ctr_after(p->meta[f->head].ctr, ctr));
+			(void)ctr; /* for the assert */
+		}
+	}
+	update_deadline(r, p);
+	assert(r->deadline_us > now_us);
+}
+
+void um3n_reorder_drop_all(struct um3n_reorder *r, struct um3n_reorder_pool *p)
+{
+	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
+		struct um3n_reorder_flow *f = &r->f[i];
+
+		while (f->head != UM3N_REORDER_NIL) {
+			uint32_t h = f->head;
+
+			assert(h < p->cap);
+			f->head = p->meta[h].next;
+			p->meta[h].next = p->free_head;
+			p->free_head = h;
+			p->n_free++;
+		}
+	}
+	assert(p->n_free <= p->cap);
+	um3n_reorder_init(r);
+}
+
+uint64_t um3n_reorder_percentile_us(const struct um3n_reorder_stats *st, unsigned pct)
+{
+	uint64_t total = 0, run = 0, want;
+
+	assert(pct <= 100);
+	for (int i = 0; i < UM3N_REORDER_HIST_BINS; i++)
+		total += st->hist[i];
+	if (total == 0)
+		return 0;
+	want = (total * pct + 99) / 100;
+	for (int i = 0; i < UM3N_REORDER_HIST_BINS; i++) {
+		run += st->hist[i];
+		if (run >= want && run > 0)
+			return (uint64_t)(i + 1) * 1000;
+	}
+	return (uint64_t)UM3N_REORDER_HIST_BINS * 1000;
+}
+
+void um3n_reorder_status(const struct um3n_reorder_pool *p, struct um3n_reorder_status *st)
+{
+	st->held = p->st.held;
+	st->filled = p->st.filled;
+	st->proved = p->st.proved;
+	st->timed_out = p->st.timed_out;
+	st->overflow = p->st.overflow;
+	st->late = p->st.late;
+	st->p50_us = um3n_reorder_percentile_us(&p->st, 50);
+	st->p99_us = um3n_reorder_percentile_us(&p->st, 99);
+	assert(st->filled + st->proved + st->timed_out <= st->held);
+}

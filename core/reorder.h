@@ -1,0 +1,134 @@
+/* Per-flow reordering at the receiver, for the packets of aggregate rules
+ * (ARCHITECTURE.md §4): the sender puts a flow bucket (a hash of the inner
+ * 5-tuple) and that bucket's counter into the GRE key; the receiver delivers a
+ * packet whose counter is the next expected at once, where it lies (no copy),
+ * and copies one that comes early into a slot of a bounded pool, holding it
+ * until the gap before it fills, until the links prove the missing packet
+ * lost (each link is FIFO: once every link that may carry the bucket has
+ * delivered a later packet of it, the missing one cannot come any more), or
+ * until its hold bound passes. Buckets are independent: a gap in one flow
+ * never holds another. What does not fit in the pool is delivered at once,
+ * out of order, and counted: never dropped.
+ *
+ * One struct um3n_reorder per peer (the MN at the HA, the HA at the MN); one
+ * pool per engine, allocated at creation, shared by its peers and holding the
+ * counters. Released packets become TUN outputs pointing into their pool slot,
+ * valid until the engine is next fed (engine.h): a freed slot is only reused
+ * by a later input. Sans-IO, no allocation per packet. */
+#ifndef UM3N_REORDER_H
+#define UM3N_REORDER_H
+
+#include "engine.h"
+#include "outq.h"
+
+/* The GRE key: 4 bits of flow bucket, 28 bits of that bucket's counter
+ * (serial arithmetic, RFC 1982). */
+#define UM3N_REORDER_FLOW_SHIFT 28
+#define UM3N_REORDER_FLOWS 16
+#define UM3N_REORDER_CTR_MASK 0x0fffffffu
+/* A counter this far from the expected one (either way) is no reordering but
+ * a sender that restarted its counters: the bucket starts over there. */
+#define UM3N_REORDER_WINDOW 4096
+/* The hold bound: the links' one-way delay spread plus this margin plus a
+ * quarter of the spread (jitter), capped by the engine's maximum. */
+#define UM3N_REORDER_MARGIN_US 10000
+#define UM3N_REORDER_MAX_MS_DEFAULT 100
+#define UM3N_REORDER_SLOTS_DEFAULT 1024
+/* Added-delay histogram of held packets: 1 ms bins, the last one open. */
+#define UM3N_REORDER_HIST_BINS 256
+#define UM3N_REORDER_NIL UINT32_MAX
+
+static inline uint32_t um3n_reorder_key(unsigned flow, uint32_t counter)
+{
+	return (uint32_t)flow << UM3N_REORDER_FLOW_SHIFT | (counter & UM3N_REORDER_CTR_MASK);
+}
+
+struct um3n_reorder_stats {
+	uint64_t held;      /* copied into the pool: came before a packet of its flow */
+	uint64_t filled;    /* released in order once the gap before it filled */
+	uint64_t proved;    /* released early: every link proved the gap lost */
+	uint64_t timed_out; /* released when its hold bound passed */
+	uint64_t overflow;  /* pool (or window) full: delivered out of order at once */
+	uint64_t late;      /* came after its flow had moved past it: delivered at once */
+	uint64_t hist[UM3N_REORDER_HIST_BINS]; /* added delay of held packets, 1 ms bins */
+};
+
+struct um3n_reorder_slot {
+	uint32_t next; /* the next held packet of the flow (higher counter), or NIL */
+	uint32_t ctr;
+	uint64_t held_at_us, deadline_us;
+	uint32_t len;
+	int link;
+};
+
+struct um3n_reorder_pool {
+	uint8_t *bufs; /* cap * slot bytes */
+	struct um3n_reorder_slot *meta;
+	size_t cap, slot, n_free;
+	size_t peer_max;      /* slots one peer may hold at most */
+	uint32_t free_head;   /* free slots, linked through meta[].next */
+	uint64_t max_hold_us; /* 0: no holding, keyed packets delivered as they come */
+	struct um3n_reorder_stats st;
+};
+
+struct um3n_reorder_flow {
+	uint32_t next_ctr;            /* the counter delivered next */
+	uint32_t head, tail;          /* held slots by counter, lowest first; NIL: none */
+	uint32_t top[UM3N_MAX_LINKS]; /* the highest counter each link delivered */
+	uint16_t n_held;
+	uint8_t seen; /* links whose top[] is set */
+	bool started;
+};
+
+struct um3n_reorder {
+	struct um3n_reorder_flow f[UM3N_REORDER_FLOWS];
+	uint32_t n_held;
+	uint64_t deadline_us; /* the earliest held deadline; UM3N_TIME_NONE: none */
+};
+
+/* cap slots of slot_size bytes, at most peer_max (1..cap) of them for one
+ * peer; max_hold_us 0 or cap 0: holding off. Errors: UM3N_EINVAL (cap >
+ * 2^20, slot_size 0 with cap > 0), UM3N_ENOMEM. */
+int um3n_reorder_pool_init(struct um3n_reorder_pool *p, const struct um3n_env *env, size_t cap,
+			   size_t slot_size, size_t peer_max, uint64_t max_hold_us);
+void um3n_reorder_pool_fini(struct um3n_reorder_pool *p, const struct um3n_env *env);
+
+void um3n_reorder_init(struct um3n_reorder *r);
+
+/* The hold bound for links whose one-way delays (up to a common constant) are
+ * delay_us[l] for each l in usable (a bit mask): spread + spread/4 + margin,
+ * at most p->max_hold_us. */
+uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *delay_us,
+			      uint8_t usable);
+
+/* A packet of a keyed flow: pkt (len bytes, inside the caller's datagram)
+ * arrived on link with GRE key `key` at now_us; `usable` are the links that
+ * may carry the flow (the gap proof waits for each of them), hold_us its
+ * bound. Queues the TUN outputs it releases on q. Returns UM3N_OK (delivered
+ * or held), or UM3N_ENOBUFS when q was full for the packet itself (counted in
+ * drops->queue_full like every output q refused). */
+int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t key,
+		       const uint8_t *pkt, size_t len, uint8_t usable, uint64_t hold_us);
+
+/* Releases what is due at now_us (early and repeated calls are fine). */
+void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
+			  struct um3n_drop_counters *drops, uint64_t now_us);
+
+/* When um3n_reorder_timeout has something to do; UM3N_TIME_NONE: nothing. */
+static inline uint64_t um3n_reorder_deadline(const struct um3n_reorder *r)
+{
+	return r->deadline_us;
+}
+
+/* The peer is gone: its held packets go back to the pool, undelivered. */
+void um3n_reorder_drop_all(struct um3n_reorder *r, struct um3n_reorder_pool *p);
+
+/* The pool's counters and added-delay percentiles. */
+void um3n_reorder_status(const struct um3n_reorder_pool *p, struct um3n_reorder_status *st);
+
+/* The added delay below which pct percent of the held packets were released
+ * (the upper edge of its bin, µs); 0 when nothing was held. */
+uint64_t um3n_reorder_percentile_us(const struct um3n_reorder_stats *st, unsigned pct);
+
+#endif
