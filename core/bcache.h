@@ -66,8 +66,9 @@ struct um3n_bcache {
 	struct um3n_mn_rec *recs;
 	size_t cap, n_used;
 	size_t resend_slots;
-	struct um3n_hmap by_home; /* home v4 -> rec index */
-	struct um3n_hmap by_coa;  /* ip << 16 | port -> rec index << 3 | link id */
+	struct um3n_reorder_pool *rpool; /* the engine's, for every record's data path */
+	struct um3n_hmap by_home;        /* home v4 -> rec index */
+	struct um3n_hmap by_coa;         /* ip << 16 | port -> rec index << 3 | link id */
 	struct um3n_bcache_gone gone[UM3N_BCACHE_GONE];
 	size_t gone_next; /* the ring's next slot */
 };

@@ -42,6 +42,9 @@ static const struct um3n_confkey keys[] = {
 	{"resend_slots", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 0, 65536,
 	 512, offsetof(struct um3n_mn_conf, resend_slots),
 	 "packets remembered for that re-send; 0 disables it"},
+	{"reorder_max_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0, 1000,
+	 100, offsetof(struct um3n_mn_conf, reorder_max_us),
+	 "longest hold of an aggregated flow's early packet waiting for a gap; 0 disables it"},
 	/* [ha] */
 	{"max_lifetime_s", "max_lifetime", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1,
 	 65534, 600, offsetof(struct um3n_ha_conf, max_lifetime_s),
@@ -60,6 +63,9 @@ static const struct um3n_confkey keys[] = {
 	{"resend_slots", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 0, 65536,
 	 512, offsetof(struct um3n_ha_conf, resend_slots),
 	 "downlink packets per mobile node remembered for that re-send; 0 disables it"},
+	{"reorder_max_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0, 1000,
+	 100, offsetof(struct um3n_ha_conf, reorder_max_us),
+	 "longest hold of an aggregated flow's early packet waiting for a gap; 0 disables it"},
 	/* [uplink NAME] (daemon), [link NAME] (simulator) */
 	{"class", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_CLASS, UM3N_CONFKEY_COUNT, 1, 0,
 	 UM3N_CLASS_MAX, UM3N_CLASS_ANY, offsetof(struct um3n_mn_link_conf, link_class),

@@ -16,11 +16,14 @@ int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, siz
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
 		dp->tx_seq[l] = (uint32_t)um3n_prng_next(prng);
 	um3n_linksched_update(&dp->sched); /* nothing usable yet */
+	um3n_reorder_init(&dp->rx_order);
 	return um3n_resend_init(&dp->resend, env, resend_slots);
 }
 
 void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env)
 {
+	if (dp->rpool)
+		um3n_reorder_drop_all(&dp->rx_order, dp->rpool);
 	um3n_resend_fini(&dp->resend, env);
 }
 
@@ -125,8 +128,11 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	uint8_t out[UM3N_MAX_LINKS];
 	size_t n;
 
+	struct um3n_tunnel_data d;
+
 	assert(len > UM3N_DATA_OVERHEAD && len <= rc->q->slot); /* only data is remembered */
-	if (um3n_wire_ip_parse(dgram + UM3N_DATA_OVERHEAD, len - UM3N_DATA_OVERHEAD, &ip))
+	if (um3n_wire_tunnel_decode(dgram, len, &d) ||
+	    um3n_wire_ip_parse(d.inner, d.inner_len, &ip))
 		return;
 	rule = um3n_datapath_rule(rc->dp, rc->policy, &ip);
 	n = um3n_linksched_pick(&rc->dp->sched, rule, len, rc->now_us, out);
@@ -150,4 +156,90 @@ size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
 	dp->resent_pkts[link] += rc.resent;
 	*resent = rc.resent;
 	return taken;
+}
+
+/* The flow bucket: a hash of the inner 5-tuple (ports of TCP and UDP only),
+ * the same for every packet of one flow whatever link it takes. */
+static unsigned flow_of(const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len)
+{
+	size_t alen = ip->version == 4 ? 4 : 16;
+	uint32_t h = ip->proto;
+
+	for (size_t i = 0; i < alen; i += 4)
+		h = (h ^ um3n_get32(ip->src.bytes + i) ^ um3n_get32(ip->dst.bytes + i) * 31) *
+		    0x9e3779b1u;
+	if ((ip->proto == 6 || ip->proto == 17) && ip->header_len + 4 <= len)
+		h = (h ^ um3n_get32(pkt + ip->header_len)) * 0x9e3779b1u;
+	return h >> (32 - 4) & (UM3N_REORDER_FLOWS - 1);
+}
+
+int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
+			     struct um3n_drop_counters *drops, uint64_t now_us,
+			     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len,
+			     const uint8_t *out, size_t n)
+{
+	unsigned flow = flow_of(ip, pkt, len);
+	uint32_t seq = um3n_seqwin_seq(out[0], dp->tx_seq[out[0]]++);
+	uint32_t key = um3n_reorder_key(flow, dp->tx_flow[flow]++);
+	/* A TUN MTU with no room for the key: sent as before, unordered. */
+	bool keyed = len + UM3N_DATA_KEYED_OVERHEAD <= q->slot;
+
+	assert(n > 0 && n <= dp->sched.n && flow < UM3N_REORDER_FLOWS);
+	for (size_t i = 0; i < n; i++) {
+		int l = out[i];
+		uint8_t *buf = um3n_outq_reserve(q);
+		size_t dlen;
+
+		assert(l < (int)dp->sched.n && dp->sched.links[l].present && dp->to[l]);
+		if (!buf) {
+			drops->queue_full++;
+			return UM3N_ENOBUFS;
+		}
+		if (keyed) {
+			dlen = um3n_wire_tunnel_hdr_keyed(buf, ip->version == 6, key, seq);
+			memcpy(buf + dlen, pkt, len);
+			dlen += len;
+			um3n_resend_remember(&dp->resend, q, now_us, l,
+					     um3n_outq_commit(q, UM3N_OUT_UDP, l, dp->to[l], dlen));
+		} else {
+			int rc = um3n_datapath_encap(dp, q, now_us, l, pkt, len, ip->version == 6,
+						     seq);
+
+			if (rc < 0)
+				return rc;
+			dlen = (size_t)rc;
+		}
+		dp->tx_pkts[l]++;
+		dp->tx_bytes[l] += dlen;
+	}
+	return UM3N_OK;
+}
+
+int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
+				struct um3n_drop_counters *drops, uint64_t now_us, int link,
+				const struct um3n_tunnel_data *d)
+{
+	uint64_t hold_us;
+
+	assert(link_ok(dp, link) && d->has_key && d->has_seq);
+	if (um3n_seqwin_space_check(&dp->rx_seq, d->seq)) {
+		drops->duplicate++;
+		return UM3N_EDUP;
+	}
+	if (!dp->rpool) {
+		if (um3n_outq_push_ref(q, UM3N_OUT_TUN, link, d->inner, d->inner_len))
+			return UM3N_OK;
+		drops->queue_full++;
+		return UM3N_ENOBUFS;
+	}
+	hold_us = um3n_reorder_hold_us(dp->rpool, dp->rx_delay_us, dp->sched.usable);
+	return um3n_reorder_input(&dp->rx_order, dp->rpool, q, drops, now_us, link, d->key,
+				  d->inner, d->inner_len, dp->sched.usable, hold_us);
+}
+
+void um3n_datapath_reorder_timeout(struct um3n_datapath *dp, struct um3n_outq *q,
+				   struct um3n_drop_counters *drops, uint64_t now_us)
+{
+	if (dp->rpool)
+		um3n_reorder_timeout(&dp->rx_order, dp->rpool, q, drops, now_us);
 }

@@ -19,6 +19,7 @@
 #include "linksched.h"
 #include "policy.h"
 #include "outq.h"
+#include "reorder.h"
 #include "resend.h"
 #include "tunnel.h"
 
@@ -38,6 +39,12 @@ struct um3n_datapath {
 	uint64_t tx_pkts[UM3N_MAX_LINKS], tx_bytes[UM3N_MAX_LINKS];
 	uint64_t resent_pkts[UM3N_MAX_LINKS]; /* re-sent on others when this one failed */
 	struct um3n_seqwin_space rx_seq;      /* the peer's sequence numbers seen */
+	/* Aggregate rules (reorder.h): our per-flow counters for the GRE key, and
+	 * the peer's flows in order; rpool NULL: keyed packets go as they come. */
+	uint32_t tx_flow[UM3N_REORDER_FLOWS];
+	int64_t rx_delay_us[UM3N_MAX_LINKS]; /* the peer's packets' delay per link (the hold) */
+	struct um3n_reorder rx_order;
+	struct um3n_reorder_pool *rpool;
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -46,6 +53,24 @@ struct um3n_datapath {
 int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, size_t n_links,
 		       size_t resend_slots, struct um3n_prng *prng, enum um3n_datapath_key key);
 void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env);
+/* Keyed packets from the peer are put in order with the engine's pool (which
+ * outlives the path set). */
+static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
+						struct um3n_reorder_pool *pool)
+{
+	assert(dp->rx_order.n_held == 0);
+	dp->rpool = pool;
+}
+
+/* How long the peer's packets take on link, up to a constant common to the
+ * links (the HA: one-way, from the MN's probe timestamps; the MN: the round
+ * trip, which holds the downlink's spread when the uplinks are alike): the
+ * spread over the usable links bounds how long a gap is held (reorder.h). */
+static inline void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us)
+{
+	assert(link >= 0 && (size_t)link < dp->sched.n);
+	dp->rx_delay_us[link] = us;
+}
 
 /* Control plane: describe link `link`, then call um3n_datapath_links_changed()
  * once to recompute the scheduler's view. `to` must outlive the path set. */
@@ -111,6 +136,13 @@ static inline int um3n_datapath_encap(struct um3n_datapath *dp, struct um3n_outq
 	return dlen;
 }
 
+/* um3n_datapath_send for the packets of aggregate rules: a GRE key with the
+ * packet's flow and that flow's counter (reorder.h) when it fits the slot. */
+int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
+			     struct um3n_drop_counters *drops, uint64_t now_us,
+			     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len,
+			     const uint8_t *out, size_t n);
+
 /* Sends the parsed inner packet pkt (ip) on the link(s) its rule in policy
  * picks, each copy with the same sequence number, remembered for re-sending.
  * Errors (counted in drops): UM3N_ENOLINK, UM3N_ENOBUFS (queue full; copies
@@ -123,14 +155,16 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 {
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
-	size_t n = um3n_linksched_pick(&dp->sched, um3n_datapath_rule(dp, policy, ip), len, now_us,
-				       out);
+	const struct um3n_policy_rule *rule = um3n_datapath_rule(dp, policy, ip);
+	size_t n = um3n_linksched_pick(&dp->sched, rule, len, now_us, out);
 
 	assert(n <= dp->sched.n);
 	if (n == 0) {
 		drops->no_link++;
 		return UM3N_ENOLINK;
 	}
+	if (rule->mode == UM3N_MODE_AGGREGATE)
+		return um3n_datapath_send_keyed(dp, q, drops, now_us, ip, pkt, len, out, n);
 	/* Copies keep the first link's number: checked in that link's window. */
 	seq = um3n_seqwin_seq(out[0], dp->tx_seq[out[0]]++);
 	assert(seq >> UM3N_SEQ_LINK_SHIFT == out[0]);
@@ -182,6 +216,21 @@ static inline int um3n_datapath_deliver(struct um3n_datapath *dp, struct um3n_ou
 		return UM3N_ENOBUFS;
 	}
 	return UM3N_OK;
+}
+
+/* um3n_datapath_deliver for keyed data (aggregate rules, d->has_key): after
+ * the duplicate check, the packet goes through the peer's reorder queue
+ * (reorder.h), which may release held ones too. Same errors. */
+int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
+				struct um3n_drop_counters *drops, uint64_t now_us, int link,
+				const struct um3n_tunnel_data *d);
+/* Releases the held packets whose hold bound passed at now_us. */
+void um3n_datapath_reorder_timeout(struct um3n_datapath *dp, struct um3n_outq *q,
+				   struct um3n_drop_counters *drops, uint64_t now_us);
+/* When um3n_datapath_reorder_timeout next has something to do (or NONE). */
+static inline uint64_t um3n_datapath_reorder_deadline(const struct um3n_datapath *dp)
+{
+	return um3n_reorder_deadline(&dp->rx_order);
 }
 
 /* Link `link` failed (the caller has made it unusable first): what it carried

@@ -21,6 +21,7 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->dead_after_us = 75000;
 	c->resend_window_us = 150000;
 	c->resend_slots = 512;
+	c->reorder_max_us = UM3N_REORDER_MAX_MS_DEFAULT * 1000;
 	c->out_queue_len = UM3N_OUTQ_DEFAULT;
 	c->ident_window_s = 60;
 }
@@ -47,6 +48,7 @@ void um3n_ha_free(struct um3n_ha *ha)
 		return;
 	env = ha->env;
 	um3n_bcache_fini(&ha->cache, &env);
+	um3n_reorder_pool_fini(&ha->rpool, &env);
 	um3n_outq_fini(&ha->outq, &env);
 	env.free(env.ctx, ha);
 }
@@ -75,11 +77,14 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	if (um3n_outq_init(&ha->outq, env,
 			   conf->out_queue_len ? conf->out_queue_len : UM3N_OUTQ_DEFAULT,
 			   conf->out_slot_size) ||
-	    um3n_bcache_init(&ha->cache, env, conf->max_mns, conf->resend_slots)) {
+	    um3n_bcache_init(&ha->cache, env, conf->max_mns, conf->resend_slots) ||
+	    um3n_reorder_pool_init(&ha->rpool, env, UM3N_REORDER_SLOTS_DEFAULT, ha->outq.slot,
+				   UM3N_REORDER_SLOTS_DEFAULT / 2, conf->reorder_max_us)) {
 		um3n_log(env, UM3N_LOG_ERR, "ha: out of memory");
 		um3n_ha_free(ha);
 		return NULL;
 	}
+	ha->cache.rpool = &ha->rpool;
 	return ha;
 }
 
@@ -132,6 +137,7 @@ static void note_path_delay(struct um3n_mn_rec *rec, int link, uint64_t now_us, 
 		*d = sample;
 	else
 		*d += (sample - *d) / 8;
+	um3n_datapath_set_rx_delay(&rec->dp, link, *d);
 }
 
 static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link,
@@ -155,7 +161,7 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }
 
-static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
+static int deliver_uplink(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link,
 			  const struct um3n_tunnel_data *d)
 {
 	struct um3n_ip_info ip;
@@ -168,8 +174,13 @@ static int deliver_uplink(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
 		ha->drops.malformed++;
 		return UM3N_EINVAL;
 	}
-	rc = um3n_datapath_deliver(&rec->dp, &ha->outq, &ha->drops, link, d->seq, d->inner,
-				   d->inner_len);
+	if (d->has_key) {
+		rc = um3n_datapath_deliver_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d);
+		ha_timers_reorder_held(ha, um3n_datapath_reorder_deadline(&rec->dp));
+	} else {
+		rc = um3n_datapath_deliver(&rec->dp, &ha->outq, &ha->drops, link, d->seq, d->inner,
+					   d->inner_len);
+	}
 	if (rc == UM3N_OK)
 		ha->tun_out_pkts++;
 	return rc;
@@ -200,7 +211,7 @@ static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_so
 	binding_heard(ha, now_us, rec, link);
 	if (!d.has_seq)
 		return answer_probe(ha, now_us, rec, link, &d);
-	return deliver_uplink(ha, rec, link, &d);
+	return deliver_uplink(ha, now_us, rec, link, &d);
 }
 
 int um3n_ha_udp_input(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
@@ -249,6 +260,8 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 	bool someone_heard = false;
 
 	assert(rec->used); /* may hold no binding: see accept_request() in ha_reg.c */
+	um3n_datapath_reorder_timeout(&rec->dp, &ha->outq, &ha->drops, now_us);
+	ha_timers_reorder_held(ha, um3n_datapath_reorder_deadline(&rec->dp));
 	if (!scan_expiry(ha, now_us, rec))
 		return;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
@@ -318,6 +331,7 @@ void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_st
 	st->tun_in_pkts = ha->tun_in_pkts;
 	st->tun_out_pkts = ha->tun_out_pkts;
 	st->drops = ha->drops;
+	um3n_reorder_status(&ha->rpool, &st->reorder);
 }
 
 int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,

@@ -23,8 +23,9 @@ struct um3n_ha_conf {
 	size_t resend_slots;       /* per-MN downlink packets remembered for that (0 disables);
 				     * the bytes live in the output ring, so its size bounds the depth */
 	size_t out_queue_len;
-	size_t out_slot_size; /* as in um3n_mn_conf */
-	bool rx_csum_partial; /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
+	size_t out_slot_size;    /* as in um3n_mn_conf */
+	bool rx_csum_partial;    /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
+	uint32_t reorder_max_us; /* aggregate rules: longest hold of an early packet (0: none) */
 	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
 	 * at now_us = 0, and how far a request's timestamp may be from it. With
 	 * ident_base 0 only the "strictly increasing" check applies. */
@@ -35,7 +36,7 @@ struct um3n_ha_conf {
 };
 /* Defaults: port 434, max lifetime 600 s, keepalive 110 s, 1024 MNs, 65536 rules,
  * dead after 75 ms, re-send window 150 ms, 512 re-send entries, identification
- * window 60 s. addr.ip unset. */
+ * window 60 s, reorder hold at most 100 ms. addr.ip unset. */
 void um3n_ha_conf_defaults(struct um3n_ha_conf *conf);
 
 struct um3n_ha;
@@ -96,6 +97,7 @@ struct um3n_ha_status {
 	uint64_t reg_unexpected; /* binding FSM events not expected in their state (logged) */
 	uint64_t tun_in_pkts, tun_out_pkts;
 	struct um3n_drop_counters drops;
+	struct um3n_reorder_status reorder; /* uplinks of aggregate rules, every MN */
 };
 void um3n_ha_status(const struct um3n_ha *ha, uint64_t now_us, struct um3n_ha_status *st);
 /* The i-th MN in the cache (i < n_mns). Errors: UM3N_ENOENT. */

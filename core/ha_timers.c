@@ -45,6 +45,12 @@ void ha_timers_heard_after_failure(struct um3n_ha *ha, uint64_t now_us)
 	want_scan(ha, now_us + ha->conf.dead_after_us);
 }
 
+void ha_timers_reorder_held(struct um3n_ha *ha, uint64_t deadline_us)
+{
+	if (deadline_us != UM3N_TIME_NONE)
+		want_scan(ha, deadline_us);
+}
+
 bool ha_timers_scan_due(struct um3n_ha *ha, uint64_t now_us)
 {
 	if (now_us < ha->next_scan_us)

@@ -15,6 +15,7 @@
  *                      ha_timers_watch_silence (silence, probed bindings heard
  *                      lately). A binding heard again after a quiet spell asks
  *                      for a scan at once (its siblings may be silent).
+ *   reorder hold       an MN's earliest held packet   set by ha_timers_reorder_held
  * A binding that failed over keeps no silence deadline: it is already FAILED,
  * and the next datagram from it (ha_timers_heard) re-arms one.
  * um3n_ha_next_wake_us() is ha_timers_next_wake(). */
@@ -43,6 +44,11 @@ bool ha_timers_scan_due(struct um3n_ha *ha, uint64_t now_us);
 void ha_timers_binding_kept(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us);
 /* Hook (scan): probed binding b was heard lately: wake at its silence deadline. */
 void ha_timers_watch_silence(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us);
+
+/* Hook: an MN's held packets of aggregate rules (reorder.h) are due at
+ * deadline_us (UM3N_TIME_NONE: none held): wants a scan then, which releases
+ * them (um3n_datapath_reorder_timeout) and calls this again. */
+void ha_timers_reorder_held(struct um3n_ha *ha, uint64_t deadline_us);
 
 /* Queries. */
 bool ha_timers_expired(const struct um3n_binding *b, uint64_t now_us);

@@ -41,6 +41,10 @@ void um3n_linksched_update(struct um3n_linksched *s)
 {
 	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
 		s->prefer[c] = (int8_t)best_prefer(s, (uint8_t)c);
+	s->usable = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (usable(&s->links[i]))
+			s->usable |= (uint8_t)(1u << i);
 }
 
 static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)

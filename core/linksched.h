@@ -30,6 +30,7 @@ struct um3n_linksched {
 	/* prefer-mode answer per class, recomputed by um3n_linksched_update() whenever
 	 * a link changes, so the per-packet pick is one load; -1 = no usable link */
 	int8_t prefer[UM3N_CLASS_MAX + 1];
+	uint8_t usable; /* bit l: link l carries data (UP or DEGRADED), also recomputed */
 };
 
 /* Call after changing any field of links[] (control plane, not per packet). */

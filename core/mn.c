@@ -20,6 +20,7 @@ void um3n_mn_free(struct um3n_mn *mn)
 	env = mn->env;
 	um3n_outq_fini(&mn->outq, &env);
 	um3n_datapath_fini(&mn->dp, &env);
+	um3n_reorder_pool_fini(&mn->rpool, &env);
 	if (mn->policy)
 		um3n_policy_free(mn->policy);
 	if (mn->policy_blob)
@@ -50,6 +51,8 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 	if (um3n_datapath_init(&mn->dp, env, conf->n_links, conf->resend_slots, &mn->prng,
 			       UM3N_DATAPATH_BY_DST) ||
 	    um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
+	    um3n_reorder_pool_init(&mn->rpool, env, UM3N_REORDER_SLOTS_DEFAULT, mn->outq.slot,
+				   UM3N_REORDER_SLOTS_DEFAULT, mn->conf.reorder_max_us) ||
 	    mn_reg_policy_install(mn, conf->policy)) {
 		um3n_log(env, UM3N_LOG_ERR, "mn: out of memory");
 		um3n_mn_free(mn);
@@ -69,6 +72,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 					l->conf.weight_kbps);
 	}
 	um3n_datapath_links_changed(&mn->dp); /* nothing usable yet */
+	um3n_datapath_reorder_attach(&mn->dp, &mn->rpool);
 	return mn;
 }
 
@@ -233,6 +237,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
 	mn->dp.sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
+	um3n_datapath_set_rx_delay(&mn->dp, link, (int64_t)l->lm.srtt_us);
 	heard(mn, now_us, link);
 	return UM3N_OK;
 }
@@ -250,8 +255,10 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 	if (!d.has_seq)
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
-	rc = um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,
-				   d.inner_len);
+	rc = d.has_key
+		     ? um3n_datapath_deliver_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, &d)
+		     : um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,
+					     d.inner_len);
 	if (rc == UM3N_OK)
 		mn->tun_out_pkts++;
 	return rc;
@@ -464,6 +471,7 @@ int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us)
 	for (size_t i = 0; i < mn->conf.n_links; i++)
 		link_timers(mn, now_us, (int)i);
 	sched_refresh(mn);
+	um3n_datapath_reorder_timeout(&mn->dp, &mn->outq, &mn->drops, now_us);
 	return UM3N_OK;
 }
 
@@ -536,6 +544,7 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 	st->tun_out_pkts = mn->tun_out_pkts;
 	st->peer_csum_partial = mn->ha_csum_partial;
 	st->drops = mn->drops;
+	um3n_reorder_status(&mn->rpool, &st->reorder);
 }
 
 int um3n_mn_link_index(const struct um3n_mn *mn, const char *name)

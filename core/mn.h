@@ -38,6 +38,7 @@ struct um3n_mn_conf {
 				     * the largest datagram (TUN MTU + UM3N_DATA_OVERHEAD)
 				     * keeps full-size datagrams contiguous (outq.h) */
 	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
+	uint32_t reorder_max_us;    /* aggregate rules: longest hold of an early packet (0: none) */
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
 	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */
@@ -45,7 +46,7 @@ struct um3n_mn_conf {
 
 /* Fills every field with its documented default (lifetime 300 s, retry 500 ms ..
  * 16 s, probes every 15 ms, dead after 75 ms (or srtt + 4 rttvar + one probe interval if longer), degraded below -75 dBm, recovered
- * at -68 dBm, re-send window 150 ms). */
+ * at -68 dBm, re-send window 150 ms, reorder hold at most 100 ms). */
 void um3n_mn_conf_defaults(struct um3n_mn_conf *conf);
 
 struct um3n_mn;
@@ -158,6 +159,7 @@ struct um3n_mn_status {
 	uint64_t tun_in_pkts, tun_out_pkts;
 	bool peer_csum_partial; /* um3n_mn_peer_csum_partial() */
 	struct um3n_drop_counters drops;
+	struct um3n_reorder_status reorder; /* downlink of aggregate rules */
 };
 void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st);
 

@@ -21,6 +21,7 @@ void um3n_mn_conf_defaults(struct um3n_mn_conf *c)
 	c->signal_recovered_dbm = -68;
 	c->resend_window_us = 150000;
 	c->resend_slots = 512;
+	c->reorder_max_us = UM3N_REORDER_MAX_MS_DEFAULT * 1000;
 	c->out_queue_len = UM3N_OUTQ_DEFAULT;
 }
 

@@ -52,7 +52,8 @@ struct um3n_mn {
 	struct um3n_regfsm_conf reg_conf; /* from conf, for every registration step */
 	struct um3n_prng prng;
 	struct um3n_outq outq;
-	struct um3n_datapath dp; /* the uplinks to the HA */
+	struct um3n_datapath dp;        /* the uplinks to the HA */
+	struct um3n_reorder_pool rpool; /* the HA's keyed downlink, in order (reorder.h) */
 	struct mn_link links[UM3N_MAX_LINKS];
 	uint32_t home_v4, ha_v4;
 	uint64_t last_ident;

@@ -3,7 +3,9 @@
  * and the silence that declares a link failed (with its adaptive floor). The
  * engine reports what happened through the named hooks below, which are the
  * only writers of struct mn_timers and of lm.last_heard_us; um3n_mn_timeout
- * asks what is due; mn_timers_next_wake_us is the minimum over all of them.
+ * asks what is due; mn_timers_next_wake_us is the minimum over all of them
+ * and the reorder queue's deadline (held packets of aggregate rules, owned
+ * by reorder.c: the engine's timeout releases them).
  * Time is monotonic microseconds; "no deadline" is UM3N_TIME_NONE. */
 #include <assert.h>
 
@@ -245,5 +247,6 @@ uint64_t mn_timers_next_wake_us(const struct um3n_mn *mn)
 		if (um3n_linkmon_usable(&l->lm) && !l->tm.silence_noted)
 			next = min_u64(next, l->lm.last_heard_us + dead_after(mn, l));
 	}
-	return next;
+	/* Held packets of aggregate rules (reorder.h): their own deadline. */
+	return min_u64(next, um3n_datapath_reorder_deadline(&mn->dp));
 }

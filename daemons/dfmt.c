@@ -64,6 +64,38 @@ void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *ou
 	d_str_printf(out, json ? "}" : "\n");
 }
 
+static const struct {
+	const char *name;
+	size_t off;
+} reorder_fields[] = {
+	{"held", offsetof(struct um3n_reorder_status, held)},
+	{"filled", offsetof(struct um3n_reorder_status, filled)},
+	{"proved", offsetof(struct um3n_reorder_status, proved)},
+	{"timed_out", offsetof(struct um3n_reorder_status, timed_out)},
+	{"overflow", offsetof(struct um3n_reorder_status, overflow)},
+	{"late", offsetof(struct um3n_reorder_status, late)},
+};
+
+void d_fmt_reorder(const struct um3n_reorder_status *r, bool json, struct d_str *out)
+{
+	size_t n = sizeof(reorder_fields) / sizeof(reorder_fields[0]);
+
+	d_str_printf(out, json ? ",\"reorder\":{" : "reorder:");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)r + reorder_fields[i].off, sizeof(v));
+		d_str_printf(out, json ? "%s\"%s\":%llu" : "%s%s %llu", json ? (i ? "," : "") : " ",
+			     reorder_fields[i].name, (unsigned long long)v);
+	}
+	if (json)
+		d_str_printf(out, ",\"hold_p50_us\":%llu,\"hold_p99_us\":%llu}",
+			     (unsigned long long)r->p50_us, (unsigned long long)r->p99_us);
+	else
+		d_str_printf(out, " hold p50 %.0f ms p99 %.0f ms\n", (double)r->p50_us / 1000.0,
+			     (double)r->p99_us / 1000.0);
+}
+
 static void daemon_stats(const struct d_daemon_stats *ds, bool json, struct d_str *o)
 {
 	if (!ds)
@@ -209,6 +241,7 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 		for (size_t i = 0; i < n; i++)
 			mn_link_text(&st->links[i], ifnames ? ifnames[i] : NULL, o);
 		d_fmt_drops(&st->drops, false, o);
+		d_fmt_reorder(&st->reorder, false, o);
 		daemon_stats(ds, false, o);
 		return;
 	}
@@ -226,6 +259,7 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	}
 	d_str_printf(o, "],\"drops\":");
 	d_fmt_drops(&st->drops, true, o);
+	d_fmt_reorder(&st->reorder, true, o);
 	daemon_stats(ds, true, o);
 	d_str_printf(o, "}\n");
 }
@@ -331,10 +365,12 @@ void d_fmt_ha_status(const struct um3n_ha_status *st, const struct um3n_ha_mn_st
 	if (json) {
 		d_str_printf(o, "],\"drops\":");
 		d_fmt_drops(&st->drops, true, o);
+		d_fmt_reorder(&st->reorder, true, o);
 		daemon_stats(ds, true, o);
 		d_str_printf(o, "}\n");
 	} else {
 		d_fmt_drops(&st->drops, false, o);
+		d_fmt_reorder(&st->reorder, false, o);
 		daemon_stats(ds, false, o);
 	}
 }

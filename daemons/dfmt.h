@@ -26,5 +26,8 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 void d_fmt_ha_status(const struct um3n_ha_status *st, const struct um3n_ha_mn_status *mns,
 		     size_t n_mns, const struct d_daemon_stats *ds, bool json, struct d_str *out);
 void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *out);
+/* Per-flow reordering of aggregate rules (engine.h): a "reorder:" line, or
+ * ,"reorder":{...} to follow another JSON member. */
+void d_fmt_reorder(const struct um3n_reorder_status *r, bool json, struct d_str *out);
 
 #endif

@@ -136,8 +136,11 @@ void sim_metrics_received(struct sim_metrics *m, size_t flow, int link, bool up,
 	if (m->handover)
 		note_gap(m, f, now_us);
 	f->last_rx_us = now_us;
-	if (f->any_dir[up] && seq < f->max_seq[up])
+	if (f->any_dir[up] && seq < f->max_seq[up]) {
 		f->reordered++;
+		if (f->max_seq[up] - seq > f->reorder_extent)
+			f->reorder_extent = f->max_seq[up] - seq;
+	}
 	if (!f->any_dir[up] || seq > f->max_seq[up])
 		f->max_seq[up] = seq;
 	f->any_dir[up] = f->any_rx = true;
@@ -321,10 +324,17 @@ int sim_metrics_write_json(const struct sim_metrics *m, const char *path)
 		fprintf(f,
 			"%s\n    \"%s\": {\"goodput_mbps\": %.3f, \"loss\": %.6f, "
 			"\"lost_packets\": %llu, \"owd_p50_ms\": %.3f, \"owd_p99_ms\": %.3f, "
-			"\"reordered\": %llu}",
+			"\"reordered\": %llu",
 			i ? "," : "", fl->name, fl->goodput_mbps, fl->loss,
 			(unsigned long long)fl->lost, fl->owd_p50_ms, fl->owd_p99_ms,
 			(unsigned long long)fl->reordered);
+		if (fl->aggregate) /* the other flows' lines stay as they were */
+			fprintf(f,
+				", \"reorder_extent\": %lu, \"hold_p50_ms\": %.3f, "
+				"\"hold_p99_ms\": %.3f",
+				(unsigned long)fl->reorder_extent, fl->hold_p50_ms,
+				fl->hold_p99_ms);
+		fprintf(f, "}");
 	}
 	fprintf(f, "\n  }");
 	if (m->handover)

@@ -10,6 +10,9 @@
  *    that never arrived (in-flight packets at the end are not "lost");
  *  - one-way delay: receive time minus the send time the sender wrote;
  *  - reordered: packets arriving with a sequence number below one already seen;
+ *    reorder extent: the largest gap between the highest sequence seen and
+ *    such a packet's (written for flows of aggregate rules, with the hold
+ *    delay percentiles of the receiving engine's reorder queue);
  *  - handover gap: the longest interval without a delivery, per flow active at
  *    the handover, clipped to [at - before_s, at + after_s]; the maximum over
  *    flows. Handover lost packets: packets sent in that window never delivered;
@@ -50,6 +53,9 @@ struct sim_flow_metrics {
 	size_t frames_cap;
 	uint64_t *sec_bytes;
 	uint64_t last_rx_us, gap_us;
+	bool aggregate;                  /* its rule aggregates: reorder figures written */
+	uint32_t reorder_extent;         /* max over reordered packets of max_seq - seq */
+	double hold_p50_ms, hold_p99_ms; /* the receiving engine's reorder queue */
 	/* results */
 	uint64_t lost, late_frames, frames_judged, ho_lost, ho_lost_first_us, ho_lost_last_us;
 	double goodput_mbps, loss, owd_p50_ms, owd_p99_ms;

@@ -224,6 +224,10 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 			return rc;
 	if ((rc = setup_engines(w, err, errcap)) != 0)
 		return rc;
+	for (size_t i = 0; i < sc->n_flows; i++) /* ARCHITECTURE.md §4: reordered at the receiver */
+		w->metrics.flows[i].aggregate =
+			um3n_policy_lookup(w->policy, &sc->flows[i].server)->mode ==
+			UM3N_MODE_AGGREGATE;
 	if (opts->pcaps &&
 	    (rc = sim_pcapout_open(&w->pcap, opts->out_dir, sc, opts->snaplen, err, errcap)) != 0)
 		return rc;

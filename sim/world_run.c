@@ -402,6 +402,26 @@ void world_run_schedule(struct sim_world *w)
 	push(w, sc->duration_us, EV_END, 0, 0, NULL);
 }
 
+/* The hold delay of the engine that reorders each aggregated flow: the HA
+ * for uplink flows, the MN for downlink ones. */
+static void note_reorder(struct sim_world *w)
+{
+	struct um3n_mn_status ms;
+	struct um3n_ha_status hs;
+
+	um3n_mn_status(w->mn, w->now_us, &ms);
+	um3n_ha_status(w->ha, w->now_us, &hs);
+	for (size_t i = 0; i < w->sc->n_flows; i++) {
+		struct sim_flow_metrics *f = &w->metrics.flows[i];
+		const struct um3n_reorder_status *r = w->sc->flows[i].dir == SIM_DIR_UP
+							      ? &hs.reorder
+							      : &ms.reorder;
+
+		f->hold_p50_ms = (double)r->p50_us / 1000;
+		f->hold_p99_ms = (double)r->p99_us / 1000;
+	}
+}
+
 int sim_world_run(struct sim_world *w)
 {
 	struct sim_event ev;
@@ -423,6 +443,7 @@ int sim_world_run(struct sim_world *w)
 		w->metrics.links[i].down = w->down[i].stats;
 		w->metrics.links[i].up = w->up[i].stats;
 	}
+	note_reorder(w);
 	sim_metrics_finish(&w->metrics, w->sc->duration_us);
 	return rc;
 }

@@ -119,6 +119,8 @@ static void drain(struct pairnet *net)
 			net->mn_tun_pkts++;
 			net->mn_tun_by_link[o.link]++;
 			net->last_mn_tun_us = net->now_us;
+			if (net->on_tun)
+				net->on_tun(net, TO_MN, o.data, o.len);
 		}
 	}
 	while (um3n_ha_poll_output(net->ha, &o)) {
@@ -131,6 +133,8 @@ static void drain(struct pairnet *net)
 			net->ha_tun_pkts++;
 			memcpy(net->last_ha_tun, o.data, o.len);
 			net->last_ha_tun_len = o.len;
+			if (net->on_tun)
+				net->on_tun(net, TO_HA, o.data, o.len);
 		}
 	}
 }

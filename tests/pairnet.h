@@ -23,6 +23,8 @@ struct pairnet;
 /* Return true to drop the datagram (dir, link, bytes). */
 typedef bool (*pairnet_drop_fn)(struct pairnet *net, int dir, int link, const uint8_t *d,
 				size_t len);
+/* A packet left a TUN device: dir TO_MN at the MN's, TO_HA at the HA's. */
+typedef void (*pairnet_tun_fn)(struct pairnet *net, int dir, const uint8_t *pkt, size_t len);
 
 struct pairnet {
 	uint64_t now_us;
@@ -34,6 +36,7 @@ struct pairnet {
 	uint64_t delay_us[UM3N_MAX_LINKS];
 	bool link_cut[UM3N_MAX_LINKS]; /* silently drop everything both ways */
 	pairnet_drop_fn drop;
+	pairnet_tun_fn on_tun; /* optional */
 	void *user;
 	struct pairnet_pkt *q; /* unordered; small enough for tests */
 	size_t nq;

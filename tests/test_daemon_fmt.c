@@ -62,6 +62,13 @@ static void fill_mn(struct um3n_mn_status *st)
 	st->policy_rules = 5;
 	st->drops.auth_failed = 7;
 	st->drops.too_big = 9;
+	st->reorder = (struct um3n_reorder_status){.held = 120,
+						   .filled = 40,
+						   .proved = 70,
+						   .timed_out = 10,
+						   .late = 2,
+						   .p50_us = 12000,
+						   .p99_us = 45000};
 }
 
 static void test_mn_json(void)
@@ -95,7 +102,10 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"name\":\"wi\\\"fi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":9},\"daemon\":{\"offload\":true,"
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":9},\"reorder\":{\"held\":120,"
+					     "\"filled\":40,\"proved\":70,\"timed_out\":10,"
+					     "\"overflow\":0,\"late\":2,\"hold_p50_us\":12000,"
+					     "\"hold_p99_us\":45000},\"daemon\":{\"offload\":true,"
 					     "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_"
 					     "write_errors\":4,\"bad_gso\":5}}"));
 	CU_ASSERT_EQUAL(s.buf[s.len - 1], '\n');
@@ -127,7 +137,9 @@ static void test_mn_text(void)
 		       "unexpected 0\n"
 		       "  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
 		       "drops: malformed 0 auth_failed 7 replayed 0 unknown_peer 0 after_dereg 0 "
-		       "no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9\n");
+		       "no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9\n"
+		       "reorder: held 120 filled 40 proved 70 timed_out 10 overflow 0 late 2 "
+		       "hold p50 12 ms p99 45 ms\n");
 	d_str_free(&s);
 }
 
@@ -165,6 +177,7 @@ static void test_ha_json(void)
 				      "\"policy_rules\":0,\"csum_partial\":true,\"links\":[]}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"policy_rules\":1,\"csum_partial\":false,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"malformed\":300"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":0},\"reorder\":{\"held\":0,"));
 	d_str_free(&s);
 	/* empty cache */
 	st.n_mns = 0;
@@ -215,7 +228,9 @@ static void test_unexpected_counters(void)
 			       "unexpected 5\ntun in 8 pkts, out 0 pkts\n"
 			       "drops: malformed 0 auth_failed 0 replayed 0 "
 			       "unknown_peer 0 after_dereg 0 no_binding 0 no_link 0 duplicate 0 "
-			       "queue_full 0 too_big 0\n");
+			       "queue_full 0 too_big 0\n"
+			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
+			       "late 0 hold p50 0 ms p99 0 ms\n");
 	d_str_free(&s);
 	d_fmt_ha_status(&ha, NULL, 0, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
@@ -354,7 +369,9 @@ static void test_ha_flags(void)
 			       "pkts 0 bytes\n"
 			       "drops: malformed 0 auth_failed 0 replayed 0 unknown_peer 0 "
 			       "after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
-			       "0 too_big 0\n");
+			       "0 too_big 0\n"
+			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
+			       "late 0 hold p50 0 ms p99 0 ms\n");
 		d_str_free(&s);
 	}
 }
