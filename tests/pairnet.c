@@ -227,3 +227,66 @@ int pairnet_inject_to_ha(struct pairnet *net, int link, const uint8_t *d, size_t
 	drain(net);
 	return rc;
 }
+
+struct um3n_policy *pairnet_paper_policy(const struct um3n_env *env)
+{
+	struct um3n_policy *p = um3n_policy_new(env, 4);
+	struct um3n_policy_rule r = {.plen = 24, .link_class = UM3N_CLASS_CELL};
+
+	um3n_addr_parse("10.9.2.0", &r.prefix);
+	CU_ASSERT_EQUAL(um3n_policy_add(p, &r), 0);
+	um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_PREFER);
+	return p;
+}
+
+void pairnet_start_paper(struct pairnet *net)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_policy *p = pairnet_paper_policy(&env);
+
+	pairnet_init(net, p);
+	pairnet_start(net);
+	um3n_policy_free(p); /* the engine keeps its own copy */
+}
+
+void pairnet_check_bindings(struct pairnet *net, size_t want)
+{
+	struct um3n_ha_status hs;
+	struct um3n_ha_mn_status ms;
+
+	um3n_ha_status(net->ha, net->now_us, &hs);
+	if (want == 0) {
+		CU_ASSERT_EQUAL(hs.n_mns, 0);
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(hs.n_mns, 1);
+	CU_ASSERT_EQUAL(um3n_ha_mn_status(net->ha, net->now_us, 0, &ms), 0);
+	CU_ASSERT_EQUAL(ms.n_bindings, want);
+}
+
+void pairnet_send_up(struct pairnet *net, const char *dst, int n)
+{
+	uint8_t pkt[1500];
+	size_t len = pairnet_ip_packet(pkt, pairnet_v4("10.200.0.2"), pairnet_v4(dst), 1000);
+
+	for (int i = 0; i < n; i++)
+		um3n_mn_tun_input(net->mn, net->now_us, pkt, len);
+}
+
+void pairnet_send_down(struct pairnet *net, const char *src, int n)
+{
+	uint8_t pkt[1500];
+	size_t len = pairnet_ip_packet(pkt, pairnet_v4(src), pairnet_v4("10.200.0.2"), 1000);
+
+	for (int i = 0; i < n; i++)
+		um3n_ha_tun_input(net->ha, net->now_us, pkt, len);
+}
+
+bool pairnet_drop_all_to_ha(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
+{
+	(void)net;
+	(void)link;
+	(void)d;
+	(void)len;
+	return dir == TO_HA;
+}

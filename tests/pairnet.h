@@ -67,4 +67,16 @@ size_t pairnet_ip_packet(uint8_t *buf, uint32_t src, uint32_t dst, size_t payloa
 int pairnet_inject_to_ha(struct pairnet *net, int link, const uint8_t *d, size_t len);
 uint32_t pairnet_v4(const char *text);
 
+/* The paper's policy: 10.9.2.0/24 (the video server) over cell, the rest
+ * over wifi; pairnet_start_paper: pairnet_init + pairnet_start with it. */
+struct um3n_policy *pairnet_paper_policy(const struct um3n_env *env);
+void pairnet_start_paper(struct pairnet *net);
+/* Asserts that the HA holds one MN with `want` bindings (none when 0). */
+void pairnet_check_bindings(struct pairnet *net, size_t want);
+/* n 1000-byte packets from the apps to dst (up) / from src to the MN (down). */
+void pairnet_send_up(struct pairnet *net, const char *dst, int n);
+void pairnet_send_down(struct pairnet *net, const char *src, int n);
+/* A pairnet_drop_fn that loses everything sent to the HA. */
+bool pairnet_drop_all_to_ha(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len);
+
 #endif

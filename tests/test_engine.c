@@ -13,49 +13,13 @@
 #define MS 1000ull
 #define SEC 1000000ull
 
-static struct um3n_policy *paper_policy(const struct um3n_env *env)
-{
-	struct um3n_policy *p = um3n_policy_new(env, 4);
-	struct um3n_policy_rule r = {.plen = 24, .link_class = UM3N_CLASS_CELL};
-
-	um3n_addr_parse("10.9.2.0", &r.prefix);
-	CU_ASSERT_EQUAL(um3n_policy_add(p, &r), 0);
-	um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_PREFER);
-	return p;
-}
-
-static void start_paper(struct pairnet *net)
-{
-	struct um3n_env env = test_env(1);
-	struct um3n_policy *p = paper_policy(&env);
-
-	pairnet_init(net, p);
-	pairnet_start(net);
-	um3n_policy_free(p); /* the engine keeps its own copy */
-}
-
-static void check_bindings(struct pairnet *net, size_t want)
-{
-	struct um3n_ha_status hs;
-	struct um3n_ha_mn_status ms;
-
-	um3n_ha_status(net->ha, net->now_us, &hs);
-	if (want == 0) {
-		CU_ASSERT_EQUAL(hs.n_mns, 0);
-		return;
-	}
-	CU_ASSERT_EQUAL_FATAL(hs.n_mns, 1);
-	CU_ASSERT_EQUAL(um3n_ha_mn_status(net->ha, net->now_us, 0, &ms), 0);
-	CU_ASSERT_EQUAL(ms.n_bindings, want);
-}
-
 static void test_register_both_links(void)
 {
 	struct pairnet net;
 	struct um3n_mn_status st;
 	struct um3n_ha_mn_status ms;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	um3n_mn_status(net.mn, net.now_us, &st);
 	CU_ASSERT_EQUAL(st.links[0].reg_state, UM3N_REG_REGISTERED);
@@ -63,7 +27,7 @@ static void test_register_both_links(void)
 	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
 	CU_ASSERT_EQUAL(st.links[1].state, UM3N_LS_UP);
 	CU_ASSERT_EQUAL(st.policy_acked_version, st.policy_version);
-	check_bindings(&net, 2);
+	pairnet_check_bindings(&net, 2);
 	um3n_ha_mn_status(net.ha, net.now_us, 0, &ms);
 	CU_ASSERT_EQUAL(ms.policy_rules, 1);
 	CU_ASSERT_EQUAL(ms.policy_version, st.policy_version);
@@ -131,7 +95,7 @@ static void test_replay_rejected(void)
 	uint64_t code133;
 
 	captured_len = 0;
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	net.drop = capture_rrq;
 	pairnet_run(&net, 1 * SEC);
 	CU_ASSERT_FATAL(captured_len > 0);
@@ -147,7 +111,7 @@ static void test_replay_rejected(void)
 	/* ...and the 133 reply it provokes does not disturb the MN. */
 	pairnet_run(&net, 1200 * MS);
 	CU_ASSERT_EQUAL(net.rrp_codes[UM3N_CODE_IDENT_MISMATCH], code133 + 1);
-	check_bindings(&net, 2);
+	pairnet_check_bindings(&net, 2);
 	pairnet_fini(&net);
 }
 
@@ -160,7 +124,7 @@ static void test_forged_authenticator(void)
 	uint8_t buf[512], bad_key[32] = {1};
 	size_t len, auth_off;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	um3n_ha_mn_status(net.ha, net.now_us, 0, &before);
 	/* A fresh, well-formed request for the MN's home address moving wifi to
@@ -190,15 +154,6 @@ static void test_forged_authenticator(void)
 	pairnet_fini(&net);
 }
 
-static bool drop_all_to_ha(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
-{
-	(void)net;
-	(void)link;
-	(void)d;
-	(void)len;
-	return dir == TO_HA;
-}
-
 static void test_lifetime_expiry(void)
 {
 	struct pairnet net;
@@ -207,12 +162,12 @@ static void test_lifetime_expiry(void)
 	net.mn_conf.lifetime_s = 10;
 	pairnet_start(&net);
 	pairnet_run(&net, 1 * SEC);
-	check_bindings(&net, 2);
-	net.drop = drop_all_to_ha; /* the MN can no longer refresh */
+	pairnet_check_bindings(&net, 2);
+	net.drop = pairnet_drop_all_to_ha; /* the MN can no longer refresh */
 	pairnet_run(&net, 10 * SEC);
-	check_bindings(&net, 2);
+	pairnet_check_bindings(&net, 2);
 	pairnet_run(&net, 11500 * MS);
-	check_bindings(&net, 0);
+	pairnet_check_bindings(&net, 0);
 	pairnet_fini(&net);
 }
 
@@ -252,25 +207,16 @@ static void test_policy_sync_10000_rules(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
-static void send_down(struct pairnet *net, const char *src, int n)
-{
-	uint8_t pkt[1500];
-	size_t len = pairnet_ip_packet(pkt, pairnet_v4(src), pairnet_v4("10.200.0.2"), 1000);
-
-	for (int i = 0; i < n; i++)
-		um3n_ha_tun_input(net->ha, net->now_us, pkt, len);
-}
-
 static void test_shutdown_deregisters(void)
 {
 	struct pairnet net;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
-	check_bindings(&net, 2);
+	pairnet_check_bindings(&net, 2);
 	um3n_mn_shutdown(net.mn, net.now_us);
 	pairnet_run(&net, 1200 * MS);
-	check_bindings(&net, 0);
+	pairnet_check_bindings(&net, 0);
 	pairnet_fini(&net);
 }
 
@@ -281,7 +227,7 @@ static void test_garbage_to_ha(void)
 	struct um3n_prng prng;
 	uint8_t junk[300];
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	um3n_prng_seed(&prng, 5);
 	for (int i = 0; i < 2000; i++) {
@@ -295,8 +241,8 @@ static void test_garbage_to_ha(void)
 	}
 	um3n_ha_status(net.ha, net.now_us, &hs);
 	CU_ASSERT(hs.drops.malformed + hs.drops.auth_failed > 1500);
-	check_bindings(&net, 2);
-	send_down(&net, "10.9.1.10", 3);
+	pairnet_check_bindings(&net, 2);
+	pairnet_send_down(&net, "10.9.1.10", 3);
 	pairnet_run(&net, 1100 * MS);
 	CU_ASSERT_EQUAL(net.mn_tun_by_link[1], 3);
 	pairnet_fini(&net);
@@ -318,11 +264,11 @@ static void test_ha_restart(void)
 	struct um3n_ha_mn_status ms;
 	struct um3n_mn_status st;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	restart_ha(&net);
 	pairnet_run(&net, 2 * SEC); /* well under the 300 s refresh */
-	check_bindings(&net, 2);
+	pairnet_check_bindings(&net, 2);
 	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &ms), 0);
 	um3n_mn_status(net.mn, net.now_us, &st);
 	CU_ASSERT_EQUAL(ms.policy_version, st.policy_version);
@@ -330,7 +276,7 @@ static void test_ha_restart(void)
 	CU_ASSERT_EQUAL(st.policy_acked_version, st.policy_version);
 	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
 	CU_ASSERT_EQUAL(st.links[1].state, UM3N_LS_UP);
-	send_down(&net, "10.9.2.10", 4);
+	pairnet_send_down(&net, "10.9.2.10", 4);
 	pairnet_run(&net, 2200 * MS);
 	CU_ASSERT_EQUAL(net.mn_tun_by_link[0], 4);
 	pairnet_fini(&net);
@@ -342,7 +288,7 @@ static void test_ha_restart(void)
 static void test_csum_capability(void)
 {
 	struct um3n_env env = test_env(1);
-	struct um3n_policy *p = paper_policy(&env);
+	struct um3n_policy *p = pairnet_paper_policy(&env);
 	uint32_t home = pairnet_v4("10.200.0.2");
 	struct pairnet net;
 
@@ -352,7 +298,7 @@ static void test_csum_capability(void)
 	um3n_policy_free(p);
 	CU_ASSERT_FALSE(um3n_ha_peer_csum_partial(net.ha, home)); /* not registered yet */
 	pairnet_run(&net, 1 * SEC);
-	check_bindings(&net, 2);
+	pairnet_check_bindings(&net, 2);
 	CU_ASSERT_TRUE(um3n_ha_peer_csum_partial(net.ha, home));
 	CU_ASSERT_FALSE(um3n_ha_peer_csum_partial(net.ha, home + 1));
 	CU_ASSERT_FALSE(um3n_mn_peer_csum_partial(net.mn)); /* the HA did not offer it */
@@ -361,7 +307,7 @@ static void test_csum_capability(void)
 		net.ha_conf.rx_csum_partial = k == 0;
 		restart_ha(&net);
 		pairnet_run(&net, (2 + (uint64_t)k) * SEC);
-		check_bindings(&net, 2);
+		pairnet_check_bindings(&net, 2);
 		CU_ASSERT_EQUAL(um3n_mn_peer_csum_partial(net.mn), k == 0);
 	}
 	pairnet_fini(&net);

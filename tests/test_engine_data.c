@@ -13,74 +13,20 @@
 #define MS 1000ull
 #define SEC 1000000ull
 
-static struct um3n_policy *paper_policy(const struct um3n_env *env)
-{
-	struct um3n_policy *p = um3n_policy_new(env, 4);
-	struct um3n_policy_rule r = {.plen = 24, .link_class = UM3N_CLASS_CELL};
-
-	um3n_addr_parse("10.9.2.0", &r.prefix);
-	CU_ASSERT_EQUAL(um3n_policy_add(p, &r), 0);
-	um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_PREFER);
-	return p;
-}
-
-static void start_paper(struct pairnet *net)
-{
-	struct um3n_env env = test_env(1);
-	struct um3n_policy *p = paper_policy(&env);
-
-	pairnet_init(net, p);
-	pairnet_start(net);
-	um3n_policy_free(p); /* the engine keeps its own copy */
-}
-
-static void check_bindings(struct pairnet *net, size_t want)
-{
-	struct um3n_ha_status hs;
-	struct um3n_ha_mn_status ms;
-
-	um3n_ha_status(net->ha, net->now_us, &hs);
-	if (want == 0) {
-		CU_ASSERT_EQUAL(hs.n_mns, 0);
-		return;
-	}
-	CU_ASSERT_EQUAL_FATAL(hs.n_mns, 1);
-	CU_ASSERT_EQUAL(um3n_ha_mn_status(net->ha, net->now_us, 0, &ms), 0);
-	CU_ASSERT_EQUAL(ms.n_bindings, want);
-}
-
-static void send_up(struct pairnet *net, const char *dst, int n)
-{
-	uint8_t pkt[1500];
-	size_t len = pairnet_ip_packet(pkt, pairnet_v4("10.200.0.2"), pairnet_v4(dst), 1000);
-
-	for (int i = 0; i < n; i++)
-		um3n_mn_tun_input(net->mn, net->now_us, pkt, len);
-}
-
-static void send_down(struct pairnet *net, const char *src, int n)
-{
-	uint8_t pkt[1500];
-	size_t len = pairnet_ip_packet(pkt, pairnet_v4(src), pairnet_v4("10.200.0.2"), 1000);
-
-	for (int i = 0; i < n; i++)
-		um3n_ha_tun_input(net->ha, net->now_us, pkt, len);
-}
-
 static void test_policy_routing_both_ways(void)
 {
 	struct pairnet net;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
-	send_up(&net, "10.9.2.10", 10); /* video server: cell */
-	send_up(&net, "10.9.1.10", 7);  /* anything else: wifi */
+	pairnet_send_up(&net, "10.9.2.10", 10); /* video server: cell */
+	pairnet_send_up(&net, "10.9.1.10", 7);  /* anything else: wifi */
 	pairnet_run(&net, 1200 * MS);
 	CU_ASSERT_EQUAL(net.ha_rx_by_link[0], 10);
 	CU_ASSERT_EQUAL(net.ha_rx_by_link[1], 7);
 	CU_ASSERT_EQUAL(net.ha_tun_pkts, 17);
-	send_down(&net, "10.9.2.10", 5); /* the HA matches the source */
-	send_down(&net, "10.9.1.10", 3);
+	pairnet_send_down(&net, "10.9.2.10", 5); /* the HA matches the source */
+	pairnet_send_down(&net, "10.9.1.10", 3);
 	pairnet_run(&net, 1400 * MS);
 	CU_ASSERT_EQUAL(net.mn_tun_by_link[0], 5);
 	CU_ASSERT_EQUAL(net.mn_tun_by_link[1], 3);
@@ -94,7 +40,7 @@ static void cbr_until(struct pairnet *net, uint64_t until_us, uint64_t *gap_us)
 	while (net->now_us < until_us) {
 		uint64_t before = net->last_mn_tun_us;
 
-		send_down(net, "10.9.1.10", 1);
+		pairnet_send_down(net, "10.9.1.10", 1);
 		pairnet_run(net, net->now_us + 1 * MS);
 		if (net->last_mn_tun_us != before && before &&
 		    net->last_mn_tun_us - before > *gap_us)
@@ -108,7 +54,7 @@ static void test_failover_on_silent_cut(void)
 	struct um3n_mn_status st;
 	uint64_t gap = 0, sent;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	cbr_until(&net, 2 * SEC, &gap);
 	CU_ASSERT(net.mn_tun_by_link[1] > 900 && net.mn_tun_by_link[0] == 0);
@@ -140,7 +86,7 @@ static void test_planned_handover_no_loss(void)
 	struct pairnet net;
 	uint64_t gap = 0, cell_before;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	cbr_until(&net, 2 * SEC, &gap);
 	um3n_mn_link_event(net.mn, net.now_us, 1, UM3N_LINK_EV_SIGNAL, -80);
@@ -171,8 +117,8 @@ static void test_aggregation_by_weight(void)
 	pairnet_start(&net);
 	um3n_policy_free(p);
 	pairnet_run(&net, 1 * SEC);
-	send_up(&net, "10.9.1.10", 1000);
-	send_down(&net, "10.9.1.10", 1000);
+	pairnet_send_up(&net, "10.9.1.10", 1000);
+	pairnet_send_down(&net, "10.9.1.10", 1000);
 	pairnet_run(&net, 1200 * MS);
 	CU_ASSERT_EQUAL(net.ha_rx_by_link[0] + net.ha_rx_by_link[1], 1000);
 	cell_share = (double)net.ha_rx_by_link[0] / 1000.0;
@@ -277,7 +223,7 @@ static void test_false_alarm_backoff(void)
 	struct um3n_mn_status st;
 	uint64_t failovers[3];
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	for (int k = 0; k < 3; k++) {
 		net.delay_us[0] = 250 * MS;
@@ -302,13 +248,13 @@ static void test_last_link_kept(void)
 	struct um3n_mn_status st;
 	uint64_t gap = 0;
 
-	start_paper(&net);
+	pairnet_start_paper(&net);
 	pairnet_run(&net, 1 * SEC);
 	um3n_mn_link_event(net.mn, net.now_us, 1, UM3N_LINK_EV_DOWN, 0);
 	net.delay_us[0] = 300 * MS;
-	send_up(&net, "10.9.1.10", 1);
+	pairnet_send_up(&net, "10.9.1.10", 1);
 	pairnet_run(&net, 3 * SEC);
-	send_up(&net, "10.9.1.10", 1);
+	pairnet_send_up(&net, "10.9.1.10", 1);
 	pairnet_run(&net, 4 * SEC);
 	um3n_mn_status(net.mn, net.now_us, &st);
 	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
@@ -331,7 +277,7 @@ static void test_last_link_kept(void)
 static void test_small_output_slots(void)
 {
 	struct um3n_env env = test_env(1);
-	struct um3n_policy *p = paper_policy(&env);
+	struct um3n_policy *p = pairnet_paper_policy(&env);
 	uint32_t home = pairnet_v4("10.200.0.2"), srv = pairnet_v4("10.9.1.10");
 	static uint8_t pkt[1500];
 	struct pairnet net;
@@ -342,7 +288,7 @@ static void test_small_output_slots(void)
 	pairnet_start(&net);
 	um3n_policy_free(p);
 	pairnet_run(&net, 1 * SEC);
-	check_bindings(&net, 2);
+	pairnet_check_bindings(&net, 2);
 	CU_ASSERT_EQUAL(um3n_mn_tun_input(net.mn, net.now_us, pkt,
 					  pairnet_ip_packet(pkt, home, srv, 1460 - 28)),
 			0);

@@ -125,15 +125,6 @@ static void test_failovers_by_cause(void)
 	pairnet_fini(&net);
 }
 
-static bool drop_all_to_ha(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
-{
-	(void)net;
-	(void)link;
-	(void)d;
-	(void)len;
-	return dir == TO_HA;
-}
-
 /* The HA unreachable for two minutes: the retries are counted and explained
  * in the status, logged at the first and then once a minute, and the success
  * that ends them is logged too. */
@@ -143,7 +134,7 @@ static void test_retries_no_reply(void)
 	struct um3n_mn_status st;
 
 	init(&net);
-	net.drop = drop_all_to_ha;
+	net.drop = pairnet_drop_all_to_ha;
 	pairnet_start(&net);
 	pairnet_run(&net, 10 * SEC);
 	mn_status(&net, &st);
@@ -272,7 +263,7 @@ static void test_ha_log_names(void)
 	pairnet_run(&net, 1 * SEC);
 	CU_ASSERT_EQUAL(count_logs("link 1 of 10.200.0.2: probing --confirmed--> up"), 1);
 	CU_ASSERT_EQUAL(count_logs("mn-l"), 0);
-	net.drop = drop_all_to_ha;
+	net.drop = pairnet_drop_all_to_ha;
 	pairnet_run(&net, 11500 * MS);
 	CU_ASSERT_EQUAL(count_logs("binding 0 of 10.200.0.2 expired"), 1);
 	CU_ASSERT_EQUAL(count_logs("binding 1 of 10.200.0.2 expired"), 1);
