@@ -322,19 +322,6 @@ static void test_bool_and_class(void)
 
 /* ---- the documents --------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 1 << 17);
-	size_t n;
-
-	CU_ASSERT_FATAL(f != NULL && buf != NULL);
-	n = fread(buf, 1, (1 << 17) - 1, f);
-	CU_ASSERT_FATAL(n < (1 << 17) - 1);
-	fclose(f);
-	return buf;
-}
-
 static const char *unit_word(const struct um3n_confkey *k)
 {
 	if (k->type == UM3N_CONFKEY_CLASS)
@@ -360,7 +347,7 @@ static void readme_row(const struct um3n_confkey *k, char *out, size_t cap)
  * readme_row() prints it, and no other rows. */
 static void test_doc_readme(void)
 {
-	char *text = slurp(UM3N_CONFKEYS_SIM_README), head[32], row[512], name[64];
+	char *text = test_slurp(UM3N_CONFKEYS_SIM_README), head[32], row[512], name[64];
 	size_t n;
 	const struct um3n_confkey *t = um3n_confkeys_table(&n);
 
@@ -468,7 +455,7 @@ static bool man_paragraph(const char *text, const char *sec, const char *key, ch
  * or one of the daemons' own. */
 static void test_doc_man(void)
 {
-	char *text = slurp(UM3N_CONFKEYS_MAN), body[4096], want[64];
+	char *text = test_slurp(UM3N_CONFKEYS_MAN), body[4096], want[64];
 	size_t n;
 	const struct um3n_confkey *t = um3n_confkeys_table(&n);
 

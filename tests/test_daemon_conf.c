@@ -15,20 +15,9 @@
 #define UM3N_DAEMON_EXAMPLES "daemons/examples"
 #endif
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 1 << 16);
-
-	CU_ASSERT_FATAL(f != NULL && buf != NULL);
-	fread(buf, 1, (1 << 16) - 1, f);
-	fclose(f);
-	return buf;
-}
-
 static void test_mn_example(void)
 {
-	char *text = slurp(UM3N_DAEMON_EXAMPLES "/mn.conf"), err[D_ERR_MAX] = "";
+	char *text = test_slurp(UM3N_DAEMON_EXAMPLES "/mn.conf"), err[D_ERR_MAX] = "";
 	struct d_conf_mn c;
 	int rc = d_conf_mn_parse(text, "mn.conf", &c, err, sizeof(err));
 
@@ -170,7 +159,7 @@ static void test_mn_good_variants(void)
 
 static void test_ha_conf(void)
 {
-	char *text = slurp(UM3N_DAEMON_EXAMPLES "/ha.conf"), err[D_ERR_MAX] = "";
+	char *text = test_slurp(UM3N_DAEMON_EXAMPLES "/ha.conf"), err[D_ERR_MAX] = "";
 	struct d_conf_ha c;
 	uint8_t key[64];
 	size_t len = sizeof(key);

@@ -16,21 +16,10 @@
 #define UM3N_DAEMON_EXAMPLES "daemons/examples"
 #endif
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 1 << 16);
-
-	CU_ASSERT_FATAL(f != NULL && buf != NULL);
-	CU_ASSERT(fread(buf, 1, (1 << 16) - 1, f) > 0);
-	fclose(f);
-	return buf;
-}
-
 /* The example file with `from` replaced by `to` (each must occur once). */
 static char *edited(const char *example, const char *const *pairs)
 {
-	char *text = slurp(example);
+	char *text = test_slurp(example);
 
 	for (size_t i = 0; pairs && pairs[i]; i += 2) {
 		char *at = strstr(text, pairs[i]), *out;
@@ -363,7 +352,7 @@ static void test_man_pages(void)
 					    UM3N_DAEMON_EXAMPLES "/../man/um3n-ha.8"};
 
 	for (int ha = 0; ha < 2; ha++) {
-		char *text = slurp(pages[ha]), *sec = strstr(text, ".SH SIGHUP\n"), *end, *app,
+		char *text = test_slurp(pages[ha]), *sec = strstr(text, ".SH SIGHUP\n"), *end, *app,
 		     *rst;
 		const char *key;
 		bool live;

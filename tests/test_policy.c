@@ -8,30 +8,6 @@
 #include "policy.h"
 #include "testutil.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct um3n_policy *table_new(size_t max_rules)
-{
-	struct um3n_env env = test_env(1);
-
-	return um3n_policy_new(&env, max_rules); /* the table copies env */
-}
-
-static void table_free(struct um3n_policy *p)
-{
-	um3n_policy_free(p);
-	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
-}
-
-/* "text" -> rule; CU-fails the test when the text itself is bad. */
-static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
-{
-	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
-
-	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
-	return r;
-}
-
 static struct um3n_addr addr_from(const char *text)
 {
 	struct um3n_addr a;
@@ -243,7 +219,7 @@ static int add_case_run(struct um3n_policy *p, const struct add_case *c)
 /* The table built from add_cases; rules that succeeded are in order. */
 static struct um3n_policy *table_from_add_cases(void)
 {
-	struct um3n_policy *p = table_new(64);
+	struct um3n_policy *p = test_policy_new(64);
 	size_t ok = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -280,7 +256,7 @@ static void test_add_cases(void)
 	CU_ASSERT_TRUE(rule_is(um3n_policy_rule_at(p, 9), "10.9.0.0/16"));
 	CU_ASSERT_EQUAL(um3n_policy_rule_at(p, 9)->mode, UM3N_MODE_REDUNDANT);
 	CU_ASSERT_PTR_NULL(um3n_policy_rule_at(p, um3n_policy_count(p)));
-	table_free(p);
+	test_policy_free(p);
 }
 
 static void test_lookup_cases(void)
@@ -304,16 +280,16 @@ static void test_lookup_cases(void)
 			fprintf(stderr, "lookup case %d %s: got plen %u\n", c->n, c->addr, r->plen);
 		CU_ASSERT(ok);
 	}
-	table_free(p);
+	test_policy_free(p);
 }
 
 /* An explicit /0 rule matches everything of its family and beats the default;
  * the other family still falls through to its own default. */
 static void test_plen0_rule(void)
 {
-	struct um3n_policy *p = table_new(8);
-	struct um3n_policy_rule any4 = rule_from("0.0.0.0/0", UM3N_CLASS_WIFI, UM3N_MODE_REDUNDANT);
-	struct um3n_policy_rule r24 = rule_from("10.1.2.0/24", UM3N_CLASS_CELL, UM3N_MODE_PREFER);
+	struct um3n_policy *p = test_policy_new(8);
+	struct um3n_policy_rule any4 = test_rule("0.0.0.0/0", UM3N_CLASS_WIFI, UM3N_MODE_REDUNDANT);
+	struct um3n_policy_rule r24 = test_rule("10.1.2.0/24", UM3N_CLASS_CELL, UM3N_MODE_PREFER);
 	struct um3n_addr in = addr_from("10.1.2.9"), out = addr_from("11.0.0.1");
 	struct um3n_addr v6 = addr_from("2001:db8::1");
 	const struct um3n_policy_rule *r;
@@ -325,12 +301,12 @@ static void test_plen0_rule(void)
 	CU_ASSERT_PTR_EQUAL(um3n_policy_lookup(p, &in), um3n_policy_rule_at(p, 0));
 	r = um3n_policy_lookup(p, &v6);
 	CU_ASSERT_TRUE(r->prefix.family == UM3N_AF_INET6 && r->plen == 0 && r->link_class == 0);
-	table_free(p);
+	test_policy_free(p);
 }
 
 static void test_default_and_version(void)
 {
-	struct um3n_policy *p = table_new(4);
+	struct um3n_policy *p = test_policy_new(4);
 	struct um3n_addr v4 = addr_from("198.51.100.1"), v6 = addr_from("2001:db8::1");
 	const struct um3n_policy_rule *d = um3n_policy_default(p), *d4, *d6;
 
@@ -347,7 +323,7 @@ static void test_default_and_version(void)
 	CU_ASSERT_TRUE(d4->prefix.family == UM3N_AF_INET && d6->prefix.family == UM3N_AF_INET6);
 	CU_ASSERT_TRUE(d4->link_class == UM3N_CLASS_CELL && d6->link_class == UM3N_CLASS_CELL);
 	CU_ASSERT_TRUE(d4->mode == UM3N_MODE_REDUNDANT && d6->mode == UM3N_MODE_REDUNDANT);
-	table_free(p);
+	test_policy_free(p);
 }
 
 static void test_clear(void)
@@ -372,12 +348,12 @@ static void test_clear(void)
 		CU_ASSERT_EQUAL(um3n_policy_count(p), n);
 	}
 	CU_ASSERT_TRUE(rule_is(um3n_policy_lookup(p, &a), "10.1.2.3/32"));
-	table_free(p);
+	test_policy_free(p);
 }
 
 static void test_capacity(void)
 {
-	struct um3n_policy *p = table_new(3), *zero = table_new(0);
+	struct um3n_policy *p = test_policy_new(3), *zero = test_policy_new(0);
 	const char *texts[] = {"10.0.0.0/8", "10.1.0.0/16", "10.1.0.0/16", "2001:db8::/32",
 			       "10.2.0.0/16"};
 	const int want[] = {UM3N_OK, UM3N_OK, UM3N_EINVAL /* a duplicate uses no room */, UM3N_OK,
@@ -387,7 +363,7 @@ static void test_capacity(void)
 
 	CU_ASSERT_EQUAL(um3n_policy_capacity(p), 3);
 	for (size_t i = 0; i < N_ELEMS(texts); i++) {
-		r = rule_from(texts[i], 1, 0);
+		r = test_rule(texts[i], 1, 0);
 		CU_ASSERT_EQUAL(um3n_policy_add(p, &r), want[i]);
 	}
 	CU_ASSERT_EQUAL(um3n_policy_count(p), 3);
@@ -396,7 +372,7 @@ static void test_capacity(void)
 	CU_ASSERT_EQUAL(um3n_policy_add(zero, &r), UM3N_ENOMEM);
 	CU_ASSERT_EQUAL(um3n_policy_lookup(zero, &a)->plen, 0);
 	um3n_policy_free(zero);
-	table_free(p);
+	test_policy_free(p);
 }
 
 static void *refuse_alloc(void *ctx, size_t size)
@@ -411,11 +387,11 @@ static void test_new_bad_args(void)
 	struct um3n_env env = test_env(1);
 	struct um3n_policy *p;
 
-	CU_ASSERT_PTR_NULL(table_new(UM3N_POLICY_MAX_RULES + 1));
-	p = table_new(UM3N_POLICY_MAX_RULES);
+	CU_ASSERT_PTR_NULL(test_policy_new(UM3N_POLICY_MAX_RULES + 1));
+	p = test_policy_new(UM3N_POLICY_MAX_RULES);
 	CU_ASSERT_PTR_NOT_NULL(p);
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 1); /* one block, taken at create */
-	table_free(p);
+	test_policy_free(p);
 	env.alloc = refuse_alloc;
 	CU_ASSERT_PTR_NULL(um3n_policy_new(&env, 10));
 	CU_ASSERT_PTR_NULL(um3n_policy_new(NULL, 10));

@@ -8,29 +8,6 @@
 #include "policy.h"
 #include "testutil.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct um3n_policy *table_new(size_t max_rules)
-{
-	struct um3n_env env = test_env(1);
-
-	return um3n_policy_new(&env, max_rules); /* the table copies env */
-}
-
-static void table_free(struct um3n_policy *p)
-{
-	um3n_policy_free(p);
-	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
-}
-
-static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
-{
-	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
-
-	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
-	return r;
-}
-
 /* ---------------------------------------------------------------- naive reference */
 
 /* An address as two host-order 64-bit words (IPv4 in the top of w[0]),
@@ -262,7 +239,7 @@ static void fill_random(struct um3n_policy *p, struct ref_table *ref, struct gen
 
 static void check_random(uint64_t seed, uint8_t family, size_t nrules, size_t nlookups)
 {
-	struct um3n_policy *p = table_new(nrules);
+	struct um3n_policy *p = test_policy_new(nrules);
 	struct ref_table ref;
 	struct gen g;
 	uint64_t w[2];
@@ -287,7 +264,7 @@ static void check_random(uint64_t seed, uint8_t family, size_t nrules, size_t nl
 			(unsigned long long)seed, family, nrules, bad);
 	CU_ASSERT_EQUAL(bad, 0);
 	free(ref.r);
-	table_free(p);
+	test_policy_free(p);
 }
 
 static const size_t random_sizes[] = {1, 10, 1000, 10000};
@@ -330,7 +307,7 @@ static uint8_t *serialize_all(const struct um3n_policy *p, size_t *len)
 
 static void test_roundtrip_10k(void)
 {
-	struct um3n_policy *p = table_new(10000), *q = table_new(10000);
+	struct um3n_policy *p = test_policy_new(10000), *q = test_policy_new(10000);
 	struct gen g4, g6;
 	struct um3n_policy_rule r;
 	size_t len, len2, differ = 0;
@@ -347,7 +324,7 @@ static void test_roundtrip_10k(void)
 	buf = serialize_all(p, &len);
 	CU_ASSERT_EQUAL(um3n_policy_serialize(p, buf, len - 1, &len2), UM3N_ETOOBIG);
 	/* q starts non-empty: deserialisation replaces everything. */
-	r = rule_from("10.0.0.0/8", 1, 0);
+	r = test_rule("10.0.0.0/8", 1, 0);
 	um3n_policy_add(q, &r);
 	um3n_policy_set_version(q, 9);
 	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, buf, len), UM3N_OK);
@@ -373,7 +350,7 @@ static void test_roundtrip_10k(void)
 	free(buf);
 	free(buf2);
 	um3n_policy_free(q);
-	table_free(p);
+	test_policy_free(p);
 }
 
 static CU_TestInfo ref_tests[] = {

@@ -9,30 +9,6 @@
 #include "policy.h"
 #include "testutil.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct um3n_policy *table_new(size_t max_rules)
-{
-	struct um3n_env env = test_env(1);
-
-	return um3n_policy_new(&env, max_rules); /* the table copies env */
-}
-
-static void table_free(struct um3n_policy *p)
-{
-	um3n_policy_free(p);
-	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
-}
-
-/* "text" -> rule; CU-fails the test when the text itself is bad. */
-static struct um3n_policy_rule rule_from(const char *text, uint8_t link_class, uint8_t mode)
-{
-	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
-
-	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
-	return r;
-}
-
 /* ---------------------------------------------------------------- serialisation */
 
 static uint8_t *serialize_all(const struct um3n_policy *p, size_t *len)
@@ -58,11 +34,11 @@ static const uint8_t golden[] = {
 
 static void test_golden_encoding(void)
 {
-	struct um3n_policy *p = table_new(8);
+	struct um3n_policy *p = test_policy_new(8);
 	struct um3n_policy_rule r[3] = {
-		rule_from("10.0.0.0/8", UM3N_CLASS_CELL, UM3N_MODE_PREFER),
-		rule_from("2001:db8::/32", UM3N_CLASS_WIFI, UM3N_MODE_AGGREGATE),
-		rule_from("192.168.1.128/25", UM3N_CLASS_WIRED, UM3N_MODE_REDUNDANT),
+		test_rule("10.0.0.0/8", UM3N_CLASS_CELL, UM3N_MODE_PREFER),
+		test_rule("2001:db8::/32", UM3N_CLASS_WIFI, UM3N_MODE_AGGREGATE),
+		test_rule("192.168.1.128/25", UM3N_CLASS_WIRED, UM3N_MODE_REDUNDANT),
 	};
 	size_t len;
 	uint8_t *buf;
@@ -73,7 +49,7 @@ static void test_golden_encoding(void)
 	buf = serialize_all(p, &len);
 	CU_ASSERT_TRUE(len == sizeof(golden) && memcmp(buf, golden, len) == 0);
 	free(buf);
-	table_free(p);
+	test_policy_free(p);
 }
 
 /* After a failed deserialisation: no rules, initial default and version. */
@@ -87,7 +63,7 @@ static bool left_empty(const struct um3n_policy *p)
 
 static void make_dirty(struct um3n_policy *p)
 {
-	struct um3n_policy_rule r = rule_from("172.16.0.0/12", UM3N_CLASS_CELL, 0);
+	struct um3n_policy_rule r = test_rule("172.16.0.0/12", UM3N_CLASS_CELL, 0);
 
 	um3n_policy_clear(p);
 	um3n_policy_add(p, &r);
@@ -97,7 +73,7 @@ static void make_dirty(struct um3n_policy *p)
 
 static void test_truncations(void)
 {
-	struct um3n_policy *src = table_new(8), *q = table_new(8);
+	struct um3n_policy *src = test_policy_new(8), *q = test_policy_new(8);
 	const char *texts[] = {"10.0.0.0/8", "2001:db8::/32", "192.168.1.128/25",
 			       "0.0.0.0/0",  "2001:db8::1",   "172.16.0.0/12",
 			       "::/0"};
@@ -105,7 +81,7 @@ static void test_truncations(void)
 	uint8_t *buf;
 
 	for (size_t i = 0; i < N_ELEMS(texts); i++) {
-		struct um3n_policy_rule r = rule_from(texts[i], (uint8_t)i, (uint8_t)(i % 3));
+		struct um3n_policy_rule r = test_rule(texts[i], (uint8_t)i, (uint8_t)(i % 3));
 
 		CU_ASSERT_EQUAL(um3n_policy_add(src, &r), UM3N_OK);
 	}
@@ -129,7 +105,7 @@ static void test_truncations(void)
 	CU_ASSERT_EQUAL(um3n_policy_version(q), 77);
 	free(buf);
 	um3n_policy_free(q);
-	table_free(src);
+	test_policy_free(src);
 }
 
 #define MUST_FAIL 1 /* any error will do: the damage shifts later fields */
@@ -167,7 +143,7 @@ static const struct corrupt_case corrupt_cases[] = {
 
 static void test_corruptions(void)
 {
-	struct um3n_policy *q = table_new(8);
+	struct um3n_policy *q = test_policy_new(8);
 	uint8_t buf[sizeof(golden)];
 
 	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, golden, sizeof(golden)), UM3N_OK);
@@ -196,7 +172,7 @@ static void test_corruptions(void)
 
 static void test_deserialize_limits(void)
 {
-	struct um3n_policy *small = table_new(2), *q = table_new(4);
+	struct um3n_policy *small = test_policy_new(2), *q = test_policy_new(4);
 	uint8_t dup[12 + 5 + 5] = {0x01, 0,    0,    0,    0,    0,    0,    2,    0,    0,   0, 2,
 				   0x04, 0x08, 0x01, 0x00, 0x0a, 0x04, 0x08, 0x02, 0x00, 0x0a};
 
@@ -209,7 +185,7 @@ static void test_deserialize_limits(void)
 	CU_ASSERT_EQUAL(um3n_policy_count(q), 2);
 	CU_ASSERT_EQUAL(um3n_policy_version(q), 2);
 	um3n_policy_free(small);
-	table_free(q);
+	test_policy_free(q);
 }
 
 /* ---------------------------------------------------------------- main */

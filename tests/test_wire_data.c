@@ -15,19 +15,6 @@
 #include <pcap/pcap.h>
 #endif
 
-/* A failed check names its table case, so one assertion serves many rows. */
-static void __attribute__((format(printf, 3, 4))) check(bool ok, int line, const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-}
-#define CHECK(cond, ...) check((cond), __LINE__, __VA_ARGS__)
-
 /* Inner IPv4/UDP packet 10.99.0.2 -> 192.0.2.80, 28 bytes (checksums left 0). */
 /* clang-format off */
 static const uint8_t inner_v4[] = {

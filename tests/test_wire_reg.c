@@ -12,19 +12,6 @@
 #include "testutil.h"
 #include "wire.h"
 
-/* A failed check names its table case, so one assertion serves many rows. */
-static void __attribute__((format(printf, 3, 4))) check(bool ok, int line, const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-}
-#define CHECK(cond, ...) check((cond), __LINE__, __VA_ARGS__)
-
 static const uint8_t test_key[32] = "um3n-test-key-0123456789abcdef!";
 #define VERIFY(buf, d)                                                                      \
 	um3n_auth_verify(test_key, sizeof(test_key), (buf), (d).auth_covered_len, (d).auth, \

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,4 +71,51 @@ int test_main(const struct test_suite *suites)
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	CU_cleanup_registry();
 	return failed ? 1 : 0;
+}
+
+void test_check(bool ok, const char *file, int line, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	CU_assertImplementation(ok, (unsigned)line, msg, file, "", CU_FALSE);
+}
+
+#define SLURP_MAX (1 << 17)
+
+char *test_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, SLURP_MAX);
+	size_t n;
+
+	CU_ASSERT_FATAL(f != NULL && buf != NULL);
+	n = fread(buf, 1, SLURP_MAX - 1, f);
+	fclose(f);
+	CU_ASSERT_FATAL(n > 0 && n < SLURP_MAX - 1);
+	return buf;
+}
+
+struct um3n_policy *test_policy_new(size_t max_rules)
+{
+	struct um3n_env env = test_env(1);
+
+	return um3n_policy_new(&env, max_rules); /* the table copies env */
+}
+
+void test_policy_free(struct um3n_policy *p)
+{
+	um3n_policy_free(p);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+struct um3n_policy_rule test_rule(const char *text, uint8_t link_class, uint8_t mode)
+{
+	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
+
+	CU_ASSERT_EQUAL_FATAL(um3n_policy_prefix_parse(text, &r.prefix, &r.plen), UM3N_OK);
+	return r;
 }

@@ -6,6 +6,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "policy.h"
 #include "um3n.h"
 
 struct test_env_state {
@@ -27,5 +28,22 @@ struct test_suite {
 /* Registers the NULL-terminated list of suites, runs them verbosely and returns
  * the process exit status (0 only when every test passed). */
 int test_main(const struct test_suite *suites);
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A failed check names its table case, so one assertion serves many rows. */
+void test_check(bool ok, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define CHECK(cond, ...) test_check((cond), __FILE__, __LINE__, __VA_ARGS__)
+
+/* A whole text file (at most 128 KiB) in a calloc'ed, NUL-terminated buffer;
+ * fails the test at once when it cannot be read whole. */
+char *test_slurp(const char *path);
+
+/* A policy table on a test_env; test_policy_free also checks for leaks. */
+struct um3n_policy *test_policy_new(size_t max_rules);
+void test_policy_free(struct um3n_policy *p);
+/* "prefix/len" -> rule; fails the test at once when the text itself is bad. */
+struct um3n_policy_rule test_rule(const char *text, uint8_t link_class, uint8_t mode);
 
 #endif
