@@ -222,15 +222,11 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 	uint64_t hold_us;
 
 	assert(link_ok(dp, link) && d->has_key && d->has_seq);
+	if (!dp->rpool) /* no reorder queue: as unkeyed data */
+		return um3n_datapath_deliver(dp, q, drops, link, d->seq, d->inner, d->inner_len);
 	if (um3n_seqwin_space_check(&dp->rx_seq, d->seq)) {
 		drops->duplicate++;
 		return UM3N_EDUP;
-	}
-	if (!dp->rpool) {
-		if (um3n_outq_push_ref(q, UM3N_OUT_TUN, link, d->inner, d->inner_len))
-			return UM3N_OK;
-		drops->queue_full++;
-		return UM3N_ENOBUFS;
 	}
 	hold_us = um3n_reorder_hold_us(dp->rpool, dp->rx_delay_us, dp->sched.usable);
 	return um3n_reorder_input(&dp->rx_order, dp->rpool, q, drops, now_us, link, d->key,
