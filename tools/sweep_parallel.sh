@@ -24,11 +24,22 @@ cmp "$d/summary.csv" "$tmp/ser/sweep-tiny/summary.csv" || fail "summary.csv diff
 [[ -s $tmp/par/sweep-tiny-gap.png ]] || fail "no plot"
 # any figure against any parameter, on demand
 "$here/um3n-sweep" plot "$d" --x mn.probe_interval_ms --y probes.bytes_per_s \
-	--where mn.dead_after_ms=45 --out "$tmp/p.png" && [[ -s $tmp/p.png ]] || fail "plot command"
+	--where mn.dead_after_ms=45 --out "$tmp/p.png" || fail "plot command"
+[[ -s $tmp/p.png ]] || fail "plot command wrote no png"
 # a varied parameter left free is an error, exit 2, one line
 set +e
 err=$("$here/um3n-sweep" plot "$d" --x mn.probe_interval_ms --y handover.gap_ms 2>&1)
 rc=$?
 set -e
 [[ $rc -eq 2 && $err == *"mn.dead_after_ms"* && $(wc -l <<<"$err") -eq 1 ]] || fail "free parameter: $rc $err"
+# a run that fails (a value out of range) is reported: exit 1, its row says so, the error shown
+sed -e 's/^seeds = 1..3$/seeds = 1/' -e 's/= 45, 150$/= 0, 45/' "$tmp/tiny.ini" >"$tmp/bad.ini"
+set +e
+err=$("$here/um3n-sweep" run "$tmp/bad.ini" --sim "$sim" --results "$tmp/bad" --jobs 2 2>&1)
+rc=$?
+set -e
+[[ $rc -eq 1 && $err == *"2 runs failed"*"dead_after_ms: expected milliseconds"* ]] ||
+	fail "failed runs: rc $rc: $err"
+[[ $(grep -c ',exit 2,' "$tmp/bad/sweep-tiny/runs.csv") -eq 2 &&
+	$(grep -c ',ok,' "$tmp/bad/sweep-tiny/runs.csv") -eq 2 ]] || fail "runs.csv of the failed runs"
 echo "sweep_parallel: OK"

@@ -28,6 +28,7 @@ stop() {
 	pids=()
 }
 trap 'stop; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # so that the EXIT trap stops the daemons
 fail() {
 	echo "FAIL: $*"
 	tail -n 20 "$tmp"/*.out "$tmp"/*.log 2>/dev/null
@@ -93,7 +94,7 @@ echo "sweep_slurm: one-node cluster $host up (ports $p1, $p2)"
 d=$tmp/slurm/sweep-tiny
 grep -q '^#SBATCH --array=0-2$' "$d/sweep.sbatch" || fail "sbatch script: $(cat "$d/sweep.sbatch")"
 grep -q '^#SBATCH --time=5$' "$d/sweep.sbatch" || fail "--sbatch-arg not in the script"
-[[ $(ls "$d"/slurm/task-*.out | wc -l) -eq 3 ]] || fail "expected the output of 3 array tasks"
+[[ $(find "$d/slurm" -name 'task-*.out' | wc -l) -eq 3 ]] || fail "expected the output of 3 array tasks"
 "$here/sweep_check.py" "$d" 12 || fail "tables of the slurm run"
 "$here/um3n-sweep" run "$tmp/tiny.ini" --sim "$sim" --results "$tmp/ser" --engine serial >/dev/null ||
 	fail "serial run"
