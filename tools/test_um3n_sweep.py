@@ -45,6 +45,8 @@ class Values(unittest.TestCase):
         self.assertEqual(sw.parse_values("a.txt, b.txt", "w"), ["a.txt", "b.txt"])
         self.assertEqual(sw.parse_values("1:-60, 2:-70 | 3:-80", "w"), ["1:-60, 2:-70", "3:-80"])
         self.assertEqual(sw.parse_values("7", "w"), ["7"])
+        self.assertEqual(sw.parse_values("-5..5 step 5", "w"), ["-5", "0", "5"])
+        self.assertEqual(sw.parse_values("../a.txt, ../../b", "w"), ["../a.txt", "../../b"])
 
     def test_bad_values(self):
         for v in ("5..1", "1..x", "1..5 step 0", "a,,b", ""):
