@@ -189,7 +189,8 @@ class Probes(unittest.TestCase):
     def test_counts_only_probes(self):
         icmp = struct.pack("!BBHHHQ", 8, 0, 0, 0x5501, 7, 123)
         probe = ipv4(17, udp(49201, 434, b"\x04\x04\0\0" + ipv4(1, icmp)))
-        answer = ipv4(17, udp(434, 49201, b"\x04\x04\0\0" + ipv4(1, icmp.replace(b"\x08", b"\0", 1))))
+        reply = b"\0" + icmp[1:]  # echo reply: type 0
+        answer = ipv4(17, udp(434, 49201, b"\x04\x04\0\0" + ipv4(1, reply)))
         other_ping = ipv4(17, udp(49201, 434, b"\x04\x04\0\0" + ipv4(
             1, struct.pack("!BBHHHQ", 8, 0, 0, 0x1234, 1, 0))))
         data = ipv4(17, udp(49201, 434, b"\x04\x04\0\0" + ipv4(17, udp(1, 2, b"x" * 100))))
