@@ -145,6 +145,21 @@ int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 			     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len,
 			     const uint8_t *out, size_t n);
 
+/* A TCP segment with no payload and no SYN, FIN or RST: the reverse
+ * direction of a bulk flow. Aggregate rules send it on the fastest link and
+ * the receiver does not hold it for equalisation (reorder.h), so a download's
+ * acknowledgements keep the fast path's delay. */
+static inline bool um3n_datapath_pure_ack(const struct um3n_ip_info *ip, const uint8_t *pkt)
+{
+	const uint8_t *tcp = pkt + ip->header_len;
+	size_t doff;
+
+	if (ip->proto != 6 || ip->header_len + 20 > ip->total_len)
+		return false;
+	doff = (size_t)(tcp[12] >> 4) * 4;
+	return doff >= 20 && ip->header_len + doff == ip->total_len && !(tcp[13] & 0x07);
+}
+
 /* Sends the parsed inner packet pkt (ip) on the link(s) its rule in policy
  * picks, each copy with the same sequence number, remembered for re-sending.
  * Errors (counted in drops): UM3N_ENOLINK, UM3N_ENOBUFS (queue full; copies
@@ -158,7 +173,9 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
 	const struct um3n_policy_rule *rule = um3n_datapath_rule(dp, policy, ip);
-	size_t n = um3n_linksched_pick(&dp->sched, rule, len, now_us, out);
+	size_t n = rule->mode == UM3N_MODE_AGGREGATE && um3n_datapath_pure_ack(ip, pkt)
+			   ? um3n_linksched_pick_fastest(&dp->sched, len, now_us, out)
+			   : um3n_linksched_pick(&dp->sched, rule, len, now_us, out);
 
 	assert(n <= dp->sched.n);
 	if (n == 0) {

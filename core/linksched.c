@@ -129,6 +129,25 @@ static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_
 	return 1;
 }
 
+size_t um3n_linksched_pick_fastest(struct um3n_linksched *s, size_t len, uint64_t now_us,
+				   uint8_t out[UM3N_MAX_LINKS])
+{
+	int64_t dmin;
+	uint8_t set = aggregate_set(s, &dmin);
+	uint64_t now_ns = now_us * 1000;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct um3n_linksched_link *l = &s->links[i];
+
+		if (!(set >> i & 1) || l->delay_us != dmin)
+			continue;
+		l->vfinish_ns = (l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns) + tx_cost_ns(l, len);
+		out[0] = (uint8_t)i;
+		return 1;
+	}
+	return 0;
+}
+
 static size_t pick_redundant(const struct um3n_linksched *s, uint8_t *out)
 {
 	size_t n = 0;

@@ -57,6 +57,13 @@ void um3n_linksched_update(struct um3n_linksched *s);
 size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
 				size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS]);
 
+/* Aggregate rules' pure TCP acknowledgements: the fastest link of the
+ * aggregation's set (charged to its backlog like any packet), so that the
+ * reverse direction of a bulk flow keeps the fast path's delay and is never
+ * held for equalisation (datapath.c). Returns 0 or 1. */
+size_t um3n_linksched_pick_fastest(struct um3n_linksched *s, size_t len, uint64_t now_us,
+				   uint8_t out[UM3N_MAX_LINKS]);
+
 /* Prefer mode, by far the commonest, is one cached load: inline. */
 static inline size_t um3n_linksched_pick(struct um3n_linksched *s,
 					 const struct um3n_policy_rule *rule, size_t len,
