@@ -213,7 +213,12 @@ def missing(build, tools):
     """Why a testbed cannot run here: daemons not built, tools not installed."""
     why = []
     if Um3n.missing(build):
-        why.append("daemons missing in %s/daemons (%s)" % (build, ",".join(Um3n.missing(build))))
+        # Say how to get them: a fresh clone has no build directory yet.
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        why.append("daemons missing in %s/daemons (%s): build them with "
+                   "`cmake -S %s -B %s && cmake --build %s -j2` (or point --build or "
+                   "UM3N_BUILD at a build that has them)"
+                   % (build, ",".join(Um3n.missing(build)), repo, build, build))
     for t in tools:
         if not have(t):
             why.append(t + " missing (run emu/setup.sh)")
