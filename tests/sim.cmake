@@ -33,3 +33,10 @@ if(INIH_FOUND AND PCAP_FOUND)
   add_test(NAME sim_no_cycles
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_cycles.sh $<TARGET_FILE:um3n_sim>)
 endif()
+
+# um3n-trace (sim/tracecvt.c): formats, figures, errors.
+if(INIH_FOUND AND PCAP_FOUND)
+  add_test(NAME sim_trace_tool
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_trace_tool.sh $<TARGET_FILE:um3n-trace>
+            $<TARGET_FILE:um3n-sim> ${PROJECT_SOURCE_DIR}/traces)
+endif()
