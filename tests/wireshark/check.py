@@ -165,27 +165,21 @@ def check_values(pcap, fields, rows):
     return seen, n_um3n
 
 
-def check_experts(lua, pcap):
-    out = tshark(lua, pcap, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
-                 "-E", "aggregator=|", "-e", "frame.number", "-e", "_ws.expert.severity",
-                 "-e", "_ws.expert.message")
-    for line in out.splitlines():
-        no, sev, msg = (line.split("\t") + ["", ""])[:3]
+def check_experts(pcap, rows):
+    """rows: frame, protocols, expert severities, expert messages."""
+    for no, protos, sev, msg in rows:
+        if "_ws.malformed" in protos or "_ws.lua" in protos:
+            fail(f"{pcap} frame {no}: malformed ({protos})")
+            return
         for s, m in zip(sev.split("|"), msg.split("|")):
             if not s:
                 continue
-            if int(s, 0) >= 0x00600000:  # warning or error
+            if int(s, 0) >= 0x00600000:  # warning or error ("Bogus IP version" is one)
                 fail(f"{pcap} frame {no}: expert {m!r}")
                 return
             if int(s, 0) >= 0x00400000 and not m.startswith("Inner packet cut"):
                 fail(f"{pcap} frame {no}: expert note {m!r}")
                 return
-    # "Bogus IP version" and Lua errors are error-level experts (above); a
-    # malformed packet is too, but check the field itself as well.
-    malformed = tshark(lua, pcap, "-Y", "_ws.malformed || _ws.lua", "-T", "fields",
-                       "-e", "frame.number").split()
-    if malformed:
-        fail(f"{pcap}: malformed frames {' '.join(malformed[:5])}")
 
 
 def main():
@@ -203,14 +197,14 @@ def main():
     seen = set()
     for pcap in pcaps:
         before = len(failures)
-        check_experts(lua, pcap)
         args = ["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E",
                 "aggregator=|"]
-        for f in ["frame.number", "udp.srcport", "udp.dstport", "frame.protocols",
-                  "udp.payload"] + fields:
+        for f in ["_ws.expert.severity", "_ws.expert.message", "frame.number", "udp.srcport",
+                  "udp.dstport", "frame.protocols", "udp.payload"] + fields:
             args += ["-e", f]
         rows = [line.split("\t") for line in tshark(lua, pcap, *args).splitlines()]
-        s, n = check_values(pcap, fields, rows)
+        check_experts(pcap, [(r[2], r[5], r[0], r[1]) for r in rows])
+        s, n = check_values(pcap, fields, [r[2:] for r in rows])
         seen |= s
         ok = "ok  " if len(failures) == before else "FAIL"
         print(f"{ok} {pcap}: {len(rows)} frames, {n} on UDP {PORT}")

@@ -5,7 +5,8 @@
 # and over the emulators' captures (traces/captures, and $UM3N_EMU_PCAPS: a
 # directory of more, e.g. an emu/ns3 run's --keep-captures). check.py does the
 # checking; first it must FAIL on a copy of the plugin with one field's mask
-# broken, so a passing run means the check can see a wrong field.
+# broken, and on one that does not decode GRE, so a passing run means the
+# check can see a wrong field and an expert error.
 # usage: run.sh UM3N-SIM SCENARIO_DIR PLUGIN CAPTURE_DIR   (exit 77: no tshark)
 set -u
 sim=${1:?usage: run.sh UM3N-SIM SCENARIO_DIR PLUGIN CAPTURE_DIR}
@@ -32,6 +33,15 @@ if cmp -s "$lua" "$out/broken.lua" ||
 	exit 1
 fi
 echo "ok   check.py fails on a broken field: $(grep -m1 FAIL: "$out/broken.log")"
+# GRE data handed to the next-header check as if unknown: an expert error.
+sed 's/	if nh == 47 then/	if false then/' "$lua" >"$out/broken.lua"
+if cmp -s "$lua" "$out/broken.lua" ||
+	/usr/bin/python3 "$here/check.py" "$out/broken.lua" "$out/fig5-aggregate/link-cell.pcap" \
+		>"$out/broken.log" 2>&1; then
+	echo "FAIL: check.py passed a plugin that does not decode GRE"
+	exit 1
+fi
+echo "ok   check.py fails on an expert error: $(grep -m1 FAIL: "$out/broken.log")"
 set -- "$out"/*/*.pcap "$caps"/*.pcap
 [ -n "${UM3N_EMU_PCAPS:-}" ] && set -- "$@" "$UM3N_EMU_PCAPS"/*.pcap
 exec /usr/bin/python3 "$here/check.py" "$lua" "$@"
