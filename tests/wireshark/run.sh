@@ -15,6 +15,9 @@ lua=$3
 caps=$4
 here=$(cd "$(dirname "$0")" && pwd)
 command -v tshark >/dev/null 2>&1 || { echo "SKIP: tshark not installed"; exit 77; }
+# "with Lua" may be broken over two lines of tshark -v.
+tshark -v 2>/dev/null | tr '\n' ' ' | grep -q "with Lua" ||
+	{ echo "SKIP: this tshark has no Lua"; exit 77; }
 out=$(mktemp -d /tmp/um3n-wshark.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 for s in handover-cut fig5-aggregate fig5-multihoming; do
