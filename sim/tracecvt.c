@@ -226,6 +226,7 @@ static int bad(struct conv *c, const char *what)
 
 static int emit(struct conv *c, const char *s)
 {
+	assert(strlen(s) < LINE_CAP * 2 && !strchr(s, '\n')); /* one line per input line */
 	if (!put(&c->out, s, strlen(s)) || !put(&c->out, "\n", 1)) {
 		snprintf(c->err, sizeof(c->err), "%s: out of memory", c->name);
 		return -1;
@@ -242,6 +243,7 @@ static int hsdpa_line(struct conv *c, char *line)
 	char *f[8], buf[LINE_CAP];
 	double ms, bytes, iv, mbps;
 
+	assert(c->fmt == IN_HSDPA && (!c->seen_data || c->prev_ms >= c->t0_ms));
 	if (fields(line, f, 7, false) != 6 || !num(f[1], 0, 1e15, &ms) ||
 	    !num(f[4], 0, 1e12, &bytes) || !num(f[5], 0, 1e9, &iv) || iv <= 0)
 		return bad(c, "six columns: UNIX_S TIME_MS LAT LON BYTES INTERVAL_MS (HSDPA log)");
@@ -382,6 +384,9 @@ static void report(const struct opts *o, const struct sim_trace *t, const struct
 	static const char *const names[] = {"auto", "mahimahi", "mbps", "csv", "hsdpa"};
 	double lo = INFINITY, hi = 0;
 	uint64_t w = o->window_us < t->period_us ? o->window_us : t->period_us;
+
+	/* trace.c's finish(): a loaded trace has points, a length and capacity. */
+	assert(t->n > 0 && t->period_us > 0 && t->period_ubits > 0 && w > 0);
 
 	/* Windows that fit whole into one period; the trace loops after it. */
 	for (uint64_t a = 0; a + w <= t->period_us; a += w) {
