@@ -8,6 +8,7 @@ packages=(
 	libsodium-dev libpcap-dev libcunit1-dev libmnl-dev libinih-dev
 	tshark python3-scapy python3-matplotlib
 	iproute2 iperf3 tcpdump iputils-ping valgrind
+	parallel munge slurmctld slurmd slurm-client
 	"$@"
 )
 

@@ -219,7 +219,7 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 				struct um3n_drop_counters *drops, uint64_t now_us, int link,
 				const struct um3n_tunnel_data *d)
 {
-	uint64_t hold_us;
+	struct um3n_reorder_paths pa;
 
 	assert(link_ok(dp, link) && d->has_key && d->has_seq);
 	if (!dp->rpool) /* no reorder queue: as unkeyed data */
@@ -228,9 +228,9 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 		drops->duplicate++;
 		return UM3N_EDUP;
 	}
-	hold_us = um3n_reorder_hold_us(dp->rpool, dp->rx_delay_us, dp->sched.usable);
+	um3n_reorder_paths(dp->rpool, dp->rx_delay_us, dp->sched.usable, &pa);
 	return um3n_reorder_input(&dp->rx_order, dp->rpool, q, drops, now_us, link, d->key,
-				  d->inner, d->inner_len, dp->sched.usable, hold_us);
+				  d->inner, d->inner_len, &pa);
 }
 
 void um3n_datapath_reorder_timeout(struct um3n_datapath *dp, struct um3n_outq *q,

@@ -60,6 +60,8 @@ static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
 {
 	assert(dp->rx_order.n_held == 0);
 	dp->rpool = pool;
+	/* The peer's queue is assumed to hold as long as ours (the same default). */
+	dp->sched.max_spread_us = pool ? pool->max_hold_us : 0;
 }
 
 /* How long the peer's packets take on link, up to a constant common to the

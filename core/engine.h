@@ -73,6 +73,7 @@ struct um3n_reorder_status {
 	uint64_t timed_out;      /* released when their hold bound passed */
 	uint64_t overflow;       /* no room to hold: delivered out of order at once */
 	uint64_t late;           /* came after their flow moved on: delivered at once */
+	uint64_t equalised;      /* in order, held for a slower link's delay (lag) */
 	uint64_t p50_us, p99_us; /* added delay of held packets (1 ms bins, upper edge) */
 };
 

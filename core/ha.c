@@ -151,7 +151,7 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 		ha->drops.malformed++;
 		return UM3N_EINVAL;
 	}
-	len = um3n_tunnel_probe_answer(reply, sizeof(reply), d->inner, d->inner_len);
+	len = um3n_tunnel_probe_answer(reply, sizeof(reply), d->inner, d->inner_len, now_us);
 	if (len < 0) {
 		ha->drops.malformed++;
 		return len;

@@ -1,5 +1,10 @@
 #include "linksched.h"
 
+#include "wire.h"
+
+/* What a packet adds on the wire: outer IPv4 and UDP, RFC 3519, GRE with the key. */
+#define WIRE_EXTRA (20 + 8 + UM3N_DATA_KEYED_OVERHEAD)
+
 static bool usable(const struct um3n_linksched_link *l)
 {
 	return l->present && (l->state == UM3N_LS_UP || l->state == UM3N_LS_DEGRADED);
@@ -51,47 +56,65 @@ static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
 {
 	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_LINKSCHED_DEFAULT_KBPS;
 
-	return (uint64_t)len * 8 * 1000000 / kbps;
+	return (uint64_t)(len + WIRE_EXTRA) * 8 * 1000000 / kbps;
 }
 
-/* Earliest completion first: each link is a server of its weight whose
- * backlog drains in real time; the packet goes where it would arrive first
- * (backlog end + its transmission + the path's relative delay). Idle links are
- * pulled up to the present so they cannot bank credit while unused. */
-static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_us, uint8_t *out)
+/* The links aggregation may use: usable, UP unless none is, and (with a
+ * reorder queue at the peer) within its bound of the fastest one. */
+static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
 {
 	bool any_up = false;
-	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX,
-		 best_finish = 0;
 	int64_t dmin = INT64_MAX;
-	size_t best = 0;
+	uint8_t set = 0;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (usable(&s->links[i]) && s->links[i].state == UM3N_LS_UP)
 			any_up = true;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct um3n_linksched_link *l = &s->links[i];
+	for (size_t i = 0; i < s->n; i++)
+		if (usable(&s->links[i]) && (!any_up || s->links[i].state == UM3N_LS_UP)) {
+			set |= (uint8_t)(1u << i);
+			dmin = s->links[i].delay_us < dmin ? s->links[i].delay_us : dmin;
+		}
+	for (size_t i = 0; s->max_spread_us && i < s->n; i++)
+		if (set >> i & 1 && (uint64_t)(s->links[i].delay_us - dmin) > s->max_spread_us)
+			set &= (uint8_t) ~(1u << i);
+	*dmin_out = dmin;
+	return set;
+}
 
-		if (!usable(l) || (any_up && l->state != UM3N_LS_UP))
-			continue;
-		if (l->vfinish_ns < vnow)
-			vnow = l->vfinish_ns;
-		if (l->delay_us < dmin)
-			dmin = l->delay_us;
-	}
-	if (vnow == UINT64_MAX)
+/* Each link is a server of its rate whose backlog drains in real time; idle
+ * links are pulled up to the present so they cannot bank credit while
+ * unused. Without a reorder queue at the peer, the path's relative delay is
+ * added: the packet goes where it would arrive first (earliest completion
+ * first). With one, the receiver evens the delays out, so the packet goes
+ * where it would be sent first, which fills every link in proportion to its
+ * rate once the fastest has a backlog. */
+static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_us, uint8_t *out)
+{
+	int64_t dmin;
+	uint8_t set = aggregate_set(s, &dmin);
+	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX,
+		 best_finish = 0;
+	size_t best = 0;
+
+	if (!set)
 		return 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (set >> i & 1 && s->links[i].vfinish_ns < vnow)
+			vnow = s->links[i].vfinish_ns;
 	if (vnow < now_ns)
 		vnow = now_ns;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct um3n_linksched_link *l = &s->links[i];
 		uint64_t start, finish, arrive;
 
-		if (!usable(l) || (any_up && l->state != UM3N_LS_UP))
+		if (!(set >> i & 1))
 			continue;
 		start = l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns;
 		finish = start + tx_cost_ns(l, len);
-		arrive = finish + (uint64_t)(l->delay_us - dmin) * 1000;
+		arrive = finish;
+		if (!s->max_spread_us)
+			arrive += (uint64_t)(l->delay_us - dmin) * 1000;
 		if (arrive < best_arrive) {
 			best_arrive = arrive;
 			best_finish = finish;

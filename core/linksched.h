@@ -31,6 +31,9 @@ struct um3n_linksched {
 	 * a link changes, so the per-packet pick is one load; -1 = no usable link */
 	int8_t prefer[UM3N_CLASS_MAX + 1];
 	uint8_t usable; /* bit l: link l carries data (UP or DEGRADED), also recomputed */
+	/* Aggregation with the peer's reorder queue (reorder.h): a link more
+	 * than this slower than the fastest is left out; 0: no reorder queue. */
+	uint64_t max_spread_us;
 };
 
 /* Call after changing any field of links[] (control plane, not per packet). */
@@ -42,12 +45,14 @@ void um3n_linksched_update(struct um3n_linksched *s);
  *  prefer:    UP before DEGRADED, then the rule's class, then lowest priority value,
  *             then lowest index; if no link of the class is usable, any usable
  *             link in the same order (UM3N_CLASS_ANY matches every class).
- *  aggregate: one usable link, the one whose copy would arrive first: its
- *             backlog at its rate weight, plus this packet, plus its delay
- *             (earliest completion first). Packets go on a slower path only
- *             when they still arrive with the faster path's, which keeps one
- *             TCP flow from being reordered; under saturation the split follows
- *             the weights. UP links only, unless none is UP.
+ *  aggregate: one usable link. With the peer's reorder queue (max_spread_us
+ *             set), the one that would have sent it first: its backlog at its
+ *             rate, plus this packet on the wire (the receiver equalises the
+ *             delays of the links within max_spread_us of the fastest, the only
+ *             ones used). Without, the one whose copy would arrive first (its
+ *             delay added), which keeps one TCP flow in order at the price of
+ *             using a slower path only behind a backlog as long as the
+ *             difference. UP links only, unless none is UP.
  *  redundant: every usable link. */
 size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
 				size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS]);

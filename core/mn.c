@@ -223,6 +223,25 @@ static int handle_reply(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	return UM3N_OK;
 }
 
+/* The downlink's one-way delay, which the equalisation of aggregated flows
+ * needs (reorder.h): arrival minus the HA's clock in the answer (up to the
+ * clocks' offset, common to the links; EWMA 1/8, as the HA does it for the
+ * uplink). An HA that leaves the slot empty: half the round trip. */
+static void note_down_delay(struct um3n_mn *mn, int link, uint64_t now_us,
+			    const struct um3n_probe *p)
+{
+	struct mn_link *l = &mn->links[link];
+	int64_t *d = &l->down_delay_us;
+	int64_t sample = p->answer_us ? (int64_t)(now_us - p->answer_us)
+				      : (int64_t)(l->lm.srtt_us / 2);
+
+	if (l->lm.probes_answered <= 1)
+		*d = sample;
+	else
+		*d += (sample - *d) / 8;
+	um3n_datapath_set_rx_delay(&mn->dp, link, *d);
+}
+
 static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *inner,
 			size_t len)
 {
@@ -237,7 +256,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
 	mn->dp.sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
-	um3n_datapath_set_rx_delay(&mn->dp, link, (int64_t)l->lm.srtt_us);
+	note_down_delay(mn, link, now_us, &p);
 	heard(mn, now_us, link);
 	return UM3N_OK;
 }

@@ -39,6 +39,7 @@ struct mn_link {
 	struct mn_reg_watch watch;
 	uint64_t failovers[UM3N_FAILOVER_CAUSES];
 	struct um3n_linkmon lm;
+	int64_t down_delay_us; /* the HA-to-MN one-way delay, up to an offset (mn.c) */
 	struct um3n_regfsm reg;
 	struct mn_timers tm;
 	/* counters */

@@ -19,7 +19,7 @@ int um3n_reorder_pool_init(struct um3n_reorder_pool *p, const struct um3n_env *e
 			   size_t slot_size, size_t peer_max, uint64_t max_hold_us)
 {
 	memset(p, 0, sizeof(*p));
-	p->free_head = UM3N_REORDER_NIL;
+	p->free_head = p->lent_head = UM3N_REORDER_NIL;
 	if (cap > POOL_MAX || (cap && (slot_size == 0 || peer_max == 0 || peer_max > cap)))
 		return UM3N_EINVAL;
 	if (cap == 0 || max_hold_us == 0)
@@ -47,7 +47,23 @@ void um3n_reorder_pool_fini(struct um3n_reorder_pool *p, const struct um3n_env *
 	if (p->bufs)
 		env->free(env->ctx, p->bufs);
 	memset(p, 0, sizeof(*p));
-	p->free_head = UM3N_REORDER_NIL;
+	p->free_head = p->lent_head = UM3N_REORDER_NIL;
+}
+
+void um3n_reorder_reclaim(struct um3n_reorder_pool *p, const struct um3n_outq *q)
+{
+	if (q->count != 0 || p->lent_head == UM3N_REORDER_NIL)
+		return;
+	while (p->lent_head != UM3N_REORDER_NIL) {
+		uint32_t i = p->lent_head;
+
+		p->lent_head = p->meta[i].next;
+		p->meta[i].next = p->free_head;
+		p->free_head = i;
+		p->n_free++;
+		p->n_lent--;
+	}
+	assert(p->n_lent == 0 && p->n_free <= p->cap);
 }
 
 void um3n_reorder_init(struct um3n_reorder *r)
@@ -58,22 +74,43 @@ void um3n_reorder_init(struct um3n_reorder *r)
 	r->deadline_us = UM3N_TIME_NONE;
 }
 
-uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *delay_us,
-			      uint8_t usable)
+void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us, uint8_t usable,
+			struct um3n_reorder_paths *pa)
 {
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	uint64_t spread = 0, hold;
 
+	memset(pa, 0, sizeof(*pa));
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		if (usable >> l & 1 && delay_us[l] < lo)
+			lo = delay_us[l];
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
-		if (!(usable >> l & 1))
+		/* A link slower than the bound can never be waited for: its
+		 * packets come late whatever we do, so the flow is not held for it. */
+		if (!(usable >> l & 1) ||
+		    (p->max_hold_us && (uint64_t)(delay_us[l] - lo) > p->max_hold_us))
 			continue;
-		lo = delay_us[l] < lo ? delay_us[l] : lo;
+		pa->usable |= (uint8_t)(1u << l);
 		hi = delay_us[l] > hi ? delay_us[l] : hi;
+		if (delay_us[l] - lo >= UM3N_REORDER_EQ_MIN_US)
+			pa->slower |= (uint8_t)(1u << l);
 	}
-	if (hi > lo)
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		if (pa->usable >> l & 1)
+			pa->lag_us[l] = (uint64_t)(hi - delay_us[l]);
+	if (pa->usable && hi > lo)
 		spread = (uint64_t)(hi - lo);
 	hold = spread + spread / 4 + UM3N_REORDER_MARGIN_US;
-	return hold < p->max_hold_us ? hold : p->max_hold_us;
+	pa->hold_us = hold < p->max_hold_us ? hold : p->max_hold_us;
+}
+
+uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *delay_us,
+			      uint8_t usable)
+{
+	struct um3n_reorder_paths pa;
+
+	um3n_reorder_paths(p, delay_us, usable, &pa);
+	return pa.hold_us;
 }
 
 static int push(struct um3n_outq *q, struct um3n_drop_counters *drops, int link, const uint8_t *pkt,
@@ -103,12 +140,14 @@ static void release_head(struct um3n_reorder *r, struct um3n_reorder_pool *p, st
 	r->n_held--;
 	f->next_ctr = (s->ctr + 1) & UM3N_REORDER_CTR_MASK;
 	push(q, drops, s->link, p->bufs + (size_t)i * p->slot, s->len);
-	(*counter)++;
+	if (s->gap) /* equalised ones were counted when held */
+		(*counter)++;
 	p->st.hist[bin < UM3N_REORDER_HIST_BINS ? bin : UM3N_REORDER_HIST_BINS - 1]++;
-	s->next = p->free_head;
-	p->free_head = i;
-	p->n_free++;
-	assert(p->n_free <= p->cap);
+	/* Its output points into the slot until q is drained (reclaim). */
+	s->next = p->lent_head;
+	p->lent_head = i;
+	p->n_lent++;
+	assert(p->n_free + p->n_lent <= p->cap);
 }
 
 /* Every link that may carry the flow delivered a packet after the expected
@@ -121,23 +160,38 @@ static bool gap_lost(const struct um3n_reorder_flow *f, uint8_t usable)
 	return true;
 }
 
-/* Releases what follows the expected counter without a gap, and past gaps
- * the links prove lost; counts them in *counter (then in proved). */
+/* Releases what follows the expected counter without a gap once its time
+ * came (equalisation), and past gaps the links prove lost; counts them in
+ * *counter (then in proved). */
 static void release_ready(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
 			  struct um3n_drop_counters *drops, struct um3n_reorder_flow *f,
 			  uint64_t now_us, uint8_t usable, uint64_t *counter)
 {
 	while (f->head != UM3N_REORDER_NIL) {
-		if (p->meta[f->head].ctr == f->next_ctr) {
+		const struct um3n_reorder_slot *s = &p->meta[f->head];
+
+		if (s->ctr == f->next_ctr) {
+			if (s->ready_us > now_us)
+				return;
 			release_head(r, p, q, drops, f, now_us, counter);
 		} else if (gap_lost(f, usable)) {
 			counter = &p->st.proved;
-			release_head(r, p, q, drops, f, now_us, counter);
+			f->next_ctr = s->ctr; /* past the gap; it leaves when ready */
 		} else {
-			assert(ctr_after(p->meta[f->head].ctr, f->next_ctr));
+			assert(ctr_after(s->ctr, f->next_ctr));
 			return;
 		}
 	}
+}
+
+/* When the flow's first held packet leaves: at its ready time if it is the
+ * next in order, else when its gap's bound passes. */
+static uint64_t head_due(const struct um3n_reorder_pool *p, const struct um3n_reorder_flow *f)
+{
+	const struct um3n_reorder_slot *s = &p->meta[f->head];
+
+	assert(f->head != UM3N_REORDER_NIL && s->ready_us <= s->deadline_us);
+	return s->ctr == f->next_ctr ? s->ready_us : s->deadline_us;
 }
 
 static void update_deadline(struct um3n_reorder *r, const struct um3n_reorder_pool *p)
@@ -145,10 +199,8 @@ static void update_deadline(struct um3n_reorder *r, const struct um3n_reorder_po
 	uint64_t d = UM3N_TIME_NONE;
 
 	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
-		uint32_t h = r->f[i].head;
-
-		if (h != UM3N_REORDER_NIL && p->meta[h].deadline_us < d)
-			d = p->meta[h].deadline_us;
+		if (r->f[i].head != UM3N_REORDER_NIL && head_due(p, &r->f[i]) < d)
+			d = head_due(p, &r->f[i]);
 	}
 	assert((d == UM3N_TIME_NONE) == (r->n_held == 0));
 	r->deadline_us = d;
@@ -178,9 +230,11 @@ static bool insert(struct um3n_reorder_pool *p, struct um3n_reorder_flow *f, uin
 
 static int hold(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
 		struct um3n_drop_counters *drops, struct um3n_reorder_flow *f, uint64_t now_us,
-		int link, uint32_t ctr, const uint8_t *pkt, size_t len, uint64_t hold_us)
+		int link, uint32_t ctr, const uint8_t *pkt, size_t len, uint64_t hold_us,
+		uint64_t lag_us)
 {
-	uint32_t i = p->free_head;
+	uint32_t i = p->free_head, prev_ctr = 0;
+	bool prev_gap = true;
 	struct um3n_reorder_slot *s;
 
 	if (i == UM3N_REORDER_NIL || r->n_held >= p->peer_max || len > p->slot) {
@@ -190,6 +244,10 @@ static int hold(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n
 	assert(i < p->cap && p->n_free > 0);
 	s = &p->meta[i];
 	p->free_head = s->next;
+	if (f->tail != UM3N_REORDER_NIL) {
+		prev_ctr = p->meta[f->tail].ctr;
+		prev_gap = p->meta[f->tail].gap;
+	}
 	if (!insert(p, f, i, ctr)) {
 		s->next = p->free_head; /* a second copy of a held packet */
 		p->free_head = i;
@@ -202,10 +260,18 @@ static int hold(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n
 	s->len = (uint32_t)len;
 	s->link = link;
 	s->held_at_us = now_us;
-	s->deadline_us = now_us + hold_us;
+	s->ready_us = now_us + lag_us;
+	s->deadline_us = now_us + (hold_us > lag_us ? hold_us : lag_us);
+	/* In order: the next one, or right behind held in-order ones. */
+	s->gap = !(ctr == f->next_ctr ||
+		   (s->next == UM3N_REORDER_NIL && f->head != i &&
+		    ((ctr - 1) & UM3N_REORDER_CTR_MASK) == prev_ctr && !prev_gap));
 	f->n_held++;
 	r->n_held++;
-	p->st.held++;
+	if (s->gap)
+		p->st.held++;
+	else
+		p->st.equalised++;
 	return UM3N_OK;
 }
 
@@ -224,17 +290,19 @@ static void restart(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct 
 
 int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
 		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t key,
-		       const uint8_t *pkt, size_t len, uint8_t usable, uint64_t hold_us)
+		       const uint8_t *pkt, size_t len, const struct um3n_reorder_paths *pa)
 {
 	struct um3n_reorder_flow *f = &r->f[key >> UM3N_REORDER_FLOW_SHIFT];
 	uint32_t ctr = key & UM3N_REORDER_CTR_MASK, dist;
 	bool had_held = f->n_held > 0;
+	uint64_t lag;
 	int rc;
 
 	assert(link >= 0 && link < UM3N_MAX_LINKS && pkt && len > 0);
-	assert(r->n_held <= p->cap && hold_us <= p->max_hold_us);
+	assert(r->n_held <= p->cap && pa->hold_us <= p->max_hold_us);
 	if (p->cap == 0)
 		return push(q, drops, link, pkt, len);
+	um3n_reorder_reclaim(p, q);
 	dist = (ctr - f->next_ctr) & UM3N_REORDER_CTR_MASK;
 	if (!f->started ||
 	    (dist > UM3N_REORDER_WINDOW && dist < UM3N_REORDER_CTR_MASK + 1 - UM3N_REORDER_WINDOW))
@@ -242,17 +310,21 @@ int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, stru
 	if (!(f->seen >> link & 1) || ctr_after(ctr, f->top[link]))
 		f->top[link] = ctr;
 	f->seen |= (uint8_t)(1u << link);
-	if (ctr == f->next_ctr) {
+	lag = pa->slower ? pa->lag_us[link] : 0;
+	if (lag > p->max_hold_us)
+		lag = p->max_hold_us;
+	if (ctr == f->next_ctr && lag == 0 &&
+	    (f->head == UM3N_REORDER_NIL || p->meta[f->head].ctr != ctr)) {
 		f->next_ctr = (ctr + 1) & UM3N_REORDER_CTR_MASK;
 		rc = push(q, drops, link, pkt, len);
-	} else if (!ctr_after(ctr, f->next_ctr)) {
+	} else if (ctr != f->next_ctr && !ctr_after(ctr, f->next_ctr)) {
 		p->st.late++;
 		return push(q, drops, link, pkt, len);
 	} else {
-		rc = hold(r, p, q, drops, f, now_us, link, ctr, pkt, len, hold_us);
+		rc = hold(r, p, q, drops, f, now_us, link, ctr, pkt, len, pa->hold_us, lag);
 	}
 	if (f->n_held > 0)
-		release_ready(r, p, q, drops, f, now_us, usable, &p->st.filled);
+		release_ready(r, p, q, drops, f, now_us, pa->usable, &p->st.filled);
 	if (had_held || f->n_held > 0)
 		update_deadline(r, p);
 	return rc;
@@ -263,18 +335,17 @@ void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, s
 {
 	if (now_us < r->deadline_us)
 		return;
+	um3n_reorder_reclaim(p, q);
 	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
 		struct um3n_reorder_flow *f = &r->f[i];
+		uint64_t *counter = &p->st.filled;
 
-		/* Past the gap: the head and what follows it without a gap. */
-		while (f->head != UM3N_REORDER_NIL && p->meta[f->head].deadline_us <= now_us) {
-			uint32_t ctr = p->meta[f->head].ctr;
-
-			release_head(r, p, q, drops, f, now_us, &p->st.timed_out);
-			while (f->head != UM3N_REORDER_NIL && p->meta[f->head].ctr == f->next_ctr)
-				release_head(r, p, q, drops, f, now_us, &p->st.timed_out);
-			assert(f->head == UM3N_REORDER_NIL || ctr_after(p->meta[f->head].ctr, ctr));
-			(void)ctr; /* for the assert */
+		/* In order and ready, or past its gap's bound: then what follows
+		 * it without a gap and is ready counts as timed out too. */
+		while (f->head != UM3N_REORDER_NIL && head_due(p, f) <= now_us) {
+			if (p->meta[f->head].ctr != f->next_ctr)
+				counter = &p->st.timed_out;
+			release_head(r, p, q, drops, f, now_us, counter);
 		}
 	}
 	update_deadline(r, p);
@@ -326,6 +397,7 @@ void um3n_reorder_status(const struct um3n_reorder_pool *p, struct um3n_reorder_
 	st->timed_out = p->st.timed_out;
 	st->overflow = p->st.overflow;
 	st->late = p->st.late;
+	st->equalised = p->st.equalised;
 	st->p50_us = um3n_reorder_percentile_us(&p->st, 50);
 	st->p99_us = um3n_reorder_percentile_us(&p->st, 99);
 	assert(st->filled + st->proved + st->timed_out <= st->held);

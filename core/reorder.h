@@ -10,11 +10,23 @@
  * never holds another. What does not fit in the pool is delivered at once,
  * out of order, and counted: never dropped.
  *
+ * Delay equalisation: while the usable links (within the bound of the
+ * fastest) differ in delay, every keyed packet from a faster link is held
+ * for the difference (lag_us), so that the flow sees one path with the
+ * slowest link's delay, from its first packet on, instead of a delay that
+ * jumps whenever the slower link carries a packet: a congestion control that
+ * sizes its window from the smallest RTT it saw (BBR), or leaves slow start
+ * when the RTT rises (CUBIC's HyStart), would stall at the jump. That is the
+ * price of one flow over paths of different delays without per-path
+ * congestion control (MPTCP has it): aggregate rules are for bulk traffic;
+ * latency-sensitive flows take another mode.
+ *
  * One struct um3n_reorder per peer (the MN at the HA, the HA at the MN); one
  * pool per engine, allocated at creation, shared by its peers and holding the
- * counters. Released packets become TUN outputs pointing into their pool slot,
- * valid until the engine is next fed (engine.h): a freed slot is only reused
- * by a later input. Sans-IO, no allocation per packet. */
+ * counters. Released packets become TUN outputs pointing into their pool slot:
+ * the slot is lent to the output queue and only freed again once that queue
+ * has been emptied (a driver may feed a whole batch of datagrams before it
+ * drains the outputs; engine.h). Sans-IO, no allocation per packet. */
 #ifndef UM3N_REORDER_H
 #define UM3N_REORDER_H
 
@@ -34,6 +46,8 @@
 #define UM3N_REORDER_MARGIN_US 10000
 #define UM3N_REORDER_MAX_MS_DEFAULT 100
 #define UM3N_REORDER_SLOTS_DEFAULT 1024
+/* Links whose delays differ less than this are one path: no equalisation. */
+#define UM3N_REORDER_EQ_MIN_US 2000
 /* Added-delay histogram of held packets: 1 ms bins, the last one open. */
 #define UM3N_REORDER_HIST_BINS 256
 #define UM3N_REORDER_NIL UINT32_MAX
@@ -50,23 +64,29 @@ struct um3n_reorder_stats {
 	uint64_t timed_out; /* released when its hold bound passed */
 	uint64_t overflow;  /* pool (or window) full: delivered out of order at once */
 	uint64_t late;      /* came after its flow had moved past it: delivered at once */
+	uint64_t equalised; /* in order, held for the slower link's delay (lag) */
 	uint64_t hist[UM3N_REORDER_HIST_BINS]; /* added delay of held packets, 1 ms bins */
 };
 
 struct um3n_reorder_slot {
 	uint32_t next; /* the next held packet of the flow (higher counter), or NIL */
 	uint32_t ctr;
-	uint64_t held_at_us, deadline_us;
+	uint64_t held_at_us;
+	uint64_t ready_us;    /* in order, it leaves then (equalisation; held_at if none) */
+	uint64_t deadline_us; /* it leaves then even with a gap before it (>= ready_us) */
 	uint32_t len;
 	int link;
+	bool gap; /* held for a gap (else in order, for equalisation only) */
 };
 
 struct um3n_reorder_pool {
 	uint8_t *bufs; /* cap * slot bytes */
 	struct um3n_reorder_slot *meta;
 	size_t cap, slot, n_free;
-	size_t peer_max;      /* slots one peer may hold at most */
-	uint32_t free_head;   /* free slots, linked through meta[].next */
+	size_t peer_max;    /* slots one peer may hold at most */
+	uint32_t free_head; /* free slots, linked through meta[].next */
+	uint32_t lent_head; /* released slots whose output may still be queued */
+	size_t n_lent;
 	uint64_t max_hold_us; /* 0: no holding, keyed packets delivered as they come */
 	struct um3n_reorder_stats st;
 };
@@ -95,21 +115,32 @@ void um3n_reorder_pool_fini(struct um3n_reorder_pool *p, const struct um3n_env *
 
 void um3n_reorder_init(struct um3n_reorder *r);
 
-/* The hold bound for links whose one-way delays (up to a common constant) are
- * delay_us[l] for each l in usable (a bit mask): spread + spread/4 + margin,
- * at most p->max_hold_us. */
+/* What the receiver knows of the links a keyed flow may take, from their
+ * one-way delays up to a common constant (um3n_reorder_paths). */
+struct um3n_reorder_paths {
+	uint8_t usable;   /* links that may carry the flow: the gap proof waits for each */
+	uint8_t slower;   /* links slower than the fastest usable one (by EQ_MIN at least) */
+	uint64_t hold_us; /* the gap bound */
+	uint64_t lag_us[UM3N_MAX_LINKS]; /* the slowest usable link's delay minus each one's */
+};
+
+/* For links whose one-way delays (up to a common constant) are delay_us[l],
+ * l in usable (a bit mask): the ones more than p->max_hold_us slower than the
+ * fastest cannot be waited for and are left out; the gap bound is the spread
+ * of the others + spread/4 + margin, at most p->max_hold_us. */
+void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us, uint8_t usable,
+			struct um3n_reorder_paths *pa);
+/* The hold bound alone (um3n_reorder_paths' hold_us). */
 uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *delay_us,
 			      uint8_t usable);
 
 /* A packet of a keyed flow: pkt (len bytes, inside the caller's datagram)
- * arrived on link with GRE key `key` at now_us; `usable` are the links that
- * may carry the flow (the gap proof waits for each of them), hold_us its
- * bound. Queues the TUN outputs it releases on q. Returns UM3N_OK (delivered
+ * arrived on link with GRE key `key` at now_us; pa describes the links. Queues the TUN outputs it releases on q. Returns UM3N_OK (delivered
  * or held), or UM3N_ENOBUFS when q was full for the packet itself (counted in
  * drops->queue_full like every output q refused). */
 int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
 		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t key,
-		       const uint8_t *pkt, size_t len, uint8_t usable, uint64_t hold_us);
+		       const uint8_t *pkt, size_t len, const struct um3n_reorder_paths *pa);
 
 /* Releases what is due at now_us (early and repeated calls are fine). */
 void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
@@ -120,6 +151,10 @@ static inline uint64_t um3n_reorder_deadline(const struct um3n_reorder *r)
 {
 	return r->deadline_us;
 }
+
+/* Frees the lent slots once q is empty (every released packet written out);
+ * input and timeout call it first. */
+void um3n_reorder_reclaim(struct um3n_reorder_pool *p, const struct um3n_outq *q);
 
 /* The peer is gone: its held packets go back to the pool, undelivered. */
 void um3n_reorder_drop_all(struct um3n_reorder *r, struct um3n_reorder_pool *p);

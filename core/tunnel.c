@@ -40,7 +40,7 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 		return UM3N_ETOOBIG;
 	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
 	ip = buf + UM3N_TUN_HDR_LEN;
-	ipv4_header(ip, src_v4, dst_v4, 20 + 16);
+	ipv4_header(ip, src_v4, dst_v4, 20 + 24);
 	icmp = ip + 20;
 	icmp[0] = p->is_reply ? 0 : 8;
 	icmp[1] = 0;
@@ -48,7 +48,8 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 	um3n_put16(icmp + 4, p->icmp_id);
 	um3n_put16(icmp + 6, p->icmp_seq);
 	um3n_put64(icmp + 8, p->sent_us);
-	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, 16));
+	um3n_put64(icmp + 16, p->answer_us);
+	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, 24));
 	return UM3N_PROBE_LEN;
 }
 
@@ -72,10 +73,13 @@ int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 	p->icmp_id = um3n_get16(icmp + 4);
 	p->icmp_seq = um3n_get16(icmp + 6);
 	p->sent_us = um3n_get64(icmp + 8);
+	/* An older prober's 16-byte echo has no answerer's slot. */
+	p->answer_us = ip.total_len >= ip.header_len + 24 ? um3n_get64(icmp + 16) : 0;
 	return UM3N_OK;
 }
 
-int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len)
+int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len,
+			     uint64_t now_us)
 {
 	struct um3n_ip_info ip;
 	uint8_t *out_ip, *icmp;
@@ -94,6 +98,8 @@ int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, siz
 	icmp = out_ip + 20;
 	memcpy(icmp, inner + ip.header_len, icmp_len);
 	icmp[0] = 0; /* echo reply */
+	if (icmp_len >= 24)
+		um3n_put64(icmp + 16, now_us);
 	um3n_put16(icmp + 2, 0);
 	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, icmp_len));
 	return (int)(UM3N_TUN_HDR_LEN + 20 + icmp_len);

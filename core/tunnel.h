@@ -14,12 +14,15 @@ int um3n_tunnel_encap(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inn
 		      bool inner_is_v6, uint32_t seq);
 
 #define UM3N_PROBE_ICMP_ID_BASE 0x5500 /* ICMP identifier = base | link id */
-#define UM3N_PROBE_LEN (UM3N_TUN_HDR_LEN + 20 + 8 + 8)
+/* ICMP: 8 bytes of header, the prober's clock, the answerer's clock (0 in a
+ * request; a peer that only echoes leaves it 0). */
+#define UM3N_PROBE_LEN (UM3N_TUN_HDR_LEN + 20 + 8 + 8 + 8)
 
 struct um3n_probe {
 	bool is_reply;
 	uint16_t icmp_id, icmp_seq;
-	uint64_t sent_us; /* the prober's clock, echoed back unchanged */
+	uint64_t sent_us;   /* the prober's clock, echoed back unchanged */
+	uint64_t answer_us; /* the answerer's clock when it answered; 0: none */
 };
 
 /* An echo request (src -> dst, both IPv4) inside tunnel data (next header 4).
@@ -30,8 +33,11 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
  * (its destination)? Fills p. Errors: UM3N_EINVAL (not a probe). */
 int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 			    struct um3n_probe *p);
-/* Turns the echo request `inner` into the reply, written as tunnel data into buf.
+/* Turns the echo request `inner` into the reply, written as tunnel data into
+ * buf, with now_us in the answerer's slot when the request has one (the
+ * prober learns the one-way delay back, up to the clocks' offset).
  * Returns bytes, or UM3N_EINVAL / UM3N_ETOOBIG. */
-int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len);
+int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len,
+			     uint64_t now_us);
 
 #endif

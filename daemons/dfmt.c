@@ -74,6 +74,7 @@ static const struct {
 	{"timed_out", offsetof(struct um3n_reorder_status, timed_out)},
 	{"overflow", offsetof(struct um3n_reorder_status, overflow)},
 	{"late", offsetof(struct um3n_reorder_status, late)},
+	{"equalised", offsetof(struct um3n_reorder_status, equalised)},
 };
 
 void d_fmt_reorder(const struct um3n_reorder_status *r, bool json, struct d_str *out)

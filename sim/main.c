@@ -258,5 +258,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "um3n-sim: --duration: too short for the scenario's flows\n");
 		return EXIT_USAGE;
 	}
+	sim_scenario_jitter_events(&sc, o.seed_set ? o.seed : sc.seed);
 	return run(&o, &sc);
 }

@@ -307,6 +307,31 @@ bool sim_scenario_handover(const struct sim_scenario *sc, uint64_t *at_us)
 	return found;
 }
 
+void sim_scenario_jitter_events(struct sim_scenario *sc, uint64_t seed)
+{
+	struct um3n_prng rng;
+	uint64_t d;
+
+	if (!sc->event_jitter_us)
+		return;
+	um3n_prng_seed(&rng, seed ^ 0x6576656e74ULL); /* "event": a stream of its own */
+	d = um3n_prng_below(&rng, (uint64_t)sc->event_jitter_us + 1);
+	for (size_t i = 0; i < sc->n_links; i++) {
+		struct sim_link_spec *l = &sc->links[i];
+
+		for (size_t j = 0; j < l->n_outages; j++) {
+			l->outages[j].start_us += d;
+			if (l->outages[j].end_us != UINT64_MAX)
+				l->outages[j].end_us += d;
+			assert(l->outages[j].end_us > l->outages[j].start_us);
+		}
+		for (size_t j = 0; j < l->n_signals; j++)
+			l->signals[j].t_us += d;
+	}
+	if (sc->handover_set)
+		sc->handover_at_us += d;
+}
+
 int sim_scenario_set_duration(struct sim_scenario *sc, uint64_t duration_us)
 {
 	if (duration_us == 0)

@@ -80,6 +80,7 @@ struct sim_scenario {
 	uint64_t duration_us;
 	uint64_t seed;
 	uint32_t core_delay_us;   /* servers <-> HA, lossless */
+	uint32_t event_jitter_us; /* scheduled events move by one seeded offset in [0, this] */
 	uint64_t measure_from_us; /* link goodput window start (default: first flow start) */
 	bool measure_from_set;
 	size_t n_links, n_flows, n_rules;
@@ -106,6 +107,12 @@ int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim
 /* --duration: flows that ran to the end still do; the others are clipped.
  * Errors: UM3N_EINVAL (a flow or the measurement window would be empty). */
 int sim_scenario_set_duration(struct sim_scenario *sc, uint64_t duration_us);
+
+/* [sim] event_jitter_ms: moves every scheduled event (outage starts and ends,
+ * signal points, [handover] at_s) by one offset drawn from seed, uniform in
+ * [0, event_jitter_us], so that seeds vary the instant of a cut against the
+ * engines' timers. Nothing changes (and nothing is drawn) when it is 0. */
+void sim_scenario_jitter_events(struct sim_scenario *sc, uint64_t seed);
 
 /* The handover instant: [handover] at_s, else the first outage start of any
  * link; false when the scenario has none. */

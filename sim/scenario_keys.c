@@ -50,13 +50,16 @@ static int sim_key(struct ini_ctx *c, const char *k, const char *v)
 	}
 	if (!strcmp(k, "core_delay_ms"))
 		return sim_parse_u32_us(v, 1e3, &sc->core_delay_us) ? 1 : bad(c, k, "milliseconds");
+	if (!strcmp(k, "event_jitter_ms"))
+		return sim_parse_u32_us(v, 1e3, &sc->event_jitter_us) ? 1
+								      : bad(c, k, "milliseconds");
 	if (!strcmp(k, "measure_from_s")) {
 		sc->measure_from_set = true;
 		return sim_parse_us(v, 1e6, 1e12, &sc->measure_from_us) ? 1 : bad(c, k, "seconds");
 	}
 	return fail(c, c->line,
 		    "unknown key '%s' in [sim]; expected duration_s, seed, "
-		    "core_delay_ms or measure_from_s",
+		    "core_delay_ms, event_jitter_ms or measure_from_s",
 		    k);
 }
 

@@ -67,6 +67,7 @@ static void fill_mn(struct um3n_mn_status *st)
 						   .proved = 70,
 						   .timed_out = 10,
 						   .late = 2,
+						   .equalised = 6,
 						   .p50_us = 12000,
 						   .p99_us = 45000};
 }
@@ -102,12 +103,13 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"name\":\"wi\\\"fi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":9},\"reorder\":{\"held\":120,"
-					     "\"filled\":40,\"proved\":70,\"timed_out\":10,"
-					     "\"overflow\":0,\"late\":2,\"hold_p50_us\":12000,"
-					     "\"hold_p99_us\":45000},\"daemon\":{\"offload\":true,"
-					     "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_"
-					     "write_errors\":4,\"bad_gso\":5}}"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(s.buf, "\"too_big\":9},\"reorder\":{\"held\":120,"
+			      "\"filled\":40,\"proved\":70,\"timed_out\":10,"
+			      "\"overflow\":0,\"late\":2,\"equalised\":6,\"hold_p50_us\":12000,"
+			      "\"hold_p99_us\":45000},\"daemon\":{\"offload\":true,"
+			      "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_"
+			      "write_errors\":4,\"bad_gso\":5}}"));
 	CU_ASSERT_EQUAL(s.buf[s.len - 1], '\n');
 	CU_ASSERT_PTR_EQUAL(strchr(s.buf, '\n'), s.buf + s.len - 1); /* one line */
 	d_str_free(&s);
@@ -121,25 +123,26 @@ static void test_mn_text(void)
 	fill_mn(&st);
 	d_fmt_mn_status(&st, NULL, NULL, false, &s);
 	CU_ASSERT_STRING_EQUAL(
-		s.buf, "policy version 3 (HA holds 2), 5 rules\n"
-		       "tun in 0 pkts, out 0 pkts, to the HA with partial checksums\n"
-		       "uplink cell (-, class cell): up, registration registered (code 0), "
-		       "10.1.1.2:40000, lifetime left 0 s\n"
-		       "  srtt 12.35 ms rttvar 0.00 ms loss 0.0% signal -60 dBm probes 0/0\n"
-		       "  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
-		       "unexpected 0\n"
-		       "  out 0 pkts 1234567890123 bytes, in 0 pkts 0 bytes\n"
-		       "uplink wi\"fi (-, class wifi): failed, registration idle (code -1), -:0, "
-		       "lifetime left 0 s\n"
-		       "  not up: no carrier\n"
-		       "  srtt 0.00 ms rttvar 0.00 ms loss 0.0% signal - probes 0/0\n"
-		       "  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
-		       "unexpected 0\n"
-		       "  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
-		       "drops: malformed 0 auth_failed 7 replayed 0 unknown_peer 0 after_dereg 0 "
-		       "no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9\n"
-		       "reorder: held 120 filled 40 proved 70 timed_out 10 overflow 0 late 2 "
-		       "hold p50 12 ms p99 45 ms\n");
+		s.buf,
+		"policy version 3 (HA holds 2), 5 rules\n"
+		"tun in 0 pkts, out 0 pkts, to the HA with partial checksums\n"
+		"uplink cell (-, class cell): up, registration registered (code 0), "
+		"10.1.1.2:40000, lifetime left 0 s\n"
+		"  srtt 12.35 ms rttvar 0.00 ms loss 0.0% signal -60 dBm probes 0/0\n"
+		"  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
+		"unexpected 0\n"
+		"  out 0 pkts 1234567890123 bytes, in 0 pkts 0 bytes\n"
+		"uplink wi\"fi (-, class wifi): failed, registration idle (code -1), -:0, "
+		"lifetime left 0 s\n"
+		"  not up: no carrier\n"
+		"  srtt 0.00 ms rttvar 0.00 ms loss 0.0% signal - probes 0/0\n"
+		"  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
+		"unexpected 0\n"
+		"  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
+		"drops: malformed 0 auth_failed 7 replayed 0 unknown_peer 0 after_dereg 0 "
+		"no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9\n"
+		"reorder: held 120 filled 40 proved 70 timed_out 10 overflow 0 late 2 equalised 6 "
+		"hold p50 12 ms p99 45 ms\n");
 	d_str_free(&s);
 }
 
@@ -230,7 +233,7 @@ static void test_unexpected_counters(void)
 			       "unknown_peer 0 after_dereg 0 no_binding 0 no_link 0 duplicate 0 "
 			       "queue_full 0 too_big 0\n"
 			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
-			       "late 0 hold p50 0 ms p99 0 ms\n");
+			       "late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
 	d_str_free(&s);
 	d_fmt_ha_status(&ha, NULL, 0, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
@@ -371,7 +374,7 @@ static void test_ha_flags(void)
 			       "after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
 			       "0 too_big 0\n"
 			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
-			       "late 0 hold p50 0 ms p99 0 ms\n");
+			       "late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
 		d_str_free(&s);
 	}
 }

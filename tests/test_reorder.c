@@ -104,6 +104,11 @@ static void rig_init(struct rig *g, size_t cap, uint64_t max_hold_us)
 
 static void rig_fini(struct rig *g)
 {
+	struct um3n_out o;
+
+	while (um3n_outq_pop(&g->q, &o))
+		;
+	um3n_reorder_reclaim(&g->p, &g->q);
 	um3n_reorder_drop_all(&g->r, &g->p);
 	CU_ASSERT_EQUAL(g->p.n_free, g->p.cap); /* every slot came back */
 	um3n_reorder_pool_fini(&g->p, &g->env);
@@ -116,10 +121,13 @@ static int rig_in(struct rig *g, uint64_t now_us, int link, unsigned flow, uint3
 
 	um3n_put32(b, flow);
 	um3n_put32(b + 4, ctr);
+	struct um3n_reorder_paths pa = {
+		.usable = 0x3,
+		.hold_us = g->p.max_hold_us < HOLD_MS * MS ? g->p.max_hold_us : HOLD_MS * MS,
+	};
+
 	return um3n_reorder_input(&g->r, &g->p, &g->q, &g->drops, now_us, link,
-				  um3n_reorder_key(flow, ctr), b, 8, 0x3,
-				  g->p.max_hold_us < HOLD_MS * MS ? g->p.max_hold_us
-								  : HOLD_MS * MS);
+				  um3n_reorder_key(flow, ctr), b, 8, &pa);
 }
 
 /* Pops every output into ids (at most cap); returns how many. */
@@ -217,7 +225,10 @@ static void test_hold_bound(void)
 	rig_init(&g, 4, 100 * MS);
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x3), 40000 + 10000 + UM3N_REORDER_MARGIN_US);
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x1), UM3N_REORDER_MARGIN_US);
-	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 100 * MS); /* capped */
+	/* 900 ms is past the bound: left out, not waited for */
+	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 40000 + 10000 + UM3N_REORDER_MARGIN_US);
+	d[2] = 95000; /* within it: the spread is 90 ms, the hold capped */
+	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 100 * MS);
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0), UM3N_REORDER_MARGIN_US);
 	rig_fini(&g);
 }
@@ -251,6 +262,7 @@ static void test_percentiles(void)
 	for (uint32_t i = 0; i < 10; i++) { /* 0, then 2 held 3 ms and filled */
 		rig_in(&g, i * 100 * MS, 0, 0, 2 * i + 2);
 		rig_in(&g, i * 100 * MS + 3 * MS, 1, 0, 2 * i + 1);
+		rig_drain(&g, NULL, 0, 0); /* as a driver does: the slots come back */
 	}
 	rig_in(&g, 2000 * MS, 0, 0, 22); /* held 40 ms */
 	rig_in(&g, 2040 * MS, 1, 0, 21);
@@ -271,6 +283,7 @@ static void test_pool_bounds(void)
 	struct um3n_outq q;
 	struct um3n_drop_counters drops = {0};
 	uint8_t pkt[8] = {0};
+	const struct um3n_reorder_paths pa10 = {.usable = 0x3, .hold_us = 10 * MS};
 
 	CU_ASSERT_EQUAL(um3n_reorder_pool_init(&p, &env, 4, 64, 5, MS), UM3N_EINVAL);
 	CU_ASSERT_EQUAL(um3n_reorder_pool_init(&p, &env, (1u << 20) + 1, 64, 1, MS), UM3N_EINVAL);
@@ -280,11 +293,11 @@ static void test_pool_bounds(void)
 	um3n_reorder_init(&b);
 	for (uint32_t c = 0; c < 5; c++) /* 0 delivered, 2 3 held, 4 5 overflow */
 		um3n_reorder_input(&a, &p, &q, &drops, 0, 0, um3n_reorder_key(0, c ? c + 1 : 0),
-				   pkt, 8, 0x3, 10 * MS);
+				   pkt, 8, &pa10);
 	CU_ASSERT_EQUAL(a.n_held, 2);
 	CU_ASSERT_EQUAL(p.st.overflow, 2);
-	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 0), pkt, 8, 0x3, 10 * MS);
-	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 2), pkt, 8, 0x3, 10 * MS);
+	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 0), pkt, 8, &pa10);
+	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 2), pkt, 8, &pa10);
 	CU_ASSERT_EQUAL(b.n_held, 1); /* the other peer still has room */
 	CU_ASSERT_EQUAL(p.n_free, 1);
 	um3n_reorder_drop_all(&a, &p);
@@ -363,6 +376,31 @@ static void test_random_two_links(void)
 	free(arr_ctr), free(arr_us), free(arr_link), free(seen);
 }
 
+/* A driver feeds a whole batch before it drains the outputs: a slot whose
+ * packet was released stays untouched until then, even when the same batch
+ * holds more packets (the free list would hand it out first). */
+static void test_batch_lend(void)
+{
+	struct rig g;
+	struct pkt_id got[8];
+	size_t n;
+
+	rig_init(&g, 4, 100 * MS);
+	rig_in(&g, 0, 0, 1, 0);
+	rig_in(&g, 0, 0, 1, 2);    /* held */
+	rig_in(&g, 1000, 1, 1, 1); /* fills: 1 and the held 2 released */
+	rig_in(&g, 1000, 0, 1, 4); /* held, in the same batch */
+	rig_in(&g, 1000, 0, 1, 5);
+	CU_ASSERT_EQUAL(g.p.n_lent, 1);
+	n = rig_drain(&g, got, 0, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(got[2].ctr, 2); /* its bytes, not 4's or 5's */
+	rig_in(&g, 2000, 1, 1, 3);      /* next batch: the lent slot is free again */
+	CU_ASSERT_EQUAL(g.p.n_lent, 2); /* 4 and 5 now */
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 3);
+	rig_fini(&g);
+}
+
 static CU_TestInfo reorder_tests[] = {
 	{"01 reorder: numbered scripts (in order, filled, timed out, proved lost, overflow, "
 	 "two flows, wrap, restart)",
@@ -373,6 +411,8 @@ static CU_TestInfo reorder_tests[] = {
 	{"05 reorder: added delay percentiles", test_percentiles},
 	{"06 reorder: per-peer bound, dropping a peer, bad pools", test_pool_bounds},
 	{"07 reorder: two FIFO links 40 ms apart, random split and loss", test_random_two_links},
+	{"08 reorder: a released slot is not reused before the outputs are drained",
+	 test_batch_lend},
 	CU_TEST_INFO_NULL,
 };
 

@@ -159,12 +159,53 @@ static void test_scenario_malformed(void)
 	CU_ASSERT_EQUAL(strncmp(err, "/nonexistent.ini:", 17), 0);
 }
 
+/* 4: [sim] event_jitter_ms moves every scheduled event by one offset drawn
+ * from the seed, within bounds; seeds give different offsets; without the key
+ * nothing moves. */
+static void test_scenario_event_jitter(void)
+{
+	static const char text[] = "[sim]\nevent_jitter_ms = 50\n[link wifi]\nrate_mbps = 3\n"
+				   "outage = 20-21\noutage = 25-end\nsignal = 10:-70, 12:-60\n"
+				   "[handover]\nat_s = 20\n";
+	char err[SIM_ERR_MAX];
+	uint64_t d, first = 0, at;
+	bool differ = false;
+
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		CU_ASSERT_EQUAL_FATAL(parse(text, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(sc.event_jitter_us, 50000);
+		sim_scenario_jitter_events(&sc, seed);
+		d = sc.links[0].outages[0].start_us - 20000000;
+		CU_ASSERT_TRUE(sc.links[0].outages[0].start_us >= 20000000 && d <= 50000);
+		CU_ASSERT_EQUAL(sc.links[0].outages[0].end_us, 21000000 + d);
+		CU_ASSERT_EQUAL(sc.links[0].outages[1].start_us, 25000000 + d);
+		CU_ASSERT_EQUAL(sc.links[0].outages[1].end_us, UINT64_MAX);
+		CU_ASSERT_EQUAL(sc.links[0].signals[0].t_us, 10000000 + d);
+		CU_ASSERT_EQUAL(sc.links[0].signals[1].t_us, 12000000 + d);
+		CU_ASSERT_TRUE(sim_scenario_handover(&sc, &at) && at == 20000000 + d);
+		if (seed == 1)
+			first = d;
+		differ |= d != first;
+	}
+	CU_ASSERT_TRUE(differ);
+	CU_ASSERT_EQUAL_FATAL(parse(strstr(text, "[link"), err, sizeof(err)), 0); /* no key */
+	sim_scenario_jitter_events(&sc, 3);
+	CU_ASSERT_EQUAL(sc.links[0].outages[0].start_us, 20000000);
+	CU_ASSERT_EQUAL(sc.links[0].signals[0].t_us, 10000000);
+	CU_ASSERT_NOT_EQUAL(parse("[sim]\nevent_jitter_ms = -1\n[link wifi]\nrate_mbps = 3\n", err,
+				  sizeof(err)),
+			    0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "event_jitter_ms"));
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
 		{"1 shipped scenarios load", test_scenario_shipped},
 		{"2 values, units, defaults", test_scenario_values},
 		{"3 malformed lines give FILE:LINE", test_scenario_malformed},
+		{"4 event_jitter_ms moves the events by a seeded offset",
+		 test_scenario_event_jitter},
 		CU_TEST_INFO_NULL,
 	};
 	static const struct test_suite suites[] = {{"sim_scenario", tests}, {NULL, NULL}};

@@ -88,12 +88,13 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_EQUAL(q.icmp_seq, p.icmp_seq);
 	CU_ASSERT_EQUAL(q.sent_us, p.sent_us);
 
-	CU_ASSERT_EQUAL(um3n_tunnel_probe_answer(rep, UM3N_PROBE_LEN - 1, req + 4, (size_t)n - 4),
+	CU_ASSERT_EQUAL(um3n_tunnel_probe_answer(rep, UM3N_PROBE_LEN - 1, req + 4, (size_t)n - 4,
+						 1),
 			UM3N_ETOOBIG);
-	n = um3n_tunnel_probe_answer(rep, sizeof(rep), req + 4, UM3N_PROBE_LEN - 4);
+	n = um3n_tunnel_probe_answer(rep, sizeof(rep), req + 4, UM3N_PROBE_LEN - 4, 4242);
 	CU_ASSERT_EQUAL_FATAL(n, UM3N_PROBE_LEN);
 	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rep + 4, 20), 0);
-	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rep + 24, 16), 0);
+	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rep + 24, 24), 0);
 	CU_ASSERT_EQUAL(rep[24], 0); /* echo reply */
 	CU_ASSERT_EQUAL(um3n_get32(rep + 4 + 12), DST_V4);
 	CU_ASSERT_EQUAL(um3n_get32(rep + 4 + 16), SRC_V4);
@@ -103,6 +104,7 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_EQUAL(q.icmp_id, p.icmp_id);
 	CU_ASSERT_EQUAL(q.icmp_seq, p.icmp_seq);
 	CU_ASSERT_EQUAL(q.sent_us, p.sent_us);
+	CU_ASSERT_EQUAL(q.answer_us, 4242); /* the answerer's clock */
 	/* the reply is not for the prober's peer */
 	CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(rep + 4, (size_t)n - 4, DST_V4, &q), UM3N_EINVAL);
 }
@@ -127,16 +129,16 @@ struct parse_bad_case {
 
 /* clang-format off */
 static const struct parse_bad_case parse_bad_cases[] = {
-	{1, "wrong destination", -1, 0, false, 36, SRC_V4},
-	{2, "bad ICMP checksum (payload byte)", 30, 0x55, false, 36, DST_V4},
-	{3, "bad ICMP checksum field", 22, 0x00, false, 36, DST_V4},
-	{4, "not ICMP (UDP)", 9, 17, true, 36, DST_V4},
-	{5, "ICMP type 3, not echo", 20, 3, false, 36, DST_V4},
-	{6, "ICMP code 1", 21, 1, false, 36, DST_V4},
+	{1, "wrong destination", -1, 0, false, 44, SRC_V4},
+	{2, "bad ICMP checksum (payload byte)", 30, 0x55, false, 44, DST_V4},
+	{3, "bad ICMP checksum field", 22, 0x00, false, 44, DST_V4},
+	{4, "not ICMP (UDP)", 9, 17, true, 44, DST_V4},
+	{5, "ICMP type 3, not echo", 20, 3, false, 44, DST_V4},
+	{6, "ICMP code 1", 21, 1, false, 44, DST_V4},
 	{7, "truncated buffer", -1, 0, false, 30, DST_V4},
 	{8, "truncated: total length 28 (ICMP header only)", 3, 28, true, 28, DST_V4},
 	{9, "empty", -1, 0, false, 0, DST_V4},
-	{10, "IPv6 version nibble", 0, 0x65, false, 36, DST_V4},
+	{10, "IPv6 version nibble", 0, 0x65, false, 44, DST_V4},
 };
 /* clang-format on */
 
@@ -152,7 +154,7 @@ static void test_probe_parse_rejects(void)
 
 		CU_ASSERT_EQUAL_FATAL(um3n_tunnel_probe_build(buf, sizeof(buf), SRC_V4, DST_V4, &p),
 				      UM3N_PROBE_LEN);
-		CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(ip, 36, DST_V4, &q), 0); /* control */
+		CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(ip, 44, DST_V4, &q), 0); /* control */
 		if (c->offset >= 0) {
 			/* a one-byte edit that lands on a checksum byte must still change it */
 			ip[c->offset] = c->value == ip[c->offset] ? (uint8_t)(c->value + 1)

@@ -28,7 +28,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
-from emu.lib import apps, links, runs  # noqa: E402
+from emu.lib import aggruns, apps, links, runs  # noqa: E402
 from emu.lib.captures import read_pcap, trim_pcap  # noqa: E402
 from emu.lib.analysis import pcap_mbps  # noqa: E402
 from emu.lib.nodes import NsNode, have, kill_namespace_procs, log, stop_procs  # noqa: E402
@@ -42,7 +42,8 @@ def parse():
     ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
-    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover")
+    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate (default: the first three)")
+    ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
     return ap.parse_args()
 
@@ -181,18 +182,10 @@ def mptcp_runs(tb, res):
     plain = runs.iperf_plain(tb, d)
     res["runs"]["plain_wifi_iperf3"] = plain
     # Linux kernel MPTCP, an endpoint on each uplink, over the same ns-3 links.
-    mn, ftp = tb.mn, tb.ftp
-    for n in (mn, ftp):
-        n.run(["sysctl", "-qw", "net.mptcp.enabled=1"])
-        n.run(["ip", "mptcp", "limits", "set", "subflow", "4", "add_addr_accepted", "4"])
-    mn.run(["ip", "mptcp", "endpoint", "flush"], check=False)
-    mn.run(["ip", "mptcp", "endpoint", "add", links.UPLINKS["cell"][0], "dev", "tap-cell", "subflow"])
+    aggruns.mptcp_setup(tb)
     caps, paths = runs.uplink_caps(tb, "mptcp")
-    srv = ftp.popen(["mptcpize", "run", "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    r = apps.iperf_download(mn, links.FTP_ADDR, d, wrapper=("mptcpize", "run"))
-    stop_procs([srv] + caps)
+    r = aggruns.iperf_mptcp(tb, d)
+    stop_procs(caps)
     r["uplink_mbps"] = {l: pcap_mbps(p) for l, p in zip(runs.UPS, paths)}
     r["um3n_multihoming_iperf3_mbps"] = mh
     res["mptcp"] = r
@@ -256,7 +249,7 @@ def main():
         return runs.SKIP
     only = set(a.only.split(",")) if a.only else {"fig5", "mptcp", "handover"}
     skipped = {}
-    for part, tool in (("handover", "ffmpeg"), ("mptcp", "mptcpize")):
+    for part, tool in (("handover", "ffmpeg"), ("mptcp", "mptcpize"), ("aggregate", "mptcpize")):
         if part in only and not have(tool):
             only.discard(part)
             skipped[part] = tool + " missing (emu/setup.sh)"
@@ -284,6 +277,8 @@ def main():
             mptcp_runs(tb, res)
         if "handover" in only:
             runs.handover_runs(tb, res, clip)
+        if "aggregate" in only:
+            aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","))
         if a.keep_captures:
             res["captures_kept"] = keep_captures(a.out, res, a.keep_captures)
         ok = True

@@ -1,0 +1,83 @@
+"""One TCP flow aggregated over both uplinks (policy mode `aggregate`) against
+each uplink alone through the tunnel and against Linux kernel MPTCP over the
+same links, with each congestion control asked for (iperf3 -C): issue 11's
+measurement. Every figure of one congestion control comes from the same
+testbed run, back to back, so they compare as ratios."""
+import subprocess
+import time
+
+from . import apps, links
+from .analysis import pcap_mbps
+from .nodes import log, stop_procs
+
+AGG_RULE = ("10.9.1.0/24", "wifi aggregate")
+
+
+def mptcp_setup(bed):
+    """Kernel MPTCP on the MN and the ftp server, an extra subflow endpoint on
+    the cell uplink (the wifi is the default route's)."""
+    for n in (bed.mn, bed.ftp):
+        n.run(["sysctl", "-qw", "net.mptcp.enabled=1"])
+        n.run(["ip", "mptcp", "limits", "set", "subflow", "4", "add_addr_accepted", "4"])
+    bed.mn.run(["ip", "mptcp", "endpoint", "flush"], check=False)
+    bed.mn.run(["ip", "mptcp", "endpoint", "add", links.UPLINKS["cell"][0], "dev",
+                bed.uplink_dev["cell"], "subflow"])
+
+
+def iperf_mptcp(bed, d, extra=()):
+    srv = bed.ftp.popen(["mptcpize", "run", "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, wrapper=("mptcpize", "run"), extra=extra)
+    stop_procs([srv])
+    return r
+
+
+def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
+    """iperf3 -R from the ftp server through um3n with the uplinks ups; the
+    goodput, each uplink's Mbit/s on the wire, and the MN's reorder counters."""
+    u = runs.start_um3n(bed, tag, ups, rules=rules)
+    try:
+        caps, paths = runs.uplink_caps(bed, tag)
+        srv = apps.start_iperf_server(bed.ftp)
+        time.sleep(0.3)
+        r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, extra=("-C", cc))
+        stop_procs([srv] + caps)
+        show = u.show() or {}
+        ha_show = u.show("ha") or {}
+    finally:
+        u.stop()
+    r["uplink_mbps"] = {l: pcap_mbps(p) for l, p in zip(runs.UPS, paths)}
+    if "reorder" in show:
+        r["reorder"] = show["reorder"]
+    if "reorder" in ha_show:
+        r["ha_reorder"] = ha_show["reorder"]
+    return r
+
+
+def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr")):
+    """res["aggregate"][cc]: goodput_mbps of the aggregated flow, 3g_mbps and
+    wifi_mbps (one uplink through the tunnel), mptcp_mbps, and the ratios the
+    issue's goals name (to the sum of the single links, to MPTCP)."""
+    d = int(bed.args.duration)
+    agg = res.setdefault("aggregate", {})
+    mptcp_setup(bed)
+    for cc in ccs:
+        one = {}
+        one["3g"] = _tunnel_run(bed, runs, "agg-3g-" + cc, ["cell"], runs.POLICY, d, cc)
+        one["wifi"] = _tunnel_run(bed, runs, "agg-wifi-" + cc, ["wifi"], runs.POLICY, d, cc)
+        one["aggregate"] = _tunnel_run(bed, runs, "agg-" + cc, ["cell", "wifi"],
+                                       list(runs.POLICY) + [AGG_RULE], d, cc)
+        one["mptcp"] = iperf_mptcp(bed, d, extra=("-C", cc))
+        g = {k: one[k]["goodput_mbps"] for k in one}
+        total = g["3g"] + g["wifi"]
+        agg[cc] = {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],
+                   "mptcp_mbps": g["mptcp"],
+                   "of_sum": round(g["aggregate"] / total, 3) if total else 0,
+                   "of_mptcp": round(g["aggregate"] / g["mptcp"], 3) if g["mptcp"] else 0,
+                   "of_wifi": round(g["aggregate"] / g["wifi"], 3) if g["wifi"] else 0,
+                   "runs": one}
+        log("aggregate %-5s %.2f Mbit/s (uplinks %s); 3g %.2f wifi %.2f sum %.2f; MPTCP %.2f"
+            % (cc, g["aggregate"], one["aggregate"]["uplink_mbps"], g["3g"], g["wifi"], total,
+               g["mptcp"]))
+    return agg
