@@ -16,7 +16,8 @@
 --     the key of aggregate rules split into flow bucket (4) and counter (28),
 --     then the inner IPv4/IPv6 packet;
 --   link probes: ICMP echo in tunnel data (next header 4), identifier
---     0x5500 | link, the prober's clock (µs) as the first 8 payload bytes.
+--     0x5500 | link, the prober's clock (µs) as the first 8 payload bytes and,
+--     in a 24-byte echo, the answerer's clock (0 in a request) after it.
 -- Anything that is not as um3n writes it raises an expert error or warning.
 
 local um3n = Proto("um3n", "um3n multihomed Mobile IP")
@@ -132,6 +133,8 @@ field("probe.kind", ProtoField.string, "Kind")
 field("probe.link", ProtoField.uint16, "Probed link", base.DEC, nil, 0x00ff)
 field("probe.seq", ProtoField.uint16, "Probe sequence", base.DEC)
 field("probe.sent_us", ProtoField.uint64, "Prober's clock at send (µs)", base.DEC)
+field("probe.answer_us", ProtoField.uint64, "Answerer's clock at the answer (µs; 0 in a request)",
+	base.DEC)
 local fields = {}
 for _, f in pairs(F) do fields[#fields + 1] = f end
 um3n.fields = fields
@@ -383,6 +386,11 @@ local function probe(tvb, tree, off)
 	p:add(F["probe.link"], tvb(icmp + 4, 2))
 	p:add(F["probe.seq"], tvb(icmp + 6, 2))
 	p:add(F["probe.sent_us"], tvb(icmp + 8, 8))
+	-- A 24-byte echo has the answerer's slot (older probers sent 16 bytes).
+	local ip_len = tvb(off + 2, 2):uint()
+	if ip_len - ihl >= 24 and tvb:len() >= icmp + 24 then
+		p:add(F["probe.answer_us"], tvb(icmp + 16, 8))
+	end
 	return string.format("Probe %s, link %d", kind, link)
 end
 

@@ -125,6 +125,8 @@ def expect_tunnel(p, e):
             e["um3n.probe.link"] = [p[icmp + 5]]
             e["um3n.probe.seq"] = [u(p, icmp + 6, 2)]
             e["um3n.probe.sent_us"] = [u(p, icmp + 8, 8)]
+            if u(p, 6, 2) - (icmp - 4) >= 24 and len(p) >= icmp + 24:
+                e["um3n.probe.answer_us"] = [u(p, icmp + 16, 8)]
 
 
 def same(want, got):
