@@ -1,9 +1,15 @@
 #!/usr/bin/python3
 """Summarise a ci/reproduce.sh run: a table beside the paper's figures, and the
-plots results/fig5.png (bars like the paper's Fig. 5) and results/handover.png
-(per-link throughput around each handover, from the simulator's link pcaps).
+plots results/fig5.png (bars like the paper's Fig. 5), results/handover.png
+(around each handover: every video/voice packet's one-way delay, the link it
+took and the losses, beside per-link throughput from the link pcaps) and
+results/fig5-owd.png (one-way delay CDFs per flow and per link of each Fig. 5 run).
 
 usage: ci/report.py OUT_DIR SCENARIO...   (reads OUT_DIR/sim/<scenario>/)
+       ci/report.py --packets RUN_DIR SCENARIO.ini
+         writes RUN_DIR/packets.csv.gz, every packet's send and arrival time and
+         link, from the run's pcaps (a snaplen of 100 bytes or more), so that
+         the pcaps of long runs need not be kept
 """
 import configparser
 import json
@@ -13,6 +19,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
+from emu.lib import packets, plots as emu_plots  # noqa: E402
 from emu.lib.captures import pcap_records  # noqa: E402
 from emu.lib.links import PAPER_MBPS  # noqa: E402
 
@@ -39,12 +46,40 @@ def pcap_bins(path, t0, t1):
     return bins
 
 
+def scenario_ini(name):
+    return os.path.join(REPO, "traces", "scenarios", name + ".ini")
+
+
 def scenario_handover(name):
     cp = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";", "#"))
-    cp.read(os.path.join("traces", "scenarios", name + ".ini"))
+    cp.read(scenario_ini(name))
     h = cp["handover"] if cp.has_section("handover") else {}
     at = float(h.get("at_s", 0))
     return at, float(h.get("before_s", 1)), float(h.get("after_s", 3))
+
+
+def scenario_events(name):
+    """What happens to the links (sim/README.md, [link NAME]): each outage's
+    start, and the signal dropping below the MN's degraded threshold (-75 dBm,
+    signal_degraded_dbm's default)."""
+    cp = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";", "#"))
+    cp.read(scenario_ini(name))
+    ev = []
+    for sec in cp.sections():
+        if not sec.startswith("link "):
+            continue
+        link = sec.split(None, 1)[1]
+        for o in cp[sec].get("outage", "").splitlines():
+            if o.strip():
+                kind = o.split()[1] if len(o.split()) > 1 else "cut"
+                ev.append((float(o.split("-")[0]), link + (" cut" if kind == "cut" else
+                                                           " carrier down")))
+        for point in cp[sec].get("signal", "").split(","):
+            if ":" in point and float(point.split(":")[1]) < -75:
+                ev.append((float(point.split(":")[0]), link + " signal " + point.split(":")[1]
+                           + " dBm"))
+                break
+    return sorted(ev)
 
 
 def fmt(v, unit=""):
@@ -109,32 +144,51 @@ def plots(out, m, names):
     fig.savefig(os.path.join(out, "fig5.png"), dpi=120)
 
     hs = [n for n in ("handover-planned", "handover-cut") if n in names]
-    fig, axes = plt.subplots(len(hs), 1, figsize=(8, 3.2 * len(hs)), squeeze=False)
-    for ax, n in zip(axes[:, 0], hs):
+    panels = []
+    for n in hs:
         at, before, after = scenario_handover(n)
         t0, t1 = at - before, at + after
         d = os.path.join(out, "sim", n)
+        series = {}
         for link in sorted(m[n].get("links", {})):
             p = os.path.join(d, f"link-{link}.pcap")
-            if not os.path.exists(p):
-                continue
-            b = pcap_bins(p, t0, t1)
-            ax.plot([t0 + (i + 0.5) * BIN_S for i in range(len(b))],
-                    [v * 8 / BIN_S / 1e6 for v in b], label=link, drawstyle="steps-mid")
-        ax.axvline(at, color="grey", linestyle="--", linewidth=1)
+            if os.path.exists(p):
+                b = pcap_bins(p, t0, t1)
+                series[link] = ([t0 + (i + 0.5) * BIN_S for i in range(len(b))],
+                                [v * 8 / BIN_S / 1e6 for v in b])
         h = m[n].get("handover", {})
-        ax.set_title(f"{n}: gap {h.get('gap_ms', 0):.0f} ms, "
-                     f"lost {h.get('lost_packets', 0)}, "
-                     f"late frames {m[n].get('video', {}).get('late_frames', 0)}")
-        ax.set_xlabel("time (s)")
-        ax.set_ylabel(f"Mbit/s ({int(BIN_S * 1000)} ms bins)")
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "handover.png"), dpi=120)
-    print(f"plots: {out}/fig5.png {out}/handover.png")
+        title = (f"{n}: gap {h.get('gap_ms', 0):.0f} ms, lost {h.get('lost_packets', 0)}, "
+                 f"late frames {m[n].get('video', {}).get('late_frames', 0)} "
+                 f"(link Mbit/s, {int(BIN_S * 1000)} ms bins)")
+        panels.append((title, series, scenario_events(n), run_packets(d), (t0, t1)))
+    emu_plots.plot_handover(panels, os.path.join(out, "handover.png"))
+    cdfs = [(n, run_packets(os.path.join(out, "sim", n)))
+            for n in names if n.startswith("fig5-")]
+    cdfs = [(n, p) for n, p in cdfs if p]
+    if cdfs:
+        emu_plots.plot_owd_cdfs(cdfs, os.path.join(out, "fig5-owd.png"))
+    print(f"plots: {out}/fig5.png {out}/handover.png" +
+          (f" {out}/fig5-owd.png" if cdfs else ""))
+
+
+def run_packets(run_dir):
+    """The run's packets: packets.csv.gz when there is one, else its pcaps."""
+    csv = os.path.join(run_dir, "packets.csv.gz")
+    if os.path.exists(csv):
+        return packets.read_csv(csv)
+    name = os.path.basename(run_dir.rstrip("/"))
+    if not os.path.exists(os.path.join(run_dir, "mn-tun.pcap")):
+        return []
+    flows, core = packets.scenario_flows(scenario_ini(name))
+    return packets.sim_packets(run_dir, flows, core)
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--packets":
+        flows, core = packets.scenario_flows(sys.argv[3])
+        pk = packets.sim_packets(sys.argv[2], flows, core)
+        packets.write_csv(pk, os.path.join(sys.argv[2], "packets.csv.gz"))
+        return 0
     if len(sys.argv) < 3:
         print(__doc__)
         return 2

@@ -31,14 +31,17 @@ cmake --build build -j"$(nproc)" >/dev/null
 sim=build/sim/um3n-sim
 mkdir -p "$out/sim"
 
-run() { # scenario-name: the long bulk runs keep no pcaps (hundreds of MB)
+run() { # scenario-name: the long bulk runs keep their packets, not their pcaps (hundreds of MB)
 	local dir=$out/sim/$1 pcap=(--snaplen 128)
-	[[ $1 == fig5-* ]] && pcap=(--no-pcap)
+	[[ $1 == fig5-* ]] && pcap=(--snaplen 100)
 	mkdir -p "$dir"
 	"$sim" "traces/scenarios/$1.ini" --seed "$seed" --out "$dir" "${pcap[@]}" >"$dir/stdout.txt" 2>&1 || {
 		cat "$dir/stdout.txt" >&2
 		return 1
 	}
+	/usr/bin/python3 ci/report.py --packets "$dir" "traces/scenarios/$1.ini" # packets.csv.gz
+	[[ $1 == fig5-* ]] && rm -f "$dir"/*.pcap
+	return 0
 }
 
 echo "um3n reproduction: seed=$seed, outputs in $out/"

@@ -1,5 +1,6 @@
 /* um3n-sim: run a scenario through the MN and HA engines on a virtual clock.
  * The wall clock is read here only (for --bench), never inside the model. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static const char usage_text[] =
 	"\n"
 	"OPTIONS\n"
 	"    --seed N       seed for every random choice (default: [sim] seed, else 1)\n"
-	"    --out DIR      output directory (default ./um3n-sim-out; created)\n"
+	"    --out DIR      output directory (default ./um3n-sim-out; created with its parents)\n"
 	"    --duration S   simulated seconds (overrides [sim] duration_s)\n"
 	"    --no-pcap      do not write pcaps (faster)\n"
 	"    --snaplen N    keep the first N bytes of each packet in the pcaps (default all)\n"
@@ -59,6 +60,29 @@ struct options {
 	uint32_t snaplen;
 	int log_level;
 };
+
+/* mkdir -p: --out a/b/c works when a/b does not exist yet. 0 or -1 (errno). */
+static int mkdir_parents(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+
+	assert(dir);
+	if (n == 0 || n >= sizeof(path)) {
+		errno = n ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
 
 static bool parse_uint(const char *s, double max, double *out)
 {
@@ -189,7 +213,7 @@ static int run(struct options *o, struct sim_scenario *sc)
 
 	printf("seed=%llu\n", (unsigned long long)wo.seed);
 	fflush(stdout);
-	if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
+	if (mkdir_parents(o->out_dir) != 0) {
 		fprintf(stderr, "um3n-sim: %s: %s\n", o->out_dir, strerror(errno));
 		return 1;
 	}

@@ -155,6 +155,9 @@ static int check_link(struct ini_ctx *c, struct sim_link_spec *l, size_t i)
 			    l->name);
 	if (l->up_trace[0] && !l->trace[0])
 		return fail(c, l->line, "[link %s]: expected up_trace only with trace", l->name);
+	if (l->up_trace[0] && l->up_rate_bps)
+		return fail(c, l->line, "[link %s]: expected up_trace or up_rate_mbps, not both",
+			    l->name);
 	if (!l->coa.family)
 		um3n_addr_from_v4(&l->coa, base[*cls < 4 ? *cls : 0] + (uint32_t)i);
 	for (size_t j = 0; j < i; j++)

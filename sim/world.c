@@ -106,7 +106,9 @@ static int setup_link(struct sim_world *w, size_t i, char *err, size_t errcap)
 	c.rate_bps = ls->rate_bps;
 	c.seed = mix_seed(w->opts.seed, 16 + 2 * i);
 	rc = sim_link_init(&w->down[i], &c);
-	c.trace = up_tr;
+	/* up_rate_mbps beside a (downlink) trace: a constant uplink (never with up_trace). */
+	assert(!(ls->up_trace[0] && ls->up_rate_bps));
+	c.trace = ls->up_rate_bps ? NULL : up_tr;
 	c.rate_bps = ls->up_rate_bps ? ls->up_rate_bps : ls->rate_bps;
 	c.seed = mix_seed(w->opts.seed, 17 + 2 * i);
 	if (rc == 0)

@@ -15,5 +15,15 @@ if(PCAP_FOUND)
   add_test(NAME wire_interop
     COMMAND sh ${PROJECT_SOURCE_DIR}/tests/interop/run.sh
             $<TARGET_FILE:wire_interop_writer> ${CMAKE_CURRENT_BINARY_DIR}/wire_interop.pcap)
-  set_tests_properties(wire_interop PROPERTIES SKIP_RETURN_CODE 77)
+  set_tests_properties(wire_interop PROPERTIES SKIP_RETURN_CODE 77 LABELS interop)
+endif()
+
+# contrib/wireshark/um3n.lua over the simulator's and the emulators' pcaps
+# (tests/wireshark/run.sh); exit 77 (skipped) without tshark.
+if(INIH_FOUND AND PCAP_FOUND)
+  add_test(NAME wireshark_lua
+    COMMAND sh ${PROJECT_SOURCE_DIR}/tests/wireshark/run.sh $<TARGET_FILE:um3n-sim>
+            ${PROJECT_SOURCE_DIR}/traces/scenarios ${PROJECT_SOURCE_DIR}/contrib/wireshark/um3n.lua
+            ${PROJECT_SOURCE_DIR}/traces/captures)
+  set_tests_properties(wireshark_lua PROPERTIES SKIP_RETURN_CODE 77 LABELS interop)
 endif()

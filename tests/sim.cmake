@@ -33,3 +33,17 @@ if(INIH_FOUND AND PCAP_FOUND)
   add_test(NAME sim_no_cycles
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_cycles.sh $<TARGET_FILE:um3n_sim>)
 endif()
+
+# um3n-trace (sim/tracecvt.c): formats, figures, errors.
+if(INIH_FOUND AND PCAP_FOUND)
+  add_test(NAME sim_trace_tool
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_trace_tool.sh $<TARGET_FILE:um3n-trace>
+            $<TARGET_FILE:um3n-sim> ${PROJECT_SOURCE_DIR}/traces)
+endif()
+
+# The per-packet records of the plots (emu/lib/packets.py) against the metrics.
+if(INIH_FOUND AND PCAP_FOUND)
+  add_test(NAME sim_packets
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/sim_packets.py $<TARGET_FILE:um3n-sim>
+            ${PROJECT_SOURCE_DIR}/traces/scenarios)
+endif()

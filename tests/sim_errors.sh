@@ -35,6 +35,8 @@ printf '[link cell]\ntrace = bad.trace\n' > "$out/bad-trace.ini"
 expect_error "malformed trace" "$out/bad-trace.ini" "$out/bad.trace:3: "
 printf '[link cell]\ntrace = missing.trace\n' > "$out/no-trace.ini"
 expect_error "missing trace" "$out/no-trace.ini" "$out/missing.trace: "
+printf '[link cell]\ntrace = t\nup_trace = t\nup_rate_mbps = 1\n' > "$out/up-both.ini"
+expect_error "up_trace and up_rate_mbps" "$out/up-both.ini" "$out/up-both.ini:1: "
 printf '[link cell]\nrate_mbps = 3\n[flow p]\ntype = pcap\nserver = 10.9.4.10\npcap = none.pcap\n' \
 	> "$out/no-pcap.ini"
 expect_error "missing capture" "$out/no-pcap.ini" "$out/none.pcap: "
@@ -47,7 +49,9 @@ rc=$?
 set -e
 [ "$rc" -eq 2 ] && echo "ok   bad option: exit 2" || { echo "FAIL bad option: exit $rc"; fail=1; }
 
-"$sim" "$dir/fig5-wifi.ini" --seed 5 --duration 2 --no-pcap --out "$out/run" > "$out/stdout"
+"$sim" "$dir/fig5-wifi.ini" --seed 5 --duration 2 --no-pcap --out "$out/run/a/b" > "$out/stdout"
+[ -s "$out/run/a/b/metrics.json" ] && echo "ok   --out creates its parents" ||
+	{ echo "FAIL --out a/b: no metrics.json"; fail=1; }
 if head -1 "$out/stdout" | grep -qx "seed=5" && tail -1 "$out/stdout" | grep -q "^summary: seed=5 "; then
 	echo "ok   first line seed=5, last line the summary"
 else

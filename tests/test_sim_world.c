@@ -1,6 +1,6 @@
 /* The simulated world end to end through the real MN and HA engines: exact
  * one-way delay arithmetic, policy routing onto links, goodput attribution,
- * a silent cut, and run-to-run determinism. */
+ * a silent cut, run-to-run determinism, a constant uplink under a trace. */
 #include <stdio.h>
 #include <string.h>
 
@@ -125,12 +125,35 @@ static void test_world_cut_and_determinism(void)
 	sim_world_free(&w);
 }
 
+/* 4: up_rate_mbps beside a trace takes effect: the uplink runs at 0.5 Mbit/s
+ * while the downlink follows the trace (norway_bus_7, mean 3.04 Mbit/s), so a
+ * 2 Mbit/s uplink flow gets 0.5 Mbit/s less the 40 outer bytes a packet, and
+ * a 2 Mbit/s downlink flow nearly all it asks for. */
+static void test_world_trace_up_rate(void)
+{
+	static const char text[] =
+		"[sim]\nduration_s = 20\n"
+		"[link cell]\ntrace = " UM3N_SIM_TRACES "/links/norway_bus_7\nup_rate_mbps = 0.5\n"
+		"delay_ms = 20\n"
+		"[flow up]\ntype = bulk\nserver = 10.9.1.11\ndirection = up\nrate_mbps = 2\n"
+		"start_s = 1\n"
+		"[flow down]\ntype = bulk\nserver = 10.9.1.10\nrate_mbps = 2\nstart_s = 1\n";
+
+	CU_ASSERT_EQUAL_FATAL(load(text), 0);
+	CU_ASSERT_EQUAL_FATAL(run(1), 0);
+	CU_ASSERT_TRUE(w.metrics.flows[0].goodput_mbps > 0.45);
+	CU_ASSERT_TRUE(w.metrics.flows[0].goodput_mbps < 0.5);
+	CU_ASSERT_TRUE(w.metrics.flows[1].goodput_mbps > 1.7);
+	sim_world_free(&w);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
 		{"1 exact one-way delay through both engines", test_world_delay_arithmetic},
 		{"2 policy routing and per-link goodput", test_world_policy_routing},
 		{"3 silent cut and determinism", test_world_cut_and_determinism},
+		{"4 up_rate_mbps beside a trace", test_world_trace_up_rate},
 		CU_TEST_INFO_NULL,
 	};
 	static const struct test_suite suites[] = {{"sim_world", tests}, {NULL, NULL}};

@@ -8,7 +8,8 @@ scripts around them (emu/ns3/compare_sim.py, ci/report.py) share.
   apps       vsftpd + curl, iperf3, the ffmpeg video sender and its sink
   captures   tcpdump, the pcap reader and trimmer
   analysis   video figures (lost packets, late frames, gap), uplink throughput
-  plots      Fig. 5 and handover plots
+  packets    per-packet send/arrival/link records (um3n-sim pcaps, testbed video)
+  plots      Fig. 5, handover (per packet and per link) and delay CDF plots
   bounds     the pass/fail bounds of a testbed run
   runs       the runs every testbed makes, and the end of a run
 

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from . import analysis, apps, bounds, captures, plots
+from . import analysis, apps, bounds, captures, packets, plots
 from .daemons import Um3n
 from .links import (FTP_ADDR, HA_ADDR, HOME_ADDR, PAPER_MBPS, VIDEO_ADDR, VIDEO_NET, VIDEO_PORT,
                     uplinks_conf)
@@ -185,8 +185,10 @@ def handover_video(bed, kind, u, clip, d):
          st["window"]["lost_packets"], st["window"]["late_frames"]))
     series = {"uplink " + l: analysis.pcap_series(p, t0) for l, p in zip(UPS, paths)}
     series["video received (TUN)"] = analysis.pcap_series(rcv, t0)
+    pkts = packets.video_packets(snd, rcv, dict(zip(UPS, paths)), t0)
     panel = ("%s handover %s: gap %s ms, lost %s, late frames %s" %
-             (bed.label, kind, st.get("gap_ms"), st.get("lost_packets"), st.get("late_frames")), series, events)
+             (bed.label, kind, st.get("gap_ms"), st.get("lost_packets"), st.get("late_frames")),
+             series, events, pkts, (events[0][0] - 1.0, events[-1][0] + 1.0))
     return st, panel
 
 
@@ -213,7 +215,12 @@ def missing(build, tools):
     """Why a testbed cannot run here: daemons not built, tools not installed."""
     why = []
     if Um3n.missing(build):
-        why.append("daemons missing in %s/daemons (%s)" % (build, ",".join(Um3n.missing(build))))
+        # Say how to get them: a fresh clone has no build directory yet.
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        why.append("daemons missing in %s/daemons (%s): build them with "
+                   "`cmake -S %s -B %s && cmake --build %s -j2` (or point --build or "
+                   "UM3N_BUILD at a build that has them)"
+                   % (build, ",".join(Um3n.missing(build)), repo, build, build))
     for t in tools:
         if not have(t):
             why.append(t + " missing (run emu/setup.sh)")
