@@ -9,7 +9,8 @@ foreach(src ${UM3N_SIM_TESTS})
     target_link_libraries(${name} PRIVATE um3n_sim)
     target_compile_definitions(${name} PRIVATE
       UM3N_SIM_TRACES="${UM3N_SIM_TRACES}"
-      UM3N_SIM_SCENARIOS="${PROJECT_SOURCE_DIR}/traces/scenarios")
+      UM3N_SIM_SCENARIOS="${PROJECT_SOURCE_DIR}/traces/scenarios"
+      UM3N_HOMETRIC_VECTORS="${CMAKE_CURRENT_SOURCE_DIR}/hometric_vectors.txt")
   else()
     # No inih/libpcap: the simulator is not built, so neither are its tests.
     set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL ON)
