@@ -29,6 +29,16 @@ if(INIH_FOUND AND PCAP_FOUND)
   endforeach()
 endif()
 
+# The emulators' side of the handover figures (emu/lib/hometric.py through
+# um3n-hometric) against the vectors test_sim_hometric reads (issue 14).
+if(INIH_FOUND AND PCAP_FOUND AND EXISTS /usr/bin/python3)
+  add_test(NAME hometric_py
+    COMMAND /usr/bin/python3 -m emu.lib.hometric --selftest
+            ${CMAKE_CURRENT_SOURCE_DIR}/hometric_vectors.txt --bin $<TARGET_FILE:um3n-hometric>
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(hometric_py PROPERTIES ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
+endif()
+
 # No object-file dependency cycle in the simulator's library (issue 10 §1).
 if(INIH_FOUND AND PCAP_FOUND)
   add_test(NAME sim_no_cycles

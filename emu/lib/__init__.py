@@ -8,6 +8,8 @@ scripts around them (emu/ns3/compare_sim.py, ci/report.py) share.
   apps       vsftpd + curl, iperf3, the ffmpeg video sender and its sink
   captures   tcpdump, the pcap reader and trimmer
   analysis   video figures (lost packets, late frames, gap), uplink throughput
+  hometric   handover figures (added gap, extra delay, stall) by um3n-sim's
+             own code (sim/hometric.c through build/sim/um3n-hometric)
   plots      Fig. 5 and handover plots
   bounds     the pass/fail bounds of a testbed run
   runs       the runs every testbed makes, and the end of a run
