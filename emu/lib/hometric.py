@@ -70,7 +70,8 @@ def figures(pkts, t_from, t_at, t_to, closed=False, build=None):
 def ping_packets(path, interval_s):
     """(send_s, recv_s or None) of each echo request in a `ping -D` log: a
     reply's send time is its timestamp less its round-trip time; a request
-    without a reply was sent on the schedule between its neighbours."""
+    without a reply was sent on the schedule between its answered neighbours
+    (interval_s apart after the last answered one)."""
     got = {}
     for line in open(path, errors="replace"):
         m = re.search(r"^\[([0-9.]+)\].*icmp_seq=(\d+).*time=([0-9.]+) ms", line)
@@ -79,12 +80,16 @@ def ping_packets(path, interval_s):
             got.setdefault(seq, (t - rtt, t))
     if not got:
         return []
-    first = min(got)
-    t_first = got[first][0]
-    out = []
-    for seq in range(first, max(got) + 1):
-        s, r = got.get(seq, (t_first + (seq - first) * interval_s, None))
-        out.append((s, r))
+    known = sorted(got)
+    out, k = [], 0
+    for seq in range(known[0], known[-1] + 1):
+        if seq in got:
+            out.append(got[seq])
+            k += 1
+            continue
+        a, b = known[k - 1], known[k]  # answered neighbours: a < seq < b
+        sa, sb = got[a][0], got[b][0]
+        out.append((sa + (sb - sa) * (seq - a) / (b - a), None))
     out.sort(key=lambda p: p[0])  # measured send times jitter around the schedule
     return out
 
