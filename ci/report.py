@@ -2,6 +2,7 @@
 """Summarise a ci/reproduce.sh run: a table beside the paper's figures, and the
 plots results/fig5.png (bars like the paper's Fig. 5) and results/handover.png
 (per-link throughput around each handover, from the simulator's link pcaps).
+Each handover shows its added gap beside its longest silence (sim/README.md).
 
 usage: ci/report.py OUT_DIR SCENARIO...   (reads OUT_DIR/sim/<scenario>/)
 """
@@ -69,13 +70,19 @@ def table(out, names):
                      ("Multihoming, real traces", "fig5-trace-multihoming")):
         if n in m:
             print(f"{label:<28}{'-':>22}{m[n]['goodput_mbps']:>17.2f} Mb/s")
+    # Handovers: the added gap (what the handover cost, um3n-sim's
+    # handover.added_gap_ms) beside the longest silence (handover.gap_ms).
     for label, n in (("Handover, planned", "handover-planned"),
-                     ("Handover, WiFi cut", "handover-cut")):
+                     ("Handover, WiFi cut", "handover-cut"),
+                     ("WiFi cut, replayed FTP", "handover-cut-ftp")):
+        if n not in m:
+            continue
         h = m[n].get("handover", {})
-        v = m[n].get("video", {})
         paper = "no visible drops" if n == "handover-planned" else "-"
-        ours = (f"gap {h.get('gap_ms', 0):.0f} ms, lost {h.get('lost_packets', 0)}, "
-                f"late {v.get('late_frames', 0)}")
+        ours = (f"added gap {h.get('added_gap_ms', 0):.0f} ms (silence {h.get('gap_ms', 0):.0f}), "
+                f"lost {h.get('lost_packets', 0)}")
+        if "video" in m[n]:
+            ours += f", late {m[n]['video'].get('late_frames', 0)}"
         print(f"{label:<28}{paper:>22}   {ours}")
     print()
     return m
@@ -108,7 +115,7 @@ def plots(out, m, names):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig5.png"), dpi=120)
 
-    hs = [n for n in ("handover-planned", "handover-cut") if n in names]
+    hs = [n for n in ("handover-planned", "handover-cut", "handover-cut-ftp") if n in names]
     fig, axes = plt.subplots(len(hs), 1, figsize=(8, 3.2 * len(hs)), squeeze=False)
     for ax, n in zip(axes[:, 0], hs):
         at, before, after = scenario_handover(n)
@@ -123,9 +130,9 @@ def plots(out, m, names):
                     [v * 8 / BIN_S / 1e6 for v in b], label=link, drawstyle="steps-mid")
         ax.axvline(at, color="grey", linestyle="--", linewidth=1)
         h = m[n].get("handover", {})
-        ax.set_title(f"{n}: gap {h.get('gap_ms', 0):.0f} ms, "
-                     f"lost {h.get('lost_packets', 0)}, "
-                     f"late frames {m[n].get('video', {}).get('late_frames', 0)}")
+        late = (f", late frames {m[n]['video'].get('late_frames', 0)}" if "video" in m[n] else "")
+        ax.set_title(f"{n}: added gap {h.get('added_gap_ms', 0):.0f} ms "
+                     f"(silence {h.get('gap_ms', 0):.0f}), lost {h.get('lost_packets', 0)}{late}")
         ax.set_xlabel("time (s)")
         ax.set_ylabel(f"Mbit/s ({int(BIN_S * 1000)} ms bins)")
         ax.legend()
