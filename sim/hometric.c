@@ -220,8 +220,11 @@ int sim_hometric_compute(const struct sim_hometric_pkt *p, size_t n,
 		free(have);
 		return UM3N_ENOMEM;
 	}
+	assert(w->to_us <= SIM_HOMETRIC_TIME_MAX);
 	for (size_t i = 0; i < n; i++) {
 		assert(closed || i == 0 || p[i].send_us >= p[i - 1].send_us);
+		assert(p[i].send_us <= SIM_HOMETRIC_TIME_MAX);
+		assert(p[i].recv_us <= SIM_HOMETRIC_TIME_MAX || p[i].recv_us == SIM_HOMETRIC_LOST);
 		start = p[i].send_us < start ? p[i].send_us : start;
 		if (p[i].send_us >= w->from_us && p[i].send_us <= w->to_us) {
 			r->sent++;
@@ -276,6 +279,8 @@ int sim_hometric_get(const struct sim_hometric *r, const char *key, int64_t *val
 
 static int push(struct sim_hometric_case *c, uint64_t send, uint64_t recv)
 {
+	if (c->n == SIM_HOMETRIC_PKTS_MAX)
+		return UM3N_EINVAL;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		struct sim_hometric_pkt *q = realloc(c->pkts, cap * sizeof(*q));
@@ -306,6 +311,18 @@ static bool ordered(const struct sim_hometric_case *c)
 	return true;
 }
 
+static bool in_range(const struct sim_hometric_case *c)
+{
+	if (c->w.to_us > SIM_HOMETRIC_TIME_MAX)
+		return false;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->pkts[i].send_us > SIM_HOMETRIC_TIME_MAX ||
+		    (c->pkts[i].recv_us > SIM_HOMETRIC_TIME_MAX &&
+		     c->pkts[i].recv_us != SIM_HOMETRIC_LOST))
+			return false;
+	return true;
+}
+
 static bool blank(const char *s) { return s[strspn(s, " \t\r\n")] == '\0'; }
 
 /* One line; returns 1 at "end", 0 to go on, < 0 on error (*why set). */
@@ -332,6 +349,7 @@ static int parse_line(struct sim_hometric_case *c, char *s, const char **why)
 	}
 	if (!strcmp(word, "pkt") && sscanf(s, "%" SCNu64 " %63s %n", &a, tail, &used) == 2 &&
 	    !s[used]) {
+		*why = "at most 4194304 packets a case";
 		if (!strcmp(tail, "-"))
 			return push(c, a, SIM_HOMETRIC_LOST);
 		if (sscanf(tail, "%" SCNu64 "%n", &b, &used) == 1 && !tail[used])
@@ -340,10 +358,14 @@ static int parse_line(struct sim_hometric_case *c, char *s, const char **why)
 	if (!strcmp(word, "cbr") &&
 	    sscanf(s, "%" SCNu64 "%" SCNu64 "%" SCNu64 "%" SCNu64 " %n", &a, &b, &k, &x, &used) ==
 		    4 &&
-	    !s[used] && k <= 10000000) {
-		for (uint64_t i = 0; i < k; i++)
-			if (push(c, a + i * b, a + i * b + x))
-				return UM3N_ENOMEM;
+	    !s[used]) {
+		*why = "at most 4194304 packets a case";
+		for (uint64_t i = 0; i < k; i++) {
+			int rc = push(c, a + i * b, a + i * b + x); /* wraps: in_range says */
+
+			if (rc)
+				return rc;
+		}
 		return 0;
 	}
 	if ((!strcmp(word, "lose") || !strcmp(word, "delay")) &&
@@ -368,6 +390,9 @@ static int parse_line(struct sim_hometric_case *c, char *s, const char **why)
 		return 0;
 	}
 	if (!strcmp(word, "end") && blank(s)) {
+		*why = "times at most 2^62 us";
+		if (!in_range(c))
+			return UM3N_EINVAL;
 		*why = "send times in order (open loop)";
 		return c->closed || ordered(c) ? 1 : UM3N_EINVAL;
 	}

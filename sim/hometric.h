@@ -30,13 +30,16 @@
 #include <stdio.h>
 
 #define SIM_HOMETRIC_LOST UINT64_MAX /* recv_us of a packet never delivered */
+/* Every time (and window edge) is at most this: delays and their differences fit int64. */
+#define SIM_HOMETRIC_TIME_MAX (UINT64_C(1) << 62)
+#define SIM_HOMETRIC_PKTS_MAX (1u << 22) /* packets of one case in the text format */
 #define SIM_HOMETRIC_NAME_MAX 64
 #define SIM_HOMETRIC_EXPECT_MAX 16
 
 struct sim_hometric_pkt {
-	uint64_t send_us; /* the original schedule: nondecreasing in the array */
+	uint64_t send_us; /* the original schedule: nondecreasing in the array (open loop) */
 	uint64_t recv_us; /* first delivery, or SIM_HOMETRIC_LOST */
-};
+};                        /* both <= SIM_HOMETRIC_TIME_MAX (but a lost recv_us) */
 
 struct sim_hometric_window {
 	uint64_t from_us, at_us, to_us; /* from_us <= at_us <= to_us */
