@@ -132,6 +132,8 @@ static void test_hometric_reader(void)
 		{"case a\nexpect added_gap_us\nend\n", UM3N_EINVAL, 2}, /* no value */
 		{"case a\nfrobnicate 1\nend\n", UM3N_EINVAL, 2},        /* unknown word */
 		{"case a\ndelay 1 2 -5\nend\n", UM3N_EINVAL, 2},        /* negative delay */
+		{"case a\npkt 4611686018427387905 5\nend\n", UM3N_EINVAL, 3}, /* over 2^62 */
+		{"case a\nwindow 0 0 4611686018427387905\nend\n", UM3N_EINVAL, 3},
 		{"case a\ncbr 0 10 3 5\nlose 10 11\nend\n", 1, 4},
 	};
 	struct sim_hometric_case c = {0};
