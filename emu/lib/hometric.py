@@ -5,19 +5,26 @@ sim/README.md), so that every results file means the same by them.
 
   figures(pkts, t_from, t_at, t_to)   pkts: [(send_s, recv_s or None)] in send order
   ping_packets(path, interval_s)      the packets of a `ping -D` log
+  tcp_packets(pcap, dport)            a TCP flow's data at its receiver, in stream
+                                      order (closed loop: figures(..., closed=True))
 
 Self-test (ctest hometric_py): the cases of tests/hometric_vectors.txt through
 this module and um3n-hometric must give the figures the C tests check:
   /usr/bin/python3 -m emu.lib.hometric --selftest VECTORS [--bin um3n-hometric]
-Figures of a ping log (emu/netns.sh):
+Figures of a ping log, and a TCP flow's longest stall (emu/netns.sh):
   /usr/bin/python3 -m emu.lib.hometric --ping LOG --interval S --window FROM AT TO
+  /usr/bin/python3 -m emu.lib.hometric --tcp PCAP --port DPORT --window FROM AT TO
 """
 import argparse
+import bisect
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
+
+from .captures import read_pcap
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The JSON name of each figure the vector file names (microseconds there, ms here).
@@ -94,6 +101,43 @@ def ping_packets(path, interval_s):
     return out
 
 
+def tcp_packets(path, dport):
+    """The data of the TCP flow to dport in a capture at its receiver, as
+    closed-loop packets: one per distinct segment start, in stream order, each
+    'delivered' when a segment first covered its first byte (a retransmission
+    cut differently still counts). Send time = that delivery: only the stall
+    is meant to be read (hometric.h)."""
+    segs, base = [], None
+    for t, ip in read_pcap(path):
+        ihl = (ip[0] & 15) * 4
+        tcp = ip[ihl:]
+        if ip[9] != 6 or len(tcp) < 20 or struct.unpack("!H", tcp[2:4])[0] != dport:
+            continue
+        seq = struct.unpack("!I", tcp[4:8])[0]
+        plen = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
+        if plen <= 0:
+            continue
+        base = seq if base is None else base
+        rel = (seq - base) & 0xFFFFFFFF
+        if rel < 1 << 31:  # not from before the first segment seen
+            segs.append((t, rel, rel + plen))
+    starts = sorted({a for _t, a, _e in segs})
+    when = [None] * len(starts)
+    nxt = list(range(len(starts) + 1))  # the next start not yet covered
+
+    def find(i):
+        while nxt[i] != i:
+            nxt[i] = nxt[nxt[i]]
+            i = nxt[i]
+        return i
+    for t, a, e in sorted(segs):
+        i = find(bisect.bisect_left(starts, a))
+        while i < len(starts) and starts[i] < e:
+            when[i], nxt[i] = t, i + 1
+            i = find(i + 1)
+    return [(w, w) for w in when]
+
+
 # ---------------------------------------------------------------- self-test
 
 
@@ -153,6 +197,8 @@ def main():
     ap.add_argument("--bin", default=None, help="um3n-hometric (default: the build's)")
     ap.add_argument("--ping", metavar="LOG")
     ap.add_argument("--interval", type=float, default=0.01)
+    ap.add_argument("--tcp", metavar="PCAP")
+    ap.add_argument("--port", type=int, default=5201)
     ap.add_argument("--window", nargs=3, type=float, metavar=("FROM", "AT", "TO"))
     a = ap.parse_args()
     if a.bin:
@@ -161,6 +207,9 @@ def main():
         return selftest(a.selftest, binary())
     if a.ping and a.window:
         print(json.dumps(figures(ping_packets(a.ping, a.interval), *a.window), sort_keys=True))
+        return 0
+    if a.tcp and a.window:
+        print(json.dumps(figures(tcp_packets(a.tcp, a.port), *a.window, closed=True), sort_keys=True))
         return 0
     ap.print_usage(sys.stderr)
     return 2
