@@ -20,7 +20,8 @@
  *  - sent, lost: packets sent in the window; of them, never delivered;
  *  - stall (closed loop, e.g. TCP, packets given in stream order): the longest
  *    stretch inside the window without new in-order data, that is without the
- *    delivered prefix of the stream growing (from the first send time). */
+ *    delivered prefix of the stream growing (from the first send time); a
+ *    flow that ends inside the window stalls to the window's end. */
 #ifndef SIM_HOMETRIC_H
 #define SIM_HOMETRIC_H
 
