@@ -4,6 +4,7 @@ plots results/fig5.png (bars like the paper's Fig. 5), results/handover.png
 (around each handover: every video/voice packet's one-way delay, the link it
 took and the losses, beside per-link throughput from the link pcaps) and
 results/fig5-owd.png (one-way delay CDFs per flow and per link of each Fig. 5 run).
+Each handover shows its added gap beside its longest silence (sim/README.md).
 
 usage: ci/report.py OUT_DIR SCENARIO...   (reads OUT_DIR/sim/<scenario>/)
        ci/report.py --packets RUN_DIR SCENARIO.ini
@@ -104,13 +105,19 @@ def table(out, names):
                      ("Multihoming, real traces", "fig5-trace-multihoming")):
         if n in m:
             print(f"{label:<28}{'-':>22}{m[n]['goodput_mbps']:>17.2f} Mb/s")
+    # Handovers: the added gap (what the handover cost, um3n-sim's
+    # handover.added_gap_ms) beside the longest silence (handover.gap_ms).
     for label, n in (("Handover, planned", "handover-planned"),
-                     ("Handover, WiFi cut", "handover-cut")):
+                     ("Handover, WiFi cut", "handover-cut"),
+                     ("WiFi cut, replayed FTP", "handover-cut-ftp")):
+        if n not in m:
+            continue
         h = m[n].get("handover", {})
-        v = m[n].get("video", {})
         paper = "no visible drops" if n == "handover-planned" else "-"
-        ours = (f"gap {h.get('gap_ms', 0):.0f} ms, lost {h.get('lost_packets', 0)}, "
-                f"late {v.get('late_frames', 0)}")
+        ours = (f"added gap {h.get('added_gap_ms', 0):.0f} ms (silence {h.get('gap_ms', 0):.0f}), "
+                f"lost {h.get('lost_packets', 0)}")
+        if "video" in m[n]:
+            ours += f", late {m[n]['video'].get('late_frames', 0)}"
         print(f"{label:<28}{paper:>22}   {ours}")
     print()
     return m
@@ -143,7 +150,7 @@ def plots(out, m, names):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig5.png"), dpi=120)
 
-    hs = [n for n in ("handover-planned", "handover-cut") if n in names]
+    hs = [n for n in ("handover-planned", "handover-cut", "handover-cut-ftp") if n in names]
     panels = []
     for n in hs:
         at, before, after = scenario_handover(n)
@@ -157,8 +164,9 @@ def plots(out, m, names):
                 series[link] = ([t0 + (i + 0.5) * BIN_S for i in range(len(b))],
                                 [v * 8 / BIN_S / 1e6 for v in b])
         h = m[n].get("handover", {})
-        title = (f"{n}: gap {h.get('gap_ms', 0):.0f} ms, lost {h.get('lost_packets', 0)}, "
-                 f"late frames {m[n].get('video', {}).get('late_frames', 0)} "
+        late = (f", late frames {m[n]['video'].get('late_frames', 0)}" if "video" in m[n] else "")
+        title = (f"{n}: added gap {h.get('added_gap_ms', 0):.0f} ms "
+                 f"(silence {h.get('gap_ms', 0):.0f}), lost {h.get('lost_packets', 0)}{late} "
                  f"(link Mbit/s, {int(BIN_S * 1000)} ms bins)")
         panels.append((title, series, scenario_events(n), run_packets(d), (t0, t1)))
     emu_plots.plot_handover(panels, os.path.join(out, "handover.png"))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: the paper's experiments on the deterministic simulator —
 # Fig. 5 throughput (3G only, WiFi only, multihoming), the same with real
-# bandwidth traces, and the handover experiments (planned, cut) — printed beside
+# bandwidth traces, and the handover experiments (planned, cut, and the cut with
+# a replayed FTP capture; each with its added gap beside its longest silence) — printed beside
 # the paper's figures, with plots in results/. Installs what it needs.
 #   ci/reproduce.sh [--seed N] [--out DIR] [--emu]
 # --emu also runs the emulations with the real daemons (root; emu/).
@@ -46,7 +47,7 @@ run() { # scenario-name: the long bulk runs keep their packets, not their pcaps 
 
 echo "um3n reproduction: seed=$seed, outputs in $out/"
 scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned handover-cut
-	fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming)
+	handover-cut-ftp fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming)
 for s in "${scenarios[@]}"; do
 	run "$s"
 	tail -n 1 "$out/sim/$s/stdout.txt"

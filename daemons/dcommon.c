@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,18 +320,19 @@ void d_str_free(struct d_str *s)
 int d_opts_parse(int argc, char **argv, const char *prog, const char *default_config,
 		 struct d_opts *o)
 {
+	static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int opt;
 
 	memset(o, 0, sizeof(*o));
 	o->config = default_config;
-	while ((opt = getopt(argc, argv, "c:nfh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:nfh", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->config = optarg; break;
 		case 'n': o->check_only = true; break;
 		case 'f': o->foreground = true; break;
 		default:
 			fprintf(opt == 'h' ? stdout : stderr,
-				"usage: %s [-c FILE] [-n] [-f]\n"
+				"usage: %s [-c FILE] [-n] [-f] [-h|--help]\n"
 				"  -c FILE  configuration (default %s)\n"
 				"  -n       check the configuration and exit (0 good, 2 bad)\n"
 				"  -f       stay in the foreground, log to stderr\n",

@@ -8,6 +8,7 @@
  * 2 usage, 3 cannot reach the daemon. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: um3nctl [-s SOCKET] show [-j]\n"
 		"       um3nctl [-s SOCKET] link NAME down|up|signal DBM\n"
+		"       um3nctl -h|--help\n"
 		"SOCKET defaults to %s (the HA's is /run/um3n/ha.sock)\n",
 		DEFAULT_SOCKET);
 }
@@ -113,13 +115,14 @@ static int relay_answer(int fd)
 
 int main(int argc, char **argv)
 {
+	static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *path = getenv("UM3N_CTL_SOCKET");
 	char req[256];
 	int opt, fd, rc;
 
 	if (!path)
 		path = DEFAULT_SOCKET;
-	while ((opt = getopt(argc, argv, "+s:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:h", longs, NULL)) != -1) {
 		if (opt == 's') {
 			path = optarg;
 		} else {

@@ -4,7 +4,8 @@
 # (emu/ns3/run.sh), ~10 s per run, each part under a 10-minute timeout.
 # Bounds (in the two programs) catch a broken policy or handover: multihoming
 # above wifi-only + 50% of 3G, both uplinks used, the video on its uplink,
-# the planned handover's gap and loss, the cut handover's gap.
+# the planned handover's added gap and loss, the cut handover's added gap
+# (what the handover added, um3n-sim's definition: emu/lib/hometric.py).
 # Exit 0 when every part that could run held its bounds; a part that cannot
 # run here prints "SKIP: why" and does not fail the stage.
 # Environment: UM3N_BUILD (default <repo>/build), UM3N_EMU_SECONDS (10),

@@ -1,9 +1,11 @@
 /* Receiver-side measurements and their deterministic reports. */
 #include "metrics.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hometric.h"
 #include "um3n.h"
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -71,7 +73,9 @@ void sim_metrics_free(struct sim_metrics *m)
 		struct sim_flow_metrics *f = &m->flows[i];
 
 		free(f->seen);
+		free(f->sent_up);
 		free(f->send_us);
+		free(f->recv_us);
 		free(f->owd_us);
 		free(f->frames);
 		free(f->sec_bytes);
@@ -84,19 +88,25 @@ void sim_metrics_free(struct sim_metrics *m)
 }
 
 int sim_metrics_sent(struct sim_metrics *m, size_t flow, uint32_t seq, uint64_t send_us,
-		     uint32_t bytes, uint32_t frame_id, uint16_t frame_pkts)
+		     uint32_t bytes, bool up, uint32_t frame_id, uint16_t frame_pkts)
 {
 	struct sim_flow_metrics *f = &m->flows[flow];
-	size_t cap = f->seq_cap, bytes_cap = f->seq_cap / 8;
+	size_t cap = f->seq_cap, cap2 = f->seq_cap, bytes_cap = f->seq_cap / 8,
+	       bytes_cap2 = f->seq_cap / 8;
 
 	if (seq >= f->seq_cap) {
-		if (grow((void **)&f->send_us, &cap, (size_t)seq + 1, sizeof(uint64_t)))
+		if (grow((void **)&f->send_us, &cap, (size_t)seq + 1, sizeof(uint64_t)) ||
+		    grow((void **)&f->recv_us, &cap2, (size_t)seq + 1, sizeof(uint64_t)))
 			return UM3N_ENOMEM;
-		if (grow((void **)&f->seen, &bytes_cap, cap / 8, 1))
+		assert(cap == cap2);
+		if (grow((void **)&f->seen, &bytes_cap, cap / 8, 1) ||
+		    grow((void **)&f->sent_up, &bytes_cap2, cap / 8, 1))
 			return UM3N_ENOMEM;
 		f->seq_cap = cap;
 	}
 	f->send_us[seq] = send_us;
+	if (up)
+		f->sent_up[seq / 8] |= (uint8_t)(1u << (seq % 8));
 	f->sent_pkts++;
 	f->sent_bytes += bytes;
 	if (f->video && frame_pkts) {
@@ -133,6 +143,7 @@ void sim_metrics_received(struct sim_metrics *m, size_t flow, int link, bool up,
 		return;
 	}
 	f->seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
+	f->recv_us[seq] = now_us;
 	if (m->handover)
 		note_gap(m, f, now_us);
 	f->last_rx_us = now_us;
@@ -265,8 +276,57 @@ static void finish_frames(struct sim_flow_metrics *f, uint64_t end_us)
 	}
 }
 
-void sim_metrics_finish(struct sim_metrics *m, uint64_t end_us)
+/* hometric.h's figures of each direction of a flow active at the handover;
+ * the flow's are the maximum over its directions. */
+static int finish_hometric(struct sim_metrics *m, struct sim_flow_metrics *f, uint64_t end_us)
 {
+	struct sim_hometric_window w = {m->ho_from_us, m->ho_at_us, m->ho_to_us};
+	size_t n_pkts = f->sent_pkts < f->seq_cap ? (size_t)f->sent_pkts : f->seq_cap;
+	struct sim_hometric_pkt *p = malloc((n_pkts ? n_pkts : 1) * sizeof(*p));
+	bool any = false;
+
+	if (!p)
+		return UM3N_ENOMEM;
+	if (w.to_us > end_us)
+		w.to_us = end_us > w.at_us ? end_us : w.at_us;
+	for (int up = 0; up < 2; up++) {
+		struct sim_hometric r;
+		size_t n = 0;
+
+		for (size_t s = 0; s < n_pkts; s++) {
+			bool got = f->seen[s / 8] & (1u << (s % 8));
+
+			if (((f->sent_up[s / 8] >> (s % 8)) & 1) != up)
+				continue;
+			p[n].send_us = f->send_us[s];
+			p[n++].recv_us = got ? f->recv_us[s] : SIM_HOMETRIC_LOST;
+		}
+		if (n == 0)
+			continue;
+		if (sim_hometric_compute(p, n, &w, false, &r)) {
+			free(p);
+			return UM3N_ENOMEM;
+		}
+		if (r.added_gap_us > f->ho_added_gap_us)
+			f->ho_added_gap_us = r.added_gap_us;
+		for (int k = 0; k < 3; k++) {
+			int64_t v = k == 0   ? r.extra_p50_us
+				    : k == 1 ? r.extra_p99_us
+					     : r.extra_max_us;
+
+			if (!any || v > f->ho_extra_us[k])
+				f->ho_extra_us[k] = v;
+		}
+		any = true;
+	}
+	free(p);
+	return 0;
+}
+
+int sim_metrics_finish(struct sim_metrics *m, uint64_t end_us)
+{
+	bool any_ho = false;
+
 	m->end_us = end_us;
 	for (size_t i = 0; i < m->n_flows; i++) {
 		struct sim_flow_metrics *f = &m->flows[i];
@@ -288,6 +348,14 @@ void sim_metrics_finish(struct sim_metrics *m, uint64_t end_us)
 			note_gap(m, f, end_us);
 			if (f->gap_us / 1000.0 > m->ho_gap_ms)
 				m->ho_gap_ms = f->gap_us / 1000.0;
+			if (finish_hometric(m, f, end_us))
+				return UM3N_ENOMEM;
+			if (f->ho_added_gap_us / 1000.0 > m->ho_added_gap_ms)
+				m->ho_added_gap_ms = f->ho_added_gap_us / 1000.0;
+			for (int k = 0; k < 3; k++)
+				if (!any_ho || f->ho_extra_us[k] / 1000.0 > m->ho_extra_ms[k])
+					m->ho_extra_ms[k] = f->ho_extra_us[k] / 1000.0;
+			any_ho = true;
 			m->ho_lost += f->ho_lost;
 			if (f->ho_lost) {
 				double w = (f->ho_lost_last_us - f->ho_lost_first_us) / 1000.0;
@@ -303,6 +371,7 @@ void sim_metrics_finish(struct sim_metrics *m, uint64_t end_us)
 
 		l->goodput_mbps = (double)(l->down_bytes + l->up_bytes) * 8 / (double)win;
 	}
+	return 0;
 }
 
 int sim_metrics_write_json(const struct sim_metrics *m, const char *path)
@@ -338,8 +407,13 @@ int sim_metrics_write_json(const struct sim_metrics *m, const char *path)
 	}
 	fprintf(f, "\n  }");
 	if (m->handover)
-		fprintf(f, ",\n  \"handover\": {\"gap_ms\": %.3f, \"lost_packets\": %llu}",
-			m->ho_gap_ms, (unsigned long long)m->ho_lost);
+		fprintf(f,
+			",\n  \"handover\": {\"gap_ms\": %.3f, \"lost_packets\": %llu, "
+			"\"added_gap_ms\": %.3f, \"extra_delay_ms\": {\"p50\": %.3f, \"p99\": "
+			"%.3f, "
+			"\"max\": %.3f}}",
+			m->ho_gap_ms, (unsigned long long)m->ho_lost, m->ho_added_gap_ms,
+			m->ho_extra_ms[0], m->ho_extra_ms[1], m->ho_extra_ms[2]);
 	if (m->any_video)
 		fprintf(f, ",\n  \"video\": {\"late_frames\": %llu}",
 			(unsigned long long)m->late_frames);
@@ -405,11 +479,15 @@ int sim_metrics_write_extra(const struct sim_metrics *m, const char *path)
 		fprintf(f,
 			"%s\n    \"%s\": {\"sent_pkts\": %llu, \"recv_pkts\": %llu, "
 			"\"duplicates\": %llu, \"frames_judged\": %llu, \"late_frames\": %llu, "
-			"\"handover_lost\": %llu, \"gap_ms\": %.3f}",
+			"\"handover_lost\": %llu, \"gap_ms\": %.3f",
 			i ? "," : "", fl->name, (unsigned long long)fl->sent_pkts,
 			(unsigned long long)fl->recv_pkts, (unsigned long long)fl->dup_pkts,
 			(unsigned long long)fl->frames_judged, (unsigned long long)fl->late_frames,
 			(unsigned long long)fl->ho_lost, fl->gap_us / 1000.0);
+		if (m->handover) /* scenarios without one keep their lines */
+			fprintf(f, ", \"added_gap_ms\": %.3f, \"extra_delay_max_ms\": %.3f",
+				fl->ho_added_gap_us / 1000.0, fl->ho_extra_us[2] / 1000.0);
+		fprintf(f, "}");
 	}
 	fprintf(f, "\n  }\n}\n");
 	return fclose(f) == 0 ? 0 : UM3N_ENOENT;
@@ -426,9 +504,11 @@ void sim_metrics_summary(const struct sim_metrics *m, FILE *out)
 			(unsigned long long)m->flows[i].lost);
 	if (m->handover)
 		fprintf(out,
-			" handover.gap_ms=%.3f handover.lost_packets=%llu "
+			" handover.gap_ms=%.3f handover.added_gap_ms=%.3f "
+			"handover.lost_packets=%llu "
 			"handover.loss_window_ms=%.3f",
-			m->ho_gap_ms, (unsigned long long)m->ho_lost, m->ho_loss_window_ms);
+			m->ho_gap_ms, m->ho_added_gap_ms, (unsigned long long)m->ho_lost,
+			m->ho_loss_window_ms);
 	if (m->any_video)
 		fprintf(out, " video.late_frames=%llu", (unsigned long long)m->late_frames);
 	fprintf(out, "\n");

@@ -13,9 +13,13 @@
  *    reorder extent: the largest gap between the highest sequence seen and
  *    such a packet's (written for flows of aggregate rules, with the hold
  *    delay percentiles of the receiving engine's reorder queue);
- *  - handover gap: the longest interval without a delivery, per flow active at
- *    the handover, clipped to [at - before_s, at + after_s]; the maximum over
- *    flows. Handover lost packets: packets sent in that window never delivered;
+ *  - handover gap ("longest silence"): the longest interval without a
+ *    delivery, per flow active at the handover, clipped to [at - before_s,
+ *    at + after_s]; the maximum over flows. Handover lost packets: packets
+ *    sent in that window never delivered;
+ *  - handover added gap and extra delay: hometric.h's figures over the same
+ *    window, per direction of each flow active at the handover (two-way pcap
+ *    flows have two), the maximum over them;
  *  - late video frame: a frame not complete by send time + playout_ms + 33 ms. */
 #ifndef SIM_METRICS_H
 #define SIM_METRICS_H
@@ -45,7 +49,9 @@ struct sim_flow_metrics {
 	uint32_t max_seq[2]; /* per direction (two-way pcap flows share a sequence) */
 	bool any_rx, any_dir[2];
 	uint8_t *seen;     /* bitmap by sequence number */
+	uint8_t *sent_up;  /* bitmap by sequence number: sent MN -> server */
 	uint64_t *send_us; /* send time by sequence number */
+	uint64_t *recv_us; /* first delivery by sequence number (0: none yet) */
 	size_t seq_cap;
 	uint32_t *owd_us;
 	size_t owd_len, owd_cap;
@@ -58,6 +64,8 @@ struct sim_flow_metrics {
 	double hold_p50_ms, hold_p99_ms; /* the receiving engine's reorder queue */
 	/* results */
 	uint64_t lost, late_frames, frames_judged, ho_lost, ho_lost_first_us, ho_lost_last_us;
+	uint64_t ho_added_gap_us;
+	int64_t ho_extra_us[3]; /* p50, p99, max over the flow's directions */
 	double goodput_mbps, loss, owd_p50_ms, owd_p99_ms;
 };
 
@@ -77,7 +85,7 @@ struct sim_metrics {
 	bool handover;
 	uint64_t ho_at_us, ho_from_us, ho_to_us;
 	/* results */
-	double goodput_mbps, ho_gap_ms, ho_loss_window_ms;
+	double goodput_mbps, ho_gap_ms, ho_loss_window_ms, ho_added_gap_ms, ho_extra_ms[3];
 	uint64_t ho_lost, late_frames;
 	bool any_video;
 };
@@ -86,16 +94,18 @@ struct sim_metrics {
 int sim_metrics_init(struct sim_metrics *m, const struct sim_scenario *sc, uint64_t seed);
 void sim_metrics_free(struct sim_metrics *m);
 
-/* The sender handed packet `seq` of flow `flow` to the network at send_us.
+/* The sender handed packet `seq` of flow `flow` to the network at send_us,
+ * in the uplink (MN -> server) direction or not.
  * Errors: UM3N_ENOMEM (growing the per-sequence tables). */
 int sim_metrics_sent(struct sim_metrics *m, size_t flow, uint32_t seq, uint64_t send_us,
-		     uint32_t bytes, uint32_t frame_id, uint16_t frame_pkts);
+		     uint32_t bytes, bool up, uint32_t frame_id, uint16_t frame_pkts);
 /* The receiver got it at now_us, carried by link (or -1 if unknown) in the
  * uplink (MN -> server) or downlink direction. */
 void sim_metrics_received(struct sim_metrics *m, size_t flow, int link, bool up, uint64_t now_us,
 			  uint32_t seq, uint64_t send_us, uint32_t bytes, uint32_t frame_id);
-/* Everything is known at end_us: compute the results. */
-void sim_metrics_finish(struct sim_metrics *m, uint64_t end_us);
+/* Everything is known at end_us: compute the results.
+ * Errors: UM3N_ENOMEM (the handover figures' scratch tables). */
+int sim_metrics_finish(struct sim_metrics *m, uint64_t end_us);
 
 /* Errors: UM3N_ENOENT (cannot write). */
 int sim_metrics_write_json(const struct sim_metrics *m, const char *path);

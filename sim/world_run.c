@@ -274,7 +274,8 @@ static int on_generated(void *ctx, size_t flow, uint64_t now_us, const struct si
 	struct sim_pkt *p;
 	int rc;
 
-	if (sim_metrics_sent(&w->metrics, flow, g->seq, now_us, g->len, g->frame_id, g->frame_pkts))
+	if (sim_metrics_sent(&w->metrics, flow, g->seq, now_us, g->len, g->up, g->frame_id,
+			     g->frame_pkts))
 		return UM3N_ENOMEM;
 	if (!g->up) {
 		if (w->sc->core_delay_us == 0)
@@ -444,6 +445,7 @@ int sim_world_run(struct sim_world *w)
 		w->metrics.links[i].up = w->up[i].stats;
 	}
 	note_reorder(w);
-	sim_metrics_finish(&w->metrics, w->sc->duration_us);
+	if (rc == 0)
+		rc = sim_metrics_finish(&w->metrics, w->sc->duration_us);
 	return rc;
 }

@@ -29,6 +29,10 @@ if(MNL_FOUND AND INIH_FOUND)
   add_test(NAME daemon_install
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/daemon_install.sh ${CMAKE_COMMAND} ${PROJECT_BINARY_DIR})
   set_tests_properties(daemon_install PROPERTIES TIMEOUT 60)
+  # -h and --help print the usage on stdout and exit 0 (issue 14).
+  add_test(NAME daemon_help COMMAND sh -c "for p in um3n-mn um3n-ha um3nctl; do for o in -h --help; \
+do \"$0/$p\" $o | grep -q '^usage:' || { echo \"FAIL $p $o\"; exit 1; }; done; done"
+    $<TARGET_FILE_DIR:um3n-mn>)
 endif()
 
 # No object-file dependency cycle in the daemons' platform library (issue 10 §1).

@@ -9,7 +9,8 @@ foreach(src ${UM3N_SIM_TESTS})
     target_link_libraries(${name} PRIVATE um3n_sim)
     target_compile_definitions(${name} PRIVATE
       UM3N_SIM_TRACES="${UM3N_SIM_TRACES}"
-      UM3N_SIM_SCENARIOS="${PROJECT_SOURCE_DIR}/traces/scenarios")
+      UM3N_SIM_SCENARIOS="${PROJECT_SOURCE_DIR}/traces/scenarios"
+      UM3N_HOMETRIC_VECTORS="${CMAKE_CURRENT_SOURCE_DIR}/hometric_vectors.txt")
   else()
     # No inih/libpcap: the simulator is not built, so neither are its tests.
     set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL ON)
@@ -26,6 +27,16 @@ if(INIH_FOUND AND PCAP_FOUND)
     # exit 77 = skipped (e.g. the third-party traces are absent)
     set_tests_properties(${script} PROPERTIES SKIP_RETURN_CODE 77)
   endforeach()
+endif()
+
+# The emulators' side of the handover figures (emu/lib/hometric.py through
+# um3n-hometric) against the vectors test_sim_hometric reads (issue 14).
+if(INIH_FOUND AND PCAP_FOUND AND EXISTS /usr/bin/python3)
+  add_test(NAME hometric_py
+    COMMAND /usr/bin/python3 -m emu.lib.hometric --selftest
+            ${CMAKE_CURRENT_SOURCE_DIR}/hometric_vectors.txt --bin $<TARGET_FILE:um3n-hometric>
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(hometric_py PROPERTIES ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
 endif()
 
 # No object-file dependency cycle in the simulator's library (issue 10 §1).

@@ -74,14 +74,14 @@ static void test_metrics_loss_gap(void)
 	for (uint32_t seq = 0; seq < 900; seq++) {
 		uint64_t t = 1000000 + (uint64_t)seq * 10000;
 
-		CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(&m, 0, seq, t, 1000, 0, 0), 0);
+		CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(&m, 0, seq, t, 1000, false, 0, 0), 0);
 		if ((seq >= 500 && seq < 520) || t + 10000 > 9800000)
 			continue;
 		sim_metrics_received(&m, 0, 0, false, t + 10000, seq, t, 1000, 0);
 	}
 	/* a duplicate and a late reordered packet */
 	sim_metrics_received(&m, 0, 0, false, 7000000, 10, 1100000, 1000, 0);
-	sim_metrics_finish(&m, 10000000);
+	CU_ASSERT_EQUAL(sim_metrics_finish(&m, 10000000), 0);
 	CU_ASSERT_EQUAL(m.flows[0].dup_pkts, 1);
 	CU_ASSERT_EQUAL(m.flows[0].lost, 20);
 	CU_ASSERT_EQUAL(m.ho_lost, 20);
@@ -110,7 +110,8 @@ static void test_metrics_late_frames(void)
 		for (uint16_t k = 0; k < 3; k++, seq++) {
 			uint64_t delay = 20000;
 
-			CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(&m, 0, seq, t, 1400, fr, 3), 0);
+			CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(&m, 0, seq, t, 1400, false, fr, 3),
+					      0);
 			if (fr == 5 && k == 2)
 				delay = 100000 + 33000 + 1; /* just past playout + 33 ms */
 			if (fr == 9 && k == 1)
@@ -118,7 +119,7 @@ static void test_metrics_late_frames(void)
 			sim_metrics_received(&m, 0, 0, false, t + delay, seq, t, 1400, fr);
 		}
 	}
-	sim_metrics_finish(&m, 10000000);
+	CU_ASSERT_EQUAL(sim_metrics_finish(&m, 10000000), 0);
 	CU_ASSERT_EQUAL(m.flows[0].frames_judged, 30);
 	CU_ASSERT_EQUAL(m.late_frames, 2);
 	CU_ASSERT_EQUAL(m.flows[0].reordered, 0);
@@ -138,7 +139,7 @@ static void test_metrics_json(void)
 	CU_ASSERT_TRUE_FATAL(fd >= 0);
 	scenario_one_flow(&sc, true, 6000000);
 	CU_ASSERT_EQUAL_FATAL(sim_metrics_init(&m, &sc, 42), 0);
-	sim_metrics_finish(&m, 10000000);
+	CU_ASSERT_EQUAL(sim_metrics_finish(&m, 10000000), 0);
 	CU_ASSERT_EQUAL(sim_metrics_write_json(&m, path), 0);
 	f = fopen(path, "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -158,6 +159,49 @@ static void test_metrics_json(void)
 	sim_metrics_free(&m);
 }
 
+/* 5: a natural pause of the sender (nothing sent in [5.5, 6.5) s) across the
+ * handover window [5, 8] s, then three packets 30 ms late: the longest
+ * silence (gap_ms) counts the pause, the added gap only the lateness; both
+ * and the extra delay are in metrics.json. */
+static void test_metrics_pause(void)
+{
+	static struct sim_scenario sc;
+	static struct sim_metrics m;
+	char path[] = "/tmp/test_sim_metrics.XXXXXX";
+	uint32_t seq = 0;
+	char *json;
+	int fd = mkstemp(path);
+
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	close(fd);
+	scenario_one_flow(&sc, false, 6000000);
+	CU_ASSERT_EQUAL_FATAL(sim_metrics_init(&m, &sc, 1), 0);
+	for (uint64_t t = 1000000; t < 9900000; t += 10000) {
+		uint64_t delay = t >= 6500000 && t < 6530000 ? 40000 : 10000;
+
+		if (t >= 5500000 && t < 6500000)
+			continue;
+		CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(&m, 0, seq, t, 1000, false, 0, 0), 0);
+		sim_metrics_received(&m, 0, 0, false, t + delay, seq++, t, 1000, 0);
+	}
+	CU_ASSERT_EQUAL(sim_metrics_finish(&m, 10000000), 0);
+	CU_ASSERT_DOUBLE_EQUAL(m.ho_gap_ms, 1040.0, 0.001); /* 5.50 -> 6.54 s */
+	CU_ASSERT_DOUBLE_EQUAL(m.ho_added_gap_ms, 30.0, 0.001);
+	CU_ASSERT_DOUBLE_EQUAL(m.ho_extra_ms[0], 0.0, 0.001);
+	CU_ASSERT_DOUBLE_EQUAL(m.ho_extra_ms[1], 30.0, 0.001);
+	CU_ASSERT_DOUBLE_EQUAL(m.ho_extra_ms[2], 30.0, 0.001);
+	CU_ASSERT_EQUAL(m.ho_lost, 0);
+	CU_ASSERT_EQUAL(sim_metrics_write_json(&m, path), 0);
+	json = test_slurp(path);
+	unlink(path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json,
+				      "\"handover\": {\"gap_ms\": 1040.000, \"lost_packets\": 0, "
+				      "\"added_gap_ms\": 30.000, \"extra_delay_ms\": "
+				      "{\"p50\": 0.000, \"p99\": 30.000, \"max\": 30.000}}"));
+	free(json);
+	sim_metrics_free(&m);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -165,6 +209,8 @@ int main(void)
 		{"2 loss, settle time, handover gap and window", test_metrics_loss_gap},
 		{"3 late video frames", test_metrics_late_frames},
 		{"4 metrics.json keys and format", test_metrics_json},
+		{"5 natural pause across the handover window: silence vs added gap",
+		 test_metrics_pause},
 		CU_TEST_INFO_NULL,
 	};
 	static const struct test_suite suites[] = {{"sim_metrics", tests}, {NULL, NULL}};

@@ -94,7 +94,8 @@ static void test_world_policy_routing(void)
 }
 
 /* 3: a silent cut of the only link loses what was sent during it, and the
- * handover figures see the gap; the same seed gives the same run. */
+ * handover figures see the gap (longest silence and added gap); the same seed
+ * gives the same run. */
 static void test_world_cut_and_determinism(void)
 {
 	static const char text[] =
@@ -115,6 +116,11 @@ static void test_world_cut_and_determinism(void)
 	/* 100 packets/s: ~50 sent into the cut, plus ~1% random loss */
 	CU_ASSERT_TRUE(w.metrics.ho_lost >= 49 && w.metrics.ho_lost <= 60);
 	CU_ASSERT_TRUE(gap_us >= 500000 && gap_us < 700000);
+	/* CBR: the added gap is the silence less about one packet interval (10 ms) */
+	CU_ASSERT_TRUE(w.metrics.flows[0].ho_added_gap_us <= gap_us &&
+		       w.metrics.flows[0].ho_added_gap_us + 15000 >= gap_us);
+	CU_ASSERT_DOUBLE_EQUAL(w.metrics.ho_added_gap_ms, w.metrics.flows[0].ho_added_gap_us / 1e3,
+			       1e-9);
 	CU_ASSERT_TRUE(w.down[0].stats.drop_outage >= 49);
 	sim_world_free(&w);
 	CU_ASSERT_EQUAL_FATAL(run(9), 0);

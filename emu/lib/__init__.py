@@ -8,6 +8,8 @@ scripts around them (emu/ns3/compare_sim.py, ci/report.py) share.
   apps       vsftpd + curl, iperf3, the ffmpeg video sender and its sink
   captures   tcpdump, the pcap reader and trimmer
   analysis   video figures (lost packets, late frames, gap), uplink throughput
+  hometric   handover figures (added gap, extra delay, stall) by um3n-sim's
+             own code (sim/hometric.c through build/sim/um3n-hometric)
   packets    per-packet send/arrival/link records (um3n-sim pcaps, testbed video)
   plots      Fig. 5, handover (per packet and per link) and delay CDF plots
   bounds     the pass/fail bounds of a testbed run

@@ -1,7 +1,9 @@
 """Analysis of the testbeds' captures: the video flow's lost packets, late
-frames and longest gap (as um3n-sim defines them), and per-uplink throughput."""
+frames and longest gap (as um3n-sim defines them), its handover figures (added
+gap, extra delay: um3n-sim's own code, hometric.py), and per-uplink throughput."""
 import struct
 
+from . import hometric
 from .captures import read_pcap
 from .links import VIDEO_PORT
 
@@ -44,28 +46,7 @@ def video_stats(send_pcap, recv_pcap, t_from=None, t_to=None):
     first datagram + PLAYOUT_MS + one frame time (33 ms), as um3n-sim defines
     it; a frame with a lost datagram is late. Window [t_from, t_to] in
     send-capture seconds limits what is counted (None = all but the last 0.5 s)."""
-    sent = {}  # seq -> (t, starts_frame)
-    order = []
-    for t, ip in read_pcap(send_pcap):
-        pl = _udp_payload(ip, VIDEO_PORT)
-        if pl is None or len(pl) < 12 or pl[0] >> 6 != 2:
-            continue
-        seq = struct.unpack("!H", pl[2:4])[0]
-        ext = seq if not order else _unwrap(seq, order[-1])
-        if ext in sent:
-            continue
-        sent[ext] = (t, len(pl) >= 12 + 188 and _ts_frame_starts(pl))
-        order.append(ext)
-    recv = {}
-    last = None
-    for t, ip in read_pcap(recv_pcap):
-        pl = _udp_payload(ip, VIDEO_PORT)
-        if pl is None or len(pl) < 12:
-            continue
-        seq = struct.unpack("!H", pl[2:4])[0]
-        ext = seq if last is None else _unwrap(seq, last)
-        last = ext
-        recv.setdefault(ext, t)
+    sent, order, recv = _video_packets(send_pcap, recv_pcap)
     if not order:
         return {"ok": False, "why": "no video packets in the sender capture"}
     t_end = sent[order[-1]][0]
@@ -104,6 +85,47 @@ def video_stats(send_pcap, recv_pcap, t_from=None, t_to=None):
             "owd_p50_ms": round(delays[len(delays) // 2], 1) if delays else None,
             "frame_delay_max_ms": round(worst_ms, 1),
             "playout_ms": PLAYOUT_MS}
+
+
+def handover_figures(send_pcap, recv_pcap, t_from, t_at, t_to, build=None):
+    """The video flow's handover figures over [t_from, t_to] (send-capture
+    seconds) around the event at t_at, as um3n-sim's metrics.json has them:
+    added_gap_ms, extra_delay_ms.{p50,p99,max} (and silence_ms, the longest
+    silence, lost, sent), by sim/hometric.c (hometric.py)."""
+    sent, order, recv = _video_packets(send_pcap, recv_pcap)
+    pkts = sorted((sent[s][0], recv.get(s)) for s in order)
+    r = hometric.figures(pkts, t_from, t_at, t_to, build=build)
+    return {"added_gap_ms": r.get("added_gap_ms"), "extra_delay_ms": r.get("extra_delay_ms"),
+            "silence_ms": r.get("silence_ms"), "lost_packets": r.get("lost"),
+            "sent_packets": r.get("sent"), "window_s": [round(t_from - t_at, 3), round(t_to - t_at, 3)]}
+
+
+def _video_packets(send_pcap, recv_pcap):
+    """The RTP video datagrams: sent {ext_seq: (t, starts_frame)}, their send
+    order, and recv {ext_seq: first arrival t}."""
+    sent = {}  # seq -> (t, starts_frame)
+    order = []
+    for t, ip in read_pcap(send_pcap):
+        pl = _udp_payload(ip, VIDEO_PORT)
+        if pl is None or len(pl) < 12 or pl[0] >> 6 != 2:
+            continue
+        seq = struct.unpack("!H", pl[2:4])[0]
+        ext = seq if not order else _unwrap(seq, order[-1])
+        if ext in sent:
+            continue
+        sent[ext] = (t, len(pl) >= 12 + 188 and _ts_frame_starts(pl))
+        order.append(ext)
+    recv = {}
+    last = None
+    for t, ip in read_pcap(recv_pcap):
+        pl = _udp_payload(ip, VIDEO_PORT)
+        if pl is None or len(pl) < 12:
+            continue
+        seq = struct.unpack("!H", pl[2:4])[0]
+        ext = seq if last is None else _unwrap(seq, last)
+        last = ext
+        recv.setdefault(ext, t)
+    return sent, order, recv
 
 
 def _unwrap(seq16, last_ext):

@@ -176,18 +176,29 @@ def handover_video(bed, kind, u, clip, d):
     st["t0_unix"] = round(t0, 6)
     # The same figures 1 s before to 3 s after the first event (um3n-sim's
     # handover window): whole-stream losses include random link loss.
-    w = analysis.video_stats(snd, rcv, t0 + events[0][0] - 1.0, t0 + events[0][0] + 3.0)
+    t_ev = t0 + events[0][0]
+    w = analysis.video_stats(snd, rcv, t_ev - 1.0, t_ev + 3.0)
     st["window"] = {k: w.get(k) for k in ("gap_ms", "lost_packets", "late_frames", "sent_packets")}
+    # What the handover added (um3n-sim's definition and code, same window):
+    # the bounds use it, not the longest silence.
+    try:
+        ho = analysis.handover_figures(snd, rcv, t_ev - 1.0, t_ev, t_ev + 3.0, bed.build_dir)
+        st["added_gap_ms"], st["extra_delay_ms"] = ho["added_gap_ms"], ho["extra_delay_ms"]
+    except (OSError, RuntimeError, ValueError) as e:
+        st["added_gap_ms"] = st["extra_delay_ms"] = None
+        st["why_no_added_gap"] = str(e)[-200:]
     log("handover %-7s gap %s ms, lost %s of %s packets, late frames %s of %s; "
-        "in the window -1..+3 s: gap %s ms, lost %s, late frames %s" %
+        "in the window -1..+3 s: added gap %s ms (longest silence %s ms), extra delay %s ms, "
+        "lost %s, late frames %s" %
         (kind, st.get("gap_ms"), st.get("lost_packets"), st.get("sent_packets"),
-         st.get("late_frames"), st.get("frames"), st["window"]["gap_ms"],
-         st["window"]["lost_packets"], st["window"]["late_frames"]))
+         st.get("late_frames"), st.get("frames"), st["added_gap_ms"], st["window"]["gap_ms"],
+         st["extra_delay_ms"], st["window"]["lost_packets"], st["window"]["late_frames"]))
     series = {"uplink " + l: analysis.pcap_series(p, t0) for l, p in zip(UPS, paths)}
     series["video received (TUN)"] = analysis.pcap_series(rcv, t0)
     pkts = packets.video_packets(snd, rcv, dict(zip(UPS, paths)), t0)
-    panel = ("%s handover %s: gap %s ms, lost %s, late frames %s" %
-             (bed.label, kind, st.get("gap_ms"), st.get("lost_packets"), st.get("late_frames")),
+    panel = ("%s handover %s: added gap %s ms (silence %s), lost %s, late frames %s" %
+             (bed.label, kind, st.get("added_gap_ms"), st["window"]["gap_ms"], st.get("lost_packets"),
+              st.get("late_frames")),
              series, events, pkts, (events[0][0] - 1.0, events[-1][0] + 1.0))
     return st, panel
 

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Emulation vs simulation: replay the video capture an ns-3 cut-handover run
 made (sender side) in um3n-sim over the same link parameters and the same
-outage, and put the simulator's goodput / lost packets / handover gap beside
-the ones measured in ns-3 (same window: 1 s before to 3 s after the cut).
+outage, and put the simulator's goodput / lost packets / handover gap (added
+gap, and the longest silence) beside the ones measured in ns-3 (same window:
+1 s before to 3 s after the cut; the same code computes the added gap on both
+sides, sim/hometric.c).
 
   emu/ns3/compare_sim.py --ns3 DIR [--sim BUILD/sim/um3n-sim] [--out DIR]
 
@@ -20,7 +22,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
-from emu.lib.analysis import video_stats  # noqa: E402
+from emu.lib.analysis import handover_figures, video_stats  # noqa: E402
 from emu.lib.captures import read_pcap  # noqa: E402
 from emu.lib.links import NS3_QUEUE  # noqa: E402
 from emu.lib.runs import write_json  # noqa: E402
@@ -186,6 +188,8 @@ def main():
         return 1
     sim = json.load(open(os.path.join(out, "sim", "metrics.json")))
     emu = video_stats(snd, rcv, t_cut - BEFORE_S, t_cut + AFTER_S)
+    build = os.path.dirname(os.path.dirname(os.path.abspath(a.sim)))
+    emu_ho = handover_figures(snd, rcv, t_cut - BEFORE_S, t_cut, t_cut + AFTER_S, build)
     whole = video_stats(snd, rcv, ts[0], ts[-1])
     # ns-3 goodput: inner video bytes received at the MN's TUN over the stream.
     rx = [(t, len(ip)) for t, ip in read_pcap(rcv)]
@@ -197,15 +201,17 @@ def main():
     ho = sim.get("handover", {})
     cmp = {"window_s": [-BEFORE_S, AFTER_S],
            "ns3": {"goodput_mbps": round(ns3_goodput, 3), "gap_ms": emu["gap_ms"],
+                   "added_gap_ms": emu_ho["added_gap_ms"], "extra_delay_ms": emu_ho["extra_delay_ms"],
                    "lost_packets": emu["lost_packets"], "sent_packets": emu["sent_packets"]},
            "sim": {"goodput_mbps": fl.get("goodput_mbps"), "gap_ms": ho.get("gap_ms"),
+                   "added_gap_ms": ho.get("added_gap_ms"), "extra_delay_ms": ho.get("extra_delay_ms"),
                    "lost_packets": ho.get("lost_packets"), "flow_lost_packets": fl.get("lost_packets"),
                    "owd_p50_ms": fl.get("owd_p50_ms")},
            "ns3_owd_p50_ms_whole_stream": whole.get("owd_p50_ms"), "sim_seed_line": p.stdout.splitlines()[:1]}
     cmp["ftp_wifi"] = ftp_compare(res, a.ns3, a.sim, out)
     write_json(os.path.join(out, "sim-compare.json"), cmp)
     print("  %-22s %10s %10s" % ("video, cut handover", "ns-3", "um3n-sim"))
-    for k in ("goodput_mbps", "gap_ms", "lost_packets"):
+    for k in ("goodput_mbps", "added_gap_ms", "gap_ms", "lost_packets"):
         print("  %-22s %10s %10s" % (k, cmp["ns3"][k], cmp["sim"][k]))
     print("  %-22s %10s %10s" % ("owd_p50_ms (stream)", whole.get("owd_p50_ms"), fl.get("owd_p50_ms")))
     f = cmp["ftp_wifi"]
