@@ -178,7 +178,8 @@ static void scan_main(void *ctx, const struct d_route *r)
 
 		if (r->oif != s->rt->up[i].ifindex)
 			continue;
-		if (b->found && (r->plen < b->plen || (r->plen == b->plen && r->metric >= b->metric)))
+		if (b->found &&
+		    (r->plen < b->plen || (r->plen == b->plen && r->metric >= b->metric)))
 			continue;
 		*b = (struct best){true, r->plen, r->metric, r->gw};
 	}
@@ -209,8 +210,9 @@ static void uplink_sync(struct d_mnrt *rt, size_t i, const struct best *b, bool 
 		/* e.g. the remembered gateway is not on this network: wait for
 		 * the next default route. Logged once per cause. */
 		if (rc != u->err)
-			d_log(UM3N_LOG_WARN, "uplink %s: route to the HA via %s dev %s: %s", u->name,
-			      u->gw ? ip(u->gw, g) : "(on-link)", u->ifname, strerror(-rc));
+			d_log(UM3N_LOG_WARN, "uplink %s: route to the HA via %s dev %s: %s",
+			      u->name, u->gw ? ip(u->gw, g) : "(on-link)", u->ifname,
+			      strerror(-rc));
 		u->err = rc;
 		u->have = false;
 		return;
@@ -245,10 +247,15 @@ static bool wants_default(const struct d_mnrt *rt)
 
 static void tun_rules(struct d_mnrt *rt, bool on)
 {
-	struct d_rule sup = {.pref = D_MNRT_PREF_SUPPRESS, .table = RT_TABLE_MAIN,
+	struct d_rule sup = {.pref = D_MNRT_PREF_SUPPRESS,
+			     .table = RT_TABLE_MAIN,
 			     .suppress_plen = 0};
-	struct d_rule tun = {.pref = D_MNRT_PREF_TUN, .table = rt->base, .has_mark = true,
-			     .not_mark = true, .mark = rt->base, .suppress_plen = -1};
+	struct d_rule tun = {.pref = D_MNRT_PREF_TUN,
+			     .table = rt->base,
+			     .has_mark = true,
+			     .not_mark = true,
+			     .mark = rt->base,
+			     .suppress_plen = -1};
 	int rc;
 
 	if (on == rt->tun_rules)

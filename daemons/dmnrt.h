@@ -27,7 +27,7 @@
 #include "droute.h"
 #include "engine.h"
 
-#define D_MNRT_PREF_UPLINK 32000u  /* + uplink index */
+#define D_MNRT_PREF_UPLINK 32000u /* + uplink index */
 #define D_MNRT_PREF_SUPPRESS 32100u
 #define D_MNRT_PREF_TUN 32101u
 
@@ -36,13 +36,13 @@ struct d_mnrt_uplink {
 	char ifname[IFNAMSIZ];
 	int ifindex;
 	bool running;
-	uint32_t addr;   /* source of the rule in place; 0: none */
-	uint32_t last;   /* last non-zero care-of address (a new one forgets the gateway) */
-	bool gw_known;   /* learned from the main table at least once */
-	uint32_t gw;     /* ... that gateway (0: on-link) */
-	bool have;       /* a route is in the uplink's table */
+	uint32_t addr; /* source of the rule in place; 0: none */
+	uint32_t last; /* last non-zero care-of address (a new one forgets the gateway) */
+	bool gw_known; /* learned from the main table at least once */
+	uint32_t gw;   /* ... that gateway (0: on-link) */
+	bool have;     /* a route is in the uplink's table */
 	uint32_t have_gw;
-	int err;         /* last failure logged (-errno), 0 if none */
+	int err; /* last failure logged (-errno), 0 if none */
 };
 
 struct d_mnrt {

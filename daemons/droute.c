@@ -129,8 +129,8 @@ int d_route_replace(const struct d_route *r)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct rtmsg *rtm;
-	struct nlmsghdr *nlh =
-		put_rtm(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK, &rtm);
+	struct nlmsghdr *nlh = put_rtm(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK,
+				       &rtm);
 
 	assert(r->oif > 0 && r->plen <= 32);
 	rtm->rtm_protocol = r->protocol ? r->protocol : RTPROT_STATIC;

@@ -164,7 +164,9 @@ static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
 
 static void add_routes(struct ha_daemon *d)
 {
-	struct d_route r = {.table = RT_TABLE_MAIN, .plen = 32, .oif = (int)if_nametoindex(d->cfg.tun)};
+	struct d_route r = {.table = RT_TABLE_MAIN,
+			    .plen = 32,
+			    .oif = (int)if_nametoindex(d->cfg.tun)};
 
 	d->routes_dirty = false;
 	for (size_t i = 0; r.oif && d->cfg.add_routes && i < d->cfg.n_mns; i++) {
