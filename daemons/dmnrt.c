@@ -92,22 +92,32 @@ void d_mnrt_link(struct d_mnrt *rt, int ifindex, const char *ifname, bool runnin
 	}
 }
 
+/* One of the routes `routes =` asks for, in the table it goes to. */
+static bool wanted(const struct d_mnrt *rt, const struct d_route *r)
+{
+	for (size_t k = 0; k < rt->routes.n; k++)
+		if (rt->routes.p[k].plen == r->plen && rt->routes.p[k].dst == r->dst &&
+		    (r->plen ? RT_TABLE_MAIN : rt->base) == r->table)
+			return true;
+	return false;
+}
+
 void d_mnrt_route(struct d_mnrt *rt, const struct d_route *r, bool added)
 {
+	/* Only a deletion of a route still wanted: the ones a reload just took
+	 * away report their deletion too. */
+	if (!added && r->oif && r->oif == rt->tun_ifindex && wanted(rt, r)) {
+		rt->tun_have = false;
+		rt->dirty = true;
+	}
 	if (r->table == RT_TABLE_MAIN) {
-		/* A gateway appeared, changed or went; or one of our TUN routes went. */
-		if (!added && r->oif && r->oif == rt->tun_ifindex)
-			rt->tun_have = false;
-		if (!rt->tun_have || by_ifindex(rt, r->oif))
+		if (by_ifindex(rt, r->oif)) /* a gateway appeared, changed or went */
 			rt->dirty = true;
 		return;
 	}
-	if (added || r->table < rt->base || r->table >= table_of(rt, rt->n))
+	if (added || r->table <= rt->base || r->table >= table_of(rt, rt->n))
 		return;
-	if (r->table > rt->base)
-		rt->up[r->table - rt->base - 1].have = false;
-	else
-		rt->tun_have = false;
+	rt->up[r->table - rt->base - 1].have = false;
 	rt->dirty = true;
 }
 

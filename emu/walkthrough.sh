@@ -18,7 +18,8 @@
 #
 # No route to the HA is added by hand: the MN learns both gateways from the
 # DHCP-like default routes. Checks: 1 both uplinks registered, traffic to srv
-# through the tunnel (routes = default beside both default routes); 2 wlan0
+# through the tunnel (routes = default beside both default routes), the HA's
+# route to the MN back after TUN down/up, deletion, restart; 2 wlan0
 # down/up three times: `up` again in `um3nctl show` within 2 s each time,
 # before the DHCP client puts its default route back; 3 restart with a ping
 # running: both uplinks and the routes into the TUN come back, the ping goes
@@ -206,6 +207,41 @@ check "routes = default: 10.9.1.1 goes into um3n0 ($(n "$NS_MN" ip route get $SR
 check "DHCP default routes untouched" \
 	test "$(n "$NS_MN" ip route show default | wc -l)" -eq 2
 check "ping srv through the tunnel" n "$NS_MN" ping -q -c 3 -i 0.2 -W 2 $SRV
+
+# Deleted by hand (or by a network manager): put back at once.
+back() { # seconds table: a route in that table again within that time
+	local t0=$(now)
+	while awk "BEGIN { exit !($(now) - $t0 < $1) }"; do
+		[[ -n $(n "$NS_MN" ip route show table "$2") ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+n "$NS_MN" ip route del default dev um3n0 table $T
+check "MN: default route into um3n0 deleted: back within 1 s" back 1 $T
+n "$NS_MN" ip route del 192.0.2.1/32 table 4342
+check "MN: route to the HA in table 4342 deleted: back within 1 s" back 1 4342
+
+# The HA's add_routes: put back when the TUN goes down and up, or the route is
+# deleted, and after a restart of um3n-ha.
+ha_route() { # seconds: the /32 to the home address on the TUN within that time
+	local t0=$(now)
+	while awk "BEGIN { exit !($(now) - $t0 < $1) }"; do
+		[[ -n $(n "$NS_HA" ip route show 10.200.0.2/32 dev um3nha0) ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+n "$NS_HA" ip link set um3nha0 down
+n "$NS_HA" ip link set um3nha0 up
+check "HA: um3nha0 down/up: route to 10.200.0.2 back within 1 s" ha_route 1
+n "$NS_HA" ip route del 10.200.0.2/32 dev um3nha0
+check "HA: route to 10.200.0.2 deleted: back within 1 s" ha_route 1
+kill -TERM "$ha_pid"
+wait "$ha_pid" || bad "um3n-ha exited with $?"
+start ha
+check "HA restarted: route to 10.200.0.2 back" ha_route 2
+check "ping srv after the HA's changes" n "$NS_MN" ping -q -c 3 -i 0.2 -W 2 -w 6 $SRV
 
 # ---- 2: wlan0 down and up, three times ------------------------------------------
 
