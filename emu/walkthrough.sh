@@ -222,6 +222,21 @@ check "MN: default route into um3n0 deleted: back within 1 s" back 1 $T
 n "$NS_MN" ip route del 192.0.2.1/32 table 4342
 check "MN: route to the HA in table 4342 deleted: back within 1 s" back 1 4342
 
+# A new gateway (the DHCP server now hands out .254): table 4341 follows.
+n "$NS_HA" ip addr add 10.1.1.254/24 dev hc
+n "$NS_MN" ip route replace default via 10.1.1.254 dev wwan0 metric 700
+gw_is() { # seconds gateway: table 4341's route goes via it within that time
+	local t0=$(now)
+	while awk "BEGIN { exit !($(now) - $t0 < $1) }"; do
+		n "$NS_MN" ip route show table 4341 | grep -q "via $2 " && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "MN: wwan0's default route changes gateway: table 4341 follows within 1 s" gw_is 1 10.1.1.254
+quiet() { "$@" >/dev/null; }
+check "cell still up after the gateway change" quiet wait_up 2 cell
+
 # The HA's add_routes: put back when the TUN goes down and up, or the route is
 # deleted, and after a restart of um3n-ha.
 ha_route() { # seconds: the /32 to the home address on the TUN within that time
