@@ -64,7 +64,8 @@ netns() {
 		return 0
 	fi
 	UM3N_BUILD="$top/build" "$top/emu/netns.sh" &&
-		UM3N_BUILD="$top/build" "$top/emu/csum.sh"
+		UM3N_BUILD="$top/build" "$top/emu/csum.sh" &&
+		UM3N_BUILD="$top/build" "$top/emu/walkthrough.sh"
 }
 
 emu_short() {

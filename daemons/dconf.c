@@ -1,6 +1,5 @@
-/* um3n daemons — INI configuration parsing (inih) and validation.
- *
- * Strict on purpose: an unknown section or key is an error, so a typo never
+/* um3n daemons — INI configuration parsing (inih) and validation (`routes`
+ * and `route_table` values: droute.c). Strict on purpose: an unknown section or key is an error, so a typo never
  * silently leaves a default in place. The first problem is reported as one
  * line "FILE:LINE: [section] key: problem" (um3n-mn -n prints it). */
 #include "dconf.h"
@@ -80,6 +79,7 @@ static bool parse_ipv4(const char *text, struct um3n_addr *a)
 
 static int mn_key_main(struct parse_ctx *pc, struct d_conf_mn *c, const char *k, const char *v)
 {
+	char why[96];
 	uint32_t u;
 
 	if (strcmp(k, "home_address") == 0) {
@@ -120,6 +120,9 @@ static int mn_key_main(struct parse_ctx *pc, struct d_conf_mn *c, const char *k,
 	} else if (strcmp(k, "log_level") == 0) {
 		if (d_log_level_parse(v, &c->log_level) < 0)
 			return fail(pc, "mn", k, "want err|warn|info|debug");
+	} else if (strcmp(k, "routes") == 0 || strcmp(k, "route_table") == 0) {
+		if (d_routes_key(&c->routes, k, v, why, sizeof(why)) < 0)
+			return fail(pc, "mn", k, why);
 	} else {
 		return engine_key(pc, "mn", UM3N_CONFKEYS_MN, &c->mn, k, v);
 	}
@@ -236,6 +239,7 @@ static void mn_config_init(struct d_conf_mn *c, const char *path)
 	c->log_level = UM3N_LOG_INFO;
 	c->offload = true;
 	c->busy_poll_us = D_BUSY_POLL_DEFAULT_US;
+	c->routes.table = D_ROUTE_TABLE_DEFAULT;
 	c->default_class = UM3N_CLASS_ANY;
 	c->default_mode = UM3N_MODE_PREFER;
 }

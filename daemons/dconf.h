@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 
+#include "droute.h"
 #include "ha.h"
 #include "mn.h"
 
@@ -32,6 +33,7 @@ struct d_conf_mn {
 	unsigned busy_poll_us; /* d_loop_wait() while traffic flows; 0 = always sleep */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
+	struct d_routes routes; /* route_table and routes (dmnrt.h) */
 	struct d_conf_uplink uplinks[UM3N_MAX_LINKS];
 	/* [policy] */
 	uint8_t default_class, default_mode;

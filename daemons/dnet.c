@@ -145,6 +145,11 @@ fail:
 	return e;
 }
 
+int d_net_udp_set_mark(int fd, uint32_t mark)
+{
+	return setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+}
+
 int d_net_udp_local(int fd, struct um3n_sockaddr *local)
 {
 	struct sockaddr_in sin;

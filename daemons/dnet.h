@@ -26,6 +26,9 @@ int d_net_if_get_mtu(const char *ifname);
 /* UDP socket bound to addr:port (port 0 = ephemeral), optionally pinned to a
  * device with SO_BINDTODEVICE, non-blocking, large buffers. fd or -errno. */
 int d_net_udp_open(const struct um3n_sockaddr *local, const char *bind_dev);
+/* SO_MARK (needs CAP_NET_ADMIN): the mark policy rules select on. 0 or
+ * -1 with errno. */
+int d_net_udp_set_mark(int fd, uint32_t mark);
 /* The socket's bound address (host-order port). 0 or -errno. */
 int d_net_udp_local(int fd, struct um3n_sockaddr *local);
 void d_net_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out);

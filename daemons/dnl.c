@@ -1,6 +1,6 @@
-/* um3n daemons — rtnetlink through libmnl: the link/address monitor and the
- * one route helper the HA needs. Events arrive as they happen (RTMGRP_LINK,
- * RTMGRP_IPV4_IFADDR); nothing is polled. */
+/* um3n daemons — rtnetlink through libmnl: the link, address and route
+ * monitor. Events arrive as they happen (RTMGRP_LINK, RTMGRP_IPV4_IFADDR,
+ * RTMGRP_IPV4_ROUTE); nothing is polled. Changing routes is droute.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -13,6 +13,7 @@
 
 #include "dcommon.h"
 #include "dnl.h"
+#include "droute.h"
 
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000 /* linux/if.h; net/if.h lacks it */
@@ -100,6 +101,14 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	case RTM_DELLINK: on_link(nl, nlh); break;
 	case RTM_NEWADDR:
 	case RTM_DELADDR: on_addr(nl, nlh); break;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE: {
+		struct d_route r;
+
+		if (nl->cb.route && d_route_parse(nlh, &r))
+			nl->cb.route(nl->cb.ctx, &r, nlh->nlmsg_type == RTM_NEWROUTE);
+		break;
+	}
 	default: break;
 	}
 	return MNL_CB_OK;
@@ -151,7 +160,8 @@ struct d_nl *d_nl_open(const struct d_nl_cb *cb)
 	nl->seq = (unsigned)time(NULL);
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sock ||
-	    mnl_socket_bind(nl->sock, RTMGRP_LINK | RTMGRP_IPV4_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
+	    mnl_socket_bind(nl->sock, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
+			    MNL_SOCKET_AUTOPID) < 0) {
 		d_log(UM3N_LOG_ERR, "netlink: %s", strerror(errno));
 		d_nl_close(nl);
 		return NULL;
@@ -188,43 +198,4 @@ void d_nl_close(struct d_nl *nl)
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	free(nl);
-}
-
-int d_nl_route_replace(const char *ifname, uint32_t dst_host, int plen)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct mnl_socket *s;
-	struct rtmsg *rtm;
-	unsigned ifindex = if_nametoindex(ifname);
-	int rc = 0;
-	ssize_t n;
-
-	if (!ifindex)
-		return -errno;
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned)time(NULL);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = (unsigned char)plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_DST, htonl(dst_host));
-	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!s)
-		return -errno;
-	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-		rc = -errno;
-	if (rc == 0) {
-		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
-		if (n < 0 || mnl_cb_run(buf, (size_t)n, 0, 0, NULL, NULL) < 0)
-			rc = -errno;
-	}
-	mnl_socket_close(s);
-	return rc;
 }

@@ -1,5 +1,5 @@
 /* um3n daemons — rtnetlink through libmnl: a monitor that turns carrier and
- * address changes into callbacks (no polling), and route updates. */
+ * address and route changes into callbacks (no polling). */
 #ifndef UM3N_DNL_H
 #define UM3N_DNL_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct d_nl;
+struct d_route;
 struct d_nl_cb {
 	void *ctx;
 	/* link changed: running = IFF_UP and IFF_LOWER_UP (carrier) */
@@ -14,6 +15,9 @@ struct d_nl_cb {
 	void (*link_gone)(void *ctx, int ifindex);
 	/* IPv4 address added (added = true) or removed on ifindex */
 	void (*addr)(void *ctx, int ifindex, uint32_t addr_host, bool added);
+	/* an IPv4 route of any table added (or replaced) or removed; NULL:
+	 * not wanted. Not part of the dump: routes are read with d_route_dump. */
+	void (*route)(void *ctx, const struct d_route *r, bool added);
 };
 /* Opens, subscribes to link and IPv4 address groups, and dumps the current
  * state through the callbacks. NULL on error (logged). */
@@ -24,8 +28,5 @@ int d_nl_fd(const struct d_nl *nl);
 int d_nl_read(struct d_nl *nl);
 int d_nl_resync(struct d_nl *nl);
 void d_nl_close(struct d_nl *nl);
-
-/* Adds (or replaces) a route dst/plen dev ifname through rtnetlink. 0 or -errno. */
-int d_nl_route_replace(const char *ifname, uint32_t dst_host, int plen);
 
 #endif

@@ -40,6 +40,7 @@ static const struct row mn_rows[] = {
 	{"busy_poll_us", K_UINT, true, offsetof(struct d_conf_mn, busy_poll_us)},
 	{"control_socket", K_STR, false, offsetof(struct d_conf_mn, control_socket)},
 	{"log_level", K_INT, true, offsetof(struct d_conf_mn, log_level)},
+	{"route_table", K_U32, false, offsetof(struct d_conf_mn, routes.table)},
 };
 
 static const struct row ha_rows[] = {
@@ -212,6 +213,9 @@ void d_reload_mn(const struct d_conf_mn *a, const struct d_conf_mn *b, struct d_
 	}
 	r->engine |= engine_keys(UM3N_CONFKEYS_MN, "mn", &a->mn, &b->mn, mn_live_engine,
 				 N(mn_live_engine), r);
+	/* The routes into the TUN are swapped at once (dmnrt.c). */
+	if (!d_routes_eq(&a->routes, &b->routes))
+		note(r, true, "[mn] routes");
 	uplinks(a, b, r);
 	if (!same_policy(a, b)) {
 		note(r, true, "[policy]");
@@ -241,6 +245,8 @@ void d_reload_mn_take(struct d_conf_mn *run, struct d_conf_mn *file, bool take_p
 	const struct um3n_mn_conf *f = &file->mn;
 
 	copy_live_rows(mn_rows, N(mn_rows), run, file);
+	run->routes.n = file->routes.n;
+	memcpy(run->routes.p, file->routes.p, sizeof(run->routes.p));
 	memcpy(run->key_file, file->key_file, sizeof(run->key_file));
 	memcpy(m->key, f->key, sizeof(m->key));
 	m->key_len = f->key_len;
@@ -351,11 +357,11 @@ const char *d_reload_key(bool ha, size_t i, bool *live)
 		*live = true; /* [mn] key_file; the HA's [mn HOME] key_file */
 		return "key_file";
 	}
-	if (!ha && i == 1) {
-		*live = false;
-		return "interface";
+	if (!ha && i <= 2) {
+		*live = i == 2;
+		return i == 1 ? "interface" : "routes";
 	}
-	i -= ha ? 1 : 2;
+	i -= ha ? 1 : 3;
 	for (size_t j = 0; j < nk; j++) {
 		if ((k[j].engine == UM3N_CONFKEYS_HA) != ha || i-- > 0)
 			continue;

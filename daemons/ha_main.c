@@ -3,9 +3,12 @@
  * faces the internet side: packets the MNs tunnel up are written to it and the
  * kernel forwards them; packets the kernel routes to a home address (a /32 on
  * the TUN per configured MN, add_routes = yes) are read from it and tunnelled
- * down. The operator enables forwarding and, if the home addresses are
- * private, NAT (um3n-ha(8)). */
+ * down; rtnetlink tells when they must be put back (the TUN went down and
+ * up, someone deleted one). The operator enables forwarding and, if the home
+ * addresses are private, NAT (um3n-ha(8)). */
 #include <errno.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include "dloop.h"
 #include "dnet.h"
 #include "dnl.h"
+#include "droute.h"
 #include "dreload.h"
 #include "dtun.h"
 #include "wire.h"
@@ -35,6 +39,9 @@ struct ha_daemon {
 	int udp_fd;
 	struct d_tun tun;
 	struct d_ctl *ctl;
+	struct d_nl *nl;
+	int tun_ifindex;
+	bool routes_dirty; /* add_routes: one of them may be gone */
 	struct d_net_rx rx;
 	struct d_net_batch tx;
 	uint64_t now_us; /* clock read once per input batch */
@@ -157,15 +164,43 @@ static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
 
 static void add_routes(struct ha_daemon *d)
 {
-	for (size_t i = 0; d->cfg.add_routes && i < d->cfg.n_mns; i++) {
-		int rc = d_nl_route_replace(d->cfg.tun, d->cfg.mns[i].home_addr, 32);
+	struct d_route r = {.table = RT_TABLE_MAIN,
+			    .plen = 32,
+			    .oif = (int)if_nametoindex(d->cfg.tun)};
 
+	d->routes_dirty = false;
+	for (size_t i = 0; r.oif && d->cfg.add_routes && i < d->cfg.n_mns; i++) {
+		int rc;
+
+		r.dst = d->cfg.mns[i].home_addr;
+		rc = d_route_replace(&r);
 		if (rc < 0)
 			d_log(UM3N_LOG_WARN, "route for MN %u.%u.%u.%u on %s: %s",
 			      d->cfg.mns[i].home_addr >> 24, (d->cfg.mns[i].home_addr >> 16) & 255,
 			      (d->cfg.mns[i].home_addr >> 8) & 255, d->cfg.mns[i].home_addr & 255,
 			      d->cfg.tun, strerror(-rc));
 	}
+}
+
+static void nl_link(void *ctx, int ifindex, const char *ifname, bool running)
+{
+	struct ha_daemon *d = ctx;
+
+	if (strcmp(ifname, d->cfg.tun) != 0)
+		return;
+	/* Down took the TUN's routes with it; up is when they can go back. */
+	if (running && d->tun_ifindex != ifindex)
+		d->routes_dirty = true;
+	d->tun_ifindex = running ? ifindex : 0;
+}
+
+static void nl_route(void *ctx, const struct d_route *r, bool added)
+{
+	struct ha_daemon *d = ctx;
+
+	if (!added && r->table == RT_TABLE_MAIN && r->plen == 32 && r->oif &&
+	    r->oif == d->tun_ifindex)
+		d->routes_dirty = true;
 }
 
 static int setup_tun(struct ha_daemon *d)
@@ -213,6 +248,10 @@ static int setup(struct ha_daemon *d)
 	if (!d->ctl)
 		return -1;
 	d_ctl_set_watch(d->ctl, ctl_watch, d);
+	d->nl = d_nl_open(&(struct d_nl_cb){.ctx = d, .link = nl_link, .route = nl_route});
+	if (!d->nl)
+		return -1;
+	d_loop_watch(&d->loop, d_nl_fd(d->nl), EPOLLIN, D_EV_DATA(D_TAG_NL, 0));
 	d_log(UM3N_LOG_INFO, "serving %zu MNs on %s:%u", d->cfg.n_mns, ip, d->cfg.ha.addr.port);
 	return 0;
 }
@@ -254,6 +293,11 @@ static void dispatch(struct ha_daemon *d, const struct epoll_event *ev)
 	switch (D_EV_TAG(ev->data.u64)) {
 	case D_TAG_TUN: on_tun(d); break;
 	case D_TAG_UDP: on_udp(d); break;
+	case D_TAG_NL:
+		/* Events lost: check every route. */
+		if (d_nl_read(d->nl) == -ENOBUFS)
+			d->routes_dirty = true;
+		break;
 	case D_TAG_TIMER:
 		d_loop_timer_ack(&d->loop);
 		um3n_ha_timeout(d->ha, d_now_us());
@@ -288,6 +332,8 @@ static int run(struct ha_daemon *d)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(d, &evs[i]);
+		if (d->routes_dirty)
+			add_routes(d);
 		drain(d);
 	}
 	return 0;
@@ -297,6 +343,7 @@ static void teardown(struct ha_daemon *d)
 {
 	d_tun_log_drops(&d->tun, d->udp_dropped);
 	d_ctl_close(d->ctl);
+	d_nl_close(d->nl);
 	if (d->ha)
 		um3n_ha_free(d->ha);
 	if (d->udp_fd >= 0)

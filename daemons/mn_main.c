@@ -1,8 +1,9 @@
 /* um3n-mn — the mobile-node daemon: the platform layer around the sans-IO MN
  * engine (core/mn.h). One epoll loop: the TUN device the apps route into, one
  * UDP socket per uplink (bound to its care-of address, pinned with
- * SO_BINDTODEVICE), rtnetlink for carrier/address changes, a timerfd at the
- * engine's next_wake_us, signals, and the control socket for um3nctl. */
+ * SO_BINDTODEVICE, marked for its routing table: dmnrt.h), rtnetlink for
+ * carrier/address/route changes, a timerfd at the engine's next_wake_us,
+ * signals, and the control socket for um3nctl. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "dctl.h"
 #include "dfmt.h"
 #include "dloop.h"
+#include "dmnrt.h"
 #include "dnet.h"
 #include "dnl.h"
 #include "dreload.h"
@@ -42,6 +44,8 @@ struct mn_daemon {
 	struct d_tun tun;
 	struct d_nl *nl;
 	bool nl_resync;
+	struct d_mnrt rt;
+	bool rt_started; /* our tables and rules may exist: remove them at exit */
 	struct d_ctl *ctl;
 	struct uplink_rt up[UM3N_MAX_LINKS];
 	struct d_net_rx rx;
@@ -121,6 +125,7 @@ static void uplink_close(struct mn_daemon *d, int i)
 		u->fd = -1;
 	}
 	u->addr = 0;
+	d_mnrt_uplink_addr(&d->rt, (size_t)i, 0);
 	um3n_mn_link_addr(d->mn, d_now_us(), i, &none);
 }
 
@@ -145,6 +150,10 @@ static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 	}
 	u->fd = fd;
 	u->addr = addr;
+	if (d_net_udp_set_mark(fd, d_mnrt_mark(&d->rt)) < 0)
+		d_log(UM3N_LOG_WARN, "uplink %s: SO_MARK: %s (its routing table is not used)",
+		      d->cfg.mn.links[i].name, strerror(errno));
+	d_mnrt_uplink_addr(&d->rt, (size_t)i, addr);
 	u->tx->gso = d->tun.vnet;
 	if (d->tun.vnet && d_net_udp_enable_gro(fd) < 0)
 		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel",
@@ -161,6 +170,7 @@ static void nl_link(void *ctx, int ifindex, const char *ifname, bool running)
 {
 	struct mn_daemon *d = ctx;
 
+	d_mnrt_link(&d->rt, ifindex, ifname, running);
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
 		struct uplink_rt *u = &d->up[i];
 
@@ -186,6 +196,7 @@ static void nl_link_gone(void *ctx, int ifindex)
 	if (i < 0)
 		return;
 	d_log(UM3N_LOG_WARN, "uplink %s: interface removed", d->cfg.mn.links[i].name);
+	d_mnrt_link(&d->rt, 0, d->cfg.uplinks[i].ifname, false);
 	d->up[i].ifindex = 0;
 	d->up[i].running = false;
 	uplink_close(d, i);
@@ -206,6 +217,13 @@ static void nl_addr(void *ctx, int ifindex, uint32_t addr, bool added)
 		uplink_close(d, i);
 		d->nl_resync = true; /* pick up another address the interface may have */
 	}
+}
+
+static void nl_route(void *ctx, const struct d_route *r, bool added)
+{
+	struct mn_daemon *d = ctx;
+
+	d_mnrt_route(&d->rt, r, added);
 }
 
 /* ---- input ------------------------------------------------------------ */
@@ -348,9 +366,11 @@ static int setup_engine(struct mn_daemon *d)
 
 static int setup(struct mn_daemon *d)
 {
-	struct d_nl_cb cb = {d, nl_link, nl_link_gone, nl_addr};
+	struct d_nl_cb cb = {d, nl_link, nl_link_gone, nl_addr, nl_route};
+	const char *names[UM3N_MAX_LINKS];
 
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
+		names[i] = d->cfg.mn.links[i].name;
 		d->up[i].fd = -1;
 		d->up[i].tx = calloc(1, sizeof(struct d_net_batch));
 		if (!d->up[i].tx)
@@ -365,11 +385,16 @@ static int setup(struct mn_daemon *d)
 	if (!d->ctl)
 		return -1;
 	d_ctl_set_watch(d->ctl, ctl_watch, d);
+	d_mnrt_init(&d->rt, um3n_addr_v4(&d->cfg.mn.ha.ip), names, ifnames, d->cfg.mn.n_links,
+		    d->cfg.tun, &d->cfg.routes);
+	d_mnrt_start(&d->rt);
+	d->rt_started = true;
 	/* The dump inside d_nl_open reports current carrier and addresses. */
 	d->nl = d_nl_open(&cb);
 	if (!d->nl)
 		return -1;
 	d_loop_watch(&d->loop, d_nl_fd(d->nl), EPOLLIN, D_EV_DATA(D_TAG_NL, 0));
+	d_mnrt_sync(&d->rt);
 	drain(d);
 	return 0;
 }
@@ -398,6 +423,7 @@ static void reload(struct mn_daemon *d)
 		return;
 	}
 	d_reload_log(&r);
+	d_mnrt_set_routes(&d->rt, &nc.routes);
 	if (r.policy)
 		np = d_conf_policy_build(&nc, &d->env, version);
 	if (np && um3n_mn_set_policy(d->mn, d_now_us(), np) == 0) {
@@ -481,6 +507,9 @@ static int run(struct mn_daemon *d)
 			d->nl_resync = false;
 			d_nl_resync(d->nl);
 		}
+		/* Before drain: a registration the events queued leaves on the
+		 * route they put back. */
+		d_mnrt_sync(&d->rt);
 		drain(d);
 	}
 }
@@ -490,6 +519,8 @@ static void teardown(struct mn_daemon *d)
 	d_tun_log_drops(&d->tun, d->udp_dropped);
 	d_ctl_close(d->ctl);
 	d_nl_close(d->nl);
+	if (d->rt_started)
+		d_mnrt_stop(&d->rt);
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
 		if (d->up[i].fd >= 0)
 			close(d->up[i].fd);

@@ -108,9 +108,10 @@ link "$NS_RW" rw1 10.2.2.1/24 "$NS_HA" hw 10.2.2.2/24
 link "$NS_HA" hv 10.9.2.254/24 "$NS_VID" eth0 $VIDEO/24
 link "$NS_HA" hf 10.9.1.254/24 "$NS_FTP" eth0 $FTP/24
 nha ip addr add 192.0.2.1/32 dev lo
-# The MN reaches the HA over either uplink; SO_BINDTODEVICE picks the route.
-nmn ip route add 192.0.2.1/32 via 10.1.1.1 dev veth-cell metric 10
-nmn ip route add 192.0.2.1/32 via 10.1.2.1 dev veth-wifi metric 20
+# Default routes as DHCP clients install them: um3n-mn learns each uplink's
+# gateway from them and routes to the HA itself (dmnrt.h); no HA route here.
+nmn ip route add default via 10.1.1.1 dev veth-cell metric 10
+nmn ip route add default via 10.1.2.1 dev veth-wifi metric 20
 n "$NS_RC" ip route add 192.0.2.1/32 via 10.2.1.2
 n "$NS_RW" ip route add 192.0.2.1/32 via 10.2.2.2
 nha ip route add 10.1.1.0/24 via 10.2.1.1

@@ -46,6 +46,9 @@ static void test_mn_example(void)
 	CU_ASSERT_EQUAL(c.rules[0].plen, 24);
 	CU_ASSERT_EQUAL(c.rules[0].link_class, UM3N_CLASS_CELL);
 	CU_ASSERT_EQUAL(c.rules[0].mode, UM3N_MODE_PREFER);
+	CU_ASSERT_EQUAL(c.routes.table, D_ROUTE_TABLE_DEFAULT);
+	CU_ASSERT_EQUAL_FATAL(c.routes.n, 1); /* routes = default */
+	CU_ASSERT_EQUAL(c.routes.p[0].plen, 0);
 	d_conf_mn_free(&c);
 	free(text);
 }
@@ -97,6 +100,20 @@ static const struct {
 	 "t.conf:9: [uplink a] weight_kbps: expected kbit/s in 0..4294967295"},
 	/* 24 */
 	{MN_HEAD MN_UPLINK "[uplink a]\nlifetime_s = 5\n", "[uplink a] lifetime_s: unknown key"},
+	/* 25 */
+	{MN_HEAD MN_UPLINK "[mn]\nroutes = everything\n",
+	 "t.conf:9: [mn] routes: everything: want default, none or IPv4 prefixes"},
+	/* 26 */ {MN_HEAD MN_UPLINK "[mn]\nroutes = none, 10.0.0.0/8\n", "[mn] routes: none: want"},
+	/* 27 */ {MN_HEAD MN_UPLINK "[mn]\nroutes = 2001:db8::/32\n", "[mn] routes: 2001:db8::/32"},
+	/* 28 */
+	{MN_HEAD MN_UPLINK "[mn]\nroutes = default 0.0.0.0/0\n",
+	 "[mn] routes: 0.0.0.0/0: listed twice"},
+	/* 29 */ {MN_HEAD MN_UPLINK "[mn]\nroutes = ,\n", "[mn] routes: empty"},
+	/* 30 */
+	{MN_HEAD MN_UPLINK "[mn]\nroute_table = 255\n",
+	 "t.conf:9: [mn] route_table: want a table number 256..2147483392"},
+	/* 31 */ {MN_HEAD MN_UPLINK "[mn]\nroute_table = 4340x\n", "[mn] route_table: want"},
+	/* 32 */ {MN_HEAD MN_UPLINK "[mn]\nroute_table = -4340\n", "[mn] route_table: want"},
 };
 
 static void test_mn_bad(void)
@@ -121,6 +138,7 @@ static void test_mn_good_variants(void)
 	const char *text = MN_HEAD MN_UPLINK
 		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\nbusy_poll_us = 0\n"
 		"lifetime_s = 120\nreg_retry_ms = 700\nresend_slots = 64\n"
+		"routes = 10.9.0.0/16, 172.16.0.0/12 default\nroute_table = 51000\n"
 		"[policy]\ndefault = cell redundant\n"
 		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 "
 		"cell\n";
@@ -138,6 +156,12 @@ static void test_mn_good_variants(void)
 	CU_ASSERT_EQUAL(c.mn.lifetime_s, 120); /* the canonical names of lifetime etc. */
 	CU_ASSERT_EQUAL(c.mn.reg_retry_initial_us, 700000);
 	CU_ASSERT_EQUAL(c.mn.resend_slots, 64);
+	CU_ASSERT_EQUAL(c.routes.table, 51000);
+	CU_ASSERT_EQUAL_FATAL(c.routes.n, 3);
+	CU_ASSERT_EQUAL(c.routes.p[0].dst, 0x0a090000u);
+	CU_ASSERT_EQUAL(c.routes.p[0].plen, 16);
+	CU_ASSERT_EQUAL(c.routes.p[1].plen, 12);
+	CU_ASSERT_EQUAL(c.routes.p[2].plen, 0);
 	CU_ASSERT_EQUAL(c.default_mode, UM3N_MODE_REDUNDANT);
 	CU_ASSERT_EQUAL_FATAL(c.n_rules, 3);
 	CU_ASSERT_EQUAL(c.rules[2].plen, 32);

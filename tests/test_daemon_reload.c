@@ -132,6 +132,8 @@ static void test_mn_everything(void)
 		"rule = 10.9.3.0/24 cell",
 		"[policy]",
 		"[uplink lte]\ninterface = wwan1\n\n[policy]",
+		"routes = default ",
+		"routes = 10.9.0.0/16\nroute_table = 5000",
 		NULL,
 	};
 	static const struct {
@@ -148,6 +150,8 @@ static void test_mn_everything(void)
 		{"[uplink wifi] interface", 0},
 		{"[uplink lte] (new section)", 0},
 		{"[policy]", 1},
+		{"[mn] routes", 1},
+		{"[mn] route_table", 0},
 	};
 	size_t n = sizeof(want) / sizeof(want[0]), restart = 0;
 	struct d_conf_mn a, b;
@@ -169,8 +173,11 @@ static void test_mn_everything(void)
 	CU_ASSERT_EQUAL(a.log_level, UM3N_LOG_DEBUG);
 	CU_ASSERT_EQUAL(a.mn.reg_retry_initial_us, 250000);
 	CU_ASSERT_EQUAL(a.mn.signal_degraded_dbm, -80);
-	CU_ASSERT_STRING_EQUAL(a.tun, "um3n0");         /* restart: kept */
-	CU_ASSERT_EQUAL(a.mn.probe_interval_us, 15000); /* restart: kept */
+	CU_ASSERT_EQUAL_FATAL(a.routes.n, 1);
+	CU_ASSERT_EQUAL(a.routes.p[0].plen, 16);
+	CU_ASSERT_EQUAL(a.routes.table, D_ROUTE_TABLE_DEFAULT); /* restart: kept */
+	CU_ASSERT_STRING_EQUAL(a.tun, "um3n0");                 /* restart: kept */
+	CU_ASSERT_EQUAL(a.mn.probe_interval_us, 15000);         /* restart: kept */
 	CU_ASSERT_EQUAL_FATAL(a.n_rules, 1);
 	CU_ASSERT_EQUAL(a.rules[0].prefix.bytes[2], 3);
 	d_conf_mn_free(&b);
