@@ -230,7 +230,8 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 		return UM3N_EDUP;
 	}
 	um3n_reorder_paths(dp->rpool, dp->rx_delay_us, dp->sched.usable, &pa);
-	if (um3n_wire_ip_parse(d->inner, d->inner_len, &ip) == UM3N_OK && um3n_datapath_pure_ack(&ip, d->inner))
+	if (um3n_wire_ip_parse(d->inner, d->inner_len, &ip) == UM3N_OK &&
+	    um3n_datapath_pure_ack(&ip, d->inner))
 		pa.slower = 0; /* acknowledgements keep the fast path's delay */
 	return um3n_reorder_input(&dp->rx_order, dp->rpool, q, drops, now_us, link, d->key,
 				  d->inner, d->inner_len, &pa);

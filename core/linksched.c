@@ -141,7 +141,8 @@ size_t um3n_linksched_pick_fastest(struct um3n_linksched *s, size_t len, uint64_
 
 		if (!(set >> i & 1) || l->delay_us != dmin)
 			continue;
-		l->vfinish_ns = (l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns) + tx_cost_ns(l, len);
+		l->vfinish_ns = (l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns) +
+				tx_cost_ns(l, len);
 		out[0] = (uint8_t)i;
 		return 1;
 	}
