@@ -137,7 +137,7 @@ static void note_path_delay(struct um3n_mn_rec *rec, int link, uint64_t now_us, 
 		*d = sample;
 	else
 		*d += (sample - *d) / 8;
-	um3n_datapath_set_rx_delay(&rec->dp, link, *d);
+	um3n_datapath_set_rx_delay(&rec->dp, link, *d, now_us);
 }
 
 static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link,

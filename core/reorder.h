@@ -124,12 +124,15 @@ struct um3n_reorder_paths {
 	uint64_t lag_us[UM3N_MAX_LINKS]; /* the slowest usable link's delay minus each one's */
 };
 
-/* For links whose one-way delays (up to a common constant) are delay_us[l],
- * l in usable (a bit mask): the ones more than p->max_hold_us slower than the
- * fastest cannot be waited for and are left out; the gap bound is the spread
- * of the others + spread/4 + margin, at most p->max_hold_us. */
-void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us, uint8_t usable,
-			struct um3n_reorder_paths *pa);
+/* For links whose one-way delays (up to a common constant) are delay_us[l]
+ * now and base_us[l] without their queues (a windowed minimum), l in usable (a
+ * bit mask): the ones whose base is more than p->max_hold_us slower than the
+ * fastest's cannot be waited for and are left out; the others' lag is the
+ * difference of bases (steady: a queue does not move the whole flow), the gap
+ * bound their present spread + spread/4 + margin, at most p->max_hold_us.
+ * base_us NULL: the delays themselves. */
+void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us,
+			const int64_t *base_us, uint8_t usable, struct um3n_reorder_paths *pa);
 /* The hold bound alone (um3n_reorder_paths' hold_us). */
 uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *delay_us,
 			      uint8_t usable);
