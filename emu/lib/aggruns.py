@@ -55,20 +55,21 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
     return r
 
 
-def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr")):
+def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
     """res["aggregate"][cc]: goodput_mbps of the aggregated flow, 3g_mbps and
     wifi_mbps (one uplink through the tunnel), mptcp_mbps, and the ratios the
     issue's goals name (to the sum of the single links, to MPTCP)."""
     d = int(bed.args.duration)
     agg = res.setdefault("aggregate", {})
-    mptcp_setup(bed)
+    if mptcp:
+        mptcp_setup(bed)
     for cc in ccs:
         one = {}
         one["3g"] = _tunnel_run(bed, runs, "agg-3g-" + cc, ["cell"], runs.POLICY, d, cc)
         one["wifi"] = _tunnel_run(bed, runs, "agg-wifi-" + cc, ["wifi"], runs.POLICY, d, cc)
         one["aggregate"] = _tunnel_run(bed, runs, "agg-" + cc, ["cell", "wifi"],
                                        list(runs.POLICY) + [AGG_RULE], d, cc)
-        one["mptcp"] = iperf_mptcp(bed, d, extra=("-C", cc))
+        one["mptcp"] = iperf_mptcp(bed, d, extra=("-C", cc)) if mptcp else {"goodput_mbps": 0}
         g = {k: one[k]["goodput_mbps"] for k in one}
         total = g["3g"] + g["wifi"]
         agg[cc] = {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],

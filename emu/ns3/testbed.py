@@ -44,6 +44,7 @@ def parse():
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
     ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate (default: the first three)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
+    ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
     return ap.parse_args()
 
@@ -278,7 +279,7 @@ def main():
         if "handover" in only:
             runs.handover_runs(tb, res, clip)
         if "aggregate" in only:
-            aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","))
+            aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","), mptcp=not a.no_mptcp)
         if a.keep_captures:
             res["captures_kept"] = keep_captures(a.out, res, a.keep_captures)
         ok = True
