@@ -50,6 +50,22 @@ def aggregate_bounds(agg):
     return b
 
 
+def two_flows_bounds(two):
+    """Two flows over one aggregate rule, a lossy cell link: neither starves
+    (each above a quarter of the pair's goodput) and neither stalls for 1 s."""
+    b = []
+    for cc in sorted(two):
+        f = two[cc]["flows"]
+        tot = sum(x["goodput_mbps"] for x in f)
+        b.append(("aggregate %s: two flows, each > 25%% of %.2f (%s)" %
+                  (cc, tot, [x["goodput_mbps"] for x in f]),
+                  len(f) == 2 and all(x["goodput_mbps"] > 0.25 * tot for x in f)))
+        b.append(("aggregate %s: two flows, longest stall < 1000 ms (%s)" %
+                  (cc, [x["longest_stall_ms"] for x in f]),
+                  len(f) == 2 and all(x["longest_stall_ms"] < 1000 for x in f)))
+    return b
+
+
 def _added_below(st, limit):
     g = st.get("added_gap_ms")
     return bool(st.get("ok")) and g is not None and g < limit
@@ -83,4 +99,5 @@ def check(res):
         b += video_bounds(res["video"])
     if "mptcp" in res:
         b += mptcp_bounds(res["mptcp"])
-    return b + handover_bounds(res.get("handover", {})) + aggregate_bounds(res.get("aggregate", {}))
+    return b + handover_bounds(res.get("handover", {})) + aggregate_bounds(res.get("aggregate", {})) + \
+        two_flows_bounds(res.get("aggregate_two_flows", {}))

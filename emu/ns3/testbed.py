@@ -42,7 +42,7 @@ def parse():
     ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
-    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate (default: the first three)")
+    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two (default: the first three)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
@@ -280,6 +280,9 @@ def main():
             runs.handover_runs(tb, res, clip)
         if "aggregate" in only:
             aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","), mptcp=not a.no_mptcp)
+        if "aggregate-two" in only:
+            for cc in a.cc.split(","):
+                aggruns.two_flows_run(tb, res, runs, cc)
         if a.keep_captures:
             res["captures_kept"] = keep_captures(a.out, res, a.keep_captures)
         ok = True
