@@ -61,7 +61,8 @@ for p in $PARTS; do
 		elif ! "$HERE/setup.sh" --fix-tap >/dev/null; then
 			echo "SKIP: emu/ns3: the ns-3 tap-creator is not where libns3-tap-bridge looks for it"
 		else
-			part ns3 570 "$HERE/ns3/run.sh" --duration "$SECS" --out "$OUT/ns3" --build "$BUILD"
+			part ns3 570 "$HERE/ns3/run.sh" --only fig5,mptcp,handover --duration "$SECS" \
+				--out "$OUT/ns3" --build "$BUILD"
 			# One CUBIC flow over both links (aggregate rule) against each alone.
 			part ns3-aggregate 300 "$HERE/ns3/run.sh" --only aggregate --cc cubic \
 				--duration "$SECS" --out "$OUT/ns3-aggregate" --build "$BUILD"
