@@ -1,5 +1,6 @@
 #include "linksched.h"
 
+#include "reorder.h"
 #include "wire.h"
 
 /* What a packet adds on the wire: outer IPv4 and UDP, RFC 3519, GRE with the key. */

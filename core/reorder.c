@@ -100,7 +100,7 @@ void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_
 		/* A link slower than the bound can never be waited for: its
 		 * packets come late whatever we do, so the flow is not held for it. */
 		if (!(usable >> l & 1) ||
-		    (p->max_hold_us && (uint64_t)(b[l] - lo) > p->max_hold_us))
+		    !um3n_reorder_admit((uint64_t)(b[l] - lo), p->max_hold_us))
 			continue;
 		pa->usable |= (uint8_t)(1u << l);
 		if (b[l] - lo >= UM3N_REORDER_EQ_MIN_US)

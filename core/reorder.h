@@ -42,7 +42,8 @@
  * a sender that restarted its counters: the bucket starts over there. */
 #define UM3N_REORDER_WINDOW 4096
 /* The hold bound: the links' one-way delay spread plus this margin plus a
- * quarter of the spread (jitter), capped by the engine's maximum. */
+ * quarter of the spread (jitter), capped by the engine's maximum. A link
+ * whose hold bound would pass the maximum is not used (um3n_reorder_admit). */
 #define UM3N_REORDER_MARGIN_US 10000
 #define UM3N_REORDER_MAX_MS_DEFAULT 100
 #define UM3N_REORDER_SLOTS_DEFAULT 1024
@@ -114,6 +115,15 @@ int um3n_reorder_pool_init(struct um3n_reorder_pool *p, const struct um3n_env *e
 void um3n_reorder_pool_fini(struct um3n_reorder_pool *p, const struct um3n_env *env);
 
 void um3n_reorder_init(struct um3n_reorder *r);
+
+/* May a link spread_us slower than the fastest carry keyed flows with a
+ * reorder queue holding at most max_hold_us? Only when its hold bound fits:
+ * spread + spread/4 + margin <= max_hold_us (0: no queue, no limit). Shared
+ * by the sender (linksched.c) and the receiver (um3n_reorder_paths). */
+static inline bool um3n_reorder_admit(uint64_t spread_us, uint64_t max_hold_us)
+{
+	return !max_hold_us || spread_us + spread_us / 4 + UM3N_REORDER_MARGIN_US <= max_hold_us;
+}
 
 /* What the receiver knows of the links a keyed flow may take, from their
  * one-way delays up to a common constant (um3n_reorder_paths). */

@@ -227,8 +227,12 @@ static void test_hold_bound(void)
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x1), UM3N_REORDER_MARGIN_US);
 	/* 900 ms is past the bound: left out, not waited for */
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 40000 + 10000 + UM3N_REORDER_MARGIN_US);
-	d[2] = 95000; /* within it: the spread is 90 ms, the hold capped */
-	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 100 * MS);
+	d[2] = 95000; /* 90 ms: its hold bound (122.5 ms) would not fit: left out */
+	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 40000 + 10000 + UM3N_REORDER_MARGIN_US);
+	d[2] = 70000; /* 65 ms: 91.25 ms fits */
+	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 65000 + 16250 + UM3N_REORDER_MARGIN_US);
+	CU_ASSERT(um3n_reorder_admit(72000, 100 * MS) && !um3n_reorder_admit(73000, 100 * MS));
+	CU_ASSERT(um3n_reorder_admit(900000, 0)); /* no queue: no limit */
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0), UM3N_REORDER_MARGIN_US);
 	rig_fini(&g);
 }
