@@ -51,6 +51,10 @@ struct um3n_datapath {
 	 * UM3N_DATAPATH_BASE_WINDOW_US: the minimum of the current and the last. */
 	int64_t rx_base_cur[UM3N_MAX_LINKS], rx_base_prev[UM3N_MAX_LINKS];
 	uint64_t rx_base_since[UM3N_MAX_LINKS];
+	/* The reorder queue's view of the links, recomputed only when a delay
+	 * or a link's usability changed (rx_paths_ok false), not per packet. */
+	struct um3n_reorder_paths rx_paths;
+	bool rx_paths_ok;
 	struct um3n_reorder rx_order;
 	struct um3n_reorder_pool *rpool;
 };
@@ -70,6 +74,8 @@ static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
 	dp->rpool = pool;
 	/* The peer's queue is assumed to hold as long as ours (the same default). */
 	dp->sched.max_spread_us = pool ? pool->max_hold_us : 0;
+	um3n_linksched_update(&dp->sched);
+	dp->rx_paths_ok = false;
 }
 
 /* How long the peer's packets take on link, up to a constant common to the

@@ -255,7 +255,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	}
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
-	mn->dp.sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
+	um3n_linksched_set_delay(&mn->dp.sched, link, (int64_t)(l->lm.srtt_us / 2));
 	note_down_delay(mn, link, now_us, &p);
 	heard(mn, now_us, link);
 	return UM3N_OK;

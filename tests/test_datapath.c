@@ -538,9 +538,9 @@ static void test_pure_ack(void)
 
 	rig_init(&r, 64, UM3N_OUTQ_SLOT_MIN, 0, UM3N_DATAPATH_BY_DST);
 	r.dp.sched.max_spread_us = 100000;
-	r.dp.sched.links[0].delay_us = 30000;
-	r.dp.sched.links[1].delay_us = 50000;
-	r.dp.sched.links[2].delay_us = 5000;
+	um3n_linksched_set_delay(&r.dp.sched, 0, 30000);
+	um3n_linksched_set_delay(&r.dp.sched, 1, 50000);
+	um3n_linksched_set_delay(&r.dp.sched, 2, 5000);
 	for (int i = 0; i < 20; i++)
 		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x10, 0), 0); /* ACK */
 	n = drain(&r, links, 64);

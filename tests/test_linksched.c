@@ -343,8 +343,8 @@ static unsigned cell_share_overload(uint64_t max_spread_us, int64_t cell_delay_u
 
 	agg_setup(&s, 2, kbps, states);
 	s.max_spread_us = max_spread_us;
-	s.links[0].delay_us = cell_delay_us;
-	s.links[1].delay_us = 5000;
+	um3n_linksched_set_delay(&s, 0, cell_delay_us);
+	um3n_linksched_set_delay(&s, 1, 5000);
 	for (uint64_t t = 0; t < 100000; t += gap_us) {
 		uint8_t out[UM3N_MAX_LINKS];
 
@@ -380,9 +380,9 @@ static void test_pick_fastest(void)
 
 	agg_setup(&s, 3, kbps, states);
 	s.max_spread_us = 100000;
-	s.links[0].delay_us = 50000;
-	s.links[1].delay_us = 5000;
-	s.links[2].delay_us = 1000; /* degraded: not in the set while others are up */
+	um3n_linksched_set_delay(&s, 0, 50000);
+	um3n_linksched_set_delay(&s, 1, 5000);
+	um3n_linksched_set_delay(&s, 2, 1000); /* degraded: not in the set while others are up */
 	for (int i = 0; i < 100; i++) {
 		CU_ASSERT_EQUAL(um3n_linksched_pick_fastest(&s, 1400, 0, out), 1);
 		CU_ASSERT_EQUAL(out[0], 1);
