@@ -112,11 +112,18 @@ static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_
 		const struct um3n_linksched_link *l = &s->links[__builtin_ctz(m)];
 		uint64_t start = l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns;
 		uint64_t finish = start + tx_cost_ns(l, len), arrive = finish;
+		uint64_t late_us = (finish - now_ns) / 1000 + (uint64_t)(l->delay_us - s->agg_dmin);
 
 		if (l->vfinish_ns < vnow)
 			vnow = l->vfinish_ns;
 		if (!s->max_spread_us)
 			arrive += (uint64_t)(l->delay_us - s->agg_dmin) * 1000;
+		/* A slower link whose backlog would make this packet come later
+		 * than the peer's reorder queue can wait (BLEST, ECF): the packet
+		 * goes on a faster one, and the slow link's queue stays short. */
+		else if (l->delay_us != s->agg_dmin &&
+			 !um3n_reorder_admit(late_us, s->max_spread_us))
+			continue;
 		if (arrive < best_arrive) {
 			best_arrive = arrive;
 			best_finish = finish;
