@@ -46,7 +46,8 @@ static int best_prefer(const struct um3n_linksched *s, uint8_t want_class)
 }
 
 /* The links aggregation may use: usable, UP unless none is, and (with a
- * reorder queue at the peer) within its bound of the fastest one. */
+ * reorder queue at the peer) slower than the fastest by no more than its
+ * bound admits (um3n_reorder_admit: the same rule as the receiver's). */
 static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
 {
 	bool any_up = false;
@@ -62,7 +63,8 @@ static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
 			dmin = s->links[i].delay_us < dmin ? s->links[i].delay_us : dmin;
 		}
 	for (size_t i = 0; s->max_spread_us && i < s->n; i++)
-		if (set >> i & 1 && (uint64_t)(s->links[i].delay_us - dmin) > s->max_spread_us)
+		if (set >> i & 1 &&
+		    !um3n_reorder_admit((uint64_t)(s->links[i].delay_us - dmin), s->max_spread_us))
 			set &= (uint8_t) ~(1u << i);
 	*dmin_out = dmin;
 	return set;

@@ -367,6 +367,7 @@ static void test_aggregate_reorder_queue(void)
 	CU_ASSERT(with >= 24 && with <= 34);
 	CU_ASSERT_EQUAL(cell_share_overload(0, 50000), 0);
 	CU_ASSERT_EQUAL(cell_share_overload(100000, 150000), 0); /* 145 ms behind: left out */
+	CU_ASSERT_EQUAL(cell_share_overload(100000, 100000), 0); /* 95: its bound would be 129 */
 	CU_ASSERT(cell_share_overload(0, 5000) >= 24);           /* same delays: no difference */
 }
 
@@ -394,6 +395,13 @@ static void test_pick_fastest(void)
 	s.links[0].state = s.links[2].state = FL;
 	um3n_linksched_update(&s);
 	CU_ASSERT_EQUAL(um3n_linksched_pick_fastest(&s, 60, 0, out), 0);
+	/* the set itself: a link whose hold bound would not fit is out of it */
+	s.links[0].state = s.links[1].state = UP;
+	um3n_linksched_update(&s);
+	um3n_linksched_set_delay(&s, 0, 100000);
+	CU_ASSERT_EQUAL(s.agg_set, 0x2);
+	um3n_linksched_set_delay(&s, 0, 77000); /* 72 ms behind: 100 ms, fits */
+	CU_ASSERT_EQUAL(s.agg_set, 0x3);
 }
 
 static CU_TestInfo sched_tests[] = {
