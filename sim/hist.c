@@ -4,10 +4,7 @@
 #include <assert.h>
 #include <string.h>
 
-void sim_hist_init(struct sim_hist *h)
-{
-	memset(h, 0, sizeof(*h));
-}
+void sim_hist_init(struct sim_hist *h) { memset(h, 0, sizeof(*h)); }
 
 size_t sim_hist_index(uint64_t v)
 {

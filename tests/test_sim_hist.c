@@ -58,7 +58,7 @@ static void test_hist_error_bound(void)
 	for (int shape = 0; shape < 4; shape++) {
 		sim_hist_init(&h);
 		for (size_t i = 0; i < N; i++) {
-			uint64_t x = shape == 0	  ? um3n_prng_below(&rng, 300)
+			uint64_t x = shape == 0   ? um3n_prng_below(&rng, 300)
 				     : shape == 1 ? 20000 + um3n_prng_below(&rng, 5000)
 				     : shape == 2 ? um3n_prng_below(&rng, 1u << 20) *
 							    (1 + um3n_prng_below(&rng, 100))
@@ -118,7 +118,7 @@ static void test_hist_empty_single(void)
 static void test_hist_extremes(void)
 {
 	static struct sim_hist h;
-	uint64_t v[] = {0, 0, 255, 256, 257, 511, 512, (uint64_t)1 << 62, UINT64_MAX - 1,
+	uint64_t v[] = {0,         0, 255, 256, 257, 511, 512, (uint64_t)1 << 62, UINT64_MAX - 1,
 			UINT64_MAX};
 	size_t n = sizeof(v) / sizeof(v[0]);
 

@@ -35,7 +35,7 @@ static void test_metrics_select(void)
 			size_t k = um3n_prng_below(&rng, n);
 
 			memcpy(w, v, n * sizeof(*v));
-			CU_ASSERT_EQUAL_FATAL(sim_select_kth(w, n, k), s[k]);
+			CU_ASSERT_EQUAL_FATAL(sim_quant_select_kth(w, n, k), s[k]);
 		}
 	}
 }
