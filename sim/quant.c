@@ -117,4 +117,3 @@ uint32_t sim_quant_select_kth(uint32_t *v, size_t n, size_t k)
 	}
 	return v[kk];
 }
-

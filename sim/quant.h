@@ -12,7 +12,7 @@
 
 #include "hist.h"
 
-#define SIM_QUANT_EXACT_MAX ((size_t)1 << 20) /* default: 4 MB of samples */
+#define SIM_QUANT_EXACT_MAX ((size_t)1 << 18) /* default: 1 MB of samples */
 
 struct sim_quant {
 	struct sim_hist *hist;

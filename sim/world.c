@@ -215,6 +215,8 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 	snprintf(err, errcap, "%s:0: out of memory", sc->path);
 	if (sim_heap_init(&w->heap, 4096) || sim_metrics_init(&w->metrics, sc, opts->seed))
 		return UM3N_ENOMEM;
+	if (opts->exact_metrics)
+		sim_metrics_set_exact(&w->metrics);
 	w->gens = calloc(sc->n_flows ? sc->n_flows : 1, sizeof(*w->gens));
 	if (!w->gens)
 		return UM3N_ENOMEM;
