@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "schedule.h"
 #include "world.h"
 
 #define EXIT_USAGE 2
@@ -268,6 +269,7 @@ int main(int argc, char **argv)
 	static struct sim_scenario sc;
 	struct options o;
 	char err[SIM_ERR_MAX];
+	int rc;
 
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
@@ -279,6 +281,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "um3n-sim: --duration: too short for the scenario's flows\n");
 		return EXIT_USAGE;
 	}
+	if (sim_schedule_expand(&sc, o.seed_set ? o.seed : sc.seed)) {
+		fprintf(stderr, "um3n-sim: out of memory for the link schedules\n");
+		return 1;
+	}
 	sim_scenario_jitter_events(&sc, o.seed_set ? o.seed : sc.seed);
-	return run(&o, &sc);
+	rc = run(&o, &sc);
+	sim_scenario_free(&sc);
+	return rc;
 }

@@ -332,6 +332,15 @@ void sim_scenario_jitter_events(struct sim_scenario *sc, uint64_t seed)
 		sc->handover_at_us += d;
 }
 
+void sim_scenario_free(struct sim_scenario *sc)
+{
+	for (size_t i = 0; i < SIM_MAX_LINKS; i++) {
+		free(sc->links[i].outages);
+		sc->links[i].outages = NULL;
+		sc->links[i].n_outages = sc->links[i].cap_outages = 0;
+	}
+}
+
 int sim_scenario_set_duration(struct sim_scenario *sc, uint64_t duration_us)
 {
 	if (duration_us == 0)

@@ -47,9 +47,12 @@ static void scenario_one_flow(struct sim_scenario *sc, bool video, uint64_t outa
 	sc->n_links = 1;
 	strcpy(sc->links[0].name, "wifi");
 	if (outage_at) {
+		static struct sim_outage o;
+
+		o.start_us = outage_at;
+		o.end_us = UINT64_MAX;
 		sc->links[0].n_outages = 1;
-		sc->links[0].outages[0].start_us = outage_at;
-		sc->links[0].outages[0].end_us = UINT64_MAX;
+		sc->links[0].outages = &o;
 		sc->handover_before_us = 1000000;
 		sc->handover_after_us = 2000000;
 	}
