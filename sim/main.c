@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    um3n-sim SCENARIO.ini [--seed N] [--out DIR] [--duration S] [--no-pcap]\n"
-	"             [--snaplen N] [--bench] [--exact] [--log LEVEL]\n"
+	"             [--snaplen N] [--bench] [--exact | --histogram] [--log LEVEL]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Runs the um3n MN and HA engines over simulated links (rate or bandwidth\n"
@@ -44,6 +44,8 @@ static const char usage_text[] =
 	"                   exact percentiles at any length, memory grows with the run\n"
 	"                   (default: exact up to 2^18 samples per flow, then a\n"
 	"                   histogram within 1/256 of the exact value; constant memory)\n"
+	"    --histogram    percentiles from the histogram however few the samples (to\n"
+	"                   compare it with the exact ones)\n"
 	"    --log LEVEL    engine log lines to stderr: 0 err .. 3 debug (default: none)\n"
 	"    -h, --help     this text\n"
 	"\n"
@@ -64,7 +66,7 @@ static const char usage_text[] =
 struct options {
 	const char *scenario, *out_dir;
 	uint64_t seed, duration_us;
-	bool seed_set, bench, pcaps, exact;
+	bool seed_set, bench, pcaps, exact, histogram;
 	uint32_t snaplen;
 	int log_level;
 };
@@ -109,6 +111,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"duration", required_argument, NULL, 'd'},
 		{"bench", no_argument, NULL, 'b'},
 		{"exact", no_argument, NULL, 'x'},
+		{"histogram", no_argument, NULL, 'H'},
 		{"no-pcap", no_argument, NULL, 'n'},
 		{"log", required_argument, NULL, 'l'},
 		{"snaplen", required_argument, NULL, 'S'},
@@ -143,6 +146,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'b': o->bench = true; break;
 		case 'x': o->exact = true; break;
+		case 'H': o->histogram = true; break;
 		case 'n': o->pcaps = false; break;
 		case 'l':
 			if (!parse_uint(optarg, 3, &v))
@@ -153,6 +157,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		default: return -1;
 		}
 	}
+	if (o->exact && o->histogram)
+		return fprintf(stderr, "um3n-sim: --exact or --histogram, not both\n"), -1;
 	if (optind != argc - 1)
 		return fprintf(stderr, "um3n-sim: expected one SCENARIO.ini (see --help)\n"), -1;
 	o->scenario = argv[optind];
@@ -226,6 +232,7 @@ static int run(struct options *o, struct sim_scenario *sc)
 				    .pcaps = o->pcaps,
 				    .snaplen = o->snaplen,
 				    .exact_metrics = o->exact,
+				    .histogram_metrics = o->histogram,
 				    .log_level = o->log_level};
 	static struct sim_world w;
 	char err[SIM_ERR_MAX];

@@ -107,6 +107,18 @@ void sim_metrics_set_exact(struct sim_metrics *m)
 	}
 }
 
+void sim_metrics_set_histogram(struct sim_metrics *m)
+{
+	for (size_t i = 0; i < m->n_flows; i++) {
+		struct sim_flow_metrics *f = &m->flows[i];
+
+		assert(f->sent_pkts == 0 && "before any sample");
+		f->owd.max_exact = 0;
+		for (int d = 0; f->ho_active && d < 2; d++)
+			f->ho_base_pre[d].max_exact = f->ho_base_all[d].max_exact = 0;
+	}
+}
+
 void sim_metrics_free(struct sim_metrics *m)
 {
 	for (size_t i = 0; i < m->n_flows; i++) {

@@ -116,6 +116,9 @@ int sim_metrics_init(struct sim_metrics *m, const struct sim_scenario *sc, uint6
  * set exactly, then a histogram (quant.h), and judges packets after
  * SIM_HORIZON_US. */
 void sim_metrics_set_exact(struct sim_metrics *m);
+/* Before any sample: percentiles from the histogram alone, however few the
+ * samples (to measure it against the exact ones). */
+void sim_metrics_set_histogram(struct sim_metrics *m);
 void sim_metrics_free(struct sim_metrics *m);
 
 /* The sender handed packet `seq` of flow `flow` to the network at send_us,

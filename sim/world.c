@@ -217,6 +217,8 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 		return UM3N_ENOMEM;
 	if (opts->exact_metrics)
 		sim_metrics_set_exact(&w->metrics);
+	else if (opts->histogram_metrics)
+		sim_metrics_set_histogram(&w->metrics);
 	w->gens = calloc(sc->n_flows ? sc->n_flows : 1, sizeof(*w->gens));
 	if (!w->gens)
 		return UM3N_ENOMEM;

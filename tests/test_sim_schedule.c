@@ -98,9 +98,9 @@ static void test_schedule_many_keys(void)
 /* 4: flap = PERIOD_S DUTY: up DUTY of each period, down the rest, to the end. */
 static void test_schedule_flap(void)
 {
-	CU_ASSERT_EQUAL_FATAL(
-		parse("[sim]\nduration_s = 60\n[link cell]\nrate_mbps = 3\nflap = 10 0.9 carrier\n"),
-		0);
+	CU_ASSERT_EQUAL_FATAL(parse("[sim]\nduration_s = 60\n[link cell]\nrate_mbps = 3\nflap = 10 "
+				    "0.9 carrier\n"),
+			      0);
 	CU_ASSERT_EQUAL(sc.links[0].n_outages, 0); /* generated after --duration */
 	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 1), 0);
 	CU_ASSERT_EQUAL_FATAL(sc.links[0].n_outages, 6);
