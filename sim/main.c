@@ -288,9 +288,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "um3n-sim: --duration: too short for the scenario's flows\n");
 		return EXIT_USAGE;
 	}
-	if (sim_schedule_expand(&sc, o.seed_set ? o.seed : sc.seed)) {
-		fprintf(stderr, "um3n-sim: out of memory for the link schedules\n");
-		return 1;
+	rc = sim_schedule_expand(&sc, o.seed_set ? o.seed : sc.seed, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		sim_scenario_free(&sc);
+		return rc == UM3N_ENOMEM ? 1 : EXIT_USAGE;
 	}
 	sim_scenario_jitter_events(&sc, o.seed_set ? o.seed : sc.seed);
 	rc = run(&o, &sc);

@@ -203,7 +203,11 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 
 		if (why)
 			return bad(c, k, why);
-		return sim_schedule_add(l, &o) ? fail(c, c->line, "out of memory") : 1;
+		switch (sim_schedule_add(l, &o)) {
+		case 0: return 1;
+		case UM3N_EINVAL: return bad(c, k, "at most 1000000 outages per link");
+		default: return fail(c, c->line, "out of memory");
+		}
 	}
 	if (!strcmp(k, "outages_file"))
 		return outages_file(c, l, v);

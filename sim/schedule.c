@@ -13,6 +13,8 @@
 int sim_schedule_add(struct sim_link_spec *l, const struct sim_outage *o)
 {
 	assert(o->end_us > o->start_us);
+	if (l->n_outages == SIM_SCHEDULE_MAX)
+		return UM3N_EINVAL;
 	if (l->n_outages == l->cap_outages) {
 		size_t cap = l->cap_outages ? l->cap_outages * 2 : 16;
 		struct sim_outage *n = realloc(l->outages, cap * sizeof(*n));
@@ -70,9 +72,10 @@ int sim_schedule_read_file(struct sim_link_spec *l, const char *path, char *err,
 		if (why) {
 			snprintf(err, errcap, "%s:%u: expected %s", path, line, why);
 			rc = UM3N_EINVAL;
-		} else if (sim_schedule_add(l, &o)) {
-			snprintf(err, errcap, "%s:%u: out of memory", path, line);
-			rc = UM3N_ENOMEM;
+		} else if ((rc = sim_schedule_add(l, &o)) != 0) {
+			snprintf(err, errcap, "%s:%u: %s", path, line,
+				 rc == UM3N_EINVAL ? "expected at most 1000000 outages per link"
+						   : "out of memory");
 		}
 	}
 	fclose(f);
@@ -90,6 +93,8 @@ static uint64_t exp_us(struct um3n_prng *rng, uint64_t mean_us)
 
 static int expand_link(struct sim_link_spec *l, size_t i, uint64_t duration_us, uint64_t seed)
 {
+	int rc;
+
 	if (l->flap_period_us) {
 		uint64_t up = (uint64_t)llround((double)l->flap_period_us * l->flap_duty);
 
@@ -97,8 +102,8 @@ static int expand_link(struct sim_link_spec *l, size_t i, uint64_t duration_us, 
 		for (uint64_t p = 0; p + up < duration_us; p += l->flap_period_us) {
 			struct sim_outage o = {p + up, p + l->flap_period_us, l->flap_carrier};
 
-			if (sim_schedule_add(l, &o))
-				return UM3N_ENOMEM;
+			if ((rc = sim_schedule_add(l, &o)) != 0)
+				return rc;
 		}
 	}
 	if (l->onoff_up_us) {
@@ -115,24 +120,33 @@ static int expand_link(struct sim_link_spec *l, size_t i, uint64_t duration_us, 
 				break;
 			o.end_us = o.start_us + exp_us(&rng, l->onoff_down_us);
 			o.carrier = l->onoff_carrier;
-			if (sim_schedule_add(l, &o))
-				return UM3N_ENOMEM;
+			if ((rc = sim_schedule_add(l, &o)) != 0)
+				return rc;
 			t = o.end_us;
 		}
 	}
 	return 0;
 }
 
-int sim_schedule_expand(struct sim_scenario *sc, uint64_t seed)
+int sim_schedule_expand(struct sim_scenario *sc, uint64_t seed, char *err, size_t errcap)
 {
 	for (size_t i = 0; i < sc->n_links; i++) {
 		struct sim_link_spec *l = &sc->links[i];
+		int rc;
 
 		if (l->expanded)
 			continue;
 		l->expanded = true;
-		if (expand_link(l, i, sc->duration_us, seed))
-			return UM3N_ENOMEM;
+		rc = expand_link(l, i, sc->duration_us, seed);
+		if (rc == UM3N_EINVAL)
+			snprintf(err, errcap,
+				 "%s:%d: [link %s]: expected at most %d outages per link over the "
+				 "run (flap or onoff too frequent)",
+				 sc->path, l->line, l->name, SIM_SCHEDULE_MAX);
+		else if (rc)
+			snprintf(err, errcap, "%s:%d: out of memory", sc->path, l->line);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

@@ -13,7 +13,10 @@
 
 #include "scenario.h"
 
-/* Appends o to l's outages. Errors: UM3N_ENOMEM. */
+#define SIM_SCHEDULE_MAX 1000000 /* outages per link (24 MB): a flap of 0.6 s for a week */
+
+/* Appends o to l's outages. Errors: UM3N_ENOMEM, UM3N_EINVAL (the link has
+ * SIM_SCHEDULE_MAX already). */
 int sim_schedule_add(struct sim_link_spec *l, const struct sim_outage *o);
 /* Appends the outages of a file: lines "START-END [cut|carrier]" as the
  * outage key, blank lines and '#' or ';' comments skipped. Errors (err set to
@@ -22,7 +25,8 @@ int sim_schedule_add(struct sim_link_spec *l, const struct sim_outage *o);
 int sim_schedule_read_file(struct sim_link_spec *l, const char *path, char *err, size_t errcap);
 /* Generates the flap and on/off outages of every link over [0, duration_us)
  * of sc, drawn from seed (on/off) — after --duration, before the event
- * jitter; once (a second call adds nothing). Errors: UM3N_ENOMEM. */
-int sim_schedule_expand(struct sim_scenario *sc, uint64_t seed);
+ * jitter; once (a second call adds nothing). Errors (err set to
+ * "SCENARIO:LINE: ..."): UM3N_EINVAL (more than SIM_SCHEDULE_MAX), UM3N_ENOMEM. */
+int sim_schedule_expand(struct sim_scenario *sc, uint64_t seed, char *err, size_t errcap);
 
 #endif

@@ -102,15 +102,21 @@ static void test_schedule_flap(void)
 				    "0.9 carrier\n"),
 			      0);
 	CU_ASSERT_EQUAL(sc.links[0].n_outages, 0); /* generated after --duration */
-	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 1, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(sc.links[0].n_outages, 6);
 	for (size_t i = 0; i < 6; i++) {
 		CU_ASSERT_EQUAL(sc.links[0].outages[i].start_us, i * 10000000 + 9000000);
 		CU_ASSERT_EQUAL(sc.links[0].outages[i].end_us, (i + 1) * 10000000);
 		CU_ASSERT_TRUE(sc.links[0].outages[i].carrier);
 	}
-	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 1), 0); /* once */
+	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 1, err, sizeof(err)), 0); /* once */
 	CU_ASSERT_EQUAL(sc.links[0].n_outages, 6);
+	/* a week of 0.5 s flaps is more than a link holds: an error, not 10 GB */
+	CU_ASSERT_EQUAL_FATAL(
+		parse("[sim]\nduration_s = 604800\n[link cell]\nrate_mbps = 3\nflap = 0.5 0.5\n"),
+		0);
+	CU_ASSERT_EQUAL(sim_schedule_expand(&sc, 1, err, sizeof(err)), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(strncmp(err, "/tmp/t.ini:3: [link cell]: expected at most", 43), 0);
 	CU_ASSERT_EQUAL(parse("[link cell]\nrate_mbps = 3\nflap = 10 1\n"), UM3N_EINVAL);
 	CU_ASSERT_EQUAL(strncmp(err, "/tmp/t.ini:3: flap: expected a duty", 35), 0);
 	CU_ASSERT_EQUAL(parse("[link cell]\nrate_mbps = 3\nflap = 10\n"), UM3N_EINVAL);
@@ -128,7 +134,7 @@ static void test_schedule_onoff(void)
 	size_t n;
 
 	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
-	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 7), 0);
+	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 7, err, sizeof(err)), 0);
 	n = sc.links[0].n_outages;
 	CU_ASSERT_TRUE(fabs((double)n - 1e5 / 12) < 0.03 * 1e5 / 12);
 	for (size_t i = 0; i < n; i++) {
@@ -145,11 +151,11 @@ static void test_schedule_onoff(void)
 	CU_ASSERT_NOT_EQUAL(sc.links[0].outages[0].start_us, sc.links[1].outages[0].start_us);
 	memcpy(first, sc.links[0].outages, sizeof(first));
 	CU_ASSERT_EQUAL_FATAL(parse(text), 0); /* same seed, same schedule */
-	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 7), 0);
+	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 7, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(sc.links[0].n_outages, n);
 	CU_ASSERT_EQUAL(memcmp(first, sc.links[0].outages, sizeof(first)), 0);
 	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
-	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 8), 0);
+	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 8, err, sizeof(err)), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(first, sc.links[0].outages, sizeof(first)), 0);
 	sim_scenario_free(&sc);
 }
