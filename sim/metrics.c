@@ -513,6 +513,8 @@ int sim_metrics_write_extra(const struct sim_metrics *m, const char *path)
 		if (m->handover) /* scenarios without one keep their lines */
 			fprintf(f, ", \"added_gap_ms\": %.3f, \"extra_delay_max_ms\": %.3f",
 				fl->ho_added_gap_us / 1000.0, fl->ho_extra_us[2] / 1000.0);
+		if (fl->stale_pkts) /* only then: every other run keeps its bytes */
+			fprintf(f, ", \"stale_pkts\": %llu", (unsigned long long)fl->stale_pkts);
 		fprintf(f, "}");
 	}
 	fprintf(f, "\n  }\n}\n");
