@@ -373,6 +373,7 @@ int sim_metrics_finish(struct sim_metrics *m, uint64_t end_us)
 {
 	bool any_ho = false;
 
+	assert(end_us <= m->duration_us); /* so active_at(end_us) implies ho_active */
 	m->end_us = end_us;
 	for (size_t i = 0; i < m->n_flows; i++) {
 		struct sim_flow_metrics *f = &m->flows[i];
