@@ -65,7 +65,7 @@ if ((long)); then # no pcaps: a day of them would be gigabytes
 		"$sim" traces/scenarios/day-drive-flap.ini --seed "$seed" --duration $d --no-pcap --bench \
 			--out "$dir" >"$dir/stdout.txt"
 		echo "day-drive-flap ${d}s: $(grep -o 'peak_rss_mb=[0-9.]*' "$dir/stdout.txt")" \
-			"$(grep -o 'wall_s_per_sim_h=[0-9.]*' "$dir/stdout.txt")"
+			"$(grep -o 'cpu_s_per_sim_h=[0-9.]*' "$dir/stdout.txt")"
 	done
 	tail -n 1 "$out/sim/day-drive-flap-86400/stdout.txt"
 fi

@@ -38,8 +38,8 @@ static const char usage_text[] =
 	"    --duration S   simulated seconds (overrides [sim] duration_s)\n"
 	"    --no-pcap      do not write pcaps (faster)\n"
 	"    --snaplen N    keep the first N bytes of each packet in the pcaps (default all)\n"
-	"    --bench        print simulated seconds per wall second, events/s, wall\n"
-	"                   seconds per simulated hour and the peak resident memory\n"
+	"    --bench        print simulated seconds per wall second, events/s, wall and\n"
+	"                   CPU seconds per simulated hour and the peak resident memory\n"
 	"    --exact        keep every delay sample and per-packet record to the end:\n"
 	"                   exact percentiles at any length, memory grows with the run\n"
 	"                   (default: exact up to 2^18 samples per flow, then a\n"
@@ -261,11 +261,11 @@ static int run(struct options *o, struct sim_scenario *sc)
 	print_engine_counters(&w);
 	if (o->bench)
 		printf("bench: events=%llu wall_s=%.4f cpu_s=%.4f sim_s_per_wall_s=%.1f "
-		       "events_per_s=%.0f wall_s_per_sim_h=%.2f peak_rss_mb=%.1f\n",
+		       "events_per_s=%.0f wall_s_per_sim_h=%.2f cpu_s_per_sim_h=%.2f peak_rss_mb=%.1f\n",
 		       (unsigned long long)w.events, wall, cpu,
 		       sc->duration_us / 1e6 / (wall > 0 ? wall : 1e-9),
 		       w.events / (wall > 0 ? wall : 1e-9), wall * 3.6e9 / (double)sc->duration_us,
-		       peak_rss_mb());
+		       cpu * 3.6e9 / (double)sc->duration_us, peak_rss_mb());
 	sim_metrics_summary(&w.metrics, stdout);
 	sim_world_free(&w);
 	return rc ? 1 : 0;
