@@ -261,7 +261,8 @@ static int run(struct options *o, struct sim_scenario *sc)
 	print_engine_counters(&w);
 	if (o->bench)
 		printf("bench: events=%llu wall_s=%.4f cpu_s=%.4f sim_s_per_wall_s=%.1f "
-		       "events_per_s=%.0f wall_s_per_sim_h=%.2f cpu_s_per_sim_h=%.2f peak_rss_mb=%.1f\n",
+		       "events_per_s=%.0f wall_s_per_sim_h=%.2f cpu_s_per_sim_h=%.2f "
+		       "peak_rss_mb=%.1f\n",
 		       (unsigned long long)w.events, wall, cpu,
 		       sc->duration_us / 1e6 / (wall > 0 ? wall : 1e-9),
 		       w.events / (wall > 0 ? wall : 1e-9), wall * 3.6e9 / (double)sc->duration_us,

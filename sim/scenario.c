@@ -261,6 +261,8 @@ int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim
 		c.line++; /* late errors not tied to a key point just past the end */
 	if (!c.failed && !check_all(&c))
 		c.failed = true;
+	if (c.failed)
+		sim_scenario_free(sc); /* a failed parse holds nothing */
 	return c.failed ? UM3N_EINVAL : 0;
 }
 

@@ -110,7 +110,9 @@ int sim_scenario_load(const char *path, struct sim_scenario *sc, char *err, size
 int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim_scenario *sc,
 		       char *err, size_t errcap);
 
-/* Releases the outage tables (the scenario can be parsed again afterwards). */
+/* Releases the outage tables: before parsing into a struct that holds a
+ * scenario already (parsing overwrites it whole), and at the end. A failed
+ * parse holds nothing. */
 void sim_scenario_free(struct sim_scenario *sc);
 
 /* --duration: flows that ran to the end still do; the others are clipped.
