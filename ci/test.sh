@@ -9,7 +9,10 @@
 #   4. emu/netns.sh and emu/csum.sh: the real daemons in network namespaces
 #      (root only)
 #   5. emu short runs (Mininet, ns-3) when present
-# Environment: UM3N_FUZZ_SECONDS (default 15), UM3N_SKIP="format asan fuzz netns emu".
+#   6. cross: aarch64 and armhf builds, unit tests and simulator under qemu-user
+#      (ci/cross.sh; UM3N_CROSS_ARCHS, default "aarch64 armhf")
+# Environment: UM3N_FUZZ_SECONDS (default 15),
+# UM3N_SKIP="format asan fuzz netns emu cross".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -90,6 +93,7 @@ stage asan asan
 [[ -x fuzz/run.sh ]] && stage fuzz fuzz
 [[ -x emu/netns.sh ]] && stage netns netns
 [[ -x emu/ci.sh ]] && stage emu emu_short
+stage cross eval 'ci/deps.sh --cross && ci/cross.sh "$top/build" ${UM3N_CROSS_ARCHS:-}'
 
 echo
 if ((failed)); then
