@@ -6,10 +6,14 @@
 #      and object-cycle checks, simulator determinism and golden bounds
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. libFuzzer targets, briefly, over their seed corpus
-#   4. emu/netns.sh and emu/csum.sh: the real daemons in network namespaces
-#      (root only)
+#   4. emu/netns.sh, emu/csum.sh, emu/walkthrough.sh: the real daemons in
+#      network namespaces; tests/deb_check.sh: the .deb's paths, its units'
+#      command lines started in namespaces (root only)
 #   5. emu short runs (Mininet, ns-3) when present
-# Environment: UM3N_FUZZ_SECONDS (default 15), UM3N_SKIP="format asan fuzz netns emu".
+#   6. cross: aarch64 and armhf builds, unit tests and simulator under qemu-user
+#      (ci/cross.sh; UM3N_CROSS_ARCHS, default "aarch64 armhf")
+# Environment: UM3N_FUZZ_SECONDS (default 15),
+# UM3N_SKIP="format asan fuzz netns emu cross".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -65,7 +69,8 @@ netns() {
 	fi
 	UM3N_BUILD="$top/build" "$top/emu/netns.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/csum.sh" &&
-		UM3N_BUILD="$top/build" "$top/emu/walkthrough.sh"
+		UM3N_BUILD="$top/build" "$top/emu/walkthrough.sh" &&
+		"$top/tests/deb_check.sh" "$top/build"
 }
 
 emu_short() {
@@ -90,6 +95,7 @@ stage asan asan
 [[ -x fuzz/run.sh ]] && stage fuzz fuzz
 [[ -x emu/netns.sh ]] && stage netns netns
 [[ -x emu/ci.sh ]] && stage emu emu_short
+stage cross eval 'ci/deps.sh --cross && ci/cross.sh "$top/build" ${UM3N_CROSS_ARCHS:-}'
 
 echo
 if ((failed)); then
