@@ -11,7 +11,7 @@
 #      command lines started in namespaces (root only)
 #   5. emu short runs (Mininet, ns-3) when present
 #   6. cross: aarch64 and armhf builds, unit tests and simulator under qemu-user
-#      (ci/cross.sh; UM3N_CROSS_ARCHS, default "aarch64 armhf")
+#      (ci/cross.sh; UM3N_CROSS_ARCHS, default "aarch64"; "aarch64 armhf" for both)
 # Environment: UM3N_FUZZ_SECONDS (default 15),
 # UM3N_SKIP="format asan fuzz netns emu cross".
 set -uo pipefail
