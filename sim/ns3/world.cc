@@ -315,6 +315,15 @@ struct World::Impl
         return um3n_policy_set_default(policy, sc->default_class, sc->default_mode) == 0;
     }
 
+    size_t Rank(size_t link) const
+    {
+        size_t r = 0;
+
+        for (size_t j = 0; j < link; j++)
+            r += w.sc->links[j].engine.link_class == w.sc->links[link].engine.link_class;
+        return r;
+    }
+
     void BuildLinks()
     {
         const sim_scenario* sc = w.sc;
@@ -339,7 +348,10 @@ struct World::Impl
 
                     em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
                     em->SetRate(ls.loss_ppb / 1e9);
-                    em->AssignStreams((int64_t)(100 + 2 * i + side)); // fixed: runs repeat
+                    // Fixed streams, by class and rank within it, so that a link
+                    // draws the same losses in every scenario it appears in
+                    // (the wifi of fig5-wifi and of fig5-multihoming).
+                    em->AssignStreams((int64_t)(100 + 16 * ls.engine.link_class + 2 * Rank(i) + side));
                     (side ? h : m)->SetReceiveErrorModel(em);
                 }
             }
@@ -480,10 +492,12 @@ struct World::Impl
     static void PlainRx(World* w, int link, Ptr<const Packet> p)
     {
         static uint8_t b[65536];
-        uint32_t n = p->GetSize();
+        uint32_t n = p->GetSize(), ppp = 0;
 
         p->CopyData(b, n);
-        CountLinkBytes(*w, link, b, n);
+        if (n > 2 && b[0] == 0x00 && b[1] == 0x21)
+            ppp = 2; // MacRx shows the PPP header (protocol 0x0021, IPv4)
+        CountLinkBytes(*w, link, b + ppp, n - ppp);
     }
 };
 
