@@ -67,7 +67,8 @@ printf "[link wifi]\nrate_mbps = 10\n${tcp_flow}cc = vegas\n" > "$out/cc.ini"
 expect_error "bad cc" "$ns3" "$out/cc.ini" "$out/cc.ini:6: "
 printf "[link wifi]\nrate_mbps = 10\n${tcp_flow}rate_mbps = 3\n" > "$out/rate.ini"
 expect_error "rate_mbps on tcp" "$ns3" "$out/rate.ini" "$out/rate.ini:3: "
-expect_error "um3n-sim refuses tcp" "$sim" "$dir/ns3-fig5-wifi.ini" "$dir/ns3-fig5-wifi.ini:19: "
+flow_line=$(grep -n '^\[flow' "$dir/ns3-fig5-wifi.ini" | head -1 | cut -d: -f1)
+expect_error "um3n-sim refuses tcp" "$sim" "$dir/ns3-fig5-wifi.ini" "$dir/ns3-fig5-wifi.ini:$flow_line: "
 
 # ---- bound: multihoming > WiFi alone + half of 3G alone ---------------------
 for s in 3g wifi multihoming; do
