@@ -1,9 +1,9 @@
 // um3n-ns3sim: run a scenario's TCP flows through the MN and HA engines in
-// ns-3's simulated time (ns3sim.h). The scenario format is um3n-sim's
+// ns-3's simulated time (ns3sim.hh). The scenario format is um3n-sim's
 // (sim/README.md), parsed by sim/scenario.c; the keys this driver cannot
 // honour are refused with FILE:LINE (sim/README.md, "um3n-ns3sim"). The wall
 // clock is read here only, around Simulator::Run(), for --bench.
-#include "ns3sim.h"
+#include "ns3sim.hh"
 
 #include <sys/stat.h>
 

@@ -2,7 +2,7 @@
 // CUBIC or BBR, with SACK) between a server behind the HA and the MN's home
 // address, one bulk sender and one receiver per flow, and what they measure:
 // in-order bytes delivered, retransmitted segments, the longest stall.
-#include "ns3sim.h"
+#include "ns3sim.hh"
 
 #include <cassert>
 #include <cstring>

@@ -1,7 +1,7 @@
 // The ns-3 world of um3n-ns3sim: nodes, point-to-point links from the
 // scenario, and the adaptors that run the MN and HA engines (core/mn.h,
-// core/ha.h) on ns-3's clock. ns3sim.h draws the topology.
-#include "ns3sim.h"
+// core/ha.h) on ns-3's clock. ns3sim.hh draws the topology.
+#include "ns3sim.hh"
 
 #include <cassert>
 #include <cstdio>
