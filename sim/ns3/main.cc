@@ -182,6 +182,8 @@ WriteOutputs(const World& w, const std::string& dir)
         std::fprintf(f, ",link.%s.mbps", sc->links[i].name);
     for (size_t i = 0; i < sc->n_flows; i++)
         std::fprintf(f, ",flow.%s.mbps", sc->flows[i].name);
+    for (size_t i = 0; i < sc->n_flows; i++)
+        std::fprintf(f, ",flow.%s.cwnd_kb", sc->flows[i].name);
     std::fprintf(f, "\n");
     for (size_t s = 0; s < (sc->duration_us + 999999) / 1000000; s++) {
         std::fprintf(f, "%zu", s);
@@ -189,6 +191,12 @@ WriteOutputs(const World& w, const std::string& dir)
             std::fprintf(f, ",%.3f", s < l.secBytes.size() ? l.secBytes[s] * 8 / 1e6 : 0.0);
         for (const FlowStats& fl : w.flows)
             std::fprintf(f, ",%.3f", s < fl.secBytes.size() ? fl.secBytes[s] * 8 / 1e6 : 0.0);
+        for (const FlowStats& fl : w.flows) {
+            const std::vector<uint32_t>& c = fl.secCwnd;
+            uint32_t v = s < c.size() ? c[s] : c.empty() ? 0 : c.back();
+
+            std::fprintf(f, ",%.1f", v / 1024.0);
+        }
         std::fprintf(f, "\n");
     }
     std::fclose(f);

@@ -48,6 +48,7 @@ struct FlowStats
     int64_t longestStallUs = 0;    // longest time without new in-order data
     int64_t doneUs = -1;           // all `bytes` delivered (bytes-limited flows)
     std::vector<uint64_t> secBytes; // delivered per simulated second
+    std::vector<uint32_t> secCwnd;  // the sender's cwnd (bytes) at the end of each second
 };
 
 // Per scenario link: inner bytes of flow data delivered over it, in the window.

@@ -97,6 +97,20 @@ OnTx(Flow* f, Ptr<const Packet> p, const TcpHeader& h, Ptr<const TcpSocketBase>)
         st->highTx = rel + p->GetSize();
 }
 
+// The cwnd at the end of each second: the last value set in it, carried
+// forward over seconds without a change.
+void
+OnCwnd(Flow* f, uint32_t, uint32_t cwnd)
+{
+    std::vector<uint32_t>& v = f->st->secCwnd;
+    size_t sec = (size_t)(NowUs() / 1000000);
+    uint32_t last = v.empty() ? 0 : v.back();
+
+    while (v.size() <= sec)
+        v.push_back(last);
+    v[sec] = cwnd;
+}
+
 void
 Fill(Flow* f, Ptr<Socket> s, uint32_t)
 {
@@ -147,6 +161,7 @@ Start(Flow* f)
     cc.SetTypeId(CcType(fs.cc));
     tcp->SetCongestionControlAlgorithm(cc.Create<TcpCongestionOps>());
     tcp->TraceConnectWithoutContext("Tx", MakeBoundCallback(&OnTx, f));
+    tcp->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&OnCwnd, f));
     f->tx->Bind(InetSocketAddress(f->senderAddr, f->senderPort));
     f->tx->SetConnectCallback(MakeBoundCallback(&Connected, f),
                               MakeNullCallback<void, Ptr<Socket>>());
