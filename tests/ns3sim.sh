@@ -1,7 +1,7 @@
 #!/bin/sh
 # um3n-ns3sim (sim/ns3/): determinism, the error contract, and one bound.
-# - the same seed twice gives byte-identical metrics.json, timeseries.csv and
-#   extra.json; another seed gives another metrics.json (the seed is used);
+# - the same seed twice gives byte-identical metrics.json, timeseries.csv,
+#   extra.json and link pcaps; another seed gives another metrics.json;
 # - a key of um3n-sim's format that the driver cannot honour, a non-TCP flow
 #   and a [handover] section each give exit 2 and one line FILE:LINE: ...;
 #   um3n-sim refuses a type = tcp flow the same way;
@@ -22,14 +22,14 @@ link_goodput() { sed -n "s/^    \"$2\": {\"goodput_mbps\": \([0-9.]*\)}.*/\1/p" 
 
 # ---- determinism -----------------------------------------------------------
 for run in a b; do
-	"$ns3" "$dir/ns3-fig5-multihoming.ini" --seed 3 --duration 5 --out "$out/$run" \
+	"$ns3" "$dir/ns3-fig5-multihoming.ini" --seed 3 --duration 5 --out "$out/$run" --pcap \
 		> "$out/$run.stdout"
 done
 "$ns3" "$dir/ns3-fig5-multihoming.ini" --seed 4 --duration 5 --out "$out/c" > /dev/null
 if [ "$(head -1 "$out/a.stdout")" != "seed=3" ] || ! tail -1 "$out/a.stdout" | grep -q '^summary: '; then
 	echo "FAIL stdout: first line seed=3, last the summary expected:"; cat "$out/a.stdout"; fail=1
 fi
-for f in metrics.json timeseries.csv extra.json; do
+for f in metrics.json timeseries.csv extra.json link-cell-mn.pcap link-wifi-ha.pcap; do
 	if cmp -s "$out/a/$f" "$out/b/$f"; then
 		echo "ok   same seed, same $f"
 	else

@@ -24,7 +24,7 @@ namespace
 
 const char kUsage[] =
     "usage: um3n-ns3sim SCENARIO.ini [--seed N] [--out DIR] [--duration S] [--bench]\n"
-    "                   [--log LEVEL]\n"
+    "                   [--pcap] [--log LEVEL]\n"
     "  Runs the scenario's TCP flows ([flow] type = tcp) through the um3n MN and HA\n"
     "  engines inside ns-3's simulated time (point-to-point links). The same scenario\n"
     "  and seed give identical outputs. First line: seed=N; last: a summary.\n"
@@ -34,6 +34,8 @@ const char kUsage[] =
     "  --bench       also run the same flows on plain ns-3 (no tunnel, each flow on\n"
     "                its policy's link; outputs in DIR/plain) and print simulated\n"
     "                seconds per wall second of both\n"
+    "  --pcap        write DIR/link-NAME-{mn,ha}.pcap: each link device's packets\n"
+    "                (ns-3's pcap helper, PPP framing, simulated timestamps)\n"
     "  --log LEVEL   engine log lines to stderr: 0 err .. 3 debug\n"
     "Exit status: 0 ok, 1 run-time failure, 2 bad usage or scenario (FILE:LINE: ...).\n";
 
@@ -277,6 +279,8 @@ RunWorld(const sim_scenario* sc,
 
     RngSeedManager::SetSeed(1);
     RngSeedManager::SetRun(o.seed);
+    if (MkdirParents(dir)) // before Build(): the pcap files open there
+        return std::fprintf(stderr, "um3n-ns3sim: %s: %s\n", dir.c_str(), std::strerror(errno)), 1;
     {
         World w(sc, o);
 
@@ -292,7 +296,7 @@ RunWorld(const sim_scenario* sc,
             double cpu = (double)(std::clock() - c0) / CLOCKS_PER_SEC;
             *speed = sc->duration_us / 1e6 / (wall > 0 ? wall : 1e-9);
             *cpuSpeed = sc->duration_us / 1e6 / (cpu > 0 ? cpu : 1e-9);
-            if (MkdirParents(dir) || !WriteOutputs(w, dir)) {
+            if (!WriteOutputs(w, dir)) {
                 std::fprintf(stderr, "um3n-ns3sim: %s: %s\n", dir.c_str(), std::strerror(errno));
                 rc = 1;
             }
@@ -320,7 +324,7 @@ main(int argc, char** argv)
     std::string out = "um3n-ns3sim-out";
     char err[SIM_ERR_MAX];
     double duration = 0;
-    bool seedSet = false, bench = false;
+    bool seedSet = false, bench = false, pcap = false;
     Options o;
 
     for (int i = 1; i < argc; i++) {
@@ -332,6 +336,8 @@ main(int argc, char** argv)
             return std::fputs(kUsage, stdout), 0;
         if (a == "--bench") {
             bench = true;
+        } else if (a == "--pcap") {
+            pcap = true;
         } else if (a == "--seed" && hasArg) {
             o.seed = std::strtoull(argv[++i], &end, 10);
             seedSet = true;
@@ -364,6 +370,8 @@ main(int argc, char** argv)
         return std::fprintf(stderr, "um3n-ns3sim: --duration: too short for the flows\n"), 2;
     if (!seedSet)
         o.seed = sc.seed ? sc.seed : 1; // ns-3 run numbers start at 1
+    if (pcap)
+        o.pcapDir = out;
     std::printf("seed=%llu\n", (unsigned long long)o.seed);
     std::fflush(stdout);
 
@@ -386,6 +394,7 @@ main(int argc, char** argv)
         // two speeds are measured side by side.
         Options p = o;
         p.plain = true;
+        p.pcapDir = pcap ? out + "/plain" : "";
         rc = RunWorld(&sc, p, out + "/plain", &plainSpeed, &plainCpuSpeed, &plainSummary);
         std::printf("%s\n", plainSummary.c_str());
         // CPU seconds beside wall seconds: on a shared machine the wall clock

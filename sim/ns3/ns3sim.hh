@@ -63,6 +63,7 @@ struct Options
     uint64_t seed = 1;
     bool plain = false; // no tunnel: each flow on the link the policy picks (the --bench baseline)
     int logLevel = -1;
+    std::string pcapDir; // non-empty: link-NAME-{mn,ha}.pcap of every link device here
 };
 
 // The world: nodes, links, the two engine adaptors and the TCP flows.

@@ -355,6 +355,12 @@ struct World::Impl
                     (side ? h : m)->SetReceiveErrorModel(em);
                 }
             }
+            if (!w.opts.pcapDir.empty()) {
+                std::string base = w.opts.pcapDir + "/link-" + ls.name;
+
+                p2p.EnablePcap(base + "-mn.pcap", m, false, true);
+                p2p.EnablePcap(base + "-ha.pcap", h, false, true);
+            }
             mnDev.push_back(m);
             haDev.push_back(h);
             um3n_sockaddr c{};
