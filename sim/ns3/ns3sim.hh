@@ -104,6 +104,8 @@ void ClearTcpFlows();
 // Called by the world on each inner packet it delivers over link `link`:
 // counts it for the link's goodput when it carries TCP payload of a flow.
 void CountLinkBytes(World& w, int link, const uint8_t* pkt, size_t len);
+// The same for a packet a link device received (plain runs: ns-3's MacRx trace).
+void CountMacRx(World* w, int link, ns3::Ptr<const ns3::Packet> p);
 
 } // namespace um3n
 

@@ -242,4 +242,18 @@ CountLinkBytes(World& w, int link, const uint8_t* pkt, size_t len)
     l.secBytes[sec] += total;
 }
 
+// Plain runs (no engines): a link device's MacRx, which shows the PPP header.
+void
+CountMacRx(World* w, int link, Ptr<const Packet> p)
+{
+    static uint8_t b[65536];
+    uint32_t n = p->GetSize(), ppp = 0;
+
+    assert(n <= sizeof(b));
+    p->CopyData(b, n);
+    if (n > 2 && b[0] == 0x00 && b[1] == 0x21)
+        ppp = 2; // PPP protocol 0x0021: IPv4
+    CountLinkBytes(*w, link, b + ppp, n - ppp);
+}
+
 } // namespace um3n

@@ -50,6 +50,17 @@ ToNs3(const um3n_addr& a)
     return Ipv4Address(um3n_addr_v4(&a));
 }
 
+um3n_sockaddr
+FromNs3(const Address& a)
+{
+    InetSocketAddress in = InetSocketAddress::ConvertFrom(a);
+    um3n_sockaddr sa{};
+
+    um3n_addr_from_v4(&sa.ip, in.GetIpv4().Get());
+    sa.port = in.GetPort();
+    return sa;
+}
+
 void*
 EnvAlloc(void*, size_t size)
 {
@@ -256,12 +267,9 @@ struct World::Impl
         Ptr<Packet> p;
 
         while ((p = s->RecvFrom(from))) {
-            InetSocketAddress f = InetSocketAddress::ConvertFrom(from);
-            um3n_sockaddr sa{};
+            um3n_sockaddr sa = FromNs3(from);
             uint32_t n = Copy(p);
 
-            um3n_addr_from_v4(&sa.ip, f.GetIpv4().Get());
-            sa.port = f.GetPort();
             // the engine may point a TUN output into buf: DrainMn copies it before reuse
             if (um3n_mn_udp_input(mnE, NowUs(), link, &sa, buf, n))
                 w.mnUdpErr++;
@@ -275,12 +283,9 @@ struct World::Impl
         Ptr<Packet> p;
 
         while ((p = s->RecvFrom(from))) {
-            InetSocketAddress f = InetSocketAddress::ConvertFrom(from);
-            um3n_sockaddr sa{};
+            um3n_sockaddr sa = FromNs3(from);
             uint32_t n = Copy(p);
 
-            um3n_addr_from_v4(&sa.ip, f.GetIpv4().Get());
-            sa.port = f.GetPort();
             if (um3n_ha_udp_input(haE, NowUs(), &sa, buf, n))
                 w.haUdpErr++;
             DrainHa();
@@ -494,17 +499,6 @@ struct World::Impl
                 return i;
         return 0;
     }
-
-    static void PlainRx(World* w, int link, Ptr<const Packet> p)
-    {
-        static uint8_t b[65536];
-        uint32_t n = p->GetSize(), ppp = 0;
-
-        p->CopyData(b, n);
-        if (n > 2 && b[0] == 0x00 && b[1] == 0x21)
-            ppp = 2; // MacRx shows the PPP header (protocol 0x0021, IPv4)
-        CountLinkBytes(*w, link, b + ppp, n - ppp);
-    }
 };
 
 World::World(const sim_scenario* scenario, const Options& o)
@@ -557,9 +551,9 @@ World::Build(std::string& err)
         // care-of address on the link its policy rule picks.
         for (size_t i = 0; i < sc->n_links; i++) {
             m->mnDev[i]->TraceConnectWithoutContext(
-                "MacRx", MakeBoundCallback(&Impl::PlainRx, this, (int)i));
+                "MacRx", MakeBoundCallback(&CountMacRx, this, (int)i));
             m->haDev[i]->TraceConnectWithoutContext(
-                "MacRx", MakeBoundCallback(&Impl::PlainRx, this, (int)i));
+                "MacRx", MakeBoundCallback(&CountMacRx, this, (int)i));
         }
         for (size_t i = 0; i < sc->n_flows; i++) {
             size_t l = m->PlainLink(i);
