@@ -289,6 +289,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "um3n-sim: --duration: too short for the scenario's flows\n");
 		return EXIT_USAGE;
 	}
+	for (size_t i = 0; i < sc.n_flows; i++)
+		if (sc.flows[i].type == SIM_FLOW_TCP) { /* closed loop: sim/ns3/um3n-ns3sim */
+			fprintf(stderr, "%s:%d: [flow %s]: type = tcp needs um3n-ns3sim\n", sc.path,
+				sc.flows[i].line, sc.flows[i].name);
+			sim_scenario_free(&sc);
+			return EXIT_USAGE;
+		}
 	rc = sim_schedule_expand(&sc, o.seed_set ? o.seed : sc.seed, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s\n", err);

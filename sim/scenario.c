@@ -172,13 +172,20 @@ static int check_flow(struct ini_ctx *c, struct sim_flow_spec *f, size_t i)
 	struct sim_scenario *sc = c->sc;
 
 	if (!f->type)
-		return fail(c, f->line, "[flow %s]: expected type = bulk|cbr|video|pcap", f->name);
+		return fail(c, f->line, "[flow %s]: expected type = bulk|cbr|video|pcap|tcp",
+			    f->name);
 	if (!f->dir)
 		f->dir = SIM_DIR_DOWN;
 	if (!f->server.family)
 		return fail(c, f->line, "[flow %s]: expected server = IPV4_ADDRESS", f->name);
-	if (f->type != SIM_FLOW_PCAP && !f->rate_bps)
+	if (f->type != SIM_FLOW_PCAP && f->type != SIM_FLOW_TCP && !f->rate_bps)
 		return fail(c, f->line, "[flow %s]: expected rate_mbps", f->name);
+	/* TCP's rate is what its congestion control finds: a given one would mislead. */
+	if (f->type == SIM_FLOW_TCP && f->rate_bps)
+		return fail(c, f->line, "[flow %s]: rate_mbps does not apply to type = tcp",
+			    f->name);
+	if (f->type != SIM_FLOW_TCP && (f->cc[0] || f->bytes))
+		return fail(c, f->line, "[flow %s]: cc and bytes need type = tcp", f->name);
 	if (f->type == SIM_FLOW_PCAP && !f->pcap[0])
 		return fail(c, f->line, "[flow %s]: expected pcap = PATH", f->name);
 	if (f->type != SIM_FLOW_PCAP && (f->pcap[0] || f->pcap_filter[0] || f->pcap_server.family))

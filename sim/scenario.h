@@ -55,7 +55,8 @@ struct sim_link_spec {
 	struct um3n_addr coa; /* care-of address (family 0 = default for the class) */
 };
 
-enum sim_flow_type { SIM_FLOW_BULK = 1, SIM_FLOW_CBR, SIM_FLOW_VIDEO, SIM_FLOW_PCAP };
+/* SIM_FLOW_TCP: closed-loop TCP, run by um3n-ns3sim only (sim/ns3/); um3n-sim refuses it. */
+enum sim_flow_type { SIM_FLOW_BULK = 1, SIM_FLOW_CBR, SIM_FLOW_VIDEO, SIM_FLOW_PCAP, SIM_FLOW_TCP };
 enum sim_flow_dir { SIM_DIR_DOWN = 1, SIM_DIR_UP };
 
 struct sim_flow_spec {
@@ -74,6 +75,8 @@ struct sim_flow_spec {
 	struct um3n_addr pcap_server; /* set: packets from it go down, the rest up */
 	bool loop;
 	double rate_scale; /* pcap timing: 2.0 plays twice as fast */
+	char cc[8];        /* tcp: congestion control newreno|cubic|bbr ("" = cubic) */
+	uint64_t bytes;    /* tcp: bytes to transfer, 0 = until stop_s */
 };
 
 struct sim_rule_spec {

@@ -228,7 +228,9 @@ static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, c
 	double d;
 
 	if (!strcmp(k, "type"))
-		return sim_parse_flow_type(v, &f->type) ? 1 : bad(c, k, "bulk, cbr, video or pcap");
+		return sim_parse_flow_type(v, &f->type)
+			       ? 1
+			       : bad(c, k, "bulk, cbr, video, pcap or tcp");
 	if (!strcmp(k, "server"))
 		return sim_parse_v4(v, &f->server) ? 1 : bad(c, k, "an IPv4 address");
 	if (!strcmp(k, "direction")) {
@@ -273,6 +275,18 @@ static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, c
 		return sim_parse_num(v, 1e-3, 1e3, &f->rate_scale)
 			       ? 1
 			       : bad(c, k, "a factor in [0.001, 1000]");
+	if (!strcmp(k, "cc")) {
+		if (strcmp(v, "newreno") && strcmp(v, "cubic") && strcmp(v, "bbr"))
+			return bad(c, k, "newreno, cubic or bbr");
+		strcpy(f->cc, v);
+		return 1;
+	}
+	if (!strcmp(k, "bytes")) {
+		if (!sim_parse_num(v, 1, 1e15, &d) || d != floor(d))
+			return bad(c, k, "an integer in [1, 1e15]");
+		f->bytes = (uint64_t)d;
+		return 1;
+	}
 	return fail(c, c->line, "unknown key '%s' in [%s]; see sim/README.md", k, c->section);
 }
 

@@ -146,9 +146,9 @@ static inline bool sim_parse_port(const char *v, uint16_t *port)
 
 static inline bool sim_parse_flow_type(const char *v, enum sim_flow_type *type)
 {
-	static const char *names[] = {NULL, "bulk", "cbr", "video", "pcap"};
+	static const char *names[] = {NULL, "bulk", "cbr", "video", "pcap", "tcp"};
 
-	for (int i = SIM_FLOW_BULK; i <= SIM_FLOW_PCAP; i++)
+	for (int i = SIM_FLOW_BULK; i <= SIM_FLOW_TCP; i++)
 		if (!strcmp(v, names[i])) {
 			*type = (enum sim_flow_type)i;
 			return true;

@@ -1,6 +1,7 @@
 /* Traffic generators: bulk, CBR, 720p30 video, pcap replay. */
 #include "traffic.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@ int sim_gen_init(struct sim_gen *g, const struct sim_flow_spec *fs, size_t index
 {
 	int rc;
 
+	assert(fs->type != SIM_FLOW_TCP); /* um3n-sim's main.c refused the scenario */
 	memset(g, 0, sizeof(*g));
 	g->spec = fs;
 	g->index = index;

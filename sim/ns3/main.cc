@@ -1,0 +1,414 @@
+// um3n-ns3sim: run a scenario's TCP flows through the MN and HA engines in
+// ns-3's simulated time (ns3sim.hh). The scenario format is um3n-sim's
+// (sim/README.md), parsed by sim/scenario.c; the keys this driver cannot
+// honour are refused with FILE:LINE (sim/README.md, "um3n-ns3sim"). The wall
+// clock is read here only, around Simulator::Run(), for --bench.
+#include "ns3sim.hh"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+using namespace ns3;
+using namespace um3n;
+
+namespace
+{
+
+const char kUsage[] =
+    "usage: um3n-ns3sim SCENARIO.ini [--seed N] [--out DIR] [--duration S] [--bench]\n"
+    "                   [--pcap] [--log LEVEL]\n"
+    "  Runs the scenario's TCP flows ([flow] type = tcp) through the um3n MN and HA\n"
+    "  engines inside ns-3's simulated time (point-to-point links). The same scenario\n"
+    "  and seed give identical outputs. First line: seed=N; last: a summary.\n"
+    "  --seed N      ns-3 run number and engine seed (default: [sim] seed)\n"
+    "  --out DIR     metrics.json, timeseries.csv, extra.json (default um3n-ns3sim-out)\n"
+    "  --duration S  simulated seconds (overrides [sim] duration_s)\n"
+    "  --bench       also run the same flows on plain ns-3 (no tunnel, each flow on\n"
+    "                its policy's link; outputs in DIR/plain) and print simulated\n"
+    "                seconds per wall second of both\n"
+    "  --pcap        write DIR/link-NAME-{mn,ha}.pcap: each link device's packets\n"
+    "                (ns-3's pcap helper, PPP framing, simulated timestamps)\n"
+    "  --log LEVEL   engine log lines to stderr: 0 err .. 3 debug\n"
+    "Exit status: 0 ok, 1 run-time failure, 2 bad usage or scenario (FILE:LINE: ...).\n";
+
+// Keys of um3n-sim's format that this driver cannot honour (yet): an error,
+// never silently ignored. Sections by prefix; "" = the whole section.
+struct Refused
+{
+    const char* section;
+    const char* key;
+    const char* why;
+};
+const Refused kRefused[] = {
+    {"sim", "event_jitter_ms", "no scheduled link events to move"},
+    {"handover", "", "no scripted handover (outages) in ns-3 links yet"},
+    {"link", "trace", "no rate traces on ns-3 links yet"},
+    {"link", "up_trace", "no rate traces on ns-3 links yet"},
+    {"link", "trace_format", "no rate traces on ns-3 links yet"},
+    {"link", "up_trace_format", "no rate traces on ns-3 links yet"},
+    {"link", "trace_scale", "no rate traces on ns-3 links yet"},
+    {"link", "jitter_ms", "ns-3 point-to-point links have a fixed delay"},
+    {"link", "reorder", "ns-3 point-to-point links are FIFO"},
+    {"link", "outage", "no outages on ns-3 links yet"},
+    {"link", "outages_file", "no outages on ns-3 links yet"},
+    {"link", "flap", "no outages on ns-3 links yet"},
+    {"link", "onoff", "no outages on ns-3 links yet"},
+    {"link", "ge_p_gb", "only uniform loss (RateErrorModel)"},
+    {"link", "ge_p_bg", "only uniform loss (RateErrorModel)"},
+    {"link", "ge_loss_good", "only uniform loss (RateErrorModel)"},
+    {"link", "ge_loss_bad", "only uniform loss (RateErrorModel)"},
+};
+
+std::string
+Trim(const std::string& s)
+{
+    size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
+    return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+// Second pass over a file the scenario parser accepted: FILE:LINE of the
+// first key or section this driver refuses, and of a flow that is not TCP.
+bool
+CheckKeys(const char* path, std::string& err)
+{
+    std::ifstream in(path);
+    std::string line, section;
+    int n = 0;
+
+    while (std::getline(in, line)) {
+        n++;
+        line = Trim(line);
+        if (line.empty() || line[0] == ';' || line[0] == '#')
+            continue;
+        std::string where = std::string(path) + ":" + std::to_string(n) + ": ";
+        if (line[0] == '[') {
+            section = Trim(line.substr(1, line.find(']') - 1));
+            if (section == "handover") {
+                err = where + "[handover]: not honoured by um3n-ns3sim (no scripted " +
+                      "handover on ns-3 links yet); run it with um3n-sim";
+                return false;
+            }
+            continue;
+        }
+        size_t eq = line.find('=');
+        std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
+        std::string kind = section.substr(0, section.find(' '));
+        if (kind == "flow" && key == "type" && value != "tcp") {
+            err = where + "[" + section + "] type = " + value +
+                  ": um3n-ns3sim runs type = tcp flows only; run it with um3n-sim";
+            return false;
+        }
+        for (const Refused& r : kRefused)
+            if (kind == r.section && key == r.key) {
+                err = where + "[" + section + "] " + key + ": not honoured by um3n-ns3sim (" +
+                      r.why + ")";
+                return false;
+            }
+    }
+    return true;
+}
+
+int
+MkdirParents(const std::string& dir)
+{
+    for (size_t i = 1; i <= dir.size(); i++)
+        if (i == dir.size() || dir[i] == '/')
+            if (mkdir(dir.substr(0, i).c_str(), 0755) != 0 && errno != EEXIST)
+                return -1;
+    return 0;
+}
+
+double
+FlowGoodput(const World& w, size_t i)
+{
+    const sim_flow_spec& fs = w.sc->flows[i];
+    const FlowStats& st = w.flows[i];
+    uint64_t end = st.doneUs >= 0 ? (uint64_t)st.doneUs : fs.stop_us;
+
+    return end > fs.start_us ? (double)st.rxBytes * 8 / (double)(end - fs.start_us) : 0;
+}
+
+double
+LinkGoodput(const World& w, size_t i)
+{
+    uint64_t end = w.sc->duration_us, from = w.sc->measure_from_us;
+
+    return (double)w.links[i].bytes * 8 / (double)(end > from ? end - from : 1);
+}
+
+bool
+WriteOutputs(const World& w, const std::string& dir)
+{
+    const sim_scenario* sc = w.sc;
+    double total = 0;
+    FILE* f;
+
+    for (size_t i = 0; i < sc->n_flows; i++)
+        total += FlowGoodput(w, i);
+    if (!(f = std::fopen((dir + "/metrics.json").c_str(), "w")))
+        return false;
+    std::fprintf(f, "{\n  \"seed\": %llu,\n  \"duration_s\": %.3f,\n  \"goodput_mbps\": %.3f,\n",
+                 (unsigned long long)w.opts.seed, sc->duration_us / 1e6, total);
+    std::fprintf(f, "  \"links\": {");
+    for (size_t i = 0; i < sc->n_links; i++)
+        std::fprintf(f, "%s\n    \"%s\": {\"goodput_mbps\": %.3f}", i ? "," : "",
+                     sc->links[i].name, LinkGoodput(w, i));
+    std::fprintf(f, "\n  },\n  \"flows\": {");
+    for (size_t i = 0; i < sc->n_flows; i++) {
+        const FlowStats& st = w.flows[i];
+
+        std::fprintf(f,
+                     "%s\n    \"%s\": {\"goodput_mbps\": %.3f, \"bytes\": %llu, "
+                     "\"retransmissions\": %llu, \"data_segments\": %llu, "
+                     "\"longest_stall_ms\": %.3f",
+                     i ? "," : "", sc->flows[i].name, FlowGoodput(w, i),
+                     (unsigned long long)st.rxBytes, (unsigned long long)st.retransmissions,
+                     (unsigned long long)st.txSegments, st.longestStallUs / 1e3);
+        if (sc->flows[i].bytes)
+            std::fprintf(f, ", \"completion_s\": %.3f",
+                         st.doneUs >= 0 ? (st.doneUs - (int64_t)sc->flows[i].start_us) / 1e6
+                                        : -1.0);
+        std::fprintf(f, "}");
+    }
+    std::fprintf(f, "\n  }\n}\n");
+    std::fclose(f);
+    if (!(f = std::fopen((dir + "/timeseries.csv").c_str(), "w")))
+        return false;
+    std::fprintf(f, "time_s");
+    for (size_t i = 0; i < sc->n_links; i++)
+        std::fprintf(f, ",link.%s.mbps", sc->links[i].name);
+    for (size_t i = 0; i < sc->n_flows; i++)
+        std::fprintf(f, ",flow.%s.mbps", sc->flows[i].name);
+    for (size_t i = 0; i < sc->n_flows; i++)
+        std::fprintf(f, ",flow.%s.cwnd_kb", sc->flows[i].name);
+    std::fprintf(f, "\n");
+    for (size_t s = 0; s < (sc->duration_us + 999999) / 1000000; s++) {
+        std::fprintf(f, "%zu", s);
+        for (const LinkStats& l : w.links)
+            std::fprintf(f, ",%.3f", s < l.secBytes.size() ? l.secBytes[s] * 8 / 1e6 : 0.0);
+        for (const FlowStats& fl : w.flows)
+            std::fprintf(f, ",%.3f", s < fl.secBytes.size() ? fl.secBytes[s] * 8 / 1e6 : 0.0);
+        for (const FlowStats& fl : w.flows) {
+            const std::vector<uint32_t>& c = fl.secCwnd;
+            uint32_t v = s < c.size() ? c[s] : c.empty() ? 0 : c.back();
+
+            std::fprintf(f, ",%.1f", v / 1024.0);
+        }
+        std::fprintf(f, "\n");
+    }
+    std::fclose(f);
+    if (!(f = std::fopen((dir + "/extra.json").c_str(), "w")))
+        return false;
+    const um3n_drop_counters& md = w.mnStatus.drops;
+    const um3n_drop_counters& hd = w.haStatus.drops;
+    std::fprintf(f,
+                 "{\n  \"engine\": {\"mn_tun_err\": %llu, \"mn_udp_err\": %llu, "
+                 "\"ha_tun_err\": %llu, \"ha_udp_err\": %llu, \"send_failed\": %llu},\n"
+                 "  \"mn_drops\": {\"no_link\": %llu, \"queue_full\": %llu, \"duplicate\": %llu},\n"
+                 "  \"ha_drops\": {\"no_link\": %llu, \"queue_full\": %llu, \"duplicate\": %llu},\n"
+                 "  \"mn_reorder\": {\"held\": %llu, \"filled\": %llu, \"timed_out\": %llu, "
+                 "\"equalised\": %llu, \"hold_p50_ms\": %.3f, \"hold_p99_ms\": %.3f},\n",
+                 (unsigned long long)w.mnTunErr, (unsigned long long)w.mnUdpErr,
+                 (unsigned long long)w.haTunErr, (unsigned long long)w.haUdpErr,
+                 (unsigned long long)w.sendFailed, (unsigned long long)md.no_link,
+                 (unsigned long long)md.queue_full, (unsigned long long)md.duplicate,
+                 (unsigned long long)hd.no_link, (unsigned long long)hd.queue_full,
+                 (unsigned long long)hd.duplicate, (unsigned long long)w.mnStatus.reorder.held,
+                 (unsigned long long)w.mnStatus.reorder.filled,
+                 (unsigned long long)w.mnStatus.reorder.timed_out,
+                 (unsigned long long)w.mnStatus.reorder.equalised,
+                 w.mnStatus.reorder.p50_us / 1e3, w.mnStatus.reorder.p99_us / 1e3);
+    std::fprintf(f, "  \"mn_links\": {");
+    for (size_t i = 0; i < w.mnStatus.n_links; i++) {
+        const um3n_mn_link_status& l = w.mnStatus.links[i];
+
+        std::fprintf(f,
+                     "%s\n    \"%s\": {\"state\": %d, \"tx_pkts\": %llu, \"rx_pkts\": %llu, "
+                     "\"failovers\": %llu, \"srtt_ms\": %.3f}",
+                     i ? "," : "", l.name, l.state, (unsigned long long)l.tx_pkts,
+                     (unsigned long long)l.rx_pkts, (unsigned long long)l.failovers,
+                     l.srtt_us / 1e3);
+    }
+    std::fprintf(f, "\n  }\n}\n");
+    std::fclose(f);
+    return true;
+}
+
+std::string
+Summary(const World& w, const char* what)
+{
+    double total = 0;
+    char b[256];
+    std::string s;
+
+    for (size_t i = 0; i < w.sc->n_flows; i++)
+        total += FlowGoodput(w, i);
+    std::snprintf(b, sizeof(b), "%s: seed=%llu duration_s=%.3f goodput_mbps=%.3f", what,
+                  (unsigned long long)w.opts.seed, w.sc->duration_us / 1e6, total);
+    s = b;
+    for (size_t i = 0; i < w.sc->n_links; i++) {
+        std::snprintf(b, sizeof(b), " link.%s=%.3f", w.sc->links[i].name, LinkGoodput(w, i));
+        s += b;
+    }
+    for (size_t i = 0; i < w.sc->n_flows; i++) {
+        std::snprintf(b, sizeof(b), " flow.%s=%.3f/retx=%llu/stall_ms=%.1f",
+                      w.sc->flows[i].name, FlowGoodput(w, i),
+                      (unsigned long long)w.flows[i].retransmissions,
+                      w.flows[i].longestStallUs / 1e3);
+        s += b;
+    }
+    return s;
+}
+
+// One world from a fresh ns-3 state: returns simulated seconds per wall second.
+int
+RunWorld(const sim_scenario* sc,
+         const Options& o,
+         const std::string& dir,
+         double* speed,
+         double* cpuSpeed,
+         std::string* summary)
+{
+    std::string err;
+    int rc = 0;
+
+    RngSeedManager::SetSeed(1);
+    RngSeedManager::SetRun(o.seed);
+    if (MkdirParents(dir)) // before Build(): the pcap files open there
+        return std::fprintf(stderr, "um3n-ns3sim: %s: %s\n", dir.c_str(), std::strerror(errno)), 1;
+    {
+        World w(sc, o);
+
+        if (!w.Build(err)) {
+            std::fprintf(stderr, "%s\n", err.c_str());
+            rc = 2;
+        } else {
+            auto t0 = std::chrono::steady_clock::now();
+            std::clock_t c0 = std::clock();
+            w.Run();
+            double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                              .count();
+            double cpu = (double)(std::clock() - c0) / CLOCKS_PER_SEC;
+            *speed = sc->duration_us / 1e6 / (wall > 0 ? wall : 1e-9);
+            *cpuSpeed = sc->duration_us / 1e6 / (cpu > 0 ? cpu : 1e-9);
+            if (!WriteOutputs(w, dir)) {
+                std::fprintf(stderr, "um3n-ns3sim: %s: %s\n", dir.c_str(), std::strerror(errno));
+                rc = 1;
+            }
+            if (!o.plain)
+                std::printf("engine: mn_tun_err=%llu mn_udp_err=%llu ha_tun_err=%llu "
+                            "ha_udp_err=%llu send_failed=%llu events=%llu\n",
+                            (unsigned long long)w.mnTunErr, (unsigned long long)w.mnUdpErr,
+                            (unsigned long long)w.haTunErr, (unsigned long long)w.haUdpErr,
+                            (unsigned long long)w.sendFailed, (unsigned long long)w.events);
+            *summary = Summary(w, o.plain ? "plain" : "summary");
+        }
+        ClearTcpFlows();
+        Simulator::Destroy();
+    }
+    return rc;
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+    static sim_scenario sc;
+    const char* path = nullptr;
+    std::string out = "um3n-ns3sim-out";
+    char err[SIM_ERR_MAX];
+    double duration = 0;
+    bool seedSet = false, bench = false, pcap = false;
+    Options o;
+
+    for (int i = 1; i < argc; i++) {
+        std::string a = argv[i];
+        char* end = nullptr;
+        bool hasArg = i + 1 < argc;
+
+        if (a == "-h" || a == "--help")
+            return std::fputs(kUsage, stdout), 0;
+        if (a == "--bench") {
+            bench = true;
+        } else if (a == "--pcap") {
+            pcap = true;
+        } else if (a == "--seed" && hasArg) {
+            o.seed = std::strtoull(argv[++i], &end, 10);
+            seedSet = true;
+            if (*end || !*argv[i] || o.seed == 0)
+                return std::fprintf(stderr, "um3n-ns3sim: --seed: expected an integer >= 1\n"), 2;
+        } else if (a == "--out" && hasArg) {
+            out = argv[++i];
+        } else if (a == "--duration" && hasArg) {
+            duration = std::strtod(argv[++i], &end);
+            if (*end || !(duration > 0 && duration <= 604800))
+                return std::fprintf(stderr, "um3n-ns3sim: --duration: expected seconds\n"), 2;
+        } else if (a == "--log" && hasArg) {
+            o.logLevel = (int)std::strtol(argv[++i], &end, 10);
+            if (*end || o.logLevel < 0 || o.logLevel > 3)
+                return std::fprintf(stderr, "um3n-ns3sim: --log: expected 0..3\n"), 2;
+        } else if (a[0] != '-' && !path) {
+            path = argv[i];
+        } else {
+            return std::fprintf(stderr, "%s", kUsage), 2;
+        }
+    }
+    if (!path)
+        return std::fprintf(stderr, "%s", kUsage), 2;
+    std::string why;
+    if (sim_scenario_load(path, &sc, err, sizeof(err)))
+        return std::fprintf(stderr, "%s\n", err), 2;
+    if (!CheckKeys(path, why))
+        return std::fprintf(stderr, "%s\n", why.c_str()), 2;
+    if (duration && sim_scenario_set_duration(&sc, (uint64_t)(duration * 1e6 + 0.5)))
+        return std::fprintf(stderr, "um3n-ns3sim: --duration: too short for the flows\n"), 2;
+    if (!seedSet)
+        o.seed = sc.seed ? sc.seed : 1; // ns-3 run numbers start at 1
+    if (pcap)
+        o.pcapDir = out;
+    std::printf("seed=%llu\n", (unsigned long long)o.seed);
+    std::fflush(stdout);
+
+    // TCP as on Linux where ns-3's defaults differ: full-size segments that
+    // fit the tunnel (the TUN MTU less 40 bytes of headers and 12 of
+    // timestamps), buffers that do not cap a 20 Mbit/s flow over 200 ms
+    // (Linux autotunes up to 4-6 MiB).
+    Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1500 - 44 - 52));
+    Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(4 << 20));
+    Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(4 << 20));
+    Config::SetDefault("ns3::TcpSocket::InitialCwnd", UintegerValue(10));
+    // Linux's minimum RTO (TCP_RTO_MIN, 200 ms); ns-3's default is 1 s.
+    Config::SetDefault("ns3::TcpSocketBase::MinRto", TimeValue(MilliSeconds(200)));
+
+    double speed = 0, plainSpeed = 0, cpuSpeed = 0, plainCpuSpeed = 0;
+    std::string summary, plainSummary;
+    int rc = RunWorld(&sc, o, out, &speed, &cpuSpeed, &summary);
+    if (rc == 0 && bench) {
+        // The same flows on plain ns-3 right after, in the same process: the
+        // two speeds are measured side by side.
+        Options p = o;
+        p.plain = true;
+        p.pcapDir = pcap ? out + "/plain" : "";
+        rc = RunWorld(&sc, p, out + "/plain", &plainSpeed, &plainCpuSpeed, &plainSummary);
+        std::printf("%s\n", plainSummary.c_str());
+        // CPU seconds beside wall seconds: on a shared machine the wall clock
+        // also counts other processes' time.
+        std::printf("bench: um3n_sim_s_per_wall_s=%.2f plain_sim_s_per_wall_s=%.2f "
+                    "slowdown=%.2f um3n_sim_s_per_cpu_s=%.2f plain_sim_s_per_cpu_s=%.2f "
+                    "cpu_slowdown=%.2f\n",
+                    speed, plainSpeed, speed > 0 ? plainSpeed / speed : 0.0, cpuSpeed,
+                    plainCpuSpeed, cpuSpeed > 0 ? plainCpuSpeed / cpuSpeed : 0.0);
+    }
+    if (!summary.empty())
+        std::printf("%s\n", summary.c_str());
+    return rc;
+}

@@ -1,0 +1,259 @@
+// TCP flows of um3n-ns3sim ([flow] type = tcp): ns-3's own TCP (NewReno,
+// CUBIC or BBR, with SACK) between a server behind the HA and the MN's home
+// address, one bulk sender and one receiver per flow, and what they measure:
+// in-order bytes delivered, retransmitted segments, the longest stall.
+#include "ns3sim.hh"
+
+#include <cassert>
+#include <cstring>
+
+using namespace ns3;
+
+namespace um3n
+{
+namespace
+{
+
+const uint32_t kChunk = 65536; // bytes handed to the socket per Send()
+
+struct Flow
+{
+    World* w;
+    size_t i;
+    FlowStats* st;
+    Ptr<Node> sender, receiver;
+    Ipv4Address senderAddr, receiverAddr;
+    uint16_t senderPort, receiverPort;
+    Ptr<Socket> tx, listener;
+    uint64_t queued = 0; // bytes handed to the sending socket
+    bool stopped = false;
+};
+
+uint64_t
+NowUs()
+{
+    return (uint64_t)Simulator::Now().GetMicroSeconds();
+}
+
+// A stall is time without new in-order data at the receiver, from the
+// flow's start to its end (all bytes delivered, or stop_s).
+void
+NoteStall(Flow* f, uint64_t now)
+{
+    int64_t since = f->st->lastRxUs >= 0 ? f->st->lastRxUs : (int64_t)f->w->sc->flows[f->i].start_us;
+
+    if ((int64_t)now - since > f->st->longestStallUs)
+        f->st->longestStallUs = (int64_t)now - since;
+}
+
+void
+OnRecv(Flow* f, Ptr<Socket> s)
+{
+    const sim_flow_spec& fs = f->w->sc->flows[f->i];
+    Ptr<Packet> p;
+
+    while ((p = s->Recv())) {
+        uint64_t now = NowUs();
+
+        if (p->GetSize() == 0 || now > fs.stop_us || f->st->doneUs >= 0)
+            continue;
+        NoteStall(f, now);
+        f->st->lastRxUs = (int64_t)now;
+        f->st->rxBytes += p->GetSize();
+        size_t sec = (size_t)(now / 1000000);
+        if (f->st->secBytes.size() <= sec)
+            f->st->secBytes.resize(sec + 1);
+        f->st->secBytes[sec] += p->GetSize();
+        if (fs.bytes && f->st->rxBytes >= fs.bytes)
+            f->st->doneUs = (int64_t)now;
+    }
+}
+
+void
+OnAccept(Flow* f, Ptr<Socket> s, const Address&)
+{
+    s->SetRecvCallback(MakeBoundCallback(&OnRecv, f));
+}
+
+// Retransmissions: data segments starting below the highest sequence
+// already sent (relative to the SYN's, so wrap-around does not matter).
+void
+OnTx(Flow* f, Ptr<const Packet> p, const TcpHeader& h, Ptr<const TcpSocketBase>)
+{
+    FlowStats* st = f->st;
+    uint32_t seq = h.GetSequenceNumber().GetValue();
+
+    if (!st->txSeen) {
+        st->txSeen = true;
+        st->isn = seq;
+    }
+    if (p->GetSize() == 0)
+        return;
+    uint64_t rel = (uint32_t)(seq - st->isn);
+    st->txSegments++;
+    if (rel < st->highTx)
+        st->retransmissions++;
+    if (rel + p->GetSize() > st->highTx)
+        st->highTx = rel + p->GetSize();
+}
+
+// The cwnd at the end of each second: the last value set in it, carried
+// forward over seconds without a change.
+void
+OnCwnd(Flow* f, uint32_t, uint32_t cwnd)
+{
+    std::vector<uint32_t>& v = f->st->secCwnd;
+    size_t sec = (size_t)(NowUs() / 1000000);
+    uint32_t last = v.empty() ? 0 : v.back();
+
+    while (v.size() <= sec)
+        v.push_back(last);
+    v[sec] = cwnd;
+}
+
+void
+Fill(Flow* f, Ptr<Socket> s, uint32_t)
+{
+    const sim_flow_spec& fs = f->w->sc->flows[f->i];
+
+    while (!f->stopped && (!fs.bytes || f->queued < fs.bytes)) {
+        uint64_t want = fs.bytes ? fs.bytes - f->queued : kChunk;
+        uint32_t n = (uint32_t)std::min<uint64_t>({want, kChunk, s->GetTxAvailable()});
+
+        if (n == 0)
+            break;
+        int sent = s->Send(Create<Packet>(n));
+        if (sent <= 0)
+            break;
+        f->queued += (uint64_t)sent;
+    }
+}
+
+void
+Connected(Flow* f, Ptr<Socket> s)
+{
+    Fill(f, s, 0);
+}
+
+const char*
+CcType(const char* cc)
+{
+    if (!std::strcmp(cc, "newreno"))
+        return "ns3::TcpNewReno";
+    if (!std::strcmp(cc, "bbr"))
+        return "ns3::TcpBbr";
+    return "ns3::TcpCubic"; // also the default, as on Linux
+}
+
+void
+Start(Flow* f)
+{
+    const sim_flow_spec& fs = f->w->sc->flows[f->i];
+    bool bbr = !std::strcmp(fs.cc, "bbr");
+
+    // BBR needs pacing, which ns-3 reads from TcpSocketState's default when
+    // the socket is made; the other flows keep Linux's default (no pacing).
+    Config::SetDefault("ns3::TcpSocketState::EnablePacing", BooleanValue(bbr));
+    f->tx = Socket::CreateSocket(f->sender, TcpSocketFactory::GetTypeId());
+    Config::SetDefault("ns3::TcpSocketState::EnablePacing", BooleanValue(false));
+    Ptr<TcpSocketBase> tcp = DynamicCast<TcpSocketBase>(f->tx);
+    ObjectFactory cc;
+    cc.SetTypeId(CcType(fs.cc));
+    tcp->SetCongestionControlAlgorithm(cc.Create<TcpCongestionOps>());
+    tcp->TraceConnectWithoutContext("Tx", MakeBoundCallback(&OnTx, f));
+    tcp->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&OnCwnd, f));
+    f->tx->Bind(InetSocketAddress(f->senderAddr, f->senderPort));
+    f->tx->SetConnectCallback(MakeBoundCallback(&Connected, f),
+                              MakeNullCallback<void, Ptr<Socket>>());
+    f->tx->SetSendCallback(MakeBoundCallback(&Fill, f));
+    f->tx->Connect(InetSocketAddress(f->receiverAddr, f->receiverPort));
+}
+
+void
+Stop(Flow* f)
+{
+    f->stopped = true;
+    if (f->st->doneUs < 0)
+        NoteStall(f, NowUs());
+}
+
+std::vector<std::unique_ptr<Flow>> g_flows; // live until the process ends: ns-3 holds callbacks
+
+} // namespace
+
+void
+InstallTcpFlow(World& w,
+               size_t i,
+               Ptr<Node> server,
+               Ipv4Address serverAddr,
+               Ptr<Node> mn,
+               Ipv4Address mnAddr)
+{
+    const sim_flow_spec& fs = w.sc->flows[i];
+    bool down = fs.dir == SIM_DIR_DOWN;
+    auto f = std::make_unique<Flow>();
+
+    assert(i < w.flows.size() && fs.type == SIM_FLOW_TCP);
+    f->w = &w;
+    f->i = i;
+    f->st = &w.flows[i];
+    f->sender = down ? server : mn;
+    f->receiver = down ? mn : server;
+    f->senderAddr = down ? serverAddr : mnAddr;
+    f->receiverAddr = down ? mnAddr : serverAddr;
+    f->senderPort = down ? fs.server_port : fs.client_port;
+    f->receiverPort = down ? fs.client_port : fs.server_port;
+    f->listener = Socket::CreateSocket(f->receiver, TcpSocketFactory::GetTypeId());
+    f->listener->Bind(InetSocketAddress(f->receiverAddr, f->receiverPort));
+    f->listener->Listen();
+    f->listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
+                                   MakeBoundCallback(&OnAccept, f.get()));
+    Simulator::Schedule(MicroSeconds(fs.start_us), &Start, f.get());
+    Simulator::Schedule(MicroSeconds(fs.stop_us), &Stop, f.get());
+    g_flows.push_back(std::move(f));
+}
+
+void
+ClearTcpFlows()
+{
+    g_flows.clear();
+}
+
+void
+CountLinkBytes(World& w, int link, const uint8_t* pkt, size_t len)
+{
+    uint64_t now = NowUs();
+
+    if (link < 0 || (size_t)link >= w.links.size() || len < 40 || (pkt[0] >> 4) != 4 ||
+        pkt[9] != 6 || now < w.sc->measure_from_us)
+        return;
+    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+    size_t total = (size_t)pkt[2] << 8 | pkt[3];
+    if (total > len || ihl + 20 > total)
+        return;
+    size_t doff = (size_t)(pkt[ihl + 12] >> 4) * 4;
+    if (ihl + doff >= total)
+        return; // a pure ACK: the link carried no data of the flow
+    LinkStats& l = w.links[(size_t)link];
+    size_t sec = (size_t)(now / 1000000);
+    l.bytes += total;
+    if (l.secBytes.size() <= sec)
+        l.secBytes.resize(sec + 1);
+    l.secBytes[sec] += total;
+}
+
+// Plain runs (no engines): a link device's MacRx, which shows the PPP header.
+void
+CountMacRx(World* w, int link, Ptr<const Packet> p)
+{
+    static uint8_t b[65536];
+    uint32_t n = p->GetSize(), ppp = 0;
+
+    assert(n <= sizeof(b));
+    p->CopyData(b, n);
+    if (n > 2 && b[0] == 0x00 && b[1] == 0x21)
+        ppp = 2; // PPP protocol 0x0021: IPv4
+    CountLinkBytes(*w, link, b + ppp, n - ppp);
+}
+
+} // namespace um3n
