@@ -39,6 +39,8 @@ enum pick {
 	PICK_USABLE = 1 << 0, /* registered and answering */
 	PICK_STRONG = 1 << 1, /* not weak */
 	PICK_READY = 1 << 2,  /* not waiting after a failed bring-up */
+	PICK_COLD = 1 << 3,   /* cold (a hot one comes up by itself) */
+	PICK_WARM = 1 << 4,   /* usable, or cold: a hot one that does not answer is not */
 };
 
 /* The best uplink by (rank, index) with carrier and what `need` asks, other
@@ -53,7 +55,9 @@ static int best(const struct um3n_hoverfsm *fsm, const struct um3n_hover_view *v
 
 		if ((int)i == skip || !l->carrier || ((need & PICK_USABLE) && !l->usable) ||
 		    ((need & PICK_STRONG) && l->weak) ||
-		    ((need & PICK_READY) && now_us < fsm->backoff_until_us[i]))
+		    ((need & PICK_READY) && now_us < fsm->backoff_until_us[i]) ||
+		    ((need & PICK_COLD) && !l->cold) ||
+		    ((need & PICK_WARM) && !l->usable && !l->cold))
 			continue;
 		if (b == NONE || l->rank < v->l[b].rank)
 			b = (int)i;
@@ -62,10 +66,12 @@ static int best(const struct um3n_hoverfsm *fsm, const struct um3n_hover_view *v
 }
 
 /* The uplink the traffic should leave the active one for, or NONE: a strong
- * one while the active is weak, or one ranked above it. */
+ * one while the active is weak, or one ranked above it; a hot one only when
+ * it answers (a hot uplink that does not is failed or still registering:
+ * bringing it up again would not help). */
 static int better(const struct um3n_hoverfsm *fsm, const struct um3n_hover_view *v, uint64_t now_us)
 {
-	int a = fsm->active, p = best(fsm, v, now_us, PICK_STRONG | PICK_READY, NONE);
+	int a = fsm->active, p = best(fsm, v, now_us, PICK_STRONG | PICK_READY | PICK_WARM, NONE);
 
 	assert(a >= 0 && (size_t)a < v->n);
 	if (p == NONE || p == a)
@@ -94,10 +100,11 @@ static int derive(const struct um3n_hoverfsm *fsm, const struct um3n_hover_view 
 	case IDLE:
 		if (best(fsm, v, now_us, PICK_USABLE, NONE) != NONE)
 			return EV(READY);
-		t = best(fsm, v, now_us, PICK_STRONG | PICK_READY, NONE);
+		/* a hot uplink with carrier registers by itself: wait for it */
+		t = best(fsm, v, now_us, PICK_STRONG, NONE);
 		if (t == NONE)
-			t = best(fsm, v, now_us, PICK_READY, NONE);
-		if (t != NONE && v->l[t].cold)
+			t = best(fsm, v, now_us, 0, NONE);
+		if (t != NONE && v->l[t].cold && now_us >= fsm->backoff_until_us[t])
 			return EV(NEED);
 		return strays(fsm, v) ? EV(STRAY) : -1;
 	case ACTIVE:
@@ -167,8 +174,12 @@ static void move(struct um3n_hoverfsm *fsm, uint64_t now_us, struct um3n_hoverfs
 	fsm->moved_us = now_us;
 	fsm->last_to = to;
 	fsm->fails[to] = 0;
-	if (from != NONE)
-		fsm->handovers++;
+	if (from == NONE)
+		return;
+	fsm->handovers++;
+	assert(now_us >= fsm->started_us);
+	if (fsm->max_move_us == UM3N_TIME_NONE || now_us - fsm->started_us > fsm->max_move_us)
+		fsm->max_move_us = now_us - fsm->started_us;
 }
 
 static void begin(struct um3n_hoverfsm *fsm, uint64_t now_us, int reason)
@@ -191,10 +202,10 @@ static void act_start(struct um3n_hoverfsm *fsm, const struct um3n_hoverfsm_conf
 static void act_need(struct um3n_hoverfsm *fsm, const struct um3n_hoverfsm_conf *conf,
 		     const struct um3n_hover_view *v, uint64_t now_us, struct um3n_hoverfsm_fx *fx)
 {
-	int t = best(fsm, v, now_us, PICK_STRONG | PICK_READY, NONE);
+	int t = best(fsm, v, now_us, PICK_STRONG, NONE);
 
 	begin(fsm, now_us, UM3N_HOVER_R_START);
-	bring_up(fsm, conf, now_us, fx, t != NONE ? t : best(fsm, v, now_us, PICK_READY, NONE));
+	bring_up(fsm, conf, now_us, fx, t != NONE ? t : best(fsm, v, now_us, 0, NONE));
 }
 
 /* The active uplink is gone: to the best usable standby at once (what it
@@ -206,6 +217,7 @@ static void act_lost(struct um3n_hoverfsm *fsm, const struct um3n_hoverfsm_conf 
 
 	begin(fsm, now_us, UM3N_HOVER_R_LOST);
 	fsm->lost++;
+	fsm->hold_until_us = now_us + conf->hold_us; /* no return to it at once */
 	if (fsm->state == MOVED && fsm->old != u)
 		release(fx, fsm->old);
 	fsm->old = NONE;
@@ -219,7 +231,7 @@ static void act_lost(struct um3n_hoverfsm *fsm, const struct um3n_hoverfsm_conf 
 		return;
 	}
 	fsm->active = NONE;
-	c = best(fsm, v, now_us, PICK_READY, gone);
+	c = best(fsm, v, now_us, PICK_READY | PICK_COLD, gone);
 	if (c == NONE) {
 		release(fx, gone);
 		fsm->timer_us = UM3N_TIME_NONE;
@@ -253,6 +265,10 @@ static void act_leave(struct um3n_hoverfsm *fsm, const struct um3n_hoverfsm_conf
 	assert(t != NONE);
 	begin(fsm, now_us, v->l[a].weak ? UM3N_HOVER_R_SIGNAL : UM3N_HOVER_R_BETTER);
 	fsm->hold_until_us = now_us + conf->hold_us;
+	if (fsm->leave_us != UM3N_TIME_NONE &&
+	    (fsm->min_between_us == UM3N_TIME_NONE || now_us - fsm->leave_us < fsm->min_between_us))
+		fsm->min_between_us = now_us - fsm->leave_us;
+	fsm->leave_us = now_us;
 	if (!v->l[t].usable) {
 		bring_up(fsm, conf, now_us, fx, t);
 		fsm->state = PREPARING;
@@ -403,6 +419,7 @@ void um3n_hoverfsm_init(struct um3n_hoverfsm *fsm)
 	fsm->last_from = fsm->last_to = NONE;
 	fsm->timer_us = UM3N_TIME_NONE;
 	fsm->started_us = fsm->moved_us = fsm->released_us = UM3N_TIME_NONE;
+	fsm->leave_us = fsm->min_between_us = fsm->max_move_us = UM3N_TIME_NONE;
 }
 
 bool um3n_hoverfsm_wants(const struct um3n_hoverfsm *fsm, int link)

@@ -108,6 +108,10 @@ struct um3n_hoverfsm {
 	int last_from, last_to;
 	uint64_t started_us, moved_us, released_us; /* UM3N_TIME_NONE: not yet */
 	uint64_t handovers, lost, cancelled, failed, unexpected;
+	/* over the run: the shortest time between two starts of a handover by
+	 * signal or rank (the hold bounds it), the longest from a start to the
+	 * traffic on the new uplink; UM3N_TIME_NONE: none yet */
+	uint64_t leave_us, min_between_us, max_move_us;
 };
 
 void um3n_hoverfsm_init(struct um3n_hoverfsm *fsm);

@@ -172,6 +172,8 @@ struct um3n_mn_hover_status {
 	int last_from, last_to;       /* its uplinks, -1 if none */
 	int64_t started_ago_ms, moved_ago_ms, released_ago_ms;
 	uint64_t handovers, lost, cancelled, failed_bringups, unexpected;
+	int64_t min_between_ms; /* shortest time between two handovers by signal or rank */
+	int64_t max_move_ms;    /* longest from a handover's start to the traffic moved */
 };
 
 struct um3n_mn_status {

@@ -30,10 +30,14 @@ bool mn_hover_may_register(const struct um3n_mn *mn, int link)
 	return !on(mn) || !cold(mn, link) || um3n_hoverfsm_wants(&mn->hover, link);
 }
 
-/* Only the active uplink is offered to the data path. */
+/* Only the active uplink is offered to the data path; while a lost one's
+ * successor comes up, the lost one (if it still has a binding: a silence may
+ * be a false alarm), whose packets are re-sent on the successor at the move. */
 bool mn_hover_carries(const struct um3n_mn *mn, int link)
 {
-	return !on(mn) || link == mn->hover.active;
+	const struct um3n_hoverfsm *h = &mn->hover;
+
+	return !on(mn) || link == h->active || (h->active == UM3N_HOVER_NONE && link == h->old);
 }
 
 static bool bound(const struct mn_link *l)
@@ -145,4 +149,8 @@ void mn_hover_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_s
 	s->cancelled = h->cancelled;
 	s->failed_bringups = h->failed;
 	s->unexpected = h->unexpected;
+	s->min_between_ms = h->min_between_us == UM3N_TIME_NONE
+				    ? -1
+				    : (int64_t)(h->min_between_us / 1000);
+	s->max_move_ms = h->max_move_us == UM3N_TIME_NONE ? -1 : (int64_t)(h->max_move_us / 1000);
 }
