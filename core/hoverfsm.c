@@ -104,7 +104,8 @@ static int derive(const struct um3n_hoverfsm *fsm, const struct um3n_hover_view 
 		t = best(fsm, v, now_us, PICK_STRONG, NONE);
 		if (t == NONE)
 			t = best(fsm, v, now_us, 0, NONE);
-		if (t != NONE && v->l[t].cold && now_us >= fsm->backoff_until_us[t])
+		if (t != NONE && v->l[t].cold && now_us >= fsm->backoff_until_us[t] &&
+		    fsm->need_after_us == 1)
 			return EV(NEED);
 		return strays(fsm, v) ? EV(STRAY) : -1;
 	case ACTIVE:
@@ -431,6 +432,8 @@ uint64_t um3n_hoverfsm_next_us(const struct um3n_hoverfsm *fsm)
 {
 	uint64_t t = fsm->timer_us;
 
+	if (fsm->state == IDLE && fsm->need_after_us > 1 && fsm->need_after_us < t)
+		t = fsm->need_after_us;
 	for (int i = 0; i < UM3N_MAX_LINKS; i++)
 		if (fsm->backoff_until_us[i] && fsm->backoff_until_us[i] < t)
 			t = fsm->backoff_until_us[i];
@@ -502,6 +505,12 @@ struct um3n_hoverfsm_fx um3n_hoverfsm_step(struct um3n_hoverfsm *fsm,
 	for (int i = 0; i < UM3N_MAX_LINKS; i++)
 		if (fsm->backoff_until_us[i] && now_us >= fsm->backoff_until_us[i])
 			fsm->backoff_until_us[i] = 0;
+	if (fsm->state != IDLE)
+		fsm->need_after_us = 0;
+	else if (fsm->need_after_us == 0)
+		fsm->need_after_us = now_us + conf->idle_grace_us;
+	if (fsm->need_after_us > 1 && now_us >= fsm->need_after_us)
+		fsm->need_after_us = 1;
 	ev = derive(fsm, v, now_us);
 	return ev < 0 ? none : um3n_hoverfsm_run(fsm, conf, v, now_us, ev);
 }

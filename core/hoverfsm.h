@@ -71,8 +71,10 @@ struct um3n_hover_view {
 };
 
 struct um3n_hoverfsm_conf {
-	uint64_t hold_us;    /* handovers by signal or rank at least this far apart */
-	uint64_t bringup_us; /* a target not usable this long after bring-up has failed */
+	uint64_t hold_us;       /* handovers by signal or rank at least this far apart */
+	uint64_t bringup_us;    /* a target not usable this long after bring-up has failed */
+	uint64_t idle_grace_us; /* idle: a cold uplink is brought up only after this long,
+				 * so that hot ones reported a moment later come first */
 };
 
 /* Effects, carried out in this order: MOVE, RELEASE, UP; ARM joins the wake-up. */
@@ -102,6 +104,7 @@ struct um3n_hoverfsm {
 	int reason;             /* of the handover under way or the last one */
 	uint64_t timer_us;      /* PREPARING: bring-up deadline; MOVED: drained; ACTIVE: hold */
 	uint64_t hold_until_us; /* no LEAVE before this */
+	uint64_t need_after_us; /* idle: NEED not before (0: not idle yet, 1: passed) */
 	uint64_t backoff_until_us[UM3N_MAX_LINKS]; /* a failed bring-up waits ... */
 	uint8_t fails[UM3N_MAX_LINKS];             /* ... 1 s doubled per failure, up to 64 s */
 	/* the last handover, for the operator */

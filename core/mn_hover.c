@@ -12,6 +12,9 @@
 /* A target that does not answer within this long has failed (its
  * registration retransmits 0.5 + 1 + 2 s by then with the default retry). */
 #define BRINGUP_US 5000000ull
+/* Idle (at start): the uplinks are reported one by one; a cold one waits this
+ * long for a hot one to be reported before it is brought up. */
+#define IDLE_GRACE_US 200000ull
 
 static bool on(const struct um3n_mn *mn) { return mn->conf.uplinks == UM3N_MN_UPLINKS_ONE; }
 
@@ -95,7 +98,8 @@ static const char *name(const struct um3n_mn *mn, int link)
 bool mn_hover_step(struct um3n_mn *mn, uint64_t now_us, struct um3n_hoverfsm_fx *fx)
 {
 	const struct um3n_hoverfsm_conf hc = {.hold_us = mn->conf.handover_hold_us,
-					      .bringup_us = BRINGUP_US};
+					      .bringup_us = BRINGUP_US,
+					      .idle_grace_us = IDLE_GRACE_US};
 	struct um3n_hover_view v;
 
 	if (!on(mn) || mn->shutting_down)
