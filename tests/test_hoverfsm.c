@@ -48,10 +48,13 @@ static struct um3n_hover_view view(enum view_kind k)
 {
 	struct um3n_hover_view v = {.n = 2};
 
-	v.l[0] = (struct um3n_hover_link){.carrier = true, .registered = true, .usable = true,
-					  .rank = 0, .drain_us = DRAIN_US};
-	v.l[1] = (struct um3n_hover_link){.carrier = true, .cold = true, .rank = 1,
+	v.l[0] = (struct um3n_hover_link){.carrier = true,
+					  .registered = true,
+					  .usable = true,
+					  .rank = 0,
 					  .drain_us = DRAIN_US};
+	v.l[1] = (struct um3n_hover_link){
+		.carrier = true, .cold = true, .rank = 1, .drain_us = DRAIN_US};
 	v.l[0].weak = k != V_OK;
 	if (k == V_CELL_UP)
 		v.l[1].registered = v.l[1].usable = true;
@@ -164,9 +167,9 @@ static void test_table(void)
 		machine(&f, c->state, c->ev == EV(HOLD) ? NOW_US + 1000 : 0);
 		fx = um3n_hoverfsm_run(&f, &conf, &v, NOW_US, c->ev);
 		CHECK(fx.from == c->state && fx.to == c->next && f.state == c->next,
-		      "case %d: %s --%s--> %s, want %s", c->num,
-		      um3n_hoverfsm_state_name(c->state), um3n_hoverfsm_event_name(c->ev),
-		      um3n_hoverfsm_state_name(fx.to), um3n_hoverfsm_state_name(c->next));
+		      "case %d: %s --%s--> %s, want %s", c->num, um3n_hoverfsm_state_name(c->state),
+		      um3n_hoverfsm_event_name(c->ev), um3n_hoverfsm_state_name(fx.to),
+		      um3n_hoverfsm_state_name(c->next));
 		CHECK(fx.flags == c->fx, "case %d: effects 0x%x, want 0x%x", c->num, fx.flags,
 		      c->fx);
 		CHECK(!(c->fx & U) || fx.up == c->up, "case %d: up %d", c->num, fx.up);
