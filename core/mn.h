@@ -194,6 +194,13 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
  * TCP/IPv4 checksums: then packets may go into the tunnel with partial ones. */
 bool um3n_mn_peer_csum_partial(const struct um3n_mn *mn);
 
+/* Whether uplink `link` needs its socket: always with uplinks = all or a hot
+ * standby; a cold one only while the handover manager wants it or its
+ * registration (a deregistration) is still under way. A driver closes the
+ * socket of a link that is not wanted and opens it again before it sends the
+ * link's next datagram (the engine knows the care-of address, not the port). */
+bool um3n_mn_link_wanted(const struct um3n_mn *mn, int link);
+
 /* Scheduling control for tests and benchmarks. */
 int um3n_mn_link_index(const struct um3n_mn *mn, const char *name); /* -1 if unknown */
 

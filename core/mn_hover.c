@@ -33,6 +33,11 @@ bool mn_hover_may_register(const struct um3n_mn *mn, int link)
 	return !on(mn) || !cold(mn, link) || um3n_hoverfsm_wants(&mn->hover, link);
 }
 
+bool um3n_mn_link_wanted(const struct um3n_mn *mn, int link)
+{
+	return mn_hover_may_register(mn, link) || mn->links[link].reg.state != UM3N_REG_IDLE;
+}
+
 /* Only the active uplink is offered to the data path; while a lost one's
  * successor comes up, the lost one (if it still has a binding: a silence may
  * be a false alarm), whose packets are re-sent on the successor at the move. */
