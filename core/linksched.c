@@ -1,5 +1,8 @@
 #include "linksched.h"
 
+#include <assert.h>
+
+#include "reorder.h"
 #include "wire.h"
 
 /* What a packet adds on the wire: outer IPv4 and UDP, RFC 3519, GRE with the key. */
@@ -42,23 +45,6 @@ static int best_prefer(const struct um3n_linksched *s, uint8_t want_class)
 	return found ? (int)best : -1;
 }
 
-void um3n_linksched_update(struct um3n_linksched *s)
-{
-	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
-		s->prefer[c] = (int8_t)best_prefer(s, (uint8_t)c);
-	s->usable = 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (usable(&s->links[i]))
-			s->usable |= (uint8_t)(1u << i);
-}
-
-static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
-{
-	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_LINKSCHED_DEFAULT_KBPS;
-
-	return (uint64_t)(len + WIRE_EXTRA) * 8 * 1000000 / kbps;
-}
-
 /* The links aggregation may use: usable, UP unless none is, and (with a
  * reorder queue at the peer) within its bound of the fastest one. */
 static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
@@ -82,6 +68,31 @@ static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
 	return set;
 }
 
+void um3n_linksched_update(struct um3n_linksched *s)
+{
+	s->agg_set = aggregate_set(s, &s->agg_dmin);
+	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
+		s->prefer[c] = (int8_t)best_prefer(s, (uint8_t)c);
+	s->usable = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (usable(&s->links[i]))
+			s->usable |= (uint8_t)(1u << i);
+}
+
+void um3n_linksched_set_delay(struct um3n_linksched *s, int link, int64_t delay_us)
+{
+	assert(link >= 0 && (size_t)link < s->n);
+	s->links[link].delay_us = delay_us;
+	s->agg_set = aggregate_set(s, &s->agg_dmin);
+}
+
+static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
+{
+	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_LINKSCHED_DEFAULT_KBPS;
+
+	return (uint64_t)(len + WIRE_EXTRA) * 8 * 1000000 / kbps;
+}
+
 /* Each link is a server of its rate whose backlog drains in real time; idle
  * links are pulled up to the present so they cannot bank credit while
  * unused. Without a reorder queue at the peer, the path's relative delay is
@@ -91,39 +102,34 @@ static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
  * rate once the fastest has a backlog. */
 static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_us, uint8_t *out)
 {
-	int64_t dmin;
-	uint8_t set = aggregate_set(s, &dmin);
 	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX,
 		 best_finish = 0;
 	size_t best = 0;
 
-	if (!set)
+	if (!s->agg_set)
 		return 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (set >> i & 1 && s->links[i].vfinish_ns < vnow)
-			vnow = s->links[i].vfinish_ns;
-	if (vnow < now_ns)
-		vnow = now_ns;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct um3n_linksched_link *l = &s->links[i];
-		uint64_t start, finish, arrive;
+	for (unsigned m = s->agg_set; m; m &= m - 1) {
+		const struct um3n_linksched_link *l = &s->links[__builtin_ctz(m)];
+		uint64_t start = l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns;
+		uint64_t finish = start + tx_cost_ns(l, len), arrive = finish;
 
-		if (!(set >> i & 1))
-			continue;
-		start = l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns;
-		finish = start + tx_cost_ns(l, len);
-		arrive = finish;
+		if (l->vfinish_ns < vnow)
+			vnow = l->vfinish_ns;
 		if (!s->max_spread_us)
-			arrive += (uint64_t)(l->delay_us - dmin) * 1000;
+			arrive += (uint64_t)(l->delay_us - s->agg_dmin) * 1000;
 		if (arrive < best_arrive) {
 			best_arrive = arrive;
 			best_finish = finish;
-			best = i;
+			best = (size_t)__builtin_ctz(m);
 		}
 	}
+	if (vnow < now_ns)
+		vnow = now_ns;
+	/* Idle links (and ones out of the set) are pulled up to the present. */
 	for (size_t i = 0; i < s->n; i++)
 		if (s->links[i].vfinish_ns < vnow)
 			s->links[i].vfinish_ns = vnow;
+	assert(s->agg_set >> best & 1);
 	s->links[best].vfinish_ns = best_finish;
 	out[0] = (uint8_t)best;
 	return 1;
@@ -132,18 +138,16 @@ static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_
 size_t um3n_linksched_pick_fastest(struct um3n_linksched *s, size_t len, uint64_t now_us,
 				   uint8_t out[UM3N_MAX_LINKS])
 {
-	int64_t dmin;
-	uint8_t set = aggregate_set(s, &dmin);
 	uint64_t now_ns = now_us * 1000;
 
-	for (size_t i = 0; i < s->n; i++) {
-		struct um3n_linksched_link *l = &s->links[i];
+	for (unsigned m = s->agg_set; m; m &= m - 1) {
+		struct um3n_linksched_link *l = &s->links[__builtin_ctz(m)];
 
-		if (!(set >> i & 1) || l->delay_us != dmin)
+		if (l->delay_us != s->agg_dmin)
 			continue;
 		l->vfinish_ns = (l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns) +
 				tx_cost_ns(l, len);
-		out[0] = (uint8_t)i;
+		out[0] = (uint8_t)__builtin_ctz(m);
 		return 1;
 	}
 	return 0;
