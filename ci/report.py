@@ -119,8 +119,38 @@ def table(out, names):
         if "video" in m[n]:
             ours += f", late {m[n]['video'].get('late_frames', 0)}"
         print(f"{label:<28}{paper:>22}   {ours}")
+    mode_table(out, m)
     print()
     return m
+
+
+def mode_table(out, m):
+    """Handover mode (uplinks = one, issue 16): hover.json beside the figures."""
+    rows = (("Walk-away, cold cell", "handover-walkaway"),
+            ("  return to WiFi", "handover-walkaway-return"),
+            ("WiFi cut, hot standby", "handover-hot-cut"),
+            ("WiFi cut, cold standby", "handover-cold-cut"),
+            ("Flapping signal, 60 s", "handover-flapping"),
+            ("Idle 10 min, cold cell", "standby-idle"))
+    if not any(n in m for _, n in rows):
+        return
+    print(f"\n{'handover mode':<28}{'moved after':>14}{'added gap':>12}{'lost':>6}{'late':>6}"
+          f"{'handovers':>11}  cell packets")
+    for label, n in rows:
+        if n not in m:
+            continue
+        try:
+            with open(os.path.join(out, "sim", n, "hover.json")) as f:
+                hv = json.load(f)
+            with open(os.path.join(out, "sim", n, "extra.json")) as f:
+                cell = json.load(f)["links"]["cell"]
+        except (OSError, KeyError, ValueError):
+            continue
+        h = m[n].get("handover", {})
+        lost = sum(fl.get("lost_packets", 0) for fl in m[n].get("flows", {}).values())
+        print(f"{label:<28}{hv['max_move_ms']:>11} ms{h.get('added_gap_ms', 0):>9.0f} ms"
+              f"{lost:>6}{m[n].get('video', {}).get('late_frames', 0):>6}{hv['handovers']:>11}"
+              f"  {cell['up']['sent_pkts']} up, {cell['down']['sent_pkts']} down")
 
 
 def plots(out, m, names):

@@ -51,7 +51,9 @@ run() { # scenario-name: the long bulk runs keep their packets, not their pcaps 
 
 echo "um3n reproduction: seed=$seed, outputs in $out/"
 scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned handover-cut
-	handover-cut-ftp redundant-cut fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming)
+	handover-cut-ftp redundant-cut fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming
+	handover-walkaway handover-walkaway-return handover-cold-cut handover-hot-cut
+	handover-flapping standby-idle)
 for s in "${scenarios[@]}"; do
 	run "$s"
 	tail -n 1 "$out/sim/$s/stdout.txt"

@@ -12,6 +12,9 @@
 #include "mn.h"
 #include "policy.h"
 
+static const char *const uplinks_words[] = {"all", "one", NULL};
+static const char *const standby_words[] = {"hot", "cold", NULL};
+
 /* Ranges: what a deployment may sensibly want and the engine accepts (it
  * refuses a zero lifetime or retry, a retry above reg_retry_max_us = 16 s).
  * Lifetimes stop at 65534: 65535 means "infinite" on the wire (RFC 5944 §3.3).
@@ -20,62 +23,77 @@ static const struct um3n_confkey keys[] = {
 	/* [mn] */
 	{"lifetime_s", "lifetime", UM3N_CONFKEYS_MN, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1, 65534,
 	 300, offsetof(struct um3n_mn_conf, lifetime_s),
-	 "registration lifetime asked of the home agent"},
+	 "registration lifetime asked of the home agent", NULL},
 	{"reg_retry_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 1, 16000,
 	 500, offsetof(struct um3n_mn_conf, reg_retry_initial_us),
-	 "first registration retransmission timeout; doubles up to 16 s"},
+	 "first registration retransmission timeout; doubles up to 16 s", NULL},
 	{"probe_interval_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
 	 60000, 15, offsetof(struct um3n_mn_conf, probe_interval_us),
-	 "interval of the in-tunnel ICMP probes per uplink (0 disables them)"},
+	 "interval of the in-tunnel ICMP probes per uplink (0 disables them)", NULL},
 	{"dead_after_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 1,
 	 600000, 75, offsetof(struct um3n_mn_conf, dead_after_us),
-	 "an uplink nothing was heard on for this long is failed over"},
+	 "an uplink nothing was heard on for this long is failed over", NULL},
 	{"signal_degraded_dbm", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_INT, UM3N_CONFKEY_DBM, 1, -150,
 	 0, -75, offsetof(struct um3n_mn_conf, signal_degraded_dbm),
-	 "signal below this: the uplink is degraded (planned handover)"},
+	 "signal below this: the uplink is degraded (planned handover)", NULL},
 	{"signal_recovered_dbm", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_INT, UM3N_CONFKEY_DBM, 1,
 	 -150, 0, -68, offsetof(struct um3n_mn_conf, signal_recovered_dbm),
-	 "signal at or above this: the uplink is up again (hysteresis)"},
+	 "signal at or above this: the uplink is up again (hysteresis)", NULL},
 	{"resend_window_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
 	 10000, 150, offsetof(struct um3n_mn_conf, resend_window_us),
-	 "on a failure, re-send on another uplink what the failed one sent this recently"},
+	 "on a failure, re-send on another uplink what the failed one sent this recently", NULL},
 	{"resend_slots", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 0, 65536,
 	 512, offsetof(struct um3n_mn_conf, resend_slots),
-	 "packets remembered for that re-send; 0 disables it"},
+	 "packets remembered for that re-send; 0 disables it", NULL},
 	{"reorder_max_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0, 1000,
 	 100, offsetof(struct um3n_mn_conf, reorder_max_us),
-	 "longest hold of an aggregated flow's early packet waiting for a gap; 0 disables it"},
+	 "longest hold of an aggregated flow's early packet waiting for a gap; 0 disables it",
+	 NULL},
+	{"uplinks", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1,
+	 UM3N_MN_UPLINKS_ALL, offsetof(struct um3n_mn_conf, uplinks),
+	 "all: every uplink carries traffic (multihoming); one: one uplink, the others stand by",
+	 uplinks_words},
+	{"handover_hold_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
+	 600000, 4000, offsetof(struct um3n_mn_conf, handover_hold_us),
+	 "uplinks = one: at most one handover by signal in this long (against flapping)", NULL},
 	/* [ha] */
 	{"max_lifetime_s", "max_lifetime", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1,
 	 65534, 600, offsetof(struct um3n_ha_conf, max_lifetime_s),
-	 "longer requested lifetimes are cut to this"},
+	 "longer requested lifetimes are cut to this", NULL},
 	{"keepalive_s", "keepalive", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 0,
 	 65535, 110, offsetof(struct um3n_ha_conf, keepalive_s),
-	 "RFC 3519 NAT keepalive interval announced in replies"},
+	 "RFC 3519 NAT keepalive interval announced in replies", NULL},
 	{"max_mns", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 1, 1 << 20,
-	 1024, offsetof(struct um3n_ha_conf, max_mns), "binding cache capacity (mobile nodes)"},
+	 1024, offsetof(struct um3n_ha_conf, max_mns), "binding cache capacity (mobile nodes)",
+	 NULL},
 	{"dead_after_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 1,
 	 600000, 75, offsetof(struct um3n_ha_conf, dead_after_us),
-	 "a binding silent this long is avoided while another of the same node is heard"},
+	 "a binding silent this long is avoided while another of the same node is heard", NULL},
 	{"resend_window_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
 	 10000, 150, offsetof(struct um3n_ha_conf, resend_window_us),
-	 "on a failure, re-send on another binding what went to the failed one this recently"},
+	 "on a failure, re-send on another binding what went to the failed one this recently",
+	 NULL},
 	{"resend_slots", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_SIZE, UM3N_CONFKEY_COUNT, 1, 0, 65536,
 	 512, offsetof(struct um3n_ha_conf, resend_slots),
-	 "downlink packets per mobile node remembered for that re-send; 0 disables it"},
+	 "downlink packets per mobile node remembered for that re-send; 0 disables it", NULL},
 	{"reorder_max_ms", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0, 1000,
 	 100, offsetof(struct um3n_ha_conf, reorder_max_us),
-	 "longest hold of an aggregated flow's early packet waiting for a gap; 0 disables it"},
+	 "longest hold of an aggregated flow's early packet waiting for a gap; 0 disables it",
+	 NULL},
 	/* [uplink NAME] (daemon), [link NAME] (simulator) */
 	{"class", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_CLASS, UM3N_CONFKEY_COUNT, 1, 0,
 	 UM3N_CLASS_MAX, UM3N_CLASS_ANY, offsetof(struct um3n_mn_link_conf, link_class),
-	 "what policy rules refer to"},
+	 "what policy rules refer to", NULL},
 	{"priority", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U8, UM3N_CONFKEY_COUNT, 1, 0, 255, 0,
 	 offsetof(struct um3n_mn_link_conf, priority),
-	 "lower is preferred when several uplinks fit a rule"},
+	 "lower is preferred when several uplinks fit a rule", NULL},
 	{"weight_kbps", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U32, UM3N_CONFKEY_KBPS, 1, 0,
 	 UINT32_MAX, 0, offsetof(struct um3n_mn_link_conf, weight_kbps),
-	 "expected rate, weighting aggregation; 0 for all uplinks weighs them equally"},
+	 "expected rate, weighting aggregation; 0 for all uplinks weighs them equally", NULL},
+	{"standby", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1,
+	 UM3N_STANDBY_HOT, offsetof(struct um3n_mn_link_conf, standby),
+	 "uplinks = one: hot stays registered and probed, cold sends nothing until needed",
+	 standby_words},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -156,16 +174,46 @@ static bool parse_int(const char *v, int64_t min, int64_t max, int64_t *out)
 	return true;
 }
 
+void um3n_confkeys_words_text(const struct um3n_confkey *k, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	assert(k->type == UM3N_CONFKEY_WORD && k->words && k->words[0] && cap > 0);
+	out[0] = 0;
+	for (size_t i = 0; k->words[i] && len < cap; i++) {
+		const char *sep = i == 0 ? "" : k->words[i + 1] ? ", " : " or ";
+		int w = snprintf(out + len, cap - len, "%s%s", sep, k->words[i]);
+
+		len += w > 0 ? (size_t)w : 0;
+	}
+}
+
+static bool parse_word(const struct um3n_confkey *k, const char *v, uint8_t *out)
+{
+	for (size_t i = 0; k->words[i]; i++)
+		if (!strcmp(v, k->words[i])) {
+			assert(i <= UINT8_MAX && (int64_t)i <= k->max);
+			*out = (uint8_t)i;
+			return true;
+		}
+	return false;
+}
+
 static void expected(const struct um3n_confkey *k, const char *as_written, char *err, size_t errcap)
 {
 	const char *unit = um3n_confkeys_unit_name(k->unit);
 
-	if (k->type == UM3N_CONFKEY_BOOL)
+	char words[64];
+
+	if (k->type == UM3N_CONFKEY_BOOL) {
 		snprintf(err, errcap, "%s: expected yes or no", as_written);
-	else if (k->type == UM3N_CONFKEY_CLASS)
+	} else if (k->type == UM3N_CONFKEY_WORD) {
+		um3n_confkeys_words_text(k, words, sizeof(words));
+		snprintf(err, errcap, "%s: expected %s", as_written, words);
+	} else if (k->type == UM3N_CONFKEY_CLASS)
 		snprintf(err, errcap, "%s: expected a class: " UM3N_CONFKEYS_CLASS_WORDS,
 			 as_written);
-	else
+	else if (k->type != UM3N_CONFKEY_WORD)
 		snprintf(err, errcap, "%s: expected %s in %lld..%lld", as_written,
 			 *unit ? unit : "an integer", (long long)k->min, (long long)k->max);
 }
@@ -188,6 +236,11 @@ int um3n_confkeys_parse(const struct um3n_confkey *k, const char *as_written, co
 		return UM3N_OK;
 	case UM3N_CONFKEY_CLASS:
 		if (!um3n_confkeys_class(value, &cls))
+			break;
+		*(uint8_t *)field = cls;
+		return UM3N_OK;
+	case UM3N_CONFKEY_WORD:
+		if (!parse_word(k, value, &cls))
 			break;
 		*(uint8_t *)field = cls;
 		return UM3N_OK;
@@ -251,7 +304,7 @@ static size_t field_size(uint8_t type)
 {
 	static const size_t sizes[UM3N_CONFKEY_TYPES] = {
 		sizeof(uint8_t), sizeof(uint16_t), sizeof(uint32_t), sizeof(size_t),
-		sizeof(int),     sizeof(bool),     sizeof(uint8_t),
+		sizeof(int),     sizeof(bool),     sizeof(uint8_t),  sizeof(uint8_t),
 	};
 
 	assert(type < UM3N_CONFKEY_TYPES);

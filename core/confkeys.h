@@ -10,7 +10,8 @@
  *
  * Values are strict: a decimal integer in the key's unit (no sign unless the
  * range is negative, no spaces, no fractions, no suffix), "yes"/"no" (also
- * true/false, on/off, 1/0) or a link class name (um3n_policy_class_parse). */
+ * true/false, on/off, 1/0), a link class name (um3n_policy_class_parse) or
+ * one of a key's own words (`uplinks = all | one`). */
 #ifndef UM3N_CONFKEYS_H
 #define UM3N_CONFKEYS_H
 
@@ -35,6 +36,7 @@ enum um3n_confkey_type {
 	UM3N_CONFKEY_INT,    /* int */
 	UM3N_CONFKEY_BOOL,   /* bool; min/max/scale unused */
 	UM3N_CONFKEY_CLASS,  /* uint8_t UM3N_CLASS_*: min..max = 0..UM3N_CLASS_MAX, scale 1 */
+	UM3N_CONFKEY_WORD,   /* uint8_t: the index of one of `words`; min..max = 0..n-1, scale 1 */
 	UM3N_CONFKEY_TYPES
 };
 
@@ -51,17 +53,18 @@ enum um3n_confkey_unit {
 };
 
 struct um3n_confkey {
-	const char *name;  /* canonical */
-	const char *alias; /* an older spelling accepted as well; NULL if none */
-	uint8_t engine;    /* enum um3n_confkeys_engine */
-	uint8_t type;      /* enum um3n_confkey_type */
-	uint8_t unit;      /* enum um3n_confkey_unit */
-	uint32_t scale;    /* field = value * scale (milliseconds into a _us field: 1000) */
-	int64_t min, max;  /* accepted values, inclusive, in the key's unit */
-	int64_t def;       /* the engine's default, in the key's unit (documentation;
+	const char *name;         /* canonical */
+	const char *alias;        /* an older spelling accepted as well; NULL if none */
+	uint8_t engine;           /* enum um3n_confkeys_engine */
+	uint8_t type;             /* enum um3n_confkey_type */
+	uint8_t unit;             /* enum um3n_confkey_unit */
+	uint32_t scale;           /* field = value * scale (milliseconds into a _us field: 1000) */
+	int64_t min, max;         /* accepted values, inclusive, in the key's unit */
+	int64_t def;              /* the engine's default, in the key's unit (documentation;
 			    * um3n_*_conf_defaults() stays the authority, a test ties them) */
-	size_t offset;     /* of the field in the engine's conf struct */
-	const char *doc;   /* one line */
+	size_t offset;            /* of the field in the engine's conf struct */
+	const char *doc;          /* one line */
+	const char *const *words; /* UM3N_CONFKEY_WORD: the accepted words, NULL-terminated */
 };
 
 /* The table, in documentation order; *n gets its length. Never NULL. */
@@ -96,6 +99,10 @@ void um3n_confkeys_copy(enum um3n_confkeys_engine engine, void *to, const void *
 bool um3n_confkeys_bool(const char *value, bool *out);
 bool um3n_confkeys_class(const char *value, uint8_t *link_class);
 #define UM3N_CONFKEYS_CLASS_WORDS "any, cell, wifi, wired or class0..class15"
+
+/* "all or one": a UM3N_CONFKEY_WORD key's words as an error message and the
+ * documents list them. */
+void um3n_confkeys_words_text(const struct um3n_confkey *key, char *out, size_t cap);
 
 /* "seconds", "milliseconds", "microseconds", "dBm", "kbit/s", "" (count). */
 const char *um3n_confkeys_unit_name(enum um3n_confkey_unit unit);

@@ -5,7 +5,9 @@
  * encapsulate, queue, failover re-send, decapsulate) is datapath.c;
  * registration (stepping the machine, its messages, the policy sync) mn_reg.c;
  * every deadline mn_timers.c; the configuration's defaults and checks
- * mn_conf.c. None of them calls back into this file (ARCHITECTURE.md §5). */
+ * mn_conf.c; the handover manager of uplinks = one mn_hover.c (this file
+ * carries out its effects); the status mn_status.c. None of them calls back
+ * into this file (ARCHITECTURE.md §5). */
 #include <assert.h>
 #include <string.h>
 
@@ -71,6 +73,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		um3n_datapath_set_class(&mn->dp, (int)i, l->conf.link_class, l->conf.priority,
 					l->conf.weight_kbps);
 	}
+	mn_hover_init(mn);
 	um3n_datapath_links_changed(&mn->dp); /* nothing usable yet */
 	um3n_datapath_reorder_attach(&mn->dp, &mn->rpool);
 	return mn;
@@ -84,7 +87,8 @@ static void sched_refresh(struct um3n_mn *mn)
 		const struct mn_link *l = &mn->links[i];
 		bool bound = !mn->shutting_down && l->tm.expires_us != UM3N_TIME_NONE &&
 			     (l->reg.state == UM3N_REG_REGISTERED ||
-			      l->reg.state == UM3N_REG_REQUESTING);
+			      l->reg.state == UM3N_REG_REQUESTING) &&
+			     mn_hover_carries(mn, (int)i);
 
 		um3n_datapath_set_link(&mn->dp, (int)i, bound, l->lm.state);
 	}
@@ -118,6 +122,7 @@ static void failover(struct um3n_mn *mn, uint64_t now_us, int link,
 }
 
 static void reg_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_regfsm_ev type);
+static void hover_apply(struct um3n_mn *mn, uint64_t now_us);
 
 /* The one place the link monitor is fed: the scheduler follows, a link that
  * stops carrying data fails over, one that starts probes. Every move of
@@ -134,6 +139,7 @@ static void lm_event_by(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n
 	assert(ev >= 0 && ev < UM3N_LM_EV_COUNT);
 	assert(down == UM3N_FAILOVER_CARRIER || down == UM3N_FAILOVER_COMMAND);
 	um3n_linkmon_event(&l->lm, &mn->env, l->conf.name, ev);
+	hover_apply(mn, now_us); /* before the failover below: it re-sends on the new uplink */
 	sched_refresh(mn);
 	if (was_usable && !um3n_linkmon_usable(&l->lm)) {
 		enum um3n_mn_failover_cause cause = ev == UM3N_LM_EV_SILENT ? UM3N_FAILOVER_SILENCE
@@ -314,7 +320,8 @@ static void link_up(struct um3n_mn *mn, uint64_t now_us, int link)
 {
 	struct mn_link *l = &mn->links[link];
 
-	if (!l->carrier || !link_has_addr(l) || mn->shutting_down)
+	if (!l->carrier || !link_has_addr(l) || mn->shutting_down ||
+	    !mn_hover_may_register(mn, link))
 		return;
 	lm_event(mn, now_us, link, UM3N_LM_EV_CARRIER_UP);
 	reg_event(mn, now_us, link, UM3N_REGFSM_EV_LINK_UP);
@@ -327,6 +334,32 @@ static void link_down(struct um3n_mn *mn, uint64_t now_us, int link,
 	mn_timers_link_down(mn, link);
 	reg_event(mn, now_us, link, UM3N_REGFSM_EV_LINK_DOWN);
 	lm_event_by(mn, now_us, link, UM3N_LM_EV_CARRIER_DOWN, cause);
+}
+
+/* uplinks = one: steps the handover manager (mn_hover.c) after every change
+ * of an uplink's state and carries out what it decides, in the machine's
+ * order: move (a re-send of what a lost uplink carried lately), release (a
+ * cold uplink deregisters and falls silent; a hot one stays up), bring up. */
+static void hover_apply(struct um3n_mn *mn, uint64_t now_us)
+{
+	struct um3n_hoverfsm_fx fx;
+
+	for (int n = 0; n < 4 * UM3N_MAX_LINKS && mn_hover_step(mn, now_us, &fx); n++) {
+		sched_refresh(mn);
+		if (fx.emergency)
+			failover(mn, now_us, fx.move_from, UM3N_FAILOVER_CARRIER);
+		for (int i = 0; i < (int)mn->conf.n_links; i++) {
+			if (!(fx.release >> i & 1) || mn_hover_may_register(mn, i))
+				continue;
+			reg_event(mn, now_us, i, UM3N_REGFSM_EV_SHUTDOWN);
+			mn_timers_link_down(mn, i);
+			um3n_linkmon_event(&mn->links[i].lm, &mn->env, mn->links[i].conf.name,
+					   UM3N_LM_EV_CARRIER_DOWN);
+		}
+		/* not when its own carrier-up is what stepped the machine */
+		if ((fx.flags & UM3N_HOVERFSM_FX_UP) && mn->links[fx.up].lm.state == UM3N_LS_DOWN)
+			link_up(mn, now_us, fx.up);
+	}
 }
 
 /* Signal level with hysteresis: below the degraded threshold the link is left
@@ -375,6 +408,7 @@ int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_
 	case UM3N_LINK_EV_SIGNAL: link_signal(mn, now_us, link, arg); break;
 	default: return UM3N_EINVAL;
 	}
+	hover_apply(mn, now_us);
 	sched_refresh(mn);
 	return UM3N_OK;
 }
@@ -402,6 +436,7 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 	} else {
 		reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED); /* new care-of address */
 	}
+	hover_apply(mn, now_us);
 	sched_refresh(mn);
 	return UM3N_OK;
 }
@@ -443,8 +478,8 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 static bool other_link_usable(const struct um3n_mn *mn, int link)
 {
 	for (size_t i = 0; i < mn->conf.n_links; i++)
-		if ((int)i != link && mn->dp.sched.links[i].present &&
-		    um3n_linkmon_usable(&mn->links[i].lm))
+		if ((int)i != link && um3n_linkmon_usable(&mn->links[i].lm) &&
+		    (mn->dp.sched.links[i].present || mn_hover_standby_usable(mn, (int)i)))
 			return true;
 	return false;
 }
@@ -489,6 +524,7 @@ int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us)
 			reg_event(mn, now_us, (int)i, UM3N_REGFSM_EV_TIMER);
 	for (size_t i = 0; i < mn->conf.n_links; i++)
 		link_timers(mn, now_us, (int)i);
+	hover_apply(mn, now_us);
 	sched_refresh(mn);
 	um3n_datapath_reorder_timeout(&mn->dp, &mn->outq, &mn->drops, now_us);
 	return UM3N_OK;
@@ -510,60 +546,6 @@ int um3n_mn_shutdown(struct um3n_mn *mn, uint64_t now_us)
 	mn->shutting_down = true;
 	sched_refresh(mn);
 	return UM3N_OK;
-}
-
-void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->n_links = mn->conf.n_links;
-	for (size_t i = 0; i < mn->conf.n_links; i++) {
-		const struct mn_link *l = &mn->links[i];
-		struct um3n_mn_link_status *s = &st->links[i];
-
-		memcpy(s->name, l->conf.name, sizeof(s->name));
-		s->link_class = l->conf.link_class;
-		s->state = l->lm.state;
-		s->reg_state = l->reg.state;
-		s->last_code = l->reg.last_code;
-		s->local = l->conf.local;
-		s->lifetime_left_s = l->tm.expires_us != UM3N_TIME_NONE && l->tm.expires_us > now_us
-					     ? (uint32_t)((l->tm.expires_us - now_us) / 1000000)
-					     : 0;
-		s->srtt_us = l->lm.srtt_us;
-		s->rttvar_us = l->lm.rttvar_us;
-		s->loss_permille = um3n_linkmon_loss_permille(&l->lm);
-		s->carrier = l->carrier;
-		s->have_signal = l->have_signal;
-		s->signal_dbm = l->signal_dbm;
-		s->trying_s = l->watch.since_us != UM3N_TIME_NONE && now_us > l->watch.since_us
-				      ? (uint32_t)((now_us - l->watch.since_us) / 1000000)
-				      : 0;
-		s->reg_retries = l->watch.since_us != UM3N_TIME_NONE ? l->watch.retries : 0;
-		s->reg_wait = l->watch.since_us != UM3N_TIME_NONE ? (int)l->watch.wait
-								  : UM3N_MN_REG_WAIT_NONE;
-		s->tx_pkts = mn->dp.tx_pkts[i];
-		s->tx_bytes = mn->dp.tx_bytes[i];
-		s->rx_pkts = l->rx_pkts;
-		s->rx_bytes = l->rx_bytes;
-		s->probes_sent = l->lm.probes_sent;
-		s->probes_answered = l->lm.probes_answered;
-		for (int c = 0; c < UM3N_FAILOVER_CAUSES; c++) {
-			s->failovers_by[c] = l->failovers[c];
-			s->failovers += l->failovers[c];
-		}
-		/* failing (silence) is a failover, always counted as one */
-		assert(l->failovers[UM3N_FAILOVER_SILENCE] == l->lm.failures);
-		s->resent_pkts = mn->dp.resent_pkts[i];
-		s->unexpected_events = l->reg.unexpected + l->lm.unexpected;
-	}
-	st->policy_version = um3n_policy_version(mn->policy);
-	st->policy_acked_version = mn->acked_version;
-	st->policy_rules = um3n_policy_count(mn->policy);
-	st->tun_in_pkts = mn->tun_in_pkts;
-	st->tun_out_pkts = mn->tun_out_pkts;
-	st->peer_csum_partial = mn->ha_csum_partial;
-	st->drops = mn->drops;
-	um3n_reorder_status(&mn->rpool, &st->reorder);
 }
 
 int um3n_mn_link_index(const struct um3n_mn *mn, const char *name)

@@ -8,9 +8,18 @@
 #include "policy.h"
 #include "regfsm.h"
 
+/* `[mn] uplinks`: every uplink carries traffic (multihoming, the default), or
+ * one at a time, the others standing by (the handover manager, hoverfsm.h). */
+enum { UM3N_MN_UPLINKS_ALL = 0, UM3N_MN_UPLINKS_ONE = 1 };
+/* `standby` of an uplink, with uplinks = one: hot stays registered and probed
+ * (a handover costs nothing), cold sends nothing while another uplink carries
+ * the traffic (it registers only when the handover manager brings it up). */
+enum { UM3N_STANDBY_HOT = 0, UM3N_STANDBY_COLD = 1 };
+
 struct um3n_mn_link_conf {
 	char name[UM3N_LINK_NAME_MAX];
 	uint8_t link_class;         /* UM3N_CLASS_* */
+	uint8_t standby;            /* UM3N_STANDBY_*; used with UM3N_MN_UPLINKS_ONE only */
 	uint8_t priority;           /* lower = preferred when several links fit */
 	uint32_t weight_kbps;       /* expected rate for aggregation weights (0 = equal) */
 	struct um3n_sockaddr local; /* care-of address; may be unset until UP */
@@ -39,6 +48,8 @@ struct um3n_mn_conf {
 				     * keeps full-size datagrams contiguous (outq.h) */
 	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	uint32_t reorder_max_us;    /* aggregate rules: longest hold of an early packet (0: none) */
+	uint8_t uplinks;            /* UM3N_MN_UPLINKS_* */
+	uint32_t handover_hold_us;  /* uplinks = one: handovers by signal at least this far apart */
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
 	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */
@@ -148,6 +159,21 @@ struct um3n_mn_link_status {
 	uint64_t resent_pkts;       /* packets re-sent on another link when this one failed */
 	uint64_t unexpected_events; /* events the registration machine or the link
 				     * monitor had no row for (each one logged) */
+	uint8_t standby;            /* UM3N_STANDBY_* (meaningful with uplinks = one) */
+};
+
+/* The handover manager of uplinks = one (hoverfsm.h). Times are seconds ago
+ * in milliseconds (-1: not yet). */
+struct um3n_mn_hover_status {
+	uint8_t uplinks;              /* UM3N_MN_UPLINKS_*: ALL leaves the rest zero */
+	int state;                    /* enum um3n_hover_state */
+	int active, target, draining; /* uplink indexes, -1 if none */
+	int last_reason;              /* enum um3n_hover_reason of the last handover */
+	int last_from, last_to;       /* its uplinks, -1 if none */
+	int64_t started_ago_ms, moved_ago_ms, released_ago_ms;
+	uint64_t handovers, lost, cancelled, failed_bringups, unexpected;
+	int64_t min_between_ms; /* shortest time between two handovers by signal or rank */
+	int64_t max_move_ms;    /* longest from a handover's start to the traffic moved */
 };
 
 struct um3n_mn_status {
@@ -160,12 +186,20 @@ struct um3n_mn_status {
 	bool peer_csum_partial; /* um3n_mn_peer_csum_partial() */
 	struct um3n_drop_counters drops;
 	struct um3n_reorder_status reorder; /* downlink of aggregate rules */
+	struct um3n_mn_hover_status hover;  /* the handover manager (uplinks = one) */
 };
 void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st);
 
 /* Whether the HA said (in its last accepted reply) that it completes inner
  * TCP/IPv4 checksums: then packets may go into the tunnel with partial ones. */
 bool um3n_mn_peer_csum_partial(const struct um3n_mn *mn);
+
+/* Whether uplink `link` needs its socket: always with uplinks = all or a hot
+ * standby; a cold one only while the handover manager wants it or its
+ * registration (a deregistration) is still under way. A driver closes the
+ * socket of a link that is not wanted and opens it again before it sends the
+ * link's next datagram (the engine knows the care-of address, not the port). */
+bool um3n_mn_link_wanted(const struct um3n_mn *mn, int link);
 
 /* Scheduling control for tests and benchmarks. */
 int um3n_mn_link_index(const struct um3n_mn *mn, const char *name); /* -1 if unknown */

@@ -23,6 +23,8 @@ void um3n_mn_conf_defaults(struct um3n_mn_conf *c)
 	c->resend_slots = 512;
 	c->reorder_max_us = UM3N_REORDER_MAX_MS_DEFAULT * 1000;
 	c->out_queue_len = UM3N_OUTQ_DEFAULT;
+	c->uplinks = UM3N_MN_UPLINKS_ALL;
+	c->handover_hold_us = 4000000;
 }
 
 int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
@@ -46,9 +48,13 @@ int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
 		why = "dead_after must be at least one probe interval";
 	else if (!um3n_outq_slot_ok(c->out_slot_size))
 		why = "out_slot_size must be 0 or 1400..2048";
+	else if (c->uplinks > UM3N_MN_UPLINKS_ONE)
+		why = "uplinks must be all or one";
 	for (size_t i = 0; !why && i < c->n_links; i++) {
 		if (!c->links[i].name[0] || c->links[i].link_class > UM3N_CLASS_MAX)
 			why = "uplink needs a name and a valid class";
+		else if (c->links[i].standby > UM3N_STANDBY_COLD)
+			why = "standby must be hot or cold";
 		for (size_t j = 0; !why && j < i; j++)
 			if (!strncmp(c->links[i].name, c->links[j].name, UM3N_LINK_NAME_MAX))
 				why = "uplink names must be unique";

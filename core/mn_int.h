@@ -5,6 +5,7 @@
 #define UM3N_MN_INT_H
 
 #include "datapath.h"
+#include "hoverfsm.h"
 #include "linkmon.h"
 #include "mn.h"
 #include "outq.h"
@@ -56,6 +57,7 @@ struct um3n_mn {
 	struct um3n_datapath dp;        /* the uplinks to the HA */
 	struct um3n_reorder_pool rpool; /* the HA's keyed downlink, in order (reorder.h) */
 	struct mn_link links[UM3N_MAX_LINKS];
+	struct um3n_hoverfsm hover; /* uplinks = one (mn_hover.c) */
 	uint32_t home_v4, ha_v4;
 	uint64_t last_ident;
 	bool shutting_down;
@@ -83,6 +85,15 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 int mn_reg_policy_install(struct um3n_mn *mn, const struct um3n_policy *src);
 bool mn_reg_policy_synced(const struct um3n_mn *mn);
 void mn_reg_watch_init(struct um3n_mn *mn, int link);
+
+/* mn_hover.c: the handover manager of uplinks = one (hoverfsm.c) as the
+ * engine sees it. Calls nothing in mn.c; mn.c carries out the effects. */
+void mn_hover_init(struct um3n_mn *mn);
+bool mn_hover_may_register(const struct um3n_mn *mn, int link);
+bool mn_hover_carries(const struct um3n_mn *mn, int link);
+bool mn_hover_standby_usable(const struct um3n_mn *mn, int link);
+bool mn_hover_step(struct um3n_mn *mn, uint64_t now_us, struct um3n_hoverfsm_fx *fx);
+void mn_hover_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st);
 
 /* mn_timers.c: the named hooks, the only writers of struct mn_timers and of
  * lm.last_heard_us. Calls nothing in mn.c. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hoverfsm.h"
 #include "linkmon.h"
 #include "wire.h"
 
@@ -227,6 +228,71 @@ static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname
 		     (unsigned long long)l->rx_pkts, (unsigned long long)l->rx_bytes);
 }
 
+static const char *hover_link(const struct um3n_mn_status *st, int link)
+{
+	return link >= 0 && (size_t)link < st->n_links ? st->links[link].name : "-";
+}
+
+/* What a standby uplink is doing: carrying, coming up, draining, registered
+ * (hot) or released (cold, no registration). */
+static const char *standby_state(const struct um3n_mn_status *st, int i)
+{
+	const struct um3n_mn_hover_status *h = &st->hover;
+
+	if (i == h->active)
+		return "active";
+	if (i == h->target)
+		return "coming up";
+	if (i == h->draining)
+		return "draining";
+	return st->links[i].reg_state == UM3N_REG_IDLE ? "released" : "registered";
+}
+
+static void ago(struct d_str *o, const char *what, int64_t ms, bool json)
+{
+	if (json)
+		d_str_printf(o, ",\"%s_ago_ms\":%lld", what, (long long)ms);
+	else if (ms >= 0)
+		d_str_printf(o, ", %s %.1f s ago", what, ms / 1000.0);
+}
+
+/* uplinks = one only (the other mode's output stays as it was): the mode, the
+ * active uplink, each one's standby kind and state, the last handover. */
+static void mn_hover(const struct um3n_mn_status *st, size_t n, bool json, struct d_str *o)
+{
+	const struct um3n_mn_hover_status *h = &st->hover;
+
+	if (h->uplinks != UM3N_MN_UPLINKS_ONE)
+		return;
+	d_str_printf(o,
+		     json ? ",\"handover\":{\"uplinks\":\"one\",\"state\":\"%s\","
+			    "\"active\":\"%s\",\"standby\":{"
+			  : "uplinks one: handover manager %s, active %s; standby",
+		     um3n_hoverfsm_state_name(h->state), hover_link(st, h->active));
+	for (size_t i = 0; i < n; i++)
+		d_str_printf(o,
+			     json ? "%s\"%s\":{\"kind\":\"%s\",\"state\":\"%s\"}" : "%s %s %s (%s)",
+			     i ? (json ? "," : ";") : "", st->links[i].name,
+			     st->links[i].standby == UM3N_STANDBY_COLD ? "cold" : "hot",
+			     standby_state(st, (int)i));
+	d_str_printf(o,
+		     json ? "},\"last\":{\"reason\":\"%s\",\"from\":\"%s\",\"to\":\"%s\""
+			  : "\n  last handover: %s, %s -> %s",
+		     um3n_hoverfsm_reason_name(h->last_reason), hover_link(st, h->last_from),
+		     hover_link(st, h->last_to));
+	ago(o, "started", h->started_ago_ms, json);
+	ago(o, "moved", h->moved_ago_ms, json);
+	ago(o, "released", h->released_ago_ms, json);
+	d_str_printf(o,
+		     json ? "},\"handovers\":%llu,\"lost\":%llu,\"cancelled\":%llu,"
+			    "\"failed_bringups\":%llu,\"unexpected\":%llu}"
+			  : "\n  handovers %llu, lost %llu, cancelled %llu, failed bring-ups %llu, "
+			    "unexpected %llu\n",
+		     (unsigned long long)h->handovers, (unsigned long long)h->lost,
+		     (unsigned long long)h->cancelled, (unsigned long long)h->failed_bringups,
+		     (unsigned long long)h->unexpected);
+}
+
 void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames,
 		     const struct d_daemon_stats *ds, bool json, struct d_str *o)
 {
@@ -239,6 +305,7 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 			     (unsigned long long)st->tun_in_pkts,
 			     (unsigned long long)st->tun_out_pkts,
 			     st->peer_csum_partial ? "partial" : "complete");
+		mn_hover(st, n, false, o);
 		for (size_t i = 0; i < n; i++)
 			mn_link_text(&st->links[i], ifnames ? ifnames[i] : NULL, o);
 		d_fmt_drops(&st->drops, false, o);
@@ -258,7 +325,9 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 			d_str_printf(o, ",");
 		mn_link_json(&st->links[i], ifnames ? ifnames[i] : NULL, o);
 	}
-	d_str_printf(o, "],\"drops\":");
+	d_str_printf(o, "]");
+	mn_hover(st, n, true, o);
+	d_str_printf(o, ",\"drops\":");
 	d_fmt_drops(&st->drops, true, o);
 	d_fmt_reorder(&st->reorder, true, o);
 	daemon_stats(ds, true, o);

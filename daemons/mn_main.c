@@ -67,13 +67,57 @@ static void flush_all(struct mn_daemon *d)
 			d->udp_dropped += d_net_batch_flush(d->up[i].fd, d->up[i].tx);
 }
 
+static void sock_close(struct mn_daemon *d, int i)
+{
+	if (d->up[i].fd < 0)
+		return;
+	d_loop_unwatch(&d->loop, d->up[i].fd);
+	close(d->up[i].fd);
+	d->up[i].fd = -1;
+}
+
+/* The uplink's socket on its care-of address u->addr, replacing the old one;
+ * *local gets its port. No engine call: this runs while outputs are drained. */
+static bool sock_open(struct mn_daemon *d, int i, struct um3n_sockaddr *local)
+{
+	struct uplink_rt *u = &d->up[i];
+	char ip[48];
+	int fd;
+
+	um3n_addr_from_v4(&local->ip, u->addr);
+	um3n_addr_format(&local->ip, ip, sizeof(ip));
+	fd = d_net_udp_open(local, d->cfg.uplinks[i].ifname);
+	if (fd < 0) {
+		d_log(UM3N_LOG_ERR, "uplink %s: socket on %s: %s", d->cfg.mn.links[i].name, ip,
+		      strerror(-fd));
+		return false;
+	}
+	sock_close(d, i);
+	u->fd = fd;
+	if (d_net_udp_set_mark(fd, d_mnrt_mark(&d->rt)) < 0)
+		d_log(UM3N_LOG_WARN, "uplink %s: SO_MARK: %s (its routing table is not used)",
+		      d->cfg.mn.links[i].name, strerror(errno));
+	u->tx->gso = d->tun.vnet;
+	if (d->tun.vnet && d_net_udp_enable_gro(fd) < 0)
+		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel",
+		      d->cfg.mn.links[i].name);
+	d_net_udp_local(fd, local);
+	d_loop_watch(&d->loop, fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, i));
+	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", d->cfg.mn.links[i].name, ip,
+	      local->port, d->cfg.uplinks[i].ifname);
+	return true;
+}
+
 static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
 {
+	struct um3n_sockaddr local = {0};
 	struct uplink_rt *u;
 
 	if (o->link < 0 || (size_t)o->link >= d->cfg.mn.n_links)
 		return;
 	u = &d->up[o->link];
+	if (u->fd < 0 && u->addr) /* a cold standby brought up: its socket first */
+		sock_open(d, o->link, &local);
 	if (u->fd < 0) {
 		d->udp_dropped++;
 		return;
@@ -102,6 +146,12 @@ static void drain(struct mn_daemon *d)
 	}
 	flush_all(d);
 	d_tun_flush(&d->tun);
+	for (size_t i = 0; i < d->cfg.mn.n_links; i++)
+		if (d->up[i].fd >= 0 && !um3n_mn_link_wanted(d->mn, (int)i)) {
+			d_log(UM3N_LOG_INFO, "uplink %s: released (cold standby): socket closed",
+			      d->cfg.mn.links[i].name);
+			sock_close(d, (int)i);
+		}
 }
 
 /* ---- uplinks: sockets and netlink ------------------------------------- */
@@ -116,52 +166,26 @@ static int uplink_by_ifindex(struct mn_daemon *d, int ifindex)
 
 static void uplink_close(struct mn_daemon *d, int i)
 {
-	struct uplink_rt *u = &d->up[i];
 	struct um3n_sockaddr none = {0};
 
-	if (u->fd >= 0) {
-		d_loop_unwatch(&d->loop, u->fd);
-		close(u->fd);
-		u->fd = -1;
-	}
-	u->addr = 0;
+	sock_close(d, i);
+	d->up[i].addr = 0;
 	d_mnrt_uplink_addr(&d->rt, (size_t)i, 0);
 	um3n_mn_link_addr(d->mn, d_now_us(), i, &none);
 }
 
+/* A cold standby (uplinks = one) gets no socket until the engine wants it. */
 static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 {
-	struct uplink_rt *u = &d->up[i];
 	struct um3n_sockaddr local = {0};
-	char ip[48];
-	int fd;
 
+	d->up[i].addr = addr;
 	um3n_addr_from_v4(&local.ip, addr);
-	um3n_addr_format(&local.ip, ip, sizeof(ip));
-	fd = d_net_udp_open(&local, d->cfg.uplinks[i].ifname);
-	if (fd < 0) {
-		d_log(UM3N_LOG_ERR, "uplink %s: socket on %s: %s", d->cfg.mn.links[i].name, ip,
-		      strerror(-fd));
+	if (um3n_mn_link_wanted(d->mn, i) && !sock_open(d, i, &local)) {
+		d->up[i].addr = 0; /* the next address event tries again */
 		return;
 	}
-	if (u->fd >= 0) {
-		d_loop_unwatch(&d->loop, u->fd);
-		close(u->fd);
-	}
-	u->fd = fd;
-	u->addr = addr;
-	if (d_net_udp_set_mark(fd, d_mnrt_mark(&d->rt)) < 0)
-		d_log(UM3N_LOG_WARN, "uplink %s: SO_MARK: %s (its routing table is not used)",
-		      d->cfg.mn.links[i].name, strerror(errno));
 	d_mnrt_uplink_addr(&d->rt, (size_t)i, addr);
-	u->tx->gso = d->tun.vnet;
-	if (d->tun.vnet && d_net_udp_enable_gro(fd) < 0)
-		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel",
-		      d->cfg.mn.links[i].name);
-	d_net_udp_local(fd, &local);
-	d_loop_watch(&d->loop, fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, i));
-	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", d->cfg.mn.links[i].name, ip,
-	      local.port, d->cfg.uplinks[i].ifname);
 	/* The engine re-registers at once when the address changes. */
 	um3n_mn_link_addr(d->mn, d_now_us(), i, &local);
 }

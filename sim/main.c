@@ -56,6 +56,9 @@ static const char usage_text[] =
 	"                     lost_packets,added_gap_ms,extra_delay_ms.{p50,p99,max}},\n"
 	"                     video.late_frames\n"
 	"    extra.json       handover loss window, per-link drops, per-flow counters\n"
+	"    hover.json       (only with [mn] uplinks = one) the handover manager: handovers,\n"
+	"                     lost, cancelled, failed_bringups, unexpected, min_between_ms,\n"
+	"                     max_move_ms\n"
 	"    timeseries.csv   per-second Mbit/s per link and per flow\n"
 	"    mn-tun.pcap, ha-tun.pcap, link-NAME.pcap   (DLT_RAW, virtual timestamps)\n"
 	"\n"
@@ -197,6 +200,39 @@ static int write_outputs(struct sim_world *w, const char *dir)
 	return sim_metrics_write_extra(&w->metrics, path) ? -1 : 0;
 }
 
+/* uplinks = one: the handover manager's figures (um3n_mn_status) in
+ * hover.json and one line; nothing with uplinks = all, so that runs of the
+ * other scenarios stay byte-identical. */
+static int write_hover(const struct sim_world *w, const char *dir)
+{
+	char path[SIM_PATH_MAX + 32];
+	struct um3n_mn_status st;
+	const struct um3n_mn_hover_status *h = &st.hover;
+	FILE *f;
+
+	um3n_mn_status(w->mn, w->now_us, &st);
+	if (h->uplinks != UM3N_MN_UPLINKS_ONE)
+		return 0;
+	printf("hover: handovers=%llu lost=%llu cancelled=%llu failed_bringups=%llu "
+	       "min_between_ms=%lld max_move_ms=%lld\n",
+	       (unsigned long long)h->handovers, (unsigned long long)h->lost,
+	       (unsigned long long)h->cancelled, (unsigned long long)h->failed_bringups,
+	       (long long)h->min_between_ms, (long long)h->max_move_ms);
+	snprintf(path, sizeof(path), "%s/hover.json", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"{\"handovers\": %llu, \"lost\": %llu, \"cancelled\": %llu, "
+		"\"failed_bringups\": %llu, \"unexpected\": %llu, \"min_between_ms\": %lld, "
+		"\"max_move_ms\": %lld}\n",
+		(unsigned long long)h->handovers, (unsigned long long)h->lost,
+		(unsigned long long)h->cancelled, (unsigned long long)h->failed_bringups,
+		(unsigned long long)h->unexpected, (long long)h->min_between_ms,
+		(long long)h->max_move_ms);
+	return fclose(f) ? -1 : 0;
+}
+
 /* "-" or the short name of the last error ("EDUP"). */
 static const char *last_err(uint64_t count, int code)
 {
@@ -258,6 +294,8 @@ static int run(struct options *o, struct sim_scenario *sc)
 	cpu = (double)clock() / CLOCKS_PER_SEC - cpu0;
 	if (rc == 0)
 		rc = write_outputs(&w, o->out_dir);
+	if (rc == 0)
+		rc = write_hover(&w, o->out_dir);
 	print_engine_counters(&w);
 	if (o->bench)
 		printf("bench: events=%llu wall_s=%.4f cpu_s=%.4f sim_s_per_wall_s=%.1f "

@@ -35,11 +35,15 @@ for sc in $(grep -v '^#' "$dir/bounds.txt" | awk 'NF {print $1}' | uniq); do
 import json, sys
 d = sys.argv[1]
 docs = {"": json.load(open(d + "/metrics.json")), "extra:": json.load(open(d + "/extra.json"))}
+try:  # uplinks = one: the handover manager's figures
+    docs["hover:"] = json.load(open(d + "/hover.json"))
+except FileNotFoundError:
+    docs["hover:"] = {}
 bad = 0
 for line in open(d + "/bounds"):
     f = line.split()
     sc, key, lo, hi = f[0], f[1], float(f[2]), float(f[3])
-    doc = docs["extra:"] if key.startswith("extra:") else docs[""]
+    doc = docs[key.split(":", 1)[0] + ":"] if ":" in key else docs[""]
     v = doc
     try:
         for k in key.split(":", 1)[-1].split("."):

@@ -49,7 +49,11 @@ static void defaults(int engine, union conf *c)
 /* A value of the key as text: class names for a class key. */
 static void value_text(const struct um3n_confkey *k, int64_t v, char *out, size_t cap)
 {
-	if (k->type == UM3N_CONFKEY_CLASS && v >= 0 && v <= UM3N_CLASS_MAX)
+	if (k->type == UM3N_CONFKEY_WORD && v >= k->min && v <= k->max)
+		snprintf(out, cap, "%s", k->words[v]);
+	else if (k->type == UM3N_CONFKEY_WORD)
+		snprintf(out, cap, "word%" PRId64, v);
+	else if (k->type == UM3N_CONFKEY_CLASS && v >= 0 && v <= UM3N_CLASS_MAX)
 		snprintf(out, cap, "%s", um3n_policy_class_name((uint8_t)v));
 	else if (k->type == UM3N_CONFKEY_CLASS)
 		snprintf(out, cap, "class%" PRId64, v);
@@ -61,6 +65,8 @@ static void range_text(const struct um3n_confkey *k, char *out, size_t cap)
 {
 	if (k->type == UM3N_CONFKEY_CLASS)
 		snprintf(out, cap, "%s", UM3N_CONFKEYS_CLASS_WORDS);
+	else if (k->type == UM3N_CONFKEY_WORD)
+		um3n_confkeys_words_text(k, out, cap);
 	else
 		snprintf(out, cap, "%" PRId64 "..%" PRId64, k->min, k->max);
 }
@@ -73,6 +79,8 @@ static void expect_msg(const struct um3n_confkey *k, const char *as_written, cha
 	range_text(k, range, sizeof(range));
 	if (k->type == UM3N_CONFKEY_CLASS)
 		snprintf(out, cap, "%s: expected a class: %s", as_written, range);
+	else if (k->type == UM3N_CONFKEY_WORD)
+		snprintf(out, cap, "%s: expected %s", as_written, range);
 	else
 		snprintf(out, cap, "%s: expected %s in %s", as_written, *unit ? unit : "an integer",
 			 range);
@@ -94,8 +102,17 @@ static void test_table_shape(void)
 
 		CU_ASSERT(k->engine < UM3N_CONFKEYS_ENGINES && k->doc && *k->doc);
 		CU_ASSERT(len > sl && !strcmp(k->name + len - sl, suffix[k->unit]));
-		/* the table's keys are numbers and classes today */
-		CU_ASSERT(k->type < UM3N_CONFKEY_BOOL || k->type == UM3N_CONFKEY_CLASS);
+		/* the table's keys are numbers, classes and words today */
+		CU_ASSERT(k->type < UM3N_CONFKEY_BOOL || k->type == UM3N_CONFKEY_CLASS ||
+			  k->type == UM3N_CONFKEY_WORD);
+		CU_ASSERT((k->type == UM3N_CONFKEY_WORD) == (k->words != NULL));
+		if (k->words) {
+			size_t w = 0;
+
+			while (k->words[w])
+				w++;
+			CU_ASSERT(w >= 2 && k->min == 0 && k->max == (int64_t)w - 1);
+		}
 		CU_ASSERT(k->type != UM3N_CONFKEY_CLASS ||
 			  (k->min == 0 && k->max == UM3N_CLASS_MAX));
 		CU_ASSERT(k->min <= k->def && k->def <= k->max && k->scale >= 1);
@@ -326,6 +343,8 @@ static const char *unit_word(const struct um3n_confkey *k)
 {
 	if (k->type == UM3N_CONFKEY_CLASS)
 		return "class";
+	if (k->type == UM3N_CONFKEY_WORD)
+		return "word";
 	return *um3n_confkeys_unit_name(k->unit) ? um3n_confkeys_unit_name(k->unit) : "number";
 }
 

@@ -6,6 +6,7 @@
 
 #include "dctl.h"
 #include "dfmt.h"
+#include "hoverfsm.h"
 #include "testutil.h"
 #include "wire.h"
 
@@ -447,9 +448,62 @@ static void test_link_what(void)
 	CU_ASSERT_STRING_EQUAL(d_ctl_link_what(9, 1, buf, sizeof(buf)), "event 9 (1)");
 }
 
+/* uplinks = one adds the handover manager (text: a block before the
+ * uplinks; JSON: "handover"); uplinks = all shows none of it. */
+static void test_mn_hover(void)
+{
+	struct um3n_mn_status st;
+	struct d_str s = {0};
+
+	fill_mn(&st);
+	d_fmt_mn_status(&st, NULL, NULL, false, &s);
+	CU_ASSERT_PTR_NULL(strstr(s.buf, "handover"));
+	d_str_free(&s);
+	d_fmt_mn_status(&st, NULL, NULL, true, &s);
+	CU_ASSERT_PTR_NULL(strstr(s.buf, "handover"));
+	d_str_free(&s);
+
+	st.hover = (struct um3n_mn_hover_status){
+		.uplinks = UM3N_MN_UPLINKS_ONE,
+		.state = UM3N_HOVER_ACTIVE,
+		.active = 0,
+		.target = -1,
+		.draining = -1,
+		.last_reason = UM3N_HOVER_R_SIGNAL,
+		.last_from = 1,
+		.last_to = 0,
+		.started_ago_ms = 2500,
+		.moved_ago_ms = 2447,
+		.released_ago_ms = 2372,
+		.handovers = 3,
+		.lost = 1,
+	};
+	st.links[0].standby = UM3N_STANDBY_COLD;
+	st.links[1].reg_state = UM3N_REG_REGISTERED;
+	d_fmt_mn_status(&st, NULL, NULL, false, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		s.buf, "uplinks one: handover manager active, active cell; standby cell cold "
+		       "(active); wi\"fi hot (registered)\n  last handover: signal, wi\"fi -> "
+		       "cell, started 2.5 s ago, moved 2.4 s ago, released 2.4 s ago\n  "
+		       "handovers 3, lost 1, cancelled 0, failed bring-ups 0, unexpected 0\n"
+		       "uplink cell"));
+	d_str_free(&s);
+	d_fmt_mn_status(&st, NULL, NULL, true, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		s.buf, "],\"handover\":{\"uplinks\":\"one\",\"state\":\"active\","
+		       "\"active\":\"cell\",\"standby\":{\"cell\":{\"kind\":\"cold\","
+		       "\"state\":\"active\"},\"wi\"fi\":{\"kind\":\"hot\",\"state\":"
+		       "\"registered\"}},\"last\":{\"reason\":\"signal\",\"from\":\"wi\"fi\","
+		       "\"to\":\"cell\",\"started_ago_ms\":2500,\"moved_ago_ms\":2447,"
+		       "\"released_ago_ms\":2372},\"handovers\":3,\"lost\":1,"
+		       "\"cancelled\":0,\"failed_bringups\":0,\"unexpected\":0},\"drops\":"));
+	d_str_free(&s);
+}
+
 static CU_TestInfo fmt_tests[] = {
 	{"mn_json", test_mn_json},
 	{"mn_text", test_mn_text},
+	{"mn_hover", test_mn_hover},
 	{"ha_json", test_ha_json},
 	{"unexpected_counters", test_unexpected_counters},
 	{"str_growth", test_str_growth},
