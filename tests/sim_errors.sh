@@ -40,6 +40,11 @@ expect_error "up_trace and up_rate_mbps" "$out/up-both.ini" "$out/up-both.ini:1:
 printf '[link cell]\nrate_mbps = 3\n[flow p]\ntype = pcap\nserver = 10.9.4.10\npcap = none.pcap\n' \
 	> "$out/no-pcap.ini"
 expect_error "missing capture" "$out/no-pcap.ini" "$out/none.pcap: "
+for r in "wifi load-balance" "wifi load-balance 101" "wifi smallest-delay rtt_ms=0" \
+	"wifi priority loss_pct=200" "wifi sideways"; do
+	printf '[link wifi]\nrate_mbps = 3\n[policy]\nrule = 10.9.1.0/24 %s\n' "$r" > "$out/rule.ini"
+	expect_error "rule $r" "$out/rule.ini" "$out/rule.ini:4: rule: "
+done
 
 "$sim" --help > "$out/help" && grep -q "SYNOPSIS" "$out/help" && echo "ok   --help" ||
 	{ echo "FAIL --help"; fail=1; }
