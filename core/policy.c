@@ -344,6 +344,10 @@ static int deserialize_into(struct um3n_policy *p, const uint8_t *buf, size_t le
 		}
 	}
 	assert(p->count == count && off <= len);
+	/* One encoding per table (the oldest format that carries it): format 2
+	 * for a table format 1 carries is as wrong as trailing bytes. */
+	if (buf[0] != wire_format(p))
+		return UM3N_EINVAL;
 	return off == len ? UM3N_OK : UM3N_EINVAL; /* trailing bytes */
 }
 

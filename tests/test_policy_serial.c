@@ -275,6 +275,17 @@ static void test_format1_compat(void)
 	memcpy(v1, golden, sizeof(v1));
 	v1[15] = UM3N_MODE_SMALLEST_DELAY; /* rule 0's mode */
 	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v1, sizeof(v1)), UM3N_EINVAL);
+	{
+		/* Format 2 for a table format 1 carries: not the one encoding. */
+		static const uint8_t v2_needless[] = {2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+						      1, 4, 8, 1, 0, 0, 0, 0, 0, 10};
+
+		CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v2_needless, sizeof(v2_needless)),
+				UM3N_EINVAL);
+		memcpy(v1, v2_needless, sizeof(v2_needless));
+		v1[15] = UM3N_MODE_PRIORITY; /* now it needs format 2 */
+		CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v1, sizeof(v2_needless)), UM3N_OK);
+	}
 	memcpy(v1, golden, sizeof(v1));
 	v1[2] = UM3N_MODE_PRIORITY; /* the default's */
 	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v1, sizeof(v1)), UM3N_EINVAL);
