@@ -22,7 +22,7 @@ struct um3n_linksched_link {
 	int64_t delay_us;
 	/* For the rules' thresholds (policy.h), 0 = not measured (never
 	 * excludes): the smoothed RTT and the probe loss (MN: its link monitor;
-	 * HA: the loss of the MN's probes, no RTT). */
+	 * HA: the loss of the MN's probes, no RTT: it sends none). */
 	uint32_t srtt_us;
 	uint16_t loss_permille;
 };

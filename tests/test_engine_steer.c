@@ -147,7 +147,51 @@ static void test_priority_overflow(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* Every third datagram to the HA on wifi lost once registered (about 33%). */
+static bool lose_third_wifi(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
+{
+	static unsigned n;
+
+	(void)d;
+	(void)len;
+	return dir == TO_HA && link == 1 && net->now_us > 1 * SEC && ++n % 3 == 0;
+}
+
+/* loss_pct both ways: the MN measures its probes' loss, the HA the loss of
+ * the MN's probes (gaps in their numbers); over the threshold, wifi is left
+ * out for the rule and its traffic takes cell; the default rule stays. */
+static void test_loss_threshold(void)
+{
+	struct um3n_env env = test_env(13);
+	struct um3n_policy *p = one_rule(&env, "wifi loss_pct=5");
+	struct pairnet net;
+	uint64_t up[2], down[2];
+
+	pairnet_init(&net, p);
+	net.drop = lose_third_wifi;
+	pairnet_start(&net);
+	um3n_policy_free(p);
+	pairnet_run(&net, 4 * SEC); /* enough probes to settle the loss windows */
+	up[0] = net.ha_rx_by_link[0];
+	up[1] = net.ha_rx_by_link[1];
+	down[0] = net.mn_tun_by_link[0];
+	down[1] = net.mn_tun_by_link[1];
+	pairnet_send_up(&net, "10.9.1.10", 100);
+	pairnet_send_down(&net, "10.9.1.10", 100);
+	pairnet_run(&net, net.now_us + 300 * MS);
+	CU_ASSERT_EQUAL(net.ha_rx_by_link[0] - up[0], 100);
+	CU_ASSERT_EQUAL(net.mn_tun_by_link[0] - down[0], 100);
+	/* The default rule has no threshold: wifi, lossy as it is. */
+	pairnet_send_down(&net, "10.9.3.10", 30);
+	pairnet_run(&net, net.now_us + 300 * MS);
+	CU_ASSERT_EQUAL(net.mn_tun_by_link[1] - down[1], 30);
+	(void)up[1];
+	pairnet_fini(&net);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo steer_tests[] = {
+	{"loss_pct: a lossy link left out both ways", test_loss_threshold},
 	{"load-balance 70: flows split about 70/30 both ways", test_load_balance_70},
 	{"priority: wifi while it carries, overflow in order", test_priority_overflow},
 	CU_TEST_INFO_NULL,
