@@ -4,7 +4,7 @@
  *
  * Memory: one block from env->alloc at create time holds the table, the trie
  * (node pool, per-family root slots) and the rule array; add, clear,
- * deserialize and lookup never allocate. About 105 bytes per rule of capacity
+ * deserialize and lookup never allocate. About 109 bytes per rule of capacity
  * (7.1 MB at UM3N_POLICY_MAX_RULES).
  *
  * um3n_policy_default returns the IPv4 default; the IPv6 one (what lookup

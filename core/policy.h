@@ -72,7 +72,8 @@ void um3n_policy_free(struct um3n_policy *p);
  * class/mode, or the same prefix already present), UM3N_ENOMEM (table full). */
 int um3n_policy_add(struct um3n_policy *p, const struct um3n_policy_rule *r);
 void um3n_policy_clear(struct um3n_policy *p);
-/* The class/mode used when no rule matches. Errors: UM3N_EINVAL. */
+/* The class/mode used when no rule matches (no parameters: not load-balance,
+ * no thresholds; a plen-0 rule takes them). Errors: UM3N_EINVAL. */
 int um3n_policy_set_default(struct um3n_policy *p, uint8_t link_class, uint8_t mode);
 
 /* Longest-prefix match of addr; the default rule (plen 0, family of addr) when
