@@ -5,7 +5,8 @@
  * Prints ns per packet (wall clock, noisy on shared machines) for each path.
  * Instructions per packet come from bench/callgrind.sh, which runs this program
  * under callgrind at two iteration counts and divides the difference.
- * Usage: um3n-bench [--iterations N] [--path all|mn-encap|ha-decap|ha-encap] [--rules N] */
+ * Usage: um3n-bench [--iterations N] [--path all|mn-encap|ha-decap|ha-encap] [--rules N]
+ *                   [--mode prefer|aggregate]  (aggregate: GRE-keyed, the reorder path) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "ha.h"
 #include "mn.h"
+#include "reorder.h"
 #include "wire.h"
 
 #define N_PKTS 1024
@@ -62,7 +64,8 @@ static size_t udp_packet(uint8_t *b, uint32_t src, uint32_t dst, size_t payload)
 	return total;
 }
 
-static struct um3n_policy *random_policy(const struct um3n_env *env, size_t rules, uint64_t seed)
+static struct um3n_policy *random_policy(const struct um3n_env *env, size_t rules, uint64_t seed,
+					 uint8_t mode)
 {
 	struct um3n_policy *p = um3n_policy_new(env, rules);
 	struct um3n_prng prng;
@@ -70,8 +73,8 @@ static struct um3n_policy *random_policy(const struct um3n_env *env, size_t rule
 
 	um3n_prng_seed(&prng, seed);
 	while (p && added < rules) {
-		struct um3n_policy_rule r = {
-			.link_class = (uint8_t)(1 + um3n_prng_below(&prng, 2))};
+		struct um3n_policy_rule r = {.link_class = (uint8_t)(1 + um3n_prng_below(&prng, 2)),
+					     .mode = mode};
 		uint32_t a = (uint32_t)um3n_prng_next(&prng);
 
 		r.plen = (uint8_t)(8 + um3n_prng_below(&prng, 25));
@@ -81,7 +84,7 @@ static struct um3n_policy *random_policy(const struct um3n_env *env, size_t rule
 			added++;
 	}
 	if (p)
-		um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_PREFER);
+		um3n_policy_set_default(p, UM3N_CLASS_WIFI, mode);
 	return p;
 }
 
@@ -119,7 +122,7 @@ static void shuttle(struct bench *b, uint64_t now_us)
 	}
 }
 
-static int setup(struct bench *b, size_t rules)
+static int setup(struct bench *b, size_t rules, uint8_t mode)
 {
 	struct um3n_ha_conf hc;
 	struct um3n_policy *p;
@@ -127,7 +130,7 @@ static int setup(struct bench *b, size_t rules)
 	uint64_t now = 0;
 
 	b->env = (struct um3n_env){.alloc = bench_alloc, .free = bench_free, .seed = 1};
-	p = random_policy(&b->env, rules, 7);
+	p = random_policy(&b->env, rules, 7, mode);
 	um3n_mn_conf_defaults(&b->mc);
 	um3n_addr_parse("10.200.0.2", &b->mc.home_addr);
 	um3n_addr_parse("192.0.2.1", &b->mc.ha.ip);
@@ -189,11 +192,18 @@ static double run_mn_encap(struct bench *b, long iters)
 static double run_ha_decap(struct bench *b, long iters)
 {
 	struct um3n_out o;
-	uint32_t seq = um3n_get32(b->dgram + 8);
+	/* An aggregate rule's datagram has the GRE key before the sequence. */
+	bool keyed = um3n_get16(b->dgram + 4) & UM3N_GRE_FLAG_K;
+	size_t seq_at = keyed ? 12 : 8;
+	uint32_t seq = um3n_get32(b->dgram + seq_at), gre_key = um3n_get32(b->dgram + 8);
 	uint64_t t0 = wall_ns();
 
 	for (long i = 0; i < iters; i++) {
-		um3n_put32(b->dgram + 8, ++seq); /* a fresh GRE sequence number each time */
+		um3n_put32(b->dgram + seq_at, ++seq); /* a fresh GRE sequence number each time */
+		if (keyed) /* and the flow's next counter: in order, the reorder fast path */
+			um3n_put32(b->dgram + 8,
+				   um3n_reorder_key(gre_key >> UM3N_REORDER_FLOW_SHIFT,
+						    (gre_key + (uint32_t)i + 1)));
 		um3n_ha_udp_input(b->ha, 1, &b->mc.links[b->dgram_link].local, b->dgram,
 				  b->dgram_len);
 		while (um3n_ha_poll_output(b->ha, &o))
@@ -226,6 +236,7 @@ int main(int argc, char **argv)
 	long iters = 2000000;
 	size_t rules = 10000;
 	const char *path = "all";
+	uint8_t mode = UM3N_MODE_PREFER;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
@@ -234,15 +245,19 @@ int main(int argc, char **argv)
 			rules = (size_t)atol(argv[++i]);
 		else if (!strcmp(argv[i], "--path") && i + 1 < argc)
 			path = argv[++i];
+		else if (!strcmp(argv[i], "--mode") && i + 1 < argc &&
+			 um3n_policy_mode_parse(argv[i + 1], &mode) == 0)
+			i++;
 		else {
 			fprintf(stderr,
 				"usage: %s [--iterations N] [--rules N] "
-				"[--path all|mn-encap|ha-decap|ha-encap]\n",
+				"[--path all|mn-encap|ha-decap|ha-encap] [--mode "
+				"prefer|aggregate]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (iters <= 0 || rules == 0 || setup(&b, rules)) {
+	if (iters <= 0 || rules == 0 || setup(&b, rules, mode)) {
 		fprintf(stderr, "um3n-bench: bad arguments or setup failed\n");
 		return 2;
 	}
@@ -255,7 +270,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("policy rules: %zu, iterations: %ld\n", rules, iters);
+	printf("policy rules: %zu (%s), iterations: %ld\n", rules, um3n_policy_mode_name(mode),
+	       iters);
 	/* mn-encap always runs: it produces the datagram the HA decap path uses. */
 	double mn = run_mn_encap(&b, strcmp(path, "all") && strcmp(path, "mn-encap") ? 1 : iters);
 	if (!strcmp(path, "all") || !strcmp(path, "mn-encap"))

@@ -12,16 +12,18 @@ command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install va
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-instr() { # path iterations
+instr() { # path iterations [mode]
 	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$bench" --path "$1" \
-		--iterations "$2" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+		--iterations "$2" --mode "${3:-prefer}" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 	grep -E '^(summary|totals):' "$tmp/cg.out" | head -1 | awk '{print $2}'
 }
 
 lo=20000
 hi=120000
-for path in mn-encap ha-decap ha-encap; do
-	a=$(instr "$path" $lo)
-	b=$(instr "$path" $hi)
-	echo "$path $(( (b - a) / (hi - lo) )) instructions/packet"
+for mode in prefer aggregate; do
+	for path in mn-encap ha-decap ha-encap; do
+		a=$(instr "$path" $lo $mode)
+		b=$(instr "$path" $hi $mode)
+		echo "$mode $path $(( (b - a) / (hi - lo) )) instructions/packet"
+	done
 done

@@ -4,19 +4,23 @@
 # bandwidth traces, and the handover experiments (planned, cut, and the cut with
 # a replayed FTP capture; each with its added gap beside its longest silence) — printed beside
 # the paper's figures, with plots in results/. Installs what it needs.
-#   ci/reproduce.sh [--seed N] [--out DIR] [--emu]
+#   ci/reproduce.sh [--seed N] [--out DIR] [--emu] [--long]
 # --emu also runs the emulations with the real daemons (root; emu/).
+# --long also runs the day-long scenario (day-drive-flap: 24 h simulated, a
+# minute or two) at 60 s, 1 h and 24 h: peak memory and time per hour (issue 19).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=1
 out=results
 emu=0
+long=0
 while (($#)); do
 	case $1 in
 	--seed) seed=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--emu) emu=1; shift ;;
-	*) echo "usage: ci/reproduce.sh [--seed N] [--out DIR] [--emu]" >&2; exit 2 ;;
+	--long) long=1; shift ;;
+	*) echo "usage: ci/reproduce.sh [--seed N] [--out DIR] [--emu] [--long]" >&2; exit 2 ;;
 	esac
 done
 ci/deps.sh
@@ -48,12 +52,24 @@ run() { # scenario-name: the long bulk runs keep their packets, not their pcaps 
 echo "um3n reproduction: seed=$seed, outputs in $out/"
 scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned handover-cut
 	steer-load-balance steer-smallest-delay steer-priority
-	handover-cut-ftp fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming)
+	handover-cut-ftp redundant-cut fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming)
 for s in "${scenarios[@]}"; do
 	run "$s"
 	tail -n 1 "$out/sim/$s/stdout.txt"
 done
 /usr/bin/python3 ci/report.py "$out" "${scenarios[@]}"
+
+if ((long)); then # no pcaps: a day of them would be gigabytes
+	for d in 60 3600 86400; do
+		dir=$out/sim/day-drive-flap-$d
+		mkdir -p "$dir"
+		"$sim" traces/scenarios/day-drive-flap.ini --seed "$seed" --duration $d --no-pcap --bench \
+			--out "$dir" >"$dir/stdout.txt"
+		echo "day-drive-flap ${d}s: $(grep -o 'peak_rss_mb=[0-9.]*' "$dir/stdout.txt")" \
+			"$(grep -o 'cpu_s_per_sim_h=[0-9.]*' "$dir/stdout.txt")"
+	done
+	tail -n 1 "$out/sim/day-drive-flap-86400/stdout.txt"
+fi
 
 if ((emu)); then
 	UM3N_BUILD=$PWD/build /usr/bin/python3 emu/mininet/fig5.py --out "$out/emu-mininet"

@@ -34,6 +34,23 @@ static inline bool link_ok(const struct um3n_datapath *dp, int link)
 }
 #endif
 
+void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us)
+{
+	assert(link_ok(dp, link));
+	dp->rx_delay_us[link] = us;
+	dp->rx_paths_ok = false;
+	if (dp->rx_base_since[link] == 0) { /* the first sample */
+		dp->rx_base_cur[link] = dp->rx_base_prev[link] = us;
+		dp->rx_base_since[link] = now_us ? now_us : 1;
+	} else if (now_us - dp->rx_base_since[link] >= UM3N_DATAPATH_BASE_WINDOW_US) {
+		dp->rx_base_prev[link] = dp->rx_base_cur[link];
+		dp->rx_base_cur[link] = us;
+		dp->rx_base_since[link] = now_us;
+	} else if (us < dp->rx_base_cur[link]) {
+		dp->rx_base_cur[link] = us;
+	}
+}
+
 void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to)
 {
 	assert(link_ok(dp, link) && to);
@@ -63,6 +80,7 @@ void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, in
 void um3n_datapath_links_changed(struct um3n_datapath *dp)
 {
 	um3n_linksched_update(&dp->sched);
+	dp->rx_paths_ok = false;
 	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
 		assert(dp->sched.prefer[c] < (int)dp->sched.n);
 }
@@ -84,6 +102,7 @@ void um3n_datapath_link_reset(struct um3n_datapath *dp, int link)
 	assert(link_ok(dp, link));
 	dp->sched.links[link].present = false;
 	dp->tx_pkts[link] = dp->tx_bytes[link] = dp->resent_pkts[link] = 0;
+	dp->rx_paths_ok = false;
 	um3n_datapath_links_changed(dp);
 }
 
@@ -222,6 +241,7 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 {
 	struct um3n_reorder_paths pa;
 	struct um3n_ip_info ip;
+	int64_t base[UM3N_MAX_LINKS];
 
 	assert(link_ok(dp, link) && d->has_key && d->has_seq);
 	if (!dp->rpool) /* no reorder queue: as unkeyed data */
@@ -230,7 +250,15 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 		drops->duplicate++;
 		return UM3N_EDUP;
 	}
-	um3n_reorder_paths(dp->rpool, dp->rx_delay_us, dp->sched.usable, &pa);
+	if (!dp->rx_paths_ok) { /* a delay or a link changed since the last one */
+		for (int l = 0; l < UM3N_MAX_LINKS; l++)
+			base[l] = dp->rx_base_cur[l] < dp->rx_base_prev[l] ? dp->rx_base_cur[l]
+									   : dp->rx_base_prev[l];
+		um3n_reorder_paths(dp->rpool, dp->rx_delay_us, base, dp->sched.usable,
+				   &dp->rx_paths);
+		dp->rx_paths_ok = true;
+	}
+	pa = dp->rx_paths;
 	if (um3n_wire_ip_parse(d->inner, d->inner_len, &ip) == UM3N_OK &&
 	    um3n_datapath_pure_ack(&ip, d->inner))
 		pa.slower = 0; /* acknowledgements keep the fast path's delay */

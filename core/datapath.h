@@ -25,6 +25,8 @@
 
 struct um3n_binding; /* bcache.h: the HA's view of one MN link */
 
+#define UM3N_DATAPATH_BASE_WINDOW_US 5000000
+
 enum um3n_datapath_key {
 	UM3N_DATAPATH_BY_DST, /* MN: the correspondent is the destination */
 	UM3N_DATAPATH_BY_SRC, /* HA: the correspondent is the source */
@@ -43,6 +45,16 @@ struct um3n_datapath {
 	 * the peer's flows in order; rpool NULL: keyed packets go as they come. */
 	uint32_t tx_flow[UM3N_REORDER_FLOWS];
 	int64_t rx_delay_us[UM3N_MAX_LINKS]; /* the peer's packets' delay per link (the hold) */
+	/* Its windowed minimum (the path without its queue): what delay
+	 * equalisation evens out, so that a queue building on one link does not
+	 * move every packet of the flow (reorder.h). Two windows of
+	 * UM3N_DATAPATH_BASE_WINDOW_US: the minimum of the current and the last. */
+	int64_t rx_base_cur[UM3N_MAX_LINKS], rx_base_prev[UM3N_MAX_LINKS];
+	uint64_t rx_base_since[UM3N_MAX_LINKS];
+	/* The reorder queue's view of the links, recomputed only when a delay
+	 * or a link's usability changed (rx_paths_ok false), not per packet. */
+	struct um3n_reorder_paths rx_paths;
+	bool rx_paths_ok;
 	struct um3n_reorder rx_order;
 	struct um3n_reorder_pool *rpool;
 };
@@ -62,17 +74,15 @@ static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
 	dp->rpool = pool;
 	/* The peer's queue is assumed to hold as long as ours (the same default). */
 	dp->sched.max_spread_us = pool ? pool->max_hold_us : 0;
+	um3n_linksched_update(&dp->sched);
+	dp->rx_paths_ok = false;
 }
 
 /* How long the peer's packets take on link, up to a constant common to the
  * links (the HA: one-way, from the MN's probe timestamps; the MN: the round
  * trip, which holds the downlink's spread when the uplinks are alike): the
  * spread over the usable links bounds how long a gap is held (reorder.h). */
-static inline void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us)
-{
-	assert(link >= 0 && (size_t)link < dp->sched.n);
-	dp->rx_delay_us[link] = us;
-}
+void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us);
 
 /* Control plane: describe link `link`, then call um3n_datapath_links_changed()
  * once to recompute the scheduler's view. `to` must outlive the path set. */

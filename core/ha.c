@@ -131,13 +131,14 @@ static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 static void note_path_delay(struct um3n_mn_rec *rec, int link, uint64_t now_us, uint64_t sent_us)
 {
 	int64_t sample = (int64_t)(now_us - sent_us);
-	int64_t *d = &rec->dp.sched.links[link].delay_us;
+	int64_t d = rec->dp.sched.links[link].delay_us;
 
 	if (rec->b[link].lm.probes_answered == 0)
-		*d = sample;
+		d = sample;
 	else
-		*d += (sample - *d) / 8;
-	um3n_datapath_set_rx_delay(&rec->dp, link, *d);
+		d += (sample - d) / 8;
+	um3n_linksched_set_delay(&rec->dp.sched, link, d);
+	um3n_datapath_set_rx_delay(&rec->dp, link, d, now_us);
 }
 
 /* The loss of the MN's probes on this path, for the rules' loss_pct

@@ -2,6 +2,7 @@
 
 #include <assert.h>
 
+#include "reorder.h"
 #include "wire.h"
 
 /* What a packet adds on the wire: outer IPv4 and UDP, RFC 3519, GRE with the key. */
@@ -44,25 +45,9 @@ static int best_prefer(const struct um3n_linksched *s, uint8_t want_class)
 	return found ? (int)best : -1;
 }
 
-void um3n_linksched_update(struct um3n_linksched *s)
-{
-	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
-		s->prefer[c] = (int8_t)best_prefer(s, (uint8_t)c);
-	s->usable = 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (usable(&s->links[i]))
-			s->usable |= (uint8_t)(1u << i);
-}
-
-static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
-{
-	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_LINKSCHED_DEFAULT_KBPS;
-
-	return (uint64_t)(len + WIRE_EXTRA) * 8 * 1000000 / kbps;
-}
-
 /* The links aggregation may use: usable, UP unless none is, and (with a
- * reorder queue at the peer) within its bound of the fastest one. */
+ * reorder queue at the peer) slower than the fastest by no more than its
+ * bound admits (um3n_reorder_admit: the same rule as the receiver's). */
 static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
 {
 	bool any_up = false;
@@ -78,10 +63,36 @@ static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
 			dmin = s->links[i].delay_us < dmin ? s->links[i].delay_us : dmin;
 		}
 	for (size_t i = 0; s->max_spread_us && i < s->n; i++)
-		if (set >> i & 1 && (uint64_t)(s->links[i].delay_us - dmin) > s->max_spread_us)
+		if (set >> i & 1 &&
+		    !um3n_reorder_admit((uint64_t)(s->links[i].delay_us - dmin), s->max_spread_us))
 			set &= (uint8_t) ~(1u << i);
 	*dmin_out = dmin;
 	return set;
+}
+
+void um3n_linksched_update(struct um3n_linksched *s)
+{
+	s->agg_set = aggregate_set(s, &s->agg_dmin);
+	for (int c = 0; c <= UM3N_CLASS_MAX; c++)
+		s->prefer[c] = (int8_t)best_prefer(s, (uint8_t)c);
+	s->usable = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (usable(&s->links[i]))
+			s->usable |= (uint8_t)(1u << i);
+}
+
+void um3n_linksched_set_delay(struct um3n_linksched *s, int link, int64_t delay_us)
+{
+	assert(link >= 0 && (size_t)link < s->n);
+	s->links[link].delay_us = delay_us;
+	s->agg_set = aggregate_set(s, &s->agg_dmin);
+}
+
+static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
+{
+	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_LINKSCHED_DEFAULT_KBPS;
+
+	return (uint64_t)(len + WIRE_EXTRA) * 8 * 1000000 / kbps;
 }
 
 /* Each link is a server of its rate whose backlog drains in real time; idle
@@ -93,39 +104,41 @@ static uint8_t aggregate_set(const struct um3n_linksched *s, int64_t *dmin_out)
  * rate once the fastest has a backlog. */
 static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_us, uint8_t *out)
 {
-	int64_t dmin;
-	uint8_t set = aggregate_set(s, &dmin);
 	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX,
 		 best_finish = 0;
 	size_t best = 0;
 
-	if (!set)
+	if (!s->agg_set)
 		return 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (set >> i & 1 && s->links[i].vfinish_ns < vnow)
-			vnow = s->links[i].vfinish_ns;
-	if (vnow < now_ns)
-		vnow = now_ns;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct um3n_linksched_link *l = &s->links[i];
-		uint64_t start, finish, arrive;
+	for (unsigned m = s->agg_set; m; m &= m - 1) {
+		const struct um3n_linksched_link *l = &s->links[__builtin_ctz(m)];
+		uint64_t start = l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns;
+		uint64_t finish = start + tx_cost_ns(l, len), arrive = finish;
+		uint64_t late_us = (finish - now_ns) / 1000 + (uint64_t)(l->delay_us - s->agg_dmin);
 
-		if (!(set >> i & 1))
-			continue;
-		start = l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns;
-		finish = start + tx_cost_ns(l, len);
-		arrive = finish;
+		if (l->vfinish_ns < vnow)
+			vnow = l->vfinish_ns;
 		if (!s->max_spread_us)
-			arrive += (uint64_t)(l->delay_us - dmin) * 1000;
+			arrive += (uint64_t)(l->delay_us - s->agg_dmin) * 1000;
+		/* A slower link whose backlog would make this packet come later
+		 * than the peer's reorder queue can wait (BLEST, ECF): the packet
+		 * goes on a faster one, and the slow link's queue stays short. */
+		else if (l->delay_us != s->agg_dmin &&
+			 !um3n_reorder_admit(late_us, s->max_spread_us))
+			continue;
 		if (arrive < best_arrive) {
 			best_arrive = arrive;
 			best_finish = finish;
-			best = i;
+			best = (size_t)__builtin_ctz(m);
 		}
 	}
+	if (vnow < now_ns)
+		vnow = now_ns;
+	/* Idle links (and ones out of the set) are pulled up to the present. */
 	for (size_t i = 0; i < s->n; i++)
 		if (s->links[i].vfinish_ns < vnow)
 			s->links[i].vfinish_ns = vnow;
+	assert(s->agg_set >> best & 1);
 	s->links[best].vfinish_ns = best_finish;
 	out[0] = (uint8_t)best;
 	return 1;
@@ -134,18 +147,16 @@ static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_
 size_t um3n_linksched_pick_fastest(struct um3n_linksched *s, size_t len, uint64_t now_us,
 				   uint8_t out[UM3N_MAX_LINKS])
 {
-	int64_t dmin;
-	uint8_t set = aggregate_set(s, &dmin);
 	uint64_t now_ns = now_us * 1000;
 
-	for (size_t i = 0; i < s->n; i++) {
-		struct um3n_linksched_link *l = &s->links[i];
+	for (unsigned m = s->agg_set; m; m &= m - 1) {
+		struct um3n_linksched_link *l = &s->links[__builtin_ctz(m)];
 
-		if (!(set >> i & 1) || l->delay_us != dmin)
+		if (l->delay_us != s->agg_dmin)
 			continue;
 		l->vfinish_ns = (l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns) +
 				tx_cost_ns(l, len);
-		out[0] = (uint8_t)i;
+		out[0] = (uint8_t)__builtin_ctz(m);
 		return 1;
 	}
 	return 0;
@@ -328,11 +339,14 @@ static size_t pick_all(const struct um3n_linksched *s, uint8_t set, uint8_t *out
 }
 
 /* Aggregation's own algorithm, on the links within the thresholds: the
- * others are hidden from it for the one call. */
+ * others are hidden from it, and its cached set recomputed without them, for
+ * the one call (rare: aggregate rules with thresholds). */
 static size_t pick_aggregate_within(struct um3n_linksched *s, uint8_t set, size_t len,
 				    uint64_t now_us, uint8_t *out)
 {
 	bool hidden[UM3N_MAX_LINKS];
+	uint8_t agg_set = s->agg_set;
+	int64_t agg_dmin = s->agg_dmin;
 	size_t n;
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -340,10 +354,13 @@ static size_t pick_aggregate_within(struct um3n_linksched *s, uint8_t set, size_
 		if (hidden[i])
 			s->links[i].present = false;
 	}
+	s->agg_set = aggregate_set(s, &s->agg_dmin);
 	n = pick_aggregate(s, len, now_us, out);
 	for (size_t i = 0; i < s->n; i++)
 		if (hidden[i])
 			s->links[i].present = true;
+	s->agg_set = agg_set;
+	s->agg_dmin = agg_dmin;
 	return n;
 }
 

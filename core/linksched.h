@@ -42,10 +42,18 @@ struct um3n_linksched {
 	/* Aggregation with the peer's reorder queue (reorder.h): a link more
 	 * than this slower than the fastest is left out; 0: no reorder queue. */
 	uint64_t max_spread_us;
+	/* Aggregation's links and the fastest one's delay, recomputed by
+	 * um3n_linksched_update() and um3n_linksched_set_delay(), so that the
+	 * per-packet pick only walks the set. */
+	uint8_t agg_set;
+	int64_t agg_dmin;
 };
 
-/* Call after changing any field of links[] (control plane, not per packet). */
+/* Call after changing any field of links[] or max_spread_us (control plane,
+ * not per packet). */
 void um3n_linksched_update(struct um3n_linksched *s);
+/* A new delay estimate for link (probes: a few per second). */
+void um3n_linksched_set_delay(struct um3n_linksched *s, int link, int64_t delay_us);
 
 struct um3n_ip_info;
 /* A hash of the inner 5-tuple (ports of TCP and UDP only) for load-balance

@@ -239,7 +239,7 @@ static void note_down_delay(struct um3n_mn *mn, int link, uint64_t now_us,
 		*d = sample;
 	else
 		*d += (sample - *d) / 8;
-	um3n_datapath_set_rx_delay(&mn->dp, link, *d);
+	um3n_datapath_set_rx_delay(&mn->dp, link, *d, now_us);
 }
 
 static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *inner,
@@ -255,7 +255,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	}
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
-	mn->dp.sched.links[link].delay_us = (int64_t)(l->lm.srtt_us / 2);
+	um3n_linksched_set_delay(&mn->dp.sched, link, (int64_t)(l->lm.srtt_us / 2));
 	/* The rules' thresholds (linksched.h) */
 	mn->dp.sched.links[link].srtt_us = (uint32_t)(l->lm.srtt_us < UINT32_MAX ? l->lm.srtt_us
 										 : UINT32_MAX);

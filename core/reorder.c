@@ -74,30 +74,43 @@ void um3n_reorder_init(struct um3n_reorder *r)
 	r->deadline_us = UM3N_TIME_NONE;
 }
 
-void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us, uint8_t usable,
-			struct um3n_reorder_paths *pa)
+/* The fastest and slowest of the links in set by d[]. */
+static void span(const int64_t *d, uint8_t set, int64_t *lo, int64_t *hi)
 {
-	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	*lo = INT64_MAX;
+	*hi = INT64_MIN;
+	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
+		if (!(set >> l & 1))
+			continue;
+		*lo = d[l] < *lo ? d[l] : *lo;
+		*hi = d[l] > *hi ? d[l] : *hi;
+	}
+}
+
+void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us,
+			const int64_t *base_us, uint8_t usable, struct um3n_reorder_paths *pa)
+{
+	const int64_t *b = base_us ? base_us : delay_us;
+	int64_t lo, hi;
 	uint64_t spread = 0, hold;
 
 	memset(pa, 0, sizeof(*pa));
-	for (int l = 0; l < UM3N_MAX_LINKS; l++)
-		if (usable >> l & 1 && delay_us[l] < lo)
-			lo = delay_us[l];
+	span(b, usable, &lo, &hi);
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
 		/* A link slower than the bound can never be waited for: its
 		 * packets come late whatever we do, so the flow is not held for it. */
 		if (!(usable >> l & 1) ||
-		    (p->max_hold_us && (uint64_t)(delay_us[l] - lo) > p->max_hold_us))
+		    !um3n_reorder_admit((uint64_t)(b[l] - lo), p->max_hold_us))
 			continue;
 		pa->usable |= (uint8_t)(1u << l);
-		hi = delay_us[l] > hi ? delay_us[l] : hi;
-		if (delay_us[l] - lo >= UM3N_REORDER_EQ_MIN_US)
+		if (b[l] - lo >= UM3N_REORDER_EQ_MIN_US)
 			pa->slower |= (uint8_t)(1u << l);
 	}
+	span(b, pa->usable, &lo, &hi);
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
 		if (pa->usable >> l & 1)
-			pa->lag_us[l] = (uint64_t)(hi - delay_us[l]);
+			pa->lag_us[l] = (uint64_t)(hi - b[l]);
+	span(delay_us, pa->usable, &lo, &hi);
 	if (pa->usable && hi > lo)
 		spread = (uint64_t)(hi - lo);
 	hold = spread + spread / 4 + UM3N_REORDER_MARGIN_US;
@@ -109,7 +122,7 @@ uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *
 {
 	struct um3n_reorder_paths pa;
 
-	um3n_reorder_paths(p, delay_us, usable, &pa);
+	um3n_reorder_paths(p, delay_us, NULL, usable, &pa);
 	return pa.hold_us;
 }
 

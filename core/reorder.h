@@ -42,7 +42,8 @@
  * a sender that restarted its counters: the bucket starts over there. */
 #define UM3N_REORDER_WINDOW 4096
 /* The hold bound: the links' one-way delay spread plus this margin plus a
- * quarter of the spread (jitter), capped by the engine's maximum. */
+ * quarter of the spread (jitter), capped by the engine's maximum. A link
+ * whose hold bound would pass the maximum is not used (um3n_reorder_admit). */
 #define UM3N_REORDER_MARGIN_US 10000
 #define UM3N_REORDER_MAX_MS_DEFAULT 100
 #define UM3N_REORDER_SLOTS_DEFAULT 1024
@@ -115,6 +116,15 @@ void um3n_reorder_pool_fini(struct um3n_reorder_pool *p, const struct um3n_env *
 
 void um3n_reorder_init(struct um3n_reorder *r);
 
+/* May a link spread_us slower than the fastest carry keyed flows with a
+ * reorder queue holding at most max_hold_us? Only when its hold bound fits:
+ * spread + spread/4 + margin <= max_hold_us (0: no queue, no limit). Shared
+ * by the sender (linksched.c) and the receiver (um3n_reorder_paths). */
+static inline bool um3n_reorder_admit(uint64_t spread_us, uint64_t max_hold_us)
+{
+	return !max_hold_us || spread_us + spread_us / 4 + UM3N_REORDER_MARGIN_US <= max_hold_us;
+}
+
 /* What the receiver knows of the links a keyed flow may take, from their
  * one-way delays up to a common constant (um3n_reorder_paths). */
 struct um3n_reorder_paths {
@@ -124,12 +134,15 @@ struct um3n_reorder_paths {
 	uint64_t lag_us[UM3N_MAX_LINKS]; /* the slowest usable link's delay minus each one's */
 };
 
-/* For links whose one-way delays (up to a common constant) are delay_us[l],
- * l in usable (a bit mask): the ones more than p->max_hold_us slower than the
- * fastest cannot be waited for and are left out; the gap bound is the spread
- * of the others + spread/4 + margin, at most p->max_hold_us. */
-void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us, uint8_t usable,
-			struct um3n_reorder_paths *pa);
+/* For links whose one-way delays (up to a common constant) are delay_us[l]
+ * now and base_us[l] without their queues (a windowed minimum), l in usable (a
+ * bit mask): the ones whose base is more than p->max_hold_us slower than the
+ * fastest's cannot be waited for and are left out; the others' lag is the
+ * difference of bases (steady: a queue does not move the whole flow), the gap
+ * bound their present spread + spread/4 + margin, at most p->max_hold_us.
+ * base_us NULL: the delays themselves. */
+void um3n_reorder_paths(const struct um3n_reorder_pool *p, const int64_t *delay_us,
+			const int64_t *base_us, uint8_t usable, struct um3n_reorder_paths *pa);
 /* The hold bound alone (um3n_reorder_paths' hold_us). */
 uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *delay_us,
 			      uint8_t usable);

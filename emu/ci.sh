@@ -5,7 +5,8 @@
 # Bounds (in the two programs) catch a broken policy or handover: multihoming
 # above wifi-only + 50% of 3G, both uplinks used, the video on its uplink,
 # the planned handover's added gap and loss, the cut handover's added gap
-# (what the handover added, um3n-sim's definition: emu/lib/hometric.py).
+# (what the handover added, um3n-sim's definition: emu/lib/hometric.py), and
+# one TCP flow over an aggregate rule above wifi + 50% of 3G (ns-3 part).
 # Exit 0 when every part that could run held its bounds; a part that cannot
 # run here prints "SKIP: why" and does not fail the stage.
 # Environment: UM3N_BUILD (default <repo>/build), UM3N_EMU_SECONDS (10),
@@ -60,7 +61,11 @@ for p in $PARTS; do
 		elif ! "$HERE/setup.sh" --fix-tap >/dev/null; then
 			echo "SKIP: emu/ns3: the ns-3 tap-creator is not where libns3-tap-bridge looks for it"
 		else
-			part ns3 570 "$HERE/ns3/run.sh" --duration "$SECS" --out "$OUT/ns3" --build "$BUILD"
+			part ns3 570 "$HERE/ns3/run.sh" --only fig5,mptcp,handover --duration "$SECS" \
+				--out "$OUT/ns3" --build "$BUILD"
+			# One CUBIC flow over both links (aggregate rule) against each alone.
+			part ns3-aggregate 300 "$HERE/ns3/run.sh" --only aggregate --cc cubic \
+				--duration "$SECS" --out "$OUT/ns3-aggregate" --build "$BUILD"
 		fi
 		;;
 	*) echo "emu/ci.sh: unknown part $p"; fails=$((fails + 1)) ;;

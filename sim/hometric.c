@@ -198,8 +198,8 @@ static uint64_t stall(const struct sim_hometric_pkt *p, size_t n, uint64_t start
 	return len > best ? len : best;
 }
 
-int sim_hometric_compute(const struct sim_hometric_pkt *p, size_t n,
-			 const struct sim_hometric_window *w, bool closed, struct sim_hometric *r)
+static int compute(const struct sim_hometric_pkt *p, size_t n, const struct sim_hometric_window *w,
+		   bool closed, const uint64_t *base_us, struct sim_hometric *r)
 {
 	uint64_t *d, start = UINT64_MAX;
 	struct seg *segs;
@@ -231,7 +231,7 @@ int sim_hometric_compute(const struct sim_hometric_pkt *p, size_t n,
 			r->lost += p[i].recv_us == SIM_HOMETRIC_LOST;
 		}
 	}
-	r->base_us = base_delay(p, n, w->at_us, d);
+	r->base_us = base_us ? *base_us : base_delay(p, n, w->at_us, d);
 	for (size_t i = 0; i < n; i++)
 		if (p[i].recv_us != SIM_HOMETRIC_LOST)
 			d[nd++] = p[i].recv_us;
@@ -248,6 +248,19 @@ int sim_hometric_compute(const struct sim_hometric_pkt *p, size_t n,
 	free(segs);
 	free(have);
 	return 0;
+}
+
+int sim_hometric_compute(const struct sim_hometric_pkt *p, size_t n,
+			 const struct sim_hometric_window *w, bool closed, struct sim_hometric *r)
+{
+	return compute(p, n, w, closed, NULL, r);
+}
+
+int sim_hometric_compute_base(const struct sim_hometric_pkt *p, size_t n,
+			      const struct sim_hometric_window *w, uint64_t base_us,
+			      struct sim_hometric *r)
+{
+	return compute(p, n, w, false, &base_us, r);
 }
 
 int sim_hometric_get(const struct sim_hometric *r, const char *key, int64_t *value)

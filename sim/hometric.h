@@ -59,6 +59,13 @@ struct sim_hometric {
 int sim_hometric_compute(const struct sim_hometric_pkt *p, size_t n,
 			 const struct sim_hometric_window *w, bool closed, struct sim_hometric *r);
 
+/* Open loop with the base given: for a caller that keeps only the packets
+ * that can matter in the window (sent from a horizon before from_us, up to
+ * to_us) and knows the base from all of them (sim/metrics.c). */
+int sim_hometric_compute_base(const struct sim_hometric_pkt *p, size_t n,
+			      const struct sim_hometric_window *w, uint64_t base_us,
+			      struct sim_hometric *r);
+
 /* A figure by its name in the vector file (base_us, silence_us, added_gap_us,
  * stall_us, extra_p50_us, extra_p99_us, extra_max_us, sent, lost).
  * Errors: UM3N_ENOENT (no such name). */

@@ -1,6 +1,8 @@
 /* One direction of a simulated link: serialiser, delay, jitter, losses. */
 #include "link.h"
 
+#include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t capacity_at(const struct sim_link *l, uint64_t t_us)
@@ -17,6 +19,48 @@ static uint64_t time_for(const struct sim_link *l, uint64_t ubits)
 	return (ubits + l->conf.rate_bps - 1) / l->conf.rate_bps;
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const struct sim_outage *x = a, *y = b;
+
+	if (x->start_us != y->start_us)
+		return x->start_us < y->start_us ? -1 : 1;
+	return x->end_us < y->end_us ? -1 : x->end_us > y->end_us;
+}
+
+/* The union of the outages as sorted disjoint spans: a packet overlaps some
+ * outage exactly when it overlaps some span (touching ones are merged, so
+ * "to >= start" of the next still counts as in the former's union). */
+static int build_spans(struct sim_link *l, const struct sim_outage *o, size_t n)
+{
+	size_t k = 0;
+
+	if (n == 0)
+		return 0;
+	l->span = malloc(n * sizeof(*l->span));
+	if (!l->span)
+		return UM3N_ENOMEM;
+	memcpy(l->span, o, n * sizeof(*o));
+	qsort(l->span, n, sizeof(*l->span), by_start);
+	for (size_t i = 1; i < n; i++) {
+		if (l->span[i].start_us <= l->span[k].end_us) {
+			if (l->span[i].end_us > l->span[k].end_us)
+				l->span[k].end_us = l->span[i].end_us;
+		} else {
+			l->span[++k] = l->span[i];
+		}
+	}
+	l->n_span = k + 1;
+	return 0;
+}
+
+void sim_link_free(struct sim_link *l)
+{
+	free(l->span);
+	l->span = NULL;
+	l->n_span = l->span_cur = 0;
+}
+
 int sim_link_init(struct sim_link *l, const struct sim_link_conf *conf)
 {
 	const uint32_t probs[] = {conf->loss_ppb, conf->ge_p_gb_ppb, conf->ge_p_bg_ppb,
@@ -25,8 +69,7 @@ int sim_link_init(struct sim_link *l, const struct sim_link_conf *conf)
 	memset(l, 0, sizeof(*l));
 	if (!conf->trace && conf->rate_bps == 0)
 		return UM3N_EINVAL;
-	if (conf->n_outages > SIM_LINK_MAX_OUTAGES)
-		return UM3N_EINVAL;
+	assert(conf->outages || conf->n_outages == 0);
 	for (size_t i = 0; i < sizeof(probs) / sizeof(probs[0]); i++)
 		if (probs[i] > SIM_PPB)
 			return UM3N_EINVAL;
@@ -34,6 +77,9 @@ int sim_link_init(struct sim_link *l, const struct sim_link_conf *conf)
 		if (conf->outages[i].end_us <= conf->outages[i].start_us)
 			return UM3N_EINVAL;
 	l->conf = *conf;
+	l->conf.outages = NULL; /* the spans stand for them */
+	if (build_spans(l, conf->outages, conf->n_outages))
+		return UM3N_ENOMEM;
 	/* Separate streams: a change in traffic changes how many loss draws are
 	 * made but never shifts the jitter sequence, and vice versa. */
 	um3n_prng_seed(&l->loss_rng, conf->seed ^ 0x6c6f7373ULL);
@@ -72,18 +118,26 @@ static bool ge_lost(struct sim_link *l)
 
 bool sim_link_in_outage(const struct sim_link *l, uint64_t t_us)
 {
-	for (size_t i = 0; i < l->conf.n_outages; i++)
-		if (t_us >= l->conf.outages[i].start_us && t_us < l->conf.outages[i].end_us)
-			return true;
-	return false;
+	size_t lo = 0, hi = l->n_span; /* the first span starting after t_us */
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->span[mid].start_us <= t_us)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && t_us < l->span[lo - 1].end_us;
 }
 
-static bool outage_overlaps(const struct sim_link *l, uint64_t from_us, uint64_t to_us)
+/* from_us does not decrease between calls (it is the submit time): spans
+ * that ended before it are passed for good. */
+static bool outage_overlaps(struct sim_link *l, uint64_t from_us, uint64_t to_us)
 {
-	for (size_t i = 0; i < l->conf.n_outages; i++)
-		if (from_us < l->conf.outages[i].end_us && to_us >= l->conf.outages[i].start_us)
-			return true;
-	return false;
+	while (l->span_cur < l->n_span && l->span[l->span_cur].end_us <= from_us)
+		l->span_cur++;
+	return l->span_cur < l->n_span && to_us >= l->span[l->span_cur].start_us;
 }
 
 uint64_t sim_link_backlog(struct sim_link *l, uint64_t now_us)

@@ -9,7 +9,9 @@
  *    (it is serialised) and then does not arrive;
  *  - outages ("cut"): nothing that is on the link during [start, end)
  *    arrives; the engine is not told (carrier "down" events are the driver's
- *    business, see world_run.c).
+ *    business, see world_run.c). Any number, in any order, overlapping or
+ *    not: the link keeps their union sorted and checks a packet against it
+ *    in O(1) amortised.
  * All decisions are made when the packet is submitted, so the link needs no
  * events of its own: the driver schedules one arrival per delivered packet. */
 #ifndef SIM_LINK_H
@@ -22,7 +24,6 @@
 #include "trace.h"
 #include "um3n.h"
 
-#define SIM_LINK_MAX_OUTAGES 16
 #define SIM_LINK_RING 8192  /* packets waiting for the serialiser (bounded queue) */
 #define SIM_PPB 1000000000U /* probabilities are integers in parts per billion */
 
@@ -42,7 +43,7 @@ struct sim_link_conf {
 	/* Gilbert-Elliott: per-packet transition probabilities and loss in each state. */
 	uint32_t ge_p_gb_ppb, ge_p_bg_ppb, ge_loss_good_ppb, ge_loss_bad_ppb;
 	size_t n_outages;
-	struct sim_outage outages[SIM_LINK_MAX_OUTAGES];
+	const struct sim_outage *outages; /* n_outages of them (copied by sim_link_init) */
 	uint64_t seed;
 };
 
@@ -71,11 +72,16 @@ struct sim_link {
 	size_t ring_head, ring_count;
 	uint64_t backlog_bytes;
 	struct sim_link_stats stats;
+	/* the union of the outages: sorted, disjoint, not touching */
+	struct sim_outage *span;
+	size_t n_span, span_cur; /* spans before span_cur ended before the last submit */
 };
 
-/* Copies conf. Errors: UM3N_EINVAL (no rate and no trace, bad probability,
- * outage end before start, too many outages). */
+/* Copies conf (the outages into a table of its own). Errors: UM3N_EINVAL (no
+ * rate and no trace, bad probability, outage end before start), UM3N_ENOMEM.
+ * sim_link_free releases what init allocated (also after a failed init). */
 int sim_link_init(struct sim_link *l, const struct sim_link_conf *conf);
+void sim_link_free(struct sim_link *l);
 
 /* Submit a len-byte packet at now_us (non-decreasing between calls). Sets
  * *verdict and, for SIM_LINK_DELIVER, *arrive_us. Returns 0. */

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "schedule.h"
 #include "world.h"
 
 #define EXIT_USAGE 2
@@ -19,7 +21,7 @@ static const char usage_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    um3n-sim SCENARIO.ini [--seed N] [--out DIR] [--duration S] [--no-pcap]\n"
-	"             [--snaplen N] [--bench] [--log LEVEL]\n"
+	"             [--snaplen N] [--bench] [--exact | --histogram] [--log LEVEL]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Runs the um3n MN and HA engines over simulated links (rate or bandwidth\n"
@@ -36,7 +38,14 @@ static const char usage_text[] =
 	"    --duration S   simulated seconds (overrides [sim] duration_s)\n"
 	"    --no-pcap      do not write pcaps (faster)\n"
 	"    --snaplen N    keep the first N bytes of each packet in the pcaps (default all)\n"
-	"    --bench        print simulated seconds per wall second and events/s\n"
+	"    --bench        print simulated seconds per wall second, events/s, wall and\n"
+	"                   CPU seconds per simulated hour and the peak resident memory\n"
+	"    --exact        keep every delay sample and per-packet record to the end:\n"
+	"                   exact percentiles at any length, memory grows with the run\n"
+	"                   (default: exact up to 2^18 samples per flow, then a\n"
+	"                   histogram within 1/256 of the exact value; constant memory)\n"
+	"    --histogram    percentiles from the histogram however few the samples (to\n"
+	"                   compare it with the exact ones)\n"
 	"    --log LEVEL    engine log lines to stderr: 0 err .. 3 debug (default: none)\n"
 	"    -h, --help     this text\n"
 	"\n"
@@ -57,7 +66,7 @@ static const char usage_text[] =
 struct options {
 	const char *scenario, *out_dir;
 	uint64_t seed, duration_us;
-	bool seed_set, bench, pcaps;
+	bool seed_set, bench, pcaps, exact, histogram;
 	uint32_t snaplen;
 	int log_level;
 };
@@ -101,6 +110,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"out", required_argument, NULL, 'o'},
 		{"duration", required_argument, NULL, 'd'},
 		{"bench", no_argument, NULL, 'b'},
+		{"exact", no_argument, NULL, 'x'},
+		{"histogram", no_argument, NULL, 'H'},
 		{"no-pcap", no_argument, NULL, 'n'},
 		{"log", required_argument, NULL, 'l'},
 		{"snaplen", required_argument, NULL, 'S'},
@@ -134,6 +145,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->snaplen = (uint32_t)v;
 			break;
 		case 'b': o->bench = true; break;
+		case 'x': o->exact = true; break;
+		case 'H': o->histogram = true; break;
 		case 'n': o->pcaps = false; break;
 		case 'l':
 			if (!parse_uint(optarg, 3, &v))
@@ -144,6 +157,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		default: return -1;
 		}
 	}
+	if (o->exact && o->histogram)
+		return fprintf(stderr, "um3n-sim: --exact or --histogram, not both\n"), -1;
 	if (optind != argc - 1)
 		return fprintf(stderr, "um3n-sim: expected one SCENARIO.ini (see --help)\n"), -1;
 	o->scenario = argv[optind];
@@ -156,6 +171,16 @@ static double wall_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Peak resident set size of the process so far (Linux: ru_maxrss in kB). */
+static double peak_rss_mb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return ru.ru_maxrss / 1024.0;
 }
 
 static int write_outputs(struct sim_world *w, const char *dir)
@@ -206,6 +231,8 @@ static int run(struct options *o, struct sim_scenario *sc)
 				    .out_dir = o->out_dir,
 				    .pcaps = o->pcaps,
 				    .snaplen = o->snaplen,
+				    .exact_metrics = o->exact,
+				    .histogram_metrics = o->histogram,
 				    .log_level = o->log_level};
 	static struct sim_world w;
 	char err[SIM_ERR_MAX];
@@ -234,10 +261,12 @@ static int run(struct options *o, struct sim_scenario *sc)
 	print_engine_counters(&w);
 	if (o->bench)
 		printf("bench: events=%llu wall_s=%.4f cpu_s=%.4f sim_s_per_wall_s=%.1f "
-		       "events_per_s=%.0f\n",
+		       "events_per_s=%.0f wall_s_per_sim_h=%.2f cpu_s_per_sim_h=%.2f "
+		       "peak_rss_mb=%.1f\n",
 		       (unsigned long long)w.events, wall, cpu,
 		       sc->duration_us / 1e6 / (wall > 0 ? wall : 1e-9),
-		       w.events / (wall > 0 ? wall : 1e-9));
+		       w.events / (wall > 0 ? wall : 1e-9), wall * 3.6e9 / (double)sc->duration_us,
+		       cpu * 3.6e9 / (double)sc->duration_us, peak_rss_mb());
 	sim_metrics_summary(&w.metrics, stdout);
 	sim_world_free(&w);
 	return rc ? 1 : 0;
@@ -248,6 +277,7 @@ int main(int argc, char **argv)
 	static struct sim_scenario sc;
 	struct options o;
 	char err[SIM_ERR_MAX];
+	int rc;
 
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
@@ -259,6 +289,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "um3n-sim: --duration: too short for the scenario's flows\n");
 		return EXIT_USAGE;
 	}
+	rc = sim_schedule_expand(&sc, o.seed_set ? o.seed : sc.seed, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "%s\n", err);
+		sim_scenario_free(&sc);
+		return rc == UM3N_ENOMEM ? 1 : EXIT_USAGE;
+	}
 	sim_scenario_jitter_events(&sc, o.seed_set ? o.seed : sc.seed);
-	return run(&o, &sc);
+	rc = run(&o, &sc);
+	sim_scenario_free(&sc);
+	return rc;
 }

@@ -20,14 +20,39 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	q = realloc(*p, n * elem);
 	if (!q)
 		return UM3N_ENOMEM;
-	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
 	*p = q;
 	*cap = n;
 	return 0;
 }
 
+/* Is the flow sending across the handover instant (its figures are wanted)? */
+static bool active_at(const struct sim_metrics *m, const struct sim_flow_metrics *f,
+		      uint64_t end_us)
+{
+	uint64_t stop = f->stop_us < end_us ? f->stop_us : end_us;
+
+	return m->handover && f->start_us < m->ho_at_us && stop > m->ho_at_us;
+}
+
+static int init_flow(struct sim_metrics *m, struct sim_flow_metrics *f)
+{
+	sim_ring_init(&f->pkts, sizeof(struct sim_pktrec));
+	sim_ring_init(&f->frames, sizeof(struct sim_frame));
+	if (sim_quant_init(&f->owd, SIM_QUANT_EXACT_MAX))
+		return UM3N_ENOMEM;
+	f->ho_active = active_at(m, f, m->duration_us);
+	for (int d = 0; f->ho_active && d < 2; d++)
+		if (sim_quant_init(&f->ho_base_pre[d], SIM_QUANT_EXACT_MAX) ||
+		    sim_quant_init(&f->ho_base_all[d], SIM_QUANT_EXACT_MAX))
+			return UM3N_ENOMEM;
+	return 0;
+}
+
 int sim_metrics_init(struct sim_metrics *m, const struct sim_scenario *sc, uint64_t seed)
 {
+	char header[32 + (SIM_MAX_LINKS + SIM_MAX_FLOWS) * (SIM_NAME_MAX + 12)];
+	size_t hl;
+
 	memset(m, 0, sizeof(*m));
 	m->seed = seed;
 	m->duration_us = sc->duration_us;
@@ -35,12 +60,19 @@ int sim_metrics_init(struct sim_metrics *m, const struct sim_scenario *sc, uint6
 	m->n_secs = (size_t)((sc->duration_us + 999999) / 1000000);
 	m->n_flows = sc->n_flows;
 	m->n_links = sc->n_links;
+	m->horizon_us = SIM_HORIZON_US;
 	if (sim_scenario_handover(sc, &m->ho_at_us)) {
 		m->handover = true;
 		m->ho_from_us = m->ho_at_us > sc->handover_before_us
 					? m->ho_at_us - sc->handover_before_us
 					: 0;
 		m->ho_to_us = m->ho_at_us + sc->handover_after_us;
+	}
+	hl = (size_t)snprintf(header, sizeof(header), "time_s");
+	for (size_t i = 0; i < m->n_links; i++) {
+		strcpy(m->links[i].name, sc->links[i].name);
+		hl += (size_t)snprintf(header + hl, sizeof(header) - hl, ",link.%s.mbps",
+				       sc->links[i].name);
 	}
 	for (size_t i = 0; i < m->n_flows; i++) {
 		struct sim_flow_metrics *f = &m->flows[i];
@@ -53,18 +85,38 @@ int sim_metrics_init(struct sim_metrics *m, const struct sim_scenario *sc, uint6
 		f->start_us = fs->start_us;
 		f->stop_us = fs->stop_us;
 		f->playout_us = fs->playout_us;
-		f->sec_bytes = calloc(m->n_secs, sizeof(uint64_t));
-		if (!f->sec_bytes)
+		if (init_flow(m, f))
 			return UM3N_ENOMEM;
+		hl += (size_t)snprintf(header + hl, sizeof(header) - hl, ",flow.%s.mbps", fs->name);
 	}
-	for (size_t i = 0; i < m->n_links; i++) {
-		strcpy(m->links[i].name, sc->links[i].name);
-		m->links[i].sec_down = calloc(m->n_secs, sizeof(uint64_t));
-		m->links[i].sec_up = calloc(m->n_secs, sizeof(uint64_t));
-		if (!m->links[i].sec_down || !m->links[i].sec_up)
-			return UM3N_ENOMEM;
+	assert(hl < sizeof(header));
+	return sim_series_init(&m->series, m->n_links + m->n_flows, m->n_secs, header);
+}
+
+void sim_metrics_set_exact(struct sim_metrics *m)
+{
+	m->exact = true;
+	m->horizon_us = UINT64_MAX;
+	for (size_t i = 0; i < m->n_flows; i++) {
+		struct sim_flow_metrics *f = &m->flows[i];
+
+		assert(f->sent_pkts == 0 && "before any sample");
+		f->owd.max_exact = SIZE_MAX;
+		for (int d = 0; f->ho_active && d < 2; d++)
+			f->ho_base_pre[d].max_exact = f->ho_base_all[d].max_exact = SIZE_MAX;
 	}
-	return 0;
+}
+
+void sim_metrics_set_histogram(struct sim_metrics *m)
+{
+	for (size_t i = 0; i < m->n_flows; i++) {
+		struct sim_flow_metrics *f = &m->flows[i];
+
+		assert(f->sent_pkts == 0 && "before any sample");
+		f->owd.max_exact = 0;
+		for (int d = 0; f->ho_active && d < 2; d++)
+			f->ho_base_pre[d].max_exact = f->ho_base_all[d].max_exact = 0;
+	}
 }
 
 void sim_metrics_free(struct sim_metrics *m)
@@ -72,52 +124,132 @@ void sim_metrics_free(struct sim_metrics *m)
 	for (size_t i = 0; i < m->n_flows; i++) {
 		struct sim_flow_metrics *f = &m->flows[i];
 
-		free(f->seen);
-		free(f->sent_up);
-		free(f->send_us);
-		free(f->recv_us);
-		free(f->owd_us);
-		free(f->frames);
-		free(f->sec_bytes);
+		sim_ring_free(&f->pkts);
+		sim_ring_free(&f->frames);
+		sim_quant_free(&f->owd);
+		for (int d = 0; d < 2; d++) {
+			sim_quant_free(&f->ho_base_pre[d]);
+			sim_quant_free(&f->ho_base_all[d]);
+			free(f->ho_pkts[d]);
+		}
 	}
-	for (size_t i = 0; i < m->n_links; i++) {
-		free(m->links[i].sec_down);
-		free(m->links[i].sec_up);
-	}
+	sim_series_free(&m->series);
 	memset(m, 0, sizeof(*m));
+}
+
+/* The fate of a packet is settled (it is retired, or the run is over): count
+ * it. Losses only when judged (sent at least SIM_SETTLE_US before the end);
+ * the handover's inputs whatever its send time, as hometric.h wants them. */
+static int settle_pkt(struct sim_metrics *m, struct sim_flow_metrics *f, const struct sim_pktrec *r,
+		      bool judged)
+{
+	uint64_t t = r->send_us;
+
+	if (!r->sent)
+		return 0;
+	if (judged) {
+		f->judged++;
+		if (!r->seen) {
+			f->lost++;
+			if (m->handover && t >= m->ho_from_us && t <= m->ho_to_us) {
+				if (!f->ho_lost)
+					f->ho_lost_first_us = t;
+				f->ho_lost_last_us = t;
+				f->ho_lost++;
+			}
+		}
+	}
+	if (f->ho_active) {
+		int d = r->up;
+		uint64_t lead = m->ho_from_us > m->horizon_us ? m->ho_from_us - m->horizon_us : 0;
+
+		f->ho_dir_any[d] = true;
+		if (r->seen) {
+			uint64_t owd = r->recv_us > t ? r->recv_us - t : 0; /* as hometric.c */
+
+			sim_quant_add(&f->ho_base_all[d], owd);
+			if (t < m->ho_at_us)
+				sim_quant_add(&f->ho_base_pre[d], owd);
+		}
+		/* Sent earlier than lead, a packet is settled before the window opens. */
+		if (t >= lead && t <= m->ho_to_us) {
+			if (f->ho_n[d] == f->ho_cap[d] &&
+			    grow((void **)&f->ho_pkts[d], &f->ho_cap[d], f->ho_n[d] + 1,
+				 sizeof(struct sim_hometric_pkt)))
+				return UM3N_ENOMEM;
+			f->ho_pkts[d][f->ho_n[d]].send_us = t;
+			f->ho_pkts[d][f->ho_n[d]++].recv_us = r->seen ? r->recv_us
+								      : SIM_HOMETRIC_LOST;
+		}
+	}
+	return 0;
+}
+
+static void settle_frame(struct sim_flow_metrics *f, const struct sim_frame *fr, uint64_t end_us)
+{
+	uint64_t due = fr->send_us + f->playout_us + SIM_FRAME_SLACK_US;
+
+	if (!fr->need || due + SIM_SETTLE_US > end_us)
+		return;
+	f->frames_judged++;
+	if (fr->got < fr->need || fr->done_us > due)
+		f->late_frames++;
+}
+
+/* Judges what is settled at now_us: packets sent horizon_us ago, frames due
+ * SIM_SETTLE_US ago (a frame's verdict is fixed once it is due). */
+static int retire(struct sim_metrics *m, struct sim_flow_metrics *f, uint64_t now_us)
+{
+	const struct sim_pktrec *r;
+	const struct sim_frame *fr;
+
+	if (m->exact)
+		return 0;
+	while ((r = sim_ring_front(&f->pkts)) && now_us >= r->send_us &&
+	       now_us - r->send_us >= m->horizon_us) {
+		if (settle_pkt(m, f, r, true))
+			return UM3N_ENOMEM;
+		sim_ring_pop(&f->pkts);
+	}
+	while ((fr = sim_ring_front(&f->frames)) &&
+	       fr->send_us + f->playout_us + SIM_FRAME_SLACK_US + SIM_SETTLE_US <= now_us) {
+		settle_frame(f, fr, now_us);
+		sim_ring_pop(&f->frames);
+	}
+	return 0;
 }
 
 int sim_metrics_sent(struct sim_metrics *m, size_t flow, uint32_t seq, uint64_t send_us,
 		     uint32_t bytes, bool up, uint32_t frame_id, uint16_t frame_pkts)
 {
 	struct sim_flow_metrics *f = &m->flows[flow];
-	size_t cap = f->seq_cap, cap2 = f->seq_cap, bytes_cap = f->seq_cap / 8,
-	       bytes_cap2 = f->seq_cap / 8;
+	struct sim_pktrec *r;
+	struct sim_frame *fr;
 
-	if (seq >= f->seq_cap) {
-		if (grow((void **)&f->send_us, &cap, (size_t)seq + 1, sizeof(uint64_t)) ||
-		    grow((void **)&f->recv_us, &cap2, (size_t)seq + 1, sizeof(uint64_t)))
-			return UM3N_ENOMEM;
-		assert(cap == cap2);
-		if (grow((void **)&f->seen, &bytes_cap, cap / 8, 1) ||
-		    grow((void **)&f->sent_up, &bytes_cap2, cap / 8, 1))
-			return UM3N_ENOMEM;
-		f->seq_cap = cap;
-	}
-	f->send_us[seq] = send_us;
-	if (up)
-		f->sent_up[seq / 8] |= (uint8_t)(1u << (seq % 8));
+	assert(flow < m->n_flows);
+	assert(seq >= f->pkts.base && "sequence numbers do not go back");
+	if (sim_ring_put(&f->pkts, seq, (void **)&r))
+		return UM3N_ENOMEM;
+	r->send_us = send_us;
+	r->up = up;
+	r->sent = true;
 	f->sent_pkts++;
 	f->sent_bytes += bytes;
-	if (f->video && frame_pkts) {
-		if (frame_id >= f->frames_cap &&
-		    grow((void **)&f->frames, &f->frames_cap, (size_t)frame_id + 1,
-			 sizeof(struct sim_frame)))
+	if (f->video && frame_pkts && frame_id >= f->frames.base) {
+		if (sim_ring_put(&f->frames, frame_id, (void **)&fr))
 			return UM3N_ENOMEM;
-		f->frames[frame_id].send_us = send_us;
-		f->frames[frame_id].need = frame_pkts;
+		fr->send_us = send_us;
+		fr->need = frame_pkts;
 	}
-	return 0;
+	return retire(m, f, send_us);
+}
+
+uint64_t sim_metrics_send_time(const struct sim_metrics *m, size_t flow, uint32_t seq,
+			       uint64_t fallback)
+{
+	const struct sim_pktrec *r = sim_ring_at(&m->flows[flow].pkts, seq);
+
+	return r && r->sent ? r->send_us : fallback;
 }
 
 static void note_gap(struct sim_metrics *m, struct sim_flow_metrics *f, uint64_t now_us)
@@ -136,14 +268,17 @@ void sim_metrics_received(struct sim_metrics *m, size_t flow, int link, bool up,
 			  uint32_t seq, uint64_t send_us, uint32_t bytes, uint32_t frame_id)
 {
 	struct sim_flow_metrics *f = &m->flows[flow];
-	size_t sec = (size_t)(now_us / 1000000);
+	struct sim_pktrec *r = sim_ring_at(&f->pkts, seq);
+	struct sim_frame *fr;
+	uint64_t sec = now_us / 1000000;
 
-	if (seq >= f->seq_cap || (f->seen[seq / 8] & (1u << (seq % 8)))) {
-		f->dup_pkts++; /* never sent (corrupt) or a second copy */
+	if (!r || r->seen) {
+		f->dup_pkts++; /* never sent (corrupt), a second copy, or judged already */
+		f->stale_pkts += seq < f->pkts.base;
 		return;
 	}
-	f->seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
-	f->recv_us[seq] = now_us;
+	r->seen = true;
+	r->recv_us = now_us;
 	if (m->handover)
 		note_gap(m, f, now_us);
 	f->last_rx_us = now_us;
@@ -158,155 +293,67 @@ void sim_metrics_received(struct sim_metrics *m, size_t flow, int link, bool up,
 	f->recv_pkts++;
 	if (now_us >= f->start_us && now_us < f->stop_us)
 		f->recv_bytes += bytes;
-	if (sec < m->n_secs)
-		f->sec_bytes[sec] += bytes;
-	if (f->owd_len < f->owd_cap ||
-	    !grow((void **)&f->owd_us, &f->owd_cap, f->owd_len + 1, sizeof(uint32_t)))
-		f->owd_us[f->owd_len++] = (uint32_t)(now_us >= send_us ? now_us - send_us : 0);
-	if (f->video && frame_id < f->frames_cap &&
-	    ++f->frames[frame_id].got == f->frames[frame_id].need)
-		f->frames[frame_id].done_us = now_us;
+	sim_series_add(&m->series, sec, m->n_links + flow, bytes);
+	sim_quant_add(&f->owd, now_us >= send_us ? now_us - send_us : 0);
+	if (f->video && (fr = sim_ring_at(&f->frames, frame_id)) && ++fr->got == fr->need)
+		fr->done_us = now_us;
 	if (link >= 0 && (size_t)link < m->n_links) {
 		struct sim_link_metrics *l = &m->links[link];
 		bool in_window = now_us >= m->measure_from_us;
 
 		if (in_window)
 			*(up ? &l->up_bytes : &l->down_bytes) += bytes;
-		if (sec < m->n_secs)
-			(up ? l->sec_up : l->sec_down)[sec] += bytes;
+		sim_series_add(&m->series, sec, (size_t)link, bytes);
 	}
-}
-
-static void swap_u32(uint32_t *a, uint32_t *b)
-{
-	uint32_t t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* The k-th smallest of v[0, n) (Hoare quickselect, median-of-three pivot):
- * O(n) instead of sorting every sample; v is permuted. */
-uint32_t sim_select_kth(uint32_t *v, size_t n, size_t k)
-{
-	long lo = 0, hi = (long)n - 1, kk = (long)k;
-
-	while (lo < hi) {
-		long mid = lo + (hi - lo) / 2, i = lo, j = hi;
-		uint32_t pivot;
-
-		if (v[mid] < v[lo])
-			swap_u32(&v[mid], &v[lo]);
-		if (v[hi] < v[lo])
-			swap_u32(&v[hi], &v[lo]);
-		if (v[hi] < v[mid])
-			swap_u32(&v[hi], &v[mid]);
-		pivot = v[mid];
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				swap_u32(&v[i], &v[j]);
-				i++;
-				j--;
-			}
-		}
-		if (kk <= j)
-			hi = j;
-		else if (kk >= i)
-			lo = i;
-		else
-			return v[kk];
-	}
-	return v[kk];
 }
 
 /* Nearest-rank percentile in ms. */
-static double percentile_ms(uint32_t *v, size_t n, double p)
+static double percentile_ms(struct sim_quant *q, double p)
 {
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	rank = (size_t)(p * (double)n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sim_select_kth(v, n, rank - 1) / 1000.0;
+	return sim_quant_percentile(q, p) / 1000.0;
 }
 
-static void finish_losses(struct sim_metrics *m, struct sim_flow_metrics *f, uint64_t end_us)
+/* The run is over: judge what is still held, in sequence order. */
+static int finish_held(struct sim_metrics *m, struct sim_flow_metrics *f, uint64_t end_us)
 {
-	uint64_t judged = 0;
+	const struct sim_pktrec *r;
+	const struct sim_frame *fr;
 
-	for (size_t s = 0; s < f->sent_pkts && s < f->seq_cap; s++) {
-		uint64_t t = f->send_us[s];
-		bool got = f->seen[s / 8] & (1u << (s % 8));
-
-		if (t + SIM_SETTLE_US > end_us)
-			continue;
-		judged++;
-		if (got)
-			continue;
-		f->lost++;
-		if (m->handover && t >= m->ho_from_us && t <= m->ho_to_us) {
-			if (!f->ho_lost)
-				f->ho_lost_first_us = t;
-			f->ho_lost_last_us = t;
-			f->ho_lost++;
-		}
+	while ((r = sim_ring_front(&f->pkts))) {
+		if (settle_pkt(m, f, r, r->send_us + SIM_SETTLE_US <= end_us))
+			return UM3N_ENOMEM;
+		sim_ring_pop(&f->pkts);
 	}
-	f->loss = judged ? (double)f->lost / (double)judged : 0;
-}
-
-static void finish_frames(struct sim_flow_metrics *f, uint64_t end_us)
-{
-	for (size_t i = 0; i < f->frames_cap; i++) {
-		const struct sim_frame *fr = &f->frames[i];
-		uint64_t due = fr->send_us + f->playout_us + SIM_FRAME_SLACK_US;
-
-		if (!fr->need || due + SIM_SETTLE_US > end_us)
-			continue;
-		f->frames_judged++;
-		if (fr->got < fr->need || fr->done_us > due)
-			f->late_frames++;
+	f->loss = f->judged ? (double)f->lost / (double)f->judged : 0;
+	while ((fr = sim_ring_front(&f->frames))) {
+		settle_frame(f, fr, end_us);
+		sim_ring_pop(&f->frames);
 	}
+	return 0;
 }
 
-/* hometric.h's figures of each direction of a flow active at the handover;
- * the flow's are the maximum over its directions. */
+/* hometric.h's figures of each direction of a flow active at the handover,
+ * from the packets kept and the base from all of them; the flow's are the
+ * maximum over its directions. */
 static int finish_hometric(struct sim_metrics *m, struct sim_flow_metrics *f, uint64_t end_us)
 {
 	struct sim_hometric_window w = {m->ho_from_us, m->ho_at_us, m->ho_to_us};
-	size_t n_pkts = f->sent_pkts < f->seq_cap ? (size_t)f->sent_pkts : f->seq_cap;
-	struct sim_hometric_pkt *p = malloc((n_pkts ? n_pkts : 1) * sizeof(*p));
 	bool any = false;
 
-	if (!p)
-		return UM3N_ENOMEM;
 	if (w.to_us > end_us)
 		w.to_us = end_us > w.at_us ? end_us : w.at_us;
 	for (int up = 0; up < 2; up++) {
 		struct sim_hometric r;
-		size_t n = 0;
+		uint64_t base = 0;
 
-		for (size_t s = 0; s < n_pkts; s++) {
-			bool got = f->seen[s / 8] & (1u << (s % 8));
-
-			if (((f->sent_up[s / 8] >> (s % 8)) & 1) != up)
-				continue;
-			p[n].send_us = f->send_us[s];
-			p[n++].recv_us = got ? f->recv_us[s] : SIM_HOMETRIC_LOST;
-		}
-		if (n == 0)
+		if (!f->ho_dir_any[up])
 			continue;
-		if (sim_hometric_compute(p, n, &w, false, &r)) {
-			free(p);
+		if (sim_quant_count(&f->ho_base_pre[up]))
+			base = sim_quant_percentile(&f->ho_base_pre[up], 0.5);
+		else if (sim_quant_count(&f->ho_base_all[up]))
+			base = sim_quant_percentile(&f->ho_base_all[up], 0.5);
+		if (sim_hometric_compute_base(f->ho_pkts[up], f->ho_n[up], &w, base, &r))
 			return UM3N_ENOMEM;
-		}
 		if (r.added_gap_us > f->ho_added_gap_us)
 			f->ho_added_gap_us = r.added_gap_us;
 		for (int k = 0; k < 3; k++) {
@@ -319,7 +366,6 @@ static int finish_hometric(struct sim_metrics *m, struct sim_flow_metrics *f, ui
 		}
 		any = true;
 	}
-	free(p);
 	return 0;
 }
 
@@ -327,23 +373,23 @@ int sim_metrics_finish(struct sim_metrics *m, uint64_t end_us)
 {
 	bool any_ho = false;
 
+	assert(end_us <= m->duration_us); /* so active_at(end_us) implies ho_active */
 	m->end_us = end_us;
 	for (size_t i = 0; i < m->n_flows; i++) {
 		struct sim_flow_metrics *f = &m->flows[i];
 		uint64_t stop = f->stop_us < end_us ? f->stop_us : end_us;
-		bool active_at_ho = m->handover && f->start_us < m->ho_at_us && stop > m->ho_at_us;
+		bool active_at_ho = active_at(m, f, end_us);
 
-		f->owd_p50_ms = percentile_ms(f->owd_us, f->owd_len, 0.50);
-		f->owd_p99_ms = percentile_ms(f->owd_us, f->owd_len, 0.99);
+		f->owd_p50_ms = percentile_ms(&f->owd, 0.50);
+		f->owd_p99_ms = percentile_ms(&f->owd, 0.99);
 		f->goodput_mbps = stop > f->start_us
 					  ? (double)f->recv_bytes * 8 / (double)(stop - f->start_us)
 					  : 0;
 		m->goodput_mbps += f->goodput_mbps;
-		finish_losses(m, f, end_us);
-		if (f->video) {
-			finish_frames(f, end_us);
+		if (finish_held(m, f, end_us))
+			return UM3N_ENOMEM;
+		if (f->video)
 			m->late_frames += f->late_frames;
-		}
 		if (active_at_ho) {
 			note_gap(m, f, end_us);
 			if (f->gap_us / 1000.0 > m->ho_gap_ms)
@@ -421,28 +467,9 @@ int sim_metrics_write_json(const struct sim_metrics *m, const char *path)
 	return fclose(f) == 0 ? 0 : UM3N_ENOENT;
 }
 
-int sim_metrics_write_csv(const struct sim_metrics *m, const char *path)
+int sim_metrics_write_csv(struct sim_metrics *m, const char *path)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return UM3N_ENOENT;
-	fprintf(f, "time_s");
-	for (size_t i = 0; i < m->n_links; i++)
-		fprintf(f, ",link.%s.mbps", m->links[i].name);
-	for (size_t i = 0; i < m->n_flows; i++)
-		fprintf(f, ",flow.%s.mbps", m->flows[i].name);
-	fprintf(f, "\n");
-	for (size_t s = 0; s < m->n_secs; s++) {
-		fprintf(f, "%zu", s);
-		for (size_t i = 0; i < m->n_links; i++)
-			fprintf(f, ",%.3f",
-				(m->links[i].sec_down[s] + m->links[i].sec_up[s]) * 8 / 1e6);
-		for (size_t i = 0; i < m->n_flows; i++)
-			fprintf(f, ",%.3f", m->flows[i].sec_bytes[s] * 8 / 1e6);
-		fprintf(f, "\n");
-	}
-	return fclose(f) == 0 ? 0 : UM3N_ENOENT;
+	return sim_series_write(&m->series, path);
 }
 
 static void write_link_stats(FILE *f, const char *dir, const struct sim_link_stats *s)
@@ -487,6 +514,8 @@ int sim_metrics_write_extra(const struct sim_metrics *m, const char *path)
 		if (m->handover) /* scenarios without one keep their lines */
 			fprintf(f, ", \"added_gap_ms\": %.3f, \"extra_delay_max_ms\": %.3f",
 				fl->ho_added_gap_us / 1000.0, fl->ho_extra_us[2] / 1000.0);
+		if (fl->stale_pkts) /* only then: every other run keeps its bytes */
+			fprintf(f, ", \"stale_pkts\": %llu", (unsigned long long)fl->stale_pkts);
 		fprintf(f, "}");
 	}
 	fprintf(f, "\n  }\n}\n");

@@ -261,6 +261,8 @@ int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim
 		c.line++; /* late errors not tied to a key point just past the end */
 	if (!c.failed && !check_all(&c))
 		c.failed = true;
+	if (c.failed)
+		sim_scenario_free(sc); /* a failed parse holds nothing */
 	return c.failed ? UM3N_EINVAL : 0;
 }
 
@@ -330,6 +332,15 @@ void sim_scenario_jitter_events(struct sim_scenario *sc, uint64_t seed)
 	}
 	if (sc->handover_set)
 		sc->handover_at_us += d;
+}
+
+void sim_scenario_free(struct sim_scenario *sc)
+{
+	for (size_t i = 0; i < SIM_MAX_LINKS; i++) {
+		free(sc->links[i].outages);
+		sc->links[i].outages = NULL;
+		sc->links[i].n_outages = sc->links[i].cap_outages = 0;
+	}
 }
 
 int sim_scenario_set_duration(struct sim_scenario *sc, uint64_t duration_us)

@@ -42,8 +42,14 @@ struct sim_link_spec {
 	uint32_t delay_us, jitter_us, queue_bytes;
 	bool reorder;
 	uint32_t loss_ppb, ge_p_gb_ppb, ge_p_bg_ppb, ge_loss_good_ppb, ge_loss_bad_ppb;
-	size_t n_outages;
-	struct sim_outage outages[SIM_LINK_MAX_OUTAGES];
+	/* outage keys, then outages_file lines, then (sim_schedule_expand) the
+	 * generated ones; any number (schedule.h) */
+	size_t n_outages, cap_outages;
+	struct sim_outage *outages;
+	uint64_t flap_period_us; /* flap = PERIOD_S DUTY: up for DUTY of each period */
+	double flap_duty;
+	uint64_t onoff_up_us, onoff_down_us; /* onoff = MEAN_UP_S MEAN_DOWN_S */
+	bool flap_carrier, onoff_carrier, expanded;
 	size_t n_signals;
 	struct sim_signal signals[SIM_MAX_SIGNALS];
 	struct um3n_addr coa; /* care-of address (family 0 = default for the class) */
@@ -105,6 +111,11 @@ struct sim_scenario {
 int sim_scenario_load(const char *path, struct sim_scenario *sc, char *err, size_t errcap);
 int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim_scenario *sc,
 		       char *err, size_t errcap);
+
+/* Releases the outage tables: before parsing into a struct that holds a
+ * scenario already (parsing overwrites it whole), and at the end. A failed
+ * parse holds nothing. */
+void sim_scenario_free(struct sim_scenario *sc);
 
 /* --duration: flows that ran to the end still do; the others are clipped.
  * Errors: UM3N_EINVAL (a flow or the measurement window would be empty). */

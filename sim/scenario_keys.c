@@ -9,6 +9,7 @@
 #include "confkeys.h"
 #include "scenario_int.h"
 #include "scenario_values.h"
+#include "schedule.h"
 
 static int resolve_path(struct ini_ctx *c, const char *v, char *out)
 {
@@ -108,6 +109,59 @@ static int link_prob_key(struct ini_ctx *c, struct sim_link_spec *l, const char 
 	return -1;
 }
 
+/* outages_file = PATH: its errors name the file and its line. */
+static int outages_file(struct ini_ctx *c, struct sim_link_spec *l, const char *v)
+{
+	char path[SIM_PATH_MAX];
+	int rc;
+
+	if (c->failed || !resolve_path(c, v, path)) /* the first error stays */
+		return 0;
+	rc = sim_schedule_read_file(l, path, c->err, c->errcap);
+	if (rc == 0)
+		return 1;
+	c->failed = true; /* c->err holds "PATH:LINE: ..." */
+	c->fail_line = c->line;
+	return 0;
+}
+
+/* flap = PERIOD_S DUTY [cut|carrier], onoff = MEAN_UP_S MEAN_DOWN_S [cut|carrier]. */
+static int generated(struct ini_ctx *c, struct sim_link_spec *l, const char *k, const char *v)
+{
+	bool flap = !strcmp(k, "flap");
+	char a[32], b[32], kind[16] = "cut", extra[2];
+	int n = sscanf(v, "%31s %31s %15s %1s", a, b, kind, extra);
+	uint64_t x, y;
+	double duty;
+
+	if (n < 2 || n > 3 || (strcmp(kind, "cut") && strcmp(kind, "carrier")))
+		return bad(c, k,
+			   flap ? "PERIOD_S DUTY [cut|carrier]"
+				: "MEAN_UP_S MEAN_DOWN_S [cut|carrier]");
+	if (!sim_parse_us(a, 1e6, 1e12, &x) || x < 1000)
+		return bad(c, k,
+			   flap ? "a period of at least 0.001 s" : "a mean up time >= 0.001 s");
+	if (flap) {
+		uint64_t up;
+
+		if (!sim_parse_num(b, 0, 1, &duty) || duty <= 0 || duty >= 1)
+			return bad(c, k, "a duty cycle (the fraction of each period up) in (0, 1)");
+		up = (uint64_t)llround((double)x * duty);
+		if (up == 0 || up >= x)
+			return bad(c, k, "a duty cycle leaving both up and down at least 1 us");
+		l->flap_period_us = x;
+		l->flap_duty = duty;
+		l->flap_carrier = !strcmp(kind, "carrier");
+		return 1;
+	}
+	if (!sim_parse_us(b, 1e6, 1e12, &y) || y < 1000)
+		return bad(c, k, "a mean down time >= 0.001 s");
+	l->onoff_up_us = x;
+	l->onoff_down_us = y;
+	l->onoff_carrier = !strcmp(kind, "carrier");
+	return 1;
+}
+
 static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, const char *v)
 {
 	double d;
@@ -144,13 +198,21 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 	if (!strcmp(k, "reorder"))
 		return sim_parse_bool(v, &l->reorder) ? 1 : bad(c, k, "yes or no");
 	if (!strcmp(k, "outage")) {
-		const char *why = l->n_outages == SIM_LINK_MAX_OUTAGES
-					  ? SIM_OUTAGE_SYNTAX
-					  : sim_parse_outage(v, &l->outages[l->n_outages]);
+		struct sim_outage o;
+		const char *why = sim_parse_outage(v, &o);
 
-		l->n_outages += !why;
-		return why ? bad(c, k, why) : 1;
+		if (why)
+			return bad(c, k, why);
+		switch (sim_schedule_add(l, &o)) {
+		case 0: return 1;
+		case UM3N_EINVAL: return bad(c, k, "at most 1000000 outages per link");
+		default: return fail(c, c->line, "out of memory");
+		}
 	}
+	if (!strcmp(k, "outages_file"))
+		return outages_file(c, l, v);
+	if (!strcmp(k, "flap") || !strcmp(k, "onoff"))
+		return generated(c, l, k, v);
 	if (!strcmp(k, "signal")) {
 		const char *why = sim_parse_signals(v, l->signals, &l->n_signals);
 

@@ -153,7 +153,7 @@ static inline bool sim_parse_flow_type(const char *v, enum sim_flow_type *type)
 }
 
 /* The structured link values: each returns NULL, or what was expected. */
-#define SIM_OUTAGE_SYNTAX "START-END [cut|carrier] (at most 16 per link)"
+#define SIM_OUTAGE_SYNTAX "START-END [cut|carrier]"
 
 /* "START-END [cut|carrier]", END may be "end" (until the run stops). */
 static inline const char *sim_parse_outage(const char *v, struct sim_outage *o)

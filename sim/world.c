@@ -101,7 +101,7 @@ static int setup_link(struct sim_world *w, size_t i, char *err, size_t errcap)
 	c.ge_loss_good_ppb = ls->ge_loss_good_ppb;
 	c.ge_loss_bad_ppb = ls->ge_loss_bad_ppb;
 	c.n_outages = ls->n_outages;
-	memcpy(c.outages, ls->outages, sizeof(c.outages));
+	c.outages = ls->outages;
 	c.trace = down_tr;
 	c.rate_bps = ls->rate_bps;
 	c.seed = mix_seed(w->opts.seed, 16 + 2 * i);
@@ -218,6 +218,10 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 	snprintf(err, errcap, "%s:0: out of memory", sc->path);
 	if (sim_heap_init(&w->heap, 4096) || sim_metrics_init(&w->metrics, sc, opts->seed))
 		return UM3N_ENOMEM;
+	if (opts->exact_metrics)
+		sim_metrics_set_exact(&w->metrics);
+	else if (opts->histogram_metrics)
+		sim_metrics_set_histogram(&w->metrics);
 	w->gens = calloc(sc->n_flows ? sc->n_flows : 1, sizeof(*w->gens));
 	if (!w->gens)
 		return UM3N_ENOMEM;
@@ -254,6 +258,8 @@ void sim_world_free(struct sim_world *w)
 	for (size_t i = 0; i < SIM_MAX_LINKS; i++) {
 		sim_trace_free(&w->traces[i][0]);
 		sim_trace_free(&w->traces[i][1]);
+		sim_link_free(&w->down[i]);
+		sim_link_free(&w->up[i]);
 	}
 	sim_metrics_free(&w->metrics);
 	sim_heap_free(&w->heap);

@@ -34,8 +34,10 @@ struct sim_world_opts {
 	uint64_t seed;
 	const char *out_dir; /* pcaps go here when pcaps is true */
 	bool pcaps;
-	uint32_t snaplen; /* pcap bytes per packet, 0 = whole packets */
-	int log_level;    /* engine logs to stderr up to this level; -1 = none */
+	uint32_t snaplen;       /* pcap bytes per packet, 0 = whole packets */
+	int log_level;          /* engine logs to stderr up to this level; -1 = none */
+	bool exact_metrics;     /* sim_metrics_set_exact: exact percentiles, memory grows */
+	bool histogram_metrics; /* sim_metrics_set_histogram: the histogram's percentiles */
 };
 
 struct sim_engine_errors {

@@ -122,9 +122,8 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, int
 	}
 	flow = pcap_flow_of(w, um3n_addr_v4(at_mn ? &ip.src : &ip.dst));
 	if (flow >= 0) {
-		const struct sim_flow_metrics *fm = &w->metrics.flows[flow];
 		uint32_t seq = extend_seq(w, (size_t)flow, um3n_get16(pkt + 4));
-		uint64_t sent = seq < fm->seq_cap ? fm->send_us[seq] : w->now_us;
+		uint64_t sent = sim_metrics_send_time(&w->metrics, (size_t)flow, seq, w->now_us);
 
 		sim_metrics_received(&w->metrics, (size_t)flow, link, !at_mn, w->now_us, seq, sent,
 				     (uint32_t)ip.total_len, 0);

@@ -29,6 +29,16 @@ if(INIH_FOUND AND PCAP_FOUND)
   endforeach()
 endif()
 
+# Metrics in constant memory (issue 19): histogram vs exact percentiles on the
+# shipped scenarios; 10 simulated minutes use no more memory than 1.
+if(INIH_FOUND AND PCAP_FOUND AND EXISTS /usr/bin/python3)
+  foreach(mode percentiles memory)
+    add_test(NAME sim_streaming_${mode}
+      COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/sim_streaming.py ${mode}
+              $<TARGET_FILE:um3n-sim> ${PROJECT_SOURCE_DIR}/traces/scenarios)
+  endforeach()
+endif()
+
 # The emulators' side of the handover figures (emu/lib/hometric.py through
 # um3n-hometric) against the vectors test_sim_hometric reads (issue 14).
 if(INIH_FOUND AND PCAP_FOUND AND EXISTS /usr/bin/python3)

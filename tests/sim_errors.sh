@@ -40,6 +40,11 @@ expect_error "up_trace and up_rate_mbps" "$out/up-both.ini" "$out/up-both.ini:1:
 printf '[link cell]\nrate_mbps = 3\n[flow p]\ntype = pcap\nserver = 10.9.4.10\npcap = none.pcap\n' \
 	> "$out/no-pcap.ini"
 expect_error "missing capture" "$out/no-pcap.ini" "$out/none.pcap: "
+printf '# from a connectivity log\n10-11\n\n12.5-x carrier\n' > "$out/bad.outages"
+printf '[link cell]\nrate_mbps = 3\noutages_file = bad.outages\n' > "$out/bad-outages.ini"
+expect_error "bad outages_file line" "$out/bad-outages.ini" "$out/bad.outages:4: "
+printf '[link cell]\nrate_mbps = 3\nflap = 10 1.5\n' > "$out/bad-flap.ini"
+expect_error "bad flap" "$out/bad-flap.ini" "$out/bad-flap.ini:3: flap: "
 for r in "wifi load-balance" "wifi load-balance 101" "wifi smallest-delay rtt_ms=0" \
 	"wifi priority loss_pct=200" "wifi sideways"; do
 	printf '[link wifi]\nrate_mbps = 3\n[policy]\nrule = 10.9.1.0/24 %s\n' "$r" > "$out/rule.ini"

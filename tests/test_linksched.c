@@ -330,6 +330,80 @@ static void test_redundant(void)
 	}
 }
 
+/* Two links, cell 3610 kbit/s 50 ms and wifi 14670 kbit/s 5 ms, offered 1400-byte
+ * packets at 120% of the wifi rate for 100 ms: how many the cell takes. */
+static unsigned cell_share_overload(uint64_t max_spread_us, int64_t cell_delay_us)
+{
+	const uint32_t kbps[2] = {3610, 14670};
+	const int states[2] = {UP, UP};
+	struct um3n_policy_rule r = {.link_class = ANY, .mode = UM3N_MODE_AGGREGATE};
+	struct um3n_linksched s;
+	uint64_t gap_us = 1400 * 8 * 1000 / (14670 * 12 / 10);
+	unsigned cell = 0;
+
+	agg_setup(&s, 2, kbps, states);
+	s.max_spread_us = max_spread_us;
+	um3n_linksched_set_delay(&s, 0, cell_delay_us);
+	um3n_linksched_set_delay(&s, 1, 5000);
+	for (uint64_t t = 0; t < 100000; t += gap_us) {
+		uint8_t out[UM3N_MAX_LINKS];
+
+		CU_ASSERT_FATAL(um3n_linksched_pick(&s, &r, 1400, t, 0, out) == 1);
+		cell += out[0] == 0;
+	}
+	return cell;
+}
+
+/* With a reorder queue at the peer the cell takes the excess over the wifi
+ * rate at once (the receiver evens the delays out); without one, only behind
+ * a 45 ms wifi backlog, which 100 ms at 120% does not build; past the bound
+ * never. */
+static void test_aggregate_reorder_queue(void)
+{
+	unsigned with = cell_share_overload(100000, 50000);
+
+	/* 157 packets offered at 120% of wifi's rate; wifi carries 1270 of the
+	 * 1571 a second (1444 bytes each on the wire): the cell the other 19% */
+	CU_ASSERT(with >= 24 && with <= 34);
+	CU_ASSERT_EQUAL(cell_share_overload(0, 50000), 0);
+	CU_ASSERT_EQUAL(cell_share_overload(100000, 150000), 0); /* 145 ms behind: left out */
+	CU_ASSERT_EQUAL(cell_share_overload(100000, 100000), 0); /* 95: its bound would be 129 */
+	CU_ASSERT(cell_share_overload(0, 5000) >= 24);           /* same delays: no difference */
+}
+
+/* Pure acknowledgements: the fastest of the set, whatever its backlog. */
+static void test_pick_fastest(void)
+{
+	const uint32_t kbps[3] = {3610, 14670, 1000};
+	const int states[3] = {UP, UP, DG};
+	struct um3n_linksched s;
+	uint8_t out[UM3N_MAX_LINKS];
+
+	agg_setup(&s, 3, kbps, states);
+	s.max_spread_us = 100000;
+	um3n_linksched_set_delay(&s, 0, 50000);
+	um3n_linksched_set_delay(&s, 1, 5000);
+	um3n_linksched_set_delay(&s, 2, 1000); /* degraded: not in the set while others are up */
+	for (int i = 0; i < 100; i++) {
+		CU_ASSERT_EQUAL(um3n_linksched_pick_fastest(&s, 1400, 0, out), 1);
+		CU_ASSERT_EQUAL(out[0], 1);
+	}
+	s.links[1].state = FL;
+	um3n_linksched_update(&s);
+	CU_ASSERT_EQUAL(um3n_linksched_pick_fastest(&s, 60, 0, out), 1);
+	CU_ASSERT_EQUAL(out[0], 0);
+	s.links[0].state = s.links[2].state = FL;
+	um3n_linksched_update(&s);
+	CU_ASSERT_EQUAL(um3n_linksched_pick_fastest(&s, 60, 0, out), 0);
+	/* the set itself: a link whose hold bound would not fit is out of it */
+	s.links[0].state = s.links[1].state = UP;
+	um3n_linksched_update(&s);
+	um3n_linksched_set_delay(&s, 0, 100000);
+	CU_ASSERT_EQUAL(s.agg_set, 0x2);
+	um3n_linksched_set_delay(&s, 0, 77000); /* 72 ms behind: 100 ms, fits */
+	CU_ASSERT_EQUAL(s.agg_set, 0x3);
+}
+
 static CU_TestInfo sched_tests[] = {
 	{"01 prefer: ranking table", test_prefer_table},
 	{"02 prefer: class beyond UM3N_CLASS_MAX", test_prefer_bad_class},
@@ -338,6 +412,9 @@ static CU_TestInfo sched_tests[] = {
 	{"05 aggregate: returning link gets no burst", test_returning_link_no_burst},
 	{"06 aggregate: nothing usable -> 0", test_aggregate_nothing_usable},
 	{"07 redundant: every usable link", test_redundant},
+	{"08 aggregate: with a reorder queue the excess goes to the slower link at once",
+	 test_aggregate_reorder_queue},
+	{"09 aggregate: pure acknowledgements take the fastest link", test_pick_fastest},
 	CU_TEST_INFO_NULL,
 };
 

@@ -227,8 +227,12 @@ static void test_hold_bound(void)
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x1), UM3N_REORDER_MARGIN_US);
 	/* 900 ms is past the bound: left out, not waited for */
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 40000 + 10000 + UM3N_REORDER_MARGIN_US);
-	d[2] = 95000; /* within it: the spread is 90 ms, the hold capped */
-	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 100 * MS);
+	d[2] = 95000; /* 90 ms: its hold bound (122.5 ms) would not fit: left out */
+	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 40000 + 10000 + UM3N_REORDER_MARGIN_US);
+	d[2] = 70000; /* 65 ms: 91.25 ms fits */
+	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0x7), 65000 + 16250 + UM3N_REORDER_MARGIN_US);
+	CU_ASSERT(um3n_reorder_admit(72000, 100 * MS) && !um3n_reorder_admit(73000, 100 * MS));
+	CU_ASSERT(um3n_reorder_admit(900000, 0)); /* no queue: no limit */
 	CU_ASSERT_EQUAL(um3n_reorder_hold_us(&g.p, d, 0), UM3N_REORDER_MARGIN_US);
 	rig_fini(&g);
 }
@@ -401,6 +405,72 @@ static void test_batch_lend(void)
 	rig_fini(&g);
 }
 
+static int eq_in(struct rig *g, uint64_t now_us, int link, uint32_t ctr)
+{
+	uint8_t *b = g->bufs[g->n_bufs++ % 64];
+	/* link 1 is 40 ms slower than link 0 */
+	struct um3n_reorder_paths pa = {.usable = 0x3, .slower = 0x2, .hold_us = 60 * MS};
+
+	pa.lag_us[0] = 40 * MS;
+	um3n_put32(b, 0);
+	um3n_put32(b + 4, ctr);
+	return um3n_reorder_input(&g->r, &g->p, &g->q, &g->drops, now_us, link,
+				  um3n_reorder_key(0, ctr), b, 8, &pa);
+}
+
+/* Equalisation: in-order packets of the fast link wait the lag; the slow
+ * link's go at once; order holds across both; the deadline is the lag. */
+static void test_equalise(void)
+{
+	struct rig g;
+	struct pkt_id got[8];
+
+	rig_init(&g, 16, 100 * MS);
+	eq_in(&g, 0, 0, 0); /* fast link: held 40 ms although in order */
+	eq_in(&g, 1 * MS, 0, 1);
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 0);
+	CU_ASSERT_EQUAL(um3n_reorder_deadline(&g.r), 40 * MS);
+	um3n_reorder_timeout(&g.r, &g.p, &g.q, &g.drops, 39 * MS);
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 0);
+	um3n_reorder_timeout(&g.r, &g.p, &g.q, &g.drops, 40 * MS);
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 1);
+	CU_ASSERT_EQUAL(got[0].ctr, 0);
+	eq_in(&g, 40500, 1, 2); /* the slow link's, behind the held 1: waits for it */
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 0);
+	um3n_reorder_timeout(&g.r, &g.p, &g.q, &g.drops, 41 * MS);
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 2);
+	CU_ASSERT(got[0].ctr == 1 && got[1].ctr == 2);
+	eq_in(&g, 50 * MS, 1, 3); /* nothing held: the slow link's at once */
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 1);
+	CU_ASSERT_EQUAL(g.p.st.equalised, 3); /* 0, 1 and 2 (behind 1) */
+	CU_ASSERT_EQUAL(g.p.st.held, 0);      /* no gap ever */
+	rig_fini(&g);
+}
+
+/* Lag and exclusion from the base delays, the gap bound from the present. */
+static void test_paths(void)
+{
+	struct rig g;
+	struct um3n_reorder_paths pa;
+	int64_t now[3] = {80000, 5000, 400000}, base[3] = {50000, 5000, 300000};
+
+	rig_init(&g, 4, 100 * MS);
+	um3n_reorder_paths(&g.p, now, base, 0x7, &pa);
+	CU_ASSERT_EQUAL(pa.usable, 0x3); /* link 2 is 295 ms behind at best */
+	CU_ASSERT_EQUAL(pa.slower, 0x1);
+	CU_ASSERT_EQUAL(pa.lag_us[1], 45000);
+	CU_ASSERT_EQUAL(pa.lag_us[0], 0);
+	CU_ASSERT_EQUAL(pa.hold_us, 100 * MS); /* 75 + 18 + 10, capped */
+	now[0] = 40000;
+	um3n_reorder_paths(&g.p, now, base, 0x3, &pa);
+	CU_ASSERT_EQUAL(pa.lag_us[1], 45000); /* a queue draining moves nothing */
+	CU_ASSERT_EQUAL(pa.hold_us, 35000 + 8750 + UM3N_REORDER_MARGIN_US);
+	base[0] = 6000; /* within EQ_MIN: one path */
+	um3n_reorder_paths(&g.p, now, base, 0x3, &pa);
+	CU_ASSERT_EQUAL(pa.slower, 0);
+	rig_fini(&g);
+}
+
 static CU_TestInfo reorder_tests[] = {
 	{"01 reorder: numbered scripts (in order, filled, timed out, proved lost, overflow, "
 	 "two flows, wrap, restart)",
@@ -413,6 +483,8 @@ static CU_TestInfo reorder_tests[] = {
 	{"07 reorder: two FIFO links 40 ms apart, random split and loss", test_random_two_links},
 	{"08 reorder: a released slot is not reused before the outputs are drained",
 	 test_batch_lend},
+	{"09 reorder: delay equalisation", test_equalise},
+	{"10 reorder: lag and exclusion from base delays, bound from present ones", test_paths},
 	CU_TEST_INFO_NULL,
 };
 

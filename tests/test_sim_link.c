@@ -128,10 +128,10 @@ static void test_link_outage(void)
 	static struct sim_link l;
 	struct sim_link_conf c = base_conf(12000000, 10000);
 	enum sim_link_verdict v;
+	static const struct sim_outage o = {.start_us = 1000000, .end_us = 2000000};
 
 	c.n_outages = 1;
-	c.outages[0].start_us = 1000000;
-	c.outages[0].end_us = 2000000;
+	c.outages = &o;
 	CU_ASSERT_EQUAL_FATAL(sim_link_init(&l, &c), 0);
 	CU_ASSERT_EQUAL(submit(&l, 900000, 1500, &v), 911000);
 	CU_ASSERT_EQUAL(v, SIM_LINK_DELIVER);
@@ -144,6 +144,46 @@ static void test_link_outage(void)
 	CU_ASSERT_EQUAL(submit(&l, 2000000, 1500, &v), 2011000);
 	CU_ASSERT_EQUAL(v, SIM_LINK_DELIVER);
 	CU_ASSERT_EQUAL(l.stats.drop_outage, 2);
+	sim_link_free(&l);
+}
+
+/* 5b: thousands of outages, unsorted, overlapping, touching: every verdict and
+ * sim_link_in_outage as a scan of all of them says (issue 19: no cap). */
+static void test_link_many_outages(void)
+{
+	enum { N = 3000 };
+	static struct sim_outage o[N];
+	static struct sim_link l;
+	struct sim_link_conf c = base_conf(100000000, 5000);
+	struct um3n_prng rng;
+	uint64_t t = 0;
+
+	um3n_prng_seed(&rng, 19);
+	for (size_t i = 0; i < N; i++) {
+		o[i].start_us = um3n_prng_below(&rng, 600000000);
+		o[i].end_us = o[i].start_us + 1 + um3n_prng_below(&rng, 300000);
+		if (i % 7 == 0 && i) /* touching the previous one */
+			o[i].start_us = o[i - 1].end_us, o[i].end_us = o[i].start_us + 1000;
+	}
+	c.n_outages = N;
+	c.outages = o;
+	CU_ASSERT_EQUAL_FATAL(sim_link_init(&l, &c), 0);
+	CU_ASSERT_TRUE(l.n_span < N);
+	while (t < 610000000) {
+		enum sim_link_verdict v;
+		uint64_t tx = sim_link_tx_time_us(&l, t, 1000), to = t + tx + 5000;
+		bool in = false, over = false;
+
+		for (size_t i = 0; i < N; i++) {
+			in |= t >= o[i].start_us && t < o[i].end_us;
+			over |= t < o[i].end_us && to >= o[i].start_us;
+		}
+		CU_ASSERT_EQUAL_FATAL(sim_link_in_outage(&l, t), in);
+		submit(&l, t, 1000, &v);
+		CU_ASSERT_EQUAL_FATAL(v == SIM_LINK_DROP_OUTAGE, over);
+		t += 1 + um3n_prng_below(&rng, 400000);
+	}
+	sim_link_free(&l);
 }
 
 /* 6: jitter never reorders unless asked; with reorder allowed it does. */
@@ -249,6 +289,7 @@ int main(void)
 		{"3 random loss ratio", test_link_random_loss},
 		{"4 Gilbert-Elliott loss ratio and bursts", test_link_gilbert_elliott},
 		{"5 scheduled outage", test_link_outage},
+		{"5b thousands of outages in any order", test_link_many_outages},
 		{"6 jitter keeps FIFO order unless reorder", test_link_jitter_order},
 		{"7 rate from a mahimahi trace", test_link_trace_rate},
 		{"8 seeded determinism, bad conf", test_link_seeded},

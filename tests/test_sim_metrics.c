@@ -35,7 +35,7 @@ static void test_metrics_select(void)
 			size_t k = um3n_prng_below(&rng, n);
 
 			memcpy(w, v, n * sizeof(*v));
-			CU_ASSERT_EQUAL_FATAL(sim_select_kth(w, n, k), s[k]);
+			CU_ASSERT_EQUAL_FATAL(sim_quant_select_kth(w, n, k), s[k]);
 		}
 	}
 }
@@ -47,9 +47,12 @@ static void scenario_one_flow(struct sim_scenario *sc, bool video, uint64_t outa
 	sc->n_links = 1;
 	strcpy(sc->links[0].name, "wifi");
 	if (outage_at) {
+		static struct sim_outage o;
+
+		o.start_us = outage_at;
+		o.end_us = UINT64_MAX;
 		sc->links[0].n_outages = 1;
-		sc->links[0].outages[0].start_us = outage_at;
-		sc->links[0].outages[0].end_us = UINT64_MAX;
+		sc->links[0].outages = &o;
 		sc->handover_before_us = 1000000;
 		sc->handover_after_us = 2000000;
 	}
@@ -202,6 +205,82 @@ static void test_metrics_pause(void)
 	sim_metrics_free(&m);
 }
 
+/* Two hours of a video flow (90 packets/s, 3 per frame) with random delays,
+ * 1 % loss, a cut at 3600 s and one packet delivered 70 s late, fed to the
+ * default (bounded) and the exact metrics. */
+static void long_run(struct sim_metrics *m, bool exact)
+{
+	static struct sim_scenario sc;
+	const uint64_t hours2 = 7200ULL * 1000000, stale_seq = 1000;
+	uint64_t stale_send = 0;
+	struct um3n_prng rng;
+
+	scenario_one_flow(&sc, true, 3600000000ULL);
+	sc.duration_us = sc.flows[0].stop_us = hours2;
+	CU_ASSERT_EQUAL_FATAL(sim_metrics_init(m, &sc, 1), 0);
+	if (exact)
+		sim_metrics_set_exact(m);
+	um3n_prng_seed(&rng, 19);
+	for (uint32_t seq = 0;; seq++) {
+		uint64_t t = 1000000 + (uint64_t)seq * 11111,
+			 d = 10000 + um3n_prng_below(&rng, 40000);
+		bool cut = t >= 3600000000ULL && t < 3600300000ULL;
+
+		if (t + 1000000 > hours2)
+			break;
+		if (seq % 300 == 7)
+			d = 200000; /* its frame is late */
+		CU_ASSERT_EQUAL_FATAL(sim_metrics_sent(m, 0, seq, t, 1200, false, seq / 3, 3), 0);
+		if (seq == stale_seq) {
+			stale_send = t;
+			continue;
+		}
+		if (stale_send && t >= stale_send + 70000000) {
+			sim_metrics_received(m, 0, 0, false, t, stale_seq, stale_send, 1200,
+					     stale_seq / 3);
+			stale_send = 0;
+		}
+		if (!cut && um3n_prng_below(&rng, 100) != 0)
+			sim_metrics_received(m, 0, 0, false, t + d, seq, t, 1200, seq / 3);
+	}
+	CU_ASSERT_EQUAL(sim_metrics_finish(m, hours2), 0);
+}
+
+/* 6: the bounded metrics equal the exact ones over a long run: losses, late
+ * frames, handover figures; delay percentiles within 1/256 (histogram past
+ * 2^18 samples); held records stay at a minute of packets. A delivery after
+ * SIM_HORIZON_US is stale: counted lost by the bounded metrics only. */
+static void test_metrics_long_bounded(void)
+{
+	static struct sim_metrics a, b;
+	const struct sim_flow_metrics *fa = &a.flows[0], *fb = &b.flows[0];
+
+	long_run(&a, false);
+	CU_ASSERT_TRUE(a.flows[0].pkts.cap <= 8192); /* 60 s of 90 packets/s */
+	CU_ASSERT_TRUE(a.flows[0].frames.cap <= 1024);
+	CU_ASSERT_FALSE(a.flows[0].owd.exact);
+	long_run(&b, true);
+	CU_ASSERT_TRUE(b.flows[0].owd.exact);
+	CU_ASSERT_TRUE(fa->sent_pkts > 600000);
+	CU_ASSERT_EQUAL(fa->stale_pkts, 1);
+	CU_ASSERT_EQUAL(fb->stale_pkts, 0);
+	CU_ASSERT_EQUAL(fa->lost, fb->lost + 1);
+	CU_ASSERT_TRUE(fb->lost > 6000);
+	CU_ASSERT_EQUAL(fa->frames_judged, fb->frames_judged);
+	CU_ASSERT_EQUAL(fa->late_frames, fb->late_frames);
+	CU_ASSERT_TRUE(fa->late_frames > 700);
+	CU_ASSERT_EQUAL(fa->ho_lost, fb->ho_lost);
+	CU_ASSERT_TRUE(fa->ho_lost >= 27);
+	CU_ASSERT_DOUBLE_EQUAL(a.ho_gap_ms, b.ho_gap_ms, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(a.ho_added_gap_ms, b.ho_added_gap_ms, b.ho_added_gap_ms / 256);
+	CU_ASSERT_TRUE(b.ho_added_gap_ms > 250);
+	CU_ASSERT_DOUBLE_EQUAL(fa->owd_p50_ms, fb->owd_p50_ms, fb->owd_p50_ms / 256);
+	CU_ASSERT_DOUBLE_EQUAL(fa->owd_p99_ms, fb->owd_p99_ms, fb->owd_p99_ms / 256);
+	CU_ASSERT_TRUE(fb->owd_p50_ms > 25 && fb->owd_p50_ms < 35);
+	sim_metrics_free(&a);
+	sim_metrics_free(&b);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -211,6 +290,7 @@ int main(void)
 		{"4 metrics.json keys and format", test_metrics_json},
 		{"5 natural pause across the handover window: silence vs added gap",
 		 test_metrics_pause},
+		{"6 bounded metrics over two hours vs exact", test_metrics_long_bounded},
 		CU_TEST_INFO_NULL,
 	};
 	static const struct test_suite suites[] = {{"sim_metrics", tests}, {NULL, NULL}};

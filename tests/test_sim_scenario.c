@@ -14,6 +14,7 @@ static struct sim_scenario sc;
 
 static int parse(const char *text, char *err, size_t cap)
 {
+	sim_scenario_free(&sc); /* the previous parse's outage tables */
 	return sim_scenario_parse("t.ini", text, strlen(text), &sc, err, cap);
 }
 
@@ -34,8 +35,10 @@ static void test_scenario_shipped(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", UM3N_SIM_SCENARIOS, cases[i].file);
+		sim_scenario_free(&sc);
 		if (sim_scenario_load(path, &sc, err, sizeof(err)) != 0)
 			fprintf(stderr, "  %s\n", err);
+		sim_scenario_free(&sc);
 		CU_ASSERT_EQUAL_FATAL(sim_scenario_load(path, &sc, err, sizeof(err)), 0);
 		CU_ASSERT_EQUAL(sc.n_links, cases[i].links);
 		CU_ASSERT_EQUAL(sc.n_flows, cases[i].flows);
@@ -43,6 +46,7 @@ static void test_scenario_shipped(void)
 	}
 	/* multihoming: the video server's prefix goes to the cell class. */
 	snprintf(path, sizeof(path), "%s/fig5-multihoming.ini", UM3N_SIM_SCENARIOS);
+	sim_scenario_free(&sc);
 	CU_ASSERT_EQUAL_FATAL(sim_scenario_load(path, &sc, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(sc.n_rules, 1);
 	CU_ASSERT_EQUAL(sc.rules[0].plen, 24);
@@ -66,6 +70,7 @@ static void test_scenario_values(void)
 		"[mn]\ndead_after_ms = 80\nlifetime = 120\n[ha]\nresend_slots = 64\n";
 	char err[SIM_ERR_MAX];
 
+	sim_scenario_free(&sc);
 	CU_ASSERT_EQUAL_FATAL(
 		sim_scenario_parse("dir/t.ini", text, strlen(text), &sc, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(sc.duration_us, 12500000);
@@ -155,6 +160,7 @@ static void test_scenario_malformed(void)
 		CU_ASSERT_NOT_EQUAL(parse(text, err, sizeof(err)), 0);
 		CU_ASSERT_EQUAL(strncmp(err, "t.ini:3: ", 9), 0);
 	}
+	sim_scenario_free(&sc);
 	CU_ASSERT_NOT_EQUAL(sim_scenario_load("/nonexistent.ini", &sc, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(strncmp(err, "/nonexistent.ini:", 17), 0);
 }

@@ -13,7 +13,10 @@ static struct sim_world w;
 static int load(const char *text)
 {
 	char err[SIM_ERR_MAX];
-	int rc = sim_scenario_parse("w.ini", text, strlen(text), &sc, err, sizeof(err));
+	int rc;
+
+	sim_scenario_free(&sc); /* the previous scenario's outage tables */
+	rc = sim_scenario_parse("w.ini", text, strlen(text), &sc, err, sizeof(err));
 
 	if (rc)
 		fprintf(stderr, "  %s\n", err);

@@ -3,6 +3,7 @@ each uplink alone through the tunnel and against Linux kernel MPTCP over the
 same links, with each congestion control asked for (iperf3 -C): issue 11's
 measurement. Every figure of one congestion control comes from the same
 testbed run, back to back, so they compare as ratios."""
+import json
 import subprocess
 import time
 
@@ -55,20 +56,62 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
     return r
 
 
-def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr")):
+def _streams(report):
+    """Per stream of an iperf3 -J -i report: goodput and the longest stall
+    (consecutive intervals that delivered nothing)."""
+    out = {}
+    for iv in report.get("intervals", []):
+        for st in iv.get("streams", []):
+            o = out.setdefault(st["socket"], {"bytes": 0, "stall_s": 0.0, "run_s": 0.0})
+            o["bytes"] += st["bytes"]
+            o["run_s"] = o["run_s"] + st["seconds"] if st["bytes"] == 0 else 0.0
+            o["stall_s"] = max(o["stall_s"], o["run_s"])
+    secs = report.get("end", {}).get("sum_received", {}).get("seconds", 0) or 1
+    return [{"goodput_mbps": round(o["bytes"] * 8 / secs / 1e6, 3),
+             "longest_stall_ms": round(o["stall_s"] * 1000)} for o in out.values()]
+
+
+def two_flows_run(bed, res, runs, cc="cubic"):
+    """Two TCP flows at once over the aggregate rule (iperf3 -P 2, 100 ms
+    intervals): each flow's goodput and longest stall, so that a loss in one
+    (run the testbed with cell loss, e.g. --cell 3.61Mbps,50ms,0.01) is seen
+    not to stall the other."""
+    d = int(bed.args.duration)
+    u = runs.start_um3n(bed, "agg2-" + cc, ["cell", "wifi"], rules=list(runs.POLICY) + [AGG_RULE])
+    try:
+        srv = apps.start_iperf_server(bed.ftp)
+        time.sleep(0.3)
+        p = bed.mn.run(["iperf3", "-c", links.FTP_ADDR, "-R", "-t", str(d), "-O", "1", "-P", "2",
+                        "-i", "0.1", "-J", "-C", cc], check=False, quiet=True, timeout=d + 30)
+        stop_procs([srv])
+        show = u.show() or {}
+    finally:
+        u.stop()
+    try:
+        flows = _streams(json.loads(p.stdout))
+    except ValueError:
+        flows = []
+    r = {"cc": cc, "flows": flows, "reorder": show.get("reorder")}
+    res.setdefault("aggregate_two_flows", {})[cc] = r
+    log("two aggregated %s flows: %s" % (cc, flows))
+    return r
+
+
+def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
     """res["aggregate"][cc]: goodput_mbps of the aggregated flow, 3g_mbps and
     wifi_mbps (one uplink through the tunnel), mptcp_mbps, and the ratios the
     issue's goals name (to the sum of the single links, to MPTCP)."""
     d = int(bed.args.duration)
     agg = res.setdefault("aggregate", {})
-    mptcp_setup(bed)
+    if mptcp:
+        mptcp_setup(bed)
     for cc in ccs:
         one = {}
         one["3g"] = _tunnel_run(bed, runs, "agg-3g-" + cc, ["cell"], runs.POLICY, d, cc)
         one["wifi"] = _tunnel_run(bed, runs, "agg-wifi-" + cc, ["wifi"], runs.POLICY, d, cc)
         one["aggregate"] = _tunnel_run(bed, runs, "agg-" + cc, ["cell", "wifi"],
                                        list(runs.POLICY) + [AGG_RULE], d, cc)
-        one["mptcp"] = iperf_mptcp(bed, d, extra=("-C", cc))
+        one["mptcp"] = iperf_mptcp(bed, d, extra=("-C", cc)) if mptcp else {"goodput_mbps": 0}
         g = {k: one[k]["goodput_mbps"] for k in one}
         total = g["3g"] + g["wifi"]
         agg[cc] = {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],

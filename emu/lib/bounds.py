@@ -36,6 +36,36 @@ def mptcp_bounds(m):
     return [("MPTCP baseline ran (%.2f Mbit/s)" % g, g > 1.0)]
 
 
+def aggregate_bounds(agg):
+    """One TCP flow over an aggregate rule (issue 11), per congestion control
+    run: above wifi-only + 50% of 3g-only, both through the tunnel in the same
+    run. Fails with the receiver's reorder queue off (UM3N_EMU_BREAK=reorder):
+    the flow then keeps to the wifi link."""
+    b = []
+    for cc in sorted(agg):
+        a = agg[cc]
+        want = a["wifi_mbps"] + 0.5 * a["3g_mbps"]
+        b.append(("aggregate %s: one flow > wifi + 50%% of 3g (%.2f > %.2f)" % (cc, a["goodput_mbps"], want),
+                  a["goodput_mbps"] > want))
+    return b
+
+
+def two_flows_bounds(two):
+    """Two flows over one aggregate rule, a lossy cell link: neither starves
+    (each above a quarter of the pair's goodput) and neither stalls for 1 s."""
+    b = []
+    for cc in sorted(two):
+        f = two[cc]["flows"]
+        tot = sum(x["goodput_mbps"] for x in f)
+        b.append(("aggregate %s: two flows, each > 25%% of %.2f (%s)" %
+                  (cc, tot, [x["goodput_mbps"] for x in f]),
+                  len(f) == 2 and all(x["goodput_mbps"] > 0.25 * tot for x in f)))
+        b.append(("aggregate %s: two flows, longest stall < 1000 ms (%s)" %
+                  (cc, [x["longest_stall_ms"] for x in f]),
+                  len(f) == 2 and all(x["longest_stall_ms"] < 1000 for x in f)))
+    return b
+
+
 def _added_below(st, limit):
     g = st.get("added_gap_ms")
     return bool(st.get("ok")) and g is not None and g < limit
@@ -69,4 +99,5 @@ def check(res):
         b += video_bounds(res["video"])
     if "mptcp" in res:
         b += mptcp_bounds(res["mptcp"])
-    return b + handover_bounds(res.get("handover", {}))
+    return b + handover_bounds(res.get("handover", {})) + aggregate_bounds(res.get("aggregate", {})) + \
+        two_flows_bounds(res.get("aggregate_two_flows", {}))

@@ -29,9 +29,9 @@ class Um3n:
                 if not os.access(os.path.join(build, "daemons", b), os.X_OK)]
 
     def _write(self, tag):
-        # UM3N_EMU_BREAK=policy|handover breaks the daemons on purpose, to show
-        # that the bounds catch it: every rule sends to wifi, or failure
-        # detection is slowed to 5 s.
+        # UM3N_EMU_BREAK=policy|handover|reorder breaks the daemons on purpose,
+        # to show that the bounds catch it: every rule sends to wifi, failure
+        # detection is slowed to 5 s, or the reorder queues are off.
         brk = os.environ.get("UM3N_EMU_BREAK", "")
         rules = [(p, "wifi") for p, _c in self.rules] if brk == "policy" else self.rules
         dead = 5000 if brk == "handover" else self.dead_after_ms
@@ -44,6 +44,7 @@ class Um3n:
               "port = 434", "spi = 256", "key_file = " + key, "lifetime = 300",
               "tun = um3n0", "probe_interval_ms = 20",
               "dead_after_ms = %d" % dead,
+              "reorder_max_ms = %d" % (0 if brk == "reorder" else 100),
               "control_socket = " + self.mn_sock, "log_level = " + self.log_level]
         for name, dev, cls, prio, kbps in self.uplinks:
             mn += ["[uplink %s]" % name, "interface = " + dev, "class = " + cls,
@@ -53,6 +54,7 @@ class Um3n:
         ha = ["[ha]", "address = " + self.ha_addr, "port = 434", "tun = um3nha0",
               "max_lifetime = 600", "keepalive = 110",
               "dead_after_ms = %d" % dead,
+              "reorder_max_ms = %d" % (0 if brk == "reorder" else 100),
               "control_socket = " + self.ha_sock, "log_level = " + self.log_level,
               "[mn %s]" % HOME_ADDR, "spi = 256", "key_file = " + key]
         self.mn_conf = os.path.join(self.tmp, "mn-%s.conf" % tag)

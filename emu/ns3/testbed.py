@@ -42,8 +42,9 @@ def parse():
     ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
-    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate (default: the first three)")
+    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two (default: the first four)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
+    ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
     return ap.parse_args()
 
@@ -247,7 +248,7 @@ def main():
     if why:
         print("SKIP: " + "; ".join(why))
         return runs.SKIP
-    only = set(a.only.split(",")) if a.only else {"fig5", "mptcp", "handover"}
+    only = set(a.only.split(",")) if a.only else {"fig5", "mptcp", "handover", "aggregate"}
     skipped = {}
     for part, tool in (("handover", "ffmpeg"), ("mptcp", "mptcpize"), ("aggregate", "mptcpize")):
         if part in only and not have(tool):
@@ -272,13 +273,16 @@ def main():
                      apps.start_ftp_server(tb.video, links.VIDEO_ADDR, tmp)]
         time.sleep(0.3)
         if "fig5" in only:
-            runs.fig5_runs(tb, res, aggregate=True, tun=True)
+            runs.fig5_runs(tb, res, tun=True)
         if "mptcp" in only:
             mptcp_runs(tb, res)
         if "handover" in only:
             runs.handover_runs(tb, res, clip)
         if "aggregate" in only:
-            aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","))
+            aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","), mptcp=not a.no_mptcp)
+        if "aggregate-two" in only:
+            for cc in a.cc.split(","):
+                aggruns.two_flows_run(tb, res, runs, cc)
         if a.keep_captures:
             res["captures_kept"] = keep_captures(a.out, res, a.keep_captures)
         ok = True
@@ -295,9 +299,10 @@ def main():
     if ok and "cut" in res["handover"]:
         res["sim_compare"] = sim_compare(a, res)
     notes = []
-    if "aggregate" in res["runs"]:
-        notes.append("%-14s %10.2f %10s   (one FTP flow, policy mode aggregate)" %
-                     ("aggregate", res["runs"]["aggregate"]["goodput_mbps"], "-"))
+    for cc, agg in sorted(res.get("aggregate", {}).items()):
+        notes.append("%-14s %10.2f %10s   (one iperf3 %s flow, policy mode aggregate: %.0f%% of "
+                     "3g + wifi, %.0f%% of MPTCP)" % ("aggregate", agg["goodput_mbps"], "-", cc,
+                                                     100 * agg["of_sum"], 100 * agg["of_mptcp"]))
     if "mptcp" in res:
         notes.append("%-14s %10.2f %10s   (um3n iperf3 multihoming %.2f)" %
                      ("Linux MPTCP", res["mptcp"]["goodput_mbps"], "-",
