@@ -51,6 +51,7 @@ run() { # scenario-name: the long bulk runs keep their packets, not their pcaps 
 
 echo "um3n reproduction: seed=$seed, outputs in $out/"
 scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned handover-cut
+	steer-load-balance steer-smallest-delay steer-priority
 	handover-cut-ftp redundant-cut fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming
 	handover-walkaway handover-walkaway-return handover-cold-cut handover-hot-cut
 	handover-flapping standby-idle)

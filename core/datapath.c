@@ -154,7 +154,8 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	    um3n_wire_ip_parse(d.inner, d.inner_len, &ip))
 		return;
 	rule = um3n_datapath_rule(rc->dp, rc->policy, &ip);
-	n = um3n_linksched_pick(&rc->dp->sched, rule, len, rc->now_us, out);
+	n = um3n_linksched_pick(&rc->dp->sched, rule, len, rc->now_us,
+				um3n_linksched_flow_hash(&ip, d.inner, d.inner_len), out);
 	for (size_t i = 0; i < n; i++)
 		if (out[i] != rc->from_link &&
 		    !um3n_datapath_queue(rc->dp, rc->q, rc->drops, out[i], dgram, len))

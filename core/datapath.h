@@ -183,16 +183,19 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
 	const struct um3n_policy_rule *rule = um3n_datapath_rule(dp, policy, ip);
+	uint32_t flow = rule->mode == UM3N_MODE_LOAD_BALANCE
+				? um3n_linksched_flow_hash(ip, pkt, len)
+				: 0;
 	size_t n = rule->mode == UM3N_MODE_AGGREGATE && um3n_datapath_pure_ack(ip, pkt)
 			   ? um3n_linksched_pick_fastest(&dp->sched, len, now_us, out)
-			   : um3n_linksched_pick(&dp->sched, rule, len, now_us, out);
+			   : um3n_linksched_pick(&dp->sched, rule, len, now_us, flow, out);
 
 	assert(n <= dp->sched.n);
 	if (n == 0) {
 		drops->no_link++;
 		return UM3N_ENOLINK;
 	}
-	if (rule->mode == UM3N_MODE_AGGREGATE)
+	if (um3n_policy_mode_keyed(rule->mode))
 		return um3n_datapath_send_keyed(dp, q, drops, now_us, ip, pkt, len, out, n);
 	/* Copies keep the first link's number: checked in that link's window. */
 	seq = um3n_seqwin_seq(out[0], dp->tx_seq[out[0]]++);

@@ -141,6 +141,30 @@ static void note_path_delay(struct um3n_mn_rec *rec, int link, uint64_t now_us, 
 	um3n_datapath_set_rx_delay(&rec->dp, link, d, now_us);
 }
 
+/* The loss of the MN's probes on this path, for the rules' loss_pct
+ * (linksched.h): the binding's link monitor window follows the MN's probe
+ * numbers, a number skipped counting as lost once UM3N_LM_PROBE_GRACE newer
+ * ones came. The HA sends no probes, so it has no RTT: srtt_us stays 0. */
+static void note_probe_loss(struct um3n_linkmon *lm, struct um3n_linksched_link *sl, uint16_t seq)
+{
+	uint16_t ahead = (uint16_t)(seq - lm->next_seq);
+
+	/* The first probe, or one far behind the window: the MN counts anew. */
+	if (!lm->probes_sent ||
+	    (ahead >= 0x8000 && (uint16_t)(lm->next_seq - 1 - seq) >= UM3N_LM_PROBE_WINDOW)) {
+		lm->next_seq = seq;
+		ahead = 0;
+	}
+	if (ahead < 0x8000) { /* newer than any seen (else late: answered in place) */
+		if (ahead > UM3N_LM_PROBE_WINDOW)
+			lm->next_seq = (uint16_t)(seq - UM3N_LM_PROBE_WINDOW);
+		while (lm->next_seq != (uint16_t)(seq + 1))
+			um3n_linkmon_probe_sent(lm);
+	}
+	um3n_linkmon_probe_answered(lm, seq); /* counts probes_answered */
+	sl->loss_permille = (uint16_t)um3n_linkmon_loss_permille(lm);
+}
+
 static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link,
 			const struct um3n_tunnel_data *d)
 {
@@ -158,7 +182,7 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 		return len;
 	}
 	note_path_delay(rec, link, now_us, p.sent_us);
-	rec->b[link].lm.probes_answered++; /* the HA's count of probes seen */
+	note_probe_loss(&rec->b[link].lm, &rec->dp.sched.links[link], p.icmp_seq);
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }
 

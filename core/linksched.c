@@ -172,16 +172,221 @@ static size_t pick_redundant(const struct um3n_linksched *s, uint8_t *out)
 	return n;
 }
 
-size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
-				size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
+/* ---- the steering modes of ATSSS beyond the three above, and thresholds ---- */
+
+uint32_t um3n_linksched_flow_hash(const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len)
 {
+	size_t alen = ip->version == 4 ? 4 : 16;
+	uint32_t h = ip->proto * 0x85ebca6bu;
+
+	for (size_t i = 0; i < alen; i += 4)
+		h = (h ^ um3n_get32(ip->src.bytes + i) ^ um3n_get32(ip->dst.bytes + i) * 31) *
+		    0x9e3779b1u;
+	if ((ip->proto == 6 || ip->proto == 17) && ip->header_len + 4 <= len)
+		h = (h ^ um3n_get32(pkt + ip->header_len)) * 0x9e3779b1u;
+	/* Final mix (murmur3's): the split reads the high bits, which the
+	 * multiplications above leave correlated for nearby ports. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ h >> 16;
+}
+
+/* The usable links within rule's thresholds; all usable ones if none is. */
+static uint8_t eligible(const struct um3n_linksched *s, const struct um3n_policy_rule *rule)
+{
+	uint8_t all = 0, ok = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct um3n_linksched_link *l = &s->links[i];
+
+		if (!usable(l))
+			continue;
+		all |= (uint8_t)(1u << i);
+		if (rule->rtt_ms && l->srtt_us > (uint32_t)rule->rtt_ms * 1000)
+			continue;
+		if (rule->loss_pct && l->loss_permille > rule->loss_pct * 10u)
+			continue;
+		ok |= (uint8_t)(1u << i);
+	}
+	assert((ok & ~all) == 0);
+	return ok ? ok : all;
+}
+
+/* best_prefer within set; class_only: no fallback to other classes. */
+static int best_in(const struct um3n_linksched *s, uint8_t set, uint8_t want_class, bool class_only)
+{
+	unsigned best_rank = ~0u;
+	int best = -1;
+
+	for (size_t i = 0; i < s->n; i++) {
+		unsigned r;
+
+		if (!(set >> i & 1))
+			continue;
+		r = prefer_rank(&s->links[i], want_class);
+		if ((class_only && (r >> 8 & 1)) || r >= best_rank)
+			continue;
+		best_rank = r;
+		best = (int)i;
+	}
+	return best;
+}
+
+static size_t one(int link, uint8_t *out)
+{
+	if (link < 0)
+		return 0;
+	out[0] = (uint8_t)link;
+	return 1;
+}
+
+static size_t pick_smallest_delay(const struct um3n_linksched *s, uint8_t set, uint8_t cls,
+				  uint8_t *out)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct um3n_linksched_link *l = &s->links[i], *b;
+
+		if (!(set >> i & 1))
+			continue;
+		if (best < 0) {
+			best = (int)i;
+			continue;
+		}
+		b = &s->links[best];
+		/* DEGRADED last whatever its delay: it is about to go. */
+		if ((l->state == UM3N_LS_DEGRADED) != (b->state == UM3N_LS_DEGRADED)) {
+			if (b->state == UM3N_LS_DEGRADED)
+				best = (int)i;
+		} else if (l->delay_us != b->delay_us) {
+			if (l->delay_us < b->delay_us)
+				best = (int)i;
+		} else if (prefer_rank(l, cls) < prefer_rank(b, cls)) {
+			best = (int)i;
+		}
+	}
+	return one(best, out);
+}
+
+/* The n-th (0-based) member of set, in index order. */
+static int nth(uint8_t set, unsigned n)
+{
+	for (int i = 0; i < UM3N_MAX_LINKS; i++)
+		if (set >> i & 1 && n-- == 0)
+			return i;
+	return -1;
+}
+
+static size_t pick_load_balance(const struct um3n_linksched *s, uint8_t set,
+				const struct um3n_policy_rule *rule, uint32_t flow, uint8_t *out)
+{
+	int home = best_in(s, set, rule->link_class, true);
+	uint8_t rest = home < 0 ? set : (uint8_t)(set & ~(1u << home));
+	unsigned bucket = (unsigned)((uint64_t)flow * 100 >> 32), k = 0;
+	uint32_t h2 = flow * 0x9e3779b1u; /* the split used the high bits; rehash for the rest */
+
+	assert(bucket < 100);
+	if (home >= 0 && (bucket < rule->pct || !rest))
+		return one(home, out);
+	for (uint8_t r = rest; r; r &= (uint8_t)(r - 1))
+		k++;
+	return one(k ? nth(rest, (unsigned)((uint64_t)(h2 ^ h2 >> 15) * k >> 32)) : -1, out);
+}
+
+static size_t pick_priority(struct um3n_linksched *s, uint8_t set, uint8_t cls, size_t len,
+			    uint64_t now_us, uint8_t *out)
+{
+	uint64_t now_ns = now_us * 1000, limit = now_ns + UM3N_LINKSCHED_PRIORITY_BACKLOG_US * 1000,
+		 first = UINT64_MAX;
+	int pick = -1, earliest = -1;
+	struct um3n_linksched_link *l;
+
+	/* Walk the links in active-standby order: take out the best each round. */
+	for (uint8_t left = set; left;) {
+		int i = best_in(s, left, cls, false);
+
+		assert(i >= 0);
+		left &= (uint8_t) ~(1u << i);
+		if (s->links[i].vfinish_ns <= limit) {
+			pick = i;
+			break;
+		}
+		if (s->links[i].vfinish_ns < first) {
+			first = s->links[i].vfinish_ns;
+			earliest = i;
+		}
+	}
+	if (pick < 0)
+		pick = earliest;
+	if (pick < 0)
+		return 0;
+	l = &s->links[pick];
+	l->vfinish_ns = (l->vfinish_ns > now_ns ? l->vfinish_ns : now_ns) + tx_cost_ns(l, len);
+	return one(pick, out);
+}
+
+static size_t pick_all(const struct um3n_linksched *s, uint8_t set, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (set >> i & 1)
+			out[n++] = (uint8_t)i;
+	return n;
+}
+
+/* Aggregation's own algorithm, on the links within the thresholds: the
+ * others are hidden from it, and its cached set recomputed without them, for
+ * the one call (rare: aggregate rules with thresholds). */
+static size_t pick_aggregate_within(struct um3n_linksched *s, uint8_t set, size_t len,
+				    uint64_t now_us, uint8_t *out)
+{
+	bool hidden[UM3N_MAX_LINKS];
+	uint8_t agg_set = s->agg_set;
+	int64_t agg_dmin = s->agg_dmin;
+	size_t n;
+
+	for (size_t i = 0; i < s->n; i++) {
+		hidden[i] = s->links[i].present && !(set >> i & 1);
+		if (hidden[i])
+			s->links[i].present = false;
+	}
+	s->agg_set = aggregate_set(s, &s->agg_dmin);
+	n = pick_aggregate(s, len, now_us, out);
+	for (size_t i = 0; i < s->n; i++)
+		if (hidden[i])
+			s->links[i].present = true;
+	s->agg_set = agg_set;
+	s->agg_dmin = agg_dmin;
+	return n;
+}
+
+size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
+				size_t len, uint64_t now_us, uint32_t flow,
+				uint8_t out[UM3N_MAX_LINKS])
+{
+	bool thresholds = rule->rtt_ms || rule->loss_pct;
+	uint8_t set;
+
+	if (!thresholds && rule->mode == UM3N_MODE_AGGREGATE)
+		return pick_aggregate(s, len, now_us, out);
+	if (!thresholds && rule->mode == UM3N_MODE_REDUNDANT)
+		return pick_redundant(s, out);
+	if (rule->link_class > UM3N_CLASS_MAX)
+		return 0;
+	set = eligible(s, rule);
 	switch (rule->mode) {
-	case UM3N_MODE_AGGREGATE: return pick_aggregate(s, len, now_us, out);
-	case UM3N_MODE_REDUNDANT: return pick_redundant(s, out);
+	case UM3N_MODE_AGGREGATE: return pick_aggregate_within(s, set, len, now_us, out);
+	case UM3N_MODE_REDUNDANT: return pick_all(s, set, out);
+	case UM3N_MODE_SMALLEST_DELAY: return pick_smallest_delay(s, set, rule->link_class, out);
+	case UM3N_MODE_LOAD_BALANCE: return pick_load_balance(s, set, rule, flow, out);
+	case UM3N_MODE_PRIORITY: return pick_priority(s, set, rule->link_class, len, now_us, out);
 	default:
-		if (rule->link_class > UM3N_CLASS_MAX || s->prefer[rule->link_class] < 0)
-			return 0;
-		out[0] = (uint8_t)s->prefer[rule->link_class];
-		return 1;
+		if (!thresholds)
+			return one(s->prefer[rule->link_class], out);
+		return one(best_in(s, set, rule->link_class, false), out);
 	}
 }

@@ -20,9 +20,17 @@ struct um3n_linksched_link {
 	 * links of the same peer (MN: srtt/2; HA: from the MN's probe timestamps). */
 	uint64_t vfinish_ns;
 	int64_t delay_us;
+	/* For the rules' thresholds (policy.h), 0 = not measured (never
+	 * excludes): the smoothed RTT and the probe loss (MN: its link monitor;
+	 * HA: the loss of the MN's probes, no RTT: it sends none). */
+	uint32_t srtt_us;
+	uint16_t loss_permille;
 };
 
 #define UM3N_LINKSCHED_DEFAULT_KBPS 1000
+/* priority mode: a link whose backlog (vfinish_ns ahead of now, at its
+ * weight) exceeds this passes the next packet to the next link by priority. */
+#define UM3N_LINKSCHED_PRIORITY_BACKLOG_US 5000
 
 struct um3n_linksched {
 	size_t n;
@@ -47,10 +55,19 @@ void um3n_linksched_update(struct um3n_linksched *s);
 /* A new delay estimate for link (probes: a few per second). */
 void um3n_linksched_set_delay(struct um3n_linksched *s, int link, int64_t delay_us);
 
+struct um3n_ip_info;
+/* A hash of the inner 5-tuple (ports of TCP and UDP only) for load-balance
+ * rules: the same for every packet of a flow, so a flow keeps one link. */
+uint32_t um3n_linksched_flow_hash(const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len);
+
 /* Chooses the link(s) for one packet of len bytes matching rule at now_us (the
- * aggregate mode's clock): writes their indices into out and returns how many
- * (0 = no usable link).
- *  prefer:    UP before DEGRADED, then the rule's class, then lowest priority value,
+ * aggregate and priority modes' clock), of the flow whose hash is flow (load-
+ * balance only; others ignore it): writes their indices into out and returns
+ * how many (0 = no usable link). A rule's thresholds (rtt_ms, loss_pct) first
+ * leave out the usable links that exceed them, unless that leaves none, when
+ * they are ignored.
+ *  active-standby (prefer):
+ *             UP before DEGRADED, then the rule's class, then lowest priority value,
  *             then lowest index; if no link of the class is usable, any usable
  *             link in the same order (UM3N_CLASS_ANY matches every class).
  *  aggregate: one usable link. With the peer's reorder queue (max_spread_us
@@ -61,9 +78,19 @@ void um3n_linksched_set_delay(struct um3n_linksched *s, int link, int64_t delay_
  *             delay added), which keeps one TCP flow in order at the price of
  *             using a slower path only behind a backlog as long as the
  *             difference. UP links only, unless none is UP.
- *  redundant: every usable link. */
+ *  redundant: every usable link.
+ *  smallest-delay: UP before DEGRADED, then the smallest delay_us, then as
+ *             active-standby.
+ *  load-balance: the flow's hash scaled to 0..99 below pct: the class's link
+ *             (as active-standby, of the class only); else one of the other
+ *             links, by the hash. A flow never changes links while the links
+ *             stay as they are, so nothing is reordered.
+ *  priority:  the first link in active-standby's order whose backlog is at
+ *             most UM3N_LINKSCHED_PRIORITY_BACKLOG_US; if all are fuller, the
+ *             one that would send the packet first. Charged to its backlog. */
 size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
-				size_t len, uint64_t now_us, uint8_t out[UM3N_MAX_LINKS]);
+				size_t len, uint64_t now_us, uint32_t flow,
+				uint8_t out[UM3N_MAX_LINKS]);
 
 /* Aggregate rules' pure TCP acknowledgements: the fastest link of the
  * aggregation's set (charged to its backlog like any packet), so that the
@@ -72,15 +99,17 @@ size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_poli
 size_t um3n_linksched_pick_fastest(struct um3n_linksched *s, size_t len, uint64_t now_us,
 				   uint8_t out[UM3N_MAX_LINKS]);
 
-/* Prefer mode, by far the commonest, is one cached load: inline. */
+/* Prefer mode without thresholds, by far the commonest, is one cached load: inline. */
 static inline size_t um3n_linksched_pick(struct um3n_linksched *s,
 					 const struct um3n_policy_rule *rule, size_t len,
-					 uint64_t now_us, uint8_t out[UM3N_MAX_LINKS])
+					 uint64_t now_us, uint32_t flow,
+					 uint8_t out[UM3N_MAX_LINKS])
 {
 	int8_t best;
 
-	if (rule->mode != UM3N_MODE_PREFER || rule->link_class > UM3N_CLASS_MAX)
-		return um3n_linksched_pick_mode(s, rule, len, now_us, out);
+	if (rule->mode != UM3N_MODE_PREFER || rule->link_class > UM3N_CLASS_MAX || rule->rtt_ms ||
+	    rule->loss_pct)
+		return um3n_linksched_pick_mode(s, rule, len, now_us, flow, out);
 	best = s->prefer[rule->link_class];
 	if (best < 0)
 		return 0;

@@ -262,6 +262,10 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	um3n_linkmon_probe_answered(&l->lm, p.icmp_seq);
 	um3n_linkmon_rtt_sample(&l->lm, now_us - p.sent_us);
 	um3n_linksched_set_delay(&mn->dp.sched, link, (int64_t)(l->lm.srtt_us / 2));
+	/* The rules' thresholds (linksched.h) */
+	mn->dp.sched.links[link].srtt_us = (uint32_t)(l->lm.srtt_us < UINT32_MAX ? l->lm.srtt_us
+										 : UINT32_MAX);
+	mn->dp.sched.links[link].loss_permille = (uint16_t)um3n_linkmon_loss_permille(&l->lm);
 	note_down_delay(mn, link, now_us, &p);
 	heard(mn, now_us, link);
 	return UM3N_OK;

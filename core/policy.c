@@ -4,7 +4,7 @@
  *
  * Memory: one block from env->alloc at create time holds the table, the trie
  * (node pool, per-family root slots) and the rule array; add, clear,
- * deserialize and lookup never allocate. About 105 bytes per rule of capacity
+ * deserialize and lookup never allocate. About 109 bytes per rule of capacity
  * (7.1 MB at UM3N_POLICY_MAX_RULES).
  *
  * um3n_policy_default returns the IPv4 default; the IPv6 one (what lookup
@@ -27,7 +27,8 @@
 #include "policy_trie.h"
 
 #define SER_HEADER_LEN 12
-#define SER_RULE_HEADER_LEN 4
+#define SER_RULE_HEADER_LEN 4    /* format 1 */
+#define SER_RULE_HEADER_LEN_V2 8 /* format 2: pct, loss_pct, rtt_ms added */
 #define CACHE_LINE 64
 
 struct um3n_policy {
@@ -115,7 +116,8 @@ static bool rule_fields_ok(const struct um3n_policy_rule *r)
 	unsigned bits = family_bits(r->prefix.family);
 
 	return bits && r->plen <= bits && r->link_class <= UM3N_CLASS_MAX &&
-	       r->mode <= UM3N_MODE_MAX;
+	       r->mode <= UM3N_MODE_MAX && r->pct <= 100 && r->loss_pct <= 100 &&
+	       (r->mode == UM3N_MODE_LOAD_BALANCE || r->pct == 0);
 }
 
 /* Zero every bit of a beyond plen (and the unused bytes of an IPv4 address). */
@@ -164,9 +166,12 @@ void um3n_policy_clear(struct um3n_policy *p)
 	um3n_policy_trie_reset(&p->trie);
 }
 
+/* The default has no parameters (the header has no room for them), so not
+ * load-balance, whose split would be 0%: a plen-0 rule does that. */
 int um3n_policy_set_default(struct um3n_policy *p, uint8_t link_class, uint8_t mode)
 {
-	if (!p || link_class > UM3N_CLASS_MAX || mode > UM3N_MODE_MAX)
+	if (!p || link_class > UM3N_CLASS_MAX || mode > UM3N_MODE_MAX ||
+	    mode == UM3N_MODE_LOAD_BALANCE)
 		return UM3N_EINVAL;
 	for (int i = 0; i < 2; i++) {
 		p->defaults[i].link_class = link_class;
@@ -206,28 +211,41 @@ void um3n_policy_set_version(struct um3n_policy *p, uint32_t version) { p->versi
 
 /* ---- serialisation (format in policy.h) ---- */
 
-static size_t rule_wire_len(const struct um3n_policy_rule *r)
+static size_t rule_header_len(uint8_t format)
 {
-	return SER_RULE_HEADER_LEN + (r->plen + 7u) / 8u;
+	return format == UM3N_POLICY_FORMAT_V1 ? SER_RULE_HEADER_LEN : SER_RULE_HEADER_LEN_V2;
+}
+
+/* The oldest format that carries the table: an older HA reads format 1, and
+ * a table with no new mode or parameter syncs byte for byte as before. */
+static uint8_t wire_format(const struct um3n_policy *p)
+{
+	if (p->defaults[0].mode > UM3N_MODE_REDUNDANT)
+		return UM3N_POLICY_FORMAT;
+	for (uint32_t i = 0; i < p->count; i++)
+		if (um3n_policy_rule_v2(&p->rules[i]))
+			return UM3N_POLICY_FORMAT;
+	return UM3N_POLICY_FORMAT_V1;
 }
 
 size_t um3n_policy_serialized_size(const struct um3n_policy *p)
 {
-	size_t n = SER_HEADER_LEN;
+	size_t n = SER_HEADER_LEN, rh = rule_header_len(wire_format(p));
 
 	for (uint32_t i = 0; i < p->count; i++)
-		n += rule_wire_len(&p->rules[i]);
+		n += rh + (p->rules[i].plen + 7u) / 8u;
 	return n;
 }
 
 int um3n_policy_serialize(const struct um3n_policy *p, uint8_t *buf, size_t cap, size_t *len)
 {
 	size_t need = um3n_policy_serialized_size(p);
-	uint8_t *w = buf;
+	uint8_t format = wire_format(p), *w = buf;
+	size_t rh = rule_header_len(format);
 
 	if (!buf || cap < need)
 		return UM3N_ETOOBIG;
-	w[0] = UM3N_POLICY_FORMAT;
+	w[0] = format;
 	w[1] = p->defaults[0].link_class;
 	w[2] = p->defaults[0].mode;
 	w[3] = 0;
@@ -242,8 +260,13 @@ int um3n_policy_serialize(const struct um3n_policy *p, uint8_t *buf, size_t cap,
 		w[1] = r->plen;
 		w[2] = r->link_class;
 		w[3] = r->mode;
-		memcpy(w + SER_RULE_HEADER_LEN, r->prefix.bytes, nbytes);
-		w += SER_RULE_HEADER_LEN + nbytes;
+		if (format != UM3N_POLICY_FORMAT_V1) {
+			w[4] = r->pct;
+			w[5] = r->loss_pct;
+			um3n_put16(w + 6, r->rtt_ms);
+		}
+		memcpy(w + rh, r->prefix.bytes, nbytes);
+		w += rh + nbytes;
 	}
 	assert((size_t)(w - buf) == need);
 	if (len)
@@ -251,29 +274,36 @@ int um3n_policy_serialize(const struct um3n_policy *p, uint8_t *buf, size_t cap,
 	return UM3N_OK;
 }
 
-/* Decodes one rule at buf[*off]; advances *off. */
-static int read_rule(const uint8_t *buf, size_t len, size_t *off, struct um3n_policy_rule *r)
+/* Decodes one rule of the given format at buf[*off]; advances *off. */
+static int read_rule(const uint8_t *buf, size_t len, size_t *off, uint8_t format,
+		     struct um3n_policy_rule *r)
 {
 	const uint8_t *q = buf + *off;
-	size_t nbytes;
+	size_t nbytes, rh = rule_header_len(format);
 
 	assert(*off >= SER_HEADER_LEN && *off <= len);
-	if (len - *off < SER_RULE_HEADER_LEN)
+	if (len - *off < rh)
 		return UM3N_ETRUNC;
 	memset(r, 0, sizeof(*r));
 	r->prefix.family = q[0];
 	r->plen = q[1];
 	r->link_class = q[2];
 	r->mode = q[3];
-	if (!rule_fields_ok(r))
+	if (format != UM3N_POLICY_FORMAT_V1) {
+		r->pct = q[4];
+		r->loss_pct = q[5];
+		r->rtt_ms = um3n_get16(q + 6);
+	}
+	/* Format 1 predates the new modes: a peer writing them there is broken. */
+	if (!rule_fields_ok(r) || (format == UM3N_POLICY_FORMAT_V1 && um3n_policy_rule_v2(r)))
 		return UM3N_EINVAL;
 	nbytes = (r->plen + 7u) / 8u;
-	if (len - *off - SER_RULE_HEADER_LEN < nbytes)
+	if (len - *off - rh < nbytes)
 		return UM3N_ETRUNC;
-	memcpy(r->prefix.bytes, q + SER_RULE_HEADER_LEN, nbytes);
+	memcpy(r->prefix.bytes, q + rh, nbytes);
 	if (!host_bits_zero(&r->prefix, r->plen))
 		return UM3N_EINVAL;
-	*off += SER_RULE_HEADER_LEN + nbytes;
+	*off += rh + nbytes;
 	return UM3N_OK;
 }
 
@@ -282,7 +312,8 @@ static int read_header(struct um3n_policy *p, const uint8_t *buf, size_t len, ui
 	if (len < SER_HEADER_LEN)
 		return UM3N_ETRUNC;
 	/* Reserved must be zero: the format byte, not lenience, handles evolution. */
-	if (buf[0] != UM3N_POLICY_FORMAT || buf[3] != 0)
+	if ((buf[0] != UM3N_POLICY_FORMAT && buf[0] != UM3N_POLICY_FORMAT_V1) || buf[3] != 0 ||
+	    (buf[0] == UM3N_POLICY_FORMAT_V1 && buf[2] > UM3N_MODE_REDUNDANT))
 		return UM3N_EINVAL;
 	if (um3n_policy_set_default(p, buf[1], buf[2]))
 		return UM3N_EINVAL;
@@ -303,7 +334,7 @@ static int deserialize_into(struct um3n_policy *p, const uint8_t *buf, size_t le
 	if (rc)
 		return rc;
 	for (uint32_t i = 0; i < count; i++) {
-		rc = read_rule(buf, len, &off, &r);
+		rc = read_rule(buf, len, &off, buf[0], &r);
 		if (!rc)
 			rc = um3n_policy_add(p, &r); /* EINVAL here = duplicate */
 		if (rc) {
@@ -313,6 +344,10 @@ static int deserialize_into(struct um3n_policy *p, const uint8_t *buf, size_t le
 		}
 	}
 	assert(p->count == count && off <= len);
+	/* One encoding per table (the oldest format that carries it): format 2
+	 * for a table format 1 carries is as wrong as trailing bytes. */
+	if (buf[0] != wire_format(p))
+		return UM3N_EINVAL;
 	return off == len ? UM3N_OK : UM3N_EINVAL; /* trailing bytes */
 }
 
@@ -342,7 +377,9 @@ static const char *const class_names[UM3N_CLASS_MAX + 1] = {
 	"any",    "cell",   "wifi",    "wired",   "class4",  "class5",  "class6",  "class7",
 	"class8", "class9", "class10", "class11", "class12", "class13", "class14", "class15",
 };
-static const char *const mode_names[UM3N_MODE_MAX + 1] = {"prefer", "aggregate", "redundant"};
+static const char *const mode_names[UM3N_MODE_MAX + 1] = {
+	"active-standby", "aggregate", "redundant", "smallest-delay", "load-balance", "priority",
+};
 
 /* Strict decimal: 1-3 digits, no sign, space or leading zero. -1 if not. */
 static int parse_small_uint(const char *s)
@@ -393,6 +430,11 @@ int um3n_policy_mode_parse(const char *name, uint8_t *mode)
 			*mode = (uint8_t)i;
 			return UM3N_OK;
 		}
+	}
+	/* The mode's name before ATSSS's vocabulary: configs keep working. */
+	if (strcmp(name, "prefer") == 0) {
+		*mode = UM3N_MODE_PREFER;
+		return UM3N_OK;
 	}
 	return UM3N_EINVAL;
 }

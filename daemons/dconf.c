@@ -163,31 +163,35 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_conf_mn *c, const char *
 	return engine_key(pc, section, UM3N_CONFKEYS_LINK, l, k, v);
 }
 
-/* "CLASS [MODE]" */
+/* "CLASS [MODE]": the default rule has no room for parameters (policy.h). */
 static bool parse_class_mode(char *text, uint8_t *cls, uint8_t *mode)
 {
-	char *save = NULL, *c = strtok_r(text, " \t", &save), *m = strtok_r(NULL, " \t", &save);
+	struct um3n_policy_rule r = {0};
 
-	*mode = UM3N_MODE_PREFER;
-	if (!c || um3n_policy_class_parse(c, cls) < 0)
+	if (um3n_policy_action_parse(text, &r, NULL) < 0 || r.mode == UM3N_MODE_LOAD_BALANCE ||
+	    r.rtt_ms || r.loss_pct)
 		return false;
-	if (m && um3n_policy_mode_parse(m, mode) < 0)
-		return false;
-	return strtok_r(NULL, " \t", &save) == NULL;
+	*cls = r.link_class;
+	*mode = r.mode;
+	return true;
 }
 
 static int mn_rule_add(struct parse_ctx *pc, struct d_conf_mn *c, const char *v)
 {
-	char buf[200], *save = NULL, *prefix;
+	char buf[200], *save = NULL, *prefix, msg[160];
 	struct um3n_policy_rule r = {0};
+	const char *why = "";
 
 	if (!copy_str(buf, sizeof(buf), v))
 		return fail(pc, "policy", "rule", "empty");
 	prefix = strtok_r(buf, " \t", &save);
 	if (!prefix || um3n_policy_prefix_parse(prefix, &r.prefix, &r.plen) < 0)
 		return fail(pc, "policy", "rule", "bad prefix (want PREFIX CLASS [MODE])");
-	if (!save || !parse_class_mode(save, &r.link_class, &r.mode))
-		return fail(pc, "policy", "rule", "bad class or mode (want PREFIX CLASS [MODE])");
+	if (!save || um3n_policy_action_parse(save, &r, &why) < 0) {
+		snprintf(msg, sizeof(msg),
+			 "%s (want PREFIX CLASS [MODE [PCT]] [rtt_ms=N] [loss_pct=N])", why);
+		return fail(pc, "policy", "rule", msg);
+	}
 	for (size_t i = 0; i < c->n_rules; i++)
 		if (c->rules[i].plen == r.plen && um3n_addr_eq(&c->rules[i].prefix, &r.prefix))
 			return fail(pc, "policy", "rule", "duplicate prefix");
@@ -220,7 +224,10 @@ static int mn_handler(void *user, const char *section, const char *k, const char
 		if (strcmp(k, "default") == 0) {
 			if (!copy_str(tmp, sizeof(tmp), v) ||
 			    !parse_class_mode(tmp, &c->default_class, &c->default_mode))
-				return fail(pc, section, k, "want CLASS [MODE]");
+				return fail(
+					pc, section, k,
+					"want CLASS [MODE], MODE not load-balance, no thresholds "
+					"(a 0.0.0.0/0 rule takes them)");
 			return 1;
 		}
 		return fail(pc, section, k, "unknown key");

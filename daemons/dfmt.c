@@ -293,6 +293,50 @@ static void mn_hover(const struct um3n_mn_status *st, size_t n, bool json, struc
 		     (unsigned long long)h->unexpected);
 }
 
+static void rule_json(const struct um3n_policy_rule *r, bool with_prefix, struct d_str *o)
+{
+	char pfx[64] = "";
+
+	if (with_prefix) {
+		um3n_addr_format(&r->prefix, pfx, sizeof(pfx));
+		d_str_printf(o, "\"prefix\":\"%s/%u\",", pfx, r->plen);
+	}
+	d_str_printf(o,
+		     "\"class\":\"%s\",\"mode\":\"%s\",\"pct\":%u,\"rtt_ms\":%u,\"loss_pct\":%u}",
+		     um3n_policy_class_name(r->link_class), um3n_policy_mode_name(r->mode), r->pct,
+		     r->rtt_ms, r->loss_pct);
+}
+
+/* The rules with their steering modes (um3n.conf(5)'s syntax in text). */
+static void policy_rules(const struct um3n_policy *p, bool json, struct d_str *o)
+{
+	size_t n = um3n_policy_count(p), shown = n < D_FMT_RULES_MAX ? n : D_FMT_RULES_MAX;
+	char pfx[64], act[96];
+
+	for (size_t i = 0; i < shown; i++) {
+		const struct um3n_policy_rule *r = um3n_policy_rule_at(p, i);
+
+		if (json) {
+			d_str_printf(o, "%s{", i ? "," : "");
+			rule_json(r, true, o);
+			continue;
+		}
+		um3n_addr_format(&r->prefix, pfx, sizeof(pfx));
+		um3n_policy_action_format(r, act, sizeof(act));
+		d_str_printf(o, "  rule %s/%u %s\n", pfx, r->plen, act);
+	}
+	if (json) {
+		d_str_printf(o, "],\"table_truncated\":%s,\"default\":{",
+			     n > shown ? "true" : "false");
+		rule_json(um3n_policy_default(p), false, o);
+		return;
+	}
+	if (n > shown)
+		d_str_printf(o, "  ... %zu more rules\n", n - shown);
+	um3n_policy_action_format(um3n_policy_default(p), act, sizeof(act));
+	d_str_printf(o, "  default %s\n", act);
+}
+
 void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames,
 		     const struct d_daemon_stats *ds, bool json, struct d_str *o)
 {
@@ -301,6 +345,8 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	if (!json) {
 		d_str_printf(o, "policy version %u (HA holds %u), %zu rules\n", st->policy_version,
 			     st->policy_acked_version, st->policy_rules);
+		if (ds && ds->policy)
+			policy_rules(ds->policy, false, o);
 		d_str_printf(o, "tun in %llu pkts, out %llu pkts, to the HA with %s checksums\n",
 			     (unsigned long long)st->tun_in_pkts,
 			     (unsigned long long)st->tun_out_pkts,
@@ -315,9 +361,15 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	}
 	d_str_printf(o,
 		     "{\"role\":\"mn\",\"policy\":{\"version\":%u,\"acked_version\":%u,"
-		     "\"rules\":%zu},\"tun\":{\"in_pkts\":%llu,\"out_pkts\":%llu,"
+		     "\"rules\":%zu",
+		     st->policy_version, st->policy_acked_version, st->policy_rules);
+	if (ds && ds->policy) {
+		d_str_printf(o, ",\"table\":[");
+		policy_rules(ds->policy, true, o);
+	}
+	d_str_printf(o,
+		     "},\"tun\":{\"in_pkts\":%llu,\"out_pkts\":%llu,"
 		     "\"csum_partial\":%s},\"uplinks\":[",
-		     st->policy_version, st->policy_acked_version, st->policy_rules,
 		     (unsigned long long)st->tun_in_pkts, (unsigned long long)st->tun_out_pkts,
 		     st->peer_csum_partial ? "true" : "false");
 	for (size_t i = 0; i < n; i++) {

@@ -17,8 +17,12 @@ struct d_daemon_stats {
 	unsigned busy_poll_us;     /* configured spin before sleeping (d_loop_wait) */
 	uint64_t udp_send_dropped; /* sendmmsg failures (buffer full, no route) */
 	uint64_t tun_write_errors;
-	uint64_t bad_gso; /* super-packets from the TUN that could not be cut */
+	uint64_t bad_gso;                 /* super-packets from the TUN that could not be cut */
+	const struct um3n_policy *policy; /* the MN's rules, listed by show (NULL: not) */
 };
+
+/* show lists at most this many rules (a table may hold 65536). */
+#define D_FMT_RULES_MAX 64
 
 /* Status formatting (pure). ifnames and ds may be NULL. */
 void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames,

@@ -188,7 +188,8 @@ static void uplinks(const struct d_conf_mn *a, const struct d_conf_mn *b, struct
 static bool same_rule(const struct um3n_policy_rule *x, const struct um3n_policy_rule *y)
 {
 	return x->plen == y->plen && um3n_addr_eq(&x->prefix, &y->prefix) &&
-	       x->link_class == y->link_class && x->mode == y->mode;
+	       x->link_class == y->link_class && x->mode == y->mode && x->pct == y->pct &&
+	       x->rtt_ms == y->rtt_ms && x->loss_pct == y->loss_pct;
 }
 
 static bool same_policy(const struct d_conf_mn *a, const struct d_conf_mn *b)

@@ -311,7 +311,8 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 					    .busy_poll_us = d->cfg.busy_poll_us,
 					    .udp_send_dropped = d->udp_dropped,
 					    .tun_write_errors = d->tun.write_errors,
-					    .bad_gso = d->tun.bad_gso};
+					    .bad_gso = d->tun.bad_gso,
+					    .policy = d->policy};
 
 		um3n_mn_status(d->mn, d_now_us(), &st);
 		d_str_printf(r, "ok\n");

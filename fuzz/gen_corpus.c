@@ -3,9 +3,11 @@
  * came from `fuzz_gen_corpus fuzz/corpus`). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "policy.h"
 #include "wire.h"
 
 static const char *out_dir;
@@ -184,6 +186,60 @@ static int gen_gso(void)
 	return 0;
 }
 
+static void *seed_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return calloc(1, size);
+}
+
+static void seed_free(void *ctx, void *ptr)
+{
+	(void)ctx;
+	free(ptr);
+}
+
+/* Policy tables from the encoder: a format-1 one (prefer / aggregate /
+ * redundant only) and a format-2 one (the steering modes and thresholds). */
+static int gen_policy(void)
+{
+	static const struct {
+		const char *name, *rules[4][2];
+	} seeds[] = {
+		{"format1",
+		 {{"10.0.0.0/8", "cell"},
+		  {"2001:db8::/32", "wifi aggregate"},
+		  {"192.168.1.128/25", "wired redundant"}}},
+		{"format2",
+		 {{"10.9.1.0/24", "wifi load-balance 70"},
+		  {"0.0.0.0/0", "wifi smallest-delay rtt_ms=150 loss_pct=5"},
+		  {"2001:db8::/32", "cell priority loss_pct=10"},
+		  {"10.9.2.0/24", "cell active-standby rtt_ms=80"}}},
+	};
+	struct um3n_env env = {.alloc = seed_alloc, .free = seed_free};
+	uint8_t buf[512];
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]) && !rc; i++) {
+		struct um3n_policy *p = um3n_policy_new(&env, 8);
+		size_t len;
+
+		if (!p)
+			return -1;
+		for (size_t k = 0; k < 4 && seeds[i].rules[k][0] && !rc; k++) {
+			struct um3n_policy_rule r = {0};
+
+			rc = um3n_policy_prefix_parse(seeds[i].rules[k][0], &r.prefix, &r.plen) ||
+			     um3n_policy_action_parse(seeds[i].rules[k][1], &r, NULL) ||
+			     um3n_policy_add(p, &r);
+		}
+		um3n_policy_set_version(p, (uint32_t)i + 1);
+		rc = rc || um3n_policy_serialize(p, buf, sizeof(buf), &len) ||
+		     write_seed("policy_deserialize", seeds[i].name, buf, len);
+		um3n_policy_free(p);
+	}
+	return rc ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -195,7 +251,7 @@ int main(int argc, char **argv)
 		perror(out_dir);
 		return 1;
 	}
-	if (gen_registration() || gen_data() || gen_gso()) {
+	if (gen_registration() || gen_data() || gen_gso() || gen_policy()) {
 		fprintf(stderr, "%s: writing seeds failed\n", argv[0]);
 		return 1;
 	}

@@ -82,6 +82,8 @@ struct sim_flow_spec {
 struct sim_rule_spec {
 	struct um3n_addr prefix;
 	uint8_t plen, link_class, mode;
+	uint8_t pct, loss_pct; /* steering parameters (policy.h) */
+	uint16_t rtt_ms;
 };
 
 struct sim_scenario {

@@ -293,24 +293,36 @@ static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, c
 static int policy_key(struct ini_ctx *c, const char *k, const char *v)
 {
 	struct sim_scenario *sc = c->sc;
-	char pfx[64], rest[64];
+	char pfx[64], rest[128], want[160];
 	struct sim_rule_spec *r;
+	struct um3n_policy_rule action = {0};
+	const char *why = "";
 
 	if (!strcmp(k, "default"))
 		return sim_parse_class_mode(v, &sc->default_class, &sc->default_mode)
 			       ? 1
-			       : bad(c, k, "CLASS [prefer|aggregate|redundant]");
+			       : bad(c, k,
+				     "CLASS [active-standby|smallest-delay|priority|redundant|"
+				     "aggregate] (load-balance and thresholds: a 0.0.0.0/0 rule)");
 	if (strcmp(k, "rule"))
 		return fail(c, c->line, "unknown key '%s' in [policy]; expected default or rule",
 			    k);
 	if (sc->n_rules == SIM_MAX_RULES)
 		return bad(c, k, "at most 64 rules");
 	r = &sc->rules[sc->n_rules];
-	if (sscanf(v, "%63s %63[^\n]", pfx, rest) != 2 ||
+	if (sscanf(v, "%63s %127[^\n]", pfx, rest) != 2 ||
 	    !sim_parse_prefix(pfx, &r->prefix, &r->plen))
 		return bad(c, k, "'PREFIX CLASS [MODE]' with an IPv4 prefix like 10.9.2.0/24");
-	if (!sim_parse_class_mode(rest, &r->link_class, &r->mode))
-		return bad(c, k, "'PREFIX CLASS [MODE]' with CLASS cell|wifi|wired|any");
+	if (um3n_policy_action_parse(rest, &action, &why)) {
+		snprintf(want, sizeof(want),
+			 "'PREFIX CLASS [MODE [PCT]] [rtt_ms=N] [loss_pct=N]': %s", why);
+		return bad(c, k, want);
+	}
+	r->link_class = action.link_class;
+	r->mode = action.mode;
+	r->pct = action.pct;
+	r->rtt_ms = action.rtt_ms;
+	r->loss_pct = action.loss_pct;
 	sc->n_rules++;
 	return 1;
 }

@@ -87,21 +87,17 @@ static inline bool sim_parse_class(const char *v, uint8_t *cls)
 	return um3n_confkeys_class(v, cls);
 }
 
-static inline bool sim_parse_mode(const char *v, uint8_t *mode)
-{
-	return um3n_policy_mode_parse(v, mode) == UM3N_OK;
-}
-
-/* "CLASS [MODE]" */
+/* "CLASS [MODE]", the default: no load-balance or thresholds (policy.h). */
 static inline bool sim_parse_class_mode(const char *v, uint8_t *cls, uint8_t *mode)
 {
-	char a[32], b[32], extra[2];
-	int n = sscanf(v, "%31s %31s %1s", a, b, extra);
+	struct um3n_policy_rule r = {0};
 
-	*mode = UM3N_MODE_PREFER;
-	if (n < 1 || n > 2 || !sim_parse_class(a, cls))
+	if (um3n_policy_action_parse(v, &r, NULL) || r.mode == UM3N_MODE_LOAD_BALANCE || r.rtt_ms ||
+	    r.loss_pct)
 		return false;
-	return n == 1 || sim_parse_mode(b, mode);
+	*cls = r.link_class;
+	*mode = r.mode;
+	return true;
 }
 
 /* "10.9.2.0/24" or a bare IPv4 address; host bits must be zero. */

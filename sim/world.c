@@ -132,7 +132,10 @@ static int setup_policy(struct sim_world *w)
 		struct um3n_policy_rule r = {.prefix = sc->rules[i].prefix,
 					     .plen = sc->rules[i].plen,
 					     .link_class = sc->rules[i].link_class,
-					     .mode = sc->rules[i].mode};
+					     .mode = sc->rules[i].mode,
+					     .pct = sc->rules[i].pct,
+					     .loss_pct = sc->rules[i].loss_pct,
+					     .rtt_ms = sc->rules[i].rtt_ms};
 
 		if (um3n_policy_add(w->policy, &r))
 			return UM3N_EINVAL;
@@ -231,9 +234,8 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 	if ((rc = setup_engines(w, err, errcap)) != 0)
 		return rc;
 	for (size_t i = 0; i < sc->n_flows; i++) /* ARCHITECTURE.md §4: reordered at the receiver */
-		w->metrics.flows[i].aggregate =
-			um3n_policy_lookup(w->policy, &sc->flows[i].server)->mode ==
-			UM3N_MODE_AGGREGATE;
+		w->metrics.flows[i].aggregate = um3n_policy_mode_keyed(
+			um3n_policy_lookup(w->policy, &sc->flows[i].server)->mode);
 	if (opts->pcaps &&
 	    (rc = sim_pcapout_open(&w->pcap, opts->out_dir, sc, opts->snaplen, err, errcap)) != 0)
 		return rc;

@@ -73,6 +73,17 @@ key "$dir/mn.key"
 sed 's/^lifetime = 300/lifetime = 0/' "$dir/mn.conf" > "$dir/bad.conf"
 chmod 644 "$dir/bad.conf"
 check "mn as nobody: bad key in the config" nobody mn "$dir/bad.conf" 2 "bad.conf:[0-9]*: \[mn\] lifetime"
+# steering modes (um3n.conf(5)): good ones pass, bad values fail in one line
+for r in "10.9.1.0/24 wifi load-balance 70" "0.0.0.0/0 wifi smallest-delay rtt_ms=150 loss_pct=5" \
+	"10.9.3.0/24 cell priority" "10.9.4.0/24 wifi prefer"; do
+	sed "s|^\[policy\]|[policy]\nrule = $r|" "$dir/mn.conf" > "$dir/bad.conf"
+	check "mn rule $r" root mn "$dir/bad.conf" 0 ''
+done
+for r in "wifi load-balance" "wifi load-balance 101" "wifi smallest-delay rtt_ms=0" \
+	"wifi priority loss_pct=200" "wifi sideways"; do
+	sed "s|^\[policy\]|[policy]\nrule = 10.9.1.0/24 $r|" "$dir/mn.conf" > "$dir/bad.conf"
+	check "mn bad rule $r" root mn "$dir/bad.conf" 2 "bad.conf:[0-9]*: \[policy\] rule: "
+done
 rm -f "$dir/bad.conf"
 check "mn as nobody: config missing" nobody mn "$dir/bad.conf" 2 "bad.conf: No such file"
 

@@ -45,6 +45,11 @@ printf '[link cell]\nrate_mbps = 3\noutages_file = bad.outages\n' > "$out/bad-ou
 expect_error "bad outages_file line" "$out/bad-outages.ini" "$out/bad.outages:4: "
 printf '[link cell]\nrate_mbps = 3\nflap = 10 1.5\n' > "$out/bad-flap.ini"
 expect_error "bad flap" "$out/bad-flap.ini" "$out/bad-flap.ini:3: flap: "
+for r in "wifi load-balance" "wifi load-balance 101" "wifi smallest-delay rtt_ms=0" \
+	"wifi priority loss_pct=200" "wifi sideways"; do
+	printf '[link wifi]\nrate_mbps = 3\n[policy]\nrule = 10.9.1.0/24 %s\n' "$r" > "$out/rule.ini"
+	expect_error "rule $r" "$out/rule.ini" "$out/rule.ini:4: rule: "
+done
 
 "$sim" --help > "$out/help" && grep -q "SYNOPSIS" "$out/help" && echo "ok   --help" ||
 	{ echo "FAIL --help"; fail=1; }

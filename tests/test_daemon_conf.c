@@ -75,7 +75,7 @@ static const struct {
 	/* 9 */
 	{MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/33 cell\n", "[policy] rule: bad prefix"},
 	/* 10 */
-	{MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell sideways\n", "bad class or mode"},
+	{MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell sideways\n", "bad MODE"},
 	/* 11 */
 	{MN_HEAD MN_UPLINK "[policy]\nrule = 10.9.2.0/24 cell\nrule = 10.9.2.0/24 wifi\n",
 	 "t.conf:10: [policy] rule: duplicate prefix"},

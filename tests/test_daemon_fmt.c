@@ -500,7 +500,43 @@ static void test_mn_hover(void)
 	d_str_free(&s);
 }
 
+/* show lists the rules with their steering modes, in the config's syntax. */
+static void test_policy_rules(void)
+{
+	struct um3n_policy *p = test_policy_new(4);
+	struct um3n_policy_rule r = test_rule("10.9.1.0/24", 0, 0);
+	struct d_daemon_stats ds = {.policy = p};
+	struct um3n_mn_status st;
+	struct d_str s = {0};
+
+	fill_mn(&st);
+	CU_ASSERT_EQUAL(um3n_policy_action_parse("wifi load-balance 70", &r, NULL), 0);
+	CU_ASSERT_EQUAL(um3n_policy_add(p, &r), 0);
+	r = test_rule("0.0.0.0/0", 0, 0);
+	um3n_policy_action_parse("wifi smallest-delay rtt_ms=150 loss_pct=5", &r, NULL);
+	CU_ASSERT_EQUAL(um3n_policy_add(p, &r), 0);
+	d_fmt_mn_status(&st, NULL, &ds, false, &s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf,
+				      "5 rules\n"
+				      "  rule 10.9.1.0/24 wifi load-balance 70\n"
+				      "  rule 0.0.0.0/0 wifi smallest-delay rtt_ms=150 loss_pct=5\n"
+				      "  default any active-standby\n"
+				      "tun in"));
+	d_str_free(&s);
+	d_fmt_mn_status(&st, NULL, &ds, true, &s);
+	CU_ASSERT_TRUE(json_balanced(s.buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		s.buf, "\"rules\":5,\"table\":[{\"prefix\":\"10.9.1.0/24\",\"class\":\"wifi\","
+		       "\"mode\":\"load-balance\",\"pct\":70,\"rtt_ms\":0,\"loss_pct\":0},{"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"table_truncated\":false,\"default\":{\"class\":"
+					     "\"any\",\"mode\":\"active-standby\",\"pct\":0,"
+					     "\"rtt_ms\":0,\"loss_pct\":0}},\"tun\":"));
+	d_str_free(&s);
+	test_policy_free(p);
+}
+
 static CU_TestInfo fmt_tests[] = {
+	{"policy rules with steering modes", test_policy_rules},
 	{"mn_json", test_mn_json},
 	{"mn_text", test_mn_text},
 	{"mn_hover", test_mn_hover},

@@ -75,7 +75,7 @@ static int pick_len(struct um3n_linksched *s, uint8_t link_class, uint8_t mode, 
 {
 	struct um3n_policy_rule r = {.link_class = link_class, .mode = mode};
 	uint8_t out[UM3N_MAX_LINKS];
-	size_t n = um3n_linksched_pick(s, &r, len, 0, out);
+	size_t n = um3n_linksched_pick(s, &r, len, 0, 0, out);
 
 	CU_ASSERT(n <= 1);
 	return n ? out[0] : -1;
@@ -323,7 +323,7 @@ static void test_redundant(void)
 		for (size_t l = 0; l < c->n; l++)
 			links[l] = (struct lk){c->states[l], WIFI, 0};
 		load_links(&s, c->n, links);
-		n = um3n_linksched_pick(&s, &r, 1000, 0, out);
+		n = um3n_linksched_pick(&s, &r, 1000, 0, 0, out);
 		CU_ASSERT_EQUAL(n, c->expect_n);
 		for (size_t k = 0; k < n && k < c->expect_n; k++)
 			CU_ASSERT_EQUAL(out[k], c->expect[k]);
@@ -348,7 +348,7 @@ static unsigned cell_share_overload(uint64_t max_spread_us, int64_t cell_delay_u
 	for (uint64_t t = 0; t < 100000; t += gap_us) {
 		uint8_t out[UM3N_MAX_LINKS];
 
-		CU_ASSERT_FATAL(um3n_linksched_pick(&s, &r, 1400, t, out) == 1);
+		CU_ASSERT_FATAL(um3n_linksched_pick(&s, &r, 1400, t, 0, out) == 1);
 		cell += out[0] == 0;
 	}
 	return cell;

@@ -164,6 +164,10 @@ static void gen_rule(struct gen *g, struct um3n_policy_rule *r)
 	r->plen = (uint8_t)plen;
 	r->link_class = (uint8_t)below(g, UM3N_CLASS_MAX + 1);
 	r->mode = (uint8_t)below(g, UM3N_MODE_MAX + 1);
+	/* Format 2's parameters, from what was drawn (no extra draws). */
+	r->pct = r->mode == UM3N_MODE_LOAD_BALANCE ? (uint8_t)(plen % 101) : 0;
+	r->rtt_ms = r->mode == UM3N_MODE_SMALLEST_DELAY ? (uint16_t)(100 + plen) : 0;
+	r->loss_pct = r->mode == UM3N_MODE_PRIORITY ? (uint8_t)(plen % 100 + 1) : 0;
 }
 
 /* Half uniform; half inside a random rule, of which half then moved just
@@ -291,6 +295,7 @@ static void test_random_v6(void) { check_random_family(UM3N_AF_INET6); }
 static bool rules_equal(const struct um3n_policy_rule *a, const struct um3n_policy_rule *b)
 {
 	return a->plen == b->plen && a->link_class == b->link_class && a->mode == b->mode &&
+	       a->pct == b->pct && a->rtt_ms == b->rtt_ms && a->loss_pct == b->loss_pct &&
 	       um3n_addr_eq(&a->prefix, &b->prefix);
 }
 

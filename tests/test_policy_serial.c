@@ -188,6 +188,172 @@ static void test_deserialize_limits(void)
 	test_policy_free(q);
 }
 
+/* ---------------------------------------------------------------- format 2 */
+
+/* Format 2: the steering parameters after the mode (policy.h). */
+/* clang-format off */
+static const uint8_t golden2[] = {
+	0x02, 0x02, 0x03, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x03, /* header */
+	0x04, 0x18, 0x02, 0x04, 0x46, 0x00, 0x00, 0x00, 0x0a, 0x09, 0x01,       /* 12: 10.9.1/24 lb 70 */
+	0x04, 0x00, 0x02, 0x03, 0x00, 0x05, 0x00, 0x96,                         /* 23: 0/0 sd rtt 150 loss 5 */
+	0x06, 0x20, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x20, 0x01, 0x0d, 0xb8, /* 31: 2001:db8::/32 prio */
+};
+/* clang-format on */
+
+static struct um3n_policy_rule parsed(const char *prefix, const char *action)
+{
+	struct um3n_policy_rule r = test_rule(prefix, 0, 0);
+
+	CU_ASSERT_EQUAL(um3n_policy_action_parse(action, &r, NULL), UM3N_OK);
+	return r;
+}
+
+static void test_format2(void)
+{
+	struct um3n_policy *p = test_policy_new(8), *q = test_policy_new(8);
+	struct um3n_policy_rule r[3] = {
+		parsed("10.9.1.0/24", "wifi load-balance 70"),
+		parsed("0.0.0.0/0", "wifi smallest-delay rtt_ms=150 loss_pct=5"),
+		parsed("2001:db8::/32", "cell priority"),
+	};
+	uint8_t *buf, bad[sizeof(golden2)];
+	size_t len;
+
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(um3n_policy_add(p, &r[i]), UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_policy_set_default(p, UM3N_CLASS_WIFI, UM3N_MODE_SMALLEST_DELAY), 0);
+	um3n_policy_set_version(p, 7);
+	buf = serialize_all(p, &len);
+	CU_ASSERT_TRUE(len == sizeof(golden2) && memcmp(buf, golden2, len) == 0);
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, buf, len), UM3N_OK);
+	CU_ASSERT_EQUAL_FATAL(um3n_policy_count(q), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct um3n_policy_rule *x = um3n_policy_rule_at(q, i);
+
+		CU_ASSERT_TRUE(x->mode == r[i].mode && x->pct == r[i].pct &&
+			       x->rtt_ms == r[i].rtt_ms && x->loss_pct == r[i].loss_pct &&
+			       x->plen == r[i].plen && um3n_addr_eq(&x->prefix, &r[i].prefix));
+	}
+	CU_ASSERT_EQUAL(um3n_policy_default(q)->mode, UM3N_MODE_SMALLEST_DELAY);
+	/* Field by field: each bad value refused, the table left empty. */
+	static const struct {
+		size_t off;
+		uint8_t v;
+	} corrupt[] = {
+		{16, 101}, /* pct > 100 */
+		{17, 101}, /* loss_pct > 100 */
+		{27, 1},   /* pct outside load-balance */
+		{15, 6},   /* mode beyond the last */
+		{2, 4},    /* default load-balance (no pct for it) */
+		{0, 3},    /* unknown format */
+		{0, 1},    /* format 1 with format 2's rule length */
+	};
+	for (size_t i = 0; i < sizeof(corrupt) / sizeof(corrupt[0]); i++) {
+		memcpy(bad, golden2, sizeof(bad));
+		bad[corrupt[i].off] = corrupt[i].v;
+		make_dirty(q);
+		test_check(um3n_policy_deserialize(q, bad, sizeof(bad)) != UM3N_OK && left_empty(q),
+			   __FILE__, __LINE__, "corruption %zu accepted", i);
+	}
+	free(buf);
+	um3n_policy_free(p);
+	test_policy_free(q);
+}
+
+/* A table with no new mode or parameter goes as format 1 (an older HA reads
+ * it), and format 1 from an older MN still decodes; format 1 cannot carry
+ * the new modes. */
+static void test_format1_compat(void)
+{
+	struct um3n_policy *q = test_policy_new(8);
+	uint8_t v1[sizeof(golden)];
+
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, golden, sizeof(golden)), UM3N_OK);
+	CU_ASSERT_EQUAL(um3n_policy_count(q), 3);
+	CU_ASSERT_EQUAL(um3n_policy_rule_at(q, 2)->mode, UM3N_MODE_REDUNDANT);
+	CU_ASSERT_EQUAL(um3n_policy_rule_at(q, 2)->pct, 0);
+	memcpy(v1, golden, sizeof(v1));
+	v1[15] = UM3N_MODE_SMALLEST_DELAY; /* rule 0's mode */
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v1, sizeof(v1)), UM3N_EINVAL);
+	{
+		/* Format 2 for a table format 1 carries: not the one encoding. */
+		static const uint8_t v2_needless[] = {2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+						      1, 4, 8, 1, 0, 0, 0, 0, 0, 10};
+
+		CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v2_needless, sizeof(v2_needless)),
+				UM3N_EINVAL);
+		memcpy(v1, v2_needless, sizeof(v2_needless));
+		v1[15] = UM3N_MODE_PRIORITY; /* now it needs format 2 */
+		CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v1, sizeof(v2_needless)), UM3N_OK);
+	}
+	memcpy(v1, golden, sizeof(v1));
+	v1[2] = UM3N_MODE_PRIORITY; /* the default's */
+	CU_ASSERT_EQUAL(um3n_policy_deserialize(q, v1, sizeof(v1)), UM3N_EINVAL);
+	CU_ASSERT_TRUE(left_empty(q));
+	test_policy_free(q);
+}
+
+/* The rule text: what um3n_policy_action_format prints parses back to the
+ * same rule; bad words are refused with a reason and leave the rule alone. */
+static void test_action_text(void)
+{
+	static const char *const good[] = {
+		"wifi",
+		"cell prefer",
+		"wifi active-standby rtt_ms=150",
+		"wifi load-balance 70",
+		"cell load-balance 0 loss_pct=100",
+		"  wired\tpriority  loss_pct=3 rtt_ms=65535 ",
+	};
+	static const char *const bad[] = {
+		"",
+		"wifi load-balance",
+		"wifi load-balance 101",
+		"wifi load-balance 070",
+		"wifi smallest-delay 70",
+		"wifi priority rtt_ms=0",
+		"wifi priority loss_pct=101",
+		"wifi priority rtt_ms=65536",
+		"wifi priority rtt_ms=10 rtt_ms=20",
+		"wifi sideways",
+		"wifi rtt_ms=-1",
+		"wifi redundant speed=3",
+		"moon",
+		"wifi priority a b c d e f g h",
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct um3n_policy_rule r = {0}, back = {0};
+
+		CU_ASSERT_EQUAL_FATAL(um3n_policy_action_parse(good[i], &r, NULL), UM3N_OK);
+		um3n_policy_action_format(&r, text, sizeof(text));
+		CU_ASSERT_EQUAL(um3n_policy_action_parse(text, &back, NULL), UM3N_OK);
+		test_check(memcmp(&r, &back, sizeof(r)) == 0, __FILE__, __LINE__, "%s -> %s",
+			   good[i], text);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct um3n_policy_rule r = {.link_class = 9, .mode = 2};
+		const char *why = NULL;
+
+		test_check(um3n_policy_action_parse(bad[i], &r, &why) == UM3N_EINVAL && why &&
+				   r.link_class == 9 && r.mode == 2,
+			   __FILE__, __LINE__, "\"%s\" accepted", bad[i]);
+	}
+	{
+		struct um3n_policy_rule r = {0};
+
+		um3n_policy_action_parse("wifi smallest-delay rtt_ms=150 loss_pct=5", &r, NULL);
+		um3n_policy_action_format(&r, text, sizeof(text));
+		CU_ASSERT_STRING_EQUAL(text, "wifi smallest-delay rtt_ms=150 loss_pct=5");
+		CU_ASSERT_TRUE(r.mode == UM3N_MODE_SMALLEST_DELAY && r.rtt_ms == 150 &&
+			       r.loss_pct == 5 && r.pct == 0);
+		um3n_policy_action_parse("cell prefer", &r, NULL);
+		um3n_policy_action_format(&r, text, sizeof(text));
+		CU_ASSERT_STRING_EQUAL(text, "cell active-standby");
+	}
+}
+
 /* ---------------------------------------------------------------- main */
 
 static CU_TestInfo policy_serial_tests[] = {
@@ -195,6 +361,9 @@ static CU_TestInfo policy_serial_tests[] = {
 	{"truncations", test_truncations},
 	{"corruptions", test_corruptions},
 	{"deserialize_limits", test_deserialize_limits},
+	{"format2", test_format2},
+	{"format1_compat", test_format1_compat},
+	{"action_text", test_action_text},
 	CU_TEST_INFO_NULL,
 };
 

@@ -40,7 +40,9 @@ local nvse_types = {[1] = "link info", [2] = "policy chunk", [3] = "policy ack"}
 local next_headers = {[4] = "IPv4", [41] = "IPv6", [47] = "GRE (RFC 2890)"}
 local encaps = {[4] = "IP in IP", [47] = "GRE", [55] = "minimal"}
 local classes = {[0] = "any", [1] = "cell", [2] = "wifi", [3] = "wired"}
-local modes = {[0] = "prefer", [1] = "aggregate", [2] = "redundant"}
+-- Steering modes (core/policy.h; ATSSS names, 0 was "prefer").
+local modes = {[0] = "active-standby", [1] = "aggregate", [2] = "redundant",
+	[3] = "smallest-delay", [4] = "load-balance", [5] = "priority"}
 local families = {[4] = "IPv4", [6] = "IPv6"}
 local ethertypes = {[0x0800] = "IPv4", [0x86dd] = "IPv6"}
 
@@ -92,6 +94,9 @@ field("rule.family", ProtoField.uint8, "Family", base.DEC, families)
 field("rule.plen", ProtoField.uint8, "Prefix length", base.DEC)
 field("rule.class", ProtoField.uint8, "Class", base.DEC, classes)
 field("rule.mode", ProtoField.uint8, "Mode", base.DEC, modes)
+field("rule.pct", ProtoField.uint8, "Load-balance share to the class's link (%)", base.DEC)
+field("rule.loss_pct", ProtoField.uint8, "Loss threshold (%, 0 = none)", base.DEC)
+field("rule.rtt_ms", ProtoField.uint16, "RTT threshold (ms, 0 = none)", base.DEC)
 field("rule.prefix", ProtoField.bytes, "Prefix bytes")
 field("ack.version", ProtoField.uint32, "Policy version held", base.DEC)
 field("ack.held", ProtoField.uint16, "Chunks held", base.DEC)
@@ -182,6 +187,9 @@ local function policy_rules(tvb, tree, off, stop)
 	-- Chunk 0 starts with the table's header (core/policy.h); rules that run
 	-- into the next chunk are left as bytes (chunks ride separate requests).
 	if stop - off < 12 then return end
+	-- Format 1: rule header {family plen class mode}; format 2 adds {pct
+	-- loss_pct rtt_ms(2)} (the steering parameters).
+	local rh = tvb(off, 1):uint() >= 2 and 8 or 4
 	tree:add(F["policy.format"], tvb(off, 1))
 	tree:add(F["policy.default_class"], tvb(off + 1, 1))
 	tree:add(F["policy.default_mode"], tvb(off + 2, 1))
@@ -191,29 +199,45 @@ local function policy_rules(tvb, tree, off, stop)
 	tree:add(F["policy.rules"], tvb(off + 8, 4))
 	off = off + 12
 	for _ = 1, n do
-		if stop - off < 4 then break end
+		if stop - off < rh then break end
 		local plen = tvb(off + 1, 1):uint()
 		local nb = math.floor((plen + 7) / 8)
-		if stop - off < 4 + nb then break end
+		if stop - off < rh + nb then break end
 		local fam = tvb(off, 1):uint()
 		local pfx
 		if fam == 4 then
 			local b = {0, 0, 0, 0}
-			for i = 1, nb do b[i] = tvb(off + 3 + i, 1):uint() end
+			for i = 1, nb do b[i] = tvb(off + rh - 1 + i, 1):uint() end
 			pfx = table.concat(b, ".")
 		else
-			pfx = nb > 0 and tostring(tvb(off + 4, nb):bytes()) or "::"
+			pfx = nb > 0 and tostring(tvb(off + rh, nb):bytes()) or "::"
 		end
+		local mode = tvb(off + 3, 1):uint()
 		local text = string.format("%s/%d -> %s %s", pfx, plen,
 			classes[tvb(off + 2, 1):uint()] or "class" .. tvb(off + 2, 1):uint(),
-			modes[tvb(off + 3, 1):uint()] or "?")
-		local r = tree:add(F.rule, tvb(off, 4 + nb), text)
+			modes[mode] or "?")
+		if rh == 8 then
+			-- As um3n.conf(5) writes it: "load-balance 70 rtt_ms=150 loss_pct=5".
+			if mode == 4 then text = text .. " " .. tvb(off + 4, 1):uint() end
+			if tvb(off + 6, 2):uint() > 0 then
+				text = text .. " rtt_ms=" .. tvb(off + 6, 2):uint()
+			end
+			if tvb(off + 5, 1):uint() > 0 then
+				text = text .. " loss_pct=" .. tvb(off + 5, 1):uint()
+			end
+		end
+		local r = tree:add(F.rule, tvb(off, rh + nb), text)
 		r:add(F["rule.family"], tvb(off, 1))
 		r:add(F["rule.plen"], tvb(off + 1, 1))
 		r:add(F["rule.class"], tvb(off + 2, 1))
 		r:add(F["rule.mode"], tvb(off + 3, 1))
-		if nb > 0 then r:add(F["rule.prefix"], tvb(off + 4, nb)) end
-		off = off + 4 + nb
+		if rh == 8 then
+			r:add(F["rule.pct"], tvb(off + 4, 1))
+			r:add(F["rule.loss_pct"], tvb(off + 5, 1))
+			r:add(F["rule.rtt_ms"], tvb(off + 6, 2))
+		end
+		if nb > 0 then r:add(F["rule.prefix"], tvb(off + rh, nb)) end
+		off = off + rh + nb
 	end
 end
 

@@ -53,6 +53,27 @@ def ip4(b, off):
     return str(ipaddress.IPv4Address(b[off:off + 4]))
 
 
+def expect_policy(t, e):
+    """Chunk 0 of a policy table (core/policy.h): the header, then the rules
+    that fit in it; format 2's rules carry pct, loss_pct and rtt_ms."""
+    if len(t) < 12:
+        return
+    for name, at, n in (("format", 0, 1), ("default_class", 1, 1), ("default_mode", 2, 1),
+                        ("reserved", 3, 1), ("version", 4, 4), ("rules", 8, 4)):
+        e["um3n.policy." + name] = [u(t, at, n)]
+    rh = 8 if t[0] >= 2 else 4
+    off = 12
+    for _ in range(u(t, 8, 4)):
+        if len(t) - off < rh or len(t) - off < rh + (t[off + 1] + 7) // 8:
+            break
+        cols = [("family", 0, 1), ("plen", 1, 1), ("class", 2, 1), ("mode", 3, 1)]
+        if rh == 8:
+            cols += [("pct", 4, 1), ("loss_pct", 5, 1), ("rtt_ms", 6, 2)]
+        for name, at, n in cols:
+            e.setdefault("um3n.rule." + name, []).append(u(t, off + at, n))
+        off += rh + (t[off + 1] + 7) // 8
+
+
 def expect_registration(p, e):
     """Registration request/reply: fixed part, then extensions (RFC 5944 §1.9)."""
     req = p[0] == 1
@@ -87,6 +108,8 @@ def expect_registration(p, e):
             for name, n in zip(names, sizes):
                 e.setdefault("um3n." + name, []).append(u(v, at, n))
                 at += n
+            if vt == 2 and len(v) >= 8 and u(v, 4, 2) == 0:
+                expect_policy(v[8:], e)
             if vt == 1 and len(v) == 8:
                 e.setdefault("um3n.link.weight", []).append(u(v, 4, 4))
                 e.setdefault("um3n.link.flags.standby", []).append((v[3] >> 1) & 1)

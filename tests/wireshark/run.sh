@@ -1,6 +1,6 @@
 #!/bin/sh
 # ctest wireshark_lua: contrib/wireshark/um3n.lua over every pcap the simulator
-# writes for three scenarios, one of them cut to a snaplen too (registration with link info, policy chunk with a
+# writes for four scenarios (one with a format-2 policy), one cut to a snaplen too (registration with link info, policy chunk with a
 # rule and policy ack; GRE data with and without the key; probes; a handover)
 # and over the emulators' captures (traces/captures, and $UM3N_EMU_PCAPS: a
 # directory of more, e.g. an emu/ns3 run's --keep-captures). check.py does the
@@ -20,7 +20,7 @@ tshark -v 2>/dev/null | tr '\n' ' ' | grep -q "with Lua" ||
 	{ echo "SKIP: this tshark has no Lua"; exit 77; }
 out=$(mktemp -d /tmp/um3n-wshark.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-for s in handover-cut fig5-aggregate fig5-multihoming; do
+for s in handover-cut fig5-aggregate fig5-multihoming steer-smallest-delay; do
 	"$sim" "$scen/$s.ini" --duration 3 --out "$out/$s" >/dev/null || { echo "FAIL: $s"; exit 1; }
 done
 # As ci/reproduce.sh keeps them: cut to a snaplen (inner packets not dissected, a note).
