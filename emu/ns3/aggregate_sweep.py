@@ -35,6 +35,8 @@ def parse():
     ap.add_argument("--out", default=os.path.join(REPO, "results", "emu-aggregate"))
     ap.add_argument("--build", default=os.environ.get("UM3N_BUILD", os.path.join(REPO, "build")))
     ap.add_argument("--plot-only", action="store_true", help="plot DIR/emu-aggregate.json again")
+    ap.add_argument("--collect", action="store_true",
+                    help="no runs: summarise the DIR/dDELAY-rROUND/results.json there are (an interrupted sweep)")
     return ap.parse_args()
 
 
@@ -104,6 +106,21 @@ def main():
     if a.plot_only:
         with open(path) as f:
             res = json.load(f)
+    elif a.collect:
+        raw = {}
+        for d in [int(x) for x in a.delays.split(",")]:
+            for rnd in range(1, a.rounds + 1):
+                try:
+                    with open(os.path.join(a.out, "d%d-r%d" % (d, rnd), "results.json")) as f:
+                        got = json.load(f).get("aggregate", {})
+                except (OSError, ValueError):
+                    continue
+                if got:
+                    raw.setdefault(str(d), []).append(got)
+        res = {"duration_s": a.duration, "rounds": a.rounds, "raw": raw, "table": summarise(raw, ccs),
+               "collected": True}
+        with open(path, "w") as f:
+            json.dump(res, f, indent=2, sort_keys=True)
     else:
         raw = {}
         for rnd in range(1, a.rounds + 1):
@@ -114,12 +131,14 @@ def main():
         res = {"duration_s": a.duration, "rounds": a.rounds, "raw": raw, "table": summarise(raw, ccs)}
         with open(path, "w") as f:
             json.dump(res, f, indent=2, sort_keys=True)
-    print("\n  %-6s %8s %8s %8s %10s %9s" % ("cc", "cell ms", "3G", "WiFi", "aggregate", "of WiFi"))
+    print("\n  %-6s %8s %8s %8s %10s %9s %7s" % ("cc", "cell ms", "3G", "WiFi", "aggregate", "of WiFi",
+                                             "rounds"))
     for cc, rows in sorted(res["table"].items()):
         for d in sorted(rows, key=int):
             r = rows[d]
-            print("  %-6s %8s %8.2f %8.2f %10.2f %8.0f%%" % (cc, d, r["3g_mbps"], r["wifi_mbps"],
-                                                           r["goodput_mbps"], 100 * r["of_wifi"]))
+            print("  %-6s %8s %8.2f %8.2f %10.2f %8.0f%% %7d" % (cc, d, r["3g_mbps"], r["wifi_mbps"],
+                                                                r["goodput_mbps"], 100 * r["of_wifi"],
+                                                                r["rounds"]))
     if res["table"]:
         plot(res["table"], os.path.join(a.out, "emu-aggregate.png"))
         print("plot:", os.path.join(a.out, "emu-aggregate.png"))
