@@ -125,6 +125,17 @@ static void test_schedule_flap(void)
 }
 
 /* 5: onoff: exponential up and down times of the given means, from the seed. */
+/* Field by field: a struct's padding bytes are not part of its value (they
+ * differ between copies on aarch64, so memcmp would). */
+static bool same_outages(const struct sim_outage *a, const struct sim_outage *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].start_us != b[i].start_us || a[i].end_us != b[i].end_us ||
+		    a[i].carrier != b[i].carrier)
+			return false;
+	return true;
+}
+
 static void test_schedule_onoff(void)
 {
 	const char *text = "[sim]\nduration_s = 100000\n[link cell]\nrate_mbps = 3\n"
@@ -153,10 +164,10 @@ static void test_schedule_onoff(void)
 	CU_ASSERT_EQUAL_FATAL(parse(text), 0); /* same seed, same schedule */
 	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 7, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(sc.links[0].n_outages, n);
-	CU_ASSERT_EQUAL(memcmp(first, sc.links[0].outages, sizeof(first)), 0);
+	CU_ASSERT_TRUE(same_outages(first, sc.links[0].outages, sizeof(first) / sizeof(first[0])));
 	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
 	CU_ASSERT_EQUAL_FATAL(sim_schedule_expand(&sc, 8, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(memcmp(first, sc.links[0].outages, sizeof(first)), 0);
+	CU_ASSERT_FALSE(same_outages(first, sc.links[0].outages, sizeof(first) / sizeof(first[0])));
 	sim_scenario_free(&sc);
 }
 
