@@ -204,6 +204,41 @@ static int key_unreadable(const char *path, char *why, size_t why_cap)
 	return D_EKEY_ACCESS;
 }
 
+char *d_read_text(const char *path, char *err, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	long n;
+
+	if (!f) {
+		snprintf(err, cap, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 24) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+		}
+	}
+	if (!buf)
+		snprintf(err, cap, "%s: cannot read (or larger than 16 MiB)", path);
+	fclose(f);
+	return buf;
+}
+
+void d_path_beside(const char *conf_path, const char *key_file, char *out, size_t cap)
+{
+	const char *slash = strrchr(conf_path, '/');
+
+	if (key_file[0] == '/' || !slash)
+		snprintf(out, cap, "%s", key_file);
+	else
+		snprintf(out, cap, "%.*s/%s", (int)(slash - conf_path), conf_path, key_file);
+}
+
 int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why, size_t why_cap)
 {
 	char text[D_KEY_HEX_MAX + 64];

@@ -45,6 +45,11 @@ int d_key_parse_hex(const char *text, uint8_t *key, size_t cap, size_t *len);
  * (as far as this user can tell), with a mode that refuses group and other,
  * but this user may not read it (a check run without root). */
 #define D_EKEY_ACCESS (-100)
+/* A whole text file (at most 16 MiB), NUL-terminated, malloc'd; NULL with a
+ * one-line reason in err. */
+char *d_read_text(const char *path, char *err, size_t cap);
+/* key_file relative to the config file's directory (as is when absolute). */
+void d_path_beside(const char *conf_path, const char *key_file, char *out, size_t cap);
 int d_key_load(const char *path, uint8_t *key, size_t cap, size_t *len, char *why, size_t why_cap);
 
 /* fd helpers. Return 0 or -errno. */

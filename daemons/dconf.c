@@ -503,49 +503,13 @@ int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key,
 
 /* ---- loading files ---------------------------------------------------- */
 
-static char *read_text(const char *path, char *err, size_t cap)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long n;
-
-	if (!f) {
-		snprintf(err, cap, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 24) &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-		}
-	}
-	if (!buf)
-		snprintf(err, cap, "%s: cannot read (or larger than 16 MiB)", path);
-	fclose(f);
-	return buf;
-}
-
-/* key_file relative to the config file's directory. */
-static void resolve(const char *conf_path, const char *key_file, char *out, size_t cap)
-{
-	const char *slash = strrchr(conf_path, '/');
-
-	if (key_file[0] == '/' || !slash)
-		snprintf(out, cap, "%s", key_file);
-	else
-		snprintf(out, cap, "%.*s/%s", (int)(slash - conf_path), conf_path, key_file);
-}
-
 static int load_key(const char *conf_path, const char *where, const char *key_file, uint8_t *key,
 		    size_t *len, char *err, size_t cap)
 {
 	char full[2 * D_PATH_MAX], why[D_ERR_MAX];
 	int rc;
 
-	resolve(conf_path, key_file, full, sizeof(full));
+	d_path_beside(conf_path, key_file, full, sizeof(full));
 	rc = d_key_load(full, key, 64, len, why, sizeof(why));
 	if (rc < 0)
 		snprintf(err, cap, "%s: [%s] key_file: %s", conf_path, where, why);
@@ -554,7 +518,7 @@ static int load_key(const char *conf_path, const char *where, const char *key_fi
 
 int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t err_cap)
 {
-	char *text = read_text(path, err, err_cap);
+	char *text = d_read_text(path, err, err_cap);
 	int rc;
 
 	if (!text) {
@@ -571,7 +535,7 @@ int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t er
 
 int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t err_cap)
 {
-	char *text = read_text(path, err, err_cap), where[32], one[2 * D_ERR_MAX];
+	char *text = d_read_text(path, err, err_cap), where[32], one[2 * D_ERR_MAX];
 	size_t unreadable = 0;
 	int rc;
 

@@ -547,8 +547,7 @@ static void teardown(struct mn_daemon *d)
 	if (d->rt_started)
 		d_mnrt_stop(&d->rt);
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
-		if (d->up[i].fd >= 0)
-			close(d->up[i].fd);
+		sock_close(d, (int)i);
 		free(d->up[i].tx);
 	}
 	if (d->mn)
