@@ -6,7 +6,7 @@
 # above wifi-only + 50% of 3G, both uplinks used, the video on its uplink,
 # the planned handover's added gap and loss, the cut handover's added gap
 # (what the handover added, um3n-sim's definition: emu/lib/hometric.py), and
-# one TCP flow over an aggregate rule above wifi + 50% of 3G (ns-3 part).
+# one TCP flow over an aggregate rule above wifi + 25% of 3G, the cell link carrying its part (ns-3 part).
 # Exit 0 when every part that could run held its bounds; a part that cannot
 # run here prints "SKIP: why" and does not fail the stage.
 # Environment: UM3N_BUILD (default <repo>/build), UM3N_EMU_SECONDS (10),
