@@ -18,10 +18,12 @@ enum { UM3N_STANDBY_HOT = 0, UM3N_STANDBY_COLD = 1 };
 
 struct um3n_mn_link_conf {
 	char name[UM3N_LINK_NAME_MAX];
-	uint8_t link_class;         /* UM3N_CLASS_* */
-	uint8_t standby;            /* UM3N_STANDBY_*; used with UM3N_MN_UPLINKS_ONE only */
-	uint8_t priority;           /* lower = preferred when several links fit */
-	uint32_t weight_kbps;       /* expected rate for aggregation weights (0 = equal) */
+	uint8_t link_class;   /* UM3N_CLASS_* */
+	uint8_t standby;      /* UM3N_STANDBY_*; used with UM3N_MN_UPLINKS_ONE only */
+	uint8_t priority;     /* lower = preferred when several links fit */
+	bool on_demand;       /* cold standby the driver brings up itself (the daemon's up_command):
+			 * a handover candidate even without carrier or address */
+	uint32_t weight_kbps; /* expected rate for aggregation weights (0 = equal) */
 	struct um3n_sockaddr local; /* care-of address; may be unset until UP */
 };
 

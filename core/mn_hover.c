@@ -80,14 +80,17 @@ static void view(const struct um3n_mn *mn, struct um3n_hover_view *v)
 		struct um3n_hover_link *h = &v->l[i];
 		int rs = l->reg.state;
 
-		h->carrier = l->carrier && l->conf.local.ip.family == UM3N_AF_INET;
+		h->cold = l->conf.standby == UM3N_STANDBY_COLD;
 		h->registered = rs == UM3N_REG_REQUESTING || rs == UM3N_REG_REGISTERED ||
 				rs == UM3N_REG_DENIED;
+		/* an idle on-demand uplink gets its carrier by being brought up (the
+		 * driver's up_command); once it registers, its real one counts */
+		h->carrier = (l->carrier && l->conf.local.ip.family == UM3N_AF_INET) ||
+			     (h->cold && l->conf.on_demand && !h->registered);
 		/* a silence kept on the last usable uplink counts as losing it here:
 		 * a cold standby can take over only if asked */
 		h->usable = bound(l) && um3n_linkmon_usable(&l->lm) && !l->tm.silence_noted;
 		h->weak = l->lm.weak;
-		h->cold = l->conf.standby == UM3N_STANDBY_COLD;
 		h->rank = l->conf.priority;
 		h->drain_us = drain_us(mn, l);
 	}

@@ -160,6 +160,22 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_conf_mn *c, const char *
 		c->uplinks[idx].seen_interface = true;
 		return 1;
 	}
+	if (strcmp(k, "up_command") == 0 || strcmp(k, "down_command") == 0) {
+		bool up = k[0] == 'u';
+		const char *why;
+
+		if (d_spawn_parse(up ? &c->uplinks[idx].up_cmd : &c->uplinks[idx].down_cmd, v,
+				  &why) < 0)
+			return fail(pc, section, k, why);
+		/* the handover manager may pick it even while it has no carrier */
+		l->on_demand = up || l->on_demand;
+		return 1;
+	}
+	if (strcmp(k, "command_timeout_ms") == 0) {
+		if (!parse_u32(v, 100, 600000, &c->uplinks[idx].cmd_timeout_ms))
+			return fail(pc, section, k, "want milliseconds, 100..600000");
+		return 1;
+	}
 	return engine_key(pc, section, UM3N_CONFKEYS_LINK, l, k, v);
 }
 
@@ -249,6 +265,8 @@ static void mn_config_init(struct d_conf_mn *c, const char *path)
 	c->routes.table = D_ROUTE_TABLE_DEFAULT;
 	c->default_class = UM3N_CLASS_ANY;
 	c->default_mode = UM3N_MODE_PREFER;
+	for (size_t i = 0; i < UM3N_MAX_LINKS; i++)
+		c->uplinks[i].cmd_timeout_ms = D_CMD_TIMEOUT_DEFAULT_MS;
 }
 
 static void report(char *err, size_t cap, const char *path, int line, const char *problem)
@@ -335,6 +353,19 @@ struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg, const struc
 fail:
 	um3n_policy_free(p);
 	return NULL;
+}
+
+bool d_conf_policy_check(const struct d_conf_mn *cfg)
+{
+	struct um3n_env env;
+	struct um3n_policy *p;
+
+	d_env_init(&env);
+	env.log = NULL; /* -n: the caller says what went wrong, once */
+	p = d_conf_policy_build(cfg, &env, 1);
+	if (p)
+		um3n_policy_free(p);
+	return p != NULL;
 }
 
 /* ---- ha.conf ---------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "droute.h"
+#include "dspawn.h"
 #include "ha.h"
 #include "mn.h"
 
@@ -18,9 +19,14 @@
 #define D_BUSY_POLL_DEFAULT_US 20 /* busy_poll_us: see d_loop_wait() */
 #define D_BUSY_POLL_MAX_US 1000
 
+#define D_CMD_TIMEOUT_DEFAULT_MS 10000 /* up_command / down_command */
+
 struct d_conf_uplink {
 	char ifname[IFNAMSIZ];
 	bool seen_interface;
+	/* run when the engine starts or stops wanting the uplink (dupcmd.h) */
+	struct d_spawn_cmd up_cmd, down_cmd; /* argc 0: none */
+	uint32_t cmd_timeout_ms;
 };
 
 struct d_conf_mn {
@@ -86,6 +92,8 @@ void d_conf_ha_free(struct d_conf_ha *cfg);
 /* A policy table from the [policy] section (version as given). NULL on error. */
 struct um3n_policy *d_conf_policy_build(const struct d_conf_mn *cfg, const struct um3n_env *env,
 					uint32_t version);
+/* Whether the engine would take the [policy] section (um3n-mn -n). */
+bool d_conf_policy_check(const struct d_conf_mn *cfg);
 
 /* The key callback for um3n_ha_conf.get_key; ctx is a struct d_conf_ha. */
 int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len);

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "dloop.h"
 #include "dcommon.h"
 #include "engine.h"
 
@@ -30,8 +31,7 @@ struct d_ctl {
 	char path[108];
 	d_ctl_handler handler;
 	void *ctx;
-	d_ctl_watch_fn watch;
-	void *watch_ctx;
+	struct d_loop *loop; /* NULL until d_ctl_set_loop */
 	struct ctl_client clients[D_CTL_MAX_CLIENTS];
 	uint64_t accepts;
 };
@@ -66,8 +66,8 @@ struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx)
 
 static void client_drop(struct d_ctl *ctl, struct ctl_client *c)
 {
-	if (ctl->watch)
-		ctl->watch(ctl->watch_ctx, c->fd, false, 0);
+	if (ctl->loop)
+		d_loop_unwatch(ctl->loop, c->fd);
 	close(c->fd);
 	d_str_free(&c->out);
 	memset(c, 0, sizeof(*c));
@@ -88,11 +88,15 @@ void d_ctl_close(struct d_ctl *ctl)
 	free(ctl);
 }
 
-void d_ctl_set_watch(struct d_ctl *ctl, d_ctl_watch_fn watch, void *ctx)
+static void watch(struct d_ctl *ctl, int fd, unsigned events)
 {
-	ctl->watch = watch;
-	ctl->watch_ctx = ctx;
-	watch(ctx, ctl->listen_fd, true, EPOLLIN);
+	d_loop_watch(ctl->loop, fd, events, D_EV_DATA(D_TAG_CTL, fd));
+}
+
+void d_ctl_set_loop(struct d_ctl *ctl, struct d_loop *loop)
+{
+	ctl->loop = loop;
+	watch(ctl, ctl->listen_fd, EPOLLIN);
 }
 
 static int free_slot(struct d_ctl *ctl)
@@ -123,7 +127,7 @@ static void do_accept(struct d_ctl *ctl)
 		i = free_slot(ctl);
 		ctl->clients[i].fd = fd;
 		ctl->clients[i].accepted = ++ctl->accepts;
-		ctl->watch(ctl->watch_ctx, fd, true, EPOLLIN);
+		watch(ctl, fd, EPOLLIN);
 	}
 }
 
@@ -134,7 +138,7 @@ static void client_write(struct d_ctl *ctl, struct ctl_client *c)
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EAGAIN) {
-			ctl->watch(ctl->watch_ctx, c->fd, true, EPOLLOUT);
+			watch(ctl, c->fd, EPOLLOUT);
 			return;
 		}
 		if (n <= 0)

@@ -27,10 +27,10 @@ struct d_ctl;
 /* Binds path (removing a stale socket), mode 0660. NULL on error (logged). */
 struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx);
 void d_ctl_close(struct d_ctl *ctl);
-/* The fds to watch (listener and clients), in epoll data order. The caller
- * registers them through d_ctl_watch; `tag` identifies ctl events to it. */
-typedef void (*d_ctl_watch_fn)(void *ctx, int fd, bool add, unsigned events);
-void d_ctl_set_watch(struct d_ctl *ctl, d_ctl_watch_fn watch, void *ctx);
+/* The listener and the clients join the daemon's epoll set, tagged D_TAG_CTL
+ * with the fd as index. */
+struct d_loop;
+void d_ctl_set_loop(struct d_ctl *ctl, struct d_loop *loop);
 /* Called for any epoll event on an fd d_ctl asked to watch. */
 void d_ctl_event(struct d_ctl *ctl, int fd, unsigned events);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* What an epoll event is about: tag in the high 32 bits, index/fd below. */
-enum d_tag { D_TAG_TUN = 1, D_TAG_UDP, D_TAG_NL, D_TAG_TIMER, D_TAG_SIGNAL, D_TAG_CTL };
+enum d_tag { D_TAG_TUN = 1, D_TAG_UDP, D_TAG_NL, D_TAG_TIMER, D_TAG_SIGNAL, D_TAG_CTL, D_TAG_CMD };
 #define D_EV_DATA(tag, idx) ((uint64_t)(tag) << 32 | (uint32_t)(idx))
 #define D_EV_TAG(data) ((int)((data) >> 32))
 #define D_EV_IDX(data) ((int)(uint32_t)(data))

@@ -94,6 +94,19 @@ int d_net_if_get_mtu(const char *ifname)
 	return rc < 0 ? rc : ifr.ifr_mtu;
 }
 
+unsigned d_net_lowest_mtu(const char *const *ifnames, size_t n)
+{
+	int lowest = 1500;
+
+	for (size_t i = 0; i < n; i++) {
+		int m = d_net_if_get_mtu(ifnames[i]);
+
+		if (m > 0 && m < lowest)
+			lowest = m;
+	}
+	return (unsigned)lowest;
+}
+
 void d_net_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out)
 {
 	um3n_addr_from_v4(&out->ip, ntohl(sin->sin_addr.s_addr));
@@ -349,4 +362,27 @@ int d_net_rx_recv(int fd, struct d_net_rx *r, d_net_dgram_fn fn, void *ctx)
 			fn(ctx, &from, r->bufs[k] + off, len - off < seg ? len - off : seg);
 	}
 	return n;
+}
+
+int d_net_uplink_open(const char *name, const char *ifname, struct um3n_sockaddr *local,
+		      uint32_t mark, bool gro)
+{
+	char ip[48];
+	int fd;
+
+	um3n_addr_format(&local->ip, ip, sizeof(ip));
+	fd = d_net_udp_open(local, ifname);
+	if (fd < 0) {
+		d_log(UM3N_LOG_ERR, "uplink %s: socket on %s: %s", name, ip, strerror(-fd));
+		return -1;
+	}
+	if (d_net_udp_set_mark(fd, mark) < 0)
+		d_log(UM3N_LOG_WARN, "uplink %s: SO_MARK: %s (its routing table is not used)", name,
+		      strerror(errno));
+	if (gro && d_net_udp_enable_gro(fd) < 0)
+		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel", name);
+	d_net_udp_local(fd, local);
+	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", name, ip, local->port,
+	      ifname);
+	return fd;
 }

@@ -22,6 +22,8 @@ int d_net_if_set_txqlen(const char *ifname, int qlen);
 #define D_TUN_TXQLEN 2000 /* default 500 overflows under bulk TCP */
 /* MTU of an interface, or -errno. */
 int d_net_if_get_mtu(const char *ifname);
+/* The lowest MTU of these interfaces (1500 if none is known). */
+unsigned d_net_lowest_mtu(const char *const *ifnames, size_t n);
 
 /* UDP socket bound to addr:port (port 0 = ephemeral), optionally pinned to a
  * device with SO_BINDTODEVICE, non-blocking, large buffers. fd or -errno. */
@@ -79,5 +81,11 @@ typedef void (*d_net_dgram_fn)(void *ctx, const struct um3n_sockaddr *from, cons
 /* One recvmmsg; calls fn per datagram (coalesced ones split at their
  * gso_size). Returns messages received (0 when none) or -errno. */
 int d_net_rx_recv(int fd, struct d_net_rx *r, d_net_dgram_fn fn, void *ctx);
+
+/* The MN's socket of uplink `name`: bound to local (its port filled in),
+ * pinned to ifname, marked for its routing table, with UDP GRO when gro; each
+ * step logged. The fd, or -1 (logged). */
+int d_net_uplink_open(const char *name, const char *ifname, struct um3n_sockaddr *local,
+		      uint32_t mark, bool gro);
 
 #endif

@@ -159,6 +159,16 @@ static int uplink_index(const struct d_conf_mn *c, const char *name)
 	return -1;
 }
 
+static bool same_cmd(const struct d_spawn_cmd *x, const struct d_spawn_cmd *y)
+{
+	if (x->argc != y->argc)
+		return false;
+	for (int i = 0; i < x->argc; i++)
+		if (strcmp(d_spawn_arg(x, i), d_spawn_arg(y, i)))
+			return false;
+	return true;
+}
+
 /* Uplinks are the engine's link indexes, sockets and the wire's link ids:
  * every change to them needs a restart. */
 static void uplinks(const struct d_conf_mn *a, const struct d_conf_mn *b, struct d_reload *r)
@@ -177,6 +187,12 @@ static void uplinks(const struct d_conf_mn *a, const struct d_conf_mn *b, struct
 			note(r, false, "[uplink %s] (position in the file)", name);
 		if (strcmp(a->uplinks[i].ifname, b->uplinks[j].ifname))
 			note(r, false, "[uplink %s] interface", name);
+		if (!same_cmd(&a->uplinks[i].up_cmd, &b->uplinks[j].up_cmd))
+			note(r, false, "[uplink %s] up_command", name);
+		if (!same_cmd(&a->uplinks[i].down_cmd, &b->uplinks[j].down_cmd))
+			note(r, false, "[uplink %s] down_command", name);
+		if (a->uplinks[i].cmd_timeout_ms != b->uplinks[j].cmd_timeout_ms)
+			note(r, false, "[uplink %s] command_timeout_ms", name);
 		snprintf(sec, sizeof(sec), "uplink %s", name);
 		engine_keys(UM3N_CONFKEYS_LINK, sec, &a->mn.links[i], &b->mn.links[j], NULL, 0, r);
 	}

@@ -152,16 +152,6 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 		d_str_printf(r, "error: the HA knows only \"show\"\n");
 }
 
-static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
-{
-	struct ha_daemon *d = ctx;
-
-	if (add)
-		d_loop_watch(&d->loop, fd, events, D_EV_DATA(D_TAG_CTL, fd));
-	else
-		d_loop_unwatch(&d->loop, fd);
-}
-
 static void add_routes(struct ha_daemon *d)
 {
 	struct d_route r = {.table = RT_TABLE_MAIN,
@@ -247,7 +237,7 @@ static int setup(struct ha_daemon *d)
 	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);
 	if (!d->ctl)
 		return -1;
-	d_ctl_set_watch(d->ctl, ctl_watch, d);
+	d_ctl_set_loop(d->ctl, &d->loop);
 	d->nl = d_nl_open(&(struct d_nl_cb){.ctx = d, .link = nl_link, .route = nl_route});
 	if (!d->nl)
 		return -1;

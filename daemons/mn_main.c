@@ -22,6 +22,7 @@
 #include "dnl.h"
 #include "dreload.h"
 #include "dtun.h"
+#include "dupcmd.h"
 #include "wire.h"
 
 #define UDP_READ_BUDGET 4        /* recvmmsg batches per wake-up and socket */
@@ -30,6 +31,7 @@
 struct uplink_rt {
 	int ifindex;   /* 0 until netlink names it */
 	bool running;  /* IFF_UP and carrier */
+	bool told_up;  /* the engine was told: running, and its up_command done */
 	uint32_t addr; /* current IPv4 care-of address (host order), 0 = none */
 	int fd;        /* UDP socket bound to addr, -1 if none */
 	struct d_net_batch *tx;
@@ -48,6 +50,7 @@ struct mn_daemon {
 	bool rt_started; /* our tables and rules may exist: remove them at exit */
 	struct d_ctl *ctl;
 	struct uplink_rt up[UM3N_MAX_LINKS];
+	struct d_upcmd cmd[UM3N_MAX_LINKS]; /* up_command / down_command */
 	struct d_net_rx rx;
 	int rx_link;     /* uplink of the datagrams being delivered */
 	uint64_t now_us; /* clock read once per input batch */
@@ -81,30 +84,17 @@ static void sock_close(struct mn_daemon *d, int i)
 static bool sock_open(struct mn_daemon *d, int i, struct um3n_sockaddr *local)
 {
 	struct uplink_rt *u = &d->up[i];
-	char ip[48];
 	int fd;
 
 	um3n_addr_from_v4(&local->ip, u->addr);
-	um3n_addr_format(&local->ip, ip, sizeof(ip));
-	fd = d_net_udp_open(local, d->cfg.uplinks[i].ifname);
-	if (fd < 0) {
-		d_log(UM3N_LOG_ERR, "uplink %s: socket on %s: %s", d->cfg.mn.links[i].name, ip,
-		      strerror(-fd));
+	fd = d_net_uplink_open(d->cfg.mn.links[i].name, d->cfg.uplinks[i].ifname, local,
+			       d_mnrt_mark(&d->rt), d->tun.vnet);
+	if (fd < 0)
 		return false;
-	}
 	sock_close(d, i);
 	u->fd = fd;
-	if (d_net_udp_set_mark(fd, d_mnrt_mark(&d->rt)) < 0)
-		d_log(UM3N_LOG_WARN, "uplink %s: SO_MARK: %s (its routing table is not used)",
-		      d->cfg.mn.links[i].name, strerror(errno));
 	u->tx->gso = d->tun.vnet;
-	if (d->tun.vnet && d_net_udp_enable_gro(fd) < 0)
-		d_log(UM3N_LOG_WARN, "uplink %s: no UDP GRO on this kernel",
-		      d->cfg.mn.links[i].name);
-	d_net_udp_local(fd, local);
 	d_loop_watch(&d->loop, fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, i));
-	d_log(UM3N_LOG_INFO, "uplink %s: care-of address %s:%u on %s", d->cfg.mn.links[i].name, ip,
-	      local->port, d->cfg.uplinks[i].ifname);
 	return true;
 }
 
@@ -116,7 +106,8 @@ static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
 	if (o->link < 0 || (size_t)o->link >= d->cfg.mn.n_links)
 		return;
 	u = &d->up[o->link];
-	if (u->fd < 0 && u->addr) /* a cold standby brought up: its socket first */
+	/* a cold standby brought up (its up_command done): its socket first */
+	if (u->fd < 0 && u->addr && d_upcmd_ready(&d->cmd[o->link]))
 		sock_open(d, o->link, &local);
 	if (u->fd < 0) {
 		d->udp_dropped++;
@@ -129,6 +120,34 @@ static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
 	}
 }
 
+/* The engine sees an uplink's carrier once its up_command (if any) is done:
+ * a modem's interface may come up before its connection does. */
+static void carrier(struct mn_daemon *d, int i)
+{
+	struct uplink_rt *u = &d->up[i];
+	bool up = u->running && d_upcmd_ready(&d->cmd[i]);
+
+	if (up == u->told_up)
+		return;
+	u->told_up = up;
+	um3n_mn_link_event(d->mn, d_now_us(), i, up ? UM3N_LINK_EV_UP : UM3N_LINK_EV_DOWN, 0);
+}
+
+/* Runs what the engine's wish for each uplink calls for (dupcmd.h), collects
+ * what ended (woken by its pidfd or its deadline), and tells the engine of the
+ * carriers that changes. */
+static void commands(struct mn_daemon *d)
+{
+	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
+		struct d_upcmd *c = &d->cmd[i];
+
+		d_upcmd_poll(c, d_now_us());
+		if (d_upcmd_sync(c, um3n_mn_link_wanted(d->mn, (int)i), d_now_us()))
+			d_loop_watch(&d->loop, c->run.pidfd, EPOLLIN, D_EV_DATA(D_TAG_CMD, i));
+		carrier(d, (int)i);
+	}
+}
+
 /* Drains the engine's output queue: TUN packets go to the coalescer and
  * datagrams into per-uplink batches, both by reference; everything is flushed
  * before returning, because the engine's output buffers are only valid until
@@ -137,6 +156,7 @@ static void drain(struct mn_daemon *d)
 {
 	struct um3n_out o;
 
+	commands(d);
 	while (um3n_mn_poll_output(d->mn, &o)) {
 		if (o.kind == UM3N_OUT_TUN) {
 			d_tun_write(&d->tun, o.data, o.len);
@@ -181,7 +201,8 @@ static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
 
 	d->up[i].addr = addr;
 	um3n_addr_from_v4(&local.ip, addr);
-	if (um3n_mn_link_wanted(d->mn, i) && !sock_open(d, i, &local)) {
+	if (um3n_mn_link_wanted(d->mn, i) && d_upcmd_ready(&d->cmd[i]) &&
+	    !sock_open(d, i, &local)) {
 		d->up[i].addr = 0; /* the next address event tries again */
 		return;
 	}
@@ -206,8 +227,9 @@ static void nl_link(void *ctx, int ifindex, const char *ifname, bool running)
 		u->running = running;
 		d_log(UM3N_LOG_INFO, "uplink %s: %s %s", d->cfg.mn.links[i].name, ifname,
 		      running ? "carrier up" : "carrier down");
-		um3n_mn_link_event(d->mn, d_now_us(), (int)i,
-				   running ? UM3N_LINK_EV_UP : UM3N_LINK_EV_DOWN, 0);
+		if (!running)
+			d_upcmd_carrier_lost(&d->cmd[i]);
+		carrier(d, (int)i);
 		return;
 	}
 }
@@ -224,7 +246,7 @@ static void nl_link_gone(void *ctx, int ifindex)
 	d->up[i].ifindex = 0;
 	d->up[i].running = false;
 	uplink_close(d, i);
-	um3n_mn_link_event(d->mn, d_now_us(), i, UM3N_LINK_EV_DOWN, 0);
+	carrier(d, i);
 }
 
 static void nl_addr(void *ctx, int ifindex, uint32_t addr, bool added)
@@ -335,36 +357,13 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 	d_str_printf(r, "ok\n");
 }
 
-static void ctl_watch(void *ctx, int fd, bool add, unsigned events)
-{
-	struct mn_daemon *d = ctx;
-
-	if (add)
-		d_loop_watch(&d->loop, fd, events, D_EV_DATA(D_TAG_CTL, fd));
-	else
-		d_loop_unwatch(&d->loop, fd);
-}
-
 /* ---- set-up, reload, shutdown ------------------------------------------ */
-
-static unsigned derive_mtu(const struct d_conf_mn *c)
-{
-	int lowest = 1500;
-
-	if (c->mtu)
-		return c->mtu;
-	for (size_t i = 0; i < c->mn.n_links; i++) {
-		int m = d_net_if_get_mtu(c->uplinks[i].ifname);
-
-		if (m > 0 && m < lowest)
-			lowest = m;
-	}
-	return (unsigned)lowest - UM3N_OUTER_OVERHEAD_V4;
-}
 
 static int setup_tun(struct mn_daemon *d)
 {
-	unsigned mtu = derive_mtu(&d->cfg);
+	unsigned mtu = d->cfg.mtu ? d->cfg.mtu
+				  : d_net_lowest_mtu(ifnames, d->cfg.mn.n_links) -
+					    UM3N_OUTER_OVERHEAD_V4;
 	bool offload = d->cfg.offload; /* cfg stays as written: reload compares it */
 
 	if (d_tun_open(&d->tun, d->cfg.tun, &offload, um3n_addr_v4(&d->cfg.mn.home_addr), mtu) < 0)
@@ -401,6 +400,8 @@ static int setup(struct mn_daemon *d)
 		if (!d->up[i].tx)
 			return -1;
 		ifnames[i] = d->cfg.uplinks[i].ifname;
+		d_upcmd_init(&d->cmd[i], names[i], &d->cfg.uplinks[i].up_cmd,
+			     &d->cfg.uplinks[i].down_cmd, d->cfg.uplinks[i].cmd_timeout_ms);
 	}
 	/* The TUN first: whether it took the offloads decides what the engine
 	 * tells the HA (rx_csum_partial). */
@@ -409,7 +410,7 @@ static int setup(struct mn_daemon *d)
 	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);
 	if (!d->ctl)
 		return -1;
-	d_ctl_set_watch(d->ctl, ctl_watch, d);
+	d_ctl_set_loop(d->ctl, &d->loop);
 	d_mnrt_init(&d->rt, um3n_addr_v4(&d->cfg.mn.ha.ip), names, ifnames, d->cfg.mn.n_links,
 		    d->cfg.tun, &d->cfg.routes);
 	d_mnrt_start(&d->rt);
@@ -514,6 +515,9 @@ static int run(struct mn_daemon *d)
 		uint64_t wake = um3n_mn_next_wake_us(d->mn);
 		int n;
 
+		for (size_t i = 0; i < d->cfg.mn.n_links; i++)
+			if (d_upcmd_next_us(&d->cmd[i]) < wake)
+				wake = d_upcmd_next_us(&d->cmd[i]);
 		if (d->stopping) {
 			if (d_now_us() >= d->stop_at_us)
 				return 0;
@@ -549,6 +553,7 @@ static void teardown(struct mn_daemon *d)
 	for (size_t i = 0; i < d->cfg.mn.n_links; i++) {
 		sock_close(d, (int)i);
 		free(d->up[i].tx);
+		d_upcmd_stop(&d->cmd[i]);
 	}
 	if (d->mn)
 		um3n_mn_free(d->mn);
@@ -574,22 +579,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.check_only) {
-		struct um3n_env env;
-		struct um3n_policy *p;
+		bool policy_ok = d_conf_policy_check(&d.cfg);
 
-		d_env_init(&env);
-		env.log = NULL;
-		p = d_conf_policy_build(&d.cfg, &env, 1);
-		if (!p) {
+		d_conf_mn_free(&d.cfg);
+		if (!policy_ok)
 			fprintf(stderr, "%s: [policy]: rejected (too many or conflicting rules)\n",
 				o.config);
-			return 2;
-		}
-		um3n_policy_free(p);
-		d_conf_mn_free(&d.cfg);
-		if (rc < 0)
+		else if (rc < 0)
 			fprintf(stderr, "%s; the rest is good\n", err);
-		return 0;
+		return policy_ok ? 0 : 2;
 	}
 	if (d_daemon_start("um3n-mn", &o, d.cfg.log_level) < 0)
 		return 1;

@@ -483,6 +483,51 @@ static void test_engine_planned(void)
 	pairnet_fini(&net);
 }
 
+/* An on-demand cold cell (the daemon's up_command) without carrier is still a
+ * candidate: when wifi fades the manager wants it (the daemon then runs the
+ * command), and once its carrier and address come the traffic moves with
+ * nothing lost. Without on_demand nothing wants it: no carrier, no handover. */
+static void test_engine_on_demand(void)
+{
+	struct um3n_sockaddr none = {0}, cell_local;
+
+	for (int on_demand = 0; on_demand <= 1; on_demand++) {
+		struct pairnet net;
+		struct um3n_mn_status st;
+		uint64_t up = 0;
+
+		pairnet_init(&net, NULL);
+		net.mn_conf.uplinks = UM3N_MN_UPLINKS_ONE;
+		net.mn_conf.links[0].standby = UM3N_STANDBY_COLD;
+		net.mn_conf.links[0].on_demand = on_demand;
+		cell_local = net.mn_conf.links[0].local;
+		pairnet_start(&net);
+		um3n_mn_link_event(net.mn, net.now_us, 0, UM3N_LINK_EV_DOWN, 0);
+		um3n_mn_link_addr(net.mn, net.now_us, 0, &none);
+		pairnet_run(&net, 1000000);
+		CU_ASSERT_FALSE(um3n_mn_link_wanted(net.mn, 0));
+		um3n_mn_link_event(net.mn, net.now_us, 1, UM3N_LINK_EV_SIGNAL, -80);
+		pairnet_run(&net, net.now_us + 10000);
+		CU_ASSERT_EQUAL(um3n_mn_link_wanted(net.mn, 0), on_demand);
+		pairnet_run(&net, net.now_us + 300000); /* the command runs 300 ms */
+		if (on_demand) {                        /* what the command does */
+			um3n_mn_link_addr(net.mn, net.now_us, 0, &cell_local);
+			um3n_mn_link_event(net.mn, net.now_us, 0, UM3N_LINK_EV_UP, 0);
+		}
+		for (int i = 0; i < 200; i++) {
+			pairnet_send_up(&net, "10.9.9.9", 1);
+			up++;
+			pairnet_run(&net, net.now_us + 10000);
+		}
+		pairnet_run(&net, net.now_us + 200000);
+		um3n_mn_status(net.mn, net.now_us, &st);
+		CU_ASSERT_EQUAL(st.hover.active, on_demand ? 0 : 1);
+		CU_ASSERT_EQUAL(st.hover.handovers, on_demand ? 1 : 0);
+		CU_ASSERT_EQUAL(net.ha_tun_pkts, up);
+		pairnet_fini(&net);
+	}
+}
+
 static CU_TestInfo hoverfsm_tests[] = {
 	{"01 transition table: every state x event, effects", test_table},
 	{"02 a flapping signal: at most one handover per hold", test_flapping_hold},
@@ -491,6 +536,8 @@ static CU_TestInfo hoverfsm_tests[] = {
 	{"05 names", test_names},
 	{"06 engine: a cold standby sends nothing; uplinks = all", test_engine_cold_idle},
 	{"07 engine: planned handover and return, nothing lost", test_engine_planned},
+	{"08 engine: an on-demand cold uplink is brought up without carrier",
+	 test_engine_on_demand},
 	CU_TEST_INFO_NULL,
 };
 

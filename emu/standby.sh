@@ -1,0 +1,179 @@
+#!/bin/bash
+# um3n handover mode in the daemons (issue 16): `uplinks = one`, a hot wifi
+# and a cold cell whose interface is down until its up_command brings it up.
+# Run as root; daemons from $UM3N_BUILD. Exit 0 = every check held, 1 = a
+# check failed, 77 = cannot run here.
+#
+#   +------------- mn --------------+        +------ ha -------+   +-- srv --+
+#   | um3n0 10.200.0.2              |        | lo 192.0.2.1    |   |10.9.1.1 |
+#   | wlan0 10.2.2.2 ---------------+--------+ hw 10.2.2.1     |   |         |
+#   | wwan0 10.1.1.2 (admin down) --+--------+ hc 10.1.1.1     |   |         |
+#   |   up_command: sh -c "sleep 0.3; ip link set wwan0 up"    +---+         |
+#   |   down_command: ip link set wwan0 down                   |   |         |
+#   +-------------------------------+        +-----------------+   +---------+
+#
+# Checks: 1 idle: the cold cell stays down, its up_command never runs, no
+# registration on it, while a ping runs over wifi; 2 planned handover (wifi's
+# signal to -85 dBm): the up_command runs (300 ms), the cell registers, the
+# traffic moves, the ping loses nothing, and the time from the decision to the
+# traffic on the cell (command included) is printed; 3 return (signal back
+# to -60 dBm, after the hold): traffic back on wifi, the cell released and
+# its down_command run (interface down again), the ping loses nothing.
+set -e
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${UM3N_BUILD:-$HERE/../build}
+PY=/usr/bin/python3
+P="sb$$"
+NS_MN=$P-mn NS_HA=$P-ha NS_SRV=$P-srv
+TMP=$(mktemp -d /tmp/um3n-standby.XXXXXX)
+SRV=10.9.1.1
+mn_pid= ha_pid= ping_pid=
+failures=0
+
+say() { printf '\033[1m[%s]\033[0m %s\n' "$1" "$2"; }
+bad() { say FAIL "$*"; failures=$((failures + 1)); }
+check() { local what=$1; shift; if "$@"; then say ok "$what"; else bad "$what"; fi; }
+n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+cleanup() {
+	set +e
+	for pid in $ping_pid $mn_pid $ha_pid; do kill "$pid" 2>/dev/null; done
+	for pid in $ping_pid $mn_pid $ha_pid; do wait "$pid" 2>/dev/null; done
+	for ns in $NS_MN $NS_HA $NS_SRV; do ip netns del "$ns" 2>/dev/null; done
+	if [[ $failures -ne 0 || -n $UM3N_KEEP_LOGS ]]; then
+		echo "logs kept in $TMP"
+		tail -n 40 "$TMP"/mn.log
+	else
+		rm -rf "$TMP"
+	fi
+}
+
+[[ $(id -u) -eq 0 ]] || { echo "standby.sh: needs root (ip netns); skipped"; exit 77; }
+[[ -x $BUILD/daemons/um3n-mn ]] || { echo "standby.sh: build the daemons first"; exit 1; }
+trap cleanup EXIT
+
+for ns in $NS_MN $NS_HA $NS_SRV; do
+	ip netns add "$ns"
+	n "$ns" ip link set lo up
+	n "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+done
+veth() { # ns1 if1 addr1 ns2 if2 addr2
+	ip link add "$P-a" type veth peer name "$P-b"
+	ip link set "$P-a" netns "$1" name "$2"
+	ip link set "$P-b" netns "$4" name "$5"
+	n "$1" ip addr add "$3/24" dev "$2"
+	n "$4" ip addr add "$6/24" dev "$5"
+	n "$1" ip link set "$2" up
+	n "$4" ip link set "$5" up
+}
+veth "$NS_MN" wlan0 10.2.2.2 "$NS_HA" hw 10.2.2.1
+veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
+veth "$NS_HA" hs 10.9.1.254 "$NS_SRV" eth0 $SRV
+n "$NS_HA" ip addr add 192.0.2.1/32 dev lo
+n "$NS_SRV" ip route add default via 10.9.1.254
+n "$NS_MN" ip route add default via 10.2.2.1 dev wlan0 metric 600
+n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
+n "$NS_MN" ip link set wwan0 down # the modem is off until needed
+
+key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "$key" >"$TMP/key" && chmod 600 "$TMP/key"
+cat >"$TMP/ha.conf" <<EOF
+[ha]
+address = 192.0.2.1
+control_socket = $TMP/ha.sock
+add_routes = yes
+[mn 10.200.0.2]
+spi = 256
+key_file = $TMP/key
+EOF
+cat >"$TMP/mn.conf" <<EOF
+[mn]
+home_address = 10.200.0.2
+home_agent = 192.0.2.1
+spi = 256
+key_file = $TMP/key
+control_socket = $TMP/mn.sock
+routes = 10.9.1.0/24
+route_table = 4350
+uplinks = one
+handover_hold_ms = 1000
+probe_interval_ms = 15
+dead_after_ms = 75
+[uplink cell]
+interface = wwan0
+class = cell
+priority = 1
+standby = cold
+up_command = sh -c "sleep 0.3; ip link set wwan0 up"
+down_command = ip link set wwan0 down
+command_timeout_ms = 5000
+[uplink wifi]
+interface = wlan0
+class = wifi
+priority = 0
+[policy]
+default = wifi
+EOF
+n "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
+ha_pid=$!
+n "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
+mn_pid=$!
+
+show() { n "$NS_MN" "$BUILD/daemons/um3nctl" -s "$TMP/mn.sock" show -j 2>/dev/null; }
+jq() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+active() { show | jq 'd["handover"]["active"]' 2>/dev/null; }
+wait_active() { # seconds name
+	local i
+	for ((i = 0; i < $1 * 20; i++)); do
+		[[ $(active) == "$2" ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+lost() { # ping log: transmitted - received
+	"$PY" -c 'import re,sys; t=open(sys.argv[1]).read()
+m=re.search(r"(\d+) packets transmitted, (\d+) received", t); print(int(m[1]) - int(m[2]))' "$1"
+}
+ping_run() { # seconds log
+	n "$NS_MN" ping -i 0.01 -s 200 -w "$1" $SRV >"$2" 2>&1 &
+	ping_pid=$!
+}
+
+check "wifi carries the traffic" wait_active 10 wifi
+ping_run 3 "$TMP/idle.ping"
+wait $ping_pid || true
+ping_pid=
+check "idle: ping over wifi, nothing lost ($(lost "$TMP/idle.ping") lost)" \
+	test "$(lost "$TMP/idle.ping")" -eq 0
+check "idle: the cold cell's up_command never ran" \
+	bash -c "! grep -q 'running up_command' '$TMP/mn.log'"
+check "idle: the cell is released, its interface down" \
+	test "$(show | jq 'd["handover"]["standby"]["cell"]["state"]')" = released
+check "idle: wwan0 still admin down" bash -c "! ip netns exec $NS_MN ip link show wwan0 | grep -q ',UP'"
+
+ping_run 6 "$TMP/planned.ping"
+sleep 1
+n "$NS_MN" "$BUILD/daemons/um3nctl" -s "$TMP/mn.sock" link wifi signal -85 >/dev/null
+check "planned: the cell carries the traffic" wait_active 5 cell
+sleep 0.5
+h=$(show)
+move_ms=$(echo "$h" | jq 'd["handover"]["last"]["started_ago_ms"] - d["handover"]["last"]["moved_ago_ms"]')
+say info "planned handover to the cold cell: $move_ms ms from the decision to traffic on the cell ($(grep -o 'up_command done in [0-9]* ms' "$TMP/mn.log" | tail -1))"
+check "planned: up_command ran and took >= 300 ms" grep -qE 'up_command done in ([3-9][0-9]{2}|[0-9]{4,}) ms' "$TMP/mn.log"
+check "planned: the move counts the command ($move_ms >= 300 ms)" test "$move_ms" -ge 300
+n "$NS_MN" "$BUILD/daemons/um3nctl" -s "$TMP/mn.sock" link wifi signal -60 >/dev/null
+check "return: wifi carries the traffic again" wait_active 5 wifi
+wait $ping_pid || true
+ping_pid=
+check "planned and return: ping lost nothing ($(lost "$TMP/planned.ping") lost)" \
+	test "$(lost "$TMP/planned.ping")" -eq 0
+for ((i = 0; i < 60; i++)); do
+	grep -q 'running down_command' "$TMP/mn.log" && break
+	sleep 0.1
+done
+check "return: the cell released and its down_command ran" grep -q 'running down_command' "$TMP/mn.log"
+sleep 0.3
+check "return: wwan0 admin down again" bash -c "! ip netns exec $NS_MN ip link show wwan0 | grep -q ',UP'"
+[[ $failures -eq 0 ]] && say PASS "standby: all checks held" || say FAIL "standby: $failures check(s) failed"
+exit $((failures != 0))
