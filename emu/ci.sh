@@ -6,7 +6,9 @@
 # above wifi-only + 50% of 3G, both uplinks used, the video on its uplink,
 # the planned handover's added gap and loss, the cut handover's added gap
 # (what the handover added, um3n-sim's definition: emu/lib/hometric.py), and
-# one TCP flow over an aggregate rule above wifi + 25% of 3G, the cell link carrying its part (ns-3 part).
+# one TCP flow over an aggregate rule above wifi + 25% of 3G, the cell link carrying its part,
+# and uplinks = one with a hot and a cold cell: a planned handover loses no video
+# packet, a cut adds < 1 s (ns-3 part).
 # Exit 0 when every part that could run held its bounds; a part that cannot
 # run here prints "SKIP: why" and does not fail the stage.
 # Environment: UM3N_BUILD (default <repo>/build), UM3N_EMU_SECONDS (10),
@@ -61,7 +63,8 @@ for p in $PARTS; do
 		elif ! "$HERE/setup.sh" --fix-tap >/dev/null; then
 			echo "SKIP: emu/ns3: the ns-3 tap-creator is not where libns3-tap-bridge looks for it"
 		else
-			part ns3 570 "$HERE/ns3/run.sh" --only fig5,mptcp,handover --duration "$SECS" \
+			# standby: the handover mode (uplinks = one), a hot and a cold cell.
+			part ns3 570 "$HERE/ns3/run.sh" --only fig5,mptcp,handover,standby --duration "$SECS" \
 				--out "$OUT/ns3" --build "$BUILD"
 			# One CUBIC flow over both links (aggregate rule) against each alone.
 			part ns3-aggregate 300 "$HERE/ns3/run.sh" --only aggregate --cc cubic \

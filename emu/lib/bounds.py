@@ -97,6 +97,25 @@ def handover_bounds(h):
     return b
 
 
+def standby_bounds(one):
+    """uplinks = one (issue 16): a planned handover to a cold cell loses no
+    video packet (make-before-break: the cell registers before the traffic
+    moves), nor to a hot one; a cut adds < 1 s either way and the video goes on."""
+    b = []
+    for kind in sorted(one):
+        p, c = one[kind].get("planned"), one[kind].get("cut")
+        if p:
+            b.append(("uplinks = one, %s cell: planned handover loses nothing (%s of %s)" %
+                      (kind, p.get("lost_packets"), p.get("sent_packets")),
+                      p.get("ok") and p["lost_packets"] == 0))
+        if c:
+            b.append(("uplinks = one, %s cell: cut adds < 1000 ms (%s)" % (kind, c.get("added_gap_ms")),
+                      _added_below(c, 1000)))
+            b.append(("uplinks = one, %s cell: video delivered after the cut (%s of %s)" %
+                      (kind, c.get("received_packets"), c.get("sent_packets")),
+                      c.get("ok") and c["received_packets"] > 0.8 * c["sent_packets"]))
+    return b
+
 
 def check(res):
     """Every bound that applies to a testbed's results (runs, video, mptcp,
@@ -107,4 +126,4 @@ def check(res):
     if "mptcp" in res:
         b += mptcp_bounds(res["mptcp"])
     return b + handover_bounds(res.get("handover", {})) + aggregate_bounds(res.get("aggregate", {})) + \
-        two_flows_bounds(res.get("aggregate_two_flows", {}))
+        two_flows_bounds(res.get("aggregate_two_flows", {})) + standby_bounds(res.get("handover_one", {}))

@@ -13,12 +13,14 @@ class Um3n:
     """The real um3n-mn / um3n-ha daemons with a generated configuration."""
 
     def __init__(self, build, tmp, mn, ha, ha_addr, uplinks, default_class, rules,
-                 dead_after_ms=100, log_level="info"):
+                 dead_after_ms=100, log_level="info", one=None):
         self.bin = os.path.join(build, "daemons")
         self.tmp, self.mn, self.ha, self.ha_addr = tmp, mn, ha, ha_addr
         self.uplinks = uplinks  # [(name, interface, class, priority, weight_kbps)]
         self.default_class, self.rules = default_class, rules
         self.dead_after_ms, self.log_level = dead_after_ms, log_level
+        # uplinks = one (issue 16): None for multihoming, else {uplink: "hot"|"cold"}
+        self.one = one
         self.mn_proc = self.ha_proc = None
         self.mn_sock = os.path.join(tmp, "mn.sock")
         self.ha_sock = os.path.join(tmp, "ha.sock")
@@ -46,9 +48,13 @@ class Um3n:
               "dead_after_ms = %d" % dead,
               "reorder_max_ms = %d" % (0 if brk == "reorder" else 100),
               "control_socket = " + self.mn_sock, "log_level = " + self.log_level]
+        if self.one is not None:
+            mn += ["uplinks = one"]
         for name, dev, cls, prio, kbps in self.uplinks:
             mn += ["[uplink %s]" % name, "interface = " + dev, "class = " + cls,
                    "priority = %d" % prio, "weight_kbps = %d" % kbps]
+            if self.one and name in self.one:
+                mn += ["standby = " + self.one[name]]
         mn += ["[policy]", "default = " + self.default_class]
         mn += ["rule = %s %s" % r for r in rules]
         ha = ["[ha]", "address = " + self.ha_addr, "port = 434", "tun = um3nha0",
@@ -101,9 +107,16 @@ class Um3n:
             return None
 
     def registered(self):
+        """Every uplink registered; with uplinks = one, every one but the cold
+        standbys, and one of them carries the traffic."""
         d = self.show()
-        return bool(d and d.get("uplinks") and
-                    all(u.get("reg_state") == "registered" for u in d["uplinks"]))
+        if not (d and d.get("uplinks")):
+            return False
+        cold = {n for n, k in (self.one or {}).items() if k == "cold"}
+        if self.one is not None and d.get("handover", {}).get("active", "-") == "-":
+            return False
+        return all(u.get("reg_state") == "registered" for u in d["uplinks"]
+                   if u.get("name") not in cold)
 
     def ctl(self, *args):
         return self.mn.run([os.path.join(self.bin, "um3nctl"), "-s", self.mn_sock] + list(args),

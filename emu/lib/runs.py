@@ -43,11 +43,12 @@ class Bed:
         raise NotImplementedError
 
 
-def start_um3n(bed, tag, uplinks, rules=POLICY, default="wifi"):
-    """Both daemons started afresh with the uplinks named; raises when the MN
-    does not register (its logs stay in the run's tmp)."""
+def start_um3n(bed, tag, uplinks, rules=POLICY, default="wifi", one=None):
+    """Both daemons started afresh with the uplinks named (one: uplinks = one,
+    {uplink: standby kind}); raises when the MN does not register (its logs
+    stay in the run's tmp)."""
     u = Um3n(bed.build_dir, bed.tmp, bed.mn, bed.ha, HA_ADDR, uplinks_conf(uplinks, bed.uplink_dev),
-             default, list(rules))
+             default, list(rules), one=one)
     if not u.start(tag):
         u.stop()
         raise RuntimeError("%s: the MN did not register (logs in %s)" % (tag, bed.tmp))
@@ -203,20 +204,42 @@ def handover_video(bed, kind, u, clip, d):
     return st, panel
 
 
-def handover_runs(bed, res, clip):
+def handover_runs(bed, res, clip, one=None):
     """The planned and the cut handover, the daemons afresh for each;
-    handover.{planned,cut} and DIR/emu-handover.png."""
+    handover.{planned,cut} and DIR/emu-handover.png. With one = {"cell": KIND}
+    (uplinks = one, the cell a hot or cold standby): handover_one.KIND.{planned,
+    cut} and DIR/emu-handover-one-KIND.png instead."""
     d = max(8.0, bed.args.duration)
     panels = []
+    out, png = res["handover"], "emu-handover.png"
+    if one:
+        out = res.setdefault("handover_one", {}).setdefault(one["cell"], {})
+        png = "emu-handover-one-%s.png" % one["cell"]
     for kind in ("planned", "cut"):
-        u = start_um3n(bed, "ho-" + kind, ["cell", "wifi"], rules=HANDOVER_POLICY)
+        tag = "ho-" + kind + ("-one-" + one["cell"] if one else "")
+        u = start_um3n(bed, tag, ["cell", "wifi"], rules=HANDOVER_POLICY, one=one)
         try:
             st, panel = handover_video(bed, kind, u, clip, d)
+            if one:
+                st["uplinks_one"] = (u.show() or {}).get("handover")
         finally:
             u.stop()
-        res["handover"][kind] = st
+        out[kind] = st
         panels.append(panel)
-    plots.plot_handover(panels, os.path.join(bed.out, "emu-handover.png"))
+    plots.plot_handover(panels, os.path.join(bed.out, png))
+
+
+def standby_runs(bed, res, clip):
+    """The handover mode (uplinks = one) with a hot and with a cold cell, both
+    handovers each: the cost of cold standby against hot, measured in one run."""
+    for kind in ("hot", "cold"):
+        handover_runs(bed, res, clip, one={"cell": kind})
+    for kind in ("hot", "cold"):
+        for ev in ("planned", "cut"):
+            st = res["handover_one"][kind][ev]
+            log("uplinks = one, %s cell, %-7s: added gap %s ms, lost %s of %s, late frames %s"
+                % (kind, ev, st.get("added_gap_ms"), st.get("lost_packets"),
+                   st.get("sent_packets"), st.get("late_frames")))
 
 
 # ---------------------------------------------------------------- start and end of a run

@@ -42,7 +42,7 @@ def parse():
     ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
-    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two (default: the first four)")
+    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two,standby (default: the first four)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
@@ -250,7 +250,8 @@ def main():
         return runs.SKIP
     only = set(a.only.split(",")) if a.only else {"fig5", "mptcp", "handover", "aggregate"}
     skipped = {}
-    for part, tool in (("handover", "ffmpeg"), ("mptcp", "mptcpize"), ("aggregate", "mptcpize")):
+    for part, tool in (("handover", "ffmpeg"), ("standby", "ffmpeg"), ("mptcp", "mptcpize"),
+                       ("aggregate", "mptcpize")):
         if part in only and not have(tool):
             only.discard(part)
             skipped[part] = tool + " missing (emu/setup.sh)"
@@ -267,7 +268,8 @@ def main():
     ok = False
     t_start = time.time()
     try:
-        clip = apps.video_clip(os.path.join(a.build, "emu-cache")) if "handover" in only else None
+        clip = apps.video_clip(os.path.join(a.build, "emu-cache")) \
+            if only & {"handover", "standby"} else None
         tb.build()
         tb.procs += [apps.start_ftp_server(tb.ftp, links.FTP_ADDR, tmp),
                      apps.start_ftp_server(tb.video, links.VIDEO_ADDR, tmp)]
@@ -278,6 +280,8 @@ def main():
             mptcp_runs(tb, res)
         if "handover" in only:
             runs.handover_runs(tb, res, clip)
+        if "standby" in only:
+            runs.standby_runs(tb, res, clip)
         if "aggregate" in only:
             aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","), mptcp=not a.no_mptcp)
         if "aggregate-two" in only:
