@@ -22,7 +22,7 @@ extra=()
 packages=(
 	build-essential cmake pkg-config clang clang-format libfuzzer-14-dev libclang-rt-14-dev
 	libsodium-dev libpcap-dev libcunit1-dev libmnl-dev libinih-dev
-	tshark python3-scapy python3-matplotlib iptables
+	tshark python3-scapy python3-matplotlib iptables nftables conntrack
 	iproute2 iperf3 tcpdump iputils-ping valgrind
 	parallel munge slurmctld slurmd slurm-client
 	"${extra[@]}" "$@"
