@@ -373,9 +373,10 @@ cut_test() { # label ns dev bound_ms [command to run after setting it up again]
 # datagrams, 560 ms at that rate; pings waited up to 588 ms behind them, so the
 # "80 ms" fifo held far more: with UDP GSO one of its 24 packets may be 64
 # datagrams) and the ping's added gap was 416-473 ms; with the moved
-# traffic's AQM (core/aqm.c) it measured 126, 99, 75 and 71 ms (carrier) and
-# 142, 120, 105 and 95 ms (backhaul: detection by silence, dead_after_ms 100) in
-# four rounds on a shared 2-core machine; bounds are those plus a noise margin.
+# traffic's AQM (core/aqm.c, default keys) it measured 102, 121 and 112 ms
+# (carrier) and 68, 91 and 71 ms (backhaul: detection by silence, dead_after_ms
+# 100) in three rounds on a shared 2-core machine (71-142 ms over seven rounds
+# while the keys were tuned); bounds are those plus a margin for noise.
 cut_test "wifi carrier cut (rwifi rw0 down)" "$NS_RW" rw0 200
 wait_registered 5 >/dev/null || true
 # Setting rw1 down also drops the router's route through it: put it back.
