@@ -152,6 +152,7 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 				       UM3N_DATAPATH_BY_SRC))
 			return NULL;
 		um3n_datapath_reorder_attach(&rec->dp, c->rpool);
+		rec->dp.aqm = c->aqm;
 		rec->used = true;
 		rec->home_v4 = home_v4;
 		for (int l = 0; l < UM3N_MAX_LINKS; l++)

@@ -106,9 +106,8 @@ void um3n_datapath_link_reset(struct um3n_datapath *dp, int link)
 	um3n_datapath_links_changed(dp);
 }
 
-int um3n_datapath_queue(struct um3n_datapath *dp, struct um3n_outq *q,
-			struct um3n_drop_counters *drops, int link, const uint8_t *dgram,
-			size_t len)
+static int queue_raw(struct um3n_datapath *dp, struct um3n_outq *q,
+		     struct um3n_drop_counters *drops, int link, const uint8_t *dgram, size_t len)
 {
 	uint8_t *buf = um3n_outq_reserve(q);
 
@@ -129,6 +128,13 @@ int um3n_datapath_queue(struct um3n_datapath *dp, struct um3n_outq *q,
 	return UM3N_OK;
 }
 
+int um3n_datapath_queue(struct um3n_datapath *dp, struct um3n_outq *q,
+			struct um3n_drop_counters *drops, int link, const uint8_t *dgram,
+			size_t len)
+{
+	return queue_raw(dp, q, drops, link, dgram, len);
+}
+
 struct resend_ctx {
 	struct um3n_datapath *dp;
 	struct um3n_outq *q;
@@ -139,6 +145,8 @@ struct resend_ctx {
 	size_t resent;
 };
 
+/* A re-send is traffic moved onto its new link whatever its rule: the link's
+ * AQM admits it or drops it (aqm.h). */
 static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 {
 	struct resend_ctx *rc = arg;
@@ -156,10 +164,44 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	rule = um3n_datapath_rule(rc->dp, rc->policy, &ip);
 	n = um3n_linksched_pick(&rc->dp->sched, rule, len, rc->now_us,
 				um3n_linksched_flow_hash(&ip, d.inner, d.inner_len), out);
-	for (size_t i = 0; i < n; i++)
-		if (out[i] != rc->from_link &&
-		    !um3n_datapath_queue(rc->dp, rc->q, rc->drops, out[i], dgram, len))
+	for (size_t i = 0; i < n; i++) {
+		struct um3n_datapath *dp = rc->dp;
+		int l = out[i];
+
+		if (l == rc->from_link)
+			continue;
+		if (!um3n_aqm_admit_moved(&dp->aqm_link[l], dp->aqm, dp->sched.links[l].weight_kbps,
+					  len, rc->now_us)) {
+			rc->drops->aqm++;
+			continue;
+		}
+		if (!queue_raw(dp, rc->q, rc->drops, l, dgram, len))
 			rc->resent++;
+	}
+}
+
+/* What a failover may re-send: what fits in the AQM's limit on the usable
+ * links beside their backlog, at their rates; everything without an AQM or
+ * with a link of unknown rate. */
+static uint64_t resend_budget(const struct um3n_datapath *dp, int failed, uint64_t now_us)
+{
+	uint64_t bytes = 0;
+
+	if (!dp->aqm || !dp->aqm->limit_us)
+		return UINT64_MAX;
+	for (size_t l = 0; l < dp->sched.n; l++) {
+		uint32_t kbps = dp->sched.links[l].weight_kbps;
+		uint64_t backlog = um3n_aqm_backlog_us(&dp->aqm_link[l], now_us), limit;
+
+		if ((int)l == failed || !(dp->sched.usable >> l & 1))
+			continue;
+		if (!kbps)
+			return UINT64_MAX;
+		limit = um3n_aqm_limit_us(&dp->aqm_link[l], dp->aqm, now_us);
+		if (backlog < limit)
+			bytes += um3n_aqm_bytes_in(kbps, limit - backlog);
+	}
+	return bytes;
 }
 
 size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
@@ -171,7 +213,13 @@ size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
 	size_t taken;
 
 	assert(link_ok(dp, link));
-	taken = um3n_resend_take(&dp->resend, q, link, since, resend_one, &rc);
+	/* Only the newest that fit the survivors' budget: they are the ones
+	 * that were still in the failed link's queue or in flight, so lost; the
+	 * older ones of the window have likely arrived. A TCP flow's hole
+	 * before them is filled by its own fast retransmit, which the re-sent
+	 * newest segments set off (their SACKs) without waiting for an RTO. */
+	taken = um3n_resend_take(&dp->resend, q, link, since, resend_budget(dp, link, now_us),
+				 resend_one, &rc);
 	assert(rc.resent <= taken * (dp->sched.n - 1));
 	dp->resent_pkts[link] += rc.resent;
 	*resent = rc.resent;
@@ -231,6 +279,7 @@ int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 		}
 		dp->tx_pkts[l]++;
 		dp->tx_bytes[l] += dlen;
+		um3n_datapath_charge(dp, l, dlen, now_us);
 	}
 	return UM3N_OK;
 }

@@ -15,6 +15,7 @@
 
 #include <assert.h>
 
+#include "aqm.h"
 #include "engine.h"
 #include "linksched.h"
 #include "policy.h"
@@ -57,6 +58,10 @@ struct um3n_datapath {
 	bool rx_paths_ok;
 	struct um3n_reorder rx_order;
 	struct um3n_reorder_pool *rpool;
+	/* Each link's virtual queue at its weight (aqm.h); the engine's
+	 * configuration (NULL: no AQM), read at each packet. */
+	const struct um3n_aqm_conf *aqm;
+	struct um3n_aqm_link aqm_link[UM3N_MAX_LINKS];
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -170,10 +175,30 @@ static inline bool um3n_datapath_pure_ack(const struct um3n_ip_info *ip, const u
 	return doff >= 20 && ip->header_len + doff == ip->total_len && !(tcp[13] & 0x07);
 }
 
+/* Did the packet of rule move onto link? An active-standby rule naming
+ * another class of link: that link carries it only because the rule's own
+ * links failed (or there are none), and its own traffic goes first (aqm.h). */
+static inline bool um3n_datapath_moved(const struct um3n_datapath *dp,
+				       const struct um3n_policy_rule *rule, int link)
+{
+	return rule->mode == UM3N_MODE_PREFER && rule->link_class != UM3N_CLASS_ANY &&
+	       rule->link_class != dp->sched.links[link].link_class;
+}
+
+/* A datagram of len bytes queued on link joins its virtual queue (aqm.h). */
+static inline void um3n_datapath_charge(struct um3n_datapath *dp, int link, size_t len,
+					uint64_t now_us)
+{
+	assert(link >= 0 && (size_t)link < dp->sched.n);
+	um3n_aqm_charge(&dp->aqm_link[link], dp->aqm, dp->sched.links[link].weight_kbps, len,
+			now_us);
+}
+
 /* Sends the parsed inner packet pkt (ip) on the link(s) its rule in policy
  * picks, each copy with the same sequence number, remembered for re-sending.
- * Errors (counted in drops): UM3N_ENOLINK, UM3N_ENOBUFS (queue full; copies
- * before it stay queued). Inline, like the prefer-mode pick: it is the
+ * Errors (counted in drops): UM3N_ENOLINK, UM3N_ENOBUFS (queue full, counted
+ * queue_full, copies before it stay queued; or a packet that moved onto its
+ * link refused by that link's AQM, counted aqm). Inline, like the prefer-mode pick: it is the
  * engines' per-packet path. */
 static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq *q,
 				     struct um3n_drop_counters *drops, uint64_t now_us,
@@ -197,6 +222,13 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 	}
 	if (um3n_policy_mode_keyed(rule->mode))
 		return um3n_datapath_send_keyed(dp, q, drops, now_us, ip, pkt, len, out, n);
+	if (um3n_datapath_moved(dp, rule, out[0]) &&
+	    !um3n_aqm_admit_moved(&dp->aqm_link[out[0]], dp->aqm,
+				  dp->sched.links[out[0]].weight_kbps, len + UM3N_DATA_OVERHEAD,
+				  now_us)) {
+		drops->aqm++;
+		return UM3N_ENOBUFS;
+	}
 	/* Copies keep the first link's number: checked in that link's window. */
 	seq = um3n_seqwin_seq(out[0], dp->tx_seq[out[0]]++);
 	assert(seq >> UM3N_SEQ_LINK_SHIFT == out[0]);
@@ -210,6 +242,8 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 		}
 		dp->tx_pkts[out[i]]++;
 		dp->tx_bytes[out[i]] += (size_t)dlen;
+		if (i > 0 || !um3n_datapath_moved(dp, rule, out[0])) /* else admitted: charged */
+			um3n_datapath_charge(dp, out[i], (size_t)dlen, now_us);
 	}
 	return UM3N_OK;
 }

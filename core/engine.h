@@ -62,6 +62,7 @@ struct um3n_drop_counters {
 	uint64_t duplicate;    /* GRE sequence already seen (redundancy, re-sends) */
 	uint64_t queue_full;   /* output queue full */
 	uint64_t too_big;      /* packet larger than UM3N_PKT_MAX - overhead */
+	uint64_t aqm;          /* moved onto a link by a failover, refused by its AQM (aqm.h) */
 };
 
 /* Per-flow reordering of aggregate rules at the receiver (reorder.h), for

@@ -24,6 +24,8 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->reorder_max_us = UM3N_REORDER_MAX_MS_DEFAULT * 1000;
 	c->out_queue_len = UM3N_OUTQ_DEFAULT;
 	c->ident_window_s = 60;
+	c->aqm = (struct um3n_aqm_conf){UM3N_AQM_TARGET_US, UM3N_AQM_INTERVAL_US, UM3N_AQM_LIMIT_US,
+					UM3N_AQM_ALONE_US};
 }
 
 /* Only fields read afresh at each use: the reply's lifetime and keepalive,
@@ -85,6 +87,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 		return NULL;
 	}
 	ha->cache.rpool = &ha->rpool;
+	ha->cache.aqm = &ha->conf.aqm;
 	return ha;
 }
 

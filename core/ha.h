@@ -4,6 +4,7 @@
 #ifndef UM3N_HA_H
 #define UM3N_HA_H
 
+#include "aqm.h"
 #include "engine.h"
 #include "policy.h"
 
@@ -23,9 +24,10 @@ struct um3n_ha_conf {
 	size_t resend_slots;       /* per-MN downlink packets remembered for that (0 disables);
 				     * the bytes live in the output ring, so its size bounds the depth */
 	size_t out_queue_len;
-	size_t out_slot_size;    /* as in um3n_mn_conf */
-	bool rx_csum_partial;    /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
-	uint32_t reorder_max_us; /* aggregate rules: longest hold of an early packet (0: none) */
+	size_t out_slot_size;     /* as in um3n_mn_conf */
+	bool rx_csum_partial;     /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
+	uint32_t reorder_max_us;  /* aggregate rules: longest hold of an early packet (0: none) */
+	struct um3n_aqm_conf aqm; /* traffic moved onto a binding by a failover (aqm.h) */
 	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
 	 * at now_us = 0, and how far a request's timestamp may be from it. With
 	 * ident_base 0 only the "strictly increasing" check applies. */

@@ -60,6 +60,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		um3n_mn_free(mn);
 		return NULL;
 	}
+	mn->dp.aqm = &mn->conf.aqm;
 	for (size_t i = 0; i < conf->n_links; i++) {
 		struct mn_link *l = &mn->links[i];
 

@@ -4,6 +4,7 @@
 #ifndef UM3N_MN_H
 #define UM3N_MN_H
 
+#include "aqm.h"
 #include "engine.h"
 #include "policy.h"
 #include "regfsm.h"
@@ -50,6 +51,7 @@ struct um3n_mn_conf {
 				     * keeps full-size datagrams contiguous (outq.h) */
 	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	uint32_t reorder_max_us;    /* aggregate rules: longest hold of an early packet (0: none) */
+	struct um3n_aqm_conf aqm;   /* traffic moved onto a link by a failover (aqm.h) */
 	uint8_t uplinks;            /* UM3N_MN_UPLINKS_* */
 	uint32_t handover_hold_us;  /* uplinks = one: handovers by signal at least this far apart */
 	size_t n_links;

@@ -1,6 +1,7 @@
 /* The re-send history (resend.h). */
 #include "resend.h"
 
+#include <assert.h>
 #include <string.h>
 
 int um3n_resend_init(struct um3n_resend *r, const struct um3n_env *env, size_t cap)
@@ -22,25 +23,66 @@ void um3n_resend_fini(struct um3n_resend *r, const struct um3n_env *env)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Still there to re-send: sent on link at or after since_us, slot not reused. */
+static bool live(const struct um3n_resend_entry *e, const struct um3n_outq *q, int link,
+		 uint64_t since_us)
+{
+	const struct um3n_outq_slot *s = &q->meta[e->slot];
+
+	return e->valid && e->link == link && e->sent_us >= since_us && s->gen == e->gen &&
+	       s->len <= q->slot;
+}
+
+/* How many of the live entries, counted from the oldest, are left out so
+ * that the newest ones fit in max_bytes. */
+static size_t skip_oldest(const struct um3n_resend *r, const struct um3n_outq *q, int link,
+			  uint64_t since_us, uint64_t max_bytes)
+{
+	uint64_t bytes = 0;
+	size_t n = 0, fit = 0;
+	bool full = false;
+
+	for (size_t i = 1; i <= r->cap; i++) { /* newest first */
+		const struct um3n_resend_entry *e = &r->ent[(r->next + r->cap - i) % r->cap];
+
+		if (!live(e, q, link, since_us))
+			continue;
+		n++;
+		bytes += q->meta[e->slot].len;
+		if (!full && bytes <= max_bytes)
+			fit++;
+		else
+			full = true;
+	}
+	assert(fit <= n);
+	return n - fit;
+}
+
 size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, uint64_t since_us,
-			void (*fn)(void *ctx, const uint8_t *dgram, size_t len), void *ctx)
+			uint64_t max_bytes, void (*fn)(void *ctx, const uint8_t *dgram, size_t len),
+			void *ctx)
 {
 	uint8_t copy[UM3N_PKT_MAX];
-	size_t n = 0;
+	size_t n = 0,
+	       skip = max_bytes == UINT64_MAX ? 0 : skip_oldest(r, q, link, since_us, max_bytes);
 
 	/* Oldest first: start at `next` (the oldest entry) and go round once. The
 	 * copy matters: fn queues outputs that may land on the very slots that
 	 * hold the history. */
 	for (size_t i = 0; i < r->cap; i++) {
 		struct um3n_resend_entry *e = &r->ent[(r->next + i) % r->cap];
-		const struct um3n_outq_slot *s;
+		const struct um3n_outq_slot *s = &q->meta[e->slot];
 
-		if (!e->valid || e->link != link || e->sent_us < since_us)
+		if (!live(e, q, link, since_us)) {
+			if (e->valid && e->link == link && e->sent_us >= since_us)
+				e->valid = false; /* overwritten since */
 			continue;
+		}
 		e->valid = false;
-		s = &q->meta[e->slot];
-		if (s->gen != e->gen || s->len > q->slot)
-			continue; /* overwritten since */
+		if (skip) {
+			skip--;
+			continue;
+		}
 		memcpy(copy, q->bufs + (size_t)e->slot * q->slot, s->len);
 		fn(ctx, copy, s->len);
 		n++;

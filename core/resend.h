@@ -42,8 +42,11 @@ static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n
 }
 /* Calls fn with a private copy of every remembered datagram sent on `link` at
  * or after since_us whose slot has not been reused, oldest first, and forgets
- * them. fn may queue new outputs. Returns how many. */
+ * them; of those, only the newest that fit in max_bytes together (UINT64_MAX:
+ * all): the older ones are forgotten unsent. fn may queue new outputs.
+ * Returns how many went to fn. */
 size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, uint64_t since_us,
-			void (*fn)(void *ctx, const uint8_t *dgram, size_t len), void *ctx);
+			uint64_t max_bytes, void (*fn)(void *ctx, const uint8_t *dgram, size_t len),
+			void *ctx);
 
 #endif

@@ -331,8 +331,8 @@ stall_ms() { # pcap t_cut
 		--tcp "$1" --port 5201 --window "$(calc "$2 - 1")" "$2" "$(calc "$2 + 3")") |
 		jget 'round(d["stall_ms"])'
 }
-cut_test() { # label ns dev [command to run after setting it up again]
-	local label=$1 ns=$2 dev=$3 a b c gap added stall t_cut cell_during wifi_after cell_after
+cut_test() { # label ns dev bound_ms [command to run after setting it up again]
+	local label=$1 ns=$2 dev=$3 bound=$4 a b c gap added stall t_cut cell_during wifi_after cell_after
 	n "$NS_FTP" tcpdump -i eth0 -s 96 -U -n -w "$TMP/cut-$dev.tcp.pcap" tcp dst port 5201 \
 		>/dev/null 2>&1 &
 	local tp=$!
@@ -347,7 +347,7 @@ cut_test() { # label ns dev [command to run after setting it up again]
 	sleep 1.5
 	read -r -a b <<<"$(snap)"
 	n "$ns" ip link set "$dev" up
-	[[ -z $4 ]] || n "$ns" $4
+	[[ -z $5 ]] || n "$ns" $5
 	sleep 1.0 # the MN re-registers wifi and moves the flow back
 	read -r -a c <<<"$(snap)"
 	sleep 1.0
@@ -366,12 +366,21 @@ cut_test() { # label ns dev [command to run after setting it up again]
 	check "$label: flow continued over cell" test "$cell_during" -gt 300000
 	check "$label: iperf3 flow survived" grep -q receiver "$TMP/cut-$dev.iperf"
 	check "$label: flow back on wifi after restore" test "$wifi_after" -gt $((4 * cell_after))
-	check "$label: added gap below 2 s" test "${added%% *}" -lt 2000
+	check "$label: added gap below $bound ms" test "${added%% *}" -lt "$bound"
 }
-cut_test "wifi carrier cut (rwifi rw0 down)" "$NS_RW" rw0
+# The bounds (issue 13, failover under load): the 12 Mbit/s flow moving onto the
+# 3.61 Mbit/s cell link once filled its queue with the failover's re-sends (169
+# datagrams, 560 ms at that rate; pings waited up to 588 ms behind them, so the
+# "80 ms" fifo held far more: with UDP GSO one of its 24 packets may be 64
+# datagrams) and the ping's added gap was 416-473 ms; with the moved
+# traffic's AQM (core/aqm.c, default keys) it measured 102, 121 and 112 ms
+# (carrier) and 68, 91 and 71 ms (backhaul: detection by silence, dead_after_ms
+# 100) in three rounds on a shared 2-core machine (71-142 ms over seven rounds
+# while the keys were tuned); bounds are those plus a margin for noise.
+cut_test "wifi carrier cut (rwifi rw0 down)" "$NS_RW" rw0 200
 wait_registered 5 >/dev/null || true
 # Setting rw1 down also drops the router's route through it: put it back.
-cut_test "wifi backhaul cut (rwifi rw1 down, no carrier signal)" "$NS_RW" rw1 \
+cut_test "wifi backhaul cut (rwifi rw1 down, no carrier signal)" "$NS_RW" rw1 250 \
 	"ip route replace 192.0.2.1/32 via 10.2.2.2"
 wait_registered 5 >/dev/null || true
 

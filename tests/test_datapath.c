@@ -1,7 +1,8 @@
 /* datapath: the per-peer data path both engines share. Path choice per mode
  * and per policy key, per-link sequence numbers, queue full, too big, failover
  * re-send of the window on the surviving links only, per-link counters, the
- * receive side (duplicates, TUN output link) and the HA's bindings view. */
+ * receive side (duplicates, TUN output link) and the HA's bindings view; under load,
+ * the re-send budget and the AQM of moved traffic (aqm.h). */
 #include <string.h>
 
 #include "bcache.h"
@@ -560,6 +561,59 @@ static void test_pure_ack(void)
 	rig_fini(&r);
 }
 
+/* Failover under load (aqm.h), links at 1000 kbit/s: when both wifi links
+ * fail, the failover re-sends only the newest of link 0's window that fit
+ * below aqm_alone_ms on the cell link (it carries nothing of its own), and
+ * the wifi traffic moved onto the cell link is refused (drops.aqm) while the
+ * cell link's own traffic, never refused, keeps it above aqm_limit_ms. */
+static void test_failover_under_load(void)
+{
+	static const struct um3n_aqm_conf aqm = {5000, 100000, 20000, 60000};
+	struct rig r;
+	struct um3n_out o = {0};
+	size_t resent, taken;
+	uint8_t tag = 23;
+
+	rig_init(&r, 64, 0, 64, UM3N_DATAPATH_BY_DST);
+	r.dp.aqm = &aqm;
+	for (uint8_t i = 0; i < 30; i++) /* 1012-byte datagrams on link 0 */
+		CU_ASSERT_EQUAL(send_at(&r, r.policy, 1000000, v4(10, 200, 0, 2), v4(10, 9, 9, 9),
+					1000, i),
+				UM3N_OK);
+	while (um3n_outq_pop(&r.q, &o))
+		CU_ASSERT_EQUAL(o.link, 0);
+	um3n_datapath_set_link(&r.dp, 0, true, UM3N_LS_FAILED);
+	um3n_datapath_set_link(&r.dp, 2, true, UM3N_LS_FAILED);
+	um3n_datapath_links_changed(&r.dp);
+	/* 60 ms at 1000 kbit/s: 7500 bytes, 7 datagrams; the newest seven */
+	taken = um3n_datapath_failover(&r.dp, &r.q, &r.drops, 1050000, 150000, 0, r.policy,
+				       &resent);
+	CU_ASSERT_EQUAL(taken, 7);
+	CU_ASSERT_EQUAL(resent, 7);
+	while (um3n_outq_pop(&r.q, &o)) {
+		CU_ASSERT_EQUAL(o.link, 1);
+		CU_ASSERT_EQUAL(o.data[o.len - 1], tag++);
+	}
+	CU_ASSERT_EQUAL(tag, 30);
+	CU_ASSERT_EQUAL(r.drops.aqm, 0);
+	/* The cell link's own traffic goes; moved traffic not above 20 ms of it. */
+	CU_ASSERT_EQUAL(send_at(&r, r.policy, 1050000, v4(10, 200, 0, 2), v4(10, 1, 0, 1), 1000, 1),
+			UM3N_OK);
+	CU_ASSERT_EQUAL(send_at(&r, r.policy, 1050000, v4(10, 200, 0, 2), v4(10, 9, 9, 9), 100, 2),
+			UM3N_ENOBUFS);
+	CU_ASSERT_EQUAL(r.drops.aqm, 1);
+	CU_ASSERT_EQUAL(r.drops.queue_full, 0);
+	CU_ASSERT_EQUAL(send_at(&r, r.policy, 1050000, v4(10, 200, 0, 2), v4(10, 1, 0, 1), 1000, 3),
+			UM3N_OK);
+	/* Drained (75 ms of backlog): moved traffic goes again. */
+	CU_ASSERT_EQUAL(send_at(&r, r.policy, 1130000, v4(10, 200, 0, 2), v4(10, 9, 9, 9), 100, 4),
+			UM3N_OK);
+	CU_ASSERT_EQUAL(r.drops.aqm, 1);
+	while (um3n_outq_pop(&r.q, &o))
+		CU_ASSERT_EQUAL(o.link, 1);
+	rig_fini(&r);
+}
+
 static CU_TestInfo datapath_tests[] = {
 	{"01 send: path per mode, fallback, no policy", test_path_choice},
 	{"02 send: policy keyed on destination (MN) or source (HA)", test_policy_key},
@@ -572,6 +626,7 @@ static CU_TestInfo datapath_tests[] = {
 	{"09 bindings: the HA's links, classes and care-of addresses", test_bindings},
 	{"10 base delay: windowed minimum of the peer's delays", test_base_delay},
 	{"11 aggregate: pure TCP acknowledgements on the fastest link", test_pure_ack},
+	{"12 failover under load: newest re-sends, own traffic first", test_failover_under_load},
 	CU_TEST_INFO_NULL,
 };
 

@@ -220,7 +220,7 @@ static void test_resend_take_cases(void)
 		CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 8), 0);
 		for (unsigned t = 0; t < 6; t++)
 			send_one(&q, &r, t, links[t], 100 * (t + 1));
-		n = um3n_resend_take(&r, &q, c->link, c->since_us, on_resend, &s);
+		n = um3n_resend_take(&r, &q, c->link, c->since_us, UINT64_MAX, on_resend, &s);
 		if (n != c->n)
 			fprintf(stderr, "\n  take case %d: %zu want %u\n", c->num, n, c->n);
 		CU_ASSERT_EQUAL(n, c->n);
@@ -231,7 +231,9 @@ static void test_resend_take_cases(void)
 		}
 		/* each once: a second take finds nothing of what the first gave */
 		memset(&s, 0, sizeof(s));
-		CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, c->link, c->since_us, on_resend, &s), 0);
+		CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, c->link, c->since_us, UINT64_MAX,
+						 on_resend, &s),
+				0);
 		um3n_resend_fini(&r, &env);
 		um3n_outq_fini(&q, &env);
 	}
@@ -253,7 +255,7 @@ static void test_resend_wrap_and_generation(void)
 	for (unsigned t = 0; t < 10; t++)
 		send_one(&q, &r, t, 0, 1000 + t);
 	/* list holds 6..9; all slots still hold them (8-slot ring) */
-	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 4);
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, UINT64_MAX, on_resend, &s), 4);
 	CU_ASSERT_EQUAL(s.tags[0], 6);
 	CU_ASSERT_EQUAL(s.tags[3], 9);
 
@@ -269,7 +271,7 @@ static void test_resend_wrap_and_generation(void)
 	}
 	/* 14..19 went into slots 6,7,0,1,2,3: 10 and 11 are gone */
 	memset(&s, 0, sizeof(s));
-	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 2);
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, UINT64_MAX, on_resend, &s), 2);
 	CU_ASSERT_EQUAL(s.tags[0], 12);
 	CU_ASSERT_EQUAL(s.tags[1], 13);
 	CU_ASSERT_TRUE(s.intact[0] && s.intact[1]);
@@ -280,7 +282,7 @@ static void test_resend_wrap_and_generation(void)
 	CU_ASSERT_EQUAL(um3n_resend_init(&r, &env, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 0), 0);
 	send_one(&q, &r, 1, 0, 1);
-	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 0);
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, UINT64_MAX, on_resend, &s), 0);
 	um3n_resend_fini(&r, &env);
 	um3n_outq_fini(&q, &env);
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
@@ -305,7 +307,7 @@ static void test_resend_callback_queues(void)
 		send_one(&q, &r, t, 0, 10 + t);
 	s.q = &q;
 	s.per_call = 1;
-	n = um3n_resend_take(&r, &q, 0, 0, on_resend, &s);
+	n = um3n_resend_take(&r, &q, 0, 0, UINT64_MAX, on_resend, &s);
 	/* each callback writes the slot of the datagram it is being handed */
 	CU_ASSERT_EQUAL(n, 4);
 	CU_ASSERT_EQUAL(s.queued, 4);
@@ -324,7 +326,7 @@ static void test_resend_callback_queues(void)
 	memset(&s, 0, sizeof(s));
 	s.q = &q;
 	s.per_call = 2;
-	n = um3n_resend_take(&r, &q, 0, 0, on_resend, &s);
+	n = um3n_resend_take(&r, &q, 0, 0, UINT64_MAX, on_resend, &s);
 	/* tag 0 read, its callback fills slots 0, 1 -> tag 1 skipped; tag 2 read,
 	 * its callback fills slots 2, 3 -> tag 3 skipped */
 	CU_ASSERT_EQUAL(n, 2);
@@ -378,7 +380,7 @@ static void test_outq_push_ref(void)
 		CU_ASSERT_TRUE(um3n_outq_push_ref(&q, UM3N_OUT_TUN, 0, ext[2], 5));
 		CU_ASSERT_TRUE(um3n_outq_pop(&q, &o));
 	}
-	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, on_resend, &s), 1);
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, UINT64_MAX, on_resend, &s), 1);
 	CU_ASSERT_EQUAL(s.tags[0], 8);
 	CU_ASSERT_TRUE(s.intact[0]);
 	um3n_resend_fini(&r, &env);
@@ -428,6 +430,36 @@ static void test_outq_slot_size(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* A byte budget (a failover's, aqm.h): the newest datagrams that fit it go,
+ * oldest first among them; the older ones are forgotten unsent. */
+static void test_resend_budget_newest(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+	struct um3n_resend r;
+	struct seen s = {0};
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 16, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(um3n_resend_init(&r, &env, 16), 0);
+	/* tags 100..105 on link 0 (lengths 20 + tag: 120..125 bytes), 200 on link 1 */
+	for (unsigned t = 100; t < 106; t++)
+		send_one(&q, &r, t, 0, t);
+	send_one(&q, &r, 200, 1, 300);
+	/* 124 + 125 = 249 fit in 250, 123 more do not: the two newest */
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, 250, on_resend, &s), 2);
+	CU_ASSERT_EQUAL(s.tags[0], 104);
+	CU_ASSERT_EQUAL(s.tags[1], 105);
+	/* the older ones were forgotten; link 1's entry was not */
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 0, 0, UINT64_MAX, on_resend, &s), 0);
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 1, 0, 0, on_resend, &s), 0);
+	send_one(&q, &r, 201, 1, 301);
+	CU_ASSERT_EQUAL(um3n_resend_take(&r, &q, 1, 0, 1000, on_resend, &s), 1);
+	CU_ASSERT_EQUAL(s.tags[2], 201);
+	um3n_resend_fini(&r, &env);
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo queue_tests[] = {
 	{"01 outq: capacity rounds up to a power of two", test_outq_capacity},
 	{"02 outq: FIFO across wrap, bytes and metadata", test_outq_fifo_wrap},
@@ -437,6 +469,7 @@ static CU_TestInfo queue_tests[] = {
 	{"06 resend: callback queueing while reading", test_resend_callback_queues},
 	{"07 outq: by-reference outputs, full ring, history retired", test_outq_push_ref},
 	{"08 outq: slot size bounds, back-to-back slots", test_outq_slot_size},
+	{"09 resend: a byte budget keeps the newest", test_resend_budget_newest},
 	CU_TEST_INFO_NULL,
 };
 

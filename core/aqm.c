@@ -1,0 +1,82 @@
+/* Sender-side queue management per link (aqm.h). */
+#include "aqm.h"
+
+#include <assert.h>
+
+static uint64_t cost_ns(uint32_t kbps, size_t len)
+{
+	assert(kbps > 0);
+	return (uint64_t)(len + UM3N_AQM_LINK_EXTRA) * 8 * 1000000 / kbps;
+}
+
+static void put(struct um3n_aqm_link *a, uint32_t kbps, size_t len, uint64_t now_us)
+{
+	uint64_t now_ns = now_us * 1000;
+
+	/* An idle link is pulled up to the present: it banks no credit. */
+	a->vfinish_ns = (a->vfinish_ns > now_ns ? a->vfinish_ns : now_ns) + cost_ns(kbps, len);
+}
+
+void um3n_aqm_charge(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint32_t kbps,
+		     size_t len, uint64_t now_us)
+{
+	if (!c || !c->limit_us || !kbps)
+		return;
+	a->own_us = now_us + 1;
+	if (um3n_aqm_backlog_us(a, now_us) < c->interval_us)
+		put(a, kbps, len, now_us);
+}
+
+/* interval / sqrt(count) without floating point: sqrt(count << 20) is
+ * sqrt(count) in units of 1/1024. */
+static uint64_t control_law(uint32_t interval_us, uint32_t count)
+{
+	uint64_t x = (uint64_t)count << 20, r = 0;
+
+	assert(count > 0);
+	for (uint64_t bit = 1ull << 40; bit; bit >>= 2) { /* integer square root */
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	assert(r >= 1024);
+	return (uint64_t)interval_us * 1024 / r;
+}
+
+bool um3n_aqm_admit_moved(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint32_t kbps,
+			  size_t len, uint64_t now_us)
+{
+	uint64_t sojourn;
+
+	if (!c || !c->limit_us || !kbps)
+		return true;
+	sojourn = um3n_aqm_backlog_us(a, now_us);
+	if (sojourn >= um3n_aqm_limit_us(a, c, now_us))
+		return false; /* the hard bound: never a deep queue of moved traffic */
+	if (sojourn < c->target_us || !c->interval_us) {
+		a->above_until_us = 0;
+		a->dropping = false;
+	} else if (!a->above_until_us) {
+		a->above_until_us = now_us + c->interval_us; /* a burst may pass: wait */
+	} else if (!a->dropping && now_us >= a->above_until_us) {
+		/* Above target for a whole interval: a standing queue. Start
+		 * dropping, where the last episode left off if it was recent. */
+		a->dropping = true;
+		uint32_t delta = a->count - a->last_count;
+
+		a->count = delta > 1 && now_us < a->drop_next_us + 16ull * c->interval_us ? delta
+											  : 1;
+		a->last_count = a->count;
+		a->drop_next_us = now_us + control_law(c->interval_us, a->count);
+		return false;
+	} else if (a->dropping && now_us >= a->drop_next_us) {
+		a->count++;
+		a->drop_next_us += control_law(c->interval_us, a->count);
+		return false;
+	}
+	put(a, kbps, len, now_us);
+	return true;
+}
