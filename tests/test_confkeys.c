@@ -408,7 +408,7 @@ static const char *const daemon_keys[UM3N_CONFKEYS_ENGINES] = {
 	(" home_address home_agent port spi key_file tun mtu offload busy_poll_us control_socket"
 	 " log_level routes route_table "), /* parenthesised: one element, joined on purpose (clang warns) */
 	" address port tun mtu offload busy_poll_us add_routes control_socket log_level ",
-	" interface ",
+	" interface up_command down_command command_timeout_ms ",
 };
 /* clang-format on */
 
