@@ -64,6 +64,8 @@ struct reg_exts {
 	struct um3n_policy_chunk chunk;
 	bool has_ack;
 	struct um3n_policy_ack ack;
+	bool has_crypto;
+	struct um3n_crypto_offer crypto;
 	bool has_auth;
 	uint32_t spi;
 	const uint8_t *auth;
@@ -75,6 +77,7 @@ struct reg_exts {
 void um3n_wire_nvse_link_info(struct wcur *w, const struct um3n_link_info *l);
 void um3n_wire_nvse_policy_chunk(struct wcur *w, const struct um3n_policy_chunk *c);
 void um3n_wire_nvse_policy_ack(struct wcur *w, const struct um3n_policy_ack *a);
+void um3n_wire_nvse_crypto(struct wcur *w, const struct um3n_crypto_offer *c);
 /* ... and read from an NVSE's body (body_len bytes after the length octet).
  * Other vendors' NVSEs, types this message does not use, and any NVSE after
  * the MN-HA authenticator (not authenticated) are skipped.

@@ -68,6 +68,16 @@ void um3n_wire_nvse_policy_ack(struct wcur *w, const struct um3n_policy_ack *a)
 	um3n_put16(v + 6, a->count);
 }
 
+void um3n_wire_nvse_crypto(struct wcur *w, const struct um3n_crypto_offer *c)
+{
+	uint8_t *v = w_nvse(w, UM3N_NVSE_CRYPTO, UM3N_CRYPTO_NVSE_LEN);
+
+	if (!v)
+		return;
+	v[0] = c->suite;
+	memcpy(v + 4, c->nonce, UM3N_CRYPTO_NONCE_LEN);
+}
+
 /* ---------- reader ---------- */
 
 static int nvse_link_info(struct reg_exts *x, const uint8_t *v, size_t n)
@@ -118,6 +128,18 @@ static int nvse_policy_ack(struct reg_exts *x, const uint8_t *v, size_t n)
 	return UM3N_OK;
 }
 
+/* Any suite is decoded: the engines refuse the ones they do not know (a
+ * denial the operator sees, not a malformed message). */
+static int nvse_crypto(struct reg_exts *x, const uint8_t *v, size_t n)
+{
+	if (n != UM3N_CRYPTO_NVSE_LEN || x->has_crypto)
+		return UM3N_EINVAL;
+	x->crypto.suite = v[0];
+	memcpy(x->crypto.nonce, v + 4, UM3N_CRYPTO_NONCE_LEN);
+	x->has_crypto = true;
+	return UM3N_OK;
+}
+
 /* RFC 3115 NVSE (wire_int.h). */
 int um3n_wire_nvse_read(struct reg_exts *x, const uint8_t *body, size_t body_len)
 {
@@ -134,6 +156,7 @@ int um3n_wire_nvse_read(struct reg_exts *x, const uint8_t *body, size_t body_len
 	case UM3N_NVSE_LINK_INFO: return nvse_link_info(x, v, n);
 	case UM3N_NVSE_POLICY_CHUNK: return x->is_request ? nvse_policy_chunk(x, v, n) : UM3N_OK;
 	case UM3N_NVSE_POLICY_ACK: return x->is_request ? UM3N_OK : nvse_policy_ack(x, v, n);
+	case UM3N_NVSE_CRYPTO: return nvse_crypto(x, v, n);
 	default: return UM3N_OK;
 	}
 }

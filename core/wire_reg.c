@@ -177,6 +177,8 @@ int um3n_wire_rrq_encode(const struct um3n_rrq *m, uint8_t *buf, size_t cap, siz
 		um3n_wire_nvse_link_info(&w, &m->link);
 	if (m->has_policy_chunk)
 		um3n_wire_nvse_policy_chunk(&w, &m->chunk);
+	if (m->has_crypto)
+		um3n_wire_nvse_crypto(&w, &m->crypto);
 	auth_at = w_mn_ha_auth(&w, m->spi); /* (c) */
 	/* RFC 3519 §3.1: the UDP Tunnel Request follows the MN-HA extension. */
 	if (m->has_udp_tun_req)
@@ -211,6 +213,8 @@ int um3n_wire_rrp_encode(const struct um3n_rrp *m, uint8_t *buf, size_t cap, siz
 		um3n_wire_nvse_link_info(&w, &m->link);
 	if (m->has_policy_ack)
 		um3n_wire_nvse_policy_ack(&w, &m->policy_ack);
+	if (m->has_crypto)
+		um3n_wire_nvse_crypto(&w, &m->crypto);
 	auth_at = w_mn_ha_auth(&w, m->spi);
 	return w_finish(&w, auth_at, len, auth_off);
 }
@@ -365,6 +369,8 @@ int um3n_wire_rrq_decode(const uint8_t *buf, size_t len, struct um3n_rrq *m)
 	m->link = x.link;
 	m->has_policy_chunk = x.has_chunk;
 	m->chunk = x.chunk;
+	m->has_crypto = x.has_crypto;
+	m->crypto = x.crypto;
 	m->has_auth = x.has_auth;
 	m->spi = x.spi;
 	m->auth = x.auth;
@@ -402,6 +408,8 @@ int um3n_wire_rrp_decode(const uint8_t *buf, size_t len, struct um3n_rrp *m)
 	m->link = x.link;
 	m->has_policy_ack = x.has_ack;
 	m->policy_ack = x.ack;
+	m->has_crypto = x.has_crypto;
+	m->crypto = x.crypto;
 	m->has_auth = x.has_auth;
 	m->spi = x.spi;
 	m->auth = x.auth;

@@ -359,7 +359,7 @@ static unsigned derive_mtu(const struct d_conf_mn *c)
 		if (m > 0 && m < lowest)
 			lowest = m;
 	}
-	return (unsigned)lowest - UM3N_OUTER_OVERHEAD_V4;
+	return (unsigned)lowest - UM3N_OUTER_OVERHEAD_V4_ENC(c->mn.encrypt);
 }
 
 static int setup_tun(struct mn_daemon *d)
@@ -370,7 +370,7 @@ static int setup_tun(struct mn_daemon *d)
 	if (d_tun_open(&d->tun, d->cfg.tun, &offload, um3n_addr_v4(&d->cfg.mn.home_addr), mtu) < 0)
 		return -1;
 	d->tun.partial_ok = tun_partial_ok;
-	d->cfg.mn.out_slot_size = d_tun_out_slot(mtu);
+	d->cfg.mn.out_slot_size = d_tun_out_slot(mtu, d->cfg.mn.encrypt);
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
 }
 
