@@ -13,7 +13,7 @@
 #include "testutil.h"
 #include "wire.h"
 
-static const uint8_t key32[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t key32[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
 				  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const uint8_t nonce_mn[UM3N_CRYPTO_NONCE_LEN] = {0xa1, 0xa2, 0xa3};
 static const uint8_t nonce_ha[UM3N_CRYPTO_NONCE_LEN] = {0xb1, 0xb2, 0xb3};
@@ -52,7 +52,7 @@ static void test_derive(void)
 
 	um3n_aead_derive(&a, key32, sizeof(key32), nonce_mn, nonce_ha, 0x0ac80002, 1);
 	um3n_aead_derive(&b, key32, sizeof(key32), nonce_mn, nonce_ha, 0x0ac80002, 1);
-	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0); /* both ends derive the same */
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);              /* both ends derive the same */
 	CU_ASSERT_NOT_EQUAL(memcmp(a.up, a.down, sizeof(a.up)), 0); /* one key per direction */
 	um3n_aead_derive(&c, key32, sizeof(key32), other, nonce_ha, 0x0ac80002, 1);
 	CU_ASSERT_NOT_EQUAL(memcmp(a.up, c.up, sizeof(a.up)), 0); /* a fresh nonce: new keys */

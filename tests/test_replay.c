@@ -137,7 +137,8 @@ static void test_reference(void)
 		if (roll < 60)
 			c = next++; /* in order */
 		else if (roll < 90)
-			c = next > 0 ? next - 1 - um3n_prng_below(&prng, next < W + 50 ? next : W + 50)
+			c = next > 0 ? next - 1 -
+					       um3n_prng_below(&prng, next < W + 50 ? next : W + 50)
 				     : 0; /* late or duplicated, around the edge */
 		else
 			c = next + um3n_prng_below(&prng, W / 8); /* a jump ahead */
