@@ -14,6 +14,7 @@
 
 static const char *const uplinks_words[] = {"all", "one", NULL};
 static const char *const standby_words[] = {"hot", "cold", NULL};
+static const char *const no_yes_words[] = {"no", "yes", NULL};
 
 /* Ranges: what a deployment may sensibly want and the engine accepts (it
  * refuses a zero lifetime or retry, a retry above reg_retry_max_us = 16 s).
@@ -70,6 +71,10 @@ static const struct um3n_confkey keys[] = {
 	{"handover_hold_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
 	 600000, 4000, offsetof(struct um3n_mn_conf, handover_hold_us),
 	 "uplinks = one: at most one handover by signal in this long (against flapping)", NULL},
+	{"encrypt", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1, 0,
+	 offsetof(struct um3n_mn_conf, encrypt),
+	 "yes: seal tunnel data (ChaCha20-Poly1305, keys per registration); the HA must agree",
+	 no_yes_words},
 	/* [ha] */
 	{"max_lifetime_s", "max_lifetime", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1,
 	 65534, 600, offsetof(struct um3n_ha_conf, max_lifetime_s),
@@ -108,6 +113,10 @@ static const struct um3n_confkey keys[] = {
 	 100, offsetof(struct um3n_ha_conf, reorder_max_us),
 	 "longest hold of an aggregated flow's early packet waiting for a gap; 0 disables it",
 	 NULL},
+	{"encrypt", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1, 0,
+	 offsetof(struct um3n_ha_conf, encrypt),
+	 "yes: only sealed tunnel data; mobile nodes that do not ask for it are refused",
+	 no_yes_words},
 	/* [uplink NAME] (daemon), [link NAME] (simulator) */
 	{"class", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_CLASS, UM3N_CONFKEY_COUNT, 1, 0,
 	 UM3N_CLASS_MAX, UM3N_CLASS_ANY, offsetof(struct um3n_mn_link_conf, link_class),

@@ -20,8 +20,26 @@ int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, siz
 	return um3n_resend_init(&dp->resend, env, resend_slots);
 }
 
+int um3n_datapath_crypt_enable(struct um3n_datapath *dp, const struct um3n_env *env)
+{
+	size_t size = dp->sched.n * sizeof(*dp->crypt);
+
+	assert(!dp->crypt && dp->sched.n > 0);
+	dp->crypt = env->alloc(env->ctx, size);
+	if (!dp->crypt)
+		return UM3N_ENOMEM;
+	memset(dp->crypt, 0, size);
+	return UM3N_OK;
+}
+
 void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env)
 {
+	if (dp->crypt) {
+		for (size_t l = 0; l < dp->sched.n; l++)
+			um3n_aead_clear(&dp->crypt[l]);
+		env->free(env->ctx, dp->crypt);
+		dp->crypt = NULL;
+	}
 	if (dp->rpool)
 		um3n_reorder_drop_all(&dp->rx_order, dp->rpool);
 	um3n_resend_fini(&dp->resend, env);
@@ -110,6 +128,7 @@ static int queue_raw(struct um3n_datapath *dp, struct um3n_outq *q,
 		     struct um3n_drop_counters *drops, int link, const uint8_t *dgram, size_t len)
 {
 	uint8_t *buf = um3n_outq_reserve(q);
+	int sealed;
 
 	assert(link_ok(dp, link) && dp->to[link]);
 	assert(q->count <= q->cap);
@@ -122,6 +141,12 @@ static int queue_raw(struct um3n_datapath *dp, struct um3n_outq *q,
 		return UM3N_ENOBUFS;
 	}
 	memcpy(buf, dgram, len);
+	sealed = um3n_datapath_seal(dp, link, buf, len, q->slot);
+	if (sealed < 0) {
+		drops->too_big += sealed == UM3N_ETOOBIG;
+		return sealed;
+	}
+	len = (size_t)sealed;
 	um3n_outq_commit(q, UM3N_OUT_UDP, link, dp->to[link], len);
 	dp->tx_pkts[link]++;
 	dp->tx_bytes[link] += len;
@@ -156,8 +181,18 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	size_t n;
 
 	struct um3n_tunnel_data d;
+	uint8_t plain[UM3N_PKT_MAX];
+	int plen;
 
 	assert(len > UM3N_DATA_OVERHEAD && len <= rc->q->slot); /* only data is remembered */
+	if (rc->dp->crypt) { /* sealed for the failed link: sealed again for each other */
+		plen = um3n_aead_reopen(&rc->dp->crypt[rc->from_link], dgram, len, plain,
+					sizeof(plain));
+		if (plen < 0)
+			return; /* under a key since replaced */
+		dgram = plain;
+		len = (size_t)plen;
+	}
 	if (um3n_wire_tunnel_decode(dgram, len, &d) ||
 	    um3n_wire_ip_parse(d.inner, d.inner_len, &ip))
 		return;
@@ -226,6 +261,38 @@ size_t um3n_datapath_failover(struct um3n_datapath *dp, struct um3n_outq *q,
 	return taken;
 }
 
+int um3n_datapath_open(struct um3n_datapath *dp, struct um3n_outq *q,
+		       struct um3n_drop_counters *drops, int link, const uint8_t **buf, size_t *len)
+{
+	uint8_t *plain;
+	int rc;
+
+	assert(link_ok(dp, link) && buf && *buf && len);
+	if (!dp->crypt)
+		return UM3N_OK;
+	if (*len < 2 || (*buf)[1] != UM3N_NH_SEALED) {
+		drops->malformed++; /* plain data where only sealed data is taken */
+		return UM3N_EINVAL;
+	}
+	/* The plain datagram goes where the packet's TUN output will be queued:
+	 * that output points into it, valid as long as any output (outq.h). */
+	plain = um3n_outq_scratch(q);
+	if (!plain) {
+		drops->queue_full++;
+		return UM3N_ENOBUFS;
+	}
+	rc = um3n_aead_open(&dp->crypt[link], *buf, *len, plain, q->slot);
+	if (rc < 0) {
+		drops->malformed += rc == UM3N_EINVAL || rc == UM3N_ETOOBIG;
+		drops->bad_tag += rc == UM3N_EAUTH;
+		drops->replayed_data += rc == UM3N_EREPLAY;
+		return rc;
+	}
+	*buf = plain;
+	*len = (size_t)rc;
+	return UM3N_OK;
+}
+
 /* The flow bucket: a hash of the inner 5-tuple (ports of TCP and UDP only),
  * the same for every packet of one flow whatever link it takes. */
 static unsigned flow_of(const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len)
@@ -250,7 +317,8 @@ int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 	uint32_t seq = um3n_seqwin_seq(out[0], dp->tx_seq[out[0]]++);
 	uint32_t key = um3n_reorder_key(flow, dp->tx_flow[flow]++);
 	/* A TUN MTU with no room for the key: sent as before, unordered. */
-	bool keyed = len + UM3N_DATA_KEYED_OVERHEAD <= q->slot;
+	bool keyed = len + UM3N_DATA_KEYED_OVERHEAD + (dp->crypt ? UM3N_SEAL_OVERHEAD : 0) <=
+		     q->slot;
 
 	assert(n > 0 && n <= dp->sched.n && flow < UM3N_REORDER_FLOWS);
 	for (size_t i = 0; i < n; i++) {
@@ -264,9 +332,14 @@ int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 			return UM3N_ENOBUFS;
 		}
 		if (keyed) {
+			int sealed;
+
 			dlen = um3n_wire_tunnel_hdr_keyed(buf, ip->version == 6, key, seq);
 			memcpy(buf + dlen, pkt, len);
-			dlen += len;
+			sealed = um3n_datapath_seal(dp, l, buf, dlen + len, q->slot);
+			if (sealed < 0)
+				return sealed;
+			dlen = (size_t)sealed;
 			um3n_resend_remember(&dp->resend, q, now_us, l,
 					     um3n_outq_commit(q, UM3N_OUT_UDP, l, dp->to[l], dlen));
 		} else {

@@ -16,6 +16,7 @@
 #include <assert.h>
 
 #include "aqm.h"
+#include "aead.h"
 #include "engine.h"
 #include "linksched.h"
 #include "policy.h"
@@ -62,6 +63,7 @@ struct um3n_datapath {
 	 * configuration (NULL: no AQM), read at each packet. */
 	const struct um3n_aqm_conf *aqm;
 	struct um3n_aqm_link aqm_link[UM3N_MAX_LINKS];
+	struct um3n_aead_link *crypt; /* per link; NULL: plain tunnel data (aead.h) */
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -70,6 +72,11 @@ struct um3n_datapath {
 int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, size_t n_links,
 		       size_t resend_slots, struct um3n_prng *prng, enum um3n_datapath_key key);
 void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env);
+/* Encrypted tunnel data from now on (`encrypt = yes`): a key set per link,
+ * none installed yet (um3n_aead_install), freed by um3n_datapath_fini.
+ * Errors: UM3N_ENOMEM. */
+int um3n_datapath_crypt_enable(struct um3n_datapath *dp, const struct um3n_env *env);
+
 /* Keyed packets from the peer are put in order with the engine's pool (which
  * outlives the path set). */
 static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
@@ -105,10 +112,10 @@ void um3n_datapath_link_reset(struct um3n_datapath *dp, int link);
 
 /* Will an inner packet of len bytes fit in one output slot once encapsulated?
  * Counts too_big when not. */
-static inline bool um3n_datapath_fits(const struct um3n_outq *q, struct um3n_drop_counters *drops,
-				      size_t len)
+static inline bool um3n_datapath_fits(const struct um3n_datapath *dp, const struct um3n_outq *q,
+				      struct um3n_drop_counters *drops, size_t len)
 {
-	if (len + UM3N_DATA_OVERHEAD <= q->slot)
+	if (len + UM3N_DATA_OVERHEAD + (dp->crypt ? UM3N_SEAL_OVERHEAD : 0) <= q->slot)
 		return true;
 	drops->too_big++;
 	return false;
@@ -131,6 +138,26 @@ static inline const struct um3n_policy_rule *um3n_datapath_rule(const struct um3
 	return um3n_policy_lookup(policy, dp->key == UM3N_DATAPATH_BY_SRC ? &ip->src : &ip->dst);
 }
 
+/* A tunnel datagram built in buf[0, len) (cap bytes) for link, sealed in
+ * place when encrypting. Returns its length on the wire, or the errors of
+ * um3n_aead_seal. */
+static inline int um3n_datapath_seal(struct um3n_datapath *dp, int link, uint8_t *buf, size_t len,
+				     size_t cap)
+{
+	assert(link >= 0 && (size_t)link < dp->sched.n && len <= cap);
+	return dp->crypt ? um3n_aead_seal(&dp->crypt[link], buf, len, cap) : (int)len;
+}
+
+/* A datagram that arrived on link, before it is decoded: when encrypting,
+ * *buf must be sealed (plain data is refused: no downgrade by a forger) and
+ * is opened into an output slot, *buf and *len then pointing at the plain
+ * datagram; when not, it passes as is. Errors (counted in drops):
+ * UM3N_EINVAL (malformed: plain data while encrypting), UM3N_EAUTH
+ * (bad_tag), UM3N_EREPLAY (replayed_data), UM3N_ENOBUFS. */
+int um3n_datapath_open(struct um3n_datapath *dp, struct um3n_outq *q,
+		       struct um3n_drop_counters *drops, int link, const uint8_t **buf,
+		       size_t *len);
+
 /* Encapsulates into the next output slot for link and remembers it for
  * re-sending: the one copy of the packet's bytes on the way out. Returns the
  * datagram length, or UM3N_ENOBUFS / UM3N_ETOOBIG. */
@@ -146,6 +173,8 @@ static inline int um3n_datapath_encap(struct um3n_datapath *dp, struct um3n_outq
 	if (!buf)
 		return UM3N_ENOBUFS;
 	dlen = um3n_tunnel_encap(buf, q->slot, pkt, len, inner_is_v6, seq);
+	if (dlen >= 0)
+		dlen = um3n_datapath_seal(dp, link, buf, (size_t)dlen, q->slot);
 	if (dlen < 0)
 		return dlen;
 	um3n_resend_remember(&dp->resend, q, now_us, link,

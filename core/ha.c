@@ -88,6 +88,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	}
 	ha->cache.rpool = &ha->rpool;
 	ha->cache.aqm = &ha->conf.aqm;
+	um3n_prng_seed(&ha->prng, env->seed ^ 0x6e6f6e6365ull); /* apart from the records' */
 	return ha;
 }
 
@@ -106,7 +107,7 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 		ha->drops.no_binding++;
 		return UM3N_ENOENT;
 	}
-	if (!um3n_datapath_fits(&ha->outq, &ha->drops, len))
+	if (!um3n_datapath_fits(&rec->dp, &ha->outq, &ha->drops, len))
 		return UM3N_ETOOBIG;
 	ha->tun_in_pkts++;
 	return um3n_datapath_send(&rec->dp, &ha->outq, &ha->drops, now_us, rec->policy, &ip, pkt,
@@ -229,6 +230,9 @@ static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_so
 			ha->drops.unknown_peer++;
 		return UM3N_ENOENT;
 	}
+	rc = um3n_datapath_open(&rec->dp, &ha->outq, &ha->drops, link, &buf, &len);
+	if (rc)
+		return rc;
 	rc = um3n_wire_tunnel_decode(buf, len, &d);
 	if (rc) {
 		ha->drops.malformed++;

@@ -20,6 +20,7 @@ struct um3n_ha {
 	uint64_t reg_unexpected; /* binding FSM events with no row for the state */
 	uint64_t tun_in_pkts, tun_out_pkts;
 	struct um3n_drop_counters drops;
+	struct um3n_prng prng; /* the registrations' nonces (encrypt) */
 };
 
 /* ha_reg.c */

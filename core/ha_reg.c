@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "aead.h"
 #include "auth.h"
 #include "ha_bindfsm.h"
 #include "ha_int.h"
@@ -25,6 +26,8 @@ struct reg_ctx {
 	struct um3n_mn_rec *rec; /* NULL: the MN has no record (or is not authenticated) */
 	int link;
 	uint64_t resync; /* identification to resynchronise from (code 133) */
+	bool crypt;      /* keys installed: the reply carries the HA's nonce */
+	uint8_t ha_nonce[UM3N_CRYPTO_NONCE_LEN];
 };
 
 void ha_reg_link_name(char name[HA_LINK_NAME_MAX], uint32_t home_v4, int link)
@@ -75,6 +78,11 @@ static void send_reply(struct um3n_ha *ha, const struct reg_ctx *rc, uint8_t cod
 		rrp.link.flags = (uint8_t)((rrp.link.flags & ~UM3N_LINK_F_CSUM_PARTIAL) |
 					   (ha->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL
 								     : 0));
+	}
+	if (rc->crypt) {
+		rrp.has_crypto = true;
+		rrp.crypto.suite = UM3N_CRYPTO_SUITE_CHACHA20POLY1305;
+		memcpy(rrp.crypto.nonce, rc->ha_nonce, UM3N_CRYPTO_NONCE_LEN);
 	}
 	if (rec && rec->stage_buf) {
 		rrp.has_policy_ack = true;
@@ -183,6 +191,41 @@ static void stage_chunk(struct um3n_ha *ha, struct um3n_mn_rec *rec,
 		stage_complete(ha, rec);
 }
 
+/* encrypt = yes: this registration's keys for the binding's link, from the
+ * MN's nonce and a fresh one of ours (accept_request allocated the keys). */
+static void crypt_arm(struct um3n_ha *ha, struct reg_ctx *rc)
+{
+	struct um3n_aead_keys k;
+
+	assert(rc->rec->dp.crypt && rc->rrq->has_crypto && rc->key_len);
+	for (int i = 0; i < UM3N_CRYPTO_NONCE_LEN; i += 8)
+		um3n_put64(rc->ha_nonce + i, um3n_prng_next(&ha->prng));
+	um3n_aead_derive(&k, rc->key, rc->key_len, rc->rrq->crypto.nonce, rc->ha_nonce,
+			 rc->rec->home_v4, (uint8_t)rc->link);
+	um3n_aead_install(&rc->rec->dp.crypt[rc->link], &k, false);
+	memset(&k, 0, sizeof(k));
+	rc->crypt = true;
+}
+
+/* Both ends must agree on encryption: the MN's crypto NVSE is authenticated,
+ * so its presence is the MN's own choice, never a path attacker's. */
+static bool crypt_agrees(struct um3n_ha *ha, const struct reg_ctx *rc)
+{
+	const struct um3n_rrq *rrq = rc->rrq;
+	const char *why = NULL;
+
+	if (ha->conf.encrypt && !rrq->has_crypto)
+		why = "the MN does not ask for encryption, encrypt = yes here";
+	else if (!ha->conf.encrypt && rrq->has_crypto)
+		why = "the MN asks for encryption, encrypt = no here";
+	else if (rrq->has_crypto && rrq->crypto.suite != UM3N_CRYPTO_SUITE_CHACHA20POLY1305)
+		why = "unknown encryption suite";
+	if (why)
+		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of link %d refused: %s", rc->link,
+			 why);
+	return !why;
+}
+
 static void binding_arm(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 			const struct um3n_ha_bindfsm_fx *fx)
 {
@@ -194,6 +237,8 @@ static void binding_arm(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 		b->info = rc->rrq->link;
 	b->info.link_id = (uint8_t)rc->link;
 	b->last_ident = rc->rrq->ident;
+	if (ha->conf.encrypt && rc->rrq->has_crypto)
+		crypt_arm(ha, rc);
 	ha_timers_binding_updated(ha, b, now_us, fx->lifetime_s);
 	um3n_linkmon_event(&b->lm, &ha->env, name, fx->weak ? UM3N_LM_EV_WEAK : UM3N_LM_EV_STRONG);
 	if (b->lm.state == UM3N_LS_DOWN)
@@ -328,7 +373,8 @@ static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *r
 	const struct um3n_binding *b;
 
 	rc->rec = um3n_bcache_get(&ha->cache, &ha->env, rrq->home_addr, ha->env.seed);
-	if (!rc->rec)
+	if (!rc->rec || (ha->conf.encrypt && !rc->rec->dp.crypt &&
+			 um3n_datapath_crypt_enable(&rc->rec->dp, &ha->env)))
 		return deny(ha, now_us, rc, UM3N_CODE_DENIED_NO_RESOURCES, UM3N_ENOMEM);
 	/* Checked before the event so that the FSM's INDEX cannot fail. A new
 	 * record denied here stays, empty, as it always has (it is reused by
@@ -411,5 +457,7 @@ int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n
 		return deny(ha, now_us, &rc, UM3N_CODE_UDP_ENCAP_UNAVAIL, UM3N_EINVAL);
 	if (rrq.lifetime_s == 0)
 		return deregister(ha, now_us, &rc);
+	if (!crypt_agrees(ha, &rc))
+		return deny(ha, now_us, &rc, UM3N_CODE_DENIED_ADMIN, UM3N_EINVAL);
 	return accept_request(ha, now_us, &rc);
 }

@@ -55,7 +55,8 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 	    um3n_outq_init(&mn->outq, env, mn->conf.out_queue_len, mn->conf.out_slot_size) ||
 	    um3n_reorder_pool_init(&mn->rpool, env, UM3N_REORDER_SLOTS_DEFAULT, mn->outq.slot,
 				   UM3N_REORDER_SLOTS_DEFAULT, mn->conf.reorder_max_us) ||
-	    mn_reg_policy_install(mn, conf->policy)) {
+	    mn_reg_policy_install(mn, conf->policy) ||
+	    (conf->encrypt && um3n_datapath_crypt_enable(&mn->dp, env))) {
 		um3n_log(env, UM3N_LOG_ERR, "mn: out of memory");
 		um3n_mn_free(mn);
 		return NULL;
@@ -202,7 +203,7 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 		mn->drops.malformed++;
 		return rc;
 	}
-	if (!um3n_datapath_fits(&mn->outq, &mn->drops, len))
+	if (!um3n_datapath_fits(&mn->dp, &mn->outq, &mn->drops, len))
 		return UM3N_ETOOBIG;
 	mn->tun_in_pkts++;
 	return um3n_datapath_send(&mn->dp, &mn->outq, &mn->drops, now_us, mn->policy, &ip, pkt,
@@ -276,8 +277,11 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 		       size_t len)
 {
 	struct um3n_tunnel_data d;
-	int rc = um3n_wire_tunnel_decode(buf, len, &d);
+	int rc = um3n_datapath_open(&mn->dp, &mn->outq, &mn->drops, link, &buf, &len);
 
+	if (rc)
+		return rc;
+	rc = um3n_wire_tunnel_decode(buf, len, &d);
 	if (rc) {
 		mn->drops.malformed++;
 		return rc;
@@ -468,6 +472,7 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 		.sent_us = now_us,
 	};
 	uint8_t *buf = um3n_outq_reserve(&mn->outq);
+	int len;
 
 	mn_timers_probe_sent(mn, link, now_us);
 	if (!buf) {
@@ -476,8 +481,11 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 	}
 	p.icmp_seq = um3n_linkmon_probe_sent(&l->lm);
 	um3n_tunnel_probe_build(buf, mn->outq.slot, mn->home_v4, mn->ha_v4, &p);
-	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, UM3N_PROBE_LEN);
-	um3n_datapath_count_tx(&mn->dp, link, UM3N_PROBE_LEN);
+	len = um3n_datapath_seal(&mn->dp, link, buf, UM3N_PROBE_LEN, mn->outq.slot);
+	if (len < 0)
+		return; /* no key yet: the registration's reply brings it */
+	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, (size_t)len);
+	um3n_datapath_count_tx(&mn->dp, link, (size_t)len);
 }
 
 static bool other_link_usable(const struct um3n_mn *mn, int link)

@@ -54,6 +54,7 @@ struct um3n_mn_conf {
 	struct um3n_aqm_conf aqm;   /* traffic moved onto a link by a failover (aqm.h) */
 	uint8_t uplinks;            /* UM3N_MN_UPLINKS_* */
 	uint32_t handover_hold_us;  /* uplinks = one: handovers by signal at least this far apart */
+	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h); the HA must agree at registration */
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
 	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */

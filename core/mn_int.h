@@ -41,6 +41,7 @@ struct mn_link {
 	uint64_t failovers[UM3N_FAILOVER_CAUSES];
 	struct um3n_linkmon lm;
 	int64_t down_delay_us; /* the HA-to-MN one-way delay, up to an offset (mn.c) */
+	uint8_t crypt_nonce[UM3N_CRYPTO_NONCE_LEN]; /* of the request in flight (encrypt) */
 	struct um3n_regfsm reg;
 	struct mn_timers tm;
 	/* counters */

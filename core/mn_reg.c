@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "aead.h"
 #include "auth.h"
 #include "mn_int.h"
 
@@ -78,6 +79,10 @@ static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_
 				    (mn->conf.rx_csum_partial ? UM3N_LINK_F_CSUM_PARTIAL : 0));
 	rrq->link.weight_kbps = l->conf.weight_kbps;
 	rrq->spi = mn->conf.spi;
+	/* Authenticated, so a path attacker cannot strip it (no downgrade). */
+	rrq->has_crypto = mn->conf.encrypt && lifetime_s;
+	rrq->crypto.suite = UM3N_CRYPTO_SUITE_CHACHA20POLY1305;
+	memcpy(rrq->crypto.nonce, l->crypt_nonce, UM3N_CRYPTO_NONCE_LEN);
 	if (lifetime_s && !mn_reg_policy_synced(mn) && may_carry_chunk)
 		fill_policy_chunk(mn, rrq);
 }
@@ -99,6 +104,9 @@ static void send_request(struct um3n_mn *mn, int link, uint16_t lifetime_s, bool
 		mn->drops.queue_full++;
 		return; /* the retransmission timer tries again */
 	}
+	if (mn->conf.encrypt) /* fresh for every request: only its reply is awaited */
+		for (int i = 0; i < UM3N_CRYPTO_NONCE_LEN; i += 8)
+			um3n_put64(l->crypt_nonce + i, um3n_prng_next(&mn->prng));
 	build_request(mn, link, lifetime_s, may_carry_chunk, &rrq);
 	if (um3n_wire_rrq_encode(&rrq, buf, mn->outq.slot, &len, &auth_off) != UM3N_OK ||
 	    um3n_auth_sign(mn->conf.key, mn->conf.key_len, buf, auth_off, buf + auth_off) !=
@@ -256,6 +264,28 @@ static void note_policy_ack(struct um3n_mn *mn, const struct um3n_rrp *rrp)
 	}
 }
 
+/* encrypt = yes: the HA must have agreed, in the authenticated part of the
+ * reply, with its own nonce; then this registration's keys are the link's.
+ * False: it did not (an HA without encryption, or one that ignored ours). */
+static bool crypt_accept(struct um3n_mn *mn, int link, const struct um3n_rrp *rrp)
+{
+	struct mn_link *l = &mn->links[link];
+	struct um3n_aead_keys k;
+
+	if (!rrp->has_crypto || rrp->crypto.suite != UM3N_CRYPTO_SUITE_CHACHA20POLY1305) {
+		um3n_log(&mn->env, UM3N_LOG_WARN,
+			 "link %s: the HA accepted without encryption, but encrypt = yes here: "
+			 "refused",
+			 l->conf.name);
+		return false;
+	}
+	um3n_aead_derive(&k, mn->conf.key, mn->conf.key_len, l->crypt_nonce, rrp->crypto.nonce,
+			 mn->home_v4, (uint8_t)link);
+	um3n_aead_install(&mn->dp.crypt[link], &k, true);
+	memset(&k, 0, sizeof(k));
+	return true;
+}
+
 /* Checks a registration reply on uplink `link` and turns it into the event
  * for the link's machine (ev->ident is left to the caller). The policy ack and
  * the HA's checksum flag are taken from it, and on an identification mismatch
@@ -292,11 +322,17 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 		mn->ha_csum_partial = rrp.has_link_info &&
 				      (rrp.link.flags & UM3N_LINK_F_CSUM_PARTIAL);
 		ev->type = UM3N_REGFSM_EV_ACCEPTED;
+		if (mn->conf.encrypt && l->reg.state != UM3N_REG_DEREGISTERING &&
+		    !crypt_accept(mn, link, &rrp)) {
+			ev->type = UM3N_REGFSM_EV_DENIED;
+			ev->code = UM3N_CODE_DENIED_ADMIN;
+		}
 		ev->lifetime_s = rrp.lifetime_s;
 		return UM3N_OK;
 	}
-	um3n_log(&mn->env, UM3N_LOG_WARN, "link %s: registration denied, code %u", l->conf.name,
-		 rrp.code);
+	um3n_log(&mn->env, UM3N_LOG_WARN, "link %s: registration denied, code %u%s", l->conf.name,
+		 rrp.code,
+		 rrp.code == UM3N_CODE_DENIED_ADMIN ? " (is encrypt the same at both ends?)" : "");
 	if (rrp.code == UM3N_CODE_IDENT_MISMATCH) {
 		if (rrp.ident > mn->last_ident)
 			mn->last_ident = rrp.ident;

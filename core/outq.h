@@ -50,6 +50,18 @@ static inline uint8_t *um3n_outq_reserve(struct um3n_outq *q)
 		return NULL;
 	return q->bufs + ((q->head + q->count) & q->mask) * q->slot;
 }
+/* The reserved buffer as scratch space (decryption, aead.h) that may or may
+ * not be queued after: whatever the re-send history remembered in that slot
+ * is gone now, so the slot's generation moves on at once. */
+static inline uint8_t *um3n_outq_scratch(struct um3n_outq *q)
+{
+	uint8_t *buf = um3n_outq_reserve(q);
+
+	if (buf)
+		q->meta[(q->head + q->count) & q->mask].gen++;
+	return buf;
+}
+
 /* Queues the reserved buffer; returns its slot index (for the re-send list).
  * Inline with pop: both run once per packet. */
 static inline size_t um3n_outq_commit(struct um3n_outq *q, enum um3n_out_kind kind, int link,

@@ -52,6 +52,13 @@
 #define UM3N_NVSE_LINK_INFO 1    /* RRQ and RRP: which uplink this registration is for */
 #define UM3N_NVSE_POLICY_CHUNK 2 /* RRQ: one chunk of the serialised policy table */
 #define UM3N_NVSE_POLICY_ACK 3   /* RRP: policy version and chunks the HA holds */
+#define UM3N_NVSE_CRYPTO 4       /* RRQ and RRP: encrypted data plane, suite and fresh nonce */
+
+/* The crypto NVSE's value: suite(1) reserved(3) nonce(16). Only suite 1:
+ * ChaCha20-Poly1305 (IETF) with HKDF-SHA256 keys (aead.h). */
+#define UM3N_CRYPTO_SUITE_CHACHA20POLY1305 1
+#define UM3N_CRYPTO_NONCE_LEN 16
+#define UM3N_CRYPTO_NVSE_LEN (4 + UM3N_CRYPTO_NONCE_LEN)
 
 /* RFC 3519 encapsulation values and reply codes. */
 #define UM3N_ENCAP_IPIP 4
@@ -77,6 +84,17 @@
 #define UM3N_NH_IPV4 4
 #define UM3N_NH_IPV6 41
 #define UM3N_NH_GRE 47
+/* Encrypted tunnel data (`encrypt = yes`, aead.h), RFC 3692's experimental
+ * protocol number as the next header: type(1)=4 next-header(1)=253
+ * reserved(2)=0 key-id(1) reserved(3)=0 counter(8) | ciphertext of the whole
+ * plain type-4 datagram | tag(16). The first 16 bytes are the associated
+ * data; the AEAD nonce is 32 zero bits and the counter. */
+#define UM3N_NH_SEALED 253
+#define UM3N_SEAL_KEY_ID_OFF 4
+#define UM3N_SEAL_CTR_OFF 8
+#define UM3N_SEAL_HDR_LEN 16
+#define UM3N_SEAL_TAG_LEN 16
+#define UM3N_SEAL_OVERHEAD (UM3N_SEAL_HDR_LEN + UM3N_SEAL_TAG_LEN) /* 32 per packet */
 /* GRE with the S bit (RFC 2890): flags(2) protocol(2) sequence(4); packets of
  * aggregate rules also set K: flags(2) protocol(2) key(4) sequence(4), the key
  * naming the flow and its place in it (reorder.h, ARCHITECTURE.md §4). */
@@ -98,6 +116,10 @@
 #define UM3N_DATA_KEYED_OVERHEAD (UM3N_DATA_OVERHEAD + UM3N_GRE_KEY_LEN)
 /* Outer IPv4+UDP+ours at most: the TUN MTU leaves room for the key. */
 #define UM3N_OUTER_OVERHEAD_V4 (20 + 8 + UM3N_DATA_KEYED_OVERHEAD)
+/* The same when encrypting: 76 bytes, a TUN MTU of 1424 on a 1500-byte link. */
+#define UM3N_OUTER_OVERHEAD_V4_SEALED (UM3N_OUTER_OVERHEAD_V4 + UM3N_SEAL_OVERHEAD)
+#define UM3N_OUTER_OVERHEAD_V4_ENC(sealed) \
+	((sealed) ? UM3N_OUTER_OVERHEAD_V4_SEALED : UM3N_OUTER_OVERHEAD_V4)
 
 struct um3n_link_info {
 	uint8_t link_id;      /* MN-local uplink index, 0..UM3N_MAX_LINKS-1 */
@@ -123,6 +145,13 @@ struct um3n_policy_chunk {
 	uint16_t len;
 };
 
+/* The crypto NVSE: the sender asks for (RRQ) or agrees to (RRP) encrypted
+ * tunnel data, with its fresh nonce for the key derivation (aead.h). */
+struct um3n_crypto_offer {
+	uint8_t suite; /* UM3N_CRYPTO_SUITE_* */
+	uint8_t nonce[UM3N_CRYPTO_NONCE_LEN];
+};
+
 struct um3n_policy_ack {
 	uint32_t version;     /* newest complete version held, or the one being assembled */
 	uint16_t chunks_held; /* chunks of `version` received (== count when complete) */
@@ -143,6 +172,8 @@ struct um3n_rrq {
 	struct um3n_link_info link;
 	bool has_policy_chunk;
 	struct um3n_policy_chunk chunk;
+	bool has_crypto; /* authenticated: written before the MN-HA extension */
+	struct um3n_crypto_offer crypto;
 	/* MN-HA authentication (always written on encode). */
 	uint32_t spi;
 	/* Decode only: */
@@ -164,6 +195,8 @@ struct um3n_rrp {
 	struct um3n_link_info link;
 	bool has_policy_ack;
 	struct um3n_policy_ack policy_ack;
+	bool has_crypto;
+	struct um3n_crypto_offer crypto;
 	uint32_t spi;
 	bool has_auth;
 	const uint8_t *auth;

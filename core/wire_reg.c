@@ -40,117 +40,19 @@
  * at most 255 - 8 = 247 value bytes, i.e. NVSE_CHUNK_DATA_MAX = 239 bytes of
  * policy data after the 8-byte chunk header. The encoder refuses longer chunks
  * (UM3N_EINVAL) and the decoder cannot see any: UM3N_POLICY_CHUNK_MAX in wire.h
- * must not exceed 239 for policy sync to work. */
-#include "wire.h"
+ * must not exceed 239 for policy sync to work. The NVSEs themselves are coded
+ * in wire_nvse.c. */
+#include "wire_int.h"
 
-#include <assert.h>
-#include <string.h>
-
-/* RFC 5944 §1.9 TLV header; RFC 3115 NVSE: reserved(2), Vendor/Org-ID(4),
- * Vendor-NVSE-Type(2) after it. */
-#define EXT_HDR_LEN 2
-#define EXT_BODY_MAX 255
-#define NVSE_HDR_LEN 8 /* reserved + vendor id + vendor type */
-#define NVSE_VALUE_MAX (EXT_BODY_MAX - NVSE_HDR_LEN)
 #define MN_HA_SPI_LEN 4   /* RFC 5944 §3.5.2 */
 #define UDP_TUN_EXT_LEN 6 /* RFC 3519 §3.1 / §3.2: body length */
 #define UDP_TUN_SUBTYPE 0
 #define UDP_TUN_FLAG_R 0x40 /* RFC 3519 §3.1.2: registration through FA required */
 #define UDP_TUN_REQ_FLAGS (UM3N_UDP_TUN_FLAG_F | UDP_TUN_FLAG_R)
-#define ENCAP_MINIMAL 55       /* RFC 3519 §3.1.4 */
-#define LINK_INFO_LEN 4        /* link_id, class, priority, flags */
-#define LINK_INFO_RATE_LEN 8   /* ... then weight_kbps(4) when the MN gives one */
-#define POLICY_CHUNK_HDR_LEN 8 /* version(4) index(2) count(2) */
-#define POLICY_ACK_LEN 8       /* version(4) chunks_held(2) count(2) */
-#define NVSE_CHUNK_DATA_MAX (NVSE_VALUE_MAX - POLICY_CHUNK_HDR_LEN) /* 239 */
-#define CHUNK_DATA_MAX \
-	(UM3N_POLICY_CHUNK_MAX < NVSE_CHUNK_DATA_MAX ? UM3N_POLICY_CHUNK_MAX : NVSE_CHUNK_DATA_MAX)
+#define ENCAP_MINIMAL 55 /* RFC 3519 §3.1.4 */
 #define RRQ_RESERVED_FLAGS (UM3N_RRQ_FLAG_R | UM3N_RRQ_FLAG_X)
 
-static_assert(UM3N_POLICY_CHUNK_MAX <= NVSE_CHUNK_DATA_MAX, "a policy chunk fits one NVSE");
-
 /* ---------- writer ---------- */
-
-/* A bounded output cursor: once a write does not fit, `full` sticks and the
- * encoder reports UM3N_ETOOBIG at the end (one check instead of one per field). */
-struct wcur {
-	uint8_t *buf;
-	size_t cap;
-	size_t off;
-	bool full;
-};
-
-static uint8_t *w_take(struct wcur *w, size_t n)
-{
-	uint8_t *p;
-
-	assert(w->off <= w->cap && w->cap <= UM3N_REG_MSG_MAX);
-	if (w->full || w->cap - w->off < n) {
-		w->full = true;
-		return NULL;
-	}
-	p = w->buf + w->off;
-	memset(p, 0, n); /* reserved fields are zero on send */
-	w->off += n;
-	return p;
-}
-
-/* RFC 3115 NVSE: type 134, length (bytes after it), reserved(2),
- * Vendor/Org-ID(4), Vendor-NVSE-Type(2), then value_len bytes returned.
- * value_len <= NVSE_VALUE_MAX is checked by the callers' validation. */
-static uint8_t *w_nvse(struct wcur *w, uint16_t vendor_type, size_t value_len)
-{
-	uint8_t *p;
-
-	assert(value_len <= NVSE_VALUE_MAX);
-	p = w_take(w, EXT_HDR_LEN + NVSE_HDR_LEN + value_len);
-	if (!p)
-		return NULL;
-	p[0] = UM3N_EXT_NVSE;
-	p[1] = (uint8_t)(NVSE_HDR_LEN + value_len);
-	um3n_put32(p + 4, UM3N_VENDOR_ID);
-	um3n_put16(p + 8, vendor_type);
-	return p + EXT_HDR_LEN + NVSE_HDR_LEN;
-}
-
-static void w_link_info(struct wcur *w, const struct um3n_link_info *l)
-{
-	uint8_t *v = w_nvse(w, UM3N_NVSE_LINK_INFO,
-			    l->weight_kbps ? LINK_INFO_RATE_LEN : LINK_INFO_LEN);
-
-	if (!v)
-		return;
-	v[0] = l->link_id;
-	v[1] = l->link_class;
-	v[2] = l->priority;
-	v[3] = l->flags;
-	if (l->weight_kbps)
-		um3n_put32(v + 4, l->weight_kbps);
-}
-
-static void w_policy_chunk(struct wcur *w, const struct um3n_policy_chunk *c)
-{
-	uint8_t *v = w_nvse(w, UM3N_NVSE_POLICY_CHUNK, POLICY_CHUNK_HDR_LEN + (size_t)c->len);
-
-	if (!v)
-		return;
-	um3n_put32(v, c->version);
-	um3n_put16(v + 4, c->index);
-	um3n_put16(v + 6, c->count);
-	if (c->len)
-		memcpy(v + POLICY_CHUNK_HDR_LEN, c->data, c->len);
-}
-
-static void w_policy_ack(struct wcur *w, const struct um3n_policy_ack *a)
-{
-	uint8_t *v = w_nvse(w, UM3N_NVSE_POLICY_ACK, POLICY_ACK_LEN);
-
-	if (!v)
-		return;
-	um3n_put32(v, a->version);
-	um3n_put16(v + 4, a->chunks_held);
-	um3n_put16(v + 6, a->count);
-}
 
 /* RFC 5944 §3.5.2: type 32, length = 4 + authenticator, SPI, authenticator
  * (left zero here). Returns the authenticator's offset, or 0 when full. */
@@ -272,9 +174,11 @@ int um3n_wire_rrq_encode(const struct um3n_rrq *m, uint8_t *buf, size_t cap, siz
 	}
 	/* RFC 5944 §3.6.1.3 (b): extensions for the HA, authenticated. */
 	if (m->has_link_info)
-		w_link_info(&w, &m->link);
+		um3n_wire_nvse_link_info(&w, &m->link);
 	if (m->has_policy_chunk)
-		w_policy_chunk(&w, &m->chunk);
+		um3n_wire_nvse_policy_chunk(&w, &m->chunk);
+	if (m->has_crypto)
+		um3n_wire_nvse_crypto(&w, &m->crypto);
 	auth_at = w_mn_ha_auth(&w, m->spi); /* (c) */
 	/* RFC 3519 §3.1: the UDP Tunnel Request follows the MN-HA extension. */
 	if (m->has_udp_tun_req)
@@ -306,9 +210,11 @@ int um3n_wire_rrp_encode(const struct um3n_rrp *m, uint8_t *buf, size_t cap, siz
 	if (m->has_udp_tun_reply)
 		w_udp_tun_reply(&w, m->udp_tun_code, m->keepalive_s);
 	if (m->has_link_info)
-		w_link_info(&w, &m->link);
+		um3n_wire_nvse_link_info(&w, &m->link);
 	if (m->has_policy_ack)
-		w_policy_ack(&w, &m->policy_ack);
+		um3n_wire_nvse_policy_ack(&w, &m->policy_ack);
+	if (m->has_crypto)
+		um3n_wire_nvse_crypto(&w, &m->crypto);
 	auth_at = w_mn_ha_auth(&w, m->spi);
 	return w_finish(&w, auth_at, len, auth_off);
 }
@@ -342,96 +248,6 @@ static int ext_read(const uint8_t *buf, size_t len, size_t off, struct ext_view 
 	e->total_len = EXT_HDR_LEN + e->body_len;
 	assert(e->total_len <= rem);
 	return UM3N_OK;
-}
-
-/* Everything a registration message's extensions can carry; the request and
- * reply decoders copy out what applies to them. */
-struct reg_exts {
-	uint8_t udp_tun_type; /* 144 in a request, 44 in a reply */
-	bool is_request;
-	bool past_auth;
-	bool has_udp_tun;
-	const uint8_t *udp_tun; /* UDP_TUN_EXT_LEN body bytes */
-	bool has_link;
-	struct um3n_link_info link;
-	bool has_chunk;
-	struct um3n_policy_chunk chunk;
-	bool has_ack;
-	struct um3n_policy_ack ack;
-	bool has_auth;
-	uint32_t spi;
-	const uint8_t *auth;
-	uint16_t auth_len;
-	size_t auth_covered_len;
-};
-
-static int nvse_link_info(struct reg_exts *x, const uint8_t *v, size_t n)
-{
-	if (n != LINK_INFO_LEN && n != LINK_INFO_RATE_LEN)
-		return UM3N_EINVAL;
-	if (x->has_link)
-		return UM3N_EINVAL;
-	x->has_link = true;
-	x->link.link_id = v[0];
-	x->link.link_class = v[1];
-	x->link.priority = v[2];
-	x->link.flags = v[3];
-	x->link.weight_kbps = n == LINK_INFO_RATE_LEN ? um3n_get32(v + 4) : 0;
-	return UM3N_OK;
-}
-
-static int nvse_policy_chunk(struct reg_exts *x, const uint8_t *v, size_t n)
-{
-	struct um3n_policy_chunk *c = &x->chunk;
-
-	if (n < POLICY_CHUNK_HDR_LEN || n - POLICY_CHUNK_HDR_LEN > CHUNK_DATA_MAX)
-		return UM3N_EINVAL;
-	if (x->has_chunk)
-		return UM3N_EINVAL;
-	c->version = um3n_get32(v);
-	c->index = um3n_get16(v + 4);
-	c->count = um3n_get16(v + 6);
-	if (c->count == 0 || c->index >= c->count)
-		return UM3N_EINVAL;
-	c->len = (uint16_t)(n - POLICY_CHUNK_HDR_LEN);
-	c->data = v + POLICY_CHUNK_HDR_LEN;
-	assert(c->len <= CHUNK_DATA_MAX);
-	x->has_chunk = true;
-	return UM3N_OK;
-}
-
-static int nvse_policy_ack(struct reg_exts *x, const uint8_t *v, size_t n)
-{
-	if (n != POLICY_ACK_LEN)
-		return UM3N_EINVAL;
-	if (x->has_ack)
-		return UM3N_EINVAL;
-	x->ack.version = um3n_get32(v);
-	x->ack.chunks_held = um3n_get16(v + 4);
-	x->ack.count = um3n_get16(v + 6);
-	x->has_ack = true;
-	return UM3N_OK;
-}
-
-/* RFC 3115 NVSE. Other vendors' NVSEs, um3n types this message does not use,
- * and any NVSE after the MN-HA authenticator (not authenticated) are skipped. */
-static int ext_nvse(struct reg_exts *x, const struct ext_view *e)
-{
-	const uint8_t *v = e->body + NVSE_HDR_LEN;
-	size_t n;
-
-	if (e->body_len < NVSE_HDR_LEN)
-		return UM3N_EINVAL;
-	/* The reserved bytes (body[0..1]) are ignored on receipt. */
-	if (x->past_auth || um3n_get32(e->body + 2) != UM3N_VENDOR_ID)
-		return UM3N_OK;
-	n = e->body_len - NVSE_HDR_LEN;
-	switch (um3n_get16(e->body + 6)) {
-	case UM3N_NVSE_LINK_INFO: return nvse_link_info(x, v, n);
-	case UM3N_NVSE_POLICY_CHUNK: return x->is_request ? nvse_policy_chunk(x, v, n) : UM3N_OK;
-	case UM3N_NVSE_POLICY_ACK: return x->is_request ? UM3N_OK : nvse_policy_ack(x, v, n);
-	default: return UM3N_OK;
-	}
 }
 
 /* RFC 5944 §3.5.2; the authenticator length comes from the extension so that
@@ -468,7 +284,7 @@ static int ext_one(struct reg_exts *x, const struct ext_view *e)
 	if (e->type == UM3N_EXT_MN_HA_AUTH)
 		return ext_mn_ha_auth(x, e);
 	if (e->type == UM3N_EXT_NVSE)
-		return ext_nvse(x, e);
+		return um3n_wire_nvse_read(x, e->body, e->body_len);
 	if (e->type >= UM3N_EXT_SKIPPABLE_MIN)
 		return UM3N_OK; /* RFC 5944 §1.9: skip */
 	return UM3N_EUNKNOWN;
@@ -553,6 +369,8 @@ int um3n_wire_rrq_decode(const uint8_t *buf, size_t len, struct um3n_rrq *m)
 	m->link = x.link;
 	m->has_policy_chunk = x.has_chunk;
 	m->chunk = x.chunk;
+	m->has_crypto = x.has_crypto;
+	m->crypto = x.crypto;
 	m->has_auth = x.has_auth;
 	m->spi = x.spi;
 	m->auth = x.auth;
@@ -590,6 +408,8 @@ int um3n_wire_rrp_decode(const uint8_t *buf, size_t len, struct um3n_rrp *m)
 	m->link = x.link;
 	m->has_policy_ack = x.has_ack;
 	m->policy_ack = x.ack;
+	m->has_crypto = x.has_crypto;
+	m->crypto = x.crypto;
 	m->has_auth = x.has_auth;
 	m->spi = x.spi;
 	m->auth = x.auth;

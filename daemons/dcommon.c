@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -104,6 +105,10 @@ void d_env_init(struct um3n_env *env)
 	uint64_t seed = 0;
 
 	memset(env, 0, sizeof(*env));
+	/* libsodium picks its fastest ChaCha20 and Poly1305 code for this CPU
+	 * (encrypt = yes); without it the portable code runs. */
+	if (sodium_init() < 0)
+		d_log(UM3N_LOG_WARN, "libsodium: initialisation failed");
 	env->log = env_log;
 	/* The engine keeps its own copy of env; filtering happens in d_log so a
 	 * SIGHUP that changes log_level reaches the engine's messages too (its

@@ -46,6 +46,8 @@ static const struct {
 	{"queue_full", offsetof(struct um3n_drop_counters, queue_full)},
 	{"too_big", offsetof(struct um3n_drop_counters, too_big)},
 	{"aqm", offsetof(struct um3n_drop_counters, aqm)},
+	{"bad_tag", offsetof(struct um3n_drop_counters, bad_tag)},
+	{"replayed_data", offsetof(struct um3n_drop_counters, replayed_data)},
 };
 
 void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *out)

@@ -137,9 +137,9 @@ void d_tun_flush(struct d_tun *t)
 		d_gso_gro_flush(&t->gro, write_vnet, t);
 }
 
-size_t d_tun_out_slot(unsigned mtu)
+size_t d_tun_out_slot(unsigned mtu, bool sealed)
 {
-	size_t slot = (size_t)mtu + UM3N_DATA_KEYED_OVERHEAD;
+	size_t slot = (size_t)mtu + UM3N_DATA_KEYED_OVERHEAD + (sealed ? UM3N_SEAL_OVERHEAD : 0);
 
 	if (slot < UM3N_OUTQ_SLOT_MIN)
 		return UM3N_OUTQ_SLOT_MIN;

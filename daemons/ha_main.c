@@ -195,7 +195,8 @@ static void nl_route(void *ctx, const struct d_route *r, bool added)
 
 static int setup_tun(struct ha_daemon *d)
 {
-	unsigned mtu = d->cfg.mtu ? d->cfg.mtu : 1500 - UM3N_OUTER_OVERHEAD_V4;
+	unsigned mtu = d->cfg.mtu ? d->cfg.mtu
+				  : 1500 - UM3N_OUTER_OVERHEAD_V4_ENC(d->cfg.ha.encrypt);
 
 	bool offload = d->cfg.offload; /* cfg stays as written: reload compares it */
 
@@ -203,7 +204,7 @@ static int setup_tun(struct ha_daemon *d)
 		return -1;
 	add_routes(d);
 	d->tun.partial_ok = tun_partial_ok;
-	d->cfg.ha.out_slot_size = d_tun_out_slot(mtu);
+	d->cfg.ha.out_slot_size = d_tun_out_slot(mtu, d->cfg.ha.encrypt);
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
 }
 

@@ -19,7 +19,8 @@
 #   pair_stop             stops both daemons
 #   pair_down             stops them and deletes the namespaces
 # Callers: BUILD (the build folder), PAIR_PREFIX (unique per run), and
-# optionally PAIR_BUSY_POLL (busy_poll_us for both daemons; unset: default).
+# optionally PAIR_BUSY_POLL (busy_poll_us for both daemons; unset: default)
+# and PAIR_ENCRYPT (encrypt for both daemons: yes or no; unset: default).
 
 n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 NS_MN=$PAIR_PREFIX-mn NS_HA=$PAIR_PREFIX-ha NS_SRV=$PAIR_PREFIX-srv
@@ -70,6 +71,7 @@ control_socket = $dir/mn.sock
 log_level = warn
 offload = $2
 ${PAIR_BUSY_POLL:+busy_poll_us = $PAIR_BUSY_POLL}
+${PAIR_ENCRYPT:+encrypt = $PAIR_ENCRYPT}
 [uplink wired]
 interface = eth-ha
 class = wired
@@ -83,6 +85,7 @@ control_socket = $dir/ha.sock
 log_level = warn
 offload = $3
 ${PAIR_BUSY_POLL:+busy_poll_us = $PAIR_BUSY_POLL}
+${PAIR_ENCRYPT:+encrypt = $PAIR_ENCRYPT}
 [mn 10.200.0.2]
 spi = 256
 key_file = $dir/k

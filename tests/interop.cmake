@@ -27,3 +27,10 @@ if(INIH_FOUND AND PCAP_FOUND)
             ${PROJECT_SOURCE_DIR}/traces/captures)
   set_tests_properties(wireshark_lua PROPERTIES SKIP_RETURN_CODE 77 LABELS interop)
 endif()
+
+# The encrypted data plane's captures hold no inner address (tests/interop/sealed.sh).
+if(INIH_FOUND AND PCAP_FOUND)
+  add_test(NAME wire_sealed COMMAND sh ${PROJECT_SOURCE_DIR}/tests/interop/sealed.sh
+           $<TARGET_FILE:um3n-sim> ${PROJECT_SOURCE_DIR}/traces/scenarios)
+  set_tests_properties(wire_sealed PROPERTIES SKIP_RETURN_CODE 77 LABELS interop)
+endif()

@@ -20,7 +20,7 @@ run() { # scenario seed outdir [extra args]
 
 sums() { (cd "$1" && sha256sum metrics.json timeseries.csv extra.json *.pcap); }
 
-for name in handover-cut fig5-multihoming; do
+for name in handover-cut fig5-multihoming encrypted-cut; do
 	sc=$dir/$name.ini
 	run "$sc" 7 "$out/$name-a" --duration 25
 	run "$sc" 7 "$out/$name-b" --duration 25

@@ -268,9 +268,9 @@ static void test_too_big(void)
 	size_t fit = 1472 - UM3N_DATA_OVERHEAD;
 
 	rig_init(&r, 4, 1472, 0, UM3N_DATAPATH_BY_DST);
-	CU_ASSERT_TRUE(um3n_datapath_fits(&r.q, &r.drops, fit));
+	CU_ASSERT_TRUE(um3n_datapath_fits(&r.dp, &r.q, &r.drops, fit));
 	CU_ASSERT_EQUAL(r.drops.too_big, 0);
-	CU_ASSERT_FALSE(um3n_datapath_fits(&r.q, &r.drops, fit + 1));
+	CU_ASSERT_FALSE(um3n_datapath_fits(&r.dp, &r.q, &r.drops, fit + 1));
 	CU_ASSERT_EQUAL(r.drops.too_big, 1);
 	/* What fits fills the slot exactly. */
 	CU_ASSERT_EQUAL(send_at(&r, r.policy, 0, v4(10, 200, 0, 2), v4(10, 9, 9, 9), fit, 0), 0);
