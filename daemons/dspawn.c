@@ -58,7 +58,8 @@ int d_spawn_parse(struct d_spawn_cmd *cmd, const char *line, const char **why)
 		}
 		cmd->off[cmd->argc++] = (uint8_t)(out - cmd->buf);
 		if (!word(&p, &out, end)) {
-			*why = out >= end ? "too long (255 bytes at most)" : "unterminated quote or escape";
+			*why = out >= end ? "too long (255 bytes at most)"
+					  : "unterminated quote or escape";
 			return -1;
 		}
 		*out++ = '\0';
@@ -155,8 +156,8 @@ void d_spawn_kill(struct d_spawn *s)
 	d_spawn_poll(s, 1);
 }
 
-void d_spawn_describe(enum d_spawn_end end, const struct d_spawn *s, uint32_t timeout_ms,
-		      char *buf, size_t cap)
+void d_spawn_describe(enum d_spawn_end end, const struct d_spawn *s, uint32_t timeout_ms, char *buf,
+		      size_t cap)
 {
 	switch (end) {
 	case D_SPAWN_RUNNING: snprintf(buf, cap, "running"); break;

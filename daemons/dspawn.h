@@ -65,7 +65,7 @@ enum d_spawn_end d_spawn_poll(struct d_spawn *s, uint64_t now_us);
 /* Kills a running child and collects it (daemon exit). */
 void d_spawn_kill(struct d_spawn *s);
 /* "exit 3", "signal 9", "timed out after 10000 ms", "not run: No such file..." */
-void d_spawn_describe(enum d_spawn_end end, const struct d_spawn *s, uint32_t timeout_ms,
-		      char *buf, size_t cap);
+void d_spawn_describe(enum d_spawn_end end, const struct d_spawn *s, uint32_t timeout_ms, char *buf,
+		      size_t cap);
 
 #endif

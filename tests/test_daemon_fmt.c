@@ -104,13 +104,14 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"name\":\"wi\\\"fi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(
-		s.buf, "\"too_big\":9,\"aqm\":0,\"bad_tag\":0,\"replayed_data\":0},\"reorder\":{\"held\":120,"
-		       "\"filled\":40,\"proved\":70,\"timed_out\":10,"
-		       "\"overflow\":0,\"late\":2,\"equalised\":6,\"hold_p50_us\":12000,"
-		       "\"hold_p99_us\":45000},\"daemon\":{\"offload\":true,"
-		       "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_"
-		       "write_errors\":4,\"bad_gso\":5}}"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(s.buf, "\"too_big\":9,\"aqm\":0,\"bad_tag\":0,\"replayed_data\":0},"
+			      "\"reorder\":{\"held\":120,"
+			      "\"filled\":40,\"proved\":70,\"timed_out\":10,"
+			      "\"overflow\":0,\"late\":2,\"equalised\":6,\"hold_p50_us\":12000,"
+			      "\"hold_p99_us\":45000},\"daemon\":{\"offload\":true,"
+			      "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_"
+			      "write_errors\":4,\"bad_gso\":5}}"));
 	CU_ASSERT_EQUAL(s.buf[s.len - 1], '\n');
 	CU_ASSERT_PTR_EQUAL(strchr(s.buf, '\n'), s.buf + s.len - 1); /* one line */
 	d_str_free(&s);
@@ -141,7 +142,8 @@ static void test_mn_text(void)
 		"unexpected 0\n"
 		"  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
 		"drops: malformed 0 auth_failed 7 replayed 0 unknown_peer 0 after_dereg 0 "
-		"no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9 aqm 0 bad_tag 0 replayed_data "
+		"no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9 aqm 0 bad_tag 0 "
+		"replayed_data "
 		"0\n"
 		"reorder: held 120 filled 40 proved 70 timed_out 10 overflow 0 late 2 equalised 6 "
 		"hold p50 12 ms p99 45 ms\n");
@@ -182,9 +184,8 @@ static void test_ha_json(void)
 				      "\"policy_rules\":0,\"csum_partial\":true,\"links\":[]}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"policy_rules\":1,\"csum_partial\":false,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"malformed\":300"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(
-		s.buf,
-		"\"too_big\":0,\"aqm\":0,\"bad_tag\":0,\"replayed_data\":0},\"reorder\":{\"held\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":0,\"aqm\":0,\"bad_tag\":0,\"replayed_"
+					     "data\":0},\"reorder\":{\"held\":0,"));
 	d_str_free(&s);
 	/* empty cache */
 	st.n_mns = 0;

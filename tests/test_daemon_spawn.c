@@ -48,8 +48,9 @@ static void test_parse(void)
 	CU_ASSERT_EQUAL(d_spawn_parse(&c, "ip \"link set", &why), -1);
 	CU_ASSERT_STRING_EQUAL(why, "unterminated quote or escape");
 	CU_ASSERT_EQUAL(d_spawn_parse(&c, "ip link\\", &why), -1);
-	CU_ASSERT_EQUAL(d_spawn_parse(&c, "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
-					  "a a",
+	CU_ASSERT_EQUAL(d_spawn_parse(&c,
+				      "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
+				      "a a",
 				      &why),
 			-1);
 	CU_ASSERT_STRING_EQUAL(why, "too many words (31 at most)");
