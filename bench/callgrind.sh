@@ -6,13 +6,15 @@
 # the benchmark links um3n_fast, the daemons' core without asserts)
 #        bench/callgrind.sh --scale [BUILD_DIR] [MNS]: the same at one HA holding MNS
 # bindings (100000; um3n-bench-scale, packets to and from MNs drawn at random), and
-# the instructions of one authenticated registration refresh (1 round against 3)
+# the instructions of one authenticated registration refresh; only the measured phase
+# is instrumented and only the engine's entry points counted
 set -euo pipefail
 scale=0
 [[ ${1:-} == --scale ]] && { scale=1; shift; }
 build=${1:-build}
 mns=${2:-100000}
 bench=$build/bench/um3n-bench
+((scale)) && bench=$build/bench/um3n-bench-scale
 [[ -x $bench ]] || { echo "build $bench first" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
 tmp=$(mktemp -d)
@@ -27,8 +29,6 @@ instr() { # path iterations [mode]
 lo=20000
 hi=120000
 if ((scale)); then
-	bench=$build/bench/um3n-bench-scale
-	[[ -x $bench ]] || { echo "build $bench first" >&2; exit 2; }
 	# Only the measured phase is instrumented (the bench's client requests),
 	# and only the engine's entry points are counted: not the bench building
 	# its requests and packets.
