@@ -238,7 +238,8 @@ static double run_scans(struct scale *s, long scans)
 	s->now_us += 100000;
 	um3n_ha_timeout(s->ha, s->now_us);
 	drain(s->ha);
-	printf("timer scan with all %zu MNs due: %.1f ms\n", s->n, (double)(cpu_ns() - t_all) / 1e6);
+	printf("timer scan with all %zu MNs due: %.1f ms\n", s->n,
+	       (double)(cpu_ns() - t_all) / 1e6);
 	for (long k = 0; k < scans; k++) {
 		size_t i = rand_mn(&x, s->n);
 		int len;
@@ -292,8 +293,10 @@ int main(int argc, char **argv)
 	     strcmp(measure, "ha-encap")) ||
 	    (strcmp(path, "all") && strcmp(path, "none") && strcmp(path, "ha-decap") &&
 	     strcmp(path, "ha-encap"))) {
-		fprintf(stderr, "usage: %s [--mns 1..1000000] [--iterations N] [--scans N] "
-				"[--rounds N] [--measure refresh|ha-decap|ha-encap] [--path all|none|ha-decap|ha-encap]\n",
+		fprintf(stderr,
+			"usage: %s [--mns 1..1000000] [--iterations N] [--scans N] "
+			"[--rounds N] [--measure refresh|ha-decap|ha-encap] [--path "
+			"all|none|ha-decap|ha-encap]\n",
 			argv[0]);
 		return 2;
 	}
@@ -332,7 +335,8 @@ int main(int argc, char **argv)
 		refresh += register_all(&s, 2 + (uint64_t)r, &accepted) / (double)rounds;
 		CALLGRIND_STOP_INSTRUMENTATION;
 	}
-	printf("registrations per CPU second (one core, HMAC-SHA256 verify + sign): first %.0f, refresh %.0f\n",
+	printf("registrations per CPU second (one core, HMAC-SHA256 verify + sign): first %.0f, "
+	       "refresh %.0f\n",
 	       first, refresh);
 	if (scans > 0)
 		printf("timer scan with 1 of %zu MNs due: %.0f ns per um3n_ha_timeout\n", s.n,
@@ -340,15 +344,13 @@ int main(int argc, char **argv)
 	if (iters > 0 && (!strcmp(path, "all") || !strcmp(path, "ha-decap"))) {
 		if (!strcmp(measure, "ha-decap"))
 			CALLGRIND_START_INSTRUMENTATION;
-		printf("ha-decap  %8.1f ns/packet (random MN of %zu)\n", run_decap(&s, iters),
-		       s.n);
+		printf("ha-decap  %8.1f ns/packet (random MN of %zu)\n", run_decap(&s, iters), s.n);
 		CALLGRIND_STOP_INSTRUMENTATION;
 	}
 	if (iters > 0 && (!strcmp(path, "all") || !strcmp(path, "ha-encap"))) {
 		if (!strcmp(measure, "ha-encap"))
 			CALLGRIND_START_INSTRUMENTATION;
-		printf("ha-encap  %8.1f ns/packet (random MN of %zu)\n", run_encap(&s, iters),
-		       s.n);
+		printf("ha-encap  %8.1f ns/packet (random MN of %zu)\n", run_encap(&s, iters), s.n);
 		CALLGRIND_STOP_INSTRUMENTATION;
 	}
 	um3n_ha_free(s.ha);

@@ -86,8 +86,11 @@ static void send_dgram(struct storm *s, bool to_ha, int mn, int link, const stru
 		return;
 	}
 	f = &s->ring[(s->head + s->count++) % RING];
-	*f = (struct flight){.at_us = s->now_us + s->delay_us, .mn = mn, .link = link,
-			     .to_ha = to_ha, .len = (uint16_t)o->len};
+	*f = (struct flight){.at_us = s->now_us + s->delay_us,
+			     .mn = mn,
+			     .link = link,
+			     .to_ha = to_ha,
+			     .len = (uint16_t)o->len};
 	memcpy(f->data, o->data, o->len);
 }
 
@@ -244,7 +247,8 @@ int main(int argc, char **argv)
 			n = 0;
 	}
 	if (n < 1 || n > 25000 || delay_ms < 0 || delay_ms > 1000 || limit_s < 1 || limit_s > 600) {
-		fprintf(stderr, "usage: %s [--mns 1..25000] [--delay-ms 0..1000] [--limit-s 1..600]\n",
+		fprintf(stderr,
+			"usage: %s [--mns 1..25000] [--delay-ms 0..1000] [--limit-s 1..600]\n",
 			argv[0]);
 		return 2;
 	}

@@ -19,10 +19,10 @@
 struct offset_case {
 	int num;
 	const char *what;
-	bool ha_knows_time;  /* HA ident_base set (window 60 s) or 0 (the daemon's) */
-	int64_t mn_hours;    /* MN's clock against the HA's at the start */
+	bool ha_knows_time;    /* HA ident_base set (window 60 s) or 0 (the daemon's) */
+	int64_t mn_hours;      /* MN's clock against the HA's at the start */
 	int64_t restart_hours; /* the MN restarts at 2 s with this offset (99: no restart) */
-	bool want_133;       /* a 133 is part of the way there */
+	bool want_133;         /* a 133 is part of the way there */
 };
 
 /* clang-format off */
@@ -80,7 +80,8 @@ static void run_case(const struct offset_case *c)
 	took = until_registered(&net, 5000000);
 	if (c->restart_hours != 99) {
 		pairnet_run(&net, 2000000);
-		um3n_mn_free(net.mn); /* the restart: a fresh engine, its last identification lost */
+		um3n_mn_free(
+			net.mn); /* the restart: a fresh engine, its last identification lost */
 		net.mn_conf.ident_base = ntp_at(c->restart_hours);
 		net.mn = um3n_mn_new(&net.mn_conf, &net.env);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(net.mn);
@@ -90,8 +91,9 @@ static void run_case(const struct offset_case *c)
 	}
 	if (took >= 1000000 || took_restart >= 1000000 || !all_registered(&net) ||
 	    (net.rrp_codes[UM3N_CODE_IDENT_MISMATCH] > 0) != c->want_133)
-		fprintf(stderr, "\n  case %d (%s): registered after %llu ms, after restart %llu ms, "
-				"%llu replies 133\n",
+		fprintf(stderr,
+			"\n  case %d (%s): registered after %llu ms, after restart %llu ms, "
+			"%llu replies 133\n",
 			c->num, c->what, (unsigned long long)took / 1000,
 			(unsigned long long)took_restart / 1000,
 			(unsigned long long)net.rrp_codes[UM3N_CODE_IDENT_MISMATCH]);
