@@ -70,7 +70,8 @@ netns() {
 	UM3N_BUILD="$top/build" "$top/emu/netns.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/csum.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/walkthrough.sh" &&
-		"$top/tests/deb_check.sh" "$top/build"
+		"$top/tests/deb_check.sh" "$top/build" &&
+		{ [[ ! -x $top/build-asan/daemons/um3n-mn ]] || "$top/emu/flaps.sh" "$top/build-asan"; }
 }
 
 emu_short() {
