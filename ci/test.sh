@@ -73,7 +73,8 @@ netns() {
 		UM3N_BUILD="$top/build" "$top/emu/walkthrough.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/standby.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/nat.sh" &&
-		"$top/tests/deb_check.sh" "$top/build"
+		"$top/tests/deb_check.sh" "$top/build" &&
+		{ [[ ! -x $top/build-asan/daemons/um3n-mn ]] || "$top/emu/flaps.sh" "$top/build-asan"; }
 }
 
 emu_short() {

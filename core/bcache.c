@@ -93,9 +93,10 @@ int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t m
 	if (max_mns == 0 || max_mns > (1u << 24))
 		return UM3N_EINVAL;
 	c->recs = env->alloc(env->ctx, max_mns * sizeof(*c->recs));
+	c->heap = env->alloc(env->ctx, max_mns * sizeof(*c->heap));
 	c->cap = max_mns;
 	c->resend_slots = resend_slots;
-	if (!c->recs || hmap_init(&c->by_home, env, max_mns) ||
+	if (!c->recs || !c->heap || hmap_init(&c->by_home, env, max_mns) ||
 	    hmap_init(&c->by_coa, env, max_mns * UM3N_MAX_LINKS)) {
 		um3n_bcache_fini(c, env);
 		return UM3N_ENOMEM;
@@ -103,23 +104,116 @@ int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t m
 	return UM3N_OK;
 }
 
-static void rec_release(struct um3n_mn_rec *rec, const struct um3n_env *env)
+/* The wake heap: heap[i] is a record index; recs[heap[i]].heap_pos == i + 1. */
+static inline uint64_t heap_key(const struct um3n_bcache *c, size_t i)
 {
+	return c->recs[c->heap[i]].wake_us;
+}
+
+static void heap_set(struct um3n_bcache *c, size_t i, uint32_t idx)
+{
+	c->heap[i] = idx;
+	c->recs[idx].heap_pos = (uint32_t)(i + 1);
+}
+
+static void heap_up(struct um3n_bcache *c, size_t i)
+{
+	uint32_t idx = c->heap[i];
+	uint64_t key = c->recs[idx].wake_us;
+
+	while (i > 0 && heap_key(c, (i - 1) / 2) > key) {
+		heap_set(c, i, c->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(c, i, idx);
+}
+
+static void heap_down(struct um3n_bcache *c, size_t i)
+{
+	uint32_t idx = c->heap[i];
+	uint64_t key = c->recs[idx].wake_us;
+
+	for (;;) {
+		size_t k = 2 * i + 1;
+
+		if (k >= c->heap_n)
+			break;
+		if (k + 1 < c->heap_n && heap_key(c, k + 1) < heap_key(c, k))
+			k++;
+		if (heap_key(c, k) >= key)
+			break;
+		heap_set(c, i, c->heap[k]);
+		i = k;
+	}
+	heap_set(c, i, idx);
+}
+
+static void heap_remove(struct um3n_bcache *c, struct um3n_mn_rec *rec)
+{
+	size_t i = rec->heap_pos - 1;
+	uint32_t moved;
+
+	assert(rec->heap_pos > 0 && i < c->heap_n && c->heap[i] == um3n_bcache_index(c, rec));
+	rec->heap_pos = 0;
+	rec->wake_us = UM3N_TIME_NONE;
+	if (i == --c->heap_n)
+		return;
+	moved = c->heap[c->heap_n];
+	heap_set(c, i, moved);
+	heap_up(c, i);
+	heap_down(c, c->recs[moved].heap_pos - 1);
+}
+
+void um3n_bcache_wake_at(struct um3n_bcache *c, struct um3n_mn_rec *rec, uint64_t at_us)
+{
+	assert(rec->used && at_us != UM3N_TIME_NONE);
+	if (rec->heap_pos == 0) {
+		assert(c->heap_n < c->cap);
+		rec->wake_us = at_us;
+		c->heap[c->heap_n++] = (uint32_t)um3n_bcache_index(c, rec);
+		heap_up(c, c->heap_n - 1);
+	} else if (at_us < rec->wake_us) {
+		rec->wake_us = at_us;
+		heap_up(c, rec->heap_pos - 1);
+	}
+	assert(c->heap[rec->heap_pos - 1] == um3n_bcache_index(c, rec));
+}
+
+struct um3n_mn_rec *um3n_bcache_wake_pop(struct um3n_bcache *c, uint64_t now_us)
+{
+	struct um3n_mn_rec *rec;
+
+	if (!c->heap_n || heap_key(c, 0) > now_us)
+		return NULL;
+	rec = &c->recs[c->heap[0]];
+	assert(rec->used && rec->heap_pos == 1);
+	heap_remove(c, rec);
+	return rec;
+}
+
+static void rec_release(struct um3n_bcache *c, struct um3n_mn_rec *rec, const struct um3n_env *env)
+{
+	if (rec->heap_pos)
+		heap_remove(c, rec);
 	if (rec->policy)
 		um3n_policy_free(rec->policy);
 	if (rec->stage_buf)
 		env->free(env->ctx, rec->stage_buf);
 	um3n_datapath_fini(&rec->dp, env);
 	memset(rec, 0, sizeof(*rec));
+	if (um3n_bcache_index(c, rec) < c->free_hint)
+		c->free_hint = um3n_bcache_index(c, rec);
 }
 
 void um3n_bcache_fini(struct um3n_bcache *c, const struct um3n_env *env)
 {
 	for (size_t i = 0; c->recs && i < c->cap; i++)
 		if (c->recs[i].used)
-			rec_release(&c->recs[i], env);
+			rec_release(c, &c->recs[i], env);
 	if (c->recs)
 		env->free(env->ctx, c->recs);
+	if (c->heap)
+		env->free(env->ctx, c->heap);
 	hmap_fini(&c->by_home, env);
 	hmap_fini(&c->by_coa, env);
 	memset(c, 0, sizeof(*c));
@@ -143,7 +237,9 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 
 	if (rec || !home_v4 || c->n_used == c->cap)
 		return rec;
-	for (size_t i = 0; i < c->cap; i++) {
+	/* The lowest free index, as a plain scan would find it, without
+	 * walking the used ones below: O(1) while records only arrive. */
+	for (size_t i = c->free_hint; i < c->cap; i++) {
 		if (c->recs[i].used)
 			continue;
 		rec = &c->recs[i];
@@ -153,8 +249,10 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 			return NULL;
 		um3n_datapath_reorder_attach(&rec->dp, c->rpool);
 		rec->dp.aqm = c->aqm;
+		c->free_hint = i + 1;
 		rec->used = true;
 		rec->home_v4 = home_v4;
+		rec->wake_us = UM3N_TIME_NONE;
 		for (int l = 0; l < UM3N_MAX_LINKS; l++)
 			um3n_linkmon_init(&rec->b[l].lm);
 		hmap_put(&c->by_home, home_v4, (uint32_t)i);
@@ -239,6 +337,14 @@ bool um3n_bcache_recently_gone(const struct um3n_bcache *c, const struct um3n_so
 	return false;
 }
 
+struct um3n_mn_rec *um3n_bcache_rec_of(const struct um3n_bcache *c, const struct um3n_binding *b)
+{
+	size_t i = (size_t)((const char *)b - (const char *)c->recs) / sizeof(*c->recs);
+
+	assert(i < c->cap && b >= c->recs[i].b && b < c->recs[i].b + UM3N_MAX_LINKS);
+	return &c->recs[i];
+}
+
 size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec)
 {
 	size_t n = 0;
@@ -262,7 +368,7 @@ bool um3n_bcache_unbind(struct um3n_bcache *c, const struct um3n_env *env, struc
 	um3n_datapath_link_reset(&rec->dp, link);
 	if (um3n_bcache_rec_bindings(rec) == 0) {
 		hmap_del(&c->by_home, rec->home_v4);
-		rec_release(rec, env);
+		rec_release(c, rec, env);
 		c->n_used--;
 		return true;
 	}

@@ -10,6 +10,7 @@
 #ifndef UM3N_BCACHE_H
 #define UM3N_BCACHE_H
 
+#include "auth.h"
 #include "ha_bindfsm.h"
 #include "datapath.h"
 #include "linkmon.h"
@@ -40,6 +41,12 @@ struct um3n_mn_rec {
 	size_t stage_len;
 	/* Downlink data state. */
 	struct um3n_datapath dp;
+	struct um3n_auth_key auth; /* the MN's key, HMAC set up (ha_reg.c) */
+	/* When the HA's timer scan must look at this record (a lower bound;
+	 * UM3N_TIME_NONE: never), and its place in the cache's wake heap
+	 * (index + 1; 0: not in it). Written through um3n_bcache_wake_*. */
+	uint64_t wake_us;
+	uint32_t heap_pos;
 };
 
 /* Care-of addresses whose binding the MN itself gave up (deregistration, a
@@ -72,6 +79,11 @@ struct um3n_bcache {
 	struct um3n_hmap by_coa;         /* ip << 16 | port -> rec index << 3 | link id */
 	struct um3n_bcache_gone gone[UM3N_BCACHE_GONE];
 	size_t gone_next; /* the ring's next slot */
+	size_t free_hint; /* no record below this index is free */
+	/* Binary min-heap of record indexes by wake_us: the timer scan visits
+	 * only the records with something due, whatever the table's size. */
+	uint32_t *heap;
+	size_t heap_n;
 };
 
 /* Errors: UM3N_EINVAL, UM3N_ENOMEM. */
@@ -105,6 +117,20 @@ void um3n_bcache_note_gone(struct um3n_bcache *c, const struct um3n_mn_rec *rec,
 bool um3n_bcache_recently_gone(const struct um3n_bcache *c, const struct um3n_sockaddr *coa,
 			       uint64_t now_us);
 size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *rec);
+/* The record that holds binding b (b points into a record of c). */
+struct um3n_mn_rec *um3n_bcache_rec_of(const struct um3n_bcache *c, const struct um3n_binding *b);
+
+/* The timer scan's schedule (ha_timers.c): lowers rec's wake-up to at_us (a
+ * later one is ignored: wake_us stays the earliest asked for). */
+void um3n_bcache_wake_at(struct um3n_bcache *c, struct um3n_mn_rec *rec, uint64_t at_us);
+/* The earliest wake-up of any record, UM3N_TIME_NONE if none. */
+static inline uint64_t um3n_bcache_wake_next(const struct um3n_bcache *c)
+{
+	return c->heap_n ? c->recs[c->heap[0]].wake_us : UM3N_TIME_NONE;
+}
+/* A record whose wake-up is at or before now_us, taken off the schedule
+ * (wake_us cleared), or NULL. O(log n). */
+struct um3n_mn_rec *um3n_bcache_wake_pop(struct um3n_bcache *c, uint64_t now_us);
 size_t um3n_bcache_rec_bindings(const struct um3n_mn_rec *rec);
 
 #endif

@@ -126,7 +126,7 @@ static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 	ha_reg_link_name(name, rec->home_v4, link);
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_HEARD);
 	um3n_datapath_bindings_changed(&rec->dp, rec->b);
-	ha_timers_heard_after_failure(ha, now_us);
+	ha_timers_heard_after_failure(ha, b, now_us);
 }
 
 /* The MN's probe carries its own clock: arrival minus that time is this
@@ -205,7 +205,7 @@ static int deliver_uplink(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 	}
 	if (d->has_key) {
 		rc = um3n_datapath_deliver_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d);
-		ha_timers_reorder_held(ha, um3n_datapath_reorder_deadline(&rec->dp));
+		ha_timers_reorder_held(ha, rec, um3n_datapath_reorder_deadline(&rec->dp));
 	} else {
 		rc = um3n_datapath_deliver(&rec->dp, &ha->outq, &ha->drops, link, d->seq, d->inner,
 					   d->inner_len);
@@ -293,7 +293,7 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 
 	assert(rec->used); /* may hold no binding: see accept_request() in ha_reg.c */
 	um3n_datapath_reorder_timeout(&rec->dp, &ha->outq, &ha->drops, now_us);
-	ha_timers_reorder_held(ha, um3n_datapath_reorder_deadline(&rec->dp));
+	ha_timers_reorder_held(ha, rec, um3n_datapath_reorder_deadline(&rec->dp));
 	if (!scan_expiry(ha, now_us, rec))
 		return;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
@@ -317,13 +317,14 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 	}
 }
 
+/* Only the records with something due: their wake-ups are a heap (bcache.h),
+ * so the cost does not grow with the table (bench/bench_scale.c). */
 int um3n_ha_timeout(struct um3n_ha *ha, uint64_t now_us)
 {
-	if (!ha_timers_scan_due(ha, now_us))
-		return UM3N_OK;
-	for (size_t i = 0; i < ha->cache.cap && ha->cache.n_used; i++)
-		if (ha->cache.recs[i].used)
-			scan_rec(ha, now_us, &ha->cache.recs[i]);
+	struct um3n_mn_rec *rec;
+
+	while ((rec = ha_timers_scan_due(ha, now_us)))
+		scan_rec(ha, now_us, rec);
 	/* The scan acted on all that was due: what it re-armed lies ahead. */
 	assert(ha_timers_next_wake(ha) > now_us);
 	return UM3N_OK;

@@ -15,7 +15,6 @@ struct um3n_ha {
 	struct um3n_outq outq;
 	struct um3n_bcache cache;
 	struct um3n_reorder_pool rpool; /* every MN's keyed uplink, in order (reorder.h) */
-	uint64_t next_scan_us;          /* ha_timers.h: written by its hooks only */
 	uint64_t reg_accepted, reg_denied;
 	uint64_t reg_unexpected; /* binding FSM events with no row for the state */
 	uint64_t tun_in_pkts, tun_out_pkts;

@@ -10,14 +10,20 @@ static uint64_t silence_deadline(const struct um3n_ha *ha, const struct um3n_bin
 	return b->lm.last_heard_us + ha->conf.dead_after_us;
 }
 
-static void want_scan(struct um3n_ha *ha, uint64_t at_us)
+/* A scan of rec at at_us: each record has its own wake-up in the binding
+ * cache's heap, so a scan looks only at the records with something due. */
+static void want_scan(struct um3n_ha *ha, struct um3n_mn_rec *rec, uint64_t at_us)
 {
 	assert(at_us != UM3N_TIME_NONE);
-	if (at_us < ha->next_scan_us)
-		ha->next_scan_us = at_us;
+	um3n_bcache_wake_at(&ha->cache, rec, at_us);
 }
 
-void ha_timers_init(struct um3n_ha *ha) { ha->next_scan_us = UM3N_TIME_NONE; }
+static void want_scan_of(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t at_us)
+{
+	want_scan(ha, um3n_bcache_rec_of(&ha->cache, b), at_us);
+}
+
+void ha_timers_init(struct um3n_ha *ha) { (void)ha; /* the cache's heap starts empty */ }
 
 void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us,
 			       uint16_t lifetime_s)
@@ -26,8 +32,8 @@ void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint6
 	b->expires_us = now_us + lifetime_s * US_PER_S;
 	b->lm.last_heard_us = now_us;
 	assert(b->expires_us > now_us);
-	want_scan(ha, b->expires_us);
-	want_scan(ha, silence_deadline(ha, b));
+	want_scan_of(ha, b, b->expires_us);
+	want_scan_of(ha, b, silence_deadline(ha, b));
 }
 
 void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us)
@@ -37,40 +43,38 @@ void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us
 	assert(b->active);
 	b->lm.last_heard_us = now_us;
 	if (was_quiet)
-		want_scan(ha, now_us);
+		want_scan_of(ha, b, now_us);
 }
 
-void ha_timers_heard_after_failure(struct um3n_ha *ha, uint64_t now_us)
+void ha_timers_heard_after_failure(struct um3n_ha *ha, const struct um3n_binding *b,
+				   uint64_t now_us)
 {
-	want_scan(ha, now_us + ha->conf.dead_after_us);
+	want_scan_of(ha, b, now_us + ha->conf.dead_after_us);
 }
 
-void ha_timers_reorder_held(struct um3n_ha *ha, uint64_t deadline_us)
+void ha_timers_reorder_held(struct um3n_ha *ha, struct um3n_mn_rec *rec, uint64_t deadline_us)
 {
 	if (deadline_us != UM3N_TIME_NONE)
-		want_scan(ha, deadline_us);
+		want_scan(ha, rec, deadline_us);
 }
 
-bool ha_timers_scan_due(struct um3n_ha *ha, uint64_t now_us)
+struct um3n_mn_rec *ha_timers_scan_due(struct um3n_ha *ha, uint64_t now_us)
 {
-	if (now_us < ha->next_scan_us)
-		return false;
-	ha->next_scan_us = UM3N_TIME_NONE;
-	return true;
+	return um3n_bcache_wake_pop(&ha->cache, now_us);
 }
 
 void ha_timers_binding_kept(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us)
 {
 	assert(b->active && b->expires_us > now_us);
 	(void)now_us; /* for the assert */
-	want_scan(ha, b->expires_us);
+	want_scan_of(ha, b, b->expires_us);
 }
 
 void ha_timers_watch_silence(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us)
 {
 	assert(ha_timers_heard_lately(ha, b, now_us) && silence_deadline(ha, b) > now_us);
 	(void)now_us;
-	want_scan(ha, silence_deadline(ha, b));
+	want_scan_of(ha, b, silence_deadline(ha, b));
 }
 
 bool ha_timers_expired(const struct um3n_binding *b, uint64_t now_us)
@@ -84,4 +88,4 @@ bool ha_timers_heard_lately(const struct um3n_ha *ha, const struct um3n_binding 
 	return b->active && now_us - b->lm.last_heard_us < ha->conf.dead_after_us;
 }
 
-uint64_t ha_timers_next_wake(const struct um3n_ha *ha) { return ha->next_scan_us; }
+uint64_t ha_timers_next_wake(const struct um3n_ha *ha) { return um3n_bcache_wake_next(&ha->cache); }

@@ -7,18 +7,23 @@
  *   binding silence    b->lm.last_heard_us + dead_after_us
  *                      (last_heard_us written by       ha_timers_binding_updated,
  *                                                      ha_timers_heard)
- *   ha->next_scan_us   the earliest of the above that may need acting on: a
- *                      lower bound, so a scan may find nothing due. Lowered by
- *                      every hook that sets a deadline; reset by a due scan
- *                      (ha_timers_scan_due), which re-arms, per binding it
- *                      keeps, ha_timers_binding_kept (expiry) and
- *                      ha_timers_watch_silence (silence, probed bindings heard
- *                      lately). A binding heard again after a quiet spell asks
- *                      for a scan at once (its siblings may be silent).
+ *   rec->wake_us       per MN record, the earliest of the above (of its
+ *                      bindings) that may need acting on: a lower bound, so a
+ *                      scan of the record may find nothing due. Lowered by
+ *                      every hook that sets a deadline; cleared when the
+ *                      record's scan is due (ha_timers_scan_due), which
+ *                      re-arms, per binding it keeps, ha_timers_binding_kept
+ *                      (expiry) and ha_timers_watch_silence (silence, probed
+ *                      bindings heard lately). A binding heard again after a
+ *                      quiet spell asks for a scan of its MN at once (its
+ *                      siblings may be silent).
  *   reorder hold       an MN's earliest held packet   set by ha_timers_reorder_held
+ * The records' wake-ups are a min-heap in the binding cache (bcache.h): a due
+ * scan visits only the records due, O(log n) each, whatever max_mns is.
  * A binding that failed over keeps no silence deadline: it is already FAILED,
  * and the next datagram from it (ha_timers_heard) re-arms one.
- * um3n_ha_next_wake_us() is ha_timers_next_wake(). */
+ * um3n_ha_next_wake_us() is ha_timers_next_wake(), the heap's minimum. Every
+ * binding passed to a hook lies in a record of ha->cache. */
 #ifndef UM3N_HA_TIMERS_H
 #define UM3N_HA_TIMERS_H
 
@@ -34,12 +39,13 @@ void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint6
 /* Hook: a datagram arrived on bound binding b. After a quiet spell (nothing
  * for dead_after_us) wants a scan now: its siblings may be silent too. */
 void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us);
-/* Hook: a FAILED binding was heard again: judge its silence afresh. */
-void ha_timers_heard_after_failure(struct um3n_ha *ha, uint64_t now_us);
+/* Hook: FAILED binding b was heard again: judge its silence afresh. */
+void ha_timers_heard_after_failure(struct um3n_ha *ha, const struct um3n_binding *b,
+				   uint64_t now_us);
 
-/* Whether a scan is due at now_us; if so the wake-up is cleared, and the scan
- * re-arms it through the two hooks below for what it keeps. */
-bool ha_timers_scan_due(struct um3n_ha *ha, uint64_t now_us);
+/* A record whose scan is due at now_us, its wake-up cleared (the scan re-arms
+ * it through the two hooks below for what it keeps), or NULL: call until NULL. */
+struct um3n_mn_rec *ha_timers_scan_due(struct um3n_ha *ha, uint64_t now_us);
 /* Hook (scan): bound binding b stays: its expiry is still ahead. */
 void ha_timers_binding_kept(struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us);
 /* Hook (scan): probed binding b was heard lately: wake at its silence deadline. */
@@ -48,7 +54,7 @@ void ha_timers_watch_silence(struct um3n_ha *ha, const struct um3n_binding *b, u
 /* Hook: an MN's held packets of aggregate rules (reorder.h) are due at
  * deadline_us (UM3N_TIME_NONE: none held): wants a scan then, which releases
  * them (um3n_datapath_reorder_timeout) and calls this again. */
-void ha_timers_reorder_held(struct um3n_ha *ha, uint64_t deadline_us);
+void ha_timers_reorder_held(struct um3n_ha *ha, struct um3n_mn_rec *rec, uint64_t deadline_us);
 
 /* Queries. */
 bool ha_timers_expired(const struct um3n_binding *b, uint64_t now_us);

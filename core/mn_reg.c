@@ -334,8 +334,15 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 		 rrp.code,
 		 rrp.code == UM3N_CODE_DENIED_ADMIN ? " (is encrypt the same at both ends?)" : "");
 	if (rrp.code == UM3N_CODE_IDENT_MISMATCH) {
-		if (rrp.ident > mn->last_ident)
-			mn->last_ident = rrp.ident;
+		/* RFC 5944 §5.7: take the HA's clock. The reply's high 32 bits
+		 * are its seconds (its wall time, or past the last identification
+		 * it accepted), the low ones echo our request's: the difference
+		 * is the whole seconds our clock is off, ahead (the HA's window
+		 * refuses our future) or behind. Jumping only forward left an MN
+		 * whose clock is ahead refused for ever (tests/test_ident_offset.c). */
+		assert((uint32_t)rrp.ident == (uint32_t)l->reg.ident);
+		mn->conf.ident_base += rrp.ident - l->reg.ident;
+		mn->last_ident = rrp.ident;
 		ev->type = UM3N_REGFSM_EV_IDENT_MISMATCH;
 	} else if (rrp.code == UM3N_CODE_MN_FAILED_AUTH) {
 		ev->type = UM3N_REGFSM_EV_DENIED_AUTH;

@@ -128,8 +128,10 @@ static void send_request(struct um3n_regfsm *fsm, uint64_t now_us,
 			 const struct um3n_regfsm_event *ev, uint16_t lifetime_s,
 			 struct um3n_regfsm_fx *fx)
 {
-	/* identifications only grow (RFC 5944 §5.7): the engine draws each above the last */
-	assert(ev->ident > fsm->ident);
+	/* a fresh identification (RFC 5944 §5.7), so that replies to the old
+	 * request are told apart: the engine draws each above the last, except
+	 * when a 133 moved its clock back to the HA's (mn_reg.c mn_reg_reply) */
+	assert(ev->ident != fsm->ident);
 	fsm->ident = ev->ident;
 	fsm->sent_us = now_us;
 	fx->flags |= UM3N_REGFSM_FX_SEND;

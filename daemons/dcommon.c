@@ -146,13 +146,38 @@ uint64_t d_ntp_minus_us(uint64_t ntp, uint64_t mono_us)
 	return ntp - ((whole_s << 32) + frac);
 }
 
+/* UM3N_CLOCK_OFFSET_S (a test hook, issue 13): whole seconds added to the
+ * wall clock the registration identification is made of, to test clock steps
+ * without stepping the machine's clock. Unset or empty: 0. A bad value stops
+ * the daemon at start (exit 2). */
+static int64_t clock_offset_s(void)
+{
+	const char *s = getenv("UM3N_CLOCK_OFFSET_S");
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end || errno || v < -1000000000ll || v > 1000000000ll) {
+		fprintf(stderr,
+			"UM3N_CLOCK_OFFSET_S=%s: expected whole seconds, "
+			"-1000000000..1000000000\n",
+			s);
+		exit(2);
+	}
+	return v;
+}
+
 uint64_t d_ident_base(void)
 {
 	struct timespec wall;
 	uint64_t mono_us = d_now_us();
 
 	clock_gettime(CLOCK_REALTIME, &wall);
-	return d_ntp_minus_us(d_ntp_from_timespec(wall.tv_sec, wall.tv_nsec), mono_us);
+	return d_ntp_minus_us(d_ntp_from_timespec(wall.tv_sec + clock_offset_s(), wall.tv_nsec),
+			      mono_us);
 }
 
 static int hex_digit(int c)

@@ -33,7 +33,8 @@ uint64_t d_now_us(void);
 uint64_t d_ntp_from_timespec(int64_t sec, long nsec);
 /* ntp - mono_us expressed in NTP units: the NTP time at now_us = 0. */
 uint64_t d_ntp_minus_us(uint64_t ntp, uint64_t mono_us);
-/* The engine's ident_base: NTP wall time (CLOCK_REALTIME) at now_us = 0. */
+/* The engine's ident_base: NTP wall time (CLOCK_REALTIME, plus the test hook
+ * UM3N_CLOCK_OFFSET_S seconds: exits 2 on a bad value) at now_us = 0. */
 uint64_t d_ident_base(void);
 
 /* Hex key text (whitespace around it ignored) -> bytes. Returns 0 or UM3N_EINVAL

@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"SYNOPSIS\n"
 	"    um3n-sim SCENARIO.ini [--seed N] [--out DIR] [--duration S] [--no-pcap]\n"
 	"             [--snaplen N] [--bench] [--exact | --histogram] [--log LEVEL]\n"
+	"             [--invariants]\n"
 	"\n"
 	"DESCRIPTION\n"
 	"    Runs the um3n MN and HA engines over simulated links (rate or bandwidth\n"
@@ -47,6 +48,11 @@ static const char usage_text[] =
 	"    --histogram    percentiles from the histogram however few the samples (to\n"
 	"                   compare it with the exact ones)\n"
 	"    --log LEVEL    engine log lines to stderr: 0 err .. 3 debug (default: none)\n"
+	"    --invariants   check during the run that data goes only on usable links,\n"
+	"                   the HA's bindings match the MN's registered links and no\n"
+	"                   packet reaches an app twice; the first broken one stops\n"
+	"                   the run (one line on stderr, exit 1). UM3N_SIM_BREAK=carrier,\n"
+	"                   binding or dup breaks the world on purpose (sim/invariants.h)\n"
 	"    -h, --help     this text\n"
 	"\n"
 	"OUTPUT FILES (in DIR)\n"
@@ -69,7 +75,7 @@ static const char usage_text[] =
 struct options {
 	const char *scenario, *out_dir;
 	uint64_t seed, duration_us;
-	bool seed_set, bench, pcaps, exact, histogram;
+	bool seed_set, bench, pcaps, exact, histogram, invariants;
 	uint32_t snaplen;
 	int log_level;
 };
@@ -109,17 +115,12 @@ static bool parse_uint(const char *s, double max, double *out)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
-		{"seed", required_argument, NULL, 's'},
-		{"out", required_argument, NULL, 'o'},
-		{"duration", required_argument, NULL, 'd'},
-		{"bench", no_argument, NULL, 'b'},
-		{"exact", no_argument, NULL, 'x'},
-		{"histogram", no_argument, NULL, 'H'},
-		{"no-pcap", no_argument, NULL, 'n'},
-		{"log", required_argument, NULL, 'l'},
-		{"snaplen", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
+		{"duration", required_argument, NULL, 'd'}, {"bench", no_argument, NULL, 'b'},
+		{"exact", no_argument, NULL, 'x'},          {"histogram", no_argument, NULL, 'H'},
+		{"no-pcap", no_argument, NULL, 'n'},        {"log", required_argument, NULL, 'l'},
+		{"snaplen", required_argument, NULL, 'S'},  {"invariants", no_argument, NULL, 'I'},
+		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	double v;
 	int c;
@@ -151,6 +152,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'x': o->exact = true; break;
 		case 'H': o->histogram = true; break;
 		case 'n': o->pcaps = false; break;
+		case 'I':
+			if (sim_inv_break_parse(getenv("UM3N_SIM_BREAK")) < 0)
+				return fprintf(stderr, "um3n-sim: UM3N_SIM_BREAK: expected "
+						       "carrier, binding or dup\n"),
+				       -1;
+			o->invariants = true;
+			break;
 		case 'l':
 			if (!parse_uint(optarg, 3, &v))
 				return fprintf(stderr, "um3n-sim: --log: expected 0..3\n"), -1;
@@ -269,6 +277,7 @@ static int run(struct options *o, struct sim_scenario *sc)
 				    .snaplen = o->snaplen,
 				    .exact_metrics = o->exact,
 				    .histogram_metrics = o->histogram,
+				    .invariants = o->invariants,
 				    .log_level = o->log_level};
 	static struct sim_world w;
 	char err[SIM_ERR_MAX];
@@ -297,6 +306,7 @@ static int run(struct options *o, struct sim_scenario *sc)
 	if (rc == 0)
 		rc = write_hover(&w, o->out_dir);
 	print_engine_counters(&w);
+	sim_inv_summary(&w.inv);
 	if (o->bench)
 		printf("bench: events=%llu wall_s=%.4f cpu_s=%.4f sim_s_per_wall_s=%.1f "
 		       "events_per_s=%.0f wall_s_per_sim_h=%.2f cpu_s_per_sim_h=%.2f "

@@ -17,6 +17,7 @@
 
 #include "ha.h"
 #include "heap.h"
+#include "invariants.h"
 #include "link.h"
 #include "metrics.h"
 #include "mn.h"
@@ -38,6 +39,7 @@ struct sim_world_opts {
 	int log_level;          /* engine logs to stderr up to this level; -1 = none */
 	bool exact_metrics;     /* sim_metrics_set_exact: exact percentiles, memory grows */
 	bool histogram_metrics; /* sim_metrics_set_histogram: the histogram's percentiles */
+	bool invariants;        /* check invariants.h during the run */
 };
 
 struct sim_engine_errors {
@@ -73,6 +75,7 @@ struct sim_world {
 	uint64_t events;
 	long live_allocs;
 	struct sim_engine_errors errs;
+	struct sim_inv inv; /* opts.invariants */
 };
 
 /* Builds everything (loads traces and captures, creates the engines). On

@@ -116,8 +116,12 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, int
 		if (pr.flow_id >= w->sc->n_flows ||
 		    (w->sc->flows[pr.flow_id].dir == SIM_DIR_DOWN) != at_mn)
 			return;
-		sim_metrics_received(&w->metrics, pr.flow_id, link, !at_mn, w->now_us, pr.seq,
-				     pr.send_us, (uint32_t)ip.total_len, pr.frame_id);
+		for (int n = sim_inv_delivered(w, pr.flow_id, pr.seq); n > 0; n--)
+			sim_metrics_received(&w->metrics, pr.flow_id, link, !at_mn, w->now_us,
+					     pr.seq, pr.send_us, (uint32_t)ip.total_len,
+					     pr.frame_id);
+		if (w->inv.brk == SIM_INV_BREAK_DUP) /* the second copy, for the checker */
+			sim_inv_delivered(w, pr.flow_id, pr.seq);
 		return;
 	}
 	flow = pcap_flow_of(w, um3n_addr_v4(at_mn ? &ip.src : &ip.dst));
@@ -209,6 +213,7 @@ static void drain_mn(struct sim_world *w)
 	while (um3n_mn_poll_output(w->mn, &out)) {
 		if (out.kind == UM3N_OUT_UDP && out.link >= 0 &&
 		    (size_t)out.link < w->sc->n_links) {
+			sim_inv_mn_sent(w, out.link, out.data, out.len);
 			link_send(w, false, (size_t)out.link, &w->coa[out.link], &out.to, out.data,
 				  out.len);
 		} else if (out.kind == UM3N_OUT_TUN) {
@@ -320,6 +325,8 @@ static void on_link_arrive(struct sim_world *w, struct sim_pkt *p)
 
 static void on_link_event(struct sim_world *w, size_t link, enum um3n_link_ev ev, int arg)
 {
+	if (ev != UM3N_LINK_EV_SIGNAL && !sim_inv_carrier(w, link, ev == UM3N_LINK_EV_UP))
+		return; /* UM3N_SIM_BREAK=carrier: the MN is not told */
 	if (um3n_mn_link_event(w->mn, w->now_us, (int)link, ev, arg))
 		w->errs.mn_link_ev++;
 	drain_mn(w);
@@ -383,6 +390,7 @@ void world_run_schedule(struct sim_world *w)
 
 	/* Once, on a fresh world: nothing queued, the clock at 0. */
 	assert(w->heap.len == 0 && w->now_us == 0 && w->events == 0);
+	sim_inv_init(&w->inv, w->opts.invariants);
 	for (size_t i = 0; i < sc->n_links; i++) {
 		const struct sim_link_spec *ls = &sc->links[i];
 
@@ -437,6 +445,9 @@ int sim_world_run(struct sim_world *w)
 		w->now_us = ev.t_us;
 		w->events++;
 		rc = dispatch(w, &ev);
+		sim_inv_after_event(w);
+		if (w->inv.failed)
+			return UM3N_EINVAL; /* said on stderr: no outputs from a broken run */
 	}
 	w->now_us = w->sc->duration_us;
 	for (size_t i = 0; i < w->sc->n_links; i++) {

@@ -20,7 +20,7 @@ endforeach()
 
 # Whole-program tests: run the um3n-sim binary.
 if(INIH_FOUND AND PCAP_FOUND)
-  foreach(script sim_determinism sim_bounds sim_errors sim_pcap)
+  foreach(script sim_determinism sim_bounds sim_errors sim_pcap sim_invariants)
     add_test(NAME ${script}
       COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/${script}.sh $<TARGET_FILE:um3n-sim>
               ${PROJECT_SOURCE_DIR}/traces/scenarios)

@@ -404,10 +404,81 @@ static void test_release_frees_memory(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* The wake-up heap against a naive reference (each record's earliest asked
+ * wake-up, the minimum by a scan): random lowering, later asks ignored, pops
+ * of what is due in order, records released while scheduled; and the lowest
+ * free slot is the one a scan from 0 would find (the free-slot hint). */
+static void test_wake_heap_vs_reference(void)
+{
+	enum { CAP = 48, STEPS = 20000 };
+	struct um3n_env env = test_env(5);
+	struct um3n_bcache bc;
+	uint64_t ref[CAP]; /* UM3N_TIME_NONE: not scheduled */
+	struct um3n_prng prng;
+	int wrong = 0;
+
+	um3n_prng_seed(&prng, 99);
+	CU_ASSERT_EQUAL_FATAL(um3n_bcache_init(&bc, &env, CAP, 0), 0);
+	for (size_t i = 0; i < CAP; i++)
+		ref[i] = UM3N_TIME_NONE;
+	for (int step = 0; step < STEPS; step++) {
+		uint32_t k = (uint32_t)um3n_prng_below(&prng, CAP);
+		uint32_t op = (uint32_t)um3n_prng_below(&prng, 10);
+		struct um3n_mn_rec *rec = um3n_bcache_find(&bc, HOME(k));
+		uint64_t now = 1000 * (uint64_t)step, at = now + um3n_prng_below(&prng, 50000);
+
+		if (op < 5) { /* ask for a wake-up (created if need be) */
+			size_t lowest = 0;
+
+			while (!rec && lowest < CAP && bc.recs[lowest].used)
+				lowest++;
+			if (!rec) {
+				rec = um3n_bcache_get(&bc, &env, HOME(k), 1);
+				wrong += !rec || um3n_bcache_index(&bc, rec) != lowest;
+			}
+			if (!rec)
+				continue;
+			um3n_bcache_wake_at(&bc, rec, at);
+			if (at < ref[um3n_bcache_index(&bc, rec)])
+				ref[um3n_bcache_index(&bc, rec)] = at;
+		} else if (op < 7 && rec) { /* release, scheduled or not */
+			ref[um3n_bcache_index(&bc, rec)] = UM3N_TIME_NONE;
+			rec->b[0].active =
+				true; /* unbind releases the record with its last binding */
+			um3n_bcache_unbind(&bc, &env, rec, 0);
+		} else { /* pop everything due at now, earliest first */
+			struct um3n_mn_rec *r;
+			uint64_t last = 0;
+
+			while ((r = um3n_bcache_wake_pop(&bc, now))) {
+				size_t i = um3n_bcache_index(&bc, r);
+
+				wrong += ref[i] > now || ref[i] < last;
+				last = ref[i];
+				ref[i] = UM3N_TIME_NONE;
+			}
+		}
+		{ /* the heap's minimum is the reference's */
+			uint64_t min = UM3N_TIME_NONE;
+
+			for (size_t i = 0; i < CAP; i++)
+				if (bc.recs[i].used && ref[i] < min)
+					min = ref[i];
+			wrong += um3n_bcache_wake_next(&bc) != min;
+		}
+	}
+	if (wrong)
+		fprintf(stderr, "\n  wake heap: %d disagreements with the reference\n", wrong);
+	CU_ASSERT_EQUAL(wrong, 0);
+	um3n_bcache_fini(&bc, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo bcache_tests[] = {
 	{"01 random get/bind/unbind/find vs naive reference", test_random_vs_reference},
 	{"02 numbered edge cases", test_edge_cases},
 	{"03 release frees per-MN memory; IPv6 care-of refused", test_release_frees_memory},
+	{"04 wake-up heap and free-slot hint vs naive reference", test_wake_heap_vs_reference},
 	CU_TEST_INFO_NULL,
 };
 

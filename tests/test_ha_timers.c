@@ -55,16 +55,29 @@ static const struct timer_step steps[] = {
 };
 /* clang-format on */
 
+/* An HA with a one-record binding cache, the hooks' only state. */
+static struct um3n_binding *one_binding(struct um3n_ha *ha, struct um3n_env *env)
+{
+	struct um3n_mn_rec *rec;
+
+	memset(ha, 0, sizeof(*ha));
+	*env = test_env(1);
+	ha->conf.dead_after_us = DEAD;
+	CU_ASSERT_EQUAL_FATAL(um3n_bcache_init(&ha->cache, env, 1, 0), 0);
+	rec = um3n_bcache_get(&ha->cache, env, 0x0ac80002, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	rec->b[0].active = true;
+	ha_timers_init(ha);
+	return &rec->b[0];
+}
+
 static void test_hooks(void)
 {
 	struct um3n_ha ha;
-	struct um3n_binding b;
+	struct um3n_env env;
+	struct um3n_binding *bp = one_binding(&ha, &env);
+#define b (*bp)
 
-	memset(&ha, 0, sizeof(ha));
-	memset(&b, 0, sizeof(b));
-	ha.conf.dead_after_us = DEAD;
-	b.active = true;
-	ha_timers_init(&ha);
 	CU_ASSERT_EQUAL(ha_timers_next_wake(&ha), NONE);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct timer_step *s = &steps[i];
@@ -75,8 +88,10 @@ static void test_hooks(void)
 			ha_timers_binding_updated(&ha, &b, s->now_us, s->lifetime_s);
 			break;
 		case OP_HEARD: ha_timers_heard(&ha, &b, s->now_us); break;
-		case OP_HEARD_AFTER_FAILURE: ha_timers_heard_after_failure(&ha, s->now_us); break;
-		case OP_SCAN: due = ha_timers_scan_due(&ha, s->now_us); break;
+		case OP_HEARD_AFTER_FAILURE:
+			ha_timers_heard_after_failure(&ha, &b, s->now_us);
+			break;
+		case OP_SCAN: due = ha_timers_scan_due(&ha, s->now_us) != NULL; break;
 		case OP_KEPT: ha_timers_binding_kept(&ha, &b, s->now_us); break;
 		case OP_WATCH: ha_timers_watch_silence(&ha, &b, s->now_us); break;
 		}
@@ -93,17 +108,16 @@ static void test_hooks(void)
 		CU_ASSERT_EQUAL(b.lm.last_heard_us, s->last_heard_us);
 		CU_ASSERT_EQUAL(ha_timers_next_wake(&ha), s->next_wake_us);
 	}
+	b.active = false;
+	um3n_bcache_fini(&ha.cache, &env);
 }
 
 static void test_queries(void)
 {
 	struct um3n_ha ha;
-	struct um3n_binding b;
+	struct um3n_env env;
+	struct um3n_binding *bp = one_binding(&ha, &env);
 
-	memset(&ha, 0, sizeof(ha));
-	memset(&b, 0, sizeof(b));
-	ha.conf.dead_after_us = DEAD;
-	b.active = true;
 	ha_timers_binding_updated(&ha, &b, 1000000, 1);
 	CU_ASSERT_FALSE(ha_timers_expired(&b, 1999999));
 	CU_ASSERT_TRUE(ha_timers_expired(&b, 2000000));
@@ -111,7 +125,9 @@ static void test_queries(void)
 	CU_ASSERT_FALSE(ha_timers_heard_lately(&ha, &b, 1000000 + DEAD));
 	b.active = false; /* an unbound binding is never heard */
 	CU_ASSERT_FALSE(ha_timers_heard_lately(&ha, &b, 1000000));
+	um3n_bcache_fini(&ha.cache, &env);
 }
+#undef b
 
 /* ha.h: um3n_ha_timeout may be called whenever; before the wake-up it does
  * nothing, at or after it only what is due; the wake-up is never late. */
