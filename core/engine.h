@@ -51,18 +51,32 @@ enum um3n_link_state {
 
 /* Counters of dropped/rejected input, each kind separately (shown by um3nctl). */
 struct um3n_drop_counters {
-	uint64_t malformed;    /* decoder rejected it */
-	uint64_t auth_failed;  /* bad authenticator */
-	uint64_t replayed;     /* stale identification */
-	uint64_t unknown_peer; /* datagram from an address with no binding */
-	uint64_t after_dereg;  /* HA: from a care-of address the MN deregistered moments
+	uint64_t malformed;       /* decoder rejected it */
+	uint64_t auth_failed;     /* bad authenticator */
+	uint64_t replayed;        /* stale identification */
+	uint64_t unknown_peer;    /* datagram from an address with no binding */
+	uint64_t after_dereg;     /* HA: from a care-of address the MN deregistered moments
 				* ago (UM3N_BCACHE_GONE_GRACE_US): its packets in flight */
-	uint64_t no_binding;   /* downlink packet for an unknown home address */
-	uint64_t no_link;      /* no usable uplink/binding */
-	uint64_t duplicate;    /* GRE sequence already seen (redundancy, re-sends) */
-	uint64_t queue_full;   /* output queue full */
-	uint64_t too_big;      /* packet larger than UM3N_PKT_MAX - overhead */
+	uint64_t no_binding;      /* downlink packet for an unknown home address */
+	uint64_t no_link;         /* no usable uplink/binding */
+	uint64_t duplicate;       /* GRE sequence already seen (redundancy, re-sends) */
+	uint64_t queue_full;      /* output queue full */
+	uint64_t too_big;         /* packet larger than UM3N_PKT_MAX - overhead */
+	uint64_t spoofed_src;     /* HA: tunnel data from a bound care-of whose inner source is
+				* not the MN's (home address or a prefix configured for it) */
+	uint64_t not_from_ha;     /* MN: a datagram from anyone but its HA's address:port */
+	uint64_t reg_ratelimited; /* HA: registration request over its source ip:port's
+				   * rate, dropped before the authenticator is checked */
 };
+
+/* A source prefix an HA lets one MN use as inner source besides its home
+ * address (ha.h get_prefixes): an IPv6 home address (plen 128) or prefix, or
+ * an extra IPv4 prefix. Host bits beyond plen are ignored. */
+struct um3n_prefix {
+	struct um3n_addr addr;
+	uint8_t plen;
+};
+#define UM3N_HA_MN_PREFIXES 4 /* per MN */
 
 /* Per-flow reordering of aggregate rules at the receiver (reorder.h), for
  * status and `um3nctl show`. */

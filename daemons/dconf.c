@@ -86,6 +86,10 @@ static int mn_key_main(struct parse_ctx *pc, struct d_conf_mn *c, const char *k,
 		if (!parse_ipv4(v, &c->mn.home_addr))
 			return fail(pc, "mn", k, "not an IPv4 address");
 		c->seen_home = true;
+	} else if (strcmp(k, "home_address6") == 0) {
+		if (um3n_addr_parse(v, &c->mn.home_addr6) ||
+		    c->mn.home_addr6.family != UM3N_AF_INET6)
+			return fail(pc, "mn", k, "not an IPv6 address");
 	} else if (strcmp(k, "home_agent") == 0) {
 		if (!parse_ipv4(v, &c->mn.ha.ip))
 			return fail(pc, "mn", k, "not an IPv4 address");
@@ -397,6 +401,27 @@ static struct d_conf_ha_mn *ha_mn_for(struct d_conf_ha *c, uint32_t home)
 	return &c->mns[c->n_mns++];
 }
 
+/* home_address6 = ADDR[/PLEN] (once; an address alone is a /128) and
+ * prefix = PREFIX (IPv4 or IPv6, repeated): inner sources the MN may use. */
+static int ha_mn_prefix(struct parse_ctx *pc, struct d_conf_ha_mn *m, const char *section,
+			const char *k, const char *v)
+{
+	struct um3n_prefix p;
+	bool six = strcmp(k, "home_address6") == 0;
+
+	if (um3n_policy_prefix_parse(v, &p.addr, &p.plen) ||
+	    (six && p.addr.family != UM3N_AF_INET6))
+		return fail(pc, section, k,
+			    six ? "want an IPv6 address or prefix" : "want an IPv4 or IPv6 prefix");
+	if (six && m->seen_home6)
+		return fail(pc, section, k, "given twice");
+	if (m->n_prefixes == UM3N_HA_MN_PREFIXES)
+		return fail(pc, section, k, "more than 4 home_address6 and prefix values");
+	m->seen_home6 |= six;
+	m->prefixes[m->n_prefixes++] = p;
+	return 1;
+}
+
 static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *section, const char *k,
 		     const char *v)
 {
@@ -416,6 +441,8 @@ static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *sect
 		if (!copy_str(m->key_file, sizeof(m->key_file), v))
 			return fail(pc, section, k, "empty or too long");
 		m->seen_key = true;
+	} else if (strcmp(k, "home_address6") == 0 || strcmp(k, "prefix") == 0) {
+		return ha_mn_prefix(pc, m, section, k, v);
 	} else {
 		return fail(pc, section, k, "unknown key");
 	}
@@ -568,4 +595,21 @@ int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t er
 		snprintf(err + len, err_cap - len, "; %zu key files in all", unreadable);
 	}
 	return rc;
+}
+
+size_t d_conf_ha_get_prefixes(void *ctx, uint32_t home_addr, struct um3n_prefix *out, size_t cap)
+{
+	const struct d_conf_ha *c = ctx;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_mns; i++) {
+		const struct d_conf_ha_mn *m = &c->mns[i];
+
+		if (m->home_addr != home_addr)
+			continue;
+		for (n = 0; n < m->n_prefixes && n < cap; n++)
+			out[n] = m->prefixes[n];
+		break;
+	}
+	return n;
 }

@@ -45,6 +45,9 @@ static const struct {
 	{"duplicate", offsetof(struct um3n_drop_counters, duplicate)},
 	{"queue_full", offsetof(struct um3n_drop_counters, queue_full)},
 	{"too_big", offsetof(struct um3n_drop_counters, too_big)},
+	{"spoofed_src", offsetof(struct um3n_drop_counters, spoofed_src)},
+	{"not_from_ha", offsetof(struct um3n_drop_counters, not_from_ha)},
+	{"reg_ratelimited", offsetof(struct um3n_drop_counters, reg_ratelimited)},
 };
 
 void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *out)
