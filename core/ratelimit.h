@@ -22,10 +22,10 @@ struct um3n_ratelimit_slot {
 
 struct um3n_ratelimit {
 	struct um3n_ratelimit_slot *slots;
-	size_t mask;          /* sets - 1 */
-	uint64_t interval_us; /* 1 s / rate */
+	size_t mask;           /* sets - 1 */
+	uint64_t interval_us;  /* 1 s / rate */
 	uint64_t tolerance_us; /* (burst - 1) * interval */
-	uint64_t seed;        /* hash key: sources cannot aim at one set */
+	uint64_t seed;         /* hash key: sources cannot aim at one set */
 };
 
 /* At least `sources` slots (power of two, clamped to MIN..MAX_SLOTS); rate
