@@ -25,6 +25,8 @@ struct um3n_ha {
 	struct um3n_ratelimit reg_rl;
 	uint64_t rl_log_us;   /* the next rate-limit log line is due then */
 	uint64_t rl_unlogged; /* requests refused since the last one */
+	uint64_t deny_log_us; /* likewise for denials (a forged flood from many sources) */
+	uint64_t deny_unlogged;
 };
 
 /* ha_reg.c */

@@ -240,18 +240,37 @@ static void binding_arm(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_CONFIRMED);
 }
 
-static void reply(struct um3n_ha *ha, const struct reg_ctx *rc, const struct um3n_ha_bindfsm_fx *fx)
+/* Denials are logged at most once per RL_LOG_INTERVAL_US, with how many there
+ * were since: a flood of forged requests must not turn into one log line each. */
+static void log_denial(struct um3n_ha *ha, uint64_t now_us, const struct reg_ctx *rc, uint8_t code)
 {
 	char who[48] = "?";
 	struct um3n_addr a;
 
+	ha->deny_unlogged++;
+	if (now_us < ha->deny_log_us)
+		return;
+	um3n_addr_from_v4(&a, rc->rrq->home_addr);
+	um3n_addr_format(&a, who, sizeof(who));
+	if (ha->deny_unlogged > 1)
+		um3n_log(&ha->env, UM3N_LOG_WARN,
+			 "registration of %s link %d denied: code %u (%llu denials since the "
+			 "last line)",
+			 who, rc->link, code, (unsigned long long)ha->deny_unlogged);
+	else
+		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u", who,
+			 rc->link, code);
+	ha->deny_unlogged = 0;
+	ha->deny_log_us = now_us + RL_LOG_INTERVAL_US;
+}
+
+static void reply(struct um3n_ha *ha, uint64_t now_us, const struct reg_ctx *rc,
+		  const struct um3n_ha_bindfsm_fx *fx)
+{
 	if (fx->code <= UM3N_CODE_ACCEPTED_NO_SIMUL) {
 		ha->reg_accepted++;
 	} else {
-		um3n_addr_from_v4(&a, rc->rrq->home_addr);
-		um3n_addr_format(&a, who, sizeof(who));
-		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u", who,
-			 rc->link, fx->code);
+		log_denial(ha, now_us, rc, fx->code);
 		ha->reg_denied++;
 	}
 	send_reply(ha, rc, fx->code, fx->lifetime_s,
@@ -341,7 +360,7 @@ static void reg_step(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 	if (fx.mask & UM3N_HA_BINDFSM_DO_SCHED && rc->rec)
 		um3n_datapath_bindings_changed(&rc->rec->dp, rc->rec->b);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_REPLY)
-		reply(ha, rc, &fx);
+		reply(ha, now_us, rc, &fx);
 	/* The cache's index and the FSM agree on whether the binding exists. */
 	assert(!rc->rec || rc->rec->b[rc->link].active ==
 				   (rc->rec->b[rc->link].fsm.state == UM3N_HA_BINDFSM_BOUND));

@@ -125,12 +125,13 @@ static void test_requests(void)
 }
 
 static char last_log[200];
-static size_t n_rl_logs;
+static size_t n_rl_logs, n_deny_logs;
 
 static void capture_log(void *ctx, int level, const char *msg)
 {
 	(void)ctx;
 	(void)level;
+	n_deny_logs += strstr(msg, "denied: code") != NULL;
 	if (strstr(msg, "registration requests over")) {
 		n_rl_logs++;
 		snprintf(last_log, sizeof(last_log), "%s", msg);
@@ -170,7 +171,8 @@ static void feed(struct pairnet *net, const struct um3n_sockaddr *from, const ui
  * worth reach the authenticator (auth_failed), the rest are counted before it
  * and logged once per 10 s (a source idle since refills, then floods again); the MN, on its own care-of addresses, stays
  * registered through its refreshes; then 1000 other sources at once (a
- * re-registration storm, 100 of them ports of one NAT address) all reach it. */
+ * re-registration storm, 100 of them ports of one NAT address) all reach it.
+ * The denials are logged once per 10 s too, with their count. */
 static void test_rate_limit(void)
 {
 	struct pairnet net;
@@ -183,7 +185,7 @@ static void test_rate_limit(void)
 	pairnet_init(&net, NULL);
 	net.env.log = capture_log;
 	net.mn_conf.lifetime_s = 1; /* a refresh every half second during the flood */
-	n_rl_logs = 0;
+	n_rl_logs = n_deny_logs = 0;
 	pairnet_start(&net);
 	pairnet_run(&net, 1 * SEC);
 	um3n_ha_status(net.ha, net.now_us, &hs);
@@ -222,6 +224,9 @@ static void test_rate_limit(void)
 	}
 	um3n_ha_status(net.ha, net.now_us, &hs);
 	CU_ASSERT_EQUAL(hs.drops.auth_failed - auth0, 1000);
+	/* over 1000 denials in 12 s: one line per 10 s, with the count */
+	CU_ASSERT(hs.reg_denied > 1000);
+	CHECK(n_deny_logs >= 1 && n_deny_logs <= 3, "%zu denial lines", n_deny_logs);
 	pairnet_fini(&net);
 }
 
