@@ -26,6 +26,7 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->ident_window_s = 60;
 	c->reg_rate_per_s = 20;
 	c->reg_burst = 64;
+	c->reg_new_rate_per_s = 5000;
 }
 
 /* Only fields read afresh at each use: the reply's lifetime and keepalive,

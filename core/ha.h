@@ -44,6 +44,10 @@ struct um3n_ha_conf {
 	 * before the authenticator): sustained rate and burst; rate 0: no limit. */
 	uint32_t reg_rate_per_s;
 	uint32_t reg_burst;
+	/* ... and from all sources with no binding together (new MNs, NAT rebinding,
+	 * forgers from many ports): a second's worth may come at once; 0: no limit.
+	 * A bound care-of's refreshes never wait for it. */
+	uint32_t reg_new_rate_per_s;
 	um3n_ha_key_fn get_key;
 	void *key_ctx;
 	um3n_ha_prefixes_fn get_prefixes; /* optional; called with key_ctx */
@@ -51,7 +55,7 @@ struct um3n_ha_conf {
 /* Defaults: port 434, max lifetime 600 s, keepalive 110 s, 1024 MNs, 65536 rules,
  * dead after 75 ms, re-send window 150 ms, 512 re-send entries, identification
  * window 60 s, reorder hold at most 100 ms, registration requests 20/s with a
- * burst of 64 per source ip:port. addr.ip unset. */
+ * burst of 64 per source ip:port, 5000/s from sources with no binding. addr.ip unset. */
 void um3n_ha_conf_defaults(struct um3n_ha_conf *conf);
 
 struct um3n_ha;

@@ -23,6 +23,7 @@ struct um3n_ha {
 	struct um3n_drop_counters drops;
 	/* Registration requests per source ip:port (ha_reg.c); slots NULL: no limit. */
 	struct um3n_ratelimit reg_rl;
+	uint64_t new_tat_us;  /* the bucket of sources with no binding (GCRA, ratelimit.h) */
 	uint64_t rl_log_us;   /* the next rate-limit log line is due then */
 	uint64_t rl_unlogged; /* requests refused since the last one */
 	uint64_t deny_log_us; /* likewise for denials (a forged flood from many sources) */

@@ -32,13 +32,21 @@ int ha_reg_init(struct um3n_ha *ha)
 
 void ha_reg_fini(struct um3n_ha *ha) { um3n_ratelimit_fini(&ha->reg_rl, &ha->env); }
 
-/* The cheap check before any key lookup or HMAC: a source over its rate is
- * counted, and logged at most once per RL_LOG_INTERVAL_US with how many. */
+/* The cheap checks before any key lookup or HMAC: a source over its own rate,
+ * or one with no binding while all such sources together are over theirs
+ * (a forged flood from many ports), is counted, and logged at most once per
+ * RL_LOG_INTERVAL_US with how many. */
 static bool rate_ok(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from)
 {
 	char src[64];
 
-	if (!ha->reg_rl.slots || um3n_ratelimit_allow(&ha->reg_rl, from, now_us))
+	uint32_t new_rate = ha->conf.reg_new_rate_per_s;
+	int link;
+
+	if ((!ha->reg_rl.slots || um3n_ratelimit_allow(&ha->reg_rl, from, now_us)) &&
+	    (!new_rate || um3n_bcache_find_coa(&ha->cache, from, &link) ||
+	     um3n_ratelimit_gcra(&ha->new_tat_us, now_us, 1000000u / new_rate,
+				 (uint64_t)(new_rate - 1) * (1000000u / new_rate))))
 		return true;
 	ha->drops.reg_ratelimited++;
 	ha->rl_unlogged++;
@@ -46,10 +54,10 @@ static bool rate_ok(struct um3n_ha *ha, uint64_t now_us, const struct um3n_socka
 		if (um3n_addr_format(&from->ip, src, sizeof(src)) < 0)
 			memcpy(src, "?", 2);
 		um3n_log(&ha->env, UM3N_LOG_WARN,
-			 "registration requests over %u/s per source: %llu dropped "
-			 "unauthenticated (last from %s port %u)",
-			 ha->conf.reg_rate_per_s, (unsigned long long)ha->rl_unlogged, src,
-			 from->port);
+			 "registration requests over %u/s per source or %u/s from unbound "
+			 "sources: %llu dropped unauthenticated (last from %s port %u)",
+			 ha->conf.reg_rate_per_s, new_rate, (unsigned long long)ha->rl_unlogged,
+			 src, from->port);
 		ha->rl_unlogged = 0;
 		ha->rl_log_us = now_us + RL_LOG_INTERVAL_US;
 	}

@@ -80,10 +80,5 @@ bool um3n_ratelimit_allow(struct um3n_ratelimit *rl, const struct um3n_sockaddr 
 		s->key = key;
 		s->tat_us = now_us;
 	}
-	if (s->tat_us < now_us)
-		s->tat_us = now_us; /* a full bucket holds burst tokens, no more */
-	if (s->tat_us - now_us > rl->tolerance_us)
-		return false;
-	s->tat_us += rl->interval_us;
-	return true;
+	return um3n_ratelimit_gcra(&s->tat_us, now_us, rl->interval_us, rl->tolerance_us);
 }

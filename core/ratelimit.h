@@ -28,6 +28,20 @@ struct um3n_ratelimit {
 	uint64_t seed;         /* hash key: sources cannot aim at one set */
 };
 
+/* One GCRA bucket: true (and one interval charged) if *tat_us is at most
+ * tolerance_us ahead of now_us. The table below keeps one per source; the HA
+ * also keeps one for all sources it has no binding for. */
+static inline bool um3n_ratelimit_gcra(uint64_t *tat_us, uint64_t now_us, uint64_t interval_us,
+				       uint64_t tolerance_us)
+{
+	if (*tat_us < now_us)
+		*tat_us = now_us; /* a full bucket holds burst tokens, no more */
+	if (*tat_us - now_us > tolerance_us)
+		return false;
+	*tat_us += interval_us;
+	return true;
+}
+
 /* At least `sources` slots (power of two, clamped to MIN..MAX_SLOTS); rate
  * per second > 0, burst >= 1. Errors: UM3N_EINVAL, UM3N_ENOMEM. */
 int um3n_ratelimit_init(struct um3n_ratelimit *rl, const struct um3n_env *env, size_t sources,

@@ -172,14 +172,15 @@ static void feed(struct pairnet *net, const struct um3n_sockaddr *from, const ui
  * and logged once per 10 s (a source idle since refills, then floods again); the MN, on its own care-of addresses, stays
  * registered through its refreshes; then 1000 other sources at once (a
  * re-registration storm, 100 of them ports of one NAT address) all reach it.
- * The denials are logged once per 10 s too, with their count. */
+ * The denials are logged once per 10 s too, with their count. Last, forgers
+ * from 20,000 ports share one budget of sources with no binding. */
 static void test_rate_limit(void)
 {
 	struct pairnet net;
 	struct um3n_ha_status hs;
 	struct um3n_sockaddr flood;
 	uint8_t buf[256];
-	uint64_t ident = (0xE0000000ull + 5) << 32, t0, auth0;
+	uint64_t ident = (0xE0000000ull + 5) << 32, t0, auth0, accepted0;
 	size_t n = forged(buf, sizeof(buf), ident);
 
 	pairnet_init(&net, NULL);
@@ -227,6 +228,22 @@ static void test_rate_limit(void)
 	/* over 1000 denials in 12 s: one line per 10 s, with the count */
 	CU_ASSERT(hs.reg_denied > 1000);
 	CHECK(n_deny_logs >= 1 && n_deny_logs <= 3, "%zu denial lines", n_deny_logs);
+	/* forgers from 20,000 ports at once: all sources with no binding share 5000/s
+	 * (a second's worth at once), the MN's refreshes from its bound care-of pass */
+	net.now_us += 10 * SEC;
+	auth0 = hs.drops.auth_failed;
+	accepted0 = hs.reg_accepted;
+	for (uint32_t i = 0; i < 20000; i++) {
+		struct um3n_sockaddr a = {.port = (uint16_t)(30000 + i)};
+
+		um3n_addr_from_v4(&a.ip, 0x0a140000u + i / 1000);
+		feed(&net, &a, buf, n);
+	}
+	pairnet_run(&net, net.now_us + 2 * SEC);
+	um3n_ha_status(net.ha, net.now_us, &hs);
+	CU_ASSERT_EQUAL(hs.drops.auth_failed - auth0, 5000);
+	CU_ASSERT(hs.reg_accepted >= accepted0 + 2);
+	pairnet_check_bindings(&net, 2);
 	pairnet_fini(&net);
 }
 
