@@ -401,27 +401,6 @@ static struct d_conf_ha_mn *ha_mn_for(struct d_conf_ha *c, uint32_t home)
 	return &c->mns[c->n_mns++];
 }
 
-/* home_address6 = ADDR[/PLEN] (once; an address alone is a /128) and
- * prefix = PREFIX (IPv4 or IPv6, repeated): inner sources the MN may use. */
-static int ha_mn_prefix(struct parse_ctx *pc, struct d_conf_ha_mn *m, const char *section,
-			const char *k, const char *v)
-{
-	struct um3n_prefix p;
-	bool six = strcmp(k, "home_address6") == 0;
-
-	if (um3n_policy_prefix_parse(v, &p.addr, &p.plen) ||
-	    (six && p.addr.family != UM3N_AF_INET6))
-		return fail(pc, section, k,
-			    six ? "want an IPv6 address or prefix" : "want an IPv4 or IPv6 prefix");
-	if (six && m->seen_home6)
-		return fail(pc, section, k, "given twice");
-	if (m->n_prefixes == UM3N_HA_MN_PREFIXES)
-		return fail(pc, section, k, "more than 4 home_address6 and prefix values");
-	m->seen_home6 |= six;
-	m->prefixes[m->n_prefixes++] = p;
-	return 1;
-}
-
 static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *section, const char *k,
 		     const char *v)
 {
@@ -442,7 +421,16 @@ static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *sect
 			return fail(pc, section, k, "empty or too long");
 		m->seen_key = true;
 	} else if (strcmp(k, "home_address6") == 0 || strcmp(k, "prefix") == 0) {
-		return ha_mn_prefix(pc, m, section, k, v);
+		struct um3n_prefix *p = &m->prefixes[m->n_prefixes];
+
+		if (m->n_prefixes == UM3N_HA_MN_PREFIXES)
+			return fail(pc, section, k, "more than 4 home_address6 and prefix values");
+		if (um3n_policy_prefix_parse(v, &p->addr, &p->plen) ||
+		    (k[0] == 'h' && p->addr.family != UM3N_AF_INET6))
+			return fail(pc, section, k,
+				    k[0] == 'h' ? "want an IPv6 address or prefix"
+						: "want an IPv4 or IPv6 prefix");
+		m->n_prefixes++;
 	} else {
 		return fail(pc, section, k, "unknown key");
 	}
@@ -600,16 +588,13 @@ int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t er
 size_t d_conf_ha_get_prefixes(void *ctx, uint32_t home_addr, struct um3n_prefix *out, size_t cap)
 {
 	const struct d_conf_ha *c = ctx;
-	size_t n = 0;
 
-	for (size_t i = 0; i < c->n_mns; i++) {
-		const struct d_conf_ha_mn *m = &c->mns[i];
+	for (size_t i = 0; i < c->n_mns; i++)
+		if (c->mns[i].home_addr == home_addr) {
+			size_t n = c->mns[i].n_prefixes < cap ? c->mns[i].n_prefixes : cap;
 
-		if (m->home_addr != home_addr)
-			continue;
-		for (n = 0; n < m->n_prefixes && n < cap; n++)
-			out[n] = m->prefixes[n];
-		break;
-	}
-	return n;
+			memcpy(out, c->mns[i].prefixes, n * sizeof(*out));
+			return n;
+		}
+	return 0;
 }

@@ -53,7 +53,7 @@ struct d_conf_ha_mn {
 	 * file order (um3n_ha_conf.get_prefixes) */
 	struct um3n_prefix prefixes[UM3N_HA_MN_PREFIXES];
 	size_t n_prefixes;
-	bool seen_spi, seen_key, seen_home6;
+	bool seen_spi, seen_key;
 };
 
 struct d_conf_ha {
