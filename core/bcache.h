@@ -31,6 +31,10 @@ struct um3n_binding {
 struct um3n_mn_rec {
 	bool used;
 	uint32_t home_v4;
+	/* Inner sources it may use besides home_v4 (ha.h get_prefixes), as of
+	 * its last accepted request. */
+	uint8_t n_prefixes;
+	struct um3n_prefix prefixes[UM3N_HA_MN_PREFIXES];
 	struct um3n_binding b[UM3N_MAX_LINKS]; /* indexed by the MN's link id */
 	struct um3n_policy *policy;            /* NULL until the first sync completes */
 	uint16_t policy_chunks;                /* chunks the complete table came in */

@@ -117,6 +117,19 @@ static const struct um3n_confkey keys[] = {
 	 offsetof(struct um3n_ha_conf, encrypt),
 	 "yes: only sealed tunnel data; mobile nodes that do not ask for it are refused",
 	 no_yes_words},
+	{"reg_rate_per_s", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_COUNT, 1, 0,
+	 100000, 20, offsetof(struct um3n_ha_conf, reg_rate_per_s),
+	 "registration requests per second per source ip:port, checked before the authenticator "
+	 "(0: no limit)",
+	 NULL},
+	{"reg_burst", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_COUNT, 1, 1, 100000,
+	 64, offsetof(struct um3n_ha_conf, reg_burst),
+	 "requests one source ip:port may send at once before reg_rate_per_s applies", NULL},
+	{"reg_new_rate_per_s", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_COUNT, 1, 0,
+	 1000000, 5000, offsetof(struct um3n_ha_conf, reg_new_rate_per_s),
+	 "registration requests per second from all sources with no binding together; a second's "
+	 "worth at once (0: no limit)",
+	 NULL},
 	/* [uplink NAME] (daemon), [link NAME] (simulator) */
 	{"class", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_CLASS, UM3N_CONFKEY_COUNT, 1, 0,
 	 UM3N_CLASS_MAX, UM3N_CLASS_ANY, offsetof(struct um3n_mn_link_conf, link_class),

@@ -65,7 +65,21 @@ struct um3n_drop_counters {
 	uint64_t aqm;           /* moved onto a link by a failover, refused by its AQM (aqm.h) */
 	uint64_t bad_tag;       /* encrypted data that did not authenticate (aead.h) */
 	uint64_t replayed_data; /* encrypted data, authentic, counter seen before */
+	uint64_t spoofed_src;     /* HA: tunnel data from a bound care-of whose inner source is
+				* not the MN's (home address or a prefix configured for it) */
+	uint64_t not_from_ha;     /* MN: a datagram from anyone but its HA's address:port */
+	uint64_t reg_ratelimited; /* HA: registration request over its source ip:port's
+				   * rate, dropped before the authenticator is checked */
 };
+
+/* A source prefix an HA lets one MN use as inner source besides its home
+ * address (ha.h get_prefixes): an IPv6 home address (plen 128) or prefix, or
+ * an extra IPv4 prefix. Host bits beyond plen are ignored. */
+struct um3n_prefix {
+	struct um3n_addr addr;
+	uint8_t plen;
+};
+#define UM3N_HA_MN_PREFIXES 4 /* per MN */
 
 /* Per-flow reordering of aggregate rules at the receiver (reorder.h), for
  * status and `um3nctl show`. */

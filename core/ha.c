@@ -26,6 +26,9 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->ident_window_s = 60;
 	c->aqm = (struct um3n_aqm_conf){UM3N_AQM_TARGET_US, UM3N_AQM_INTERVAL_US, UM3N_AQM_LIMIT_US,
 					UM3N_AQM_ALONE_US};
+	c->reg_rate_per_s = 20;
+	c->reg_burst = 64;
+	c->reg_new_rate_per_s = 5000;
 }
 
 /* Only fields read afresh at each use: the reply's lifetime and keepalive,
@@ -49,6 +52,7 @@ void um3n_ha_free(struct um3n_ha *ha)
 	if (!ha)
 		return;
 	env = ha->env;
+	ha_reg_fini(ha);
 	um3n_bcache_fini(&ha->cache, &env);
 	um3n_reorder_pool_fini(&ha->rpool, &env);
 	um3n_outq_fini(&ha->outq, &env);
@@ -81,7 +85,8 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 			   conf->out_slot_size) ||
 	    um3n_bcache_init(&ha->cache, env, conf->max_mns, conf->resend_slots) ||
 	    um3n_reorder_pool_init(&ha->rpool, env, UM3N_REORDER_SLOTS_DEFAULT, ha->outq.slot,
-				   UM3N_REORDER_SLOTS_DEFAULT / 2, conf->reorder_max_us)) {
+				   UM3N_REORDER_SLOTS_DEFAULT / 2, conf->reorder_max_us) ||
+	    ha_reg_init(ha)) {
 		um3n_log(env, UM3N_LOG_ERR, "ha: out of memory");
 		um3n_ha_free(ha);
 		return NULL;
@@ -190,17 +195,43 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }
 
+/* Whether a is inside p (same family, the first plen bits equal). */
+static bool prefix_has(const struct um3n_prefix *p, const struct um3n_addr *a)
+{
+	size_t full = p->plen / 8, rest = p->plen % 8;
+
+	assert(p->plen <= (p->addr.family == UM3N_AF_INET ? 32 : 128));
+	if (p->addr.family != a->family || memcmp(p->addr.bytes, a->bytes, full))
+		return false;
+	return !rest || ((p->addr.bytes[full] ^ a->bytes[full]) & (0xff00u >> rest)) == 0;
+}
+
+/* The inner source may be the MN's home address or inside a prefix the
+ * driver configured for it (get_prefixes): nobody sends into the HA's networks
+ * as another host. IPv6 has no default: an MN with no IPv6 prefix sends none. */
+static bool source_ok(const struct um3n_mn_rec *rec, const struct um3n_ip_info *ip)
+{
+	if (ip->version == 4 && um3n_addr_v4(&ip->src) == rec->home_v4)
+		return true;
+	for (size_t i = 0; i < rec->n_prefixes; i++)
+		if (prefix_has(&rec->prefixes[i], &ip->src))
+			return true;
+	return false;
+}
+
 static int deliver_uplink(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link,
 			  const struct um3n_tunnel_data *d)
 {
 	struct um3n_ip_info ip;
 	int rc;
 
-	/* The inner source must be the MN's own home address (no spoofing
-	 * through the tunnel); IPv6 inner traffic is carried as is. */
-	if (um3n_wire_ip_parse(d->inner, d->inner_len, &ip) ||
-	    (ip.version == 4 && um3n_addr_v4(&ip.src) != rec->home_v4)) {
+	assert(rec->n_prefixes <= UM3N_HA_MN_PREFIXES);
+	if (um3n_wire_ip_parse(d->inner, d->inner_len, &ip)) {
 		ha->drops.malformed++;
+		return UM3N_EINVAL;
+	}
+	if (!source_ok(rec, &ip)) {
+		ha->drops.spoofed_src++;
 		return UM3N_EINVAL;
 	}
 	if (d->has_key) {

@@ -13,6 +13,15 @@
 typedef int (*um3n_ha_key_fn)(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key,
 			      size_t *key_len);
 
+/* Inner source prefixes the MN with this home address may use besides the
+ * home address itself (its IPv6 home address or prefix, extra IPv4 prefixes):
+ * write up to cap into out, return how many. Asked at every accepted
+ * registration (so a driver's reload applies from the MN's next request);
+ * without the callback, or with none, only the IPv4 home address is
+ * accepted and every IPv6 inner packet is refused (spoofed_src). */
+typedef size_t (*um3n_ha_prefixes_fn)(void *ctx, uint32_t home_addr, struct um3n_prefix *out,
+				      size_t cap);
+
 struct um3n_ha_conf {
 	struct um3n_sockaddr addr; /* the HA's address (RRQ "home agent" must match) and port */
 	uint16_t max_lifetime_s;   /* longer requests are granted this */
@@ -34,12 +43,22 @@ struct um3n_ha_conf {
 	 * ident_base 0 only the "strictly increasing" check applies. */
 	uint64_t ident_base;
 	uint32_t ident_window_s;
+	/* Registration requests per source ip:port (the token bucket checked
+	 * before the authenticator): sustained rate and burst; rate 0: no limit. */
+	uint32_t reg_rate_per_s;
+	uint32_t reg_burst;
+	/* ... and from all sources with no binding together (new MNs, NAT rebinding,
+	 * forgers from many ports): a second's worth may come at once; 0: no limit.
+	 * A bound care-of's refreshes never wait for it. */
+	uint32_t reg_new_rate_per_s;
 	um3n_ha_key_fn get_key;
 	void *key_ctx;
+	um3n_ha_prefixes_fn get_prefixes; /* optional; called with key_ctx */
 };
 /* Defaults: port 434, max lifetime 600 s, keepalive 110 s, 1024 MNs, 65536 rules,
  * dead after 75 ms, re-send window 150 ms, 512 re-send entries, identification
- * window 60 s, reorder hold at most 100 ms. addr.ip unset. */
+ * window 60 s, reorder hold at most 100 ms, registration requests 20/s with a
+ * burst of 64 per source ip:port, 5000/s from sources with no binding. addr.ip unset. */
 void um3n_ha_conf_defaults(struct um3n_ha_conf *conf);
 
 struct um3n_ha;

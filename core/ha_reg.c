@@ -17,6 +17,53 @@
 #include "ha_timers.h"
 
 #define NTP_ONE_SECOND (1ull << 32)
+#define RL_LOG_INTERVAL_US 10000000ull /* one line about refused requests per 10 s */
+#define RL_SOURCES_PER_MN 4            /* bindings (ip:port) an MN typically has */
+
+int ha_reg_init(struct um3n_ha *ha)
+{
+	const struct um3n_ha_conf *c = &ha->conf;
+
+	if (c->reg_rate_per_s == 0)
+		return UM3N_OK;
+	return um3n_ratelimit_init(&ha->reg_rl, &ha->env, c->max_mns * RL_SOURCES_PER_MN,
+				   c->reg_rate_per_s, c->reg_burst ? c->reg_burst : 1,
+				   ha->env.seed ^ 0x72656772617465ull);
+}
+
+void ha_reg_fini(struct um3n_ha *ha) { um3n_ratelimit_fini(&ha->reg_rl, &ha->env); }
+
+/* The cheap checks before any key lookup or HMAC: a source over its own rate,
+ * or one with no binding while all such sources together are over theirs
+ * (a forged flood from many ports), is counted, and logged at most once per
+ * RL_LOG_INTERVAL_US with how many. */
+static bool rate_ok(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from)
+{
+	char src[64];
+
+	uint32_t new_rate = ha->conf.reg_new_rate_per_s;
+	int link;
+
+	if ((!ha->reg_rl.slots || um3n_ratelimit_allow(&ha->reg_rl, from, now_us)) &&
+	    (!new_rate || um3n_bcache_find_coa(&ha->cache, from, &link) ||
+	     um3n_ratelimit_gcra(&ha->new_tat_us, now_us, 1000000u / new_rate,
+				 (uint64_t)(new_rate - 1) * (1000000u / new_rate))))
+		return true;
+	ha->drops.reg_ratelimited++;
+	ha->rl_unlogged++;
+	if (now_us >= ha->rl_log_us) {
+		if (um3n_addr_format(&from->ip, src, sizeof(src)) < 0)
+			memcpy(src, "?", 2);
+		um3n_log(&ha->env, UM3N_LOG_WARN,
+			 "registration requests over %u/s per source or %u/s from unbound "
+			 "sources: %llu dropped unauthenticated (last from %s port %u)",
+			 ha->conf.reg_rate_per_s, new_rate, (unsigned long long)ha->rl_unlogged,
+			 src, from->port);
+		ha->rl_unlogged = 0;
+		ha->rl_log_us = now_us + RL_LOG_INTERVAL_US;
+	}
+	return false;
+}
 
 struct reg_ctx {
 	const struct um3n_rrq *rrq;
@@ -276,18 +323,37 @@ static void binding_arm(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 	um3n_linkmon_event(&b->lm, &ha->env, name, UM3N_LM_EV_CONFIRMED);
 }
 
-static void reply(struct um3n_ha *ha, const struct reg_ctx *rc, const struct um3n_ha_bindfsm_fx *fx)
+/* Denials are logged at most once per RL_LOG_INTERVAL_US, with how many there
+ * were since: a flood of forged requests must not turn into one log line each. */
+static void log_denial(struct um3n_ha *ha, uint64_t now_us, const struct reg_ctx *rc, uint8_t code)
 {
 	char who[48] = "?";
 	struct um3n_addr a;
 
+	ha->deny_unlogged++;
+	if (now_us < ha->deny_log_us)
+		return;
+	um3n_addr_from_v4(&a, rc->rrq->home_addr);
+	um3n_addr_format(&a, who, sizeof(who));
+	if (ha->deny_unlogged > 1)
+		um3n_log(&ha->env, UM3N_LOG_WARN,
+			 "registration of %s link %d denied: code %u (%llu denials since the "
+			 "last line)",
+			 who, rc->link, code, (unsigned long long)ha->deny_unlogged);
+	else
+		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u", who,
+			 rc->link, code);
+	ha->deny_unlogged = 0;
+	ha->deny_log_us = now_us + RL_LOG_INTERVAL_US;
+}
+
+static void reply(struct um3n_ha *ha, uint64_t now_us, const struct reg_ctx *rc,
+		  const struct um3n_ha_bindfsm_fx *fx)
+{
 	if (fx->code <= UM3N_CODE_ACCEPTED_NO_SIMUL) {
 		ha->reg_accepted++;
 	} else {
-		um3n_addr_from_v4(&a, rc->rrq->home_addr);
-		um3n_addr_format(&a, who, sizeof(who));
-		um3n_log(&ha->env, UM3N_LOG_WARN, "registration of %s link %d denied: code %u", who,
-			 rc->link, fx->code);
+		log_denial(ha, now_us, rc, fx->code);
 		ha->reg_denied++;
 	}
 	send_reply(ha, rc, fx->code, fx->lifetime_s,
@@ -377,7 +443,7 @@ static void reg_step(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc,
 	if (fx.mask & UM3N_HA_BINDFSM_DO_SCHED && rc->rec)
 		um3n_datapath_bindings_changed(&rc->rec->dp, rc->rec->b);
 	if (fx.mask & UM3N_HA_BINDFSM_DO_REPLY)
-		reply(ha, rc, &fx);
+		reply(ha, now_us, rc, &fx);
 	/* The cache's index and the FSM agree on whether the binding exists. */
 	assert(!rc->rec || rc->rec->b[rc->link].active ==
 				   (rc->rec->b[rc->link].fsm.state == UM3N_HA_BINDFSM_BOUND));
@@ -389,6 +455,26 @@ static int deny(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc, uint8_t
 
 	reg_step(ha, now_us, rc, &in);
 	return err;
+}
+
+/* The inner source prefixes of the MN as the driver has them now; one the
+ * data path could not match (bad family or length) is left out. */
+static void take_prefixes(struct um3n_ha *ha, struct um3n_mn_rec *rec)
+{
+	struct um3n_prefix p[UM3N_HA_MN_PREFIXES];
+	size_t n = 0;
+
+	rec->n_prefixes = 0;
+	if (ha->conf.get_prefixes)
+		n = ha->conf.get_prefixes(ha->conf.key_ctx, rec->home_v4, p, UM3N_HA_MN_PREFIXES);
+	for (size_t i = 0; i < n && i < UM3N_HA_MN_PREFIXES; i++) {
+		uint8_t max = p[i].addr.family == UM3N_AF_INET    ? 32
+			      : p[i].addr.family == UM3N_AF_INET6 ? 128
+								  : 0;
+
+		if (max && p[i].plen <= max)
+			rec->prefixes[rec->n_prefixes++] = p[i];
+	}
 }
 
 static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc)
@@ -411,6 +497,7 @@ static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *r
 	 * the MN's next request). */
 	if (!um3n_bcache_bind_ok(&ha->cache, rc->rec, rc->link, rc->from))
 		return deny(ha, now_us, rc, UM3N_CODE_DENIED_REASON_UNSPEC, UM3N_EINVAL);
+	take_prefixes(ha, rc->rec);
 	b = &rc->rec->b[rc->link];
 	in.moved = b->active && !um3n_sockaddr_eq(&b->coa, rc->from);
 	/* Without link info the binding keeps the flags it registered with. */
@@ -450,8 +537,11 @@ int ha_reg_handle_request(struct um3n_ha *ha, uint64_t now_us, const struct um3n
 {
 	struct um3n_rrq rrq;
 	struct reg_ctx rc = {.rrq = &rrq, .from = from, .key_len = sizeof(rc.key)};
-	int err = um3n_wire_rrq_decode(buf, len, &rrq);
+	int err;
 
+	if (!rate_ok(ha, now_us, from))
+		return UM3N_ENOBUFS; /* its bucket is empty: dropped, as from a full queue */
+	err = um3n_wire_rrq_decode(buf, len, &rrq);
 	if (err) {
 		ha->drops.malformed++; /* unauthenticated garbage gets no reply */
 		return err;

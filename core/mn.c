@@ -303,8 +303,10 @@ int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
 {
 	if (link < 0 || (size_t)link >= mn->conf.n_links)
 		return UM3N_EINVAL;
+	/* Replies and tunnel data come from the HA's address:port only: anything
+	 * else is a stranger's, however well formed (counted apart). */
 	if (!from || !um3n_sockaddr_eq(from, &mn->conf.ha)) {
-		mn->drops.unknown_peer++;
+		mn->drops.not_from_ha++;
 		return UM3N_ENOENT;
 	}
 	if (len == 0) {

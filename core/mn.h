@@ -29,9 +29,11 @@ struct um3n_mn_link_conf {
 };
 
 struct um3n_mn_conf {
-	struct um3n_addr home_addr; /* IPv4 home address (the TUN address) */
-	struct um3n_sockaddr ha;    /* HA address and UDP port */
-	uint32_t spi;               /* >= UM3N_SPI_HMAC_SHA256_MIN */
+	struct um3n_addr home_addr;  /* IPv4 home address (the TUN address) */
+	struct um3n_addr home_addr6; /* optional IPv6 home address (family 0: none); the HA
+				      * forwards IPv6 only from what it has configured */
+	struct um3n_sockaddr ha;     /* HA address and UDP port */
+	uint32_t spi;                /* >= UM3N_SPI_HMAC_SHA256_MIN */
 	uint8_t key[64];
 	size_t key_len;                /* 16..64 bytes */
 	uint16_t lifetime_s;           /* requested registration lifetime */

@@ -35,6 +35,8 @@ int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
 
 	if (c->home_addr.family != UM3N_AF_INET)
 		why = "home address must be IPv4 (RFC 5944)";
+	else if (c->home_addr6.family != 0 && c->home_addr6.family != UM3N_AF_INET6)
+		why = "home_address6 must be IPv6";
 	else if (c->ha.ip.family != UM3N_AF_INET || c->ha.port == 0)
 		why = "home agent address must be IPv4 with a port";
 	else if (c->n_links == 0 || c->n_links > UM3N_MAX_LINKS)

@@ -86,6 +86,10 @@ static int mn_key_main(struct parse_ctx *pc, struct d_conf_mn *c, const char *k,
 		if (!parse_ipv4(v, &c->mn.home_addr))
 			return fail(pc, "mn", k, "not an IPv4 address");
 		c->seen_home = true;
+	} else if (strcmp(k, "home_address6") == 0) {
+		if (um3n_addr_parse(v, &c->mn.home_addr6) ||
+		    c->mn.home_addr6.family != UM3N_AF_INET6)
+			return fail(pc, "mn", k, "not an IPv6 address");
 	} else if (strcmp(k, "home_agent") == 0) {
 		if (!parse_ipv4(v, &c->mn.ha.ip))
 			return fail(pc, "mn", k, "not an IPv4 address");
@@ -447,6 +451,17 @@ static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *sect
 		if (!copy_str(m->key_file, sizeof(m->key_file), v))
 			return fail(pc, section, k, "empty or too long");
 		m->seen_key = true;
+	} else if (strcmp(k, "home_address6") == 0 || strcmp(k, "prefix") == 0) {
+		struct um3n_prefix *p = &m->prefixes[m->n_prefixes];
+
+		if (m->n_prefixes == UM3N_HA_MN_PREFIXES)
+			return fail(pc, section, k, "more than 4 home_address6 and prefix values");
+		if (um3n_policy_prefix_parse(v, &p->addr, &p->plen) ||
+		    (k[0] == 'h' && p->addr.family != UM3N_AF_INET6))
+			return fail(pc, section, k,
+				    k[0] == 'h' ? "want an IPv6 address or prefix"
+						: "want an IPv4 or IPv6 prefix");
+		m->n_prefixes++;
 	} else {
 		return fail(pc, section, k, "unknown key");
 	}
@@ -599,4 +614,18 @@ int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t er
 		snprintf(err + len, err_cap - len, "; %zu key files in all", unreadable);
 	}
 	return rc;
+}
+
+size_t d_conf_ha_get_prefixes(void *ctx, uint32_t home_addr, struct um3n_prefix *out, size_t cap)
+{
+	const struct d_conf_ha *c = ctx;
+
+	for (size_t i = 0; i < c->n_mns; i++)
+		if (c->mns[i].home_addr == home_addr) {
+			size_t n = c->mns[i].n_prefixes < cap ? c->mns[i].n_prefixes : cap;
+
+			memcpy(out, c->mns[i].prefixes, n * sizeof(*out));
+			return n;
+		}
+	return 0;
 }

@@ -55,6 +55,10 @@ struct d_conf_ha_mn {
 	char key_file[D_PATH_MAX];
 	uint8_t key[64];
 	size_t key_len;
+	/* Inner sources besides home_addr: home_address6 and prefix keys, in
+	 * file order (um3n_ha_conf.get_prefixes) */
+	struct um3n_prefix prefixes[UM3N_HA_MN_PREFIXES];
+	size_t n_prefixes;
 	bool seen_spi, seen_key;
 };
 
@@ -97,5 +101,7 @@ bool d_conf_policy_check(const struct d_conf_mn *cfg);
 
 /* The key callback for um3n_ha_conf.get_key; ctx is a struct d_conf_ha. */
 int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len);
+/* The callback for um3n_ha_conf.get_prefixes (ctx: key_ctx, the d_conf_ha). */
+size_t d_conf_ha_get_prefixes(void *ctx, uint32_t home_addr, struct um3n_prefix *out, size_t cap);
 
 #endif

@@ -48,6 +48,9 @@ static const struct {
 	{"aqm", offsetof(struct um3n_drop_counters, aqm)},
 	{"bad_tag", offsetof(struct um3n_drop_counters, bad_tag)},
 	{"replayed_data", offsetof(struct um3n_drop_counters, replayed_data)},
+	{"spoofed_src", offsetof(struct um3n_drop_counters, spoofed_src)},
+	{"not_from_ha", offsetof(struct um3n_drop_counters, not_from_ha)},
+	{"reg_ratelimited", offsetof(struct um3n_drop_counters, reg_ratelimited)},
 };
 
 void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *out)

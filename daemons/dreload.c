@@ -31,6 +31,7 @@ struct row {
 
 static const struct row mn_rows[] = {
 	{"home_address", K_ADDR, false, offsetof(struct d_conf_mn, mn.home_addr)},
+	{"home_address6", K_ADDR, false, offsetof(struct d_conf_mn, mn.home_addr6)},
 	{"home_agent", K_ADDR, false, offsetof(struct d_conf_mn, mn.ha.ip)},
 	{"port", K_U16, false, offsetof(struct d_conf_mn, mn.ha.port)},
 	{"spi", K_U32, false, offsetof(struct d_conf_mn, mn.spi)},
@@ -310,6 +311,9 @@ static void mn_sections(const struct d_conf_ha *a, const struct d_conf_ha *b, st
 		if (y && (strcmp(x->key_file, y->key_file) ||
 			  !same_key(x->key, x->key_len, y->key, y->key_len)))
 			note(r, true, "[mn %s] key_file", ip);
+		if (y && (x->n_prefixes != y->n_prefixes ||
+			  memcmp(x->prefixes, y->prefixes, x->n_prefixes * sizeof(x->prefixes[0]))))
+			note(r, true, "[mn %s] home_address6/prefix", ip);
 	}
 	for (size_t j = 0; j < b->n_mns; j++) {
 		uint32_t be = htonl(b->mns[j].home_addr);

@@ -217,6 +217,7 @@ static int setup(struct ha_daemon *d)
 	d_env_init(&d->env);
 	d->cfg.ha.get_key = d_conf_ha_get_key;
 	d->cfg.ha.key_ctx = &d->cfg;
+	d->cfg.ha.get_prefixes = d_conf_ha_get_prefixes;
 	/* The TUN first: whether it took the offloads decides what the engine
 	 * tells the MNs (rx_csum_partial). */
 	if (setup_tun(d) < 0)

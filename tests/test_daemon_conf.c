@@ -319,11 +319,54 @@ static void test_ntp(void)
 	CU_ASSERT(d_ident_base() >> 32 > 3786825600ULL);
 }
 
+/* [mn HOME] home_address6 and prefix: inner sources for get_prefixes, in file
+ * order; [mn] home_address6; bad values are one-line errors. */
+static void test_source_prefixes(void)
+{
+	static const char *const bad[] = {
+		"home_address6 = 10.1.0.0/16\n",    /* not IPv6 */
+		"home_address6 = 2001:db8::1/64\n", /* host bits */
+		"prefix = 10.1.0.0/33\n",           /* length */
+		("prefix = 10.1.0.0/16\nprefix = 10.2.0.0/16\nprefix = 10.3.0.0/16\n"
+		 "prefix = 10.4.0.0/16\nprefix = 10.5.0.0/16\n"), /* more than 4 */
+	};
+	const char *head = "[ha]\naddress = 192.0.2.1\n[mn 10.200.0.2]\nspi = 256\nkey_file = k\n";
+	char text[512], err[D_ERR_MAX] = "";
+	struct d_conf_ha c;
+	struct d_conf_mn m;
+	struct um3n_prefix p[UM3N_HA_MN_PREFIXES];
+
+	snprintf(text, sizeof(text), "%shome_address6 = 2001:db8:1::/64\nprefix = 10.201.0.0/24\n",
+		 head);
+	CU_ASSERT_EQUAL_FATAL(d_conf_ha_parse(text, "h", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(d_conf_ha_get_prefixes(&c, 0x0ac80002u, p, UM3N_HA_MN_PREFIXES), 2);
+	CU_ASSERT_EQUAL(p[0].addr.family, UM3N_AF_INET6);
+	CU_ASSERT_EQUAL(p[0].plen, 64);
+	CU_ASSERT_EQUAL(p[1].plen, 24);
+	CU_ASSERT_EQUAL(d_conf_ha_get_prefixes(&c, 0x0ac80002u, p, 1), 1);
+	CU_ASSERT_EQUAL(d_conf_ha_get_prefixes(&c, 0x0ac80003u, p, UM3N_HA_MN_PREFIXES), 0);
+	d_conf_ha_free(&c);
+	for (size_t i = 0; i < N_ELEMS(bad); i++) {
+		snprintf(text, sizeof(text), "%s%s", head, bad[i]);
+		err[0] = 0;
+		CHECK(d_conf_ha_parse(text, "h", &c, err, sizeof(err)) < 0 && strstr(err, "h:") &&
+			      !strchr(err, '\n'),
+		      "bad %zu: %s", i, err);
+		d_conf_ha_free(&c);
+	}
+	CU_ASSERT_EQUAL(d_conf_mn_parse("[mn]\nhome_address6 = 10.0.0.1\n", "m", &m, err,
+					sizeof(err)),
+			UM3N_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "home_address6: not an IPv6 address"));
+	d_conf_mn_free(&m);
+}
+
 static CU_TestInfo conf_tests[] = {
 	{"mn_example", test_mn_example},
 	{"mn_bad_table", test_mn_bad},
 	{"mn_good_variants", test_mn_good_variants},
 	{"ha_conf", test_ha_conf},
+	{"source_prefixes", test_source_prefixes},
 	CU_TEST_INFO_NULL,
 };
 

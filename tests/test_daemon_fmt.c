@@ -105,7 +105,7 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
 	CU_ASSERT_PTR_NOT_NULL(
-		strstr(s.buf, "\"too_big\":9,\"aqm\":0,\"bad_tag\":0,\"replayed_data\":0},"
+		strstr(s.buf, "\"too_big\":9,\"aqm\":0,\"bad_tag\":0,\"replayed_data\":0,\"spoofed_src\":0,\"not_from_ha\":0,\"reg_ratelimited\":0},"
 			      "\"reorder\":{\"held\":120,"
 			      "\"filled\":40,\"proved\":70,\"timed_out\":10,"
 			      "\"overflow\":0,\"late\":2,\"equalised\":6,\"hold_p50_us\":12000,"
@@ -143,8 +143,7 @@ static void test_mn_text(void)
 		"  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
 		"drops: malformed 0 auth_failed 7 replayed 0 unknown_peer 0 after_dereg 0 "
 		"no_binding 0 no_link 0 duplicate 0 queue_full 0 too_big 9 aqm 0 bad_tag 0 "
-		"replayed_data "
-		"0\n"
+		"replayed_data 0 spoofed_src 0 not_from_ha 0 reg_ratelimited 0\n"
 		"reorder: held 120 filled 40 proved 70 timed_out 10 overflow 0 late 2 equalised 6 "
 		"hold p50 12 ms p99 45 ms\n");
 	d_str_free(&s);
@@ -185,7 +184,8 @@ static void test_ha_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"policy_rules\":1,\"csum_partial\":false,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"malformed\":300"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":0,\"aqm\":0,\"bad_tag\":0,\"replayed_"
-					     "data\":0},\"reorder\":{\"held\":0,"));
+					     "data\":0,\"spoofed_src\":0,\"not_from_ha\":0,"
+					     "\"reg_ratelimited\":0},\"reorder\":{\"held\":0,"));
 	d_str_free(&s);
 	/* empty cache */
 	st.n_mns = 0;
@@ -236,7 +236,8 @@ static void test_unexpected_counters(void)
 			       "unexpected 5\ntun in 8 pkts, out 0 pkts\n"
 			       "drops: malformed 0 auth_failed 0 replayed 0 "
 			       "unknown_peer 0 after_dereg 0 no_binding 0 no_link 0 duplicate 0 "
-			       "queue_full 0 too_big 0 aqm 0 bad_tag 0 replayed_data 0\n"
+			       "queue_full 0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 "
+			       "not_from_ha 0 reg_ratelimited 0\n"
 			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
 			       "late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
 	d_str_free(&s);
@@ -377,7 +378,8 @@ static void test_ha_flags(void)
 			       "pkts 0 bytes\n"
 			       "drops: malformed 0 auth_failed 0 replayed 0 unknown_peer 0 "
 			       "after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
-			       "0 too_big 0 aqm 0 bad_tag 0 replayed_data 0\n"
+			       "0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 not_from_ha 0 "
+			       "reg_ratelimited 0\n"
 			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
 			       "late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
 		d_str_free(&s);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "pairnet.h"
+#include "policy.h"
+#include "tunnel.h"
 #include "testutil.h"
 #include "wire.h"
 
@@ -334,6 +336,135 @@ static void test_small_output_slots(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* An IPv6/UDP packet from src to 2001:db8:ff::1 with 100 bytes of payload. */
+static size_t ip6_packet(uint8_t *buf, const char *src)
+{
+	struct um3n_addr a;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_addr_parse(src, &a), 0);
+	memset(buf, 0, 148);
+	buf[0] = 0x60;
+	um3n_put16(buf + 4, 108);
+	buf[6] = 17;
+	buf[7] = 64;
+	memcpy(buf + 8, a.bytes, 16);
+	CU_ASSERT_EQUAL_FATAL(um3n_addr_parse("2001:db8:ff::1", &a), 0);
+	memcpy(buf + 24, a.bytes, 16);
+	um3n_put16(buf + 40, 5000);
+	um3n_put16(buf + 42, 6000);
+	um3n_put16(buf + 44, 108);
+	return 148;
+}
+
+static const char *const src_prefixes[] = {"2001:db8:1::/61", "10.201.0.0/24"};
+
+static size_t mn_prefixes(void *ctx, uint32_t home, struct um3n_prefix *out, size_t cap)
+{
+	(void)ctx;
+	CU_ASSERT_EQUAL(home, pairnet_v4("10.200.0.2"));
+	CU_ASSERT_FATAL(cap >= 2);
+	for (size_t i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL_FATAL(
+			um3n_policy_prefix_parse(src_prefixes[i], &out[i].addr, &out[i].plen), 0);
+	return 2;
+}
+
+/* Inner sources the HA forwards from its MN: the home address, and with
+ * prefixes configured (get_prefixes) what is inside them, to the bit; IPv6
+ * only then. Everything else is counted as spoofed_src, nothing else. */
+static const struct {
+	int num;
+	bool prefixes; /* the HA has get_prefixes */
+	const char *src;
+	bool forwarded;
+} src_cases[] = {
+	{1, false, "10.200.0.2", true},        {2, false, "10.200.0.3", false},
+	{3, false, "2001:db8:1::2", false},    {4, false, "10.201.0.9", false},
+	{5, true, "10.200.0.2", true},         {6, true, "2001:db8:1::2", true},
+	{7, true, "2001:db8:1:7:ff::1", true}, {8, true, "2001:db8:1:8::1", false},
+	{9, true, "2001:db8:2::1", false},     {10, true, "10.201.0.9", true},
+	{11, true, "10.201.1.9", false},       {12, true, "::ffff:10.200.0.2", false},
+};
+
+static void test_inner_source_checked(void)
+{
+	for (int with = 0; with < 2; with++) {
+		struct pairnet net;
+		struct um3n_ha_status hs;
+
+		pairnet_init(&net, NULL);
+		if (with)
+			net.ha_conf.get_prefixes = mn_prefixes;
+		pairnet_start(&net);
+		pairnet_run(&net, 1 * SEC);
+		for (size_t i = 0; i < N_ELEMS(src_cases); i++) {
+			uint8_t pkt[200];
+			uint64_t tun = net.ha_tun_pkts, spoofed;
+			size_t n;
+
+			if (src_cases[i].prefixes != with)
+				continue;
+			if (strchr(src_cases[i].src, ':'))
+				n = ip6_packet(pkt, src_cases[i].src);
+			else
+				n = pairnet_ip_packet(pkt, pairnet_v4(src_cases[i].src),
+						      pairnet_v4("10.9.1.10"), 100);
+			um3n_ha_status(net.ha, net.now_us, &hs);
+			spoofed = hs.drops.spoofed_src;
+			CU_ASSERT_EQUAL(um3n_mn_tun_input(net.mn, net.now_us, pkt, n), 0);
+			pairnet_run(&net, net.now_us + 100 * MS);
+			um3n_ha_status(net.ha, net.now_us, &hs);
+			CHECK(net.ha_tun_pkts - tun == src_cases[i].forwarded &&
+				      hs.drops.spoofed_src - spoofed == !src_cases[i].forwarded,
+			      "case %d: forwarded %llu spoofed %llu", src_cases[i].num,
+			      (unsigned long long)(net.ha_tun_pkts - tun),
+			      (unsigned long long)(hs.drops.spoofed_src - spoofed));
+		}
+		um3n_ha_status(net.ha, net.now_us, &hs);
+		CU_ASSERT_EQUAL(hs.drops.malformed, 0);
+		pairnet_fini(&net);
+	}
+}
+
+/* The MN takes replies and tunnel data only from its HA's address and port:
+ * the HA's own downlink bytes from another port or address are not_from_ha. */
+static void test_mn_accepts_only_its_ha(void)
+{
+	struct pairnet net;
+	struct um3n_mn_status st;
+	struct um3n_sockaddr ha, other;
+	uint8_t inner[200], dgram[300];
+	uint64_t tun;
+	int n;
+
+	pairnet_init(&net, NULL);
+	pairnet_start(&net);
+	pairnet_run(&net, 1 * SEC);
+	n = um3n_tunnel_encap(dgram, sizeof(dgram), inner,
+			      pairnet_ip_packet(inner, pairnet_v4("10.9.1.10"),
+						pairnet_v4("10.200.0.2"), 100),
+			      false, 1u << 29 | 77);
+	CU_ASSERT_FATAL(n > 0);
+	ha = net.mn_conf.ha;
+	other = ha;
+	other.port = 435;
+	tun = net.mn_tun_pkts;
+	CU_ASSERT_EQUAL(um3n_mn_udp_input(net.mn, net.now_us, 1, &other, dgram, (size_t)n),
+			UM3N_ENOENT);
+	um3n_addr_parse("192.0.2.2", &other.ip);
+	other.port = 434;
+	CU_ASSERT_EQUAL(um3n_mn_udp_input(net.mn, net.now_us, 1, &other, dgram, (size_t)n),
+			UM3N_ENOENT);
+	um3n_mn_status(net.mn, net.now_us, &st);
+	CU_ASSERT_EQUAL(st.drops.not_from_ha, 2);
+	CU_ASSERT_EQUAL(st.drops.unknown_peer, 0);
+	/* the same bytes from the HA are delivered */
+	CU_ASSERT_EQUAL(um3n_mn_udp_input(net.mn, net.now_us, 1, &ha, dgram, (size_t)n), 0);
+	pairnet_run(&net, net.now_us + 10 * MS);
+	CU_ASSERT_EQUAL(net.mn_tun_pkts, tun + 1);
+	pairnet_fini(&net);
+}
+
 static CU_TestInfo data_tests[] = {
 	{"01 policy routing: MN by destination, HA by source", test_policy_routing_both_ways},
 	{"02 silent wifi cut: failover, bounded gap, no loss", test_failover_on_silent_cut},
@@ -344,6 +475,9 @@ static CU_TestInfo data_tests[] = {
 	{"06 the last usable link is not failed for silence", test_last_link_kept},
 	{"07 output slots sized to the largest datagram", test_small_output_slots},
 	{"08 aggregation: one flow leaves both TUNs in order", test_aggregation_in_order},
+	{"09 HA: inner source the home address or a configured prefix, IPv6 only so",
+	 test_inner_source_checked},
+	{"10 MN: datagrams only from its HA's address and port", test_mn_accepts_only_its_ha},
 	CU_TEST_INFO_NULL,
 };
 

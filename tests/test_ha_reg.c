@@ -124,8 +124,132 @@ static void test_requests(void)
 	pairnet_fini(&net);
 }
 
+static char last_log[200];
+static size_t n_rl_logs, n_deny_logs;
+
+static void capture_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	n_deny_logs += strstr(msg, "denied: code") != NULL;
+	if (strstr(msg, "registration requests over")) {
+		n_rl_logs++;
+		snprintf(last_log, sizeof(last_log), "%s", msg);
+	}
+}
+
+/* A request for the MN signed with the wrong key, as a flood sends it. */
+static size_t forged(uint8_t *buf, size_t cap, uint64_t ident)
+{
+	struct um3n_rrq rrq = {0};
+	static const uint8_t bad_key[32] = {1};
+	size_t len, auth_off;
+
+	rrq.flags = UM3N_RRQ_FLAG_S | UM3N_RRQ_FLAG_D;
+	rrq.lifetime_s = 300;
+	rrq.home_addr = pairnet_v4("10.200.0.2");
+	rrq.ha_addr = pairnet_v4("192.0.2.1");
+	rrq.ident = ident;
+	rrq.has_udp_tun_req = true;
+	rrq.encap = UM3N_ENCAP_GRE;
+	rrq.spi = 256;
+	CU_ASSERT_EQUAL_FATAL(um3n_wire_rrq_encode(&rrq, buf, cap, &len, &auth_off), 0);
+	um3n_auth_sign(bad_key, sizeof(bad_key), buf, auth_off, buf + auth_off);
+	return len;
+}
+
+static void feed(struct pairnet *net, const struct um3n_sockaddr *from, const uint8_t *b, size_t n)
+{
+	struct um3n_out out;
+
+	um3n_ha_udp_input(net->ha, net->now_us, from, b, n);
+	while (um3n_ha_poll_output(net->ha, &out))
+		;
+}
+
+/* 02: forged requests from one ip:port at 50,000/s for 2 s: only the bucket's
+ * worth reach the authenticator (auth_failed), the rest are counted before it
+ * and logged once per 10 s (a source idle since refills, then floods again); the MN, on its own care-of addresses, stays
+ * registered through its refreshes; then 1000 other sources at once (a
+ * re-registration storm, 100 of them ports of one NAT address) all reach it.
+ * The denials are logged once per 10 s too, with their count. Last, forgers
+ * from 20,000 ports share one budget of sources with no binding. */
+static void test_rate_limit(void)
+{
+	struct pairnet net;
+	struct um3n_ha_status hs;
+	struct um3n_sockaddr flood;
+	uint8_t buf[256];
+	uint64_t ident = (0xE0000000ull + 5) << 32, t0, auth0, accepted0;
+	size_t n = forged(buf, sizeof(buf), ident);
+
+	pairnet_init(&net, NULL);
+	net.env.log = capture_log;
+	net.mn_conf.lifetime_s = 1; /* a refresh every half second during the flood */
+	n_rl_logs = n_deny_logs = 0;
+	pairnet_start(&net);
+	pairnet_run(&net, 1 * SEC);
+	um3n_ha_status(net.ha, net.now_us, &hs);
+	auth0 = hs.drops.auth_failed;
+	CU_ASSERT_EQUAL_FATAL(hs.reg_accepted >= 2, true);
+	CU_ASSERT_EQUAL(um3n_addr_parse("198.51.100.77", &flood.ip), 0);
+	flood.port = 5353;
+	t0 = net.now_us;
+	for (int i = 0; i < 100000; i++) {
+		feed(&net, &flood, buf, n);
+		if (i % 50 == 49)
+			pairnet_run(&net, net.now_us + 1000);
+	}
+	um3n_ha_status(net.ha, net.now_us, &hs);
+	CHECK(hs.drops.auth_failed - auth0 <= 64 + 20 * (net.now_us - t0) / SEC + 1,
+	      "%llu reached the authenticator", (unsigned long long)(hs.drops.auth_failed - auth0));
+	CU_ASSERT_EQUAL(hs.drops.reg_ratelimited + hs.drops.auth_failed - auth0, 100000);
+	CU_ASSERT_EQUAL(n_rl_logs, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_log, "from 198.51.100.77 port 5353"));
+	pairnet_check_bindings(&net, 2);
+	um3n_ha_status(net.ha, net.now_us, &hs);
+	CU_ASSERT(hs.reg_accepted >= 8);
+	/* 10 s on, one more: logged again with the count since the last line */
+	net.now_us += 10 * SEC;
+	for (int i = 0; i < 100; i++)
+		feed(&net, &flood, buf, n);
+	CU_ASSERT_EQUAL(n_rl_logs, 2);
+	/* the storm */
+	um3n_ha_status(net.ha, net.now_us, &hs);
+	auth0 = hs.drops.auth_failed;
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct um3n_sockaddr a = {.port = (uint16_t)(20000 + i)};
+
+		um3n_addr_from_v4(&a.ip, i < 100 ? 0xcb007101u : 0x0a100000u + i);
+		feed(&net, &a, buf, n);
+	}
+	um3n_ha_status(net.ha, net.now_us, &hs);
+	CU_ASSERT_EQUAL(hs.drops.auth_failed - auth0, 1000);
+	/* over 1000 denials in 12 s: one line per 10 s, with the count */
+	CU_ASSERT(hs.reg_denied > 1000);
+	CHECK(n_deny_logs >= 1 && n_deny_logs <= 3, "%zu denial lines", n_deny_logs);
+	/* forgers from 20,000 ports at once: all sources with no binding share 5000/s
+	 * (a second's worth at once), the MN's refreshes from its bound care-of pass */
+	net.now_us += 10 * SEC;
+	auth0 = hs.drops.auth_failed;
+	accepted0 = hs.reg_accepted;
+	for (uint32_t i = 0; i < 20000; i++) {
+		struct um3n_sockaddr a = {.port = (uint16_t)(30000 + i)};
+
+		um3n_addr_from_v4(&a.ip, 0x0a140000u + i / 1000);
+		feed(&net, &a, buf, n);
+	}
+	pairnet_run(&net, net.now_us + 2 * SEC);
+	um3n_ha_status(net.ha, net.now_us, &hs);
+	CU_ASSERT_EQUAL(hs.drops.auth_failed - auth0, 5000);
+	CU_ASSERT(hs.reg_accepted >= accepted0 + 2);
+	pairnet_check_bindings(&net, 2);
+	pairnet_fini(&net);
+}
+
 static CU_TestInfo reg_tests[] = {
 	{"01 numbered requests against one engine", test_requests},
+	{"02 rate limit per source ip:port before the authenticator", test_rate_limit},
 	CU_TEST_INFO_NULL,
 };
 
