@@ -51,20 +51,20 @@ enum um3n_link_state {
 
 /* Counters of dropped/rejected input, each kind separately (shown by um3nctl). */
 struct um3n_drop_counters {
-	uint64_t malformed;     /* decoder rejected it */
-	uint64_t auth_failed;   /* bad authenticator */
-	uint64_t replayed;      /* stale identification */
-	uint64_t unknown_peer;  /* datagram from an address with no binding */
-	uint64_t after_dereg;   /* HA: from a care-of address the MN deregistered moments
+	uint64_t malformed;       /* decoder rejected it */
+	uint64_t auth_failed;     /* bad authenticator */
+	uint64_t replayed;        /* stale identification */
+	uint64_t unknown_peer;    /* datagram from an address with no binding */
+	uint64_t after_dereg;     /* HA: from a care-of address the MN deregistered moments
 				* ago (UM3N_BCACHE_GONE_GRACE_US): its packets in flight */
-	uint64_t no_binding;    /* downlink packet for an unknown home address */
-	uint64_t no_link;       /* no usable uplink/binding */
-	uint64_t duplicate;     /* GRE sequence already seen (redundancy, re-sends) */
-	uint64_t queue_full;    /* output queue full */
-	uint64_t too_big;       /* packet larger than UM3N_PKT_MAX - overhead */
-	uint64_t aqm;           /* moved onto a link by a failover, refused by its AQM (aqm.h) */
-	uint64_t bad_tag;       /* encrypted data that did not authenticate (aead.h) */
-	uint64_t replayed_data; /* encrypted data, authentic, counter seen before */
+	uint64_t no_binding;      /* downlink packet for an unknown home address */
+	uint64_t no_link;         /* no usable uplink/binding */
+	uint64_t duplicate;       /* GRE sequence already seen (redundancy, re-sends) */
+	uint64_t queue_full;      /* output queue full */
+	uint64_t too_big;         /* packet larger than UM3N_PKT_MAX - overhead */
+	uint64_t aqm;             /* moved onto a link by a failover, refused by its AQM (aqm.h) */
+	uint64_t bad_tag;         /* encrypted data that did not authenticate (aead.h) */
+	uint64_t replayed_data;   /* encrypted data, authentic, counter seen before */
 	uint64_t spoofed_src;     /* HA: tunnel data from a bound care-of whose inner source is
 				* not the MN's (home address or a prefix configured for it) */
 	uint64_t not_from_ha;     /* MN: a datagram from anyone but its HA's address:port */

@@ -105,7 +105,8 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"interface\":\"veth-wifi\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"auth_failed\":7"));
 	CU_ASSERT_PTR_NOT_NULL(
-		strstr(s.buf, "\"too_big\":9,\"aqm\":0,\"bad_tag\":0,\"replayed_data\":0,\"spoofed_src\":0,\"not_from_ha\":0,\"reg_ratelimited\":0},"
+		strstr(s.buf, "\"too_big\":9,\"aqm\":0,\"bad_tag\":0,\"replayed_data\":0,\"spoofed_"
+			      "src\":0,\"not_from_ha\":0,\"reg_ratelimited\":0},"
 			      "\"reorder\":{\"held\":120,"
 			      "\"filled\":40,\"proved\":70,\"timed_out\":10,"
 			      "\"overflow\":0,\"late\":2,\"equalised\":6,\"hold_p50_us\":12000,"
@@ -231,15 +232,15 @@ static void test_unexpected_counters(void)
 	ha.reg_unexpected = 5;
 	ha.tun_in_pkts = 8;
 	d_fmt_ha_status(&ha, NULL, 0, NULL, false, &s);
-	CU_ASSERT_STRING_EQUAL(s.buf,
-			       "0 mobile nodes, registrations accepted 10 denied 2 "
-			       "unexpected 5\ntun in 8 pkts, out 0 pkts\n"
-			       "drops: malformed 0 auth_failed 0 replayed 0 "
-			       "unknown_peer 0 after_dereg 0 no_binding 0 no_link 0 duplicate 0 "
-			       "queue_full 0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 "
-			       "not_from_ha 0 reg_ratelimited 0\n"
-			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
-			       "late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
+	CU_ASSERT_STRING_EQUAL(
+		s.buf, "0 mobile nodes, registrations accepted 10 denied 2 "
+		       "unexpected 5\ntun in 8 pkts, out 0 pkts\n"
+		       "drops: malformed 0 auth_failed 0 replayed 0 "
+		       "unknown_peer 0 after_dereg 0 no_binding 0 no_link 0 duplicate 0 "
+		       "queue_full 0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 "
+		       "not_from_ha 0 reg_ratelimited 0\n"
+		       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
+		       "late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
 	d_str_free(&s);
 	d_fmt_ha_status(&ha, NULL, 0, NULL, true, &s);
 	CU_ASSERT_TRUE(json_balanced(s.buf));
@@ -369,19 +370,20 @@ static void test_ha_flags(void)
 		st.drops.after_dereg = 72;
 		d_fmt_ha_status(&st, &m, 1, NULL, false, &s);
 		CU_ASSERT_STRING_EQUAL(
-			s.buf, "1 mobile nodes, registrations accepted 0 denied 0 "
-			       "unexpected 0\ntun in 0 pkts, out 0 pkts\n"
-			       "  mn 10.200.0.2 policy version 0, 0 rules, complete "
-			       "checksums to it\n"
-			       "    link 1 class wifi flags csum-partial up coa 10.1.2.2:5555 "
-			       "lifetime left 0 s heard 0 ms ago, out 0 pkts 0 bytes, in 0 "
-			       "pkts 0 bytes\n"
-			       "drops: malformed 0 auth_failed 0 replayed 0 unknown_peer 0 "
-			       "after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
-			       "0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 not_from_ha 0 "
-			       "reg_ratelimited 0\n"
-			       "reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
-			       "late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
+			s.buf,
+			"1 mobile nodes, registrations accepted 0 denied 0 "
+			"unexpected 0\ntun in 0 pkts, out 0 pkts\n"
+			"  mn 10.200.0.2 policy version 0, 0 rules, complete "
+			"checksums to it\n"
+			"    link 1 class wifi flags csum-partial up coa 10.1.2.2:5555 "
+			"lifetime left 0 s heard 0 ms ago, out 0 pkts 0 bytes, in 0 "
+			"pkts 0 bytes\n"
+			"drops: malformed 0 auth_failed 0 replayed 0 unknown_peer 0 "
+			"after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
+			"0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 not_from_ha 0 "
+			"reg_ratelimited 0\n"
+			"reorder: held 0 filled 0 proved 0 timed_out 0 overflow 0 "
+			"late 0 equalised 0 hold p50 0 ms p99 0 ms\n");
 		d_str_free(&s);
 	}
 }
