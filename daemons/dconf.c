@@ -4,7 +4,6 @@
  * line "FILE:LINE: [section] key: problem" (um3n-mn -n prints it). */
 #include "dconf.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -13,16 +12,11 @@
 
 #include "confkeys.h"
 #include "dcommon.h"
+#include "dconf_int.h"
 #include "wire.h"
 
-struct parse_ctx {
-	char problem[D_ERR_MAX]; /* first problem, without the FILE:LINE prefix */
-	bool failed;
-	void *cfg;
-};
-
 /* key NULL: `what` already starts with it (an engine key's message, confkeys.h). */
-static int fail(struct parse_ctx *pc, const char *section, const char *key, const char *what)
+int d_conf_fail(struct d_conf_ctx *pc, const char *section, const char *key, const char *what)
 {
 	if (!pc->failed) {
 		snprintf(pc->problem, sizeof(pc->problem), "[%s] %s%s%s", section, key ? key : "",
@@ -34,18 +28,18 @@ static int fail(struct parse_ctx *pc, const char *section, const char *key, cons
 
 /* A key that is no daemon key: an engine parameter (the table shared with the
  * simulator, confkeys.h) or unknown. */
-static int engine_key(struct parse_ctx *pc, const char *section, enum um3n_confkeys_engine e,
+int d_conf_engine_key(struct d_conf_ctx *pc, const char *section, enum um3n_confkeys_engine e,
 		      void *conf, const char *k, const char *v)
 {
 	char why[128]; /* k is a table key's name here: the message is short */
 	int rc = um3n_confkeys_set(e, conf, k, v, why, sizeof(why));
 
 	if (rc == UM3N_ENOENT)
-		return fail(pc, section, k, "unknown key");
-	return rc < 0 ? fail(pc, section, NULL, why) : 1;
+		return d_conf_fail(pc, section, k, "unknown key");
+	return rc < 0 ? d_conf_fail(pc, section, NULL, why) : 1;
 }
 
-static bool parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *out)
+bool d_conf_parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -60,7 +54,7 @@ static bool parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *ou
 	return true;
 }
 
-static bool copy_str(char *dst, size_t cap, const char *src)
+bool d_conf_copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
 
@@ -70,65 +64,65 @@ static bool copy_str(char *dst, size_t cap, const char *src)
 	return true;
 }
 
-static bool parse_ipv4(const char *text, struct um3n_addr *a)
+bool d_conf_parse_ipv4(const char *text, struct um3n_addr *a)
 {
 	return um3n_addr_parse(text, a) == 0 && a->family == UM3N_AF_INET;
 }
 
 /* ---- mn.conf ---------------------------------------------------------- */
 
-static int mn_key_main(struct parse_ctx *pc, struct d_conf_mn *c, const char *k, const char *v)
+static int mn_key_main(struct d_conf_ctx *pc, struct d_conf_mn *c, const char *k, const char *v)
 {
 	char why[96];
 	uint32_t u;
 
 	if (strcmp(k, "home_address") == 0) {
-		if (!parse_ipv4(v, &c->mn.home_addr))
-			return fail(pc, "mn", k, "not an IPv4 address");
+		if (!d_conf_parse_ipv4(v, &c->mn.home_addr))
+			return d_conf_fail(pc, "mn", k, "not an IPv4 address");
 		c->seen_home = true;
 	} else if (strcmp(k, "home_address6") == 0) {
 		if (um3n_addr_parse(v, &c->mn.home_addr6) ||
 		    c->mn.home_addr6.family != UM3N_AF_INET6)
-			return fail(pc, "mn", k, "not an IPv6 address");
+			return d_conf_fail(pc, "mn", k, "not an IPv6 address");
 	} else if (strcmp(k, "home_agent") == 0) {
-		if (!parse_ipv4(v, &c->mn.ha.ip))
-			return fail(pc, "mn", k, "not an IPv4 address");
+		if (!d_conf_parse_ipv4(v, &c->mn.ha.ip))
+			return d_conf_fail(pc, "mn", k, "not an IPv4 address");
 		c->seen_ha = true;
 	} else if (strcmp(k, "port") == 0) {
-		if (!parse_u32(v, 1, 65535, &u))
-			return fail(pc, "mn", k, "want 1..65535");
+		if (!d_conf_parse_u32(v, 1, 65535, &u))
+			return d_conf_fail(pc, "mn", k, "want 1..65535");
 		c->mn.ha.port = (uint16_t)u;
 	} else if (strcmp(k, "spi") == 0) {
-		if (!parse_u32(v, UM3N_SPI_HMAC_SHA256_MIN, UINT32_MAX, &c->mn.spi))
-			return fail(pc, "mn", k, "want an SPI >= 256 (HMAC-SHA256)");
+		if (!d_conf_parse_u32(v, UM3N_SPI_HMAC_SHA256_MIN, UINT32_MAX, &c->mn.spi))
+			return d_conf_fail(pc, "mn", k, "want an SPI >= 256 (HMAC-SHA256)");
 		c->seen_spi = true;
 	} else if (strcmp(k, "key_file") == 0) {
-		if (!copy_str(c->key_file, sizeof(c->key_file), v))
-			return fail(pc, "mn", k, "empty or too long");
+		if (!d_conf_copy_str(c->key_file, sizeof(c->key_file), v))
+			return d_conf_fail(pc, "mn", k, "empty or too long");
 		c->seen_key = true;
 	} else if (strcmp(k, "tun") == 0) {
-		if (!copy_str(c->tun, sizeof(c->tun), v))
-			return fail(pc, "mn", k, "empty or longer than 15 characters");
+		if (!d_conf_copy_str(c->tun, sizeof(c->tun), v))
+			return d_conf_fail(pc, "mn", k, "empty or longer than 15 characters");
 	} else if (strcmp(k, "mtu") == 0) {
-		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_KEYED_OVERHEAD, &c->mtu))
-			return fail(pc, "mn", k, "want 576..2036");
+		if (!d_conf_parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_KEYED_OVERHEAD, &c->mtu))
+			return d_conf_fail(pc, "mn", k, "want 576..2036");
 	} else if (strcmp(k, "offload") == 0) {
 		if (!um3n_confkeys_bool(v, &c->offload))
-			return fail(pc, "mn", k, "want yes|no");
+			return d_conf_fail(pc, "mn", k, "want yes|no");
 	} else if (strcmp(k, "busy_poll_us") == 0) {
-		if (!parse_u32(v, 0, D_BUSY_POLL_MAX_US, &c->busy_poll_us))
-			return fail(pc, "mn", k, "want 0..1000 microseconds (0 disables)");
+		if (!d_conf_parse_u32(v, 0, D_BUSY_POLL_MAX_US, &c->busy_poll_us))
+			return d_conf_fail(pc, "mn", k, "want 0..1000 microseconds (0 disables)");
 	} else if (strcmp(k, "control_socket") == 0) {
-		if (!copy_str(c->control_socket, sizeof(c->control_socket), v))
-			return fail(pc, "mn", k, "empty or too long for a unix socket");
+		if (!d_conf_copy_str(c->control_socket, sizeof(c->control_socket), v))
+			return d_conf_fail(pc, "mn", k, "empty or too long for a unix socket");
 	} else if (strcmp(k, "log_level") == 0) {
 		if (d_log_level_parse(v, &c->log_level) < 0)
-			return fail(pc, "mn", k, "want err|warn|info|debug");
+			return d_conf_fail(pc, "mn", k, "want err|warn|info|debug");
 	} else if (strcmp(k, "routes") == 0 || strcmp(k, "route_table") == 0) {
 		if (d_routes_key(&c->routes, k, v, why, sizeof(why)) < 0)
-			return fail(pc, "mn", k, why);
+			return d_conf_fail(pc, "mn", k, why);
 	} else {
-		return engine_key(pc, "mn", UM3N_CONFKEYS_MN, &c->mn, k, v);
+		return d_conf_engine_key(pc, "mn", UM3N_CONFKEYS_MN, &c->mn, k, v);
 	}
 	return 1;
 }
@@ -148,7 +142,7 @@ static struct um3n_mn_link_conf *uplink_for(struct d_conf_mn *c, const char *nam
 	return &c->mn.links[c->mn.n_links++];
 }
 
-static int mn_key_uplink(struct parse_ctx *pc, struct d_conf_mn *c, const char *section,
+static int mn_key_uplink(struct d_conf_ctx *pc, struct d_conf_mn *c, const char *section,
 			 const char *k, const char *v)
 {
 	const char *name = section + strlen("uplink ");
@@ -157,10 +151,10 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_conf_mn *c, const char *
 
 	l = uplink_for(c, name, &idx);
 	if (!l)
-		return fail(pc, section, k, "too many uplinks or bad name (1..15 chars)");
+		return d_conf_fail(pc, section, k, "too many uplinks or bad name (1..15 chars)");
 	if (strcmp(k, "interface") == 0) {
-		if (!copy_str(c->uplinks[idx].ifname, IFNAMSIZ, v))
-			return fail(pc, section, k, "empty or longer than 15 characters");
+		if (!d_conf_copy_str(c->uplinks[idx].ifname, IFNAMSIZ, v))
+			return d_conf_fail(pc, section, k, "empty or longer than 15 characters");
 		c->uplinks[idx].seen_interface = true;
 		return 1;
 	}
@@ -170,17 +164,17 @@ static int mn_key_uplink(struct parse_ctx *pc, struct d_conf_mn *c, const char *
 
 		if (d_spawn_parse(up ? &c->uplinks[idx].up_cmd : &c->uplinks[idx].down_cmd, v,
 				  &why) < 0)
-			return fail(pc, section, k, why);
+			return d_conf_fail(pc, section, k, why);
 		/* the handover manager may pick it even while it has no carrier */
 		l->on_demand = up || l->on_demand;
 		return 1;
 	}
 	if (strcmp(k, "command_timeout_ms") == 0) {
-		if (!parse_u32(v, 100, 600000, &c->uplinks[idx].cmd_timeout_ms))
-			return fail(pc, section, k, "want milliseconds, 100..600000");
+		if (!d_conf_parse_u32(v, 100, 600000, &c->uplinks[idx].cmd_timeout_ms))
+			return d_conf_fail(pc, section, k, "want milliseconds, 100..600000");
 		return 1;
 	}
-	return engine_key(pc, section, UM3N_CONFKEYS_LINK, l, k, v);
+	return d_conf_engine_key(pc, section, UM3N_CONFKEYS_LINK, l, k, v);
 }
 
 /* "CLASS [MODE]": the default rule has no room for parameters (policy.h). */
@@ -196,31 +190,31 @@ static bool parse_class_mode(char *text, uint8_t *cls, uint8_t *mode)
 	return true;
 }
 
-static int mn_rule_add(struct parse_ctx *pc, struct d_conf_mn *c, const char *v)
+static int mn_rule_add(struct d_conf_ctx *pc, struct d_conf_mn *c, const char *v)
 {
 	char buf[200], *save = NULL, *prefix, msg[160];
 	struct um3n_policy_rule r = {0};
 	const char *why = "";
 
-	if (!copy_str(buf, sizeof(buf), v))
-		return fail(pc, "policy", "rule", "empty");
+	if (!d_conf_copy_str(buf, sizeof(buf), v))
+		return d_conf_fail(pc, "policy", "rule", "empty");
 	prefix = strtok_r(buf, " \t", &save);
 	if (!prefix || um3n_policy_prefix_parse(prefix, &r.prefix, &r.plen) < 0)
-		return fail(pc, "policy", "rule", "bad prefix (want PREFIX CLASS [MODE])");
+		return d_conf_fail(pc, "policy", "rule", "bad prefix (want PREFIX CLASS [MODE])");
 	if (!save || um3n_policy_action_parse(save, &r, &why) < 0) {
 		snprintf(msg, sizeof(msg),
 			 "%s (want PREFIX CLASS [MODE [PCT]] [rtt_ms=N] [loss_pct=N])", why);
-		return fail(pc, "policy", "rule", msg);
+		return d_conf_fail(pc, "policy", "rule", msg);
 	}
 	for (size_t i = 0; i < c->n_rules; i++)
 		if (c->rules[i].plen == r.plen && um3n_addr_eq(&c->rules[i].prefix, &r.prefix))
-			return fail(pc, "policy", "rule", "duplicate prefix");
+			return d_conf_fail(pc, "policy", "rule", "duplicate prefix");
 	if (c->n_rules == c->cap_rules) {
 		size_t cap = c->cap_rules ? c->cap_rules * 2 : 16;
 		void *p = cap <= UM3N_POLICY_MAX_RULES ? realloc(c->rules, cap * sizeof(r)) : NULL;
 
 		if (!p)
-			return fail(pc, "policy", "rule", "too many rules");
+			return d_conf_fail(pc, "policy", "rule", "too many rules");
 		c->rules = p;
 		c->cap_rules = cap;
 	}
@@ -230,7 +224,7 @@ static int mn_rule_add(struct parse_ctx *pc, struct d_conf_mn *c, const char *v)
 
 static int mn_handler(void *user, const char *section, const char *k, const char *v)
 {
-	struct parse_ctx *pc = user;
+	struct d_conf_ctx *pc = user;
 	struct d_conf_mn *c = pc->cfg;
 	char tmp[200];
 
@@ -242,17 +236,17 @@ static int mn_handler(void *user, const char *section, const char *k, const char
 		if (strcmp(k, "rule") == 0)
 			return mn_rule_add(pc, c, v);
 		if (strcmp(k, "default") == 0) {
-			if (!copy_str(tmp, sizeof(tmp), v) ||
+			if (!d_conf_copy_str(tmp, sizeof(tmp), v) ||
 			    !parse_class_mode(tmp, &c->default_class, &c->default_mode))
-				return fail(
+				return d_conf_fail(
 					pc, section, k,
 					"want CLASS [MODE], MODE not load-balance, no thresholds "
 					"(a 0.0.0.0/0 rule takes them)");
 			return 1;
 		}
-		return fail(pc, section, k, "unknown key");
+		return d_conf_fail(pc, section, k, "unknown key");
 	}
-	return fail(pc, section, k, "unknown section");
+	return d_conf_fail(pc, section, k, "unknown section");
 }
 
 static void mn_config_init(struct d_conf_mn *c, const char *path)
@@ -273,7 +267,7 @@ static void mn_config_init(struct d_conf_mn *c, const char *path)
 		c->uplinks[i].cmd_timeout_ms = D_CMD_TIMEOUT_DEFAULT_MS;
 }
 
-static void report(char *err, size_t cap, const char *path, int line, const char *problem)
+void d_conf_report(char *err, size_t cap, const char *path, int line, const char *problem)
 {
 	if (line > 0)
 		snprintf(err, cap, "%s:%d: %s", path, line, problem);
@@ -292,14 +286,14 @@ static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 	char what[128]; /* room for three 16-byte names */
 
 	if (miss) {
-		report(err, cap, c->path, 0, miss);
+		d_conf_report(err, cap, c->path, 0, miss);
 		return UM3N_EINVAL;
 	}
 	for (size_t i = 0; i < c->mn.n_links; i++) {
 		if (!c->uplinks[i].seen_interface) {
 			snprintf(what, sizeof(what), "[uplink %s] interface: missing",
 				 c->mn.links[i].name);
-			report(err, cap, c->path, 0, what);
+			d_conf_report(err, cap, c->path, 0, what);
 			return UM3N_EINVAL;
 		}
 		for (size_t j = 0; j < i; j++) {
@@ -308,7 +302,7 @@ static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 					 "[uplink %s] interface: %s already used by uplink %s",
 					 c->mn.links[i].name, c->uplinks[i].ifname,
 					 c->mn.links[j].name);
-				report(err, cap, c->path, 0, what);
+				d_conf_report(err, cap, c->path, 0, what);
 				return UM3N_EINVAL;
 			}
 		}
@@ -319,14 +313,15 @@ static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 int d_conf_mn_parse(const char *text, const char *path, struct d_conf_mn *cfg, char *err,
 		    size_t err_cap)
 {
-	struct parse_ctx pc = {.cfg = cfg};
+	struct d_conf_ctx pc = {.cfg = cfg};
 	int line;
 
 	mn_config_init(cfg, path);
 	line = ini_parse_string(text, mn_handler, &pc);
 	if (line != 0 || pc.failed) {
-		report(err, err_cap, path, line,
-		       pc.failed ? pc.problem : "syntax error (want [section] or key = value)");
+		d_conf_report(err, err_cap, path, line,
+			      pc.failed ? pc.problem
+					: "syntax error (want [section] or key = value)");
 		return UM3N_EINVAL;
 	}
 	return mn_validate(cfg, err, err_cap);
@@ -372,184 +367,9 @@ bool d_conf_policy_check(const struct d_conf_mn *cfg)
 	return p != NULL;
 }
 
-/* ---- ha.conf ---------------------------------------------------------- */
-
-static int ha_key_main(struct parse_ctx *pc, struct d_conf_ha *c, const char *k, const char *v)
-{
-	uint32_t u;
-
-	if (strcmp(k, "address") == 0) {
-		if (!parse_ipv4(v, &c->ha.addr.ip))
-			return fail(pc, "ha", k, "not an IPv4 address");
-		c->seen_address = true;
-	} else if (strcmp(k, "port") == 0) {
-		if (!parse_u32(v, 1, 65535, &u))
-			return fail(pc, "ha", k, "want 1..65535");
-		c->ha.addr.port = (uint16_t)u;
-	} else if (strcmp(k, "tun") == 0) {
-		if (!copy_str(c->tun, sizeof(c->tun), v))
-			return fail(pc, "ha", k, "empty or longer than 15 characters");
-	} else if (strcmp(k, "mtu") == 0) {
-		if (!parse_u32(v, 576, UM3N_PKT_MAX - UM3N_DATA_KEYED_OVERHEAD, &c->mtu))
-			return fail(pc, "ha", k, "want 576..2036");
-	} else if (strcmp(k, "offload") == 0) {
-		if (!um3n_confkeys_bool(v, &c->offload))
-			return fail(pc, "ha", k, "want yes|no");
-	} else if (strcmp(k, "busy_poll_us") == 0) {
-		if (!parse_u32(v, 0, D_BUSY_POLL_MAX_US, &c->busy_poll_us))
-			return fail(pc, "ha", k, "want 0..1000 microseconds (0 disables)");
-	} else if (strcmp(k, "add_routes") == 0) {
-		if (!um3n_confkeys_bool(v, &c->add_routes))
-			return fail(pc, "ha", k, "want yes|no");
-	} else if (strcmp(k, "control_socket") == 0) {
-		if (!copy_str(c->control_socket, sizeof(c->control_socket), v))
-			return fail(pc, "ha", k, "empty or too long for a unix socket");
-	} else if (strcmp(k, "log_level") == 0) {
-		if (d_log_level_parse(v, &c->log_level) < 0)
-			return fail(pc, "ha", k, "want err|warn|info|debug");
-	} else {
-		return engine_key(pc, "ha", UM3N_CONFKEYS_HA, &c->ha, k, v);
-	}
-	return 1;
-}
-
-static struct d_conf_ha_mn *ha_mn_for(struct d_conf_ha *c, uint32_t home)
-{
-	for (size_t i = 0; i < c->n_mns; i++)
-		if (c->mns[i].home_addr == home)
-			return &c->mns[i];
-	if (c->n_mns == c->cap_mns) {
-		size_t cap = c->cap_mns ? c->cap_mns * 2 : 8;
-		void *p = realloc(c->mns, cap * sizeof(*c->mns));
-
-		if (!p)
-			return NULL;
-		c->mns = p;
-		c->cap_mns = cap;
-	}
-	memset(&c->mns[c->n_mns], 0, sizeof(c->mns[0]));
-	c->mns[c->n_mns].home_addr = home;
-	return &c->mns[c->n_mns++];
-}
-
-static int ha_key_mn(struct parse_ctx *pc, struct d_conf_ha *c, const char *section, const char *k,
-		     const char *v)
-{
-	struct um3n_addr home;
-	struct d_conf_ha_mn *m;
-
-	if (!parse_ipv4(section + 3, &home))
-		return fail(pc, section, k, "section name must be \"mn HOME_ADDRESS\" (IPv4)");
-	m = ha_mn_for(c, um3n_addr_v4(&home));
-	if (!m)
-		return fail(pc, section, k, "out of memory");
-	if (strcmp(k, "spi") == 0) {
-		if (!parse_u32(v, UM3N_SPI_HMAC_SHA256_MIN, UINT32_MAX, &m->spi))
-			return fail(pc, section, k, "want an SPI >= 256 (HMAC-SHA256)");
-		m->seen_spi = true;
-	} else if (strcmp(k, "key_file") == 0) {
-		if (!copy_str(m->key_file, sizeof(m->key_file), v))
-			return fail(pc, section, k, "empty or too long");
-		m->seen_key = true;
-	} else if (strcmp(k, "home_address6") == 0 || strcmp(k, "prefix") == 0) {
-		struct um3n_prefix *p = &m->prefixes[m->n_prefixes];
-
-		if (m->n_prefixes == UM3N_HA_MN_PREFIXES)
-			return fail(pc, section, k, "more than 4 home_address6 and prefix values");
-		if (um3n_policy_prefix_parse(v, &p->addr, &p->plen) ||
-		    (k[0] == 'h' && p->addr.family != UM3N_AF_INET6))
-			return fail(pc, section, k,
-				    k[0] == 'h' ? "want an IPv6 address or prefix"
-						: "want an IPv4 or IPv6 prefix");
-		m->n_prefixes++;
-	} else {
-		return fail(pc, section, k, "unknown key");
-	}
-	return 1;
-}
-
-static int ha_handler(void *user, const char *section, const char *k, const char *v)
-{
-	struct parse_ctx *pc = user;
-
-	if (strcmp(section, "ha") == 0)
-		return ha_key_main(pc, pc->cfg, k, v);
-	if (strncmp(section, "mn ", 3) == 0)
-		return ha_key_mn(pc, pc->cfg, section, k, v);
-	return fail(pc, section, k, "unknown section");
-}
-
-int d_conf_ha_parse(const char *text, const char *path, struct d_conf_ha *cfg, char *err,
-		    size_t err_cap)
-{
-	struct parse_ctx pc = {.cfg = cfg};
-	char what[96], ip[16];
-	int line;
-
-	memset(cfg, 0, sizeof(*cfg));
-	um3n_ha_conf_defaults(&cfg->ha);
-	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-	strcpy(cfg->tun, "um3nha0");
-	strcpy(cfg->control_socket, "/run/um3n/ha.sock");
-	cfg->log_level = UM3N_LOG_INFO;
-	cfg->add_routes = true;
-	cfg->offload = true;
-	cfg->busy_poll_us = D_BUSY_POLL_DEFAULT_US;
-	line = ini_parse_string(text, ha_handler, &pc);
-	if (line != 0 || pc.failed) {
-		report(err, err_cap, path, line,
-		       pc.failed ? pc.problem : "syntax error (want [section] or key = value)");
-		return UM3N_EINVAL;
-	}
-	if (!cfg->seen_address) {
-		report(err, err_cap, path, 0, "[ha] address: missing");
-		return UM3N_EINVAL;
-	}
-	for (size_t i = 0; i < cfg->n_mns; i++) {
-		const struct d_conf_ha_mn *m = &cfg->mns[i];
-		uint32_t be = htonl(m->home_addr);
-
-		if (m->seen_spi && m->seen_key)
-			continue;
-		inet_ntop(AF_INET, &be, ip, sizeof(ip));
-		snprintf(what, sizeof(what), "[mn %s] %s: missing", ip,
-			 m->seen_spi ? "key_file" : "spi");
-		report(err, err_cap, path, 0, what);
-		return UM3N_EINVAL;
-	}
-	return UM3N_OK;
-}
-
-void d_conf_ha_free(struct d_conf_ha *cfg)
-{
-	for (size_t i = 0; i < cfg->n_mns; i++)
-		explicit_bzero(cfg->mns[i].key, sizeof(cfg->mns[i].key));
-	free(cfg->mns);
-	cfg->mns = NULL;
-	cfg->n_mns = cfg->cap_mns = 0;
-}
-
-int d_conf_ha_get_key(void *ctx, uint32_t home_addr, uint32_t spi, uint8_t *key, size_t *key_len)
-{
-	const struct d_conf_ha *c = ctx;
-
-	for (size_t i = 0; i < c->n_mns; i++) {
-		const struct d_conf_ha_mn *m = &c->mns[i];
-
-		if (m->home_addr != home_addr || m->spi != spi)
-			continue;
-		if (*key_len < m->key_len)
-			return -1;
-		memcpy(key, m->key, m->key_len);
-		*key_len = m->key_len;
-		return 0;
-	}
-	return -1;
-}
-
 /* ---- loading files ---------------------------------------------------- */
 
-static int load_key(const char *conf_path, const char *where, const char *key_file, uint8_t *key,
+int d_conf_load_key(const char *conf_path, const char *where, const char *key_file, uint8_t *key,
 		    size_t *len, char *err, size_t cap)
 {
 	char full[2 * D_PATH_MAX], why[D_ERR_MAX];
@@ -574,58 +394,7 @@ int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t er
 	rc = d_conf_mn_parse(text, path, cfg, err, err_cap);
 	free(text);
 	if (rc == 0)
-		rc = load_key(path, "mn", cfg->key_file, cfg->mn.key, &cfg->mn.key_len, err,
-			      err_cap);
+		rc = d_conf_load_key(path, "mn", cfg->key_file, cfg->mn.key, &cfg->mn.key_len, err,
+				     err_cap);
 	return rc;
-}
-
-int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t err_cap)
-{
-	char *text = d_read_text(path, err, err_cap), where[32], one[2 * D_ERR_MAX];
-	size_t unreadable = 0;
-	int rc;
-
-	if (!text) {
-		memset(cfg, 0, sizeof(*cfg));
-		return UM3N_ENOENT;
-	}
-	rc = d_conf_ha_parse(text, path, cfg, err, err_cap);
-	free(text);
-	/* Past keys we may not read (a check without root): a later real error
-	 * wins, else the first unreadable one is reported with the count. */
-	for (size_t i = 0; (rc == 0 || rc == D_EKEY_ACCESS) && i < cfg->n_mns; i++) {
-		struct d_conf_ha_mn *m = &cfg->mns[i];
-		uint32_t be = htonl(m->home_addr);
-		char ip[16];
-		int k;
-
-		inet_ntop(AF_INET, &be, ip, sizeof(ip));
-		snprintf(where, sizeof(where), "mn %s", ip);
-		k = load_key(path, where, m->key_file, m->key, &m->key_len, one, sizeof(one));
-		if (k < 0 && (k != D_EKEY_ACCESS || !unreadable++))
-			snprintf(err, err_cap, "%s", one);
-		if (k < 0 && k != D_EKEY_ACCESS)
-			return k;
-		rc = unreadable ? D_EKEY_ACCESS : 0;
-	}
-	if (unreadable > 1) {
-		size_t len = strlen(err);
-
-		snprintf(err + len, err_cap - len, "; %zu key files in all", unreadable);
-	}
-	return rc;
-}
-
-size_t d_conf_ha_get_prefixes(void *ctx, uint32_t home_addr, struct um3n_prefix *out, size_t cap)
-{
-	const struct d_conf_ha *c = ctx;
-
-	for (size_t i = 0; i < c->n_mns; i++)
-		if (c->mns[i].home_addr == home_addr) {
-			size_t n = c->mns[i].n_prefixes < cap ? c->mns[i].n_prefixes : cap;
-
-			memcpy(out, c->mns[i].prefixes, n * sizeof(*out));
-			return n;
-		}
-	return 0;
 }
