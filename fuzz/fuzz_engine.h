@@ -10,7 +10,7 @@
  *   to the HA (HA), is no longer than UM3N_PKT_MAX, and is a registration
  *   message or tunnel data that decodes (request, reply, data);
  * - a TUN output is not empty and no longer than UM3N_PKT_MAX; at the HA it is
- *   one whole IP packet (its header's length is the output's) and, IPv4, has
+ *   a whole IP packet (its header's length within the output) and, IPv4, has
  *   the MN's home address as its source (the data-plane source check, issue
  *   13). The MN writes what its HA tunnelled as it is: its kernel checks it;
  * - time: after a timeout at now, the engine asks to be woken later (a few
@@ -124,8 +124,8 @@ static void fz_check_tun(const struct um3n_out *o, bool at_ha)
 		abort();
 	if (!at_ha)
 		return; /* the MN hands its HA's inner bytes to its kernel as they are */
-	if (um3n_wire_ip_parse(o->data, o->len, &ip) != UM3N_OK || ip.total_len != o->len)
-		abort();
+	if (um3n_wire_ip_parse(o->data, o->len, &ip) != UM3N_OK || ip.total_len > o->len)
+		abort(); /* bytes after total_len (an app's padding) go as they came */
 	if (ip.version == 4 && um3n_addr_v4(&ip.src) != FZ_HOME)
 		abort(); /* forwarded as another host */
 }
