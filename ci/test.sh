@@ -18,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
-fuzz_seconds=${UM3N_FUZZ_SECONDS:-15}
+fuzz_seconds=${UM3N_FUZZ_SECONDS:-10}
 skip=" ${UM3N_SKIP:-} "
 passed=0
 failed=0

@@ -38,7 +38,9 @@ static void win_restart(struct um3n_seqwin *w, uint32_t seq)
 /* Moves top forward by `ahead` to seq, clearing the bits of the counters skipped. */
 static void win_advance(struct um3n_seqwin *w, uint32_t seq, uint32_t ahead)
 {
-	assert(ahead > 0 && ahead <= UM3N_SEQ_MASK / 2);
+	/* a counter exactly half the space away (RFC 1982 leaves it undefined) is
+	 * taken as ahead: ahead may be (UM3N_SEQ_MASK + 1) / 2 */
+	assert(ahead > 0 && ahead <= UM3N_SEQ_MASK / 2 + 1);
 	assert(seq == ((w->top + ahead) & UM3N_SEQ_MASK));
 	if (ahead >= UM3N_SEQWIN_BITS) {
 		memset(w->bits, 0, sizeof(w->bits));

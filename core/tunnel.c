@@ -88,6 +88,10 @@ int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, siz
 	if (um3n_wire_ip_parse(inner, len, &ip) != UM3N_OK || ip.version != 4)
 		return UM3N_EINVAL;
 	assert(ip.header_len <= ip.total_len && ip.total_len <= len); /* um3n_wire_ip_parse */
+	/* The reply's type and checksum are written into the echo header: a
+	 * shorter packet has none (and the bytes would lie past cap). */
+	if (ip.total_len - ip.header_len < 8)
+		return UM3N_EINVAL;
 	if (ip.total_len + UM3N_TUN_HDR_LEN > cap)
 		return UM3N_ETOOBIG;
 	icmp_len = ip.total_len - ip.header_len;

@@ -36,7 +36,8 @@ int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 /* Turns the echo request `inner` into the reply, written as tunnel data into
  * buf, with now_us in the answerer's slot when the request has one (the
  * prober learns the one-way delay back, up to the clocks' offset).
- * Returns bytes, or UM3N_EINVAL / UM3N_ETOOBIG. */
+ * Returns bytes, or UM3N_EINVAL (not IPv4, or shorter than an ICMP echo
+ * header) / UM3N_ETOOBIG. */
 int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len,
 			     uint64_t now_us);
 

@@ -29,7 +29,8 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 {
 	const char **name = data;
 
-	if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0)
+	if (mnl_attr_get_type(attr) == IFLA_IFNAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0) /* ends inside the message */
 		*name = mnl_attr_get_str(attr);
 	return MNL_CB_OK;
 }

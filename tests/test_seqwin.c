@@ -45,6 +45,8 @@ static const struct win_case win_cases[] = {
 	{13, "bits above 29 ignored", {{(1u << 29) | 7, 0}, {7, UM3N_EDUP}, {8, 0}}, 3, 8},
 	{14, "W slots reused cleanly", {{0, 0}, {W, 0}, {2 * W, 0}, {W, UM3N_EREPLAY}, {2 * W - 1, 0}}, 5, 2 * W},
 	{15, "RESTART_BEHIND or more: the peer restarted", {{5000000, 0}, {1000, 0}, {1000, UM3N_EDUP}}, 3, 1000},
+	{16, "exactly half the space ahead (a peer's input tripped an assert)",
+	 {{5, 0}, {5 + (1u << 28), 0}, {5 + (1u << 28), UM3N_EDUP}}, 3, 5 + (1u << 28)},
 };
 /* clang-format on */
 

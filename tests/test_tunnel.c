@@ -169,10 +169,36 @@ static void test_probe_parse_rejects(void)
 	}
 }
 
+/* An IPv4 packet with fewer ICMP bytes than an echo header has no answer:
+ * with a buffer exactly as long as such a packet's tunnelled copy, writing
+ * the echo reply's type and checksum went past it (found by fuzz_probe). */
+static void test_probe_answer_short(void)
+{
+	static const size_t icmp_lens[] = {0, 3, 7, 8};
+
+	for (size_t i = 0; i < sizeof(icmp_lens) / sizeof(icmp_lens[0]); i++) {
+		size_t n = icmp_lens[i], cap = UM3N_TUN_HDR_LEN + 20 + n;
+		uint8_t ip[20 + 8] = {0x45}, out[UM3N_TUN_HDR_LEN + 20 + 8 + 4];
+		int rc;
+
+		ip[3] = (uint8_t)(20 + n); /* total length */
+		ip[9] = 1;                 /* ICMP */
+		um3n_put32(ip + 12, SRC_V4);
+		um3n_put32(ip + 16, DST_V4);
+		fix_ip_csum(ip);
+		memset(out, 0xa5, sizeof(out));
+		rc = um3n_tunnel_probe_answer(out, cap, ip, 20 + n, 1);
+		CU_ASSERT_EQUAL(rc, n < 8 ? UM3N_EINVAL : (int)cap);
+		for (size_t b = cap; b < sizeof(out); b++)
+			CU_ASSERT_EQUAL(out[b], 0xa5); /* nothing written past cap */
+	}
+}
+
 static CU_TestInfo tunnel_tests[] = {
 	{"01 encap layout and ETOOBIG", test_encap_layout},
 	{"02 probe build/parse/answer round trip", test_probe_roundtrip},
 	{"03 probe parse rejects", test_probe_parse_rejects},
+	{"04 probe answer: no echo header, no answer", test_probe_answer_short},
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,0 +1,39 @@
+/* libFuzzer target: outage schedule files (sim/schedule.c, a link's
+ * `outages_file`: one "START-END [carrier]" per line, comments, blanks).
+ * Checks: an error is one line naming the file and a line number; a file
+ * that loads gives outages that each end after they start, no more than the
+ * file has lines. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_file.h"
+#include "scenario.h"
+#include "schedule.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sim_link_spec l;
+	char err[512] = "";
+	const char *path = fuzz_file(data, size);
+	size_t lines = 1;
+
+	memset(&l, 0, sizeof(l));
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	if (sim_schedule_read_file(&l, path, err, sizeof(err)) != 0) {
+		size_t n = strlen(path);
+
+		if (strncmp(err, path, n) != 0 || err[n] != ':' || strchr(err, '\n'))
+			abort();
+	} else {
+		if (l.n_outages > lines || l.n_outages > l.cap_outages)
+			abort();
+		for (size_t i = 0; i < l.n_outages; i++)
+			if (l.outages[i].end_us <= l.outages[i].start_us)
+				abort();
+	}
+	free(l.outages);
+	return 0;
+}
