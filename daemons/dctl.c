@@ -31,7 +31,8 @@ struct d_ctl {
 	char path[108];
 	d_ctl_handler handler;
 	void *ctx;
-	struct d_loop *loop; /* NULL until d_ctl_set_loop */
+	d_ctl_watch_fn watch_fn; /* NULL until d_ctl_set_watch / d_ctl_set_loop */
+	void *watch_ctx;
 	struct ctl_client clients[D_CTL_MAX_CLIENTS];
 	uint64_t accepts;
 };
@@ -66,8 +67,8 @@ struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx)
 
 static void client_drop(struct d_ctl *ctl, struct ctl_client *c)
 {
-	if (ctl->loop)
-		d_loop_unwatch(ctl->loop, c->fd);
+	if (ctl->watch_fn)
+		ctl->watch_fn(ctl->watch_ctx, c->fd, false, 0);
 	close(c->fd);
 	d_str_free(&c->out);
 	memset(c, 0, sizeof(*c));
@@ -90,13 +91,27 @@ void d_ctl_close(struct d_ctl *ctl)
 
 static void watch(struct d_ctl *ctl, int fd, unsigned events)
 {
-	d_loop_watch(ctl->loop, fd, events, D_EV_DATA(D_TAG_CTL, fd));
+	ctl->watch_fn(ctl->watch_ctx, fd, true, events);
+}
+
+void d_ctl_set_watch(struct d_ctl *ctl, d_ctl_watch_fn fn, void *ctx)
+{
+	ctl->watch_fn = fn;
+	ctl->watch_ctx = ctx;
+	watch(ctl, ctl->listen_fd, EPOLLIN);
+}
+
+static void loop_watch(void *loop, int fd, bool add, unsigned events)
+{
+	if (add)
+		d_loop_watch(loop, fd, events, D_EV_DATA(D_TAG_CTL, fd));
+	else
+		d_loop_unwatch(loop, fd);
 }
 
 void d_ctl_set_loop(struct d_ctl *ctl, struct d_loop *loop)
 {
-	ctl->loop = loop;
-	watch(ctl, ctl->listen_fd, EPOLLIN);
+	d_ctl_set_watch(ctl, loop_watch, loop);
 }
 
 static int free_slot(struct d_ctl *ctl)

@@ -27,8 +27,11 @@ struct d_ctl;
 /* Binds path (removing a stale socket), mode 0660. NULL on error (logged). */
 struct d_ctl *d_ctl_open(const char *path, d_ctl_handler handler, void *ctx);
 void d_ctl_close(struct d_ctl *ctl);
-/* The listener and the clients join the daemon's epoll set, tagged D_TAG_CTL
- * with the fd as index. */
+/* The fds to watch (the listener, then the clients) as they come and go:
+ * d_ctl_set_loop has them join the daemon's epoll set, tagged D_TAG_CTL with
+ * the fd as index; d_ctl_set_watch hands them to a callback instead (tests). */
+typedef void (*d_ctl_watch_fn)(void *ctx, int fd, bool add, unsigned events);
+void d_ctl_set_watch(struct d_ctl *ctl, d_ctl_watch_fn fn, void *ctx);
 struct d_loop;
 void d_ctl_set_loop(struct d_ctl *ctl, struct d_loop *loop);
 /* Called for any epoll event on an fd d_ctl asked to watch. */
