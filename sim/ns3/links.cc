@@ -49,8 +49,9 @@ AddIf(Ptr<Node> node, Ptr<NetDevice> dev, Ipv4Address addr, Ipv4Mask mask)
 
 // The station's view of its access point, turned into link events: the
 // RSSI of every frame it receives (all from the AP: one BSS), smoothed by an
-// EWMA and reported in whole dBm at most every kReportUs when it moved by
-// 1 dB or more; association UP, its loss DOWN.
+// EWMA and reported in whole dBm at most every kReportUs, when that whole
+// value changed (a walk changes it every second or so; a report per beacon
+// would only repeat itself); association UP, its loss DOWN.
 struct Monitor
 {
     LinkEventFn ev;
@@ -185,6 +186,7 @@ BuildRadioLink(World& w,
                LinkEventFn ev,
                RadioFigures* fig)
 {
+    assert(r.present && i < w.sc->n_links && r.link == w.sc->links[i].name);
     const sim_link_spec& ls = w.sc->links[i];
     Ptr<Node> ap = CreateObject<Node>();
     InternetStackHelper internet;
