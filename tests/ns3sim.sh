@@ -7,8 +7,9 @@
 #   um3n-sim refuses a type = tcp flow and a [radio] section the same way;
 # - walk-away (ns3-walkaway-video.ini, 21 simulated s): the radio's RSSI
 #   crosses -75 dBm near 11.6 s, the video is on the cell within 100 ms, the
-#   association is lost near 19.9 s, and the video loses no packet and no
-#   frame; the same seed twice, the same metrics.json. With the CUBIC
+#   association is lost near 19.9 s (the engine's link is then down), and
+#   the video loses no packet and no frame; the same seed twice, the same
+#   metrics.json. With the CUBIC
 #   download beside it (ns3-walkaway.ini, 16 s), at most 30 video packets
 #   lost in the handover window (measured: 22, all from sharing the drop-tail
 #   queue with CUBIC; standing still on WiFi loses some too);
@@ -121,6 +122,14 @@ if awk -v c="$cross" -v m="$moved" -v g="$gone" -v l="$lost" -v f="$late" \
 	echo "ok   walk-away video: crossing ${cross} s, on the cell ${moved} ms later, association lost ${gone} s, $lost lost, $late late"
 else
 	echo "FAIL walk-away video: crossing $cross s (11..12.5), moved $moved ms (0..100), association lost $gone s (18..21), $lost lost, $late late (0, 0): $radio"; fail=1
+fi
+# The lost association reached the engine as DOWN (state 0): without it the
+# link would be FAILED (4), silent, instead.
+wstate=$(sed -n 's/^    "wifi": {"state": \([0-9]*\),.*/\1/p' "$out/wa/extra.json")
+if [ "$wstate" = 0 ]; then
+	echo "ok   walk-away: the engine's wifi link is down after the association loss"
+else
+	echo "FAIL walk-away: the engine's wifi link is in state '$wstate' after the association loss (0, down)"; fail=1
 fi
 "$ns3" "$dir/ns3-walkaway.ini" --duration 16 --out "$out/wt" > /dev/null
 holost=$(sed -n 's/.*"handover": {"gap_ms": [0-9.]*, "lost_packets": \([0-9]*\).*/\1/p' "$out/wt/metrics.json")
