@@ -9,7 +9,8 @@
 #   crosses -75 dBm near 11.6 s, the video is on the cell within 100 ms, the
 #   association is lost near 19.9 s (the engine's link is then down), and
 #   the video loses no packet and no frame; the same seed twice, the same
-#   metrics.json. With the CUBIC
+#   metrics.json; walking back (ns3-walkaway-return.ini, 60 s) the station
+#   associates again, WiFi is up again, and still nothing is lost or late. With the CUBIC
 #   download beside it (ns3-walkaway.ini, 16 s), at most 30 video packets
 #   lost in the handover window (measured: 22, all from sharing the drop-tail
 #   queue with CUBIC; standing still on WiFi loses some too);
@@ -73,6 +74,12 @@ printf "[link wifi]\nrate_mbps = 10\n[radio wifi]\nap_position = 1\n$tcp_flow" >
 expect_error "bad [radio] value" "$ns3" "$out/radio.ini" "$out/radio.ini:4: "
 printf "[link wifi]\nrate_mbps = 10\n[radio wlan]\n[mobility]\nspeed = 1\n$tcp_flow" > "$out/mob.ini"
 expect_error "bad [mobility] key" "$ns3" "$out/mob.ini" "$out/mob.ini:5: "
+printf "[link wifi]\nrate_mbps = 10\n[radio wifi]\n[mobility]\nwaypoint = 0 1 1\nspeed_mps = 1\n$tcp_flow" \
+	> "$out/way.ini"
+expect_error "waypoints and a straight walk" "$ns3" "$out/way.ini" "$out/way.ini:6: "
+printf "[link wifi]\nrate_mbps = 10\n[radio wifi]\n[mobility]\nwaypoint = 5 1 1\nwaypoint = 5 2 2\n$tcp_flow" \
+	> "$out/way2.ini"
+expect_error "waypoint times not increasing" "$ns3" "$out/way2.ini" "$out/way2.ini:6: "
 printf "[link wifi]\nrate_mbps = 10\n$tcp_flow[radio wlan]\n" > "$out/wlan.ini"
 expect_error "[radio] of no link" "$ns3" "$out/wlan.ini" "$out/wlan.ini:6: "
 printf '[link wifi]\nrate_mbps = 10\n[radio wifi]\ntx_power_dbm = 20\n[flow f]\ntype = cbr\nrate_mbps = 1\nserver = 10.9.1.10\n' \
@@ -130,6 +137,15 @@ if [ "$wstate" = 0 ]; then
 	echo "ok   walk-away: the engine's wifi link is down after the association loss"
 else
 	echo "FAIL walk-away: the engine's wifi link is in state '$wstate' after the association loss (0, down)"; fail=1
+fi
+# ... and back (waypoints): associated again (UP), WiFi recovers, nothing lost.
+"$ns3" "$dir/ns3-walkaway-return.ini" --out "$out/wr" > /dev/null
+assocs=$(num "$out/wr" associations) lost=$(num "$out/wr" lost_packets) late=$(num "$out/wr" late_frames)
+wstate=$(sed -n 's/^    "wifi": {"state": \([0-9]*\),.*/\1/p' "$out/wr/extra.json")
+if [ "$assocs" = 2 ] && [ "$wstate" = 2 ] && [ "$lost" = 0 ] && [ "$late" = 0 ]; then
+	echo "ok   walk-away and back: associated twice, WiFi up again, $lost lost, $late late"
+else
+	echo "FAIL walk-away and back: $assocs associations (2), WiFi state '$wstate' (2, up), $lost lost, $late late (0, 0)"; fail=1
 fi
 "$ns3" "$dir/ns3-walkaway.ini" --duration 16 --out "$out/wt" > /dev/null
 holost=$(sed -n 's/.*"handover": {"gap_ms": [0-9.]*, "lost_packets": \([0-9]*\).*/\1/p' "$out/wt/metrics.json")

@@ -229,13 +229,21 @@ BuildRadioLink(World& w,
     Ptr<ConstantPositionMobilityModel> apPos = CreateObject<ConstantPositionMobilityModel>();
     apPos->SetPosition(Vector(r.apX, r.apY, 0));
     ap->AggregateObject(apPos);
-    Ptr<ConstantVelocityMobilityModel> walk = CreateObject<ConstantVelocityMobilityModel>();
-    walk->SetPosition(Vector(r.startX, r.startY, 0));
-    mn->AggregateObject(walk);
-    Vector v(r.speed * std::cos(r.dirDeg * M_PI / 180), r.speed * std::sin(r.dirDeg * M_PI / 180),
-             0);
-    Simulator::Schedule(MicroSeconds(r.walkFromUs), &ConstantVelocityMobilityModel::SetVelocity,
-                        walk, v);
+    if (r.wayT.empty()) {
+        Ptr<ConstantVelocityMobilityModel> walk = CreateObject<ConstantVelocityMobilityModel>();
+        walk->SetPosition(Vector(r.startX, r.startY, 0));
+        mn->AggregateObject(walk);
+        Vector v(r.speed * std::cos(r.dirDeg * M_PI / 180),
+                 r.speed * std::sin(r.dirDeg * M_PI / 180), 0);
+        Simulator::Schedule(MicroSeconds(r.walkFromUs),
+                            &ConstantVelocityMobilityModel::SetVelocity, walk, v);
+    } else { // at the first waypoint until its time, then from one to the next
+        Ptr<WaypointMobilityModel> way = CreateObject<WaypointMobilityModel>();
+        way->SetPosition(Vector(r.wayX[0], r.wayY[0], 0));
+        for (size_t k = 0; k < r.wayT.size(); k++)
+            way->AddWaypoint(Waypoint(Seconds(r.wayT[k]), Vector(r.wayX[k], r.wayY[k], 0)));
+        mn->AggregateObject(way);
+    }
 
     // The wireless subnet: the CoA's /24, the AP on .1 (.254 if that is the CoA).
     uint32_t net = coa.Get() & 0xffffff00u;
@@ -293,6 +301,17 @@ RadioRssiAt(const RadioSpec& r, double t)
     double walked = t > r.walkFromUs / 1e6 ? (t - r.walkFromUs / 1e6) * r.speed : 0;
     double x = r.startX + walked * std::cos(r.dirDeg * M_PI / 180) - r.apX;
     double y = r.startY + walked * std::sin(r.dirDeg * M_PI / 180) - r.apY;
+
+    if (!r.wayT.empty()) { // linear between waypoints, as WaypointMobilityModel
+        size_t k = 0, n = r.wayT.size();
+
+        while (k + 1 < n && r.wayT[k + 1] <= t)
+            k++;
+        double f = k + 1 < n && t > r.wayT[k] ? (t - r.wayT[k]) / (r.wayT[k + 1] - r.wayT[k]) : 0;
+        size_t j = k + 1 < n ? k + 1 : k;
+        x = r.wayX[k] + f * (r.wayX[j] - r.wayX[k]) - r.apX;
+        y = r.wayY[k] + f * (r.wayY[j] - r.wayY[k]) - r.apY;
+    }
     double dist = std::sqrt(x * x + y * y);
 
     // LogDistancePropagationLossModel: the reference loss inside 1 m.
@@ -302,8 +321,7 @@ RadioRssiAt(const RadioSpec& r, double t)
 int64_t
 RadioCrossingUs(const RadioSpec& r, int dbm, uint64_t durationUs)
 {
-    // The path is a straight line at constant speed: RSSI is monotonic once
-    // the walk moves away; a 10 ms grid is finer than the beacons (102.4 ms).
+    // The first instant on a 10 ms grid (finer than the beacons, 102.4 ms).
     for (uint64_t t = 0; t <= durationUs; t += 10000)
         if (RadioRssiAt(r, t / 1e6) < dbm - 0.5) // the reports are rounded to whole dBm
             return (int64_t)t;

@@ -79,6 +79,8 @@ struct RadioSpec
     uint32_t maxMissedBeacons = 10;
     double startX = 10, startY = 0, speed = 0, dirDeg = 0;
     uint64_t walkFromUs = 0;
+    bool straight = false;            // start/speed_mps/direction_deg/walk_from_s given
+    std::vector<double> wayT, wayX, wayY; // waypoints (s, m, m), in time order
 };
 
 // What the radio did (metrics.json "radio"): first association, first

@@ -88,8 +88,29 @@ RadioKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& 
 bool
 MobilityKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& why)
 {
-    double x[2];
+    double x[3];
 
+    if (k == "waypoint") {
+        if (r.straight) {
+            why = "waypoint: expected either waypoints or a straight walk (start, speed_mps, "
+                  "direction_deg, walk_from_s), not both";
+            return false;
+        }
+        if (Numbers(v, x, 3, -1e5, 1e5) && x[0] >= 0 &&
+            (r.wayT.empty() || x[0] > r.wayT.back())) {
+            r.wayT.push_back(x[0]);
+            r.wayX.push_back(x[1]);
+            r.wayY.push_back(x[2]);
+            return true;
+        }
+        why = "expected waypoint = T X Y (seconds, metres), T >= 0 and after the previous one";
+        return false;
+    }
+    if (!r.wayT.empty()) {
+        why = k + ": expected either waypoints or a straight walk, not both";
+        return false;
+    }
+    r.straight = true;
     if (k == "start") {
         if (Numbers(v, x, 2, -1e5, 1e5))
             return r.startX = x[0], r.startY = x[1], true;
@@ -108,7 +129,7 @@ MobilityKey(RadioSpec& r, const std::string& k, const std::string& v, std::strin
         why = "expected walk_from_s in 0..604800";
     } else {
         why = "unknown key '" + k + "' in [mobility]; expected start, speed_mps, " +
-              "direction_deg or walk_from_s";
+              "direction_deg, walk_from_s or waypoint";
     }
     return false;
 }

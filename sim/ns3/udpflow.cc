@@ -79,9 +79,15 @@ Received(World& w, int link, bool up, const uint8_t* payload, size_t n, uint32_t
     if (!sim_probe_read(payload, n, &pr) || pr.flow_id >= w.sc->n_flows ||
         w.sc->flows[pr.flow_id].type == SIM_FLOW_TCP)
         return;
-    uint64_t now = NowUs();
+    uint64_t now = NowUs(), before = w.udp->flows[pr.flow_id].recv_pkts;
     sim_metrics_received(w.udp, pr.flow_id, link, up, now, pr.seq, pr.send_us, ipBytes,
                          pr.frame_id);
+    if (w.udp->flows[pr.flow_id].recv_pkts == before)
+        return; // a duplicate (or a packet already judged): counted by metrics.c only
+    std::vector<uint64_t>& fsec = w.flows[pr.flow_id].secBytes; // timeseries.csv
+    if (fsec.size() <= now / 1000000)
+        fsec.resize(now / 1000000 + 1);
+    fsec[now / 1000000] += ipBytes;
     if (link >= 0 && (size_t)link < w.links.size() && now >= w.sc->measure_from_us) {
         LinkStats& l = w.links[(size_t)link];
         size_t sec = (size_t)(now / 1000000);
