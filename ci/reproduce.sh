@@ -60,9 +60,11 @@ for s in "${scenarios[@]}"; do
 	tail -n 1 "$out/sim/$s/stdout.txt"
 done
 /usr/bin/python3 ci/report.py "$out" "${scenarios[@]}"
-# Closed-loop TCP inside ns-3 (sim/README.md, "um3n-ns3sim"; ~20 s CPU), when libns3-dev is installed.
+# Closed-loop TCP and the radio walk-away inside ns-3 (sim/README.md, "um3n-ns3sim"; ~55 s CPU),
+# when libns3-dev is installed.
 ns3sim=build/sim/ns3/um3n-ns3sim
-[[ -x $ns3sim ]] && for s in ns3-fig5-3g ns3-fig5-wifi ns3-fig5-multihoming ns3-aggregate-cubic ns3-aggregate-bbr; do
+[[ -x $ns3sim ]] && for s in ns3-fig5-3g ns3-fig5-wifi ns3-fig5-multihoming ns3-aggregate-cubic ns3-aggregate-bbr \
+	ns3-walkaway ns3-walkaway-one ns3-walkaway-video ns3-walkaway-return; do
 	"$ns3sim" "traces/scenarios/$s.ini" --seed "$seed" --out "$out/ns3sim/$s" | tail -n 1
 done
 

@@ -2,9 +2,18 @@
 # um3n-ns3sim (sim/ns3/): determinism, the error contract, and one bound.
 # - the same seed twice gives byte-identical metrics.json, timeseries.csv,
 #   extra.json and link pcaps; another seed gives another metrics.json;
-# - a key of um3n-sim's format that the driver cannot honour, a non-TCP flow
-#   and a [handover] section each give exit 2 and one line FILE:LINE: ...;
-#   um3n-sim refuses a type = tcp flow the same way;
+# - a key of um3n-sim's format that the driver cannot honour, a pcap flow,
+#   bad [radio]/[mobility] keys each give exit 2 and one line FILE:LINE: ...;
+#   um3n-sim refuses a type = tcp flow and a [radio] section the same way;
+# - walk-away (ns3-walkaway-video.ini, 21 simulated s): the radio's RSSI
+#   crosses -75 dBm near 11.6 s, the video is on the cell within 100 ms, the
+#   association is lost near 19.9 s (the engine's link is then down), and
+#   the video loses no packet and no frame; the same seed twice, the same
+#   metrics.json; walking back (ns3-walkaway-return.ini, 60 s) the station
+#   associates again, WiFi is up again, and still nothing is lost or late. With the CUBIC
+#   download beside it (ns3-walkaway.ini, 16 s), at most 30 video packets
+#   lost in the handover window (measured: 22, all from sharing the drop-tail
+#   queue with CUBIC; standing still on WiFi loses some too);
 # - multihoming TCP (a CUBIC flow per link) gets more than WiFi alone, and
 #   more than WiFi plus half of 3G alone (issue 12), over 10 simulated s, with
 #   more than half of 3G's alone over its cell link.
@@ -58,11 +67,24 @@ expect_error() { # name binary file line-prefix
 tcp_flow='[flow f]\ntype = tcp\nserver = 10.9.1.10\n'
 printf "[sim]\nduration_s = 5\n[link wifi]\nrate_mbps = 10\njitter_ms = 1\n$tcp_flow" > "$out/jitter.ini"
 expect_error "refused link key" "$ns3" "$out/jitter.ini" "$out/jitter.ini:5: "
-printf '[link wifi]\nrate_mbps = 10\n[flow f]\ntype = bulk\nrate_mbps = 1\nserver = 10.9.1.10\n' \
-	> "$out/bulk.ini"
-expect_error "non-TCP flow" "$ns3" "$out/bulk.ini" "$out/bulk.ini:4: "
-printf "[link wifi]\nrate_mbps = 10\n$tcp_flow[handover]\nat_s = 2\n" > "$out/ho.ini"
-expect_error "[handover]" "$ns3" "$out/ho.ini" "$out/ho.ini:6: "
+printf '[link wifi]\nrate_mbps = 10\n[flow f]\ntype = pcap\npcap = x.pcap\nserver = 10.9.1.10\n' \
+	> "$out/pcap.ini"
+expect_error "pcap flow" "$ns3" "$out/pcap.ini" "$out/pcap.ini:4: "
+printf "[link wifi]\nrate_mbps = 10\n[radio wifi]\nap_position = 1\n$tcp_flow" > "$out/radio.ini"
+expect_error "bad [radio] value" "$ns3" "$out/radio.ini" "$out/radio.ini:4: "
+printf "[link wifi]\nrate_mbps = 10\n[radio wlan]\n[mobility]\nspeed = 1\n$tcp_flow" > "$out/mob.ini"
+expect_error "bad [mobility] key" "$ns3" "$out/mob.ini" "$out/mob.ini:5: "
+printf "[link wifi]\nrate_mbps = 10\n[radio wifi]\n[mobility]\nwaypoint = 0 1 1\nspeed_mps = 1\n$tcp_flow" \
+	> "$out/way.ini"
+expect_error "waypoints and a straight walk" "$ns3" "$out/way.ini" "$out/way.ini:6: "
+printf "[link wifi]\nrate_mbps = 10\n[radio wifi]\n[mobility]\nwaypoint = 5 1 1\nwaypoint = 5 2 2\n$tcp_flow" \
+	> "$out/way2.ini"
+expect_error "waypoint times not increasing" "$ns3" "$out/way2.ini" "$out/way2.ini:6: "
+printf "[link wifi]\nrate_mbps = 10\n$tcp_flow[radio wlan]\n" > "$out/wlan.ini"
+expect_error "[radio] of no link" "$ns3" "$out/wlan.ini" "$out/wlan.ini:6: "
+printf '[link wifi]\nrate_mbps = 10\n[radio wifi]\ntx_power_dbm = 20\n[flow f]\ntype = cbr\nrate_mbps = 1\nserver = 10.9.1.10\n' \
+	> "$out/simradio.ini"
+expect_error "um3n-sim refuses [radio]" "$sim" "$out/simradio.ini" "$out/simradio.ini:3: "
 printf "[link wifi]\nrate_mbps = 10\n${tcp_flow}cc = vegas\n" > "$out/cc.ini"
 expect_error "bad cc" "$ns3" "$out/cc.ini" "$out/cc.ini:6: "
 printf "[link wifi]\nrate_mbps = 10\n${tcp_flow}rate_mbps = 3\n" > "$out/rate.ini"
@@ -88,5 +110,49 @@ if awk -v m="$gc" -v c="$g3" 'BEGIN { exit !(m > c / 2) }'; then
 	echo "ok   multihoming carried $gc Mbit/s over the cell link (> 3g $g3 / 2)"
 else
 	echo "FAIL multihoming carried $gc Mbit/s over the cell link (<= 3g $g3 / 2)"; fail=1
+fi
+# ---- walk-away: the radio drives the handover ------------------------------
+num() { sed -n "s/.*\"$2\": \(-\{0,1\}[0-9.]*\).*/\1/p" "$1/metrics.json" | head -1; }
+for run in wa wb; do
+	"$ns3" "$dir/ns3-walkaway-video.ini" --duration 21 --out "$out/$run" > /dev/null
+done
+if cmp -s "$out/wa/metrics.json" "$out/wb/metrics.json"; then
+	echo "ok   walk-away: same seed, same metrics.json"
+else
+	echo "FAIL walk-away: same seed, different metrics.json"; fail=1
+fi
+radio=$(grep '"radio"' "$out/wa/metrics.json")
+cross=$(num "$out/wa" crossing_s) moved=$(num "$out/wa" moved_ms) gone=$(num "$out/wa" deassociated_s)
+lost=$(num "$out/wa" lost_packets) late=$(num "$out/wa" late_frames)
+if awk -v c="$cross" -v m="$moved" -v g="$gone" -v l="$lost" -v f="$late" \
+	'BEGIN { exit !(c >= 11 && c <= 12.5 && m >= 0 && m <= 100 && g >= 18 && g <= 21 && l == 0 && f == 0) }'; then
+	echo "ok   walk-away video: crossing ${cross} s, on the cell ${moved} ms later, association lost ${gone} s, $lost lost, $late late"
+else
+	echo "FAIL walk-away video: crossing $cross s (11..12.5), moved $moved ms (0..100), association lost $gone s (18..21), $lost lost, $late late (0, 0): $radio"; fail=1
+fi
+# The lost association reached the engine as DOWN (state 0): without it the
+# link would be FAILED (4), silent, instead.
+wstate=$(sed -n 's/^    "wifi": {"state": \([0-9]*\),.*/\1/p' "$out/wa/extra.json")
+if [ "$wstate" = 0 ]; then
+	echo "ok   walk-away: the engine's wifi link is down after the association loss"
+else
+	echo "FAIL walk-away: the engine's wifi link is in state '$wstate' after the association loss (0, down)"; fail=1
+fi
+# ... and back (waypoints): associated again (UP), WiFi recovers, nothing lost.
+"$ns3" "$dir/ns3-walkaway-return.ini" --out "$out/wr" > /dev/null
+assocs=$(num "$out/wr" associations) lost=$(num "$out/wr" lost_packets) late=$(num "$out/wr" late_frames)
+wstate=$(sed -n 's/^    "wifi": {"state": \([0-9]*\),.*/\1/p' "$out/wr/extra.json")
+if [ "$assocs" = 2 ] && [ "$wstate" = 2 ] && [ "$lost" = 0 ] && [ "$late" = 0 ]; then
+	echo "ok   walk-away and back: associated twice, WiFi up again, $lost lost, $late late"
+else
+	echo "FAIL walk-away and back: $assocs associations (2), WiFi state '$wstate' (2, up), $lost lost, $late late (0, 0)"; fail=1
+fi
+"$ns3" "$dir/ns3-walkaway.ini" --duration 16 --out "$out/wt" > /dev/null
+holost=$(sed -n 's/.*"handover": {"gap_ms": [0-9.]*, "lost_packets": \([0-9]*\).*/\1/p' "$out/wt/metrics.json")
+stall=$(num "$out/wt" longest_stall_ms)
+if [ -n "$holost" ] && [ "$holost" -le 30 ] && awk -v s="$stall" 'BEGIN { exit !(s > 0 && s < 1000) }'; then
+	echo "ok   walk-away video + CUBIC download: $holost video packets lost in the handover window (<= 30), download's longest stall $stall ms"
+else
+	echo "FAIL walk-away video + CUBIC download: '$holost' lost in the handover window (<= 30), stall '$stall' ms (0..1000)"; fail=1
 fi
 exit $fail

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 using namespace ns3;
@@ -25,9 +26,10 @@ namespace
 const char kUsage[] =
     "usage: um3n-ns3sim SCENARIO.ini [--seed N] [--out DIR] [--duration S] [--bench]\n"
     "                   [--pcap] [--log LEVEL]\n"
-    "  Runs the scenario's TCP flows ([flow] type = tcp) through the um3n MN and HA\n"
-    "  engines inside ns-3's simulated time (point-to-point links). The same scenario\n"
-    "  and seed give identical outputs. First line: seed=N; last: a summary.\n"
+    "  Runs the scenario's flows (ns-3 TCP, and um3n-sim's video, cbr and bulk over\n"
+    "  UDP) through the um3n MN and HA engines inside ns-3's simulated time\n"
+    "  (point-to-point links; an 802.11g access point with [radio NAME]). The same\n"
+    "  scenario and seed give identical outputs. First line: seed=N; last: a summary.\n"
     "  --seed N      ns-3 run number and engine seed (default: [sim] seed)\n"
     "  --out DIR     metrics.json, timeseries.csv, extra.json (default um3n-ns3sim-out)\n"
     "  --duration S  simulated seconds (overrides [sim] duration_s)\n"
@@ -49,7 +51,6 @@ struct Refused
 };
 const Refused kRefused[] = {
     {"sim", "event_jitter_ms", "no scheduled link events to move"},
-    {"handover", "", "no scripted handover (outages) in ns-3 links yet"},
     {"link", "trace", "no rate traces on ns-3 links yet"},
     {"link", "up_trace", "no rate traces on ns-3 links yet"},
     {"link", "trace_format", "no rate traces on ns-3 links yet"},
@@ -75,11 +76,11 @@ Trim(const std::string& s)
 }
 
 // Second pass over a file the scenario parser accepted: FILE:LINE of the
-// first key or section this driver refuses, and of a flow that is not TCP.
+// first key this driver refuses, and of a flow it cannot generate.
 bool
-CheckKeys(const char* path, std::string& err)
+CheckKeys(const char* path, const std::string& text, std::string& err)
 {
-    std::ifstream in(path);
+    std::istringstream in(text);
     std::string line, section;
     int n = 0;
 
@@ -91,19 +92,14 @@ CheckKeys(const char* path, std::string& err)
         std::string where = std::string(path) + ":" + std::to_string(n) + ": ";
         if (line[0] == '[') {
             section = Trim(line.substr(1, line.find(']') - 1));
-            if (section == "handover") {
-                err = where + "[handover]: not honoured by um3n-ns3sim (no scripted " +
-                      "handover on ns-3 links yet); run it with um3n-sim";
-                return false;
-            }
             continue;
         }
         size_t eq = line.find('=');
         std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
         std::string kind = section.substr(0, section.find(' '));
-        if (kind == "flow" && key == "type" && value != "tcp") {
-            err = where + "[" + section + "] type = " + value +
-                  ": um3n-ns3sim runs type = tcp flows only; run it with um3n-sim";
+        if (kind == "flow" && key == "type" && value == "pcap") {
+            err = where + "[" + section + "] type = pcap: um3n-ns3sim does not replay " +
+                  "captures yet; run it with um3n-sim";
             return false;
         }
         for (const Refused& r : kRefused)
@@ -114,6 +110,15 @@ CheckKeys(const char* path, std::string& err)
             }
     }
     return true;
+}
+
+bool
+HasUdp(const sim_scenario* sc)
+{
+    for (size_t i = 0; i < sc->n_flows; i++)
+        if (sc->flows[i].type != SIM_FLOW_TCP)
+            return true;
+    return false;
 }
 
 int
@@ -131,6 +136,9 @@ FlowGoodput(const World& w, size_t i)
 {
     const sim_flow_spec& fs = w.sc->flows[i];
     const FlowStats& st = w.flows[i];
+
+    if (fs.type != SIM_FLOW_TCP)
+        return w.udp ? w.udp->flows[i].goodput_mbps : 0;
     uint64_t end = st.doneUs >= 0 ? (uint64_t)st.doneUs : fs.stop_us;
 
     return end > fs.start_us ? (double)st.rxBytes * 8 / (double)(end - fs.start_us) : 0;
@@ -142,6 +150,75 @@ LinkGoodput(const World& w, size_t i)
     uint64_t end = w.sc->duration_us, from = w.sc->measure_from_us;
 
     return (double)w.links[i].bytes * 8 / (double)(end > from ? end - from : 1);
+}
+
+double
+Ms(int64_t us)
+{
+    return us < 0 ? -1.0 : us / 1e3;
+}
+
+double
+Sec(int64_t us)
+{
+    return us < 0 ? -1.0 : us / 1e6;
+}
+
+// um3n-sim's handover and video keys (sim/metrics.c computes them, with
+// sim/hometric.c), over the UDP flows; then what the radio did.
+void
+WriteOpenLoop(const World& w, FILE* f)
+{
+    const sim_metrics* m = w.udp;
+    const RadioFigures& r = w.radio;
+
+    if (w.anyUdp && m->handover)
+        std::fprintf(f,
+                     ",\n  \"handover\": {\"gap_ms\": %.3f, \"lost_packets\": %llu, "
+                     "\"added_gap_ms\": %.3f, \"extra_delay_ms\": {\"p50\": %.3f, "
+                     "\"p99\": %.3f, \"max\": %.3f}}",
+                     m->ho_gap_ms, (unsigned long long)m->ho_lost, m->ho_added_gap_ms,
+                     m->ho_extra_ms[0], m->ho_extra_ms[1], m->ho_extra_ms[2]);
+    if (w.anyUdp && m->any_video)
+        std::fprintf(f, ",\n  \"video\": {\"late_frames\": %llu}",
+                     (unsigned long long)m->late_frames);
+    if (w.opts.radio.present)
+        std::fprintf(f,
+                     ",\n  \"radio\": {\"link\": \"%s\", \"associated_s\": %.3f, "
+                     "\"crossing_s\": %.3f, \"moved_ms\": %.3f, \"deassociated_s\": %.3f, "
+                     "\"associations\": %llu, \"deassociations\": %llu, "
+                     "\"signal_events\": %llu}",
+                     w.opts.radio.link.c_str(), Sec(r.assocUs), Sec(r.crossingUs),
+                     r.crossingUs >= 0 && r.movedUs >= 0 ? Ms(r.movedUs - r.crossingUs) : -1.0,
+                     Sec(r.deassocUs), (unsigned long long)r.assocs,
+                     (unsigned long long)r.deassocs, (unsigned long long)r.signalEvents);
+}
+
+// uplinks = one: the handover manager's figures, as um3n-sim's hover.json.
+bool
+WriteHover(const World& w, const std::string& dir)
+{
+    const um3n_mn_hover_status& h = w.mnStatus.hover;
+    FILE* f;
+
+    if (h.uplinks != UM3N_MN_UPLINKS_ONE)
+        return true;
+    std::printf("hover: handovers=%llu lost=%llu cancelled=%llu failed_bringups=%llu "
+                "min_between_ms=%lld max_move_ms=%lld\n",
+                (unsigned long long)h.handovers, (unsigned long long)h.lost,
+                (unsigned long long)h.cancelled, (unsigned long long)h.failed_bringups,
+                (long long)h.min_between_ms, (long long)h.max_move_ms);
+    if (!(f = std::fopen((dir + "/hover.json").c_str(), "w")))
+        return false;
+    std::fprintf(f,
+                 "{\"handovers\": %llu, \"lost\": %llu, \"cancelled\": %llu, "
+                 "\"failed_bringups\": %llu, \"unexpected\": %llu, \"min_between_ms\": %lld, "
+                 "\"max_move_ms\": %lld}\n",
+                 (unsigned long long)h.handovers, (unsigned long long)h.lost,
+                 (unsigned long long)h.cancelled, (unsigned long long)h.failed_bringups,
+                 (unsigned long long)h.unexpected, (long long)h.min_between_ms,
+                 (long long)h.max_move_ms);
+    return std::fclose(f) == 0;
 }
 
 bool
@@ -165,6 +242,18 @@ WriteOutputs(const World& w, const std::string& dir)
     for (size_t i = 0; i < sc->n_flows; i++) {
         const FlowStats& st = w.flows[i];
 
+        if (sc->flows[i].type != SIM_FLOW_TCP) { // um3n-sim's keys (sim/metrics.c)
+            const sim_flow_metrics& u = w.udp->flows[i];
+
+            std::fprintf(f,
+                         "%s\n    \"%s\": {\"goodput_mbps\": %.3f, \"loss\": %.6f, "
+                         "\"lost_packets\": %llu, \"owd_p50_ms\": %.3f, \"owd_p99_ms\": %.3f, "
+                         "\"reordered\": %llu}",
+                         i ? "," : "", u.name, u.goodput_mbps, u.loss,
+                         (unsigned long long)u.lost, u.owd_p50_ms, u.owd_p99_ms,
+                         (unsigned long long)u.reordered);
+            continue;
+        }
         std::fprintf(f,
                      "%s\n    \"%s\": {\"goodput_mbps\": %.3f, \"bytes\": %llu, "
                      "\"retransmissions\": %llu, \"data_segments\": %llu, "
@@ -172,13 +261,17 @@ WriteOutputs(const World& w, const std::string& dir)
                      i ? "," : "", sc->flows[i].name, FlowGoodput(w, i),
                      (unsigned long long)st.rxBytes, (unsigned long long)st.retransmissions,
                      (unsigned long long)st.txSegments, st.longestStallUs / 1e3);
+        if (w.udp && w.udp->handover)
+            std::fprintf(f, ", \"handover_stall_ms\": %.3f", st.hoStallUs / 1e3);
         if (sc->flows[i].bytes)
             std::fprintf(f, ", \"completion_s\": %.3f",
                          st.doneUs >= 0 ? (st.doneUs - (int64_t)sc->flows[i].start_us) / 1e6
                                         : -1.0);
         std::fprintf(f, "}");
     }
-    std::fprintf(f, "\n  }\n}\n");
+    std::fprintf(f, "\n  }");
+    WriteOpenLoop(w, f);
+    std::fprintf(f, "\n}\n");
     std::fclose(f);
     if (!(f = std::fopen((dir + "/timeseries.csv").c_str(), "w")))
         return false;
@@ -259,10 +352,34 @@ Summary(const World& w, const char* what)
         s += b;
     }
     for (size_t i = 0; i < w.sc->n_flows; i++) {
+        if (w.sc->flows[i].type != SIM_FLOW_TCP) {
+            std::snprintf(b, sizeof(b), " flow.%s=%.3f/lost=%llu", w.sc->flows[i].name,
+                          FlowGoodput(w, i), (unsigned long long)w.udp->flows[i].lost);
+            s += b;
+            continue;
+        }
         std::snprintf(b, sizeof(b), " flow.%s=%.3f/retx=%llu/stall_ms=%.1f",
                       w.sc->flows[i].name, FlowGoodput(w, i),
                       (unsigned long long)w.flows[i].retransmissions,
                       w.flows[i].longestStallUs / 1e3);
+        s += b;
+    }
+    if (w.anyUdp && w.udp->handover) {
+        std::snprintf(b, sizeof(b), " handover.added_gap_ms=%.3f handover.lost_packets=%llu",
+                      w.udp->ho_added_gap_ms, (unsigned long long)w.udp->ho_lost);
+        s += b;
+    }
+    if (w.anyUdp && w.udp->any_video) {
+        std::snprintf(b, sizeof(b), " video.late_frames=%llu",
+                      (unsigned long long)w.udp->late_frames);
+        s += b;
+    }
+    if (w.opts.radio.present) {
+        const RadioFigures& r = w.radio;
+        std::snprintf(b, sizeof(b), " radio.crossing_s=%.3f radio.moved_ms=%.3f",
+                      Sec(r.crossingUs),
+                      r.crossingUs >= 0 && r.movedUs >= 0 ? (r.movedUs - r.crossingUs) / 1e3
+                                                          : -1.0);
         s += b;
     }
     return s;
@@ -299,7 +416,10 @@ RunWorld(const sim_scenario* sc,
             double cpu = (double)(std::clock() - c0) / CLOCKS_PER_SEC;
             *speed = sc->duration_us / 1e6 / (wall > 0 ? wall : 1e-9);
             *cpuSpeed = sc->duration_us / 1e6 / (cpu > 0 ? cpu : 1e-9);
-            if (!WriteOutputs(w, dir)) {
+            if (w.udp && sim_metrics_finish(w.udp, sc->duration_us)) {
+                std::fprintf(stderr, "um3n-ns3sim: out of memory for the handover figures\n");
+                rc = 1;
+            } else if (!WriteOutputs(w, dir) || (!o.plain && !WriteHover(w, dir))) {
                 std::fprintf(stderr, "um3n-ns3sim: %s: %s\n", dir.c_str(), std::strerror(errno));
                 rc = 1;
             }
@@ -312,6 +432,8 @@ RunWorld(const sim_scenario* sc,
             *summary = Summary(w, o.plain ? "plain" : "summary");
         }
         ClearTcpFlows();
+        ClearUdpFlows(w);
+        ClearRadios();
         Simulator::Destroy();
     }
     return rc;
@@ -364,13 +486,35 @@ main(int argc, char** argv)
     }
     if (!path)
         return std::fprintf(stderr, "%s", kUsage), 2;
-    std::string why;
-    if (sim_scenario_load(path, &sc, err, sizeof(err)))
+    std::string why, text;
+    {
+        std::ifstream in(path, std::ios::binary);
+        std::ostringstream all;
+
+        if (!in)
+            return std::fprintf(stderr, "%s:0: cannot open: %s\n", path, std::strerror(errno)), 2;
+        all << in.rdbuf();
+        text = all.str();
+    }
+    if (!ExtractRadio(path, text, o.radio, why))
+        return std::fprintf(stderr, "%s\n", why.c_str()), 2;
+    if (sim_scenario_parse(path, text.data(), text.size(), &sc, err, sizeof(err)))
         return std::fprintf(stderr, "%s\n", err), 2;
-    if (!CheckKeys(path, why))
+    if (!CheckKeys(path, text, why) || !CheckRadio(&sc, o.radio, why))
         return std::fprintf(stderr, "%s\n", why.c_str()), 2;
     if (duration && sim_scenario_set_duration(&sc, (uint64_t)(duration * 1e6 + 0.5)))
         return std::fprintf(stderr, "um3n-ns3sim: --duration: too short for the flows\n"), 2;
+    if (bench && (o.radio.present || HasUdp(&sc)))
+        return std::fprintf(stderr, "um3n-ns3sim: --bench: TCP flows over point-to-point "
+                                    "links only\n"), 2;
+    // The handover window of a walk: around the instant the path-loss model
+    // puts the signal below the engine's threshold, unless [handover] says.
+    int64_t cross = o.radio.present ? RadioCrossingUs(o.radio, DegradedDbm(&sc), sc.duration_us)
+                                    : -1;
+    if (!sc.handover_set && cross >= 0) {
+        sc.handover_set = true;
+        sc.handover_at_us = (uint64_t)cross;
+    }
     if (!seedSet)
         o.seed = sc.seed ? sc.seed : 1; // ns-3 run numbers start at 1
     if (pcap)

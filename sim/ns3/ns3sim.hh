@@ -3,6 +3,7 @@
 //   servers (10.9.x.x) --core p2p-- HA node ====link p2p (per [link])==== MN node
 //                                   |  vdev "TUN" 10.200.0.1               |  vdev "TUN" 10.200.0.2
 //                                   |  UDP 192.0.2.1:434                   |  UDP CoA_i:49200+i per link
+//                                   \==link p2p== AP node ~~802.11g~~ MN   ([radio NAME]: links.cc)
 //
 // The HA node forwards the servers' packets for the home address into its
 // VirtualNetDevice, whose send callback feeds um3n_ha_tun_input(); the HA
@@ -22,11 +23,13 @@
 #include "ns3/virtual-net-device-module.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 extern "C" {
 #include "ha.h"
+#include "metrics.h"
 #include "mn.h"
 #include "policy.h"
 #include "scenario.h"
@@ -46,6 +49,7 @@ struct FlowStats
     uint32_t isn = 0;
     int64_t lastRxUs = -1;         // last delivery of new in-order data
     int64_t longestStallUs = 0;    // longest time without new in-order data
+    int64_t hoStallUs = 0;         // ... of it inside the handover window
     int64_t doneUs = -1;           // all `bytes` delivered (bytes-limited flows)
     std::vector<uint64_t> secBytes; // delivered per simulated second
     std::vector<uint32_t> secCwnd;  // the sender's cwnd (bytes) at the end of each second
@@ -58,11 +62,42 @@ struct LinkStats
     std::vector<uint64_t> secBytes;
 };
 
+const uint32_t kHaAddrV4 = 0xc0000201u; // 192.0.2.1: the HA, on every link
+
+// [radio NAME] and [mobility] (radiokeys.cc; sim/README.md, "um3n-ns3sim"):
+// the [link NAME] becomes an 802.11g access point wired to the HA, the MN
+// its station, walking in a straight line.
+struct RadioSpec
+{
+    bool present = false;
+    std::string link; // the [link NAME] it replaces
+    int line = 0;     // of the [radio NAME] header
+    std::string rateControl = "ideal";
+    double txPowerDbm = 20, apX = 0, apY = 0;
+    double exponent = 3.0, refLossDb = 40.05; // log-distance: 2.4 GHz free space at 1 m
+    uint64_t beaconUs = 102400;
+    uint32_t maxMissedBeacons = 10;
+    double startX = 10, startY = 0, speed = 0, dirDeg = 0;
+    uint64_t walkFromUs = 0;
+    bool straight = false;            // start/speed_mps/direction_deg/walk_from_s given
+    std::vector<double> wayT, wayX, wayY; // waypoints (s, m, m), in time order
+};
+
+// What the radio did (metrics.json "radio"): first association, first
+// report below signal_degraded_dbm, first loss of association (µs, -1 never).
+struct RadioFigures
+{
+    int64_t assocUs = -1, crossingUs = -1, deassocUs = -1;
+    int64_t movedUs = -1; // first UDP-flow packet over another link after the crossing
+    uint64_t assocs = 0, deassocs = 0, signalEvents = 0;
+};
+
 struct Options
 {
     uint64_t seed = 1;
     bool plain = false; // no tunnel: each flow on the link the policy picks (the --bench baseline)
     int logLevel = -1;
+    RadioSpec radio;
     std::string pcapDir; // non-empty: link-NAME-{mn,ha}.pcap of every link device here
 };
 
@@ -85,6 +120,9 @@ class World
     uint64_t sendFailed = 0;
     struct um3n_mn_status mnStatus{};
     struct um3n_ha_status haStatus{};
+    RadioFigures radio;
+    sim_metrics* udp = nullptr; // the open-loop (UDP) flows, as um3n-sim measures them
+    bool anyUdp = false;
 
   private:
     struct Impl;
@@ -106,6 +144,60 @@ void ClearTcpFlows();
 void CountLinkBytes(World& w, int link, const uint8_t* pkt, size_t len);
 // The same for a packet a link device received (plain runs: ns-3's MacRx trace).
 void CountMacRx(World* w, int link, ns3::Ptr<const ns3::Packet> p);
+
+// links.cc: a link's devices on the MN and HA sides, the MN's interface
+// and, for a radio link, its gateway (the AP).
+struct LinkDevs
+{
+    ns3::Ptr<ns3::NetDevice> mn, ha;
+    uint32_t mnIf = 0;
+    ns3::Ipv4Address gw = ns3::Ipv4Address::GetAny();
+};
+using LinkEventFn = std::function<void(int link, enum um3n_link_ev ev, int arg)>;
+// side: the far end's name in the pcap file (link-NAME-SIDE.pcap).
+LinkDevs BuildP2pLink(World& w,
+                      size_t i,
+                      ns3::Ptr<ns3::Node> mn,
+                      ns3::Ptr<ns3::Node> ha,
+                      ns3::Ipv4Address coa,
+                      size_t rank,
+                      const char* side);
+LinkDevs BuildRadioLink(World& w,
+                        size_t i,
+                        const RadioSpec& r,
+                        ns3::Ptr<ns3::Node> mn,
+                        ns3::Ptr<ns3::Node> ha,
+                        ns3::Ipv4Address coa,
+                        size_t rank,
+                        int degradedDbm,
+                        LinkEventFn ev,
+                        RadioFigures* fig);
+void ClearRadios();
+// The RSSI (dBm) the path-loss model gives on the walk at t seconds, and the
+// first instant (10 ms grid) it is below dbm, -1 if never within durationUs.
+// The engine's signal_degraded_dbm for this scenario (its [mn] or the default).
+int DegradedDbm(const sim_scenario* sc);
+double RadioRssiAt(const RadioSpec& r, double t);
+int64_t RadioCrossingUs(const RadioSpec& r, int dbm, uint64_t durationUs);
+
+// radiokeys.cc: takes the [radio NAME] and [mobility] sections out of text
+// (their lines become comments, so FILE:LINE stays right for the rest) into
+// r; false with err = "FILE:LINE: ..." on a bad key or value.
+bool ExtractRadio(const std::string& path, std::string& text, RadioSpec& r, std::string& err);
+// After the scenario is parsed: the named link exists, and its keys fit a radio.
+bool CheckRadio(const sim_scenario* sc, RadioSpec& r, std::string& err);
+
+// udpflow.cc: the open-loop generators of um3n-sim (video, cbr, bulk) over
+// UDP between the server nodes and the MN's home address, measured by
+// sim/metrics.c (loss, one-way delay, late frames, handover figures).
+bool InstallUdpFlows(World& w,
+                     const std::vector<ns3::Ptr<ns3::Node>>& servers,
+                     ns3::Ptr<ns3::Node> mn,
+                     std::string& err);
+// An inner packet the MN engine delivered over link at now: true when it was
+// a probe of a UDP flow (counted), which the caller then drops.
+bool UdpDelivered(World& w, int link, const uint8_t* pkt, size_t len);
+void ClearUdpFlows(World& w); // also frees w.udp
 
 } // namespace um3n
 

@@ -4,6 +4,7 @@
 // in-order bytes delivered, retransmitted segments, the longest stall.
 #include "ns3sim.hh"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -44,6 +45,15 @@ NoteStall(Flow* f, uint64_t now)
 
     if ((int64_t)now - since > f->st->longestStallUs)
         f->st->longestStallUs = (int64_t)now - since;
+    // The same stretch clipped to the handover window (hometric.h's stall).
+    const sim_metrics* m = f->w->udp;
+    if (m && m->handover) {
+        int64_t a = std::max(since, (int64_t)m->ho_from_us);
+        int64_t b = std::min((int64_t)now, (int64_t)m->ho_to_us);
+
+        if (b - a > f->st->hoStallUs)
+            f->st->hoStallUs = b - a;
+    }
 }
 
 void

@@ -1,6 +1,6 @@
-// The ns-3 world of um3n-ns3sim: nodes, point-to-point links from the
-// scenario, and the adaptors that run the MN and HA engines (core/mn.h,
-// core/ha.h) on ns-3's clock. ns3sim.hh draws the topology.
+// The ns-3 world of um3n-ns3sim: nodes, the scenario's links (links.cc),
+// and the adaptors that run the MN and HA engines (core/mn.h, core/ha.h)
+// on ns-3's clock. ns3sim.hh draws the topology.
 #include "ns3sim.hh"
 
 #include <cassert>
@@ -121,7 +121,8 @@ struct World::Impl
     std::vector<Ptr<Node>> srvs, flowSrv; // per distinct server address; per flow
     std::vector<uint32_t> srvAddr;
     std::vector<uint32_t> mnLinkIf;
-    std::vector<Ptr<PointToPointNetDevice>> mnDev, haDev;
+    std::vector<Ptr<NetDevice>> mnDev, haDev;
+    std::vector<Ipv4Address> gw; // per link: Any, or the radio's access point
     Ptr<VirtualNetDevice> mnTun, haTun;
     std::vector<Ptr<Socket>> mnSock;
     Ptr<Socket> haSock;
@@ -182,6 +183,8 @@ struct World::Impl
                 if (mnSock[out.link]->SendTo(p, 0, to) < 0)
                     w.sendFailed++;
             } else if (out.kind == UM3N_OUT_TUN) {
+                if (UdpDelivered(w, out.link, out.data, out.len))
+                    continue; // a UDP flow's probe: measured, not handed to the stack
                 CountLinkBytes(w, out.link, out.data, out.len);
                 up.emplace_back(Create<Packet>(out.data, (uint32_t)out.len), out.link);
             }
@@ -294,6 +297,8 @@ struct World::Impl
 
     void LinkEvent(int link, enum um3n_link_ev ev, int arg)
     {
+        if (!mnE)
+            return; // plain runs have no engine
         um3n_mn_link_event(mnE, NowUs(), link, ev, arg);
         DrainMn();
     }
@@ -332,49 +337,28 @@ struct World::Impl
     void BuildLinks()
     {
         const sim_scenario* sc = w.sc;
-
+        const RadioSpec& r = w.opts.radio;
         for (size_t i = 0; i < sc->n_links; i++) {
             const sim_link_spec& ls = sc->links[i];
-            uint64_t q = ls.queue_bytes ? ls.queue_bytes : 1000000000ull; // sim: unlimited
-            PointToPointHelper p2p;
-
-            p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize",
-                         QueueSizeValue(QueueSize(QueueSizeUnit::BYTES, (uint32_t)q)));
-            p2p.SetChannelAttribute("Delay", TimeValue(MicroSeconds(ls.delay_us)));
-            NetDeviceContainer d = p2p.Install(mn, ha);
-            Ptr<PointToPointNetDevice> m = DynamicCast<PointToPointNetDevice>(d.Get(0));
-            Ptr<PointToPointNetDevice> h = DynamicCast<PointToPointNetDevice>(d.Get(1));
-
-            m->SetDataRate(DataRate(ls.up_rate_bps ? ls.up_rate_bps : ls.rate_bps));
-            h->SetDataRate(DataRate(ls.rate_bps));
-            if (ls.loss_ppb) {
-                for (int side = 0; side < 2; side++) {
-                    Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
-
-                    em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
-                    em->SetRate(ls.loss_ppb / 1e9);
-                    // Fixed streams, by class and rank within it, so that a link
-                    // draws the same losses in every scenario it appears in
-                    // (the wifi of fig5-wifi and of fig5-multihoming).
-                    em->AssignStreams((int64_t)(100 + 16 * ls.engine.link_class + 2 * Rank(i) + side));
-                    (side ? h : m)->SetReceiveErrorModel(em);
-                }
-            }
-            if (!w.opts.pcapDir.empty()) {
-                std::string base = w.opts.pcapDir + "/link-" + ls.name;
-
-                p2p.EnablePcap(base + "-mn.pcap", m, false, true);
-                p2p.EnablePcap(base + "-ha.pcap", h, false, true);
-            }
-            mnDev.push_back(m);
-            haDev.push_back(h);
             um3n_sockaddr c{};
+            LinkDevs d;
+
             um3n_addr_from_v4(&c.ip, um3n_addr_v4(&ls.coa));
             c.port = (uint16_t)(kMnPortBase + i);
             coa.push_back(c);
-            mnLinkIf.push_back(AddIf(mn, m, ToNs3(c.ip)));
+            if (r.present && r.link == ls.name)
+                d = BuildRadioLink(
+                    w, i, r, mn, ha, ToNs3(c.ip), Rank(i), DegradedDbm(sc),
+                    [this](int l, um3n_link_ev ev, int arg) { LinkEvent(l, ev, arg); },
+                    &w.radio);
+            else
+                d = BuildP2pLink(w, i, mn, ha, ToNs3(c.ip), Rank(i), "mn");
+            mnDev.push_back(d.mn);
+            haDev.push_back(d.ha);
+            gw.push_back(d.gw);
+            mnLinkIf.push_back(d.mnIf);
             // The HA's address on every link: it is one host for the MN.
-            uint32_t hif = AddIf(ha, h, Ipv4Address(kHaAddr));
+            uint32_t hif = AddIf(ha, d.ha, Ipv4Address(kHaAddr));
             Routes(ha)->AddHostRouteTo(ToNs3(c.ip), hif);
         }
     }
@@ -475,8 +459,13 @@ struct World::Impl
             s->SetRecvCallback(MakeCallback(&Impl::MnUdpRecv, this).Bind((int)i));
             mnSock.push_back(s);
             // Toward the HA through this link only: the bound device selects it.
-            Routes(mn)->AddHostRouteTo(Ipv4Address(kHaAddr), mnLinkIf[i]);
-            Simulator::Schedule(Seconds(0), &Impl::LinkEvent, this, (int)i, UM3N_LINK_EV_UP, 0);
+            if (gw[i] == Ipv4Address::GetAny()) {
+                Routes(mn)->AddHostRouteTo(Ipv4Address(kHaAddr), mnLinkIf[i]);
+                Simulator::Schedule(Seconds(0), &Impl::LinkEvent, this, (int)i, UM3N_LINK_EV_UP,
+                                    0);
+            } else { // a radio link: through the AP, up once associated (links.cc)
+                Routes(mn)->AddHostRouteTo(Ipv4Address(kHaAddr), gw[i], mnLinkIf[i]);
+            }
             for (size_t j = 0; j < w.sc->links[i].n_signals; j++) {
                 const sim_signal& sg = w.sc->links[i].signals[j];
 
@@ -580,9 +569,10 @@ World::Build(std::string& err)
     }
     m->BuildSockets();
     for (size_t i = 0; i < sc->n_flows; i++)
-        InstallTcpFlow(*this, i, m->flowSrv[i], ToNs3(sc->flows[i].server), m->mn,
-                       ToNs3(m->home));
-    return true;
+        if (sc->flows[i].type == SIM_FLOW_TCP)
+            InstallTcpFlow(*this, i, m->flowSrv[i], ToNs3(sc->flows[i].server), m->mn,
+                           ToNs3(m->home));
+    return InstallUdpFlows(*this, m->flowSrv, m->mn, err);
 }
 
 void

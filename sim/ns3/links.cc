@@ -1,0 +1,331 @@
+// The scenario's links in um3n-ns3sim: a point-to-point link per [link NAME],
+// or, for the link a [radio NAME] section names, an 802.11g infrastructure
+// network: the MN a station walking under [mobility], an access point node
+// wired to the HA by a point-to-point link with the [link]'s parameters.
+// The station's received signal strength becomes the engine's SIGNAL events,
+// its association UP and its loss DOWN (sim/README.md, "um3n-ns3sim").
+#include "ns3sim.hh"
+
+#include "ns3/mobility-module.h"
+#include "ns3/propagation-module.h"
+#include "ns3/wifi-module.h"
+
+#include <cassert>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+extern "C" {
+#include "confkeys.h"
+}
+
+using namespace ns3;
+
+namespace um3n
+{
+namespace
+{
+
+const uint64_t kReportUs = 100000; // a SIGNAL event at most this often
+const double kEwmaGain = 0.25;     // weight of a new RSSI sample in the smoothed value
+
+uint64_t
+NowUs()
+{
+    return (uint64_t)Simulator::Now().GetMicroSeconds();
+}
+
+uint32_t
+AddIf(Ptr<Node> node, Ptr<NetDevice> dev, Ipv4Address addr, Ipv4Mask mask)
+{
+    Ptr<Ipv4> ip = node->GetObject<Ipv4>();
+    int32_t ifc = ip->AddInterface(dev);
+
+    assert(ifc >= 0);
+    ip->AddAddress(ifc, Ipv4InterfaceAddress(addr, mask));
+    ip->SetUp(ifc);
+    return (uint32_t)ifc;
+}
+
+// The station's view of its access point, turned into link events: the
+// RSSI of every frame it receives (all from the AP: one BSS), smoothed by an
+// EWMA and reported in whole dBm at most every kReportUs, when that whole
+// value changed (a walk changes it every second or so; a report per beacon
+// would only repeat itself); association UP, its loss DOWN.
+struct Monitor
+{
+    LinkEventFn ev;
+    int link;
+    RadioFigures* fig;
+    int degradedDbm;
+    bool log; // --log 3: each report and association loss on stderr
+    double ewma = 0;
+    bool any = false, fresh = false, assoc = false;
+    int reported = 0;
+    bool reportedAny = false;
+
+    void OnRx(Ptr<const Packet>, uint16_t, WifiTxVector, MpduInfo, SignalNoiseDbm sn, uint16_t)
+    {
+        ewma = any ? ewma + kEwmaGain * (sn.signal - ewma) : sn.signal;
+        any = fresh = true;
+    }
+
+    void Tick()
+    {
+        Simulator::Schedule(MicroSeconds(kReportUs), &Monitor::Tick, this);
+        if (!fresh || !assoc)
+            return;
+        fresh = false;
+        int dbm = (int)std::lround(ewma);
+        if (reportedAny && dbm == reported)
+            return;
+        if (dbm < degradedDbm && (!reportedAny || reported >= degradedDbm) &&
+            fig->crossingUs < 0)
+            fig->crossingUs = (int64_t)NowUs();
+        if (log)
+            std::fprintf(stderr, "[%10.6f] radio %d link %d: signal %d dBm (smoothed %.2f)\n",
+                         Simulator::Now().GetSeconds(), UM3N_LOG_DEBUG, link, dbm, ewma);
+        reported = dbm;
+        reportedAny = true;
+        fig->signalEvents++;
+        ev(link, UM3N_LINK_EV_SIGNAL, dbm);
+    }
+
+    void OnAssoc(Mac48Address)
+    {
+        assoc = true;
+        if (fig->assocUs < 0)
+            fig->assocUs = (int64_t)NowUs();
+        fig->assocs++;
+        // After StaWifiMac has finished: it calls this before it counts
+        // itself associated, and the engine sends its registration at once.
+        Simulator::ScheduleNow(&Monitor::Up, this);
+    }
+
+    void Up()
+    {
+        if (assoc)
+            ev(link, UM3N_LINK_EV_UP, 0);
+    }
+
+    void OnDeAssoc(Mac48Address)
+    {
+        if (log)
+            std::fprintf(stderr, "[%10.6f] radio %d link %d: association lost (smoothed %.2f)\n",
+                         Simulator::Now().GetSeconds(), UM3N_LOG_DEBUG, link, ewma);
+        assoc = false;
+        reportedAny = false; // the next association reports its signal afresh
+        if (fig->deassocUs < 0)
+            fig->deassocUs = (int64_t)NowUs();
+        fig->deassocs++;
+        ev(link, UM3N_LINK_EV_DOWN, 0);
+    }
+};
+
+std::vector<std::unique_ptr<Monitor>> gMonitors;
+
+} // namespace
+
+LinkDevs
+BuildP2pLink(World& w,
+             size_t i,
+             Ptr<Node> mn,
+             Ptr<Node> ha,
+             Ipv4Address coa,
+             size_t rank,
+             const char* side)
+{
+    const sim_link_spec& ls = w.sc->links[i];
+    uint64_t q = ls.queue_bytes ? ls.queue_bytes : 1000000000ull; // sim: unlimited
+    PointToPointHelper p2p;
+    LinkDevs d;
+
+    p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize",
+                 QueueSizeValue(QueueSize(QueueSizeUnit::BYTES, (uint32_t)q)));
+    p2p.SetChannelAttribute("Delay", TimeValue(MicroSeconds(ls.delay_us)));
+    NetDeviceContainer c = p2p.Install(mn, ha);
+    Ptr<PointToPointNetDevice> m = DynamicCast<PointToPointNetDevice>(c.Get(0));
+    Ptr<PointToPointNetDevice> h = DynamicCast<PointToPointNetDevice>(c.Get(1));
+
+    m->SetDataRate(DataRate(ls.up_rate_bps ? ls.up_rate_bps : ls.rate_bps));
+    h->SetDataRate(DataRate(ls.rate_bps));
+    if (ls.loss_ppb) {
+        for (int side = 0; side < 2; side++) {
+            Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+
+            em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
+            em->SetRate(ls.loss_ppb / 1e9);
+            // Fixed streams, by class and rank within it, so that a link
+            // draws the same losses in every scenario it appears in
+            // (the wifi of fig5-wifi and of fig5-multihoming).
+            em->AssignStreams((int64_t)(100 + 16 * ls.engine.link_class + 2 * rank + side));
+            (side ? h : m)->SetReceiveErrorModel(em);
+        }
+    }
+    if (!w.opts.pcapDir.empty()) {
+        std::string base = w.opts.pcapDir + "/link-" + ls.name;
+
+        p2p.EnablePcap(base + "-" + side + ".pcap", m, false, true);
+        p2p.EnablePcap(base + "-ha.pcap", h, false, true);
+    }
+    d.mn = m;
+    d.ha = h;
+    d.mnIf = AddIf(mn, m, coa, Ipv4Mask::GetOnes());
+    return d;
+}
+
+LinkDevs
+BuildRadioLink(World& w,
+               size_t i,
+               const RadioSpec& r,
+               Ptr<Node> mn,
+               Ptr<Node> ha,
+               Ipv4Address coa,
+               size_t rank,
+               int degradedDbm,
+               LinkEventFn ev,
+               RadioFigures* fig)
+{
+    assert(r.present && i < w.sc->n_links && r.link == w.sc->links[i].name);
+    const sim_link_spec& ls = w.sc->links[i];
+    Ptr<Node> ap = CreateObject<Node>();
+    InternetStackHelper internet;
+    LinkDevs d;
+
+    internet.Install(ap);
+    // The wire from the AP to the HA: the [link]'s point-to-point parameters.
+    // Its AP side takes a private address; the AP routes between the two.
+    LinkDevs wire = BuildP2pLink(w, i, ap, ha, Ipv4Address(0x0afe0001u + ((uint32_t)i << 8)),
+                                 rank, "ap");
+    uint32_t apWireIf = wire.mnIf;
+
+    YansWifiChannelHelper ch;
+    ch.SetPropagationDelay("ns3::ConstantSpeedPropagationDelayModel");
+    ch.AddPropagationLoss("ns3::LogDistancePropagationLossModel", "Exponent",
+                          DoubleValue(r.exponent), "ReferenceDistance", DoubleValue(1.0),
+                          "ReferenceLoss", DoubleValue(r.refLossDb));
+    YansWifiPhyHelper phy;
+    phy.SetChannel(ch.Create());
+    phy.Set("TxPowerStart", DoubleValue(r.txPowerDbm));
+    phy.Set("TxPowerEnd", DoubleValue(r.txPowerDbm));
+    WifiHelper wifi;
+    wifi.SetStandard(WIFI_STANDARD_80211g);
+    if (r.rateControl == "minstrel")
+        wifi.SetRemoteStationManager("ns3::MinstrelWifiManager");
+    else
+        wifi.SetRemoteStationManager("ns3::IdealWifiManager");
+    WifiMacHelper mac;
+    Ssid ssid("um3n");
+    mac.SetType("ns3::StaWifiMac", "Ssid", SsidValue(ssid), "ActiveProbing", BooleanValue(false),
+                "MaxMissedBeacons", UintegerValue(r.maxMissedBeacons));
+    NetDeviceContainer sta = wifi.Install(phy, mac, mn);
+    mac.SetType("ns3::ApWifiMac", "Ssid", SsidValue(ssid), "BeaconInterval",
+                TimeValue(MicroSeconds(r.beaconUs)));
+    NetDeviceContainer apd = wifi.Install(phy, mac, ap);
+    NetDeviceContainer both(sta, apd);
+    // Fixed streams: the radio's draws do not move when other links change.
+    wifi.AssignStreams(both, 1000 + 100 * (int64_t)i);
+
+    Ptr<ConstantPositionMobilityModel> apPos = CreateObject<ConstantPositionMobilityModel>();
+    apPos->SetPosition(Vector(r.apX, r.apY, 0));
+    ap->AggregateObject(apPos);
+    if (r.wayT.empty()) {
+        Ptr<ConstantVelocityMobilityModel> walk = CreateObject<ConstantVelocityMobilityModel>();
+        walk->SetPosition(Vector(r.startX, r.startY, 0));
+        mn->AggregateObject(walk);
+        Vector v(r.speed * std::cos(r.dirDeg * M_PI / 180),
+                 r.speed * std::sin(r.dirDeg * M_PI / 180), 0);
+        Simulator::Schedule(MicroSeconds(r.walkFromUs),
+                            &ConstantVelocityMobilityModel::SetVelocity, walk, v);
+    } else { // at the first waypoint until its time, then from one to the next
+        Ptr<WaypointMobilityModel> way = CreateObject<WaypointMobilityModel>();
+        way->SetPosition(Vector(r.wayX[0], r.wayY[0], 0));
+        for (size_t k = 0; k < r.wayT.size(); k++)
+            way->AddWaypoint(Waypoint(Seconds(r.wayT[k]), Vector(r.wayX[k], r.wayY[k], 0)));
+        mn->AggregateObject(way);
+    }
+
+    // The wireless subnet: the CoA's /24, the AP on .1 (.254 if that is the CoA).
+    uint32_t net = coa.Get() & 0xffffff00u;
+    Ipv4Address apAddr(coa.Get() == net + 1 ? net + 254 : net + 1);
+    Ipv4Mask m24("255.255.255.0");
+    AddIf(ap, apd.Get(0), apAddr, m24);
+    d.mnIf = AddIf(mn, sta.Get(0), coa, m24);
+    d.mn = sta.Get(0);
+    d.ha = wire.ha;
+    d.gw = apAddr;
+    Ipv4StaticRoutingHelper rh;
+    rh.GetStaticRouting(ap->GetObject<Ipv4>())
+        ->AddHostRouteTo(Ipv4Address(kHaAddrV4), apWireIf);
+    phy.SetPcapDataLinkType(WifiPhyHelper::DLT_IEEE802_11_RADIO); // radiotap: the RSSI shows
+    if (!w.opts.pcapDir.empty())
+        phy.EnablePcap(w.opts.pcapDir + "/radio-" + ls.name + "-mn.pcap", sta.Get(0), false,
+                       true);
+
+    auto mon = std::make_unique<Monitor>();
+    mon->ev = ev;
+    mon->link = (int)i;
+    mon->fig = fig;
+    mon->degradedDbm = degradedDbm;
+    mon->log = w.opts.logLevel >= UM3N_LOG_DEBUG;
+    Ptr<WifiNetDevice> wd = DynamicCast<WifiNetDevice>(sta.Get(0));
+    wd->GetPhy()->TraceConnectWithoutContext("MonitorSnifferRx",
+                                             MakeCallback(&Monitor::OnRx, mon.get()));
+    wd->GetMac()->TraceConnectWithoutContext("Assoc", MakeCallback(&Monitor::OnAssoc, mon.get()));
+    wd->GetMac()->TraceConnectWithoutContext("DeAssoc",
+                                             MakeCallback(&Monitor::OnDeAssoc, mon.get()));
+    Simulator::Schedule(MicroSeconds(kReportUs), &Monitor::Tick, mon.get());
+    gMonitors.push_back(std::move(mon));
+    return d;
+}
+
+void
+ClearRadios()
+{
+    gMonitors.clear();
+}
+
+int
+DegradedDbm(const sim_scenario* sc)
+{
+    um3n_mn_conf mc;
+
+    um3n_mn_conf_defaults(&mc);
+    um3n_confkeys_copy(UM3N_CONFKEYS_MN, &mc, &sc->mn, sc->mn_set);
+    return mc.signal_degraded_dbm;
+}
+
+double
+RadioRssiAt(const RadioSpec& r, double t)
+{
+    double walked = t > r.walkFromUs / 1e6 ? (t - r.walkFromUs / 1e6) * r.speed : 0;
+    double x = r.startX + walked * std::cos(r.dirDeg * M_PI / 180) - r.apX;
+    double y = r.startY + walked * std::sin(r.dirDeg * M_PI / 180) - r.apY;
+
+    if (!r.wayT.empty()) { // linear between waypoints, as WaypointMobilityModel
+        size_t k = 0, n = r.wayT.size();
+
+        while (k + 1 < n && r.wayT[k + 1] <= t)
+            k++;
+        double f = k + 1 < n && t > r.wayT[k] ? (t - r.wayT[k]) / (r.wayT[k + 1] - r.wayT[k]) : 0;
+        size_t j = k + 1 < n ? k + 1 : k;
+        x = r.wayX[k] + f * (r.wayX[j] - r.wayX[k]) - r.apX;
+        y = r.wayY[k] + f * (r.wayY[j] - r.wayY[k]) - r.apY;
+    }
+    double dist = std::sqrt(x * x + y * y);
+
+    // LogDistancePropagationLossModel: the reference loss inside 1 m.
+    return r.txPowerDbm - r.refLossDb - (dist <= 1 ? 0 : 10 * r.exponent * std::log10(dist));
+}
+
+int64_t
+RadioCrossingUs(const RadioSpec& r, int dbm, uint64_t durationUs)
+{
+    // The first instant on a 10 ms grid (finer than the beacons, 102.4 ms).
+    for (uint64_t t = 0; t <= durationUs; t += 10000)
+        if (RadioRssiAt(r, t / 1e6) < dbm - 0.5) // the reports are rounded to whole dBm
+            return (int64_t)t;
+    return -1;
+}
+
+} // namespace um3n

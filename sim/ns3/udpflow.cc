@@ -1,0 +1,210 @@
+// Open-loop flows of um3n-ns3sim ([flow] type = video, cbr or bulk): the
+// generators of um3n-sim (sim/traffic.c) give each packet's time, size and
+// probe header (flow, sequence, frame, send time); the UDP payload leaves an
+// ns-3 UDP socket (the server node's for direction = down, the MN home
+// address's for up) and sim/metrics.c judges what arrives, exactly as in
+// um3n-sim: loss, one-way delay, late video frames, the handover figures
+// (sim/hometric.c). The downlink is measured where the MN engine hands the
+// packet to its TUN (so the carrying link is known); the uplink at the
+// server's socket (link unknown).
+#include "ns3sim.hh"
+
+extern "C" {
+#include "traffic.h"
+}
+
+#include <cassert>
+#include <cstdlib>
+#include <memory>
+
+using namespace ns3;
+
+namespace um3n
+{
+namespace
+{
+
+struct UdpFlow
+{
+    World* w;
+    size_t i;
+    sim_gen gen;
+    Ptr<Socket> tx, rx;
+    Address to;
+};
+
+std::vector<std::unique_ptr<UdpFlow>> gFlows;
+
+uint64_t
+NowUs()
+{
+    return (uint64_t)Simulator::Now().GetMicroSeconds();
+}
+
+int
+Emit(void* ctx, size_t flow, uint64_t now, const sim_gen_pkt* p)
+{
+    UdpFlow* f = static_cast<UdpFlow*>(ctx);
+    const uint32_t hdrs = SIM_IP4_HDR + SIM_UDP_HDR;
+
+    assert(flow == f->i && p->len > hdrs);
+    int rc = sim_metrics_sent(f->w->udp, flow, p->seq, now, p->len, p->up, p->frame_id,
+                              p->frame_pkts);
+    if (rc)
+        return rc;
+    if (f->tx->SendTo(Create<Packet>(p->data + hdrs, p->len - hdrs), 0, f->to) < 0)
+        f->w->sendFailed++;
+    return 0;
+}
+
+void
+Tick(UdpFlow* f)
+{
+    uint64_t now = NowUs();
+
+    if (sim_gen_run(&f->gen, now, Emit, f))
+        f->w->sendFailed++; // out of memory in the metrics' tables: counted, not fatal
+    uint64_t next = sim_gen_next_us(&f->gen);
+    if (next != UINT64_MAX)
+        Simulator::Schedule(MicroSeconds(next > now ? next - now : 0), &Tick, f);
+}
+
+// A probe's send time and sequence, with the receiver's view: the bytes of
+// the whole inner IPv4 packet (what um3n-sim counts).
+void
+Received(World& w, int link, bool up, const uint8_t* payload, size_t n, uint32_t ipBytes)
+{
+    sim_probe pr;
+
+    if (!sim_probe_read(payload, n, &pr) || pr.flow_id >= w.sc->n_flows ||
+        w.sc->flows[pr.flow_id].type == SIM_FLOW_TCP)
+        return;
+    uint64_t now = NowUs(), before = w.udp->flows[pr.flow_id].recv_pkts;
+    sim_metrics_received(w.udp, pr.flow_id, link, up, now, pr.seq, pr.send_us, ipBytes,
+                         pr.frame_id);
+    if (w.udp->flows[pr.flow_id].recv_pkts == before)
+        return; // a duplicate (or a packet already judged): counted by metrics.c only
+    std::vector<uint64_t>& fsec = w.flows[pr.flow_id].secBytes; // timeseries.csv
+    if (fsec.size() <= now / 1000000)
+        fsec.resize(now / 1000000 + 1);
+    fsec[now / 1000000] += ipBytes;
+    if (link >= 0 && (size_t)link < w.links.size() && now >= w.sc->measure_from_us) {
+        LinkStats& l = w.links[(size_t)link];
+        size_t sec = (size_t)(now / 1000000);
+
+        l.bytes += ipBytes;
+        if (l.secBytes.size() <= sec)
+            l.secBytes.resize(sec + 1);
+        l.secBytes[sec] += ipBytes;
+    }
+}
+
+void
+ServerRecv(World* w, Ptr<Socket> s)
+{
+    static uint8_t b[65536];
+    Ptr<Packet> p;
+
+    while ((p = s->Recv())) {
+        uint32_t n = p->GetSize();
+
+        assert(n <= sizeof(b));
+        p->CopyData(b, n);
+        Received(*w, -1, true, b, n, n + SIM_IP4_HDR + SIM_UDP_HDR);
+    }
+}
+
+void
+Discard(Ptr<Socket> s)
+{
+    while (s->Recv())
+        ;
+}
+
+} // namespace
+
+bool
+InstallUdpFlows(World& w, const std::vector<Ptr<Node>>& servers, Ptr<Node> mn, std::string& err)
+{
+    const sim_scenario* sc = w.sc;
+    um3n_addr home;
+    char e[SIM_ERR_MAX];
+
+    um3n_addr_from_v4(&home, Ipv4Address("10.200.0.2").Get());
+    w.udp = static_cast<sim_metrics*>(std::calloc(1, sizeof(sim_metrics)));
+    if (!w.udp || sim_metrics_init(w.udp, sc, w.opts.seed))
+        return err = "um3n-ns3sim: out of memory for the flows' metrics", false;
+    // The TCP flows are tcpflow.cc's to measure: here they are never active,
+    // so they take no part in the handover figures.
+    for (size_t i = 0; i < sc->n_flows; i++)
+        if (sc->flows[i].type == SIM_FLOW_TCP)
+            w.udp->flows[i].start_us = w.udp->flows[i].stop_us = 0;
+    for (size_t i = 0; i < sc->n_flows; i++) {
+        const sim_flow_spec& fs = sc->flows[i];
+
+        if (fs.type == SIM_FLOW_TCP)
+            continue;
+        auto f = std::make_unique<UdpFlow>();
+        f->w = &w;
+        f->i = i;
+        if (sim_gen_init(&f->gen, &fs, i, &home, e, sizeof(e)))
+            return err = e, false;
+        bool down = fs.dir == SIM_DIR_DOWN;
+        Ptr<Node> from = down ? servers[i] : mn, to = down ? mn : servers[i];
+        Ipv4Address fromAddr(um3n_addr_v4(down ? &fs.server : &home));
+        Ipv4Address toAddr(um3n_addr_v4(down ? &home : &fs.server));
+        uint16_t fromPort = down ? fs.server_port : fs.client_port;
+        uint16_t toPort = down ? fs.client_port : fs.server_port;
+
+        f->tx = Socket::CreateSocket(from, UdpSocketFactory::GetTypeId());
+        f->tx->Bind(InetSocketAddress(fromAddr, fromPort));
+        f->tx->SetRecvCallback(MakeCallback(&Discard));
+        f->to = InetSocketAddress(toAddr, toPort);
+        // The receiving socket: no ICMP port unreachable goes back. On the MN
+        // the packet was counted already (UdpDelivered) and is not delivered.
+        f->rx = Socket::CreateSocket(to, UdpSocketFactory::GetTypeId());
+        f->rx->Bind(InetSocketAddress(toAddr, toPort));
+        f->rx->SetRecvCallback(down ? MakeCallback(&Discard)
+                                    : MakeBoundCallback(&ServerRecv, &w));
+        Simulator::Schedule(MicroSeconds(sim_gen_next_us(&f->gen)), &Tick, f.get());
+        w.anyUdp = true;
+        gFlows.push_back(std::move(f));
+    }
+    return true;
+}
+
+bool
+UdpDelivered(World& w, int link, const uint8_t* pkt, size_t len)
+{
+    if (!w.anyUdp || len < SIM_IP4_HDR + SIM_UDP_HDR || (pkt[0] >> 4) != 4 ||
+        pkt[9] != SIM_PROTO_UDP)
+        return false;
+    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+    size_t total = (size_t)pkt[2] << 8 | pkt[3];
+    if (total > len || ihl + SIM_UDP_HDR + SIM_PROBE_LEN > total)
+        return false;
+    const uint8_t* payload = pkt + ihl + SIM_UDP_HDR;
+    size_t n = total - ihl - SIM_UDP_HDR;
+    sim_probe pr;
+    if (!sim_probe_read(payload, n, &pr))
+        return false;
+    Received(w, link, false, payload, n, (uint32_t)total);
+    if (w.radio.crossingUs >= 0 && w.radio.movedUs < 0 && link >= 0 &&
+        (size_t)link < w.sc->n_links && w.opts.radio.link != w.sc->links[link].name)
+        w.radio.movedUs = (int64_t)NowUs();
+    return true;
+}
+
+void
+ClearUdpFlows(World& w)
+{
+    for (auto& f : gFlows)
+        sim_gen_free(&f->gen);
+    gFlows.clear();
+    if (w.udp)
+        sim_metrics_free(w.udp);
+    std::free(w.udp);
+    w.udp = nullptr;
+}
+
+} // namespace um3n
