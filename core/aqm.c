@@ -46,16 +46,61 @@ static uint64_t control_law(uint32_t interval_us, uint32_t count)
 	return (uint64_t)interval_us * 1024 / r;
 }
 
+/* Halves the flows' counts once per interval passed: what they sent lately. */
+static void decay(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint64_t now_us)
+{
+	uint64_t sum = 0;
+	unsigned shift = 0;
+
+	if (now_us < a->decay_us)
+		return;
+	while (shift < 32 && now_us >= a->decay_us) {
+		shift++;
+		a->decay_us += c->interval_us ? c->interval_us : UM3N_AQM_INTERVAL_US;
+	}
+	if (now_us >= a->decay_us) /* idle for long: start afresh */
+		a->decay_us = now_us + (c->interval_us ? c->interval_us : UM3N_AQM_INTERVAL_US);
+	for (int i = 0; i < UM3N_AQM_FLOWS; i++) {
+		a->flow_bytes[i] = shift >= 32 ? 0 : a->flow_bytes[i] >> shift;
+		sum += a->flow_bytes[i];
+	}
+	a->moved_bytes = sum;
+}
+
+/* A flow sending no more than the average of the moved flows active lately. */
+static bool sparse(const struct um3n_aqm_link *a, uint32_t flow)
+{
+	uint64_t mine = a->flow_bytes[flow % UM3N_AQM_FLOWS], active = 0;
+
+	for (int i = 0; i < UM3N_AQM_FLOWS; i++)
+		active += a->flow_bytes[i] || (uint32_t)i == flow % UM3N_AQM_FLOWS;
+	return mine * active < a->moved_bytes;
+}
+
+static void count_flow(struct um3n_aqm_link *a, uint32_t flow, size_t len)
+{
+	uint32_t *b = &a->flow_bytes[flow % UM3N_AQM_FLOWS];
+
+	*b = *b > UINT32_MAX - len ? UINT32_MAX : *b + (uint32_t)len;
+	a->moved_bytes += len;
+}
+
 bool um3n_aqm_admit_moved(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint32_t kbps,
-			  size_t len, uint64_t now_us)
+			  size_t len, uint64_t now_us, uint32_t flow)
 {
 	uint64_t sojourn;
 
 	if (!c || !c->limit_us || !kbps)
 		return true;
 	sojourn = um3n_aqm_backlog_us(a, now_us);
-	if (sojourn >= um3n_aqm_limit_us(a, c, now_us))
-		return false; /* the hard bound: never a deep queue of moved traffic */
+	decay(a, c, now_us);
+	if (sojourn >= um3n_aqm_limit_us(a, c, now_us) && !sparse(a, flow))
+		return false;  /* the hard bound: never a deep queue of moved traffic */
+	if (sparse(a, flow)) { /* not the queue's cause: CoDel judges the others */
+		count_flow(a, flow, len);
+		put(a, kbps, len, now_us);
+		return true;
+	}
 	if (sojourn < c->target_us || !c->interval_us) {
 		a->above_until_us = 0;
 		a->dropping = false;
@@ -77,6 +122,7 @@ bool um3n_aqm_admit_moved(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c
 		a->drop_next_us += control_law(c->interval_us, a->count);
 		return false;
 	}
+	count_flow(a, flow, len);
 	put(a, kbps, len, now_us);
 	return true;
 }

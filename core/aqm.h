@@ -44,6 +44,13 @@ struct um3n_aqm_conf {
 	uint32_t alone_us;    /* ... nor above this on a link without traffic of its own */
 };
 
+/* Moved traffic is tracked per flow in this many buckets (a hash of the inner
+ * 5-tuple): CoDel drops only from a flow that sends more than the average of
+ * the moved flows on the link, as FQ-CoDel spares its sparse flows, so a
+ * moved video beside a moved bulk download is not punished for the
+ * download's queue. */
+#define UM3N_AQM_FLOWS 16
+
 struct um3n_aqm_link {
 	uint64_t vfinish_ns;     /* the virtual queue: when the link will have sent it all */
 	uint64_t own_us;         /* when it last carried traffic of its own (+1: 0 = never) */
@@ -52,6 +59,9 @@ struct um3n_aqm_link {
 	uint32_t count;          /* drops in this dropping state */
 	uint32_t last_count;
 	bool dropping;
+	uint32_t flow_bytes[UM3N_AQM_FLOWS]; /* moved bytes per flow bucket, halved each interval */
+	uint64_t moved_bytes;                /* their sum */
+	uint64_t decay_us;                   /* the next halving */
 };
 
 /* The sojourn a packet queued now would see, in µs. */
@@ -69,11 +79,12 @@ static inline uint64_t um3n_aqm_backlog_us(const struct um3n_aqm_link *a, uint64
 void um3n_aqm_charge(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint32_t kbps,
 		     size_t len, uint64_t now_us);
 
-/* May a moved datagram of len bytes go on the link now? Charged when yes;
- * no: the caller drops it and counts drops.aqm. Always yes when the AQM is
- * off (conf NULL or limit 0) or the link's rate unknown (kbps 0). */
+/* May a moved datagram of len bytes of flow (a 5-tuple hash) go on the link
+ * now? Charged when yes; no: the caller drops it and counts drops.aqm. Always
+ * yes when the AQM is off (conf NULL or limit 0) or the link's rate unknown
+ * (kbps 0). CoDel's drops fall only on flows above the moved flows' average. */
 bool um3n_aqm_admit_moved(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint32_t kbps,
-			  size_t len, uint64_t now_us);
+			  size_t len, uint64_t now_us, uint32_t flow);
 
 /* The sojourn moved traffic may not reach on the link now (limit or alone). */
 static inline uint64_t um3n_aqm_limit_us(const struct um3n_aqm_link *a,

@@ -179,6 +179,7 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	const struct um3n_policy_rule *rule;
 	uint8_t out[UM3N_MAX_LINKS];
 	size_t n;
+	uint32_t flow;
 
 	struct um3n_tunnel_data d;
 	uint8_t plain[UM3N_PKT_MAX];
@@ -197,8 +198,8 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	    um3n_wire_ip_parse(d.inner, d.inner_len, &ip))
 		return;
 	rule = um3n_datapath_rule(rc->dp, rc->policy, &ip);
-	n = um3n_linksched_pick(&rc->dp->sched, rule, len, rc->now_us,
-				um3n_linksched_flow_hash(&ip, d.inner, d.inner_len), out);
+	flow = um3n_linksched_flow_hash(&ip, d.inner, d.inner_len);
+	n = um3n_linksched_pick(&rc->dp->sched, rule, len, rc->now_us, flow, out);
 	for (size_t i = 0; i < n; i++) {
 		struct um3n_datapath *dp = rc->dp;
 		int l = out[i];
@@ -206,7 +207,7 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 		if (l == rc->from_link)
 			continue;
 		if (!um3n_aqm_admit_moved(&dp->aqm_link[l], dp->aqm, dp->sched.links[l].weight_kbps,
-					  len, rc->now_us)) {
+					  len, rc->now_us, flow)) {
 			rc->drops->aqm++;
 			continue;
 		}

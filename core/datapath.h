@@ -254,7 +254,7 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 	if (um3n_datapath_moved(dp, rule, out[0]) &&
 	    !um3n_aqm_admit_moved(&dp->aqm_link[out[0]], dp->aqm,
 				  dp->sched.links[out[0]].weight_kbps, len + UM3N_DATA_OVERHEAD,
-				  now_us)) {
+				  now_us, flow ? flow : um3n_linksched_flow_hash(ip, pkt, len))) {
 		drops->aqm++;
 		return UM3N_ENOBUFS;
 	}

@@ -80,7 +80,8 @@ static int ha_key_mn(struct d_conf_ctx *pc, struct d_conf_ha *c, const char *sec
 	struct d_conf_ha_mn *m;
 
 	if (!d_conf_parse_ipv4(section + 3, &home))
-		return d_conf_fail(pc, section, k, "section name must be \"mn HOME_ADDRESS\" (IPv4)");
+		return d_conf_fail(pc, section, k,
+				   "section name must be \"mn HOME_ADDRESS\" (IPv4)");
 	m = ha_mn_for(c, um3n_addr_v4(&home));
 	if (!m)
 		return d_conf_fail(pc, section, k, "out of memory");
@@ -96,12 +97,13 @@ static int ha_key_mn(struct d_conf_ctx *pc, struct d_conf_ha *c, const char *sec
 		struct um3n_prefix *p = &m->prefixes[m->n_prefixes];
 
 		if (m->n_prefixes == UM3N_HA_MN_PREFIXES)
-			return d_conf_fail(pc, section, k, "more than 4 home_address6 and prefix values");
+			return d_conf_fail(pc, section, k,
+					   "more than 4 home_address6 and prefix values");
 		if (um3n_policy_prefix_parse(v, &p->addr, &p->plen) ||
 		    (k[0] == 'h' && p->addr.family != UM3N_AF_INET6))
 			return d_conf_fail(pc, section, k,
-				    k[0] == 'h' ? "want an IPv6 address or prefix"
-						: "want an IPv4 or IPv6 prefix");
+					   k[0] == 'h' ? "want an IPv6 address or prefix"
+						       : "want an IPv4 or IPv6 prefix");
 		m->n_prefixes++;
 	} else {
 		return d_conf_fail(pc, section, k, "unknown key");
@@ -139,7 +141,8 @@ int d_conf_ha_parse(const char *text, const char *path, struct d_conf_ha *cfg, c
 	line = ini_parse_string(text, ha_handler, &pc);
 	if (line != 0 || pc.failed) {
 		d_conf_report(err, err_cap, path, line,
-		       pc.failed ? pc.problem : "syntax error (want [section] or key = value)");
+			      pc.failed ? pc.problem
+					: "syntax error (want [section] or key = value)");
 		return UM3N_EINVAL;
 	}
 	if (!cfg->seen_address) {
@@ -210,7 +213,8 @@ int d_conf_ha_load(const char *path, struct d_conf_ha *cfg, char *err, size_t er
 
 		inet_ntop(AF_INET, &be, ip, sizeof(ip));
 		snprintf(where, sizeof(where), "mn %s", ip);
-		k = d_conf_load_key(path, where, m->key_file, m->key, &m->key_len, one, sizeof(one));
+		k = d_conf_load_key(path, where, m->key_file, m->key, &m->key_len, one,
+				    sizeof(one));
 		if (k < 0 && (k != D_EKEY_ACCESS || !unreadable++))
 			snprintf(err, err_cap, "%s", one);
 		if (k < 0 && k != D_EKEY_ACCESS)

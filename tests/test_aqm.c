@@ -32,7 +32,7 @@ static struct run offer(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, 
 			next_own += own_gap_us;
 		}
 		b = um3n_aqm_backlog_us(a, t);
-		if (um3n_aqm_admit_moved(a, c, KBPS, PKT, t)) {
+		if (um3n_aqm_admit_moved(a, c, KBPS, PKT, t, 1)) {
 			r.admitted_bytes += PKT;
 			if (b > r.max_backlog_us)
 				r.max_backlog_us = b;
@@ -95,7 +95,7 @@ static void test_codel_interval_and_law(void)
 	for (uint64_t t = t0; t < t0 + 3000000; t += 3020) { /* 1500 B per 3.02 ms: 1.1x */
 		if (!above && um3n_aqm_backlog_us(&a, t) >= c.target_us)
 			above = t;
-		if (um3n_aqm_admit_moved(&a, &c, KBPS, PKT, t))
+		if (um3n_aqm_admit_moved(&a, &c, KBPS, PKT, t, 1))
 			continue;
 		if (!drops)
 			CU_ASSERT(t >= above + c.interval_us);
@@ -124,8 +124,8 @@ static void test_own_cap(void)
 		um3n_aqm_charge(&a, &conf, KBPS, PKT, 1000000);
 	CU_ASSERT(um3n_aqm_backlog_us(&a, 1000000) >= conf.interval_us);
 	CU_ASSERT(um3n_aqm_backlog_us(&a, 1000000) < conf.interval_us + 3400);
-	CU_ASSERT_FALSE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, 1000000));
-	CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, 1000000 + conf.interval_us));
+	CU_ASSERT_FALSE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, 1000000, 1));
+	CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, 1000000 + conf.interval_us, 1));
 }
 
 /* 5. Off: no configuration, a limit of 0, or a link of unknown rate. */
@@ -137,13 +137,40 @@ static void test_off(void)
 	off.limit_us = 0;
 	memset(&a, 0, sizeof(a));
 	for (int i = 0; i < 1000; i++) {
-		CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, NULL, KBPS, PKT, 1000));
-		CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, &off, KBPS, PKT, 1000));
-		CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, &conf, 0, PKT, 1000));
+		CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, NULL, KBPS, PKT, 1000, 1));
+		CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, &off, KBPS, PKT, 1000, 1));
+		CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, &conf, 0, PKT, 1000, 1));
 		um3n_aqm_charge(&a, &off, KBPS, PKT, 1000);
 	}
 	CU_ASSERT_EQUAL(a.vfinish_ns, 0);
 	CU_ASSERT_EQUAL(um3n_aqm_bytes_in(KBPS, 20000), 9025);
+}
+
+/* 6. Two moved flows: a bulk one at twice the link's rate and a video at a
+ * quarter of it. CoDel's drops fall on the bulk flow only (the video sends
+ * less than the moved flows' average); with one flow, that flow is judged. */
+static void test_sparse_flow_spared(void)
+{
+	/* no hard limit in reach: CoDel's part alone (an open-loop bulk flow
+	 * would otherwise fill the queue to it: TCP backs off, this does not) */
+	struct um3n_aqm_conf c = {20000, 100000, 20000, 60000000};
+	struct um3n_aqm_link a;
+	uint64_t bulk_drop = 0, video_drop = 0, video_sent = 0, next_video = 1000000;
+
+	memset(&a, 0, sizeof(a));
+	for (uint64_t t = 1000000; t < 4000000; t += 1660) { /* bulk: 2 x 3.61 Mbit/s */
+		if (!um3n_aqm_admit_moved(&a, &c, KBPS, PKT, t, 7))
+			bulk_drop++;
+		while (next_video <= t) { /* video: 1/4 of the rate */
+			video_sent++;
+			if (!um3n_aqm_admit_moved(&a, &c, KBPS, PKT, next_video, 12))
+				video_drop++;
+			next_video += 13280;
+		}
+	}
+	CU_ASSERT(bulk_drop > 100);
+	CU_ASSERT(video_sent > 200);
+	CU_ASSERT_EQUAL(video_drop, 0);
 }
 
 static CU_TestInfo aqm_tests[] = {
@@ -152,6 +179,7 @@ static CU_TestInfo aqm_tests[] = {
 	{"3 CoDel: one interval above target, then the control law", test_codel_interval_and_law},
 	{"4 own traffic charged up to one interval", test_own_cap},
 	{"5 off: no conf, limit 0, unknown rate", test_off},
+	{"6 two moved flows: CoDel drops the bulk one, spares the video", test_sparse_flow_spared},
 	CU_TEST_INFO_NULL,
 };
 
