@@ -90,6 +90,7 @@ static void test_spawn(void)
 {
 	struct d_spawn s;
 	char buf[96];
+	enum d_spawn_end end;
 	uint64_t t0;
 
 	CU_ASSERT_EQUAL(run("true", 5000, &s), D_SPAWN_OK);
@@ -97,9 +98,15 @@ static void test_spawn(void)
 	CU_ASSERT_EQUAL(run("sh -c \"exit 3\"", 5000, &s), D_SPAWN_FAILED);
 	d_spawn_describe(D_SPAWN_FAILED, &s, 5000, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "exit 3");
-	CU_ASSERT_EQUAL(run("/nonexistent/um3n-up", 5000, &s), D_SPAWN_NOT_RUN);
-	d_spawn_describe(D_SPAWN_NOT_RUN, &s, 5000, buf, sizeof(buf));
-	CU_ASSERT_STRING_EQUAL(buf, "not run: No such file or directory");
+	/* glibc's posix_spawn reports a failed exec (its child shares memory
+	 * until the exec); qemu-user (CI's aarch64 stage) cannot emulate that
+	 * clone, and there the child exits 127, as a shell's would */
+	end = run("/nonexistent/um3n-up", 5000, &s);
+	CU_ASSERT(end == D_SPAWN_NOT_RUN || (end == D_SPAWN_FAILED && s.status == 127));
+	if (end == D_SPAWN_NOT_RUN) {
+		d_spawn_describe(D_SPAWN_NOT_RUN, &s, 5000, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, "not run: No such file or directory");
+	}
 	/* the deadline kills the child (and its group: sh's sleep too) */
 	t0 = mono_us();
 	CU_ASSERT_EQUAL(run("sh -c \"sleep 5; exit 0\"", 200, &s), D_SPAWN_TIMED_OUT);
