@@ -15,9 +15,8 @@
  *                      re-arms, per binding it keeps, ha_timers_binding_kept
  *                      (expiry) and ha_timers_watch_silence (silence, probed
  *                      bindings heard lately). A binding heard again after a
- *                      quiet spell, or registered (ha_timers_binding_updated),
- *                      asks for a scan of its MN at once (its siblings may be
- *                      silent: a cold standby registers because WiFi died).
+ *                      quiet spell asks for a scan of its MN at once (its
+ *                      siblings may be silent).
  *   reorder hold       an MN's earliest held packet   set by ha_timers_reorder_held
  * The records' wake-ups are a min-heap in the binding cache (bcache.h): a due
  * scan visits only the records due, O(log n) each, whatever max_mns is.

@@ -27,35 +27,31 @@ struct timer_step {
  * deadlines: the wake-up is the earliest one asked for since the last scan. */
 /* clang-format off */
 static const struct timer_step steps[] = {
-	/* registered at 1 s for 10 s: expiry at 11 s, silence at 1.075 s, and a
-	 * scan at once (a sibling that fell silent fails over now) */
-	{1, OP_UPDATED, 1000000, 10, false, 11000000, 1000000, 1000000},
-	{2, OP_SCAN, 1000000, 0, true, 11000000, 1000000, NONE},
-	{3, OP_KEPT, 1000000, 0, false, 11000000, 1000000, 11000000},
-	{4, OP_WATCH, 1000000, 0, false, 11000000, 1000000, 1075000},
+	/* registered at 1 s for 10 s: expiry at 11 s, silence at 1.075 s */
+	{1, OP_UPDATED, 1000000, 10, false, 11000000, 1000000, 1075000},
 	/* heard 10 ms later: not after a quiet spell, nothing asked */
-	{5, OP_HEARD, 1010000, 0, false, 11000000, 1010000, 1075000},
+	{2, OP_HEARD, 1010000, 0, false, 11000000, 1010000, 1075000},
 	/* too early: not due, nothing changes */
-	{6, OP_SCAN, 1074999, 0, false, 11000000, 1010000, 1075000},
+	{3, OP_SCAN, 1074999, 0, false, 11000000, 1010000, 1075000},
 	/* due: the wake-up is cleared for the scan to re-arm */
-	{7, OP_SCAN, 1075000, 0, true, 11000000, 1010000, NONE},
+	{4, OP_SCAN, 1075000, 0, true, 11000000, 1010000, NONE},
 	/* the scan keeps the binding (expiry) and, heard lately, watches it */
-	{8, OP_KEPT, 1075000, 0, false, 11000000, 1010000, 11000000},
-	{9, OP_WATCH, 1075000, 0, false, 11000000, 1010000, 1085000},
+	{5, OP_KEPT, 1075000, 0, false, 11000000, 1010000, 11000000},
+	{6, OP_WATCH, 1075000, 0, false, 11000000, 1010000, 1085000},
 	/* due again and nothing heard: the scan keeps only the expiry */
-	{10, OP_SCAN, 1085000, 0, true, 11000000, 1010000, NONE},
-	{11, OP_KEPT, 1085000, 0, false, 11000000, 1010000, 11000000},
+	{7, OP_SCAN, 1085000, 0, true, 11000000, 1010000, NONE},
+	{8, OP_KEPT, 1085000, 0, false, 11000000, 1010000, 11000000},
 	/* heard after a quiet spell: a scan at once, for the siblings */
-	{12, OP_HEARD, 2000000, 0, false, 11000000, 2000000, 2000000},
+	{9, OP_HEARD, 2000000, 0, false, 11000000, 2000000, 2000000},
 	/* a FAILED binding heard again: judge its silence dead_after from now */
-	{13, OP_HEARD_AFTER_FAILURE, 2000000, 0, false, 11000000, 2000000, 2000000},
-	{14, OP_SCAN, 2000000, 0, true, 11000000, 2000000, NONE},
-	{15, OP_HEARD_AFTER_FAILURE, 2000000, 0, false, 11000000, 2000000, 2075000},
-	/* re-registered with the longest lifetime: a scan at once again */
-	{16, OP_UPDATED, 2050000, 65535, false, 2050000 + 65535 * 1000000ull, 2050000, 2050000},
+	{10, OP_HEARD_AFTER_FAILURE, 2000000, 0, false, 11000000, 2000000, 2000000},
+	{11, OP_SCAN, 2000000, 0, true, 11000000, 2000000, NONE},
+	{12, OP_HEARD_AFTER_FAILURE, 2000000, 0, false, 11000000, 2000000, 2075000},
+	/* re-registered with the longest lifetime: the earlier silence wins */
+	{13, OP_UPDATED, 2050000, 65535, false, 2050000 + 65535 * 1000000ull, 2050000, 2075000},
 	/* a late scan (long after everything) is still only one scan */
-	{17, OP_SCAN, 9000000, 0, true, 2050000 + 65535 * 1000000ull, 2050000, NONE},
-	{18, OP_SCAN, 9000000, 0, false, 2050000 + 65535 * 1000000ull, 2050000, NONE},
+	{14, OP_SCAN, 9000000, 0, true, 2050000 + 65535 * 1000000ull, 2050000, NONE},
+	{15, OP_SCAN, 9000000, 0, false, 2050000 + 65535 * 1000000ull, 2050000, NONE},
 };
 /* clang-format on */
 

@@ -560,8 +560,8 @@ static void test_engine_cold_cut(void)
 	um3n_mn_status(net.mn, net.now_us, &st);
 	CU_ASSERT_EQUAL(st.hover.active, 0);
 	if (net.mn_tun_pkts != down)
-		fprintf(stderr, "\ncold cut: down %llu of %llu\n",
-			(unsigned long long)net.mn_tun_pkts, (unsigned long long)down);
+		fprintf(stderr, "\ncold cut: down %llu of %llu\n", (unsigned long long)net.mn_tun_pkts,
+			(unsigned long long)down);
 	CU_ASSERT_EQUAL(net.mn_tun_pkts, down);
 	wifi_dead = false;
 	pairnet_fini(&net);
