@@ -34,10 +34,6 @@ void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint6
 	assert(b->expires_us > now_us);
 	want_scan_of(ha, b, b->expires_us);
 	want_scan_of(ha, b, silence_deadline(ha, b));
-	/* A binding that registers is heard: another of the MN's that fell
-	 * silent meanwhile (the cold standby brought up because it died) is
-	 * failed over now, not when this one's first packet arrives. */
-	want_scan_of(ha, b, now_us);
 }
 
 void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us)

@@ -528,45 +528,6 @@ static void test_engine_on_demand(void)
 	}
 }
 
-/* WiFi dies without warning with a cold cell: the cell comes up, and the HA
- * fails the silent WiFi binding over as soon as the cell's registration binds
- * (not when the cell's first packet arrives a silence later), so its re-send
- * window still holds everything sent into the dead WiFi: nothing lost downlink. */
-static bool wifi_dead;
-
-static bool drop_dead_wifi(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
-{
-	(void)net, (void)dir, (void)d, (void)len;
-	return wifi_dead && link == 1;
-}
-
-static void test_engine_cold_cut(void)
-{
-	struct pairnet net;
-	struct um3n_mn_status st;
-	uint64_t down = 0;
-
-	start_one(&net, UM3N_MN_UPLINKS_ONE);
-	net.drop = drop_dead_wifi;
-	wifi_dead = false;
-	pairnet_run(&net, 1000000);
-	for (int i = 0; i < 300; i++) { /* 3 s, WiFi dies at 0.5 s */
-		wifi_dead = i >= 50;
-		pairnet_send_down(&net, "10.9.9.9", 1);
-		down++;
-		pairnet_run(&net, net.now_us + 10000);
-	}
-	pairnet_run(&net, net.now_us + 500000);
-	um3n_mn_status(net.mn, net.now_us, &st);
-	CU_ASSERT_EQUAL(st.hover.active, 0);
-	if (net.mn_tun_pkts != down)
-		fprintf(stderr, "\ncold cut: down %llu of %llu\n", (unsigned long long)net.mn_tun_pkts,
-			(unsigned long long)down);
-	CU_ASSERT_EQUAL(net.mn_tun_pkts, down);
-	wifi_dead = false;
-	pairnet_fini(&net);
-}
-
 static CU_TestInfo hoverfsm_tests[] = {
 	{"01 transition table: every state x event, effects", test_table},
 	{"02 a flapping signal: at most one handover per hold", test_flapping_hold},
@@ -577,8 +538,6 @@ static CU_TestInfo hoverfsm_tests[] = {
 	{"07 engine: planned handover and return, nothing lost", test_engine_planned},
 	{"08 engine: an on-demand cold uplink is brought up without carrier",
 	 test_engine_on_demand},
-	{"09 engine: WiFi dies, cold cell: the HA fails WiFi over at the cell's binding",
-	 test_engine_cold_cut},
 	CU_TEST_INFO_NULL,
 };
 
