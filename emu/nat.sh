@@ -121,9 +121,9 @@ priority = 0
 [policy]
 default = wifi
 EOF
-n "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
+ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
 pids+=($!)
-n "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
+ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
 pids+=($!)
 n "$NS_SRV" iperf3 -s -1 -D --logfile "$TMP/iperf3-s.log" >/dev/null
 

@@ -115,9 +115,9 @@ priority = 0
 [policy]
 default = wifi
 EOF
-n "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
+ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
 ha_pid=$!
-n "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
+ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
 mn_pid=$!
 
 show() { n "$NS_MN" "$BUILD/daemons/um3nctl" -s "$TMP/mn.sock" show -j 2>/dev/null; }
