@@ -1,7 +1,7 @@
 /* Token buckets per source ip:port in a fixed table (sans-IO): the HA's cheap
  * check on registration requests before it computes an authenticator
- * (ha_reg.c). Each bucket is kept as GCRA's theoretical arrival time (one
- * 64-bit time per source): a request at `now` passes while the bucket's time
+ * (ha_reg.c). Each bucket is kept as GCRA's theoretical arrival instant
+ * (one 64-bit instant per source): a request at `now` passes while the bucket's time
  * is at most (burst - 1) intervals ahead of now, and moves it one interval on.
  * The table is set-associative (4 ways); a new source takes the way of its
  * set that has been idle longest, so the table never allocates after init and
