@@ -29,47 +29,16 @@ P="nt$$"
 NS_MN=$P-mn NS_NAT=$P-nat NS_HA=$P-ha NS_SRV=$P-srv
 TMP=$(mktemp -d /tmp/um3n-nat.XXXXXX)
 SRV=10.9.1.1
-pids=()
-failures=0
-
-say() { printf '\033[1m[%s]\033[0m %s\n' "$1" "$2"; }
-bad() { say FAIL "$*"; failures=$((failures + 1)); }
-check() { local what=$1; shift; if "$@"; then say ok "$what"; else bad "$what"; fi; }
-n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-quiet() { "$@" >/dev/null 2>&1; }
-
-cleanup() {
-	set +e
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-	for ns in $NS_MN $NS_NAT $NS_HA $NS_SRV; do ip netns del "$ns" 2>/dev/null; done
-	if [[ $failures -ne 0 || -n $UM3N_KEEP_LOGS ]]; then
-		echo "logs kept in $TMP"
-		tail -n 30 "$TMP"/mn.log
-	else
-		rm -rf "$TMP"
-	fi
-}
+NSES="$NS_MN $NS_NAT $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
+# shellcheck source=nslib.sh
+. "$HERE/nslib.sh"
 
 [[ $(id -u) -eq 0 ]] || { echo "nat.sh: needs root (ip netns); skipped"; exit 77; }
 [[ -x $BUILD/daemons/um3n-mn ]] || { echo "nat.sh: build the daemons first"; exit 1; }
 command -v conntrack >/dev/null || { echo "nat.sh: needs conntrack (ci/deps.sh installs it); skipped"; exit 77; }
-trap cleanup EXIT
+trap ns_cleanup EXIT
 
-for ns in $NS_MN $NS_NAT $NS_HA $NS_SRV; do
-	ip netns add "$ns"
-	n "$ns" ip link set lo up
-	n "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
-done
-veth() { # ns1 if1 addr1 ns2 if2 addr2
-	ip link add "$P-a" type veth peer name "$P-b"
-	ip link set "$P-a" netns "$1" name "$2"
-	ip link set "$P-b" netns "$4" name "$5"
-	n "$1" ip addr add "$3/24" dev "$2"
-	n "$4" ip addr add "$6/24" dev "$5"
-	n "$1" ip link set "$2" up
-	n "$4" ip link set "$5" up
-}
+ns_up
 veth "$NS_MN" wlan0 192.168.1.100 "$NS_NAT" lan 192.168.1.1
 veth "$NS_NAT" wan 10.2.2.1 "$NS_HA" hw 10.2.2.2
 veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
@@ -87,8 +56,7 @@ table ip um3nnat {
 }
 EOF
 
-key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$key" >"$TMP/key" && chmod 600 "$TMP/key"
+ns_key "$TMP/key"
 cat >"$TMP/ha.conf" <<EOF
 [ha]
 address = 192.0.2.1
@@ -122,9 +90,9 @@ priority = 0
 default = wifi
 EOF
 ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
-pids+=($!)
+PIDS+=($!)
 ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
-pids+=($!)
+PIDS+=($!)
 n "$NS_SRV" iperf3 -s -1 -D --logfile "$TMP/iperf3-s.log" >/dev/null
 
 ctl() { n "$1" "$BUILD/daemons/um3nctl" -s "$TMP/$2.sock" show -j 2>/dev/null; }
@@ -147,10 +115,10 @@ check "the HA sees wifi's care-of as the NAT's address ($coa1)" test "${coa1%:*}
 check "ping through the tunnel" quiet n "$NS_MN" ping -c 3 -i 0.2 -W 2 $SRV
 
 n "$NS_MN" ping -D -i 0.01 -s 200 -w 6 $SRV >"$TMP/ping" 2>&1 &
-pids+=($!)
+PIDS+=($!)
 ping_pid=$!
 n "$NS_MN" iperf3 -c $SRV -t 5 -b 20M >"$TMP/iperf3" 2>&1 &
-pids+=($!)
+PIDS+=($!)
 iperf_pid=$!
 sleep 2
 t_rebind=$(date +%s.%N)

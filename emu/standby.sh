@@ -28,45 +28,15 @@ P="sb$$"
 NS_MN=$P-mn NS_HA=$P-ha NS_SRV=$P-srv
 TMP=$(mktemp -d /tmp/um3n-standby.XXXXXX)
 SRV=10.9.1.1
-mn_pid= ha_pid= ping_pid=
-failures=0
-
-say() { printf '\033[1m[%s]\033[0m %s\n' "$1" "$2"; }
-bad() { say FAIL "$*"; failures=$((failures + 1)); }
-check() { local what=$1; shift; if "$@"; then say ok "$what"; else bad "$what"; fi; }
-n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-cleanup() {
-	set +e
-	for pid in $ping_pid $mn_pid $ha_pid; do kill "$pid" 2>/dev/null; done
-	for pid in $ping_pid $mn_pid $ha_pid; do wait "$pid" 2>/dev/null; done
-	for ns in $NS_MN $NS_HA $NS_SRV; do ip netns del "$ns" 2>/dev/null; done
-	if [[ $failures -ne 0 || -n $UM3N_KEEP_LOGS ]]; then
-		echo "logs kept in $TMP"
-		tail -n 40 "$TMP"/mn.log
-	else
-		rm -rf "$TMP"
-	fi
-}
+NSES="$NS_MN $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
+# shellcheck source=nslib.sh
+. "$HERE/nslib.sh"
 
 [[ $(id -u) -eq 0 ]] || { echo "standby.sh: needs root (ip netns); skipped"; exit 77; }
 [[ -x $BUILD/daemons/um3n-mn ]] || { echo "standby.sh: build the daemons first"; exit 1; }
-trap cleanup EXIT
+trap ns_cleanup EXIT
 
-for ns in $NS_MN $NS_HA $NS_SRV; do
-	ip netns add "$ns"
-	n "$ns" ip link set lo up
-	n "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
-done
-veth() { # ns1 if1 addr1 ns2 if2 addr2
-	ip link add "$P-a" type veth peer name "$P-b"
-	ip link set "$P-a" netns "$1" name "$2"
-	ip link set "$P-b" netns "$4" name "$5"
-	n "$1" ip addr add "$3/24" dev "$2"
-	n "$4" ip addr add "$6/24" dev "$5"
-	n "$1" ip link set "$2" up
-	n "$4" ip link set "$5" up
-}
+ns_up
 veth "$NS_MN" wlan0 10.2.2.2 "$NS_HA" hw 10.2.2.1
 veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
 veth "$NS_HA" hs 10.9.1.254 "$NS_SRV" eth0 $SRV
@@ -76,8 +46,7 @@ n "$NS_MN" ip route add default via 10.2.2.1 dev wlan0 metric 600
 n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
 n "$NS_MN" ip link set wwan0 down # the modem is off until needed
 
-key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$key" >"$TMP/key" && chmod 600 "$TMP/key"
+ns_key "$TMP/key"
 cat >"$TMP/ha.conf" <<EOF
 [ha]
 address = 192.0.2.1
@@ -116,9 +85,9 @@ priority = 0
 default = wifi
 EOF
 ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
-ha_pid=$!
+PIDS+=($!)
 ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
-mn_pid=$!
+PIDS+=($!)
 
 show() { n "$NS_MN" "$BUILD/daemons/um3nctl" -s "$TMP/mn.sock" show -j 2>/dev/null; }
 jq() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
@@ -138,6 +107,7 @@ m=re.search(r"(\d+) packets transmitted, (\d+) received", t); print(int(m[1]) - 
 ping_run() { # seconds log
 	n "$NS_MN" ping -i 0.01 -s 200 -w "$1" $SRV >"$2" 2>&1 &
 	ping_pid=$!
+	PIDS+=($ping_pid)
 }
 
 check "wifi carries the traffic" wait_active 10 wifi

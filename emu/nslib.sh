@@ -1,0 +1,55 @@
+# um3n — what the small namespace scripts share (emu/standby.sh, emu/nat.sh),
+# sourced after they set: P (a prefix unique to the run), NSES (their
+# namespaces), TMP (their scratch folder, logs kept on failure), TAIL_LOG (the
+# log whose tail is shown then). They add the pids they start to PIDS.
+#   say TAG TEXT, bad TEXT, check TEXT CMD...   output and the failures count
+#   n NS CMD..., quiet CMD...                   in a namespace; without output
+#   ns_up                                       NSES created, lo up, forwarding
+#   veth NS1 IF1 ADDR1 NS2 IF2 ADDR2            a /24 veth pair between two
+#   ns_key FILE                                 a random 32-byte hex key, 0600
+#   ns_cleanup                                  the EXIT trap: PIDS, NSES, TMP
+failures=0
+PIDS=()
+
+say() { printf '\033[1m[%s]\033[0m %s\n' "$1" "$2"; }
+bad() { say FAIL "$*"; failures=$((failures + 1)); }
+check() { local what=$1; shift; if "$@"; then say ok "$what"; else bad "$what"; fi; }
+n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+quiet() { "$@" >/dev/null 2>&1; }
+
+ns_cleanup() {
+	set +e
+	local pid ns
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	for ns in $NSES; do ip netns del "$ns" 2>/dev/null; done
+	if [[ $failures -ne 0 || -n $UM3N_KEEP_LOGS ]]; then
+		echo "logs kept in $TMP"
+		tail -n 40 "$TAIL_LOG"
+	else
+		rm -rf "$TMP"
+	fi
+}
+
+ns_up() {
+	local ns
+	for ns in $NSES; do
+		ip netns add "$ns"
+		n "$ns" ip link set lo up
+		n "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+	done
+}
+
+veth() { # ns1 if1 addr1 ns2 if2 addr2
+	ip link add "$P-a" type veth peer name "$P-b"
+	ip link set "$P-a" netns "$1" name "$2"
+	ip link set "$P-b" netns "$4" name "$5"
+	n "$1" ip addr add "$3/24" dev "$2"
+	n "$4" ip addr add "$6/24" dev "$5"
+	n "$1" ip link set "$2" up
+	n "$4" ip link set "$5" up
+}
+
+ns_key() { # file
+	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1")
+}
