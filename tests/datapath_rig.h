@@ -39,7 +39,7 @@ static inline size_t ipv4(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, 
 }
 
 static inline void add_rule(struct um3n_policy *p, uint32_t prefix, uint8_t plen, uint8_t cls,
-		     uint8_t mode)
+			    uint8_t mode)
 {
 	struct um3n_policy_rule r = {.plen = plen, .link_class = cls, .mode = mode};
 
@@ -49,7 +49,7 @@ static inline void add_rule(struct um3n_policy *p, uint32_t prefix, uint8_t plen
 
 /* 10.1/16: prefer cell; 10.2/16: redundant; 10.3/16: aggregate; else prefer wifi. */
 static inline void rig_init(struct rig *r, size_t qcap, size_t slot, size_t resend_slots,
-		     enum um3n_datapath_key key)
+			    enum um3n_datapath_key key)
 {
 	struct um3n_prng prng;
 
@@ -83,8 +83,8 @@ static inline void rig_fini(struct rig *r)
 }
 
 /* Sends a len-byte packet src -> dst; returns the engine's code. */
-static inline int send_at(struct rig *r, const struct um3n_policy *policy, uint64_t now_us, uint32_t src,
-		   uint32_t dst, size_t len, uint8_t tag)
+static inline int send_at(struct rig *r, const struct um3n_policy *policy, uint64_t now_us,
+			  uint32_t src, uint32_t dst, size_t len, uint8_t tag)
 {
 	uint8_t pkt[1500];
 	struct um3n_ip_info ip;
