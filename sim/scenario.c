@@ -347,6 +347,9 @@ void sim_scenario_free(struct sim_scenario *sc)
 		free(sc->links[i].outages);
 		sc->links[i].outages = NULL;
 		sc->links[i].n_outages = sc->links[i].cap_outages = 0;
+		free(sc->links[i].signals);
+		sc->links[i].signals = NULL;
+		sc->links[i].n_signals = sc->links[i].cap_signals = 0;
 	}
 }
 

@@ -17,7 +17,6 @@
 #define SIM_MAX_LINKS 4
 #define SIM_MAX_FLOWS 16
 #define SIM_MAX_RULES 64
-#define SIM_MAX_SIGNALS 64
 #define SIM_NAME_MAX 16
 #define SIM_PATH_MAX 512
 #define SIM_ERR_MAX 640
@@ -50,8 +49,9 @@ struct sim_link_spec {
 	double flap_duty;
 	uint64_t onoff_up_us, onoff_down_us; /* onoff = MEAN_UP_S MEAN_DOWN_S */
 	bool flap_carrier, onoff_carrier, expanded;
-	size_t n_signals;
-	struct sim_signal signals[SIM_MAX_SIGNALS];
+	/* signal keys, then signals_file lines, times increasing; any number */
+	size_t n_signals, cap_signals;
+	struct sim_signal *signals;
 	struct um3n_addr coa; /* care-of address (family 0 = default for the class) */
 };
 
@@ -115,7 +115,7 @@ int sim_scenario_load(const char *path, struct sim_scenario *sc, char *err, size
 int sim_scenario_parse(const char *name, const char *buf, size_t len, struct sim_scenario *sc,
 		       char *err, size_t errcap);
 
-/* Releases the outage tables: before parsing into a struct that holds a
+/* Releases the outage and signal tables: before parsing into a struct that holds a
  * scenario already (parsing overwrites it whole), and at the end. A failed
  * parse holds nothing. */
 void sim_scenario_free(struct sim_scenario *sc);

@@ -109,15 +109,16 @@ static int link_prob_key(struct ini_ctx *c, struct sim_link_spec *l, const char 
 	return -1;
 }
 
-/* outages_file = PATH: its errors name the file and its line. */
-static int outages_file(struct ini_ctx *c, struct sim_link_spec *l, const char *v)
+/* outages_file / signals_file = PATH: its errors name the file and its line. */
+static int schedule_file(struct ini_ctx *c, struct sim_link_spec *l, const char *k, const char *v)
 {
 	char path[SIM_PATH_MAX];
 	int rc;
 
 	if (c->failed || !resolve_path(c, v, path)) /* the first error stays */
 		return 0;
-	rc = sim_schedule_read_file(l, path, c->err, c->errcap);
+	rc = !strcmp(k, "outages_file") ? sim_schedule_read_file(l, path, c->err, c->errcap)
+					: sim_schedule_read_signals(l, path, c->err, c->errcap);
 	if (rc == 0)
 		return 1;
 	c->failed = true; /* c->err holds "PATH:LINE: ..." */
@@ -209,12 +210,12 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 		default: return fail(c, c->line, "out of memory");
 		}
 	}
-	if (!strcmp(k, "outages_file"))
-		return outages_file(c, l, v);
+	if (!strcmp(k, "outages_file") || !strcmp(k, "signals_file"))
+		return schedule_file(c, l, k, v);
 	if (!strcmp(k, "flap") || !strcmp(k, "onoff"))
 		return generated(c, l, k, v);
 	if (!strcmp(k, "signal")) {
-		const char *why = sim_parse_signals(v, l->signals, &l->n_signals);
+		const char *why = sim_schedule_add_signals(l, v);
 
 		return why ? bad(c, k, why) : 1;
 	}

@@ -183,32 +183,27 @@ static inline const char *sim_parse_outage(const char *v, struct sim_outage *o)
 	return NULL;
 }
 
-/* "T:DBM[, T:DBM ...]" appended to sig[0..*n); times must increase across all
- * signal keys of a link. */
-static inline const char *sim_parse_signals(const char *v, struct sim_signal *sig, size_t *n)
+/* One signal point "TIME_S:DBM" (files also take "TIME_S DBM"); the order
+ * across points is sim_schedule_add_signal's to check. */
+static inline const char *sim_parse_signal(const char *v, struct sim_signal *s)
 {
-	char tmp[256], *save = NULL, *tok;
+	char t[40], d[40], extra[2];
+	const char *colon = strchr(v, ':');
+	double dbm;
 
-	if (strlen(v) >= sizeof(tmp))
-		return "a shorter list (use several signal keys)";
-	strcpy(tmp, v);
-	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		char *colon = strchr(tok, ':');
-		struct sim_signal *s = &sig[*n];
-		double dbm;
-
-		if (!colon || *n == SIM_MAX_SIGNALS)
-			return "TIME_S:DBM pairs (at most 64)";
-		*colon = '\0';
-		if (!sim_parse_us(tok, 1e6, 1e12, &s->t_us) ||
-		    !sim_parse_num(colon + 1, -150, 0, &dbm))
-			return "TIME_S:DBM with dBm in [-150, 0]";
-		if (*n && s->t_us <= sig[*n - 1].t_us)
-			return "times in increasing order";
-		s->dbm = (int)lround(dbm);
-		(*n)++;
+	if (colon) {
+		if ((size_t)(colon - v) >= sizeof(t) || strlen(colon + 1) >= sizeof(d))
+			return "TIME_S:DBM";
+		memcpy(t, v, (size_t)(colon - v));
+		t[colon - v] = '\0';
+		strcpy(d, colon + 1);
+	} else if (sscanf(v, "%39s %39s %1s", t, d, extra) != 2) {
+		return "TIME_S:DBM";
 	}
-	return *n ? NULL : "TIME_S:DBM pairs";
+	if (!sim_parse_us(t, 1e6, 1e12, &s->t_us) || !sim_parse_num(d, -150, 0, &dbm))
+		return "TIME_S:DBM with dBm in [-150, 0]";
+	s->dbm = (int)lround(dbm);
+	return NULL;
 }
 
 #endif

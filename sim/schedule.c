@@ -42,7 +42,83 @@ static char *trim(char *s)
 	return s;
 }
 
-int sim_schedule_read_file(struct sim_link_spec *l, const char *path, char *err, size_t errcap)
+int sim_schedule_add_signal(struct sim_link_spec *l, const struct sim_signal *sg)
+{
+	if (l->n_signals && sg->t_us <= l->signals[l->n_signals - 1].t_us)
+		return UM3N_ESTATE;
+	if (l->n_signals == SIM_SCHEDULE_MAX)
+		return UM3N_EINVAL;
+	if (l->n_signals == l->cap_signals) {
+		size_t cap = l->cap_signals ? l->cap_signals * 2 : 16;
+		struct sim_signal *n = realloc(l->signals, cap * sizeof(*n));
+
+		if (!n)
+			return UM3N_ENOMEM;
+		l->signals = n;
+		l->cap_signals = cap;
+	}
+	l->signals[l->n_signals++] = *sg;
+	return 0;
+}
+
+/* What went wrong with adding one entry, for "expected ..." (NULL if rc is 0). */
+static const char *add_why(int rc, const char *what)
+{
+	switch (rc) {
+	case 0: return NULL;
+	case UM3N_ESTATE: return "times in increasing order";
+	case UM3N_EINVAL: return what;
+	default: return "memory (out of memory)";
+	}
+}
+
+static const char *add_outage_line(struct sim_link_spec *l, const char *s, int *rc)
+{
+	struct sim_outage o;
+	const char *why = sim_parse_outage(s, &o);
+
+	if (why)
+		return *rc = UM3N_EINVAL, why;
+	*rc = sim_schedule_add(l, &o);
+	return add_why(*rc, "at most 1000000 outages per link");
+}
+
+static const char *add_signal_line(struct sim_link_spec *l, const char *s, int *rc)
+{
+	struct sim_signal sg;
+	const char *why = sim_parse_signal(s, &sg);
+
+	if (why)
+		return *rc = UM3N_EINVAL, why;
+	*rc = sim_schedule_add_signal(l, &sg);
+	return add_why(*rc, "at most 1000000 signal points per link");
+}
+
+const char *sim_schedule_add_signals(struct sim_link_spec *l, const char *v)
+{
+	char tmp[4096], *save = NULL, *tok;
+	size_t before = l->n_signals;
+
+	if (strlen(v) >= sizeof(tmp))
+		return "a shorter list (use several signal keys or signals_file)";
+	strcpy(tmp, v);
+	for (tok = strtok_r(tmp, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		int rc;
+		const char *why;
+
+		if (!strchr(tok, ':'))
+			return "TIME_S:DBM pairs";
+		if ((why = add_signal_line(l, tok, &rc)) != NULL)
+			return why;
+	}
+	return l->n_signals > before ? NULL : "TIME_S:DBM pairs";
+}
+
+typedef const char *line_fn(struct sim_link_spec *l, const char *s, int *rc);
+
+/* Reads path line by line into l through fn; shared by both file keys. */
+static int read_lines(struct sim_link_spec *l, const char *path, line_fn *fn, char *err,
+		      size_t errcap)
 {
 	FILE *f = fopen(path, "r");
 	char buf[256];
@@ -54,7 +130,6 @@ int sim_schedule_read_file(struct sim_link_spec *l, const char *path, char *err,
 		return UM3N_ENOENT;
 	}
 	while (rc == 0 && fgets(buf, sizeof(buf), f)) {
-		struct sim_outage o;
 		const char *why;
 		char *s;
 
@@ -66,20 +141,21 @@ int sim_schedule_read_file(struct sim_link_spec *l, const char *path, char *err,
 			break;
 		}
 		s = trim(buf);
-		if (*s == '\0')
-			continue;
-		why = sim_parse_outage(s, &o);
-		if (why) {
+		if (*s != '\0' && (why = fn(l, s, &rc)) != NULL)
 			snprintf(err, errcap, "%s:%u: expected %s", path, line, why);
-			rc = UM3N_EINVAL;
-		} else if ((rc = sim_schedule_add(l, &o)) != 0) {
-			snprintf(err, errcap, "%s:%u: %s", path, line,
-				 rc == UM3N_EINVAL ? "expected at most 1000000 outages per link"
-						   : "out of memory");
-		}
 	}
 	fclose(f);
 	return rc;
+}
+
+int sim_schedule_read_file(struct sim_link_spec *l, const char *path, char *err, size_t errcap)
+{
+	return read_lines(l, path, add_outage_line, err, errcap);
+}
+
+int sim_schedule_read_signals(struct sim_link_spec *l, const char *path, char *err, size_t errcap)
+{
+	return read_lines(l, path, add_signal_line, err, errcap);
 }
 
 /* An exponential duration of the given mean, at least 1 µs. */

@@ -1,4 +1,5 @@
-/* Link event schedules of any length (issue 19): the outages of a link from
+/* Link event schedules of any length (issue 19): the signal points of a link
+ * from `signal` keys and `signals_file`, and the outages of a link from
  * `outage` keys, from a file of one outage per line (`outages_file`, e.g.
  * exported from a real connectivity log) and generated over the run from
  * `flap = PERIOD_S DUTY` (periodic) or `onoff = MEAN_UP_S MEAN_DOWN_S`
@@ -13,7 +14,8 @@
 
 #include "scenario.h"
 
-#define SIM_SCHEDULE_MAX 1000000 /* outages per link (24 MB): a flap of 0.6 s for a week */
+#define SIM_SCHEDULE_MAX \
+	1000000 /* outages (24 MB) or signal points per link: a flap of 0.6 s for a week */
 
 /* Appends o to l's outages. Errors: UM3N_ENOMEM, UM3N_EINVAL (the link has
  * SIM_SCHEDULE_MAX already). */
@@ -23,6 +25,15 @@ int sim_schedule_add(struct sim_link_spec *l, const struct sim_outage *o);
  * "PATH:LINE: what was expected"): UM3N_ENOENT (cannot open), UM3N_EINVAL,
  * UM3N_ENOMEM. */
 int sim_schedule_read_file(struct sim_link_spec *l, const char *path, char *err, size_t errcap);
+/* Appends one signal point; times must increase over the link's points.
+ * Errors: UM3N_ESTATE (not after the last), UM3N_EINVAL (SIM_SCHEDULE_MAX
+ * already), UM3N_ENOMEM. */
+int sim_schedule_add_signal(struct sim_link_spec *l, const struct sim_signal *sg);
+/* The `signal` key: "T:DBM[, T:DBM ...]" appended; NULL, or what was expected. */
+const char *sim_schedule_add_signals(struct sim_link_spec *l, const char *v);
+/* signals_file: lines "TIME_S DBM" (or "TIME_S:DBM"), comments as above, times
+ * increasing after the link's signal keys. Errors as sim_schedule_read_file. */
+int sim_schedule_read_signals(struct sim_link_spec *l, const char *path, char *err, size_t errcap);
 /* Generates the flap and on/off outages of every link over [0, duration_us)
  * of sc, drawn from seed (on/off) — after --duration, before the event
  * jitter; once (a second call adds nothing). Errors (err set to

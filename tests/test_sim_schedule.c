@@ -1,5 +1,5 @@
-/* Link event schedules (sim/schedule.c, issue 19): outages from a file, any
- * number of outage keys, flap and on/off generated from the seed, and bad
+/* Link event schedules (sim/schedule.c, issue 19): outages and signal points
+ * from a file, any number of outage and signal keys, flap and on/off generated from the seed, and bad
  * lines of a schedule file as "FILE:LINE: ...". */
 #include <math.h>
 #include <stdlib.h>
@@ -171,6 +171,53 @@ static void test_schedule_onoff(void)
 	sim_scenario_free(&sc);
 }
 
+/* 6: signal points: keys then a file, any number, in order, bad lines FILE:LINE. */
+static void test_schedule_signals(void)
+{
+	char path[128], text[512], want[256];
+	FILE *f;
+
+	write_file(path, sizeof(path), "");
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("# dBm from a drive log\n", f);
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, i % 2 ? "%d.5 %d\n" : "%d.5:%d ; colon form\n", 10 + i, -60 - i % 30);
+	fclose(f);
+	snprintf(text, sizeof(text),
+		 "[link wifi]\nrate_mbps = 3\nsignal = 1:-50, 2:-55\nsignal = 3:-70\n"
+		 "signals_file = %s\n",
+		 path);
+	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
+	CU_ASSERT_EQUAL_FATAL(sc.links[0].n_signals, 5003); /* no cap of 64 any more */
+	CU_ASSERT_EQUAL(sc.links[0].signals[2].dbm, -70);
+	CU_ASSERT_EQUAL(sc.links[0].signals[3].t_us, 10500000);
+	CU_ASSERT_EQUAL(sc.links[0].signals[4].dbm, -61);
+	CU_ASSERT_EQUAL(sc.links[0].signals[5002].t_us, 5009500000ULL);
+	/* the file's first time must come after the keys' last */
+	snprintf(text, sizeof(text),
+		 "[link wifi]\nrate_mbps = 3\nsignal = 20:-50\nsignals_file = %s\n", path);
+	CU_ASSERT_EQUAL(parse(text), UM3N_EINVAL);
+	snprintf(want, sizeof(want), "%s:2: expected times in increasing order", path);
+	CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+	write_file(path, sizeof(path), "1 -50\n2 -40 extra\n");
+	snprintf(text, sizeof(text), "[link wifi]\nrate_mbps = 3\nsignals_file = %s\n", path);
+	CU_ASSERT_EQUAL(parse(text), UM3N_EINVAL);
+	snprintf(want, sizeof(want), "%s:2: expected TIME_S:DBM", path);
+	CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+	write_file(path, sizeof(path), "1 -50\n2 -200\n");
+	CU_ASSERT_EQUAL(parse(text), UM3N_EINVAL);
+	snprintf(want, sizeof(want), "%s:2: expected TIME_S:DBM with dBm in [-150, 0]", path);
+	CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+	/* the key: order, syntax */
+	CU_ASSERT_EQUAL(parse("[link wifi]\nrate_mbps = 3\nsignal = 2:-50, 1:-60\n"), UM3N_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "increasing order"));
+	CU_ASSERT_EQUAL(parse("[link wifi]\nrate_mbps = 3\nsignal = 2 -50\n"), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(parse("[link wifi]\nrate_mbps = 3\nsignal = ,\n"), UM3N_EINVAL);
+	unlink(path);
+	sim_scenario_free(&sc);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -179,6 +226,7 @@ int main(void)
 		{"3 more outage keys than 16", test_schedule_many_keys},
 		{"4 flap = PERIOD_S DUTY", test_schedule_flap},
 		{"5 onoff: means and seeds", test_schedule_onoff},
+		{"6 signal points: keys, file, any number", test_schedule_signals},
 		CU_TEST_INFO_NULL,
 	};
 	static const struct test_suite suites[] = {{"sim_schedule", tests}, {NULL, NULL}};
