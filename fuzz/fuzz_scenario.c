@@ -1,6 +1,6 @@
 /* libFuzzer target: the simulator's scenario loader (sim/scenario.c).
  * Any input must give 0 or an error with one "fuzz.ini:LINE: ..." line (or
- * "FILE:LINE: ..." naming an outages_file), never a crash, a leak or an
+ * "FILE:LINE: ..." naming an outages_file or signals_file), never a crash, a leak or an
  * out-of-bounds read. Needs sim/scenario.c, core/um3n.c
  * and inih (see the report in sim/README.md, "Fuzz"). */
 #include <stdbool.h>
@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = sim_scenario_parse("fuzz.ini", (const char *)data, size, &sc, err, sizeof(err));
 	if (rc != 0) {
-		bool other_file = mentions(data, size, "outages_file");
+		bool other_file = mentions(data, size, "outages_file") ||
+				  mentions(data, size, "signals_file");
 
 		if ((strncmp(err, "fuzz.ini:", 9) != 0 && !other_file) || strchr(err, '\n'))
 			abort(); /* the error contract: one line naming file and line */
