@@ -134,6 +134,16 @@ def _unwrap(seq16, last_ext):
     return min(cand, key=lambda c: abs(c - last_ext))
 
 
+def first_after(path, t, min_len=1000):
+    """The time of the first IPv4 packet of at least min_len bytes (IP total
+    length) at or after t in a capture, or None: the first tunnelled video
+    datagram, not a probe or an ACK."""
+    for tp, ip in read_pcap(path):
+        if tp >= t and len(ip) >= 4 and struct.unpack("!H", ip[2:4])[0] >= min_len:
+            return tp
+    return None
+
+
 def pcap_series(path, t0, bin_s=0.1):
     """Bytes per bin (as Mbit/s) of a capture, times relative to t0."""
     bins = {}

@@ -73,6 +73,13 @@ def two_flows_bounds(two):
     return b
 
 
+# The cut's added gap, measured then given a margin for a loaded CI box
+# (issue 13; the bound was a loose 1000 ms): ns-3 146-183 ms, Mininet 82 ms
+# (no delays there); a cold cell's cut 272-310 ms (it registers first).
+CUT_MS = 300
+COLD_CUT_MS = 500
+
+
 def _added_below(st, limit):
     g = st.get("added_gap_ms")
     return bool(st.get("ok")) and g is not None and g < limit
@@ -80,7 +87,7 @@ def _added_below(st, limit):
 
 def handover_bounds(h):
     """The planned handover loses (almost) nothing and adds a gap < 250 ms; the
-    cut one adds < 1 s and the video goes on. The gaps are added gaps (um3n-sim's
+    cut one adds < CUT_MS and the video goes on. The gaps are added gaps (um3n-sim's
     handover.added_gap_ms, window -1..+3 s), not the longest silence."""
     b = []
     if "planned" in h:
@@ -90,27 +97,85 @@ def handover_bounds(h):
                   p.get("ok") and p["lost_packets"] <= max(3, p["sent_packets"] // 100)))
     if "cut" in h:
         c = h["cut"]
-        b.append(("cut handover: added gap < 1000 ms (%s)" % c.get("added_gap_ms"), _added_below(c, 1000)))
+        b.append(("cut handover: added gap < %d ms (%s)" % (CUT_MS, c.get("added_gap_ms")),
+                  _added_below(c, CUT_MS)))
         b.append(("cut handover: video delivered after the cut (%s of %s packets)" %
                   (c.get("received_packets"), c.get("sent_packets")),
                   c.get("ok") and c["received_packets"] > 0.8 * c["sent_packets"]))
     return b
 
 
+# The ns-3 testbed's cut (issue 13): the part of the added gap after the HA's
+# decision is the cell's longer path (45 ms more one-way than wifi) and its
+# queue; the goal is that floor + 30 ms. CUT_AFTER_MS adds a margin for a
+# loaded CI box (ns-3 runs in real time there).
+CELL_EXTRA_MS = 45
+CUT_AFTER_MS = CELL_EXTRA_MS + 30 + 40
+
+
+def cut_split_bounds(h):
+    """The cut's added gap split at the HA's decision (runs.detection_split):
+    the part after it stays near the cell's extra delay."""
+    c = h.get("cut", {})
+    a = c.get("after_detection_ms")
+    if "detection_ms" not in c:
+        return []
+    return [("cut handover: after the HA's decision (%s ms after the cut) the added gap grows "
+             "< %d ms (%s)" % (c.get("detection_ms"), CUT_AFTER_MS, a),
+             a is not None and a < CUT_AFTER_MS)]
+
+
+# The cell link's own losses the video may suffer in a check that wants "no
+# loss" (runs.cell_link_losses): the testbeds' cell drops 0.1% of packets at
+# random, 0.3-1 expected over a run's datagrams on the cell; 3 or more (1-2%
+# likely by chance) means its queue overflowed.
+LINK_LOSSES = 2
+
+
+def apoff_bounds(a):
+    """The paper's AP-off check (emu/lib/apoff.py): with the wifi lost, the
+    FTP moves onto the cell (the cell carries more than the video did) and
+    the video, which rides the cell by its rule, loses nothing in the window
+    -1..+3 s around the cut beyond what the cell link's configured random
+    loss took (runs.cell_link_losses, at most LINK_LOSSES), and no frame is
+    late but those."""
+    if not a:
+        return []
+    w = a.get("window", {})
+    link = w.get("lost_on_cell_link") or 0
+    lost, late = w.get("lost_packets"), w.get("late_frames")
+    return [
+        ("AP off: video in -1..+3 s lost nothing but the cell's random loss (%s of %s, %s on the "
+         "cell link, <= %d), late frames %s" % (lost, w.get("sent_packets"), link, LINK_LOSSES, late),
+         lost is not None and late is not None and lost - link == 0 and link <= LINK_LOSSES and
+         late <= link),
+        ("AP off: the FTP goes on over the cell (cell %.2f Mbit/s with the wifi off, %.2f before)" %
+         (a.get("cell_mbps_during", 0), a.get("cell_mbps_before", 0)),
+         a.get("cell_mbps_during", 0) > a.get("cell_mbps_before", 0) + 0.5 and
+         a.get("ftp", {}).get("ok", False)),
+    ]
+
+
 def standby_bounds(one):
     """uplinks = one (issue 16): a planned handover to a cold cell loses no
     video packet (make-before-break: the cell registers before the traffic
-    moves), nor to a hot one; a cut adds < 1 s either way and the video goes on."""
+    moves), nor to a hot one, beyond the datagrams the cell link's configured
+    random loss took (sent by the HA, never seen at the MN's cell interface,
+    at most LINK_LOSSES: CI at stop 22 lost one so); a cut adds < 1 s either way and the video
+    goes on (a hot cell's cut adds < CUT_MS, a cold one's < COLD_CUT_MS)."""
     b = []
     for kind in sorted(one):
         p, c = one[kind].get("planned"), one[kind].get("cut")
-        if p:
-            b.append(("uplinks = one, %s cell: planned handover loses nothing (%s of %s)" %
-                      (kind, p.get("lost_packets"), p.get("sent_packets")),
-                      p.get("ok") and p["lost_packets"] == 0))
+        if p:  # the cell's random loss (0.1%) is the link's, not the handover's
+            link = p.get("lost_on_cell_link") or 0
+            b.append(("uplinks = one, %s cell: planned handover loses nothing but the cell's random "
+                      "loss (%s of %s, %s on the cell link, <= %d)" %
+                      (kind, p.get("lost_packets"), p.get("sent_packets"), link, LINK_LOSSES),
+                      p.get("ok") and p["lost_packets"] - link == 0 and link <= LINK_LOSSES))
         if c:
-            b.append(("uplinks = one, %s cell: cut adds < 1000 ms (%s)" % (kind, c.get("added_gap_ms")),
-                      _added_below(c, 1000)))
+            limit = CUT_MS if kind == "hot" else COLD_CUT_MS
+            b.append(("uplinks = one, %s cell: cut adds < %d ms (%s)" % (kind, limit, c.get("added_gap_ms")),
+                      _added_below(c, limit)))
             b.append(("uplinks = one, %s cell: video delivered after the cut (%s of %s)" %
                       (kind, c.get("received_packets"), c.get("sent_packets")),
                       c.get("ok") and c["received_packets"] > 0.8 * c["sent_packets"]))
@@ -126,4 +191,5 @@ def check(res):
     if "mptcp" in res:
         b += mptcp_bounds(res["mptcp"])
     return b + handover_bounds(res.get("handover", {})) + aggregate_bounds(res.get("aggregate", {})) + \
-        two_flows_bounds(res.get("aggregate_two_flows", {})) + standby_bounds(res.get("handover_one", {}))
+        two_flows_bounds(res.get("aggregate_two_flows", {})) + standby_bounds(res.get("handover_one", {})) + \
+        cut_split_bounds(res.get("handover", {})) + apoff_bounds(res.get("apoff"))

@@ -31,9 +31,10 @@ class Um3n:
                 if not os.access(os.path.join(build, "daemons", b), os.X_OK)]
 
     def _write(self, tag):
-        # UM3N_EMU_BREAK=policy|handover|reorder breaks the daemons on purpose,
-        # to show that the bounds catch it: every rule sends to wifi, failure
-        # detection is slowed to 5 s, or the reorder queues are off.
+        # UM3N_EMU_BREAK=policy|handover|reorder|aqm breaks the daemons on
+        # purpose, to show that the bounds catch it: every rule sends to wifi,
+        # failure detection is slowed to 5 s, the reorder queues are off, or
+        # the AQM that keeps moved traffic behind a link's own is off.
         brk = os.environ.get("UM3N_EMU_BREAK", "")
         rules = [(p, "wifi") for p, _c in self.rules] if brk == "policy" else self.rules
         dead = 5000 if brk == "handover" else self.dead_after_ms
@@ -48,6 +49,8 @@ class Um3n:
               "dead_after_ms = %d" % dead,
               "reorder_max_ms = %d" % (0 if brk == "reorder" else 100),
               "control_socket = " + self.mn_sock, "log_level = " + self.log_level]
+        aqm = ["aqm_limit_ms = 0"] if brk == "aqm" else []
+        mn += aqm
         if self.one is not None:
             mn += ["uplinks = one"]
         for name, dev, cls, prio, kbps in self.uplinks:
@@ -61,8 +64,8 @@ class Um3n:
               "max_lifetime = 600", "keepalive = 110",
               "dead_after_ms = %d" % dead,
               "reorder_max_ms = %d" % (0 if brk == "reorder" else 100),
-              "control_socket = " + self.ha_sock, "log_level = " + self.log_level,
-              "[mn %s]" % HOME_ADDR, "spi = 256", "key_file = " + key]
+              "control_socket = " + self.ha_sock, "log_level = " + self.log_level] + aqm + \
+             ["[mn %s]" % HOME_ADDR, "spi = 256", "key_file = " + key]
         self.mn_conf = os.path.join(self.tmp, "mn-%s.conf" % tag)
         self.ha_conf = os.path.join(self.tmp, "ha.conf")
         with open(self.mn_conf, "w") as f:

@@ -143,6 +143,28 @@ def _video_seqs(path):
         yield t, last
 
 
+def lost_video(send_pcap, recv_pcap):
+    """[(extended sequence, send t)] of the video datagrams sent and never
+    received."""
+    recv = {s for _t, s in _video_seqs(recv_pcap)}
+    sent = {}
+    for t, s in _video_seqs(send_pcap):
+        sent.setdefault(s, t)
+    return sorted((s, t) for s, t in sent.items() if s not in recv)
+
+
+def tunnelled_video(path):
+    """(t, 16-bit RTP sequence) of the tunnelled video datagrams in a capture
+    of an uplink or of the HA's side (a snaplen keeping the inner RTP header)."""
+    for t, outer in read_pcap(path):
+        ip = _inner(outer)
+        p = _udp_payload(ip) if ip else None
+        if p is None or struct.unpack("!H", ip[(ip[0] & 15) * 4 + 2:(ip[0] & 15) * 4 + 4])[0] \
+                != VIDEO_PORT or _rtp_seq(p) is None:
+            continue
+        yield t, _rtp_seq(p)
+
+
 def video_packets(send_pcap, recv_pcap, link_pcaps, t0=0.0, flow="video"):
     """Packets of a testbed's RTP video (times relative to t0). link_pcaps:
     {link: capture of that uplink} holding the tunnelled packets (a snaplen
@@ -153,13 +175,8 @@ def video_packets(send_pcap, recv_pcap, link_pcaps, t0=0.0, flow="video"):
     for t, s in _video_seqs(recv_pcap):
         recv.setdefault(s, t)
     for link, path in link_pcaps.items():
-        for t, outer in read_pcap(path):
-            ip = _inner(outer)
-            p = _udp_payload(ip) if ip else None
-            if p is None or struct.unpack("!H", ip[(ip[0] & 15) * 4 + 2:(ip[0] & 15) * 4 + 4])[0] \
-                    != VIDEO_PORT or _rtp_seq(p) is None:
-                continue
-            _link_copies(copies, _rtp_seq(p), t, link)
+        for t, seq in tunnelled_video(path):
+            _link_copies(copies, seq, t, link)
     for c in copies.values():
         c.sort()
     out = []

@@ -12,8 +12,8 @@ import time
 
 from . import analysis, apps, bounds, captures, packets, plots
 from .daemons import Um3n
-from .links import (FTP_ADDR, HA_ADDR, HOME_ADDR, PAPER_MBPS, VIDEO_ADDR, VIDEO_NET, VIDEO_PORT,
-                    uplinks_conf)
+from .links import (FTP_ADDR, HA_ADDR, HOME_ADDR, PAPER_MBPS, UPLINKS, VIDEO_ADDR, VIDEO_NET,
+                    VIDEO_PORT, uplinks_conf)
 from .nodes import have, log, stop_procs
 
 SKIP = 77  # the exit status of a testbed that cannot run here
@@ -31,6 +31,7 @@ class Bed:
     label = "?"  # "Mininet", "ns-3": panel titles and the table's column
     uplink_dev = {}  # the MN's interface of each uplink, {"cell": ..., "wifi": ...}
     video_dev = ""  # the video server's interface
+    ha_dev = ""  # the HA's interface towards the MN's uplinks (its care-of side)
     cut_label = ""  # how cut() takes the wifi away, for the handover panel
 
     def __init__(self, args, tmp):
@@ -134,19 +135,27 @@ def _sleep_until(t):
         time.sleep(dt)
 
 
-def handover_video(bed, kind, u, clip, d):
+def handover_video(bed, kind, u, clip, d, tag=None):
     """One handover run with a 720p30 stream riding the wifi uplink.
     planned: `um3nctl link wifi signal -85` at 0.4 d, wifi lost 1 s later;
-    cut: wifi lost at 0.4 d with no warning (bed.cut). Returns (stats, plot panel)."""
+    cut: wifi lost at 0.4 d with no warning (bed.cut). The captures are
+    pcap/TAG-*.pcap (default ho-KIND), each run its own. Returns (stats,
+    plot panel)."""
+    tag = tag or "ho-" + kind
     mn, pdir = bed.mn, bed.pdir
     t_ev, t_back = 0.4 * d, 0.75 * d
-    paths = [os.path.join(pdir, "ho-%s-%s.pcap" % (kind, l)) for l in UPS]
+    paths = [os.path.join(pdir, "%s-%s.pcap" % (tag, l)) for l in UPS]
     caps = [captures.capture(mn, bed.uplink_dev[l], p, 96) for l, p in zip(UPS, paths)]
-    snd = os.path.join(pdir, "ho-%s-video-send.pcap" % kind)
-    rcv = os.path.join(pdir, "ho-%s-video-recv.pcap" % kind)
+    snd = os.path.join(pdir, "%s-video-send.pcap" % tag)
+    rcv = os.path.join(pdir, "%s-video-recv.pcap" % tag)
     caps.append(captures.capture(bed.video, bed.video_dev, snd, 1400, "udp port %d" % VIDEO_PORT))
     caps.append(captures.capture(mn, "um3n0", rcv, 1400, "udp port %d" % VIDEO_PORT))
-    captures.wait_captures_ready(paths + [snd, rcv])
+    # What the HA sends to the cell's care-of address: its first video
+    # datagram there after the event is the HA's decision (detection_split).
+    ha_cell = os.path.join(pdir, "%s-ha-cell.pcap" % tag)
+    caps.append(captures.capture(bed.ha, bed.ha_dev, ha_cell, 96,
+                                 "udp and dst host %s" % UPLINKS["cell"][0]))
+    captures.wait_captures_ready(paths + [snd, rcv, ha_cell])
     sink = apps.start_video_sink(mn)
     events = []
     t0 = time.time()
@@ -188,11 +197,15 @@ def handover_video(bed, kind, u, clip, d):
     except (OSError, RuntimeError, ValueError) as e:
         st["added_gap_ms"] = st["extra_delay_ms"] = None
         st["why_no_added_gap"] = str(e)[-200:]
+    st.update(detection_split(ha_cell, t_ev, st["added_gap_ms"]))
+    st["lost_on_cell_link"] = cell_link_losses(snd, rcv, ha_cell, paths[0])
     log("handover %-7s gap %s ms, lost %s of %s packets, late frames %s of %s; "
-        "in the window -1..+3 s: added gap %s ms (longest silence %s ms), extra delay %s ms, "
-        "lost %s, late frames %s" %
+        "in the window -1..+3 s: added gap %s ms (longest silence %s ms; the HA moved the "
+        "video to the cell %s ms after the event, %s ms more until the added gap's end), "
+        "extra delay %s ms, lost %s, late frames %s" %
         (kind, st.get("gap_ms"), st.get("lost_packets"), st.get("sent_packets"),
          st.get("late_frames"), st.get("frames"), st["added_gap_ms"], st["window"]["gap_ms"],
+         st.get("detection_ms"), st.get("after_detection_ms"),
          st["extra_delay_ms"], st["window"]["lost_packets"], st["window"]["late_frames"]))
     series = {"uplink " + l: analysis.pcap_series(p, t0) for l, p in zip(UPS, paths)}
     series["video received (TUN)"] = analysis.pcap_series(rcv, t0)
@@ -202,6 +215,31 @@ def handover_video(bed, kind, u, clip, d):
               st.get("late_frames")),
              series, events, pkts, (events[0][0] - 1.0, events[-1][0] + 1.0))
     return st, panel
+
+
+def detection_split(ha_cell_pcap, t_ev, added_gap_ms):
+    """The added gap in two parts (issue 13): detection_ms, from the event
+    to the HA's first video datagram to the cell's care-of address (captured
+    at the HA), and after_detection_ms, the rest of the added gap: the cell's
+    longer path and its queue. The floor of the rest is the cell's extra
+    one-way delay over wifi's."""
+    t = analysis.first_after(ha_cell_pcap, t_ev)
+    out = {"detection_ms": None if t is None else round((t - t_ev) * 1e3, 1)}
+    if out["detection_ms"] is not None and added_gap_ms is not None:
+        out["after_detection_ms"] = round(added_gap_ms - out["detection_ms"], 1)
+    return out
+
+
+def cell_link_losses(snd, rcv, ha_cell, mn_cell, t_from=0.0, t_to=float("inf")):
+    """How many of the video's lost datagrams (sent in [t_from, t_to]) the HA
+    did send to the cell and the MN's cell interface never saw: lost on the
+    cell link, by its configured random loss (the testbeds' 0.1%) or in its
+    radio queue. The bounds allow a few (bounds.LINK_LOSSES): more is no
+    random loss but a full queue."""
+    lost = {s & 0xFFFF for s, t in packets.lost_video(snd, rcv) if t_from <= t <= t_to}
+    at_ha = {s for _t, s in packets.tunnelled_video(ha_cell)}
+    at_mn = {s for _t, s in packets.tunnelled_video(mn_cell)}
+    return len(lost & (at_ha - at_mn))
 
 
 def handover_runs(bed, res, clip, one=None):
@@ -219,7 +257,7 @@ def handover_runs(bed, res, clip, one=None):
         tag = "ho-" + kind + ("-one-" + one["cell"] if one else "")
         u = start_um3n(bed, tag, ["cell", "wifi"], rules=HANDOVER_POLICY, one=one)
         try:
-            st, panel = handover_video(bed, kind, u, clip, d)
+            st, panel = handover_video(bed, kind, u, clip, d, tag)
             if one:
                 st["uplinks_one"] = (u.show() or {}).get("handover")
         finally:

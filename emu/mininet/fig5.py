@@ -63,6 +63,7 @@ class MininetBed(runs.Bed):
     label = "Mininet"
     uplink_dev = {"cell": "mn-cell", "wifi": "mn-wifi"}
     video_dev = "video-eth0"
+    ha_dev = "ha-dn"
     cut_label = "blackhole in the core router"
 
     def __init__(self, args, tmp, net):

@@ -13,7 +13,9 @@ Runs: 3g (cell only), wifi (wifi only), multihoming (both, FTP downloads from
 both servers at once), MPTCP baseline (mptcpize iperf3 over both links without
 um3n, with um3n's iperf3 multihoming figure beside it), plain-routing wifi
 baseline, and two handovers of a 720p30 video stream (planned: signal -85 dBm
-then wifi lost; cut: wifi error rate 1.0). Writes DIR/results.json, pcaps,
+then wifi lost; cut: wifi error rate 1.0); --only standby adds them with
+uplinks = one, --only apoff the paper's AP-off check (video over cell by its
+rule, FTP over wifi, the wifi lost: the video must not suffer). Writes DIR/results.json, pcaps,
 plots; exit 0 only when the bounds hold, 77 when it cannot run here.
 """
 import argparse
@@ -28,7 +30,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
-from emu.lib import aggruns, apps, links, runs  # noqa: E402
+from emu.lib import aggruns, apoff, apps, links, runs  # noqa: E402
 from emu.lib.captures import read_pcap, trim_pcap  # noqa: E402
 from emu.lib.analysis import pcap_mbps  # noqa: E402
 from emu.lib.nodes import NsNode, have, kill_namespace_procs, log, stop_procs  # noqa: E402
@@ -42,7 +44,7 @@ def parse():
     ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
-    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two,standby (default: the first four)")
+    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two,standby,apoff (default: the first four)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
@@ -56,6 +58,7 @@ class Testbed(runs.Bed):
     label = "ns-3"
     uplink_dev = {"cell": "tap-cell", "wifi": "tap-wifi"}
     video_dev = "eth0"
+    ha_dev = "tap-ha"
     cut_label = "ns-3 error rate 1.0"
 
     def __init__(self, args, tmp):
@@ -250,7 +253,7 @@ def main():
         return runs.SKIP
     only = set(a.only.split(",")) if a.only else {"fig5", "mptcp", "handover", "aggregate"}
     skipped = {}
-    for part, tool in (("handover", "ffmpeg"), ("standby", "ffmpeg"), ("mptcp", "mptcpize"),
+    for part, tool in (("handover", "ffmpeg"), ("standby", "ffmpeg"), ("apoff", "ffmpeg"), ("mptcp", "mptcpize"),
                        ("aggregate", "mptcpize")):
         if part in only and not have(tool):
             only.discard(part)
@@ -269,7 +272,7 @@ def main():
     t_start = time.time()
     try:
         clip = apps.video_clip(os.path.join(a.build, "emu-cache")) \
-            if only & {"handover", "standby"} else None
+            if only & {"handover", "standby", "apoff"} else None
         tb.build()
         tb.procs += [apps.start_ftp_server(tb.ftp, links.FTP_ADDR, tmp),
                      apps.start_ftp_server(tb.video, links.VIDEO_ADDR, tmp)]
@@ -282,6 +285,8 @@ def main():
             runs.handover_runs(tb, res, clip)
         if "standby" in only:
             runs.standby_runs(tb, res, clip)
+        if "apoff" in only:
+            apoff.apoff_run(tb, res, runs, clip)
         if "aggregate" in only:
             aggruns.aggregate_runs(tb, res, runs, ccs=a.cc.split(","), mptcp=not a.no_mptcp)
         if "aggregate-two" in only:
