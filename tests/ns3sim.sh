@@ -14,6 +14,9 @@
 #   download beside it (ns3-walkaway.ini, 16 s), at most 30 video packets
 #   lost in the handover window (measured: 22, all from sharing the drop-tail
 #   queue with CUBIC; standing still on WiFi loses some too);
+# - outages: the AP of ns3-apoff.ini off at 10 s (the station deassociates
+#   near 11 s, the video goes on over the cell), a cut point-to-point link
+#   (the flow moves to the cell and back), a bad outage value (exit 2);
 # - multihoming TCP (a CUBIC flow per link) gets more than WiFi alone, and
 #   more than WiFi plus half of 3G alone (issue 12), over 10 simulated s, with
 #   more than half of 3G's alone over its cell link.
@@ -159,4 +162,34 @@ if [ -n "$holost" ] && [ "$holost" -le 60 ] && awk -v s="$stall" 'BEGIN { exit !
 else
 	echo "FAIL walk-away video + CUBIC download: '$holost' lost in the handover window (<= 60), stall '$stall' ms (0..1000)"; fail=1
 fi
+# ---- outages: the AP switched off, a point-to-point link cut -------------------
+# ns3-apoff.ini (14 s): the AP off at 10 s; the station loses its association
+# after its missed beacons (10 x 102.4 ms), the engine moved the traffic
+# before that on its probes' silence; both the video and the download go on
+# over the cell. Measured (seed 1): deassociated at 10.98 s, an added gap of
+# 144 ms, 52 video packets lost in the window (in flight on the dead WiFi and
+# behind CUBIC in the cell's queue), a 651 ms stall.
+"$ns3" "$dir/ns3-apoff.ini" --duration 14 --out "$out/ao" > /dev/null
+gone=$(num "$out/ao" deassociated_s) added=$(num "$out/ao" added_gap_ms)
+cellg=$(link_goodput "$out/ao" cell)
+if awk -v g="$gone" -v a="$added" -v c="$cellg" \
+	'BEGIN { exit !(g >= 10.9 && g <= 11.3 && a > 0 && a < 400 && c > 1) }'; then
+	echo "ok   AP off at 10 s: association lost at $gone s, video added gap $added ms, cell $cellg Mbit/s"
+else
+	echo "FAIL AP off at 10 s: association lost at '$gone' s (10.9..11.3), added gap '$added' ms (0..400), cell '$cellg' Mbit/s (> 1)"; fail=1
+fi
+# A cut point-to-point link (multihoming, wifi cut 3-5 s of 8, the flow from
+# 1 s): the flow moves to the cell and back; the outage keys parse as
+# um3n-sim's. Measured: cell 0.74 Mbit/s, wifi 6.86 over the 8 s (2 s before
+# the cut carry at most 2.5 of it: more means it came back), stall 337 ms.
+printf '[sim]\nduration_s = 8\n[link wifi]\nrate_mbps = 10\ndelay_ms = 5\noutage = 3-5 carrier\n[link cell]\nrate_mbps = 3\ndelay_ms = 25\n[policy]\ndefault = wifi\n[flow f]\ntype = tcp\nserver = 10.9.1.10\nstart_s = 1\n' > "$out/cut.ini"
+"$ns3" "$out/cut.ini" --out "$out/cut" > /dev/null
+wg=$(link_goodput "$out/cut" wifi) cg=$(link_goodput "$out/cut" cell)
+if awk -v w="$wg" -v c="$cg" 'BEGIN { exit !(w > 4 && c > 0.3) }'; then
+	echo "ok   wifi cut 3-5 s: the flow went on over the cell ($cg Mbit/s) and back to wifi ($wg)"
+else
+	echo "FAIL wifi cut 3-5 s: cell '$cg' Mbit/s (> 0.3), wifi '$wg' (> 4: more than the 2 s before the cut carry)"; fail=1
+fi
+printf '[sim]\nduration_s = 6\n[link wifi]\nrate_mbps = 10\noutage = 4-2\n[flow f]\ntype = tcp\nserver = 10.9.1.10\n' > "$out/badcut.ini"
+expect_error "outage ending before it starts" "$ns3" "$out/badcut.ini" "$out/badcut.ini:5: "
 exit $fail

@@ -253,6 +253,7 @@ BuildRadioLink(World& w,
     d.mnIf = AddIf(mn, sta.Get(0), coa, m24);
     d.mn = sta.Get(0);
     d.ha = wire.ha;
+    d.ap = apd.Get(0);
     d.gw = apAddr;
     Ipv4StaticRoutingHelper rh;
     rh.GetStaticRouting(ap->GetObject<Ipv4>())

@@ -58,10 +58,6 @@ const Refused kRefused[] = {
     {"link", "trace_scale", "no rate traces on ns-3 links yet"},
     {"link", "jitter_ms", "ns-3 point-to-point links have a fixed delay"},
     {"link", "reorder", "ns-3 point-to-point links are FIFO"},
-    {"link", "outage", "no outages on ns-3 links yet"},
-    {"link", "outages_file", "no outages on ns-3 links yet"},
-    {"link", "flap", "no outages on ns-3 links yet"},
-    {"link", "onoff", "no outages on ns-3 links yet"},
     {"link", "ge_p_gb", "only uniform loss (RateErrorModel)"},
     {"link", "ge_p_bg", "only uniform loss (RateErrorModel)"},
     {"link", "ge_loss_good", "only uniform loss (RateErrorModel)"},
@@ -434,6 +430,7 @@ RunWorld(const sim_scenario* sc,
         ClearTcpFlows();
         ClearUdpFlows(w);
         ClearRadios();
+        ClearOutages();
         Simulator::Destroy();
     }
     return rc;
@@ -517,6 +514,8 @@ main(int argc, char** argv)
     }
     if (!seedSet)
         o.seed = sc.seed ? sc.seed : 1; // ns-3 run numbers start at 1
+    if (sim_schedule_expand(&sc, o.seed, err, sizeof(err))) // flap, onoff: over the run
+        return std::fprintf(stderr, "%s\n", err), 2;
     if (pcap)
         o.pcapDir = out;
     std::printf("seed=%llu\n", (unsigned long long)o.seed);

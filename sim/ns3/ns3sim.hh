@@ -33,6 +33,7 @@ extern "C" {
 #include "mn.h"
 #include "policy.h"
 #include "scenario.h"
+#include "schedule.h"
 }
 
 namespace um3n
@@ -150,6 +151,7 @@ void CountMacRx(World* w, int link, ns3::Ptr<const ns3::Packet> p);
 struct LinkDevs
 {
     ns3::Ptr<ns3::NetDevice> mn, ha;
+    ns3::Ptr<ns3::NetDevice> ap; // a radio link: the access point's wifi device
     uint32_t mnIf = 0;
     ns3::Ipv4Address gw = ns3::Ipv4Address::GetAny();
 };
@@ -179,6 +181,11 @@ void ClearRadios();
 int DegradedDbm(const sim_scenario* sc);
 double RadioRssiAt(const RadioSpec& r, double t);
 int64_t RadioCrossingUs(const RadioSpec& r, int dbm, uint64_t durationUs);
+
+// outages.cc: link i's outage schedule (its outage, outages_file, flap and
+// onoff keys) played on its devices d; ev tells the engine of carrier ones.
+void ScheduleOutages(World& w, size_t i, const LinkDevs& d, LinkEventFn ev);
+void ClearOutages(); // after a run, as ClearRadios
 
 // radiokeys.cc: takes the [radio NAME] and [mobility] sections out of text
 // (their lines become comments, so FILE:LINE stays right for the rest) into

@@ -346,13 +346,13 @@ struct World::Impl
             um3n_addr_from_v4(&c.ip, um3n_addr_v4(&ls.coa));
             c.port = (uint16_t)(kMnPortBase + i);
             coa.push_back(c);
+            LinkEventFn ev = [this](int l, um3n_link_ev e, int arg) { LinkEvent(l, e, arg); };
             if (r.present && r.link == ls.name)
-                d = BuildRadioLink(
-                    w, i, r, mn, ha, ToNs3(c.ip), Rank(i), DegradedDbm(sc),
-                    [this](int l, um3n_link_ev ev, int arg) { LinkEvent(l, ev, arg); },
-                    &w.radio);
+                d = BuildRadioLink(w, i, r, mn, ha, ToNs3(c.ip), Rank(i), DegradedDbm(sc), ev,
+                                   &w.radio);
             else
                 d = BuildP2pLink(w, i, mn, ha, ToNs3(c.ip), Rank(i), "mn");
+            ScheduleOutages(w, i, d, ev);
             mnDev.push_back(d.mn);
             haDev.push_back(d.ha);
             gw.push_back(d.gw);
