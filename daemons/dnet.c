@@ -259,6 +259,39 @@ static unsigned gso_group(struct d_net_batch *b, struct mmsghdr *mm, unsigned *r
 	return g;
 }
 
+/* One UDP_SEGMENT group sent as single datagrams: the kernel refuses a
+ * group whose segments exceed the route's MTU (EMSGSIZE: a peer behind a
+ * 1280-byte cellular link), but fragments single datagrams as IPv4 lets it
+ * (emu/mtu.sh). The group's buffers hold whole segments of seg bytes (the
+ * last of the group may be shorter). Returns the datagrams not sent. */
+static unsigned send_split(int fd, struct msghdr *mh, unsigned count)
+{
+	struct cmsghdr *cm = CMSG_FIRSTHDR(mh);
+	uint16_t seg;
+	unsigned sent = 0;
+	struct msghdr one = *mh;
+
+	memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+	one.msg_control = NULL;
+	one.msg_controllen = 0;
+	for (size_t v = 0; v < mh->msg_iovlen; v++) {
+		uint8_t *p = mh->msg_iov[v].iov_base;
+		size_t left = mh->msg_iov[v].iov_len;
+
+		while (left) {
+			struct iovec iov = {p, left < seg ? left : seg};
+
+			one.msg_iov = &iov;
+			one.msg_iovlen = 1;
+			if (sendmsg(fd, &one, MSG_DONTWAIT) >= 0)
+				sent++;
+			p += iov.iov_len;
+			left -= iov.iov_len;
+		}
+	}
+	return count > sent ? count - sent : 0;
+}
+
 static unsigned send_all(int fd, struct mmsghdr *mm, const unsigned *runs, unsigned n,
 			 bool *refused)
 {
@@ -277,6 +310,11 @@ static unsigned send_all(int fd, struct mmsghdr *mm, const unsigned *runs, unsig
 		 * ENETUNREACH: uplink lost its route, ...): drop it like a
 		 * congested link would and go on with the rest. EIO/EINVAL on a
 		 * segmented send means this kernel or device refuses UDP GSO. */
+		if (k < 0 && runs[done] > 1 && errno == EMSGSIZE) {
+			dropped += send_split(fd, &mm[done].msg_hdr, runs[done]);
+			done++;
+			continue;
+		}
 		if (k < 0 && runs[done] > 1 && (errno == EIO || errno == EINVAL))
 			*refused = true;
 		dropped += runs[done];

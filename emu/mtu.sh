@@ -1,0 +1,141 @@
+#!/bin/bash
+# um3n over an uplink with a small MTU (issue 17): the MN's cell link has an
+# MTU of 1280 bytes (common on cellular), its wifi 1500; the policy sends the
+# server's traffic over the cell. Nothing here is configured for it: the MN
+# gives its TUN the lowest uplink MTU less the tunnel's overhead, so its
+# kernel answers an oversized DF packet as a router would (ICMP
+# "fragmentation needed") and its TCP segments fit; the HA's kernel
+# fragments the outer datagrams that do not fit the cell (the tunnel's UDP
+# sockets keep Linux's default path-MTU mode, which fragments locally), so
+# 1400-byte packets still reach the MN and TCP never meets a black hole.
+# Run as root; daemons from $UM3N_BUILD. Exit 0 = every check held, 1 = a
+# check failed, 77 = cannot run here.
+#
+#   +------------ mn ------------+          +------ ha -------+   +- srv -+
+#   | um3n0 10.200.0.2           |          | lo 192.0.2.1    |   |10.9.1.1
+#   | wwan0 10.1.1.2  mtu 1280 --+----------+ hc 10.1.1.1     +---+       |
+#   | wlan0 10.1.2.2  mtu 1500 --+----------+ hw 10.1.2.1     |   |       |
+#   +----------------------------+          +-----------------+   +-------+
+#
+# Checks: 1 the TUN's MTU is the cell's 1280 less the overhead; 2 a 1400-byte
+# DF ping from the MN is refused at once with the MTU to use, a ping that
+# fits goes through; 3 1400-byte pings from the server (DF set) reach the MN
+# over the cell; 4 TCP both ways and 1400-byte UDP datagrams from the server
+# cross the cell link, with their figures printed.
+set -e
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${UM3N_BUILD:-$HERE/../build}
+P="mt$$"
+NS_MN=$P-mn NS_HA=$P-ha NS_SRV=$P-srv
+TMP=$(mktemp -d /tmp/um3n-mtu.XXXXXX)
+SRV=10.9.1.1 HOME=10.200.0.2 CELL_MTU=1280
+NSES="$NS_MN $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
+# shellcheck source=nslib.sh
+. "$HERE/nslib.sh"
+
+[[ $(id -u) -eq 0 ]] || { echo "mtu.sh: needs root (ip netns); skipped"; exit 77; }
+[[ -x $BUILD/daemons/um3n-mn ]] || { echo "mtu.sh: build the daemons first"; exit 1; }
+command -v iperf3 >/dev/null || { echo "mtu.sh: needs iperf3 (ci/deps.sh installs it); skipped"; exit 77; }
+trap ns_cleanup EXIT
+
+ns_up
+veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
+veth "$NS_MN" wlan0 10.1.2.2 "$NS_HA" hw 10.1.2.1
+veth "$NS_HA" hs 10.9.1.254 "$NS_SRV" eth0 $SRV
+n "$NS_MN" ip link set wwan0 mtu $CELL_MTU
+n "$NS_HA" ip link set hc mtu $CELL_MTU
+n "$NS_HA" ip addr add 192.0.2.1/32 dev lo
+n "$NS_SRV" ip route add default via 10.9.1.254
+n "$NS_MN" ip route add default via 10.1.2.1 dev wlan0 metric 600
+n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
+
+ns_key "$TMP/key"
+cat >"$TMP/ha.conf" <<EOF
+[ha]
+address = 192.0.2.1
+control_socket = $TMP/ha.sock
+add_routes = yes
+[mn $HOME]
+spi = 256
+key_file = $TMP/key
+EOF
+cat >"$TMP/mn.conf" <<EOF
+[mn]
+home_address = $HOME
+home_agent = 192.0.2.1
+spi = 256
+key_file = $TMP/key
+control_socket = $TMP/mn.sock
+routes = 10.9.1.0/24
+route_table = 4361
+[uplink cell]
+interface = wwan0
+class = cell
+priority = 1
+[uplink wifi]
+interface = wlan0
+class = wifi
+priority = 0
+[policy]
+default = wifi
+rule = 10.9.1.0/24 cell
+EOF
+ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
+PIDS+=($!)
+ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
+PIDS+=($!)
+
+ctl() { n "$1" "$BUILD/daemons/um3nctl" -s "$TMP/$2.sock" show -j 2>/dev/null; }
+both_up() {
+	ctl "$NS_MN" mn | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin);
+sys.exit(not all(u["reg_state"] == "registered" for u in d["uplinks"]))' 2>/dev/null
+}
+wait_for() { # seconds command...
+	local i t=$1
+	shift
+	for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+iface_bytes() { n "$1" cat "/sys/class/net/$2/statistics/$3_bytes"; }
+
+check "both uplinks registered" wait_for 10 both_up
+tun_mtu=$(n "$NS_MN" cat /sys/class/net/um3n0/mtu)
+check "the TUN's MTU is below the cell's $CELL_MTU ($tun_mtu)" test "$tun_mtu" -lt $CELL_MTU -a "$tun_mtu" -ge 1200
+check "a ping that fits the TUN goes through (DF set, $tun_mtu bytes)" \
+	quiet n "$NS_MN" ping -c 3 -i 0.2 -W 2 -M do -s $((tun_mtu - 28)) $SRV
+# The MN's kernel answers for the TUN as a router answers for its link.
+set +e
+big=$(n "$NS_MN" ping -c 1 -W 2 -M do -s 1372 $SRV 2>&1)
+set -e
+say info "1400-byte DF ping from the MN: $(grep -o 'message too long.*' <<<"$big" | head -1)"
+check "... a 1400-byte one is refused at once, with the MTU to use" grep -q "mtu=$tun_mtu" <<<"$big"
+
+cell0=$(iface_bytes "$NS_MN" wwan0 rx)
+out=$(n "$NS_SRV" ping -c 5 -i 0.2 -W 2 -M do -s 1372 $HOME 2>&1 || true)
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
+say info "1400-byte DF pings from the server: ${got:-0} of 5 answered"
+check "1400-byte packets from the server reach the MN over the cell (>= 4 of 5)" test "${got:-0}" -ge 4
+check "... over the cell link (its MTU $CELL_MTU: fragmented outer datagrams)" \
+	test $(($(iface_bytes "$NS_MN" wwan0 rx) - cell0)) -gt 5000
+
+n "$NS_SRV" iperf3 -s -D --logfile "$TMP/iperf3-s.log" >/dev/null
+PIDS+=($(n "$NS_SRV" pgrep -n iperf3))
+sleep 0.3
+rate() { # the receiver's Mbit/s in an iperf3 report
+	sed -n 's/.* \([0-9.]*\) \([MG]\)bits\/sec.*receiver/\1 \2/p' "$1" | tail -1 |
+		awk '{ printf "%.1f", $2 == "G" ? $1 * 1000 : $1 }'
+}
+n "$NS_MN" iperf3 -c $SRV -t 3 -R >"$TMP/down" 2>&1 || true
+n "$NS_MN" iperf3 -c $SRV -t 3 >"$TMP/up" 2>&1 || true
+n "$NS_MN" iperf3 -c $SRV -t 3 -R -u -b 20M -l 1400 >"$TMP/udp" 2>&1 || true
+down=$(rate "$TMP/down") up=$(rate "$TMP/up")
+udp_loss=$(sed -n 's/.*(\([0-9.]*\)%).*receiver/\1/p' "$TMP/udp" | tail -1)
+say info "TCP over the cell (MTU $CELL_MTU): down ${down:-?} Mbit/s, up ${up:-?} Mbit/s; UDP 1400-byte datagrams down at 20 Mbit/s: ${udp_loss:-?}% lost"
+check "TCP from the server over the cell: no black hole (${down:-0} Mbit/s > 10)" \
+	awk -v r="${down:-0}" 'BEGIN { exit !(r > 10) }'
+check "TCP to the server over the cell (${up:-0} Mbit/s > 10)" awk -v r="${up:-0}" 'BEGIN { exit !(r > 10) }'
+check "1400-byte UDP datagrams from the server arrive (${udp_loss:-100}% lost < 5)" \
+	awk -v l="${udp_loss:-100}" 'BEGIN { exit !(l < 5) }'
+[[ $failures -eq 0 ]] && say PASS "mtu: all checks held" || say FAIL "mtu: $failures check(s) failed"
+exit $((failures != 0))
