@@ -81,22 +81,7 @@ priority = 0
 default = wifi
 rule = 10.9.1.0/24 cell
 EOF
-ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
-PIDS+=($!)
-ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
-PIDS+=($!)
-
-ctl() { n "$1" "$BUILD/daemons/um3nctl" -s "$TMP/$2.sock" show -j 2>/dev/null; }
-both_up() {
-	ctl "$NS_MN" mn | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin);
-sys.exit(not all(u["reg_state"] == "registered" for u in d["uplinks"]))' 2>/dev/null
-}
-wait_for() { # seconds command...
-	local i t=$1
-	shift
-	for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
+ns_daemons
 iface_bytes() { n "$1" cat "/sys/class/net/$2/statistics/$3_bytes"; }
 
 check "both uplinks registered" wait_for 10 both_up

@@ -89,27 +89,13 @@ priority = 0
 [policy]
 default = wifi
 EOF
-ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
-PIDS+=($!)
-ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
-PIDS+=($!)
+ns_daemons
 n "$NS_SRV" iperf3 -s -1 -D --logfile "$TMP/iperf3-s.log" >/dev/null
 
-ctl() { n "$1" "$BUILD/daemons/um3nctl" -s "$TMP/$2.sock" show -j 2>/dev/null; }
-jq() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 wifi_coa() { # the HA's binding of the MN's wifi uplink (link id 1): ip:port
 	ctl "$NS_HA" ha | jq '["%s:%d" % (b["coa"], b["port"]) for m in d["bindings"] for b in m["links"] if b["link_id"] == 1][0]' 2>/dev/null
 }
-both_up() { ctl "$NS_MN" mn | jq 'all(u["reg_state"] == "registered" for u in d["uplinks"])' 2>/dev/null; }
-wait_for() { # seconds command...
-	local i t=$1
-	shift
-	for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
-is_true() { [[ $("$@") == True ]]; }
-
-check "both uplinks registered, wifi through the NAT" wait_for 10 is_true both_up
+check "both uplinks registered, wifi through the NAT" wait_for 10 both_up
 coa1=$(wifi_coa)
 check "the HA sees wifi's care-of as the NAT's address ($coa1)" test "${coa1%:*}" = 10.2.2.1
 check "ping through the tunnel" quiet n "$NS_MN" ping -c 3 -i 0.2 -W 2 $SRV

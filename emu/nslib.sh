@@ -8,6 +8,12 @@
 #   veth NS1 IF1 ADDR1 NS2 IF2 ADDR2            a /24 veth pair between two
 #   ns_key FILE                                 a random 32-byte hex key, 0600
 #   ns_cleanup                                  the EXIT trap: PIDS, NSES, TMP
+#   ns_daemons                                  um3n-ha in NS_HA, um3n-mn in NS_MN,
+#                                               from TMP/{ha,mn}.conf (logs TMP/*.log)
+#   ctl NS WHO, jq EXPR, wait_for SECS CMD...   `um3nctl show -j` of TMP/WHO.sock,
+#                                               a Python expression over JSON (d),
+#                                               CMD polled every 50 ms
+#   both_up                                     every MN uplink registered
 failures=0
 PIDS=()
 
@@ -52,4 +58,25 @@ veth() { # ns1 if1 addr1 ns2 if2 addr2
 
 ns_key() { # file
 	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1")
+}
+
+# Started here, not through a function run in the background: the pids kept
+# are the daemons' own (ip netns exec execs them), so ns_cleanup stops them.
+ns_daemons() {
+	ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
+	PIDS+=($!)
+	ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
+	PIDS+=($!)
+}
+
+ctl() { n "$1" "$BUILD/daemons/um3nctl" -s "$TMP/$2.sock" show -j 2>/dev/null; }
+jq() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+wait_for() { # seconds command...
+	local i t=$1
+	shift
+	for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+both_up() {
+	[[ $(ctl "$NS_MN" mn | jq 'all(u["reg_state"] == "registered" for u in d["uplinks"])' 2>/dev/null) == True ]]
 }

@@ -84,22 +84,11 @@ priority = 0
 [policy]
 default = wifi
 EOF
-ip netns exec "$NS_HA" "$BUILD/daemons/um3n-ha" -f -c "$TMP/ha.conf" >"$TMP/ha.log" 2>&1 &
-PIDS+=($!)
-ip netns exec "$NS_MN" "$BUILD/daemons/um3n-mn" -f -c "$TMP/mn.conf" >"$TMP/mn.log" 2>&1 &
-PIDS+=($!)
+ns_daemons
 
-show() { n "$NS_MN" "$BUILD/daemons/um3nctl" -s "$TMP/mn.sock" show -j 2>/dev/null; }
-jq() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-active() { show | jq 'd["handover"]["active"]' 2>/dev/null; }
-wait_active() { # seconds name
-	local i
-	for ((i = 0; i < $1 * 20; i++)); do
-		[[ $(active) == "$2" ]] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+show() { ctl "$NS_MN" mn; }
+active_is() { [[ $(show | jq 'd["handover"]["active"]' 2>/dev/null) == "$1" ]]; }
+wait_active() { wait_for "$1" active_is "$2"; } # seconds name
 lost() { # ping log: transmitted - received
 	"$PY" -c 'import re,sys; t=open(sys.argv[1]).read()
 m=re.search(r"(\d+) packets transmitted, (\d+) received", t); print(int(m[1]) - int(m[2]))' "$1"
