@@ -1,4 +1,4 @@
-# um3n — what the small namespace scripts share (emu/standby.sh, nat.sh, mtu.sh),
+# um3n — what the small namespace scripts share (emu/standby.sh, nat.sh, mtu.sh, natmany.sh),
 # sourced after they set: P (a prefix unique to the run), NSES (their
 # namespaces), TMP (their scratch folder, logs kept on failure), TAIL_LOG (the
 # log whose tail is shown then). They add the pids they start to PIDS.
