@@ -68,6 +68,11 @@ ns3sim=build/sim/ns3/um3n-ns3sim
 	"$ns3sim" "traces/scenarios/$s.ini" --seed "$seed" --out "$out/ns3sim/$s" | tail -n 1
 done
 
+# The testbed's cut handover in both simulators, for the cross-check below.
+run ns3-testbed-cut
+[[ -x $ns3sim ]] && "$ns3sim" traces/scenarios/ns3-testbed-cut.ini --seed "$seed" \
+	--out "$out/ns3sim/ns3-testbed-cut" | tail -n 1
+
 if ((long)); then # no pcaps: a day of them would be gigabytes
 	for d in 60 3600 86400; do
 		dir=$out/sim/day-drive-flap-$d
@@ -80,7 +85,11 @@ if ((long)); then # no pcaps: a day of them would be gigabytes
 	tail -n 1 "$out/sim/day-drive-flap-86400/stdout.txt"
 fi
 
+tb=()
 if ((emu)); then
 	UM3N_BUILD=$PWD/build /usr/bin/python3 emu/mininet/fig5.py --out "$out/emu-mininet"
 	UM3N_BUILD=$PWD/build emu/ns3/run.sh --out "$out/emu-ns3"
+	tb=(--testbed "$out/emu-ns3/results.json")
 fi
+# ns3sim against the real-time testbed (issue 12), the testbed's column with --emu.
+[[ -x $ns3sim ]] && /usr/bin/python3 ci/crosscheck.py --ns3sim "$out/ns3sim" --sim "$out/sim" "${tb[@]}"
