@@ -14,7 +14,8 @@ UDP through um3n over wifi, plain routing without um3n (iperf3 TCP from each
 uplink's own address), and a 720p30 ffmpeg stream to the MN over the cell
 uplink (its policy) with lost packets / late frames / longest gap, and the
 handover video test of emu/ns3 (planned: signal -85 dBm then wifi lost; cut:
-wifi silently blackholed in the core router).
+wifi silently blackholed in the core router), and the paper's AP-off check
+(emu/lib/apoff.py: video over cell by its rule, FTP over wifi, wifi lost).
 Delay and loss need netem: detected; without it the testbed is rate-only and
 says so. Writes DIR/results.json, DIR/pcap/*.pcap (each uplink),
 DIR/emu-fig5.png, DIR/emu-handover.png. Exit 0 only when the bounds hold, 77 when it cannot run.
@@ -30,7 +31,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
-from emu.lib import apps, captures, links, runs  # noqa: E402
+from emu.lib import apoff, apps, captures, links, runs  # noqa: E402
 from emu.lib.analysis import pcap_bytes, video_stats  # noqa: E402
 from emu.lib.nodes import MnHost, NsNode, has_netem, have, kill_namespace_procs, log, stop_procs  # noqa: E402
 
@@ -186,7 +187,9 @@ def main():
         if not a.no_extras:
             extra_runs(bed, res)
             if have("ffmpeg"):
-                runs.handover_runs(bed, res, apps.video_clip(os.path.join(a.build, "emu-cache")))
+                clip = apps.video_clip(os.path.join(a.build, "emu-cache"))
+                runs.handover_runs(bed, res, clip)
+                apoff.apoff_run(bed, res, runs, clip)
         ok = True
     except Exception as e:
         res["error"] = repr(e)
