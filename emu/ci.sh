@@ -11,7 +11,7 @@
 # packet (but for the cell's configured random loss), a cut adds < 1 s; the cut's
 # added gap after the HA's decision stays near the cell's extra delay; the
 # paper's AP-off check: the video on the cell loses nothing while FTP fails over
-# onto it (ns-3 part).
+# onto it (both parts; the rest of this list from the cut split on: ns-3 part).
 # Exit 0 when every part that could run held its bounds; a part that cannot
 # run here prints "SKIP: why" and does not fail the stage.
 # Environment: UM3N_BUILD (default <repo>/build), UM3N_EMU_SECONDS (10),
