@@ -332,4 +332,33 @@ static size_t fz_tunnel(uint8_t *out, const uint8_t *in, size_t len, uint8_t fla
 	return hdr + len;
 }
 
+/* Plays an input's records (both targets' format: an operation byte, a
+ * length byte, times 8 with the top bit, and that many bytes): op & 7 == 5
+ * lets time pass by the length in units of 100 us, any other goes to op_fn
+ * with its bytes; op & 0x40 lets the engines' outputs reach the peer during
+ * the operation. What is due at the end runs too. */
+static void fz_play(const uint8_t *data, size_t size,
+		    void (*op_fn)(uint8_t op, const uint8_t *p, size_t n))
+{
+	size_t pos = 0;
+
+	while (pos + 2 <= size) {
+		uint8_t op = data[pos], n8 = data[pos + 1];
+		size_t n = op & 0x80 ? (size_t)n8 * 8 : n8;
+
+		pos += 2;
+		fz.forward = op & 0x40;
+		if ((op & 7) == 5) {
+			fz_run(fz.now + (uint64_t)n * 100);
+		} else {
+			n = n < size - pos ? n : size - pos;
+			op_fn(op, data + pos, n);
+			pos += n;
+		}
+		fz_drain();
+		fz.forward = false;
+	}
+	fz_run(fz.now); /* what is due now */
+}
+
 #endif

@@ -75,26 +75,9 @@ static void mn_op(uint8_t op, const uint8_t *p, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static unsigned inputs;
-	size_t pos = 0;
 
 	if (!fz.mn || fz.stale || ++inputs % FZ_RESET == 0)
 		fz_start();
-	while (pos + 2 <= size) {
-		uint8_t op = data[pos], n8 = data[pos + 1];
-		size_t n = op & 0x80 ? (size_t)n8 * 8 : n8;
-
-		pos += 2;
-		fz.forward = op & 0x40;
-		if ((op & 7) == 5) {
-			fz_run(fz.now + (uint64_t)n * 100);
-		} else {
-			n = n < size - pos ? n : size - pos;
-			mn_op(op, data + pos, n);
-			pos += n;
-		}
-		fz_drain();
-		fz.forward = false;
-	}
-	fz_run(fz.now);
+	fz_play(data, size, mn_op);
 	return 0;
 }
