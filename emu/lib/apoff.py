@@ -6,30 +6,9 @@ left. Shared by both testbeds (the testbed's cut() takes the wifi away)."""
 import os
 import time
 
-from . import analysis, apps, captures, packets, plots
-from .links import FTP_ADDR, HOME_ADDR, UPLINKS, VIDEO_PORT
+from . import analysis, apps, packets, plots
+from .links import FTP_ADDR, HOME_ADDR
 from .nodes import log, stop_procs
-
-
-def _sleep_until(t):
-    dt = t - time.time()
-    if dt > 0:
-        time.sleep(dt)
-
-
-def _captures(bed):
-    """The uplinks' and the video's captures of the run: (procs, paths dict)."""
-    p = {l: os.path.join(bed.pdir, "apoff-%s.pcap" % l) for l in ("cell", "wifi")}
-    p["send"] = os.path.join(bed.pdir, "apoff-video-send.pcap")
-    p["recv"] = os.path.join(bed.pdir, "apoff-video-recv.pcap")
-    p["ha_cell"] = os.path.join(bed.pdir, "apoff-ha-cell.pcap")
-    procs = [captures.capture(bed.mn, bed.uplink_dev[l], p[l], 96) for l in ("cell", "wifi")]
-    procs.append(captures.capture(bed.ha, bed.ha_dev, p["ha_cell"], 96,
-                                  "udp and dst host %s" % UPLINKS["cell"][0]))
-    procs.append(captures.capture(bed.video, bed.video_dev, p["send"], 1400, "udp port %d" % VIDEO_PORT))
-    procs.append(captures.capture(bed.mn, "um3n0", p["recv"], 1400, "udp port %d" % VIDEO_PORT))
-    captures.wait_captures_ready(list(p.values()))
-    return procs, p
 
 
 def _mbps_between(series, lo, hi):
@@ -50,16 +29,16 @@ def apoff_run(bed, res, runs, clip):
     u = runs.start_um3n(bed, "apoff", ["cell", "wifi"], rules=runs.POLICY, default="wifi")
     events = []
     try:
-        procs, p = _captures(bed)
+        procs, p = runs.video_captures(bed, "apoff")
         sink = apps.start_video_sink(bed.mn)
         t0 = time.time()
         try:
             ftp = apps.start_ftp_download(bed.mn, FTP_ADDR, int(d), os.path.join(bed.tmp, "curl-apoff"))
             tx = apps.start_video_sender(bed.video, clip, HOME_ADDR, int(d))
-            _sleep_until(t0 + t_off)
+            runs.sleep_until(t0 + t_off)
             bed.cut(True)
             events.append((time.time() - t0, "wifi AP off (%s)" % bed.cut_label))
-            _sleep_until(t0 + t_on)
+            runs.sleep_until(t0 + t_on)
             bed.cut(False)
             events.append((time.time() - t0, "wifi back"))
             tx.wait(d + 20)

@@ -129,10 +129,30 @@ def iperf_plain(bed, d, extra=()):
 # ---------------------------------------------------------------- handover
 
 
-def _sleep_until(t):
+def sleep_until(t):
     dt = t - time.time()
     if dt > 0:
         time.sleep(dt)
+
+
+def video_captures(bed, tag):
+    """The captures of a video run, pcap/TAG-*.pcap: each uplink of the MN
+    ("cell", "wifi"), the video as sent ("send") and as received at the TUN
+    ("recv"), and what the HA sends to the cell's care-of address ("ha_cell":
+    its first video datagram there after an event is the HA's decision,
+    detection_split; with the MN's cell capture, cell_link_losses). Returns
+    (procs, paths) once all are capturing."""
+    p = {l: os.path.join(bed.pdir, "%s-%s.pcap" % (tag, l)) for l in UPS}
+    p["send"] = os.path.join(bed.pdir, "%s-video-send.pcap" % tag)
+    p["recv"] = os.path.join(bed.pdir, "%s-video-recv.pcap" % tag)
+    p["ha_cell"] = os.path.join(bed.pdir, "%s-ha-cell.pcap" % tag)
+    procs = [captures.capture(bed.mn, bed.uplink_dev[l], p[l], 96) for l in UPS]
+    procs.append(captures.capture(bed.video, bed.video_dev, p["send"], 1400, "udp port %d" % VIDEO_PORT))
+    procs.append(captures.capture(bed.mn, "um3n0", p["recv"], 1400, "udp port %d" % VIDEO_PORT))
+    procs.append(captures.capture(bed.ha, bed.ha_dev, p["ha_cell"], 96,
+                                  "udp and dst host %s" % UPLINKS["cell"][0]))
+    captures.wait_captures_ready(list(p.values()))
+    return procs, p
 
 
 def handover_video(bed, kind, u, clip, d, tag=None):
@@ -141,37 +161,26 @@ def handover_video(bed, kind, u, clip, d, tag=None):
     cut: wifi lost at 0.4 d with no warning (bed.cut). The captures are
     pcap/TAG-*.pcap (default ho-KIND), each run its own. Returns (stats,
     plot panel)."""
-    tag = tag or "ho-" + kind
-    mn, pdir = bed.mn, bed.pdir
+    mn = bed.mn
     t_ev, t_back = 0.4 * d, 0.75 * d
-    paths = [os.path.join(pdir, "%s-%s.pcap" % (tag, l)) for l in UPS]
-    caps = [captures.capture(mn, bed.uplink_dev[l], p, 96) for l, p in zip(UPS, paths)]
-    snd = os.path.join(pdir, "%s-video-send.pcap" % tag)
-    rcv = os.path.join(pdir, "%s-video-recv.pcap" % tag)
-    caps.append(captures.capture(bed.video, bed.video_dev, snd, 1400, "udp port %d" % VIDEO_PORT))
-    caps.append(captures.capture(mn, "um3n0", rcv, 1400, "udp port %d" % VIDEO_PORT))
-    # What the HA sends to the cell's care-of address: its first video
-    # datagram there after the event is the HA's decision (detection_split).
-    ha_cell = os.path.join(pdir, "%s-ha-cell.pcap" % tag)
-    caps.append(captures.capture(bed.ha, bed.ha_dev, ha_cell, 96,
-                                 "udp and dst host %s" % UPLINKS["cell"][0]))
-    captures.wait_captures_ready(paths + [snd, rcv, ha_cell])
+    caps, p = video_captures(bed, tag or "ho-" + kind)
+    paths, snd, rcv, ha_cell = [p[l] for l in UPS], p["send"], p["recv"], p["ha_cell"]
     sink = apps.start_video_sink(mn)
     events = []
     t0 = time.time()
     try:
         tx = apps.start_video_sender(bed.video, clip, HOME_ADDR, int(d))
-        _sleep_until(t0 + t_ev)
+        sleep_until(t0 + t_ev)
         if kind == "planned":
             u.ctl("link", "wifi", "signal", "-85")
             events.append((time.time() - t0, "signal -85 dBm"))
-            _sleep_until(t0 + t_ev + 1.0)
+            sleep_until(t0 + t_ev + 1.0)
             bed.cut(True)
             events.append((time.time() - t0, "wifi lost"))
         else:
             bed.cut(True)
             events.append((time.time() - t0, "wifi cut (%s)" % bed.cut_label))
-        _sleep_until(t0 + t_back)
+        sleep_until(t0 + t_back)
         bed.cut(False)
         if kind == "planned":
             u.ctl("link", "wifi", "signal", "-50")
