@@ -34,10 +34,7 @@ NSES="$NS_MN $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
 # shellcheck source=nslib.sh
 . "$HERE/nslib.sh"
 
-[[ $(id -u) -eq 0 ]] || { echo "mtu.sh: needs root (ip netns); skipped"; exit 77; }
-[[ -x $BUILD/daemons/um3n-mn ]] || { echo "mtu.sh: build the daemons first"; exit 1; }
-command -v iperf3 >/dev/null || { echo "mtu.sh: needs iperf3 (ci/deps.sh installs it); skipped"; exit 77; }
-trap ns_cleanup EXIT
+ns_require iperf3
 
 ns_up
 veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1

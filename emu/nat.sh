@@ -33,10 +33,7 @@ NSES="$NS_MN $NS_NAT $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
 # shellcheck source=nslib.sh
 . "$HERE/nslib.sh"
 
-[[ $(id -u) -eq 0 ]] || { echo "nat.sh: needs root (ip netns); skipped"; exit 77; }
-[[ -x $BUILD/daemons/um3n-mn ]] || { echo "nat.sh: build the daemons first"; exit 1; }
-command -v conntrack >/dev/null || { echo "nat.sh: needs conntrack (ci/deps.sh installs it); skipped"; exit 77; }
-trap ns_cleanup EXIT
+ns_require conntrack
 
 ns_up
 veth "$NS_MN" wlan0 192.168.1.100 "$NS_NAT" lan 192.168.1.1

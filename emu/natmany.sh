@@ -29,10 +29,8 @@ NSES="$NS_NAT $NS_HA $NS_SRV$MNS" TAIL_LOG=$TMP/ha.log
 # shellcheck source=nslib.sh
 . "$HERE/nslib.sh"
 
-[[ $(id -u) -eq 0 ]] || { echo "natmany.sh: needs root (ip netns); skipped"; exit 77; }
-[[ -x $BUILD/daemons/um3n-mn ]] || { echo "natmany.sh: build the daemons first"; exit 1; }
 ((N >= 1 && N <= 1000)) || { echo "usage: natmany.sh [N: 1..1000]" >&2; exit 2; }
-trap ns_cleanup EXIT
+ns_require
 
 home() { echo "10.200.$(($1 / 250)).$(($1 % 250 + 1))"; } # MN i's home address
 lan() { echo "10.5.$(($1 / 250)).$(($1 % 250 + 2))"; }    # its address behind the NAT

@@ -7,6 +7,9 @@
 #   ns_up                                       NSES created, lo up, forwarding
 #   veth NS1 IF1 ADDR1 NS2 IF2 ADDR2            a /24 veth pair between two
 #   ns_key FILE                                 a random 32-byte hex key, 0600
+#   ns_require [TOOL...]                         root, the daemons built, each TOOL:
+#                                               else exit 77 (1: no daemons); then
+#                                               the EXIT trap
 #   ns_cleanup                                  the EXIT trap: PIDS, NSES, TMP
 #   ns_daemons                                  um3n-ha in NS_HA, um3n-mn in NS_MN,
 #                                               from TMP/{ha,mn}.conf (logs TMP/*.log)
@@ -35,6 +38,17 @@ ns_cleanup() {
 	else
 		rm -rf "$TMP"
 	fi
+}
+
+ns_require() {
+	local me t
+	me=$(basename "$0")
+	[[ $(id -u) -eq 0 ]] || { echo "$me: needs root (ip netns); skipped"; exit 77; }
+	[[ -x $BUILD/daemons/um3n-mn ]] || { echo "$me: build the daemons first"; exit 1; }
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "$me: needs $t (ci/deps.sh installs it); skipped"; exit 77; }
+	done
+	trap ns_cleanup EXIT
 }
 
 ns_up() {

@@ -32,9 +32,7 @@ NSES="$NS_MN $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
 # shellcheck source=nslib.sh
 . "$HERE/nslib.sh"
 
-[[ $(id -u) -eq 0 ]] || { echo "standby.sh: needs root (ip netns); skipped"; exit 77; }
-[[ -x $BUILD/daemons/um3n-mn ]] || { echo "standby.sh: build the daemons first"; exit 1; }
-trap ns_cleanup EXIT
+ns_require
 
 ns_up
 veth "$NS_MN" wlan0 10.2.2.2 "$NS_HA" hw 10.2.2.1
