@@ -54,12 +54,13 @@ scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned ha
 	steer-load-balance steer-smallest-delay steer-priority
 	handover-cut-ftp redundant-cut fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming
 	handover-walkaway handover-walkaway-return handover-cold-cut handover-hot-cut
-	handover-flapping standby-idle)
+	handover-flapping standby-idle aggregate-misweighted aggregate-trace aggregate-trace-static)
 for s in "${scenarios[@]}"; do
 	run "$s"
 	tail -n 1 "$out/sim/$s/stdout.txt"
 done
 /usr/bin/python3 ci/report.py "$out" "${scenarios[@]}"
+/usr/bin/python3 ci/rate_trace.py "$out" # measured against configured rates, on real traces
 # Closed-loop TCP and the radio walk-away inside ns-3 (sim/README.md, "um3n-ns3sim"; ~55 s CPU),
 # when libns3-dev is installed.
 ns3sim=build/sim/ns3/um3n-ns3sim

@@ -79,6 +79,7 @@ struct um3n_bcache {
 	size_t resend_slots;
 	struct um3n_reorder_pool *rpool; /* the engine's, for every record's data path */
 	const struct um3n_aqm_conf *aqm; /* the engine's, likewise */
+	bool measure_rate;               /* um3n_datapath.measure_rate of every record */
 	struct um3n_hmap by_home;        /* home v4 -> rec index */
 	struct um3n_hmap by_coa;         /* ip << 16 | port -> rec index << 3 | link id */
 	struct um3n_bcache_gone gone[UM3N_BCACHE_GONE];

@@ -75,6 +75,11 @@ static const struct um3n_confkey keys[] = {
 	 offsetof(struct um3n_mn_conf, encrypt),
 	 "yes: seal tunnel data (ChaCha20-Poly1305, keys per registration); the HA must agree",
 	 no_yes_words},
+	{"rate_estimate", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1, 1,
+	 offsetof(struct um3n_mn_conf, rate_estimate),
+	 "yes: aggregation weighs the uplinks by their measured delivery rate, weight_kbps its "
+	 "start",
+	 no_yes_words},
 	/* [ha] */
 	{"max_lifetime_s", "max_lifetime", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1,
 	 65534, 600, offsetof(struct um3n_ha_conf, max_lifetime_s),
@@ -117,6 +122,12 @@ static const struct um3n_confkey keys[] = {
 	 offsetof(struct um3n_ha_conf, encrypt),
 	 "yes: only sealed tunnel data; mobile nodes that do not ask for it are refused",
 	 no_yes_words},
+	{"rate_estimate", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1, 1,
+	 offsetof(struct um3n_ha_conf, rate_estimate),
+	 "yes: aggregation weighs the bindings by their measured delivery rate, the MN's weight "
+	 "its "
+	 "start",
+	 no_yes_words},
 	{"reg_rate_per_s", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_COUNT, 1, 0,
 	 100000, 20, offsetof(struct um3n_ha_conf, reg_rate_per_s),
 	 "registration requests per second per source ip:port, checked before the authenticator "
@@ -139,7 +150,8 @@ static const struct um3n_confkey keys[] = {
 	 "lower is preferred when several uplinks fit a rule", NULL},
 	{"weight_kbps", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_U32, UM3N_CONFKEY_KBPS, 1, 0,
 	 UINT32_MAX, 0, offsetof(struct um3n_mn_link_conf, weight_kbps),
-	 "expected rate, weighting aggregation; 0 for all uplinks weighs them equally", NULL},
+	 "expected rate: aggregation's weight (its start with rate_estimate); 0: 1000 kbit/s",
+	 NULL},
 	{"standby", NULL, UM3N_CONFKEYS_LINK, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1,
 	 UM3N_STANDBY_HOT, offsetof(struct um3n_mn_link_conf, standby),
 	 "uplinks = one: hot stays registered and probed, cold sends nothing until needed",

@@ -15,6 +15,8 @@ int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, siz
 	dp->sched.n = n_links;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
 		dp->tx_seq[l] = (uint32_t)um3n_prng_next(prng);
+	for (int l = 0; l < UM3N_MAX_LINKS; l++)
+		um3n_rateest_init(&dp->rate[l], 0, UM3N_LINKSCHED_DEFAULT_KBPS);
 	um3n_linksched_update(&dp->sched); /* nothing usable yet */
 	um3n_reorder_init(&dp->rx_order);
 	return um3n_resend_init(&dp->resend, env, resend_slots);
@@ -83,7 +85,40 @@ void um3n_datapath_set_class(struct um3n_datapath *dp, int link, uint8_t link_cl
 	assert(link_ok(dp, link));
 	s->link_class = link_class;
 	s->priority = priority;
+	if (s->weight_kbps != weight_kbps || !s->rate_kbps) { /* a new start for the estimate */
+		um3n_rateest_init(&dp->rate[link], weight_kbps, UM3N_LINKSCHED_DEFAULT_KBPS);
+		s->rate_kbps = dp->rate[link].rate_kbps;
+	}
 	s->weight_kbps = weight_kbps;
+}
+
+struct um3n_probe_report um3n_datapath_rx_report(const struct um3n_datapath *dp, int link,
+						 uint64_t rx_bytes, uint64_t rx_pkts)
+{
+	/* Counted as on the wire (outer IPv4 and UDP headers too), as the
+	 * sender's scheduler counts a packet's cost (linksched.c). */
+	struct um3n_probe_report r = {true, (uint32_t)(rx_bytes + rx_pkts * (20 + 8)), 0};
+	int64_t base, q;
+
+	assert(link_ok(dp, link));
+	if (dp->rx_base_since[link]) {
+		base = dp->rx_base_cur[link] < dp->rx_base_prev[link] ? dp->rx_base_cur[link]
+								      : dp->rx_base_prev[link];
+		q = dp->rx_delay_us[link] - base;
+		r.qdelay_us = q <= 0 ? 0 : q >= UINT32_MAX ? UINT32_MAX : (uint32_t)q;
+	}
+	return r;
+}
+
+void um3n_datapath_rate_report(struct um3n_datapath *dp, int link,
+			       const struct um3n_probe_report *r, uint64_t peer_us)
+{
+	assert(link_ok(dp, link));
+	if (!r->valid || !dp->measure_rate)
+		return;
+	dp->sched.links[link].queue_us = r->qdelay_us;
+	if (um3n_rateest_report(&dp->rate[link], r->rx_bytes, peer_us, r->qdelay_us))
+		dp->sched.links[link].rate_kbps = dp->rate[link].rate_kbps;
 }
 
 void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, int state)
@@ -120,6 +155,9 @@ void um3n_datapath_link_reset(struct um3n_datapath *dp, int link)
 	assert(link_ok(dp, link));
 	dp->sched.links[link].present = false;
 	dp->tx_pkts[link] = dp->tx_bytes[link] = dp->resent_pkts[link] = 0;
+	um3n_rateest_init(&dp->rate[link], dp->sched.links[link].weight_kbps,
+			  UM3N_LINKSCHED_DEFAULT_KBPS);
+	dp->sched.links[link].rate_kbps = dp->rate[link].rate_kbps;
 	dp->rx_paths_ok = false;
 	um3n_datapath_links_changed(dp);
 }

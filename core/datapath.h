@@ -21,6 +21,7 @@
 #include "linksched.h"
 #include "policy.h"
 #include "outq.h"
+#include "rateest.h"
 #include "reorder.h"
 #include "resend.h"
 #include "tunnel.h"
@@ -64,6 +65,11 @@ struct um3n_datapath {
 	const struct um3n_aqm_conf *aqm;
 	struct um3n_aqm_link aqm_link[UM3N_MAX_LINKS];
 	struct um3n_aead_link *crypt; /* per link; NULL: plain tunnel data (aead.h) */
+	/* Each link's delivery rate from the peer's reports in the probes
+	 * (rateest.h), which aggregation weighs the links by; measure_rate
+	 * false (`rate_estimate = no`): the configured weights only. */
+	struct um3n_rateest rate[UM3N_MAX_LINKS];
+	bool measure_rate;
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -96,6 +102,18 @@ static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
  * spread over the usable links bounds how long a gap is held (reorder.h). */
 void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us);
 
+/* Our report on link for the peer's probe traffic (tunnel.h): what the
+ * engine received on it (rx_bytes of UDP payload in rx_pkts datagrams), and
+ * the link's queueing delay towards us (its delay above the windowed
+ * minimum, the same as the equalisation's). */
+struct um3n_probe_report um3n_datapath_rx_report(const struct um3n_datapath *dp, int link,
+						 uint64_t rx_bytes, uint64_t rx_pkts);
+/* The peer's report on link, stamped with its clock peer_us: the link's rate
+ * estimate moves (rateest.h), and the scheduler follows it. An invalid report
+ * (an older peer) or measure_rate false: nothing changes. */
+void um3n_datapath_rate_report(struct um3n_datapath *dp, int link,
+			       const struct um3n_probe_report *r, uint64_t peer_us);
+
 /* Control plane: describe link `link`, then call um3n_datapath_links_changed()
  * once to recompute the scheduler's view. `to` must outlive the path set. */
 void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to);
@@ -107,7 +125,8 @@ void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, in
 void um3n_datapath_links_changed(struct um3n_datapath *dp);
 /* The HA: all of the above from one MN's bindings (b[UM3N_MAX_LINKS]). */
 void um3n_datapath_bindings_changed(struct um3n_datapath *dp, const struct um3n_binding *b);
-/* Link `link` is gone (unbound): not usable, its counters back to zero. */
+/* Link `link` is gone (unbound): not usable, its counters back to zero and
+ * its rate estimate back to the configured weight. */
 void um3n_datapath_link_reset(struct um3n_datapath *dp, int link);
 
 /* Will an inner packet of len bytes fit in one output slot once encapsulated?

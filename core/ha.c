@@ -29,6 +29,7 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->reg_rate_per_s = 20;
 	c->reg_burst = 64;
 	c->reg_new_rate_per_s = 5000;
+	c->rate_estimate = 1;
 }
 
 /* Only fields read afresh at each use: the reply's lifetime and keepalive,
@@ -93,6 +94,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	}
 	ha->cache.rpool = &ha->rpool;
 	ha->cache.aqm = &ha->conf.aqm;
+	ha->cache.measure_rate = ha->conf.rate_estimate;
 	um3n_prng_seed(&ha->prng, env->seed ^ 0x6e6f6e6365ull); /* apart from the records' */
 	return ha;
 }
@@ -178,6 +180,7 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 			const struct um3n_tunnel_data *d)
 {
 	struct um3n_probe p;
+	struct um3n_probe_report mine;
 	uint8_t reply[UM3N_PROBE_LEN + 64];
 	int len;
 
@@ -185,12 +188,16 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 		ha->drops.malformed++;
 		return UM3N_EINVAL;
 	}
-	len = um3n_tunnel_probe_answer(reply, sizeof(reply), d->inner, d->inner_len, now_us);
+	note_path_delay(rec, link, now_us, p.sent_us);
+	/* The MN's report on the downlink moves our estimate of its rate; ours
+	 * on the uplink goes back in the answer for the MN's. */
+	mine = um3n_datapath_rx_report(&rec->dp, link, rec->b[link].rx_bytes, rec->b[link].rx_pkts);
+	len = um3n_tunnel_probe_answer(reply, sizeof(reply), d->inner, d->inner_len, now_us, &mine);
 	if (len < 0) {
 		ha->drops.malformed++;
 		return len;
 	}
-	note_path_delay(rec, link, now_us, p.sent_us);
+	um3n_datapath_rate_report(&rec->dp, link, &p.prober, p.sent_us);
 	note_probe_loss(&rec->b[link].lm, &rec->dp.sched.links[link], p.icmp_seq);
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }

@@ -38,6 +38,7 @@ struct um3n_ha_conf {
 	uint32_t reorder_max_us;  /* aggregate rules: longest hold of an early packet (0: none) */
 	struct um3n_aqm_conf aqm; /* traffic moved onto a binding by a failover (aqm.h) */
 	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h): MNs that do not ask for it are refused */
+	uint8_t rate_estimate; /* 0 no, 1 yes: weigh aggregation by measured rates (rateest.h) */
 	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
 	 * at now_us = 0, and how far a request's timestamp may be from it. With
 	 * ident_base 0 only the "strictly increasing" check applies. */

@@ -90,7 +90,9 @@ void um3n_linksched_set_delay(struct um3n_linksched *s, int link, int64_t delay_
 
 static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
 {
-	uint64_t kbps = l->weight_kbps ? l->weight_kbps : UM3N_LINKSCHED_DEFAULT_KBPS;
+	uint64_t kbps = l->rate_kbps     ? l->rate_kbps
+			: l->weight_kbps ? l->weight_kbps
+					 : UM3N_LINKSCHED_DEFAULT_KBPS;
 
 	return (uint64_t)(len + WIRE_EXTRA) * 8 * 1000000 / kbps;
 }
@@ -310,7 +312,8 @@ static size_t pick_priority(struct um3n_linksched *s, uint8_t set, uint8_t cls, 
 
 		assert(i >= 0);
 		left &= (uint8_t) ~(1u << i);
-		if (s->links[i].vfinish_ns <= limit) {
+		if (s->links[i].vfinish_ns <= limit &&
+		    s->links[i].queue_us <= UM3N_LINKSCHED_PRIORITY_BACKLOG_US) {
 			pick = i;
 			break;
 		}

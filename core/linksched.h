@@ -14,9 +14,17 @@ struct um3n_linksched_link {
 	int state;    /* enum um3n_link_state */
 	uint8_t link_class;
 	uint8_t priority;
-	uint32_t weight_kbps; /* 0 = treated as UM3N_LINKSCHED_DEFAULT_KBPS */
+	uint32_t weight_kbps; /* configured; 0 = treated as UM3N_LINKSCHED_DEFAULT_KBPS */
+	/* The rate aggregation and priority weigh the link by: the measured
+	 * one (rateest.h, which starts at the weight); 0 = weight_kbps. */
+	uint32_t rate_kbps;
+	/* The link's queueing delay as the receiver last reported it (tunnel.h
+	 * probes; 0: none): the priority mode's overflow looks at it as well as
+	 * at its own estimate, so that a rate estimate a little too high cannot
+	 * fill the first link's queue unseen. */
+	uint32_t queue_us;
 	/* Aggregation: when the link will have sent what we gave it (our estimate
-	 * at its weight, ns), and its one-way delay up to a constant shared by all
+	 * at its rate, ns), and its one-way delay up to a constant shared by all
 	 * links of the same peer (MN: srtt/2; HA: from the MN's probe timestamps). */
 	uint64_t vfinish_ns;
 	int64_t delay_us;
@@ -85,8 +93,9 @@ uint32_t um3n_linksched_flow_hash(const struct um3n_ip_info *ip, const uint8_t *
  *             (as active-standby, of the class only); else one of the other
  *             links, by the hash. A flow never changes links while the links
  *             stay as they are, so nothing is reordered.
- *  priority:  the first link in active-standby's order whose backlog is at
- *             most UM3N_LINKSCHED_PRIORITY_BACKLOG_US; if all are fuller, the
+ *  priority:  the first link in active-standby's order whose backlog (and
+ *             reported queue_us) is at most
+ *             UM3N_LINKSCHED_PRIORITY_BACKLOG_US; if all are fuller, the
  *             one that would send the packet first. Charged to its backlog. */
 size_t um3n_linksched_pick_mode(struct um3n_linksched *s, const struct um3n_policy_rule *rule,
 				size_t len, uint64_t now_us, uint32_t flow,

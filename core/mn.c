@@ -62,6 +62,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		return NULL;
 	}
 	mn->dp.aqm = &mn->conf.aqm;
+	mn->dp.measure_rate = mn->conf.rate_estimate;
 	for (size_t i = 0; i < conf->n_links; i++) {
 		struct mn_link *l = &mn->links[i];
 
@@ -269,6 +270,7 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 										 : UINT32_MAX);
 	mn->dp.sched.links[link].loss_permille = (uint16_t)um3n_linkmon_loss_permille(&l->lm);
 	note_down_delay(mn, link, now_us, &p);
+	um3n_datapath_rate_report(&mn->dp, link, &p.answerer, p.answer_us);
 	heard(mn, now_us, link);
 	return UM3N_OK;
 }
@@ -482,6 +484,8 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 		return;
 	}
 	p.icmp_seq = um3n_linkmon_probe_sent(&l->lm);
+	/* the downlink as we see it, for the HA's rate estimate */
+	p.prober = um3n_datapath_rx_report(&mn->dp, link, l->rx_bytes, l->rx_pkts);
 	um3n_tunnel_probe_build(buf, mn->outq.slot, mn->home_v4, mn->ha_v4, &p);
 	len = um3n_datapath_seal(&mn->dp, link, buf, UM3N_PROBE_LEN, mn->outq.slot);
 	if (len < 0)

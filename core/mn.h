@@ -24,7 +24,8 @@ struct um3n_mn_link_conf {
 	uint8_t priority;     /* lower = preferred when several links fit */
 	bool on_demand;       /* cold standby the driver brings up itself (the daemon's up_command):
 			 * a handover candidate even without carrier or address */
-	uint32_t weight_kbps; /* expected rate for aggregation weights (0 = equal) */
+	uint32_t weight_kbps; /* expected rate for aggregation weights (0 = 1000 kbit/s);
+			       * with rate_estimate, the measurement's start */
 	struct um3n_sockaddr local; /* care-of address; may be unset until UP */
 };
 
@@ -57,6 +58,7 @@ struct um3n_mn_conf {
 	uint8_t uplinks;            /* UM3N_MN_UPLINKS_* */
 	uint32_t handover_hold_us;  /* uplinks = one: handovers by signal at least this far apart */
 	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h); the HA must agree at registration */
+	uint8_t rate_estimate; /* 0 no, 1 yes: weigh aggregation by measured rates (rateest.h) */
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
 	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */

@@ -30,6 +30,25 @@ static void ipv4_header(uint8_t *ip, uint32_t src, uint32_t dst, uint16_t total_
 	um3n_put16(ip + 10, um3n_wire_inet_csum(ip, 20));
 }
 
+static void put_report(uint8_t *at, const struct um3n_probe_report *r)
+{
+	um3n_put32(at, r->valid ? r->rx_bytes : 0);
+	um3n_put32(at + 4, r->valid ? r->qdelay_us : 0);
+}
+
+/* A report at offset off of an echo of icmp_len bytes, if it reaches that far. */
+static struct um3n_probe_report get_report(const uint8_t *icmp, size_t icmp_len, size_t off)
+{
+	struct um3n_probe_report r = {false, 0, 0};
+
+	if (icmp_len >= off + 8) {
+		r.valid = true;
+		r.rx_bytes = um3n_get32(icmp + off);
+		r.qdelay_us = um3n_get32(icmp + off + 4);
+	}
+	return r;
+}
+
 int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t dst_v4,
 			    const struct um3n_probe *p)
 {
@@ -40,7 +59,7 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 		return UM3N_ETOOBIG;
 	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
 	ip = buf + UM3N_TUN_HDR_LEN;
-	ipv4_header(ip, src_v4, dst_v4, 20 + 24);
+	ipv4_header(ip, src_v4, dst_v4, 20 + UM3N_PROBE_ICMP_LEN);
 	icmp = ip + 20;
 	icmp[0] = p->is_reply ? 0 : 8;
 	icmp[1] = 0;
@@ -49,7 +68,9 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 	um3n_put16(icmp + 6, p->icmp_seq);
 	um3n_put64(icmp + 8, p->sent_us);
 	um3n_put64(icmp + 16, p->answer_us);
-	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, 24));
+	put_report(icmp + 24, &p->prober);
+	put_report(icmp + 32, &p->answerer);
+	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, UM3N_PROBE_ICMP_LEN));
 	return UM3N_PROBE_LEN;
 }
 
@@ -75,11 +96,13 @@ int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 	p->sent_us = um3n_get64(icmp + 8);
 	/* An older prober's 16-byte echo has no answerer's slot. */
 	p->answer_us = ip.total_len >= ip.header_len + 24 ? um3n_get64(icmp + 16) : 0;
+	p->prober = get_report(icmp, ip.total_len - ip.header_len, 24);
+	p->answerer = get_report(icmp, ip.total_len - ip.header_len, 32);
 	return UM3N_OK;
 }
 
 int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len,
-			     uint64_t now_us)
+			     uint64_t now_us, const struct um3n_probe_report *report)
 {
 	struct um3n_ip_info ip;
 	uint8_t *out_ip, *icmp;
@@ -104,6 +127,8 @@ int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, siz
 	icmp[0] = 0; /* echo reply */
 	if (icmp_len >= 24)
 		um3n_put64(icmp + 16, now_us);
+	if (icmp_len >= 40 && report)
+		put_report(icmp + 32, report);
 	um3n_put16(icmp + 2, 0);
 	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, icmp_len));
 	return (int)(UM3N_TUN_HDR_LEN + 20 + icmp_len);

@@ -15,14 +15,25 @@ int um3n_tunnel_encap(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inn
 
 #define UM3N_PROBE_ICMP_ID_BASE 0x5500 /* ICMP identifier = base | link id */
 /* ICMP: 8 bytes of header, the prober's clock, the answerer's clock (0 in a
- * request; a peer that only echoes leaves it 0). */
-#define UM3N_PROBE_LEN (UM3N_TUN_HDR_LEN + 20 + 8 + 8 + 8)
+ * request; a peer that only echoes leaves it 0), then two delivery reports
+ * (rateest.h): the prober's of this link's traffic towards it, and the
+ * answerer's (0 in a request). A report is the bytes its writer received on
+ * the link (modulo 2^32) and the link's queueing delay in µs as it sees it.
+ * Older probes end after the clocks (24 bytes of ICMP) or the first (16). */
+#define UM3N_PROBE_ICMP_LEN (8 + 8 + 8 + 8 + 8)
+#define UM3N_PROBE_LEN (UM3N_TUN_HDR_LEN + 20 + UM3N_PROBE_ICMP_LEN)
+
+struct um3n_probe_report {
+	bool valid; /* the echo was long enough to carry it */
+	uint32_t rx_bytes, qdelay_us;
+};
 
 struct um3n_probe {
 	bool is_reply;
 	uint16_t icmp_id, icmp_seq;
 	uint64_t sent_us;   /* the prober's clock, echoed back unchanged */
 	uint64_t answer_us; /* the answerer's clock when it answered; 0: none */
+	struct um3n_probe_report prober, answerer;
 };
 
 /* An echo request (src -> dst, both IPv4) inside tunnel data (next header 4).
@@ -34,11 +45,11 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 			    struct um3n_probe *p);
 /* Turns the echo request `inner` into the reply, written as tunnel data into
- * buf, with now_us in the answerer's slot when the request has one (the
- * prober learns the one-way delay back, up to the clocks' offset).
+ * buf, with now_us in the answerer's slot and `report` in the answerer's
+ * report when the request has room for them (an older prober's does not).
  * Returns bytes, or UM3N_EINVAL (not IPv4, or shorter than an ICMP echo
  * header) / UM3N_ETOOBIG. */
 int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, size_t len,
-			     uint64_t now_us);
+			     uint64_t now_us, const struct um3n_probe_report *report);
 
 #endif

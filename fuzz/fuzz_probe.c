@@ -14,6 +14,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NOW_US UINT64_C(0x0123456789abcdef)
+static const struct um3n_probe_report report = {true, 0x89abcdefu, 4321};
 
 static void answer_any(const uint8_t *inner, size_t len, size_t cap)
 {
@@ -22,7 +23,7 @@ static void answer_any(const uint8_t *inner, size_t len, size_t cap)
 
 	if (!buf)
 		return;
-	n = um3n_tunnel_probe_answer(buf, cap, inner, len, NOW_US);
+	n = um3n_tunnel_probe_answer(buf, cap, inner, len, NOW_US, &report);
 	if (n > (int)cap || (n < 0 && n != UM3N_EINVAL && n != UM3N_ETOOBIG))
 		abort();
 	free(buf);
@@ -41,7 +42,7 @@ static void round_trip(const uint8_t *inner, size_t len)
 		return;
 	if (p.is_reply)
 		return;
-	n = um3n_tunnel_probe_answer(out, sizeof(out), inner, len, NOW_US);
+	n = um3n_tunnel_probe_answer(out, sizeof(out), inner, len, NOW_US, &report);
 	if (n < UM3N_TUN_HDR_LEN + 20 || out[0] != UM3N_MSG_TUNNEL_DATA)
 		abort();
 	if (um3n_tunnel_probe_parse(out + UM3N_TUN_HDR_LEN, (size_t)n - UM3N_TUN_HDR_LEN,
@@ -50,6 +51,10 @@ static void round_trip(const uint8_t *inner, size_t len)
 	if (!q.is_reply || q.icmp_id != p.icmp_id || q.icmp_seq != p.icmp_seq ||
 	    q.sent_us != p.sent_us ||
 	    q.answer_us != (ip.total_len - ip.header_len >= 24 ? NOW_US : 0))
+		abort();
+	if (q.answerer.valid != (ip.total_len - ip.header_len >= UM3N_PROBE_ICMP_LEN) ||
+	    (q.answerer.valid &&
+	     (q.answerer.rx_bytes != report.rx_bytes || q.answerer.qdelay_us != report.qdelay_us)))
 		abort();
 }
 

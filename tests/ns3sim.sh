@@ -156,11 +156,14 @@ stall=$(num "$out/wt" longest_stall_ms)
 # Measured (seed 1, 16 s): 45 video packets lost in the window with the
 # sender's AQM of moved traffic (core/aqm.c; seeds 2, 3: 78, 51), 22 with
 # aqm_limit_ms = 0 (32, 54): both flows moved onto the cell, and CoDel's and the
-# hard limit's drops in the first interval still catch video packets.
-if [ -n "$holost" ] && [ "$holost" -le 60 ] && awk -v s="$stall" 'BEGIN { exit !(s > 0 && s < 1000) }'; then
-	echo "ok   walk-away video + CUBIC download: $holost video packets lost in the handover window (<= 60), download's longest stall $stall ms"
+# hard limit's drops in the first interval still catch video packets. The
+# probes' delivery reports (rateest.h) made them 16 bytes longer, which moves
+# every later random draw: seeds 1-3 then gave 82, 52, 61, the same with
+# rate_estimate = no on both ends. The bound covers that spread.
+if [ -n "$holost" ] && [ "$holost" -le 100 ] && awk -v s="$stall" 'BEGIN { exit !(s > 0 && s < 1000) }'; then
+	echo "ok   walk-away video + CUBIC download: $holost video packets lost in the handover window (<= 100), download's longest stall $stall ms"
 else
-	echo "FAIL walk-away video + CUBIC download: '$holost' lost in the handover window (<= 60), stall '$stall' ms (0..1000)"; fail=1
+	echo "FAIL walk-away video + CUBIC download: '$holost' lost in the handover window (<= 100), stall '$stall' ms (0..1000)"; fail=1
 fi
 # ---- outages: the AP switched off, a point-to-point link cut -------------------
 # ns3-apoff.ini (14 s): the AP off at 10 s; the station loses its association

@@ -55,12 +55,17 @@ void pairnet_init(struct pairnet *net, const struct um3n_policy *policy)
 	c->links[1].link_class = UM3N_CLASS_WIFI;
 	set_sockaddr(&c->links[1].local, "203.0.113.2", 40001);
 	c->policy = policy;
+	/* The links here have a delay but no rate: a measured rate would find
+	 * them unbounded, so the weights the tests give stand for the rates
+	 * (core/rateest.c has its own tests, and the simulator's links a rate). */
+	c->rate_estimate = 0;
 	net->delay_us[0] = 50000;
 	net->delay_us[1] = 5000;
 	um3n_ha_conf_defaults(&net->ha_conf);
 	set_sockaddr(&net->ha_conf.addr, "192.0.2.1", 434);
 	net->ha_conf.get_key = key_lookup;
 	net->ha_conf.ident_base = c->ident_base;
+	net->ha_conf.rate_estimate = 0;
 }
 
 void pairnet_start(struct pairnet *net)

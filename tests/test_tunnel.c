@@ -58,13 +58,16 @@ static void test_encap_layout(void)
 
 #define SRC_V4 0x0a000002u /* 10.0.0.2 */
 #define DST_V4 0xc6336401u /* 198.51.100.1 */
+#define PROBE_IP_LEN (20 + UM3N_PROBE_ICMP_LEN)
 
 static void test_probe_roundtrip(void)
 {
 	uint8_t req[UM3N_PROBE_LEN], rep[UM3N_PROBE_LEN + 8];
 	const struct um3n_probe p = {.icmp_id = UM3N_PROBE_ICMP_ID_BASE | 3,
 				     .icmp_seq = 0xbeef,
-				     .sent_us = 0x0102030405060708ull};
+				     .sent_us = 0x0102030405060708ull,
+				     .prober = {true, 0xfedcba98u, 12345}};
+	const struct um3n_probe_report mine = {true, 0x01020304u, 777};
 	struct um3n_probe q;
 	int n;
 
@@ -76,7 +79,7 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_EQUAL(req[1], UM3N_NH_IPV4);
 	/* valid IPv4 header checksum and ICMP checksum: they sum to zero */
 	CU_ASSERT_EQUAL(um3n_wire_inet_csum(req + 4, 20), 0);
-	CU_ASSERT_EQUAL(um3n_wire_inet_csum(req + 24, 16), 0);
+	CU_ASSERT_EQUAL(um3n_wire_inet_csum(req + 24, UM3N_PROBE_ICMP_LEN), 0);
 	CU_ASSERT_EQUAL(req[4 + 9], 1);
 	CU_ASSERT_EQUAL(um3n_get32(req + 4 + 12), SRC_V4);
 	CU_ASSERT_EQUAL(um3n_get32(req + 4 + 16), DST_V4);
@@ -87,14 +90,19 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_EQUAL(q.icmp_id, p.icmp_id);
 	CU_ASSERT_EQUAL(q.icmp_seq, p.icmp_seq);
 	CU_ASSERT_EQUAL(q.sent_us, p.sent_us);
+	CU_ASSERT_TRUE(q.prober.valid);
+	CU_ASSERT_EQUAL(q.prober.rx_bytes, 0xfedcba98u);
+	CU_ASSERT_EQUAL(q.prober.qdelay_us, 12345);
+	CU_ASSERT_TRUE(q.answerer.valid); /* room for it, zero in a request */
+	CU_ASSERT_EQUAL(q.answerer.rx_bytes, 0);
 
-	CU_ASSERT_EQUAL(um3n_tunnel_probe_answer(rep, UM3N_PROBE_LEN - 1, req + 4, (size_t)n - 4,
-						 1),
+	CU_ASSERT_EQUAL(um3n_tunnel_probe_answer(rep, UM3N_PROBE_LEN - 1, req + 4, (size_t)n - 4, 1,
+						 &mine),
 			UM3N_ETOOBIG);
-	n = um3n_tunnel_probe_answer(rep, sizeof(rep), req + 4, UM3N_PROBE_LEN - 4, 4242);
+	n = um3n_tunnel_probe_answer(rep, sizeof(rep), req + 4, UM3N_PROBE_LEN - 4, 4242, &mine);
 	CU_ASSERT_EQUAL_FATAL(n, UM3N_PROBE_LEN);
 	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rep + 4, 20), 0);
-	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rep + 24, 24), 0);
+	CU_ASSERT_EQUAL(um3n_wire_inet_csum(rep + 24, UM3N_PROBE_ICMP_LEN), 0);
 	CU_ASSERT_EQUAL(rep[24], 0); /* echo reply */
 	CU_ASSERT_EQUAL(um3n_get32(rep + 4 + 12), DST_V4);
 	CU_ASSERT_EQUAL(um3n_get32(rep + 4 + 16), SRC_V4);
@@ -104,7 +112,11 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_EQUAL(q.icmp_id, p.icmp_id);
 	CU_ASSERT_EQUAL(q.icmp_seq, p.icmp_seq);
 	CU_ASSERT_EQUAL(q.sent_us, p.sent_us);
-	CU_ASSERT_EQUAL(q.answer_us, 4242); /* the answerer's clock */
+	CU_ASSERT_EQUAL(q.answer_us, 4242);              /* the answerer's clock */
+	CU_ASSERT_EQUAL(q.prober.rx_bytes, 0xfedcba98u); /* echoed */
+	CU_ASSERT_TRUE(q.answerer.valid);
+	CU_ASSERT_EQUAL(q.answerer.rx_bytes, 0x01020304u);
+	CU_ASSERT_EQUAL(q.answerer.qdelay_us, 777);
 	/* the reply is not for the prober's peer */
 	CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(rep + 4, (size_t)n - 4, DST_V4, &q), UM3N_EINVAL);
 }
@@ -129,16 +141,16 @@ struct parse_bad_case {
 
 /* clang-format off */
 static const struct parse_bad_case parse_bad_cases[] = {
-	{1, "wrong destination", -1, 0, false, 44, SRC_V4},
-	{2, "bad ICMP checksum (payload byte)", 30, 0x55, false, 44, DST_V4},
-	{3, "bad ICMP checksum field", 22, 0x00, false, 44, DST_V4},
-	{4, "not ICMP (UDP)", 9, 17, true, 44, DST_V4},
-	{5, "ICMP type 3, not echo", 20, 3, false, 44, DST_V4},
-	{6, "ICMP code 1", 21, 1, false, 44, DST_V4},
+	{1, "wrong destination", -1, 0, false, PROBE_IP_LEN, SRC_V4},
+	{2, "bad ICMP checksum (payload byte)", 30, 0x55, false, PROBE_IP_LEN, DST_V4},
+	{3, "bad ICMP checksum field", 22, 0x00, false, PROBE_IP_LEN, DST_V4},
+	{4, "not ICMP (UDP)", 9, 17, true, PROBE_IP_LEN, DST_V4},
+	{5, "ICMP type 3, not echo", 20, 3, false, PROBE_IP_LEN, DST_V4},
+	{6, "ICMP code 1", 21, 1, false, PROBE_IP_LEN, DST_V4},
 	{7, "truncated buffer", -1, 0, false, 30, DST_V4},
 	{8, "truncated: total length 28 (ICMP header only)", 3, 28, true, 28, DST_V4},
 	{9, "empty", -1, 0, false, 0, DST_V4},
-	{10, "IPv6 version nibble", 0, 0x65, false, 44, DST_V4},
+	{10, "IPv6 version nibble", 0, 0x65, false, PROBE_IP_LEN, DST_V4},
 };
 /* clang-format on */
 
@@ -154,7 +166,8 @@ static void test_probe_parse_rejects(void)
 
 		CU_ASSERT_EQUAL_FATAL(um3n_tunnel_probe_build(buf, sizeof(buf), SRC_V4, DST_V4, &p),
 				      UM3N_PROBE_LEN);
-		CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(ip, 44, DST_V4, &q), 0); /* control */
+		CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(ip, PROBE_IP_LEN, DST_V4, &q),
+				0); /* control */
 		if (c->offset >= 0) {
 			/* a one-byte edit that lands on a checksum byte must still change it */
 			ip[c->offset] = c->value == ip[c->offset] ? (uint8_t)(c->value + 1)
@@ -187,11 +200,41 @@ static void test_probe_answer_short(void)
 		um3n_put32(ip + 16, DST_V4);
 		fix_ip_csum(ip);
 		memset(out, 0xa5, sizeof(out));
-		rc = um3n_tunnel_probe_answer(out, cap, ip, 20 + n, 1);
+		rc = um3n_tunnel_probe_answer(out, cap, ip, 20 + n, 1, NULL);
 		CU_ASSERT_EQUAL(rc, n < 8 ? UM3N_EINVAL : (int)cap);
 		for (size_t b = cap; b < sizeof(out); b++)
 			CU_ASSERT_EQUAL(out[b], 0xa5); /* nothing written past cap */
 	}
+}
+
+/* An older prober's echo (24 bytes of ICMP: the clocks, no reports) is
+ * answered with the clock but no report, and the reply parses without one:
+ * the rate estimate then stays at the configured weight (rateest.h). */
+static void test_probe_old_format(void)
+{
+	const struct um3n_probe_report mine = {true, 99, 1};
+	uint8_t ip[20 + 24] = {0x45}, out[UM3N_PROBE_LEN];
+	struct um3n_probe q;
+	int n;
+
+	ip[3] = sizeof(ip);
+	ip[9] = 1;
+	um3n_put32(ip + 12, SRC_V4);
+	um3n_put32(ip + 16, DST_V4);
+	fix_ip_csum(ip);
+	ip[20] = 8; /* echo request */
+	um3n_put64(ip + 28, 5555);
+	um3n_put16(ip + 22, um3n_wire_inet_csum(ip + 20, 24));
+	CU_ASSERT_EQUAL_FATAL(um3n_tunnel_probe_parse(ip, sizeof(ip), DST_V4, &q), 0);
+	CU_ASSERT_FALSE(q.prober.valid);
+	CU_ASSERT_FALSE(q.answerer.valid);
+	n = um3n_tunnel_probe_answer(out, sizeof(out), ip, sizeof(ip), 4242, &mine);
+	CU_ASSERT_EQUAL_FATAL(n, UM3N_TUN_HDR_LEN + (int)sizeof(ip));
+	CU_ASSERT_EQUAL_FATAL(
+		um3n_tunnel_probe_parse(out + UM3N_TUN_HDR_LEN, sizeof(ip), SRC_V4, &q), 0);
+	CU_ASSERT_EQUAL(q.sent_us, 5555);
+	CU_ASSERT_EQUAL(q.answer_us, 4242);
+	CU_ASSERT_FALSE(q.answerer.valid);
 }
 
 static CU_TestInfo tunnel_tests[] = {
@@ -199,6 +242,7 @@ static CU_TestInfo tunnel_tests[] = {
 	{"02 probe build/parse/answer round trip", test_probe_roundtrip},
 	{"03 probe parse rejects", test_probe_parse_rejects},
 	{"04 probe answer: no echo header, no answer", test_probe_answer_short},
+	{"05 probe: an older prober's echo has no reports", test_probe_old_format},
 	CU_TEST_INFO_NULL,
 };
 
