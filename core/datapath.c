@@ -110,6 +110,20 @@ struct um3n_probe_report um3n_datapath_rx_report(const struct um3n_datapath *dp,
 	return r;
 }
 
+void um3n_datapath_rate_status(const struct um3n_datapath *dp, int link,
+			       struct um3n_rate_status *st)
+{
+	const struct um3n_rateest *e = &dp->rate[link];
+
+	assert(link_ok(dp, link));
+	st->weight_kbps = dp->sched.links[link].weight_kbps;
+	st->rate_kbps = dp->measure_rate ? e->est_kbps : 0;
+	st->delivered_kbps = e->delivered_kbps;
+	st->queue_us = dp->sched.links[link].queue_us;
+	st->windows = e->windows;
+	st->probes = e->probes;
+}
+
 void um3n_datapath_rate_report(struct um3n_datapath *dp, int link,
 			       const struct um3n_probe_report *r, uint64_t peer_us)
 {

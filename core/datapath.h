@@ -114,6 +114,10 @@ struct um3n_probe_report um3n_datapath_rx_report(const struct um3n_datapath *dp,
 void um3n_datapath_rate_report(struct um3n_datapath *dp, int link,
 			       const struct um3n_probe_report *r, uint64_t peer_us);
 
+/* The link's rate as aggregation sees it, for status. */
+void um3n_datapath_rate_status(const struct um3n_datapath *dp, int link,
+			       struct um3n_rate_status *st);
+
 /* Control plane: describe link `link`, then call um3n_datapath_links_changed()
  * once to recompute the scheduler's view. `to` must outlive the path set. */
 void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to);

@@ -443,6 +443,7 @@ int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
 		bs->tx_bytes = rec->dp.tx_bytes[l];
 		bs->rx_pkts = b->rx_pkts;
 		bs->rx_bytes = b->rx_bytes;
+		um3n_datapath_rate_status(&rec->dp, l, &bs->rate);
 	}
 	return UM3N_OK;
 }

@@ -105,6 +105,7 @@ struct um3n_ha_binding_status {
 	uint32_t lifetime_left_s;
 	uint64_t last_heard_us_ago;
 	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
+	struct um3n_rate_status rate; /* of the downlink on this binding */
 };
 struct um3n_ha_mn_status {
 	uint32_t home_addr;

@@ -163,6 +163,7 @@ struct um3n_mn_link_status {
 	int reg_wait;
 	uint64_t tx_pkts, tx_bytes, rx_pkts, rx_bytes;
 	uint64_t probes_sent, probes_answered;
+	struct um3n_rate_status rate;
 	uint64_t failovers; /* traffic moved off this link: the sum of failovers_by */
 	uint64_t failovers_by[UM3N_FAILOVER_CAUSES]; /* ... by enum um3n_mn_failover_cause */
 	uint64_t resent_pkts;       /* packets re-sent on another link when this one failed */

@@ -41,6 +41,7 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 		s->rx_bytes = l->rx_bytes;
 		s->probes_sent = l->lm.probes_sent;
 		s->probes_answered = l->lm.probes_answered;
+		um3n_datapath_rate_status(&mn->dp, (int)i, &s->rate);
 		for (int c = 0; c < UM3N_FAILOVER_CAUSES; c++) {
 			s->failovers_by[c] = l->failovers[c];
 			s->failovers += l->failovers[c];

@@ -50,6 +50,14 @@ struct um3n_sockaddr {
 	uint16_t port; /* host order */
 };
 
+/* Aggregation's view of one link's rate, for status (rateest.h): the
+ * configured weight, the measured rate (0: not measured, rate_estimate = no),
+ * the last window's delivery and the queueing delay the far end reported. */
+struct um3n_rate_status {
+	uint32_t weight_kbps, rate_kbps, delivered_kbps, queue_us;
+	uint64_t windows, probes; /* the estimate's windows closed and probes */
+};
+
 bool um3n_addr_eq(const struct um3n_addr *a, const struct um3n_addr *b);
 bool um3n_sockaddr_eq(const struct um3n_sockaddr *a, const struct um3n_sockaddr *b);
 /* IPv4 address from/to a host-order uint32_t. */

@@ -164,6 +164,34 @@ static void failovers_json(const struct um3n_mn_link_status *l, struct d_str *o)
 	d_str_printf(o, "},");
 }
 
+/* Aggregation's view of a link's rate (rateest.h): "rate" in JSON, a line
+ * of text. A rate of 0 means not measured (rate_estimate = no). */
+static void rate_out(const struct um3n_rate_status *r, bool json, const char *indent,
+		     struct d_str *o)
+{
+	if (json) {
+		d_str_printf(o, "\"rate\":{\"weight_kbps\":%u,\"rate_kbps\":", r->weight_kbps);
+		if (r->rate_kbps)
+			d_str_printf(o, "%u", r->rate_kbps);
+		else
+			d_str_printf(o, "null");
+		d_str_printf(o,
+			     ",\"delivered_kbps\":%u,\"queue_ms\":%.1f,\"windows\":%llu,"
+			     "\"probes\":%llu},",
+			     r->delivered_kbps, r->queue_us / 1000.0,
+			     (unsigned long long)r->windows, (unsigned long long)r->probes);
+		return;
+	}
+	d_str_printf(o, "%srate: weight %u kbit/s, ", indent, r->weight_kbps);
+	if (r->rate_kbps)
+		d_str_printf(o, "measured %u kbit/s", r->rate_kbps);
+	else
+		d_str_printf(o, "not measured");
+	d_str_printf(o, " (delivered %u kbit/s, queue %.1f ms, %llu windows, %llu probes)\n",
+		     r->delivered_kbps, r->queue_us / 1000.0, (unsigned long long)r->windows,
+		     (unsigned long long)r->probes);
+}
+
 static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname, struct d_str *o)
 {
 	char ip[48], why[96];
@@ -199,6 +227,7 @@ static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname
 		     (unsigned long long)l->tx_pkts, (unsigned long long)l->tx_bytes,
 		     (unsigned long long)l->rx_pkts, (unsigned long long)l->rx_bytes,
 		     (unsigned long long)l->probes_sent, (unsigned long long)l->probes_answered);
+	rate_out(&l->rate, true, "", o);
 	failovers_json(l, o);
 	d_str_printf(o, "\"resent_pkts\":%llu,\"unexpected_events\":%llu}",
 		     (unsigned long long)l->resent_pkts, (unsigned long long)l->unexpected_events);
@@ -223,6 +252,7 @@ static void mn_link_text(const struct um3n_mn_link_status *l, const char *ifname
 		     (double)l->srtt_us / 1000.0, (double)l->rttvar_us / 1000.0,
 		     l->loss_permille / 10.0, signal, (unsigned long long)l->probes_answered,
 		     (unsigned long long)l->probes_sent);
+	rate_out(&l->rate, false, "  ", o);
 	d_str_printf(o, "  failovers %llu (", (unsigned long long)l->failovers);
 	for (int c = 0; c < UM3N_FAILOVER_CAUSES; c++)
 		d_str_printf(o, "%s%s %llu", c ? ", " : "", um3n_mn_failover_cause_name(c),
@@ -441,12 +471,16 @@ static void ha_binding(const struct um3n_ha_binding_status *b, bool json, struct
 			  : " %s coa %s:%u lifetime left %u s heard %llu ms ago,",
 		     um3n_linkmon_state_name(b->state), ip, b->coa.port, b->lifetime_left_s,
 		     (unsigned long long)(b->last_heard_us_ago / 1000));
+	if (json)
+		rate_out(&b->rate, true, "", o);
 	d_str_printf(o,
 		     json ? "\"tx_pkts\":%llu,\"tx_bytes\":%llu,\"rx_pkts\":%llu,"
 			    "\"rx_bytes\":%llu}"
 			  : " out %llu pkts %llu bytes, in %llu pkts %llu bytes\n",
 		     (unsigned long long)b->tx_pkts, (unsigned long long)b->tx_bytes,
 		     (unsigned long long)b->rx_pkts, (unsigned long long)b->rx_bytes);
+	if (!json)
+		rate_out(&b->rate, false, "      ", o);
 }
 
 static void ha_mn(const struct um3n_ha_mn_status *m, bool json, struct d_str *o)

@@ -61,6 +61,8 @@ static void fill_mn(struct um3n_mn_status *st)
 	st->policy_version = 3;
 	st->policy_acked_version = 2;
 	st->policy_rules = 5;
+	st->links[0].rate = (struct um3n_rate_status){3610, 3452, 3401, 2100, 50, 7};
+	st->links[1].rate.weight_kbps = 14670; /* rate_kbps 0: not measured */
 	st->drops.auth_failed = 7;
 	st->drops.too_big = 9;
 	st->reorder = (struct um3n_reorder_status){.held = 120,
@@ -94,6 +96,11 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"out_pkts\":0,\"csum_partial\":true}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"address\":\"10.1.1.2\",\"port\":40000"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"tx_bytes\":1234567890123"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"rate\":{\"weight_kbps\":3610,\"rate_kbps\":3452,"
+					     "\"delivered_kbps\":3401,\"queue_ms\":2.1,"
+					     "\"windows\":50,\"probes\":7},"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(s.buf, "\"rate\":{\"weight_kbps\":14670,\"rate_kbps\":null,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"resent_pkts\":0,\"unexpected_events\":0}"));
 	/* a signal never reported is null, not 0 dBm */
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"loss_permille\":0,\"signal_dbm\":-60,"));
@@ -132,6 +139,8 @@ static void test_mn_text(void)
 		"uplink cell (-, class cell): up, registration registered (code 0), "
 		"10.1.1.2:40000, lifetime left 0 s\n"
 		"  srtt 12.35 ms rttvar 0.00 ms loss 0.0% signal -60 dBm probes 0/0\n"
+		"  rate: weight 3610 kbit/s, measured 3452 kbit/s (delivered 3401 kbit/s, queue "
+		"2.1 ms, 50 windows, 7 probes)\n"
 		"  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
 		"unexpected 0\n"
 		"  out 0 pkts 1234567890123 bytes, in 0 pkts 0 bytes\n"
@@ -139,6 +148,8 @@ static void test_mn_text(void)
 		"lifetime left 0 s\n"
 		"  not up: no carrier\n"
 		"  srtt 0.00 ms rttvar 0.00 ms loss 0.0% signal - probes 0/0\n"
+		"  rate: weight 14670 kbit/s, not measured (delivered 0 kbit/s, queue 0.0 ms, 0 "
+		"windows, 0 probes)\n"
 		"  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
 		"unexpected 0\n"
 		"  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
@@ -378,6 +389,9 @@ static void test_ha_flags(void)
 			"    link 1 class wifi flags csum-partial up coa 10.1.2.2:5555 "
 			"lifetime left 0 s heard 0 ms ago, out 0 pkts 0 bytes, in 0 "
 			"pkts 0 bytes\n"
+			"      rate: weight 0 kbit/s, not measured (delivered 0 kbit/s, queue 0.0 "
+			"ms, "
+			"0 windows, 0 probes)\n"
 			"drops: malformed 0 auth_failed 0 replayed 0 unknown_peer 0 "
 			"after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
 			"0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 not_from_ha 0 "

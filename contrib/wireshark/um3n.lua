@@ -17,7 +17,10 @@
 --     then the inner IPv4/IPv6 packet;
 --   link probes: ICMP echo in tunnel data (next header 4), identifier
 --     0x5500 | link, the prober's clock (µs) as the first 8 payload bytes and,
---     in a 24-byte echo, the answerer's clock (0 in a request) after it.
+--     in a 24-byte echo, the answerer's clock (0 in a request) after it; a
+--     40-byte echo then carries the prober's and the answerer's delivery
+--     reports (bytes received on the link mod 2^32, queueing delay in µs;
+--     core/rateest.h).
 -- Anything that is not as um3n writes it raises an expert error or warning.
 
 local um3n = Proto("um3n", "um3n multihomed Mobile IP")
@@ -139,6 +142,13 @@ field("probe.link", ProtoField.uint16, "Probed link", base.DEC, nil, 0x00ff)
 field("probe.seq", ProtoField.uint16, "Probe sequence", base.DEC)
 field("probe.sent_us", ProtoField.uint64, "Prober's clock at send (µs)", base.DEC)
 field("probe.answer_us", ProtoField.uint64, "Answerer's clock at the answer (µs; 0 in a request)",
+	base.DEC)
+field("probe.prober_rx_bytes", ProtoField.uint32, "Prober's report: bytes received on the link",
+	base.DEC)
+field("probe.prober_queue_us", ProtoField.uint32, "Prober's report: queueing delay (µs)", base.DEC)
+field("probe.answerer_rx_bytes", ProtoField.uint32,
+	"Answerer's report: bytes received on the link (0 in a request)", base.DEC)
+field("probe.answerer_queue_us", ProtoField.uint32, "Answerer's report: queueing delay (µs)",
 	base.DEC)
 local fields = {}
 for _, f in pairs(F) do fields[#fields + 1] = f end
@@ -414,6 +424,13 @@ local function probe(tvb, tree, off)
 	local ip_len = tvb(off + 2, 2):uint()
 	if ip_len - ihl >= 24 and tvb:len() >= icmp + 24 then
 		p:add(F["probe.answer_us"], tvb(icmp + 16, 8))
+	end
+	-- A 40-byte echo has both delivery reports after the clocks.
+	if ip_len - ihl >= 40 and tvb:len() >= icmp + 40 then
+		p:add(F["probe.prober_rx_bytes"], tvb(icmp + 24, 4))
+		p:add(F["probe.prober_queue_us"], tvb(icmp + 28, 4))
+		p:add(F["probe.answerer_rx_bytes"], tvb(icmp + 32, 4))
+		p:add(F["probe.answerer_queue_us"], tvb(icmp + 36, 4))
 	end
 	return string.format("Probe %s, link %d", kind, link)
 end

@@ -50,6 +50,11 @@ class Um3n:
               "reorder_max_ms = %d" % (0 if brk == "reorder" else 100),
               "control_socket = " + self.mn_sock, "log_level = " + self.log_level]
         aqm = ["aqm_limit_ms = 0"] if brk == "aqm" else []
+        # UM3N_EMU_RATE_ESTIMATE=no: aggregation on the configured weights
+        # alone, on both ends (core/rateest.c), to compare with the measured.
+        rate = os.environ.get("UM3N_EMU_RATE_ESTIMATE")
+        if rate:
+            aqm += ["rate_estimate = " + rate]
         mn += aqm
         if self.one is not None:
             mn += ["uplinks = one"]

@@ -150,6 +150,11 @@ def expect_tunnel(p, e):
             e["um3n.probe.sent_us"] = [u(p, icmp + 8, 8)]
             if u(p, 6, 2) - (icmp - 4) >= 24 and len(p) >= icmp + 24:
                 e["um3n.probe.answer_us"] = [u(p, icmp + 16, 8)]
+            if u(p, 6, 2) - (icmp - 4) >= 40 and len(p) >= icmp + 40:
+                e["um3n.probe.prober_rx_bytes"] = [u(p, icmp + 24, 4)]
+                e["um3n.probe.prober_queue_us"] = [u(p, icmp + 28, 4)]
+                e["um3n.probe.answerer_rx_bytes"] = [u(p, icmp + 32, 4)]
+                e["um3n.probe.answerer_queue_us"] = [u(p, icmp + 36, 4)]
 
 
 def same(want, got):
