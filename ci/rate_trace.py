@@ -17,24 +17,10 @@ import csv
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from emu.lib import linktraces  # noqa: E402  (the same parsers as the testbed's runs)
+
 SKIP_S = 2  # the flow starts at 1 s; the first full second after it
-
-
-def mahimahi_per_second(path):
-    stamps = [int(x) for x in open(path) if x.strip() and not x.startswith("#")]
-    period_ms = stamps[-1]
-    secs = [0.0] * ((period_ms + 999) // 1000)
-    for ms in stamps:
-        secs[min((ms - 1) // 1000, len(secs) - 1)] += 1500 * 8 / 1e6
-    return secs  # Mbit/s in each second of one period
-
-
-def csv_per_second(path):
-    out = []
-    for row in csv.reader(open(path)):
-        if row and row[0].strip().isdigit():
-            out.append(int(row[1]) * 8 / 1e6)
-    return out
 
 
 def capacity(ini_path, link):
@@ -42,8 +28,7 @@ def capacity(ini_path, link):
     cp.read(ini_path)
     sec = cp["link " + link]
     path = os.path.join(os.path.dirname(ini_path), sec["trace"])
-    fmt = sec.get("trace_format", "auto")
-    return mahimahi_per_second(path) if fmt == "mahimahi" else csv_per_second(path)
+    return linktraces.per_second(path, sec.get("trace_format", "auto"))
 
 
 def series(run_dir):

@@ -59,16 +59,14 @@ void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us, 
 	assert(link_ok(dp, link));
 	dp->rx_delay_us[link] = us;
 	dp->rx_paths_ok = false;
-	if (dp->rx_base_since[link] == 0) { /* the first sample */
-		dp->rx_base_cur[link] = dp->rx_base_prev[link] = us;
-		dp->rx_base_since[link] = now_us ? now_us : 1;
-	} else if (now_us - dp->rx_base_since[link] >= UM3N_DATAPATH_BASE_WINDOW_US) {
-		dp->rx_base_prev[link] = dp->rx_base_cur[link];
-		dp->rx_base_cur[link] = us;
-		dp->rx_base_since[link] = now_us;
-	} else if (us < dp->rx_base_cur[link]) {
-		dp->rx_base_cur[link] = us;
-	}
+	um3n_winmin_add(&dp->rx_base[link], us, now_us);
+}
+
+void um3n_datapath_rx_sample(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us)
+{
+	assert(link_ok(dp, link));
+	dp->rx_sample_us[link] = us;
+	um3n_winmin_add(&dp->rx_sample_base[link], us, now_us);
 }
 
 void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to)
@@ -101,10 +99,9 @@ struct um3n_probe_report um3n_datapath_rx_report(const struct um3n_datapath *dp,
 	int64_t base, q;
 
 	assert(link_ok(dp, link));
-	if (dp->rx_base_since[link]) {
-		base = dp->rx_base_cur[link] < dp->rx_base_prev[link] ? dp->rx_base_cur[link]
-								      : dp->rx_base_prev[link];
-		q = dp->rx_delay_us[link] - base;
+	if (dp->rx_sample_base[link].since) {
+		base = um3n_winmin_get(&dp->rx_sample_base[link]);
+		q = dp->rx_sample_us[link] - base;
 		r.qdelay_us = q <= 0 ? 0 : q >= UINT32_MAX ? UINT32_MAX : (uint32_t)q;
 	}
 	return r;
@@ -427,8 +424,7 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 	}
 	if (!dp->rx_paths_ok) { /* a delay or a link changed since the last one */
 		for (int l = 0; l < UM3N_MAX_LINKS; l++)
-			base[l] = dp->rx_base_cur[l] < dp->rx_base_prev[l] ? dp->rx_base_cur[l]
-									   : dp->rx_base_prev[l];
+			base[l] = um3n_winmin_get(&dp->rx_base[l]);
 		um3n_reorder_paths(dp->rpool, dp->rx_delay_us, base, dp->sched.usable,
 				   &dp->rx_paths);
 		dp->rx_paths_ok = true;

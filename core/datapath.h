@@ -30,6 +30,33 @@ struct um3n_binding; /* bcache.h: the HA's view of one MN link */
 
 #define UM3N_DATAPATH_BASE_WINDOW_US 5000000
 
+/* A minimum over two windows of UM3N_DATAPATH_BASE_WINDOW_US: the smaller
+ * of the current window's and the last one's (a path's delay without its
+ * queue, which forgets a route change within two windows). */
+struct um3n_winmin {
+	int64_t cur, prev;
+	uint64_t since; /* the current window's start; 0: no sample yet */
+};
+
+static inline void um3n_winmin_add(struct um3n_winmin *w, int64_t v, uint64_t now_us)
+{
+	if (w->since == 0) { /* the first sample */
+		w->cur = w->prev = v;
+		w->since = now_us ? now_us : 1;
+	} else if (now_us - w->since >= UM3N_DATAPATH_BASE_WINDOW_US) {
+		w->prev = w->cur;
+		w->cur = v;
+		w->since = now_us;
+	} else if (v < w->cur) {
+		w->cur = v;
+	}
+}
+
+static inline int64_t um3n_winmin_get(const struct um3n_winmin *w)
+{
+	return w->cur < w->prev ? w->cur : w->prev;
+}
+
 enum um3n_datapath_key {
 	UM3N_DATAPATH_BY_DST, /* MN: the correspondent is the destination */
 	UM3N_DATAPATH_BY_SRC, /* HA: the correspondent is the source */
@@ -50,10 +77,13 @@ struct um3n_datapath {
 	int64_t rx_delay_us[UM3N_MAX_LINKS]; /* the peer's packets' delay per link (the hold) */
 	/* Its windowed minimum (the path without its queue): what delay
 	 * equalisation evens out, so that a queue building on one link does not
-	 * move every packet of the flow (reorder.h). Two windows of
-	 * UM3N_DATAPATH_BASE_WINDOW_US: the minimum of the current and the last. */
-	int64_t rx_base_cur[UM3N_MAX_LINKS], rx_base_prev[UM3N_MAX_LINKS];
-	uint64_t rx_base_since[UM3N_MAX_LINKS];
+	 * move every packet of the flow (reorder.h). */
+	struct um3n_winmin rx_base[UM3N_MAX_LINKS];
+	/* The last unsmoothed sample and its own windowed minimum: the queue
+	 * we report to the peer (rateest.h) must fall as soon as the queue
+	 * drains, which the smoothed delay does only ~120 ms later. */
+	int64_t rx_sample_us[UM3N_MAX_LINKS];
+	struct um3n_winmin rx_sample_base[UM3N_MAX_LINKS];
 	/* The reorder queue's view of the links, recomputed only when a delay
 	 * or a link's usability changed (rx_paths_ok false), not per packet. */
 	struct um3n_reorder_paths rx_paths;
@@ -101,6 +131,8 @@ static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
  * trip, which holds the downlink's spread when the uplinks are alike): the
  * spread over the usable links bounds how long a gap is held (reorder.h). */
 void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us);
+/* The unsmoothed sample that went into it (the queue we report). */
+void um3n_datapath_rx_sample(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us);
 
 /* Our report on link for the peer's probe traffic (tunnel.h): what the
  * engine received on it (rx_bytes of UDP payload in rx_pkts datagrams), and

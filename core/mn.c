@@ -249,6 +249,7 @@ static void note_down_delay(struct um3n_mn *mn, int link, uint64_t now_us,
 	else
 		*d += (sample - *d) / 8;
 	um3n_datapath_set_rx_delay(&mn->dp, link, *d, now_us);
+	um3n_datapath_rx_sample(&mn->dp, link, sample, now_us);
 }
 
 static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *inner,

@@ -21,7 +21,7 @@ static void set_rate(struct um3n_rateest *e)
 	if (e->startup)
 		r *= 2;
 	else if (e->probing)
-		r = r * 5 / 4;
+		r = r * 9 / 8;
 	e->rate_kbps = clamp_kbps(e, r);
 }
 
@@ -78,7 +78,7 @@ static void decide(struct um3n_rateest *e, uint32_t delivered, uint32_t qmin_us)
 	}
 	/* Probe after a window without a queue that delivered about the rate
 	 * the link was given (it may carry more), and again at once after a
-	 * probe that found more (a capacity that rose fast is found at 5/4 per
+	 * probe that found more (a capacity that rose fast is found at 9/8 per
 	 * window). A link the flow does not fill is not probed: it would find
 	 * nothing, and each probe moves the shares. */
 	if (e->startup) {

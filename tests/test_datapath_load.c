@@ -15,16 +15,16 @@ static void test_base_delay(void)
 	um3n_datapath_set_rx_delay(&r.dp, 1, 50000, 1000);
 	um3n_datapath_set_rx_delay(&r.dp, 1, 90000, 2000); /* a queue */
 	CU_ASSERT_EQUAL(r.dp.rx_delay_us[1], 90000);
-	CU_ASSERT_EQUAL(r.dp.rx_base_cur[1], 50000);
+	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 50000);
 	um3n_datapath_set_rx_delay(&r.dp, 1, 80000, 1000 + W); /* next window */
-	CU_ASSERT_EQUAL(r.dp.rx_base_prev[1], 50000);
-	CU_ASSERT_EQUAL(r.dp.rx_base_cur[1], 80000);
+	CU_ASSERT_EQUAL(r.dp.rx_base[1].prev, 50000);
+	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 80000);
 	um3n_datapath_set_rx_delay(&r.dp, 1, 70000, 1000 + 2 * W); /* 50 ms forgotten */
-	CU_ASSERT_EQUAL(r.dp.rx_base_prev[1], 80000);
-	CU_ASSERT_EQUAL(r.dp.rx_base_cur[1], 70000);
+	CU_ASSERT_EQUAL(r.dp.rx_base[1].prev, 80000);
+	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 70000);
 	um3n_datapath_set_rx_delay(&r.dp, 1, 60000, 2000 + 2 * W);
-	CU_ASSERT_EQUAL(r.dp.rx_base_cur[1], 60000);
-	CU_ASSERT_EQUAL(r.dp.rx_base_cur[0], 0); /* other links untouched */
+	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 60000);
+	CU_ASSERT_EQUAL(r.dp.rx_base[0].cur, 0); /* other links untouched */
 	rig_fini(&r);
 }
 

@@ -46,10 +46,13 @@ NS3_CELL = ns3_spec(CELL_MBPS, CELL_DELAY_MS, CELL_LOSS)  # "3.61Mbps,50ms,0.001
 NS3_WIFI = ns3_spec(WIFI_MBPS, WIFI_DELAY_MS, WIFI_LOSS)  # "14.67Mbps,5ms,0"
 
 
-def uplinks_conf(names, devs):
+def uplinks_conf(names, devs, weights_mbps=None):
     """Um3n's uplink tuples (name, interface, class, priority, weight_kbps) for
-    the uplinks named, on the testbed's interfaces devs {name: interface}."""
-    return [(n, devs[n]) + UPLINKS[n][2:] for n in names]
+    the uplinks named, on the testbed's interfaces devs {name: interface};
+    weights_mbps {name: Mbit/s} instead of the links' rates where given."""
+    w = weights_mbps or {}
+    return [(n, devs[n]) + UPLINKS[n][2:4] + (int(w[n] * 1000) if n in w else UPLINKS[n][4],)
+            for n in names]
 
 
 if __name__ == "__main__":

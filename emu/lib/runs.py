@@ -44,12 +44,13 @@ class Bed:
         raise NotImplementedError
 
 
-def start_um3n(bed, tag, uplinks, rules=POLICY, default="wifi", one=None):
+def start_um3n(bed, tag, uplinks, rules=POLICY, default="wifi", one=None, weights_mbps=None):
     """Both daemons started afresh with the uplinks named (one: uplinks = one,
-    {uplink: standby kind}); raises when the MN does not register (its logs
-    stay in the run's tmp)."""
-    u = Um3n(bed.build_dir, bed.tmp, bed.mn, bed.ha, HA_ADDR, uplinks_conf(uplinks, bed.uplink_dev),
-             default, list(rules), one=one)
+    {uplink: standby kind}; weights_mbps: weight_kbps other than the links'
+    rates); raises when the MN does not register (its logs stay in the run's
+    tmp)."""
+    u = Um3n(bed.build_dir, bed.tmp, bed.mn, bed.ha, HA_ADDR,
+             uplinks_conf(uplinks, bed.uplink_dev, weights_mbps), default, list(rules), one=one)
     if not u.start(tag):
         u.stop()
         raise RuntimeError("%s: the MN did not register (logs in %s)" % (tag, bed.tmp))

@@ -30,7 +30,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
-from emu.lib import aggruns, apoff, apps, links, runs  # noqa: E402
+from emu.lib import aggruns, aggtrace, apoff, apps, links, runs  # noqa: E402
 from emu.lib.captures import read_pcap, trim_pcap  # noqa: E402
 from emu.lib.analysis import pcap_mbps  # noqa: E402
 from emu.lib.nodes import NsNode, have, kill_namespace_procs, log, stop_procs  # noqa: E402
@@ -44,7 +44,7 @@ def parse():
     ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
-    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two,standby,apoff (default: the first four)")
+    ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two,aggregate-trace,standby,apoff (default: the first four)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
@@ -292,6 +292,9 @@ def main():
         if "aggregate-two" in only:
             for cc in a.cc.split(","):
                 aggruns.two_flows_run(tb, res, runs, cc)
+        if "aggregate-trace" in only:
+            for cc in a.cc.split(","):
+                aggtrace.trace_runs(tb, res, runs, cc)
         if a.keep_captures:
             res["captures_kept"] = keep_captures(a.out, res, a.keep_captures)
         ok = True

@@ -1,0 +1,108 @@
+"""One TCP flow aggregated over a real-trace pair in the ns-3 testbed: the
+cell and WiFi links' rates follow traces/links/ second by second (set through
+the simulator's control FIFO), and the flow runs twice, with the rates the
+daemons measure (rate_estimate = yes, core/rateest.c) and with the traces'
+mean rates as fixed weights (rate_estimate = no). Per second: each uplink's
+capacity and what it carried (captures on the MN's uplinks), so that the
+shares can be seen to follow the capacity (issue 11). The testbed's radio
+queues are 30 packets, so a rate near 0 would hold a packet for seconds and
+fail the link; rates are floored at FLOOR_MBPS."""
+import os
+import threading
+import time
+
+from . import apps, linktraces, links
+from .aggruns import AGG_RULE
+from .analysis import pcap_series
+from .nodes import log, stop_procs
+
+PAIR = {"cell": ("Verizon-LTE-short.down", "mahimahi"), "wifi": ("23_2_wifi.csv", "csv")}
+FLOOR_MBPS = 0.5
+
+
+def _caps():
+    return {l: [max(c, FLOOR_MBPS) for c in
+                linktraces.per_second(os.path.join(linktraces.TRACES, f), fmt)]
+            for l, (f, fmt) in PAIR.items()}
+
+
+def _replay(bed, caps, t0, d, stop):
+    """Sets both links' rates at each second from t0 until d seconds or stop."""
+    for t in range(d + 2):
+        if stop.is_set():
+            return
+        for l in caps:
+            bed.ns3("%s rate %.3fMbps" % (l, linktraces.at(caps[l], t)))
+        delay = t0 + t + 1 - time.time()
+        if delay > 0 and stop.wait(delay):
+            return
+
+
+def _one(bed, runs, tag, caps, d, cc, estimate):
+    os.environ["UM3N_EMU_RATE_ESTIMATE"] = estimate
+    weights = {l: sum(c) / len(c) for l, c in caps.items()}
+    try:
+        u = runs.start_um3n(bed, tag, ["cell", "wifi"], rules=list(runs.POLICY) + [AGG_RULE],
+                            weights_mbps=weights)
+    finally:
+        del os.environ["UM3N_EMU_RATE_ESTIMATE"]
+    stop = threading.Event()
+    try:
+        pcaps, paths = runs.uplink_caps(bed, tag)
+        srv = apps.start_iperf_server(bed.ftp)
+        time.sleep(0.3)
+        t0 = time.time()
+        th = threading.Thread(target=_replay, args=(bed, caps, t0, d, stop))
+        th.start()
+        r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, extra=("-C", cc))
+        stop.set()
+        th.join()
+        stop_procs([srv] + pcaps)
+        show = u.show("ha") or {}
+    finally:
+        stop.set()
+        u.stop()
+    series = {}
+    for l, p in zip(runs.UPS, paths):
+        _ts, mbps = pcap_series(p, t0, bin_s=1.0)
+        series[l] = [round(x, 3) for x in mbps[:d]]
+    r["uplink_series_mbps"] = series
+    r["capacity_series_mbps"] = {l: [round(caps[l][t % len(caps[l])], 3) for t in range(d)]
+                                 for l in caps}
+    r["ha_rates"] = [b.get("rate") for m in show.get("mobile_nodes", []) for b in m.get("links", [])]
+    return r
+
+
+def share_error(r, skip=2):
+    """Mean |cell share of what the uplinks carried - cell share of the
+    capacity| in points, over the seconds after the first `skip`."""
+    up, cap = r["uplink_series_mbps"], r["capacity_series_mbps"]
+    err, n = 0.0, 0
+    for t in range(skip, min(len(up["cell"]), len(up["wifi"]), len(cap["cell"]))):
+        got, avail = up["cell"][t] + up["wifi"][t], cap["cell"][t] + cap["wifi"][t]
+        if got > 0 and avail > 0:
+            err += abs(up["cell"][t] / got - cap["cell"][t] / avail)
+            n += 1
+    return round(100 * err / n, 1) if n else None
+
+
+def trace_runs(bed, res, runs, cc="cubic"):
+    """res["aggregate_trace"][cc][yes|no]: goodput, per-second series, the
+    share error; the links' rates are put back to the testbed's after."""
+    d = int(bed.args.duration)
+    caps = _caps()
+    out = res.setdefault("aggregate_trace", {}).setdefault(cc, {})
+    try:
+        for est in ("yes", "no"):
+            r = _one(bed, runs, "aggtr-%s-%s" % (cc, est), caps, d, cc, est)
+            r["share_error_points"] = share_error(r)
+            r["capacity_mbps"] = round(sum(sum(c[:d]) for c in r["capacity_series_mbps"].values()) / d, 3)
+            out[est] = r
+            log("aggregate over traces, %s, rate_estimate = %s: %.2f Mbit/s of %.2f, cell share "
+                "%s points off its capacity share" % (cc, est, r["goodput_mbps"], r["capacity_mbps"],
+                                                       r["share_error_points"]))
+    finally:
+        (cr, _cd, _cl), (wr, _wd, _wl) = bed.args.cell.split(","), bed.args.wifi.split(",")
+        bed.ns3("cell rate " + cr)
+        bed.ns3("wifi rate " + wr)
+    return out
