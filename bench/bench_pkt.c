@@ -207,7 +207,8 @@ static double run_ha_decap(struct bench *b, long iters)
 		if (keyed) /* and the flow's next counter: in order, the reorder fast path */
 			um3n_put32(b->dgram + 8,
 				   um3n_reorder_key(gre_key >> UM3N_REORDER_FLOW_SHIFT,
-						    (gre_key + (uint32_t)i + 1)));
+						    (gre_key + (uint32_t)i + 1),
+						    !(gre_key & UM3N_REORDER_NO_EQ)));
 		um3n_ha_udp_input(b->ha, 1, &b->mc.links[b->dgram_link].local, b->dgram,
 				  b->dgram_len);
 		while (um3n_ha_poll_output(b->ha, &o))

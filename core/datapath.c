@@ -361,11 +361,11 @@ static unsigned flow_of(const struct um3n_ip_info *ip, const uint8_t *pkt, size_
 int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 			     struct um3n_drop_counters *drops, uint64_t now_us,
 			     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len,
-			     const uint8_t *out, size_t n)
+			     const uint8_t *out, size_t n, bool equalise)
 {
 	unsigned flow = flow_of(ip, pkt, len);
 	uint32_t seq = um3n_seqwin_seq(out[0], dp->tx_seq[out[0]]++);
-	uint32_t key = um3n_reorder_key(flow, dp->tx_flow[flow]++);
+	uint32_t key = um3n_reorder_key(flow, dp->tx_flow[flow]++, equalise);
 	/* A TUN MTU with no room for the key: sent as before, unordered. */
 	bool keyed = len + UM3N_DATA_KEYED_OVERHEAD + (dp->crypt ? UM3N_SEAL_OVERHEAD : 0) <=
 		     q->slot;

@@ -237,12 +237,14 @@ static inline int um3n_datapath_encap(struct um3n_datapath *dp, struct um3n_outq
 	return dlen;
 }
 
-/* um3n_datapath_send for the packets of aggregate rules: a GRE key with the
- * packet's flow and that flow's counter (reorder.h) when it fits the slot. */
+/* um3n_datapath_send for the packets of aggregate and priority rules: a GRE
+ * key with the packet's flow and that flow's counter (reorder.h) when it
+ * fits the slot; equalise: the receiver evens the links' delays out for it
+ * (aggregate), else it only puts it in order (priority). */
 int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 			     struct um3n_drop_counters *drops, uint64_t now_us,
 			     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len,
-			     const uint8_t *out, size_t n);
+			     const uint8_t *out, size_t n, bool equalise);
 
 /* A TCP segment with no payload and no SYN, FIN or RST: the reverse
  * direction of a bulk flow. Aggregate rules send it on the fastest link and
@@ -305,7 +307,8 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 		return UM3N_ENOLINK;
 	}
 	if (um3n_policy_mode_keyed(rule->mode))
-		return um3n_datapath_send_keyed(dp, q, drops, now_us, ip, pkt, len, out, n);
+		return um3n_datapath_send_keyed(dp, q, drops, now_us, ip, pkt, len, out, n,
+						rule->mode == UM3N_MODE_AGGREGATE);
 	if (um3n_datapath_moved(dp, rule, out[0]) &&
 	    !um3n_aqm_admit_moved(&dp->aqm_link[out[0]], dp->aqm,
 				  dp->sched.links[out[0]].weight_kbps, len + UM3N_DATA_OVERHEAD,

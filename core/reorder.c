@@ -323,7 +323,7 @@ int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, stru
 	if (!(f->seen >> link & 1) || ctr_after(ctr, f->top[link]))
 		f->top[link] = ctr;
 	f->seen |= (uint8_t)(1u << link);
-	lag = pa->slower ? pa->lag_us[link] : 0;
+	lag = pa->slower && !(key & UM3N_REORDER_NO_EQ) ? pa->lag_us[link] : 0;
 	if (lag > p->max_hold_us)
 		lag = p->max_hold_us;
 	if (ctr == f->next_ctr && lag == 0 &&

@@ -33,11 +33,17 @@
 #include "engine.h"
 #include "outq.h"
 
-/* The GRE key: 4 bits of flow bucket, 28 bits of that bucket's counter
- * (serial arithmetic, RFC 1982). */
+/* The GRE key: 4 bits of flow bucket, a bit that says "do not equalise",
+ * 27 bits of that bucket's counter (serial arithmetic, RFC 1982). Priority
+ * rules set the bit: their flow keeps to the first link and overflows only
+ * when it is full, so it should not pay the slower link's delay for every
+ * packet as an aggregated flow does (measured: one-way delay p50 48 ms
+ * against 7 ms for the same flow on active-standby). Their overflow is
+ * still put in order. */
 #define UM3N_REORDER_FLOW_SHIFT 28
 #define UM3N_REORDER_FLOWS 16
-#define UM3N_REORDER_CTR_MASK 0x0fffffffu
+#define UM3N_REORDER_NO_EQ 0x08000000u
+#define UM3N_REORDER_CTR_MASK 0x07ffffffu
 /* A counter this far from the expected one (either way) is no reordering but
  * a sender that restarted its counters: the bucket starts over there. */
 #define UM3N_REORDER_WINDOW 4096
@@ -53,9 +59,10 @@
 #define UM3N_REORDER_HIST_BINS 256
 #define UM3N_REORDER_NIL UINT32_MAX
 
-static inline uint32_t um3n_reorder_key(unsigned flow, uint32_t counter)
+static inline uint32_t um3n_reorder_key(unsigned flow, uint32_t counter, bool equalise)
 {
-	return (uint32_t)flow << UM3N_REORDER_FLOW_SHIFT | (counter & UM3N_REORDER_CTR_MASK);
+	return (uint32_t)flow << UM3N_REORDER_FLOW_SHIFT | (equalise ? 0 : UM3N_REORDER_NO_EQ) |
+	       (counter & UM3N_REORDER_CTR_MASK);
 }
 
 struct um3n_reorder_stats {

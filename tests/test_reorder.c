@@ -127,7 +127,7 @@ static int rig_in(struct rig *g, uint64_t now_us, int link, unsigned flow, uint3
 	};
 
 	return um3n_reorder_input(&g->r, &g->p, &g->q, &g->drops, now_us, link,
-				  um3n_reorder_key(flow, ctr), b, 8, &pa);
+				  um3n_reorder_key(flow, ctr, true), b, 8, &pa);
 }
 
 /* Pops every output into ids (at most cap); returns how many. */
@@ -296,12 +296,12 @@ static void test_pool_bounds(void)
 	um3n_reorder_init(&a);
 	um3n_reorder_init(&b);
 	for (uint32_t c = 0; c < 5; c++) /* 0 delivered, 2 3 held, 4 5 overflow */
-		um3n_reorder_input(&a, &p, &q, &drops, 0, 0, um3n_reorder_key(0, c ? c + 1 : 0),
-				   pkt, 8, &pa10);
+		um3n_reorder_input(&a, &p, &q, &drops, 0, 0,
+				   um3n_reorder_key(0, c ? c + 1 : 0, true), pkt, 8, &pa10);
 	CU_ASSERT_EQUAL(a.n_held, 2);
 	CU_ASSERT_EQUAL(p.st.overflow, 2);
-	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 0), pkt, 8, &pa10);
-	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 2), pkt, 8, &pa10);
+	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 0, true), pkt, 8, &pa10);
+	um3n_reorder_input(&b, &p, &q, &drops, 0, 0, um3n_reorder_key(0, 2, true), pkt, 8, &pa10);
 	CU_ASSERT_EQUAL(b.n_held, 1); /* the other peer still has room */
 	CU_ASSERT_EQUAL(p.n_free, 1);
 	um3n_reorder_drop_all(&a, &p);
@@ -415,7 +415,7 @@ static int eq_in(struct rig *g, uint64_t now_us, int link, uint32_t ctr)
 	um3n_put32(b, 0);
 	um3n_put32(b + 4, ctr);
 	return um3n_reorder_input(&g->r, &g->p, &g->q, &g->drops, now_us, link,
-				  um3n_reorder_key(0, ctr), b, 8, &pa);
+				  um3n_reorder_key(0, ctr, true), b, 8, &pa);
 }
 
 /* Equalisation: in-order packets of the fast link wait the lag; the slow

@@ -13,7 +13,8 @@
 --     policy ack; the standard mip tree is shown too (preference "mip_tree");
 --   tunnel data: the RFC 3519 header, the RFC 2890 GRE header with the
 --     sequence number split into link id (3 bits) and per-link counter (29),
---     the key of aggregate rules split into flow bucket (4) and counter (28),
+--     the key of aggregate and priority rules split into flow bucket (4),
+--     "not equalised" (1, priority rules) and counter (27),
 --     then the inner IPv4/IPv6 packet;
 --   link probes: ICMP echo in tunnel data (next header 4), identifier
 --     0x5500 | link, the prober's clock (µs) as the first 8 payload bytes and,
@@ -124,7 +125,9 @@ field("gre.version", ProtoField.uint16, "GRE version", base.DEC, nil, 0x0007)
 field("gre.proto", ProtoField.uint16, "GRE protocol", base.HEX, ethertypes)
 field("gre.key", ProtoField.uint32, "GRE key (flow and its counter)", base.HEX)
 field("gre.key.flow", ProtoField.uint32, "Flow bucket", base.DEC, nil, 0xf0000000)
-field("gre.key.counter", ProtoField.uint32, "Flow counter", base.DEC, nil, 0x0fffffff)
+field("gre.key.no_eq", ProtoField.uint32, "Not equalised (priority rule)", base.DEC, nil,
+	0x08000000)
+field("gre.key.counter", ProtoField.uint32, "Flow counter", base.DEC, nil, 0x07ffffff)
 field("gre.seq", ProtoField.uint32, "GRE sequence number", base.DEC)
 field("gre.seq.link", ProtoField.uint32, "First link", base.DEC, nil, 0xe0000000)
 field("gre.seq.counter", ProtoField.uint32, "Per-link counter", base.DEC, nil, 0x1fffffff)
@@ -457,9 +460,10 @@ local function gre(tvb, tree, off)
 	if keyed then
 		local k = tree:add(F["gre.key"], tvb(s, 4))
 		k:add(F["gre.key.flow"], tvb(s, 4))
+		k:add(F["gre.key.no_eq"], tvb(s, 4))
 		k:add(F["gre.key.counter"], tvb(s, 4))
 		local key = tvb(s, 4):uint()
-		info = string.format(", flow %d #%d", bit.rshift(key, 28), bit.band(key, 0x0fffffff))
+		info = string.format(", flow %d #%d", bit.rshift(key, 28), bit.band(key, 0x07ffffff))
 		s = s + 4
 	end
 	local q = tree:add(F["gre.seq"], tvb(s, 4))

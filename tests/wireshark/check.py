@@ -135,7 +135,8 @@ def expect_tunnel(p, e):
             key = u(p, 8, 4)
             e["um3n.gre.key"] = [key]
             e["um3n.gre.key.flow"] = [key >> 28]
-            e["um3n.gre.key.counter"] = [key & 0x0FFFFFFF]
+            e["um3n.gre.key.no_eq"] = [key >> 27 & 1]
+            e["um3n.gre.key.counter"] = [key & 0x07FFFFFF]
             s = 12
         seq = u(p, s, 4)
         e["um3n.gre.seq"] = [seq]
