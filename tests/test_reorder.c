@@ -405,7 +405,7 @@ static void test_batch_lend(void)
 	rig_fini(&g);
 }
 
-static int eq_in(struct rig *g, uint64_t now_us, int link, uint32_t ctr)
+static int eq_in_key(struct rig *g, uint64_t now_us, int link, uint32_t ctr, bool equalise)
 {
 	uint8_t *b = g->bufs[g->n_bufs++ % 64];
 	/* link 1 is 40 ms slower than link 0 */
@@ -415,7 +415,35 @@ static int eq_in(struct rig *g, uint64_t now_us, int link, uint32_t ctr)
 	um3n_put32(b, 0);
 	um3n_put32(b + 4, ctr);
 	return um3n_reorder_input(&g->r, &g->p, &g->q, &g->drops, now_us, link,
-				  um3n_reorder_key(0, ctr, true), b, 8, &pa);
+				  um3n_reorder_key(0, ctr, equalise), b, 8, &pa);
+}
+
+static int eq_in(struct rig *g, uint64_t now_us, int link, uint32_t ctr)
+{
+	return eq_in_key(g, now_us, link, ctr, true);
+}
+
+/* A priority rule's key says "not equalised": in-order packets of the fast
+ * link go at once, a gap is still held (for the slow link's packet) and the
+ * flow still leaves in order. */
+static void test_not_equalised(void)
+{
+	struct rig g;
+	struct pkt_id got[8];
+
+	rig_init(&g, 16, 100 * MS);
+	eq_in_key(&g, 0, 0, 0, false);
+	eq_in_key(&g, 1 * MS, 0, 1, false);
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 2); /* at once, in order */
+	eq_in_key(&g, 2 * MS, 0, 3, false);           /* 2 went on the slow link */
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 0);
+	eq_in_key(&g, 42 * MS, 1, 2, false);
+	CU_ASSERT_EQUAL(rig_drain(&g, got, 0, 8), 2);
+	CU_ASSERT(got[0].ctr == 2 && got[1].ctr == 3);
+	CU_ASSERT_EQUAL(g.p.st.equalised, 0);
+	CU_ASSERT_EQUAL(g.p.st.held, 1);
+	CU_ASSERT_EQUAL(g.p.st.filled, 1);
+	rig_fini(&g);
 }
 
 /* Equalisation: in-order packets of the fast link wait the lag; the slow
@@ -485,6 +513,8 @@ static CU_TestInfo reorder_tests[] = {
 	 test_batch_lend},
 	{"09 reorder: delay equalisation", test_equalise},
 	{"10 reorder: lag and exclusion from base delays, bound from present ones", test_paths},
+	{"11 reorder: not equalised (priority rules): in order at once, gaps still held",
+	 test_not_equalised},
 	CU_TEST_INFO_NULL,
 };
 
