@@ -25,6 +25,7 @@ struct um3n_binding {
 	uint64_t expires_us;
 	uint64_t last_ident;        /* replay protection, RFC 5944 §5.7 */
 	struct um3n_linkmon lm;     /* the HA's view: heard from lately or not */
+	uint64_t peer_probe_us;     /* the MN's probe interval on it, as its last probe said */
 	uint64_t rx_pkts, rx_bytes; /* tx: the record's data path */
 };
 

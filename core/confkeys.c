@@ -75,6 +75,12 @@ static const struct um3n_confkey keys[] = {
 	 offsetof(struct um3n_mn_conf, encrypt),
 	 "yes: seal tunnel data (ChaCha20-Poly1305, keys per registration); the HA must agree",
 	 no_yes_words},
+	{"idle_after_ms", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_U32, UM3N_CONFKEY_MS, 1000, 0,
+	 3600000, 5000, offsetof(struct um3n_mn_conf, idle_after_us),
+	 "no tunnel data this long: probe every keepalive instead (0: always probe fast)", NULL},
+	{"keepalive_s", "keepalive", UM3N_CONFKEYS_MN, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1,
+	 65535, 25, offsetof(struct um3n_mn_conf, keepalive_s),
+	 "idle probe interval, also the NAT keepalive (the HA's announced one if shorter)", NULL},
 	{"rate_estimate", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1, 1,
 	 offsetof(struct um3n_mn_conf, rate_estimate),
 	 "yes: aggregation weighs the uplinks by their measured delivery rate, weight_kbps its "

@@ -199,6 +199,7 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 		return len;
 	}
 	um3n_datapath_rate_report(&rec->dp, link, &p.prober, p.sent_us);
+	ha_timers_probe_interval(ha, &rec->b[link], p.interval_ms * 1000ull, now_us);
 	note_probe_loss(&rec->b[link].lm, &rec->dp.sched.links[link], p.icmp_seq);
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }

@@ -5,9 +5,18 @@
 
 #define US_PER_S 1000000ull
 
+/* Silence that means failure: dead_after_us, plus the MN's probe interval if
+ * longer (an idle MN probes every keepalive, mn_timers.c). */
+static uint64_t silence_us(const struct um3n_ha *ha, const struct um3n_binding *b)
+{
+	uint64_t d = ha->conf.dead_after_us;
+
+	return b->peer_probe_us > d ? d + b->peer_probe_us : d;
+}
+
 static uint64_t silence_deadline(const struct um3n_ha *ha, const struct um3n_binding *b)
 {
-	return b->lm.last_heard_us + ha->conf.dead_after_us;
+	return b->lm.last_heard_us + silence_us(ha, b);
 }
 
 /* A scan of rec at at_us: each record has its own wake-up in the binding
@@ -38,7 +47,7 @@ void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint6
 
 void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us)
 {
-	bool was_quiet = now_us - b->lm.last_heard_us >= ha->conf.dead_after_us;
+	bool was_quiet = now_us - b->lm.last_heard_us >= silence_us(ha, b);
 
 	assert(b->active);
 	b->lm.last_heard_us = now_us;
@@ -49,7 +58,18 @@ void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us
 void ha_timers_heard_after_failure(struct um3n_ha *ha, const struct um3n_binding *b,
 				   uint64_t now_us)
 {
-	want_scan_of(ha, b, now_us + ha->conf.dead_after_us);
+	want_scan_of(ha, b, now_us + silence_us(ha, b));
+}
+
+void ha_timers_probe_interval(struct um3n_ha *ha, struct um3n_binding *b, uint64_t interval_us,
+			      uint64_t now_us)
+{
+	uint64_t before = silence_deadline(ha, b);
+
+	assert(b->active);
+	b->peer_probe_us = interval_us;
+	if (silence_deadline(ha, b) < before && silence_deadline(ha, b) > now_us)
+		want_scan_of(ha, b, silence_deadline(ha, b));
 }
 
 void ha_timers_reorder_held(struct um3n_ha *ha, struct um3n_mn_rec *rec, uint64_t deadline_us)
@@ -85,7 +105,7 @@ bool ha_timers_expired(const struct um3n_binding *b, uint64_t now_us)
 
 bool ha_timers_heard_lately(const struct um3n_ha *ha, const struct um3n_binding *b, uint64_t now_us)
 {
-	return b->active && now_us - b->lm.last_heard_us < ha->conf.dead_after_us;
+	return b->active && now_us - b->lm.last_heard_us < silence_us(ha, b);
 }
 
 uint64_t ha_timers_next_wake(const struct um3n_ha *ha) { return um3n_bcache_wake_next(&ha->cache); }

@@ -4,7 +4,9 @@
  *
  * The deadlines, and the one wake-up that covers them all:
  *   binding expiry     b->expires_us                  set by ha_timers_binding_updated
- *   binding silence    b->lm.last_heard_us + dead_after_us
+ *   binding silence    b->lm.last_heard_us + dead_after_us, plus the MN's
+ *                      probe interval when that is longer (idle probing:
+ *                      b->peer_probe_us, ha_timers_probe_interval)
  *                      (last_heard_us written by       ha_timers_binding_updated,
  *                                                      ha_timers_heard)
  *   rec->wake_us       per MN record, the earliest of the above (of its
@@ -39,6 +41,11 @@ void ha_timers_binding_updated(struct um3n_ha *ha, struct um3n_binding *b, uint6
 /* Hook: a datagram arrived on bound binding b. After a quiet spell (nothing
  * for dead_after_us) wants a scan now: its siblings may be silent too. */
 void ha_timers_heard(struct um3n_ha *ha, struct um3n_binding *b, uint64_t now_us);
+/* Hook: the MN's probe on b says its next comes within interval_us (0: an
+ * older MN that does not say). A shorter interval brings the silence
+ * deadline forward (the MN woke from idle probing). */
+void ha_timers_probe_interval(struct um3n_ha *ha, struct um3n_binding *b, uint64_t interval_us,
+			      uint64_t now_us);
 /* Hook: FAILED binding b was heard again: judge its silence afresh. */
 void ha_timers_heard_after_failure(struct um3n_ha *ha, const struct um3n_binding *b,
 				   uint64_t now_us);

@@ -206,6 +206,7 @@ int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, s
 	}
 	if (!um3n_datapath_fits(&mn->dp, &mn->outq, &mn->drops, len))
 		return UM3N_ETOOBIG;
+	mn_timers_active(mn, now_us);
 	mn->tun_in_pkts++;
 	return um3n_datapath_send(&mn->dp, &mn->outq, &mn->drops, now_us, mn->policy, &ip, pkt,
 				  len);
@@ -292,6 +293,7 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 	if (!d.has_seq)
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
+	mn_timers_active(mn, now_us);
 	rc = d.has_key
 		     ? um3n_datapath_deliver_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, &d)
 		     : um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,
@@ -392,6 +394,7 @@ static void link_signal(struct um3n_mn *mn, uint64_t now_us, int link, int dbm)
 		lm_event(mn, now_us, link, UM3N_LM_EV_STRONG);
 	else
 		return;
+	mn_timers_active(mn, now_us);
 	reg_event(mn, now_us, link, UM3N_REGFSM_EV_CHANGED);
 }
 
@@ -402,6 +405,10 @@ int um3n_mn_link_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_
 	if (link < 0 || (size_t)link >= mn->conf.n_links)
 		return UM3N_EINVAL;
 	l = &mn->links[link];
+	/* Carrier changes end idle probing, signal reports only when they move
+	 * the link (a driver may report the signal every second). */
+	if (ev == UM3N_LINK_EV_UP || ev == UM3N_LINK_EV_DOWN)
+		mn_timers_active(mn, now_us);
 	switch (ev) {
 	case UM3N_LINK_EV_UP:
 		if (!l->carrier) {
@@ -480,6 +487,7 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 	int len;
 
 	mn_timers_probe_sent(mn, link, now_us);
+	p.interval_ms = mn_timers_probe_interval_ms(mn, link);
 	if (!buf) {
 		mn->drops.queue_full++;
 		return;

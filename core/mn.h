@@ -59,6 +59,12 @@ struct um3n_mn_conf {
 	uint32_t handover_hold_us;  /* uplinks = one: handovers by signal at least this far apart */
 	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h); the HA must agree at registration */
 	uint8_t rate_estimate; /* 0 no, 1 yes: weigh aggregation by measured rates (rateest.h) */
+	/* Idle probing: with no tunnel data either way for idle_after_us (0:
+	 * never), probes go every keepalive_s (or the HA's keepalive, RFC 3519,
+	 * if shorter) instead of every probe_interval_us; data or a link event
+	 * brings the fast probes back at once. */
+	uint32_t idle_after_us;
+	uint16_t keepalive_s;
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
 	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */

@@ -20,6 +20,8 @@ struct mn_timers {
 	uint64_t expires_us;    /* the HA's binding of this link ends; NONE: no binding */
 	uint64_t probe_us;      /* next probe */
 	uint64_t dead_floor_us; /* silence that means failure; grows after false alarms */
+	uint64_t interval_us;   /* the interval the last probe announced (fast or idle) */
+	uint64_t woke_us;       /* idle probing ended: silence is judged from here */
 	uint64_t failed_at_us;  /* last transition to FAILED */
 	bool silence_noted;     /* the last usable link fell silent: re-registered, kept */
 };
@@ -62,7 +64,9 @@ struct um3n_mn {
 	uint32_t home_v4, ha_v4;
 	uint64_t last_ident;
 	bool shutting_down;
-	bool ha_csum_partial; /* the HA completes inner checksums (its last accepted reply) */
+	bool ha_csum_partial;    /* the HA completes inner checksums (its last accepted reply) */
+	uint16_t ha_keepalive_s; /* RFC 3519 keepalive of the HA's last reply (0: none) */
+	uint64_t active_us;      /* tunnel data either way, or a link event (idle probing) */
 	/* policy and its sync to the HA */
 	struct um3n_policy *policy;
 	uint8_t *policy_blob; /* serialised table, cut into chunks */
@@ -106,6 +110,8 @@ void mn_timers_unbound(struct um3n_mn *mn, int link);
 void mn_timers_reply_heard(struct um3n_mn *mn, int link, uint64_t now_us);
 void mn_timers_heard(struct um3n_mn *mn, int link, uint64_t now_us);
 void mn_timers_probe_sent(struct um3n_mn *mn, int link, uint64_t now_us);
+void mn_timers_active(struct um3n_mn *mn, uint64_t now_us);
+uint32_t mn_timers_probe_interval_ms(const struct um3n_mn *mn, int link);
 void mn_timers_probe_start(struct um3n_mn *mn, int link, uint64_t now_us);
 void mn_timers_link_down(struct um3n_mn *mn, int link);
 void mn_timers_became_usable(struct um3n_mn *mn);

@@ -321,6 +321,8 @@ int mn_reg_reply(struct um3n_mn *mn, int link, const uint8_t *buf, size_t len,
 	if (rrp.code == UM3N_CODE_ACCEPTED || rrp.code == UM3N_CODE_ACCEPTED_NO_SIMUL) {
 		mn->ha_csum_partial = rrp.has_link_info &&
 				      (rrp.link.flags & UM3N_LINK_F_CSUM_PARTIAL);
+		if (rrp.has_udp_tun_reply && rrp.keepalive_s) /* idle probing (mn_timers.c) */
+			mn->ha_keepalive_s = rrp.keepalive_s;
 		ev->type = UM3N_REGFSM_EV_ACCEPTED;
 		if (mn->conf.encrypt && l->reg.state != UM3N_REG_DEREGISTERING &&
 		    !crypt_accept(mn, link, &rrp)) {

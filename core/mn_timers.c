@@ -6,6 +6,11 @@
  * asks what is due; mn_timers_next_wake_us is the minimum over all of them
  * and the reorder queue's deadline (held packets of aggregate rules, owned
  * by reorder.c: the engine's timeout releases them).
+ * Idle probing: a radio kept awake by a probe every 15 ms never sleeps, so
+ * with no tunnel data either way for idle_after_us the next probe announces,
+ * and waits, the keepalive instead (the HA judges the link's silence by the
+ * interval a probe announces, tunnel.h); data or a link event brings every
+ * link's fast probes back at once, and their silence is judged from then.
  * Time is monotonic microseconds; "no deadline" is UM3N_TIME_NONE. */
 #include <assert.h>
 
@@ -36,6 +41,8 @@ void mn_timers_init(struct um3n_mn *mn, int link)
 	t->expires_us = UM3N_TIME_NONE;
 	t->probe_us = UM3N_TIME_NONE;
 	t->dead_floor_us = mn->conf.dead_after_us;
+	t->interval_us = mn->conf.probe_interval_us;
+	t->woke_us = 0;
 	t->failed_at_us = 0;
 	t->silence_noted = false;
 }
@@ -53,9 +60,11 @@ static bool probing(const struct um3n_mn *mn, const struct mn_link *l)
  * cellular link is not declared dead while its answers are in flight. */
 static uint64_t dead_after(const struct um3n_mn *mn, const struct mn_link *l)
 {
-	uint64_t rto = l->lm.srtt_us + 4 * l->lm.rttvar_us + mn->conf.probe_interval_us;
+	/* the interval the last probe announced: the keepalive while idle */
+	uint64_t rto = l->lm.srtt_us + 4 * l->lm.rttvar_us + l->tm.interval_us;
 
 	assert(l->tm.dead_floor_us >= mn->conf.dead_after_us);
+	(void)mn; /* for the asserts */
 	/* the floor only doubles below MAX_DEAD_FLOOR_US, a larger configured one stays */
 	assert(l->tm.dead_floor_us <= MAX_DEAD_FLOOR_US ||
 	       l->tm.dead_floor_us == mn->conf.dead_after_us);
@@ -121,10 +130,51 @@ void mn_timers_heard(struct um3n_mn *mn, int link, uint64_t now_us)
 		 (unsigned long long)(t->dead_floor_us / 1000));
 }
 
+static bool idle(const struct um3n_mn *mn, uint64_t now_us)
+{
+	return mn->conf.idle_after_us && now_us - mn->active_us >= mn->conf.idle_after_us;
+}
+
+/* The idle probe interval: the keepalive, or the HA's if it asked for less. */
+static uint64_t idle_interval_us(const struct um3n_mn *mn)
+{
+	uint64_t s = mn->conf.keepalive_s;
+
+	if (mn->ha_keepalive_s && mn->ha_keepalive_s < s)
+		s = mn->ha_keepalive_s;
+	s *= 1000000;
+	return s > mn->conf.probe_interval_us ? s : mn->conf.probe_interval_us;
+}
+
 void mn_timers_probe_sent(struct um3n_mn *mn, int link, uint64_t now_us)
 {
+	struct mn_timers *t = timers(mn, link);
+
 	assert(mn->conf.probe_interval_us > 0);
-	timers(mn, link)->probe_us = now_us + mn->conf.probe_interval_us;
+	t->interval_us = idle(mn, now_us) ? idle_interval_us(mn) : mn->conf.probe_interval_us;
+	t->probe_us = now_us + t->interval_us;
+}
+
+uint32_t mn_timers_probe_interval_ms(const struct um3n_mn *mn, int link)
+{
+	assert(link >= 0 && (size_t)link < mn->conf.n_links);
+	return (uint32_t)((mn->links[link].tm.interval_us + 999) / 1000);
+}
+
+/* Tunnel data either way, or a link event: out of idle probing at once. */
+void mn_timers_active(struct um3n_mn *mn, uint64_t now_us)
+{
+	if (idle(mn, now_us)) {
+		for (size_t i = 0; i < mn->conf.n_links; i++) {
+			struct mn_timers *t = &mn->links[i].tm;
+
+			if (t->probe_us != UM3N_TIME_NONE && t->probe_us > now_us)
+				t->probe_us = now_us;
+			if (t->interval_us > mn->conf.probe_interval_us)
+				t->woke_us = now_us;
+		}
+	}
+	mn->active_us = now_us;
 }
 
 /* After any link-monitor event: a usable link that is not probing yet starts now. */
@@ -214,6 +264,14 @@ static void dead_floor_decay(struct um3n_mn *mn, uint64_t now_us, struct mn_link
 	t->failed_at_us = now_us; /* the next halving waits another stretch */
 }
 
+/* Silence counts from the last time the link was heard, or from the end of
+ * idle probing if later: a link last heard a keepalive ago is not dead the
+ * moment the fast probes resume, only if they go unanswered. */
+static uint64_t silent_since(const struct mn_link *l)
+{
+	return l->tm.woke_us > l->lm.last_heard_us ? l->tm.woke_us : l->lm.last_heard_us;
+}
+
 /* Whether a usable, probing link has been silent for longer than dead_after. */
 bool mn_timers_silence_due(struct um3n_mn *mn, int link, uint64_t now_us)
 {
@@ -224,7 +282,7 @@ bool mn_timers_silence_due(struct um3n_mn *mn, int link, uint64_t now_us)
 	dead_floor_decay(mn, now_us, l);
 	assert(now_us >= l->lm.last_heard_us);
 	return um3n_linkmon_usable(&l->lm) && !l->tm.silence_noted &&
-	       now_us - l->lm.last_heard_us >= dead_after(mn, l);
+	       now_us - silent_since(l) >= dead_after(mn, l);
 }
 
 /* The minimum over every deadline above, each asked the way um3n_mn_timeout
@@ -245,7 +303,7 @@ uint64_t mn_timers_next_wake_us(const struct um3n_mn *mn)
 			continue;
 		next = min_u64(next, l->tm.probe_us == UM3N_TIME_NONE ? 0 : l->tm.probe_us);
 		if (um3n_linkmon_usable(&l->lm) && !l->tm.silence_noted)
-			next = min_u64(next, l->lm.last_heard_us + dead_after(mn, l));
+			next = min_u64(next, silent_since(l) + dead_after(mn, l));
 	}
 	/* The handover manager's (uplinks = one): bring-up, drain, hold, backoff. */
 	next = min_u64(next, um3n_hoverfsm_next_us(&mn->hover));

@@ -70,6 +70,7 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 	um3n_put64(icmp + 16, p->answer_us);
 	put_report(icmp + 24, &p->prober);
 	put_report(icmp + 32, &p->answerer);
+	um3n_put32(icmp + 40, p->interval_ms);
 	um3n_put16(icmp + 2, um3n_wire_inet_csum(icmp, UM3N_PROBE_ICMP_LEN));
 	return UM3N_PROBE_LEN;
 }
@@ -98,6 +99,7 @@ int um3n_tunnel_probe_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 	p->answer_us = ip.total_len >= ip.header_len + 24 ? um3n_get64(icmp + 16) : 0;
 	p->prober = get_report(icmp, ip.total_len - ip.header_len, 24);
 	p->answerer = get_report(icmp, ip.total_len - ip.header_len, 32);
+	p->interval_ms = ip.total_len - ip.header_len >= 44 ? um3n_get32(icmp + 40) : 0;
 	return UM3N_OK;
 }
 

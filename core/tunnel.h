@@ -19,8 +19,11 @@ int um3n_tunnel_encap(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inn
  * (rateest.h): the prober's of this link's traffic towards it, and the
  * answerer's (0 in a request). A report is the bytes its writer received on
  * the link (modulo 2^32) and the link's queueing delay in µs as it sees it.
- * Older probes end after the clocks (24 bytes of ICMP) or the first (16). */
-#define UM3N_PROBE_ICMP_LEN (8 + 8 + 8 + 8 + 8)
+ * Last, the prober's probe interval in ms: its next probe on this link comes
+ * within that (idle probing: the HA judges silence by it).
+ * Older probes end after the reports (40 bytes of ICMP), the clocks (24) or
+ * the first (16). */
+#define UM3N_PROBE_ICMP_LEN (8 + 8 + 8 + 8 + 8 + 4)
 #define UM3N_PROBE_LEN (UM3N_TUN_HDR_LEN + 20 + UM3N_PROBE_ICMP_LEN)
 
 struct um3n_probe_report {
@@ -34,6 +37,7 @@ struct um3n_probe {
 	uint64_t sent_us;   /* the prober's clock, echoed back unchanged */
 	uint64_t answer_us; /* the answerer's clock when it answered; 0: none */
 	struct um3n_probe_report prober, answerer;
+	uint32_t interval_ms; /* the prober's probe interval; 0: not said (older prober) */
 };
 
 /* An echo request (src -> dst, both IPv4) inside tunnel data (next header 4).

@@ -52,9 +52,12 @@ static void round_trip(const uint8_t *inner, size_t len)
 	    q.sent_us != p.sent_us ||
 	    q.answer_us != (ip.total_len - ip.header_len >= 24 ? NOW_US : 0))
 		abort();
-	if (q.answerer.valid != (ip.total_len - ip.header_len >= UM3N_PROBE_ICMP_LEN) ||
-	    (q.answerer.valid &&
-	     (q.answerer.rx_bytes != report.rx_bytes || q.answerer.qdelay_us != report.qdelay_us)))
+	/* the answerer's report fits from 40 bytes of ICMP on; the prober's
+	 * interval (from 44) comes back as it was sent */
+	if (q.answerer.valid != (ip.total_len - ip.header_len >= 40) ||
+	    (q.answerer.valid && (q.answerer.rx_bytes != report.rx_bytes ||
+				  q.answerer.qdelay_us != report.qdelay_us)) ||
+	    q.interval_ms != p.interval_ms)
 		abort();
 }
 

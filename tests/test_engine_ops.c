@@ -274,6 +274,58 @@ static void test_ha_log_names(void)
 	pairnet_fini(&net);
 }
 
+/* Idle probing, end to end: an MN with no data probes each link every
+ * keepalive (25 s) after idle_after (5 s), and its probes say so, so the HA
+ * keeps both bindings UP through the quiet; a link cut while idle is found
+ * by the fast probes that the first data brings back, within dead_after of
+ * it, and the data fails over instead of waiting for a keepalive. */
+static void test_idle_probing(void)
+{
+	struct pairnet net;
+	struct um3n_mn_status st;
+	struct um3n_ha_mn_status hs;
+	uint64_t sent[2], t_data;
+
+	init(&net);
+	pairnet_start(&net);
+	pairnet_run(&net, 1 * SEC);
+	mn_status(&net, &st);
+	CU_ASSERT_EQUAL(st.links[1].state, UM3N_LS_UP);
+	pairnet_run(&net, 10 * SEC); /* idle from ~6 s */
+	mn_status(&net, &st);
+	sent[0] = st.links[0].probes_sent;
+	sent[1] = st.links[1].probes_sent;
+	pairnet_run(&net, 70 * SEC); /* a minute of idle */
+	mn_status(&net, &st);
+	for (int l = 0; l < 2; l++) {
+		uint64_t per_min = st.links[l].probes_sent - sent[l];
+
+		test_check(per_min >= 2 && per_min <= 3, __FILE__, __LINE__,
+			   "link %d: %llu probes in an idle minute (keepalive 25 s)", l,
+			   (unsigned long long)per_min);
+		CU_ASSERT_EQUAL(st.links[l].state, UM3N_LS_UP);
+	}
+	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &hs), UM3N_OK);
+	CU_ASSERT_EQUAL(hs.n_bindings, 2);
+	for (size_t b = 0; b < hs.n_bindings; b++)
+		CU_ASSERT_EQUAL(hs.bindings[b].state, UM3N_LS_UP); /* not failed by the quiet */
+	/* wifi dies silently while idle; then the apps send */
+	net.link_cut[1] = true;
+	pairnet_run(&net, 80 * SEC);
+	t_data = net.now_us;
+	pairnet_send_up(&net, "10.9.1.10", 1);
+	pairnet_run(&net, t_data + 200000);
+	mn_status(&net, &st);
+	CU_ASSERT_EQUAL(st.links[1].state, UM3N_LS_FAILED);
+	CU_ASSERT_EQUAL(st.links[1].failovers_by[UM3N_FAILOVER_SILENCE], 1);
+	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
+	CU_ASSERT_EQUAL(st.links[0].failovers, 0); /* cell, heard a keepalive ago, not failed */
+	test_check(net.ha_rx_by_link[0] >= 1, __FILE__, __LINE__,
+		   "the packet sent into the dead wifi went again on cell (%llu)",
+		   (unsigned long long)net.ha_rx_by_link[0]);
+	pairnet_fini(&net);
+}
+
 static CU_TestInfo ops_tests[] = {
 	{"01 failovers counted by cause, the total their sum", test_failovers_by_cause},
 	{"02 retries without reply: counted, explained, logged once a minute",
@@ -282,6 +334,8 @@ static CU_TestInfo ops_tests[] = {
 	{"04 clean shutdown: late packets after_dereg, no resync logged", test_clean_shutdown},
 	{"05 HA logs name home address and link; expiry is not a deregistration",
 	 test_ha_log_names},
+	{"06 idle probing: keepalive probes, bindings kept, a dead link found on data",
+	 test_idle_probing},
 	CU_TEST_INFO_NULL,
 };
 

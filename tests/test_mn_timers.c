@@ -114,7 +114,9 @@ static void test_due_in_order(void)
 	cell->tm.probe_us = 1 * SEC; /* left over from before the expiry */
 	CU_ASSERT_FALSE(mn_timers_probe_due(mn, 0, 6 * SEC));
 	CU_ASSERT_EQUAL(cell->tm.probe_us, NONE);
-	/* ... with one, the first at once, then every interval */
+	/* ... with one, the first at once, then every interval (data just
+	 * flowed: the fast interval, test 07 has the idle one) */
+	mn_timers_active(mn, 6 * SEC);
 	mn_timers_bound(mn, 0, 60 * SEC);
 	CU_ASSERT_TRUE(mn_timers_probe_due(mn, 0, 6 * SEC));
 	mn_timers_probe_sent(mn, 0, 6 * SEC);
@@ -261,6 +263,52 @@ static void test_a_life_without_unexpected_events(void)
 	pairnet_fini(&net);
 }
 
+/* Idle probing: with no data for idle_after_us the next probe waits the
+ * keepalive (the HA's, when shorter) and says so; the silence deadline moves
+ * with it. Data brings the probe forward to now and judges silence from
+ * then: a link last heard a keepalive ago is not failed at once. */
+static void test_idle_probing(void)
+{
+	struct pairnet net;
+	struct um3n_mn *mn = fresh_mn(&net);
+	struct mn_link *cell = &mn->links[0];
+	const uint64_t fast = net.mn_conf.probe_interval_us, idle_at = 1 * SEC + 5 * SEC;
+
+	cell->carrier = true;
+	cell->lm.state = UM3N_LS_UP;
+	mn_timers_bound(mn, 0, 600 * SEC);
+	mn_timers_active(mn, 1 * SEC);
+	mn_timers_probe_sent(mn, 0, 1 * SEC);
+	CU_ASSERT_EQUAL(cell->tm.probe_us, 1 * SEC + fast);
+	CU_ASSERT_EQUAL(mn_timers_probe_interval_ms(mn, 0), fast / 1000);
+	mn_timers_heard(mn, 0, idle_at - 1);
+	mn_timers_probe_sent(mn, 0, idle_at - 1); /* not idle yet */
+	CU_ASSERT_EQUAL(cell->tm.probe_us, idle_at - 1 + fast);
+	mn_timers_probe_sent(mn, 0, idle_at); /* idle: the keepalive */
+	CU_ASSERT_EQUAL(cell->tm.probe_us, idle_at + 25 * SEC);
+	CU_ASSERT_EQUAL(mn_timers_probe_interval_ms(mn, 0), 25000);
+	mn_timers_heard(mn, 0, idle_at + 20 * 1000);
+	CU_ASSERT_FALSE(mn_timers_silence_due(mn, 0, idle_at + 20 * SEC));
+	CU_ASSERT(um3n_mn_next_wake_us(mn) >= idle_at + 25 * SEC - 1);
+	/* the HA asked for less: its keepalive */
+	mn->ha_keepalive_s = 10;
+	mn_timers_probe_sent(mn, 0, idle_at + 25 * SEC);
+	CU_ASSERT_EQUAL(cell->tm.probe_us, idle_at + 35 * SEC);
+	/* data 30 s after the last answer: a probe now, silence from now */
+	mn_timers_active(mn, idle_at + 30 * SEC);
+	CU_ASSERT_EQUAL(cell->tm.probe_us, idle_at + 30 * SEC);
+	CU_ASSERT_FALSE(mn_timers_silence_due(mn, 0, idle_at + 30 * SEC));
+	mn_timers_probe_sent(mn, 0, idle_at + 30 * SEC);
+	CU_ASSERT_EQUAL(mn_timers_probe_interval_ms(mn, 0), fast / 1000);
+	CU_ASSERT_FALSE(mn_timers_silence_due(mn, 0, idle_at + 30 * SEC + 74000));
+	CU_ASSERT_TRUE(mn_timers_silence_due(mn, 0, idle_at + 30 * SEC + 75000));
+	/* idle_after 0: never idle */
+	mn->conf.idle_after_us = 0;
+	mn_timers_probe_sent(mn, 0, idle_at + 300 * SEC);
+	CU_ASSERT_EQUAL(cell->tm.probe_us, idle_at + 300 * SEC + fast);
+	fini_mn(&net, mn);
+}
+
 static CU_TestInfo mn_timers_tests[] = {
 	{"01 a new engine has no deadline", test_nothing_pending},
 	{"02 next_wake is the minimum over every deadline", test_next_wake_is_the_minimum},
@@ -268,6 +316,8 @@ static CU_TestInfo mn_timers_tests[] = {
 	{"04 the silence floor: false alarms double it, quiet halves it", test_silence_floor},
 	{"05 timeout whenever: early and repeated calls do nothing", test_timeout_whenever},
 	{"06 a whole life feeds no unexpected event", test_a_life_without_unexpected_events},
+	{"07 idle probing: the keepalive, the HA's if shorter, fast again on data",
+	 test_idle_probing},
 	CU_TEST_INFO_NULL,
 };
 

@@ -66,7 +66,8 @@ static void test_probe_roundtrip(void)
 	const struct um3n_probe p = {.icmp_id = UM3N_PROBE_ICMP_ID_BASE | 3,
 				     .icmp_seq = 0xbeef,
 				     .sent_us = 0x0102030405060708ull,
-				     .prober = {true, 0xfedcba98u, 12345}};
+				     .prober = {true, 0xfedcba98u, 12345},
+				     .interval_ms = 25000};
 	const struct um3n_probe_report mine = {true, 0x01020304u, 777};
 	struct um3n_probe q;
 	int n;
@@ -93,6 +94,7 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_TRUE(q.prober.valid);
 	CU_ASSERT_EQUAL(q.prober.rx_bytes, 0xfedcba98u);
 	CU_ASSERT_EQUAL(q.prober.qdelay_us, 12345);
+	CU_ASSERT_EQUAL(q.interval_ms, 25000);
 	CU_ASSERT_TRUE(q.answerer.valid); /* room for it, zero in a request */
 	CU_ASSERT_EQUAL(q.answerer.rx_bytes, 0);
 
@@ -117,6 +119,7 @@ static void test_probe_roundtrip(void)
 	CU_ASSERT_TRUE(q.answerer.valid);
 	CU_ASSERT_EQUAL(q.answerer.rx_bytes, 0x01020304u);
 	CU_ASSERT_EQUAL(q.answerer.qdelay_us, 777);
+	CU_ASSERT_EQUAL(q.interval_ms, 25000); /* echoed */
 	/* the reply is not for the prober's peer */
 	CU_ASSERT_EQUAL(um3n_tunnel_probe_parse(rep + 4, (size_t)n - 4, DST_V4, &q), UM3N_EINVAL);
 }
@@ -228,6 +231,7 @@ static void test_probe_old_format(void)
 	CU_ASSERT_EQUAL_FATAL(um3n_tunnel_probe_parse(ip, sizeof(ip), DST_V4, &q), 0);
 	CU_ASSERT_FALSE(q.prober.valid);
 	CU_ASSERT_FALSE(q.answerer.valid);
+	CU_ASSERT_EQUAL(q.interval_ms, 0); /* not said */
 	n = um3n_tunnel_probe_answer(out, sizeof(out), ip, sizeof(ip), 4242, &mine);
 	CU_ASSERT_EQUAL_FATAL(n, UM3N_TUN_HDR_LEN + (int)sizeof(ip));
 	CU_ASSERT_EQUAL_FATAL(

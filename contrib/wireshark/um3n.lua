@@ -21,7 +21,7 @@
 --     in a 24-byte echo, the answerer's clock (0 in a request) after it; a
 --     40-byte echo then carries the prober's and the answerer's delivery
 --     reports (bytes received on the link mod 2^32, queueing delay in µs;
---     core/rateest.h).
+--     core/rateest.h); a 44-byte echo then the prober's probe interval (ms).
 -- Anything that is not as um3n writes it raises an expert error or warning.
 
 local um3n = Proto("um3n", "um3n multihomed Mobile IP")
@@ -152,6 +152,8 @@ field("probe.prober_queue_us", ProtoField.uint32, "Prober's report: queueing del
 field("probe.answerer_rx_bytes", ProtoField.uint32,
 	"Answerer's report: bytes received on the link (0 in a request)", base.DEC)
 field("probe.answerer_queue_us", ProtoField.uint32, "Answerer's report: queueing delay (µs)",
+	base.DEC)
+field("probe.interval_ms", ProtoField.uint32, "Prober's probe interval (ms; idle: the keepalive)",
 	base.DEC)
 local fields = {}
 for _, f in pairs(F) do fields[#fields + 1] = f end
@@ -434,6 +436,9 @@ local function probe(tvb, tree, off)
 		p:add(F["probe.prober_queue_us"], tvb(icmp + 28, 4))
 		p:add(F["probe.answerer_rx_bytes"], tvb(icmp + 32, 4))
 		p:add(F["probe.answerer_queue_us"], tvb(icmp + 36, 4))
+	end
+	if ip_len - ihl >= 44 and tvb:len() >= icmp + 44 then
+		p:add(F["probe.interval_ms"], tvb(icmp + 40, 4))
 	end
 	return string.format("Probe %s, link %d", kind, link)
 end

@@ -156,6 +156,8 @@ def expect_tunnel(p, e):
                 e["um3n.probe.prober_queue_us"] = [u(p, icmp + 28, 4)]
                 e["um3n.probe.answerer_rx_bytes"] = [u(p, icmp + 32, 4)]
                 e["um3n.probe.answerer_queue_us"] = [u(p, icmp + 36, 4)]
+            if u(p, 6, 2) - (icmp - 4) >= 44 and len(p) >= icmp + 44:
+                e["um3n.probe.interval_ms"] = [u(p, icmp + 40, 4)]
 
 
 def same(want, got):
