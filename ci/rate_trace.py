@@ -18,7 +18,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from emu.lib import linktraces  # noqa: E402  (the same parsers as the testbed's runs)
+from emu.lib import linktraces, plots  # noqa: E402  (the testbed's parsers and plots)
 
 SKIP_S = 2  # the flow starts at 1 s; the first full second after it
 
@@ -53,28 +53,12 @@ def judge(rows, cap):
 
 
 def plot(runs, cap, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib missing (apt-get install python3-matplotlib): no plot")
-        return
-    fig, axes = plt.subplots(len(runs), 1, figsize=(9, 3.2 * len(runs)), sharex=True)
-    for ax, (name, rows) in zip(axes, runs):
+    panels = []
+    for name, rows in runs:
         t = [int(r["time_s"]) for r in rows]
-        for l, colour in (("cell", "tab:red"), ("wifi", "tab:blue")):
-            ax.plot(t, [cap[l][x % len(cap[l])] for x in t], color=colour, ls=":",
-                    label=l + " capacity")
-            ax.plot(t, [r["link.%s.mbps" % l] for r in rows], color=colour,
-                    label=l + " goodput")
-        ax.set_title(name)
-        ax.set_ylabel("Mbit/s")
-        ax.legend(fontsize=7, ncol=4)
-    axes[-1].set_xlabel("time (s)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    print("plot:", path)
+        panels.append((name, {l: [r["link.%s.mbps" % l] for r in rows] for l in cap},
+                       {l: [linktraces.at(cap[l], x) for x in t] for l in cap}))
+    plots.plot_shares(panels, path)
 
 
 def main():

@@ -177,6 +177,20 @@ static void note_probe_loss(struct um3n_linkmon *lm, struct um3n_linksched_link 
 	sl->loss_permille = (uint16_t)um3n_linkmon_loss_permille(lm);
 }
 
+/* The interval the MN's probe announced. A shorter one than its other
+ * bindings had means the MN woke from idle probing (mn_timers.c), which it
+ * does on every link at once: they all get it, so that a link that died while
+ * idle, whose fast probes never come, is found silent now and not a
+ * keepalive later. */
+static void note_probe_interval(struct um3n_ha *ha, struct um3n_mn_rec *rec, int link,
+				uint64_t interval_us, uint64_t now_us)
+{
+	ha_timers_probe_interval(ha, &rec->b[link], interval_us, now_us);
+	for (int l = 0; interval_us && l < UM3N_MAX_LINKS; l++)
+		if (l != link && rec->b[l].active && rec->b[l].peer_probe_us > interval_us)
+			ha_timers_probe_interval(ha, &rec->b[l], interval_us, now_us);
+}
+
 static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link,
 			const struct um3n_tunnel_data *d)
 {
@@ -199,7 +213,7 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 		return len;
 	}
 	um3n_datapath_rate_report(&rec->dp, link, &p.prober, p.sent_us);
-	ha_timers_probe_interval(ha, &rec->b[link], p.interval_ms * 1000ull, now_us);
+	note_probe_interval(ha, rec, link, p.interval_ms * 1000ull, now_us);
 	note_probe_loss(&rec->b[link].lm, &rec->dp.sched.links[link], p.icmp_seq);
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }

@@ -68,8 +68,9 @@ void ha_timers_probe_interval(struct um3n_ha *ha, struct um3n_binding *b, uint64
 
 	assert(b->active);
 	b->peer_probe_us = interval_us;
-	if (silence_deadline(ha, b) < before && silence_deadline(ha, b) > now_us)
-		want_scan_of(ha, b, silence_deadline(ha, b));
+	if (silence_deadline(ha, b) < before) /* past already: the scan judges it now */
+		want_scan_of(ha, b,
+			     silence_deadline(ha, b) > now_us ? silence_deadline(ha, b) : now_us);
 }
 
 void ha_timers_reorder_held(struct um3n_ha *ha, struct um3n_mn_rec *rec, uint64_t deadline_us)

@@ -67,6 +67,7 @@ struct um3n_mn {
 	bool ha_csum_partial;    /* the HA completes inner checksums (its last accepted reply) */
 	uint16_t ha_keepalive_s; /* RFC 3519 keepalive of the HA's last reply (0: none) */
 	uint64_t active_us;      /* tunnel data either way, or a link event (idle probing) */
+	bool probing_idle;       /* some link's last probe announced the keepalive (logged) */
 	/* policy and its sync to the HA */
 	struct um3n_policy *policy;
 	uint8_t *policy_blob; /* serialised table, cut into chunks */

@@ -60,15 +60,19 @@ static bool probing(const struct um3n_mn *mn, const struct mn_link *l)
  * cellular link is not declared dead while its answers are in flight. */
 static uint64_t dead_after(const struct um3n_mn *mn, const struct mn_link *l)
 {
-	/* the interval the last probe announced: the keepalive while idle */
-	uint64_t rto = l->lm.srtt_us + 4 * l->lm.rttvar_us + l->tm.interval_us;
+	uint64_t var = l->lm.srtt_us + 4 * l->lm.rttvar_us, rto = var + l->tm.interval_us;
+	uint64_t floor = l->tm.dead_floor_us;
 
-	assert(l->tm.dead_floor_us >= mn->conf.dead_after_us);
+	assert(floor >= mn->conf.dead_after_us);
 	(void)mn; /* for the asserts */
 	/* the floor only doubles below MAX_DEAD_FLOOR_US, a larger configured one stays */
-	assert(l->tm.dead_floor_us <= MAX_DEAD_FLOOR_US ||
-	       l->tm.dead_floor_us == mn->conf.dead_after_us);
-	return rto > l->tm.dead_floor_us ? rto : l->tm.dead_floor_us;
+	assert(floor <= MAX_DEAD_FLOOR_US || floor == mn->conf.dead_after_us);
+	/* Idle (the last probe announced the keepalive): the next probe goes
+	 * out a whole interval after the last answer, and its own answer needs
+	 * the floor on top, else the link is silent the moment it is probed. */
+	if (l->tm.interval_us > floor)
+		return l->tm.interval_us + (var > floor ? var : floor);
+	return rto > floor ? rto : floor;
 }
 
 /* --- hooks: the registration machine's effects ---------------------------- */
@@ -153,6 +157,12 @@ void mn_timers_probe_sent(struct um3n_mn *mn, int link, uint64_t now_us)
 	assert(mn->conf.probe_interval_us > 0);
 	t->interval_us = idle(mn, now_us) ? idle_interval_us(mn) : mn->conf.probe_interval_us;
 	t->probe_us = now_us + t->interval_us;
+	if (t->interval_us > mn->conf.probe_interval_us && !mn->probing_idle) {
+		mn->probing_idle = true;
+		um3n_log(&mn->env, UM3N_LOG_INFO, "idle: no data for %llu ms, probing every %llu s",
+			 (unsigned long long)((now_us - mn->active_us) / 1000),
+			 (unsigned long long)(t->interval_us / 1000000));
+	}
 }
 
 uint32_t mn_timers_probe_interval_ms(const struct um3n_mn *mn, int link)
@@ -165,6 +175,10 @@ uint32_t mn_timers_probe_interval_ms(const struct um3n_mn *mn, int link)
 void mn_timers_active(struct um3n_mn *mn, uint64_t now_us)
 {
 	if (idle(mn, now_us)) {
+		if (mn->probing_idle)
+			um3n_log(&mn->env, UM3N_LOG_INFO, "idle: data after %llu s, probing fast",
+				 (unsigned long long)((now_us - mn->active_us) / 1000000));
+		mn->probing_idle = false;
 		for (size_t i = 0; i < mn->conf.n_links; i++) {
 			struct mn_timers *t = &mn->links[i].tm;
 

@@ -320,6 +320,18 @@ static void test_idle_probing(void)
 	CU_ASSERT_EQUAL(st.links[1].failovers_by[UM3N_FAILOVER_SILENCE], 1);
 	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_UP);
 	CU_ASSERT_EQUAL(st.links[0].failovers, 0); /* cell, heard a keepalive ago, not failed */
+	/* the HA too has wifi failed, not a keepalive later (emu/idle.sh
+	 * shows the downlink side: 0 pings lost) */
+	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &hs), UM3N_OK);
+	{
+		int wifi_state = -1;
+
+		for (size_t b = 0; b < hs.n_bindings; b++)
+			if (hs.bindings[b].link_id == 1)
+				wifi_state = hs.bindings[b].state;
+		test_check(wifi_state == UM3N_LS_FAILED, __FILE__, __LINE__,
+			   "the HA's wifi binding: state %d, want failed", wifi_state);
+	}
 	test_check(net.ha_rx_by_link[0] >= 1, __FILE__, __LINE__,
 		   "the packet sent into the dead wifi went again on cell (%llu)",
 		   (unsigned long long)net.ha_rx_by_link[0]);

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 
-from . import apps, linktraces, links
+from . import apps, linktraces, links, plots
 from .aggruns import AGG_RULE
 from .analysis import pcap_series
 from .nodes import log, stop_procs
@@ -69,7 +69,7 @@ def _one(bed, runs, tag, caps, d, cc, estimate):
     r["uplink_series_mbps"] = series
     r["capacity_series_mbps"] = {l: [round(caps[l][t % len(caps[l])], 3) for t in range(d)]
                                  for l in caps}
-    r["ha_rates"] = [b.get("rate") for m in show.get("mobile_nodes", []) for b in m.get("links", [])]
+    r["ha_rates"] = [b.get("rate") for m in show.get("bindings", []) for b in m.get("links", [])]
     return r
 
 
@@ -105,4 +105,8 @@ def trace_runs(bed, res, runs, cc="cubic"):
         (cr, _cd, _cl), (wr, _wd, _wl) = bed.args.cell.split(","), bed.args.wifi.split(",")
         bed.ns3("cell rate " + cr)
         bed.ns3("wifi rate " + wr)
+    plots.plot_shares([("%s, rate_estimate = %s: %.2f Mbit/s" % (cc, e, out[e]["goodput_mbps"]),
+                        out[e]["uplink_series_mbps"], out[e]["capacity_series_mbps"])
+                       for e in ("yes", "no") if e in out],
+                      os.path.join(bed.out, "emu-aggregate-trace-%s.png" % cc))
     return out

@@ -1,6 +1,7 @@
 """The testbeds' and the simulator's plots (matplotlib under /usr/bin/python3;
 without it, no plot): Fig. 5 beside the paper, each handover (every packet's
-one-way delay, link and loss beside per-link throughput), one-way delay CDFs."""
+one-way delay, link and loss beside per-link throughput), one-way delay CDFs,
+aggregation's shares against the links' capacity."""
 from .links import PAPER_MBPS
 from .nodes import log
 
@@ -170,3 +171,26 @@ def plot_owd_cdfs(runs, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_shares(panels, path):
+    """Per panel (title, {link: Mbit/s per second carried}, {link: capacity
+    per second}): what each link carried against what it could, over time
+    (a flow aggregated over links whose rates follow traces)."""
+    plt = _pyplot()
+    if plt is None:
+        return
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.2 * len(panels)), sharex=True,
+                             squeeze=False)
+    for ax, (title, got, cap) in zip(axes[:, 0], panels):
+        for i, l in enumerate(sorted(cap)):
+            c = _link_color(l, i)
+            ax.plot(range(len(cap[l])), cap[l], color=c, ls=":", label=l + " capacity")
+            ax.plot(range(len(got[l])), got[l], color=c, label=l + " carried")
+        ax.set_title(title)
+        ax.set_ylabel("Mbit/s")
+        ax.legend(fontsize=7, ncol=4)
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    log("plot:", path)
