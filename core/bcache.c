@@ -97,7 +97,8 @@ int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t m
 	c->cap = max_mns;
 	c->resend_slots = resend_slots;
 	if (!c->recs || !c->heap || hmap_init(&c->by_home, env, max_mns) ||
-	    hmap_init(&c->by_coa, env, max_mns * UM3N_MAX_LINKS)) {
+	    hmap_init(&c->by_coa, env, max_mns * UM3N_MAX_LINKS) ||
+	    hmap_init(&c->by_prefix, env, max_mns * UM3N_HA_MN_PREFIXES)) {
 		um3n_bcache_fini(c, env);
 		return UM3N_ENOMEM;
 	}
@@ -191,8 +192,11 @@ struct um3n_mn_rec *um3n_bcache_wake_pop(struct um3n_bcache *c, uint64_t now_us)
 	return rec;
 }
 
+static void unindex_prefixes(struct um3n_bcache *c, struct um3n_mn_rec *rec);
+
 static void rec_release(struct um3n_bcache *c, struct um3n_mn_rec *rec, const struct um3n_env *env)
 {
+	unindex_prefixes(c, rec);
 	if (rec->heap_pos)
 		heap_remove(c, rec);
 	if (rec->policy)
@@ -216,6 +220,7 @@ void um3n_bcache_fini(struct um3n_bcache *c, const struct um3n_env *env)
 		env->free(env->ctx, c->heap);
 	hmap_fini(&c->by_home, env);
 	hmap_fini(&c->by_coa, env);
+	hmap_fini(&c->by_prefix, env);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -227,6 +232,88 @@ struct um3n_mn_rec *um3n_bcache_find(const struct um3n_bcache *c, uint32_t home_
 		return NULL;
 	assert(idx < c->cap && c->recs[idx].used && c->recs[idx].home_v4 == home_v4);
 	return &c->recs[idx];
+}
+
+/* ---- prefixes: the downlink to what lies behind an MN ---- */
+
+static int fam(uint8_t family) { return family == UM3N_AF_INET6; }
+
+/* The key of a's first plen bits: FNV-1a over the masked bytes, the length
+ * and the family, never 0 (an empty slot). */
+static uint64_t prefix_key(const struct um3n_addr *a, uint8_t plen)
+{
+	size_t n = a->family == UM3N_AF_INET ? 4 : 16, full = plen / 8;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = i < full ? a->bytes[i]
+			    : i == full && plen % 8
+				    ? (uint8_t)(a->bytes[i] & (0xff00u >> (plen % 8)))
+				    : 0;
+
+		h = (h ^ b) * 0x100000001b3ull;
+	}
+	h = (h ^ plen ^ (uint64_t)a->family << 8) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+static void unindex_prefixes(struct um3n_bcache *c, struct um3n_mn_rec *rec)
+{
+	for (size_t i = 0; i < rec->n_prefixes; i++) {
+		const struct um3n_prefix *p = &rec->prefixes[i];
+
+		if (!(rec->prefix_indexed >> i & 1))
+			continue;
+		hmap_del(&c->by_prefix, prefix_key(&p->addr, p->plen));
+		assert(c->plen_used[fam(p->addr.family)][p->plen] > 0);
+		c->plen_used[fam(p->addr.family)][p->plen]--;
+	}
+	rec->prefix_indexed = 0;
+}
+
+size_t um3n_bcache_set_prefixes(struct um3n_bcache *c, struct um3n_mn_rec *rec,
+				const struct um3n_prefix *p, size_t n)
+{
+	size_t left_out = 0;
+	uint32_t idx;
+
+	assert(rec->used && n <= UM3N_HA_MN_PREFIXES);
+	unindex_prefixes(c, rec);
+	rec->n_prefixes = (uint8_t)n;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = prefix_key(&p[i].addr, p[i].plen);
+
+		rec->prefixes[i] = p[i];
+		if (hmap_get(&c->by_prefix, k, &idx)) { /* the same prefix, or this one twice */
+			left_out++;
+			continue;
+		}
+		hmap_put(&c->by_prefix, k, (uint32_t)um3n_bcache_index(c, rec));
+		c->plen_used[fam(p[i].addr.family)][p[i].plen]++;
+		rec->prefix_indexed |= (uint8_t)(1u << i);
+	}
+	return left_out;
+}
+
+struct um3n_mn_rec *um3n_bcache_find_prefix(const struct um3n_bcache *c, const struct um3n_addr *a)
+{
+	int f = fam(a->family);
+
+	for (int plen = f ? 128 : 32; plen >= 0; plen--) {
+		const struct um3n_mn_rec *rec;
+		uint32_t idx;
+
+		if (!c->plen_used[f][plen] ||
+		    !hmap_get(&c->by_prefix, prefix_key(a, (uint8_t)plen), &idx))
+			continue;
+		assert(idx < c->cap && c->recs[idx].used);
+		rec = &c->recs[idx];
+		/* a 64-bit hash may collide: the record's own prefix decides */
+		for (size_t i = 0; i < rec->n_prefixes; i++)
+			if (rec->prefixes[i].plen == plen && um3n_prefix_has(&rec->prefixes[i], a))
+				return &c->recs[idx];
+	}
+	return NULL;
 }
 
 struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env *env,

@@ -36,6 +36,7 @@ struct um3n_mn_rec {
 	 * its last accepted request. */
 	uint8_t n_prefixes;
 	struct um3n_prefix prefixes[UM3N_HA_MN_PREFIXES];
+	uint8_t prefix_indexed;                /* bit i: prefixes[i] is in the cache's by_prefix */
 	struct um3n_binding b[UM3N_MAX_LINKS]; /* indexed by the MN's link id */
 	struct um3n_policy *policy;            /* NULL until the first sync completes */
 	uint16_t policy_chunks;                /* chunks the complete table came in */
@@ -83,6 +84,12 @@ struct um3n_bcache {
 	bool measure_rate;               /* um3n_datapath.measure_rate of every record */
 	struct um3n_hmap by_home;        /* home v4 -> rec index */
 	struct um3n_hmap by_coa;         /* ip << 16 | port -> rec index << 3 | link id */
+	/* The MNs' prefixes (the downlink to an IPv6 home address or a network
+	 * behind an MN): a hash of family, length and masked address -> rec
+	 * index, one table for all lengths; lookups try only the lengths in use,
+	 * longest first. */
+	struct um3n_hmap by_prefix;
+	uint32_t plen_used[2][129]; /* prefixes indexed per family (v4, v6) and length */
 	struct um3n_bcache_gone gone[UM3N_BCACHE_GONE];
 	size_t gone_next; /* the ring's next slot */
 	size_t free_hint; /* no record below this index is free */
@@ -98,6 +105,13 @@ int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t m
 void um3n_bcache_fini(struct um3n_bcache *c, const struct um3n_env *env);
 
 struct um3n_mn_rec *um3n_bcache_find(const struct um3n_bcache *c, uint32_t home_v4);
+/* The record whose prefixes hold a, the longest match; NULL if none. */
+struct um3n_mn_rec *um3n_bcache_find_prefix(const struct um3n_bcache *c, const struct um3n_addr *a);
+/* Rec's prefixes become p[0..n) (n <= UM3N_HA_MN_PREFIXES), indexed for
+ * um3n_bcache_find_prefix. A prefix another MN holds already stays that
+ * MN's: returns how many were left out of the index that way. */
+size_t um3n_bcache_set_prefixes(struct um3n_bcache *c, struct um3n_mn_rec *rec,
+				const struct um3n_prefix *p, size_t n);
 /* Finds or creates the record. Errors via NULL: cache full or no memory. */
 struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env *env,
 				    uint32_t home_v4, uint64_t seed);

@@ -80,6 +80,8 @@ struct um3n_prefix {
 	uint8_t plen;
 };
 #define UM3N_HA_MN_PREFIXES 4 /* per MN */
+/* Whether a lies inside p (same family, the first plen bits equal). */
+bool um3n_prefix_has(const struct um3n_prefix *p, const struct um3n_addr *a);
 
 /* Per-flow reordering of aggregate rules at the receiver (reorder.h), for
  * status and `um3nctl show`. */

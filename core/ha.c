@@ -109,7 +109,11 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 		ha->drops.malformed++;
 		return rc;
 	}
+	/* The MN's home address, else a prefix configured for it: its IPv6
+	 * home address or prefix, or an IPv4 network routed through it. */
 	rec = ip.version == 4 ? um3n_bcache_find(&ha->cache, um3n_addr_v4(&ip.dst)) : NULL;
+	if (!rec)
+		rec = um3n_bcache_find_prefix(&ha->cache, &ip.dst);
 	if (!rec) {
 		ha->drops.no_binding++;
 		return UM3N_ENOENT;
@@ -218,17 +222,6 @@ static int answer_probe(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec 
 	return um3n_datapath_queue(&rec->dp, &ha->outq, &ha->drops, link, reply, (size_t)len);
 }
 
-/* Whether a is inside p (same family, the first plen bits equal). */
-static bool prefix_has(const struct um3n_prefix *p, const struct um3n_addr *a)
-{
-	size_t full = p->plen / 8, rest = p->plen % 8;
-
-	assert(p->plen <= (p->addr.family == UM3N_AF_INET ? 32 : 128));
-	if (p->addr.family != a->family || memcmp(p->addr.bytes, a->bytes, full))
-		return false;
-	return !rest || ((p->addr.bytes[full] ^ a->bytes[full]) & (0xff00u >> rest)) == 0;
-}
-
 /* The inner source may be the MN's home address or inside a prefix the
  * driver configured for it (get_prefixes): nobody sends into the HA's networks
  * as another host. IPv6 has no default: an MN with no IPv6 prefix sends none. */
@@ -237,7 +230,7 @@ static bool source_ok(const struct um3n_mn_rec *rec, const struct um3n_ip_info *
 	if (ip->version == 4 && um3n_addr_v4(&ip->src) == rec->home_v4)
 		return true;
 	for (size_t i = 0; i < rec->n_prefixes; i++)
-		if (prefix_has(&rec->prefixes[i], &ip->src))
+		if (um3n_prefix_has(&rec->prefixes[i], &ip->src))
 			return true;
 	return false;
 }

@@ -461,10 +461,9 @@ static int deny(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc, uint8_t
  * data path could not match (bad family or length) is left out. */
 static void take_prefixes(struct um3n_ha *ha, struct um3n_mn_rec *rec)
 {
-	struct um3n_prefix p[UM3N_HA_MN_PREFIXES];
-	size_t n = 0;
+	struct um3n_prefix p[UM3N_HA_MN_PREFIXES], ok[UM3N_HA_MN_PREFIXES];
+	size_t n = 0, k = 0;
 
-	rec->n_prefixes = 0;
 	if (ha->conf.get_prefixes)
 		n = ha->conf.get_prefixes(ha->conf.key_ctx, rec->home_v4, p, UM3N_HA_MN_PREFIXES);
 	for (size_t i = 0; i < n && i < UM3N_HA_MN_PREFIXES; i++) {
@@ -473,8 +472,15 @@ static void take_prefixes(struct um3n_ha *ha, struct um3n_mn_rec *rec)
 								  : 0;
 
 		if (max && p[i].plen <= max)
-			rec->prefixes[rec->n_prefixes++] = p[i];
+			ok[k++] = p[i];
 	}
+	/* Indexed for the downlink too; a prefix another MN holds stays its. */
+	if (um3n_bcache_set_prefixes(&ha->cache, rec, ok, k))
+		um3n_log(&ha->env, UM3N_LOG_WARN,
+			 "mn %u.%u.%u.%u: a prefix of it is another node's already: its "
+			 "downlink goes there",
+			 rec->home_v4 >> 24, (rec->home_v4 >> 16) & 255, (rec->home_v4 >> 8) & 255,
+			 rec->home_v4 & 255);
 }
 
 static int accept_request(struct um3n_ha *ha, uint64_t now_us, struct reg_ctx *rc)

@@ -1,6 +1,8 @@
 /* Shared helpers: error names, addresses, logging, the deterministic PRNG. */
 #include "um3n.h"
 
+#include "engine.h"
+
 #include <arpa/inet.h>
 #include <assert.h>
 #include <stdarg.h>
@@ -32,6 +34,16 @@ bool um3n_addr_eq(const struct um3n_addr *a, const struct um3n_addr *b)
 	size_t n = a->family == UM3N_AF_INET ? 4 : 16;
 
 	return a->family == b->family && memcmp(a->bytes, b->bytes, n) == 0;
+}
+
+bool um3n_prefix_has(const struct um3n_prefix *p, const struct um3n_addr *a)
+{
+	size_t full = p->plen / 8, rest = p->plen % 8;
+
+	assert(p->plen <= (p->addr.family == UM3N_AF_INET ? 32 : 128));
+	if (p->addr.family != a->family || memcmp(p->addr.bytes, a->bytes, full))
+		return false;
+	return !rest || ((p->addr.bytes[full] ^ a->bytes[full]) & (0xff00u >> rest)) == 0;
 }
 
 bool um3n_sockaddr_eq(const struct um3n_sockaddr *a, const struct um3n_sockaddr *b)

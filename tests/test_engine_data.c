@@ -426,6 +426,54 @@ static void test_inner_source_checked(void)
 	}
 }
 
+/* The downlink to the MN's prefixes (its IPv6 home address or prefix, an
+ * IPv4 network behind it): the HA's TUN packets to an address inside one
+ * reach the MN's TUN, others are no_binding. */
+static const struct {
+	const char *dst;
+	bool delivered;
+} dst_cases[] = {
+	{"2001:db8:1::2", true}, {"2001:db8:1:7:ff::1", true}, {"2001:db8:1:8::1", false},
+	{"10.201.0.9", true},    {"10.201.1.9", false},        {"10.200.0.2", true},
+};
+
+static void test_downlink_to_prefixes(void)
+{
+	struct pairnet net;
+	struct um3n_ha_status hs;
+
+	pairnet_init(&net, NULL);
+	net.ha_conf.get_prefixes = mn_prefixes;
+	pairnet_start(&net);
+	pairnet_run(&net, 1 * SEC);
+	for (size_t i = 0; i < N_ELEMS(dst_cases); i++) {
+		uint8_t pkt[200];
+		uint64_t tun = net.mn_tun_pkts, nob;
+		struct um3n_addr d;
+		size_t n;
+		int rc;
+
+		CU_ASSERT_EQUAL_FATAL(um3n_addr_parse(dst_cases[i].dst, &d), 0);
+		if (d.family == UM3N_AF_INET6) {
+			n = ip6_packet(pkt, "2001:db8:ff::1");
+			memcpy(pkt + 24, d.bytes, 16);
+		} else {
+			n = pairnet_ip_packet(pkt, pairnet_v4("10.9.1.10"), um3n_addr_v4(&d), 100);
+		}
+		um3n_ha_status(net.ha, net.now_us, &hs);
+		nob = hs.drops.no_binding;
+		rc = um3n_ha_tun_input(net.ha, net.now_us, pkt, n);
+		pairnet_run(&net, net.now_us + 100 * MS);
+		um3n_ha_status(net.ha, net.now_us, &hs);
+		CHECK(rc == (dst_cases[i].delivered ? UM3N_OK : UM3N_ENOENT) &&
+			      net.mn_tun_pkts - tun == dst_cases[i].delivered &&
+			      hs.drops.no_binding - nob == !dst_cases[i].delivered,
+		      "to %s: rc %d, delivered %llu", dst_cases[i].dst, rc,
+		      (unsigned long long)(net.mn_tun_pkts - tun));
+	}
+	pairnet_fini(&net);
+}
+
 /* The MN takes replies and tunnel data only from its HA's address and port:
  * the HA's own downlink bytes from another port or address are not_from_ha. */
 static void test_mn_accepts_only_its_ha(void)
@@ -478,6 +526,7 @@ static CU_TestInfo data_tests[] = {
 	{"09 HA: inner source the home address or a configured prefix, IPv6 only so",
 	 test_inner_source_checked},
 	{"10 MN: datagrams only from its HA's address and port", test_mn_accepts_only_its_ha},
+	{"11 HA: the downlink to the MN's IPv6 and IPv4 prefixes", test_downlink_to_prefixes},
 	CU_TEST_INFO_NULL,
 };
 
