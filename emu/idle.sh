@@ -33,24 +33,9 @@ NSES="$NS_MN $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
 ns_require nft ping
 
 ns_up
-veth "$NS_MN" wlan0 10.2.2.2 "$NS_HA" hw 10.2.2.1
-veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
-veth "$NS_HA" hs 10.9.1.254 "$NS_SRV" eth0 $SRV
-n "$NS_HA" ip addr add 192.0.2.1/32 dev lo
-n "$NS_SRV" ip route add default via 10.9.1.254
-n "$NS_MN" ip route add default via 10.2.2.1 dev wlan0 metric 600
-n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
-
+ns_two_uplinks
 ns_key "$TMP/key"
-cat >"$TMP/ha.conf" <<EOF
-[ha]
-address = 192.0.2.1
-control_socket = $TMP/ha.sock
-add_routes = yes
-[mn 10.200.0.2]
-spi = 256
-key_file = $TMP/key
-EOF
+ns_ha_conf </dev/null
 cat >"$TMP/mn.conf" <<EOF
 [mn]
 home_address = 10.200.0.2
@@ -81,10 +66,7 @@ counts() { # "tx rx" of an uplink, from the MN's show
 	ctl "$NS_MN" mn | jq "' '.join(str(u[k]) for u in d['uplinks'] if u['name'] == '$1' for k in ('tx_pkts', 'rx_pkts'))"
 }
 ha_states() { ctl "$NS_HA" ha | jq "' '.join(b['state'] for m in d['bindings'] for b in m['links'])"; }
-lost() { # ping log: transmitted - received
-	/usr/bin/python3 -c 'import re,sys; t=open(sys.argv[1]).read()
-m=re.search(r"(\d+) packets transmitted, (\d+) received", t); print(int(m[1]) - int(m[2]))' "$1"
-}
+lost() { ping_lost "$1"; }
 wifi_drop() { # on|off: everything through hw, both ways, dropped at the HA
 	if [[ $1 == on ]]; then
 		n "$NS_HA" nft -f - <<EOF

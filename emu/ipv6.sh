@@ -33,29 +33,12 @@ ns_require ping
 
 ns_up
 for ns in $NSES; do n "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0; done
-veth "$NS_MN" wlan0 10.2.2.2 "$NS_HA" hw 10.2.2.1
-veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
-veth "$NS_HA" hs 10.9.1.254 "$NS_SRV" eth0 $SRV
+ns_two_uplinks
 n "$NS_HA" ip -6 addr add 2001:db8:9::254/64 dev hs nodad
 n "$NS_SRV" ip -6 addr add $SRV6/64 dev eth0 nodad
-n "$NS_HA" ip addr add 192.0.2.1/32 dev lo
-n "$NS_SRV" ip route add default via 10.9.1.254
 n "$NS_SRV" ip -6 route add default via 2001:db8:9::254
-n "$NS_MN" ip route add default via 10.2.2.1 dev wlan0 metric 600
-n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
-
 ns_key "$TMP/key"
-cat >"$TMP/ha.conf" <<EOF
-[ha]
-address = 192.0.2.1
-tun = um3nha0
-control_socket = $TMP/ha.sock
-add_routes = yes
-[mn 10.200.0.2]
-spi = 256
-key_file = $TMP/key
-home_address6 = $HOME6
-EOF
+echo "home_address6 = $HOME6" | ns_ha_conf
 cat >"$TMP/mn.conf" <<EOF
 [mn]
 home_address = 10.200.0.2
@@ -112,8 +95,7 @@ sleep 1
 n "$NS_MN" ip link set wlan0 down
 wait $ping_pid || true
 ping_pid=
-lost6=$(/usr/bin/python3 -c 'import re,sys; t=open(sys.argv[1]).read()
-m=re.search(r"(\d+) packets transmitted, (\d+) received", t); print(int(m[1]) - int(m[2]))' "$TMP/fail6.ping")
+lost6=$(ping_lost "$TMP/fail6.ping")
 say info "IPv6 through wifi's carrier loss: $lost6 pings of 10 ms lost"
 check "IPv6 fails over to the cell (lost $lost6 <= 20)" test "$lost6" -le 20
 v6c=$(pings "$NS_MN" -6 $SRV6)

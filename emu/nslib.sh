@@ -70,6 +70,41 @@ veth() { # ns1 if1 addr1 ns2 if2 addr2
 	n "$4" ip link set "$5" up
 }
 
+# The two-uplink layout most scripts use: the MN's wlan0 (10.2.2.2) and wwan0
+# (10.1.1.2) to the HA's hw and hc, the HA (192.0.2.1 on lo) to the server
+# $SRV on hs, default routes on the MN through wlan0 (metric 600) then wwan0.
+ns_two_uplinks() {
+	veth "$NS_MN" wlan0 10.2.2.2 "$NS_HA" hw 10.2.2.1
+	veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
+	veth "$NS_HA" hs 10.9.1.254 "$NS_SRV" eth0 "$SRV"
+	n "$NS_HA" ip addr add 192.0.2.1/32 dev lo
+	n "$NS_SRV" ip route add default via 10.9.1.254
+	n "$NS_MN" ip route add default via 10.2.2.1 dev wlan0 metric 600
+	n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
+}
+
+# $TMP/ha.conf for the MN 10.200.0.2 with the key $TMP/key; extra lines (from
+# standard input) go into its [mn] section.
+ns_ha_conf() {
+	{
+		printf '[ha]\naddress = 192.0.2.1\ncontrol_socket = %s\nadd_routes = yes\n' "$TMP/ha.sock"
+		printf '[mn 10.200.0.2]\nspi = 256\nkey_file = %s\n' "$TMP/key"
+		cat
+	} >"$TMP/ha.conf"
+}
+
+# Pings lost in a ping log: sequence numbers below the highest answered one
+# that got no answer. The last packets sent before ping -w's deadline may
+# still be on their way when it ends: they count neither way. No answer at
+# all: every packet sent.
+ping_lost() { # log
+	/usr/bin/python3 -c 'import re,sys
+t = open(sys.argv[1]).read()
+s = {int(x) for x in re.findall(r"icmp_seq=(\d+) ttl", t)}
+m = re.search(r"(\d+) packets transmitted", t)
+print(sum(1 for q in range(1, max(s)) if q not in s) if s else int(m[1]) if m else 999999)' "$1"
+}
+
 ns_key() { # file
 	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1")
 }

@@ -23,7 +23,6 @@ set -e
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${UM3N_BUILD:-$HERE/../build}
-PY=/usr/bin/python3
 P="sb$$"
 NS_MN=$P-mn NS_HA=$P-ha NS_SRV=$P-srv
 TMP=$(mktemp -d /tmp/um3n-standby.XXXXXX)
@@ -35,25 +34,10 @@ NSES="$NS_MN $NS_HA $NS_SRV" TAIL_LOG=$TMP/mn.log
 ns_require
 
 ns_up
-veth "$NS_MN" wlan0 10.2.2.2 "$NS_HA" hw 10.2.2.1
-veth "$NS_MN" wwan0 10.1.1.2 "$NS_HA" hc 10.1.1.1
-veth "$NS_HA" hs 10.9.1.254 "$NS_SRV" eth0 $SRV
-n "$NS_HA" ip addr add 192.0.2.1/32 dev lo
-n "$NS_SRV" ip route add default via 10.9.1.254
-n "$NS_MN" ip route add default via 10.2.2.1 dev wlan0 metric 600
-n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
+ns_two_uplinks
 n "$NS_MN" ip link set wwan0 down # the modem is off until needed
-
 ns_key "$TMP/key"
-cat >"$TMP/ha.conf" <<EOF
-[ha]
-address = 192.0.2.1
-control_socket = $TMP/ha.sock
-add_routes = yes
-[mn 10.200.0.2]
-spi = 256
-key_file = $TMP/key
-EOF
+ns_ha_conf </dev/null
 cat >"$TMP/mn.conf" <<EOF
 [mn]
 home_address = 10.200.0.2
@@ -87,10 +71,7 @@ ns_daemons
 show() { ctl "$NS_MN" mn; }
 active_is() { [[ $(show | jq 'd["handover"]["active"]' 2>/dev/null) == "$1" ]]; }
 wait_active() { wait_for "$1" active_is "$2"; } # seconds name
-lost() { # ping log: transmitted - received
-	"$PY" -c 'import re,sys; t=open(sys.argv[1]).read()
-m=re.search(r"(\d+) packets transmitted, (\d+) received", t); print(int(m[1]) - int(m[2]))' "$1"
-}
+lost() { ping_lost "$1"; }
 ping_run() { # seconds log
 	n "$NS_MN" ping -i 0.01 -s 200 -w "$1" $SRV >"$2" 2>&1 &
 	ping_pid=$!
