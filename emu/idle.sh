@@ -36,30 +36,13 @@ ns_up
 ns_two_uplinks
 ns_key "$TMP/key"
 ns_ha_conf </dev/null
-cat >"$TMP/mn.conf" <<EOF
-[mn]
-home_address = 10.200.0.2
-home_agent = 192.0.2.1
-spi = 256
-key_file = $TMP/key
-control_socket = $TMP/mn.sock
-routes = 10.9.1.0/24
-route_table = 4351
+ns_mn_conf 4351 <<EOF
 probe_interval_ms = 15
 dead_after_ms = 75
 idle_after_ms = 1000
 keepalive_s = $KEEPALIVE_S
-[uplink cell]
-interface = wwan0
-class = cell
-priority = 1
-[uplink wifi]
-interface = wlan0
-class = wifi
-priority = 0
-[policy]
-default = wifi
 EOF
+ns_mn_uplinks
 ns_daemons
 
 counts() { # "tx rx" of an uplink, from the MN's show

@@ -39,28 +39,11 @@ n "$NS_SRV" ip -6 addr add $SRV6/64 dev eth0 nodad
 n "$NS_SRV" ip -6 route add default via 2001:db8:9::254
 ns_key "$TMP/key"
 echo "home_address6 = $HOME6" | ns_ha_conf
-cat >"$TMP/mn.conf" <<EOF
-[mn]
-home_address = 10.200.0.2
-home_agent = 192.0.2.1
-spi = 256
-key_file = $TMP/key
-control_socket = $TMP/mn.sock
-routes = 10.9.1.0/24
-route_table = 4354
+ns_mn_conf 4354 <<EOF
 probe_interval_ms = 15
 dead_after_ms = 75
-[uplink cell]
-interface = wwan0
-class = cell
-priority = 1
-[uplink wifi]
-interface = wlan0
-class = wifi
-priority = 0
-[policy]
-default = wifi
 EOF
+ns_mn_uplinks
 ns_daemons
 check "both uplinks registered" wait_for 10 both_up
 tuns_up() { n "$NS_MN" ip link show um3n0 >/dev/null 2>&1 && n "$NS_HA" ip link show um3nha0 >/dev/null 2>&1; }

@@ -48,36 +48,10 @@ n "$NS_MN" ip route add default via 10.1.2.1 dev wlan0 metric 600
 n "$NS_MN" ip route add default via 10.1.1.1 dev wwan0 metric 700
 
 ns_key "$TMP/key"
-cat >"$TMP/ha.conf" <<EOF
-[ha]
-address = 192.0.2.1
-control_socket = $TMP/ha.sock
-add_routes = yes
-[mn $HOME]
-spi = 256
-key_file = $TMP/key
-EOF
-cat >"$TMP/mn.conf" <<EOF
-[mn]
-home_address = $HOME
-home_agent = 192.0.2.1
-spi = 256
-key_file = $TMP/key
-control_socket = $TMP/mn.sock
-routes = 10.9.1.0/24
-route_table = 4361
-[uplink cell]
-interface = wwan0
-class = cell
-priority = 1
-[uplink wifi]
-interface = wlan0
-class = wifi
-priority = 0
-[policy]
-default = wifi
-rule = 10.9.1.0/24 cell
-EOF
+ns_ha_conf </dev/null
+ns_mn_conf 4361 </dev/null
+ns_mn_uplinks
+echo "rule = 10.9.1.0/24 cell" >>"$TMP/mn.conf"
 ns_daemons
 iface_bytes() { n "$1" cat "/sys/class/net/$2/statistics/$3_bytes"; }
 

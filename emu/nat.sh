@@ -64,28 +64,11 @@ dead_after_ms = 75
 spi = 256
 key_file = $TMP/key
 EOF
-cat >"$TMP/mn.conf" <<EOF
-[mn]
-home_address = 10.200.0.2
-home_agent = 192.0.2.1
-spi = 256
-key_file = $TMP/key
-control_socket = $TMP/mn.sock
-routes = 10.9.1.0/24
-route_table = 4360
+ns_mn_conf 4360 <<EOF
 probe_interval_ms = 15
 dead_after_ms = 75
-[uplink cell]
-interface = wwan0
-class = cell
-priority = 1
-[uplink wifi]
-interface = wlan0
-class = wifi
-priority = 0
-[policy]
-default = wifi
 EOF
+ns_mn_uplinks
 ns_daemons
 n "$NS_SRV" iperf3 -s -1 -D --logfile "$TMP/iperf3-s.log" >/dev/null
 

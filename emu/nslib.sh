@@ -105,6 +105,27 @@ m = re.search(r"(\d+) packets transmitted", t)
 print(sum(1 for q in range(1, max(s)) if q not in s) if s else int(m[1]) if m else 999999)' "$1"
 }
 
+# $TMP/mn.conf for that MN: its [mn] section with the policy routing table
+# given and the extra [mn] lines from standard input. The uplinks and the
+# policy follow: ns_mn_uplinks, or a script's own.
+ns_mn_conf() { # route_table
+	{
+		printf '[mn]\nhome_address = 10.200.0.2\nhome_agent = 192.0.2.1\nspi = 256\n'
+		printf 'key_file = %s\ncontrol_socket = %s\n' "$TMP/key" "$TMP/mn.sock"
+		printf 'routes = 10.9.1.0/24\nroute_table = %s\n' "$1"
+		cat
+	} >"$TMP/mn.conf"
+}
+
+# The uplinks of ns_two_uplinks (cell priority 1, wifi priority 0) and a
+# policy whose default is wifi, appended to $TMP/mn.conf; [policy] comes last,
+# so a script may append rules.
+ns_mn_uplinks() {
+	printf '[uplink cell]\ninterface = wwan0\nclass = cell\npriority = 1\n' >>"$TMP/mn.conf"
+	printf '[uplink wifi]\ninterface = wlan0\nclass = wifi\npriority = 0\n' >>"$TMP/mn.conf"
+	printf '[policy]\ndefault = wifi\n' >>"$TMP/mn.conf"
+}
+
 ns_key() { # file
 	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1")
 }

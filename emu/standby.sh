@@ -38,19 +38,13 @@ ns_two_uplinks
 n "$NS_MN" ip link set wwan0 down # the modem is off until needed
 ns_key "$TMP/key"
 ns_ha_conf </dev/null
-cat >"$TMP/mn.conf" <<EOF
-[mn]
-home_address = 10.200.0.2
-home_agent = 192.0.2.1
-spi = 256
-key_file = $TMP/key
-control_socket = $TMP/mn.sock
-routes = 10.9.1.0/24
-route_table = 4350
+ns_mn_conf 4350 <<EOF
 uplinks = one
 handover_hold_ms = 1000
 probe_interval_ms = 15
 dead_after_ms = 75
+EOF
+cat >>"$TMP/mn.conf" <<EOF
 [uplink cell]
 interface = wwan0
 class = cell
