@@ -5,6 +5,15 @@
 
 #include "bcache.h"
 
+/* The link's rate estimate starts again from its weight, which the scheduler
+ * uses (rate_kbps 0) until the peer's first report. */
+static void rate_restart(struct um3n_datapath *dp, int link)
+{
+	um3n_rateest_init(&dp->rate[link], dp->sched.links[link].weight_kbps,
+			  UM3N_LINKSCHED_DEFAULT_KBPS);
+	dp->sched.links[link].rate_kbps = 0;
+}
+
 int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, size_t n_links,
 		       size_t resend_slots, struct um3n_prng *prng, enum um3n_datapath_key key)
 {
@@ -16,7 +25,7 @@ int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, siz
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
 		dp->tx_seq[l] = (uint32_t)um3n_prng_next(prng);
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
-		um3n_rateest_init(&dp->rate[l], 0, UM3N_LINKSCHED_DEFAULT_KBPS);
+		rate_restart(dp, l);
 	um3n_linksched_update(&dp->sched); /* nothing usable yet */
 	um3n_reorder_init(&dp->rx_order);
 	return um3n_resend_init(&dp->resend, env, resend_slots);
@@ -83,11 +92,10 @@ void um3n_datapath_set_class(struct um3n_datapath *dp, int link, uint8_t link_cl
 	assert(link_ok(dp, link));
 	s->link_class = link_class;
 	s->priority = priority;
-	if (s->weight_kbps != weight_kbps || !s->rate_kbps) { /* a new start for the estimate */
-		um3n_rateest_init(&dp->rate[link], weight_kbps, UM3N_LINKSCHED_DEFAULT_KBPS);
-		s->rate_kbps = dp->rate[link].rate_kbps;
+	if (s->weight_kbps != weight_kbps) {
+		s->weight_kbps = weight_kbps;
+		rate_restart(dp, link);
 	}
-	s->weight_kbps = weight_kbps;
 }
 
 struct um3n_probe_report um3n_datapath_rx_report(const struct um3n_datapath *dp, int link,
@@ -128,8 +136,8 @@ void um3n_datapath_rate_report(struct um3n_datapath *dp, int link,
 	if (!r->valid || !dp->measure_rate)
 		return;
 	dp->sched.links[link].queue_us = r->qdelay_us;
-	if (um3n_rateest_report(&dp->rate[link], r->rx_bytes, peer_us, r->qdelay_us))
-		dp->sched.links[link].rate_kbps = dp->rate[link].rate_kbps;
+	um3n_rateest_report(&dp->rate[link], r->rx_bytes, peer_us, r->qdelay_us);
+	dp->sched.links[link].rate_kbps = dp->rate[link].rate_kbps;
 }
 
 void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, int state)
@@ -166,9 +174,7 @@ void um3n_datapath_link_reset(struct um3n_datapath *dp, int link)
 	assert(link_ok(dp, link));
 	dp->sched.links[link].present = false;
 	dp->tx_pkts[link] = dp->tx_bytes[link] = dp->resent_pkts[link] = 0;
-	um3n_rateest_init(&dp->rate[link], dp->sched.links[link].weight_kbps,
-			  UM3N_LINKSCHED_DEFAULT_KBPS);
-	dp->sched.links[link].rate_kbps = dp->rate[link].rate_kbps;
+	rate_restart(dp, link);
 	dp->rx_paths_ok = false;
 	um3n_datapath_links_changed(dp);
 }

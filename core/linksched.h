@@ -16,7 +16,8 @@ struct um3n_linksched_link {
 	uint8_t priority;
 	uint32_t weight_kbps; /* configured; 0 = treated as UM3N_LINKSCHED_DEFAULT_KBPS */
 	/* The rate aggregation and priority weigh the link by: the measured
-	 * one (rateest.h, which starts at the weight); 0 = weight_kbps. */
+	 * one (rateest.h); 0 = weight_kbps (no report from the peer yet, or
+	 * rate_estimate = no). */
 	uint32_t rate_kbps;
 	/* The link's queueing delay as the receiver last reported it (tunnel.h
 	 * probes; 0: none): the priority mode's overflow looks at it as well as
