@@ -29,7 +29,11 @@ TMP=$(mktemp -d /tmp/um3n-sealed.XXXXXX)
 trap cleanup EXIT
 
 # Tunnel-data datagrams in a pcap (UDP port 434): total, sealed (next header
-# 253), and how many hold the server's inner address 10.9.1.1 anywhere.
+# 253), and how many carry a readable inner IPv4 header to or from the server's
+# 10.9.1.1. The header is looked for where a plain tunnel puts it (after the
+# 4-byte RFC 3519 header, with no GRE header, GRE with a sequence, or GRE with a
+# key and a sequence): searching all of a datagram for the 4 bytes would match
+# random ciphertext in about 1 run in 12 at 250,000 datagrams.
 scan() {
 	/usr/bin/python3 - "$1" <<'PY'
 import struct, sys
@@ -45,7 +49,10 @@ while True:
     if 434 not in struct.unpack('>HH', udp[:4]) or len(udp) < 10 or udp[8] != 4: continue
     tot += 1
     sealed += udp[9] == 253
-    inner += bytes([10, 9, 1, 1]) in udp[8:]
+    addr = bytes([10, 9, 1, 1])
+    inner += any(len(udp) >= o + 20 and udp[o] >> 4 == 4 and
+                 addr in (udp[o + 12:o + 16], udp[o + 16:o + 20])
+                 for o in (12, 16, 20, 24))
 print(tot, sealed, inner)
 PY
 }
