@@ -21,7 +21,7 @@ static const char *ip(uint32_t a, char *buf)
 
 void d_mnrt_init(struct d_mnrt *rt, uint32_t ha, const char *const *names,
 		 const char *const *ifnames, size_t n, const char *tun,
-		 const struct d_routes *routes)
+		 const struct d_routes *routes, const struct um3n_addr *home6)
 {
 	assert(n <= UM3N_MAX_LINKS && routes->table >= D_ROUTE_TABLE_MIN &&
 	       routes->table <= D_ROUTE_TABLE_MAX);
@@ -35,6 +35,8 @@ void d_mnrt_init(struct d_mnrt *rt, uint32_t ha, const char *const *names,
 	}
 	snprintf(rt->tun, IFNAMSIZ, "%s", tun);
 	rt->routes = *routes;
+	if (home6 && home6->family == UM3N_AF_INET6)
+		rt->home6 = *home6;
 	rt->dirty = true;
 }
 
@@ -92,13 +94,18 @@ void d_mnrt_link(struct d_mnrt *rt, int ifindex, const char *ifname, bool runnin
 	}
 }
 
+static struct d_route tun_route(const struct d_mnrt *rt, size_t k);
+
 /* One of the routes `routes =` asks for, in the table it goes to. */
 static bool wanted(const struct d_mnrt *rt, const struct d_route *r)
 {
-	for (size_t k = 0; k < rt->routes.n; k++)
-		if (rt->routes.p[k].plen == r->plen && rt->routes.p[k].dst == r->dst &&
-		    (r->plen ? RT_TABLE_MAIN : rt->base) == r->table)
+	for (size_t k = 0; k < rt->routes.n; k++) {
+		struct d_route w = tun_route(rt, k);
+
+		if (w.family == r->family && w.plen == r->plen && w.table == r->table &&
+		    (w.family == AF_INET6 ? memcmp(w.dst6, r->dst6, 16) == 0 : w.dst == r->dst))
 			return true;
+	}
 	return false;
 }
 
@@ -110,6 +117,8 @@ void d_mnrt_route(struct d_mnrt *rt, const struct d_route *r, bool added)
 		rt->tun_have = false;
 		rt->dirty = true;
 	}
+	if (r->family != AF_INET)
+		return; /* the uplinks' routes to the HA are IPv4 */
 	if (r->table == RT_TABLE_MAIN) {
 		if (by_ifindex(rt, r->oif)) /* a gateway appeared, changed or went */
 			rt->dirty = true;
@@ -240,74 +249,119 @@ static void uplink_sync(struct d_mnrt *rt, size_t i, const struct best *b, bool 
 
 static struct d_route tun_route(const struct d_mnrt *rt, size_t k)
 {
-	struct d_route r = {.dst = rt->routes.p[k].dst,
-			    .plen = rt->routes.p[k].plen,
+	const struct um3n_addr *dst = &rt->routes.p[k].dst;
+	struct d_route r = {.plen = rt->routes.p[k].plen,
 			    .oif = rt->tun_ifindex,
-			    .table = rt->routes.p[k].plen ? RT_TABLE_MAIN : rt->base};
+			    .table = rt->routes.p[k].plen ? RT_TABLE_MAIN : rt->base,
+			    .family = dst->family == UM3N_AF_INET6 ? AF_INET6 : AF_INET};
+
+	if (r.family == AF_INET6) {
+		memcpy(r.dst6, dst->bytes, 16);
+		memcpy(r.src6, rt->home6.bytes, 16);
+	} else {
+		r.dst = um3n_addr_v4(dst);
+	}
 	return r;
 }
 
-static bool wants_default(const struct d_mnrt *rt)
+static bool wants_default(const struct d_mnrt *rt, uint8_t family)
 {
 	for (size_t k = 0; k < rt->routes.n; k++)
-		if (rt->routes.p[k].plen == 0)
+		if (rt->routes.p[k].plen == 0 && rt->routes.p[k].dst.family == family)
 			return true;
 	return false;
 }
 
-static void tun_rules(struct d_mnrt *rt, bool on)
+/* The default route's two rules in one family. */
+static int tun_rules_add(struct d_mnrt *rt, uint8_t family)
 {
-	struct d_rule sup = {.pref = D_MNRT_PREF_SUPPRESS,
+	struct d_rule sup = {.family = family,
+			     .pref = D_MNRT_PREF_SUPPRESS,
 			     .table = RT_TABLE_MAIN,
 			     .suppress_plen = 0};
-	struct d_rule tun = {.pref = D_MNRT_PREF_TUN,
+	struct d_rule tun = {.family = family,
+			     .pref = D_MNRT_PREF_TUN,
 			     .table = rt->base,
 			     .has_mark = true,
 			     .not_mark = true,
 			     .mark = rt->base,
 			     .suppress_plen = -1};
-	int rc;
+	int rc = d_rule_add(&sup);
+
+	if (rc == 0 || rc == -EEXIST)
+		rc = d_rule_add(&tun);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+static void tun_rules(struct d_mnrt *rt, bool on)
+{
+	int rc = 0;
 
 	if (on == rt->tun_rules)
 		return;
 	if (!on) {
-		d_rule_del(tun.pref, tun.table);
-		d_rule_del(sup.pref, sup.table);
+		d_rule_del(D_MNRT_PREF_TUN, rt->base); /* both families */
+		d_rule_del(D_MNRT_PREF_SUPPRESS, RT_TABLE_MAIN);
 		rt->tun_rules = false;
 		return;
 	}
-	rc = d_rule_add(&sup);
-	if (rc == 0 || rc == -EEXIST)
-		rc = d_rule_add(&tun);
-	if (rc < 0 && rc != -EEXIST) {
+	if (wants_default(rt, UM3N_AF_INET))
+		rc = tun_rules_add(rt, AF_INET);
+	if (rc == 0 && wants_default(rt, UM3N_AF_INET6))
+		rc = tun_rules_add(rt, AF_INET6);
+	if (rc < 0) {
 		d_log(UM3N_LOG_ERR, "routes: ip rule for table %u: %s", rt->base, strerror(-rc));
 		return;
 	}
 	rt->tun_rules = true;
 }
 
+/* The IPv6 home address goes before the routes that name it as their source;
+ * a TUN that went down lost it (IPv6 drops addresses with the link). */
+static bool tun_addr6(struct d_mnrt *rt)
+{
+	char a[64];
+	int rc;
+
+	if (rt->home6.family != UM3N_AF_INET6)
+		return true;
+	rc = d_addr6_replace(rt->tun_ifindex, rt->home6.bytes, 128);
+	if (rc < 0) {
+		um3n_addr_format(&rt->home6, a, sizeof(a));
+		d_log(UM3N_LOG_WARN, "routes: address %s/128 on %s: %s", a, rt->tun, strerror(-rc));
+	}
+	return rc == 0;
+}
+
 static void tun_sync(struct d_mnrt *rt)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[64];
 	size_t put = 0;
 
 	if (!rt->tun_ifindex || rt->tun_have)
 		return; /* without the TUN, the routes went with it: back when it is */
-	tun_rules(rt, wants_default(rt));
+	if (!tun_addr6(rt))
+		return; /* the next event tries again */
+	tun_rules(rt, wants_default(rt, UM3N_AF_INET) || wants_default(rt, UM3N_AF_INET6));
 	for (size_t k = 0; k < rt->routes.n; k++) {
 		struct d_route r = tun_route(rt, k);
 		int rc = d_route_replace(&r);
 
-		if (rc < 0)
-			d_log(UM3N_LOG_WARN, "routes: %s/%u dev %s (table %u): %s", ip(r.dst, a),
-			      r.plen, rt->tun, r.table, strerror(-rc));
-		else
+		if (rc < 0) {
+			um3n_addr_format(&rt->routes.p[k].dst, a, sizeof(a));
+			d_log(UM3N_LOG_WARN, "routes: %s/%u dev %s (table %u): %s", a, r.plen,
+			      rt->tun, r.table, strerror(-rc));
+		} else {
 			put++;
+		}
 	}
 	rt->tun_have = put == rt->routes.n;
 	if (put)
 		d_log(UM3N_LOG_INFO, "routes: %zu of %zu in place on %s%s", put, rt->routes.n,
-		      rt->tun, wants_default(rt) ? " (default in its own table)" : "");
+		      rt->tun,
+		      wants_default(rt, UM3N_AF_INET) || wants_default(rt, UM3N_AF_INET6)
+			      ? " (default in its own table)"
+			      : "");
 }
 
 static void tun_remove(struct d_mnrt *rt)

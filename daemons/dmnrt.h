@@ -13,7 +13,8 @@
  *    route_table behind the rules "lookup main suppress_prefixlength 0" and
  *    "not fwmark MARK lookup route_table" (so a DHCP default stays in place
  *    and the tunnel's own datagrams never enter the tunnel), other prefixes
- *    into the main table.
+ *    into the main table. IPv6 the same way (::/0 with its own two rules),
+ *    with the IPv6 home address on the TUN as their preferred source.
  *
  * Everything is re-installed on the netlink events that can remove it and
  * removed at a clean exit; what a crashed daemon left is cleared at start. */
@@ -52,6 +53,7 @@ struct d_mnrt {
 	struct d_mnrt_uplink up[UM3N_MAX_LINKS];
 	char tun[IFNAMSIZ];
 	int tun_ifindex;
+	struct um3n_addr home6; /* put on the TUN (/128); family 0: none */
 	struct d_routes routes; /* wanted into the TUN */
 	bool tun_rules;         /* the two rules of the default route are in place */
 	bool tun_have;          /* the routes into the TUN are in place */
@@ -59,10 +61,12 @@ struct d_mnrt {
 };
 
 /* No I/O. names/ifnames: n uplinks; the strings must outlive rt. The base
- * table is routes->table. */
+ * table is routes->table. home6: the IPv6 home address (NULL or family 0:
+ * none), put on the TUN with the routes and the preferred source of the IPv6
+ * ones. */
 void d_mnrt_init(struct d_mnrt *rt, uint32_t ha, const char *const *names,
 		 const char *const *ifnames, size_t n, const char *tun,
-		 const struct d_routes *routes);
+		 const struct d_routes *routes, const struct um3n_addr *home6);
 /* Clears what a daemon that did not exit cleanly left in our tables/rules. */
 void d_mnrt_start(struct d_mnrt *rt);
 /* The fwmark of every uplink socket (SO_MARK). */

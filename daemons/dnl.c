@@ -1,6 +1,7 @@
 /* um3n daemons — rtnetlink through libmnl: the link, address and route
  * monitor. Events arrive as they happen (RTMGRP_LINK, RTMGRP_IPV4_IFADDR,
- * RTMGRP_IPV4_ROUTE); nothing is polled. Changing routes is droute.c. */
+ * RTMGRP_IPV4_ROUTE, and RTMGRP_IPV6_ROUTE for the IPv6 routes into the TUN);
+ * nothing is polled. Changing routes is droute.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -160,9 +161,10 @@ struct d_nl *d_nl_open(const struct d_nl_cb *cb)
 	nl->cb = *cb;
 	nl->seq = (unsigned)time(NULL);
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->sock ||
-	    mnl_socket_bind(nl->sock, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
-			    MNL_SOCKET_AUTOPID) < 0) {
+	if (!nl->sock || mnl_socket_bind(nl->sock,
+					 RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
+						 RTMGRP_IPV6_ROUTE,
+					 MNL_SOCKET_AUTOPID) < 0) {
 		d_log(UM3N_LOG_ERR, "netlink: %s", strerror(errno));
 		d_nl_close(nl);
 		return NULL;

@@ -152,23 +152,41 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 		d_str_printf(r, "error: the HA knows only \"show\"\n");
 }
 
+/* One route into the TUN for p (an MN's home address or prefix). */
+static void add_route(struct ha_daemon *d, int oif, const struct um3n_prefix *p)
+{
+	struct d_route r = {.table = RT_TABLE_MAIN, .plen = p->plen, .oif = oif};
+	char a[64];
+	int rc;
+
+	if (p->addr.family == UM3N_AF_INET6) {
+		r.family = AF_INET6;
+		memcpy(r.dst6, p->addr.bytes, 16);
+	} else {
+		r.dst = um3n_addr_v4(&p->addr);
+	}
+	rc = d_route_replace(&r);
+	if (rc < 0) {
+		um3n_addr_format(&p->addr, a, sizeof(a));
+		d_log(UM3N_LOG_WARN, "route for MN prefix %s/%u on %s: %s", a, p->plen, d->cfg.tun,
+		      strerror(-rc));
+	}
+}
+
+/* Every MN's home address and its home_address6 and prefix values. */
 static void add_routes(struct ha_daemon *d)
 {
-	struct d_route r = {.table = RT_TABLE_MAIN,
-			    .plen = 32,
-			    .oif = (int)if_nametoindex(d->cfg.tun)};
+	int oif = (int)if_nametoindex(d->cfg.tun);
 
 	d->routes_dirty = false;
-	for (size_t i = 0; r.oif && d->cfg.add_routes && i < d->cfg.n_mns; i++) {
-		int rc;
+	for (size_t i = 0; oif && d->cfg.add_routes && i < d->cfg.n_mns; i++) {
+		const struct d_conf_ha_mn *mn = &d->cfg.mns[i];
+		struct um3n_prefix home = {.plen = 32};
 
-		r.dst = d->cfg.mns[i].home_addr;
-		rc = d_route_replace(&r);
-		if (rc < 0)
-			d_log(UM3N_LOG_WARN, "route for MN %u.%u.%u.%u on %s: %s",
-			      d->cfg.mns[i].home_addr >> 24, (d->cfg.mns[i].home_addr >> 16) & 255,
-			      (d->cfg.mns[i].home_addr >> 8) & 255, d->cfg.mns[i].home_addr & 255,
-			      d->cfg.tun, strerror(-rc));
+		um3n_addr_from_v4(&home.addr, mn->home_addr);
+		add_route(d, oif, &home);
+		for (size_t k = 0; k < mn->n_prefixes; k++)
+			add_route(d, oif, &mn->prefixes[k]);
 	}
 }
 
@@ -188,8 +206,7 @@ static void nl_route(void *ctx, const struct d_route *r, bool added)
 {
 	struct ha_daemon *d = ctx;
 
-	if (!added && r->table == RT_TABLE_MAIN && r->plen == 32 && r->oif &&
-	    r->oif == d->tun_ifindex)
+	if (!added && r->table == RT_TABLE_MAIN && r->oif && r->oif == d->tun_ifindex)
 		d->routes_dirty = true;
 }
 

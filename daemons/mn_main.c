@@ -412,7 +412,7 @@ static int setup(struct mn_daemon *d)
 		return -1;
 	d_ctl_set_loop(d->ctl, &d->loop);
 	d_mnrt_init(&d->rt, um3n_addr_v4(&d->cfg.mn.ha.ip), names, ifnames, d->cfg.mn.n_links,
-		    d->cfg.tun, &d->cfg.routes);
+		    d->cfg.tun, &d->cfg.routes, &d->cfg.mn.home_addr6);
 	d_mnrt_start(&d->rt);
 	d->rt_started = true;
 	/* The dump inside d_nl_open reports current carrier and addresses. */

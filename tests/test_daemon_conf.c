@@ -102,9 +102,11 @@ static const struct {
 	{MN_HEAD MN_UPLINK "[uplink a]\nlifetime_s = 5\n", "[uplink a] lifetime_s: unknown key"},
 	/* 25 */
 	{MN_HEAD MN_UPLINK "[mn]\nroutes = everything\n",
-	 "t.conf:9: [mn] routes: everything: want default, none or IPv4 prefixes"},
+	 "t.conf:9: [mn] routes: everything: want default, none or prefixes"},
 	/* 26 */ {MN_HEAD MN_UPLINK "[mn]\nroutes = none, 10.0.0.0/8\n", "[mn] routes: none: want"},
-	/* 27 */ {MN_HEAD MN_UPLINK "[mn]\nroutes = 2001:db8::/32\n", "[mn] routes: 2001:db8::/32"},
+	/* 27 */
+	{MN_HEAD MN_UPLINK "[mn]\nroutes = 2001:db8::/32\n",
+	 "[mn] routes: an IPv6 prefix needs home_address6"},
 	/* 28 */
 	{MN_HEAD MN_UPLINK "[mn]\nroutes = default 0.0.0.0/0\n",
 	 "[mn] routes: 0.0.0.0/0: listed twice"},
@@ -138,7 +140,8 @@ static void test_mn_good_variants(void)
 	const char *text = MN_HEAD MN_UPLINK
 		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\nbusy_poll_us = 0\n"
 		"lifetime_s = 120\nreg_retry_ms = 700\nresend_slots = 64\n"
-		"routes = 10.9.0.0/16, 172.16.0.0/12 default\nroute_table = 51000\n"
+		"routes = 10.9.0.0/16, 172.16.0.0/12 default 2001:db8:9::/48 ::/0\n"
+		"home_address6 = 2001:db8:1::2\nroute_table = 51000\n"
 		"[policy]\ndefault = cell redundant\n"
 		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 "
 		"cell\n";
@@ -157,11 +160,18 @@ static void test_mn_good_variants(void)
 	CU_ASSERT_EQUAL(c.mn.reg_retry_initial_us, 700000);
 	CU_ASSERT_EQUAL(c.mn.resend_slots, 64);
 	CU_ASSERT_EQUAL(c.routes.table, 51000);
-	CU_ASSERT_EQUAL_FATAL(c.routes.n, 3);
-	CU_ASSERT_EQUAL(c.routes.p[0].dst, 0x0a090000u);
+	CU_ASSERT_EQUAL_FATAL(c.routes.n, 5);
+	CU_ASSERT_EQUAL(um3n_addr_v4(&c.routes.p[0].dst), 0x0a090000u);
 	CU_ASSERT_EQUAL(c.routes.p[0].plen, 16);
 	CU_ASSERT_EQUAL(c.routes.p[1].plen, 12);
 	CU_ASSERT_EQUAL(c.routes.p[2].plen, 0);
+	CU_ASSERT_EQUAL(c.routes.p[2].dst.family, UM3N_AF_INET);
+	um3n_addr_parse("2001:db8:9::", &a);
+	CU_ASSERT_TRUE(um3n_addr_eq(&c.routes.p[3].dst, &a));
+	CU_ASSERT_EQUAL(c.routes.p[3].plen, 48);
+	CU_ASSERT_EQUAL(c.routes.p[4].dst.family, UM3N_AF_INET6);
+	CU_ASSERT_EQUAL(c.routes.p[4].plen, 0);
+	CU_ASSERT_TRUE(d_routes_has6(&c.routes));
 	CU_ASSERT_EQUAL(c.default_mode, UM3N_MODE_REDUNDANT);
 	CU_ASSERT_EQUAL_FATAL(c.n_rules, 3);
 	CU_ASSERT_EQUAL(c.rules[2].plen, 32);
