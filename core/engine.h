@@ -20,7 +20,8 @@ enum um3n_out_kind {
 struct um3n_out {
 	enum um3n_out_kind kind;
 	int link;                /* UDP: MN uplink index, HA the MN's link id (informational);
-				  * TUN: the link the packet arrived on */
+				  * TUN: the link the packet arrived on, -1 for the
+				  * engine's own answer (the MN's ICMP, pmtu.h) */
 	struct um3n_sockaddr to; /* UDP destination */
 	const uint8_t *data;
 	size_t len;

@@ -1,5 +1,4 @@
-/* MN engine: creation, the entry points (TUN packets into the shared data path,
- * datagrams from the HA, link events), link probes, status, and the one place
+/* MN engine: creation, the entry points (datagrams from the HA, link events), link probes, status, and the one place
  * that feeds the link monitor and turns link events, replies and timers into
  * events for each uplink's registration machine. The data path (pick,
  * encapsulate, queue, failover re-send, decapsulate) is datapath.c;
@@ -193,37 +192,6 @@ static void reg_event(struct um3n_mn *mn, uint64_t now_us, int link, enum um3n_r
 	struct um3n_regfsm_event ev = {.type = type};
 
 	reg_step(mn, now_us, link, &ev);
-}
-
-/* Not an app's traffic but the host's own upkeep on the TUN device: link-local
- * or multicast IPv6 (router solicitations, MLD reports: Linux repeats them
- * for an hour with backoff) and IPv4 multicast or broadcast. It is tunnelled
- * like any packet, but does not end idle probing (mn_timers.c). */
-static bool host_chatter(const struct um3n_ip_info *ip)
-{
-	const uint8_t *d = ip->dst.bytes, *s = ip->src.bytes;
-
-	if (ip->version == 6)
-		return d[0] == 0xff || (s[0] == 0xfe && (s[1] & 0xc0) == 0x80);
-	return (d[0] & 0xf0) == 0xe0 || um3n_addr_v4(&ip->dst) == 0xffffffffu;
-}
-
-int um3n_mn_tun_input(struct um3n_mn *mn, uint64_t now_us, const uint8_t *pkt, size_t len)
-{
-	struct um3n_ip_info ip;
-	int rc = um3n_wire_ip_parse(pkt, len, &ip);
-
-	if (rc) {
-		mn->drops.malformed++;
-		return rc;
-	}
-	if (!um3n_datapath_fits(&mn->dp, &mn->outq, &mn->drops, len))
-		return UM3N_ETOOBIG;
-	if (!host_chatter(&ip))
-		mn_timers_active(mn, now_us);
-	mn->tun_in_pkts++;
-	return um3n_datapath_send(&mn->dp, &mn->outq, &mn->drops, now_us, mn->policy, &ip, pkt,
-				  len);
 }
 
 static void heard(struct um3n_mn *mn, uint64_t now_us, int link)

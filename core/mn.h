@@ -65,6 +65,11 @@ struct um3n_mn_conf {
 	 * brings the fast probes back at once. */
 	uint32_t idle_after_us;
 	uint16_t keepalive_s;
+	/* The largest inner packet the smallest uplink carries unfragmented (0:
+	 * no check). When the TUN's MTU is larger, TCP SYNs entering the tunnel
+	 * are clamped to it and IPv4 packets with DF above it are answered with
+	 * ICMP "fragmentation needed" (pmtu.h). The daemon sets it. */
+	unsigned path_mtu;
 	size_t n_links;
 	struct um3n_mn_link_conf links[UM3N_MAX_LINKS];
 	const struct um3n_policy *policy; /* copied at create; NULL = default rule only */
@@ -199,7 +204,9 @@ struct um3n_mn_status {
 	uint32_t policy_acked_version; /* version the HA says it holds complete */
 	size_t policy_rules;
 	uint64_t tun_in_pkts, tun_out_pkts;
-	bool peer_csum_partial; /* um3n_mn_peer_csum_partial() */
+	unsigned path_mtu;                 /* conf.path_mtu */
+	uint64_t mss_clamped, frag_needed; /* SYNs lowered, IPv4 DF packets answered */
+	bool peer_csum_partial;            /* um3n_mn_peer_csum_partial() */
 	struct um3n_drop_counters drops;
 	struct um3n_reorder_status reorder; /* downlink of aggregate rules */
 	struct um3n_mn_hover_status hover;  /* the handover manager (uplinks = one) */

@@ -57,6 +57,8 @@ int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
 		why = "out_slot_size must be 0 or 1400..2048";
 	else if (c->uplinks > UM3N_MN_UPLINKS_ONE)
 		why = "uplinks must be all or one";
+	else if (c->path_mtu && (c->path_mtu < 576 || c->path_mtu > UM3N_PKT_MAX))
+		why = "path_mtu must be 0 or 576..2048";
 	for (size_t i = 0; !why && i < c->n_links; i++) {
 		if (!c->links[i].name[0] || c->links[i].link_class > UM3N_CLASS_MAX)
 			why = "uplink needs a name and a valid class";

@@ -77,6 +77,7 @@ struct um3n_mn {
 	uint16_t acked_chunks;  /* chunks of our version the HA holds */
 	/* counters */
 	uint64_t tun_in_pkts, tun_out_pkts;
+	uint64_t mss_clamped, frag_needed; /* mn_tun.c */
 	struct um3n_drop_counters drops;
 };
 

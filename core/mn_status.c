@@ -55,6 +55,9 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 	st->policy_acked_version = mn->acked_version;
 	st->policy_rules = um3n_policy_count(mn->policy);
 	st->tun_in_pkts = mn->tun_in_pkts;
+	st->path_mtu = mn->conf.path_mtu;
+	st->mss_clamped = mn->mss_clamped;
+	st->frag_needed = mn->frag_needed;
 	st->tun_out_pkts = mn->tun_out_pkts;
 	st->peer_csum_partial = mn->ha_csum_partial;
 	st->drops = mn->drops;

@@ -18,7 +18,7 @@ int um3n_tunnel_encap(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inn
 	return (int)(hlen + inner_len);
 }
 
-static void ipv4_header(uint8_t *ip, uint32_t src, uint32_t dst, uint16_t total_len)
+void um3n_tunnel_ipv4_icmp_header(uint8_t *ip, uint32_t src, uint32_t dst, uint16_t total_len)
 {
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
@@ -59,7 +59,7 @@ int um3n_tunnel_probe_build(uint8_t *buf, size_t cap, uint32_t src_v4, uint32_t 
 		return UM3N_ETOOBIG;
 	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
 	ip = buf + UM3N_TUN_HDR_LEN;
-	ipv4_header(ip, src_v4, dst_v4, 20 + UM3N_PROBE_ICMP_LEN);
+	um3n_tunnel_ipv4_icmp_header(ip, src_v4, dst_v4, 20 + UM3N_PROBE_ICMP_LEN);
 	icmp = ip + 20;
 	icmp[0] = p->is_reply ? 0 : 8;
 	icmp[1] = 0;
@@ -122,8 +122,8 @@ int um3n_tunnel_probe_answer(uint8_t *buf, size_t cap, const uint8_t *inner, siz
 	icmp_len = ip.total_len - ip.header_len;
 	um3n_wire_tunnel_hdr(buf, UM3N_NH_IPV4, false, 0);
 	out_ip = buf + UM3N_TUN_HDR_LEN;
-	ipv4_header(out_ip, um3n_addr_v4(&ip.dst), um3n_addr_v4(&ip.src),
-		    (uint16_t)(20 + icmp_len));
+	um3n_tunnel_ipv4_icmp_header(out_ip, um3n_addr_v4(&ip.dst), um3n_addr_v4(&ip.src),
+				     (uint16_t)(20 + icmp_len));
 	icmp = out_ip + 20;
 	memcpy(icmp, inner + ip.header_len, icmp_len);
 	icmp[0] = 0; /* echo reply */

@@ -13,6 +13,10 @@
 int um3n_tunnel_encap(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inner_len,
 		      bool inner_is_v6, uint32_t seq);
 
+/* A 20-byte IPv4 header of an ICMP packet (TTL 64, no options, its checksum
+ * set) at ip. */
+void um3n_tunnel_ipv4_icmp_header(uint8_t *ip, uint32_t src, uint32_t dst, uint16_t total_len);
+
 #define UM3N_PROBE_ICMP_ID_BASE 0x5500 /* ICMP identifier = base | link id */
 /* ICMP: 8 bytes of header, the prober's clock, the answerer's clock (0 in a
  * request; a peer that only echoes leaves it 0), then two delivery reports

@@ -287,6 +287,8 @@ static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 
 	if (!miss && d_routes_has6(&c->routes) && c->mn.home_addr6.family != UM3N_AF_INET6)
 		miss = "[mn] routes: an IPv6 prefix needs home_address6"; /* its source */
+	if (!miss && c->mtu && c->mtu < 1280 && c->mn.home_addr6.family == UM3N_AF_INET6)
+		miss = "[mn] mtu: below 1280, where the kernel turns IPv6 off, with home_address6";
 	if (miss) {
 		d_conf_report(err, cap, c->path, 0, miss);
 		return UM3N_EINVAL;

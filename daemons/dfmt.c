@@ -387,6 +387,9 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 			     (unsigned long long)st->tun_in_pkts,
 			     (unsigned long long)st->tun_out_pkts,
 			     st->peer_csum_partial ? "partial" : "complete");
+		d_str_printf(o, "path mtu %u: %llu SYNs clamped, %llu too big answered\n",
+			     st->path_mtu, (unsigned long long)st->mss_clamped,
+			     (unsigned long long)st->frag_needed);
 		mn_hover(st, n, false, o);
 		for (size_t i = 0; i < n; i++)
 			mn_link_text(&st->links[i], ifnames ? ifnames[i] : NULL, o);
@@ -405,9 +408,11 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	}
 	d_str_printf(o,
 		     "},\"tun\":{\"in_pkts\":%llu,\"out_pkts\":%llu,"
-		     "\"csum_partial\":%s},\"uplinks\":[",
+		     "\"csum_partial\":%s,\"path_mtu\":%u,\"mss_clamped\":%llu,"
+		     "\"frag_needed\":%llu},\"uplinks\":[",
 		     (unsigned long long)st->tun_in_pkts, (unsigned long long)st->tun_out_pkts,
-		     st->peer_csum_partial ? "true" : "false");
+		     st->peer_csum_partial ? "true" : "false", st->path_mtu,
+		     (unsigned long long)st->mss_clamped, (unsigned long long)st->frag_needed);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			d_str_printf(o, ",");

@@ -14,6 +14,7 @@
 #include "dcommon.h"
 #include "dnet.h"
 #include "outq.h"
+#include "pmtu.h"
 
 int d_tun_setup(struct d_tun *t, const char *name, bool vnet)
 {
@@ -179,4 +180,15 @@ void d_tun_pump(struct d_tun *t, d_seg_fn fn, void (*drain)(void *ctx), void *ct
 		}
 	}
 	drain(ctx);
+}
+
+unsigned d_tun_mtu(const char *name, unsigned path, bool ipv6)
+{
+	if (!ipv6 || path >= UM3N_PMTU_IPV6_MIN)
+		return path;
+	d_log(UM3N_LOG_INFO,
+	      "%s: MTU %u for IPv6, the path carries %u: TCP SYNs clamped to it, IPv4 beyond "
+	      "it answered with ICMP fragmentation needed, IPv6 beyond it fragmented outside",
+	      name, UM3N_PMTU_IPV6_MIN, path);
+	return UM3N_PMTU_IPV6_MIN;
 }

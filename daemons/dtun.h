@@ -44,6 +44,12 @@ int d_tun_read(struct d_tun *t, d_seg_fn fn, void *ctx);
 #define D_TUN_READ_BUDGET 256 /* packets per wake-up before other fds get a turn */
 #define D_TUN_DRAIN_EVERY 256 /* engine inputs between output drains */
 
+/* The MN's TUN MTU for an inner path MTU of `path` (what the smallest uplink
+ * carries inside the tunnel): the path's, but at least IPv6's 1280 with an
+ * IPv6 home address, since the kernel turns IPv6 off on a smaller device.
+ * The engine then keeps IPv4 and TCP within the path (core/pmtu.h) and the
+ * outer datagrams of larger IPv6 packets are fragmented. Logs the case. */
+unsigned d_tun_mtu(const char *name, unsigned path, bool ipv6);
 /* Reads until the TUN is empty or D_TUN_READ_BUDGET packets went to fn, calling
  * drain(ctx) every D_TUN_DRAIN_EVERY packets and at the end, so outputs leave
  * while input is still pouring in; *now_us (the engine clock for the batch)

@@ -361,13 +361,15 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 
 static int setup_tun(struct mn_daemon *d)
 {
-	unsigned mtu = d->cfg.mtu ? d->cfg.mtu
-				  : d_net_lowest_mtu(ifnames, d->cfg.mn.n_links) -
-					    UM3N_OUTER_OVERHEAD_V4_ENC(d->cfg.mn.encrypt);
+	unsigned path = d->cfg.mtu ? d->cfg.mtu
+				   : d_net_lowest_mtu(ifnames, d->cfg.mn.n_links) -
+					     UM3N_OUTER_OVERHEAD_V4_ENC(d->cfg.mn.encrypt);
+	unsigned mtu = d_tun_mtu(d->cfg.tun, path, d->cfg.mn.home_addr6.family == UM3N_AF_INET6);
 	bool offload = d->cfg.offload; /* cfg stays as written: reload compares it */
 
 	if (d_tun_open(&d->tun, d->cfg.tun, &offload, um3n_addr_v4(&d->cfg.mn.home_addr), mtu) < 0)
 		return -1;
+	d->cfg.mn.path_mtu = path;
 	d->tun.partial_ok = tun_partial_ok;
 	d->cfg.mn.out_slot_size = d_tun_out_slot(mtu, d->cfg.mn.encrypt);
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));

@@ -22,6 +22,12 @@
 # fits goes through; 3 1400-byte pings from the server (DF set) reach the MN
 # over the cell; 4 TCP both ways and 1400-byte UDP datagrams from the server
 # cross the cell link, with their figures printed.
+# Then again with an IPv6 home address (core/pmtu.h): IPv6 needs 1280 on the
+# TUN, more than the cell carries inside the tunnel; 5 the TUN gets 1280 and
+# the engine the path's 1236; 6 a 1260-byte IPv4 DF ping is refused by the
+# engine with MTU 1236; 7 1280-byte IPv6 pings (the IPv6 minimum) cross the
+# cell both ways in fragmented outer datagrams; 8 TCP over IPv4 and IPv6 both
+# ways, the SYNs clamped.
 set -e
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -93,5 +99,52 @@ check "TCP from the server over the cell: no black hole (${down:-0} Mbit/s > 10)
 check "TCP to the server over the cell (${up:-0} Mbit/s > 10)" awk -v r="${up:-0}" 'BEGIN { exit !(r > 10) }'
 check "1400-byte UDP datagrams from the server arrive (${udp_loss:-100}% lost < 5)" \
 	awk -v l="${udp_loss:-100}" 'BEGIN { exit !(l < 5) }'
+
+# ---- with an IPv6 home address -------------------------------------------
+SRV6=2001:db8:9::1 HOME6=2001:db8:1::2
+kill "${PIDS[0]}" "${PIDS[1]}" 2>/dev/null || true # the daemons (ns_daemons)
+wait "${PIDS[0]}" "${PIDS[1]}" 2>/dev/null || true
+for ns in $NSES; do n "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0; done
+n "$NS_HA" ip -6 addr add 2001:db8:9::254/64 dev hs nodad
+n "$NS_SRV" ip -6 addr add $SRV6/64 dev eth0 nodad
+n "$NS_SRV" ip -6 route add default via 2001:db8:9::254
+echo "home_address6 = $HOME6" | ns_ha_conf
+printf 'home_address6 = %s\nroutes = 10.9.1.0/24 2001:db8:9::/64\n' $HOME6 | ns_mn_conf 4361
+ns_mn_uplinks
+printf 'rule = 10.9.1.0/24 cell\nrule = 2001:db8:9::/64 cell\n' >>"$TMP/mn.conf"
+ns_daemons
+check "IPv6 home address: both uplinks registered again" wait_for 10 both_up
+path1=$tun_mtu # the path's, as the first run's TUN had it
+tun_mtu=$(n "$NS_MN" cat /sys/class/net/um3n0/mtu)
+path=$(ctl "$NS_MN" mn | jq "d['tun']['path_mtu']")
+check "the TUN gets IPv6's 1280 ($tun_mtu), the engine the path's $path1 ($path)" \
+	test "$tun_mtu" -eq 1280 -a "${path:-0}" -eq "$path1"
+set +e
+big=$(n "$NS_MN" ping -c 2 -i 0.3 -W 2 -M do -s 1232 $SRV 2>&1)
+set -e
+say info "1260-byte DF ping from the MN: $(grep -oE '(Frag needed|message too long).*' <<<"$big" | head -1)"
+check "... a 1260-byte IPv4 DF ping is refused by the engine, MTU $path1" grep -qE "mtu ?= ?$path1" <<<"$big"
+check "... counted as answered (frag_needed)" test "$(ctl "$NS_MN" mn | jq "d['tun']['frag_needed']")" -ge 1
+pings6() { # ns dst: 1280-byte IPv6 pings answered out of 5
+	n "$1" ping -6 -c 5 -i 0.2 -W 2 -M do -s 1232 "$2" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+cell0=$(iface_bytes "$NS_MN" wwan0 tx)
+got=$(pings6 "$NS_MN" $SRV6)
+check "1280-byte IPv6 pings from the MN over the cell: ${got:-0} of 5 (>= 4)" test "${got:-0}" -ge 4
+check "... sent on the cell in fragmented outer datagrams" \
+	test $(($(iface_bytes "$NS_MN" wwan0 tx) - cell0)) -gt 6500
+got=$(pings6 "$NS_SRV" $HOME6)
+check "1280-byte IPv6 pings from the server to the MN: ${got:-0} of 5 (>= 4)" test "${got:-0}" -ge 4
+n "$NS_MN" iperf3 -c $SRV -t 3 >"$TMP/up4" 2>&1 || true
+n "$NS_MN" iperf3 -6 -c $SRV6 -t 3 >"$TMP/up6" 2>&1 || true
+n "$NS_MN" iperf3 -6 -c $SRV6 -t 3 -R >"$TMP/down6" 2>&1 || true
+up4=$(rate "$TMP/up4") up6=$(rate "$TMP/up6") down6=$(rate "$TMP/down6")
+clamped=$(ctl "$NS_MN" mn | jq "d['tun']['mss_clamped']")
+say info "TCP over the cell with a 1280 TUN: IPv4 up ${up4:-?} Mbit/s; IPv6 up ${up6:-?}, down ${down6:-?} Mbit/s; $clamped SYNs clamped"
+check "TCP/IPv4 to the server past the engine's MTU answer (${up4:-0} Mbit/s > 10)" \
+	awk -v r="${up4:-0}" 'BEGIN { exit !(r > 10) }'
+check "TCP/IPv6 to the server (${up6:-0} Mbit/s > 10)" awk -v r="${up6:-0}" 'BEGIN { exit !(r > 10) }'
+check "TCP/IPv6 from the server (${down6:-0} Mbit/s > 10)" awk -v r="${down6:-0}" 'BEGIN { exit !(r > 10) }'
+check "the SYNs entering the tunnel were clamped (${clamped:-0} >= 3)" test "${clamped:-0}" -ge 3
 [[ $failures -eq 0 ]] && say PASS "mtu: all checks held" || say FAIL "mtu: $failures check(s) failed"
 exit $((failures != 0))

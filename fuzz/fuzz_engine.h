@@ -122,6 +122,13 @@ static void fz_check_tun(const struct um3n_out *o, bool at_ha)
 
 	if (o->len == 0 || o->len > UM3N_PKT_MAX)
 		abort();
+	if (!at_ha && o->link < 0) { /* the MN's own answer: ICMP from the HA, <= 576 bytes */
+		if (um3n_wire_ip_parse(o->data, o->len, &ip) != UM3N_OK || ip.proto != 1 ||
+		    um3n_addr_v4(&ip.src) != FZ_HA || o->len > 576 ||
+		    um3n_wire_inet_csum(o->data + 20, o->len - 20) != 0)
+			abort();
+		return;
+	}
 	if (!at_ha)
 		return; /* the MN hands its HA's inner bytes to its kernel as they are */
 	if (um3n_wire_ip_parse(o->data, o->len, &ip) != UM3N_OK || ip.total_len > o->len)
@@ -256,6 +263,7 @@ static void fz_start(void)
 	fz.mc.out_queue_len = 128;
 	fz.mc.resend_slots = 64;
 	fz.mc.n_links = 2;
+	fz.mc.path_mtu = 576; /* below the longest input: pmtu.h runs */
 	strcpy(fz.mc.links[0].name, "cell");
 	fz.mc.links[0].link_class = UM3N_CLASS_CELL;
 	fz.mc.links[0].priority = 1;

@@ -122,7 +122,8 @@ static void drain(struct pairnet *net)
 			enqueue(net, TO_HA, o.link, o.data, o.len);
 		} else {
 			net->mn_tun_pkts++;
-			net->mn_tun_by_link[o.link]++;
+			if (o.link >= 0) /* -1: the engine's own answer */
+				net->mn_tun_by_link[o.link]++;
 			net->last_mn_tun_us = net->now_us;
 			if (net->on_tun)
 				net->on_tun(net, TO_MN, o.data, o.len);

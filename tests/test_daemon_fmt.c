@@ -65,6 +65,9 @@ static void fill_mn(struct um3n_mn_status *st)
 	st->links[1].rate.weight_kbps = 14670; /* rate_kbps 0: not measured */
 	st->drops.auth_failed = 7;
 	st->drops.too_big = 9;
+	st->path_mtu = 1236;
+	st->mss_clamped = 11;
+	st->frag_needed = 4;
 	st->reorder = (struct um3n_reorder_status){.held = 120,
 						   .filled = 40,
 						   .proved = 70,
@@ -93,7 +96,9 @@ static void test_mn_json(void)
 	CU_ASSERT_TRUE(json_balanced(s.buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"role\":\"mn\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"version\":3,\"acked_version\":2,\"rules\":5"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"out_pkts\":0,\"csum_partial\":true}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf,
+				      "\"out_pkts\":0,\"csum_partial\":true,\"path_mtu\":1236,"
+				      "\"mss_clamped\":11,\"frag_needed\":4}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"address\":\"10.1.1.2\",\"port\":40000"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"tx_bytes\":1234567890123"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"rate\":{\"weight_kbps\":3610,\"rate_kbps\":3452,"
@@ -136,6 +141,7 @@ static void test_mn_text(void)
 		s.buf,
 		"policy version 3 (HA holds 2), 5 rules\n"
 		"tun in 0 pkts, out 0 pkts, to the HA with partial checksums\n"
+		"path mtu 1236: 11 SYNs clamped, 4 too big answered\n"
 		"uplink cell (-, class cell): up, registration registered (code 0), "
 		"10.1.1.2:40000, lifetime left 0 s\n"
 		"  srtt 12.35 ms rttvar 0.00 ms loss 0.0% signal -60 dBm probes 0/0\n"
