@@ -86,17 +86,32 @@ static uint64_t coa_key(const struct um3n_sockaddr *coa)
 	return 1ull << 63 | (uint64_t)um3n_addr_v4(&coa->ip) << 16 | coa->port;
 }
 
+/* Every record's memory is allocated and touched at start (TigerBeetle's
+ * static allocation): the HA's size is known then, and an MN's first
+ * registration costs no allocation and no page faults (the kernel zeroing
+ * fresh pages was 3/4 of it: bench/bench_scale.c). */
+static void *alloc_zeroed(const struct um3n_env *env, size_t n, size_t size)
+{
+	void *p = n ? env->alloc(env->ctx, n * size) : NULL;
+
+	if (p)
+		memset(p, 0, n * size);
+	return p;
+}
+
 int um3n_bcache_init(struct um3n_bcache *c, const struct um3n_env *env, size_t max_mns,
 		     size_t resend_slots)
 {
 	memset(c, 0, sizeof(*c));
-	if (max_mns == 0 || max_mns > (1u << 24))
+	if (max_mns == 0 || max_mns > (1u << 24) || resend_slots > (1u << 16))
 		return UM3N_EINVAL;
-	c->recs = env->alloc(env->ctx, max_mns * sizeof(*c->recs));
-	c->heap = env->alloc(env->ctx, max_mns * sizeof(*c->heap));
+	c->recs = alloc_zeroed(env, max_mns, sizeof(*c->recs));
+	c->heap = alloc_zeroed(env, max_mns, sizeof(*c->heap));
+	c->resend_pool = alloc_zeroed(env, max_mns * resend_slots, sizeof(*c->resend_pool));
 	c->cap = max_mns;
 	c->resend_slots = resend_slots;
-	if (!c->recs || !c->heap || hmap_init(&c->by_home, env, max_mns) ||
+	if (!c->recs || !c->heap || (resend_slots && !c->resend_pool) ||
+	    hmap_init(&c->by_home, env, max_mns) ||
 	    hmap_init(&c->by_coa, env, max_mns * UM3N_MAX_LINKS) ||
 	    hmap_init(&c->by_prefix, env, max_mns * UM3N_HA_MN_PREFIXES)) {
 		um3n_bcache_fini(c, env);
@@ -218,6 +233,8 @@ void um3n_bcache_fini(struct um3n_bcache *c, const struct um3n_env *env)
 		env->free(env->ctx, c->recs);
 	if (c->heap)
 		env->free(env->ctx, c->heap);
+	if (c->resend_pool)
+		env->free(env->ctx, c->resend_pool);
 	hmap_fini(&c->by_home, env);
 	hmap_fini(&c->by_coa, env);
 	hmap_fini(&c->by_prefix, env);
@@ -331,9 +348,11 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 			continue;
 		rec = &c->recs[i];
 		um3n_prng_seed(&prng, seed ^ home_v4);
-		if (um3n_datapath_init(&rec->dp, env, UM3N_MAX_LINKS, c->resend_slots, &prng,
+		if (um3n_datapath_init(&rec->dp, env, UM3N_MAX_LINKS, 0, &prng,
 				       UM3N_DATAPATH_BY_SRC))
 			return NULL;
+		um3n_resend_lend(&rec->dp.resend, c->resend_pool + i * c->resend_slots,
+				 c->resend_slots);
 		um3n_datapath_reorder_attach(&rec->dp, c->rpool);
 		rec->dp.aqm = c->aqm;
 		rec->dp.measure_rate = c->measure_rate;

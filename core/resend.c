@@ -16,9 +16,20 @@ int um3n_resend_init(struct um3n_resend *r, const struct um3n_env *env, size_t c
 	return UM3N_OK;
 }
 
+void um3n_resend_lend(struct um3n_resend *r, struct um3n_resend_entry *mem, size_t cap)
+{
+	assert(r->cap == 0 && !r->ent && (mem || cap == 0));
+	if (cap)
+		memset(mem, 0, cap * sizeof(*mem));
+	r->ent = cap ? mem : NULL;
+	r->cap = cap;
+	r->next = 0;
+	r->lent = cap > 0;
+}
+
 void um3n_resend_fini(struct um3n_resend *r, const struct um3n_env *env)
 {
-	if (r->ent)
+	if (r->ent && !r->lent)
 		env->free(env->ctx, r->ent);
 	memset(r, 0, sizeof(*r));
 }

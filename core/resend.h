@@ -19,10 +19,15 @@ struct um3n_resend_entry {
 struct um3n_resend {
 	struct um3n_resend_entry *ent;
 	size_t cap, next; /* ring: next is the entry overwritten next */
+	bool lent;        /* ent is a slice of its owner's pool (um3n_resend_lend) */
 };
 
 /* cap 0 gives a disabled list. Errors: UM3N_ENOMEM. */
 int um3n_resend_init(struct um3n_resend *r, const struct um3n_env *env, size_t cap);
+/* A list of cap entries in mem, which its owner allocated (the HA's binding
+ * cache holds every record's at start: bcache.h); cleared here, never freed
+ * by um3n_resend_fini. r must be disabled (cap 0). */
+void um3n_resend_lend(struct um3n_resend *r, struct um3n_resend_entry *mem, size_t cap);
 void um3n_resend_fini(struct um3n_resend *r, const struct um3n_env *env);
 /* Remember that outq slot `slot` (just committed) carried data on `link`. */
 static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n_outq *q,

@@ -370,8 +370,9 @@ static void test_edge_cases(void)
 	}
 }
 
-/* Releasing a record gives back its per-MN memory (the re-send list) at once,
- * not only at fini; IPv6 care-of addresses are refused. */
+/* A record costs no allocation (its re-send list is a slice of the pool the
+ * cache allocated at init); released and taken again, it starts clean;
+ * IPv6 care-of addresses are refused. */
 static void test_release_frees_memory(void)
 {
 	struct um3n_env env = test_env(1);
@@ -385,7 +386,10 @@ static void test_release_frees_memory(void)
 	base = test_env_state()->live_allocs;
 	rec = um3n_bcache_get(&bc, &env, HOME(0), 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
-	CU_ASSERT(test_env_state()->live_allocs > base);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, base);
+	CU_ASSERT_EQUAL_FATAL(rec->dp.resend.cap, 32);
+	CU_ASSERT_PTR_EQUAL(rec->dp.resend.ent, bc.resend_pool + um3n_bcache_index(&bc, rec) * 32);
+	rec->dp.resend.ent[31].valid = true; /* as if it had sent */
 	memset(&v6, 0, sizeof(v6));
 	CU_ASSERT_EQUAL(um3n_addr_parse("2001:db8::1", &v6.ip), 0);
 	v6.port = 4000;
@@ -400,6 +404,7 @@ static void test_release_frees_memory(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
 	CU_ASSERT_EQUAL(um3n_bcache_rec_bindings(rec), 0);
 	CU_ASSERT_FALSE(rec->b[0].active);
+	CU_ASSERT_FALSE(rec->dp.resend.ent[31].valid);
 	um3n_bcache_fini(&bc, &env);
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
