@@ -80,10 +80,32 @@ static void hmap_del(struct um3n_hmap *m, uint64_t key)
 }
 
 /* The top bit keeps every key away from 0, which marks an empty slot:
- * 0.0.0.0:0 must be a key like any other (found only if bound). */
+ * 0.0.0.0:0 must be a key like any other (found only if bound). An IPv4
+ * care-of is its own key; an IPv6 one (an uplink with only IPv6, or a NAT64
+ * path) is an FNV-1a hash in a key space of its own (the second bit), so a
+ * lookup compares the binding's own care-of before it answers. */
 static uint64_t coa_key(const struct um3n_sockaddr *coa)
 {
-	return 1ull << 63 | (uint64_t)um3n_addr_v4(&coa->ip) << 16 | coa->port;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (coa->ip.family == UM3N_AF_INET)
+		return 1ull << 63 | (uint64_t)um3n_addr_v4(&coa->ip) << 16 | coa->port;
+	for (size_t i = 0; i < 16; i++)
+		h = (h ^ coa->ip.bytes[i]) * 0x100000001b3ull;
+	h = (h ^ coa->port) * 0x100000001b3ull;
+	return 3ull << 62 | h >> 2;
+}
+
+static bool coa_ok(const struct um3n_sockaddr *coa)
+{
+	static const uint8_t zero[16];
+
+	/* no datagram comes from an unspecified address or port 0 */
+	if (!coa->port)
+		return false;
+	if (coa->ip.family == UM3N_AF_INET)
+		return um3n_addr_v4(&coa->ip) != 0;
+	return coa->ip.family == UM3N_AF_INET6 && memcmp(coa->ip.bytes, zero, 16) != 0;
 }
 
 /* Every record's memory is allocated and touched at start (TigerBeetle's
@@ -375,10 +397,12 @@ struct um3n_mn_rec *um3n_bcache_find_coa(const struct um3n_bcache *c,
 {
 	uint32_t v;
 
-	if (coa->ip.family != UM3N_AF_INET || !hmap_get(&c->by_coa, coa_key(coa), &v))
+	if (!coa_ok(coa) || !hmap_get(&c->by_coa, coa_key(coa), &v))
 		return NULL;
 	*link = (int)(v & 7);
 	assert(v >> 3 < c->cap && c->recs[v >> 3].used && c->recs[v >> 3].b[*link].active);
+	if (!um3n_sockaddr_eq(&c->recs[v >> 3].b[*link].coa, coa))
+		return NULL; /* an IPv6 care-of whose hash another one holds */
 	return &c->recs[v >> 3];
 }
 
@@ -391,14 +415,15 @@ size_t um3n_bcache_index(const struct um3n_bcache *c, const struct um3n_mn_rec *
 bool um3n_bcache_bind_ok(const struct um3n_bcache *c, const struct um3n_mn_rec *rec, int link,
 			 const struct um3n_sockaddr *coa)
 {
-	const struct um3n_mn_rec *other;
-	int other_link;
+	uint32_t v;
 
 	assert(rec->used && link >= 0 && link < UM3N_MAX_LINKS);
-	if (coa->ip.family != UM3N_AF_INET || !um3n_addr_v4(&coa->ip) || !coa->port)
-		return false; /* no datagram comes from 0.0.0.0 or port 0 */
-	other = um3n_bcache_find_coa(c, coa, &other_link);
-	return !other || (other == rec && other_link == link); /* else another binding's */
+	if (!coa_ok(coa))
+		return false;
+	/* By the key, not the care-of: an IPv6 care-of whose hash another
+	 * binding holds is refused (2^-62 by chance), never put over it. */
+	return !hmap_get(&c->by_coa, coa_key(coa), &v) ||
+	       v == (uint32_t)(um3n_bcache_index(c, rec) << 3 | (unsigned)link);
 }
 
 int um3n_bcache_bind(struct um3n_bcache *c, struct um3n_mn_rec *rec, int link,
@@ -435,7 +460,7 @@ bool um3n_bcache_recently_gone(const struct um3n_bcache *c, const struct um3n_so
 {
 	uint64_t key;
 
-	if (coa->ip.family != UM3N_AF_INET)
+	if (!coa_ok(coa))
 		return false;
 	key = coa_key(coa);
 	for (size_t i = 0; i < UM3N_BCACHE_GONE; i++)

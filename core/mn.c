@@ -71,7 +71,8 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		um3n_regfsm_init(&l->reg);
 		mn_reg_watch_init(mn, (int)i);
 		mn_timers_init(mn, (int)i);
-		um3n_datapath_set_dest(&mn->dp, (int)i, &mn->conf.ha); /* every link: to the HA */
+		/* every link: to the HA, at its address of the care-of's family */
+		um3n_datapath_set_dest(&mn->dp, (int)i, mn_link_ha(mn, (int)i));
 		um3n_datapath_set_class(&mn->dp, (int)i, l->conf.link_class, l->conf.priority,
 					l->conf.weight_kbps);
 	}
@@ -292,7 +293,7 @@ int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
 		return UM3N_EINVAL;
 	/* Replies and tunnel data come from the HA's address:port only: anything
 	 * else is a stranger's, however well formed (counted apart). */
-	if (!from || !um3n_sockaddr_eq(from, &mn->conf.ha)) {
+	if (!from || !um3n_sockaddr_eq(from, mn_link_ha(mn, link))) {
 		mn->drops.not_from_ha++;
 		return UM3N_ENOENT;
 	}
@@ -309,16 +310,11 @@ int um3n_mn_udp_input(struct um3n_mn *mn, uint64_t now_us, int link,
 	}
 }
 
-static bool link_has_addr(const struct mn_link *l)
-{
-	return l->conf.local.ip.family == UM3N_AF_INET;
-}
-
 static void link_up(struct um3n_mn *mn, uint64_t now_us, int link)
 {
 	struct mn_link *l = &mn->links[link];
 
-	if (!l->carrier || !link_has_addr(l) || mn->shutting_down ||
+	if (!l->carrier || !mn_link_has_addr(mn, l) || mn->shutting_down ||
 	    !mn_hover_may_register(mn, link))
 		return;
 	lm_event(mn, now_us, link, UM3N_LM_EV_CARRIER_UP);
@@ -424,14 +420,16 @@ int um3n_mn_link_addr(struct um3n_mn *mn, uint64_t now_us, int link,
 
 	if (link < 0 || (size_t)link >= mn->conf.n_links || !local)
 		return UM3N_EINVAL;
-	if (local->ip.family != UM3N_AF_INET && local->ip.family != 0)
-		return UM3N_EINVAL;
+	if (local->ip.family != UM3N_AF_INET && local->ip.family != 0 &&
+	    !(local->ip.family == UM3N_AF_INET6 && mn->conf.ha6.ip.family))
+		return UM3N_EINVAL; /* IPv6 needs the HA's IPv6 address */
 	l = &mn->links[link];
 	if (um3n_sockaddr_eq(&l->conf.local, local))
 		return UM3N_OK;
-	had = link_has_addr(l);
+	had = mn_link_has_addr(mn, l);
 	l->conf.local = *local;
-	if (!link_has_addr(l)) {
+	um3n_datapath_set_dest(&mn->dp, link, mn_link_ha(mn, link)); /* its family's */
+	if (!mn_link_has_addr(mn, l)) {
 		if (had && l->carrier) /* the address went: as good as the carrier */
 			link_down(mn, now_us, link, UM3N_FAILOVER_CARRIER);
 	} else if (!had || l->reg.state == UM3N_REG_IDLE) {
@@ -481,7 +479,7 @@ static void send_probe(struct um3n_mn *mn, uint64_t now_us, int link)
 	len = um3n_datapath_seal(&mn->dp, link, buf, UM3N_PROBE_LEN, mn->outq.slot);
 	if (len < 0)
 		return; /* no key yet: the registration's reply brings it */
-	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, (size_t)len);
+	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, mn_link_ha(mn, link), (size_t)len);
 	um3n_datapath_count_tx(&mn->dp, link, (size_t)len);
 }
 

@@ -34,6 +34,9 @@ struct um3n_mn_conf {
 	struct um3n_addr home_addr6; /* optional IPv6 home address (family 0: none); the HA
 				      * forwards IPv6 only from what it has configured */
 	struct um3n_sockaddr ha;     /* HA address and UDP port */
+	struct um3n_sockaddr ha6;    /* optional: the HA's IPv6 address and port, which
+				      * uplinks with an IPv6 care-of address talk to
+				      * (family 0: none; then such an address is refused) */
 	uint32_t spi;                /* >= UM3N_SPI_HMAC_SHA256_MIN */
 	uint8_t key[64];
 	size_t key_len;                /* 16..64 bytes */

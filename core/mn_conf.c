@@ -42,6 +42,8 @@ int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
 		why = "home_address6 must be IPv6";
 	else if (c->ha.ip.family != UM3N_AF_INET || c->ha.port == 0)
 		why = "home agent address must be IPv4 with a port";
+	else if (c->ha6.ip.family && (c->ha6.ip.family != UM3N_AF_INET6 || c->ha6.port == 0))
+		why = "the home agent's second address must be IPv6 with a port";
 	else if (c->n_links == 0 || c->n_links > UM3N_MAX_LINKS)
 		why = "need 1..8 uplinks";
 	else if (c->key_len < UM3N_KEY_MIN || c->key_len > UM3N_KEY_MAX)

@@ -85,7 +85,7 @@ static void view(const struct um3n_mn *mn, struct um3n_hover_view *v)
 				rs == UM3N_REG_DENIED;
 		/* an idle on-demand uplink gets its carrier by being brought up (the
 		 * driver's up_command); once it registers, its real one counts */
-		h->carrier = (l->carrier && l->conf.local.ip.family == UM3N_AF_INET) ||
+		h->carrier = (l->carrier && mn_link_has_addr(mn, l)) ||
 			     (h->cold && l->conf.on_demand && !h->registered);
 		/* a silence kept on the last usable uplink counts as losing it here:
 		 * a cold standby can take over only if asked */

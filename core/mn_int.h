@@ -81,6 +81,20 @@ struct um3n_mn {
 	struct um3n_drop_counters drops;
 };
 
+/* Does the link have a care-of address it can reach the HA from (IPv4, or
+ * IPv6 when the HA has an IPv6 address)? */
+static inline bool mn_link_has_addr(const struct um3n_mn *mn, const struct mn_link *l)
+{
+	return l->conf.local.ip.family == UM3N_AF_INET ||
+	       (l->conf.local.ip.family == UM3N_AF_INET6 && mn->conf.ha6.ip.family);
+}
+
+/* Where the link's datagrams go: the HA's address of the care-of's family. */
+static inline const struct um3n_sockaddr *mn_link_ha(const struct um3n_mn *mn, int link)
+{
+	return mn->links[link].conf.local.ip.family == UM3N_AF_INET6 ? &mn->conf.ha6 : &mn->conf.ha;
+}
+
 /* mn_conf.c: 0 or UM3N_EINVAL (the reason logged). */
 int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env);
 

@@ -65,7 +65,9 @@ static void build_request(const struct um3n_mn *mn, int link, uint16_t lifetime_
 	rrq->lifetime_s = lifetime_s;
 	rrq->home_addr = mn->home_v4;
 	rrq->ha_addr = mn->ha_v4;
-	rrq->coa = um3n_addr_v4(&l->conf.local.ip);
+	/* RFC 5944's field is IPv4: 0 for an IPv6 care-of, which the HA takes
+	 * from the datagram's source as it does behind a NAT (RFC 3519 §3.1). */
+	rrq->coa = l->conf.local.ip.family == UM3N_AF_INET ? um3n_addr_v4(&l->conf.local.ip) : 0;
 	rrq->ident = l->reg.ident;
 	/* RFC 3519 §3.1: force UDP tunnelling, the co-located MN decapsulates. */
 	rrq->has_udp_tun_req = true;
@@ -115,7 +117,7 @@ static void send_request(struct um3n_mn *mn, int link, uint16_t lifetime_s, bool
 			 l->conf.name);
 		return;
 	}
-	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, &mn->conf.ha, len);
+	um3n_outq_commit(&mn->outq, UM3N_OUT_UDP, link, mn_link_ha(mn, link), len);
 	um3n_log(&mn->env, UM3N_LOG_DEBUG, "link %s: registration request lifetime %u%s",
 		 l->conf.name, lifetime_s, rrq.has_policy_chunk ? " +policy chunk" : "");
 }

@@ -105,6 +105,12 @@ static void enqueue(struct pairnet *net, int dir, int link, const uint8_t *d, si
 	memcpy(p->data, d, len);
 }
 
+const struct um3n_sockaddr *pairnet_ha_of(const struct pairnet *net, int link)
+{
+	return net->mn_conf.links[link].local.ip.family == UM3N_AF_INET6 ? &net->mn_conf.ha6
+									 : &net->mn_conf.ha;
+}
+
 static int link_of_coa(const struct pairnet *net, const struct um3n_sockaddr *to)
 {
 	for (size_t i = 0; i < net->mn_conf.n_links; i++)
@@ -119,6 +125,8 @@ static void drain(struct pairnet *net)
 
 	while (um3n_mn_poll_output(net->mn, &o)) {
 		if (o.kind == UM3N_OUT_UDP) {
+			/* to the HA's address of the link's family */
+			CU_ASSERT(um3n_sockaddr_eq(&o.to, pairnet_ha_of(net, o.link)));
 			enqueue(net, TO_HA, o.link, o.data, o.len);
 		} else {
 			net->mn_tun_pkts++;
@@ -155,7 +163,8 @@ static void deliver(struct pairnet *net, struct pairnet_pkt *p)
 	} else {
 		if (p->data[0] == UM3N_MSG_RRP && p->len > 1)
 			net->rrp_codes[p->data[1]]++;
-		um3n_mn_udp_input(net->mn, net->now_us, p->link, &net->mn_conf.ha, p->data, p->len);
+		um3n_mn_udp_input(net->mn, net->now_us, p->link, pairnet_ha_of(net, p->link),
+				  p->data, p->len);
 	}
 }
 

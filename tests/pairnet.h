@@ -66,6 +66,8 @@ size_t pairnet_ip_packet(uint8_t *buf, uint32_t src, uint32_t dst, size_t payloa
 /* Injects a raw datagram to the HA as if from link's care-of address. */
 int pairnet_inject_to_ha(struct pairnet *net, int link, const uint8_t *d, size_t len);
 uint32_t pairnet_v4(const char *text);
+/* The HA's address link talks to: ha6 when its care-of address is IPv6. */
+const struct um3n_sockaddr *pairnet_ha_of(const struct pairnet *net, int link);
 
 /* The paper's policy: 10.9.2.0/24 (the video server) over cell, the rest
  * over wifi; pairnet_start_paper: pairnet_init + pairnet_start with it. */

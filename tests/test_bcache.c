@@ -371,13 +371,12 @@ static void test_edge_cases(void)
 }
 
 /* A record costs no allocation (its re-send list is a slice of the pool the
- * cache allocated at init); released and taken again, it starts clean;
- * IPv6 care-of addresses are refused. */
+ * cache allocated at init); released and taken again, it starts clean. */
 static void test_release_frees_memory(void)
 {
 	struct um3n_env env = test_env(1);
 	struct um3n_bcache bc;
-	struct um3n_sockaddr a = coa_of(IP1, 4000), v6;
+	struct um3n_sockaddr a = coa_of(IP1, 4000);
 	struct um3n_mn_rec *rec;
 	long base;
 
@@ -390,10 +389,6 @@ static void test_release_frees_memory(void)
 	CU_ASSERT_EQUAL_FATAL(rec->dp.resend.cap, 32);
 	CU_ASSERT_PTR_EQUAL(rec->dp.resend.ent, bc.resend_pool + um3n_bcache_index(&bc, rec) * 32);
 	rec->dp.resend.ent[31].valid = true; /* as if it had sent */
-	memset(&v6, 0, sizeof(v6));
-	CU_ASSERT_EQUAL(um3n_addr_parse("2001:db8::1", &v6.ip), 0);
-	v6.port = 4000;
-	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, rec, 0, &v6), UM3N_EINVAL);
 	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, rec, 0, &a), 0);
 	CU_ASSERT_EQUAL(um3n_bcache_rec_bindings(rec), 1);
 	um3n_bcache_unbind(&bc, &env, rec, 0);
@@ -541,12 +536,75 @@ static void test_prefixes(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+static struct um3n_sockaddr coa6(const char *ip, uint16_t port)
+{
+	struct um3n_sockaddr s;
+
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT_EQUAL(um3n_addr_parse(ip, &s.ip), 0);
+	s.port = port;
+	return s;
+}
+
+/* IPv6 care-of addresses (an uplink with only IPv6): bound and found like
+ * IPv4 ones, but found only when the binding's own care-of matches (their
+ * keys are hashes), and a key another binding holds is refused, not taken
+ * over; the unspecified address and port 0 are refused; a care-of given up
+ * is recognised for a while. */
+static void test_coa6(void)
+{
+	struct um3n_env env = test_env(6);
+	struct um3n_bcache bc;
+	struct um3n_sockaddr a = coa6("2001:db8:c::2", 4000), b = coa6("2001:db8:c::3", 4000),
+			     a2 = coa6("2001:db8:c::2", 4001), v4 = coa_of(IP1, 4000);
+	struct um3n_sockaddr zero = coa6("::", 4000), noport = coa6("2001:db8:c::2", 0);
+	struct um3n_mn_rec *r0, *r1;
+	int link = -1;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_bcache_init(&bc, &env, 4, 0), 0);
+	r0 = um3n_bcache_get(&bc, &env, HOME(0), 1);
+	r1 = um3n_bcache_get(&bc, &env, HOME(1), 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r1);
+	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, r0, 0, &zero), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, r0, 0, &noport), UM3N_EINVAL);
+	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, r0, 0, &a), 0);
+	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, r0, 1, &v4), 0); /* one MN, both families */
+	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, r1, 2, &b), 0);
+	CU_ASSERT_PTR_EQUAL(um3n_bcache_find_coa(&bc, &a, &link), r0);
+	CU_ASSERT_EQUAL(link, 0);
+	CU_ASSERT_PTR_EQUAL(um3n_bcache_find_coa(&bc, &v4, &link), r0);
+	CU_ASSERT_EQUAL(link, 1);
+	CU_ASSERT_PTR_EQUAL(um3n_bcache_find_coa(&bc, &b, &link), r1);
+	CU_ASSERT_EQUAL(link, 2);
+	CU_ASSERT_PTR_NULL(um3n_bcache_find_coa(&bc, &a2, &link)); /* another port */
+	CU_ASSERT_FALSE(um3n_bcache_bind_ok(&bc, r1, 0, &a));      /* r0's */
+	CU_ASSERT_TRUE(um3n_bcache_bind_ok(&bc, r0, 0, &a));       /* its own again */
+
+	/* As if a's key were another care-of's hash: the lookup finds the key
+	 * but not the care-of, and no one may bind a in its place. */
+	r0->b[0].coa = a2;
+	CU_ASSERT_PTR_NULL(um3n_bcache_find_coa(&bc, &a, &link));
+	CU_ASSERT_FALSE(um3n_bcache_bind_ok(&bc, r1, 0, &a));
+	r0->b[0].coa = a;
+
+	um3n_bcache_note_gone(&bc, r0, 0, 1000);
+	um3n_bcache_unbind(&bc, &env, r0, 0);
+	CU_ASSERT_PTR_NULL(um3n_bcache_find_coa(&bc, &a, &link));
+	CU_ASSERT_TRUE(um3n_bcache_recently_gone(&bc, &a, 2000));
+	CU_ASSERT_FALSE(um3n_bcache_recently_gone(&bc, &b, 2000));
+	CU_ASSERT_EQUAL(um3n_bcache_bind(&bc, r1, 0, &a), 0); /* free again */
+	um3n_bcache_fini(&bc, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo bcache_tests[] = {
 	{"01 random get/bind/unbind/find vs naive reference", test_random_vs_reference},
 	{"02 numbered edge cases", test_edge_cases},
-	{"03 release frees per-MN memory; IPv6 care-of refused", test_release_frees_memory},
+	{"03 no allocation per MN; a record taken again starts clean", test_release_frees_memory},
 	{"04 wake-up heap and free-slot hint vs naive reference", test_wake_heap_vs_reference},
 	{"05 prefixes: longest match over every MN's, held by one, gone with it", test_prefixes},
+	{"06 IPv6 care-of addresses: bound, found exactly, a hash held is never overwritten",
+	 test_coa6},
 	CU_TEST_INFO_NULL,
 };
 

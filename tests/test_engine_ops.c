@@ -338,6 +338,73 @@ static void test_idle_probing(void)
 	pairnet_fini(&net);
 }
 
+static struct um3n_sockaddr sa(const char *ip, uint16_t port)
+{
+	struct um3n_sockaddr s = {.port = port};
+
+	CU_ASSERT_EQUAL(um3n_addr_parse(ip, &s.ip), 0);
+	return s;
+}
+
+/* An uplink with only IPv6 beside an IPv4 one (issue 17): the MN registers it
+ * with the HA's IPv6 address, the HA binds its IPv6 care-of (the request's
+ * IPv4 care-of field is 0: the datagram's source counts, as behind a NAT),
+ * and data goes both ways over it; without the HA's IPv6 address an IPv6
+ * care-of is refused, and a wrong ha6 is a bad configuration. */
+static void test_coa6(void)
+{
+	struct pairnet net;
+	struct um3n_ha_mn_status hs;
+	struct um3n_mn_status st;
+	struct um3n_sockaddr v6 = sa("2001:db8:c::2", 40000);
+	struct um3n_env env = test_env(1);
+	struct um3n_policy *paper = pairnet_paper_policy(&env);
+	char a[64];
+	int cell = -1;
+
+	pairnet_init(&net, paper); /* 10.9.2.0/24 over the cell */
+	um3n_policy_free(paper);
+	net.mn_conf.ha6 = sa("2001:db8::434", 434);
+	net.mn_conf.links[0].local = v6;
+	pairnet_start(&net);
+	pairnet_run(&net, 2 * SEC);
+	pairnet_check_bindings(&net, 2);
+	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &hs), UM3N_OK);
+	for (size_t b = 0; b < hs.n_bindings; b++)
+		if (hs.bindings[b].link_id == 0)
+			cell = (int)b;
+	CU_ASSERT_FATAL(cell >= 0);
+	um3n_addr_format(&hs.bindings[cell].coa.ip, a, sizeof(a));
+	CU_ASSERT_STRING_EQUAL(a, "2001:db8:c::2");
+	CU_ASSERT_EQUAL(hs.bindings[cell].state, UM3N_LS_UP); /* probes answered */
+	pairnet_send_up(&net, "10.9.2.7", 20);                /* the cell's, by the policy */
+	pairnet_send_down(&net, "10.9.2.7", 20);              /* the HA picks the cell by source */
+	pairnet_run(&net, net.now_us + SEC);
+	CU_ASSERT_EQUAL(net.ha_rx_by_link[0], 20);
+	CU_ASSERT_EQUAL(net.mn_tun_by_link[0], 20);
+	/* the cell goes: the IPv4 wifi takes over both ways */
+	net.link_cut[0] = true;
+	pairnet_run(&net, net.now_us + SEC);
+	pairnet_send_up(&net, "10.9.2.7", 5);
+	pairnet_send_down(&net, "10.9.2.7", 5);
+	pairnet_run(&net, net.now_us + SEC);
+	CU_ASSERT_EQUAL(net.ha_rx_by_link[1], 5);
+	CU_ASSERT_EQUAL(net.mn_tun_by_link[1], 5);
+	um3n_mn_status(net.mn, net.now_us, &st);
+	CU_ASSERT_EQUAL(st.links[0].state, UM3N_LS_FAILED);
+	pairnet_fini(&net);
+
+	/* no IPv6 address for the HA: an IPv6 care-of is refused */
+	pairnet_init(&net, NULL);
+	pairnet_start(&net);
+	CU_ASSERT_EQUAL(um3n_mn_link_addr(net.mn, net.now_us, 0, &v6), UM3N_EINVAL);
+	pairnet_fini(&net);
+	pairnet_init(&net, NULL);
+	net.mn_conf.ha6 = sa("192.0.2.9", 434);
+	CU_ASSERT_PTR_NULL(um3n_mn_new(&net.mn_conf, &net.env));
+	pairnet_fini(&net);
+}
+
 static CU_TestInfo ops_tests[] = {
 	{"01 failovers counted by cause, the total their sum", test_failovers_by_cause},
 	{"02 retries without reply: counted, explained, logged once a minute",
@@ -348,6 +415,8 @@ static CU_TestInfo ops_tests[] = {
 	 test_ha_log_names},
 	{"06 idle probing: keepalive probes, bindings kept, a dead link found on data",
 	 test_idle_probing},
+	{"07 an IPv6 care-of beside an IPv4 one: registered, carried both ways, failed over",
+	 test_coa6},
 	CU_TEST_INFO_NULL,
 };
 
