@@ -107,18 +107,36 @@ unsigned d_net_lowest_mtu(const char *const *ifnames, size_t n)
 	return (unsigned)lowest;
 }
 
-void d_net_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out)
+void d_net_sockaddr_to_um3n(const union d_sa *in, struct um3n_sockaddr *out)
 {
-	um3n_addr_from_v4(&out->ip, ntohl(sin->sin_addr.s_addr));
-	out->port = ntohs(sin->sin_port);
+	const uint8_t *b = in->v6.sin6_addr.s6_addr;
+
+	memset(out, 0, sizeof(*out));
+	if (in->sa.sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&in->v6.sin6_addr)) {
+		out->ip.family = UM3N_AF_INET6;
+		memcpy(out->ip.bytes, b, 16);
+	} else if (in->sa.sa_family == AF_INET6) {
+		um3n_addr_from_v4(&out->ip, (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
+						    (uint32_t)b[14] << 8 | b[15]);
+	} else {
+		um3n_addr_from_v4(&out->ip, ntohl(in->v4.sin_addr.s_addr));
+	}
+	out->port = ntohs(in->sa.sa_family == AF_INET6 ? in->v6.sin6_port : in->v4.sin_port);
 }
 
-void d_net_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin)
+socklen_t d_net_sockaddr_from_um3n(const struct um3n_sockaddr *in, union d_sa *out)
 {
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(um3n_addr_v4(&in->ip));
-	sin->sin_port = htons(in->port);
+	memset(out, 0, sizeof(*out));
+	if (in->ip.family == UM3N_AF_INET6) {
+		out->v6.sin6_family = AF_INET6;
+		memcpy(out->v6.sin6_addr.s6_addr, in->ip.bytes, 16);
+		out->v6.sin6_port = htons(in->port);
+		return sizeof(out->v6);
+	}
+	out->v4.sin_family = AF_INET;
+	out->v4.sin_addr.s_addr = htonl(um3n_addr_v4(&in->ip));
+	out->v4.sin_port = htons(in->port);
+	return sizeof(out->v4);
 }
 
 static void set_bufs(int fd)
@@ -135,21 +153,25 @@ static void set_bufs(int fd)
 
 int d_net_udp_open(const struct um3n_sockaddr *local, const char *bind_dev)
 {
-	struct sockaddr_in sin;
+	union d_sa sa;
+	socklen_t sl = d_net_sockaddr_from_um3n(local, &sa);
 	int one = 1, e;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = socket(sa.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* An IPv4 peer has the IPv4 socket: this one takes no mapped addresses. */
+	if (sa.sa.sa_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+		goto fail;
 	/* Pin to the uplink: the kernel then routes this socket's datagrams out
 	 * of that device whatever the main table's default route says. */
 	if (bind_dev &&
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_dev, (socklen_t)strlen(bind_dev)) < 0)
 		goto fail;
 	set_bufs(fd);
-	d_net_sockaddr_from_um3n(local, &sin);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	if (bind(fd, &sa.sa, sl) < 0)
 		goto fail;
 	return fd;
 fail:
@@ -165,12 +187,12 @@ int d_net_udp_set_mark(int fd, uint32_t mark)
 
 int d_net_udp_local(int fd, struct um3n_sockaddr *local)
 {
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
+	union d_sa sa;
+	socklen_t sl = sizeof(sa);
 
-	if (getsockname(fd, (struct sockaddr *)&sin, &sl) < 0)
+	if (getsockname(fd, &sa.sa, &sl) < 0)
 		return -errno;
-	d_net_sockaddr_to_um3n(&sin, local);
+	d_net_sockaddr_to_um3n(&sa, local);
 	return 0;
 }
 
@@ -181,14 +203,13 @@ bool d_net_batch_add(struct d_net_batch *b, const struct um3n_sockaddr *to, cons
 
 	if (i == D_BATCH || len > D_DGRAM_MAX)
 		return false;
-	d_net_sockaddr_from_um3n(to, &b->addrs[i]);
+	memset(&b->msgs[i], 0, sizeof(b->msgs[i]));
+	b->msgs[i].msg_hdr.msg_namelen = d_net_sockaddr_from_um3n(to, &b->addrs[i]);
 	b->iov[i].iov_base = (void *)data;
 	b->iov[i].iov_len = len;
-	memset(&b->msgs[i], 0, sizeof(b->msgs[i]));
 	b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
 	b->msgs[i].msg_hdr.msg_iovlen = 1;
 	b->msgs[i].msg_hdr.msg_name = &b->addrs[i];
-	b->msgs[i].msg_hdr.msg_namelen = sizeof(b->addrs[i]);
 	b->n++;
 	return true;
 }
@@ -202,8 +223,8 @@ static unsigned gso_run(const struct d_net_batch *b, unsigned i)
 
 	while (j < b->n && j - i < D_UDP_GSO_SEGS && b->iov[j].iov_len <= seg &&
 	       total + b->iov[j].iov_len <= 65000 &&
-	       b->addrs[j].sin_addr.s_addr == b->addrs[i].sin_addr.s_addr &&
-	       b->addrs[j].sin_port == b->addrs[i].sin_port) {
+	       b->msgs[j].msg_hdr.msg_namelen == b->msgs[i].msg_hdr.msg_namelen &&
+	       memcmp(&b->addrs[j], &b->addrs[i], b->msgs[i].msg_hdr.msg_namelen) == 0) {
 		total += b->iov[j].iov_len;
 		if (b->iov[j++].iov_len < seg)
 			break;
@@ -238,7 +259,7 @@ static unsigned gso_group(struct d_net_batch *b, struct mmsghdr *mm, unsigned *r
 		runs[g] = gso_run(b, i);
 		memset(&mm[g], 0, sizeof(mm[g]));
 		mm[g].msg_hdr.msg_name = &b->addrs[i];
-		mm[g].msg_hdr.msg_namelen = sizeof(b->addrs[i]);
+		mm[g].msg_hdr.msg_namelen = b->msgs[i].msg_hdr.msg_namelen;
 		mm[g].msg_hdr.msg_iov = &b->iov[i];
 		seg = (uint16_t)b->iov[i].iov_len;
 		/* Back-to-back datagrams (the engine's ring, outq.h) go as one

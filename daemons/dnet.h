@@ -25,16 +25,26 @@ int d_net_if_get_mtu(const char *ifname);
 /* The lowest MTU of these interfaces (1500 if none is known). */
 unsigned d_net_lowest_mtu(const char *const *ifnames, size_t n);
 
-/* UDP socket bound to addr:port (port 0 = ephemeral), optionally pinned to a
- * device with SO_BINDTODEVICE, non-blocking, large buffers. fd or -errno. */
+/* A socket address of either family, as the kernel takes and gives it. */
+union d_sa {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+/* UDP socket bound to addr:port (port 0 = ephemeral) of addr's family (an
+ * IPv6 one takes IPv6 only: IPV6_V6ONLY), optionally pinned to a device with
+ * SO_BINDTODEVICE, non-blocking, large buffers. fd or -errno. */
 int d_net_udp_open(const struct um3n_sockaddr *local, const char *bind_dev);
 /* SO_MARK (needs CAP_NET_ADMIN): the mark policy rules select on. 0 or
  * -1 with errno. */
 int d_net_udp_set_mark(int fd, uint32_t mark);
 /* The socket's bound address (host-order port). 0 or -errno. */
 int d_net_udp_local(int fd, struct um3n_sockaddr *local);
-void d_net_sockaddr_to_um3n(const struct sockaddr_in *sin, struct um3n_sockaddr *out);
-void d_net_sockaddr_from_um3n(const struct um3n_sockaddr *in, struct sockaddr_in *sin);
+/* Conversions; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) comes out as the
+ * IPv4 address it is. from_um3n returns the length to pass to the kernel. */
+void d_net_sockaddr_to_um3n(const union d_sa *in, struct um3n_sockaddr *out);
+socklen_t d_net_sockaddr_from_um3n(const struct um3n_sockaddr *in, union d_sa *out);
 
 /* A batch of outgoing datagrams for sendmmsg. It holds pointers, not copies:
  * the datagrams are the engine's outputs, which stay put until the engine is
@@ -48,7 +58,7 @@ struct d_net_batch {
 	bool gso; /* flush with UDP_SEGMENT: runs of equal-size datagrams to one peer */
 	struct mmsghdr msgs[D_BATCH];
 	struct iovec iov[D_BATCH];
-	struct sockaddr_in addrs[D_BATCH];
+	union d_sa addrs[D_BATCH];
 };
 /* Appends a datagram by reference: data must stay unchanged until the next
  * d_net_batch_flush(). False if the batch is full or the datagram too big. */
@@ -70,7 +80,7 @@ unsigned d_net_batch_flush(int fd, struct d_net_batch *b);
 struct d_net_rx {
 	struct mmsghdr msgs[D_RX_BATCH];
 	struct iovec iov[D_RX_BATCH];
-	struct sockaddr_in addrs[D_RX_BATCH];
+	union d_sa addrs[D_RX_BATCH];
 	char ctrl[D_RX_BATCH][64];
 	uint8_t bufs[D_RX_BATCH][D_RX_BUF];
 };
