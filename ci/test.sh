@@ -6,7 +6,7 @@
 #      and object-cycle checks, simulator determinism and golden bounds
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. libFuzzer targets, briefly, over their seed corpus
-#   4. emu/netns.sh, emu/csum.sh, flood.sh, sealed.sh, walkthrough.sh, standby.sh, nat.sh, mtu.sh, idle.sh, ipv6.sh, natmany.sh: the real daemons in
+#   4. emu/netns.sh, emu/csum.sh, flood.sh, sealed.sh, walkthrough.sh, standby.sh, nat.sh, mtu.sh, idle.sh, ipv6.sh, coa6.sh, natmany.sh: the real daemons in
 #      network namespaces; tests/deb_check.sh: the .deb's paths, its units'
 #      command lines started in namespaces (root only)
 #   5. emu short runs (Mininet, ns-3) when present
@@ -77,6 +77,7 @@ netns() {
 		UM3N_BUILD="$top/build" "$top/emu/mtu.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/idle.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/ipv6.sh" &&
+		UM3N_BUILD="$top/build" "$top/emu/coa6.sh" &&
 		UM3N_BUILD="$top/build" "$top/emu/natmany.sh" 100 &&
 		"$top/tests/deb_check.sh" "$top/build" &&
 		{ [[ ! -x $top/build-asan/daemons/um3n-mn ]] || "$top/emu/flaps.sh" "$top/build-asan"; }

@@ -88,6 +88,9 @@ static int mn_key_main(struct d_conf_ctx *pc, struct d_conf_mn *c, const char *k
 		if (!d_conf_parse_ipv4(v, &c->mn.ha.ip))
 			return d_conf_fail(pc, "mn", k, "not an IPv4 address");
 		c->seen_ha = true;
+	} else if (strcmp(k, "home_agent6") == 0) {
+		if (um3n_addr_parse(v, &c->mn.ha6.ip) || c->mn.ha6.ip.family != UM3N_AF_INET6)
+			return d_conf_fail(pc, "mn", k, "not an IPv6 address");
 	} else if (strcmp(k, "port") == 0) {
 		if (!d_conf_parse_u32(v, 1, 65535, &u))
 			return d_conf_fail(pc, "mn", k, "want 1..65535");
@@ -167,6 +170,12 @@ static int mn_key_uplink(struct d_conf_ctx *pc, struct d_conf_mn *c, const char 
 			return d_conf_fail(pc, section, k, why);
 		/* the handover manager may pick it even while it has no carrier */
 		l->on_demand = up || l->on_demand;
+		return 1;
+	}
+	if (strcmp(k, "family") == 0) {
+		if (strcmp(v, "ipv4") && strcmp(v, "ipv6"))
+			return d_conf_fail(pc, section, k, "want ipv4 or ipv6");
+		c->uplinks[idx].ipv6 = v[3] == '6';
 		return 1;
 	}
 	if (strcmp(k, "command_timeout_ms") == 0) {
@@ -287,6 +296,9 @@ static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 
 	if (!miss && d_routes_has6(&c->routes) && c->mn.home_addr6.family != UM3N_AF_INET6)
 		miss = "[mn] routes: an IPv6 prefix needs home_address6"; /* its source */
+	for (size_t i = 0; !miss && i < c->mn.n_links; i++)
+		if (c->uplinks[i].ipv6 && c->mn.ha6.ip.family != UM3N_AF_INET6)
+			miss = "[uplink NAME] family = ipv6 needs [mn] home_agent6";
 	if (!miss && c->mtu && c->mtu < 1280 && c->mn.home_addr6.family == UM3N_AF_INET6)
 		miss = "[mn] mtu: below 1280, where the kernel turns IPv6 off, with home_address6";
 	if (miss) {
@@ -328,6 +340,8 @@ int d_conf_mn_parse(const char *text, const char *path, struct d_conf_mn *cfg, c
 					: "syntax error (want [section] or key = value)");
 		return UM3N_EINVAL;
 	}
+	if (cfg->mn.ha6.ip.family)
+		cfg->mn.ha6.port = cfg->mn.ha.port; /* one port for both addresses */
 	return mn_validate(cfg, err, err_cap);
 }
 
@@ -401,4 +415,25 @@ int d_conf_mn_load(const char *path, struct d_conf_mn *cfg, char *err, size_t er
 		rc = d_conf_load_key(path, "mn", cfg->key_file, cfg->mn.key, &cfg->mn.key_len, err,
 				     err_cap);
 	return rc;
+}
+
+size_t d_conf_mn_ipv6_uplinks(const struct d_conf_mn *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->mn.n_links; i++)
+		n += c->uplinks[i].ipv6;
+	return n;
+}
+
+int d_conf_mn_check_exit(struct d_conf_mn *cfg, const char *path, int rc, const char *err)
+{
+	bool policy_ok = d_conf_policy_check(cfg);
+
+	d_conf_mn_free(cfg);
+	if (!policy_ok)
+		fprintf(stderr, "%s: [policy]: rejected (too many or conflicting rules)\n", path);
+	else if (rc < 0)
+		fprintf(stderr, "%s; the rest is good\n", err);
+	return policy_ok ? 0 : 2;
 }

@@ -24,6 +24,7 @@
 struct d_conf_uplink {
 	char ifname[IFNAMSIZ];
 	bool seen_interface;
+	bool ipv6; /* `family = ipv6`: the care-of is the interface's global IPv6 address */
 	/* run when the engine starts or stops wanting the uplink (dupcmd.h) */
 	struct d_spawn_cmd up_cmd, down_cmd; /* argc 0: none */
 	uint32_t cmd_timeout_ms;
@@ -71,11 +72,19 @@ struct d_conf_ha {
 	unsigned busy_poll_us; /* as in d_conf_mn */
 	char control_socket[D_SOCK_PATH_MAX];
 	int log_level;
-	bool add_routes;          /* a /32 route on the TUN for each [mn] home address */
-	struct d_conf_ha_mn *mns; /* malloc'd; d_conf_ha_free() */
+	bool add_routes;            /* a /32 route on the TUN for each [mn] home address */
+	struct um3n_sockaddr addr6; /* `address6`: a second socket, for MNs' IPv6 uplinks
+				     * (family 0: none); the port is `port` */
+	struct d_conf_ha_mn *mns;   /* malloc'd; d_conf_ha_free() */
 	size_t n_mns, cap_mns;
 	bool seen_address;
 };
+
+/* `um3n-mn -n` after d_conf_mn_load returned rc (err: its message): the
+ * policy checked too, cfg freed, what is wrong printed; the exit status. */
+int d_conf_mn_check_exit(struct d_conf_mn *cfg, const char *path, int rc, const char *err);
+/* How many uplinks have `family = ipv6`. */
+size_t d_conf_mn_ipv6_uplinks(const struct d_conf_mn *c);
 
 /* Parse INI text (`path` is used in messages and to resolve relative key_file
  * names). Does not read key files. On error `err` holds one line:

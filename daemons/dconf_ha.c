@@ -23,6 +23,9 @@ static int ha_key_main(struct d_conf_ctx *pc, struct d_conf_ha *c, const char *k
 		if (!d_conf_parse_ipv4(v, &c->ha.addr.ip))
 			return d_conf_fail(pc, "ha", k, "not an IPv4 address");
 		c->seen_address = true;
+	} else if (strcmp(k, "address6") == 0) {
+		if (um3n_addr_parse(v, &c->addr6.ip) || c->addr6.ip.family != UM3N_AF_INET6)
+			return d_conf_fail(pc, "ha", k, "not an IPv6 address");
 	} else if (strcmp(k, "port") == 0) {
 		if (!d_conf_parse_u32(v, 1, 65535, &u))
 			return d_conf_fail(pc, "ha", k, "want 1..65535");
@@ -149,6 +152,7 @@ int d_conf_ha_parse(const char *text, const char *path, struct d_conf_ha *cfg, c
 		d_conf_report(err, err_cap, path, 0, "[ha] address: missing");
 		return UM3N_EINVAL;
 	}
+	cfg->addr6.port = cfg->ha.addr.port;
 	for (size_t i = 0; i < cfg->n_mns; i++) {
 		const struct d_conf_ha_mn *m = &cfg->mns[i];
 		uint32_t be = htonl(m->home_addr);

@@ -16,6 +16,10 @@
  *    into the main table. IPv6 the same way (::/0 with its own two rules),
  *    with the IPv6 home address on the TUN as their preferred source.
  *
+ * An uplink with an IPv6 care-of (`family = ipv6`) gets no table or rule: its
+ * socket, pinned to the device, follows the main table's IPv6 routes as
+ * router advertisements keep them.
+ *
  * Everything is re-installed on the netlink events that can remove it and
  * removed at a clean exit; what a crashed daemon left is cleared at start. */
 #ifndef UM3N_DMNRT_H

@@ -1,7 +1,7 @@
 /* um3n daemons — rtnetlink through libmnl: the link, address and route
  * monitor. Events arrive as they happen (RTMGRP_LINK, RTMGRP_IPV4_IFADDR,
- * RTMGRP_IPV4_ROUTE, and RTMGRP_IPV6_ROUTE for the IPv6 routes into the TUN);
- * nothing is polled. Changing routes is droute.c. */
+ * RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR for uplinks with an IPv6 care-of,
+ * RTMGRP_IPV6_ROUTE for the IPv6 routes into the TUN); nothing is polled. Changing routes is droute.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -58,7 +58,8 @@ static void on_link(struct d_nl *nl, const struct nlmsghdr *nlh)
 }
 
 struct addr_attrs {
-	const struct nlattr *local, *address;
+	size_t len; /* of an address of the message's family */
+	const struct nlattr *local, *address, *flags;
 };
 
 static int addr_attr_cb(const struct nlattr *attr, void *data)
@@ -66,7 +67,9 @@ static int addr_attr_cb(const struct nlattr *attr, void *data)
 	struct addr_attrs *a = data;
 	int type = mnl_attr_get_type(attr);
 
-	if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, 4) < 0)
+	if (type == IFA_FLAGS && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		a->flags = attr;
+	if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, a->len) < 0)
 		return MNL_CB_OK;
 	if (type == IFA_LOCAL)
 		a->local = attr;
@@ -75,13 +78,41 @@ static int addr_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* An IPv6 address a socket can use as its source: global, its duplicate
+ * detection over and passed (a new address reports again once it is). */
+static void on_addr6(struct d_nl *nl, const struct nlmsghdr *nlh, const struct ifaddrmsg *ifa)
+{
+	struct addr_attrs a = {.len = 16};
+	struct um3n_addr addr = {0};
+	uint32_t flags = ifa->ifa_flags;
+
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, &a);
+	if (a.flags)
+		flags = mnl_attr_get_u32(a.flags);
+	if (!a.local)
+		a.local = a.address;
+	if (!a.local || !nl->cb.addr || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+	    (nlh->nlmsg_type == RTM_NEWADDR && (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))))
+		return;
+	addr.family = UM3N_AF_INET6;
+	memcpy(addr.bytes, mnl_attr_get_payload(a.local), 16);
+	nl->cb.addr(nl->cb.ctx, (int)ifa->ifa_index, &addr, nlh->nlmsg_type == RTM_NEWADDR);
+}
+
 static void on_addr(struct d_nl *nl, const struct nlmsghdr *nlh)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct addr_attrs a = {0};
+	struct addr_attrs a = {.len = 4};
+	struct um3n_addr addr;
 	uint32_t be;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) || ifa->ifa_family != AF_INET)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+		return;
+	if (ifa->ifa_family == AF_INET6) {
+		on_addr6(nl, nlh, ifa);
+		return;
+	}
+	if (ifa->ifa_family != AF_INET)
 		return;
 	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, &a);
 	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on
@@ -91,7 +122,8 @@ static void on_addr(struct d_nl *nl, const struct nlmsghdr *nlh)
 	if (!a.local || !nl->cb.addr)
 		return;
 	memcpy(&be, mnl_attr_get_payload(a.local), 4);
-	nl->cb.addr(nl->cb.ctx, (int)ifa->ifa_index, ntohl(be), nlh->nlmsg_type == RTM_NEWADDR);
+	um3n_addr_from_v4(&addr, ntohl(be));
+	nl->cb.addr(nl->cb.ctx, (int)ifa->ifa_index, &addr, nlh->nlmsg_type == RTM_NEWADDR);
 }
 
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
@@ -148,7 +180,9 @@ int d_nl_resync(struct d_nl *nl)
 {
 	int rc = dump(nl, RTM_GETLINK, AF_UNSPEC);
 
-	return rc < 0 ? rc : dump(nl, RTM_GETADDR, AF_INET);
+	if (rc == 0)
+		rc = dump(nl, RTM_GETADDR, AF_INET);
+	return rc < 0 || !nl->cb.addr ? rc : dump(nl, RTM_GETADDR, AF_INET6);
 }
 
 struct d_nl *d_nl_open(const struct d_nl_cb *cb)
@@ -163,7 +197,7 @@ struct d_nl *d_nl_open(const struct d_nl_cb *cb)
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sock || mnl_socket_bind(nl->sock,
 					 RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
-						 RTMGRP_IPV6_ROUTE,
+						 RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE,
 					 MNL_SOCKET_AUTOPID) < 0) {
 		d_log(UM3N_LOG_ERR, "netlink: %s", strerror(errno));
 		d_nl_close(nl);

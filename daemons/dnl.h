@@ -7,19 +7,22 @@
 #include <stdint.h>
 
 struct d_nl;
+struct um3n_addr;
 struct d_route;
 struct d_nl_cb {
 	void *ctx;
 	/* link changed: running = IFF_UP and IFF_LOWER_UP (carrier) */
 	void (*link)(void *ctx, int ifindex, const char *ifname, bool running);
 	void (*link_gone)(void *ctx, int ifindex);
-	/* IPv4 address added (added = true) or removed on ifindex */
-	void (*addr)(void *ctx, int ifindex, uint32_t addr_host, bool added);
+	/* an address added (added = true) or removed on ifindex: IPv4, or a
+	 * global IPv6 one usable as a source (not tentative, not failed
+	 * duplicate detection); NULL: not wanted */
+	void (*addr)(void *ctx, int ifindex, const struct um3n_addr *a, bool added);
 	/* an IPv4 route of any table added (or replaced) or removed; NULL:
 	 * not wanted. Not part of the dump: routes are read with d_route_dump. */
 	void (*route)(void *ctx, const struct d_route *r, bool added);
 };
-/* Opens, subscribes to link and IPv4 address groups, and dumps the current
+/* Opens, subscribes to link and address groups, and dumps the current
  * state through the callbacks. NULL on error (logged). */
 struct d_nl *d_nl_open(const struct d_nl_cb *cb);
 int d_nl_fd(const struct d_nl *nl);

@@ -33,6 +33,7 @@ static const struct row mn_rows[] = {
 	{"home_address", K_ADDR, false, offsetof(struct d_conf_mn, mn.home_addr)},
 	{"home_address6", K_ADDR, false, offsetof(struct d_conf_mn, mn.home_addr6)},
 	{"home_agent", K_ADDR, false, offsetof(struct d_conf_mn, mn.ha.ip)},
+	{"home_agent6", K_ADDR, false, offsetof(struct d_conf_mn, mn.ha6.ip)},
 	{"port", K_U16, false, offsetof(struct d_conf_mn, mn.ha.port)},
 	{"spi", K_U32, false, offsetof(struct d_conf_mn, mn.spi)},
 	{"tun", K_STR, false, offsetof(struct d_conf_mn, tun)},
@@ -46,6 +47,7 @@ static const struct row mn_rows[] = {
 
 static const struct row ha_rows[] = {
 	{"address", K_ADDR, false, offsetof(struct d_conf_ha, ha.addr.ip)},
+	{"address6", K_ADDR, false, offsetof(struct d_conf_ha, addr6.ip)},
 	{"port", K_U16, false, offsetof(struct d_conf_ha, ha.addr.port)},
 	{"tun", K_STR, false, offsetof(struct d_conf_ha, tun)},
 	{"mtu", K_UINT, false, offsetof(struct d_conf_ha, mtu)},
@@ -188,6 +190,8 @@ static void uplinks(const struct d_conf_mn *a, const struct d_conf_mn *b, struct
 			note(r, false, "[uplink %s] (position in the file)", name);
 		if (strcmp(a->uplinks[i].ifname, b->uplinks[j].ifname))
 			note(r, false, "[uplink %s] interface", name);
+		if (a->uplinks[i].ipv6 != b->uplinks[j].ipv6)
+			note(r, false, "[uplink %s] family", name);
 		if (!same_cmd(&a->uplinks[i].up_cmd, &b->uplinks[j].up_cmd))
 			note(r, false, "[uplink %s] up_command", name);
 		if (!same_cmd(&a->uplinks[i].down_cmd, &b->uplinks[j].down_cmd))

@@ -36,15 +36,15 @@ struct ha_daemon {
 	struct um3n_env env;
 	struct um3n_ha *ha;
 	struct d_loop loop;
-	int udp_fd;
+	int udp_fd[2]; /* [0] on address, [1] on address6 (-1: none) */
 	struct d_tun tun;
 	struct d_ctl *ctl;
 	struct d_nl *nl;
 	int tun_ifindex;
 	bool routes_dirty; /* add_routes: one of them may be gone */
 	struct d_net_rx rx;
-	struct d_net_batch tx;
-	uint64_t now_us; /* clock read once per input batch */
+	struct d_net_batch tx[2]; /* per socket */
+	uint64_t now_us;          /* clock read once per input batch */
 	bool stopping;
 	uint64_t udp_dropped;
 };
@@ -52,6 +52,7 @@ struct ha_daemon {
 static void drain(struct ha_daemon *d)
 {
 	struct um3n_out o;
+	int s;
 
 	while (um3n_ha_poll_output(d->ha, &o)) {
 		if (o.kind == UM3N_OUT_TUN) {
@@ -60,14 +61,20 @@ static void drain(struct ha_daemon *d)
 		}
 		if (o.kind != UM3N_OUT_UDP)
 			continue;
-		if (!d_net_batch_add(&d->tx, &o.to, o.data, o.len)) {
-			d->udp_dropped += d_net_batch_flush(d->udp_fd, &d->tx);
-			if (!d_net_batch_add(&d->tx, &o.to, o.data, o.len))
+		s = o.to.ip.family == UM3N_AF_INET6; /* only an IPv6 datagram's source */
+		if (d->udp_fd[s] < 0) {
+			d->udp_dropped++;
+			continue;
+		}
+		if (!d_net_batch_add(&d->tx[s], &o.to, o.data, o.len)) {
+			d->udp_dropped += d_net_batch_flush(d->udp_fd[s], &d->tx[s]);
+			if (!d_net_batch_add(&d->tx[s], &o.to, o.data, o.len))
 				d->udp_dropped++;
 		}
 	}
-	if (d->tx.n)
-		d->udp_dropped += d_net_batch_flush(d->udp_fd, &d->tx);
+	for (s = 0; s < 2; s++)
+		if (d->tx[s].n)
+			d->udp_dropped += d_net_batch_flush(d->udp_fd[s], &d->tx[s]);
 	d_tun_flush(&d->tun);
 }
 
@@ -102,13 +109,13 @@ static void udp_dgram(void *ctx, const struct um3n_sockaddr *from, const uint8_t
 	um3n_ha_udp_input(d->ha, d->now_us, from, buf, len);
 }
 
-static void on_udp(struct ha_daemon *d)
+static void on_udp(struct ha_daemon *d, int s)
 {
 	for (int round = 0; round < UDP_READ_BUDGET; round++) {
 		int n;
 
 		d->now_us = d_now_us();
-		n = d_net_rx_recv(d->udp_fd, &d->rx, udp_dgram, d);
+		n = d_net_rx_recv(d->udp_fd[s], &d->rx, udp_dgram, d);
 		drain(d);
 		if (n < D_RX_BATCH)
 			break;
@@ -225,6 +232,24 @@ static int setup_tun(struct ha_daemon *d)
 	return d_loop_watch(&d->loop, d->tun.fd, EPOLLIN, D_EV_DATA(D_TAG_TUN, 0));
 }
 
+/* Socket s on addr: the MNs' uplinks of its family reach the HA there. */
+static int open_udp(struct ha_daemon *d, int s, const struct um3n_sockaddr *addr)
+{
+	char ip[48];
+
+	um3n_addr_format(&addr->ip, ip, sizeof(ip));
+	d->udp_fd[s] = d_net_udp_open(addr, NULL);
+	if (d->udp_fd[s] < 0) {
+		d_log(UM3N_LOG_ERR, "udp %s port %u: %s", ip, addr->port, strerror(-d->udp_fd[s]));
+		return -1;
+	}
+	d->tx[s].gso = d->tun.vnet;
+	if (d->tun.vnet && d_net_udp_enable_gro(d->udp_fd[s]) < 0)
+		d_log(UM3N_LOG_WARN, "no UDP GRO on this kernel");
+	d_loop_watch(&d->loop, d->udp_fd[s], EPOLLIN, D_EV_DATA(D_TAG_UDP, s));
+	return 0;
+}
+
 static int setup(struct ha_daemon *d)
 {
 	char ip[48];
@@ -243,16 +268,9 @@ static int setup(struct ha_daemon *d)
 	d->ha = um3n_ha_new(&d->cfg.ha, &d->env);
 	if (!d->ha)
 		return -1;
-	um3n_addr_format(&d->cfg.ha.addr.ip, ip, sizeof(ip));
-	d->udp_fd = d_net_udp_open(&d->cfg.ha.addr, NULL);
-	if (d->udp_fd < 0) {
-		d_log(UM3N_LOG_ERR, "udp %s:%u: %s", ip, d->cfg.ha.addr.port, strerror(-d->udp_fd));
+	if (open_udp(d, 0, &d->cfg.ha.addr) < 0 ||
+	    (d->cfg.addr6.ip.family && open_udp(d, 1, &d->cfg.addr6) < 0))
 		return -1;
-	}
-	d->tx.gso = d->tun.vnet;
-	if (d->tun.vnet && d_net_udp_enable_gro(d->udp_fd) < 0)
-		d_log(UM3N_LOG_WARN, "no UDP GRO on this kernel");
-	d_loop_watch(&d->loop, d->udp_fd, EPOLLIN, D_EV_DATA(D_TAG_UDP, 0));
 	d->ctl = d_ctl_open(d->cfg.control_socket, ctl_handle, d);
 	if (!d->ctl)
 		return -1;
@@ -261,7 +279,9 @@ static int setup(struct ha_daemon *d)
 	if (!d->nl)
 		return -1;
 	d_loop_watch(&d->loop, d_nl_fd(d->nl), EPOLLIN, D_EV_DATA(D_TAG_NL, 0));
-	d_log(UM3N_LOG_INFO, "serving %zu MNs on %s:%u", d->cfg.n_mns, ip, d->cfg.ha.addr.port);
+	um3n_addr_format(&d->cfg.ha.addr.ip, ip, sizeof(ip));
+	d_log(UM3N_LOG_INFO, "serving %zu MNs on %s:%u%s", d->cfg.n_mns, ip, d->cfg.ha.addr.port,
+	      d->cfg.addr6.ip.family ? " and on address6" : "");
 	return 0;
 }
 
@@ -301,7 +321,7 @@ static void dispatch(struct ha_daemon *d, const struct epoll_event *ev)
 
 	switch (D_EV_TAG(ev->data.u64)) {
 	case D_TAG_TUN: on_tun(d); break;
-	case D_TAG_UDP: on_udp(d); break;
+	case D_TAG_UDP: on_udp(d, D_EV_IDX(ev->data.u64)); break;
 	case D_TAG_NL:
 		/* Events lost: check every route. */
 		if (d_nl_read(d->nl) == -ENOBUFS)
@@ -355,8 +375,9 @@ static void teardown(struct ha_daemon *d)
 	d_nl_close(d->nl);
 	if (d->ha)
 		um3n_ha_free(d->ha);
-	if (d->udp_fd >= 0)
-		close(d->udp_fd);
+	for (int s = 0; s < 2; s++)
+		if (d->udp_fd[s] >= 0)
+			close(d->udp_fd[s]);
 	d_tun_close(&d->tun);
 	d_loop_close(&d->loop);
 	d_conf_ha_free(&d->cfg);
@@ -364,7 +385,7 @@ static void teardown(struct ha_daemon *d)
 
 int main(int argc, char **argv)
 {
-	static struct ha_daemon d = {.tun.fd = -1, .udp_fd = -1};
+	static struct ha_daemon d = {.tun.fd = -1, .udp_fd = {-1, -1}};
 	char err[D_ERR_MAX];
 	struct d_opts o;
 	int rc = d_opts_parse(argc, argv, "um3n-ha", "/etc/um3n/ha.conf", &o);

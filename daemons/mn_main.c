@@ -29,11 +29,11 @@
 #define SHUTDOWN_GRACE_US 300000 /* wait for deregistration replies */
 
 struct uplink_rt {
-	int ifindex;   /* 0 until netlink names it */
-	bool running;  /* IFF_UP and carrier */
-	bool told_up;  /* the engine was told: running, and its up_command done */
-	uint32_t addr; /* current IPv4 care-of address (host order), 0 = none */
-	int fd;        /* UDP socket bound to addr, -1 if none */
+	int ifindex;          /* 0 until netlink names it */
+	bool running;         /* IFF_UP and carrier */
+	bool told_up;         /* the engine was told: running, and its up_command done */
+	struct um3n_addr coa; /* current care-of address (`family`'s); family 0: none */
+	int fd;               /* UDP socket bound to coa, -1 if none */
 	struct d_net_batch *tx;
 };
 
@@ -79,14 +79,14 @@ static void sock_close(struct mn_daemon *d, int i)
 	d->up[i].fd = -1;
 }
 
-/* The uplink's socket on its care-of address u->addr, replacing the old one;
+/* The uplink's socket on its care-of address u->coa, replacing the old one;
  * *local gets its port. No engine call: this runs while outputs are drained. */
 static bool sock_open(struct mn_daemon *d, int i, struct um3n_sockaddr *local)
 {
 	struct uplink_rt *u = &d->up[i];
 	int fd;
 
-	um3n_addr_from_v4(&local->ip, u->addr);
+	local->ip = u->coa;
 	fd = d_net_uplink_open(d->cfg.mn.links[i].name, d->cfg.uplinks[i].ifname, local,
 			       d_mnrt_mark(&d->rt), d->tun.vnet);
 	if (fd < 0)
@@ -107,7 +107,7 @@ static void out_udp(struct mn_daemon *d, const struct um3n_out *o)
 		return;
 	u = &d->up[o->link];
 	/* a cold standby brought up (its up_command done): its socket first */
-	if (u->fd < 0 && u->addr && d_upcmd_ready(&d->cmd[o->link]))
+	if (u->fd < 0 && u->coa.family && d_upcmd_ready(&d->cmd[o->link]))
 		sock_open(d, o->link, &local);
 	if (u->fd < 0) {
 		d->udp_dropped++;
@@ -189,24 +189,26 @@ static void uplink_close(struct mn_daemon *d, int i)
 	struct um3n_sockaddr none = {0};
 
 	sock_close(d, i);
-	d->up[i].addr = 0;
+	memset(&d->up[i].coa, 0, sizeof(d->up[i].coa));
 	d_mnrt_uplink_addr(&d->rt, (size_t)i, 0);
 	um3n_mn_link_addr(d->mn, d_now_us(), i, &none);
 }
 
-/* A cold standby (uplinks = one) gets no socket until the engine wants it. */
-static void uplink_open(struct mn_daemon *d, int i, uint32_t addr)
+/* A cold standby (uplinks = one) gets no socket until the engine wants it.
+ * An IPv6 uplink has no table of its own (dmnrt.h): its socket, pinned to
+ * the device, follows the main table's IPv6 routes (router advertisements). */
+static void uplink_open(struct mn_daemon *d, int i, const struct um3n_addr *a)
 {
 	struct um3n_sockaddr local = {0};
 
-	d->up[i].addr = addr;
-	um3n_addr_from_v4(&local.ip, addr);
+	d->up[i].coa = *a;
 	if (um3n_mn_link_wanted(d->mn, i) && d_upcmd_ready(&d->cmd[i]) &&
 	    !sock_open(d, i, &local)) {
-		d->up[i].addr = 0; /* the next address event tries again */
+		memset(&d->up[i].coa, 0, sizeof(d->up[i].coa)); /* the next event tries again */
 		return;
 	}
-	d_mnrt_uplink_addr(&d->rt, (size_t)i, addr);
+	local.ip = *a;
+	d_mnrt_uplink_addr(&d->rt, (size_t)i, a->family == UM3N_AF_INET ? um3n_addr_v4(a) : 0);
 	/* The engine re-registers at once when the address changes. */
 	um3n_mn_link_addr(d->mn, d_now_us(), i, &local);
 }
@@ -249,16 +251,17 @@ static void nl_link_gone(void *ctx, int ifindex)
 	carrier(d, i);
 }
 
-static void nl_addr(void *ctx, int ifindex, uint32_t addr, bool added)
+/* An address of the uplink's family (`family =`) came or went. */
+static void nl_addr(void *ctx, int ifindex, const struct um3n_addr *a, bool added)
 {
 	struct mn_daemon *d = ctx;
 	int i = uplink_by_ifindex(d, ifindex);
 
-	if (i < 0)
+	if (i < 0 || (a->family == UM3N_AF_INET6) != d->cfg.uplinks[i].ipv6)
 		return;
-	if (added && d->up[i].addr == 0) {
-		uplink_open(d, i, addr);
-	} else if (!added && d->up[i].addr == addr) {
+	if (added && !d->up[i].coa.family) {
+		uplink_open(d, i, a);
+	} else if (!added && um3n_addr_eq(&d->up[i].coa, a)) {
 		d_log(UM3N_LOG_INFO, "uplink %s: care-of address removed", d->cfg.mn.links[i].name);
 		uplink_close(d, i);
 		d->nl_resync = true; /* pick up another address the interface may have */
@@ -361,9 +364,11 @@ static void ctl_handle(void *ctx, char *line, struct d_str *r)
 
 static int setup_tun(struct mn_daemon *d)
 {
+	/* an IPv6 outer header is 20 bytes longer than IPv4's */
 	unsigned path = d->cfg.mtu ? d->cfg.mtu
 				   : d_net_lowest_mtu(ifnames, d->cfg.mn.n_links) -
-					     UM3N_OUTER_OVERHEAD_V4_ENC(d->cfg.mn.encrypt);
+					     UM3N_OUTER_OVERHEAD_V4_ENC(d->cfg.mn.encrypt) -
+					     (d_conf_mn_ipv6_uplinks(&d->cfg) ? 20 : 0);
 	unsigned mtu = d_tun_mtu(d->cfg.tun, path, d->cfg.mn.home_addr6.family == UM3N_AF_INET6);
 	bool offload = d->cfg.offload; /* cfg stays as written: reload compares it */
 
@@ -580,17 +585,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	if (o.check_only) {
-		bool policy_ok = d_conf_policy_check(&d.cfg);
-
-		d_conf_mn_free(&d.cfg);
-		if (!policy_ok)
-			fprintf(stderr, "%s: [policy]: rejected (too many or conflicting rules)\n",
-				o.config);
-		else if (rc < 0)
-			fprintf(stderr, "%s; the rest is good\n", err);
-		return policy_ok ? 0 : 2;
-	}
+	if (o.check_only)
+		return d_conf_mn_check_exit(&d.cfg, o.config, rc, err);
 	if (d_daemon_start("um3n-mn", &o, d.cfg.log_level) < 0)
 		return 1;
 	rc = setup(&d) < 0 ? 1 : run(&d);

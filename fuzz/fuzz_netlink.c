@@ -33,12 +33,13 @@ static void on_gone_cb(void *ctx, int ifindex)
 	n_cb++;
 }
 
-static void on_addr_cb(void *ctx, int ifindex, uint32_t addr, bool added)
+static void on_addr_cb(void *ctx, int ifindex, const struct um3n_addr *addr, bool added)
 {
 	(void)ctx;
 	(void)ifindex;
-	(void)addr;
 	(void)added;
+	if (addr->family != UM3N_AF_INET && addr->family != UM3N_AF_INET6)
+		abort();
 	n_cb++;
 }
 

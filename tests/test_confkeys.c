@@ -405,10 +405,10 @@ static void test_doc_readme(void)
 /* Keys of um3n.conf(5)'s [mn], [ha] and [uplink NAME] that only the daemons have. */
 /* clang-format off */
 static const char *const daemon_keys[UM3N_CONFKEYS_ENGINES] = {
-	(" home_address home_address6 home_agent port spi key_file tun mtu offload busy_poll_us"
+	(" home_address home_address6 home_agent home_agent6 port spi key_file tun mtu offload busy_poll_us"
 	 " control_socket log_level routes route_table "), /* parenthesised: one element, joined on purpose (clang warns) */
-	" address port tun mtu offload busy_poll_us add_routes control_socket log_level ",
-	" interface up_command down_command command_timeout_ms ",
+	" address address6 port tun mtu offload busy_poll_us add_routes control_socket log_level ",
+	" interface family up_command down_command command_timeout_ms ",
 };
 /* clang-format on */
 

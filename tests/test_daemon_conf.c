@@ -116,6 +116,11 @@ static const struct {
 	 "t.conf:9: [mn] route_table: want a table number 256..2147483392"},
 	/* 31 */ {MN_HEAD MN_UPLINK "[mn]\nroute_table = 4340x\n", "[mn] route_table: want"},
 	/* 32 */ {MN_HEAD MN_UPLINK "[mn]\nroute_table = -4340\n", "[mn] route_table: want"},
+	/* 33 */ {MN_HEAD MN_UPLINK "family = ip6\n", "[uplink a] family: want ipv4 or ipv6"},
+	/* 34 */
+	{MN_HEAD MN_UPLINK "family = ipv6\n", "family = ipv6 needs [mn] home_agent6"},
+	/* 35 */
+	{MN_HEAD MN_UPLINK "[mn]\nhome_agent6 = 192.0.2.1\n", "[mn] home_agent6: not an IPv6"},
 };
 
 static void test_mn_bad(void)
@@ -141,7 +146,8 @@ static void test_mn_good_variants(void)
 		"[mn]\nmtu = 1300\nlog_level = debug\nsignal_degraded_dbm = -80\nbusy_poll_us = 0\n"
 		"lifetime_s = 120\nreg_retry_ms = 700\nresend_slots = 64\n"
 		"routes = 10.9.0.0/16, 172.16.0.0/12 default 2001:db8:9::/48 ::/0\n"
-		"home_address6 = 2001:db8:1::2\nroute_table = 51000\n"
+		"home_address6 = 2001:db8:1::2\nroute_table = 51000\nhome_agent6 = 2001:db8::434\n"
+		"port = 4340\n[uplink b]\ninterface = wwan0\nfamily = ipv6\n"
 		"[policy]\ndefault = cell redundant\n"
 		"rule = 10.9.0.0/16 wifi aggregate\nrule = 2001:db8::/32 cell\nrule = 10.9.2.7 "
 		"cell\n";
@@ -172,6 +178,11 @@ static void test_mn_good_variants(void)
 	CU_ASSERT_EQUAL(c.routes.p[4].dst.family, UM3N_AF_INET6);
 	CU_ASSERT_EQUAL(c.routes.p[4].plen, 0);
 	CU_ASSERT_TRUE(d_routes_has6(&c.routes));
+	CU_ASSERT_EQUAL(c.mn.ha6.ip.family, UM3N_AF_INET6);
+	CU_ASSERT_EQUAL(c.mn.ha6.port, 4340); /* the one port */
+	CU_ASSERT_FALSE(c.uplinks[0].ipv6);
+	CU_ASSERT_TRUE(c.uplinks[1].ipv6);
+	CU_ASSERT_EQUAL(d_conf_mn_ipv6_uplinks(&c), 1);
 	CU_ASSERT_EQUAL(c.default_mode, UM3N_MODE_REDUNDANT);
 	CU_ASSERT_EQUAL_FATAL(c.n_rules, 3);
 	CU_ASSERT_EQUAL(c.rules[2].plen, 32);
@@ -228,6 +239,17 @@ static void test_ha_conf(void)
 	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\n[mn nowhere]\nspi = 300\n", "h", &c,
 				  err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:4: [mn nowhere] spi"));
+	d_conf_ha_free(&c);
+	CU_ASSERT(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\naddress6 = 192.0.2.2\n", "h", &c, err,
+				  sizeof(err)) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "h:3: [ha] address6: not an IPv6 address"));
+	d_conf_ha_free(&c);
+	CU_ASSERT_EQUAL(d_conf_ha_parse("[ha]\naddress = 192.0.2.1\naddress6 = 2001:db8::434\n"
+					"port = 4340\n",
+					"h", &c, err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(c.addr6.ip.family, UM3N_AF_INET6);
+	CU_ASSERT_EQUAL(c.addr6.port, 4340); /* the one port */
 	d_conf_ha_free(&c);
 	CU_ASSERT(d_conf_ha_parse("[ha]\nport = 434\n", "h", &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[ha] address: missing"));
