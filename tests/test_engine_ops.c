@@ -363,10 +363,10 @@ static void test_coa6(void)
 	int cell = -1;
 
 	pairnet_init(&net, paper); /* 10.9.2.0/24 over the cell */
-	um3n_policy_free(paper);
 	net.mn_conf.ha6 = sa("2001:db8::434", 434);
 	net.mn_conf.links[0].local = v6;
 	pairnet_start(&net);
+	um3n_policy_free(paper); /* the engine keeps its own copy */
 	pairnet_run(&net, 2 * SEC);
 	pairnet_check_bindings(&net, 2);
 	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &hs), UM3N_OK);
