@@ -79,7 +79,9 @@ static int addr_attr_cb(const struct nlattr *attr, void *data)
 }
 
 /* An IPv6 address a socket can use as its source: global, its duplicate
- * detection over and passed (a new address reports again once it is). */
+ * detection over and passed (a new address reports again once it is), and
+ * stable: not a privacy address (RFC 8981), which is replaced every day, nor
+ * one deprecated (an uplink keeps the one it has until it is removed). */
 static void on_addr6(struct d_nl *nl, const struct nlmsghdr *nlh, const struct ifaddrmsg *ifa)
 {
 	struct addr_attrs a = {.len = 16};
@@ -92,7 +94,8 @@ static void on_addr6(struct d_nl *nl, const struct nlmsghdr *nlh, const struct i
 	if (!a.local)
 		a.local = a.address;
 	if (!a.local || !nl->cb.addr || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
-	    (nlh->nlmsg_type == RTM_NEWADDR && (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))))
+	    (nlh->nlmsg_type == RTM_NEWADDR &&
+	     (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_TEMPORARY | IFA_F_DEPRECATED))))
 		return;
 	addr.family = UM3N_AF_INET6;
 	memcpy(addr.bytes, mnl_attr_get_payload(a.local), 16);

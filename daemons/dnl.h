@@ -16,7 +16,7 @@ struct d_nl_cb {
 	void (*link_gone)(void *ctx, int ifindex);
 	/* an address added (added = true) or removed on ifindex: IPv4, or a
 	 * global IPv6 one usable as a source (not tentative, not failed
-	 * duplicate detection); NULL: not wanted */
+	 * duplicate detection, not temporary or deprecated); NULL: not wanted */
 	void (*addr)(void *ctx, int ifindex, const struct um3n_addr *a, bool added);
 	/* an IPv4 route of any table added (or replaced) or removed; NULL:
 	 * not wanted. Not part of the dump: routes are read with d_route_dump. */
