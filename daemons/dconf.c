@@ -296,9 +296,14 @@ static int mn_validate(const struct d_conf_mn *c, char *err, size_t cap)
 
 	if (!miss && d_routes_has6(&c->routes) && c->mn.home_addr6.family != UM3N_AF_INET6)
 		miss = "[mn] routes: an IPv6 prefix needs home_address6"; /* its source */
-	for (size_t i = 0; !miss && i < c->mn.n_links; i++)
-		if (c->uplinks[i].ipv6 && c->mn.ha6.ip.family != UM3N_AF_INET6)
-			miss = "[uplink NAME] family = ipv6 needs [mn] home_agent6";
+	for (size_t i = 0; !miss && i < c->mn.n_links; i++) {
+		if (c->uplinks[i].ipv6 && c->mn.ha6.ip.family != UM3N_AF_INET6) {
+			snprintf(what, sizeof(what),
+				 "[uplink %s] family = ipv6 needs [mn] home_agent6",
+				 c->mn.links[i].name);
+			miss = what;
+		}
+	}
 	if (!miss && c->mtu && c->mtu < 1280 && c->mn.home_addr6.family == UM3N_AF_INET6)
 		miss = "[mn] mtu: below 1280, where the kernel turns IPv6 off, with home_address6";
 	if (miss) {

@@ -118,7 +118,8 @@ static const struct {
 	/* 32 */ {MN_HEAD MN_UPLINK "[mn]\nroute_table = -4340\n", "[mn] route_table: want"},
 	/* 33 */ {MN_HEAD MN_UPLINK "family = ip6\n", "[uplink a] family: want ipv4 or ipv6"},
 	/* 34 */
-	{MN_HEAD MN_UPLINK "family = ipv6\n", "family = ipv6 needs [mn] home_agent6"},
+	{MN_HEAD MN_UPLINK "family = ipv6\n",
+	 "t.conf: [uplink a] family = ipv6 needs [mn] home_agent6"},
 	/* 35 */
 	{MN_HEAD MN_UPLINK "[mn]\nhome_agent6 = 192.0.2.1\n", "[mn] home_agent6: not an IPv6"},
 };
