@@ -9,12 +9,17 @@ static uint64_t cost_ns(uint32_t kbps, size_t len)
 	return (uint64_t)(len + UM3N_AQM_LINK_EXTRA) * 8 * 1000000 / kbps;
 }
 
-static void put(struct um3n_aqm_link *a, uint32_t kbps, size_t len, uint64_t now_us)
+/* An idle queue is pulled up to the present: it banks no credit. */
+static void put_at(uint64_t *vfinish_ns, uint32_t kbps, size_t len, uint64_t now_us)
 {
 	uint64_t now_ns = now_us * 1000;
 
-	/* An idle link is pulled up to the present: it banks no credit. */
-	a->vfinish_ns = (a->vfinish_ns > now_ns ? a->vfinish_ns : now_ns) + cost_ns(kbps, len);
+	*vfinish_ns = (*vfinish_ns > now_ns ? *vfinish_ns : now_ns) + cost_ns(kbps, len);
+}
+
+static void put(struct um3n_aqm_link *a, uint32_t kbps, size_t len, uint64_t now_us)
+{
+	put_at(&a->vfinish_ns, kbps, len, now_us);
 }
 
 void um3n_aqm_charge(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint32_t kbps,
@@ -23,8 +28,10 @@ void um3n_aqm_charge(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uin
 	if (!c || !c->limit_us || !kbps)
 		return;
 	a->own_us = now_us + 1;
-	if (um3n_aqm_backlog_us(a, now_us) < c->interval_us)
+	if (um3n_aqm_backlog_us(a, now_us) < c->interval_us) {
 		put(a, kbps, len, now_us);
+		put_at(&a->vown_ns, kbps, len, now_us); /* keeps vown_ns <= vfinish_ns */
+	}
 }
 
 /* interval / sqrt(count) without floating point: sqrt(count << 20) is
@@ -92,9 +99,9 @@ bool um3n_aqm_admit_moved(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c
 
 	if (!c || !c->limit_us || !kbps)
 		return true;
-	sojourn = um3n_aqm_backlog_us(a, now_us);
+	sojourn = um3n_aqm_moved_backlog_us(a, now_us);
 	decay(a, c, now_us);
-	if (sojourn >= um3n_aqm_limit_us(a, c, now_us) && !sparse(a, flow))
+	if (!um3n_aqm_room_us(a, c, now_us) && !sparse(a, flow))
 		return false;  /* the hard bound: never a deep queue of moved traffic */
 	if (sparse(a, flow)) { /* not the queue's cause: CoDel judges the others */
 		count_flow(a, flow, len);

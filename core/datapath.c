@@ -271,8 +271,8 @@ static void resend_one(void *arg, const uint8_t *dgram, size_t len)
 	}
 }
 
-/* What a failover may re-send: what fits in the AQM's limit on the usable
- * links beside their backlog, at their rates; everything without an AQM or
+/* What a failover may re-send: what the AQM still lets in on the usable
+ * links, at their rates; everything without an AQM or
  * with a link of unknown rate. */
 static uint64_t resend_budget(const struct um3n_datapath *dp, int failed, uint64_t now_us)
 {
@@ -282,15 +282,13 @@ static uint64_t resend_budget(const struct um3n_datapath *dp, int failed, uint64
 		return UINT64_MAX;
 	for (size_t l = 0; l < dp->sched.n; l++) {
 		uint32_t kbps = dp->sched.links[l].weight_kbps;
-		uint64_t backlog = um3n_aqm_backlog_us(&dp->aqm_link[l], now_us), limit;
 
 		if ((int)l == failed || !(dp->sched.usable >> l & 1))
 			continue;
 		if (!kbps)
 			return UINT64_MAX;
-		limit = um3n_aqm_limit_us(&dp->aqm_link[l], dp->aqm, now_us);
-		if (backlog < limit)
-			bytes += um3n_aqm_bytes_in(kbps, limit - backlog);
+		bytes += um3n_aqm_bytes_in(kbps,
+					   um3n_aqm_room_us(&dp->aqm_link[l], dp->aqm, now_us));
 	}
 	return bytes;
 }

@@ -13,7 +13,7 @@ static const struct um3n_aqm_conf conf = {5000, 100000, 20000, 60000};
 #define PKT 1458u  /* + UM3N_AQM_LINK_EXTRA = 1500 bytes on the link: 3.32 ms */
 
 struct run {
-	uint64_t admitted_bytes, dropped, max_backlog_us, first_drop_us;
+	uint64_t admitted_bytes, dropped, max_backlog_us, max_moved_us, first_drop_us;
 };
 
 /* Moved packets every gap_us from t0 for dur_us (own packets every own_gap_us
@@ -21,7 +21,7 @@ struct run {
 static struct run offer(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, uint64_t t0,
 			uint64_t dur_us, uint64_t gap_us, uint64_t own_gap_us)
 {
-	struct run r = {0, 0, 0, 0};
+	struct run r = {0, 0, 0, 0, 0};
 	uint64_t next_own = t0;
 
 	for (uint64_t t = t0; t < t0 + dur_us; t += gap_us) {
@@ -32,10 +32,14 @@ static struct run offer(struct um3n_aqm_link *a, const struct um3n_aqm_conf *c, 
 			next_own += own_gap_us;
 		}
 		b = um3n_aqm_backlog_us(a, t);
+		uint64_t m = um3n_aqm_moved_backlog_us(a, t);
+
 		if (um3n_aqm_admit_moved(a, c, KBPS, PKT, t, 1)) {
 			r.admitted_bytes += PKT;
 			if (b > r.max_backlog_us)
 				r.max_backlog_us = b;
+			if (m > r.max_moved_us)
+				r.max_moved_us = m;
 		} else {
 			r.dropped++;
 			if (!r.first_drop_us)
@@ -62,8 +66,9 @@ static void test_alone_limit_and_rate(void)
 }
 
 /* 2. Precedence: the link's own traffic at 70% of its rate and moved traffic
- * at twice the rate: moved traffic never enters above aqm_limit_ms, and gets
- * at most what the own traffic leaves (30%, 5% slack). */
+ * at twice the rate: moved traffic never enters when its part of the queue
+ * is aqm_limit_ms (nor the whole queue above that and one own packet), and
+ * gets at most what the own traffic leaves (30%, 5% slack). */
 static void test_own_traffic_first(void)
 {
 	struct um3n_aqm_link a;
@@ -73,7 +78,8 @@ static void test_own_traffic_first(void)
 
 	memset(&a, 0, sizeof(a));
 	r = offer(&a, &conf, 1000000, 2000000, 1660, own_gap);
-	CU_ASSERT(r.max_backlog_us < conf.limit_us);
+	CU_ASSERT(r.max_moved_us < conf.limit_us);
+	CU_ASSERT(r.max_backlog_us < conf.limit_us + 3400);
 	share = (double)(r.admitted_bytes + r.admitted_bytes / PKT * UM3N_AQM_LINK_EXTRA) * 8 /
 		2e6 / (KBPS / 1000.0);
 	CU_ASSERT(share > 0.2 && share < 0.35);
@@ -173,6 +179,38 @@ static void test_sparse_flow_spared(void)
 	CU_ASSERT_EQUAL(video_drop, 0);
 }
 
+/* 7. A burst of the own traffic (a video's key frame: 20 packets, 66 ms at
+ * the rate) does not shut moved traffic out: moved packets enter behind it
+ * until their own part reaches aqm_limit_ms, then wait until the link sent
+ * some of theirs; the whole queue never passes one interval. */
+static void test_behind_own_burst(void)
+{
+	struct um3n_aqm_link a;
+	uint64_t t = 1000000;
+	int admitted = 0;
+
+	memset(&a, 0, sizeof(a));
+	for (int i = 0; i < 20; i++)
+		um3n_aqm_charge(&a, &conf, KBPS, PKT, t);
+	CU_ASSERT(um3n_aqm_backlog_us(&a, t) > 60000);
+	CU_ASSERT_EQUAL(um3n_aqm_moved_backlog_us(&a, t), 0);
+	while (admitted < 100 && um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, t, 1))
+		admitted++;
+	CU_ASSERT_EQUAL(admitted, 7); /* six make 19.9 ms, below 20: a 7th enters */
+	CU_ASSERT(um3n_aqm_moved_backlog_us(&a, t) >= conf.limit_us);
+	CU_ASSERT(um3n_aqm_backlog_us(&a, t) < conf.interval_us);
+	CU_ASSERT_FALSE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, t + 3000, 1));
+	/* The own burst drains first (FIFO): the moved part shrinks only after. */
+	CU_ASSERT_FALSE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, t + 60000, 1));
+	CU_ASSERT_TRUE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, t + 70000, 1));
+	/* An own burst that filled a whole interval leaves no room. */
+	memset(&a, 0, sizeof(a));
+	for (int i = 0; i < 31; i++)
+		um3n_aqm_charge(&a, &conf, KBPS, PKT, t);
+	CU_ASSERT_EQUAL(um3n_aqm_room_us(&a, &conf, t), 0);
+	CU_ASSERT_FALSE(um3n_aqm_admit_moved(&a, &conf, KBPS, PKT, t, 1));
+}
+
 static CU_TestInfo aqm_tests[] = {
 	{"1 moved traffic alone: aqm_alone_ms, the link's rate", test_alone_limit_and_rate},
 	{"2 own traffic first: aqm_limit_ms, the share left", test_own_traffic_first},
@@ -180,6 +218,7 @@ static CU_TestInfo aqm_tests[] = {
 	{"4 own traffic charged up to one interval", test_own_cap},
 	{"5 off: no conf, limit 0, unknown rate", test_off},
 	{"6 two moved flows: CoDel drops the bulk one, spares the video", test_sparse_flow_spared},
+	{"7 moved traffic enters behind a burst of the own traffic", test_behind_own_burst},
 	CU_TEST_INFO_NULL,
 };
 
