@@ -9,6 +9,7 @@ import time
 
 from . import apps, links
 from .analysis import pcap_mbps
+from .tcpinfo import Sampler
 from .nodes import log, stop_procs
 
 AGG_RULE = ("10.9.1.0/24", "wifi aggregate")
@@ -29,7 +30,9 @@ def iperf_mptcp(bed, d, extra=()):
     srv = bed.ftp.popen(["mptcpize", "run", "iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
     time.sleep(0.5)
+    tcp = Sampler(bed.ftp, "10.1.0.0/16").start()  # the subflows go to the uplinks' addresses
     r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, wrapper=("mptcpize", "run"), extra=extra)
+    r["sender_tcp"] = tcp.stop()  # the busiest subflow
     stop_procs([srv])
     return r
 
@@ -42,7 +45,9 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
         caps, paths = runs.uplink_caps(bed, tag)
         srv = apps.start_iperf_server(bed.ftp)
         time.sleep(0.3)
+        tcp = Sampler(bed.ftp, links.HOME_ADDR).start()
         r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, extra=("-C", cc))
+        r["sender_tcp"] = tcp.stop()
         stop_procs([srv] + caps)
         show = u.show() or {}
         ha_show = u.show("ha") or {}
@@ -123,4 +128,8 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
         log("aggregate %-5s %.2f Mbit/s (uplinks %s); 3g %.2f wifi %.2f sum %.2f; MPTCP %.2f"
             % (cc, g["aggregate"], one["aggregate"]["uplink_mbps"], g["3g"], g["wifi"], total,
                g["mptcp"]))
+        t = one["aggregate"].get("sender_tcp", {})
+        log("aggregate %-5s sender: cwnd p50 %s, srtt p50 %s ms, min_rtt %s ms, retransmitted %s%s"
+            % (cc, t.get("cwnd_p50"), t.get("rtt_ms_p50"), t.get("minrtt_ms"), t.get("retrans"),
+               ", BBR bw p50 %s Mbit/s" % t["bbr_bw_mbps_p50"] if "bbr_bw_mbps_p50" in t else ""))
     return agg
