@@ -63,12 +63,11 @@ static inline bool link_ok(const struct um3n_datapath *dp, int link)
 }
 #endif
 
-void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us)
+void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us)
 {
 	assert(link_ok(dp, link));
 	dp->rx_delay_us[link] = us;
 	dp->rx_paths_ok = false;
-	um3n_winmin_add(&dp->rx_base[link], us, now_us);
 }
 
 void um3n_datapath_rx_sample(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us)
@@ -428,7 +427,7 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 	}
 	if (!dp->rx_paths_ok) { /* a delay or a link changed since the last one */
 		for (int l = 0; l < UM3N_MAX_LINKS; l++)
-			base[l] = um3n_winmin_get(&dp->rx_base[l]);
+			base[l] = um3n_winmin_get(&dp->rx_sample_base[l]);
 		um3n_reorder_paths(dp->rpool, dp->rx_delay_us, base, dp->sched.usable,
 				   &dp->rx_paths);
 		dp->rx_paths_ok = true;

@@ -28,11 +28,18 @@
 
 struct um3n_binding; /* bcache.h: the HA's view of one MN link */
 
-#define UM3N_DATAPATH_BASE_WINDOW_US 5000000
-
 /* A minimum over two windows of UM3N_DATAPATH_BASE_WINDOW_US: the smaller
  * of the current window's and the last one's (a path's delay without its
- * queue, which forgets a route change within two windows). */
+ * queue, which forgets a route change within two windows). 10 s: a standing
+ * queue may last that long, as a BBR flow drains the queues it builds only
+ * in its PROBE_RTT, every 10 s. With 5 s windows the cell's 50 ms were
+ * forgotten under one BBR flow's standing queue in the ns-3 testbed: the MN
+ * took the cell for 150 ms slower than the wifi, beyond the reorder bound,
+ * and stopped evening out the delays while the HA still used it; the flow's
+ * round trip fell to 13 ms, BBR kept that as its min_rtt, its window shrank
+ * to a fifth and the flow fell from 17 to 5 Mbit/s for good. */
+#define UM3N_DATAPATH_BASE_WINDOW_US 10000000
+
 struct um3n_winmin {
 	int64_t cur, prev;
 	uint64_t since; /* the current window's start; 0: no sample yet */
@@ -75,13 +82,13 @@ struct um3n_datapath {
 	 * the peer's flows in order; rpool NULL: keyed packets go as they come. */
 	uint32_t tx_flow[UM3N_REORDER_FLOWS];
 	int64_t rx_delay_us[UM3N_MAX_LINKS]; /* the peer's packets' delay per link (the hold) */
-	/* Its windowed minimum (the path without its queue): what delay
-	 * equalisation evens out, so that a queue building on one link does not
-	 * move every packet of the flow (reorder.h). */
-	struct um3n_winmin rx_base[UM3N_MAX_LINKS];
-	/* The last unsmoothed sample and its own windowed minimum: the queue
-	 * we report to the peer (rateest.h) must fall as soon as the queue
-	 * drains, which the smoothed delay does only ~120 ms later. */
+	/* The last unsmoothed sample and the windowed minimum of the samples
+	 * (the path without its queue). The minimum is what delay equalisation
+	 * evens out, so that a queue building on one link does not move every
+	 * packet of the flow (reorder.h), and the queue we report to the peer
+	 * (rateest.h) is the sample above it: both must see the queue drain at
+	 * once, which the smoothed delay shows only ~120 ms later (BBR's
+	 * PROBE_RTT drains it for 200 ms). */
 	int64_t rx_sample_us[UM3N_MAX_LINKS];
 	struct um3n_winmin rx_sample_base[UM3N_MAX_LINKS];
 	/* The reorder queue's view of the links, recomputed only when a delay
@@ -130,8 +137,10 @@ static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
  * links (the HA: one-way, from the MN's probe timestamps; the MN: the round
  * trip, which holds the downlink's spread when the uplinks are alike): the
  * spread over the usable links bounds how long a gap is held (reorder.h). */
-void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us);
-/* The unsmoothed sample that went into it (the queue we report). */
+void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us);
+/* The unsmoothed sample that went into it: the base delays (their windowed
+ * minima) and the queue we report. Called after set_rx_delay, which makes
+ * the reorder queue's view be computed again. */
 void um3n_datapath_rx_sample(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us);
 
 /* Our report on link for the peer's probe traffic (tunnel.h): what the

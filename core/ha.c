@@ -153,7 +153,7 @@ static void note_path_delay(struct um3n_mn_rec *rec, int link, uint64_t now_us, 
 	else
 		d += (sample - d) / 8;
 	um3n_linksched_set_delay(&rec->dp.sched, link, d);
-	um3n_datapath_set_rx_delay(&rec->dp, link, d, now_us);
+	um3n_datapath_set_rx_delay(&rec->dp, link, d);
 	um3n_datapath_rx_sample(&rec->dp, link, sample, now_us);
 }
 

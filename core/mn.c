@@ -232,7 +232,7 @@ static void note_down_delay(struct um3n_mn *mn, int link, uint64_t now_us,
 		*d = sample;
 	else
 		*d += (sample - *d) / 8;
-	um3n_datapath_set_rx_delay(&mn->dp, link, *d, now_us);
+	um3n_datapath_set_rx_delay(&mn->dp, link, *d);
 	um3n_datapath_rx_sample(&mn->dp, link, sample, now_us);
 }
 

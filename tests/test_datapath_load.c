@@ -3,28 +3,37 @@
  * load the re-send budget and the AQM of moved traffic (aqm.h). */
 #include "datapath_rig.h"
 
-/* The base delay: the smallest sample of the current and the last 5 s window,
- * so a queue that builds and drains moves it only downwards, and a path that
- * became slower for good shows within two windows. */
+/* The base delay: the smallest sample of the current and the last 10 s
+ * window, so a queue that builds and drains moves it only downwards, a
+ * standing queue of up to one window (BBR drains its queues every 10 s) is
+ * not taken for the path, and a path that became slower for good shows within
+ * two windows. The smoothed delay (the hold) is kept apart. */
 static void test_base_delay(void)
 {
 	struct rig r;
 	const uint64_t W = UM3N_DATAPATH_BASE_WINDOW_US;
 
+	CU_ASSERT(W >= 10000000);
 	rig_init(&r, 8, UM3N_OUTQ_SLOT_MIN, 0, UM3N_DATAPATH_BY_DST);
-	um3n_datapath_set_rx_delay(&r.dp, 1, 50000, 1000);
-	um3n_datapath_set_rx_delay(&r.dp, 1, 90000, 2000); /* a queue */
-	CU_ASSERT_EQUAL(r.dp.rx_delay_us[1], 90000);
-	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 50000);
-	um3n_datapath_set_rx_delay(&r.dp, 1, 80000, 1000 + W); /* next window */
-	CU_ASSERT_EQUAL(r.dp.rx_base[1].prev, 50000);
-	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 80000);
-	um3n_datapath_set_rx_delay(&r.dp, 1, 70000, 1000 + 2 * W); /* 50 ms forgotten */
-	CU_ASSERT_EQUAL(r.dp.rx_base[1].prev, 80000);
-	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 70000);
-	um3n_datapath_set_rx_delay(&r.dp, 1, 60000, 2000 + 2 * W);
-	CU_ASSERT_EQUAL(r.dp.rx_base[1].cur, 60000);
-	CU_ASSERT_EQUAL(r.dp.rx_base[0].cur, 0); /* other links untouched */
+	um3n_datapath_set_rx_delay(&r.dp, 1, 70000);
+	CU_ASSERT_EQUAL(r.dp.rx_delay_us[1], 70000);
+	CU_ASSERT_FALSE(r.dp.rx_paths_ok);
+	um3n_datapath_rx_sample(&r.dp, 1, 50000, 1000);
+	um3n_datapath_rx_sample(&r.dp, 1, 90000, 2000); /* a queue */
+	CU_ASSERT_EQUAL(r.dp.rx_sample_us[1], 90000);
+	CU_ASSERT_EQUAL(r.dp.rx_sample_base[1].cur, 50000);
+	for (uint64_t t = 2000; t < 1000 + W; t += 15000) /* standing for a window */
+		um3n_datapath_rx_sample(&r.dp, 1, 150000, t);
+	um3n_datapath_rx_sample(&r.dp, 1, 80000, 1000 + W); /* next window */
+	CU_ASSERT_EQUAL(r.dp.rx_sample_base[1].prev, 50000);
+	CU_ASSERT_EQUAL(r.dp.rx_sample_base[1].cur, 80000);
+	CU_ASSERT_EQUAL(um3n_winmin_get(&r.dp.rx_sample_base[1]), 50000);
+	um3n_datapath_rx_sample(&r.dp, 1, 70000, 1000 + 2 * W); /* 50 ms forgotten */
+	CU_ASSERT_EQUAL(r.dp.rx_sample_base[1].prev, 80000);
+	CU_ASSERT_EQUAL(r.dp.rx_sample_base[1].cur, 70000);
+	um3n_datapath_rx_sample(&r.dp, 1, 60000, 2000 + 2 * W);
+	CU_ASSERT_EQUAL(r.dp.rx_sample_base[1].cur, 60000);
+	CU_ASSERT_EQUAL(r.dp.rx_sample_base[0].cur, 0); /* other links untouched */
 	rig_fini(&r);
 }
 
