@@ -82,7 +82,7 @@ class Sampler:
         out = {"samples": len(s)}
         for k in ("cwnd", "rtt_ms", "bbr_bw_mbps", "bbr_mrtt_ms", "delivery_mbps", "unacked"):
             v = [x[k] for x in s if k in x]
-            if v:
+            if v and 2 * len(v) >= len(s):  # not the control connection's before the data's
                 out[k + "_p50"] = round(statistics.median(v), 3)
         for k in ("minrtt_ms", "retrans"):
             if k in s[-1]:
