@@ -75,6 +75,7 @@ void um3n_datapath_rx_sample(struct um3n_datapath *dp, int link, int64_t us, uin
 	assert(link_ok(dp, link));
 	dp->rx_sample_us[link] = us;
 	um3n_winmin_add(&dp->rx_sample_base[link], us, now_us);
+	dp->rx_paths_ok = false; /* the base delays are the samples' */
 }
 
 void um3n_datapath_set_dest(struct um3n_datapath *dp, int link, const struct um3n_sockaddr *to)

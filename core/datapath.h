@@ -139,8 +139,8 @@ static inline void um3n_datapath_reorder_attach(struct um3n_datapath *dp,
  * spread over the usable links bounds how long a gap is held (reorder.h). */
 void um3n_datapath_set_rx_delay(struct um3n_datapath *dp, int link, int64_t us);
 /* The unsmoothed sample that went into it: the base delays (their windowed
- * minima) and the queue we report. Called after set_rx_delay, which makes
- * the reorder queue's view be computed again. */
+ * minima) and the queue we report. Either call makes the reorder queue's
+ * view of the links be computed again. */
 void um3n_datapath_rx_sample(struct um3n_datapath *dp, int link, int64_t us, uint64_t now_us);
 
 /* Our report on link for the peer's probe traffic (tunnel.h): what the

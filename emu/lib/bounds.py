@@ -137,8 +137,8 @@ def apoff_bounds(a):
     FTP moves onto the cell and takes more than half of what the video leaves
     of it (the moved traffic's AQM judged its whole sojourn until stop 26: in
     Mininet's zero-delay links the FTP then took 0.3-1.5 of the 2.3 Mbit/s
-    left, since 1.8-2.1; ns-3 testbed 1.9) and the video, which rides the cell by its rule, loses nothing in the window
-    -1..+3 s around the cut beyond what the cell link's configured random
+    left, since 1.8-2.1; ns-3 testbed 1.9) and the video, which rides the
+    cell by its rule, loses nothing in the window -1..+3 s around the cut beyond what the cell link's configured random
     loss took (runs.cell_link_losses, at most LINK_LOSSES), and no frame is
     late but those."""
     if not a:
