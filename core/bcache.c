@@ -390,6 +390,8 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 		um3n_datapath_reorder_attach(&rec->dp, c->rpool);
 		rec->dp.aqm = c->aqm;
 		rec->dp.measure_rate = c->measure_rate;
+		if (c->arq_self_v4)
+			um3n_arq_enable(&rec->dp, c->arq_self_v4, home_v4);
 		c->free_hint = i + 1;
 		rec->used = true;
 		rec->home_v4 = home_v4;

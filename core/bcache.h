@@ -83,8 +83,9 @@ struct um3n_bcache {
 	struct um3n_reorder_pool *rpool;       /* the engine's, for every record's data path */
 	const struct um3n_aqm_conf *aqm;       /* the engine's, likewise */
 	bool measure_rate;                     /* um3n_datapath.measure_rate of every record */
-	struct um3n_hmap by_home;              /* home v4 -> rec index */
-	struct um3n_hmap by_coa;               /* ip << 16 | port -> rec index << 3 | link id */
+	uint32_t arq_self_v4;     /* repair requests (arq.h) from this address; 0: off */
+	struct um3n_hmap by_home; /* home v4 -> rec index */
+	struct um3n_hmap by_coa;  /* ip << 16 | port -> rec index << 3 | link id */
 	/* The MNs' prefixes (the downlink to an IPv6 home address or a network
 	 * behind an MN): a hash of family, length and masked address -> rec
 	 * index, one table for all lengths; lookups try only the lengths in use,

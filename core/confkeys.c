@@ -86,6 +86,11 @@ static const struct um3n_confkey keys[] = {
 	 "yes: aggregation weighs the uplinks by their measured delivery rate, weight_kbps its "
 	 "start",
 	 no_yes_words},
+	{"arq", NULL, UM3N_CONFKEYS_MN, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1, 1,
+	 offsetof(struct um3n_mn_conf, arq),
+	 "yes: aggregate rules ask the HA at once for a datagram an uplink lost, and answer its "
+	 "asking",
+	 no_yes_words},
 	/* [ha] */
 	{"max_lifetime_s", "max_lifetime", UM3N_CONFKEYS_HA, UM3N_CONFKEY_U16, UM3N_CONFKEY_S, 1, 1,
 	 65534, 600, offsetof(struct um3n_ha_conf, max_lifetime_s),
@@ -133,6 +138,11 @@ static const struct um3n_confkey keys[] = {
 	 "yes: aggregation weighs the bindings by their measured delivery rate, the MN's weight "
 	 "its "
 	 "start",
+	 no_yes_words},
+	{"arq", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_WORD, UM3N_CONFKEY_COUNT, 1, 0, 1, 1,
+	 offsetof(struct um3n_ha_conf, arq),
+	 "yes: aggregate rules ask the MN at once for a datagram a binding lost, and answer its "
+	 "asking",
 	 no_yes_words},
 	{"reg_rate_per_s", NULL, UM3N_CONFKEYS_HA, UM3N_CONFKEY_U32, UM3N_CONFKEY_COUNT, 1, 0,
 	 100000, 20, offsetof(struct um3n_ha_conf, reg_rate_per_s),

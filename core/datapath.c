@@ -395,7 +395,8 @@ int um3n_datapath_send_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 				return sealed;
 			dlen = (size_t)sealed;
 			um3n_resend_remember(&dp->resend, q, now_us, l,
-					     um3n_outq_commit(q, UM3N_OUT_UDP, l, dp->to[l], dlen));
+					     um3n_outq_commit(q, UM3N_OUT_UDP, l, dp->to[l], dlen),
+					     seq, true);
 		} else {
 			int rc = um3n_datapath_encap(dp, q, now_us, l, pkt, len, ip->version == 6,
 						     seq);

@@ -17,6 +17,7 @@
 
 #include "aqm.h"
 #include "aead.h"
+#include "arq.h"
 #include "engine.h"
 #include "linksched.h"
 #include "policy.h"
@@ -107,6 +108,7 @@ struct um3n_datapath {
 	 * false (`rate_estimate = no`): the configured weights only. */
 	struct um3n_rateest rate[UM3N_MAX_LINKS];
 	bool measure_rate;
+	struct um3n_arq arq; /* repair requests, both ways (arq.h) */
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -242,7 +244,8 @@ static inline int um3n_datapath_encap(struct um3n_datapath *dp, struct um3n_outq
 	if (dlen < 0)
 		return dlen;
 	um3n_resend_remember(&dp->resend, q, now_us, link,
-			     um3n_outq_commit(q, UM3N_OUT_UDP, link, dp->to[link], (size_t)dlen));
+			     um3n_outq_commit(q, UM3N_OUT_UDP, link, dp->to[link], (size_t)dlen),
+			     seq, false);
 	return dlen;
 }
 

@@ -30,6 +30,7 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->reg_burst = 64;
 	c->reg_new_rate_per_s = 5000;
 	c->rate_estimate = 1;
+	c->arq = 1;
 }
 
 /* Only fields read afresh at each use: the reply's lifetime and keepalive,
@@ -95,6 +96,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	ha->cache.rpool = &ha->rpool;
 	ha->cache.aqm = &ha->conf.aqm;
 	ha->cache.measure_rate = ha->conf.rate_estimate;
+	ha->cache.arq_self_v4 = ha->conf.arq ? ha->ha_v4 : 0;
 	um3n_prng_seed(&ha->prng, env->seed ^ 0x6e6f6e6365ull); /* apart from the records' */
 	return ha;
 }
@@ -251,6 +253,7 @@ static int deliver_uplink(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 		return UM3N_EINVAL;
 	}
 	if (d->has_key) {
+		um3n_arq_on_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d->seq);
 		rc = um3n_datapath_deliver_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d);
 		ha_timers_reorder_held(ha, rec, um3n_datapath_reorder_deadline(&rec->dp));
 	} else {
@@ -260,6 +263,20 @@ static int deliver_uplink(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 	if (rc == UM3N_OK)
 		ha->tun_out_pkts++;
 	return rc;
+}
+
+/* The MN asks for downlink datagrams a binding lost (arq.h). */
+static int handle_nack(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec,
+		       const struct um3n_tunnel_data *d)
+{
+	struct um3n_arq_nack n;
+
+	if (um3n_arq_nack_parse(d->inner, d->inner_len, ha->ha_v4, &n)) {
+		ha->drops.malformed++;
+		return UM3N_EINVAL;
+	}
+	um3n_arq_on_nack(&rec->dp, &ha->outq, &ha->drops, now_us, &n);
+	return UM3N_OK;
 }
 
 static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_sockaddr *from,
@@ -288,6 +305,8 @@ static int handle_data(struct um3n_ha *ha, uint64_t now_us, const struct um3n_so
 	rec->b[link].rx_pkts++;
 	rec->b[link].rx_bytes += len;
 	binding_heard(ha, now_us, rec, link);
+	if (!d.has_seq && um3n_arq_is_nack(d.inner, d.inner_len))
+		return handle_nack(ha, now_us, rec, &d);
 	if (!d.has_seq)
 		return answer_probe(ha, now_us, rec, link, &d);
 	return deliver_uplink(ha, now_us, rec, link, &d);
@@ -432,6 +451,7 @@ int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
 	st->policy_version = rec->policy ? um3n_policy_version(rec->policy) : 0;
 	st->policy_rules = rec->policy ? um3n_policy_count(rec->policy) : 0;
 	st->peer_csum_partial = rec_csum_partial(rec);
+	st->arq = rec->dp.arq.st;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
 		const struct um3n_binding *b = &rec->b[l];
 		struct um3n_ha_binding_status *bs;

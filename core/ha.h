@@ -39,6 +39,7 @@ struct um3n_ha_conf {
 	struct um3n_aqm_conf aqm; /* traffic moved onto a binding by a failover (aqm.h) */
 	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h): MNs that do not ask for it are refused */
 	uint8_t rate_estimate; /* 0 no, 1 yes: weigh aggregation by measured rates (rateest.h) */
+	uint8_t arq; /* 0 no, 1 yes: repair requests for aggregate rules' losses (arq.h) */
 	/* Identification freshness (RFC 5944 §5.7 timestamps): NTP-format wall time
 	 * at now_us = 0, and how far a request's timestamp may be from it. With
 	 * ident_base 0 only the "strictly increasing" check applies. */
@@ -114,6 +115,7 @@ struct um3n_ha_mn_status {
 	bool peer_csum_partial; /* um3n_ha_peer_csum_partial() */
 	size_t n_bindings;
 	struct um3n_ha_binding_status bindings[UM3N_MAX_LINKS];
+	struct um3n_arq_stats arq; /* repair requests to and from this MN */
 };
 struct um3n_ha_status {
 	size_t n_mns;

@@ -62,6 +62,8 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 	}
 	mn->dp.aqm = &mn->conf.aqm;
 	mn->dp.measure_rate = mn->conf.rate_estimate;
+	if (mn->conf.arq)
+		um3n_arq_enable(&mn->dp, mn->home_v4, mn->ha_v4);
 	for (size_t i = 0; i < conf->n_links; i++) {
 		struct mn_link *l = &mn->links[i];
 
@@ -260,6 +262,21 @@ static int handle_probe(struct um3n_mn *mn, uint64_t now_us, int link, const uin
 	return UM3N_OK;
 }
 
+/* The HA asks for uplink datagrams a link lost (arq.h). */
+static int handle_nack(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *inner,
+		       size_t len)
+{
+	struct um3n_arq_nack n;
+
+	if (um3n_arq_nack_parse(inner, len, mn->home_v4, &n)) {
+		mn->drops.malformed++;
+		return UM3N_EINVAL;
+	}
+	heard(mn, now_us, link);
+	um3n_arq_on_nack(&mn->dp, &mn->outq, &mn->drops, now_us, &n);
+	return UM3N_OK;
+}
+
 static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint8_t *buf,
 		       size_t len)
 {
@@ -273,10 +290,14 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 		mn->drops.malformed++;
 		return rc;
 	}
+	if (!d.has_seq && um3n_arq_is_nack(d.inner, d.inner_len))
+		return handle_nack(mn, now_us, link, d.inner, d.inner_len);
 	if (!d.has_seq)
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
 	mn_timers_active(mn, now_us);
+	if (d.has_key)
+		um3n_arq_on_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, d.seq);
 	rc = d.has_key
 		     ? um3n_datapath_deliver_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, &d)
 		     : um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,

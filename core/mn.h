@@ -62,6 +62,7 @@ struct um3n_mn_conf {
 	uint32_t handover_hold_us;  /* uplinks = one: handovers by signal at least this far apart */
 	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h); the HA must agree at registration */
 	uint8_t rate_estimate; /* 0 no, 1 yes: weigh aggregation by measured rates (rateest.h) */
+	uint8_t arq; /* 0 no, 1 yes: repair requests for aggregate rules' losses (arq.h) */
 	/* Idle probing: with no tunnel data either way for idle_after_us (0:
 	 * never), probes go every keepalive_s (or the HA's keepalive, RFC 3519,
 	 * if shorter) instead of every probe_interval_us; data or a link event
@@ -212,6 +213,7 @@ struct um3n_mn_status {
 	bool peer_csum_partial;            /* um3n_mn_peer_csum_partial() */
 	struct um3n_drop_counters drops;
 	struct um3n_reorder_status reorder; /* downlink of aggregate rules */
+	struct um3n_arq_stats arq;          /* repair requests to and from the HA */
 	struct um3n_mn_hover_status hover;  /* the handover manager (uplinks = one) */
 };
 void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st);

@@ -26,6 +26,7 @@ void um3n_mn_conf_defaults(struct um3n_mn_conf *c)
 	c->uplinks = UM3N_MN_UPLINKS_ALL;
 	c->handover_hold_us = 4000000;
 	c->rate_estimate = 1;
+	c->arq = 1;
 	c->idle_after_us = 5000000;
 	c->keepalive_s = 25;
 	c->aqm = (struct um3n_aqm_conf){UM3N_AQM_TARGET_US, UM3N_AQM_INTERVAL_US, UM3N_AQM_LIMIT_US,

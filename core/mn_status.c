@@ -62,5 +62,6 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 	st->peer_csum_partial = mn->ha_csum_partial;
 	st->drops = mn->drops;
 	um3n_reorder_status(&mn->rpool, &st->reorder);
+	st->arq = mn->dp.arq.st;
 	mn_hover_status(mn, now_us, st);
 }

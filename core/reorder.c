@@ -187,7 +187,7 @@ static void release_ready(struct um3n_reorder *r, struct um3n_reorder_pool *p, s
 			if (s->ready_us > now_us)
 				return;
 			release_head(r, p, q, drops, f, now_us, counter);
-		} else if (gap_lost(f, usable)) {
+		} else if (now_us >= r->repair_until_us && gap_lost(f, usable)) {
 			counter = &p->st.proved;
 			f->next_ctr = s->ctr; /* past the gap; it leaves when ready */
 		} else {
@@ -207,7 +207,10 @@ static uint64_t head_due(const struct um3n_reorder_pool *p, const struct um3n_re
 	return s->ctr == f->next_ctr ? s->ready_us : s->deadline_us;
 }
 
-static void update_deadline(struct um3n_reorder *r, const struct um3n_reorder_pool *p)
+/* The earliest head due; while a repair is awaited, its end too, when the
+ * gaps it kept from being proved lost are looked at again. */
+static void update_deadline(struct um3n_reorder *r, const struct um3n_reorder_pool *p,
+			    uint64_t now_us)
 {
 	uint64_t d = UM3N_TIME_NONE;
 
@@ -216,6 +219,8 @@ static void update_deadline(struct um3n_reorder *r, const struct um3n_reorder_po
 			d = head_due(p, &r->f[i]);
 	}
 	assert((d == UM3N_TIME_NONE) == (r->n_held == 0));
+	if (r->n_held && r->repair_until_us > now_us && r->repair_until_us < d)
+		d = r->repair_until_us;
 	r->deadline_us = d;
 }
 
@@ -323,6 +328,7 @@ int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, stru
 	if (!(f->seen >> link & 1) || ctr_after(ctr, f->top[link]))
 		f->top[link] = ctr;
 	f->seen |= (uint8_t)(1u << link);
+	r->usable = pa->usable;
 	lag = pa->slower && !(key & UM3N_REORDER_NO_EQ) ? pa->lag_us[link] : 0;
 	if (lag > p->max_hold_us)
 		lag = p->max_hold_us;
@@ -339,8 +345,30 @@ int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, stru
 	if (f->n_held > 0)
 		release_ready(r, p, q, drops, f, now_us, pa->usable, &p->st.filled);
 	if (had_held || f->n_held > 0)
-		update_deadline(r, p);
+		update_deadline(r, p, now_us);
 	return rc;
+}
+
+void um3n_reorder_wait_repair(struct um3n_reorder *r, const struct um3n_reorder_pool *p,
+			      uint64_t now_us, uint64_t until_us)
+{
+	if (until_us <= r->repair_until_us)
+		return;
+	r->repair_until_us = until_us;
+	/* Held packets behind a gap: their bound stretches to the repair's, at
+	 * most max_hold_us after each came. */
+	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
+		for (uint32_t j = r->f[i].head; j != UM3N_REORDER_NIL; j = p->meta[j].next) {
+			struct um3n_reorder_slot *s = &p->meta[j];
+			uint64_t cap = s->held_at_us + p->max_hold_us;
+			uint64_t d = until_us < cap ? until_us : cap;
+
+			if (s->gap && d > s->deadline_us)
+				s->deadline_us = d;
+		}
+	}
+	if (r->n_held)
+		update_deadline(r, p, now_us);
 }
 
 void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
@@ -355,13 +383,19 @@ void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, s
 
 		/* In order and ready, or past its gap's bound: then what follows
 		 * it without a gap and is ready counts as timed out too. */
-		while (f->head != UM3N_REORDER_NIL && head_due(p, f) <= now_us) {
-			if (p->meta[f->head].ctr != f->next_ctr)
-				counter = &p->st.timed_out;
-			release_head(r, p, q, drops, f, now_us, counter);
+		for (uint16_t before = 0; f->n_held != before;) {
+			while (f->head != UM3N_REORDER_NIL && head_due(p, f) <= now_us) {
+				if (p->meta[f->head].ctr != f->next_ctr)
+					counter = &p->st.timed_out;
+				release_head(r, p, q, drops, f, now_us, counter);
+			}
+			/* A repair awaited may have held a proof back. */
+			before = f->n_held;
+			if (f->head != UM3N_REORDER_NIL)
+				release_ready(r, p, q, drops, f, now_us, r->usable, &p->st.filled);
 		}
 	}
-	update_deadline(r, p);
+	update_deadline(r, p, now_us);
 	assert(r->deadline_us > now_us);
 }
 

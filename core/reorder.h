@@ -112,6 +112,10 @@ struct um3n_reorder {
 	struct um3n_reorder_flow f[UM3N_REORDER_FLOWS];
 	uint32_t n_held;
 	uint64_t deadline_us; /* the earliest held deadline; UM3N_TIME_NONE: none */
+	/* A repair was asked for (arq.h): until then no gap counts as proved
+	 * lost, since the missing packet may yet come on another link. */
+	uint64_t repair_until_us;
+	uint8_t usable; /* the links of the last input (the proof after the wait) */
 };
 
 /* cap slots of slot_size bytes, at most peer_max (1..cap) of them for one
@@ -161,6 +165,12 @@ uint64_t um3n_reorder_hold_us(const struct um3n_reorder_pool *p, const int64_t *
 int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
 		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t key,
 		       const uint8_t *pkt, size_t len, const struct um3n_reorder_paths *pa);
+
+/* A repair of a lost packet was asked for at now_us and may come until
+ * until_us: gaps are not proved lost before then, and the held packets
+ * behind a gap wait for it, each at most the pool's max_hold_us in all. */
+void um3n_reorder_wait_repair(struct um3n_reorder *r, const struct um3n_reorder_pool *p,
+			      uint64_t now_us, uint64_t until_us);
 
 /* Releases what is due at now_us (early and repeated calls are fine). */
 void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,

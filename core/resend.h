@@ -12,8 +12,10 @@
 struct um3n_resend_entry {
 	uint64_t sent_us;
 	uint32_t slot, gen;
+	uint32_t seq; /* its GRE sequence number: what a repair request names (arq.h) */
 	uint8_t link;
 	bool valid;
+	bool keyed; /* an aggregate rule's packet: the receiver holds its flow for a repair */
 };
 
 struct um3n_resend {
@@ -29,9 +31,11 @@ int um3n_resend_init(struct um3n_resend *r, const struct um3n_env *env, size_t c
  * by um3n_resend_fini. r must be disabled (cap 0). */
 void um3n_resend_lend(struct um3n_resend *r, struct um3n_resend_entry *mem, size_t cap);
 void um3n_resend_fini(struct um3n_resend *r, const struct um3n_env *env);
-/* Remember that outq slot `slot` (just committed) carried data on `link`. */
+/* Remember that outq slot `slot` (just committed) carried data on `link`
+ * with GRE sequence number seq. */
 static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n_outq *q,
-					uint64_t now_us, int link, size_t slot)
+					uint64_t now_us, int link, size_t slot, uint32_t seq,
+					bool keyed)
 {
 	struct um3n_resend_entry *e;
 
@@ -41,8 +45,10 @@ static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n
 	e->sent_us = now_us;
 	e->slot = (uint32_t)slot;
 	e->gen = q->meta[slot].gen;
+	e->seq = seq;
 	e->link = (uint8_t)link;
 	e->valid = true;
+	e->keyed = keyed;
 	r->next = r->next + 1 == r->cap ? 0 : r->next + 1;
 }
 /* Calls fn with a private copy of every remembered datagram sent on `link` at
@@ -53,5 +59,11 @@ static inline void um3n_resend_remember(struct um3n_resend *r, const struct um3n
 size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, uint64_t since_us,
 			uint64_t max_bytes, void (*fn)(void *ctx, const uint8_t *dgram, size_t len),
 			void *ctx);
+/* The remembered keyed datagram that went first with sequence number seq,
+ * its slot not reused since: its bytes in q (valid until q wraps onto them),
+ * or NULL. Not forgotten: a repair may be asked for again. Linear in the
+ * list's length: repair requests are rare (one per loss on a link). */
+const uint8_t *um3n_resend_find_keyed(const struct um3n_resend *r, const struct um3n_outq *q,
+				      uint32_t seq, size_t *len);
 
 #endif

@@ -104,6 +104,35 @@ void d_fmt_reorder(const struct um3n_reorder_status *r, bool json, struct d_str 
 			     (double)r->p99_us / 1000.0);
 }
 
+static const struct {
+	const char *name;
+	size_t off;
+} arq_fields[] = {
+	{"asked", offsetof(struct um3n_arq_stats, asked)},
+	{"repaired", offsetof(struct um3n_arq_stats, repaired)},
+	{"unanswered", offsetof(struct um3n_arq_stats, unanswered)},
+	{"over_budget", offsetof(struct um3n_arq_stats, over_budget)},
+	{"requests_in", offsetof(struct um3n_arq_stats, requests_in)},
+	{"repairs_sent", offsetof(struct um3n_arq_stats, repairs_sent)},
+	{"no_copy", offsetof(struct um3n_arq_stats, no_copy)},
+};
+
+/* Repair requests (core/arq.h): `,"arq":{...}` or an indented text line. */
+void d_fmt_arq(const struct um3n_arq_stats *a, bool json, const char *indent, struct d_str *out)
+{
+	size_t n = sizeof(arq_fields) / sizeof(arq_fields[0]);
+
+	d_str_printf(out, json ? ",\"arq\":{" : "%srepairs:", json ? "" : indent);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)a + arq_fields[i].off, sizeof(v));
+		d_str_printf(out, json ? "%s\"%s\":%llu" : "%s%s %llu", json ? (i ? "," : "") : " ",
+			     arq_fields[i].name, (unsigned long long)v);
+	}
+	d_str_printf(out, json ? "}" : "\n");
+}
+
 static void daemon_stats(const struct d_daemon_stats *ds, bool json, struct d_str *o)
 {
 	if (!ds)
@@ -395,6 +424,7 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 			mn_link_text(&st->links[i], ifnames ? ifnames[i] : NULL, o);
 		d_fmt_drops(&st->drops, false, o);
 		d_fmt_reorder(&st->reorder, false, o);
+		d_fmt_arq(&st->arq, false, "", o);
 		daemon_stats(ds, false, o);
 		return;
 	}
@@ -423,6 +453,7 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	d_str_printf(o, ",\"drops\":");
 	d_fmt_drops(&st->drops, true, o);
 	d_fmt_reorder(&st->reorder, true, o);
+	d_fmt_arq(&st->arq, true, "", o);
 	daemon_stats(ds, true, o);
 	d_str_printf(o, "}\n");
 }
@@ -509,7 +540,10 @@ static void ha_mn(const struct um3n_ha_mn_status *m, bool json, struct d_str *o)
 		ha_binding(&m->bindings[i], json, o);
 	}
 	if (json)
-		d_str_printf(o, "]}");
+		d_str_printf(o, "]");
+	d_fmt_arq(&m->arq, json, "    ", o);
+	if (json)
+		d_str_printf(o, "}");
 }
 
 void d_fmt_ha_status(const struct um3n_ha_status *st, const struct um3n_ha_mn_status *mns,

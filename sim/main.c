@@ -269,6 +269,25 @@ static void print_engine_counters(const struct sim_world *w)
 	       (unsigned long long)e->ha_unroutable, (unsigned long long)e->pool_exhausted);
 }
 
+/* Repair requests (core/arq.h) of the MN (downlink losses) and the HA. */
+static void print_arq(const struct sim_world *w)
+{
+	struct um3n_mn_status ms;
+	struct um3n_ha_mn_status hs;
+
+	um3n_mn_status(w->mn, w->now_us, &ms);
+	if (um3n_ha_mn_status(w->ha, w->now_us, 0, &hs))
+		memset(&hs, 0, sizeof(hs));
+	printf("repairs: mn asked=%llu repaired=%llu unanswered=%llu over_budget=%llu "
+	       "sent=%llu; ha asked=%llu repaired=%llu unanswered=%llu over_budget=%llu "
+	       "sent=%llu\n",
+	       (unsigned long long)ms.arq.asked, (unsigned long long)ms.arq.repaired,
+	       (unsigned long long)ms.arq.unanswered, (unsigned long long)ms.arq.over_budget,
+	       (unsigned long long)ms.arq.repairs_sent, (unsigned long long)hs.arq.asked,
+	       (unsigned long long)hs.arq.repaired, (unsigned long long)hs.arq.unanswered,
+	       (unsigned long long)hs.arq.over_budget, (unsigned long long)hs.arq.repairs_sent);
+}
+
 static int run(struct options *o, struct sim_scenario *sc)
 {
 	struct sim_world_opts wo = {.seed = o->seed_set ? o->seed : sc->seed,
@@ -306,6 +325,7 @@ static int run(struct options *o, struct sim_scenario *sc)
 	if (rc == 0)
 		rc = write_hover(&w, o->out_dir);
 	print_engine_counters(&w);
+	print_arq(&w);
 	sim_inv_summary(&w.inv);
 	if (o->bench)
 		printf("bench: events=%llu wall_s=%.4f cpu_s=%.4f sim_s_per_wall_s=%.1f "

@@ -180,7 +180,7 @@ static void send_one(struct um3n_outq *q, struct um3n_resend *r, unsigned tag, i
 	struct um3n_out o;
 	size_t slot = push(q, tag);
 
-	um3n_resend_remember(r, q, now_us, link, slot);
+	um3n_resend_remember(r, q, now_us, link, slot, tag, false);
 	CU_ASSERT_TRUE(um3n_outq_pop(q, &o));
 }
 
