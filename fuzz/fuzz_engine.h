@@ -3,7 +3,8 @@
  * policy of every steering mode, then the input as a list of operations on
  * one side: datagrams (raw, or tunnel data with a valid header around fuzzed
  * inner bytes, keyed or not, so the data path and the reorder queue are
- * reached), TUN packets, link events, time passing.
+ * reached, or a valid repair request: fz_nack), TUN packets, link events,
+ * time passing.
  *
  * Invariants checked after every operation, on every output of both engines:
  * - a UDP output goes on a link the MN has (MN) or to an address that spoke
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arq.h"
 #include "ha.h"
 #include "mn.h"
 #include "policy.h"
@@ -319,8 +321,24 @@ static void fz_fix_ipv4(uint8_t *p, size_t len, bool uplink)
 	um3n_put16(p + 10, um3n_wire_inet_csum(p, 20));
 }
 
+/* A repair request (arq.h) with the sequence numbers the bytes give (after
+ * the 4-byte "NACK" tag), from the MN's home address to the HA (uplink) or
+ * back: a valid NACK, which fuzzed bytes would rarely be (its checksum). */
+static size_t fz_nack(uint8_t *out, const uint8_t *in, size_t len, bool uplink)
+{
+	struct um3n_arq_nack n = {0};
+	int rc;
+
+	for (size_t i = 4; i + 4 <= len && n.n < UM3N_ARQ_MAX_SEQS; i += 4)
+		n.seq[n.n++] = um3n_get32(in + i);
+	rc = um3n_arq_nack_build(out, UM3N_PKT_MAX, uplink ? FZ_HOME : FZ_HA,
+				 uplink ? FZ_HA : FZ_HOME, &n);
+	return rc > 0 ? (size_t)rc : 0;
+}
+
 /* Tunnel data around fuzzed inner bytes: 8 bytes of key and sequence, then
- * the inner packet (fixed up as IPv4 when asked). Returns the length. */
+ * the inner packet (fixed up as IPv4 when asked); a key of "NACK" makes a
+ * repair request instead (fz_nack). Returns the length. */
 static size_t fz_tunnel(uint8_t *out, const uint8_t *in, size_t len, uint8_t flags, bool uplink)
 {
 	uint32_t key, seq;
@@ -328,6 +346,8 @@ static size_t fz_tunnel(uint8_t *out, const uint8_t *in, size_t len, uint8_t fla
 
 	if (len < 8)
 		return 0;
+	if (um3n_get32(in) == 0x4e41434bu) /* "NACK" */
+		return fz_nack(out, in, len, uplink);
 	key = um3n_get32(in);
 	seq = um3n_get32(in + 4);
 	in += 8;

@@ -1,13 +1,17 @@
-/* libFuzzer target: the link probes (core/tunnel.c): um3n_tunnel_probe_parse
- * on any inner packet (what both engines do with next-header-4 tunnel data)
- * and um3n_tunnel_probe_answer, into a buffer exactly as large as the input's
+/* libFuzzer target: the link probes (core/tunnel.c) and the repair requests
+ * (core/arq.c) that share their plain tunnel data: um3n_tunnel_probe_parse
+ * and um3n_arq_nack_parse on any inner packet (what both engines do with
+ * next-header-4 tunnel data) and um3n_tunnel_probe_answer, into a buffer exactly as large as the input's
  * first byte says (so a write past the answer's end is seen by ASan).
  * Round trip: a request that parses is answered, and the answer parses (for
  * the request's source) as a reply with the same identifier, sequence number
- * and prober's clock, and the answerer's clock in its slot when it has one. */
+ * and prober's clock, and the answerer's clock in its slot when it has one;
+ * a NACK that parses is built again from what was parsed, and that parses
+ * to the same sequence numbers. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "arq.h"
 #include "tunnel.h"
 #include "wire.h"
 
@@ -61,6 +65,27 @@ static void round_trip(const uint8_t *inner, size_t len)
 		abort();
 }
 
+static void nack_round_trip(const uint8_t *inner, size_t len)
+{
+	struct um3n_ip_info ip;
+	struct um3n_arq_nack n, m;
+	uint8_t out[UM3N_ARQ_NACK_MAX];
+	int k;
+
+	if (um3n_wire_ip_parse(inner, len, &ip) != UM3N_OK || ip.version != 4)
+		return;
+	if (um3n_arq_nack_parse(inner, len, um3n_addr_v4(&ip.dst), &n) != UM3N_OK)
+		return;
+	if (!um3n_arq_is_nack(inner, len) || n.n == 0 || n.n > UM3N_ARQ_MAX_SEQS)
+		abort();
+	k = um3n_arq_nack_build(out, sizeof(out), um3n_addr_v4(&ip.src), um3n_addr_v4(&ip.dst), &n);
+	if (k <= UM3N_TUN_HDR_LEN ||
+	    um3n_arq_nack_parse(out + UM3N_TUN_HDR_LEN, (size_t)k - UM3N_TUN_HDR_LEN,
+				um3n_addr_v4(&ip.dst), &m) != UM3N_OK ||
+	    memcmp(&n, &m, sizeof(n)) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *inner;
@@ -73,6 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(inner, data + 1, size - 1);
 	round_trip(inner, size - 1);
+	nack_round_trip(inner, size - 1);
+	(void)um3n_arq_is_nack(inner, size - 1);
 	answer_any(inner, size - 1, data[0]);
 	free(inner);
 	return 0;
