@@ -75,16 +75,34 @@ void um3n_arq_enable(struct um3n_datapath *dp, uint32_t self_v4, uint32_t peer_v
 		dp->arq.tokens[l] = UM3N_ARQ_BUDGET_PER * UM3N_ARQ_BURST;
 }
 
-/* How long the reorder queue waits for a repair: the smoothed time one took,
- * a quarter more and a margin; before any was measured, no longer than it
- * holds a gap anyway. (Its holds stay within the pool's max_hold_us.) */
+/* How long the reorder queue waits for a repair: as RFC 6298 waits for an
+ * acknowledgement, the smoothed time one took plus four deviations (the
+ * repair queues behind the fast link's traffic, whose queue varies), and a
+ * margin; before any was measured, no longer than it holds a gap anyway.
+ * (Its holds stay within the pool's max_hold_us.) */
 static uint64_t repair_wait_us(const struct um3n_datapath *dp)
 {
 	const struct um3n_arq *a = &dp->arq;
 
 	if (!a->repair_us)
 		return dp->rx_paths.hold_us;
-	return a->repair_us + a->repair_us / 4 + UM3N_ARQ_MARGIN_US;
+	return a->repair_us + 4 * a->repair_var_us + UM3N_ARQ_MARGIN_US;
+}
+
+/* How long a repair usually takes: as measured; before that, the fastest
+ * link's round trip (the MN measures it; the HA does not, and takes the
+ * reorder margin). */
+static uint64_t repair_typical_us(const struct um3n_datapath *dp)
+{
+	uint64_t rtt = UINT64_MAX;
+
+	if (dp->arq.repair_us)
+		return dp->arq.repair_us;
+	for (size_t l = 0; l < dp->sched.n; l++)
+		if (dp->sched.usable >> l & 1 && dp->sched.links[l].srtt_us &&
+		    dp->sched.links[l].srtt_us < rtt)
+			rtt = dp->sched.links[l].srtt_us;
+	return rtt != UINT64_MAX ? rtt : UM3N_REORDER_MARGIN_US;
 }
 
 /* A pending request's datagram arrived (repaired, or the original late). */
@@ -96,7 +114,16 @@ static void note_answer(struct um3n_arq *a, uint32_t seq, uint64_t now_us)
 		if (!a->pend[i].at_us || a->pend[i].seq != seq)
 			continue;
 		sample = now_us - a->pend[i].at_us;
-		a->repair_us = a->repair_us ? a->repair_us - a->repair_us / 4 + sample / 4 : sample;
+		if (!a->repair_us) {
+			a->repair_us = sample;
+			a->repair_var_us = sample / 2;
+		} else {
+			uint64_t dev = sample > a->repair_us ? sample - a->repair_us
+							     : a->repair_us - sample;
+
+			a->repair_var_us = a->repair_var_us - a->repair_var_us / 4 + dev / 4;
+			a->repair_us = a->repair_us - a->repair_us / 8 + sample / 8;
+		}
 		a->pend[i].at_us = 0;
 		a->misses = 0;
 		a->st.repaired++;
@@ -137,8 +164,10 @@ static int fastest_link(struct um3n_datapath *dp, size_t len, uint64_t now_us)
 	return -1;
 }
 
+/* Asks for n (lost on `lossy`, shown by its next datagram, GRE key key)
+ * on the fastest link, and makes the reorder queue wait for the answer. */
 static void ask(struct um3n_datapath *dp, struct um3n_outq *q, struct um3n_drop_counters *drops,
-		uint64_t now_us, const struct um3n_arq_nack *n)
+		uint64_t now_us, const struct um3n_arq_nack *n, int lossy, uint32_t key)
 {
 	struct um3n_arq *a = &dp->arq;
 	uint8_t buf[UM3N_ARQ_NACK_MAX];
@@ -153,15 +182,18 @@ static void ask(struct um3n_datapath *dp, struct um3n_outq *q, struct um3n_drop_
 		a->pend_next = (a->pend_next + 1) % UM3N_ARQ_PENDING;
 	}
 	a->st.asked += n->n;
-	um3n_reorder_wait_repair(&dp->rx_order, dp->rpool, now_us, now_us + repair_wait_us(dp));
+	um3n_reorder_wait_repair(&dp->rx_order, dp->rpool, now_us, now_us + repair_wait_us(dp),
+				 lossy, key);
 }
 
 void um3n_arq_on_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
-		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t seq)
+		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t seq,
+		       uint32_t key)
 {
 	struct um3n_arq *a = &dp->arq;
 	const struct um3n_seqwin *w = &dp->rx_seq.link[seq >> UM3N_SEQ_LINK_SHIFT];
 	struct um3n_arq_nack n;
+	uint64_t first;
 	uint32_t gap;
 
 	if (!a->on || !dp->rpool || !dp->rpool->max_hold_us)
@@ -183,11 +215,22 @@ void um3n_arq_on_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 		a->st.over_budget += gap;
 		return;
 	}
+	/* The flow that showed the loss already holds packets behind its gap:
+	 * a repair that comes, as they usually do, after their bound would only
+	 * hold the flow for nothing (a link whose queue keeps it that far
+	 * behind: the gap times out, and TCP sees the loss and a late copy). */
+	first = um3n_reorder_first_held_us(&dp->rx_order, dp->rpool,
+					   key >> UM3N_REORDER_FLOW_SHIFT);
+	if (first != UM3N_TIME_NONE &&
+	    now_us + repair_typical_us(dp) > first + dp->rpool->max_hold_us) {
+		a->st.too_late += gap;
+		return;
+	}
 	a->tokens[link] -= (uint16_t)(gap * UM3N_ARQ_BUDGET_PER);
 	n.n = (uint8_t)gap;
 	for (uint32_t i = 0; i < gap; i++)
 		n.seq[i] = um3n_seqwin_seq(link, w->top + 1 + i);
-	ask(dp, q, drops, now_us, &n);
+	ask(dp, q, drops, now_us, &n, link, key);
 }
 
 /* One requested datagram: its remembered copy, opened if sealed for its

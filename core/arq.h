@@ -64,6 +64,7 @@ struct um3n_arq {
 	} pend[UM3N_ARQ_PENDING];
 	size_t pend_next;
 	uint64_t repair_us;              /* smoothed request-to-repair time; 0: none measured */
+	uint64_t repair_var_us;          /* its mean deviation (as RFC 6298's RTTVAR) */
 	unsigned misses;                 /* unanswered requests since the last answer */
 	uint16_t tokens[UM3N_MAX_LINKS]; /* each link's repair budget, in 1/BUDGET_PER */
 	uint64_t paused_until_us;
@@ -87,11 +88,12 @@ struct um3n_drop_counters;
 
 /* Repair requests on from now: NACKs from self_v4 to peer_v4. */
 void um3n_arq_enable(struct um3n_datapath *dp, uint32_t self_v4, uint32_t peer_v4);
-/* Receiver: a keyed datagram with GRE sequence seq arrived on link, before
+/* Receiver: a keyed datagram with GRE sequence seq and key arrived on link, before
  * the sequence window saw it. Asks for the datagrams its link skipped (when
  * few) and makes the reorder queue wait for them; counts a repair. */
 void um3n_arq_on_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
-		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t seq);
+		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t seq,
+		       uint32_t key);
 /* Sender: the peer asked for these: each remembered keyed copy goes again on
  * the fastest usable link. */
 void um3n_arq_on_nack(struct um3n_datapath *dp, struct um3n_outq *q,

@@ -86,10 +86,12 @@ bool um3n_prefix_has(const struct um3n_prefix *p, const struct um3n_addr *a);
 
 /* Repair requests (arq.h), both roles toward one peer, for `um3nctl show`. */
 struct um3n_arq_stats {
-	uint64_t asked;       /* datagrams named in the requests we sent */
-	uint64_t over_budget; /* losses not asked for: their link's budget was spent */
-	uint64_t repaired;    /* of those, arrived (a repair or a late original) */
-	uint64_t unanswered;
+	uint64_t asked;        /* datagrams named in the requests we sent */
+	uint64_t repaired;     /* of those, arrived (a repair or a late original) */
+	uint64_t unanswered;   /* of those, not within the longest hold */
+	uint64_t over_budget;  /* losses not asked for: their link's budget was spent */
+	uint64_t too_late;     /* losses not asked for: the repair would come after the
+				* held packets' bound (reorder_max_ms) */
 	uint64_t requests_in;  /* datagrams the peer asked us for */
 	uint64_t repairs_sent; /* of those, re-sent */
 	uint64_t no_copy;      /* of those, no longer remembered (or not keyed) */

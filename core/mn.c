@@ -297,7 +297,7 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 	heard(mn, now_us, link);
 	mn_timers_active(mn, now_us);
 	if (d.has_key)
-		um3n_arq_on_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, d.seq);
+		um3n_arq_on_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, d.seq, d.key);
 	rc = d.has_key
 		     ? um3n_datapath_deliver_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, &d)
 		     : um3n_datapath_deliver(&mn->dp, &mn->outq, &mn->drops, link, d.seq, d.inner,

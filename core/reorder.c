@@ -173,6 +173,13 @@ static bool gap_lost(const struct um3n_reorder_flow *f, uint8_t usable)
 	return true;
 }
 
+/* A repair may still fill the flow's present gap (um3n_reorder_wait_repair). */
+static bool awaits_repair(const struct um3n_reorder_flow *f, uint64_t now_us)
+{
+	return now_us < f->repair_until_us && ctr_after(f->next_ctr, f->repair_lo) &&
+	       ctr_after(f->repair_hi, f->next_ctr);
+}
+
 /* Releases what follows the expected counter without a gap once its time
  * came (equalisation), and past gaps the links prove lost; counts them in
  * *counter (then in proved). */
@@ -187,7 +194,7 @@ static void release_ready(struct um3n_reorder *r, struct um3n_reorder_pool *p, s
 			if (s->ready_us > now_us)
 				return;
 			release_head(r, p, q, drops, f, now_us, counter);
-		} else if (now_us >= r->repair_until_us && gap_lost(f, usable)) {
+		} else if (!awaits_repair(f, now_us) && gap_lost(f, usable)) {
 			counter = &p->st.proved;
 			f->next_ctr = s->ctr; /* past the gap; it leaves when ready */
 		} else {
@@ -215,12 +222,16 @@ static void update_deadline(struct um3n_reorder *r, const struct um3n_reorder_po
 	uint64_t d = UM3N_TIME_NONE;
 
 	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
-		if (r->f[i].head != UM3N_REORDER_NIL && head_due(p, &r->f[i]) < d)
-			d = head_due(p, &r->f[i]);
+		const struct um3n_reorder_flow *f = &r->f[i];
+
+		if (f->head == UM3N_REORDER_NIL)
+			continue;
+		if (head_due(p, f) < d)
+			d = head_due(p, f);
+		if (awaits_repair(f, now_us) && f->repair_until_us < d)
+			d = f->repair_until_us;
 	}
 	assert((d == UM3N_TIME_NONE) == (r->n_held == 0));
-	if (r->n_held && r->repair_until_us > now_us && r->repair_until_us < d)
-		d = r->repair_until_us;
 	r->deadline_us = d;
 }
 
@@ -350,20 +361,30 @@ int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, stru
 }
 
 void um3n_reorder_wait_repair(struct um3n_reorder *r, const struct um3n_reorder_pool *p,
-			      uint64_t now_us, uint64_t until_us)
+			      uint64_t now_us, uint64_t until_us, int link, uint32_t key)
 {
-	if (until_us <= r->repair_until_us)
-		return;
-	r->repair_until_us = until_us;
-	/* Held packets behind a gap: their bound stretches to the repair's, at
-	 * most max_hold_us after each came. */
-	for (int i = 0; i < UM3N_REORDER_FLOWS; i++) {
-		for (uint32_t j = r->f[i].head; j != UM3N_REORDER_NIL; j = p->meta[j].next) {
+	unsigned shown = key >> UM3N_REORDER_FLOW_SHIFT;
+
+	assert(link >= 0 && link < UM3N_MAX_LINKS);
+	for (unsigned i = 0; i < UM3N_REORDER_FLOWS; i++) {
+		struct um3n_reorder_flow *f = &r->f[i];
+		bool seen = f->seen >> link & 1;
+		uint32_t lo = seen ? f->top[link] : f->next_ctr - 1;
+
+		if (!f->started)
+			continue;
+		f->repair_lo = lo & UM3N_REORDER_CTR_MASK;
+		f->repair_hi = i == shown ? key & UM3N_REORDER_CTR_MASK
+					  : (lo + UM3N_REORDER_WINDOW) & UM3N_REORDER_CTR_MASK;
+		f->repair_until_us = until_us;
+		/* What is held after lo waits for the repair: its bound
+		 * stretches to the repair's, at most max_hold_us after it came. */
+		for (uint32_t j = f->head; j != UM3N_REORDER_NIL; j = p->meta[j].next) {
 			struct um3n_reorder_slot *s = &p->meta[j];
 			uint64_t cap = s->held_at_us + p->max_hold_us;
 			uint64_t d = until_us < cap ? until_us : cap;
 
-			if (s->gap && d > s->deadline_us)
+			if (s->gap && ctr_after(s->ctr, f->repair_lo) && d > s->deadline_us)
 				s->deadline_us = d;
 		}
 	}

@@ -106,16 +106,20 @@ struct um3n_reorder_flow {
 	uint16_t n_held;
 	uint8_t seen; /* links whose top[] is set */
 	bool started;
+	/* A repair was asked for (arq.h) of a packet this flow may have lost
+	 * with a counter after repair_lo and before repair_hi: until
+	 * repair_until_us a gap there does not count as proved lost, since the
+	 * missing packet may yet come on another link. Others are proved as
+	 * usual. */
+	uint64_t repair_until_us;
+	uint32_t repair_lo, repair_hi;
 };
 
 struct um3n_reorder {
 	struct um3n_reorder_flow f[UM3N_REORDER_FLOWS];
 	uint32_t n_held;
 	uint64_t deadline_us; /* the earliest held deadline; UM3N_TIME_NONE: none */
-	/* A repair was asked for (arq.h): until then no gap counts as proved
-	 * lost, since the missing packet may yet come on another link. */
-	uint64_t repair_until_us;
-	uint8_t usable; /* the links of the last input (the proof after the wait) */
+	uint8_t usable;       /* the links of the last input (the proof after a repair's wait) */
 };
 
 /* cap slots of slot_size bytes, at most peer_max (1..cap) of them for one
@@ -166,15 +170,29 @@ int um3n_reorder_input(struct um3n_reorder *r, struct um3n_reorder_pool *p, stru
 		       struct um3n_drop_counters *drops, uint64_t now_us, int link, uint32_t key,
 		       const uint8_t *pkt, size_t len, const struct um3n_reorder_paths *pa);
 
-/* A repair of a lost packet was asked for at now_us and may come until
- * until_us: gaps are not proved lost before then, and the held packets
- * behind a gap wait for it, each at most the pool's max_hold_us in all. */
+/* A repair of a packet lost on link was asked for at now_us and may come
+ * until until_us; the packet that showed the loss, the link's next, has GRE
+ * key `key` (not yet input). The lost one's flow is unknown, but link is
+ * FIFO: of that packet's flow, it lay between what link delivered of it
+ * last and that packet; of another flow, after what link delivered of it.
+ * A gap there is not proved lost before until_us, and the packets behind it
+ * wait, each at most the pool's max_hold_us in all. */
 void um3n_reorder_wait_repair(struct um3n_reorder *r, const struct um3n_reorder_pool *p,
-			      uint64_t now_us, uint64_t until_us);
+			      uint64_t now_us, uint64_t until_us, int link, uint32_t key);
 
 /* Releases what is due at now_us (early and repeated calls are fine). */
 void um3n_reorder_timeout(struct um3n_reorder *r, struct um3n_reorder_pool *p, struct um3n_outq *q,
 			  struct um3n_drop_counters *drops, uint64_t now_us);
+
+/* When the first held packet of flow bucket `flow` came; UM3N_TIME_NONE:
+ * none held. */
+static inline uint64_t um3n_reorder_first_held_us(const struct um3n_reorder *r,
+						  const struct um3n_reorder_pool *p, unsigned flow)
+{
+	uint32_t h = r->f[flow % UM3N_REORDER_FLOWS].head;
+
+	return h == UM3N_REORDER_NIL ? UM3N_TIME_NONE : p->meta[h].held_at_us;
+}
 
 /* When um3n_reorder_timeout has something to do; UM3N_TIME_NONE: nothing. */
 static inline uint64_t um3n_reorder_deadline(const struct um3n_reorder *r)

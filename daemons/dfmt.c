@@ -112,6 +112,7 @@ static const struct {
 	{"repaired", offsetof(struct um3n_arq_stats, repaired)},
 	{"unanswered", offsetof(struct um3n_arq_stats, unanswered)},
 	{"over_budget", offsetof(struct um3n_arq_stats, over_budget)},
+	{"too_late", offsetof(struct um3n_arq_stats, too_late)},
 	{"requests_in", offsetof(struct um3n_arq_stats, requests_in)},
 	{"repairs_sent", offsetof(struct um3n_arq_stats, repairs_sent)},
 	{"no_copy", offsetof(struct um3n_arq_stats, no_copy)},

@@ -279,13 +279,14 @@ static void print_arq(const struct sim_world *w)
 	if (um3n_ha_mn_status(w->ha, w->now_us, 0, &hs))
 		memset(&hs, 0, sizeof(hs));
 	printf("repairs: mn asked=%llu repaired=%llu unanswered=%llu over_budget=%llu "
-	       "sent=%llu; ha asked=%llu repaired=%llu unanswered=%llu over_budget=%llu "
-	       "sent=%llu\n",
+	       "too_late=%llu sent=%llu; ha asked=%llu repaired=%llu unanswered=%llu "
+	       "over_budget=%llu too_late=%llu sent=%llu\n",
 	       (unsigned long long)ms.arq.asked, (unsigned long long)ms.arq.repaired,
 	       (unsigned long long)ms.arq.unanswered, (unsigned long long)ms.arq.over_budget,
-	       (unsigned long long)ms.arq.repairs_sent, (unsigned long long)hs.arq.asked,
-	       (unsigned long long)hs.arq.repaired, (unsigned long long)hs.arq.unanswered,
-	       (unsigned long long)hs.arq.over_budget, (unsigned long long)hs.arq.repairs_sent);
+	       (unsigned long long)ms.arq.too_late, (unsigned long long)ms.arq.repairs_sent,
+	       (unsigned long long)hs.arq.asked, (unsigned long long)hs.arq.repaired,
+	       (unsigned long long)hs.arq.unanswered, (unsigned long long)hs.arq.over_budget,
+	       (unsigned long long)hs.arq.too_late, (unsigned long long)hs.arq.repairs_sent);
 }
 
 static int run(struct options *o, struct sim_scenario *sc)

@@ -315,6 +315,15 @@ WriteOutputs(const World& w, const std::string& dir)
                  (unsigned long long)w.mnStatus.reorder.timed_out,
                  (unsigned long long)w.mnStatus.reorder.equalised,
                  w.mnStatus.reorder.p50_us / 1e3, w.mnStatus.reorder.p99_us / 1e3);
+    const um3n_arq_stats& a = w.mnStatus.arq;
+    std::fprintf(f,
+                 "  \"mn_repairs\": {\"asked\": %llu, \"repaired\": %llu, \"unanswered\": %llu, "
+                 "\"over_budget\": %llu, \"too_late\": %llu, \"requests_in\": %llu, "
+                 "\"repairs_sent\": %llu},\n",
+                 (unsigned long long)a.asked, (unsigned long long)a.repaired,
+                 (unsigned long long)a.unanswered, (unsigned long long)a.over_budget,
+                 (unsigned long long)a.too_late,
+                 (unsigned long long)a.requests_in, (unsigned long long)a.repairs_sent);
     std::fprintf(f, "  \"mn_links\": {");
     for (size_t i = 0; i < w.mnStatus.n_links; i++) {
         const um3n_mn_link_status& l = w.mnStatus.links[i];
