@@ -54,7 +54,8 @@ scenarios=(fig5-3g fig5-wifi fig5-multihoming fig5-aggregate handover-planned ha
 	steer-load-balance steer-smallest-delay steer-priority
 	handover-cut-ftp redundant-cut fig5-trace-3g fig5-trace-wifi fig5-trace-multihoming
 	handover-walkaway handover-walkaway-return handover-cold-cut handover-hot-cut
-	handover-flapping standby-idle aggregate-misweighted aggregate-trace aggregate-trace-static)
+	handover-flapping standby-idle aggregate-misweighted aggregate-trace aggregate-trace-static
+	aggregate-repair aggregate-repair-off)
 for s in "${scenarios[@]}"; do
 	run "$s"
 	tail -n 1 "$out/sim/$s/stdout.txt"

@@ -21,7 +21,10 @@
 --     in a 24-byte echo, the answerer's clock (0 in a request) after it; a
 --     40-byte echo then carries the prober's and the answerer's delivery
 --     reports (bytes received on the link mod 2^32, queueing delay in µs;
---     core/rateest.h); a 44-byte echo then the prober's probe interval (ms).
+--     core/rateest.h); a 44-byte echo then the prober's probe interval (ms);
+--   repair requests (core/arq.h): ICMP type 253 in tunnel data (next header
+--     4), a count n in the first byte after the checksum, then n GRE
+--     sequence numbers of datagrams lost on a link, each split as above.
 -- Anything that is not as um3n writes it raises an expert error or warning.
 
 local um3n = Proto("um3n", "um3n multihomed Mobile IP")
@@ -155,6 +158,12 @@ field("probe.answerer_queue_us", ProtoField.uint32, "Answerer's report: queueing
 	base.DEC)
 field("probe.interval_ms", ProtoField.uint32, "Prober's probe interval (ms; idle: the keepalive)",
 	base.DEC)
+-- Repair requests (core/arq.h).
+field("nack", ProtoField.string, "Repair request")
+field("nack.count", ProtoField.uint8, "Datagrams asked for", base.DEC)
+field("nack.seq", ProtoField.uint32, "Lost datagram's GRE sequence number", base.DEC)
+field("nack.seq.link", ProtoField.uint32, "Its link", base.DEC, nil, 0xe0000000)
+field("nack.seq.counter", ProtoField.uint32, "Its per-link counter", base.DEC, nil, 0x1fffffff)
 local fields = {}
 for _, f in pairs(F) do fields[#fields + 1] = f end
 um3n.fields = fields
@@ -443,6 +452,26 @@ local function probe(tvb, tree, off)
 	return string.format("Probe %s, link %d", kind, link)
 end
 
+local function nack(tvb, tree, off)
+	-- ICMP type 253 code 0: count, 3 zero bytes, that many sequence numbers.
+	if tvb:len() < off + 28 then return "" end
+	local ihl = bit.band(tvb(off, 1):uint(), 0x0f) * 4
+	local icmp = off + ihl
+	if tvb(off + 9, 1):uint() ~= 1 or tvb:len() < icmp + 8 or tvb(icmp, 1):uint() ~= 253 then
+		return ""
+	end
+	local n = tvb(icmp + 4, 1):uint()
+	if tvb:len() < icmp + 8 + 4 * n then return "" end
+	local t = tree:add(F.nack, tvb(icmp, 8 + 4 * n), n .. " datagrams")
+	t:add(F["nack.count"], tvb(icmp + 4, 1))
+	for i = 0, n - 1 do
+		local q = t:add(F["nack.seq"], tvb(icmp + 8 + 4 * i, 4))
+		q:add(F["nack.seq.link"], tvb(icmp + 8 + 4 * i, 4))
+		q:add(F["nack.seq.counter"], tvb(icmp + 8 + 4 * i, 4))
+	end
+	return string.format("Repair request, %d datagrams", n)
+end
+
 local function gre(tvb, tree, off)
 	-- RFC 2890: flags(2) proto(2) [key(4)] seq(4). um3n sends S, or K and S.
 	if not need(tvb, tree, off, 4) then return nil end
@@ -496,6 +525,7 @@ local function tunnel_data(tvb, pinfo, tree, root)
 		info = "Tunnel data"
 		if nh == 4 then
 			local p = probe(tvb, tree, 4)
+			if p == "" then p = nack(tvb, tree, 4) end
 			if p ~= "" then info = p end
 		end
 	else

@@ -55,6 +55,11 @@ class Um3n:
         rate = os.environ.get("UM3N_EMU_RATE_ESTIMATE")
         if rate:
             aqm += ["rate_estimate = " + rate]
+        # UM3N_EMU_ARQ=no: no repair requests on either end (core/arq.c), to
+        # compare with them.
+        arq = os.environ.get("UM3N_EMU_ARQ")
+        if arq:
+            aqm += ["arq = " + arq]
         mn += aqm
         if self.one is not None:
             mn += ["uplinks = one"]

@@ -6,7 +6,8 @@ for an inner packet cut by the snaplen), no malformed frame, no "Bogus IP versio
 no Lua error; every UDP datagram on the um3n port is dissected as um3n; and the
 values the dissector shows equal the ones decoded here from the raw UDP payload
 (an independent reading of docs/ARCHITECTURE.md §4: fixed fields, the vendor
-NVSEs, the UDP tunnel extensions, GRE key and sequence split, probes). Over all
+NVSEs, the UDP tunnel extensions, GRE key and sequence split, probes, repair
+requests). Over all
 PCAPs together, every field the plugin declares must appear at least once
 (except the few listed in ABSENT, which um3n never sends).
 
@@ -158,6 +159,13 @@ def expect_tunnel(p, e):
                 e["um3n.probe.answerer_queue_us"] = [u(p, icmp + 36, 4)]
             if u(p, 6, 2) - (icmp - 4) >= 44 and len(p) >= icmp + 44:
                 e["um3n.probe.interval_ms"] = [u(p, icmp + 40, 4)]
+        elif len(p) >= icmp + 8 and p[icmp] == 253:  # a repair request (core/arq.h)
+            n = p[icmp + 4]
+            seqs = [u(p, icmp + 8 + 4 * i, 4) for i in range(n)]
+            e["um3n.nack.count"] = [n]
+            e["um3n.nack.seq"] = seqs
+            e["um3n.nack.seq.link"] = [q >> 29 for q in seqs]
+            e["um3n.nack.seq.counter"] = [q & 0x1FFFFFFF for q in seqs]
 
 
 def same(want, got):

@@ -20,7 +20,7 @@ tshark -v 2>/dev/null | tr '\n' ' ' | grep -q "with Lua" ||
 	{ echo "SKIP: this tshark has no Lua"; exit 77; }
 out=$(mktemp -d /tmp/um3n-wshark.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-for s in handover-cut fig5-aggregate fig5-multihoming steer-smallest-delay; do
+for s in handover-cut fig5-aggregate fig5-multihoming steer-smallest-delay aggregate-repair; do
 	"$sim" "$scen/$s.ini" --duration 3 --out "$out/$s" >/dev/null || { echo "FAIL: $s"; exit 1; }
 done
 # As ci/reproduce.sh keeps them: cut to a snaplen (inner packets not dissected, a note).
