@@ -108,7 +108,7 @@ static uint64_t repair_typical_us(const struct um3n_datapath *dp)
 /* A pending request's datagram arrived (repaired, or the original late). */
 static void note_answer(struct um3n_arq *a, uint32_t seq, uint64_t now_us)
 {
-	for (size_t i = 0; i < UM3N_ARQ_PENDING; i++) {
+	for (size_t i = 0; a->n_pend && i < UM3N_ARQ_PENDING; i++) {
 		uint64_t sample;
 
 		if (!a->pend[i].at_us || a->pend[i].seq != seq)
@@ -125,6 +125,7 @@ static void note_answer(struct um3n_arq *a, uint32_t seq, uint64_t now_us)
 			a->repair_us = a->repair_us - a->repair_us / 8 + sample / 8;
 		}
 		a->pend[i].at_us = 0;
+		a->n_pend--;
 		a->misses = 0;
 		a->st.repaired++;
 		return;
@@ -138,10 +139,11 @@ static void expire(struct um3n_arq *a, const struct um3n_reorder_pool *p, uint64
 {
 	uint64_t wait = p->max_hold_us;
 
-	for (size_t i = 0; i < UM3N_ARQ_PENDING; i++) {
+	for (size_t i = 0; a->n_pend && i < UM3N_ARQ_PENDING; i++) {
 		if (!a->pend[i].at_us || a->pend[i].at_us + wait > now_us)
 			continue;
 		a->pend[i].at_us = 0;
+		a->n_pend--;
 		a->st.unanswered++;
 		if (++a->misses >= UM3N_ARQ_GIVE_UP) {
 			a->misses = 0;
@@ -177,10 +179,15 @@ static void ask(struct um3n_datapath *dp, struct um3n_outq *q, struct um3n_drop_
 	if (link < 0 || um3n_datapath_queue(dp, q, drops, link, buf, (size_t)len))
 		return;
 	for (size_t i = 0; i < n->n; i++) {
+		if (a->pend[a->pend_next].at_us)
+			a->st.unanswered++; /* the ring came round: given up */
+		else
+			a->n_pend++;
 		a->pend[a->pend_next].seq = n->seq[i];
 		a->pend[a->pend_next].at_us = now_us ? now_us : 1;
 		a->pend_next = (a->pend_next + 1) % UM3N_ARQ_PENDING;
 	}
+	assert(a->n_pend <= UM3N_ARQ_PENDING);
 	a->st.asked += n->n;
 	um3n_reorder_wait_repair(&dp->rx_order, dp->rpool, now_us, now_us + repair_wait_us(dp),
 				 lossy, key);

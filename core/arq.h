@@ -63,9 +63,10 @@ struct um3n_arq {
 		uint64_t at_us; /* asked then; 0: free */
 	} pend[UM3N_ARQ_PENDING];
 	size_t pend_next;
-	uint64_t repair_us;              /* smoothed request-to-repair time; 0: none measured */
-	uint64_t repair_var_us;          /* its mean deviation (as RFC 6298's RTTVAR) */
-	unsigned misses;                 /* unanswered requests since the last answer */
+	unsigned n_pend;        /* entries in use: none, and a keyed packet costs one test */
+	uint64_t repair_us;     /* smoothed request-to-repair time; 0: none measured */
+	uint64_t repair_var_us; /* its mean deviation (as RFC 6298's RTTVAR) */
+	unsigned misses;        /* unanswered requests since the last answer */
 	uint16_t tokens[UM3N_MAX_LINKS]; /* each link's repair budget, in 1/BUDGET_PER */
 	uint64_t paused_until_us;
 	struct um3n_arq_stats st;
