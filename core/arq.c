@@ -247,7 +247,7 @@ static bool repair_one(struct um3n_datapath *dp, struct um3n_outq *q,
 {
 	uint8_t copy[UM3N_PKT_MAX];
 	size_t len;
-	const uint8_t *dg = um3n_resend_find_keyed(&dp->resend, q, seq, &len);
+	const uint8_t *dg = um3n_resend_take_keyed(&dp->resend, q, seq, &len);
 	int link, from = (int)(seq >> UM3N_SEQ_LINK_SHIFT);
 
 	if (!dg || len > sizeof(copy) || (size_t)from >= dp->sched.n)
@@ -271,10 +271,18 @@ void um3n_arq_on_nack(struct um3n_datapath *dp, struct um3n_outq *q,
 {
 	struct um3n_arq *a = &dp->arq;
 
+	uint64_t sent = 0;
+
 	assert(n->n <= UM3N_ARQ_MAX_SEQS);
+	for (size_t l = 0; l < dp->sched.n; l++)
+		sent += dp->tx_pkts[l];
 	for (size_t i = 0; i < n->n; i++) {
 		a->st.requests_in++;
-		if (a->on && repair_one(dp, q, drops, now_us, n->seq[i]))
+		/* Twice what an honest peer may ask (its budget): more is forged
+		 * (plain tunnel data is, by whoever can spoof the care-of). */
+		if (a->st.repairs_sent >= 2 * (sent / UM3N_ARQ_BUDGET_PER + UM3N_ARQ_BURST))
+			a->st.refused++;
+		else if (a->on && repair_one(dp, q, drops, now_us, n->seq[i]))
 			a->st.repairs_sent++;
 		else
 			a->st.no_copy++;

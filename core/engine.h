@@ -94,7 +94,8 @@ struct um3n_arq_stats {
 				* held packets' bound (reorder_max_ms) */
 	uint64_t requests_in;  /* datagrams the peer asked us for */
 	uint64_t repairs_sent; /* of those, re-sent */
-	uint64_t no_copy;      /* of those, no longer remembered (or not keyed) */
+	uint64_t no_copy;      /* of those, no longer remembered (or not keyed, or given) */
+	uint64_t refused;      /* of those, over twice an honest peer's budget */
 };
 
 /* Per-flow reordering of aggregate rules at the receiver (reorder.h), for

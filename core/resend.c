@@ -101,16 +101,17 @@ size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, ui
 	return n;
 }
 
-const uint8_t *um3n_resend_find_keyed(const struct um3n_resend *r, const struct um3n_outq *q,
+const uint8_t *um3n_resend_take_keyed(struct um3n_resend *r, const struct um3n_outq *q,
 				      uint32_t seq, size_t *len)
 {
 	for (size_t i = 1; i <= r->cap; i++) { /* newest first: the loss is recent */
-		const struct um3n_resend_entry *e = &r->ent[(r->next + r->cap - i) % r->cap];
+		struct um3n_resend_entry *e = &r->ent[(r->next + r->cap - i) % r->cap];
 		const struct um3n_outq_slot *s = &q->meta[e->slot];
 
 		if (!e->valid || !e->keyed || e->seq != seq || s->gen != e->gen || s->len > q->slot)
 			continue;
 		*len = s->len;
+		e->keyed = false; /* once (a failover may still re-send it) */
 		return q->bufs + (size_t)e->slot * q->slot;
 	}
 	return NULL;

@@ -116,6 +116,7 @@ static const struct {
 	{"requests_in", offsetof(struct um3n_arq_stats, requests_in)},
 	{"repairs_sent", offsetof(struct um3n_arq_stats, repairs_sent)},
 	{"no_copy", offsetof(struct um3n_arq_stats, no_copy)},
+	{"refused", offsetof(struct um3n_arq_stats, refused)},
 };
 
 /* Repair requests (core/arq.h): `,"arq":{...}` or an indented text line. */

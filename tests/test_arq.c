@@ -3,8 +3,9 @@
  * cell 50 ms, wifi 5 ms) with one aggregated flow each way at 20 Mbit/s: a
  * datagram lost on the cell is asked for, re-sent on wifi and delivered in
  * order, nothing lost; with `arq = no` on both ends the same loss reaches the
- * app (the test can fail); losses on the fastest link are not asked for; and
- * a link losing more than its budget gets only its budget repaired. */
+ * app (the test can fail); losses on the fastest link are not asked for; a
+ * link losing more than its budget gets only its budget repaired; and forged
+ * requests get each datagram once, and no more than twice an honest budget. */
 #include <string.h>
 
 #include "arq.h"
@@ -216,12 +217,89 @@ static void test_budget(void)
 	CU_ASSERT_EQUAL(r.delivered, 3000 - r.dropped + r.asker.repaired);
 }
 
+/* Remembers the GRE sequence numbers of keyed datagrams to the MN on the
+ * cell (none lost). */
+struct seen_seqs {
+	uint32_t seq[4096];
+	size_t n;
+};
+
+static bool note_seq(struct pairnet *net, int dir, int link, const uint8_t *d, size_t len)
+{
+	struct seen_seqs *s = net->user;
+	struct um3n_tunnel_data td;
+
+	if (dir == TO_MN && link == 0 && s->n < 4096 && !um3n_wire_tunnel_decode(d, len, &td) &&
+	    td.has_key)
+		s->seq[s->n++] = td.seq;
+	return false;
+}
+
+/* Requests from the MN's care-of that nobody lost: each remembered datagram
+ * is given once, and the HA stops at twice what an honest MN may ask. */
+static void test_forged_requests(void)
+{
+	struct um3n_env env = test_env(22);
+	struct um3n_policy *p = um3n_policy_new(&env, 1);
+	static struct seen_seqs seen;
+	struct um3n_ha_mn_status hs;
+	struct um3n_arq_nack n;
+	uint8_t buf[UM3N_ARQ_NACK_MAX];
+	struct pairnet net;
+	uint64_t sent, cap;
+
+	memset(&seen, 0, sizeof(seen));
+	um3n_policy_set_default(p, UM3N_CLASS_ANY, UM3N_MODE_AGGREGATE);
+	pairnet_init(&net, p);
+	net.mn_conf.links[0].weight_kbps = 3610;
+	net.mn_conf.links[1].weight_kbps = 14670;
+	net.drop = note_seq;
+	net.user = &seen;
+	pairnet_start(&net);
+	um3n_policy_free(p);
+	pairnet_run(&net, 1 * SEC);
+	send_flow(&net, false, 1000);
+	CU_ASSERT_FATAL(seen.n >= 16);
+	/* The newest 8 the cell carried, asked for twice: given once. */
+	n.n = 8;
+	memcpy(n.seq, &seen.seq[seen.n - 8], sizeof(n.seq));
+	for (int k = 0; k < 2; k++) {
+		int len = um3n_arq_nack_build(buf, sizeof(buf), pairnet_v4("10.200.0.2"),
+					      pairnet_v4("192.0.2.1"), &n);
+
+		CU_ASSERT_EQUAL(pairnet_inject_to_ha(&net, 0, buf, (size_t)len), UM3N_OK);
+	}
+	CU_ASSERT_EQUAL_FATAL(um3n_ha_mn_status(net.ha, net.now_us, 0, &hs), UM3N_OK);
+	CU_ASSERT_EQUAL(hs.arq.requests_in, 16);
+	CU_ASSERT_EQUAL(hs.arq.repairs_sent, 8);
+	CU_ASSERT_EQUAL(hs.arq.no_copy, 8);
+	/* A flood of requests for every datagram the cell carried. */
+	for (size_t i = 0; i + 8 <= seen.n; i += 8) {
+		int len;
+
+		memcpy(n.seq, &seen.seq[i], sizeof(n.seq));
+		len = um3n_arq_nack_build(buf, sizeof(buf), pairnet_v4("10.200.0.2"),
+					  pairnet_v4("192.0.2.1"), &n);
+		pairnet_inject_to_ha(&net, 0, buf, (size_t)len);
+	}
+	um3n_ha_mn_status(net.ha, net.now_us, 0, &hs);
+	sent = hs.bindings[0].tx_pkts + hs.bindings[1].tx_pkts;
+	cap = 2 * (sent / UM3N_ARQ_BUDGET_PER + UM3N_ARQ_BURST);
+	test_check(hs.arq.repairs_sent <= cap && hs.arq.refused > 0, __FILE__, __LINE__,
+		   "%llu re-sent (cap %llu of %llu sent), %llu refused",
+		   (unsigned long long)hs.arq.repairs_sent, (unsigned long long)cap,
+		   (unsigned long long)sent, (unsigned long long)hs.arq.refused);
+	pairnet_fini(&net);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo arq_tests[] = {
 	{"NACK wire form: round trip and refusals", test_nack_wire},
 	{"downlink: cell losses repaired, in order; lost with arq = no", test_repaired_down},
 	{"uplink: cell losses repaired, in order; lost with arq = no", test_repaired_up},
 	{"losses on the fastest link are not asked for", test_fastest_not_asked},
 	{"a lossy link gets only its budget repaired", test_budget},
+	{"forged requests: each datagram once, at most twice a budget", test_forged_requests},
 	CU_TEST_INFO_NULL,
 };
 
