@@ -240,15 +240,15 @@ void um3n_arq_on_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 	ask(dp, q, drops, now_us, &n, link, key);
 }
 
-/* One requested datagram: its remembered copy, opened if sealed for its
- * first link, goes on the fastest link (sealed for that one). */
+/* One requested datagram: its remembered copy, opened if sealed for the
+ * link it went on, goes on the fastest link (sealed for that one). */
 static bool repair_one(struct um3n_datapath *dp, struct um3n_outq *q,
 		       struct um3n_drop_counters *drops, uint64_t now_us, uint32_t seq)
 {
 	uint8_t copy[UM3N_PKT_MAX];
 	size_t len;
-	const uint8_t *dg = um3n_resend_take_keyed(&dp->resend, q, seq, &len);
-	int link, from = (int)(seq >> UM3N_SEQ_LINK_SHIFT);
+	int link, from;
+	const uint8_t *dg = um3n_resend_take_keyed(&dp->resend, q, seq, &len, &from);
 
 	if (!dg || len > sizeof(copy) || (size_t)from >= dp->sched.n)
 		return false;

@@ -102,7 +102,7 @@ size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, ui
 }
 
 const uint8_t *um3n_resend_take_keyed(struct um3n_resend *r, const struct um3n_outq *q,
-				      uint32_t seq, size_t *len)
+				      uint32_t seq, size_t *len, int *link)
 {
 	for (size_t i = 1; i <= r->cap; i++) { /* newest first: the loss is recent */
 		struct um3n_resend_entry *e = &r->ent[(r->next + r->cap - i) % r->cap];
@@ -111,6 +111,7 @@ const uint8_t *um3n_resend_take_keyed(struct um3n_resend *r, const struct um3n_o
 		if (!e->valid || !e->keyed || e->seq != seq || s->gen != e->gen || s->len > q->slot)
 			continue;
 		*len = s->len;
+		*link = e->link;
 		e->keyed = false; /* once (a failover may still re-send it) */
 		return q->bufs + (size_t)e->slot * q->slot;
 	}

@@ -61,10 +61,11 @@ size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, ui
 			void *ctx);
 /* The remembered keyed datagram that went first with sequence number seq,
  * its slot not reused since: its bytes in q (valid until q wraps onto them),
- * or NULL. It is given once: asked for again (a repair lost too, or a forged
- * request), it is not found. Linear in the list's length: repair requests
- * are rare (one per loss on a link). */
+ * or NULL; *link the link it went on (its seal's). It is given once: asked
+ * for again (a repair lost too, or a forged request), it is not found.
+ * Linear in the list's length: repair requests are rare (one per loss on a
+ * link). */
 const uint8_t *um3n_resend_take_keyed(struct um3n_resend *r, const struct um3n_outq *q,
-				      uint32_t seq, size_t *len);
+				      uint32_t seq, size_t *len, int *link);
 
 #endif

@@ -88,8 +88,11 @@ static bool drop_keyed(struct pairnet *net, int dir, int link, const uint8_t *d,
 	struct flow_seen *o = net->user;
 	struct um3n_tunnel_data td;
 
-	if (dir != o->drop_dir || link != o->drop_link || !o->drop_every ||
-	    um3n_wire_tunnel_decode(d, len, &td) || !td.has_key)
+	bool data = len > 2 && d[1] == UM3N_NH_SEALED
+			    ? len > 500 /* sealed: the flow's 1000-byte packets, not probes */
+			    : !um3n_wire_tunnel_decode(d, len, &td) && td.has_key;
+
+	if (dir != o->drop_dir || link != o->drop_link || !o->drop_every || !data)
 		return false;
 	if (++o->keyed % o->drop_every || o->dropped >= o->drop_max)
 		return false;
@@ -118,6 +121,8 @@ static void send_flow(struct pairnet *net, bool up, int n)
 	pairnet_run(net, net->now_us + 500 * MS);
 }
 
+static bool encrypt; /* run_flow's tunnels sealed (aead.h) */
+
 struct arq_run {
 	uint64_t delivered, out_of_order, dropped;
 	struct um3n_arq_stats asker, repairer;
@@ -141,6 +146,7 @@ static struct arq_run run_flow(int dir, int drop_link, unsigned drop_every, unsi
 	net.mn_conf.links[0].weight_kbps = 3610;
 	net.mn_conf.links[1].weight_kbps = 14670;
 	net.mn_conf.arq = net.ha_conf.arq = arq;
+	net.mn_conf.encrypt = net.ha_conf.encrypt = encrypt;
 	net.on_tun = note_order;
 	net.drop = drop_keyed;
 	net.user = &seen;
@@ -186,6 +192,15 @@ static void check_repaired(int dir)
 static void test_repaired_down(void) { check_repaired(TO_MN); }
 
 static void test_repaired_up(void) { check_repaired(TO_HA); }
+
+/* Sealed tunnels: the copy is opened with the key of the link it went on
+ * and sealed again for the fastest. */
+static void test_repaired_sealed(void)
+{
+	encrypt = true;
+	check_repaired(TO_MN);
+	encrypt = false;
+}
 
 /* A loss on wifi (the fastest link) is the flow's own: not asked for. */
 static void test_fastest_not_asked(void)
@@ -297,6 +312,7 @@ static CU_TestInfo arq_tests[] = {
 	{"NACK wire form: round trip and refusals", test_nack_wire},
 	{"downlink: cell losses repaired, in order; lost with arq = no", test_repaired_down},
 	{"uplink: cell losses repaired, in order; lost with arq = no", test_repaired_up},
+	{"encrypted: cell losses repaired, in order", test_repaired_sealed},
 	{"losses on the fastest link are not asked for", test_fastest_not_asked},
 	{"a lossy link gets only its budget repaired", test_budget},
 	{"forged requests: each datagram once, at most twice a budget", test_forged_requests},
