@@ -166,6 +166,24 @@ static int fastest_link(struct um3n_datapath *dp, size_t len, uint64_t now_us)
 	return -1;
 }
 
+/* The link's budget earns one token per datagram it carried, counted by its
+ * sequence numbers when a gap is looked at, not per packet. */
+static void refill(struct um3n_arq *a, int link, uint32_t ctr)
+{
+	uint32_t earned = (ctr - a->tok_ctr[link]) & UM3N_SEQ_MASK;
+	uint32_t room = UM3N_ARQ_BUDGET_PER * UM3N_ARQ_BURST - a->tokens[link];
+
+	if (!(a->tok_set >> link & 1)) { /* its first: the burst it started with */
+		a->tok_set |= (uint8_t)(1u << link);
+		a->tok_ctr[link] = ctr;
+		return;
+	}
+	if (earned > UM3N_SEQ_MASK / 2) /* an older datagram: nothing earned */
+		return;
+	a->tokens[link] += (uint16_t)(earned < room ? earned : room);
+	a->tok_ctr[link] = ctr;
+}
+
 /* Asks for n (lost on `lossy`, shown by its next datagram, GRE key key)
  * on the fastest link, and makes the reorder queue wait for the answer. */
 static void ask(struct um3n_datapath *dp, struct um3n_outq *q, struct um3n_drop_counters *drops,
@@ -210,8 +228,7 @@ void um3n_arq_on_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 	 * copy keeps its first link's number. */
 	if ((int)(seq >> UM3N_SEQ_LINK_SHIFT) != link || !w->started)
 		return;
-	if (a->tokens[link] < UM3N_ARQ_BUDGET_PER * UM3N_ARQ_BURST)
-		a->tokens[link]++;
+	refill(a, link, seq & UM3N_SEQ_MASK);
 	gap = ((seq & UM3N_SEQ_MASK) - w->top - 1) & UM3N_SEQ_MASK;
 	if (gap == 0 || gap > UM3N_ARQ_MAX_GAP || !(dp->rx_paths.slower >> link & 1))
 		return; /* in order, older, an outage, or the fastest link's */

@@ -36,6 +36,7 @@
 #define UM3N_ARQ_H
 
 #include "engine.h"
+#include "seqwin.h"
 #include "wire.h"
 
 #define UM3N_ARQ_ICMP_TYPE 253
@@ -67,7 +68,9 @@ struct um3n_arq {
 	uint64_t repair_us;     /* smoothed request-to-repair time; 0: none measured */
 	uint64_t repair_var_us; /* its mean deviation (as RFC 6298's RTTVAR) */
 	unsigned misses;        /* unanswered requests since the last answer */
-	uint16_t tokens[UM3N_MAX_LINKS]; /* each link's repair budget, in 1/BUDGET_PER */
+	uint16_t tokens[UM3N_MAX_LINKS];  /* each link's repair budget, in 1/BUDGET_PER */
+	uint32_t tok_ctr[UM3N_MAX_LINKS]; /* its counter when the budget was last filled */
+	uint8_t tok_set;                  /* links whose tok_ctr is set */
 	uint64_t paused_until_us;
 	struct um3n_arq_stats st;
 };
@@ -82,6 +85,17 @@ int um3n_arq_nack_parse(const uint8_t *inner, size_t len, uint32_t self_v4,
 			struct um3n_arq_nack *n);
 /* A cheap look before parsing: an IPv4 ICMP packet of type 253? */
 bool um3n_arq_is_nack(const uint8_t *inner, size_t len);
+
+/* Whether um3n_arq_on_keyed has anything to do for a keyed datagram with
+ * GRE sequence seq that arrived on link (w: the window of seq's link, before
+ * it saw seq): a request awaits its answer, or the link skipped datagrams.
+ * In order and nothing pending, the common case, it costs these tests. */
+static inline bool um3n_arq_wanted(const struct um3n_arq *a, const struct um3n_seqwin *w, int link,
+				   uint32_t seq)
+{
+	return a->on && (a->n_pend || ((int)(seq >> UM3N_SEQ_LINK_SHIFT) == link && w->started &&
+				       ((seq - w->top - 1) & UM3N_SEQ_MASK) != 0));
+}
 
 struct um3n_datapath;
 struct um3n_outq;

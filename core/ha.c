@@ -253,7 +253,11 @@ static int deliver_uplink(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 		return UM3N_EINVAL;
 	}
 	if (d->has_key) {
-		um3n_arq_on_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d->seq, d->key);
+		if (um3n_arq_wanted(&rec->dp.arq,
+				    &rec->dp.rx_seq.link[d->seq >> UM3N_SEQ_LINK_SHIFT], link,
+				    d->seq))
+			um3n_arq_on_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d->seq,
+					  d->key);
 		rc = um3n_datapath_deliver_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d);
 		ha_timers_reorder_held(ha, rec, um3n_datapath_reorder_deadline(&rec->dp));
 	} else {

@@ -296,7 +296,9 @@ static int handle_data(struct um3n_mn *mn, uint64_t now_us, int link, const uint
 		return handle_probe(mn, now_us, link, d.inner, d.inner_len);
 	heard(mn, now_us, link);
 	mn_timers_active(mn, now_us);
-	if (d.has_key)
+	if (d.has_key &&
+	    um3n_arq_wanted(&mn->dp.arq, &mn->dp.rx_seq.link[d.seq >> UM3N_SEQ_LINK_SHIFT], link,
+			    d.seq))
 		um3n_arq_on_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, d.seq, d.key);
 	rc = d.has_key
 		     ? um3n_datapath_deliver_keyed(&mn->dp, &mn->outq, &mn->drops, now_us, link, &d)
