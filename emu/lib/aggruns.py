@@ -58,6 +58,12 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
         r["reorder"] = show["reorder"]
     if "reorder" in ha_show:
         r["ha_reorder"] = ha_show["reorder"]
+    # Repair requests (core/arq.h): the MN's, and the HA's toward this MN.
+    if "arq" in show:
+        r["arq"] = show["arq"]
+    mns = ha_show.get("bindings") or []
+    if mns and "arq" in mns[0]:
+        r["ha_arq"] = mns[0]["arq"]
     return r
 
 
@@ -132,4 +138,10 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
         log("aggregate %-5s sender: cwnd p50 %s, srtt p50 %s ms, min_rtt %s ms, retransmitted %s%s"
             % (cc, t.get("cwnd_p50"), t.get("rtt_ms_p50"), t.get("minrtt_ms"), t.get("retrans"),
                ", BBR bw p50 %s Mbit/s" % t["bbr_bw_mbps_p50"] if "bbr_bw_mbps_p50" in t else ""))
+        a = one["aggregate"].get("arq")
+        if a:
+            log("aggregate %-5s repairs: the MN asked %d, %d repaired, %d unanswered, %d over "
+                "budget, %d too late; the HA re-sent %d"
+                % (cc, a["asked"], a["repaired"], a["unanswered"], a["over_budget"],
+                   a["too_late"], one["aggregate"].get("ha_arq", {}).get("repairs_sent", 0)))
     return agg
