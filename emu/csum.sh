@@ -39,6 +39,10 @@ csum_errors() { n "$1" nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ { prin
 transfer() {
 	local srv_mode=sink cli_mode=put file=${2:-$TMP/blob}
 	[[ $1 == down ]] && srv_mode=source cli_mode=get
+	# Emptied here, not by the background job's redirection: that may run
+	# after the loop below has read the last server's "listening" (a client
+	# then connected before this server listened: refused, seen in CI).
+	: >"$TMP/srv.out"
 	n "$NS_SRV" timeout 30 "$PY" "$HERE/xfer.py" $srv_mode 10.9.1.1 5001 "$file" \
 		>"$TMP/srv.out" &
 	local srv=$! i
