@@ -135,9 +135,22 @@ check "... sent on the cell in fragmented outer datagrams" \
 	test $(($(iface_bytes "$NS_MN" wwan0 tx) - cell0)) -gt 6500
 got=$(pings6 "$NS_SRV" $HOME6)
 check "1280-byte IPv6 pings from the server to the MN: ${got:-0} of 5 (>= 4)" test "${got:-0}" -ge 4
-n "$NS_MN" iperf3 -c $SRV -t 3 >"$TMP/up4" 2>&1 || true
-n "$NS_MN" iperf3 -6 -c $SRV6 -t 3 >"$TMP/up6" 2>&1 || true
-n "$NS_MN" iperf3 -6 -c $SRV6 -t 3 -R >"$TMP/down6" 2>&1 || true
+# One more try when iperf3's control connection fails before any data (seen
+# once in CI right after the 8 Gbit/s IPv4 upload: "unable to receive control
+# message: Connection reset by peer", no test in the server's log); said,
+# not hidden. A transfer that stalls still fails its check.
+iperf_once_more() { # OUT ARGS...
+	local out=$1
+	shift
+	n "$NS_MN" iperf3 "$@" >"$out" 2>&1 && return
+	grep -q "iperf3: error - unable to \(receive\|send\) control message" "$out" || return 0
+	say info "iperf3 $*: $(grep -m1 'iperf3: error' "$out"); once more"
+	sleep 0.5
+	n "$NS_MN" iperf3 "$@" >"$out" 2>&1 || true
+}
+iperf_once_more "$TMP/up4" -c $SRV -t 3
+iperf_once_more "$TMP/up6" -6 -c $SRV6 -t 3
+iperf_once_more "$TMP/down6" -6 -c $SRV6 -t 3 -R
 up4=$(rate "$TMP/up4") up6=$(rate "$TMP/up6") down6=$(rate "$TMP/down6")
 clamped=$(ctl "$NS_MN" mn | jq "d['tun']['mss_clamped']")
 say info "TCP over the cell with a 1280 TUN: IPv4 up ${up4:-?} Mbit/s; IPv6 up ${up6:-?}, down ${down6:-?} Mbit/s; $clamped SYNs clamped"
