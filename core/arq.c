@@ -223,6 +223,11 @@ void um3n_arq_on_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 
 	if (!a->on || !dp->rpool || !dp->rpool->max_hold_us)
 		return;
+	/* Requests left unanswered expire here too, not only at the next gap:
+	 * while any is pending every keyed packet comes this way
+	 * (um3n_arq_wanted), and a lost repair must not keep it so. */
+	if (a->n_pend)
+		expire(a, dp->rpool, now_us);
 	note_answer(a, seq, now_us);
 	/* Only a link's own datagrams show its losses: a repair or a redundant
 	 * copy keeps its first link's number. */

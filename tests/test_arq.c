@@ -67,6 +67,7 @@ struct flow_seen {
 	unsigned drop_every; /* ...every drop_every-th keyed one lost (0: none) */
 	unsigned drop_max;   /* at most this many */
 	unsigned keyed, dropped;
+	bool drop_repairs; /* also lose the repairs (on another link, drop_link's number) */
 };
 
 static void note_order(struct pairnet *net, int dir, const uint8_t *pkt, size_t len)
@@ -92,6 +93,9 @@ static bool drop_keyed(struct pairnet *net, int dir, int link, const uint8_t *d,
 			    ? len > 500 /* sealed: the flow's 1000-byte packets, not probes */
 			    : !um3n_wire_tunnel_decode(d, len, &td) && td.has_key;
 
+	if (o->drop_repairs && dir == o->drop_dir && link != o->drop_link && td.has_key &&
+	    (int)(td.seq >> UM3N_SEQ_LINK_SHIFT) == o->drop_link)
+		return true;
 	if (dir != o->drop_dir || link != o->drop_link || !o->drop_every || !data)
 		return false;
 	if (++o->keyed % o->drop_every || o->dropped >= o->drop_max)
@@ -121,7 +125,8 @@ static void send_flow(struct pairnet *net, bool up, int n)
 	pairnet_run(net, net->now_us + 500 * MS);
 }
 
-static bool encrypt; /* run_flow's tunnels sealed (aead.h) */
+static bool encrypt;      /* run_flow's tunnels sealed (aead.h) */
+static bool lose_repairs; /* run_flow loses the repairs too */
 
 struct arq_run {
 	uint64_t delivered, out_of_order, dropped;
@@ -135,7 +140,9 @@ static struct arq_run run_flow(int dir, int drop_link, unsigned drop_every, unsi
 {
 	struct um3n_env env = test_env(21);
 	struct um3n_policy *p = um3n_policy_new(&env, 1);
-	struct flow_seen seen = {.drop_link = drop_link, .drop_dir = dir};
+	struct flow_seen seen = {.drop_link = drop_link,
+				 .drop_dir = dir,
+				 .drop_repairs = lose_repairs};
 	struct um3n_mn_status ms;
 	struct um3n_ha_mn_status hs;
 	struct arq_run r;
@@ -200,6 +207,24 @@ static void test_repaired_sealed(void)
 	encrypt = true;
 	check_repaired(TO_MN);
 	encrypt = false;
+}
+
+/* One cell loss whose repair is lost too, and no other gap after it: the
+ * request expires within the longest hold all the same (counted
+ * unanswered), and the packet is lost to the app. */
+static void test_repair_lost(void)
+{
+	struct arq_run r;
+
+	lose_repairs = true;
+	r = run_flow(TO_MN, 0, 50, 1, true, 1000);
+	lose_repairs = false;
+	CU_ASSERT_EQUAL(r.dropped, 1);
+	CU_ASSERT_EQUAL(r.asker.asked, 1);
+	CU_ASSERT_EQUAL(r.asker.repaired, 0);
+	CU_ASSERT_EQUAL(r.asker.unanswered, 1);
+	CU_ASSERT_EQUAL(r.repairer.repairs_sent, 1);
+	CU_ASSERT_EQUAL(r.delivered, 999);
 }
 
 /* A loss on wifi (the fastest link) is the flow's own: not asked for. */
@@ -313,6 +338,7 @@ static CU_TestInfo arq_tests[] = {
 	{"downlink: cell losses repaired, in order; lost with arq = no", test_repaired_down},
 	{"uplink: cell losses repaired, in order; lost with arq = no", test_repaired_up},
 	{"encrypted: cell losses repaired, in order", test_repaired_sealed},
+	{"a repair lost too: the request expires, unanswered", test_repair_lost},
 	{"losses on the fastest link are not asked for", test_fastest_not_asked},
 	{"a lossy link gets only its budget repaired", test_budget},
 	{"forged requests: each datagram once, at most twice a budget", test_forged_requests},
