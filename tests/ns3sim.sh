@@ -14,6 +14,10 @@
 #   download beside it (ns3-walkaway.ini, 16 s), at most 30 video packets
 #   lost in the handover window (measured: 22, all from sharing the drop-tail
 #   queue with CUBIC; standing still on WiFi loses some too);
+# - LTE (ns3-walkaway-lte-video.ini, 21 s): the same walk with the cell an
+#   LTE cell (LENA, EPC): the UE's NAS active within 1 s, the video on the
+#   cell within 100 ms of the crossing, nothing lost or late, the same seed
+#   twice the same metrics.json; bad LTE keys give exit 2 and FILE:LINE;
 # - outages: the AP of ns3-apoff.ini off at 10 s (the station deassociates
 #   near 11 s, the video goes on over the cell), a cut point-to-point link
 #   (the flow moves to the cell and back), a bad outage value (exit 2);
@@ -180,6 +184,30 @@ if [ -n "$holost" ] && [ "$holost" -le 100 ] && awk -v s="$stall" 'BEGIN { exit 
 else
 	echo "FAIL walk-away video + CUBIC download: '$holost' lost in the handover window (<= 100), stall '$stall' ms (0..1000)"; fail=1
 fi
+# ---- LTE: the cell a LENA eNB with its EPC ------------------------------------
+for run in la lb; do
+	"$ns3" "$dir/ns3-walkaway-lte-video.ini" --duration 21 --out "$out/$run" > /dev/null
+done
+if cmp -s "$out/la/metrics.json" "$out/lb/metrics.json"; then
+	echo "ok   walk-away onto LTE: same seed, same metrics.json"
+else
+	echo "FAIL walk-away onto LTE: same seed, different metrics.json"; fail=1
+fi
+active=$(num "$out/la" active_s) moved=$(num "$out/la" moved_ms)
+lost=$(num "$out/la" lost_packets) late=$(num "$out/la" late_frames)
+if awk -v a="$active" -v m="$moved" -v l="$lost" -v f="$late" \
+	'BEGIN { exit !(a >= 0 && a < 1 && m >= 0 && m <= 100 && l == 0 && f == 0) }'; then
+	echo "ok   walk-away onto LTE: UE active at ${active} s, video on the cell ${moved} ms after the crossing, $lost lost, $late late"
+else
+	echo "FAIL walk-away onto LTE: UE active at '$active' s (0..1), moved '$moved' ms (0..100), $lost lost, $late late (0, 0): $(grep '"lte"' "$out/la/metrics.json")"; fail=1
+fi
+lte='[link cell]\nrate_mbps = 100\n[radio cell]\nstandard = lte\n'
+printf "${lte}bandwidth_rb = 7\n$tcp_flow" > "$out/lte1.ini"
+expect_error "bad LTE bandwidth" "$ns3" "$out/lte1.ini" "$out/lte1.ini:5: "
+printf "${lte}rate_control = ideal\n$tcp_flow" > "$out/lte2.ini"
+expect_error "802.11g key in an LTE radio" "$ns3" "$out/lte2.ini" "$out/lte2.ini:5: "
+printf "[link cell]\nrate_mbps = 100\noutage = 1-2\n[radio cell]\nstandard = lte\n$tcp_flow" > "$out/lte3.ini"
+expect_error "outage of an LTE cell" "$ns3" "$out/lte3.ini" "$out/lte3.ini:4: "
 # ---- outages: the AP switched off, a point-to-point link cut -------------------
 # ns3-apoff.ini (14 s): the AP off at 10 s; the station loses its association
 # after its missed beacons (10 x 102.4 ms), the engine moved the traffic

@@ -1,5 +1,5 @@
 // The scenario's links in um3n-ns3sim: a point-to-point link per [link NAME],
-// or, for the link a [radio NAME] section names, an 802.11g infrastructure
+// or, for the link an 802.11g [radio NAME] section names, an infrastructure
 // network: the MN a station walking under [mobility], an access point node
 // wired to the HA by a point-to-point link with the [link]'s parameters.
 // The station's received signal strength becomes the engine's SIGNAL events,
@@ -229,22 +229,6 @@ BuildRadioLink(World& w,
     Ptr<ConstantPositionMobilityModel> apPos = CreateObject<ConstantPositionMobilityModel>();
     apPos->SetPosition(Vector(r.apX, r.apY, 0));
     ap->AggregateObject(apPos);
-    if (r.wayT.empty()) {
-        Ptr<ConstantVelocityMobilityModel> walk = CreateObject<ConstantVelocityMobilityModel>();
-        walk->SetPosition(Vector(r.startX, r.startY, 0));
-        mn->AggregateObject(walk);
-        Vector v(r.speed * std::cos(r.dirDeg * M_PI / 180),
-                 r.speed * std::sin(r.dirDeg * M_PI / 180), 0);
-        Simulator::Schedule(MicroSeconds(r.walkFromUs),
-                            &ConstantVelocityMobilityModel::SetVelocity, walk, v);
-    } else { // at the first waypoint until its time, then from one to the next
-        Ptr<WaypointMobilityModel> way = CreateObject<WaypointMobilityModel>();
-        way->SetPosition(Vector(r.wayX[0], r.wayY[0], 0));
-        for (size_t k = 0; k < r.wayT.size(); k++)
-            way->AddWaypoint(Waypoint(Seconds(r.wayT[k]), Vector(r.wayX[k], r.wayY[k], 0)));
-        mn->AggregateObject(way);
-    }
-
     // The wireless subnet: the CoA's /24, the AP on .1 (.254 if that is the CoA).
     uint32_t net = coa.Get() & 0xffffff00u;
     Ipv4Address apAddr(coa.Get() == net + 1 ? net + 254 : net + 1);
@@ -286,6 +270,26 @@ ClearRadios()
     gMonitors.clear();
 }
 
+void
+InstallMobility(Ptr<Node> mn, const MobilitySpec& m)
+{
+    if (m.wayT.empty()) {
+        Ptr<ConstantVelocityMobilityModel> walk = CreateObject<ConstantVelocityMobilityModel>();
+        walk->SetPosition(Vector(m.startX, m.startY, 0));
+        mn->AggregateObject(walk);
+        Vector v(m.speed * std::cos(m.dirDeg * M_PI / 180),
+                 m.speed * std::sin(m.dirDeg * M_PI / 180), 0);
+        Simulator::Schedule(MicroSeconds(m.walkFromUs),
+                            &ConstantVelocityMobilityModel::SetVelocity, walk, v);
+    } else { // at the first waypoint until its time, then from one to the next
+        Ptr<WaypointMobilityModel> way = CreateObject<WaypointMobilityModel>();
+        way->SetPosition(Vector(m.wayX[0], m.wayY[0], 0));
+        for (size_t k = 0; k < m.wayT.size(); k++)
+            way->AddWaypoint(Waypoint(Seconds(m.wayT[k]), Vector(m.wayX[k], m.wayY[k], 0)));
+        mn->AggregateObject(way);
+    }
+}
+
 int
 DegradedDbm(const sim_scenario* sc)
 {
@@ -297,11 +301,11 @@ DegradedDbm(const sim_scenario* sc)
 }
 
 double
-RadioRssiAt(const RadioSpec& r, double t)
+RadioRssiAt(const RadioSpec& ra, const MobilitySpec& r, double t)
 {
     double walked = t > r.walkFromUs / 1e6 ? (t - r.walkFromUs / 1e6) * r.speed : 0;
-    double x = r.startX + walked * std::cos(r.dirDeg * M_PI / 180) - r.apX;
-    double y = r.startY + walked * std::sin(r.dirDeg * M_PI / 180) - r.apY;
+    double x = r.startX + walked * std::cos(r.dirDeg * M_PI / 180) - ra.apX;
+    double y = r.startY + walked * std::sin(r.dirDeg * M_PI / 180) - ra.apY;
 
     if (!r.wayT.empty()) { // linear between waypoints, as WaypointMobilityModel
         size_t k = 0, n = r.wayT.size();
@@ -310,21 +314,21 @@ RadioRssiAt(const RadioSpec& r, double t)
             k++;
         double f = k + 1 < n && t > r.wayT[k] ? (t - r.wayT[k]) / (r.wayT[k + 1] - r.wayT[k]) : 0;
         size_t j = k + 1 < n ? k + 1 : k;
-        x = r.wayX[k] + f * (r.wayX[j] - r.wayX[k]) - r.apX;
-        y = r.wayY[k] + f * (r.wayY[j] - r.wayY[k]) - r.apY;
+        x = r.wayX[k] + f * (r.wayX[j] - r.wayX[k]) - ra.apX;
+        y = r.wayY[k] + f * (r.wayY[j] - r.wayY[k]) - ra.apY;
     }
     double dist = std::sqrt(x * x + y * y);
 
     // LogDistancePropagationLossModel: the reference loss inside 1 m.
-    return r.txPowerDbm - r.refLossDb - (dist <= 1 ? 0 : 10 * r.exponent * std::log10(dist));
+    return ra.txPowerDbm - ra.refLossDb - (dist <= 1 ? 0 : 10 * ra.exponent * std::log10(dist));
 }
 
 int64_t
-RadioCrossingUs(const RadioSpec& r, int dbm, uint64_t durationUs)
+RadioCrossingUs(const RadioSpec& r, const MobilitySpec& m, int dbm, uint64_t durationUs)
 {
     // The first instant on a 10 ms grid (finer than the beacons, 102.4 ms).
     for (uint64_t t = 0; t <= durationUs; t += 10000)
-        if (RadioRssiAt(r, t / 1e6) < dbm - 0.5) // the reports are rounded to whole dBm
+        if (RadioRssiAt(r, m, t / 1e6) < dbm - 0.5) // the reports are rounded to whole dBm
             return (int64_t)t;
     return -1;
 }

@@ -28,8 +28,9 @@ const char kUsage[] =
     "                   [--pcap] [--log LEVEL]\n"
     "  Runs the scenario's flows (ns-3 TCP, and um3n-sim's video, cbr and bulk over\n"
     "  UDP) through the um3n MN and HA engines inside ns-3's simulated time\n"
-    "  (point-to-point links; an 802.11g access point with [radio NAME]). The same\n"
-    "  scenario and seed give identical outputs. First line: seed=N; last: a summary.\n"
+    "  (point-to-point links; an 802.11g access point or an LTE cell with\n"
+    "  [radio NAME]). The same scenario and seed give identical outputs.\n"
+    "  First line: seed=N; last: a summary.\n"
     "  --seed N      ns-3 run number and engine seed (default: [sim] seed)\n"
     "  --out DIR     metrics.json, timeseries.csv, extra.json (default um3n-ns3sim-out)\n"
     "  --duration S  simulated seconds (overrides [sim] duration_s)\n"
@@ -188,6 +189,20 @@ WriteOpenLoop(const World& w, FILE* f)
                      r.crossingUs >= 0 && r.movedUs >= 0 ? Ms(r.movedUs - r.crossingUs) : -1.0,
                      Sec(r.deassocUs), (unsigned long long)r.assocs,
                      (unsigned long long)r.deassocs, (unsigned long long)r.signalEvents);
+    if (w.opts.lte.present) {
+        const LteFigures& l = w.lte;
+        double n = l.reports ? (double)l.reports : 1;
+
+        std::fprintf(f,
+                     ",\n  \"lte\": {\"link\": \"%s\", \"active_s\": %.3f, \"actives\": %llu, "
+                     "\"inactives\": %llu, \"radio_link_failures\": %llu, \"reports\": %llu, "
+                     "\"rsrp_dbm\": {\"min\": %.2f, \"mean\": %.2f, \"max\": %.2f}, "
+                     "\"sinr_db\": {\"min\": %.2f, \"mean\": %.2f}}",
+                     w.opts.lte.link.c_str(), Sec(l.activeUs), (unsigned long long)l.actives,
+                     (unsigned long long)l.inactives, (unsigned long long)l.linkFailures,
+                     (unsigned long long)l.reports, l.rsrpMin, l.rsrpSum / n, l.rsrpMax,
+                     l.sinrMin, l.sinrSum / n);
+    }
 }
 
 // uplinks = one: the handover manager's figures, as um3n-sim's hover.json.
@@ -439,6 +454,7 @@ RunWorld(const sim_scenario* sc,
         ClearTcpFlows();
         ClearUdpFlows(w);
         ClearRadios();
+        ClearLte();
         ClearOutages();
         Simulator::Destroy();
     }
@@ -502,21 +518,21 @@ main(int argc, char** argv)
         all << in.rdbuf();
         text = all.str();
     }
-    if (!ExtractRadio(path, text, o.radio, why))
+    if (!ExtractRadio(path, text, o, why))
         return std::fprintf(stderr, "%s\n", why.c_str()), 2;
     if (sim_scenario_parse(path, text.data(), text.size(), &sc, err, sizeof(err)))
         return std::fprintf(stderr, "%s\n", err), 2;
-    if (!CheckKeys(path, text, why) || !CheckRadio(&sc, o.radio, why))
+    if (!CheckKeys(path, text, why) || !CheckRadio(&sc, o, why))
         return std::fprintf(stderr, "%s\n", why.c_str()), 2;
     if (duration && sim_scenario_set_duration(&sc, (uint64_t)(duration * 1e6 + 0.5)))
         return std::fprintf(stderr, "um3n-ns3sim: --duration: too short for the flows\n"), 2;
-    if (bench && (o.radio.present || HasUdp(&sc)))
+    if (bench && (o.radio.present || o.lte.present || HasUdp(&sc)))
         return std::fprintf(stderr, "um3n-ns3sim: --bench: TCP flows over point-to-point "
                                     "links only\n"), 2;
     // The handover window of a walk: around the instant the path-loss model
     // puts the signal below the engine's threshold, unless [handover] says.
-    int64_t cross = o.radio.present ? RadioCrossingUs(o.radio, DegradedDbm(&sc), sc.duration_us)
-                                    : -1;
+    int64_t cross =
+        o.radio.present ? RadioCrossingUs(o.radio, o.mob, DegradedDbm(&sc), sc.duration_us) : -1;
     if (!sc.handover_set && cross >= 0) {
         sc.handover_set = true;
         sc.handover_at_us = (uint64_t)cross;

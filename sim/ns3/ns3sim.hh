@@ -66,8 +66,9 @@ struct LinkStats
 const uint32_t kHaAddrV4 = 0xc0000201u; // 192.0.2.1: the HA, on every link
 
 // [radio NAME] and [mobility] (radiokeys.cc; sim/README.md, "um3n-ns3sim"):
-// the [link NAME] becomes an 802.11g access point wired to the HA, the MN
-// its station, walking in a straight line.
+// with standard = 802.11g the [link NAME] becomes an access point wired to
+// the HA, the MN its station; with standard = lte (lte.cc) an LTE cell
+// (LENA) whose EPC's packet gateway is wired to the HA.
 struct RadioSpec
 {
     bool present = false;
@@ -78,6 +79,24 @@ struct RadioSpec
     double exponent = 3.0, refLossDb = 40.05; // log-distance: 2.4 GHz free space at 1 m
     uint64_t beaconUs = 102400;
     uint32_t maxMissedBeacons = 10;
+};
+
+struct LteSpec
+{
+    bool present = false;
+    std::string link;
+    int line = 0;
+    double enbX = 0, enbY = 0;
+    double enbTxPowerDbm = 30, ueTxPowerDbm = 23; // LENA's eNB default; a class 3 UE
+    double exponent = 3.0, refLossDb = 38.97;     // log-distance: 2.12 GHz free space at 1 m
+    uint32_t bandwidthRb = 25;                    // 5 MHz
+    std::string scheduler = "pf";
+};
+
+// Where the MN is: standing at start, a straight walk, or waypoints.
+struct MobilitySpec
+{
+    bool present = false;
     double startX = 10, startY = 0, speed = 0, dirDeg = 0;
     uint64_t walkFromUs = 0;
     bool straight = false;            // start/speed_mps/direction_deg/walk_from_s given
@@ -93,12 +112,24 @@ struct RadioFigures
     uint64_t assocs = 0, deassocs = 0, signalEvents = 0;
 };
 
+// What the LTE cell did (metrics.json "lte"): the UE's NAS reaching ACTIVE
+// (data can flow) and leaving it, radio link failures, and the RSRP and
+// SINR of its PHY's reports (every millisecond, unsmoothed).
+struct LteFigures
+{
+    int64_t activeUs = -1;
+    uint64_t actives = 0, inactives = 0, linkFailures = 0, reports = 0;
+    double rsrpMin = 0, rsrpMax = 0, rsrpSum = 0, sinrMin = 0, sinrSum = 0;
+};
+
 struct Options
 {
     uint64_t seed = 1;
     bool plain = false; // no tunnel: each flow on the link the policy picks (the --bench baseline)
     int logLevel = -1;
     RadioSpec radio;
+    LteSpec lte;
+    MobilitySpec mob;
     std::string pcapDir; // non-empty: link-NAME-{mn,ha}.pcap of every link device here
 };
 
@@ -122,6 +153,7 @@ class World
     struct um3n_mn_status mnStatus{};
     struct um3n_ha_status haStatus{};
     RadioFigures radio;
+    LteFigures lte;
     sim_metrics* udp = nullptr; // the open-loop (UDP) flows, as um3n-sim measures them
     bool anyUdp = false;
 
@@ -175,12 +207,29 @@ LinkDevs BuildRadioLink(World& w,
                         LinkEventFn ev,
                         RadioFigures* fig);
 void ClearRadios();
+// The MN's mobility model (before any radio link is built).
+void InstallMobility(ns3::Ptr<ns3::Node> mn, const MobilitySpec& m);
 // The RSSI (dBm) the path-loss model gives on the walk at t seconds, and the
 // first instant (10 ms grid) it is below dbm, -1 if never within durationUs.
 // The engine's signal_degraded_dbm for this scenario (its [mn] or the default).
 int DegradedDbm(const sim_scenario* sc);
-double RadioRssiAt(const RadioSpec& r, double t);
-int64_t RadioCrossingUs(const RadioSpec& r, int dbm, uint64_t durationUs);
+double RadioRssiAt(const RadioSpec& r, const MobilitySpec& m, double t);
+int64_t RadioCrossingUs(const RadioSpec& r, const MobilitySpec& m, int dbm, uint64_t durationUs);
+
+// lte.cc: link i as an LTE cell (LENA with its EPC): the MN a UE, the EPC's
+// packet gateway wired to the HA with the [link]'s point-to-point
+// parameters. The UE's address (from the EPC) becomes the link's CoA in coa.
+// UP when the UE's NAS is ACTIVE, DOWN when it leaves that state.
+LinkDevs BuildLteLink(World& w,
+                      size_t i,
+                      const LteSpec& s,
+                      ns3::Ptr<ns3::Node> mn,
+                      ns3::Ptr<ns3::Node> ha,
+                      size_t rank,
+                      LinkEventFn ev,
+                      LteFigures* fig,
+                      ns3::Ipv4Address* coa);
+void ClearLte();
 
 // outages.cc: link i's outage schedule (its outage, outages_file, flap and
 // onoff keys) played on its devices d; ev tells the engine of carrier ones.
@@ -189,10 +238,10 @@ void ClearOutages(); // after a run, as ClearRadios
 
 // radiokeys.cc: takes the [radio NAME] and [mobility] sections out of text
 // (their lines become comments, so FILE:LINE stays right for the rest) into
-// r; false with err = "FILE:LINE: ..." on a bad key or value.
-bool ExtractRadio(const std::string& path, std::string& text, RadioSpec& r, std::string& err);
-// After the scenario is parsed: the named link exists, and its keys fit a radio.
-bool CheckRadio(const sim_scenario* sc, RadioSpec& r, std::string& err);
+// o.radio, o.lte and o.mob; false with err = "FILE:LINE: ..." on a bad key or value.
+bool ExtractRadio(const std::string& path, std::string& text, Options& o, std::string& err);
+// After the scenario is parsed: the named links exist, and their keys fit a radio.
+bool CheckRadio(const sim_scenario* sc, Options& o, std::string& err);
 
 // udpflow.cc: the open-loop generators of um3n-sim (video, cbr, bulk) over
 // UDP between the server nodes and the MN's home address, measured by

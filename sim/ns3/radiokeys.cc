@@ -3,6 +3,8 @@
 // with FILE:LINE. This driver takes them out of the text before that parser
 // sees it, leaving a comment on each of their lines so that the other
 // sections' errors keep their line numbers (sim/README.md, "um3n-ns3sim").
+// A [radio NAME] section is read whole before its keys are judged: its
+// standard key (802.11g or lte) decides which keys it may have.
 #include "ns3sim.hh"
 
 #include <cmath>
@@ -48,7 +50,7 @@ RadioKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& 
     if (k == "standard") {
         if (v == "802.11g")
             return true;
-        why = "expected standard = 802.11g (the only one this driver models)";
+        why = "expected standard = 802.11g or lte";
     } else if (k == "rate_control") {
         if (v == "ideal" || v == "minstrel")
             return r.rateControl = v, true;
@@ -86,7 +88,52 @@ RadioKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& 
 }
 
 bool
-MobilityKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& why)
+LteKey(LteSpec& s, const std::string& k, const std::string& v, std::string& why)
+{
+    double x[2];
+
+    if (k == "standard") {
+        return true; // lte: how the section was chosen
+    } else if (k == "enb_position") {
+        if (Numbers(v, x, 2, -1e5, 1e5))
+            return s.enbX = x[0], s.enbY = x[1], true;
+        why = "expected enb_position = X Y (metres)";
+    } else if (k == "tx_power_dbm") {
+        if (Numbers(v, x, 1, -10, 50))
+            return s.enbTxPowerDbm = x[0], true;
+        why = "expected tx_power_dbm (the eNB's) in -10..50";
+    } else if (k == "ue_tx_power_dbm") {
+        if (Numbers(v, x, 1, -40, 30))
+            return s.ueTxPowerDbm = x[0], true;
+        why = "expected ue_tx_power_dbm in -40..30";
+    } else if (k == "loss_exponent") {
+        if (Numbers(v, x, 1, 1, 8))
+            return s.exponent = x[0], true;
+        why = "expected loss_exponent in 1..8";
+    } else if (k == "reference_loss_db") {
+        if (Numbers(v, x, 1, 0, 200))
+            return s.refLossDb = x[0], true;
+        why = "expected reference_loss_db in 0..200 (loss at 1 m)";
+    } else if (k == "bandwidth_rb") {
+        // The bandwidths LTE defines (1.4, 3, 5, 10, 15, 20 MHz).
+        for (int rb : {6, 15, 25, 50, 75, 100})
+            if (Numbers(v, x, 1, rb, rb))
+                return s.bandwidthRb = (uint32_t)rb, true;
+        why = "expected bandwidth_rb = 6|15|25|50|75|100 (resource blocks)";
+    } else if (k == "scheduler") {
+        if (v == "pf" || v == "rr")
+            return s.scheduler = v, true;
+        why = "expected scheduler = pf|rr (proportional fair, round robin)";
+    } else {
+        why = "unknown key '" + k + "' in an LTE [radio]; expected standard, enb_position, " +
+              "tx_power_dbm, ue_tx_power_dbm, loss_exponent, reference_loss_db, " +
+              "bandwidth_rb or scheduler";
+    }
+    return false;
+}
+
+bool
+MobilityKey(MobilitySpec& r, const std::string& k, const std::string& v, std::string& why)
 {
     double x[3];
 
@@ -134,14 +181,55 @@ MobilityKey(RadioSpec& r, const std::string& k, const std::string& v, std::strin
     return false;
 }
 
+// One [radio NAME] section's lines, judged at its end.
+struct Pending
+{
+    std::string link;
+    int line = 0;
+    std::vector<std::pair<int, std::pair<std::string, std::string>>> keys; // line, k, v
+};
+
+bool
+FlushRadio(const std::string& path, const Pending& p, Options& o, std::string& err)
+{
+    bool lte = false;
+
+    for (const auto& e : p.keys)
+        lte = e.second.first == "standard" ? e.second.second == "lte" : lte;
+    std::string head = path + ":" + std::to_string(p.line) + ": ";
+    if (lte ? o.lte.present : o.radio.present)
+        return err = head + (lte ? "expected one LTE [radio NAME] section (one cell)"
+                                 : "expected one 802.11g [radio NAME] section (one access point)"),
+               false;
+    if (lte) {
+        o.lte.present = true;
+        o.lte.link = p.link;
+        o.lte.line = p.line;
+    } else {
+        o.radio.present = true;
+        o.radio.link = p.link;
+        o.radio.line = p.line;
+    }
+    for (const auto& e : p.keys) {
+        std::string why;
+        const std::string &k = e.second.first, &v = e.second.second;
+
+        if (!(lte ? LteKey(o.lte, k, v, why) : RadioKey(o.radio, k, v, why)))
+            return err = path + ":" + std::to_string(e.first) + ": [radio " + p.link + "] " + why,
+                   false;
+    }
+    return true;
+}
+
 } // namespace
 
 bool
-ExtractRadio(const std::string& path, std::string& text, RadioSpec& r, std::string& err)
+ExtractRadio(const std::string& path, std::string& text, Options& o, std::string& err)
 {
     std::istringstream in(text);
     std::string line, out, section;
-    bool mobility = false, mine = false;
+    bool mine = false;
+    Pending radio;
     int n = 0;
 
     while (std::getline(in, line)) {
@@ -149,19 +237,18 @@ ExtractRadio(const std::string& path, std::string& text, RadioSpec& r, std::stri
         std::string where = path + ":" + std::to_string(++n) + ": ";
 
         if (!t.empty() && t[0] == '[') {
+            if (radio.line && !FlushRadio(path, radio, o, err))
+                return false;
+            radio = Pending();
             section = Trim(t.substr(1, t.find(']') - 1));
             mine = section == "mobility" || section.compare(0, 6, "radio ") == 0;
             if (mine && section == "mobility") {
-                if (mobility)
+                if (o.mob.present)
                     return err = where + "duplicate section [mobility]", false;
-                mobility = true;
+                o.mob.present = true;
             } else if (mine) {
-                if (r.present)
-                    return err = where + "expected one [radio NAME] section (one access " +
-                                 "point)", false;
-                r.present = true;
-                r.link = Trim(section.substr(6));
-                r.line = n;
+                radio.link = Trim(section.substr(6));
+                radio.line = n;
             }
         } else if (mine && !t.empty() && t[0] != ';' && t[0] != '#') {
             size_t eq = t.find('=');
@@ -170,37 +257,60 @@ ExtractRadio(const std::string& path, std::string& text, RadioSpec& r, std::stri
             if (eq == std::string::npos)
                 return err = where + "expected 'key = value'", false;
             std::string k = Trim(t.substr(0, eq)), v = Trim(t.substr(eq + 1));
-            if (!(section == "mobility" ? MobilityKey(r, k, v, why) : RadioKey(r, k, v, why)))
-                return err = where + "[" + section + "] " + why, false;
+            if (section != "mobility")
+                radio.keys.push_back({n, {k, v}});
+            else if (!MobilityKey(o.mob, k, v, why))
+                return err = where + "[mobility] " + why, false;
         }
         out += mine ? ";" + line + "\n" : line + "\n";
     }
-    if (mobility && !r.present)
+    if (radio.line && !FlushRadio(path, radio, o, err))
+        return false;
+    if (o.mob.present && !o.radio.present && !o.lte.present)
         return err = path + ":0: [mobility] needs a [radio NAME] section (it moves the " +
                      "station)", false;
     text = out;
     return true;
 }
 
-bool
-CheckRadio(const sim_scenario* sc, RadioSpec& r, std::string& err)
+namespace
 {
-    std::string where = std::string(sc->path) + ":" + std::to_string(r.line) + ": ";
 
-    if (!r.present)
-        return true;
+// The [link NAME] a radio names: it exists, gets no scripted signal, and for
+// LTE no outage (the cell has no off switch this driver could honour).
+bool
+CheckLink(const sim_scenario* sc, const std::string& name, int line, bool lte, std::string& err)
+{
+    std::string where = std::string(sc->path) + ":" + std::to_string(line) + ": ";
+
     for (size_t i = 0; i < sc->n_links; i++) {
         const sim_link_spec& ls = sc->links[i];
 
-        if (r.link != ls.name)
+        if (name != ls.name)
             continue;
         if (ls.n_signals)
-            return err = where + "[radio " + r.link + "]: the radio gives [link " + r.link +
+            return err = where + "[radio " + name + "]: the radio gives [link " + name +
                          "] its signal; remove its signal key", false;
+        if (lte && (ls.n_outages || ls.flap_period_us || ls.onoff_up_us))
+            return err = where + "[radio " + name + "]: outages of an LTE cell are not " +
+                         "modelled; remove the outage, flap and onoff keys of [link " + name +
+                         "]", false;
         return true;
     }
-    return err = where + "[radio " + r.link + "]: expected the name of a [link NAME] section",
+    return err = where + "[radio " + name + "]: expected the name of a [link NAME] section",
            false;
+}
+
+} // namespace
+
+bool
+CheckRadio(const sim_scenario* sc, Options& o, std::string& err)
+{
+    if (o.radio.present && o.lte.present && o.radio.link == o.lte.link)
+        return err = std::string(sc->path) + ":" + std::to_string(o.lte.line) + ": [radio " +
+                     o.lte.link + "]: that link already has an 802.11g radio", false;
+    return (!o.radio.present || CheckLink(sc, o.radio.link, o.radio.line, false, err)) &&
+           (!o.lte.present || CheckLink(sc, o.lte.link, o.lte.line, true, err));
 }
 
 } // namespace um3n

@@ -338,6 +338,9 @@ struct World::Impl
     {
         const sim_scenario* sc = w.sc;
         const RadioSpec& r = w.opts.radio;
+        const LteSpec& lte = w.opts.lte;
+        if (r.present || lte.present) // one position for every radio of the MN
+            InstallMobility(mn, w.opts.mob);
         for (size_t i = 0; i < sc->n_links; i++) {
             const sim_link_spec& ls = sc->links[i];
             um3n_sockaddr c{};
@@ -345,13 +348,19 @@ struct World::Impl
 
             um3n_addr_from_v4(&c.ip, um3n_addr_v4(&ls.coa));
             c.port = (uint16_t)(kMnPortBase + i);
-            coa.push_back(c);
             LinkEventFn ev = [this](int l, um3n_link_ev e, int arg) { LinkEvent(l, e, arg); };
-            if (r.present && r.link == ls.name)
+            if (r.present && r.link == ls.name) {
                 d = BuildRadioLink(w, i, r, mn, ha, ToNs3(c.ip), Rank(i), DegradedDbm(sc), ev,
                                    &w.radio);
-            else
+            } else if (lte.present && lte.link == ls.name) {
+                Ipv4Address ue;
+
+                d = BuildLteLink(w, i, lte, mn, ha, Rank(i), ev, &w.lte, &ue);
+                um3n_addr_from_v4(&c.ip, ue.Get()); // the EPC's, not the [link]'s
+            } else {
                 d = BuildP2pLink(w, i, mn, ha, ToNs3(c.ip), Rank(i), "mn");
+            }
+            coa.push_back(c);
             ScheduleOutages(w, i, d, ev);
             mnDev.push_back(d.mn);
             haDev.push_back(d.ha);
@@ -463,7 +472,7 @@ struct World::Impl
                 Routes(mn)->AddHostRouteTo(Ipv4Address(kHaAddr), mnLinkIf[i]);
                 Simulator::Schedule(Seconds(0), &Impl::LinkEvent, this, (int)i, UM3N_LINK_EV_UP,
                                     0);
-            } else { // a radio link: through the AP, up once associated (links.cc)
+            } else { // radio: via the AP or EPC gateway, up once there (links.cc, lte.cc)
                 Routes(mn)->AddHostRouteTo(Ipv4Address(kHaAddr), gw[i], mnLinkIf[i]);
             }
             for (size_t j = 0; j < w.sc->links[i].n_signals; j++) {
