@@ -18,6 +18,9 @@
 #   LTE cell (LENA, EPC): the UE's NAS active within 1 s, the video on the
 #   cell within 100 ms of the crossing, nothing lost or late, the same seed
 #   twice the same metrics.json; bad LTE keys give exit 2 and FILE:LINE;
+# - rate traces: open-loop bulk flows both ways over the Verizon LTE
+#   mahimahi pair agree with um3n-sim's exact serialiser (goodput of each
+#   flow and its one-way delay p50 within 5 %); a malformed trace: exit 2;
 # - outages: the AP of ns3-apoff.ini off at 10 s (the station deassociates
 #   near 11 s, the video goes on over the cell), a cut point-to-point link
 #   (the flow moves to the cell and back), a bad outage value (exit 2);
@@ -208,6 +211,41 @@ printf "${lte}rate_control = ideal\n$tcp_flow" > "$out/lte2.ini"
 expect_error "802.11g key in an LTE radio" "$ns3" "$out/lte2.ini" "$out/lte2.ini:5: "
 printf "[link cell]\nrate_mbps = 100\noutage = 1-2\n[radio cell]\nstandard = lte\n$tcp_flow" > "$out/lte3.ini"
 expect_error "outage of an LTE cell" "$ns3" "$out/lte3.ini" "$out/lte3.ini:4: "
+# ---- rate traces: the same capacity curve as um3n-sim's links ------------------
+# Measured (30 s): downlink 5.071 Mbit/s against 5.038, p50 200.0 ms against
+# 199.5; uplink 7.266 against 7.237, p50 153.4 against 152.4.
+links=$(cd "$dir/../links" && pwd)
+printf '[sim]\nduration_s = 30\n[link cell]\nclass = cell\ntrace = %s\nup_trace = %s\ndelay_ms = 20\nqueue_bytes = 150000\n[flow f]\ntype = bulk\nserver = 10.9.1.10\ndirection = down\nrate_mbps = 40\nstart_s = 1\n[flow u]\ntype = bulk\nserver = 10.9.1.11\ndirection = up\nrate_mbps = 20\nstart_s = 1\n' \
+	"$links/Verizon-LTE-short.down" "$links/Verizon-LTE-short.up" > "$out/tr.ini"
+"$ns3" "$out/tr.ini" --out "$out/trn" > /dev/null
+"$sim" "$out/tr.ini" --out "$out/trs" > /dev/null
+flowfig() { # dir flow key
+	sed -n "/^    \"$2\": {/,/}/s/.*\"$3\": \([0-9.]*\).*/\1/p" "$1/metrics.json" | head -1
+}
+ok=1 figs=""
+for f in f u; do
+	for k in goodput_mbps owd_p50_ms; do
+		a=$(flowfig "$out/trn" $f $k) b=$(flowfig "$out/trs" $f $k)
+		figs="$figs $f.$k=$a/$b"
+		awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > 0 && a / b > 0.95 && a / b < 1.05) }' || ok=0
+	done
+done
+if [ "$ok" = 1 ]; then
+	echo "ok   rate traces (ns3sim/um3n-sim):$figs"
+else
+	echo "FAIL rate traces, within 5 % of um3n-sim (ns3sim/um3n-sim):$figs"; fail=1
+fi
+printf '0\n5\nx\n' > "$out/bad.trace"
+printf '[sim]\nduration_s = 5\n[link cell]\ntrace = %s\n[flow f]\ntype = tcp\nserver = 10.9.1.10\n' "$out/bad.trace" > "$out/badtr.ini"
+set +e
+"$ns3" "$out/badtr.ini" --out "$out/err" > /dev/null 2> "$out/stderr"
+rc=$?
+set -e
+if [ "$rc" = 2 ] && [ "$(wc -l < "$out/stderr")" = 1 ] && grep -q "^$out/bad.trace:3: " "$out/stderr"; then
+	echo "ok   malformed trace: $(cat "$out/stderr")"
+else
+	echo "FAIL malformed trace: exit $rc (2), stderr:"; cat "$out/stderr"; fail=1
+fi
 # ---- outages: the AP switched off, a point-to-point link cut -------------------
 # ns3-apoff.ini (14 s): the AP off at 10 s; the station loses its association
 # after its missed beacons (10 x 102.4 ms), the engine moved the traffic

@@ -147,8 +147,14 @@ BuildP2pLink(World& w,
     Ptr<PointToPointNetDevice> m = DynamicCast<PointToPointNetDevice>(c.Get(0));
     Ptr<PointToPointNetDevice> h = DynamicCast<PointToPointNetDevice>(c.Get(1));
 
-    m->SetDataRate(DataRate(ls.up_rate_bps ? ls.up_rate_bps : ls.rate_bps));
-    h->SetDataRate(DataRate(ls.rate_bps));
+    if (const sim_trace* up = LinkTrace(w, i, true))
+        PlayTrace(m, up);
+    else
+        m->SetDataRate(DataRate(ls.up_rate_bps ? ls.up_rate_bps : ls.rate_bps));
+    if (const sim_trace* down = LinkTrace(w, i, false))
+        PlayTrace(h, down);
+    else
+        h->SetDataRate(DataRate(ls.rate_bps));
     if (ls.loss_ppb) {
         for (int side = 0; side < 2; side++) {
             Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();

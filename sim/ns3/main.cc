@@ -52,11 +52,6 @@ struct Refused
 };
 const Refused kRefused[] = {
     {"sim", "event_jitter_ms", "no scheduled link events to move"},
-    {"link", "trace", "no rate traces on ns-3 links yet"},
-    {"link", "up_trace", "no rate traces on ns-3 links yet"},
-    {"link", "trace_format", "no rate traces on ns-3 links yet"},
-    {"link", "up_trace_format", "no rate traces on ns-3 links yet"},
-    {"link", "trace_scale", "no rate traces on ns-3 links yet"},
     {"link", "jitter_ms", "ns-3 point-to-point links have a fixed delay"},
     {"link", "reorder", "ns-3 point-to-point links are FIFO"},
     {"link", "ge_p_gb", "only uniform loss (RateErrorModel)"},
@@ -455,6 +450,7 @@ RunWorld(const sim_scenario* sc,
         ClearUdpFlows(w);
         ClearRadios();
         ClearLte();
+        ClearTracePlayers();
         ClearOutages();
         Simulator::Destroy();
     }

@@ -34,6 +34,7 @@ extern "C" {
 #include "policy.h"
 #include "scenario.h"
 #include "schedule.h"
+#include "trace.h"
 }
 
 namespace um3n
@@ -154,6 +155,7 @@ class World
     struct um3n_ha_status haStatus{};
     RadioFigures radio;
     LteFigures lte;
+    std::vector<sim_trace> downTrace, upTrace; // per link; period_us 0: none (ratetrace.cc)
     sim_metrics* udp = nullptr; // the open-loop (UDP) flows, as um3n-sim measures them
     bool anyUdp = false;
 
@@ -230,6 +232,16 @@ LinkDevs BuildLteLink(World& w,
                       LteFigures* fig,
                       ns3::Ipv4Address* coa);
 void ClearLte();
+
+// ratetrace.cc: the links' trace and up_trace files, loaded into w.downTrace
+// and w.upTrace (false with err = um3n-sim's message on a bad file), the
+// trace of link i's direction (null: a constant rate), and a player that
+// gives each packet the device sends the transmission time the trace gives.
+bool LoadTraces(World& w, std::string& err);
+void FreeTraces(World& w);
+const sim_trace* LinkTrace(const World& w, size_t i, bool up);
+void PlayTrace(ns3::Ptr<ns3::PointToPointNetDevice> dev, const sim_trace* tr);
+void ClearTracePlayers();
 
 // outages.cc: link i's outage schedule (its outage, outages_file, flap and
 // onoff keys) played on its devices d; ev tells the engine of carrier ones.

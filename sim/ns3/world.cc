@@ -439,7 +439,8 @@ struct World::Impl
 
             std::snprintf(l->name, sizeof(l->name), "%s", sc->links[i].name);
             l->link_class = sc->links[i].engine.link_class;
-            l->weight_kbps = (uint32_t)(sc->links[i].rate_bps / 1000);
+            const sim_trace* tr = LinkTrace(w, i, false); // its mean, as um3n-sim
+            l->weight_kbps = (uint32_t)((tr ? sim_trace_mean_bps(tr) : sc->links[i].rate_bps) / 1000);
             l->local = coa[i];
             um3n_confkeys_copy(UM3N_CONFKEYS_LINK, l, &sc->links[i].engine,
                                sc->links[i].engine_set);
@@ -512,6 +513,7 @@ World::~World()
 {
     um3n_mn_free(m->mnE);
     um3n_ha_free(m->haE);
+    FreeTraces(*this);
     if (m->policy)
         um3n_policy_free(m->policy);
     delete m;
@@ -539,6 +541,8 @@ World::Build(std::string& err)
         err = std::string(sc->path) + ":0: the policy rules were refused by the engine";
         return false;
     }
+    if (!LoadTraces(*this, err))
+        return false;
     m->ha = CreateObject<Node>();
     m->mn = CreateObject<Node>();
     internet.Install(NodeContainer(m->ha, m->mn));
