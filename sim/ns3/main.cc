@@ -262,11 +262,12 @@ WriteOutputs(const World& w, const std::string& dir)
         }
         std::fprintf(f,
                      "%s\n    \"%s\": {\"goodput_mbps\": %.3f, \"bytes\": %llu, "
-                     "\"retransmissions\": %llu, \"data_segments\": %llu, "
-                     "\"longest_stall_ms\": %.3f",
+                     "\"retransmissions\": %llu, \"spurious_retransmissions\": %llu, "
+                     "\"data_segments\": %llu, \"longest_stall_ms\": %.3f",
                      i ? "," : "", sc->flows[i].name, FlowGoodput(w, i),
                      (unsigned long long)st.rxBytes, (unsigned long long)st.retransmissions,
-                     (unsigned long long)st.txSegments, st.longestStallUs / 1e3);
+                     (unsigned long long)st.spurious, (unsigned long long)st.txSegments,
+                     st.longestStallUs / 1e3);
         if (w.udp && w.udp->handover)
             std::fprintf(f, ", \"handover_stall_ms\": %.3f", st.hoStallUs / 1e3);
         if (sc->flows[i].bytes)

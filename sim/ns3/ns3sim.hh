@@ -46,6 +46,7 @@ struct FlowStats
     uint64_t rxBytes = 0;          // in order, delivered to the receiving app
     uint64_t txSegments = 0;       // data segments sent (first copies and retransmissions)
     uint64_t retransmissions = 0;  // data segments below the highest sequence already sent
+    uint64_t spurious = 0;         // ... whose first copy had reached the receiver (tcpflow.cc)
     uint64_t highTx = 0;           // highest sequence end sent (relative to the ISN)
     bool txSeen = false;
     uint32_t isn = 0;

@@ -1,12 +1,14 @@
 // TCP flows of um3n-ns3sim ([flow] type = tcp): ns-3's own TCP (NewReno,
 // CUBIC or BBR, with SACK) between a server behind the HA and the MN's home
 // address, one bulk sender and one receiver per flow, and what they measure:
-// in-order bytes delivered, retransmitted segments, the longest stall.
+// in-order bytes delivered, retransmitted segments (and how many of them
+// were spurious: their first copy had arrived), the longest stall.
 #include "ns3sim.hh"
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <set>
 
 using namespace ns3;
 
@@ -28,7 +30,12 @@ struct Flow
     Ptr<Socket> tx, listener;
     uint64_t queued = 0; // bytes handed to the sending socket
     bool stopped = false;
+    std::set<uint64_t> rxSeen; // data segments' starts that reached the receiver (relative)
 };
+
+// Far enough behind the highest start seen that no retransmission can be of
+// it any more: the send buffer (main.cc, 4 MiB) is smaller.
+const uint64_t kSeenWindow = 16u << 20;
 
 uint64_t
 NowUs()
@@ -79,10 +86,31 @@ OnRecv(Flow* f, Ptr<Socket> s)
     }
 }
 
+// Spurious retransmissions, as ns-3 does not count them: a data segment
+// that reaches the receiver when a segment with the same start already had
+// (the sender retransmitted what had arrived; the tunnel's own duplicates
+// never reach TCP, the engines drop them).
+void
+OnRx(Flow* f, Ptr<const Packet> p, const TcpHeader& h, Ptr<const TcpSocketBase>)
+{
+    if (p->GetSize() == 0 || !f->st->txSeen)
+        return;
+    uint64_t rel = (uint32_t)(h.GetSequenceNumber().GetValue() - f->st->isn);
+
+    if (!f->rxSeen.insert(rel).second) {
+        f->st->spurious++;
+        return;
+    }
+    uint64_t top = *f->rxSeen.rbegin();
+    if (top > kSeenWindow)
+        f->rxSeen.erase(f->rxSeen.begin(), f->rxSeen.lower_bound(top - kSeenWindow));
+}
+
 void
 OnAccept(Flow* f, Ptr<Socket> s, const Address&)
 {
     s->SetRecvCallback(MakeBoundCallback(&OnRecv, f));
+    DynamicCast<TcpSocketBase>(s)->TraceConnectWithoutContext("Rx", MakeBoundCallback(&OnRx, f));
 }
 
 // Retransmissions: data segments starting below the highest sequence
