@@ -35,7 +35,7 @@ int sim_pcapout_open(struct sim_pcapout *po, const char *dir, const struct sim_s
 	po->ha_tun = po->mn_tun ? open_one(po->dead, dir, "ha-tun.pcap", err, errcap) : NULL;
 	if (!po->ha_tun)
 		goto fail;
-	for (size_t i = 0; i < sc->n_links; i++) {
+	for (size_t i = 0; sc && i < sc->n_links; i++) {
 		snprintf(name, sizeof(name), "link-%s.pcap", sc->links[i].name);
 		po->links[i] = open_one(po->dead, dir, name, err, errcap);
 		if (!po->links[i])

@@ -23,8 +23,10 @@ struct sim_pcapout {
 	uint32_t snaplen; /* bytes kept per packet (the pcap records the full length) */
 };
 
-/* Opens DIR/mn-tun.pcap, DIR/ha-tun.pcap and DIR/link-NAME.pcap; keeps the
- * first snaplen bytes of each packet (0 = all). Errors (err set): UM3N_ENOENT. */
+/* Opens DIR/mn-tun.pcap, DIR/ha-tun.pcap and DIR/link-NAME.pcap (sc NULL:
+ * the two TUN files only, as um3n-ns3sim, whose links ns-3 captures); keeps
+ * the first snaplen bytes of each packet (0 = all). Errors (err set):
+ * UM3N_ENOENT. */
 int sim_pcapout_open(struct sim_pcapout *po, const char *dir, const struct sim_scenario *sc,
 		     uint32_t snaplen, char *err, size_t errcap);
 void sim_pcapout_close(struct sim_pcapout *po);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # um3n-ns3sim (sim/ns3/): determinism, the error contract, and bounds.
 # - the same seed twice gives byte-identical metrics.json, timeseries.csv,
-#   extra.json and link pcaps; another seed gives another metrics.json;
+#   extra.json, link and TUN pcaps; another seed gives another metrics.json;
 # - a key of um3n-sim's format that the driver cannot honour, a pcap flow,
 #   bad [radio]/[mobility] keys each give exit 2 and one line FILE:LINE: ...;
 #   um3n-sim refuses a type = tcp flow and a [radio] section the same way;
@@ -52,7 +52,8 @@ done
 if [ "$(head -1 "$out/a.stdout")" != "seed=3" ] || ! tail -1 "$out/a.stdout" | grep -q '^summary: '; then
 	echo "FAIL stdout: first line seed=3, last the summary expected:"; cat "$out/a.stdout"; fail=1
 fi
-for f in metrics.json timeseries.csv extra.json link-cell-mn.pcap link-wifi-ha.pcap; do
+for f in metrics.json timeseries.csv extra.json link-cell-mn.pcap link-wifi-ha.pcap mn-tun.pcap \
+	ha-tun.pcap; do
 	if cmp -s "$out/a/$f" "$out/b/$f"; then
 		echo "ok   same seed, same $f"
 	else
@@ -63,6 +64,14 @@ if cmp -s "$out/a/metrics.json" "$out/c/metrics.json"; then
 	echo "FAIL seeds 3 and 4 gave the same metrics.json: the seed is not used"; fail=1
 else
 	echo "ok   another seed, another metrics.json"
+fi
+
+# The TUN pcaps hold the inner packets: TCP between the servers and the home address.
+inner=$(tshark -r "$out/a/mn-tun.pcap" -Y "tcp && ip.dst == 10.200.0.2" 2>/dev/null | wc -l)
+if [ "$inner" -gt 1000 ]; then
+	echo "ok   mn-tun.pcap: $inner inner TCP packets to the home address"
+else
+	echo "FAIL mn-tun.pcap: $inner inner TCP packets to the home address (> 1000)"; fail=1
 fi
 
 # ---- errors ----------------------------------------------------------------

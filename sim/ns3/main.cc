@@ -38,7 +38,8 @@ const char kUsage[] =
     "                its policy's link; outputs in DIR/plain) and print simulated\n"
     "                seconds per wall second of both\n"
     "  --pcap        write DIR/link-NAME-{mn,ha}.pcap: each link device's packets\n"
-    "                (ns-3's pcap helper, PPP framing, simulated timestamps)\n"
+    "                (ns-3's pcap helper, PPP framing, simulated timestamps), and\n"
+    "                DIR/{mn,ha}-tun.pcap: the inner packets at the two TUNs\n"
     "  --log LEVEL   engine log lines to stderr: 0 err .. 3 debug\n"
     "Exit status: 0 ok, 1 run-time failure, 2 bad usage or scenario (FILE:LINE: ...).\n";
 

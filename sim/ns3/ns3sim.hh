@@ -165,6 +165,14 @@ class World
     Impl* m;
 };
 
+// engineenv.cc: an engine's environment (name in its log lines; salt 1 for
+// the MN, 2 for the HA), um3n-sim's fixed MN-HA key and identification
+// base, and the HA's key lookup (ctx: the MN's home address).
+extern const uint8_t kEngineKey[32];
+extern const uint64_t kEngineNtpBase;
+void InitEngineEnv(um3n_env* env, const char* name, int logLevel, uint64_t seed, uint64_t salt);
+int HaGetKey(void* ctx, uint32_t home, uint32_t spi, uint8_t* key, size_t* keyLen);
+
 // tcpflow.cc: the sender and receiver of flow i (direction down: the server
 // sends), started at its start_s, stopped at its stop_s.
 void InstallTcpFlow(World& w,

@@ -10,6 +10,7 @@
 
 extern "C" {
 #include "confkeys.h"
+#include "pcapout.h"
 #include "wire.h"
 }
 
@@ -20,23 +21,10 @@ namespace um3n
 namespace
 {
 
-// The MN-HA key and identification base of um3n-sim (sim/world.c): fixed, so runs repeat.
-const uint8_t kKey[32] = "um3n-sim fixed MN-HA test key!!";
-const uint64_t kNtpBase = (uint64_t)3976214400u << 32;
 const uint16_t kMnPortBase = 49200;
 const char kHome[] = "10.200.0.2";
 const char kHaTunAddr[] = "10.200.0.1";
 const char kHaAddr[] = "192.0.2.1";
-
-uint64_t
-MixSeed(uint64_t seed, uint64_t salt)
-{
-    uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (salt + 1);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 uint64_t
 NowUs()
@@ -59,37 +47,6 @@ FromNs3(const Address& a)
     um3n_addr_from_v4(&sa.ip, in.GetIpv4().Get());
     sa.port = in.GetPort();
     return sa;
-}
-
-void*
-EnvAlloc(void*, size_t size)
-{
-    return calloc(1, size);
-}
-
-void
-EnvFree(void*, void* p)
-{
-    free(p);
-}
-
-void
-EnvLog(void* ctx, int level, const char* msg)
-{
-    std::fprintf(stderr, "[%10.6f] %s %d %s\n", Simulator::Now().GetSeconds(),
-                 static_cast<const char*>(ctx), level, msg);
-}
-
-int
-HaGetKey(void* ctx, uint32_t home, uint32_t spi, uint8_t* key, size_t* keyLen)
-{
-    const um3n_addr* mnHome = static_cast<const um3n_addr*>(ctx);
-
-    if (home != um3n_addr_v4(mnHome) || spi != UM3N_SPI_HMAC_SHA256_MIN || *keyLen < sizeof(kKey))
-        return -1;
-    std::memcpy(key, kKey, sizeof(kKey));
-    *keyLen = sizeof(kKey);
-    return 0;
 }
 
 // Adds dev to node's IPv4 stack with one /32 address; returns the interface.
@@ -135,6 +92,9 @@ struct World::Impl
     std::vector<um3n_sockaddr> coa;
     EventId mnWake, haWake;
     uint64_t mnWakeUs = UINT64_MAX, haWakeUs = UINT64_MAX;
+    // --pcap: the inner packets at both TUNs, as um3n-sim writes them
+    // (VirtualNetDevice has no pcap helper); null without.
+    sim_pcapout* tunPcap = nullptr;
     uint8_t buf[65536];
 
     explicit Impl(World& world)
@@ -183,6 +143,8 @@ struct World::Impl
                 if (mnSock[out.link]->SendTo(p, 0, to) < 0)
                     w.sendFailed++;
             } else if (out.kind == UM3N_OUT_TUN) {
+                if (tunPcap)
+                    sim_pcapout_mn_tun(tunPcap, NowUs(), out.data, out.len);
                 if (UdpDelivered(w, out.link, out.data, out.len))
                     continue; // a UDP flow's probe: measured, not handed to the stack
                 CountLinkBytes(w, out.link, out.data, out.len);
@@ -207,6 +169,8 @@ struct World::Impl
                 if (haSock->SendTo(Create<Packet>(out.data, (uint32_t)out.len), 0, to) < 0)
                     w.haUnroutable++;
             } else if (out.kind == UM3N_OUT_TUN) {
+                if (tunPcap)
+                    sim_pcapout_ha_tun(tunPcap, NowUs(), out.data, out.len);
                 CountLinkBytes(w, out.link, out.data, out.len);
                 up.push_back(Create<Packet>(out.data, (uint32_t)out.len));
             }
@@ -247,6 +211,8 @@ struct World::Impl
     bool MnTunSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
     {
         uint32_t n = Copy(p);
+        if (tunPcap)
+            sim_pcapout_mn_tun(tunPcap, NowUs(), buf, n);
 
         if (um3n_mn_tun_input(mnE, NowUs(), buf, n))
             w.mnTunErr++;
@@ -257,6 +223,8 @@ struct World::Impl
     bool HaTunSend(Ptr<Packet> p, const Address&, const Address&, uint16_t)
     {
         uint32_t n = Copy(p);
+        if (tunPcap)
+            sim_pcapout_ha_tun(tunPcap, NowUs(), buf, n);
 
         if (um3n_ha_tun_input(haE, NowUs(), buf, n))
             w.haTunErr++;
@@ -429,9 +397,9 @@ struct World::Impl
         um3n_mn_conf_defaults(&mc);
         mc.home_addr = home;
         mc.ha = haAddr;
-        std::memcpy(mc.key, kKey, sizeof(kKey));
-        mc.key_len = sizeof(kKey);
-        mc.ident_base = kNtpBase;
+        std::memcpy(mc.key, kEngineKey, sizeof(kEngineKey));
+        mc.key_len = sizeof(kEngineKey);
+        mc.ident_base = kEngineNtpBase;
         mc.n_links = sc->n_links;
         mc.policy = policy;
         for (size_t i = 0; i < sc->n_links; i++) {
@@ -511,6 +479,10 @@ World::World(const sim_scenario* scenario, const Options& o)
 
 World::~World()
 {
+    if (m->tunPcap) {
+        sim_pcapout_close(m->tunPcap);
+        delete m->tunPcap;
+    }
     um3n_mn_free(m->mnE);
     um3n_ha_free(m->haE);
     FreeTraces(*this);
@@ -522,18 +494,10 @@ World::~World()
 bool
 World::Build(std::string& err)
 {
-    static char mnName[] = "mn", haName[] = "ha";
     InternetStackHelper internet;
 
-    m->mnEnv.ctx = mnName;
-    m->mnEnv.log = opts.logLevel >= 0 ? EnvLog : nullptr;
-    m->mnEnv.log_level = opts.logLevel;
-    m->mnEnv.alloc = EnvAlloc;
-    m->mnEnv.free = EnvFree;
-    m->mnEnv.seed = MixSeed(opts.seed, 1);
-    m->haEnv = m->mnEnv;
-    m->haEnv.ctx = haName;
-    m->haEnv.seed = MixSeed(opts.seed, 2);
+    InitEngineEnv(&m->mnEnv, "mn", opts.logLevel, opts.seed, 1);
+    InitEngineEnv(&m->haEnv, "ha", opts.logLevel, opts.seed, 2);
     um3n_addr_parse(kHome, &m->home);
     um3n_addr_parse(kHaAddr, &m->haAddr.ip);
     m->haAddr.port = UM3N_PORT_DEFAULT;
@@ -581,6 +545,17 @@ World::Build(std::string& err)
         return false;
     }
     m->BuildSockets();
+    if (!opts.pcapDir.empty()) {
+        char perr[256];
+
+        m->tunPcap = new sim_pcapout;
+        if (sim_pcapout_open(m->tunPcap, opts.pcapDir.c_str(), nullptr, 0, perr, sizeof(perr))) {
+            delete m->tunPcap;
+            m->tunPcap = nullptr;
+            err = std::string(sc->path) + ":0: --pcap: " + perr;
+            return false;
+        }
+    }
     for (size_t i = 0; i < sc->n_flows; i++)
         if (sc->flows[i].type == SIM_FLOW_TCP)
             InstallTcpFlow(*this, i, m->flowSrv[i], ToNs3(sc->flows[i].server), m->mn,
