@@ -90,11 +90,6 @@ CheckKeys(const char* path, const std::string& text, std::string& err)
         size_t eq = line.find('=');
         std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
         std::string kind = section.substr(0, section.find(' '));
-        if (kind == "flow" && key == "type" && value == "pcap") {
-            err = where + "[" + section + "] type = pcap: um3n-ns3sim does not replay " +
-                  "captures yet; run it with um3n-sim";
-            return false;
-        }
         for (const Refused& r : kRefused)
             if (kind == r.section && key == r.key) {
                 err = where + "[" + section + "] " + key + ": not honoured by um3n-ns3sim (" +

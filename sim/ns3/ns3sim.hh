@@ -274,6 +274,9 @@ bool InstallUdpFlows(World& w,
 // An inner packet the MN engine delivered over link at now: true when it was
 // a probe of a UDP flow (counted), which the caller then drops.
 bool UdpDelivered(World& w, int link, const uint8_t* pkt, size_t len);
+// A replayed capture's packet an engine hands to its TUN (atMn: the MN's,
+// else the HA's): true when it was one (judged), which the caller then drops.
+bool PcapDelivered(World& w, int link, bool atMn, const uint8_t* pkt, size_t len);
 void ClearUdpFlows(World& w); // also frees w.udp
 
 } // namespace um3n

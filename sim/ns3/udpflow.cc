@@ -1,12 +1,16 @@
-// Open-loop flows of um3n-ns3sim ([flow] type = video, cbr or bulk): the
-// generators of um3n-sim (sim/traffic.c) give each packet's time, size and
-// probe header (flow, sequence, frame, send time); the UDP payload leaves an
-// ns-3 UDP socket (the server node's for direction = down, the MN home
+// Open-loop flows of um3n-ns3sim ([flow] type = video, cbr, bulk or pcap):
+// the generators of um3n-sim (sim/traffic.c) give each packet's time, size
+// and probe header (flow, sequence, frame, send time); the UDP payload leaves
+// an ns-3 UDP socket (the server node's for direction = down, the MN home
 // address's for up) and sim/metrics.c judges what arrives, exactly as in
 // um3n-sim: loss, one-way delay, late video frames, the handover figures
 // (sim/hometric.c). The downlink is measured where the MN engine hands the
 // packet to its TUN (so the carrying link is known); the uplink at the
-// server's socket (link unknown).
+// server's socket (link unknown). A replayed capture's packets are whole IPv4
+// packets of any protocol (their sequence in the IPv4 ID, as in um3n-sim):
+// they leave a raw socket with the header included and are judged, and
+// consumed, where an engine hands them to its TUN (the HA's for the uplink),
+// so no stack answers them.
 #include "ns3sim.hh"
 
 extern "C" {
@@ -31,6 +35,8 @@ struct UdpFlow
     sim_gen gen;
     Ptr<Socket> tx, rx;
     Address to;
+    uint32_t lastSeq = 0; // pcap: the highest sequence received (ExtendSeq)
+    bool anyRx = false;
 };
 
 std::vector<std::unique_ptr<UdpFlow>> gFlows;
@@ -52,9 +58,33 @@ Emit(void* ctx, size_t flow, uint64_t now, const sim_gen_pkt* p)
                               p->frame_pkts);
     if (rc)
         return rc;
-    if (f->tx->SendTo(Create<Packet>(p->data + hdrs, p->len - hdrs), 0, f->to) < 0)
+    bool raw = f->w->sc->flows[flow].type == SIM_FLOW_PCAP; // the whole packet
+    uint32_t skip = raw ? 0 : hdrs;
+    // A two-way capture (pcap_server) sends each packet from its own end.
+    Ptr<Socket> tx = raw && p->up ? f->rx : f->tx;
+    Address to = raw ? Address(InetSocketAddress(Ipv4Address(um3n_get32(p->data + 16)), 0)) : f->to;
+    if (tx->SendTo(Create<Packet>(p->data + skip, p->len - skip), 0, to) < 0)
         f->w->sendFailed++;
     return 0;
+}
+
+// A replayed packet carries 16 bits of its sequence in the IPv4 ID: the
+// value closest to the last one seen (sim/world_run.c does the same).
+uint32_t
+ExtendSeq(UdpFlow* f, uint16_t id16)
+{
+    uint32_t cand = (f->lastSeq & ~0xffffu) | id16;
+
+    if (!f->anyRx)
+        cand = id16;
+    else if (cand + 0x8000u < f->lastSeq)
+        cand += 0x10000u;
+    else if (cand > f->lastSeq + 0x8000u && cand >= 0x10000u)
+        cand -= 0x10000u;
+    if (!f->anyRx || cand > f->lastSeq)
+        f->lastSeq = cand;
+    f->anyRx = true;
+    return cand;
 }
 
 void
@@ -69,6 +99,15 @@ Tick(UdpFlow* f)
         Simulator::Schedule(MicroSeconds(next > now ? next - now : 0), &Tick, f);
 }
 
+void Judge(World& w,
+           size_t flow,
+           int link,
+           bool up,
+           uint32_t seq,
+           uint64_t sendUs,
+           uint32_t ipBytes,
+           uint32_t frame);
+
 // A probe's send time and sequence, with the receiver's view: the bytes of
 // the whole inner IPv4 packet (what um3n-sim counts).
 void
@@ -79,12 +118,26 @@ Received(World& w, int link, bool up, const uint8_t* payload, size_t n, uint32_t
     if (!sim_probe_read(payload, n, &pr) || pr.flow_id >= w.sc->n_flows ||
         w.sc->flows[pr.flow_id].type == SIM_FLOW_TCP)
         return;
-    uint64_t now = NowUs(), before = w.udp->flows[pr.flow_id].recv_pkts;
-    sim_metrics_received(w.udp, pr.flow_id, link, up, now, pr.seq, pr.send_us, ipBytes,
-                         pr.frame_id);
-    if (w.udp->flows[pr.flow_id].recv_pkts == before)
+    Judge(w, pr.flow_id, link, up, pr.seq, pr.send_us, ipBytes, pr.frame_id);
+}
+
+// What arrived of flow `flow`, to metrics.c and to the per-second and
+// per-link goodput of timeseries.csv and metrics.json.
+void
+Judge(World& w,
+      size_t flow,
+      int link,
+      bool up,
+      uint32_t seq,
+      uint64_t sendUs,
+      uint32_t ipBytes,
+      uint32_t frame)
+{
+    uint64_t now = NowUs(), before = w.udp->flows[flow].recv_pkts;
+    sim_metrics_received(w.udp, flow, link, up, now, seq, sendUs, ipBytes, frame);
+    if (w.udp->flows[flow].recv_pkts == before)
         return; // a duplicate (or a packet already judged): counted by metrics.c only
-    std::vector<uint64_t>& fsec = w.flows[pr.flow_id].secBytes; // timeseries.csv
+    std::vector<uint64_t>& fsec = w.flows[flow].secBytes; // timeseries.csv
     if (fsec.size() <= now / 1000000)
         fsec.resize(now / 1000000 + 1);
     fsec[now / 1000000] += ipBytes;
@@ -156,6 +209,20 @@ InstallUdpFlows(World& w, const std::vector<Ptr<Node>>& servers, Ptr<Node> mn, s
         uint16_t fromPort = down ? fs.server_port : fs.client_port;
         uint16_t toPort = down ? fs.client_port : fs.server_port;
 
+        w.anyUdp = true;
+        if (fs.type == SIM_FLOW_PCAP) {
+            // The header included: ns-3 routes the packet by its own
+            // addresses. tx sends from the server, rx (as sender) from the MN.
+            f->tx = Socket::CreateSocket(servers[i], Ipv4RawSocketFactory::GetTypeId());
+            f->rx = Socket::CreateSocket(mn, Ipv4RawSocketFactory::GetTypeId());
+            for (Ptr<Socket> r : {f->tx, f->rx}) {
+                r->SetAttribute("IpHeaderInclude", BooleanValue(true));
+                r->SetRecvCallback(MakeCallback(&Discard));
+            }
+            Simulator::Schedule(MicroSeconds(sim_gen_next_us(&f->gen)), &Tick, f.get());
+            gFlows.push_back(std::move(f));
+            continue;
+        }
         f->tx = Socket::CreateSocket(from, UdpSocketFactory::GetTypeId());
         f->tx->Bind(InetSocketAddress(fromAddr, fromPort));
         f->tx->SetRecvCallback(MakeCallback(&Discard));
@@ -167,10 +234,30 @@ InstallUdpFlows(World& w, const std::vector<Ptr<Node>>& servers, Ptr<Node> mn, s
         f->rx->SetRecvCallback(down ? MakeCallback(&Discard)
                                     : MakeBoundCallback(&ServerRecv, &w));
         Simulator::Schedule(MicroSeconds(sim_gen_next_us(&f->gen)), &Tick, f.get());
-        w.anyUdp = true;
         gFlows.push_back(std::move(f));
     }
     return true;
+}
+
+bool
+PcapDelivered(World& w, int link, bool atMn, const uint8_t* pkt, size_t len)
+{
+    if (!w.anyUdp || len < SIM_IP4_HDR || (pkt[0] >> 4) != 4)
+        return false;
+    uint32_t server = um3n_get32(pkt + (atMn ? 12 : 16));
+    for (auto& f : gFlows) {
+        const sim_flow_spec& fs = w.sc->flows[f->i];
+
+        if (fs.type != SIM_FLOW_PCAP || um3n_addr_v4(&fs.server) != server)
+            continue;
+        uint32_t seq = ExtendSeq(f.get(), um3n_get16(pkt + 4));
+        uint64_t sent = sim_metrics_send_time(w.udp, f->i, seq, NowUs());
+        uint32_t total = (uint32_t)((size_t)pkt[2] << 8 | pkt[3]);
+
+        Judge(w, f->i, link, !atMn, seq, sent, total <= len ? total : (uint32_t)len, 0);
+        return true;
+    }
+    return false;
 }
 
 bool

@@ -145,7 +145,8 @@ struct World::Impl
             } else if (out.kind == UM3N_OUT_TUN) {
                 if (tunPcap)
                     sim_pcapout_mn_tun(tunPcap, NowUs(), out.data, out.len);
-                if (UdpDelivered(w, out.link, out.data, out.len))
+                if (UdpDelivered(w, out.link, out.data, out.len) ||
+                    PcapDelivered(w, out.link, true, out.data, out.len))
                     continue; // a UDP flow's probe: measured, not handed to the stack
                 CountLinkBytes(w, out.link, out.data, out.len);
                 up.emplace_back(Create<Packet>(out.data, (uint32_t)out.len), out.link);
@@ -171,6 +172,8 @@ struct World::Impl
             } else if (out.kind == UM3N_OUT_TUN) {
                 if (tunPcap)
                     sim_pcapout_ha_tun(tunPcap, NowUs(), out.data, out.len);
+                if (PcapDelivered(w, out.link, false, out.data, out.len))
+                    continue; // a replayed uplink packet: judged here, no server answers it
                 CountLinkBytes(w, out.link, out.data, out.len);
                 up.push_back(Create<Packet>(out.data, (uint32_t)out.len));
             }
