@@ -24,6 +24,8 @@ ROWS = [
      "fig5-multihoming"),
     ("one CUBIC flow, aggregate", "ns3-aggregate-cubic", "goodput",
      ("aggregate", "cubic", "goodput_mbps"), None),
+    ("one NewReno flow, aggregate", "ns3-aggregate-newreno", "goodput",
+     ("aggregate", "reno", "goodput_mbps"), None),
     ("cut handover: added gap", "ns3-testbed-cut", "gap", ("handover", "cut", "added_gap_ms"),
      "ns3-testbed-cut"),
 ]
@@ -96,8 +98,9 @@ def main():
     # namespace cannot change unless it is in tcp_allowed_congestion_control.
     cc = open("/proc/sys/net/ipv4/tcp_congestion_control").read().strip()
     print("  The testbed's Fig. 5 senders (vsftpd) use this kernel's default congestion control, "
-          "%s; ns3sim's use CUBIC: those rows compare unlike TCPs. The aggregate row is CUBIC on "
-          "both (iperf3 -C cubic); the gap row is UDP video." % cc)
+          "%s; ns3sim's use CUBIC: those rows compare unlike TCPs. The aggregate rows are CUBIC "
+          "and NewReno on both (iperf3 -C cubic, -C reno: Linux's reno is NewReno with SACK); "
+          "the gap row is UDP video." % cc)
     return 0
 
 
