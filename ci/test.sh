@@ -57,8 +57,9 @@ asan() {
 }
 
 fuzz() {
-	CC=clang cmake -S "$top" -B "$top/build-fuzz" -DUM3N_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
-		cmake --build "$top/build-fuzz" -j"$jobs" &&
+	CC=clang CXX=clang++ cmake -S "$top" -B "$top/build-fuzz" -DUM3N_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+		>/dev/null &&
+		cmake --build "$top/build-fuzz" -j"$jobs" --target fuzz_all &&
 		"$top/fuzz/run.sh" "$top/build-fuzz" "$fuzz_seconds"
 }
 

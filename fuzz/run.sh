@@ -3,7 +3,7 @@
 # Usage: fuzz/run.sh BUILD_DIR SECONDS          short: each target for SECONDS (CI)
 #        fuzz/run.sh --long BUILD_DIR [RUNS]    long: each target for RUNS executions
 #                                                (default 10000000), one at a time
-# (BUILD_DIR configured with CC=clang -DUM3N_FUZZ=ON, target fuzz_all.)
+# (BUILD_DIR configured with CC=clang CXX=clang++ -DUM3N_FUZZ=ON, target fuzz_all.)
 # UM3N_FUZZ_TARGETS="a b" runs only those targets (names without fuzz_);
 # UM3N_FUZZ_MAX_SECONDS=N stops each long run after N seconds too (a loaded
 # machine): the table then says "ok (time cap)" beside fewer executions.
@@ -36,8 +36,9 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 # Every fuzz target built from fuzz/fuzz_<name>.c; the wire ones must exist.
 targets="rrq_decode rrp_decode tunnel_decode ip_parse"
-for src in "$here"/fuzz_*.c; do
-	t=$(basename "$src" .c)
+for src in "$here"/fuzz_*.c "$here"/fuzz_*.cc; do
+	t=$(basename "$src")
+	t=${t%.c*}
 	t=${t#fuzz_}
 	case " $targets " in *" $t "*) ;; *) targets="$targets $t" ;; esac
 done
@@ -53,7 +54,7 @@ for t in $targets; do
 	if [ ! -x "$bin" ]; then
 		case $t in
 		rrq_decode | rrp_decode | tunnel_decode | ip_parse)
-			echo "missing $bin (build with CC=clang -DUM3N_FUZZ=ON, target fuzz_all)" >&2
+			echo "missing $bin (build with CC=clang CXX=clang++ -DUM3N_FUZZ=ON, target fuzz_all)" >&2
 			exit 2 ;;
 		esac
 		echo "== fuzz_$t not built (its dependencies are missing): skipped"

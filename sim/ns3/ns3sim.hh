@@ -37,6 +37,8 @@ extern "C" {
 #include "trace.h"
 }
 
+#include "radiospec.hh"
+
 namespace um3n
 {
 
@@ -67,44 +69,6 @@ struct LinkStats
 
 const uint32_t kHaAddrV4 = 0xc0000201u; // 192.0.2.1: the HA, on every link
 
-// [radio NAME] and [mobility] (radiokeys.cc; sim/README.md, "um3n-ns3sim"):
-// with standard = 802.11g the [link NAME] becomes an access point wired to
-// the HA, the MN its station; with standard = lte (lte.cc) an LTE cell
-// (LENA) whose EPC's packet gateway is wired to the HA.
-struct RadioSpec
-{
-    bool present = false;
-    std::string link; // the [link NAME] it replaces
-    int line = 0;     // of the [radio NAME] header
-    std::string rateControl = "ideal";
-    double txPowerDbm = 20, apX = 0, apY = 0;
-    double exponent = 3.0, refLossDb = 40.05; // log-distance: 2.4 GHz free space at 1 m
-    uint64_t beaconUs = 102400;
-    uint32_t maxMissedBeacons = 10;
-};
-
-struct LteSpec
-{
-    bool present = false;
-    std::string link;
-    int line = 0;
-    double enbX = 0, enbY = 0;
-    double enbTxPowerDbm = 30, ueTxPowerDbm = 23; // LENA's eNB default; a class 3 UE
-    double exponent = 3.0, refLossDb = 38.97;     // log-distance: 2.12 GHz free space at 1 m
-    uint32_t bandwidthRb = 25;                    // 5 MHz
-    std::string scheduler = "pf";
-};
-
-// Where the MN is: standing at start, a straight walk, or waypoints.
-struct MobilitySpec
-{
-    bool present = false;
-    double startX = 10, startY = 0, speed = 0, dirDeg = 0;
-    uint64_t walkFromUs = 0;
-    bool straight = false;            // start/speed_mps/direction_deg/walk_from_s given
-    std::vector<double> wayT, wayX, wayY; // waypoints (s, m, m), in time order
-};
-
 // What the radio did (metrics.json "radio"): first association, first
 // report below signal_degraded_dbm, first loss of association (µs, -1 never).
 struct RadioFigures
@@ -122,17 +86,6 @@ struct LteFigures
     int64_t activeUs = -1;
     uint64_t actives = 0, inactives = 0, linkFailures = 0, reports = 0;
     double rsrpMin = 0, rsrpMax = 0, rsrpSum = 0, sinrMin = 0, sinrSum = 0;
-};
-
-struct Options
-{
-    uint64_t seed = 1;
-    bool plain = false; // no tunnel: each flow on the link the policy picks (the --bench baseline)
-    int logLevel = -1;
-    RadioSpec radio;
-    LteSpec lte;
-    MobilitySpec mob;
-    std::string pcapDir; // non-empty: link-NAME-{mn,ha}.pcap of every link device here
 };
 
 // The world: nodes, links, the two engine adaptors and the TCP flows.
@@ -256,13 +209,6 @@ void ClearTracePlayers();
 // onoff keys) played on its devices d; ev tells the engine of carrier ones.
 void ScheduleOutages(World& w, size_t i, const LinkDevs& d, LinkEventFn ev);
 void ClearOutages(); // after a run, as ClearRadios
-
-// radiokeys.cc: takes the [radio NAME] and [mobility] sections out of text
-// (their lines become comments, so FILE:LINE stays right for the rest) into
-// o.radio, o.lte and o.mob; false with err = "FILE:LINE: ..." on a bad key or value.
-bool ExtractRadio(const std::string& path, std::string& text, Options& o, std::string& err);
-// After the scenario is parsed: the named links exist, and their keys fit a radio.
-bool CheckRadio(const sim_scenario* sc, Options& o, std::string& err);
 
 // udpflow.cc: the open-loop generators of um3n-sim (video, cbr, bulk) over
 // UDP between the server nodes and the MN's home address, measured by

@@ -5,7 +5,7 @@
 // sections' errors keep their line numbers (sim/README.md, "um3n-ns3sim").
 // A [radio NAME] section is read whole before its keys are judged: its
 // standard key (802.11g or lte) decides which keys it may have.
-#include "ns3sim.hh"
+#include "radiospec.hh"
 
 #include <cmath>
 #include <cstdlib>

@@ -411,7 +411,8 @@ struct World::Impl
             std::snprintf(l->name, sizeof(l->name), "%s", sc->links[i].name);
             l->link_class = sc->links[i].engine.link_class;
             const sim_trace* tr = LinkTrace(w, i, false); // its mean, as um3n-sim
-            l->weight_kbps = (uint32_t)((tr ? sim_trace_mean_bps(tr) : sc->links[i].rate_bps) / 1000);
+            double bps = tr ? sim_trace_mean_bps(tr) : (double)sc->links[i].rate_bps;
+            l->weight_kbps = (uint32_t)(bps / 1000);
             l->local = coa[i];
             um3n_confkeys_copy(UM3N_CONFKEYS_LINK, l, &sc->links[i].engine,
                                sc->links[i].engine_set);
