@@ -178,3 +178,19 @@ int sim_gen_run(struct sim_gen *g, uint64_t now_us, sim_gen_emit_fn emit, void *
 		g->next_us = UINT64_MAX;
 	return rc;
 }
+
+uint32_t sim_gen_seq_from_id(uint32_t *last, bool *any, uint16_t id16)
+{
+	uint32_t cand = (*last & ~0xffffu) | id16;
+
+	if (!*any)
+		cand = id16;
+	else if (cand + 0x8000u < *last)
+		cand += 0x10000u;
+	else if (cand > *last + 0x8000u && cand >= 0x10000u)
+		cand -= 0x10000u;
+	if (!*any || cand > *last)
+		*last = cand;
+	*any = true;
+	return cand;
+}

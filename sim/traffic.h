@@ -13,6 +13,7 @@
 #ifndef SIM_TRAFFIC_H
 #define SIM_TRAFFIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pcapin.h"
@@ -56,6 +57,11 @@ static inline uint64_t sim_gen_next_us(const struct sim_gen *g) { return g->next
 /* Emits every packet due at now_us through emit, then advances next_us.
  * Returns the first error emit returned, else 0. */
 int sim_gen_run(struct sim_gen *g, uint64_t now_us, sim_gen_emit_fn emit, void *ctx);
+
+/* A replayed packet's sequence from the 16 bits in its IPv4 ID (run_pcap
+ * puts them there): the value closest to *last, the highest seen so far;
+ * *any is false until the first. Updates both. */
+uint32_t sim_gen_seq_from_id(uint32_t *last, bool *any, uint16_t id16);
 
 /* Video frame size in bytes for frame k of a flow at rate_bps. */
 uint32_t sim_video_frame_bytes(uint64_t rate_bps, uint32_t k);

@@ -72,25 +72,6 @@ static struct sim_pkt *pkt_copy(struct sim_world *w, const uint8_t *data, size_t
 
 /* ---- receivers: identify the flow, feed the metrics -------------------- */
 
-/* Replayed packets carry a 16-bit sequence in the IPv4 ID: extend it to the
- * value closest to the last one seen. */
-static uint32_t extend_seq(struct sim_world *w, size_t flow, uint16_t id16)
-{
-	uint32_t last = w->pcap_last_seq[flow];
-	uint32_t cand = (last & ~0xffffu) | id16;
-
-	if (!w->pcap_any_rx[flow])
-		cand = id16;
-	else if (cand + 0x8000u < last)
-		cand += 0x10000u;
-	else if (cand > last + 0x8000u && cand >= 0x10000u)
-		cand -= 0x10000u;
-	if (!w->pcap_any_rx[flow] || cand > last)
-		w->pcap_last_seq[flow] = cand;
-	w->pcap_any_rx[flow] = true;
-	return cand;
-}
-
 static long pcap_flow_of(struct sim_world *w, uint32_t server)
 {
 	for (size_t i = 0; i < w->sc->n_flows; i++)
@@ -126,7 +107,8 @@ static void app_receive(struct sim_world *w, const uint8_t *pkt, size_t len, int
 	}
 	flow = pcap_flow_of(w, um3n_addr_v4(at_mn ? &ip.src : &ip.dst));
 	if (flow >= 0) {
-		uint32_t seq = extend_seq(w, (size_t)flow, um3n_get16(pkt + 4));
+		uint32_t seq = sim_gen_seq_from_id(&w->pcap_last_seq[flow], &w->pcap_any_rx[flow],
+						   um3n_get16(pkt + 4));
 		uint64_t sent = sim_metrics_send_time(&w->metrics, (size_t)flow, seq, w->now_us);
 
 		sim_metrics_received(&w->metrics, (size_t)flow, link, !at_mn, w->now_us, seq, sent,

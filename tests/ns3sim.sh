@@ -233,19 +233,24 @@ printf '[sim]\nduration_s = 30\n[link cell]\nclass = cell\ntrace = %s\nup_trace 
 flowfig() { # dir flow key
 	sed -n "/^    \"$2\": {/,/}/s/.*\"$3\": \([0-9.]*\).*/\1/p" "$1/metrics.json" | head -1
 }
-ok=1 figs=""
-for f in f u; do
-	for k in goodput_mbps owd_p50_ms; do
-		a=$(flowfig "$out/trn" $f $k) b=$(flowfig "$out/trs" $f $k)
-		figs="$figs $f.$k=$a/$b"
-		awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > 0 && a / b > 0.95 && a / b < 1.05) }' || ok=0
+# Each flow's goodput and one-way delay p50 within 5 % of um3n-sim's.
+like_sim() { # what ns3sim-dir um3n-sim-dir flow...
+	what=$1 n=$2 u=$3 ok=1 figs=""
+	shift 3
+	for f in "$@"; do
+		for k in goodput_mbps owd_p50_ms; do
+			a=$(flowfig "$n" "$f" $k) b=$(flowfig "$u" "$f" $k)
+			figs="$figs $f.$k=$a/$b"
+			awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > 0 && a / b > 0.95 && a / b < 1.05) }' || ok=0
+		done
 	done
-done
-if [ "$ok" = 1 ]; then
-	echo "ok   rate traces (ns3sim/um3n-sim):$figs"
-else
-	echo "FAIL rate traces, within 5 % of um3n-sim (ns3sim/um3n-sim):$figs"; fail=1
-fi
+	if [ "$ok" = 1 ]; then
+		echo "ok   $what (ns3sim/um3n-sim):$figs"
+	else
+		echo "FAIL $what, within 5 % of um3n-sim (ns3sim/um3n-sim):$figs"; fail=1
+	fi
+}
+like_sim "rate traces" "$out/trn" "$out/trs" f u
 # ---- pcap replay: the captures' packets through the engines -------------------
 # Measured (30 s): rtp 0.222 Mbit/s against 0.221, p50 47.13 ms against 47.12;
 # ftp (two-way, its TCP segments as captured) 0.006, p50 6.06 ms both.
@@ -253,19 +258,7 @@ sed -e "s#\.\./pcap/#$(cd "$dir/../pcap" && pwd)/#" -e '/^jitter_ms/d' -e 's/^du
 	"$dir/replay-pcap.ini" > "$out/rp.ini"
 "$ns3" "$out/rp.ini" --out "$out/rpn" > /dev/null
 "$sim" "$out/rp.ini" --out "$out/rps" > /dev/null
-ok=1 figs=""
-for f in rtp ftp; do
-	for k in goodput_mbps owd_p50_ms; do
-		a=$(flowfig "$out/rpn" $f $k) b=$(flowfig "$out/rps" $f $k)
-		figs="$figs $f.$k=$a/$b"
-		awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > 0 && a / b > 0.95 && a / b < 1.05) }' || ok=0
-	done
-done
-if [ "$ok" = 1 ]; then
-	echo "ok   pcap replay (ns3sim/um3n-sim):$figs"
-else
-	echo "FAIL pcap replay, within 5 % of um3n-sim (ns3sim/um3n-sim):$figs"; fail=1
-fi
+like_sim "pcap replay" "$out/rpn" "$out/rps" rtp ftp
 printf '0\n5\nx\n' > "$out/bad.trace"
 printf '[sim]\nduration_s = 5\n[link cell]\ntrace = %s\n[flow f]\ntype = tcp\nserver = 10.9.1.10\n' "$out/bad.trace" > "$out/badtr.ini"
 set +e

@@ -60,6 +60,17 @@ struct FlowStats
     std::vector<uint32_t> secCwnd;  // the sender's cwnd (bytes) at the end of each second
 };
 
+// Adds bytes to simulated second nowUs / 1 s of a per-second series (timeseries.csv).
+inline void
+AddPerSecond(std::vector<uint64_t>& v, uint64_t nowUs, uint64_t bytes)
+{
+    size_t sec = (size_t)(nowUs / 1000000);
+
+    if (v.size() <= sec)
+        v.resize(sec + 1);
+    v[sec] += bytes;
+}
+
 // Per scenario link: inner bytes of flow data delivered over it, in the window.
 struct LinkStats
 {

@@ -77,10 +77,7 @@ OnRecv(Flow* f, Ptr<Socket> s)
         NoteStall(f, now);
         f->st->lastRxUs = (int64_t)now;
         f->st->rxBytes += p->GetSize();
-        size_t sec = (size_t)(now / 1000000);
-        if (f->st->secBytes.size() <= sec)
-            f->st->secBytes.resize(sec + 1);
-        f->st->secBytes[sec] += p->GetSize();
+        AddPerSecond(f->st->secBytes, now, p->GetSize());
         if (fs.bytes && f->st->rxBytes >= fs.bytes)
             f->st->doneUs = (int64_t)now;
     }
@@ -273,11 +270,8 @@ CountLinkBytes(World& w, int link, const uint8_t* pkt, size_t len)
     if (ihl + doff >= total)
         return; // a pure ACK: the link carried no data of the flow
     LinkStats& l = w.links[(size_t)link];
-    size_t sec = (size_t)(now / 1000000);
     l.bytes += total;
-    if (l.secBytes.size() <= sec)
-        l.secBytes.resize(sec + 1);
-    l.secBytes[sec] += total;
+    AddPerSecond(l.secBytes, now, total);
 }
 
 // Plain runs (no engines): a link device's MacRx, which shows the PPP header.

@@ -35,7 +35,7 @@ struct UdpFlow
     sim_gen gen;
     Ptr<Socket> tx, rx;
     Address to;
-    uint32_t lastSeq = 0; // pcap: the highest sequence received (ExtendSeq)
+    uint32_t lastSeq = 0; // pcap: the highest sequence received (sim_gen_seq_from_id)
     bool anyRx = false;
 };
 
@@ -62,29 +62,11 @@ Emit(void* ctx, size_t flow, uint64_t now, const sim_gen_pkt* p)
     uint32_t skip = raw ? 0 : hdrs;
     // A two-way capture (pcap_server) sends each packet from its own end.
     Ptr<Socket> tx = raw && p->up ? f->rx : f->tx;
-    Address to = raw ? Address(InetSocketAddress(Ipv4Address(um3n_get32(p->data + 16)), 0)) : f->to;
+    Address to =
+        raw ? Address(InetSocketAddress(Ipv4Address(um3n_get32(p->data + 16)), 0)) : f->to;
     if (tx->SendTo(Create<Packet>(p->data + skip, p->len - skip), 0, to) < 0)
         f->w->sendFailed++;
     return 0;
-}
-
-// A replayed packet carries 16 bits of its sequence in the IPv4 ID: the
-// value closest to the last one seen (sim/world_run.c does the same).
-uint32_t
-ExtendSeq(UdpFlow* f, uint16_t id16)
-{
-    uint32_t cand = (f->lastSeq & ~0xffffu) | id16;
-
-    if (!f->anyRx)
-        cand = id16;
-    else if (cand + 0x8000u < f->lastSeq)
-        cand += 0x10000u;
-    else if (cand > f->lastSeq + 0x8000u && cand >= 0x10000u)
-        cand -= 0x10000u;
-    if (!f->anyRx || cand > f->lastSeq)
-        f->lastSeq = cand;
-    f->anyRx = true;
-    return cand;
 }
 
 void
@@ -97,28 +79,6 @@ Tick(UdpFlow* f)
     uint64_t next = sim_gen_next_us(&f->gen);
     if (next != UINT64_MAX)
         Simulator::Schedule(MicroSeconds(next > now ? next - now : 0), &Tick, f);
-}
-
-void Judge(World& w,
-           size_t flow,
-           int link,
-           bool up,
-           uint32_t seq,
-           uint64_t sendUs,
-           uint32_t ipBytes,
-           uint32_t frame);
-
-// A probe's send time and sequence, with the receiver's view: the bytes of
-// the whole inner IPv4 packet (what um3n-sim counts).
-void
-Received(World& w, int link, bool up, const uint8_t* payload, size_t n, uint32_t ipBytes)
-{
-    sim_probe pr;
-
-    if (!sim_probe_read(payload, n, &pr) || pr.flow_id >= w.sc->n_flows ||
-        w.sc->flows[pr.flow_id].type == SIM_FLOW_TCP)
-        return;
-    Judge(w, pr.flow_id, link, up, pr.seq, pr.send_us, ipBytes, pr.frame_id);
 }
 
 // What arrived of flow `flow`, to metrics.c and to the per-second and
@@ -137,19 +97,24 @@ Judge(World& w,
     sim_metrics_received(w.udp, flow, link, up, now, seq, sendUs, ipBytes, frame);
     if (w.udp->flows[flow].recv_pkts == before)
         return; // a duplicate (or a packet already judged): counted by metrics.c only
-    std::vector<uint64_t>& fsec = w.flows[flow].secBytes; // timeseries.csv
-    if (fsec.size() <= now / 1000000)
-        fsec.resize(now / 1000000 + 1);
-    fsec[now / 1000000] += ipBytes;
+    AddPerSecond(w.flows[flow].secBytes, now, ipBytes); // timeseries.csv
     if (link >= 0 && (size_t)link < w.links.size() && now >= w.sc->measure_from_us) {
-        LinkStats& l = w.links[(size_t)link];
-        size_t sec = (size_t)(now / 1000000);
-
-        l.bytes += ipBytes;
-        if (l.secBytes.size() <= sec)
-            l.secBytes.resize(sec + 1);
-        l.secBytes[sec] += ipBytes;
+        w.links[(size_t)link].bytes += ipBytes;
+        AddPerSecond(w.links[(size_t)link].secBytes, now, ipBytes);
     }
+}
+
+// A probe's send time and sequence, with the receiver's view: the bytes of
+// the whole inner IPv4 packet (what um3n-sim counts).
+void
+Received(World& w, int link, bool up, const uint8_t* payload, size_t n, uint32_t ipBytes)
+{
+    sim_probe pr;
+
+    if (!sim_probe_read(payload, n, &pr) || pr.flow_id >= w.sc->n_flows ||
+        w.sc->flows[pr.flow_id].type == SIM_FLOW_TCP)
+        return;
+    Judge(w, pr.flow_id, link, up, pr.seq, pr.send_us, ipBytes, pr.frame_id);
 }
 
 void
@@ -250,7 +215,7 @@ PcapDelivered(World& w, int link, bool atMn, const uint8_t* pkt, size_t len)
 
         if (fs.type != SIM_FLOW_PCAP || um3n_addr_v4(&fs.server) != server)
             continue;
-        uint32_t seq = ExtendSeq(f.get(), um3n_get16(pkt + 4));
+        uint32_t seq = sim_gen_seq_from_id(&f->lastSeq, &f->anyRx, um3n_get16(pkt + 4));
         uint64_t sent = sim_metrics_send_time(w.udp, f->i, seq, NowUs());
         uint32_t total = (uint32_t)((size_t)pkt[2] << 8 | pkt[3]);
 
