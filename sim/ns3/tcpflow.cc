@@ -84,13 +84,22 @@ OnRecv(Flow* f, Ptr<Socket> s)
 }
 
 // Spurious retransmissions, as ns-3 does not count them: a data segment
-// that reaches the receiver when a segment with the same start already had
-// (the sender retransmitted what had arrived; the tunnel's own duplicates
-// never reach TCP, the engines drop them).
+// of the flow that reaches the receiver's IP layer when a segment with the
+// same start already had (the sender retransmitted what had arrived; the
+// tunnel's own duplicates never get there, the engines drop them). Counted
+// below TCP: its socket's Rx trace fires only after the check that throws
+// away a segment wholly below what it acknowledged, which is what most
+// spurious copies are (ns3-aggregate-trace: 0 counted there, against 116
+// copies seen twice in the MN's TUN pcap over 30 s).
 void
-OnRx(Flow* f, Ptr<const Packet> p, const TcpHeader& h, Ptr<const TcpSocketBase>)
+OnLocalDeliver(Flow* f, const Ipv4Header& ip, Ptr<const Packet> p, uint32_t)
 {
-    if (p->GetSize() == 0 || !f->st->txSeen)
+    TcpHeader h;
+
+    if (ip.GetProtocol() != 6 || ip.GetSource() != f->senderAddr ||
+        ip.GetDestination() != f->receiverAddr || !f->st->txSeen || !p->PeekHeader(h) ||
+        h.GetSourcePort() != f->senderPort || h.GetDestinationPort() != f->receiverPort ||
+        p->GetSize() <= h.GetSerializedSize())
         return;
     uint64_t rel = (uint32_t)(h.GetSequenceNumber().GetValue() - f->st->isn);
 
@@ -107,7 +116,6 @@ void
 OnAccept(Flow* f, Ptr<Socket> s, const Address&)
 {
     s->SetRecvCallback(MakeBoundCallback(&OnRecv, f));
-    DynamicCast<TcpSocketBase>(s)->TraceConnectWithoutContext("Rx", MakeBoundCallback(&OnRx, f));
 }
 
 // Retransmissions: data segments starting below the highest sequence
@@ -243,6 +251,9 @@ InstallTcpFlow(World& w,
     f->listener->Listen();
     f->listener->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address&>(),
                                    MakeBoundCallback(&OnAccept, f.get()));
+    f->receiver->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext(
+        "LocalDeliver",
+        MakeBoundCallback(&OnLocalDeliver, f.get()));
     Simulator::Schedule(MicroSeconds(fs.start_us), &Start, f.get());
     Simulator::Schedule(MicroSeconds(fs.stop_us), &Stop, f.get());
     g_flows.push_back(std::move(f));
