@@ -29,6 +29,9 @@ struct um3n_linksched_link {
 	 * links of the same peer (MN: srtt/2; HA: from the MN's probe timestamps). */
 	uint64_t vfinish_ns;
 	int64_t delay_us;
+	/* Since when vfinish_ns has stayed ahead of the clock (ns): the age of
+	 * the link's present backlog. */
+	uint64_t busy_since_ns;
 	/* For the rules' thresholds (policy.h), 0 = not measured (never
 	 * excludes): the smoothed RTT and the probe loss (MN: its link monitor;
 	 * HA: the loss of the MN's probes, no RTT: it sends none). */
@@ -83,7 +86,8 @@ uint32_t um3n_linksched_flow_hash(const struct um3n_ip_info *ip, const uint8_t *
  *             set), the one that would have sent it first: its backlog at its
  *             rate, plus this packet on the wire (the receiver equalises the
  *             delays of the links within max_spread_us of the fastest, the only
- *             ones used). Without, the one whose copy would arrive first (its
+ *             ones used); a slower link only once every faster one's backlog
+ *             has lasted the delay between them (busy_since_ns). Without, the one whose copy would arrive first (its
  *             delay added), which keeps one TCP flow in order at the price of
  *             using a slower path only behind a backlog as long as the
  *             difference. UP links only, unless none is UP.

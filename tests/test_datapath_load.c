@@ -58,7 +58,8 @@ static int send_tcp(struct rig *r, size_t payload, uint8_t flags, uint64_t now_u
 }
 
 /* Aggregate rules: pure acknowledgements on the fastest link; data, SYN and
- * FIN by the scheduler (which here, with a backlog on link 2, spreads them). */
+ * FIN by the scheduler (which here, with a backlog on link 2 that lasts
+ * longer than the links' delay differences, spreads them). */
 static void test_pure_ack(void)
 {
 	struct rig r;
@@ -68,8 +69,8 @@ static void test_pure_ack(void)
 
 	rig_init(&r, 64, UM3N_OUTQ_SLOT_MIN, 0, UM3N_DATAPATH_BY_DST);
 	r.dp.sched.max_spread_us = 100000;
-	um3n_linksched_set_delay(&r.dp.sched, 0, 30000);
-	um3n_linksched_set_delay(&r.dp.sched, 1, 50000);
+	um3n_linksched_set_delay(&r.dp.sched, 0, 10000);
+	um3n_linksched_set_delay(&r.dp.sched, 1, 12000);
 	um3n_linksched_set_delay(&r.dp.sched, 2, 5000);
 	for (int i = 0; i < 20; i++)
 		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x10, 0), 0); /* ACK */
@@ -77,10 +78,10 @@ static void test_pure_ack(void)
 	CU_ASSERT_EQUAL_FATAL(n, 20);
 	for (size_t i = 0; i < n; i++)
 		CU_ASSERT_EQUAL(links[i], 2);
-	for (int i = 0; i < 20; i++) {
-		CU_ASSERT_EQUAL(send_tcp(&r, 100, 0x18, 0), 0); /* data */
-		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x12, 0), 0);   /* SYN-ACK */
-		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x11, 0), 0);   /* FIN-ACK */
+	for (uint64_t i = 0; i < 20; i++) {
+		CU_ASSERT_EQUAL(send_tcp(&r, 100, 0x18, i * 1000), 0); /* data */
+		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x12, i * 1000), 0);   /* SYN-ACK */
+		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x11, i * 1000), 0);   /* FIN-ACK */
 	}
 	n = drain(&r, links, 64);
 	CU_ASSERT_EQUAL_FATAL(n, 60);

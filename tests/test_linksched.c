@@ -355,20 +355,61 @@ static unsigned cell_share_overload(uint64_t max_spread_us, int64_t cell_delay_u
 }
 
 /* With a reorder queue at the peer the cell takes the excess over the wifi
- * rate at once (the receiver evens the delays out); without one, only behind
- * a 45 ms wifi backlog, which 100 ms at 120% does not build; past the bound
- * never. */
+ * rate once wifi's backlog has lasted their 45 ms difference (the receiver
+ * evens the delays out); without one, only behind a 45 ms wifi backlog,
+ * which 100 ms at 120% does not build; past the bound never. */
 static void test_aggregate_reorder_queue(void)
 {
 	unsigned with = cell_share_overload(100000, 50000);
 
-	/* 157 packets offered at 120% of wifi's rate; wifi carries 1270 of the
-	 * 1571 a second (1444 bytes each on the wire): the cell the other 19% */
-	CU_ASSERT(with >= 24 && with <= 34);
+	/* 157 packets offered at 120% of wifi's rate over 100 ms; wifi carries
+	 * 1270 of the 1571 a second (1444 bytes each on the wire). Its backlog
+	 * has lasted 45 ms at 45 ms (9 ms deep by then): the cell then takes
+	 * that backlog and the excess of the other 55 ms (24-34 when it took
+	 * the excess from the start). */
+	CU_ASSERT(with >= 16 && with <= 26);
 	CU_ASSERT_EQUAL(cell_share_overload(0, 50000), 0);
 	CU_ASSERT_EQUAL(cell_share_overload(100000, 150000), 0); /* 145 ms behind: left out */
 	CU_ASSERT_EQUAL(cell_share_overload(100000, 100000), 0); /* 95: its bound would be 129 */
 	CU_ASSERT(cell_share_overload(0, 5000) >= 24);           /* same delays: no difference */
+	CU_ASSERT(cell_share_overload(100000, 5000) >= 24);      /* within 2 ms: at once */
+}
+
+/* A burst never spills onto the slower link, however deep, unless wifi's
+ * backlog lasts the delay difference: a TCP flow below wifi's rate sends in
+ * bursts, and every packet of it on the cell would hold the flow's later
+ * ones 45 ms at the peer. */
+static void test_aggregate_burst_stays(void)
+{
+	const uint32_t kbps[2] = {3610, 14670};
+	const int states[2] = {UP, UP};
+	struct um3n_policy_rule r = {.link_class = ANY, .mode = UM3N_MODE_AGGREGATE};
+	struct um3n_linksched s;
+	unsigned cell = 0, burst_cell = 0;
+
+	agg_setup(&s, 2, kbps, states);
+	s.max_spread_us = 100000;
+	um3n_linksched_set_delay(&s, 0, 50000);
+	um3n_linksched_set_delay(&s, 1, 5000);
+	/* 20 packets at once every 30 ms: 7.5 Mbit/s, bursts of 16 ms at wifi's rate */
+	for (uint64_t t = 0; t < 1000000; t += 30000)
+		for (int i = 0; i < 20; i++) {
+			uint8_t out[UM3N_MAX_LINKS];
+
+			CU_ASSERT_FATAL(um3n_linksched_pick(&s, &r, 1400, t, 0, out) == 1);
+			cell += out[0] == 0;
+		}
+	CU_ASSERT_EQUAL(cell, 0);
+	/* one burst of 200: 160 ms at wifi's rate; the cell joins after 45 */
+	for (int i = 0; i < 200; i++) {
+		uint8_t out[UM3N_MAX_LINKS];
+
+		CU_ASSERT_FATAL(um3n_linksched_pick(&s, &r, 1400, 2000000 + (uint64_t)i * 250, 0,
+						    out) == 1);
+		burst_cell += out[0] == 0;
+	}
+	/* ... as much as fits the reorder bound: 30 ms of the cell's rate */
+	CU_ASSERT(burst_cell >= 5 && burst_cell <= 12);
 }
 
 /* Pure acknowledgements: the fastest of the set, whatever its backlog. */
@@ -412,9 +453,12 @@ static CU_TestInfo sched_tests[] = {
 	{"05 aggregate: returning link gets no burst", test_returning_link_no_burst},
 	{"06 aggregate: nothing usable -> 0", test_aggregate_nothing_usable},
 	{"07 redundant: every usable link", test_redundant},
-	{"08 aggregate: with a reorder queue the excess goes to the slower link at once",
+	{"08 aggregate: with a reorder queue the excess goes to the slower link behind a lasting "
+	 "backlog",
 	 test_aggregate_reorder_queue},
 	{"09 aggregate: pure acknowledgements take the fastest link", test_pick_fastest},
+	{"10 aggregate: a burst stays on the faster link, a lasting backlog spills",
+	 test_aggregate_burst_stays},
 	CU_TEST_INFO_NULL,
 };
 
