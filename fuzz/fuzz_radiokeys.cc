@@ -57,8 +57,10 @@ CheckRanges(const um3n::Options& o)
                       r.exponent > 8 || r.beaconUs % 1024 || r.maxMissedBeacons < 1))
         abort();
     if (l.present && (l.bandwidthRb == 0 || l.bandwidthRb > 100 || l.enbTxPowerDbm > 50 ||
-                      (l.scheduler != "pf" && l.scheduler != "rr")))
-        abort();
+                      (l.scheduler != "pf" && l.scheduler != "rr") || l.enbX.empty() ||
+                      l.enbX.size() > um3n::kLteMaxEnbs || l.enbX.size() != l.enbY.size() ||
+                      l.hysteresisDb < 0 || l.hysteresisDb > 15 || l.timeToTriggerMs > 5120))
+        abort(); // at least one eNB (0 0 when none is given), at most eight
     if (m.speed < 0 || m.speed > 100 || !std::isfinite(m.startX) || !std::isfinite(m.startY))
         abort();
     for (size_t k = 1; k < m.wayT.size(); k++)

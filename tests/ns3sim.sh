@@ -18,6 +18,9 @@
 #   LTE cell (LENA, EPC): the UE's NAS active within 1 s, the video on the
 #   cell within 100 ms of the crossing, nothing lost or late, the same seed
 #   twice the same metrics.json; bad LTE keys give exit 2 and FILE:LINE;
+# - LTE X2 (ns3-lte-x2.ini, 20 s): two eNBs, the MN driving from one to the
+#   other: one handover, cell 1 to 2, within 20 ms, the video on the cell
+#   loses nothing; without the handover algorithm it loses more than 100;
 # - pcap replay (replay-pcap.ini without its jitter, 15 s): each replayed
 #   flow's goodput and one-way delay p50 within 5 % of um3n-sim's;
 # - rate traces: open-loop bulk flows both ways over the Verizon LTE
@@ -215,6 +218,24 @@ if awk -v a="$active" -v m="$moved" -v l="$lost" -v f="$late" \
 else
 	echo "FAIL walk-away onto LTE: UE active at '$active' s (0..1), moved '$moved' ms (0..100), $lost lost, $late late (0, 0): $(grep '"lte"' "$out/la/metrics.json")"; fail=1
 fi
+# ---- LTE: an X2 handover between two eNBs (ns3-lte-x2.ini, 20 s) ---------------
+# With A3 at 0 dB and 0 ms the UE is handed over at the cell edge: one
+# handover, cell 1 to cell 2, its RRC procedure within 20 ms (measured 4.2),
+# the video on the cell loses nothing; with handover = none the UE stays on
+# its first cell past the edge and loses more than 100 (measured 249 in 30 s).
+sed 's/^hysteresis_db = .*/hysteresis_db = 0/; s/^time_to_trigger_ms = .*/time_to_trigger_ms = 0/' \
+	"$dir/ns3-lte-x2.ini" > "$out/x2.ini"
+sed 's/^handover = .*/handover = none/' "$dir/ns3-lte-x2.ini" > "$out/x2none.ini"
+"$ns3" "$out/x2.ini" --duration 20 --out "$out/x2" > /dev/null
+"$ns3" "$out/x2none.ini" --duration 20 --out "$out/x2n" > /dev/null
+hos=$(grep -o '"from_cell": 1, "to_cell": 2' "$out/x2/metrics.json" | wc -l)
+homs=$(num "$out/x2" ms) lost=$(num "$out/x2" lost_packets) nlost=$(num "$out/x2n" lost_packets)
+if [ "$hos" -eq 1 ] && ! grep -q '"to_cell"' "$out/x2n/metrics.json" &&
+	awk -v m="$homs" -v l="$lost" -v n="$nlost" 'BEGIN { exit !(m > 0 && m <= 20 && l == 0 && n > 100) }'; then
+	echo "ok   LTE X2 handover: one, cell 1 to 2 in $homs ms, the video lost $lost; without handover $nlost"
+else
+	echo "FAIL LTE X2 handover: $hos handovers 1->2 (1), '$homs' ms (0..20], $lost lost (0), without handover '$nlost' lost (> 100): $(grep '"lte"' "$out/x2/metrics.json")"; fail=1
+fi
 lte='[link cell]\nrate_mbps = 100\n[radio cell]\nstandard = lte\n'
 printf "${lte}bandwidth_rb = 7\n$tcp_flow" > "$out/lte1.ini"
 expect_error "bad LTE bandwidth" "$ns3" "$out/lte1.ini" "$out/lte1.ini:5: "
@@ -222,6 +243,12 @@ printf "${lte}rate_control = ideal\n$tcp_flow" > "$out/lte2.ini"
 expect_error "802.11g key in an LTE radio" "$ns3" "$out/lte2.ini" "$out/lte2.ini:5: "
 printf "[link cell]\nrate_mbps = 100\noutage = 1-2\n[radio cell]\nstandard = lte\n$tcp_flow" > "$out/lte3.ini"
 expect_error "outage of an LTE cell" "$ns3" "$out/lte3.ini" "$out/lte3.ini:4: "
+printf "${lte}time_to_trigger_ms = 50\n$tcp_flow" > "$out/lte4.ini"
+expect_error "a time to trigger 3GPP does not define" "$ns3" "$out/lte4.ini" "$out/lte4.ini:5: "
+printf "${lte}handover = a3\n$tcp_flow" > "$out/lte5.ini"
+expect_error "an unknown handover algorithm" "$ns3" "$out/lte5.ini" "$out/lte5.ini:5: "
+printf "${lte}$(printf 'enb_position = %d 0\\n' 0 1 2 3 4 5 6 7 8)$tcp_flow" > "$out/lte6.ini"
+expect_error "nine eNBs" "$ns3" "$out/lte6.ini" "$out/lte6.ini:13: "
 # ---- rate traces: the same capacity curve as um3n-sim's links ------------------
 # Measured (30 s): downlink 5.071 Mbit/s against 5.038, p50 200.0 ms against
 # 199.5; uplink 7.266 against 7.237, p50 153.4 against 152.4.

@@ -4,7 +4,10 @@
 // gateway is wired to the HA by a point-to-point link with the [link]'s
 // parameters: the tunnel's datagrams cross the radio, the S1-U/S5 GTP
 // tunnels and that wire. The UE's address comes from the EPC (7.0.0.0/8), so
-// it, not the [link]'s coa, is the link's care-of address.
+// it, not the [link]'s coa, is the link's care-of address. With several
+// eNBs (enb_position repeated) they are joined by X2 and ns-3's handover
+// algorithm moves the UE between them: the address, and so the binding,
+// stays; what the tunnel sees is the handover's interruption.
 //
 // Link events come from the UE's NAS: UP when it is ACTIVE (a data bearer
 // exists), DOWN when it leaves that state (a radio link failure). The cell's
@@ -18,6 +21,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -76,6 +80,31 @@ struct LteMonitor
             ev(link, UM3N_LINK_EV_UP, 0);
     }
 
+    void OnHandoverStart(uint64_t, uint16_t cell, uint16_t, uint16_t target)
+    {
+        Note("X2 handover started");
+        fig->handovers.push_back({(int64_t)NowUs(), -1, cell, target});
+    }
+
+    void OnHandoverEnd(bool ok, uint64_t, uint16_t, uint16_t)
+    {
+        Note(ok ? "X2 handover done" : "X2 handover failed");
+        if (!ok)
+            fig->handoverFailures++;
+        else if (!fig->handovers.empty() && fig->handovers.back().endUs < 0)
+            fig->handovers.back().endUs = (int64_t)NowUs();
+    }
+
+    void OnHandoverOk(uint64_t imsi, uint16_t cell, uint16_t rnti)
+    {
+        OnHandoverEnd(true, imsi, cell, rnti);
+    }
+
+    void OnHandoverError(uint64_t imsi, uint16_t cell, uint16_t rnti)
+    {
+        OnHandoverEnd(false, imsi, cell, rnti);
+    }
+
     void OnFailure(uint64_t, uint16_t, uint16_t)
     {
         Note("radio link failure");
@@ -112,6 +141,25 @@ Configure(const LteSpec& s, const sim_link_spec& ls)
     Config::SetDefault("ns3::LteRlcUm::MaxTxBufferSize", UintegerValue(q));
 }
 
+void
+SetHandover(const LteSpec& s)
+{
+    switch (s.handover) {
+    case LteHandover::A3Rsrp:
+        gLte->SetHandoverAlgorithmType("ns3::A3RsrpHandoverAlgorithm");
+        gLte->SetHandoverAlgorithmAttribute("Hysteresis", DoubleValue(s.hysteresisDb));
+        gLte->SetHandoverAlgorithmAttribute("TimeToTrigger",
+                                            TimeValue(MilliSeconds(s.timeToTriggerMs)));
+        break;
+    case LteHandover::A2A4Rsrq:
+        gLte->SetHandoverAlgorithmType("ns3::A2A4RsrqHandoverAlgorithm");
+        break;
+    case LteHandover::None:
+        gLte->SetHandoverAlgorithmType("ns3::NoOpHandoverAlgorithm");
+        break;
+    }
+}
+
 } // namespace
 
 LinkDevs
@@ -141,6 +189,7 @@ BuildLteLink(World& w,
     gLte->SetPathlossModelAttribute("ReferenceLoss", DoubleValue(s.refLossDb));
     gLte->SetEnbDeviceAttribute("DlBandwidth", UintegerValue(s.bandwidthRb));
     gLte->SetEnbDeviceAttribute("UlBandwidth", UintegerValue(s.bandwidthRb));
+    SetHandover(s);
 
     // The wire from the packet gateway to the HA: the [link]'s parameters.
     Ptr<Node> pgw = epc->GetPgwNode();
@@ -150,12 +199,19 @@ BuildLteLink(World& w,
     rh.GetStaticRouting(pgw->GetObject<Ipv4>())->AddHostRouteTo(Ipv4Address(kHaAddrV4),
                                                                 wire.mnIf);
 
-    Ptr<Node> enb = CreateObject<Node>();
-    Ptr<ConstantPositionMobilityModel> pos = CreateObject<ConstantPositionMobilityModel>();
-    pos->SetPosition(Vector(s.enbX, s.enbY, 0));
-    enb->AggregateObject(pos);
-    NetDeviceContainer enbDev = gLte->InstallEnbDevice(NodeContainer(enb));
+    NodeContainer enbs;
+    assert(!s.enbX.empty() && s.enbX.size() == s.enbY.size());
+    for (size_t e = 0; e < s.enbX.size(); e++) {
+        Ptr<Node> enb = CreateObject<Node>();
+        Ptr<ConstantPositionMobilityModel> pos = CreateObject<ConstantPositionMobilityModel>();
+        pos->SetPosition(Vector(s.enbX[e], s.enbY[e], 0));
+        enb->AggregateObject(pos);
+        enbs.Add(enb);
+    }
+    NetDeviceContainer enbDev = gLte->InstallEnbDevice(enbs);
     NetDeviceContainer ueDev = gLte->InstallUeDevice(NodeContainer(mn));
+    if (enbs.GetN() > 1)
+        gLte->AddX2Interface(enbs);
     // Fixed streams: the cell's draws do not move when other links change.
     gLte->AssignStreams(NetDeviceContainer(enbDev, ueDev), 2000 + 100 * (int64_t)i);
     Ipv4InterfaceContainer ueIf = epc->AssignUeIpv4Address(ueDev);
@@ -173,8 +229,18 @@ BuildLteLink(World& w,
                                              MakeCallback(&LteMonitor::OnFailure, mon.get()));
     ue->GetPhy()->TraceConnectWithoutContext("ReportCurrentCellRsrpSinr",
                                              MakeCallback(&LteMonitor::OnReport, mon.get()));
+    ue->GetRrc()->TraceConnectWithoutContext(
+        "HandoverStart",
+        MakeCallback(&LteMonitor::OnHandoverStart, mon.get()));
+    ue->GetRrc()->TraceConnectWithoutContext("HandoverEndOk",
+                                             MakeCallback(&LteMonitor::OnHandoverOk, mon.get()));
+    ue->GetRrc()->TraceConnectWithoutContext(
+        "HandoverEndError",
+        MakeCallback(&LteMonitor::OnHandoverError, mon.get()));
     gLteMonitors.push_back(std::move(mon));
-    gLte->Attach(ueDev.Get(0), enbDev.Get(0)); // connected mode at once, the default bearer
+    // Connected mode at once, with the default bearer, on the closest eNB
+    // (the strongest: the same power and path loss for all).
+    gLte->AttachToClosestEnb(ueDev.Get(0), enbDev);
 
     Ptr<Ipv4> ip = mn->GetObject<Ipv4>();
     d.mn = ueDev.Get(0);
@@ -189,6 +255,48 @@ ClearLte()
 {
     gLteMonitors.clear();
     gLte = nullptr;
+}
+
+void
+WriteLteJson(FILE* f, const LteSpec& s, const LteFigures& l)
+{
+    double n = l.reports ? (double)l.reports : 1;
+
+    std::fprintf(f,
+                 ",\n  \"lte\": {\"link\": \"%s\", \"enbs\": %zu, \"active_s\": %.3f, "
+                 "\"actives\": %llu, \"inactives\": %llu, \"radio_link_failures\": %llu, "
+                 "\"reports\": %llu, \"rsrp_dbm\": {\"min\": %.2f, \"mean\": %.2f, "
+                 "\"max\": %.2f}, \"sinr_db\": {\"min\": %.2f, \"mean\": %.2f}, "
+                 "\"handover_failures\": %llu, \"handovers\": [",
+                 s.link.c_str(), s.enbX.size(), l.activeUs >= 0 ? l.activeUs / 1e6 : -1.0,
+                 (unsigned long long)l.actives, (unsigned long long)l.inactives,
+                 (unsigned long long)l.linkFailures, (unsigned long long)l.reports, l.rsrpMin,
+                 l.rsrpSum / n, l.rsrpMax, l.sinrMin, l.sinrSum / n,
+                 (unsigned long long)l.handoverFailures);
+    for (size_t i = 0; i < l.handovers.size(); i++) {
+        const LteFigures::Handover& h = l.handovers[i];
+
+        double ms = h.endUs >= 0 ? (h.endUs - h.startUs) / 1e3 : -1.0; // -1: unfinished
+
+        std::fprintf(f,
+                     "%s{\"start_s\": %.6f, \"ms\": %.3f, \"from_cell\": %u, \"to_cell\": %u}",
+                     i ? ", " : "", h.startUs / 1e6, ms, (unsigned)h.from, (unsigned)h.to);
+    }
+    std::fprintf(f, "]}");
+}
+
+std::string
+LteSummary(const LteFigures& l)
+{
+    double worst = l.handovers.empty() ? 0 : -1;
+    char b[96];
+
+    for (const LteFigures::Handover& h : l.handovers)
+        if (h.endUs >= 0)
+            worst = std::max(worst, (h.endUs - h.startUs) / 1e3);
+    std::snprintf(b, sizeof(b), " lte.handovers=%zu lte.handover_max_ms=%.3f", l.handovers.size(),
+                  worst);
+    return b;
 }
 
 } // namespace um3n

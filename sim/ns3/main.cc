@@ -180,20 +180,8 @@ WriteOpenLoop(const World& w, FILE* f)
                      r.crossingUs >= 0 && r.movedUs >= 0 ? Ms(r.movedUs - r.crossingUs) : -1.0,
                      Sec(r.deassocUs), (unsigned long long)r.assocs,
                      (unsigned long long)r.deassocs, (unsigned long long)r.signalEvents);
-    if (w.opts.lte.present) {
-        const LteFigures& l = w.lte;
-        double n = l.reports ? (double)l.reports : 1;
-
-        std::fprintf(f,
-                     ",\n  \"lte\": {\"link\": \"%s\", \"active_s\": %.3f, \"actives\": %llu, "
-                     "\"inactives\": %llu, \"radio_link_failures\": %llu, \"reports\": %llu, "
-                     "\"rsrp_dbm\": {\"min\": %.2f, \"mean\": %.2f, \"max\": %.2f}, "
-                     "\"sinr_db\": {\"min\": %.2f, \"mean\": %.2f}}",
-                     w.opts.lte.link.c_str(), Sec(l.activeUs), (unsigned long long)l.actives,
-                     (unsigned long long)l.inactives, (unsigned long long)l.linkFailures,
-                     (unsigned long long)l.reports, l.rsrpMin, l.rsrpSum / n, l.rsrpMax,
-                     l.sinrMin, l.sinrSum / n);
-    }
+    if (w.opts.lte.present)
+        WriteLteJson(f, w.opts.lte, w.lte);
 }
 
 // uplinks = one: the handover manager's figures, as um3n-sim's hover.json.
@@ -402,6 +390,8 @@ Summary(const World& w, const char* what)
                                                           : -1.0);
         s += b;
     }
+    if (w.opts.lte.present && w.opts.lte.enbX.size() > 1)
+        s += LteSummary(w.lte);
     return s;
 }
 

@@ -23,6 +23,7 @@
 #include "ns3/virtual-net-device-module.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -97,6 +98,15 @@ struct LteFigures
     int64_t activeUs = -1;
     uint64_t actives = 0, inactives = 0, linkFailures = 0, reports = 0;
     double rsrpMin = 0, rsrpMax = 0, rsrpSum = 0, sinrMin = 0, sinrSum = 0;
+    // X2 handovers between the eNBs: each one's start, end (-1: failed or
+    // unfinished) and cells, in order.
+    struct Handover
+    {
+        int64_t startUs, endUs;
+        uint16_t from, to;
+    };
+    std::vector<Handover> handovers;
+    uint64_t handoverFailures = 0;
 };
 
 // The world: nodes, links, the two engine adaptors and the TCP flows.
@@ -205,6 +215,9 @@ LinkDevs BuildLteLink(World& w,
                       LteFigures* fig,
                       ns3::Ipv4Address* coa);
 void ClearLte();
+// metrics.json's "lte" object (after a comma), and the summary's part.
+void WriteLteJson(FILE* f, const LteSpec& s, const LteFigures& l);
+std::string LteSummary(const LteFigures& l);
 
 // ratetrace.cc: the links' trace and up_trace files, loaded into w.downTrace
 // and w.upTrace (false with err = um3n-sim's message on a bad file), the

@@ -95,9 +95,33 @@ LteKey(LteSpec& s, const std::string& k, const std::string& v, std::string& why)
     if (k == "standard") {
         return true; // lte: how the section was chosen
     } else if (k == "enb_position") {
+        if (s.enbX.size() == kLteMaxEnbs) {
+            why = "expected at most " + std::to_string(kLteMaxEnbs) + " enb_position keys";
+            return false;
+        }
         if (Numbers(v, x, 2, -1e5, 1e5))
-            return s.enbX = x[0], s.enbY = x[1], true;
-        why = "expected enb_position = X Y (metres)";
+            return s.enbX.push_back(x[0]), s.enbY.push_back(x[1]), true;
+        why = "expected enb_position = X Y (metres; repeat the key for more eNBs)";
+    } else if (k == "handover") {
+        if (v == "a3-rsrp" || v == "a2-a4-rsrq" || v == "none")
+            return s.handover = v == "none"         ? LteHandover::None
+                                : v == "a2-a4-rsrq" ? LteHandover::A2A4Rsrq
+                                                    : LteHandover::A3Rsrp,
+                   true;
+        why = "expected handover = a3-rsrp|a2-a4-rsrq|none";
+    } else if (k == "hysteresis_db") {
+        // ns-3 rounds it to the 0.5 dB steps of 3GPP's hysteresis field.
+        if (Numbers(v, x, 1, 0, 15))
+            return s.hysteresisDb = x[0], true;
+        why = "expected hysteresis_db in 0..15";
+    } else if (k == "time_to_trigger_ms") {
+        // The values 3GPP's TimeToTrigger field can take (TS 36.331).
+        for (int t : {0, 40, 64, 80, 100, 128, 160, 256, 320, 480, 512, 640, 1024, 1280, 2560,
+                      5120})
+            if (Numbers(v, x, 1, t, t))
+                return s.timeToTriggerMs = (uint32_t)t, true;
+        why = "expected time_to_trigger_ms = 0|40|64|80|100|128|160|256|320|480|512|640|1024|"
+              "1280|2560|5120 (TS 36.331)";
     } else if (k == "tx_power_dbm") {
         if (Numbers(v, x, 1, -10, 50))
             return s.enbTxPowerDbm = x[0], true;
@@ -127,7 +151,7 @@ LteKey(LteSpec& s, const std::string& k, const std::string& v, std::string& why)
     } else {
         why = "unknown key '" + k + "' in an LTE [radio]; expected standard, enb_position, " +
               "tx_power_dbm, ue_tx_power_dbm, loss_exponent, reference_loss_db, " +
-              "bandwidth_rb or scheduler";
+              "bandwidth_rb, scheduler, handover, hysteresis_db or time_to_trigger_ms";
     }
     return false;
 }
@@ -217,6 +241,10 @@ FlushRadio(const std::string& path, const Pending& p, Options& o, std::string& e
         if (!(lte ? LteKey(o.lte, k, v, why) : RadioKey(o.radio, k, v, why)))
             return err = path + ":" + std::to_string(e.first) + ": [radio " + p.link + "] " + why,
                    false;
+    }
+    if (lte && o.lte.enbX.empty()) {
+        o.lte.enbX.push_back(0);
+        o.lte.enbY.push_back(0);
     }
     return true;
 }

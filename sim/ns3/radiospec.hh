@@ -32,12 +32,25 @@ struct RadioSpec
     uint32_t maxMissedBeacons = 10;
 };
 
+// Handing the UE over between eNBs (X2), with more than one enb_position.
+enum class LteHandover
+{
+    A3Rsrp,  // ns-3's A3RsrpHandoverAlgorithm: a neighbour better by hysteresis_db
+    A2A4Rsrq, // A2A4RsrqHandoverAlgorithm (its defaults)
+    None,    // no handover: the UE stays on its first cell
+};
+
+const size_t kLteMaxEnbs = 8;
+
 struct LteSpec
 {
     bool present = false;
     std::string link;
     int line = 0;
-    double enbX = 0, enbY = 0;
+    std::vector<double> enbX, enbY; // one eNB per enb_position key; none given: one at 0 0
+    LteHandover handover = LteHandover::A3Rsrp;
+    double hysteresisDb = 3.0;     // A3's margin (ns-3's default)
+    uint32_t timeToTriggerMs = 256; // A3's time to trigger (ns-3's default)
     double enbTxPowerDbm = 30, ueTxPowerDbm = 23; // LENA's eNB default; a class 3 UE
     double exponent = 3.0, refLossDb = 38.97;     // log-distance: 2.12 GHz free space at 1 m
     uint32_t bandwidthRb = 25;                    // 5 MHz
