@@ -2,7 +2,9 @@
 cell and WiFi links' rates follow traces/links/ second by second (set through
 the simulator's control FIFO), and the flow runs twice, with the rates the
 daemons measure (rate_estimate = yes, core/rateest.c) and with the traces'
-mean rates as fixed weights (rate_estimate = no). Per second: each uplink's
+mean rates as fixed weights (rate_estimate = no), then once on the WiFi
+link alone (no aggregate rule): the floor that issue 11 says aggregation
+must never fall below. Per second: each uplink's
 capacity and what it carried (captures on the MN's uplinks), so that the
 shares can be seen to follow the capacity (issue 11). The testbed's radio
 queues are 30 packets, so a rate near 0 would hold a packet for seconds and
@@ -38,12 +40,12 @@ def _replay(bed, caps, t0, d, stop):
             return
 
 
-def _one(bed, runs, tag, caps, d, cc, estimate):
+def _one(bed, runs, tag, caps, d, cc, estimate, aggregate=True):
     os.environ["UM3N_EMU_RATE_ESTIMATE"] = estimate
     weights = {l: sum(c) / len(c) for l, c in caps.items()}
+    rules = list(runs.POLICY) + ([AGG_RULE] if aggregate else [])
     try:
-        u = runs.start_um3n(bed, tag, ["cell", "wifi"], rules=list(runs.POLICY) + [AGG_RULE],
-                            weights_mbps=weights)
+        u = runs.start_um3n(bed, tag, ["cell", "wifi"], rules=rules, weights_mbps=weights)
     finally:
         del os.environ["UM3N_EMU_RATE_ESTIMATE"]
     stop = threading.Event()
@@ -88,7 +90,8 @@ def share_error(r, skip=2):
 
 def trace_runs(bed, res, runs, cc="cubic"):
     """res["aggregate_trace"][cc][yes|no]: goodput, per-second series, the
-    share error; the links' rates are put back to the testbed's after."""
+    share error; [wifi_alone]: the same download on the WiFi link alone; the
+    links' rates are put back to the testbed's after."""
     d = int(bed.args.duration)
     caps = _caps()
     out = res.setdefault("aggregate_trace", {}).setdefault(cc, {})
@@ -101,12 +104,17 @@ def trace_runs(bed, res, runs, cc="cubic"):
             log("aggregate over traces, %s, rate_estimate = %s: %.2f Mbit/s of %.2f, cell share "
                 "%s points off its capacity share" % (cc, est, r["goodput_mbps"], r["capacity_mbps"],
                                                        r["share_error_points"]))
+        r = _one(bed, runs, "aggtr-%s-wifi" % cc, caps, d, cc, "yes", aggregate=False)
+        out["wifi_alone"] = r
+        log("over traces, %s, WiFi alone: %.2f Mbit/s (aggregate with rates measured: %.2f)"
+            % (cc, r["goodput_mbps"], out["yes"]["goodput_mbps"]))
     finally:
         (cr, _cd, _cl), (wr, _wd, _wl) = bed.args.cell.split(","), bed.args.wifi.split(",")
         bed.ns3("cell rate " + cr)
         bed.ns3("wifi rate " + wr)
-    plots.plot_shares([("%s, rate_estimate = %s: %.2f Mbit/s" % (cc, e, out[e]["goodput_mbps"]),
+    titles = {"yes": "rate_estimate = yes", "no": "rate_estimate = no", "wifi_alone": "WiFi alone"}
+    plots.plot_shares([("%s, %s: %.2f Mbit/s" % (cc, titles[e], out[e]["goodput_mbps"]),
                         out[e]["uplink_series_mbps"], out[e]["capacity_series_mbps"])
-                       for e in ("yes", "no") if e in out],
+                       for e in ("yes", "no", "wifi_alone") if e in out],
                       os.path.join(bed.out, "emu-aggregate-trace-%s.png" % cc))
     return out
