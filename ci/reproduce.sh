@@ -69,7 +69,7 @@ ns3sim=build/sim/ns3/um3n-ns3sim
 	ns3-aggregate-newreno \
 	ns3-aggregate-bbr-deepq \
 	ns3-walkaway ns3-walkaway-one ns3-walkaway-video ns3-walkaway-return ns3-apoff \
-	ns3-walkaway-lte ns3-walkaway-lte-video ns3-lte-x2 ns3-aggregate-trace; do
+	ns3-walkaway-lte ns3-walkaway-lte-video ns3-lte-x2 ns3-lte-off ns3-aggregate-trace; do
 	"$ns3sim" "traces/scenarios/$s.ini" --seed "$seed" --out "$out/ns3sim/$s" | tail -n 1
 done
 

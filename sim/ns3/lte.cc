@@ -116,8 +116,12 @@ struct LteMonitor
     {
         double r = 10 * std::log10(rsrp * 1000), s = 10 * std::log10(sinr);
 
-        if (!std::isfinite(r) || !std::isfinite(s))
+        // Below 3GPP's reporting range (-140 dBm): no cell heard (an
+        // outage switches the eNBs off), nothing to average.
+        if (!std::isfinite(r) || !std::isfinite(s) || r < -140) {
+            fig->unheard++;
             return;
+        }
         fig->rsrpMin = fig->reports ? std::min(fig->rsrpMin, r) : r;
         fig->rsrpMax = fig->reports ? std::max(fig->rsrpMax, r) : r;
         fig->sinrMin = fig->reports ? std::min(fig->sinrMin, s) : s;
@@ -245,6 +249,8 @@ BuildLteLink(World& w,
     Ptr<Ipv4> ip = mn->GetObject<Ipv4>();
     d.mn = ueDev.Get(0);
     d.ha = wire.ha;
+    for (uint32_t e = 0; e < enbDev.GetN(); e++)
+        d.enbs.push_back(enbDev.Get(e));
     d.mnIf = (uint32_t)ip->GetInterfaceForDevice(d.mn);
     d.gw = epc->GetUeDefaultGatewayAddress(); // pcaps: the wire's (link-NAME-{pgw,ha})
     return d;
@@ -265,12 +271,14 @@ WriteLteJson(FILE* f, const LteSpec& s, const LteFigures& l)
     std::fprintf(f,
                  ",\n  \"lte\": {\"link\": \"%s\", \"enbs\": %zu, \"active_s\": %.3f, "
                  "\"actives\": %llu, \"inactives\": %llu, \"radio_link_failures\": %llu, "
-                 "\"reports\": %llu, \"rsrp_dbm\": {\"min\": %.2f, \"mean\": %.2f, "
-                 "\"max\": %.2f}, \"sinr_db\": {\"min\": %.2f, \"mean\": %.2f}, "
+                 "\"reports\": %llu, \"unheard\": %llu, "
+                 "\"rsrp_dbm\": {\"min\": %.2f, \"mean\": %.2f, \"max\": %.2f}, "
+                 "\"sinr_db\": {\"min\": %.2f, \"mean\": %.2f}, "
                  "\"handover_failures\": %llu, \"handovers\": [",
                  s.link.c_str(), s.enbX.size(), l.activeUs >= 0 ? l.activeUs / 1e6 : -1.0,
                  (unsigned long long)l.actives, (unsigned long long)l.inactives,
-                 (unsigned long long)l.linkFailures, (unsigned long long)l.reports, l.rsrpMin,
+                 (unsigned long long)l.linkFailures, (unsigned long long)l.reports,
+                 (unsigned long long)l.unheard, l.rsrpMin,
                  l.rsrpSum / n, l.rsrpMax, l.sinrMin, l.sinrSum / n,
                  (unsigned long long)l.handoverFailures);
     for (size_t i = 0; i < l.handovers.size(); i++) {

@@ -97,6 +97,7 @@ struct LteFigures
 {
     int64_t activeUs = -1;
     uint64_t actives = 0, inactives = 0, linkFailures = 0, reports = 0;
+    uint64_t unheard = 0; // PHY reports below -140 dBm (no cell heard), left out of the rest
     double rsrpMin = 0, rsrpMax = 0, rsrpSum = 0, sinrMin = 0, sinrSum = 0;
     // X2 handovers between the eNBs: each one's start, end (-1: failed or
     // unfinished) and cells, in order.
@@ -169,6 +170,7 @@ struct LinkDevs
 {
     ns3::Ptr<ns3::NetDevice> mn, ha;
     ns3::Ptr<ns3::NetDevice> ap; // a radio link: the access point's wifi device
+    std::vector<ns3::Ptr<ns3::NetDevice>> enbs; // an LTE link: its eNBs' devices
     uint32_t mnIf = 0;
     ns3::Ipv4Address gw = ns3::Ipv4Address::GetAny();
 };

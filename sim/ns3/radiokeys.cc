@@ -305,7 +305,8 @@ namespace
 {
 
 // The [link NAME] a radio names: it exists, gets no scripted signal, and for
-// LTE no outage (the cell has no off switch this driver could honour).
+// LTE no flap or onoff (its outages switch the eNBs off, and a UE takes
+// seconds to find a cell again after a radio link failure).
 bool
 CheckLink(const sim_scenario* sc, const std::string& name, int line, bool lte, std::string& err)
 {
@@ -319,9 +320,9 @@ CheckLink(const sim_scenario* sc, const std::string& name, int line, bool lte, s
         if (ls.n_signals)
             return err = where + "[radio " + name + "]: the radio gives [link " + name +
                          "] its signal; remove its signal key", false;
-        if (lte && (ls.n_outages || ls.flap_period_us || ls.onoff_up_us))
-            return err = where + "[radio " + name + "]: outages of an LTE cell are not " +
-                         "modelled; remove the outage, flap and onoff keys of [link " + name +
+        if (lte && (ls.flap_period_us || ls.onoff_up_us))
+            return err = where + "[radio " + name + "]: an LTE cell takes outage and " +
+                         "outages_file, not flap or onoff; remove those keys of [link " + name +
                          "]", false;
         return true;
     }
