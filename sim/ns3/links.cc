@@ -6,6 +6,7 @@
 // its association UP and its loss DOWN (sim/README.md, "um3n-ns3sim").
 #include "ns3sim.hh"
 
+#include "ns3/error-model.h"
 #include "ns3/mobility-module.h"
 #include "ns3/propagation-module.h"
 #include "ns3/wifi-module.h"
@@ -25,6 +26,49 @@ namespace um3n
 {
 namespace
 {
+
+// Gilbert-Elliott loss (um3n-sim's ge_* keys, as sim/link.c draws it): per
+// packet, the uniform loss first, then a step between Good and Bad and a
+// loss with the probability of the state it is in. ns-3 has no such model;
+// one error model per device, so the uniform one is folded in here.
+class GeErrorModel : public ErrorModel
+{
+  public:
+    static TypeId GetTypeId()
+    {
+        static TypeId t = TypeId("um3n::GeErrorModel")
+                              .SetParent<ErrorModel>()
+                              .AddConstructor<GeErrorModel>();
+        return t;
+    }
+
+    void Configure(const sim_link_spec& ls, int64_t stream)
+    {
+        uniform = ls.loss_ppb / 1e9;
+        pGb = ls.ge_p_gb_ppb / 1e9;
+        pBg = ls.ge_p_bg_ppb / 1e9;
+        lossGood = ls.ge_loss_good_ppb / 1e9;
+        lossBad = ls.ge_loss_bad_ppb / 1e9;
+        u = CreateObject<UniformRandomVariable>();
+        u->SetStream(stream);
+    }
+
+  private:
+    bool DoCorrupt(Ptr<Packet>) override
+    {
+        bool lost = u->GetValue() < uniform;
+
+        if (bad ? u->GetValue() < pBg : u->GetValue() < pGb)
+            bad = !bad;
+        return u->GetValue() < (bad ? lossBad : lossGood) || lost;
+    }
+
+    void DoReset() override { bad = false; }
+
+    Ptr<UniformRandomVariable> u;
+    double uniform = 0, pGb = 0, pBg = 0, lossGood = 0, lossBad = 0;
+    bool bad = false;
+};
 
 const uint64_t kReportUs = 100000; // a SIGNAL event at most this often
 const double kEwmaGain = 0.25;     // weight of a new RSSI sample in the smoothed value
@@ -124,6 +168,12 @@ struct Monitor
 
 std::vector<std::unique_ptr<Monitor>> gMonitors;
 
+bool
+GeLoss(const sim_link_spec& ls)
+{
+    return ls.ge_p_gb_ppb || ls.ge_loss_good_ppb; // as sim/link.c's ge_enabled
+}
+
 } // namespace
 
 LinkDevs
@@ -155,18 +205,22 @@ BuildP2pLink(World& w,
         PlayTrace(h, down);
     else
         h->SetDataRate(DataRate(ls.rate_bps));
-    if (ls.loss_ppb) {
-        for (int side = 0; side < 2; side++) {
-            Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+    for (int side = 0; ls.loss_ppb && !GeLoss(ls) && side < 2; side++) {
+        Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
 
-            em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
-            em->SetRate(ls.loss_ppb / 1e9);
-            // Fixed streams, by class and rank within it, so that a link
-            // draws the same losses in every scenario it appears in
-            // (the wifi of fig5-wifi and of fig5-multihoming).
-            em->AssignStreams((int64_t)(100 + 16 * ls.engine.link_class + 2 * rank + side));
-            (side ? h : m)->SetReceiveErrorModel(em);
-        }
+        em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
+        em->SetRate(ls.loss_ppb / 1e9);
+        // Fixed streams, by class and rank within it, so that a link
+        // draws the same losses in every scenario it appears in
+        // (the wifi of fig5-wifi and of fig5-multihoming).
+        em->AssignStreams((int64_t)(100 + 16 * ls.engine.link_class + 2 * rank + side));
+        (side ? h : m)->SetReceiveErrorModel(em);
+    }
+    for (int side = 0; GeLoss(ls) && side < 2; side++) {
+        Ptr<GeErrorModel> em = CreateObject<GeErrorModel>();
+
+        em->Configure(ls, (int64_t)(1100 + 16 * ls.engine.link_class + 2 * rank + side));
+        (side ? h : m)->SetReceiveErrorModel(em);
     }
     if (!w.opts.pcapDir.empty()) {
         std::string base = w.opts.pcapDir + "/link-" + ls.name;

@@ -55,10 +55,6 @@ const Refused kRefused[] = {
     {"sim", "event_jitter_ms", "no scheduled link events to move"},
     {"link", "jitter_ms", "ns-3 point-to-point links have a fixed delay"},
     {"link", "reorder", "ns-3 point-to-point links are FIFO"},
-    {"link", "ge_p_gb", "only uniform loss (RateErrorModel)"},
-    {"link", "ge_p_bg", "only uniform loss (RateErrorModel)"},
-    {"link", "ge_loss_good", "only uniform loss (RateErrorModel)"},
-    {"link", "ge_loss_bad", "only uniform loss (RateErrorModel)"},
 };
 
 std::string
