@@ -70,6 +70,53 @@ class GeErrorModel : public ErrorModel
     bool bad = false;
 };
 
+// A point-to-point channel with um3n-sim's jitter (jitter_ms, reorder;
+// sim/link.c): each packet arrives its transmission plus the delay plus an
+// extra uniform in [0, jitter] later, and never before the one sent ahead of
+// it in its direction unless reorder = yes. ns-3's channel has one fixed
+// delay; this one replaces it on a link with jitter.
+class JitterChannel : public PointToPointChannel
+{
+  public:
+    static TypeId GetTypeId()
+    {
+        static TypeId t = TypeId("um3n::JitterChannel")
+                              .SetParent<PointToPointChannel>()
+                              .AddConstructor<JitterChannel>();
+        return t;
+    }
+
+    void Configure(const sim_link_spec& ls, int64_t stream)
+    {
+        jitterUs = ls.jitter_us;
+        reorder = ls.reorder;
+        u = CreateObject<UniformRandomVariable>();
+        u->SetStream(stream);
+    }
+
+    bool TransmitStart(Ptr<const Packet> p, Ptr<PointToPointNetDevice> src, Time txTime) override
+    {
+        uint32_t wire = src == GetSource(0) ? 0 : 1;
+        Ptr<PointToPointNetDevice> dst = GetDestination(wire);
+        // Whole microseconds, as um3n-sim draws them.
+        Time at = Simulator::Now() + txTime + GetDelay() +
+                  MicroSeconds((int64_t)u->GetInteger(0, jitterUs));
+
+        if (!reorder && at < last[wire])
+            at = last[wire];
+        last[wire] = at;
+        Simulator::ScheduleWithContext(dst->GetNode()->GetId(), at - Simulator::Now(),
+                                       &PointToPointNetDevice::Receive, dst, p->Copy());
+        return true;
+    }
+
+  private:
+    Ptr<UniformRandomVariable> u;
+    uint32_t jitterUs = 0;
+    bool reorder = false;
+    Time last[2];
+};
+
 const uint64_t kReportUs = 100000; // a SIGNAL event at most this often
 const double kEwmaGain = 0.25;     // weight of a new RSSI sample in the smoothed value
 
@@ -197,6 +244,14 @@ BuildP2pLink(World& w,
     Ptr<PointToPointNetDevice> m = DynamicCast<PointToPointNetDevice>(c.Get(0));
     Ptr<PointToPointNetDevice> h = DynamicCast<PointToPointNetDevice>(c.Get(1));
 
+    if (ls.jitter_us) {
+        Ptr<JitterChannel> jc = CreateObject<JitterChannel>();
+
+        jc->SetAttribute("Delay", TimeValue(MicroSeconds(ls.delay_us)));
+        jc->Configure(ls, (int64_t)(1200 + 16 * ls.engine.link_class + rank));
+        m->Attach(jc); // in place of the helper's channel, which is left unused
+        h->Attach(jc);
+    }
     if (const sim_trace* up = LinkTrace(w, i, true))
         PlayTrace(m, up);
     else

@@ -53,8 +53,6 @@ struct Refused
 };
 const Refused kRefused[] = {
     {"sim", "event_jitter_ms", "no scheduled link events to move"},
-    {"link", "jitter_ms", "ns-3 point-to-point links have a fixed delay"},
-    {"link", "reorder", "ns-3 point-to-point links are FIFO"},
 };
 
 std::string
