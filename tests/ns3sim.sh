@@ -2,7 +2,7 @@
 # um3n-ns3sim (sim/ns3/): determinism, the error contract, and bounds.
 # - the same seed twice gives byte-identical metrics.json, timeseries.csv,
 #   extra.json, link and TUN pcaps; another seed gives another metrics.json;
-# - a key of um3n-sim's format that the driver cannot honour, an unreadable capture,
+# - event_jitter_ms moves an outage as in um3n-sim; an unreadable capture,
 #   bad [radio]/[mobility] keys each give exit 2 and one line FILE:LINE: ...;
 #   um3n-sim refuses a type = tcp flow and a [radio] section the same way;
 # - walk-away (ns3-walkaway-video.ini, 21 simulated s): the radio's RSSI
@@ -100,8 +100,21 @@ expect_error() { # name binary file line-prefix
 	fi
 }
 tcp_flow='[flow f]\ntype = tcp\nserver = 10.9.1.10\n'
-printf "[sim]\nduration_s = 5\nevent_jitter_ms = 10\n[link wifi]\nrate_mbps = 10\n$tcp_flow" > "$out/jitter.ini"
-expect_error "refused key" "$ns3" "$out/jitter.ini" "$out/jitter.ini:3: "
+# event_jitter_ms moves the outage as um3n-sim moves it (the same draw from
+# the seed): the seconds the flow is cut are the same in both, and not the
+# unmoved ones (seed 1: 3.1 s later).
+for j in 0 5000; do
+	printf "[sim]\nduration_s = 12\nevent_jitter_ms = $j\n[link cell]\nclass = cell\nrate_mbps = 20\ndelay_ms = 20\noutage = 2-3\n[flow f]\ntype = cbr\nserver = 10.9.1.10\ndirection = down\nrate_mbps = 2\nstart_s = 1\n" > "$out/ej$j.ini"
+	"$ns3" "$out/ej$j.ini" --out "$out/ejn$j" > /dev/null
+	"$sim" "$out/ej$j.ini" --out "$out/ejs$j" > /dev/null
+done
+cut_secs() { awk -F, 'NR > 2 && $3 < 1 { printf "%s ", $1 }' "$1/timeseries.csv"; }
+a=$(cut_secs "$out/ejn5000") b=$(cut_secs "$out/ejs5000") c=$(cut_secs "$out/ejn0")
+if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" != "$c" ]; then
+	echo "ok   event_jitter_ms: the cut moved to seconds $a(um3n-sim: $b; unmoved: $c)"
+else
+	echo "FAIL event_jitter_ms: cut seconds '$a', um3n-sim '$b' (the same), unmoved '$c' (others)"; fail=1
+fi
 printf '[link wifi]\nrate_mbps = 10\n[flow f]\ntype = pcap\npcap = x.pcap\nserver = 10.9.1.10\n' \
 	> "$out/pcap.ini"
 expect_error "unreadable capture" "$ns3" "$out/pcap.ini" "$out/x.pcap: "

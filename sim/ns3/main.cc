@@ -1,7 +1,8 @@
 // um3n-ns3sim: run a scenario's TCP flows through the MN and HA engines in
 // ns-3's simulated time (ns3sim.hh). The scenario format is um3n-sim's
-// (sim/README.md), parsed by sim/scenario.c; the keys this driver cannot
-// honour are refused with FILE:LINE (sim/README.md, "um3n-ns3sim"). The wall
+// (sim/README.md), parsed by sim/scenario.c, with the [radio NAME] and
+// [mobility] sections of radiokeys.cc; a key a radio cannot honour is refused
+// with FILE:LINE (sim/README.md, "um3n-ns3sim"). The wall
 // clock is read here only, around Simulator::Run(), for --bench.
 #include "ns3sim.hh"
 
@@ -42,57 +43,6 @@ const char kUsage[] =
     "                DIR/{mn,ha}-tun.pcap: the inner packets at the two TUNs\n"
     "  --log LEVEL   engine log lines to stderr: 0 err .. 3 debug\n"
     "Exit status: 0 ok, 1 run-time failure, 2 bad usage or scenario (FILE:LINE: ...).\n";
-
-// Keys of um3n-sim's format that this driver cannot honour (yet): an error,
-// never silently ignored. Sections by prefix; "" = the whole section.
-struct Refused
-{
-    const char* section;
-    const char* key;
-    const char* why;
-};
-const Refused kRefused[] = {
-    {"sim", "event_jitter_ms", "no scheduled link events to move"},
-};
-
-std::string
-Trim(const std::string& s)
-{
-    size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
-    return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
-
-// Second pass over a file the scenario parser accepted: FILE:LINE of the
-// first key this driver refuses, and of a flow it cannot generate.
-bool
-CheckKeys(const char* path, const std::string& text, std::string& err)
-{
-    std::istringstream in(text);
-    std::string line, section;
-    int n = 0;
-
-    while (std::getline(in, line)) {
-        n++;
-        line = Trim(line);
-        if (line.empty() || line[0] == ';' || line[0] == '#')
-            continue;
-        std::string where = std::string(path) + ":" + std::to_string(n) + ": ";
-        if (line[0] == '[') {
-            section = Trim(line.substr(1, line.find(']') - 1));
-            continue;
-        }
-        size_t eq = line.find('=');
-        std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
-        std::string kind = section.substr(0, section.find(' '));
-        for (const Refused& r : kRefused)
-            if (kind == r.section && key == r.key) {
-                err = where + "[" + section + "] " + key + ": not honoured by um3n-ns3sim (" +
-                      r.why + ")";
-                return false;
-            }
-    }
-    return true;
-}
 
 bool
 HasUdp(const sim_scenario* sc)
@@ -507,25 +457,29 @@ main(int argc, char** argv)
         return std::fprintf(stderr, "%s\n", why.c_str()), 2;
     if (sim_scenario_parse(path, text.data(), text.size(), &sc, err, sizeof(err)))
         return std::fprintf(stderr, "%s\n", err), 2;
-    if (!CheckKeys(path, text, why) || !CheckRadio(&sc, o, why))
+    if (!CheckRadio(&sc, o, why))
         return std::fprintf(stderr, "%s\n", why.c_str()), 2;
     if (duration && sim_scenario_set_duration(&sc, (uint64_t)(duration * 1e6 + 0.5)))
         return std::fprintf(stderr, "um3n-ns3sim: --duration: too short for the flows\n"), 2;
     if (bench && (o.radio.present || o.lte.present || HasUdp(&sc)))
         return std::fprintf(stderr, "um3n-ns3sim: --bench: TCP flows over point-to-point "
                                     "links only\n"), 2;
+    if (!seedSet)
+        o.seed = sc.seed ? sc.seed : 1; // ns-3 run numbers start at 1
+    if (sim_schedule_expand(&sc, o.seed, err, sizeof(err))) // flap, onoff: over the run
+        return std::fprintf(stderr, "%s\n", err), 2;
+    // event_jitter_ms: every scheduled event (outages, signal points, the
+    // [handover] window) later by one offset from the seed, as um3n-sim does.
+    sim_scenario_jitter_events(&sc, o.seed);
     // The handover window of a walk: around the instant the path-loss model
-    // puts the signal below the engine's threshold, unless [handover] says.
+    // puts the signal below the engine's threshold, unless [handover] says
+    // (after the jitter: the walk is not a scheduled event).
     int64_t cross =
         o.radio.present ? RadioCrossingUs(o.radio, o.mob, DegradedDbm(&sc), sc.duration_us) : -1;
     if (!sc.handover_set && cross >= 0) {
         sc.handover_set = true;
         sc.handover_at_us = (uint64_t)cross;
     }
-    if (!seedSet)
-        o.seed = sc.seed ? sc.seed : 1; // ns-3 run numbers start at 1
-    if (sim_schedule_expand(&sc, o.seed, err, sizeof(err))) // flap, onoff: over the run
-        return std::fprintf(stderr, "%s\n", err), 2;
     if (pcap)
         o.pcapDir = out;
     std::printf("seed=%llu\n", (unsigned long long)o.seed);
