@@ -56,6 +56,11 @@ CheckRanges(const um3n::Options& o)
     if (r.present && (r.txPowerDbm < -10 || r.txPowerDbm > 30 || r.exponent < 1 ||
                       r.exponent > 8 || r.beaconUs % 1024 || r.maxMissedBeacons < 1))
         abort();
+    bool g = r.standard == "802.11g", n = r.standard == "802.11n";
+    if (r.present && (!(g || n || r.standard == "802.11ac") || (g && r.bandGhz != 2.4) ||
+                      (!g && !n && r.bandGhz != 5) || (r.bandGhz != 2.4 && r.bandGhz != 5) ||
+                      r.widthMhz > (g ? 20u : n ? 40u : 160u) || r.widthMhz < 20))
+        abort(); // the band and width fit the standard
     if (l.present && (l.bandwidthRb == 0 || l.bandwidthRb > 100 || l.enbTxPowerDbm > 50 ||
                       (l.scheduler != "pf" && l.scheduler != "rr") || l.enbX.empty() ||
                       l.enbX.size() > um3n::kLteMaxEnbs || l.enbX.size() != l.enbY.size() ||

@@ -21,6 +21,8 @@
 # - LTE X2 (ns3-lte-x2.ini, 20 s): two eNBs, the MN driving from one to the
 #   other: one handover, cell 1 to 2, within 20 ms, the video on the cell
 #   loses nothing; without the handover algorithm it loses more than 100;
+# - 802.11n at 5 GHz, 40 MHz: one download more than three times 802.11g's;
+#   a band or width the standard does not have: exit 2 and FILE:LINE;
 # - LTE off (ns3-lte-off.ini, 22 s): the eNB off at 10 s and on at 20: one
 #   radio link failure, the UE active again, the video moved to WiFi with
 #   nothing lost and an added gap under 200 ms;
@@ -270,6 +272,23 @@ if awk -v r="$rlf" -v a="$act" -v l="$lost" -v g="$gap" \
 else
 	echo "FAIL LTE eNB off: radio link failures '$rlf' (1), NAS active '$act' times (2), video lost '$lost' (0), added gap '$gap' ms (< 200)"; fail=1
 fi
+# ---- 802.11n: the same download standing 10 m from the AP, 3 s ---------------------
+# Measured (10 s): 802.11g 22.5 Mbit/s, 802.11n 5 GHz 40 MHz 102.5.
+for std in 802.11g 802.11n; do
+	printf "[sim]\nduration_s = 3\n[link wifi]\nclass = wifi\nrate_mbps = 1000\ndelay_ms = 2\nqueue_bytes = 1000000\n[radio wifi]\nstandard = $std\n$( [ $std = 802.11n ] && printf 'band_ghz = 5\\nchannel_width_mhz = 40\\n')loss_exponent = 3\n[mobility]\nstart = 10 0\n[link cell]\nclass = cell\nrate_mbps = 10\n[policy]\ndefault = wifi\n[flow dl]\ntype = tcp\nserver = 10.9.1.10\ndirection = down\nstart_s = 1\n" > "$out/$std.ini"
+	"$ns3" "$out/$std.ini" --out "$out/$std" > /dev/null
+done
+gg=$(goodput "$out/802.11g") gn=$(goodput "$out/802.11n")
+if awk -v g="$gg" -v n="$gn" 'BEGIN { exit !(g > 10 && n > 3 * g) }'; then
+	echo "ok   802.11n, 5 GHz, 40 MHz: one download $gn Mbit/s, 802.11g $gg"
+else
+	echo "FAIL 802.11n: '$gn' Mbit/s, expected more than 3 times 802.11g's '$gg' (> 10)"; fail=1
+fi
+wifi='[link wifi]\nrate_mbps = 100\n[radio wifi]\n'
+printf "${wifi}channel_width_mhz = 40\n$tcp_flow" > "$out/w1.ini"
+expect_error "802.11g at 40 MHz" "$ns3" "$out/w1.ini" "$out/w1.ini:4: "
+printf "${wifi}standard = 802.11ac\nband_ghz = 2.4\n$tcp_flow" > "$out/w2.ini"
+expect_error "802.11ac at 2.4 GHz" "$ns3" "$out/w2.ini" "$out/w2.ini:5: "
 lte='[link cell]\nrate_mbps = 100\n[radio cell]\nstandard = lte\n'
 printf "${lte}bandwidth_rb = 7\n$tcp_flow" > "$out/lte1.ini"
 expect_error "bad LTE bandwidth" "$ns3" "$out/lte1.ini" "$out/lte1.ini:5: "

@@ -324,9 +324,16 @@ BuildRadioLink(World& w,
     phy.Set("TxPowerStart", DoubleValue(r.txPowerDbm));
     phy.Set("TxPowerEnd", DoubleValue(r.txPowerDbm));
     WifiHelper wifi;
-    wifi.SetStandard(WIFI_STANDARD_80211g);
-    if (r.rateControl == "minstrel")
-        wifi.SetRemoteStationManager("ns3::MinstrelWifiManager");
+    bool g = r.standard == "802.11g";
+    wifi.SetStandard(g ? WIFI_STANDARD_80211g
+                     : r.standard == "802.11n" ? WIFI_STANDARD_80211n
+                                               : WIFI_STANDARD_80211ac);
+    if (!g) // channel 0: the standard's default for the band and width
+        phy.Set("ChannelSettings",
+                StringValue("{0, " + std::to_string(r.widthMhz) + ", " +
+                            (r.bandGhz == 5 ? "BAND_5GHZ" : "BAND_2_4GHZ") + ", 0}"));
+    if (r.rateControl == "minstrel") // Minstrel-HT for the HT and VHT rates
+        wifi.SetRemoteStationManager(g ? "ns3::MinstrelWifiManager" : "ns3::MinstrelHtWifiManager");
     else
         wifi.SetRemoteStationManager("ns3::IdealWifiManager");
     WifiMacHelper mac;

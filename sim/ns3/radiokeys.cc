@@ -4,7 +4,8 @@
 // sees it, leaving a comment on each of their lines so that the other
 // sections' errors keep their line numbers (sim/README.md, "um3n-ns3sim").
 // A [radio NAME] section is read whole before its keys are judged: its
-// standard key (802.11g or lte) decides which keys it may have.
+// standard key (802.11g, 802.11n, 802.11ac or lte) decides which keys it may
+// have.
 #include "radiospec.hh"
 
 #include <cmath>
@@ -48,9 +49,18 @@ RadioKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& 
     double x[2];
 
     if (k == "standard") {
-        if (v == "802.11g")
-            return true;
-        why = "expected standard = 802.11g or lte";
+        if (v == "802.11g" || v == "802.11n" || v == "802.11ac")
+            return r.standard = v, true;
+        why = "expected standard = 802.11g, 802.11n, 802.11ac or lte";
+    } else if (k == "band_ghz") {
+        if (v == "2.4" || v == "5")
+            return r.bandGhz = v == "5" ? 5 : 2.4, true;
+        why = "expected band_ghz = 2.4|5";
+    } else if (k == "channel_width_mhz") {
+        for (int mhz : {20, 40, 80, 160})
+            if (Numbers(v, x, 1, mhz, mhz))
+                return r.widthMhz = (uint32_t)mhz, true;
+        why = "expected channel_width_mhz = 20|40|80|160";
     } else if (k == "rate_control") {
         if (v == "ideal" || v == "minstrel")
             return r.rateControl = v, true;
@@ -69,7 +79,7 @@ RadioKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& 
         why = "expected loss_exponent in 1..8";
     } else if (k == "reference_loss_db") {
         if (Numbers(v, x, 1, 0, 200))
-            return r.refLossDb = x[0], true;
+            return r.refLossDb = x[0], r.refLossSet = true, true;
         why = "expected reference_loss_db in 0..200 (loss at 1 m)";
     } else if (k == "beacon_interval_ms") {
         if (Numbers(v, x, 1, 10, 10000))
@@ -80,9 +90,9 @@ RadioKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& 
             return r.maxMissedBeacons = (uint32_t)x[0], true;
         why = "expected max_missed_beacons, an integer in 1..1000";
     } else {
-        why = "unknown key '" + k + "' in [radio]; expected standard, rate_control, " +
-              "tx_power_dbm, ap_position, loss_exponent, reference_loss_db, " +
-              "beacon_interval_ms or max_missed_beacons";
+        why = "unknown key '" + k + "' in [radio]; expected standard, band_ghz, " +
+              "channel_width_mhz, rate_control, tx_power_dbm, ap_position, loss_exponent, " +
+              "reference_loss_db, beacon_interval_ms or max_missed_beacons";
     }
     return false;
 }
@@ -213,6 +223,38 @@ struct Pending
     std::vector<std::pair<int, std::pair<std::string, std::string>>> keys; // line, k, v
 };
 
+// The band and channel width fit the standard: 802.11g is 2.4 GHz and 20
+// MHz, 802.11n 20 or 40 MHz in either band, 802.11ac 5 GHz (its default
+// width ns-3's 80 MHz); the reference loss follows the band unless given.
+bool
+WifiBand(const std::string& path, const Pending& p, RadioSpec& r, std::string& err)
+{
+    bool g = r.standard == "802.11g", n = r.standard == "802.11n";
+    std::string why;
+    int line = 0;
+
+    for (const auto& e : p.keys) {
+        r.bandLine = e.second.first == "band_ghz" ? e.first : r.bandLine;
+        r.widthLine = e.second.first == "channel_width_mhz" ? e.first : r.widthLine;
+    }
+    if (!g && !n) { // 802.11ac
+        r.bandGhz = r.bandLine ? r.bandGhz : 5;
+        r.widthMhz = r.widthLine ? r.widthMhz : 80;
+    }
+    if (r.bandLine && !n && r.bandGhz != (g ? 2.4 : 5)) {
+        line = r.bandLine;
+        why = r.standard + " is on " + (g ? "2.4" : "5") + " GHz only";
+    } else if (r.widthLine && r.widthMhz > (g ? 20u : n ? 40u : 160u)) {
+        line = r.widthLine;
+        why = "channel_width_mhz: " + r.standard + " allows " + (g ? "20" : "20 or 40") + " MHz";
+    }
+    if (line)
+        return err = path + ":" + std::to_string(line) + ": [radio " + p.link + "] " + why, false;
+    if (!r.refLossSet)
+        r.refLossDb = r.bandGhz == 5 ? 46.67 : 40.05; // free space at 1 m
+    return true;
+}
+
 bool
 FlushRadio(const std::string& path, const Pending& p, Options& o, std::string& err)
 {
@@ -223,7 +265,7 @@ FlushRadio(const std::string& path, const Pending& p, Options& o, std::string& e
     std::string head = path + ":" + std::to_string(p.line) + ": ";
     if (lte ? o.lte.present : o.radio.present)
         return err = head + (lte ? "expected one LTE [radio NAME] section (one cell)"
-                                 : "expected one 802.11g [radio NAME] section (one access point)"),
+                                 : "expected one WiFi [radio NAME] section (one access point)"),
                false;
     if (lte) {
         o.lte.present = true;
@@ -246,7 +288,7 @@ FlushRadio(const std::string& path, const Pending& p, Options& o, std::string& e
         o.lte.enbX.push_back(0);
         o.lte.enbY.push_back(0);
     }
-    return true;
+    return lte || WifiBand(path, p, o.radio, err);
 }
 
 } // namespace
@@ -337,7 +379,7 @@ CheckRadio(const sim_scenario* sc, Options& o, std::string& err)
 {
     if (o.radio.present && o.lte.present && o.radio.link == o.lte.link)
         return err = std::string(sc->path) + ":" + std::to_string(o.lte.line) + ": [radio " +
-                     o.lte.link + "]: that link already has an 802.11g radio", false;
+                     o.lte.link + "]: that link already has a WiFi radio", false;
     return (!o.radio.present || CheckLink(sc, o.radio.link, o.radio.line, false, err)) &&
            (!o.lte.present || CheckLink(sc, o.lte.link, o.lte.line, true, err));
 }
