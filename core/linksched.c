@@ -99,14 +99,13 @@ static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
 
 /* Gives l a packet of len bytes: its virtual backlog grows by the packet's
  * time at its rate, from now if it had none (a new backlog starts). */
-static uint64_t charge(struct um3n_linksched_link *l, size_t len, uint64_t now_ns)
+static void charge(struct um3n_linksched_link *l, size_t len, uint64_t now_ns)
 {
 	if (l->vfinish_ns <= now_ns) {
 		l->vfinish_ns = now_ns;
 		l->busy_since_ns = now_ns;
 	}
 	l->vfinish_ns += tx_cost_ns(l, len);
-	return l->vfinish_ns;
 }
 
 /* Whether slow may take a packet of an aggregated flow: every faster link
@@ -145,8 +144,7 @@ static bool spill_ok(const struct um3n_linksched *s, const struct um3n_linksched
  * rate once the fastest has a backlog. */
 static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_us, uint8_t *out)
 {
-	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX,
-		 best_finish = 0;
+	uint64_t vnow = UINT64_MAX, now_ns = now_us * 1000, best_arrive = UINT64_MAX;
 	size_t best = 0;
 
 	if (!s->agg_set)
@@ -170,7 +168,6 @@ static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_
 			continue;
 		if (arrive < best_arrive) {
 			best_arrive = arrive;
-			best_finish = finish;
 			best = (size_t)__builtin_ctz(m);
 		}
 	}
@@ -181,9 +178,9 @@ static size_t pick_aggregate(struct um3n_linksched *s, size_t len, uint64_t now_
 		if (s->links[i].vfinish_ns < vnow)
 			s->links[i].vfinish_ns = vnow;
 	assert(s->agg_set >> best & 1);
-	if (s->links[best].vfinish_ns <= now_ns)
-		s->links[best].busy_since_ns = now_ns;
-	s->links[best].vfinish_ns = best_finish;
+	/* The pull-up left best's backlog where the loop found it (at now if it
+	 * had none): charging it gives the finish the loop compared. */
+	charge(&s->links[best], len, now_ns);
 	out[0] = (uint8_t)best;
 	return 1;
 }

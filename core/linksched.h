@@ -87,10 +87,11 @@ uint32_t um3n_linksched_flow_hash(const struct um3n_ip_info *ip, const uint8_t *
  *             rate, plus this packet on the wire (the receiver equalises the
  *             delays of the links within max_spread_us of the fastest, the only
  *             ones used); a slower link only once every faster one's backlog
- *             has lasted the delay between them (busy_since_ns). Without, the one whose copy would arrive first (its
- *             delay added), which keeps one TCP flow in order at the price of
- *             using a slower path only behind a backlog as long as the
- *             difference. UP links only, unless none is UP.
+ *             has lasted the delay between them (busy_since_ns). Without, the
+ *             one whose copy would arrive first (its delay added), which
+ *             keeps one TCP flow in order at the price of using a slower path
+ *             only behind a backlog as long as the difference. UP links only,
+ *             unless none is UP.
  *  redundant: every usable link.
  *  smallest-delay: UP before DEGRADED, then the smallest delay_us, then as
  *             active-standby.
