@@ -19,9 +19,9 @@
 #include "ns3/lte-module.h"
 #include "ns3/mobility-module.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -263,6 +263,18 @@ ClearLte()
     gLte = nullptr;
 }
 
+namespace
+{
+
+// The UE's RRC from HandoverStart to HandoverEndOk; -1 if it never ended.
+double
+HandoverMs(const LteFigures::Handover& h)
+{
+    return h.endUs < 0 ? -1.0 : Ms(h.endUs - h.startUs);
+}
+
+} // namespace
+
 void
 WriteLteJson(FILE* f, const LteSpec& s, const LteFigures& l)
 {
@@ -275,7 +287,7 @@ WriteLteJson(FILE* f, const LteSpec& s, const LteFigures& l)
                  "\"rsrp_dbm\": {\"min\": %.2f, \"mean\": %.2f, \"max\": %.2f}, "
                  "\"sinr_db\": {\"min\": %.2f, \"mean\": %.2f}, "
                  "\"handover_failures\": %llu, \"handovers\": [",
-                 s.link.c_str(), s.enbX.size(), l.activeUs >= 0 ? l.activeUs / 1e6 : -1.0,
+                 s.link.c_str(), s.enbX.size(), Sec(l.activeUs),
                  (unsigned long long)l.actives, (unsigned long long)l.inactives,
                  (unsigned long long)l.linkFailures, (unsigned long long)l.reports,
                  (unsigned long long)l.unheard, l.rsrpMin,
@@ -284,11 +296,10 @@ WriteLteJson(FILE* f, const LteSpec& s, const LteFigures& l)
     for (size_t i = 0; i < l.handovers.size(); i++) {
         const LteFigures::Handover& h = l.handovers[i];
 
-        double ms = h.endUs >= 0 ? (h.endUs - h.startUs) / 1e3 : -1.0; // -1: unfinished
-
         std::fprintf(f,
                      "%s{\"start_s\": %.6f, \"ms\": %.3f, \"from_cell\": %u, \"to_cell\": %u}",
-                     i ? ", " : "", h.startUs / 1e6, ms, (unsigned)h.from, (unsigned)h.to);
+                     i ? ", " : "", Sec(h.startUs), HandoverMs(h), (unsigned)h.from,
+                     (unsigned)h.to);
     }
     std::fprintf(f, "]}");
 }
@@ -300,8 +311,7 @@ LteSummary(const LteFigures& l)
     char b[96];
 
     for (const LteFigures::Handover& h : l.handovers)
-        if (h.endUs >= 0)
-            worst = std::max(worst, (h.endUs - h.startUs) / 1e3);
+        worst = std::max(worst, HandoverMs(h));
     std::snprintf(b, sizeof(b), " lte.handovers=%zu lte.handover_max_ms=%.3f", l.handovers.size(),
                   worst);
     return b;

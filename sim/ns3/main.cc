@@ -84,18 +84,6 @@ LinkGoodput(const World& w, size_t i)
     return (double)w.links[i].bytes * 8 / (double)(end > from ? end - from : 1);
 }
 
-double
-Ms(int64_t us)
-{
-    return us < 0 ? -1.0 : us / 1e3;
-}
-
-double
-Sec(int64_t us)
-{
-    return us < 0 ? -1.0 : us / 1e6;
-}
-
 // um3n-sim's handover and video keys (sim/metrics.c computes them, with
 // sim/hometric.c), over the UDP flows; then what the radio did.
 void

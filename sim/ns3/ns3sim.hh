@@ -72,6 +72,19 @@ AddPerSecond(std::vector<uint64_t>& v, uint64_t nowUs, uint64_t bytes)
     v[sec] += bytes;
 }
 
+// A time in µs as metrics.json writes it, in ms or s; -1 for "not yet" (< 0).
+inline double
+Ms(int64_t us)
+{
+    return us < 0 ? -1.0 : us / 1e3;
+}
+
+inline double
+Sec(int64_t us)
+{
+    return us < 0 ? -1.0 : us / 1e6;
+}
+
 // Per scenario link: inner bytes of flow data delivered over it, in the window.
 struct LinkStats
 {
