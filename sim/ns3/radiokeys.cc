@@ -79,7 +79,7 @@ RadioKey(RadioSpec& r, const std::string& k, const std::string& v, std::string& 
         why = "expected loss_exponent in 1..8";
     } else if (k == "reference_loss_db") {
         if (Numbers(v, x, 1, 0, 200))
-            return r.refLossDb = x[0], r.refLossSet = true, true;
+            return r.refLossDb = x[0], true;
         why = "expected reference_loss_db in 0..200 (loss at 1 m)";
     } else if (k == "beacon_interval_ms") {
         if (Numbers(v, x, 1, 10, 10000))
@@ -229,28 +229,29 @@ struct Pending
 bool
 WifiBand(const std::string& path, const Pending& p, RadioSpec& r, std::string& err)
 {
-    bool g = r.standard == "802.11g", n = r.standard == "802.11n";
+    bool g = r.standard == "802.11g", n = r.standard == "802.11n", refLossGiven = false;
+    int bandLine = 0, widthLine = 0, line = 0; // where the keys were given (0: not)
     std::string why;
-    int line = 0;
 
     for (const auto& e : p.keys) {
-        r.bandLine = e.second.first == "band_ghz" ? e.first : r.bandLine;
-        r.widthLine = e.second.first == "channel_width_mhz" ? e.first : r.widthLine;
+        bandLine = e.second.first == "band_ghz" ? e.first : bandLine;
+        widthLine = e.second.first == "channel_width_mhz" ? e.first : widthLine;
+        refLossGiven = refLossGiven || e.second.first == "reference_loss_db";
     }
     if (!g && !n) { // 802.11ac
-        r.bandGhz = r.bandLine ? r.bandGhz : 5;
-        r.widthMhz = r.widthLine ? r.widthMhz : 80;
+        r.bandGhz = bandLine ? r.bandGhz : 5;
+        r.widthMhz = widthLine ? r.widthMhz : 80;
     }
-    if (r.bandLine && !n && r.bandGhz != (g ? 2.4 : 5)) {
-        line = r.bandLine;
+    if (bandLine && !n && r.bandGhz != (g ? 2.4 : 5)) {
+        line = bandLine;
         why = r.standard + " is on " + (g ? "2.4" : "5") + " GHz only";
-    } else if (r.widthLine && r.widthMhz > (g ? 20u : n ? 40u : 160u)) {
-        line = r.widthLine;
+    } else if (widthLine && r.widthMhz > (g ? 20u : n ? 40u : 160u)) {
+        line = widthLine;
         why = "channel_width_mhz: " + r.standard + " allows " + (g ? "20" : "20 or 40") + " MHz";
     }
     if (line)
         return err = path + ":" + std::to_string(line) + ": [radio " + p.link + "] " + why, false;
-    if (!r.refLossSet)
+    if (!refLossGiven)
         r.refLossDb = r.bandGhz == 5 ? 46.67 : 40.05; // free space at 1 m
     return true;
 }

@@ -28,11 +28,9 @@ struct RadioSpec
     std::string standard = "802.11g"; // or 802.11n, 802.11ac
     double bandGhz = 2.4;             // 802.11n: 2.4 or 5; 802.11ac: 5
     uint32_t widthMhz = 20;           // 802.11n: 20, 40; 802.11ac: 20, 40, 80, 160
-    int bandLine = 0, widthLine = 0;  // where band_ghz, channel_width_mhz were given (0: not)
     std::string rateControl = "ideal";
     double txPowerDbm = 20, apX = 0, apY = 0;
-    double exponent = 3.0, refLossDb = 40.05; // log-distance: 2.4 GHz free space at 1 m
-    bool refLossSet = false; // else free space at 1 m for the band (46.67 dB at 5 GHz)
+    double exponent = 3.0, refLossDb = 40.05; // log-distance: free space at 1 m (2.4 GHz)
     uint64_t beaconUs = 102400;
     uint32_t maxMissedBeacons = 10;
 };
