@@ -132,30 +132,41 @@ def cut_split_bounds(h):
 LINK_LOSSES = 2
 
 
+def apoff_ftp_bound(a):
+    """The FTP's part of the AP-off check: with the wifi lost it moves onto
+    the cell and takes more than half of what the video leaves of it. Before
+    stop 26 the moved traffic's AQM judged its whole sojourn: in Mininet's
+    zero-delay links the FTP then took 0.3-1.5 of the 2.3 Mbit/s left, since
+    1.8-2.1 (ns-3 testbed 1.9). There the moved BBR flow's window (8-22
+    packets in ss) is above the AQM's 20 ms limit (6 packets at 3.61
+    Mbit/s), so a quarter to a third of its packets are dropped by design
+    (the HA's drops.aqm) and the 3 s measured vary: 43 runs of stop 30 gave
+    1.21-2.41 (median 1.95), one CI run 0.52
+    (apoff.apoff_run runs again once when this fails)."""
+    before, during = a.get("cell_mbps_before", 0), a.get("cell_mbps_during", 0)
+    half = before + 0.5 * max(0.0, CELL_MBPS - before)
+    return ("AP off: the FTP goes on over the cell, with more than half of what the video leaves (cell "
+            "%.2f Mbit/s with the wifi off, %.2f before, > %.2f)" % (during, before, half),
+            during > half and a.get("ftp", {}).get("ok", False))
+
+
 def apoff_bounds(a):
-    """The paper's AP-off check (emu/lib/apoff.py): with the wifi lost, the
-    FTP moves onto the cell and takes more than half of what the video leaves
-    of it (the moved traffic's AQM judged its whole sojourn until stop 26: in
-    Mininet's zero-delay links the FTP then took 0.3-1.5 of the 2.3 Mbit/s
-    left, since 1.8-2.1; ns-3 testbed 1.9) and the video, which rides the
-    cell by its rule, loses nothing in the window -1..+3 s around the cut beyond what the cell link's configured random
-    loss took (runs.cell_link_losses, at most LINK_LOSSES), and no frame is
-    late but those."""
+    """The paper's AP-off check (emu/lib/apoff.py): the video, which rides
+    the cell by its rule, loses nothing in the window -1..+3 s around the cut
+    beyond what the cell link's configured random loss took
+    (runs.cell_link_losses, at most LINK_LOSSES), and no frame is late but
+    those; the FTP goes on over the cell (apoff_ftp_bound)."""
     if not a:
         return []
     w = a.get("window", {})
     link = w.get("lost_on_cell_link") or 0
     lost, late = w.get("lost_packets"), w.get("late_frames")
-    before, during = a.get("cell_mbps_before", 0), a.get("cell_mbps_during", 0)
-    half = before + 0.5 * max(0.0, CELL_MBPS - before)
     return [
         ("AP off: video in -1..+3 s lost nothing but the cell's random loss (%s of %s, %s on the "
          "cell link, <= %d), late frames %s" % (lost, w.get("sent_packets"), link, LINK_LOSSES, late),
          lost is not None and late is not None and lost - link == 0 and link <= LINK_LOSSES and
          late <= link),
-        ("AP off: the FTP goes on over the cell, with more than half of what the video leaves (cell "
-         "%.2f Mbit/s with the wifi off, %.2f before, > %.2f)" % (during, before, half),
-         during > half and a.get("ftp", {}).get("ok", False)),
+        apoff_ftp_bound(a),
     ]
 
 
