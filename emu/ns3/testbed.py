@@ -44,6 +44,8 @@ def parse():
     ap.add_argument("--cell", default=links.NS3_CELL, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--wifi", default=links.NS3_WIFI, help="rate,delay,loss (%(default)s)")
     ap.add_argument("--queue", default=links.NS3_QUEUE, help="radio device queue (%(default)s)")
+    ap.add_argument("--qdisc", default="fq_codel", choices=("fq_codel", "none"),
+                    help="queue disc before the radio downlinks' device queues (%(default)s, ns-3's default)")
     ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two,aggregate-trace,standby,apoff (default: the first four)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
@@ -125,7 +127,7 @@ class Testbed(runs.Bed):
         binary = os.path.join(a.build, "emu", "ns3", "um3n-ns3")
         self.sim = self.sim_ns.popen([binary, "--cellRate=" + cr, "--cellDelay=" + cd, "--cellLoss=" + cl,
                                       "--wifiRate=" + wr, "--wifiDelay=" + wd, "--wifiLoss=" + wl,
-                                      "--queue=" + a.queue, "--ctl=" + self.ctl,
+                                      "--queue=" + a.queue, "--qdisc=" + a.qdisc, "--ctl=" + self.ctl,
                                       "--stats=" + self.ns3_stats],
                                      stdout=self.ns3_log, stderr=subprocess.STDOUT)
         # Keep a writer open so the simulator's non-blocking reads never see EOF churn.
@@ -266,7 +268,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="um3n-ns3.")
     tb = Testbed(a, tmp)
     res = {"emulator": "ns-3 3.37 TapBridge", "duration_s": a.duration,
-           "links": {"cell": a.cell, "wifi": a.wifi, "queue": a.queue},
+           "links": {"cell": a.cell, "wifi": a.wifi, "queue": a.queue, "qdisc": a.qdisc},
            "paper_mbps": links.PAPER_MBPS, "runs": {}, "handover": {}, "skipped": skipped}
     ok = False
     t_start = time.time()

@@ -17,11 +17,19 @@
 // with LINK = cell | wifi. Every applied change is printed as "ctl: ...".
 // On exit, per-link counters go to --stats (JSON) for the comparison with
 // um3n-sim.
+//
+// Each radio link's downlink (the router's side) has ns-3's FqCoDel in front
+// of its device queue (--qdisc fq_codel, the default): Ipv4AddressHelper
+// installs it on every device of a node with an internet stack, and until
+// stop 30 nobody here knew, so every testbed figure before was measured with
+// it. --qdisc none leaves the device's drop-tail queue (--queue) alone. The
+// uplinks never pass a queue disc: TapBridge sends on the device directly.
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 #include "ns3/tap-bridge-module.h"
+#include "ns3/traffic-control-module.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -54,11 +62,13 @@ struct RadioLink
     uint64_t upTxPkts = 0, upTxBytes = 0, upRxPkts = 0, upRxBytes = 0, upDrops = 0;
     uint64_t downTxPkts = 0, downTxBytes = 0, downRxPkts = 0, downRxBytes = 0, downDrops = 0;
     uint64_t queueDrops = 0;
+    uint64_t qdiscDrops = 0; // the downlink's queue disc (CoDel's, or its limit)
 };
 
 std::map<std::string, RadioLink> g_links;
 int g_ctlFd = -1;
 std::string g_ctlPath;
+std::string g_qdisc = "fq_codel"; // --qdisc
 std::string g_ctlBuf;
 const Time kCtlPoll = MilliSeconds(10);
 
@@ -186,6 +196,30 @@ CountDrop(uint64_t* drops, Ptr<const Packet>)
 }
 
 void
+CountQdiscDrop(uint64_t* drops, Ptr<const QueueDiscItem>)
+{
+    ++*drops;
+}
+
+// The downlink's queue disc as asked: kept (FqCoDel) or removed; its drops counted.
+bool
+SetQdisc(RadioLink& l, const std::string& qdisc)
+{
+    Ptr<TrafficControlLayer> tc = l.routerSide->GetNode()->GetObject<TrafficControlLayer>();
+    Ptr<QueueDisc> q = tc->GetRootQueueDiscOnDevice(l.routerSide);
+
+    if (qdisc == "none")
+    {
+        TrafficControlHelper().Uninstall(l.routerSide);
+        return true;
+    }
+    if (qdisc != "fq_codel" || !q || !DynamicCast<FqCoDelQueueDisc>(q))
+        return false;
+    q->TraceConnectWithoutContext("Drop", MakeBoundCallback(&CountQdiscDrop, &l.qdiscDrops));
+    return true;
+}
+
+void
 Hook(RadioLink& l)
 {
     l.mnSide->TraceConnectWithoutContext("PhyTxEnd", MakeBoundCallback(&CountTx, &l.upTxPkts, &l.upTxBytes));
@@ -213,7 +247,8 @@ WriteStats(const std::string& path, double wall_s)
             << l.upRxBytes << ", \"err_drops\": " << l.upDrops << "}, \"down\": {\"tx_pkts\": "
             << l.downTxPkts << ", \"tx_bytes\": " << l.downTxBytes << ", \"rx_pkts\": " << l.downRxPkts
             << ", \"rx_bytes\": " << l.downRxBytes << ", \"err_drops\": " << l.downDrops
-            << "}, \"queue_drops\": " << l.queueDrops << "}";
+            << "}, \"queue_drops\": " << l.queueDrops << ", \"qdisc\": \"" << g_qdisc
+            << "\", \"qdisc_drops\": " << l.qdiscDrops << "}";
         first = false;
     }
     out << "}}\n";
@@ -280,6 +315,7 @@ main(int argc, char* argv[])
     cmd.AddValue("coreRate", "router <-> HA link rate", coreRate);
     cmd.AddValue("coreDelay", "router <-> HA one-way delay", coreDelay);
     cmd.AddValue("queue", "device queue size of the radio links (e.g. 50p)", queue);
+    cmd.AddValue("qdisc", "queue disc before the radio downlinks: fq_codel or none", g_qdisc);
     cmd.AddValue("tapCell", "tap name for the MN's cell uplink", tapCell);
     cmd.AddValue("tapWifi", "tap name for the MN's wifi uplink", tapWifi);
     cmd.AddValue("tapHa", "tap name for the HA's downlink", tapHa);
@@ -302,6 +338,14 @@ main(int argc, char* argv[])
 
     AddRadio("cell", ghostCell, router, cellRate, cellDelay, cellLoss, queue, "10.1.1.0");
     AddRadio("wifi", ghostWifi, router, wifiRate, wifiDelay, wifiLoss, queue, "10.1.2.0");
+    for (auto& kv : g_links)
+    {
+        if (!SetQdisc(kv.second, g_qdisc))
+        {
+            std::fprintf(stderr, "um3n-ns3: --qdisc: expected fq_codel or none\n");
+            return 2;
+        }
+    }
 
     PointToPointHelper core;
     core.SetDeviceAttribute("DataRate", StringValue(coreRate));
@@ -342,9 +386,9 @@ main(int argc, char* argv[])
     if (!events.empty())
         ScheduleEvents(events);
 
-    std::printf("um3n-ns3: cell %s/%s loss %g, wifi %s/%s loss %g, queue %s; running\n",
+    std::printf("um3n-ns3: cell %s/%s loss %g, wifi %s/%s loss %g, queue %s, qdisc %s; running\n",
                 cellRate.c_str(), cellDelay.c_str(), cellLoss, wifiRate.c_str(), wifiDelay.c_str(),
-                wifiLoss, queue.c_str());
+                wifiLoss, queue.c_str(), g_qdisc.c_str());
     std::fflush(stdout);
     auto t0 = std::chrono::steady_clock::now();
     Simulator::Stop(Seconds(duration));
