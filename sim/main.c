@@ -341,6 +341,25 @@ static int run(struct options *o, struct sim_scenario *sc)
 	return rc ? 1 : 0;
 }
 
+/* What only sim/ns3/um3n-ns3sim runs: closed-loop TCP, and ns-3's queue
+ * disciplines (this simulator's links are drop-tail). Says which on stderr. */
+static bool needs_ns3(const struct sim_scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_flows; i++)
+		if (sc->flows[i].type == SIM_FLOW_TCP) {
+			fprintf(stderr, "%s:%d: [flow %s]: type = tcp needs um3n-ns3sim\n",
+				sc->path, sc->flows[i].line, sc->flows[i].name);
+			return true;
+		}
+	for (size_t i = 0; i < sc->n_links; i++)
+		if (sc->links[i].qdisc != SIM_QDISC_DROPTAIL) {
+			fprintf(stderr, "%s:%d: [link %s]: qdisc = fq_codel needs um3n-ns3sim\n",
+				sc->path, sc->links[i].line, sc->links[i].name);
+			return true;
+		}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static struct sim_scenario sc;
@@ -358,13 +377,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "um3n-sim: --duration: too short for the scenario's flows\n");
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < sc.n_flows; i++)
-		if (sc.flows[i].type == SIM_FLOW_TCP) { /* closed loop: sim/ns3/um3n-ns3sim */
-			fprintf(stderr, "%s:%d: [flow %s]: type = tcp needs um3n-ns3sim\n", sc.path,
-				sc.flows[i].line, sc.flows[i].name);
-			sim_scenario_free(&sc);
-			return EXIT_USAGE;
-		}
+	if (needs_ns3(&sc)) {
+		sim_scenario_free(&sc);
+		return EXIT_USAGE;
+	}
 	rc = sim_schedule_expand(&sc, o.seed_set ? o.seed : sc.seed, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s\n", err);

@@ -26,6 +26,10 @@ struct sim_signal {
 	int dbm;
 };
 
+/* SIM_QDISC_FQ_CODEL: ns-3's FqCoDel in front of a link's downlink
+ * queue, as the ns-3 testbed's router has (emu/ns3); um3n-ns3sim only. */
+enum sim_qdisc { SIM_QDISC_DROPTAIL = 0, SIM_QDISC_FQ_CODEL };
+
 struct sim_link_spec {
 	char name[SIM_NAME_MAX];
 	int line; /* of the [link NAME] header, for late errors */
@@ -40,6 +44,7 @@ struct sim_link_spec {
 	double trace_scale;
 	uint32_t delay_us, jitter_us, queue_bytes;
 	bool reorder;
+	enum sim_qdisc qdisc; /* before the downlink's queue_bytes (um3n-ns3sim only) */
 	uint32_t loss_ppb, ge_p_gb_ppb, ge_p_bg_ppb, ge_loss_good_ppb, ge_loss_bad_ppb;
 	/* outage keys, then outages_file lines, then (sim_schedule_expand) the
 	 * generated ones; any number (schedule.h) */
@@ -75,7 +80,7 @@ struct sim_flow_spec {
 	struct um3n_addr pcap_server; /* set: packets from it go down, the rest up */
 	bool loop;
 	double rate_scale; /* pcap timing: 2.0 plays twice as fast */
-	char cc[8];        /* tcp: congestion control newreno|cubic|bbr ("" = cubic) */
+	char cc[12];       /* tcp: congestion control newreno|linux-reno|cubic|bbr ("" = cubic) */
 	uint64_t bytes;    /* tcp: bytes to transfer, 0 = until stop_s */
 };
 

@@ -198,6 +198,12 @@ static int link_key(struct ini_ctx *c, struct sim_link_spec *l, const char *k, c
 	}
 	if (!strcmp(k, "reorder"))
 		return sim_parse_bool(v, &l->reorder) ? 1 : bad(c, k, "yes or no");
+	if (!strcmp(k, "qdisc")) {
+		if (strcmp(v, "droptail") && strcmp(v, "fq_codel"))
+			return bad(c, k, "droptail or fq_codel");
+		l->qdisc = !strcmp(v, "fq_codel") ? SIM_QDISC_FQ_CODEL : SIM_QDISC_DROPTAIL;
+		return 1;
+	}
 	if (!strcmp(k, "outage")) {
 		struct sim_outage o;
 		const char *why = sim_parse_outage(v, &o);
@@ -277,8 +283,9 @@ static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, c
 			       ? 1
 			       : bad(c, k, "a factor in [0.001, 1000]");
 	if (!strcmp(k, "cc")) {
-		if (strcmp(v, "newreno") && strcmp(v, "cubic") && strcmp(v, "bbr"))
-			return bad(c, k, "newreno, cubic or bbr");
+		if (strcmp(v, "newreno") && strcmp(v, "linux-reno") && strcmp(v, "cubic") &&
+		    strcmp(v, "bbr"))
+			return bad(c, k, "newreno, linux-reno, cubic or bbr");
 		strcpy(f->cc, v);
 		return 1;
 	}

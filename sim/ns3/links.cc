@@ -9,6 +9,7 @@
 #include "ns3/error-model.h"
 #include "ns3/mobility-module.h"
 #include "ns3/propagation-module.h"
+#include "ns3/traffic-control-module.h"
 #include "ns3/wifi-module.h"
 
 #include <cassert>
@@ -285,6 +286,14 @@ BuildP2pLink(World& w,
     }
     d.mn = m;
     d.ha = h;
+    if (ls.qdisc == SIM_QDISC_FQ_CODEL) {
+        // ns-3's default queue disc (FqCoDel: 5 ms target, 100 ms interval,
+        // 10240 packets) in front of the downlink's device queue: what that
+        // cannot take waits here until CoDel drops it, so the device queue
+        // never overflows. What Ipv4AddressHelper gives the ns-3 testbed's
+        // router (emu/ns3), and many WiFi access points' Linux has.
+        TrafficControlHelper::Default().Install(NetDeviceContainer(h));
+    }
     d.mnIf = AddIf(mn, m, coa, Ipv4Mask::GetOnes());
     return d;
 }

@@ -347,7 +347,8 @@ ExtractRadio(const std::string& path, std::string& text, Options& o, std::string
 namespace
 {
 
-// The [link NAME] a radio names: it exists, gets no scripted signal, and for
+// The [link NAME] a radio names: it exists, gets no scripted signal nor a
+// qdisc (the radio's own queues are the bottleneck, not its wire's), and for
 // LTE no flap or onoff (its outages switch the eNBs off, and a UE takes
 // seconds to find a cell again after a radio link failure).
 bool
@@ -363,6 +364,9 @@ CheckLink(const sim_scenario* sc, const std::string& name, int line, bool lte, s
         if (ls.n_signals)
             return err = where + "[radio " + name + "]: the radio gives [link " + name +
                          "] its signal; remove its signal key", false;
+        if (ls.qdisc != SIM_QDISC_DROPTAIL)
+            return err = where + "[radio " + name + "]: qdisc is for point-to-point " +
+                         "links; remove it from [link " + name + "]", false;
         if (lte && (ls.flap_period_us || ls.onoff_up_us))
             return err = where + "[radio " + name + "]: an LTE cell takes outage and " +
                          "outages_file, not flap or onoff; remove those keys of [link " + name +
