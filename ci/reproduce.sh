@@ -66,7 +66,7 @@ done
 # when libns3-dev is installed.
 ns3sim=build/sim/ns3/um3n-ns3sim
 [[ -x $ns3sim ]] && for s in ns3-fig5-3g ns3-fig5-wifi ns3-fig5-multihoming ns3-aggregate-cubic ns3-aggregate-bbr \
-	ns3-aggregate-newreno \
+	ns3-aggregate-reno \
 	ns3-aggregate-bbr-deepq \
 	ns3-walkaway ns3-walkaway-one ns3-walkaway-video ns3-walkaway-return ns3-apoff \
 	ns3-walkaway-lte ns3-walkaway-lte-video ns3-lte-x2 ns3-lte-off ns3-aggregate-trace; do
