@@ -17,6 +17,7 @@ from . import apps, linktraces, links, plots
 from .aggruns import AGG_RULE
 from .analysis import pcap_series
 from .nodes import log, stop_procs
+from .tcpinfo import Sampler
 
 PAIR = {"cell": ("Verizon-LTE-short.down", "mahimahi"), "wifi": ("23_2_wifi.csv", "csv")}
 FLOOR_MBPS = 0.5
@@ -56,7 +57,9 @@ def _one(bed, runs, tag, caps, d, cc, estimate, aggregate=True):
         t0 = time.time()
         th = threading.Thread(target=_replay, args=(bed, caps, t0, d, stop))
         th.start()
+        tcp = Sampler(bed.ftp, links.HOME_ADDR).start()
         r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, extra=("-C", cc))
+        r["sender_tcp"] = tcp.stop()
         stop.set()
         th.join()
         stop_procs([srv] + pcaps)
@@ -102,12 +105,15 @@ def trace_runs(bed, res, runs, cc="cubic"):
             r["capacity_mbps"] = round(sum(sum(c[:d]) for c in r["capacity_series_mbps"].values()) / d, 3)
             out[est] = r
             log("aggregate over traces, %s, rate_estimate = %s: %.2f Mbit/s of %.2f, cell share "
-                "%s points off its capacity share" % (cc, est, r["goodput_mbps"], r["capacity_mbps"],
-                                                       r["share_error_points"]))
+                "%s points off its capacity share; sender cwnd p50 %s, srtt p50 %s ms"
+                % (cc, est, r["goodput_mbps"], r["capacity_mbps"], r["share_error_points"],
+                   r["sender_tcp"].get("cwnd_p50"), r["sender_tcp"].get("rtt_ms_p50")))
         r = _one(bed, runs, "aggtr-%s-wifi" % cc, caps, d, cc, "yes", aggregate=False)
         out["wifi_alone"] = r
-        log("over traces, %s, WiFi alone: %.2f Mbit/s (aggregate with rates measured: %.2f)"
-            % (cc, r["goodput_mbps"], out["yes"]["goodput_mbps"]))
+        log("over traces, %s, WiFi alone: %.2f Mbit/s (aggregate with rates measured: %.2f); "
+            "sender cwnd p50 %s, srtt p50 %s ms" % (cc, r["goodput_mbps"], out["yes"]["goodput_mbps"],
+                                                    r["sender_tcp"].get("cwnd_p50"),
+                                                    r["sender_tcp"].get("rtt_ms_p50")))
     finally:
         (cr, _cd, _cl), (wr, _wd, _wl) = bed.args.cell.split(","), bed.args.wifi.split(",")
         bed.ns3("cell rate " + cr)
