@@ -80,7 +80,7 @@ struct sim_flow_spec {
 	struct um3n_addr pcap_server; /* set: packets from it go down, the rest up */
 	bool loop;
 	double rate_scale; /* pcap timing: 2.0 plays twice as fast */
-	char cc[12];       /* tcp: congestion control newreno|linux-reno|cubic|bbr ("" = cubic) */
+	char cc[12];       /* tcp: newreno|linux-reno|cubic|linux-cubic|bbr ("" = cubic) */
 	uint64_t bytes;    /* tcp: bytes to transfer, 0 = until stop_s */
 };
 

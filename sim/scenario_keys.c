@@ -284,8 +284,8 @@ static int flow_key(struct ini_ctx *c, struct sim_flow_spec *f, const char *k, c
 			       : bad(c, k, "a factor in [0.001, 1000]");
 	if (!strcmp(k, "cc")) {
 		if (strcmp(v, "newreno") && strcmp(v, "linux-reno") && strcmp(v, "cubic") &&
-		    strcmp(v, "bbr"))
-			return bad(c, k, "newreno, linux-reno, cubic or bbr");
+		    strcmp(v, "linux-cubic") && strcmp(v, "bbr"))
+			return bad(c, k, "newreno, linux-reno, cubic, linux-cubic or bbr");
 		strcpy(f->cc, v);
 		return 1;
 	}

@@ -1,6 +1,7 @@
 // TCP flows of um3n-ns3sim ([flow] type = tcp): ns-3's own TCP (NewReno,
-// CUBIC or BBR, with SACK) between a server behind the HA and the MN's home
-// address, one bulk sender and one receiver per flow, and what they measure:
+// Linux's reno, CUBIC, CUBIC with Linux's TCP-friendly region, or BBR, with
+// SACK) between a server behind the HA and the MN's home address, one bulk
+// sender and one receiver per flow, and what they measure:
 // in-order bytes delivered, retransmitted segments (and how many of them
 // were spurious: their first copy had arrived), the longest stall.
 #include "ns3sim.hh"
@@ -178,6 +179,95 @@ Connected(Flow* f, Ptr<Socket> s)
     Fill(f, s, 0);
 }
 
+// CUBIC as Linux runs it: ns-3 3.37's TcpCubic lacks Linux's TCP-friendly
+// region (tcp_cubic.c, tcp_friendliness; RFC 8312 4.2), the window a Reno
+// flow would have reached since the last loss (about half a segment a round
+// trip at beta 0.7), under which CUBIC never grows slower. Without it the
+// window sits still for seconds near its last maximum (CUBIC's plateau):
+// one aggregated flow stayed at 103 KB for 3 s, below the 123 KB both links
+// need, and its runs were bimodal (seeds 1-5: 14.37-16.15 Mbit/s, the
+// testbed's Linux 16.20). Linux takes the faster of the two growths; here
+// the Reno estimate adds a segment only on ACKs where TcpCubic's own
+// counter did not.
+class LinuxCubic : public TcpCubic
+{
+  public:
+    static TypeId GetTypeId()
+    {
+        static TypeId tid = TypeId("um3n::LinuxCubic")
+                                .SetParent<TcpCubic>()
+                                .SetGroupName("Internet")
+                                .AddConstructor<LinuxCubic>();
+        return tid;
+    }
+
+    std::string GetName() const override
+    {
+        return "LinuxCubic";
+    }
+
+    uint32_t GetSsThresh(Ptr<const TcpSocketState> tcb, uint32_t bytesInFlight) override
+    {
+        m_epoch = false; // a loss ends the epoch, as TcpCubic's
+        return TcpCubic::GetSsThresh(tcb, bytesInFlight);
+    }
+
+    void IncreaseWindow(Ptr<TcpSocketState> tcb, uint32_t segmentsAcked) override
+    {
+        uint32_t before = tcb->m_cWnd;
+        bool avoiding = tcb->m_cWnd >= tcb->m_ssThresh;
+
+        TcpCubic::IncreaseWindow(tcb, segmentsAcked);
+        if (avoiding && segmentsAcked > 0)
+            Friendly(tcb, segmentsAcked, tcb->m_cWnd != before);
+    }
+
+    Ptr<TcpCongestionOps> Fork() override
+    {
+        return CopyObject<LinuxCubic>(this);
+    }
+
+  private:
+    // Linux's beta_scale for beta 717/1024: the Reno estimate gains a
+    // segment per cwnd * 15 / 8 segments acked.
+    static constexpr uint32_t kBetaScale = 15;
+
+    void Friendly(Ptr<TcpSocketState> tcb, uint32_t acked, bool grew)
+    {
+        uint32_t cwnd = tcb->GetCwndInSegments();
+
+        if (!m_epoch) { // the epoch's start: Reno would be where we are
+            m_epoch = true;
+            m_renoCwnd = cwnd;
+            m_ackCnt = 0;
+            m_cnt = 0;
+        }
+        m_ackCnt += acked;
+        for (uint32_t delta = std::max(cwnd * kBetaScale / 8, 1u); m_ackCnt > delta;) {
+            m_ackCnt -= delta;
+            m_renoCwnd++;
+        }
+        if (grew || m_renoCwnd <= cwnd) { // CUBIC is the faster (or just grew)
+            m_cnt = 0;
+            return;
+        }
+        // Linux's cnt: a segment per cwnd / (reno - cwnd) acked, at least 2.
+        uint32_t cnt = std::max(cwnd / (m_renoCwnd - cwnd), 2u);
+        m_cnt += acked;
+        if (m_cnt >= cnt) {
+            tcb->m_cWnd += tcb->m_segmentSize;
+            m_cnt -= cnt;
+        }
+    }
+
+    bool m_epoch = false;
+    uint32_t m_renoCwnd = 0; // Linux's tcp_cwnd, in segments
+    uint32_t m_ackCnt = 0;   // segments acked toward its next segment
+    uint32_t m_cnt = 0;      // segments acked toward our next increase
+};
+
+NS_OBJECT_ENSURE_REGISTERED(LinuxCubic);
+
 const char*
 CcType(const char* cc)
 {
@@ -190,6 +280,8 @@ CcType(const char* cc)
         return "ns3::TcpLinuxReno";
     if (!std::strcmp(cc, "bbr"))
         return "ns3::TcpBbr";
+    if (!std::strcmp(cc, "linux-cubic"))
+        return "um3n::LinuxCubic";
     return "ns3::TcpCubic"; // also the default, as on Linux
 }
 
