@@ -26,6 +26,9 @@ ROWS = [
      ("aggregate", "cubic", "goodput_mbps"), None),
     ("one Reno flow, aggregate", "ns3-aggregate-reno", "goodput",
      ("aggregate", "reno", "goodput_mbps"), None),
+    ("one CUBIC flow, trace pair",
+     "ns3-aggregate-trace-testbed", "goodput", ("aggregate_trace", "cubic", "yes", "goodput_mbps"),
+     None),
     ("cut handover: added gap", "ns3-testbed-cut", "gap", ("handover", "cut", "added_gap_ms"),
      "ns3-testbed-cut"),
 ]
@@ -99,8 +102,8 @@ def main():
     cc = open("/proc/sys/net/ipv4/tcp_congestion_control").read().strip()
     print("  The testbed's Fig. 5 senders (vsftpd) use this kernel's default congestion control, "
           "%s; ns3sim's use CUBIC: those rows compare unlike TCPs. The aggregate rows are CUBIC "
-          "and reno on both (iperf3 -C cubic, -C reno; ns-3's TcpLinuxReno, which grows as "
-          "Linux's reno does, where its TcpNewReno grows half as fast behind delayed ACKs), "
+          "and reno on both (iperf3 -C cubic, -C reno; ns3sim: TcpCubic with Linux's TCP-friendly "
+          "region, and TcpLinuxReno, which grow as Linux's do), "
           "each radio downlink behind FqCoDel on both (qdisc = fq_codel; the testbed's "
           "--qdisc); the gap row is UDP video." % cc)
     return 0

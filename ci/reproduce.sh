@@ -66,7 +66,7 @@ done
 # when libns3-dev is installed.
 ns3sim=build/sim/ns3/um3n-ns3sim
 [[ -x $ns3sim ]] && for s in ns3-fig5-3g ns3-fig5-wifi ns3-fig5-multihoming ns3-aggregate-cubic ns3-aggregate-bbr \
-	ns3-aggregate-reno \
+	ns3-aggregate-reno ns3-aggregate-trace-testbed \
 	ns3-aggregate-bbr-deepq \
 	ns3-walkaway ns3-walkaway-one ns3-walkaway-video ns3-walkaway-return ns3-apoff \
 	ns3-walkaway-lte ns3-walkaway-lte-video ns3-lte-x2 ns3-lte-off ns3-aggregate-trace; do
@@ -93,8 +93,9 @@ fi
 tb=()
 if ((emu)); then
 	UM3N_BUILD=$PWD/build /usr/bin/python3 emu/mininet/fig5.py --out "$out/emu-mininet"
-	UM3N_BUILD=$PWD/build emu/ns3/run.sh --cc cubic,bbr,reno --out "$out/emu-ns3" # reno: the cross-check's NewReno row
-	tb=(--testbed "$out/emu-ns3/results.json")
+	UM3N_BUILD=$PWD/build emu/ns3/run.sh --cc cubic,bbr,reno --out "$out/emu-ns3" # reno: the cross-check's reno row
+	UM3N_BUILD=$PWD/build emu/ns3/run.sh --only aggregate-trace --cc cubic --out "$out/emu-ns3-trace"
+	tb=(--testbed "$out/emu-ns3/results.json" "$out/emu-ns3-trace/results.json")
 fi
 # ns3sim against the real-time testbed (issue 12), the testbed's column with --emu.
 [[ -x $ns3sim ]] && /usr/bin/python3 ci/crosscheck.py --ns3sim "$out/ns3sim" --sim "$out/sim" "${tb[@]}"

@@ -124,3 +124,26 @@ def trace_runs(bed, res, runs, cc="cubic"):
                        for e in ("yes", "no", "wifi_alone") if e in out],
                       os.path.join(bed.out, "emu-aggregate-trace-%s.png" % cc))
     return out
+
+
+def write_testbed_traces(out_dir, start_s=1):
+    """The rates _replay gives the testbed's links, as um3n-sim's mbps traces
+    (TIME_S MBIT_PER_S) in out_dir/LINK.1s.mbps, second 0 of the replay at
+    start_s (a scenario's flow start), one period of each trace: what
+    traces/scenarios/ns3-aggregate-trace-testbed.ini plays (traces/README.md)."""
+    caps = _caps()
+    os.makedirs(out_dir, exist_ok=True)
+    for link, c in caps.items():
+        with open(os.path.join(out_dir, "%s.1s.mbps" % link), "w") as f:
+            f.write("# %s per second, floored at %g Mbit/s (emu/lib/aggtrace.py)\n"
+                    % (PAIR[link][0], FLOOR_MBPS))
+            f.write("0 %.3f\n" % c[0])
+            for t in range(len(c)):
+                f.write("%d %.3f\n" % (t + start_s, linktraces.at(c, t)))
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 2:
+        sys.exit("usage: python3 -m emu.lib.aggtrace OUT_DIR (writes the testbed's per-second traces)")
+    write_testbed_traces(sys.argv[1])
