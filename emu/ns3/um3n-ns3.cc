@@ -201,22 +201,20 @@ CountQdiscDrop(uint64_t* drops, Ptr<const QueueDiscItem>)
     ++*drops;
 }
 
-// The downlink's queue disc as asked: kept (FqCoDel) or removed; its drops counted.
-bool
-SetQdisc(RadioLink& l, const std::string& qdisc)
+// The downlink's queue disc as --qdisc says: removed ("none"), or the
+// FqCoDel Ipv4AddressHelper installed kept, its drops counted.
+void
+SetQdisc(RadioLink& l)
 {
-    Ptr<TrafficControlLayer> tc = l.routerSide->GetNode()->GetObject<TrafficControlLayer>();
-    Ptr<QueueDisc> q = tc->GetRootQueueDiscOnDevice(l.routerSide);
-
-    if (qdisc == "none")
+    if (g_qdisc == "none")
     {
         TrafficControlHelper().Uninstall(l.routerSide);
-        return true;
+        return;
     }
-    if (qdisc != "fq_codel" || !q || !DynamicCast<FqCoDelQueueDisc>(q))
-        return false;
+    Ptr<TrafficControlLayer> tc = l.routerSide->GetNode()->GetObject<TrafficControlLayer>();
+    Ptr<QueueDisc> q = tc->GetRootQueueDiscOnDevice(l.routerSide);
+    NS_ABORT_MSG_UNLESS(DynamicCast<FqCoDelQueueDisc>(q), "the router's downlink has no FqCoDel");
     q->TraceConnectWithoutContext("Drop", MakeBoundCallback(&CountQdiscDrop, &l.qdiscDrops));
-    return true;
 }
 
 void
@@ -324,6 +322,11 @@ main(int argc, char* argv[])
     cmd.AddValue("stats", "write per-link counters as JSON here on exit", stats);
     cmd.AddValue("duration", "stop after this many seconds", duration);
     cmd.Parse(argc, argv);
+    if (g_qdisc != "fq_codel" && g_qdisc != "none")
+    {
+        std::fprintf(stderr, "um3n-ns3: --qdisc: expected fq_codel or none\n");
+        return 2;
+    }
 
     GlobalValue::Bind("SimulatorImplementationType", StringValue("ns3::RealtimeSimulatorImpl"));
     // The router rewrites TTL: without real checksums Linux drops its packets.
@@ -339,13 +342,7 @@ main(int argc, char* argv[])
     AddRadio("cell", ghostCell, router, cellRate, cellDelay, cellLoss, queue, "10.1.1.0");
     AddRadio("wifi", ghostWifi, router, wifiRate, wifiDelay, wifiLoss, queue, "10.1.2.0");
     for (auto& kv : g_links)
-    {
-        if (!SetQdisc(kv.second, g_qdisc))
-        {
-            std::fprintf(stderr, "um3n-ns3: --qdisc: expected fq_codel or none\n");
-            return 2;
-        }
-    }
+        SetQdisc(kv.second);
 
     PointToPointHelper core;
     core.SetDeviceAttribute("DataRate", StringValue(coreRate));
