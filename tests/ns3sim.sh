@@ -391,11 +391,16 @@ if [ "$rc" = 2 ] && [ "$(wc -l < "$out/stderr")" = 1 ] && grep -q "^$out/bad.tra
 else
 	echo "FAIL malformed trace: exit $rc (2), stderr:"; cat "$out/stderr"; fail=1
 fi
+# One TCP flow from 1 s to 8 s over a 10 Mbit/s link with the link keys $2
+# and the flow keys $3 (printf escapes), into $out/$1: the two-way checks below.
+one_tcp_link() {
+	printf "[sim]\nduration_s = 8\n[link wifi]\nrate_mbps = 10\n$2${tcp_flow}start_s = 1\n$3" > "$out/$1.ini"
+	"$ns3" "$out/$1.ini" --out "$out/$1" > /dev/null
+}
+
 # ---- qdisc = fq_codel: a managed buffer before a 2-packet device queue ------------
 for q in droptail fq_codel; do
-	printf "[sim]\nduration_s = 8\n[link wifi]\nrate_mbps = 10\ndelay_ms = 20\nqueue_bytes = 3000\nqdisc = $q\n${tcp_flow}start_s = 1\n" \
-		> "$out/qd-$q.ini"
-	"$ns3" "$out/qd-$q.ini" --out "$out/qd-$q" > /dev/null
+	one_tcp_link "qd-$q" "delay_ms = 20\nqueue_bytes = 3000\nqdisc = $q\n" ""
 done
 a=$(goodput "$out/qd-droptail") b=$(goodput "$out/qd-fq_codel")
 if awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > 7 && b > 2 * a) }'; then
@@ -406,9 +411,7 @@ fi
 
 # ---- cc = linux-cubic: CUBIC with Linux's TCP-friendly region ------------------------
 for c in cubic linux-cubic; do
-	printf "[sim]\nduration_s = 8\n[link wifi]\nrate_mbps = 10\ndelay_ms = 10\nqueue_bytes = 4000\n${tcp_flow}cc = $c\nstart_s = 1\n" \
-		> "$out/lc-$c.ini"
-	"$ns3" "$out/lc-$c.ini" --out "$out/lc-$c" > /dev/null
+	one_tcp_link "lc-$c" "delay_ms = 10\nqueue_bytes = 4000\n" "cc = $c\n"
 done
 a=$(goodput "$out/lc-cubic") b=$(goodput "$out/lc-linux-cubic")
 if awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > 1.15 * a) }'; then

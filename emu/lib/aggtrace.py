@@ -137,7 +137,8 @@ def write_testbed_traces(out_dir, start_s=1):
         with open(os.path.join(out_dir, "%s.1s.mbps" % link), "w") as f:
             f.write("# %s per second, floored at %g Mbit/s (emu/lib/aggtrace.py)\n"
                     % (PAIR[link][0], FLOOR_MBPS))
-            f.write("0 %.3f\n" % c[0])
+            for t in range(start_s):  # before the replay: its first second
+                f.write("%d %.3f\n" % (t, c[0]))
             for t in range(len(c)):
                 f.write("%d %.3f\n" % (t + start_s, linktraces.at(c, t)))
 

@@ -216,10 +216,29 @@ struct Monitor
 
 std::vector<std::unique_ptr<Monitor>> gMonitors;
 
-bool
-GeLoss(const sim_link_spec& ls)
+// One side's receive error model (side 1: the HA's), or none for a link
+// without loss. Fixed streams, by class and rank within it, so that a link
+// draws the same losses in every scenario it appears in (the wifi of
+// fig5-wifi and of fig5-multihoming).
+Ptr<ErrorModel>
+LossModel(const sim_link_spec& ls, size_t rank, int side)
 {
-    return ls.ge_p_gb_ppb || ls.ge_loss_good_ppb; // as sim/link.c's ge_enabled
+    int64_t stream = (int64_t)(16 * ls.engine.link_class + 2 * rank + side);
+
+    if (ls.ge_p_gb_ppb || ls.ge_loss_good_ppb) { // as sim/link.c's ge_enabled
+        Ptr<GeErrorModel> em = CreateObject<GeErrorModel>();
+
+        em->Configure(ls, 1100 + stream);
+        return em;
+    }
+    if (!ls.loss_ppb)
+        return nullptr;
+    Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+
+    em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
+    em->SetRate(ls.loss_ppb / 1e9);
+    em->AssignStreams(100 + stream);
+    return em;
 }
 
 } // namespace
@@ -261,23 +280,9 @@ BuildP2pLink(World& w,
         PlayTrace(h, down);
     else
         h->SetDataRate(DataRate(ls.rate_bps));
-    for (int side = 0; ls.loss_ppb && !GeLoss(ls) && side < 2; side++) {
-        Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
-
-        em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
-        em->SetRate(ls.loss_ppb / 1e9);
-        // Fixed streams, by class and rank within it, so that a link
-        // draws the same losses in every scenario it appears in
-        // (the wifi of fig5-wifi and of fig5-multihoming).
-        em->AssignStreams((int64_t)(100 + 16 * ls.engine.link_class + 2 * rank + side));
-        (side ? h : m)->SetReceiveErrorModel(em);
-    }
-    for (int side = 0; GeLoss(ls) && side < 2; side++) {
-        Ptr<GeErrorModel> em = CreateObject<GeErrorModel>();
-
-        em->Configure(ls, (int64_t)(1100 + 16 * ls.engine.link_class + 2 * rank + side));
-        (side ? h : m)->SetReceiveErrorModel(em);
-    }
+    for (int side = 0; side < 2; side++)
+        if (Ptr<ErrorModel> em = LossModel(ls, rank, side))
+            (side ? h : m)->SetReceiveErrorModel(em);
     if (!w.opts.pcapDir.empty()) {
         std::string base = w.opts.pcapDir + "/link-" + ls.name;
 
