@@ -9,9 +9,14 @@ left empty.
   ci/crosscheck.py --ns3sim DIR [--sim DIR] [--testbed results.json ...]
 
 DIR holds a folder per scenario with its metrics.json (what ci/reproduce.sh
-writes under OUT/ns3sim and OUT/sim). Goals (issue 12): goodput within 5 %,
-the handover's added gap within 20 ms."""
+writes under OUT/ns3sim and OUT/sim), and for the closed-loop TCP rows also
+folders SCENARIO.seedN of further seeds: one TCP flow's goodput moves by 5 %
+and more from seed to seed (ns3-aggregate-cubic: 14.57-16.47 over seeds 1-32),
+so those rows compare the median over the seeds with the testbed's median over
+its runs. Goals (issue 12): goodput within 5 %, the handover's added gap within
+20 ms."""
 import argparse
+import glob
 import json
 import os
 import statistics
@@ -40,6 +45,13 @@ def metrics(d, scenario):
             return json.load(f)
     except (OSError, ValueError, TypeError):
         return None
+
+
+def seeds_figure(d, scenario, what):
+    """The median of what over the scenario's folder and its .seedN ones, and how many."""
+    dirs = [scenario] + sorted(os.path.basename(p) for p in glob.glob(os.path.join(d, scenario + ".seed*")))
+    vals = [v for v in (figure(metrics(d, s), what) for s in dirs) if v is not None]
+    return (statistics.median(vals), len(vals)) if vals else (None, 0)
 
 
 def figure(m, what):
@@ -85,16 +97,17 @@ def main():
                 results.append(json.load(f))
         except (OSError, ValueError):
             print("crosscheck: cannot read %s: left out" % p)
-    fmt = "  %-28s %10s %14s %10s   %s"
+    fmt = "  %-28s %14s %14s %10s   %s"
     print("cross-check (issue 12): Mbit/s, or ms for the gap")
     print(fmt % ("", "ns3sim", "testbed", "um3n-sim", "ns3sim against the testbed"))
     for name, scen, what, path, sim_scen in ROWS:
-        ns3 = figure(metrics(a.ns3sim, scen), what)
+        ns3, ns = seeds_figure(a.ns3sim, scen, what)
         tb, n = testbed(results, path)
         sim = figure(metrics(a.sim, sim_scen), what) if a.sim and sim_scen else None
         show = lambda v: "-" if v is None else "%.2f" % v  # noqa: E731
-        print(fmt % (name, show(ns3), "-" if tb is None else "%.2f (%d)" % (tb, n), show(sim),
-                     verdict(what, ns3, tb)))
+        print(fmt % (name, show(ns3) + (" (%d)" % ns if ns > 1 else ""),
+                     "-" if tb is None else "%.2f (%d)" % (tb, n), show(sim), verdict(what, ns3, tb)))
+    print("  (n): the median of n seeds (ns3sim) or n runs (testbed)")
     if not results:
         print("  (testbed: run ci/reproduce.sh --emu, or give --testbed emu-ns3/results.json)")
     # vsftpd sends with the kernel's default congestion control, which a
