@@ -64,6 +64,11 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
     mns = ha_show.get("bindings") or []
     if mns and "arq" in mns[0]:
         r["ha_arq"] = mns[0]["arq"]
+    # The HA's rate estimate per downlink (core/rateest.h): its windows and
+    # probes say how often the scheduler's shares were moved to look for more.
+    if mns:
+        r["ha_rate"] = {l.get("class", "?"): l["rate"] for l in mns[0].get("links") or []
+                        if isinstance(l, dict) and isinstance(l.get("rate"), dict)}
     return r
 
 
@@ -144,4 +149,10 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
                 "budget, %d too late; the HA re-sent %d"
                 % (cc, a["asked"], a["repaired"], a["unanswered"], a["over_budget"],
                    a["too_late"], one["aggregate"].get("ha_arq", {}).get("repairs_sent", 0)))
+        rates = one["aggregate"].get("ha_rate") or {}
+        if rates:
+            log("aggregate %-5s the HA's rate estimates: %s" % (cc, "; ".join(
+                "%s %s kbit/s, %s probes in %s windows" % (c, r.get("rate_kbps"), r.get("probes"),
+                                                           r.get("windows"))
+                for c, r in sorted(rates.items()))))
     return agg
