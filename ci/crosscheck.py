@@ -47,11 +47,15 @@ def metrics(d, scenario):
         return None
 
 
+def median_n(vals):
+    """The median of vals and how many there are; (None, 0) for none."""
+    return (statistics.median(vals), len(vals)) if vals else (None, 0)
+
+
 def seeds_figure(d, scenario, what):
     """The median of what over the scenario's folder and its .seedN ones, and how many."""
     dirs = [scenario] + sorted(os.path.basename(p) for p in glob.glob(os.path.join(d, scenario + ".seed*")))
-    vals = [v for v in (figure(metrics(d, s), what) for s in dirs) if v is not None]
-    return (statistics.median(vals), len(vals)) if vals else (None, 0)
+    return median_n([v for v in (figure(metrics(d, s), what) for s in dirs) if v is not None])
 
 
 def figure(m, what):
@@ -71,7 +75,7 @@ def testbed(results, path):
             v = v.get(k) if isinstance(v, dict) else None
         if isinstance(v, (int, float)):
             vals.append(float(v))
-    return (statistics.median(vals), len(vals)) if vals else (None, 0)
+    return median_n(vals)
 
 
 def verdict(what, ns3, tb):
