@@ -53,8 +53,8 @@ struct um3n_mn_conf {
 				     * in the output ring, so out_queue_len bounds the depth */
 	size_t out_queue_len;       /* 0 = UM3N_OUTQ_DEFAULT */
 	size_t out_slot_size;       /* bytes per output: 0 = UM3N_PKT_MAX, else 1400..2048;
-				     * the largest datagram (TUN MTU + UM3N_DATA_OVERHEAD)
-				     * keeps full-size datagrams contiguous (outq.h) */
+				     * the largest datagram (TUN MTU + UM3N_DATA_KEYED_OVERHEAD)
+				     * is enough: outputs lie packed in the ring (outq.h) */
 	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	uint32_t reorder_max_us;    /* aggregate rules: longest hold of an early packet (0: none) */
 	struct um3n_aqm_conf aqm;   /* traffic moved onto a link by a failover (aqm.h) */

@@ -16,20 +16,33 @@ struct um3n_outq_slot {
 	uint32_t len;
 	uint32_t gen;       /* bumped on every commit: lets the re-send history tell
 		       * whether a slot still holds the datagram it remembered */
-	const uint8_t *ext; /* NULL: the bytes are the slot's; else the caller's */
+	const uint8_t *ext; /* NULL: the bytes are the ring's; else the caller's */
+	uint32_t off;       /* where the bytes start in the ring's buffer */
 };
 
-/* A ring of `slot`-byte buffers (capacity rounded up to a power of two).
- * Popped slots keep their bytes until the ring wraps onto them, so the ring
+/* A ring of cap entries (rounded up to a power of two) whose bytes lie
+ * packed in one buffer: each output is written where the previous one ended
+ * (back at the start when `slot` bytes no longer fit before the end), so
+ * consecutive datagrams are contiguous whatever their size and a driver can
+ * hand a run of them to the kernel as one buffer (one UDP GSO send, one
+ * copy). Fixed `slot`-byte places did that only for datagrams of exactly
+ * slot bytes: sized for the GRE key of aggregate rules, they left every
+ * other rule's full-size datagram 4 bytes short of its slot, each went to
+ * the kernel as its own iovec, and the daemons spent a fifth more CPU per
+ * byte (README, bench).
+ *
+ * Popped entries keep their bytes until their index is reused, so the ring
  * doubles as the history of recently sent datagrams that the re-send list
- * points into: no second copy per packet. With slot equal to the largest
- * datagram (TUN MTU + tunnel headers), full-size datagrams in consecutive
- * slots are contiguous: a driver can hand a run of them to the kernel as one
- * buffer (one UDP GSO send, one copy). */
+ * points into: no second copy per packet. The buffer holds cap + 1 slots:
+ * a reservation and the cap - 1 entries before it span at most cap * slot
+ * bytes plus the waste of one wrap (< slot; a second wrap would need more
+ * than cap * slot bytes), so a reservation never overlaps the bytes of an
+ * entry whose index has not come round (tests/test_outq.c, 11). */
 struct um3n_outq {
 	struct um3n_outq_slot *meta;
-	uint8_t *bufs; /* cap * slot bytes */
+	uint8_t *bufs; /* `bytes` = (cap + 1) * slot */
 	size_t cap, mask, head, count, slot;
+	size_t bytes, wpos; /* buffer size; where the next output's bytes go */
 };
 
 #define UM3N_OUTQ_SLOT_MIN UM3N_REG_MSG_MAX /* registration messages must fit */
@@ -48,7 +61,13 @@ static inline uint8_t *um3n_outq_reserve(struct um3n_outq *q)
 {
 	if (q->count == q->cap)
 		return NULL;
-	return q->bufs + ((q->head + q->count) & q->mask) * q->slot;
+	return q->bufs + q->wpos;
+}
+/* The bytes of entry `index` (a return of um3n_outq_commit()): valid while
+ * its generation is the one remembered. */
+static inline const uint8_t *um3n_outq_bytes(const struct um3n_outq *q, size_t index)
+{
+	return q->bufs + q->meta[index].off;
 }
 /* The reserved buffer as scratch space (decryption, aead.h) that may or may
  * not be queued after: whatever the re-send history remembered in that slot
@@ -62,9 +81,8 @@ static inline uint8_t *um3n_outq_scratch(struct um3n_outq *q)
 	return buf;
 }
 
-/* Queues the reserved buffer; returns its slot index (for the re-send list).
- * Inline with pop: both run once per packet. */
-static inline size_t um3n_outq_commit(struct um3n_outq *q, enum um3n_out_kind kind, int link,
+/* Appends an entry of len bytes; returns its index. */
+static inline size_t um3n_outq_append(struct um3n_outq *q, enum um3n_out_kind kind, int link,
 				      const struct um3n_sockaddr *to, size_t len)
 {
 	size_t tail = (q->head + q->count) & q->mask;
@@ -80,6 +98,20 @@ static inline size_t um3n_outq_commit(struct um3n_outq *q, enum um3n_out_kind ki
 	q->count++;
 	return tail;
 }
+/* Queues the reserved buffer (len <= q->slot); returns its index (for the
+ * re-send list). Inline with pop: both run once per packet. */
+static inline size_t um3n_outq_commit(struct um3n_outq *q, enum um3n_out_kind kind, int link,
+				      const struct um3n_sockaddr *to, size_t len)
+{
+	size_t tail = um3n_outq_append(q, kind, link, to, len);
+	size_t end = q->wpos + len;
+
+	q->meta[tail].off = (uint32_t)q->wpos;
+	/* the next output goes right after this one, or back at the start
+	 * when a whole slot no longer fits before the end */
+	q->wpos = end + q->slot <= q->bytes ? end : 0;
+	return tail;
+}
 
 /* Queues an output whose bytes stay where they are (in the datagram the
  * caller fed in, see engine.h): decapsulated packets leave without a copy.
@@ -89,7 +121,7 @@ static inline bool um3n_outq_push_ref(struct um3n_outq *q, enum um3n_out_kind ki
 {
 	if (q->count == q->cap)
 		return false;
-	q->meta[um3n_outq_commit(q, kind, link, NULL, len)].ext = data;
+	q->meta[um3n_outq_append(q, kind, link, NULL, len)].ext = data;
 	return true;
 }
 
@@ -103,7 +135,7 @@ static inline bool um3n_outq_pop(struct um3n_outq *q, struct um3n_out *out)
 	out->kind = s->kind;
 	out->link = s->link;
 	out->to = s->to;
-	out->data = s->ext ? s->ext : q->bufs + q->head * q->slot;
+	out->data = s->ext ? s->ext : q->bufs + s->off;
 	out->len = s->len;
 	q->head = (q->head + 1) & q->mask;
 	q->count--;

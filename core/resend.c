@@ -94,7 +94,7 @@ size_t um3n_resend_take(struct um3n_resend *r, struct um3n_outq *q, int link, ui
 			skip--;
 			continue;
 		}
-		memcpy(copy, q->bufs + (size_t)e->slot * q->slot, s->len);
+		memcpy(copy, um3n_outq_bytes(q, e->slot), s->len);
 		fn(ctx, copy, s->len);
 		n++;
 	}
@@ -113,7 +113,7 @@ const uint8_t *um3n_resend_take_keyed(struct um3n_resend *r, const struct um3n_o
 		*len = s->len;
 		*link = e->link;
 		e->keyed = false; /* once (a failover may still re-send it) */
-		return q->bufs + (size_t)e->slot * q->slot;
+		return um3n_outq_bytes(q, e->slot);
 	}
 	return NULL;
 }

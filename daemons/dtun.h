@@ -66,9 +66,10 @@ void d_tun_close(struct d_tun *t);
 void d_tun_log_drops(const struct d_tun *t, uint64_t udp_dropped);
 
 /* The engine's output slot size for a TUN of this MTU: the largest tunnel
- * datagram, so that full-size datagrams lie back to back in the engine's
- * ring and a UDP GSO run goes to the kernel as one buffer (d_net_iov_merge);
- * sealed (encrypt = yes): with UM3N_SEAL_OVERHEAD more. */
+ * datagram (with the GRE key of aggregate rules; sealed, encrypt = yes, with
+ * UM3N_SEAL_OVERHEAD more). The ring packs outputs (outq.h), so datagrams of
+ * any size lie back to back and a UDP GSO run goes to the kernel as one
+ * buffer (d_net_iov_merge). */
 size_t d_tun_out_slot(unsigned mtu, bool sealed);
 
 #endif

@@ -460,6 +460,81 @@ static void test_resend_budget_newest(void)
 	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
 }
 
+/* Datagrams a few bytes short of the slot (no GRE key: UM3N_DATA_OVERHEAD
+ * under a slot sized for UM3N_DATA_KEYED_OVERHEAD) still lie back to back,
+ * and the ring starts over at the front when a slot no longer fits. */
+static void test_outq_packed(void)
+{
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+	struct um3n_out o = {0};
+	const uint8_t *prev_end = NULL;
+	unsigned wraps = 0;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 4, 1472), 0);
+	for (unsigned t = 0; t < 40; t++) {
+		uint8_t *b = um3n_outq_reserve(&q);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		fill(b, 1468, t);
+		um3n_outq_commit(&q, UM3N_OUT_UDP, 0, NULL, 1468);
+		CU_ASSERT_TRUE_FATAL(um3n_outq_pop(&q, &o));
+		CU_ASSERT_TRUE(check_fill(o.data, o.len, t));
+		if (prev_end && o.data != prev_end) {
+			CU_ASSERT_PTR_EQUAL(o.data, q.bufs); /* only a wrap breaks the run */
+			CU_ASSERT(prev_end + 1472 > q.bufs + q.bytes);
+			wraps++;
+		}
+		prev_end = o.data + o.len;
+	}
+	CU_ASSERT(wraps >= 7); /* 40 datagrams through a 5-slot buffer */
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
+/* Mixed sizes, each reservation scribbled over in full before its commit:
+ * the cap - 1 entries before it keep their bytes (the re-send history reads
+ * them), which is what the buffer's spare slot is for (outq.h). */
+static void test_outq_packed_history(void)
+{
+	enum { CAP = 8, SLOT = 1400 };
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+	struct um3n_out o;
+	size_t idx[CAP];
+	uint32_t gen[CAP];
+	uint64_t rng = 42;
+	bool intact = true;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, CAP, SLOT), 0);
+	for (unsigned t = 0; t < 20000 && intact; t++) {
+		size_t len;
+		uint8_t *b = um3n_outq_reserve(&q);
+
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		/* mostly a whole slot, the worst case; one in eight anything up to
+		 * it, which moves where the buffer's end cuts (the waste) */
+		len = rng >> 61 ? SLOT : 1 + (rng >> 33) % SLOT;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		memset(b, 0xEE, SLOT);
+		fill(b, len, t);
+		idx[t % CAP] = um3n_outq_commit(&q, UM3N_OUT_UDP, 0, NULL, len);
+		gen[t % CAP] = q.meta[idx[t % CAP]].gen;
+		if (q.count > (rng >> 40) % CAP)
+			CU_ASSERT_TRUE(um3n_outq_pop(&q, &o));
+		/* t and the cap - 1 before it: the reservation came after them */
+		for (unsigned k = t >= CAP - 1 ? t - (CAP - 1) : 0; k <= t; k++) {
+			const struct um3n_outq_slot *s = &q.meta[idx[k % CAP]];
+
+			intact = intact && s->gen == gen[k % CAP] &&
+				 check_fill(um3n_outq_bytes(&q, idx[k % CAP]), s->len, k);
+		}
+	}
+	CU_ASSERT_TRUE(intact);
+	um3n_outq_fini(&q, &env);
+	CU_ASSERT_EQUAL(test_env_state()->live_allocs, 0);
+}
+
 static CU_TestInfo queue_tests[] = {
 	{"01 outq: capacity rounds up to a power of two", test_outq_capacity},
 	{"02 outq: FIFO across wrap, bytes and metadata", test_outq_fifo_wrap},
@@ -470,6 +545,8 @@ static CU_TestInfo queue_tests[] = {
 	{"07 outq: by-reference outputs, full ring, history retired", test_outq_push_ref},
 	{"08 outq: slot size bounds, back-to-back slots", test_outq_slot_size},
 	{"09 resend: a byte budget keeps the newest", test_resend_budget_newest},
+	{"10 outq: shorter datagrams back to back, wrap at the end", test_outq_packed},
+	{"11 outq: mixed sizes keep the last cap - 1 entries' bytes", test_outq_packed_history},
 	CU_TEST_INFO_NULL,
 };
 
