@@ -2,7 +2,9 @@
  * in memory (full-size datagrams in the engine's ring) and nothing else; the
  * socket addresses of both families convert both ways (an IPv4-mapped IPv6
  * address comes out as IPv4); and a batch goes out and comes back over
- * loopback in each family, with UDP GSO, from the right address. */
+ * loopback in each family, with UDP GSO, from the right address; a run of
+ * full-size datagrams in the engine's ring, as the daemons size it, is one
+ * buffer with the GRE key or without. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 #include "dnet.h"
+#include "dtun.h"
+#include "outq.h"
 #include "testutil.h"
 
 static uint8_t mem[8 * 100];
@@ -132,12 +136,40 @@ static void loop_family(const char *lo)
 static void test_loopback_v4(void) { loop_family("127.0.0.1"); }
 static void test_loopback_v6(void) { loop_family("::1"); }
 
+/* The ring as the daemons size it (d_tun_out_slot): 16 full-size datagrams
+ * with the GRE key (aggregate rules) and 16 without (every other rule, 4
+ * bytes shorter) each reach the kernel as one buffer. Before the ring packed
+ * its entries the unkeyed run went as 16 iovecs, one copy each. */
+static void test_ring_runs_merge(void)
+{
+	const unsigned mtu = 1456;
+	const size_t lens[2] = {mtu + UM3N_DATA_OVERHEAD, mtu + UM3N_DATA_KEYED_OVERHEAD};
+	struct um3n_env env = test_env(1);
+	struct um3n_outq q;
+
+	CU_ASSERT_EQUAL_FATAL(um3n_outq_init(&q, &env, 64, d_tun_out_slot(mtu, false)), 0);
+	for (int k = 0; k < 2; k++) {
+		struct iovec iov[16];
+		struct um3n_out o = {0};
+
+		for (int i = 0; i < 16; i++) {
+			CU_ASSERT_PTR_NOT_NULL_FATAL(um3n_outq_reserve(&q));
+			um3n_outq_commit(&q, UM3N_OUT_UDP, 0, NULL, lens[k]);
+		}
+		for (int i = 0; i < 16; i++) {
+			CU_ASSERT_TRUE_FATAL(um3n_outq_pop(&q, &o));
+			iov[i] = (struct iovec){.iov_base = (void *)o.data, .iov_len = o.len};
+		}
+		CU_ASSERT_EQUAL(d_net_iov_merge(iov, 16), 1);
+		CU_ASSERT_EQUAL(iov[0].iov_len, 16 * lens[k]);
+	}
+	um3n_outq_fini(&q, &env);
+}
+
 static CU_TestInfo batch_tests[] = {
-	{"iov_merge_table", test_merge_table},
-	{"sockaddr_families", test_sockaddr_families},
-	{"loopback_v4", test_loopback_v4},
-	{"loopback_v6", test_loopback_v6},
-	CU_TEST_INFO_NULL,
+	{"iov_merge_table", test_merge_table},     {"sockaddr_families", test_sockaddr_families},
+	{"loopback_v4", test_loopback_v4},         {"loopback_v6", test_loopback_v6},
+	{"ring_runs_merge", test_ring_runs_merge}, CU_TEST_INFO_NULL,
 };
 
 int main(void)
