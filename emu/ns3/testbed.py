@@ -50,6 +50,8 @@ def parse():
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="ns-3's run number (RngRun): which packets the links' loss rates drop (default 1)")
     return ap.parse_args()
 
 
@@ -128,7 +130,7 @@ class Testbed(runs.Bed):
         self.sim = self.sim_ns.popen([binary, "--cellRate=" + cr, "--cellDelay=" + cd, "--cellLoss=" + cl,
                                       "--wifiRate=" + wr, "--wifiDelay=" + wd, "--wifiLoss=" + wl,
                                       "--queue=" + a.queue, "--qdisc=" + a.qdisc, "--ctl=" + self.ctl,
-                                      "--stats=" + self.ns3_stats],
+                                      "--stats=" + self.ns3_stats, "--RngRun=%d" % a.seed],
                                      stdout=self.ns3_log, stderr=subprocess.STDOUT)
         # Keep a writer open so the simulator's non-blocking reads never see EOF churn.
         self.ctl_w = open(self.ctl, "w")
@@ -267,7 +269,7 @@ def main():
     os.makedirs(os.path.join(a.out, "pcap"), exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="um3n-ns3.")
     tb = Testbed(a, tmp)
-    res = {"emulator": "ns-3 3.37 TapBridge", "duration_s": a.duration,
+    res = {"emulator": "ns-3 3.37 TapBridge", "duration_s": a.duration, "seed": a.seed,
            "links": {"cell": a.cell, "wifi": a.wifi, "queue": a.queue, "qdisc": a.qdisc},
            "paper_mbps": links.PAPER_MBPS, "runs": {}, "handover": {}, "skipped": skipped}
     ok = False
