@@ -36,6 +36,17 @@ from emu.lib.analysis import pcap_mbps  # noqa: E402
 from emu.lib.nodes import NsNode, have, kill_namespace_procs, log, stop_procs  # noqa: E402
 
 
+def run_number(text):
+    """--seed: ns-3's RngRun, a positive integer."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError("a run number is an integer >= 1, not %r" % text)
+    return n
+
+
 def parse():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=30, help="seconds per run (default 30)")
@@ -50,7 +61,7 @@ def parse():
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
     ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
-    ap.add_argument("--seed", type=int, default=1,
+    ap.add_argument("--seed", type=run_number, default=1,
                     help="ns-3's run number (RngRun): which packets the links' loss rates drop (default 1)")
     return ap.parse_args()
 
