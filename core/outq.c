@@ -15,7 +15,8 @@ int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap, 
 	while (size < cap) /* power of two: index with a mask, not a division */
 		size <<= 1;
 	q->meta = env->alloc(env->ctx, size * sizeof(*q->meta));
-	q->bufs = env->alloc(env->ctx, (size + 1) * slot); /* why + 1: outq.h */
+	q->bytes = (size + 1) * slot; /* why + 1: outq.h */
+	q->bufs = env->alloc(env->ctx, q->bytes);
 	if (!q->meta || !q->bufs) {
 		um3n_outq_fini(q, env);
 		return UM3N_ENOMEM;
@@ -23,7 +24,6 @@ int um3n_outq_init(struct um3n_outq *q, const struct um3n_env *env, size_t cap, 
 	q->cap = size;
 	q->mask = size - 1;
 	q->slot = slot;
-	q->bytes = (size + 1) * slot;
 	return UM3N_OK;
 }
 
