@@ -4,7 +4,8 @@ the simulator's control FIFO), and the flow runs twice, with the rates the
 daemons measure (rate_estimate = yes, core/rateest.c) and with the traces'
 mean rates as fixed weights (rate_estimate = no), then once on the WiFi
 link alone (no aggregate rule): the floor that issue 11 says aggregation
-must never fall below. Per second: each uplink's
+must never fall below; and, unless --no-mptcp, Linux MPTCP over the same
+replayed links without the tunnel, the baseline it is measured against. Per second: each uplink's
 capacity and what it carried (captures on the MN's uplinks), so that the
 shares can be seen to follow the capacity (issue 11). The testbed's radio
 queues are 30 packets, so a rate near 0 would hold a packet for seconds and
@@ -14,9 +15,10 @@ import threading
 import time
 
 from . import apps, linktraces, links, plots
-from .aggruns import AGG_RULE
+from . import runs as runs_mod
+from .aggruns import AGG_RULE, iperf_mptcp, mptcp_setup
 from .analysis import pcap_series
-from .nodes import log, stop_procs
+from .nodes import have, log, stop_procs
 from .tcpinfo import Sampler
 
 PAIR = {"cell": ("Verizon-LTE-short.down", "mahimahi"), "wifi": ("23_2_wifi.csv", "csv")}
@@ -41,6 +43,31 @@ def _replay(bed, caps, t0, d, stop):
             return
 
 
+def _replayed(bed, tag, caps, d, download):
+    """Runs download() (-> iperf3 result dict) while the links replay caps,
+    with captures on the MN's uplinks: adds their per-second series and the
+    capacity's."""
+    stop = threading.Event()
+    pcaps, paths = runs_mod.uplink_caps(bed, tag)
+    try:
+        t0 = time.time()
+        th = threading.Thread(target=_replay, args=(bed, caps, t0, d, stop))
+        th.start()
+        r = download()
+    finally:
+        stop.set()
+        stop_procs(pcaps)
+    th.join()
+    series = {}
+    for l, p in zip(runs_mod.UPS, paths):
+        _ts, mbps = pcap_series(p, t0, bin_s=1.0)
+        series[l] = [round(x, 3) for x in mbps[:d]]
+    r["uplink_series_mbps"] = series
+    r["capacity_series_mbps"] = {l: [round(caps[l][t % len(caps[l])], 3) for t in range(d)]
+                                 for l in caps}
+    return r
+
+
 def _one(bed, runs, tag, caps, d, cc, estimate, aggregate=True):
     os.environ["UM3N_EMU_RATE_ESTIMATE"] = estimate
     weights = {l: sum(c) / len(c) for l, c in caps.items()}
@@ -49,33 +76,30 @@ def _one(bed, runs, tag, caps, d, cc, estimate, aggregate=True):
         u = runs.start_um3n(bed, tag, ["cell", "wifi"], rules=rules, weights_mbps=weights)
     finally:
         del os.environ["UM3N_EMU_RATE_ESTIMATE"]
-    stop = threading.Event()
     try:
-        pcaps, paths = runs.uplink_caps(bed, tag)
         srv = apps.start_iperf_server(bed.ftp)
         time.sleep(0.3)
-        t0 = time.time()
-        th = threading.Thread(target=_replay, args=(bed, caps, t0, d, stop))
-        th.start()
-        tcp = Sampler(bed.ftp, links.HOME_ADDR).start()
-        r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, extra=("-C", cc))
-        r["sender_tcp"] = tcp.stop()
-        stop.set()
-        th.join()
-        stop_procs([srv] + pcaps)
+
+        def download():
+            tcp = Sampler(bed.ftp, links.HOME_ADDR).start()
+            r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, extra=("-C", cc))
+            r["sender_tcp"] = tcp.stop()
+            return r
+        r = _replayed(bed, tag, caps, d, download)
+        stop_procs([srv])
         show = u.show("ha") or {}
     finally:
-        stop.set()
         u.stop()
-    series = {}
-    for l, p in zip(runs.UPS, paths):
-        _ts, mbps = pcap_series(p, t0, bin_s=1.0)
-        series[l] = [round(x, 3) for x in mbps[:d]]
-    r["uplink_series_mbps"] = series
-    r["capacity_series_mbps"] = {l: [round(caps[l][t % len(caps[l])], 3) for t in range(d)]
-                                 for l in caps}
     r["ha_rates"] = [b.get("rate") for m in show.get("bindings", []) for b in m.get("links", [])]
     return r
+
+
+def _mptcp(bed, caps, d, cc):
+    """Linux MPTCP over the same replayed links, no tunnel: the baseline
+    aggregation is measured against (aggruns.iperf_mptcp)."""
+    mptcp_setup(bed)
+    return _replayed(bed, "aggtr-%s-mptcp" % cc, caps, d,
+                     lambda: iperf_mptcp(bed, d, extra=("-C", cc)))
 
 
 def share_error(r, skip=2):
@@ -93,7 +117,8 @@ def share_error(r, skip=2):
 
 def trace_runs(bed, res, runs, cc="cubic"):
     """res["aggregate_trace"][cc][yes|no]: goodput, per-second series, the
-    share error; [wifi_alone]: the same download on the WiFi link alone; the
+    share error; [wifi_alone]: the same download on the WiFi link alone;
+    [mptcp]: Linux MPTCP over both links, no tunnel (not with --no-mptcp); the
     links' rates are put back to the testbed's after."""
     d = int(bed.args.duration)
     caps = _caps()
@@ -114,14 +139,23 @@ def trace_runs(bed, res, runs, cc="cubic"):
             "sender cwnd p50 %s, srtt p50 %s ms" % (cc, r["goodput_mbps"], out["yes"]["goodput_mbps"],
                                                     r["sender_tcp"].get("cwnd_p50"),
                                                     r["sender_tcp"].get("rtt_ms_p50")))
+        if not bed.args.no_mptcp and have("mptcpize"):
+            r = _mptcp(bed, caps, d, cc)
+            out["mptcp"] = r
+            log("over traces, %s, Linux MPTCP (no tunnel): %.2f Mbit/s (aggregate %.2f, WiFi alone "
+                "%.2f); busiest subflow's cwnd p50 %s, srtt p50 %s ms"
+                % (cc, r["goodput_mbps"], out["yes"]["goodput_mbps"],
+                   out["wifi_alone"]["goodput_mbps"], r["sender_tcp"].get("cwnd_p50"),
+                   r["sender_tcp"].get("rtt_ms_p50")))
     finally:
         (cr, _cd, _cl), (wr, _wd, _wl) = bed.args.cell.split(","), bed.args.wifi.split(",")
         bed.ns3("cell rate " + cr)
         bed.ns3("wifi rate " + wr)
-    titles = {"yes": "rate_estimate = yes", "no": "rate_estimate = no", "wifi_alone": "WiFi alone"}
+    titles = {"yes": "rate_estimate = yes", "no": "rate_estimate = no", "wifi_alone": "WiFi alone",
+              "mptcp": "Linux MPTCP"}
     plots.plot_shares([("%s, %s: %.2f Mbit/s" % (cc, titles[e], out[e]["goodput_mbps"]),
                         out[e]["uplink_series_mbps"], out[e]["capacity_series_mbps"])
-                       for e in ("yes", "no", "wifi_alone") if e in out],
+                       for e in ("yes", "no", "wifi_alone", "mptcp") if e in out],
                       os.path.join(bed.out, "emu-aggregate-trace-%s.png" % cc))
     return out
 
