@@ -12,6 +12,7 @@ static void rate_restart(struct um3n_datapath *dp, int link)
 	um3n_rateest_init(&dp->rate[link], dp->sched.links[link].weight_kbps,
 			  UM3N_LINKSCHED_DEFAULT_KBPS);
 	dp->sched.links[link].rate_kbps = 0;
+	dp->sched.links[link].full = false;
 }
 
 int um3n_datapath_init(struct um3n_datapath *dp, const struct um3n_env *env, size_t n_links,
@@ -138,6 +139,7 @@ void um3n_datapath_rate_report(struct um3n_datapath *dp, int link,
 	dp->sched.links[link].queue_us = r->qdelay_us;
 	um3n_rateest_report(&dp->rate[link], r->rx_bytes, peer_us, r->qdelay_us);
 	dp->sched.links[link].rate_kbps = dp->rate[link].rate_kbps;
+	dp->sched.links[link].full = dp->rate[link].full;
 }
 
 void um3n_datapath_set_link(struct um3n_datapath *dp, int link, bool present, int state)

@@ -24,6 +24,12 @@ struct um3n_linksched_link {
 	 * at its own estimate, so that a rate estimate a little too high cannot
 	 * fill the first link's queue unseen. */
 	uint32_t queue_us;
+	/* The receiver's queue on the link stayed above UM3N_RATEEST_QBUSY_US
+	 * through the rate estimate's last window (rateest.h): the link is
+	 * full in the network, where our virtual backlog cannot see it (a TCP
+	 * flow's ACK clock sends at the bottleneck's rate, so vfinish_ns stays
+	 * near now while the real queue stands). Aggregation spills from it. */
+	bool full;
 	/* Aggregation: when the link will have sent what we gave it (our estimate
 	 * at its rate, ns), and its one-way delay up to a constant shared by all
 	 * links of the same peer (MN: srtt/2; HA: from the MN's probe timestamps). */

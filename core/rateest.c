@@ -68,6 +68,7 @@ static void decide(struct um3n_rateest *e, uint32_t delivered, uint32_t qmin_us)
 
 	e->windows++;
 	e->delivered_kbps = delivered;
+	e->full = busy;
 	e->probing = false;
 	if (busy) {
 		e->busy++;
@@ -104,6 +105,7 @@ bool um3n_rateest_report(struct um3n_rateest *e, uint32_t rx_bytes, uint64_t pee
 	 * a silent link; the counts of this window mean nothing. */
 	if (peer_us < e->win_us || peer_us - e->win_us > UM3N_RATEEST_STALE_US) {
 		e->restarts++;
+		e->full = false;
 		open_window(e, rx_bytes, peer_us, qdelay_us);
 		return false;
 	}
@@ -117,6 +119,7 @@ bool um3n_rateest_report(struct um3n_rateest *e, uint32_t rx_bytes, uint64_t pee
 	open_window(e, rx_bytes, peer_us, qdelay_us);
 	if (delivered > UM3N_RATEEST_MAX_KBPS) { /* the peer's counter started again */
 		e->restarts++;
+		e->full = false;
 		return false;
 	}
 	decide(e, (uint32_t)delivered, qmin);

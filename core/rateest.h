@@ -59,6 +59,9 @@ struct um3n_rateest {
 	uint64_t win_us;            /* ... and its clock */
 	uint32_t qmin_us;           /* the smallest queueing delay reported in the window */
 	uint32_t delivered_kbps;    /* the last closed window's delivery rate */
+	/* ... and whether its queue stayed above QBUSY throughout: the link
+	 * carried all it could (linksched.h: a full faster link spills). */
+	bool full;
 	/* For um3nctl show: windows closed, that found the link busy, probes,
 	 * and reports that restarted the window (a clock that went back or
 	 * stood, a reset counter). */

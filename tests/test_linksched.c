@@ -412,6 +412,42 @@ static void test_aggregate_burst_stays(void)
 	CU_ASSERT(burst_cell >= 5 && burst_cell <= 12);
 }
 
+/* A faster link its receiver reports full spills onto the slower one
+ * though its virtual backlog never lasts the delay difference (TCP's ACK
+ * clock sends at the bottleneck's rate, in bursts); not onto a slower link
+ * that is full too. */
+static void test_aggregate_reported_full_spills(void)
+{
+	const uint32_t kbps[2] = {3610, 14670};
+	const int states[2] = {UP, UP};
+	struct um3n_policy_rule r = {.link_class = ANY, .mode = UM3N_MODE_AGGREGATE};
+	struct um3n_linksched s;
+	unsigned cell[3] = {0};
+
+	agg_setup(&s, 2, kbps, states);
+	s.max_spread_us = 100000;
+	um3n_linksched_set_delay(&s, 0, 50000);
+	um3n_linksched_set_delay(&s, 1, 5000);
+	/* 10 packets at once every 8 ms: 14 Mbit/s, bursts of 7.7 ms at wifi's rate */
+	for (int pass = 0; pass < 3; pass++) {
+		s.links[1].full = pass > 0;
+		s.links[0].full = pass == 2;
+		for (uint64_t t = 0; t < 1000000; t += 8000)
+			for (int i = 0; i < 10; i++) {
+				uint8_t out[UM3N_MAX_LINKS];
+
+				CU_ASSERT_FATAL(um3n_linksched_pick(&s, &r, 1400,
+								    (uint64_t)pass * 2000000 + t, 0,
+								    out) == 1);
+				cell[pass] += out[0] == 0;
+			}
+	}
+	CU_ASSERT_EQUAL(cell[0], 0);
+	/* from each burst, what the cell sends before wifi would: 2 of 10 */
+	CU_ASSERT(cell[1] >= 125 && cell[1] <= 375);
+	CU_ASSERT_EQUAL(cell[2], 0);
+}
+
 /* Pure acknowledgements: the fastest of the set, whatever its backlog. */
 static void test_pick_fastest(void)
 {
@@ -459,6 +495,8 @@ static CU_TestInfo sched_tests[] = {
 	{"09 aggregate: pure acknowledgements take the fastest link", test_pick_fastest},
 	{"10 aggregate: a burst stays on the faster link, a lasting backlog spills",
 	 test_aggregate_burst_stays},
+	{"11 aggregate: a faster link reported full spills, not onto a full one",
+	 test_aggregate_reported_full_spills},
 	CU_TEST_INFO_NULL,
 };
 

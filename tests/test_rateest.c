@@ -166,6 +166,28 @@ static void test_bad_reports_restart(void)
 	CU_ASSERT_EQUAL(e.delivered_kbps, 2000);
 }
 
+/* full: the last window's queue stayed above QBUSY throughout. One report
+ * under it clears it at the next window; a restart forgets it. */
+static void test_full_flag(void)
+{
+	struct um3n_rateest e;
+	uint64_t t = 1000000;
+	uint32_t bytes = 0;
+
+	um3n_rateest_init(&e, 4000, 1000);
+	for (int i = 0; i < 8; i++, t += 25000, bytes += 12500) /* 4 Mbit/s, 20 ms queue */
+		um3n_rateest_report(&e, bytes, t, 20000);
+	CU_ASSERT_TRUE(e.full);
+	for (int i = 0; i < 8; i++, t += 25000, bytes += 12500)
+		um3n_rateest_report(&e, bytes, t, i == 3 ? 1000 : 20000);
+	CU_ASSERT_FALSE(e.full); /* the window with the 1 ms report */
+	for (int i = 0; i < 8; i++, t += 25000, bytes += 12500)
+		um3n_rateest_report(&e, bytes, t, 20000);
+	CU_ASSERT_TRUE(e.full);
+	um3n_rateest_report(&e, bytes, t + 2000000, 20000); /* 2 s silent */
+	CU_ASSERT_FALSE(e.full);
+}
+
 static CU_TestInfo rateest_tests[] = {
 	{"1 a right start stays, the queue short", test_start_given},
 	{"2 a start 4x too low rises to the link's rate", test_start_too_low},
@@ -175,6 +197,7 @@ static CU_TestInfo rateest_tests[] = {
 	{"6 app-limited: no decay, no growth", test_app_limited_holds},
 	{"7 outage: down to the floor, back after", test_outage_floor_and_return},
 	{"8 clock back, silence, counter reset, wrap", test_bad_reports_restart},
+	{"9 full: a window queued throughout, cleared by one without or a restart", test_full_flag},
 	CU_TEST_INFO_NULL,
 };
 
