@@ -208,9 +208,10 @@ static void rate_out(const struct um3n_rate_status *r, bool json, const char *in
 			d_str_printf(o, "null");
 		d_str_printf(o,
 			     ",\"delivered_kbps\":%u,\"queue_ms\":%.1f,\"windows\":%llu,"
-			     "\"probes\":%llu},",
+			     "\"full\":%llu,\"probes\":%llu},",
 			     r->delivered_kbps, r->queue_us / 1000.0,
-			     (unsigned long long)r->windows, (unsigned long long)r->probes);
+			     (unsigned long long)r->windows, (unsigned long long)r->full,
+			     (unsigned long long)r->probes);
 		return;
 	}
 	d_str_printf(o, "%srate: weight %u kbit/s, ", indent, r->weight_kbps);
@@ -218,9 +219,10 @@ static void rate_out(const struct um3n_rate_status *r, bool json, const char *in
 		d_str_printf(o, "measured %u kbit/s", r->rate_kbps);
 	else
 		d_str_printf(o, "not measured");
-	d_str_printf(o, " (delivered %u kbit/s, queue %.1f ms, %llu windows, %llu probes)\n",
-		     r->delivered_kbps, r->queue_us / 1000.0, (unsigned long long)r->windows,
-		     (unsigned long long)r->probes);
+	d_str_printf(
+		o, " (delivered %u kbit/s, queue %.1f ms, %llu windows, %llu full, %llu probes)\n",
+		r->delivered_kbps, r->queue_us / 1000.0, (unsigned long long)r->windows,
+		(unsigned long long)r->full, (unsigned long long)r->probes);
 }
 
 static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname, struct d_str *o)

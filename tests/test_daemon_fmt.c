@@ -62,7 +62,7 @@ static void fill_mn(struct um3n_mn_status *st)
 	st->policy_version = 3;
 	st->policy_acked_version = 2;
 	st->policy_rules = 5;
-	st->links[0].rate = (struct um3n_rate_status){3610, 3452, 3401, 2100, 50, 7};
+	st->links[0].rate = (struct um3n_rate_status){3610, 3452, 3401, 2100, 50, 7, 12};
 	st->links[1].rate.weight_kbps = 14670; /* rate_kbps 0: not measured */
 	st->drops.auth_failed = 7;
 	st->drops.too_big = 9;
@@ -104,7 +104,7 @@ static void test_mn_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"tx_bytes\":1234567890123"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"rate\":{\"weight_kbps\":3610,\"rate_kbps\":3452,"
 					     "\"delivered_kbps\":3401,\"queue_ms\":2.1,"
-					     "\"windows\":50,\"probes\":7},"));
+					     "\"windows\":50,\"full\":12,\"probes\":7},"));
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(s.buf, "\"rate\":{\"weight_kbps\":14670,\"rate_kbps\":null,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"resent_pkts\":0,\"unexpected_events\":0}"));
@@ -151,7 +151,7 @@ static void test_mn_text(void)
 		"10.1.1.2:40000, lifetime left 0 s\n"
 		"  srtt 12.35 ms rttvar 0.00 ms loss 0.0% signal -60 dBm probes 0/0\n"
 		"  rate: weight 3610 kbit/s, measured 3452 kbit/s (delivered 3401 kbit/s, queue "
-		"2.1 ms, 50 windows, 7 probes)\n"
+		"2.1 ms, 50 windows, 12 full, 7 probes)\n"
 		"  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
 		"unexpected 0\n"
 		"  out 0 pkts 1234567890123 bytes, in 0 pkts 0 bytes\n"
@@ -160,7 +160,7 @@ static void test_mn_text(void)
 		"  not up: no carrier\n"
 		"  srtt 0.00 ms rttvar 0.00 ms loss 0.0% signal - probes 0/0\n"
 		"  rate: weight 14670 kbit/s, not measured (delivered 0 kbit/s, queue 0.0 ms, 0 "
-		"windows, 0 probes)\n"
+		"windows, 0 full, 0 probes)\n"
 		"  failovers 0 (silence 0, carrier 0, command 0, signal 0), resent 0, "
 		"unexpected 0\n"
 		"  out 0 pkts 0 bytes, in 0 pkts 0 bytes\n"
@@ -407,7 +407,7 @@ static void test_ha_flags(void)
 			"pkts 0 bytes\n"
 			"      rate: weight 0 kbit/s, not measured (delivered 0 kbit/s, queue 0.0 "
 			"ms, "
-			"0 windows, 0 probes)\n"
+			"0 windows, 0 full, 0 probes)\n"
 			"    repairs: asked 0 repaired 0 unanswered 0 over_budget 0 too_late 0 "
 			"requests_in 0 "
 			"repairs_sent 0 no_copy 0 refused 0\n"

@@ -152,7 +152,7 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
         rates = one["aggregate"].get("ha_rate") or {}
         if rates:
             log("aggregate %-5s the HA's rate estimates: %s" % (cc, "; ".join(
-                "%s %s kbit/s, %s probes in %s windows" % (c, r.get("rate_kbps"), r.get("probes"),
-                                                           r.get("windows"))
+                "%s %s kbit/s, %s probes in %s windows (%s full)"
+                % (c, r.get("rate_kbps"), r.get("probes"), r.get("windows"), r.get("full"))
                 for c, r in sorted(rates.items()))))
     return agg
