@@ -59,7 +59,7 @@ def parse():
                     help="queue disc before the radio downlinks' device queues (%(default)s, ns-3's default)")
     ap.add_argument("--only", default="", help="comma list of: fig5,mptcp,handover,aggregate,aggregate-two,aggregate-trace,standby,apoff (default: the first four)")
     ap.add_argument("--cc", default="cubic,bbr", help="aggregate runs: congestion controls")
-    ap.add_argument("--no-mptcp", action="store_true", help="aggregate runs: without the MPTCP baseline")
+    ap.add_argument("--no-mptcp", action="store_true", help="aggregate and aggregate-trace runs: without the MPTCP baseline")
     ap.add_argument("--keep-captures", default="", help="copy small captures to this dir")
     ap.add_argument("--seed", type=run_number, default=1,
                     help="ns-3's run number (RngRun): which packets the links' loss rates drop (default 1)")
