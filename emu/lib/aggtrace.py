@@ -15,7 +15,6 @@ import threading
 import time
 
 from . import apps, linktraces, links, plots
-from . import runs as runs_mod
 from .aggruns import AGG_RULE, iperf_mptcp, mptcp_setup
 from .analysis import pcap_series
 from .nodes import have, log, stop_procs
@@ -43,12 +42,12 @@ def _replay(bed, caps, t0, d, stop):
             return
 
 
-def _replayed(bed, tag, caps, d, download):
+def _replayed(bed, runs, tag, caps, d, download):
     """Runs download() (-> iperf3 result dict) while the links replay caps,
     with captures on the MN's uplinks: adds their per-second series and the
     capacity's."""
     stop = threading.Event()
-    pcaps, paths = runs_mod.uplink_caps(bed, tag)
+    pcaps, paths = runs.uplink_caps(bed, tag)
     try:
         t0 = time.time()
         th = threading.Thread(target=_replay, args=(bed, caps, t0, d, stop))
@@ -59,7 +58,7 @@ def _replayed(bed, tag, caps, d, download):
         stop_procs(pcaps)
     th.join()
     series = {}
-    for l, p in zip(runs_mod.UPS, paths):
+    for l, p in zip(runs.UPS, paths):
         _ts, mbps = pcap_series(p, t0, bin_s=1.0)
         series[l] = [round(x, 3) for x in mbps[:d]]
     r["uplink_series_mbps"] = series
@@ -85,7 +84,7 @@ def _one(bed, runs, tag, caps, d, cc, estimate, aggregate=True):
             r = apps.iperf_download(bed.mn, links.FTP_ADDR, d, extra=("-C", cc))
             r["sender_tcp"] = tcp.stop()
             return r
-        r = _replayed(bed, tag, caps, d, download)
+        r = _replayed(bed, runs, tag, caps, d, download)
         stop_procs([srv])
         show = u.show("ha") or {}
     finally:
@@ -94,11 +93,11 @@ def _one(bed, runs, tag, caps, d, cc, estimate, aggregate=True):
     return r
 
 
-def _mptcp(bed, caps, d, cc):
+def _mptcp(bed, runs, caps, d, cc):
     """Linux MPTCP over the same replayed links, no tunnel: the baseline
     aggregation is measured against (aggruns.iperf_mptcp)."""
     mptcp_setup(bed)
-    return _replayed(bed, "aggtr-%s-mptcp" % cc, caps, d,
+    return _replayed(bed, runs, "aggtr-%s-mptcp" % cc, caps, d,
                      lambda: iperf_mptcp(bed, d, extra=("-C", cc)))
 
 
@@ -140,7 +139,7 @@ def trace_runs(bed, res, runs, cc="cubic"):
                                                     r["sender_tcp"].get("cwnd_p50"),
                                                     r["sender_tcp"].get("rtt_ms_p50")))
         if not bed.args.no_mptcp and have("mptcpize"):
-            r = _mptcp(bed, caps, d, cc)
+            r = _mptcp(bed, runs, caps, d, cc)
             out["mptcp"] = r
             log("over traces, %s, Linux MPTCP (no tunnel): %.2f Mbit/s (aggregate %.2f, WiFi alone "
                 "%.2f); busiest subflow's cwnd p50 %s, srtt p50 %s ms"
