@@ -57,8 +57,9 @@ struct um3n_rate_status {
 	uint32_t weight_kbps, rate_kbps, delivered_kbps, queue_us;
 	uint64_t windows, probes; /* the estimate's windows closed and probes */
 	/* windows that found the link full (a queue throughout): aggregation
-	 * spills from a faster link while its last one did (linksched.h) */
-	uint64_t full;
+	 * spills from a faster link while its last one did (linksched.h's
+	 * bool full, which this counts) */
+	uint64_t full_windows;
 };
 
 bool um3n_addr_eq(const struct um3n_addr *a, const struct um3n_addr *b);

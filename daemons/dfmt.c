@@ -210,7 +210,7 @@ static void rate_out(const struct um3n_rate_status *r, bool json, const char *in
 			     ",\"delivered_kbps\":%u,\"queue_ms\":%.1f,\"windows\":%llu,"
 			     "\"full\":%llu,\"probes\":%llu},",
 			     r->delivered_kbps, r->queue_us / 1000.0,
-			     (unsigned long long)r->windows, (unsigned long long)r->full,
+			     (unsigned long long)r->windows, (unsigned long long)r->full_windows,
 			     (unsigned long long)r->probes);
 		return;
 	}
@@ -222,7 +222,7 @@ static void rate_out(const struct um3n_rate_status *r, bool json, const char *in
 	d_str_printf(
 		o, " (delivered %u kbit/s, queue %.1f ms, %llu windows, %llu full, %llu probes)\n",
 		r->delivered_kbps, r->queue_us / 1000.0, (unsigned long long)r->windows,
-		(unsigned long long)r->full, (unsigned long long)r->probes);
+		(unsigned long long)r->full_windows, (unsigned long long)r->probes);
 }
 
 static void mn_link_json(const struct um3n_mn_link_status *l, const char *ifname, struct d_str *o)
