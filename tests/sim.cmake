@@ -68,3 +68,10 @@ if(INIH_FOUND AND PCAP_FOUND)
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/sim_packets.py $<TARGET_FILE:um3n-sim>
             ${PROJECT_SOURCE_DIR}/traces/scenarios)
 endif()
+
+# The testbeds' payload-per-byte figure (emu/lib/analysis.payload_share),
+# which bounds aggregation against MPTCP by headers alone (issue 11).
+if(EXISTS /usr/bin/python3)
+  add_test(NAME emu_payload COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/emu_payload.py)
+  set_tests_properties(emu_payload PROPERTIES ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
+endif()

@@ -176,3 +176,42 @@ def pcap_mbps(path, min_bytes=100000):
         return 0.0
     return round(n * 8 / (t_last - t_first) / 1e6, 3)
 
+
+
+def _tcp_payload(ip):
+    """TCP payload bytes of an IPv4 packet: plain TCP, or TCP inside um3n's
+    tunnel data (UDP, RFC 3519 header, GRE with its optional key and
+    sequence); None for anything else or a capture cut too short."""
+    ihl = (ip[0] & 15) * 4
+    if ip[9] == 17 and len(ip) >= ihl + 12:
+        tun = ihl + 8  # the RFC 3519 header: type, next header, reserved
+        nh, inner = ip[tun + 1], tun + 4
+        if nh == 47 and len(ip) >= inner + 4:  # GRE: flags(2) protocol(2) [key][seq]
+            flags = struct.unpack("!H", ip[inner:inner + 2])[0]
+            inner += 4 + 4 * bool(flags & 0x2000) + 4 * bool(flags & 0x1000)
+        elif nh != 4:
+            return None
+        ip = ip[inner:]
+        if len(ip) < 20 or ip[0] >> 4 != 4:
+            return None
+        ihl = (ip[0] & 15) * 4
+    if ip[9] != 6 or len(ip) < ihl + 13:
+        return None
+    return struct.unpack("!H", ip[2:4])[0] - ihl - (ip[ihl + 12] >> 4) * 4
+
+
+def payload_share(paths):
+    """The TCP payload carried in captures, as a share of the IP bytes sent
+    the same way (each capture's busiest direction, by outer source address:
+    its headers, the tunnel's own, probes): how much of a link's capacity a
+    tunnel, or MPTCP, can give its flow. 0 when empty."""
+    wire = payload = 0
+    for path in paths:
+        by_src = {}
+        for _t, ip in read_pcap(path):
+            w, p = by_src.get(ip[12:16], (0, 0))
+            by_src[ip[12:16]] = (w + struct.unpack("!H", ip[2:4])[0],
+                                 p + max(_tcp_payload(ip) or 0, 0))
+        w, p = max(by_src.values(), default=(0, 0))
+        wire, payload = wire + w, payload + p
+    return round(payload / wire, 4) if wire else 0.0
