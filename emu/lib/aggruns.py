@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from . import apps, links
-from .analysis import pcap_mbps
+from .analysis import payload_share, pcap_mbps
 from .tcpinfo import Sampler
 from .nodes import log, stop_procs
 
@@ -54,6 +54,7 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
     finally:
         u.stop()
     r["uplink_mbps"] = {l: pcap_mbps(p) for l, p in zip(runs.UPS, paths)}
+    r["payload_share"] = payload_share(paths)
     if "reorder" in show:
         r["reorder"] = show["reorder"]
     if "reorder" in ha_show:
@@ -70,6 +71,32 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
         r["ha_rate"] = {l.get("class", "?"): l["rate"] for l in mns[0].get("links") or []
                         if isinstance(l, dict) and isinstance(l.get("rate"), dict)}
     return r
+
+
+def _mptcp_run(bed, runs, cc, d):
+    """iperf_mptcp with the MN's uplinks captured: its wire Mbit/s per link
+    and the payload it carries per byte sent (analysis.payload_share)."""
+    caps, paths = runs.uplink_caps(bed, "agg-%s-mptcp" % cc)
+    try:
+        r = iperf_mptcp(bed, d, extra=("-C", cc))
+    finally:
+        stop_procs(caps)
+    r["uplink_mbps"] = {l: pcap_mbps(p) for l, p in zip(runs.UPS, paths)}
+    r["payload_share"] = payload_share(paths)
+    return r
+
+
+def _header_cap(one):
+    """The aggregated flow's ceiling against MPTCP set by headers alone: its
+    TCP payload per byte on the links over MPTCP's (outer IP, UDP and
+    tunnel headers and probes against MPTCP's DSS option), and its share of
+    MPTCP's goodput within that ceiling. Empty without both captures."""
+    a, m = one["aggregate"].get("payload_share"), one["mptcp"].get("payload_share")
+    if not a or not m or not one["mptcp"]["goodput_mbps"]:
+        return {}
+    cap = a / m
+    got = one["aggregate"]["goodput_mbps"] / one["mptcp"]["goodput_mbps"]
+    return {"header_cap": round(cap, 4), "of_mptcp_capped": round(got / cap, 3)}
 
 
 def _streams(report):
@@ -127,10 +154,10 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
         one["wifi"] = _tunnel_run(bed, runs, "agg-wifi-" + cc, ["wifi"], runs.POLICY, d, cc)
         one["aggregate"] = _tunnel_run(bed, runs, "agg-" + cc, ["cell", "wifi"],
                                        list(runs.POLICY) + [AGG_RULE], d, cc)
-        one["mptcp"] = iperf_mptcp(bed, d, extra=("-C", cc)) if mptcp else {"goodput_mbps": 0}
+        one["mptcp"] = _mptcp_run(bed, runs, cc, d) if mptcp else {"goodput_mbps": 0}
         g = {k: one[k]["goodput_mbps"] for k in one}
         total = g["3g"] + g["wifi"]
-        agg[cc] = {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],
+        agg[cc] = _header_cap(one) | {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],
                    "mptcp_mbps": g["mptcp"],
                    "of_sum": round(g["aggregate"] / total, 3) if total else 0,
                    "of_mptcp": round(g["aggregate"] / g["mptcp"], 3) if g["mptcp"] else 0,
@@ -139,6 +166,13 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
         log("aggregate %-5s %.2f Mbit/s (uplinks %s); 3g %.2f wifi %.2f sum %.2f; MPTCP %.2f"
             % (cc, g["aggregate"], one["aggregate"]["uplink_mbps"], g["3g"], g["wifi"], total,
                g["mptcp"]))
+        if "header_cap" in agg[cc]:
+            log("aggregate %-5s TCP payload per byte sent: %.4f through the tunnel, %.4f MPTCP: "
+                "at MPTCP's wire rate the tunnel carries at most %.1f%% of its goodput; the flow "
+                "got %.1f%% of MPTCP, %.1f%% of that" % (
+                    cc, one["aggregate"]["payload_share"], one["mptcp"]["payload_share"],
+                    100 * agg[cc]["header_cap"], 100 * agg[cc]["of_mptcp"],
+                    100 * agg[cc]["of_mptcp_capped"]))
         t = one["aggregate"].get("sender_tcp", {})
         log("aggregate %-5s sender: cwnd p50 %s, srtt p50 %s ms, min_rtt %s ms, retransmitted %s%s"
             % (cc, t.get("cwnd_p50"), t.get("rtt_ms_p50"), t.get("minrtt_ms"), t.get("retrans"),

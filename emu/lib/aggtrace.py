@@ -16,7 +16,7 @@ import time
 
 from . import apps, linktraces, links, plots
 from .aggruns import AGG_RULE, iperf_mptcp, mptcp_setup
-from .analysis import pcap_series
+from .analysis import payload_share, pcap_series
 from .nodes import have, log, stop_procs
 from .tcpinfo import Sampler
 
@@ -62,6 +62,7 @@ def _replayed(bed, runs, tag, caps, d, download):
         _ts, mbps = pcap_series(p, t0, bin_s=1.0)
         series[l] = [round(x, 3) for x in mbps[:d]]
     r["uplink_series_mbps"] = series
+    r["payload_share"] = payload_share(paths)
     r["capacity_series_mbps"] = {l: [round(caps[l][t % len(caps[l])], 3) for t in range(d)]
                                  for l in caps}
     return r
@@ -142,10 +143,12 @@ def trace_runs(bed, res, runs, cc="cubic"):
             r = _mptcp(bed, runs, caps, d, cc)
             out["mptcp"] = r
             log("over traces, %s, Linux MPTCP (no tunnel): %.2f Mbit/s (aggregate %.2f, WiFi alone "
-                "%.2f); busiest subflow's cwnd p50 %s, srtt p50 %s ms"
+                "%.2f); busiest subflow's cwnd p50 %s, srtt p50 %s ms; TCP payload per byte "
+                "sent %.4f (aggregate %.4f)"
                 % (cc, r["goodput_mbps"], out["yes"]["goodput_mbps"],
                    out["wifi_alone"]["goodput_mbps"], r["sender_tcp"].get("cwnd_p50"),
-                   r["sender_tcp"].get("rtt_ms_p50")))
+                   r["sender_tcp"].get("rtt_ms_p50"), r["payload_share"],
+                   out["yes"]["payload_share"]))
     finally:
         (cr, _cd, _cl), (wr, _wd, _wl) = bed.args.cell.split(","), bed.args.wifi.split(",")
         bed.ns3("cell rate " + cr)
