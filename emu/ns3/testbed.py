@@ -327,9 +327,10 @@ def main():
         res["sim_compare"] = sim_compare(a, res)
     notes = []
     for cc, agg in sorted(res.get("aggregate", {}).items()):
+        cap = ("; headers allow %.1f%%" % (100 * agg["header_cap"])) if "header_cap" in agg else ""
         notes.append("%-14s %10.2f %10s   (one iperf3 %s flow, policy mode aggregate: %.0f%% of "
-                     "3g + wifi, %.0f%% of MPTCP)" % ("aggregate", agg["goodput_mbps"], "-", cc,
-                                                     100 * agg["of_sum"], 100 * agg["of_mptcp"]))
+                     "3g + wifi, %.0f%% of MPTCP%s)" % ("aggregate", agg["goodput_mbps"], "-", cc,
+                                                       100 * agg["of_sum"], 100 * agg["of_mptcp"], cap))
     if "mptcp" in res:
         notes.append("%-14s %10.2f %10s   (um3n iperf3 multihoming %.2f)" %
                      ("Linux MPTCP", res["mptcp"]["goodput_mbps"], "-",
