@@ -54,6 +54,7 @@ def main():
     ok &= check("unkeyed payload", _tcp_payload(plain), 1404)
     ok &= check("probe", _tcp_payload(probe) is None, True)
     ok &= check("cut short", _tcp_payload(keyed[:50]) is None, True)
+    ok &= check("cut in the IP header", _tcp_payload(keyed[:12]) is None, True)
     with tempfile.TemporaryDirectory() as d:
         a, b = os.path.join(d, "a.pcap"), os.path.join(d, "b.pcap")
         write_pcap(a, [mptcp] * 3 + [ack] * 5)
@@ -63,6 +64,8 @@ def main():
         ok &= check("tunnel share with a probe", payload_share([b]), round(want, 4))
         ok &= check("two captures", payload_share([a, b]),
                     round((3 * 1420 + 3 * 1404) / (4500 + 3000 + len(probe) + len(plain)), 4))
+        write_pcap(a, [mptcp, b"\x45\0\x05\xdc", mptcp], snaplen=1500)
+        ok &= check("a record cut inside its IP header", payload_share([a]), 1420 / 1500)
         write_pcap(a, [])
         ok &= check("empty", payload_share([a]), 0.0)
     return 0 if ok else 1

@@ -157,12 +157,13 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
         one["mptcp"] = _mptcp_run(bed, runs, cc, d) if mptcp else {"goodput_mbps": 0}
         g = {k: one[k]["goodput_mbps"] for k in one}
         total = g["3g"] + g["wifi"]
-        agg[cc] = _header_cap(one) | {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],
+        agg[cc] = {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],
                    "mptcp_mbps": g["mptcp"],
                    "of_sum": round(g["aggregate"] / total, 3) if total else 0,
                    "of_mptcp": round(g["aggregate"] / g["mptcp"], 3) if g["mptcp"] else 0,
                    "of_wifi": round(g["aggregate"] / g["wifi"], 3) if g["wifi"] else 0,
                    "runs": one}
+        agg[cc].update(_header_cap(one))
         log("aggregate %-5s %.2f Mbit/s (uplinks %s); 3g %.2f wifi %.2f sum %.2f; MPTCP %.2f"
             % (cc, g["aggregate"], one["aggregate"]["uplink_mbps"], g["3g"], g["wifi"], total,
                g["mptcp"]))

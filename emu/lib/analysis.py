@@ -177,11 +177,12 @@ def pcap_mbps(path, min_bytes=100000):
     return round(n * 8 / (t_last - t_first) / 1e6, 3)
 
 
-
 def _tcp_payload(ip):
     """TCP payload bytes of an IPv4 packet: plain TCP, or TCP inside um3n's
     tunnel data (UDP, RFC 3519 header, GRE with its optional key and
     sequence); None for anything else or a capture cut too short."""
+    if len(ip) < 20:
+        return None
     ihl = (ip[0] & 15) * 4
     if ip[9] == 17 and len(ip) >= ihl + 12:
         tun = ihl + 8  # the RFC 3519 header: type, next header, reserved
@@ -209,6 +210,8 @@ def payload_share(paths):
     for path in paths:
         by_src = {}
         for _t, ip in read_pcap(path):
+            if len(ip) < 20:  # a record cut inside its IP header
+                continue
             w, p = by_src.get(ip[12:16], (0, 0))
             by_src[ip[12:16]] = (w + struct.unpack("!H", ip[2:4])[0],
                                  p + max(_tcp_payload(ip) or 0, 0))
