@@ -6,6 +6,7 @@ import struct
 from . import hometric
 from .captures import read_pcap
 from .links import VIDEO_PORT
+from .packets import tunnel_inner
 
 PLAYOUT_MS = 150  # receiver playout delay, as um3n-sim's video flows (sim/README.md)
 FRAME_MS = 1000.0 / 30
@@ -178,25 +179,14 @@ def pcap_mbps(path, min_bytes=100000):
 
 
 def _tcp_payload(ip):
-    """TCP payload bytes of an IPv4 packet: plain TCP, or TCP inside um3n's
-    tunnel data (UDP, RFC 3519 header, GRE with its optional key and
-    sequence); None for anything else or a capture cut too short."""
-    if len(ip) < 20:
+    """TCP payload bytes of an IPv4 packet, plain or inside um3n's tunnel data
+    (packets.tunnel_inner); None for anything else or a record cut too short."""
+    if len(ip) >= 20 and ip[9] == 17:
+        ip = tunnel_inner(ip) or b""
+    if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 6:
         return None
     ihl = (ip[0] & 15) * 4
-    if ip[9] == 17 and len(ip) >= ihl + 12:
-        tun = ihl + 8  # the RFC 3519 header: type, next header, reserved
-        nh, inner = ip[tun + 1], tun + 4
-        if nh == 47 and len(ip) >= inner + 4:  # GRE: flags(2) protocol(2) [key][seq]
-            flags = struct.unpack("!H", ip[inner:inner + 2])[0]
-            inner += 4 + 4 * bool(flags & 0x2000) + 4 * bool(flags & 0x1000)
-        elif nh != 4:
-            return None
-        ip = ip[inner:]
-        if len(ip) < 20 or ip[0] >> 4 != 4:
-            return None
-        ihl = (ip[0] & 15) * 4
-    if ip[9] != 6 or len(ip) < ihl + 13:
+    if len(ip) < ihl + 13:
         return None
     return struct.unpack("!H", ip[2:4])[0] - ihl - (ip[ihl + 12] >> 4) * 4
 

@@ -35,7 +35,7 @@ def _udp_payload(ip):
     return ip[hl + 8:] if len(ip) >= hl + 8 else None
 
 
-def _inner(outer):
+def tunnel_inner(outer):
     """The inner IPv4 packet of an um3n tunnel-data datagram (ARCHITECTURE.md
     §4: 4-byte RFC 3519 header, then GRE with S, or K and S), else None."""
     u = _udp_payload(outer)
@@ -107,7 +107,7 @@ def sim_packets(run_dir, flows, core_s=0.0):
     for name in sorted(os.listdir(run_dir)):
         if name.startswith("link-") and name.endswith(".pcap"):
             for t, outer in _raw_records(os.path.join(run_dir, name)):
-                pr = _probe(_inner(outer))
+                pr = _probe(tunnel_inner(outer))
                 if pr is not None:
                     _link_copies(copies, pr[:2], t, name[5:-5])
     for c in copies.values():
@@ -157,7 +157,7 @@ def tunnelled_video(path):
     """(t, 16-bit RTP sequence) of the tunnelled video datagrams in a capture
     of an uplink or of the HA's side (a snaplen keeping the inner RTP header)."""
     for t, outer in read_pcap(path):
-        ip = _inner(outer)
+        ip = tunnel_inner(outer)
         p = _udp_payload(ip) if ip else None
         if p is None or struct.unpack("!H", ip[(ip[0] & 15) * 4 + 2:(ip[0] & 15) * 4 + 4])[0] \
                 != VIDEO_PORT or _rtp_seq(p) is None:
