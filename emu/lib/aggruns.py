@@ -73,12 +73,13 @@ def _tunnel_run(bed, runs, tag, ups, rules, d, cc):
     return r
 
 
-def _mptcp_run(bed, runs, cc, d):
-    """iperf_mptcp with the MN's uplinks captured: its wire Mbit/s per link
-    and the payload it carries per byte sent (analysis.payload_share)."""
-    caps, paths = runs.uplink_caps(bed, "agg-%s-mptcp" % cc)
+def mptcp_captured(bed, runs, tag, d, extra=()):
+    """iperf_mptcp with the MN's uplinks captured (pcap/TAG-*.pcap): its wire
+    Mbit/s per link and the payload it carries per byte sent
+    (analysis.payload_share)."""
+    caps, paths = runs.uplink_caps(bed, tag)
     try:
-        r = iperf_mptcp(bed, d, extra=("-C", cc))
+        r = iperf_mptcp(bed, d, extra=extra)
     finally:
         stop_procs(caps)
     r["uplink_mbps"] = {l: pcap_mbps(p) for l, p in zip(runs.UPS, paths)}
@@ -154,7 +155,8 @@ def aggregate_runs(bed, res, runs, ccs=("cubic", "bbr"), mptcp=True):
         one["wifi"] = _tunnel_run(bed, runs, "agg-wifi-" + cc, ["wifi"], runs.POLICY, d, cc)
         one["aggregate"] = _tunnel_run(bed, runs, "agg-" + cc, ["cell", "wifi"],
                                        list(runs.POLICY) + [AGG_RULE], d, cc)
-        one["mptcp"] = _mptcp_run(bed, runs, cc, d) if mptcp else {"goodput_mbps": 0}
+        one["mptcp"] = (mptcp_captured(bed, runs, "agg-%s-mptcp" % cc, d, ("-C", cc))
+                        if mptcp else {"goodput_mbps": 0})
         g = {k: one[k]["goodput_mbps"] for k in one}
         total = g["3g"] + g["wifi"]
         agg[cc] = {"goodput_mbps": g["aggregate"], "3g_mbps": g["3g"], "wifi_mbps": g["wifi"],

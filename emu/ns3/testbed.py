@@ -32,7 +32,6 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, REPO)  # the one way to emu.lib: emu/lib/__init__.py
 from emu.lib import aggruns, aggtrace, apoff, apps, links, runs  # noqa: E402
 from emu.lib.captures import read_pcap, trim_pcap  # noqa: E402
-from emu.lib.analysis import pcap_mbps  # noqa: E402
 from emu.lib.nodes import NsNode, have, kill_namespace_procs, log, stop_procs  # noqa: E402
 
 
@@ -202,10 +201,7 @@ def mptcp_runs(tb, res):
     res["runs"]["plain_wifi_iperf3"] = plain
     # Linux kernel MPTCP, an endpoint on each uplink, over the same ns-3 links.
     aggruns.mptcp_setup(tb)
-    caps, paths = runs.uplink_caps(tb, "mptcp")
-    r = aggruns.iperf_mptcp(tb, d)
-    stop_procs(caps)
-    r["uplink_mbps"] = {l: pcap_mbps(p) for l, p in zip(runs.UPS, paths)}
+    r = aggruns.mptcp_captured(tb, runs, "mptcp", d)
     r["um3n_multihoming_iperf3_mbps"] = mh
     res["mptcp"] = r
     log("MPTCP (mptcpize iperf3) %.2f Mbit/s, uplinks %s; um3n multihoming iperf3 %.2f; plain wifi %.2f"
