@@ -128,7 +128,7 @@ void um3n_datapath_rate_status(const struct um3n_datapath *dp, int link,
 	st->queue_us = dp->sched.links[link].queue_us;
 	st->windows = e->windows;
 	st->probes = e->probes;
-	st->full_windows = e->busy;
+	st->full_windows = e->full_windows;
 }
 
 void um3n_datapath_rate_report(struct um3n_datapath *dp, int link,

@@ -71,7 +71,7 @@ static void decide(struct um3n_rateest *e, uint32_t delivered, uint32_t qmin_us)
 	e->full = busy;
 	e->probing = false;
 	if (busy) {
-		e->busy++;
+		e->full_windows++;
 		e->est_kbps = clamp_kbps(e, (uint64_t)((int64_t)e->est_kbps + d / 4));
 	} else if (d > 0) {
 		grew = d * 16 > (int64_t)e->est_kbps; /* by more than the noise */

@@ -62,10 +62,10 @@ struct um3n_rateest {
 	/* ... and whether its queue stayed above QBUSY throughout: the link
 	 * carried all it could (linksched.h: a full faster link spills). */
 	bool full;
-	/* For um3nctl show: windows closed, that found the link busy, probes,
+	/* For um3nctl show: windows closed, that found the link full, probes,
 	 * and reports that restarted the window (a clock that went back or
 	 * stood, a reset counter). */
-	uint64_t windows, busy, probes, restarts;
+	uint64_t windows, full_windows, probes, restarts;
 };
 
 /* Starts at hint_kbps (the configured weight_kbps; 0: default_kbps). */
