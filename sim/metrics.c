@@ -499,6 +499,12 @@ int sim_metrics_write_extra(const struct sim_metrics *m, const char *path)
 		write_link_stats(f, "up", &m->links[i].up);
 		fprintf(f, "}");
 	}
+	if (m->core_limited) { /* only then: every other run keeps its bytes */
+		fprintf(f, "\n  },\n  \"core\": {");
+		write_link_stats(f, "down", &m->core_down);
+		fprintf(f, ", ");
+		write_link_stats(f, "up", &m->core_up);
+	}
 	fprintf(f, "\n  },\n  \"flows\": {");
 	for (size_t i = 0; i < m->n_flows; i++) {
 		const struct sim_flow_metrics *fl = &m->flows[i];

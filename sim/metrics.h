@@ -97,6 +97,8 @@ struct sim_metrics {
 	size_t n_secs, n_flows, n_links;
 	struct sim_flow_metrics flows[SIM_MAX_FLOWS];
 	struct sim_link_metrics links[SIM_MAX_LINKS];
+	bool core_limited; /* core_rate_mbps: its links' figures, copied at the end */
+	struct sim_link_stats core_down, core_up;
 	struct sim_series series; /* columns: the links, then the flows */
 	bool exact;               /* sim_metrics_set_exact */
 	uint64_t horizon_us;      /* SIM_HORIZON_US, UINT64_MAX when exact */

@@ -236,6 +236,9 @@ static int check_all(struct ini_ctx *c)
 	}
 	if (sc->measure_from_us >= sc->duration_us)
 		return fail(c, c->line, "expected measure_from_s before the end of the run");
+	if (sc->core_queue_bytes && !sc->core_rate_bps) /* it would never fill */
+		return fail(c, c->line,
+			    "[sim]: expected core_queue_bytes only with core_rate_mbps");
 	return 1;
 }
 

@@ -95,7 +95,12 @@ struct sim_scenario {
 	char path[SIM_PATH_MAX];
 	uint64_t duration_us;
 	uint64_t seed;
-	uint32_t core_delay_us;   /* servers <-> HA, lossless */
+	uint32_t core_delay_us; /* servers <-> HA */
+	/* The core's rate each way (0: unlimited, the default: lossless) and its
+	 * drop-tail queue (0: unlimited): a bottleneck on the servers' side of
+	 * the HA, such as the HA's own uplink. */
+	uint64_t core_rate_bps;
+	uint32_t core_queue_bytes;
 	uint32_t event_jitter_us; /* scheduled events move by one seeded offset in [0, this] */
 	uint64_t measure_from_us; /* link goodput window start (default: first flow start) */
 	bool measure_from_set;

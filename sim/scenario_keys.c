@@ -51,6 +51,14 @@ static int sim_key(struct ini_ctx *c, const char *k, const char *v)
 	}
 	if (!strcmp(k, "core_delay_ms"))
 		return sim_parse_u32_us(v, 1e3, &sc->core_delay_us) ? 1 : bad(c, k, "milliseconds");
+	if (!strcmp(k, "core_rate_mbps"))
+		return sim_parse_rate(v, &sc->core_rate_bps) ? 1 : bad(c, k, "Mbit/s in (0, 1e6]");
+	if (!strcmp(k, "core_queue_bytes")) {
+		if (!sim_parse_num(v, 1500, 1e9, &d) || d != floor(d))
+			return bad(c, k, "an integer in [1500, 1e9]");
+		sc->core_queue_bytes = (uint32_t)d;
+		return 1;
+	}
 	if (!strcmp(k, "event_jitter_ms"))
 		return sim_parse_u32_us(v, 1e3, &sc->event_jitter_us) ? 1
 								      : bad(c, k, "milliseconds");
@@ -59,8 +67,8 @@ static int sim_key(struct ini_ctx *c, const char *k, const char *v)
 		return sim_parse_us(v, 1e6, 1e12, &sc->measure_from_us) ? 1 : bad(c, k, "seconds");
 	}
 	return fail(c, c->line,
-		    "unknown key '%s' in [sim]; expected duration_s, seed, "
-		    "core_delay_ms, event_jitter_ms or measure_from_s",
+		    "unknown key '%s' in [sim]; expected duration_s, seed, core_delay_ms, "
+		    "core_rate_mbps, core_queue_bytes, event_jitter_ms or measure_from_s",
 		    k);
 }
 

@@ -121,6 +121,27 @@ static int setup_link(struct sim_world *w, size_t i, char *err, size_t errcap)
 	return rc;
 }
 
+/* A core with a rate (core_rate_mbps) is a link of its own each way: the
+ * same serialiser and drop-tail queue as the radio links', no loss. */
+static int setup_core(struct sim_world *w, char *err, size_t errcap)
+{
+	struct sim_link_conf c = {.rate_bps = w->sc->core_rate_bps,
+				  .delay_us = w->sc->core_delay_us,
+				  .queue_bytes = w->sc->core_queue_bytes};
+	int rc;
+
+	if (!c.rate_bps)
+		return 0;
+	c.seed = mix_seed(w->opts.seed, 30);
+	rc = sim_link_init(&w->core_down, &c);
+	c.seed = mix_seed(w->opts.seed, 31);
+	if (rc == 0)
+		rc = sim_link_init(&w->core_up, &c);
+	if (rc)
+		snprintf(err, errcap, "%s:0: [sim]: bad core parameters", w->sc->path);
+	return rc;
+}
+
 static int setup_policy(struct sim_world *w)
 {
 	const struct sim_scenario *sc = w->sc;
@@ -228,6 +249,8 @@ int sim_world_init(struct sim_world *w, const struct sim_scenario *sc,
 	for (size_t i = 0; i < sc->n_links; i++)
 		if ((rc = setup_link(w, i, err, errcap)) != 0)
 			return rc;
+	if ((rc = setup_core(w, err, errcap)) != 0)
+		return rc;
 	for (size_t i = 0; i < sc->n_flows; i++)
 		if ((rc = sim_gen_init(&w->gens[i], &sc->flows[i], i, &w->home, err, errcap)) != 0)
 			return rc;
@@ -261,6 +284,8 @@ void sim_world_free(struct sim_world *w)
 		sim_link_free(&w->down[i]);
 		sim_link_free(&w->up[i]);
 	}
+	sim_link_free(&w->core_down);
+	sim_link_free(&w->core_up);
 	sim_metrics_free(&w->metrics);
 	sim_heap_free(&w->heap);
 	sim_pool_free(&w->pool);

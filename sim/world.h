@@ -3,7 +3,7 @@
  *
  *   ftp 10.9.1.10 ┐                 ┌ link cell (198.51.100.2) ┐
  *   video 10.9.2.10 ┼─ HA 192.0.2.1:434 ┤                      ├ MN (home 10.200.0.2) ─ apps
- *   (core, lossless)┘                 └ link wifi (203.0.113.2) ┘
+ *   (core, its delay/rate)┘           └ link wifi (203.0.113.2) ┘
  *
  * Outputs of the engines are drained after every call into them: UDP
  * datagrams go onto the link they name (MN: its link index; HA: the link
@@ -55,6 +55,8 @@ struct sim_world {
 	struct sim_heap heap;
 	struct sim_pool pool;
 	struct sim_link down[SIM_MAX_LINKS], up[SIM_MAX_LINKS];
+	/* core_rate_mbps: server -> HA and HA -> server; else unused (a delay). */
+	struct sim_link core_down, core_up;
 	struct sim_trace traces[SIM_MAX_LINKS][2];
 	struct sim_gen *gens; /* n_flows */
 	struct sim_metrics metrics;

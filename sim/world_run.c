@@ -212,10 +212,26 @@ static void server_receive(struct sim_world *w, const uint8_t *data, size_t len,
 	app_receive(w, data, len, link, false);
 }
 
+/* An inner packet onto the core, toward the HA or the servers: after
+ * core_delay_ms, or with core_rate_mbps through that direction's link
+ * (serialised, dropped when its queue is full). */
+static void core_send(struct sim_world *w, bool to_ha, uint64_t now_us, const uint8_t *data,
+		      size_t len)
+{
+	uint64_t at = now_us + w->sc->core_delay_us;
+	enum sim_link_verdict v = SIM_LINK_DELIVER;
+	struct sim_pkt *p;
+
+	if (w->sc->core_rate_bps)
+		sim_link_submit(to_ha ? &w->core_down : &w->core_up, now_us, (uint32_t)len, &v,
+				&at);
+	if (v == SIM_LINK_DELIVER && (p = pkt_copy(w, data, len)) != NULL)
+		push(w, at, to_ha ? EV_CORE_TO_HA : EV_CORE_TO_SERVER, 0, 0, p);
+}
+
 static void drain_ha(struct sim_world *w)
 {
 	struct um3n_out out;
-	struct sim_pkt *p;
 	long link;
 
 	while (um3n_ha_poll_output(w->ha, &out)) {
@@ -230,10 +246,10 @@ static void drain_ha(struct sim_world *w)
 		}
 		if (w->opts.pcaps)
 			sim_pcapout_ha_tun(&w->pcap, w->now_us, out.data, out.len);
-		if (w->sc->core_delay_us == 0)
+		if (w->sc->core_delay_us == 0 && !w->sc->core_rate_bps)
 			server_receive(w, out.data, out.len, out.link);
-		else if ((p = pkt_copy(w, out.data, out.len)) != NULL)
-			push(w, w->now_us + w->sc->core_delay_us, EV_CORE_TO_SERVER, 0, 0, p);
+		else
+			core_send(w, false, w->now_us, out.data, out.len);
 	}
 	arm_ha(w);
 }
@@ -257,17 +273,16 @@ static void ha_tun_in(struct sim_world *w, const uint8_t *data, size_t len)
 static int on_generated(void *ctx, size_t flow, uint64_t now_us, const struct sim_gen_pkt *g)
 {
 	struct sim_world *w = ctx;
-	struct sim_pkt *p;
 	int rc;
 
 	if (sim_metrics_sent(&w->metrics, flow, g->seq, now_us, g->len, g->up, g->frame_id,
 			     g->frame_pkts))
 		return UM3N_ENOMEM;
 	if (!g->up) {
-		if (w->sc->core_delay_us == 0)
+		if (w->sc->core_delay_us == 0 && !w->sc->core_rate_bps)
 			ha_tun_in(w, g->data, g->len);
-		else if ((p = pkt_copy(w, g->data, g->len)) != NULL)
-			push(w, now_us + w->sc->core_delay_us, EV_CORE_TO_HA, 0, 0, p);
+		else
+			core_send(w, true, now_us, g->data, g->len);
 		return 0;
 	}
 	if (w->opts.pcaps)
@@ -436,6 +451,9 @@ int sim_world_run(struct sim_world *w)
 		w->metrics.links[i].down = w->down[i].stats;
 		w->metrics.links[i].up = w->up[i].stats;
 	}
+	w->metrics.core_limited = w->sc->core_rate_bps != 0;
+	w->metrics.core_down = w->core_down.stats;
+	w->metrics.core_up = w->core_up.stats;
 	note_reorder(w);
 	if (rc == 0)
 		rc = sim_metrics_finish(&w->metrics, w->sc->duration_us);

@@ -53,6 +53,9 @@
 #   overflow (ns3-aggregate-bbr-deepq.ini, 10 s) gets more than WiFi alone,
 #   with more than half of 3G's alone over the cell (ns-3 3.37's TcpBbr
 #   collapses after a burst of losses: with the 45,000-byte queues, 0.33).
+# - core_rate_mbps (a bottleneck on the servers' side of the HA): 4 Mbit/s
+#   offered through a 2 Mbit/s core gets its 2 in both simulators (within
+#   5 % of each other), the rest counted as the core queue's drops.
 # usage: ns3sim.sh PATH/TO/um3n-ns3sim PATH/TO/um3n-sim PATH/TO/traces/scenarios
 set -eu
 ns3=$1
@@ -447,6 +450,19 @@ if awk -v w="$wg" -v c="$cg" 'BEGIN { exit !(w > 4 && c > 0.3) }'; then
 	echo "ok   wifi cut 3-5 s: the flow went on over the cell ($cg Mbit/s) and back to wifi ($wg)"
 else
 	echo "FAIL wifi cut 3-5 s: cell '$cg' Mbit/s (> 0.3), wifi '$wg' (> 4: more than the 2 s before the cut carry)"; fail=1
+fi
+
+# ---- core_rate_mbps --------------------------------------------------------
+printf '[sim]\nduration_s = 6\ncore_rate_mbps = 2\ncore_queue_bytes = 10000\n[link wifi]\nrate_mbps = 10\ndelay_ms = 10\n[flow f]\ntype = cbr\nserver = 10.9.1.10\nrate_mbps = 4\npacket_bytes = 1000\nstart_s = 1\n' > "$out/core.ini"
+"$ns3" "$out/core.ini" --out "$out/coren" > /dev/null
+"$sim" "$out/core.ini" --out "$out/cores" > /dev/null
+a=$(goodput "$out/coren") b=$(goodput "$out/cores")
+d=$(sed -n 's/.*"core": {"down": {\("sent_pkts": [0-9]*, "delivered_pkts": [0-9]*, \)*"drop_queue": \([0-9]*\).*/\2/p' "$out/coren/extra.json")
+if awk -v a="$a" -v b="$b" -v d="${d:-0}" \
+	'BEGIN { exit !(a > 1.9 && a < 2.05 && a > 0.95 * b && a < 1.05 * b && d > 500) }'; then
+	echo "ok   core_rate_mbps = 2: $a Mbit/s (um3n-sim $b), $d dropped by the core's queue"
+else
+	echo "FAIL core_rate_mbps = 2: '$a' Mbit/s (1.9..2.05, within 5 % of um3n-sim's '$b'), '$d' core drops (> 500)"; fail=1
 fi
 printf '[sim]\nduration_s = 6\n[link wifi]\nrate_mbps = 10\noutage = 4-2\n[flow f]\ntype = tcp\nserver = 10.9.1.10\n' > "$out/badcut.ini"
 expect_error "outage ending before it starts" "$ns3" "$out/badcut.ini" "$out/badcut.ini:5: "

@@ -59,7 +59,8 @@ static void test_scenario_shipped(void)
 static void test_scenario_values(void)
 {
 	static const char text[] =
-		"[sim]\nduration_s = 12.5\nseed = 99\n"
+		"[sim]\nduration_s = 12.5\nseed = 99\ncore_rate_mbps = 17.5\n"
+		"core_queue_bytes = 150000\n"
 		"[link a]\nclass = cell\nrate_mbps = 3.61\ndelay_ms = 45.5\nloss = 1%\n"
 		"outage = 2-3 carrier\noutage = 5.5-end\nsignal = 1:-60, 2:-80\nsignal = 3:-90\n"
 		"trace_scale = 2\n"
@@ -75,6 +76,8 @@ static void test_scenario_values(void)
 		sim_scenario_parse("dir/t.ini", text, strlen(text), &sc, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(sc.duration_us, 12500000);
 	CU_ASSERT_EQUAL(sc.seed, 99);
+	CU_ASSERT_EQUAL(sc.core_rate_bps, 17500000);
+	CU_ASSERT_EQUAL(sc.core_queue_bytes, 150000);
 	CU_ASSERT_EQUAL(sc.links[0].delay_us, 45500);
 	CU_ASSERT_EQUAL(sc.links[0].loss_ppb, 10000000);
 	CU_ASSERT_EQUAL(sc.links[0].n_outages, 2);
@@ -110,6 +113,10 @@ static void test_scenario_malformed(void)
 		{"[sim]\nduration_s = abc\n", "t.ini:2: ", "duration_s"},
 		{"[sim]\nduration_s = 0\n", "t.ini:2: ", "duration_s"},
 		{"[sim]\nfoo = 1\n", "t.ini:2: ", "foo"},
+		{"[sim]\ncore_rate_mbps = 0\n", "t.ini:2: ", "core_rate_mbps"},
+		{"[sim]\ncore_queue_bytes = 100\n", "t.ini:2: ", "core_queue_bytes"},
+		{"[sim]\ncore_queue_bytes = 3000\n[link wifi]\nrate_mbps = 3\n",
+		 "t.ini:5: ", "core_queue_bytes only with core_rate_mbps"},
 		{"[bogus]\nx = 1\n", "t.ini:1: ", "bogus"},
 		{"[sim]\nduration_s 10\n", "t.ini:2: ", "expected"},
 		{"[link wifi]\nrate_mbps = -3\n", "t.ini:2: ", "rate_mbps"},

@@ -1,6 +1,7 @@
 /* The simulated world end to end through the real MN and HA engines: exact
  * one-way delay arithmetic, policy routing onto links, goodput attribution,
- * a silent cut, run-to-run determinism, a constant uplink under a trace. */
+ * a silent cut, run-to-run determinism, a constant uplink under a trace, a
+ * rate-limited core. */
 #include <stdio.h>
 #include <string.h>
 
@@ -156,6 +157,57 @@ static void test_world_trace_up_rate(void)
 	sim_world_free(&w);
 }
 
+/* 5: core_rate_mbps = 2 with a 10,000-byte queue: 1000-byte packets take
+ * 4 ms on the core each way besides its 5 ms, so an uncongested flow's
+ * one-way delay is exactly 9 ms more than test 1's; 4 Mbit/s offered gets
+ * the core's 2, the rest dropped by its queue (and counted there), no
+ * packet later than a full queue (40 ms) behind. */
+static void test_world_core_rate(void)
+{
+	static const char fits[] =
+		"[sim]\nduration_s = 5\ncore_delay_ms = 5\ncore_rate_mbps = 2\n"
+		"core_queue_bytes = 10000\n"
+		"[link wifi]\nrate_mbps = 10\ndelay_ms = 10\n"
+		"[flow down]\ntype = cbr\nserver = 10.9.1.10\nrate_mbps = 1\npacket_bytes = 1000\n"
+		"start_s = 1\n"
+		"[flow up]\ntype = cbr\nserver = 10.9.1.11\ndirection = up\nrate_mbps = 0.5\n"
+		"packet_bytes = 1000\nstart_s = 1\n";
+	char over[sizeof(fits)];
+	char *r;
+
+	CU_ASSERT_EQUAL_FATAL(load(fits), 0);
+	CU_ASSERT_EQUAL_FATAL(run(1), 0);
+	for (size_t i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(w.metrics.flows[i].lost, 0);
+		CU_ASSERT_DOUBLE_EQUAL(w.metrics.flows[i].owd_p50_ms, 19.832, 0.0005);
+		CU_ASSERT_DOUBLE_EQUAL(w.metrics.flows[i].owd_p99_ms, 19.832, 0.0005);
+	}
+	CU_ASSERT_TRUE(w.metrics.core_limited);
+	CU_ASSERT_EQUAL(w.metrics.core_down.drop_queue + w.metrics.core_up.drop_queue, 0);
+	CU_ASSERT_EQUAL(w.metrics.core_up.sent_pkts, w.metrics.flows[1].sent_pkts);
+	sim_world_free(&w);
+
+	memcpy(over, fits, sizeof(fits)); /* the downlink offered 4 Mbit/s */
+	r = strstr(over, "rate_mbps = 1\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	r[12] = '4';
+	CU_ASSERT_EQUAL_FATAL(load(over), 0);
+	CU_ASSERT_EQUAL_FATAL(run(1), 0);
+	CU_ASSERT_DOUBLE_EQUAL(w.metrics.flows[0].goodput_mbps, 2.0, 0.05);
+	CU_ASSERT_EQUAL(w.metrics.core_down.sent_pkts, w.metrics.flows[0].sent_pkts);
+	CU_ASSERT_EQUAL(w.metrics.core_down.deliver_pkts + w.metrics.core_down.drop_queue,
+			w.metrics.core_down.sent_pkts);
+	CU_ASSERT_TRUE(w.metrics.core_down.drop_queue > 900);
+	CU_ASSERT_TRUE(w.metrics.flows[0].lost > 800);
+	/* what the core let through arrived, but for the last few in flight */
+	CU_ASSERT_TRUE(w.metrics.flows[0].recv_pkts <= w.metrics.core_down.deliver_pkts);
+	CU_ASSERT_TRUE(w.metrics.flows[0].recv_pkts + 20 > w.metrics.core_down.deliver_pkts);
+	CU_ASSERT_TRUE(w.metrics.flows[0].owd_p99_ms <= 19.832 + 40.0 + 0.001);
+	CU_ASSERT_TRUE(w.metrics.flows[0].owd_p50_ms > 19.832 + 30.0);
+	CU_ASSERT_EQUAL(w.metrics.flows[1].lost, 0);
+	sim_world_free(&w);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -163,6 +215,7 @@ int main(void)
 		{"2 policy routing and per-link goodput", test_world_policy_routing},
 		{"3 silent cut and determinism", test_world_cut_and_determinism},
 		{"4 up_rate_mbps beside a trace", test_world_trace_up_rate},
+		{"5 a rate-limited core", test_world_core_rate},
 		CU_TEST_INFO_NULL,
 	};
 	static const struct test_suite suites[] = {{"sim_world", tests}, {NULL, NULL}};

@@ -26,7 +26,7 @@ namespace
 
 const char kUsage[] =
     "usage: um3n-ns3sim SCENARIO.ini [--seed N] [--out DIR] [--duration S] [--bench]\n"
-    "                   [--pcap] [--log LEVEL]\n"
+    "                   [--pcap | --no-pcap] [--log LEVEL]\n"
     "  Runs the scenario's flows (ns-3 TCP, and um3n-sim's video, cbr and bulk over\n"
     "  UDP) through the um3n MN and HA engines inside ns-3's simulated time\n"
     "  (point-to-point links; an 802.11g access point or an LTE cell with\n"
@@ -41,6 +41,7 @@ const char kUsage[] =
     "  --pcap        write DIR/link-NAME-{mn,ha}.pcap: each link device's packets\n"
     "                (ns-3's pcap helper, PPP framing, simulated timestamps), and\n"
     "                DIR/{mn,ha}-tun.pcap: the inner packets at the two TUNs\n"
+    "  --no-pcap     no captures (the default; as um3n-sim's, for um3n-sweep --sim)\n"
     "  --log LEVEL   engine log lines to stderr: 0 err .. 3 debug\n"
     "Exit status: 0 ok, 1 run-time failure, 2 bad usage or scenario (FILE:LINE: ...).\n";
 
@@ -259,6 +260,17 @@ WriteOutputs(const World& w, const std::string& dir)
                  (unsigned long long)a.unanswered, (unsigned long long)a.over_budget,
                  (unsigned long long)a.too_late,
                  (unsigned long long)a.requests_in, (unsigned long long)a.repairs_sent);
+    if (w.sc->core_rate_bps) { // only then: every other run keeps its bytes
+        uint64_t drops[2] = {0, 0};
+
+        for (size_t i = 0; i < w.coreDevs.size(); i++)
+            drops[i % 2] += DynamicCast<PointToPointNetDevice>(w.coreDevs[i])
+                                ->GetQueue()
+                                ->GetTotalDroppedPackets();
+        std::fprintf(f, "  \"core\": {\"down\": {\"drop_queue\": %llu}, "
+                        "\"up\": {\"drop_queue\": %llu}},\n",
+                     (unsigned long long)drops[0], (unsigned long long)drops[1]);
+    }
     std::fprintf(f, "  \"mn_links\": {");
     for (size_t i = 0; i < w.mnStatus.n_links; i++) {
         const um3n_mn_link_status& l = w.mnStatus.links[i];
@@ -406,8 +418,8 @@ main(int argc, char** argv)
             return std::fputs(kUsage, stdout), 0;
         if (a == "--bench") {
             bench = true;
-        } else if (a == "--pcap") {
-            pcap = true;
+        } else if (a == "--pcap" || a == "--no-pcap") {
+            pcap = a == "--pcap";
         } else if (a == "--seed" && hasArg) {
             o.seed = std::strtoull(argv[++i], &end, 10);
             seedSet = true;

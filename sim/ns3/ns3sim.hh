@@ -145,6 +145,8 @@ class World
     RadioFigures radio;
     LteFigures lte;
     std::vector<sim_trace> downTrace, upTrace; // per link; period_us 0: none (ratetrace.cc)
+    // The core links' devices, server side then HA side, per server node.
+    std::vector<ns3::Ptr<ns3::NetDevice>> coreDevs;
     sim_metrics* udp = nullptr; // the open-loop (UDP) flows, as um3n-sim measures them
     bool anyUdp = false;
 

@@ -366,9 +366,26 @@ struct World::Impl
             PointToPointHelper core;
 
             internet.Install(n);
-            core.SetDeviceAttribute("DataRate", StringValue("10Gbps"));
+            // core_rate_mbps: a bottleneck on the servers' side of the HA,
+            // drop-tail like um3n-sim's (no queue disc: AddIf installs none).
+            core.SetDeviceAttribute("DataRate", sc->core_rate_bps
+                                                    ? DataRateValue(DataRate(sc->core_rate_bps))
+                                                    : DataRateValue(DataRate("10Gbps")));
+            if (sc->core_rate_bps) {
+                // Without flow control the device queue itself drops (and
+                // counts it): with it, ns-3's traffic control layer would,
+                // uncounted per device, when the queue stops.
+                core.DisableFlowControl();
+                core.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize",
+                              QueueSizeValue(QueueSize(QueueSizeUnit::BYTES,
+                                                       sc->core_queue_bytes
+                                                           ? sc->core_queue_bytes
+                                                           : 1000000000u)));
+            }
             core.SetChannelAttribute("Delay", TimeValue(MicroSeconds(sc->core_delay_us)));
             NetDeviceContainer d = core.Install(n, ha);
+            w.coreDevs.push_back(d.Get(0)); // server -> HA
+            w.coreDevs.push_back(d.Get(1)); // HA -> server
             uint32_t sif = AddIf(n, d.Get(0), Ipv4Address(a));
             Routes(n)->SetDefaultRoute(Ipv4Address(kHaAddr), sif);
             uint32_t hif = AddIf(ha, d.Get(1), Ipv4Address(kHaAddr));
