@@ -389,6 +389,7 @@ struct um3n_mn_rec *um3n_bcache_get(struct um3n_bcache *c, const struct um3n_env
 				 c->resend_slots);
 		um3n_datapath_reorder_attach(&rec->dp, c->rpool);
 		rec->dp.aqm = c->aqm;
+		um3n_pacer_init(&rec->dp.pacer, env, c->pace);
 		rec->dp.measure_rate = c->measure_rate;
 		if (c->arq_self_v4)
 			um3n_arq_enable(&rec->dp, c->arq_self_v4, home_v4);

@@ -82,6 +82,7 @@ struct um3n_bcache {
 	struct um3n_resend_entry *resend_pool; /* resend_slots per record, record i's at i */
 	struct um3n_reorder_pool *rpool;       /* the engine's, for every record's data path */
 	const struct um3n_aqm_conf *aqm;       /* the engine's, likewise */
+	const struct um3n_pacer_conf *pace;    /* likewise (pacer.h) */
 	bool measure_rate;                     /* um3n_datapath.measure_rate of every record */
 	uint32_t arq_self_v4;     /* repair requests (arq.h) from this address; 0: off */
 	struct um3n_hmap by_home; /* home v4 -> rec index */

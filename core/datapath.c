@@ -55,6 +55,7 @@ void um3n_datapath_fini(struct um3n_datapath *dp, const struct um3n_env *env)
 	if (dp->rpool)
 		um3n_reorder_drop_all(&dp->rx_order, dp->rpool);
 	um3n_resend_fini(&dp->resend, env);
+	um3n_pacer_fini(&dp->pacer);
 }
 
 #ifndef NDEBUG /* only the asserts use it: um3n_fast builds without them */
@@ -445,9 +446,68 @@ int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 				  d->inner, d->inner_len, &pa);
 }
 
-void um3n_datapath_reorder_timeout(struct um3n_datapath *dp, struct um3n_outq *q,
-				   struct um3n_drop_counters *drops, uint64_t now_us)
+/* The pacer's rate: pct% of the usable links' rates (measured, else the
+ * weights), on the wire as rateest.h counts them. All usable links, whatever
+ * the rule's class and thresholds: an aggregate rule of any class spreads
+ * over all of them (linksched.c), and one whose thresholds leave a link out
+ * leaves that link's share to the radios' queues, as without a pacer. */
+static uint64_t pace_rate_bps(const struct um3n_datapath *dp)
+{
+	uint64_t kbps = 0;
+
+	for (size_t l = 0; l < dp->sched.n; l++) {
+		const struct um3n_linksched_link *k = &dp->sched.links[l];
+
+		if (dp->sched.usable >> l & 1)
+			kbps += k->rate_kbps     ? k->rate_kbps
+				: k->weight_kbps ? k->weight_kbps
+						 : UM3N_LINKSCHED_DEFAULT_KBPS;
+	}
+	return kbps * 1000 * dp->pacer.conf->pct / 100;
+}
+
+/* Sends what the pacer has due, each packet by its rule as it is now, while
+ * the output ring has room (the rest waits for the next timeout, after the
+ * driver drained the ring). The outer headers count against the rate. */
+static void pace_release(struct um3n_datapath *dp, struct um3n_outq *q,
+			 struct um3n_drop_counters *drops, const struct um3n_policy *policy,
+			 uint64_t now_us)
+{
+	uint64_t bps = pace_rate_bps(dp);
+	const uint8_t *pkt;
+	size_t len;
+
+	while (um3n_outq_reserve(q) && (pkt = um3n_pacer_due(&dp->pacer, now_us, bps, &len))) {
+		struct um3n_ip_info ip;
+
+		if (um3n_wire_ip_parse(pkt, len, &ip) == UM3N_OK) /* it parsed when it came */
+			(void)um3n_datapath_send_now(dp, q, drops, now_us,
+						     um3n_datapath_rule(dp, policy, &ip), &ip, pkt,
+						     len);
+		um3n_pacer_pop(&dp->pacer, now_us, bps,
+			       len + 20 + 8 + UM3N_DATA_KEYED_OVERHEAD +
+				       (dp->crypt ? UM3N_SEAL_OVERHEAD : 0));
+	}
+}
+
+int um3n_datapath_pace(struct um3n_datapath *dp, struct um3n_outq *q,
+		       struct um3n_drop_counters *drops, uint64_t now_us,
+		       const struct um3n_policy *policy, const uint8_t *pkt, size_t len)
+{
+	int rc = um3n_pacer_push(&dp->pacer, pkt, len, now_us);
+
+	if (rc)
+		drops->aqm++; /* the sender's queue management, as aqm.h's drops */
+	pace_release(dp, q, drops, policy, now_us);
+	return rc;
+}
+
+void um3n_datapath_timeout(struct um3n_datapath *dp, struct um3n_outq *q,
+			   struct um3n_drop_counters *drops, const struct um3n_policy *policy,
+			   uint64_t now_us)
 {
 	if (dp->rpool)
 		um3n_reorder_timeout(&dp->rx_order, dp->rpool, q, drops, now_us);
+	if (dp->pacer.n)
+		pace_release(dp, q, drops, policy, now_us);
 }

@@ -22,6 +22,7 @@
 #include "linksched.h"
 #include "policy.h"
 #include "outq.h"
+#include "pacer.h"
 #include "rateest.h"
 #include "reorder.h"
 #include "resend.h"
@@ -109,6 +110,9 @@ struct um3n_datapath {
 	struct um3n_rateest rate[UM3N_MAX_LINKS];
 	bool measure_rate;
 	struct um3n_arq arq; /* repair requests, both ways (arq.h) */
+	/* The packets of aggregate rules wait here and go at a little under the
+	 * links' rates (pacer.h); off unless the engine gives it a conf. */
+	struct um3n_pacer pacer;
 };
 
 /* n_links links, none usable yet; the sequence counters start at random
@@ -298,14 +302,14 @@ static inline void um3n_datapath_charge(struct um3n_datapath *dp, int link, size
  * queue_full, copies before it stay queued; or a packet that moved onto its
  * link refused by that link's AQM, counted aqm). Inline, like the prefer-mode pick: it is the
  * engines' per-packet path. */
-static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq *q,
-				     struct um3n_drop_counters *drops, uint64_t now_us,
-				     const struct um3n_policy *policy,
-				     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len)
+static inline int um3n_datapath_send_now(struct um3n_datapath *dp, struct um3n_outq *q,
+					 struct um3n_drop_counters *drops, uint64_t now_us,
+					 const struct um3n_policy_rule *rule,
+					 const struct um3n_ip_info *ip, const uint8_t *pkt,
+					 size_t len)
 {
 	uint8_t out[UM3N_MAX_LINKS];
 	uint32_t seq;
-	const struct um3n_policy_rule *rule = um3n_datapath_rule(dp, policy, ip);
 	uint32_t flow = rule->mode == UM3N_MODE_LOAD_BALANCE
 				? um3n_linksched_flow_hash(ip, pkt, len)
 				: 0;
@@ -345,6 +349,31 @@ static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq 
 			um3n_datapath_charge(dp, out[i], (size_t)dlen, now_us);
 	}
 	return UM3N_OK;
+}
+
+/* Holds pkt, a packet of an aggregate rule, in the pacer (pacer.h) and sends
+ * what is due; UM3N_ENOBUFS (counted in drops->aqm): the pacer was full. */
+int um3n_datapath_pace(struct um3n_datapath *dp, struct um3n_outq *q,
+		       struct um3n_drop_counters *drops, uint64_t now_us,
+		       const struct um3n_policy *policy, const uint8_t *pkt, size_t len);
+
+/* Sends the packet on the link(s) its rule in policy picks: what the apps
+ * (MN) or the correspondents (HA) sent into the tunnel. TCP data of
+ * aggregate rules waits in the pacer first when it is on: what it is for is
+ * a window's cut (pacer.h). Not pure acknowledgements (their flow's window
+ * is the other end's), not other protocols: an open-loop flow cuts nothing,
+ * and pacing it under the links' rates would only drop what they carry. */
+static inline int um3n_datapath_send(struct um3n_datapath *dp, struct um3n_outq *q,
+				     struct um3n_drop_counters *drops, uint64_t now_us,
+				     const struct um3n_policy *policy,
+				     const struct um3n_ip_info *ip, const uint8_t *pkt, size_t len)
+{
+	const struct um3n_policy_rule *rule = um3n_datapath_rule(dp, policy, ip);
+
+	if (rule->mode == UM3N_MODE_AGGREGATE && ip->proto == 6 && um3n_pacer_on(&dp->pacer) &&
+	    !um3n_datapath_pure_ack(ip, pkt))
+		return um3n_datapath_pace(dp, q, drops, now_us, policy, pkt, len);
+	return um3n_datapath_send_now(dp, q, drops, now_us, rule, ip, pkt, len);
 }
 
 /* Queues a ready datagram (a probe answer, a re-send) on link, to its
@@ -389,13 +418,17 @@ static inline int um3n_datapath_deliver(struct um3n_datapath *dp, struct um3n_ou
 int um3n_datapath_deliver_keyed(struct um3n_datapath *dp, struct um3n_outq *q,
 				struct um3n_drop_counters *drops, uint64_t now_us, int link,
 				const struct um3n_tunnel_data *d);
-/* Releases the held packets whose hold bound passed at now_us. */
-void um3n_datapath_reorder_timeout(struct um3n_datapath *dp, struct um3n_outq *q,
-				   struct um3n_drop_counters *drops, uint64_t now_us);
-/* When um3n_datapath_reorder_timeout next has something to do (or NONE). */
-static inline uint64_t um3n_datapath_reorder_deadline(const struct um3n_datapath *dp)
+/* What is due at now_us: the reorder queue's packets whose hold bound
+ * passed, the pacer's (sent by their rule in policy, as it is now). */
+void um3n_datapath_timeout(struct um3n_datapath *dp, struct um3n_outq *q,
+			   struct um3n_drop_counters *drops, const struct um3n_policy *policy,
+			   uint64_t now_us);
+/* When um3n_datapath_timeout next has something to do (or NONE). */
+static inline uint64_t um3n_datapath_deadline(const struct um3n_datapath *dp)
 {
-	return um3n_reorder_deadline(&dp->rx_order);
+	uint64_t r = um3n_reorder_deadline(&dp->rx_order), p = um3n_pacer_next_us(&dp->pacer);
+
+	return r < p ? r : p;
 }
 
 /* Link `link` failed (the caller has made it unusable first): what it carried

@@ -63,7 +63,8 @@ struct um3n_drop_counters {
 	uint64_t duplicate;       /* GRE sequence already seen (redundancy, re-sends) */
 	uint64_t queue_full;      /* output queue full */
 	uint64_t too_big;         /* packet larger than UM3N_PKT_MAX - overhead */
-	uint64_t aqm;             /* moved onto a link by a failover, refused by its AQM (aqm.h) */
+	uint64_t aqm;             /* refused by the sender's queue management: moved onto a
+				* link by a failover (aqm.h), or past the pacer's bound (pacer.h) */
 	uint64_t bad_tag;         /* encrypted data that did not authenticate (aead.h) */
 	uint64_t replayed_data;   /* encrypted data, authentic, counter seen before */
 	uint64_t spoofed_src;     /* HA: tunnel data from a bound care-of whose inner source is

@@ -26,6 +26,7 @@ void um3n_ha_conf_defaults(struct um3n_ha_conf *c)
 	c->ident_window_s = 60;
 	c->aqm = (struct um3n_aqm_conf){UM3N_AQM_TARGET_US, UM3N_AQM_INTERVAL_US, UM3N_AQM_LIMIT_US,
 					UM3N_AQM_ALONE_US};
+	c->pace = (struct um3n_pacer_conf){UM3N_PACER_PCT, UM3N_PACER_QUEUE_BYTES};
 	c->reg_rate_per_s = 20;
 	c->reg_burst = 64;
 	c->reg_new_rate_per_s = 5000;
@@ -69,10 +70,11 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 		return NULL;
 	if (conf->addr.ip.family != UM3N_AF_INET || !conf->addr.port || !conf->get_key ||
 	    !conf->max_lifetime_s || conf->max_rules_per_mn > UM3N_POLICY_MAX_RULES ||
-	    !um3n_outq_slot_ok(conf->out_slot_size)) {
+	    !um3n_outq_slot_ok(conf->out_slot_size) || !um3n_pacer_conf_ok(&conf->pace)) {
 		um3n_log(env, UM3N_LOG_ERR,
 			 "ha: bad configuration (IPv4 address and port, key "
-			 "source, lifetime, out_slot_size 0 or 1400..2048)");
+			 "source, lifetime, out_slot_size 0 or 1400..2048, pace_pct 0..100, "
+			 "pace_queue_bytes 2048..16777216)");
 		return NULL;
 	}
 	ha = env->alloc(env->ctx, sizeof(*ha));
@@ -95,6 +97,7 @@ struct um3n_ha *um3n_ha_new(const struct um3n_ha_conf *conf, const struct um3n_e
 	}
 	ha->cache.rpool = &ha->rpool;
 	ha->cache.aqm = &ha->conf.aqm;
+	ha->cache.pace = &ha->conf.pace;
 	ha->cache.measure_rate = ha->conf.rate_estimate;
 	ha->cache.arq_self_v4 = ha->conf.arq ? ha->ha_v4 : 0;
 	um3n_prng_seed(&ha->prng, env->seed ^ 0x6e6f6e6365ull); /* apart from the records' */
@@ -123,8 +126,11 @@ int um3n_ha_tun_input(struct um3n_ha *ha, uint64_t now_us, const uint8_t *pkt, s
 	if (!um3n_datapath_fits(&rec->dp, &ha->outq, &ha->drops, len))
 		return UM3N_ETOOBIG;
 	ha->tun_in_pkts++;
-	return um3n_datapath_send(&rec->dp, &ha->outq, &ha->drops, now_us, rec->policy, &ip, pkt,
-				  len);
+	rc = um3n_datapath_send(&rec->dp, &ha->outq, &ha->drops, now_us, rec->policy, &ip, pkt,
+				len);
+	if (rec->dp.pacer.n) /* held: its release is due at the pacer's time */
+		ha_timers_reorder_held(ha, rec, um3n_datapath_deadline(&rec->dp));
+	return rc;
 }
 
 static void binding_heard(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *rec, int link)
@@ -259,7 +265,7 @@ static int deliver_uplink(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_re
 			um3n_arq_on_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d->seq,
 					  d->key);
 		rc = um3n_datapath_deliver_keyed(&rec->dp, &ha->outq, &ha->drops, now_us, link, d);
-		ha_timers_reorder_held(ha, rec, um3n_datapath_reorder_deadline(&rec->dp));
+		ha_timers_reorder_held(ha, rec, um3n_datapath_deadline(&rec->dp));
 	} else {
 		rc = um3n_datapath_deliver(&rec->dp, &ha->outq, &ha->drops, link, d->seq, d->inner,
 					   d->inner_len);
@@ -362,8 +368,8 @@ static void scan_rec(struct um3n_ha *ha, uint64_t now_us, struct um3n_mn_rec *re
 	bool someone_heard = false;
 
 	assert(rec->used); /* may hold no binding: see accept_request() in ha_reg.c */
-	um3n_datapath_reorder_timeout(&rec->dp, &ha->outq, &ha->drops, now_us);
-	ha_timers_reorder_held(ha, rec, um3n_datapath_reorder_deadline(&rec->dp));
+	um3n_datapath_timeout(&rec->dp, &ha->outq, &ha->drops, rec->policy, now_us);
+	ha_timers_reorder_held(ha, rec, um3n_datapath_deadline(&rec->dp));
 	if (!scan_expiry(ha, now_us, rec))
 		return;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++)
@@ -456,6 +462,7 @@ int um3n_ha_mn_status(const struct um3n_ha *ha, uint64_t now_us, size_t i,
 	st->policy_rules = rec->policy ? um3n_policy_count(rec->policy) : 0;
 	st->peer_csum_partial = rec_csum_partial(rec);
 	st->arq = rec->dp.arq.st;
+	st->pace = rec->dp.pacer.st;
 	for (int l = 0; l < UM3N_MAX_LINKS; l++) {
 		const struct um3n_binding *b = &rec->b[l];
 		struct um3n_ha_binding_status *bs;

@@ -5,6 +5,7 @@
 #define UM3N_HA_H
 
 #include "aqm.h"
+#include "pacer.h"
 #include "engine.h"
 #include "policy.h"
 
@@ -37,6 +38,7 @@ struct um3n_ha_conf {
 	bool rx_csum_partial;     /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	uint32_t reorder_max_us;  /* aggregate rules: longest hold of an early packet (0: none) */
 	struct um3n_aqm_conf aqm; /* traffic moved onto a binding by a failover (aqm.h) */
+	struct um3n_pacer_conf pace; /* aggregate rules' packets held and paced (pacer.h) */
 	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h): MNs that do not ask for it are refused */
 	uint8_t rate_estimate; /* 0 no, 1 yes: weigh aggregation by measured rates (rateest.h) */
 	uint8_t arq; /* 0 no, 1 yes: repair requests for aggregate rules' losses (arq.h) */
@@ -115,7 +117,8 @@ struct um3n_ha_mn_status {
 	bool peer_csum_partial; /* um3n_ha_peer_csum_partial() */
 	size_t n_bindings;
 	struct um3n_ha_binding_status bindings[UM3N_MAX_LINKS];
-	struct um3n_arq_stats arq; /* repair requests to and from this MN */
+	struct um3n_arq_stats arq;    /* repair requests to and from this MN */
+	struct um3n_pacer_stats pace; /* its downlink of aggregate rules (pacer.h) */
 };
 struct um3n_ha_status {
 	size_t n_mns;

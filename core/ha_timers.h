@@ -20,6 +20,7 @@
  *                      quiet spell asks for a scan of its MN at once (its
  *                      siblings may be silent).
  *   reorder hold       an MN's earliest held packet   set by ha_timers_reorder_held
+ *   (and pacer)        (reorder queue or pacer.h)     (um3n_datapath_deadline)
  * The records' wake-ups are a min-heap in the binding cache (bcache.h): a due
  * scan visits only the records due, O(log n) each, whatever max_mns is.
  * A binding that failed over keeps no silence deadline: it is already FAILED,
@@ -60,7 +61,8 @@ void ha_timers_watch_silence(struct um3n_ha *ha, const struct um3n_binding *b, u
 
 /* Hook: an MN's held packets of aggregate rules (reorder.h) are due at
  * deadline_us (UM3N_TIME_NONE: none held): wants a scan then, which releases
- * them (um3n_datapath_reorder_timeout) and calls this again. */
+ * them (um3n_datapath_timeout) and calls this again. The pacer's next
+ * release (pacer.h) comes this way too (um3n_datapath_deadline). */
 void ha_timers_reorder_held(struct um3n_ha *ha, struct um3n_mn_rec *rec, uint64_t deadline_us);
 
 /* Queries. */

@@ -61,6 +61,7 @@ struct um3n_mn *um3n_mn_new(const struct um3n_mn_conf *conf, const struct um3n_e
 		return NULL;
 	}
 	mn->dp.aqm = &mn->conf.aqm;
+	um3n_pacer_init(&mn->dp.pacer, &mn->env, &mn->conf.pace);
 	mn->dp.measure_rate = mn->conf.rate_estimate;
 	if (mn->conf.arq)
 		um3n_arq_enable(&mn->dp, mn->home_v4, mn->ha_v4);
@@ -557,7 +558,7 @@ int um3n_mn_timeout(struct um3n_mn *mn, uint64_t now_us)
 		link_timers(mn, now_us, (int)i);
 	hover_apply(mn, now_us);
 	sched_refresh(mn);
-	um3n_datapath_reorder_timeout(&mn->dp, &mn->outq, &mn->drops, now_us);
+	um3n_datapath_timeout(&mn->dp, &mn->outq, &mn->drops, mn->policy, now_us);
 	return UM3N_OK;
 }
 

@@ -5,6 +5,7 @@
 #define UM3N_MN_H
 
 #include "aqm.h"
+#include "pacer.h"
 #include "engine.h"
 #include "policy.h"
 #include "regfsm.h"
@@ -58,8 +59,9 @@ struct um3n_mn_conf {
 	bool rx_csum_partial;       /* we complete inner TCP checksums (UM3N_LINK_F_CSUM_PARTIAL) */
 	uint32_t reorder_max_us;    /* aggregate rules: longest hold of an early packet (0: none) */
 	struct um3n_aqm_conf aqm;   /* traffic moved onto a link by a failover (aqm.h) */
-	uint8_t uplinks;            /* UM3N_MN_UPLINKS_* */
-	uint32_t handover_hold_us;  /* uplinks = one: handovers by signal at least this far apart */
+	struct um3n_pacer_conf pace; /* aggregate rules' packets held and paced (pacer.h) */
+	uint8_t uplinks;             /* UM3N_MN_UPLINKS_* */
+	uint32_t handover_hold_us; /* uplinks = one: handovers by signal at least this far apart */
 	uint8_t encrypt; /* 0 no, 1 yes: encrypted tunnel data (aead.h); the HA must agree at registration */
 	uint8_t rate_estimate; /* 0 no, 1 yes: weigh aggregation by measured rates (rateest.h) */
 	uint8_t arq; /* 0 no, 1 yes: repair requests for aggregate rules' losses (arq.h) */
@@ -214,6 +216,7 @@ struct um3n_mn_status {
 	struct um3n_drop_counters drops;
 	struct um3n_reorder_status reorder; /* downlink of aggregate rules */
 	struct um3n_arq_stats arq;          /* repair requests to and from the HA */
+	struct um3n_pacer_stats pace;       /* uplink of aggregate rules (pacer.h) */
 	struct um3n_mn_hover_status hover;  /* the handover manager (uplinks = one) */
 };
 void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_status *st);

@@ -31,6 +31,7 @@ void um3n_mn_conf_defaults(struct um3n_mn_conf *c)
 	c->keepalive_s = 25;
 	c->aqm = (struct um3n_aqm_conf){UM3N_AQM_TARGET_US, UM3N_AQM_INTERVAL_US, UM3N_AQM_LIMIT_US,
 					UM3N_AQM_ALONE_US};
+	c->pace = (struct um3n_pacer_conf){UM3N_PACER_PCT, UM3N_PACER_QUEUE_BYTES};
 }
 
 int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
@@ -62,6 +63,8 @@ int mn_conf_check(const struct um3n_mn_conf *c, const struct um3n_env *env)
 		why = "uplinks must be all or one";
 	else if (c->path_mtu && (c->path_mtu < 576 || c->path_mtu > UM3N_PKT_MAX))
 		why = "path_mtu must be 0 or 576..2048";
+	else if (!um3n_pacer_conf_ok(&c->pace))
+		why = "pace_pct must be 0..100 and pace_queue_bytes 2048..16777216";
 	for (size_t i = 0; !why && i < c->n_links; i++) {
 		if (!c->links[i].name[0] || c->links[i].link_class > UM3N_CLASS_MAX)
 			why = "uplink needs a name and a valid class";

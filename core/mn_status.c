@@ -63,5 +63,6 @@ void um3n_mn_status(const struct um3n_mn *mn, uint64_t now_us, struct um3n_mn_st
 	st->drops = mn->drops;
 	um3n_reorder_status(&mn->rpool, &st->reorder);
 	st->arq = mn->dp.arq.st;
+	st->pace = mn->dp.pacer.st;
 	mn_hover_status(mn, now_us, st);
 }

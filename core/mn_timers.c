@@ -322,5 +322,5 @@ uint64_t mn_timers_next_wake_us(const struct um3n_mn *mn)
 	/* The handover manager's (uplinks = one): bring-up, drain, hold, backoff. */
 	next = min_u64(next, um3n_hoverfsm_next_us(&mn->hover));
 	/* Held packets of aggregate rules (reorder.h): their own deadline. */
-	return min_u64(next, um3n_datapath_reorder_deadline(&mn->dp));
+	return min_u64(next, um3n_datapath_deadline(&mn->dp));
 }

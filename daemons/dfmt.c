@@ -31,10 +31,30 @@ static void addr_text(const struct um3n_addr *a, char *buf, size_t cap)
 		snprintf(buf, cap, "-");
 }
 
-static const struct {
+struct d_field {
 	const char *name;
-	size_t off;
-} drop_fields[] = {
+	size_t off; /* of a uint64_t */
+};
+
+/* A struct's counters: `,"json_name":{...` (`{...` without a name) or a
+ * text line after indent, left open for the caller to add to and close. */
+static void fmt_u64s(const void *s, const struct d_field *f, size_t n, const char *json_name,
+		     const char *text_name, bool json, const char *indent, struct d_str *out)
+{
+	if (json)
+		d_str_printf(out, json_name ? ",\"%s\":{" : "{", json_name);
+	else
+		d_str_printf(out, "%s%s:", indent, text_name);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)s + f[i].off, sizeof(v));
+		d_str_printf(out, json ? "%s\"%s\":%llu" : "%s%s %llu", json ? (i ? "," : "") : " ",
+			     f[i].name, (unsigned long long)v);
+	}
+}
+
+static const struct d_field drop_fields[] = {
 	{"malformed", offsetof(struct um3n_drop_counters, malformed)},
 	{"auth_failed", offsetof(struct um3n_drop_counters, auth_failed)},
 	{"replayed", offsetof(struct um3n_drop_counters, replayed)},
@@ -55,26 +75,12 @@ static const struct {
 
 void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *out)
 {
-	size_t n = sizeof(drop_fields) / sizeof(drop_fields[0]);
-
-	d_str_printf(out, json ? "{" : "drops:");
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v;
-
-		memcpy(&v, (const char *)d + drop_fields[i].off, sizeof(v));
-		if (json)
-			d_str_printf(out, "%s\"%s\":%llu", i ? "," : "", drop_fields[i].name,
-				     (unsigned long long)v);
-		else
-			d_str_printf(out, " %s %llu", drop_fields[i].name, (unsigned long long)v);
-	}
+	fmt_u64s(d, drop_fields, sizeof(drop_fields) / sizeof(drop_fields[0]), NULL, "drops", json,
+		 "", out);
 	d_str_printf(out, json ? "}" : "\n");
 }
 
-static const struct {
-	const char *name;
-	size_t off;
-} reorder_fields[] = {
+static const struct d_field reorder_fields[] = {
 	{"held", offsetof(struct um3n_reorder_status, held)},
 	{"filled", offsetof(struct um3n_reorder_status, filled)},
 	{"proved", offsetof(struct um3n_reorder_status, proved)},
@@ -86,16 +92,8 @@ static const struct {
 
 void d_fmt_reorder(const struct um3n_reorder_status *r, bool json, struct d_str *out)
 {
-	size_t n = sizeof(reorder_fields) / sizeof(reorder_fields[0]);
-
-	d_str_printf(out, json ? ",\"reorder\":{" : "reorder:");
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v;
-
-		memcpy(&v, (const char *)r + reorder_fields[i].off, sizeof(v));
-		d_str_printf(out, json ? "%s\"%s\":%llu" : "%s%s %llu", json ? (i ? "," : "") : " ",
-			     reorder_fields[i].name, (unsigned long long)v);
-	}
+	fmt_u64s(r, reorder_fields, sizeof(reorder_fields) / sizeof(reorder_fields[0]), "reorder",
+		 "reorder", json, "", out);
 	if (json)
 		d_str_printf(out, ",\"hold_p50_us\":%llu,\"hold_p99_us\":%llu}",
 			     (unsigned long long)r->p50_us, (unsigned long long)r->p99_us);
@@ -104,10 +102,7 @@ void d_fmt_reorder(const struct um3n_reorder_status *r, bool json, struct d_str 
 			     (double)r->p99_us / 1000.0);
 }
 
-static const struct {
-	const char *name;
-	size_t off;
-} arq_fields[] = {
+static const struct d_field arq_fields[] = {
 	{"asked", offsetof(struct um3n_arq_stats, asked)},
 	{"repaired", offsetof(struct um3n_arq_stats, repaired)},
 	{"unanswered", offsetof(struct um3n_arq_stats, unanswered)},
@@ -122,16 +117,26 @@ static const struct {
 /* Repair requests (core/arq.h): `,"arq":{...}` or an indented text line. */
 void d_fmt_arq(const struct um3n_arq_stats *a, bool json, const char *indent, struct d_str *out)
 {
-	size_t n = sizeof(arq_fields) / sizeof(arq_fields[0]);
+	fmt_u64s(a, arq_fields, sizeof(arq_fields) / sizeof(arq_fields[0]), "arq", "repairs", json,
+		 indent, out);
+	d_str_printf(out, json ? "}" : "\n");
+}
 
-	d_str_printf(out, json ? ",\"arq\":{" : "%srepairs:", json ? "" : indent);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v;
+static const struct d_field pace_fields[] = {
+	{"queued", offsetof(struct um3n_pacer_stats, queued)},
+	{"sent", offsetof(struct um3n_pacer_stats, sent)},
+	{"dropped", offsetof(struct um3n_pacer_stats, dropped)},
+	{"bytes", offsetof(struct um3n_pacer_stats, bytes)},
+	{"max_bytes", offsetof(struct um3n_pacer_stats, max_bytes)},
+	{"rate_kbps", offsetof(struct um3n_pacer_stats, rate_kbps)},
+};
 
-		memcpy(&v, (const char *)a + arq_fields[i].off, sizeof(v));
-		d_str_printf(out, json ? "%s\"%s\":%llu" : "%s%s %llu", json ? (i ? "," : "") : " ",
-			     arq_fields[i].name, (unsigned long long)v);
-	}
+/* The sender's queue of aggregate rules (core/pacer.h): `,"pace":{...}` or
+ * an indented text line. */
+void d_fmt_pace(const struct um3n_pacer_stats *p, bool json, const char *indent, struct d_str *out)
+{
+	fmt_u64s(p, pace_fields, sizeof(pace_fields) / sizeof(pace_fields[0]), "pace", "pace", json,
+		 indent, out);
 	d_str_printf(out, json ? "}" : "\n");
 }
 
@@ -429,6 +434,7 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 		d_fmt_drops(&st->drops, false, o);
 		d_fmt_reorder(&st->reorder, false, o);
 		d_fmt_arq(&st->arq, false, "", o);
+		d_fmt_pace(&st->pace, false, "", o);
 		daemon_stats(ds, false, o);
 		return;
 	}
@@ -458,6 +464,7 @@ void d_fmt_mn_status(const struct um3n_mn_status *st, const char *const *ifnames
 	d_fmt_drops(&st->drops, true, o);
 	d_fmt_reorder(&st->reorder, true, o);
 	d_fmt_arq(&st->arq, true, "", o);
+	d_fmt_pace(&st->pace, true, "", o);
 	daemon_stats(ds, true, o);
 	d_str_printf(o, "}\n");
 }
@@ -546,6 +553,7 @@ static void ha_mn(const struct um3n_ha_mn_status *m, bool json, struct d_str *o)
 	if (json)
 		d_str_printf(o, "]");
 	d_fmt_arq(&m->arq, json, "    ", o);
+	d_fmt_pace(&m->pace, json, "    ", o);
 	if (json)
 		d_str_printf(o, "}");
 }

@@ -34,5 +34,6 @@ void d_fmt_drops(const struct um3n_drop_counters *d, bool json, struct d_str *ou
  * ,"reorder":{...} to follow another JSON member. */
 void d_fmt_reorder(const struct um3n_reorder_status *r, bool json, struct d_str *out);
 void d_fmt_arq(const struct um3n_arq_stats *a, bool json, const char *indent, struct d_str *out);
+void d_fmt_pace(const struct um3n_pacer_stats *p, bool json, const char *indent, struct d_str *out);
 
 #endif

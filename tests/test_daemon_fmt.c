@@ -77,6 +77,12 @@ static void fill_mn(struct um3n_mn_status *st)
 						   .equalised = 6,
 						   .p50_us = 12000,
 						   .p99_us = 45000};
+	st->pace = (struct um3n_pacer_stats){.queued = 500,
+					     .sent = 490,
+					     .dropped = 3,
+					     .bytes = 15000,
+					     .max_bytes = 90000,
+					     .rate_kbps = 17200};
 }
 
 static void test_mn_json(void)
@@ -127,6 +133,8 @@ static void test_mn_json(void)
 			      "\"arq\":{\"asked\":0,\"repaired\":0,\"unanswered\":0,\"over_"
 			      "budget\":0,\"too_late\":0,"
 			      "\"requests_in\":0,\"repairs_sent\":0,\"no_copy\":0,\"refused\":0},"
+			      "\"pace\":{\"queued\":500,\"sent\":490,\"dropped\":3,\"bytes\":15000,"
+			      "\"max_bytes\":90000,\"rate_kbps\":17200},"
 			      "\"daemon\":{\"offload\":true,"
 			      "\"busy_poll_us\":20,\"udp_send_dropped\":3,\"tun_"
 			      "write_errors\":4,\"bad_gso\":5}}"));
@@ -170,7 +178,9 @@ static void test_mn_text(void)
 		"reorder: held 120 filled 40 proved 70 timed_out 10 overflow 0 late 2 equalised 6 "
 		"hold p50 12 ms p99 45 ms\n"
 		"repairs: asked 0 repaired 0 unanswered 0 over_budget 0 too_late 0 requests_in 0 "
-		"repairs_sent 0 no_copy 0 refused 0\n");
+		"repairs_sent 0 no_copy 0 refused 0\n"
+		"pace: queued 500 sent 490 dropped 3 bytes 15000 max_bytes 90000 rate_kbps "
+		"17200\n");
 	d_str_free(&s);
 }
 
@@ -203,12 +213,14 @@ static void test_ha_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"home_addr\":\"10.200.0.2\",\"policy_version\":2"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"coa\":\"10.1.2.2\",\"port\":5555"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"last_heard_ms_ago\":2,"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(
-		s.buf, "\"home_addr\":\"10.200.0.3\",\"policy_version\":0,"
-		       "\"policy_rules\":0,\"csum_partial\":true,\"links\":[],"
-		       "\"arq\":{\"asked\":0,\"repaired\":0,\"unanswered\":0,\"over_"
-		       "budget\":0,\"too_late\":0,"
-		       "\"requests_in\":0,\"repairs_sent\":0,\"no_copy\":0,\"refused\":0}}"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(s.buf, "\"home_addr\":\"10.200.0.3\",\"policy_version\":0,"
+			      "\"policy_rules\":0,\"csum_partial\":true,\"links\":[],"
+			      "\"arq\":{\"asked\":0,\"repaired\":0,\"unanswered\":0,\"over_"
+			      "budget\":0,\"too_late\":0,"
+			      "\"requests_in\":0,\"repairs_sent\":0,\"no_copy\":0,\"refused\":0},"
+			      "\"pace\":{\"queued\":0,\"sent\":0,\"dropped\":0,\"bytes\":0,"
+			      "\"max_bytes\":0,\"rate_kbps\":0}}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"policy_rules\":1,\"csum_partial\":false,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"malformed\":300"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s.buf, "\"too_big\":0,\"aqm\":0,\"bad_tag\":0,\"replayed_"
@@ -411,6 +423,7 @@ static void test_ha_flags(void)
 			"    repairs: asked 0 repaired 0 unanswered 0 over_budget 0 too_late 0 "
 			"requests_in 0 "
 			"repairs_sent 0 no_copy 0 refused 0\n"
+			"    pace: queued 0 sent 0 dropped 0 bytes 0 max_bytes 0 rate_kbps 0\n"
 			"drops: malformed 0 auth_failed 0 replayed 0 unknown_peer 0 "
 			"after_dereg 72 no_binding 0 no_link 0 duplicate 0 queue_full "
 			"0 too_big 0 aqm 0 bad_tag 0 replayed_data 0 spoofed_src 0 not_from_ha 0 "

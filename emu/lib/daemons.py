@@ -60,6 +60,12 @@ class Um3n:
         arq = os.environ.get("UM3N_EMU_ARQ")
         if arq:
             aqm += ["arq = " + arq]
+        # UM3N_EMU_PACE=0: aggregate rules' TCP data goes at once on both ends
+        # instead of through the sender's paced queue (core/pacer.c), to
+        # compare with it; another number sets pace_pct.
+        pace = os.environ.get("UM3N_EMU_PACE")
+        if pace:
+            aqm += ["pace_pct = " + pace]
         mn += aqm
         if self.one is not None:
             mn += ["uplinks = one"]

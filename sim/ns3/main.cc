@@ -271,6 +271,15 @@ WriteOutputs(const World& w, const std::string& dir)
                         "\"up\": {\"drop_queue\": %llu}},\n",
                      (unsigned long long)drops[0], (unsigned long long)drops[1]);
     }
+    for (const auto& p : {std::make_pair("mn_pace", &w.mnStatus.pace),
+                          std::make_pair("ha_pace", &w.haMn.pace)})
+        std::fprintf(f,
+                     "  \"%s\": {\"queued\": %llu, \"sent\": %llu, \"dropped\": %llu, "
+                     "\"max_bytes\": %llu, \"rate_kbps\": %llu},\n",
+                     p.first, (unsigned long long)p.second->queued,
+                     (unsigned long long)p.second->sent, (unsigned long long)p.second->dropped,
+                     (unsigned long long)p.second->max_bytes,
+                     (unsigned long long)p.second->rate_kbps);
     std::fprintf(f, "  \"mn_links\": {");
     for (size_t i = 0; i < w.mnStatus.n_links; i++) {
         const um3n_mn_link_status& l = w.mnStatus.links[i];

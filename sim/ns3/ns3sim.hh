@@ -142,6 +142,7 @@ class World
     uint64_t sendFailed = 0;
     struct um3n_mn_status mnStatus{};
     struct um3n_ha_status haStatus{};
+    struct um3n_ha_mn_status haMn{}; // its pacer (pace_pct) feeds the downlink
     RadioFigures radio;
     LteFigures lte;
     std::vector<sim_trace> downTrace, upTrace; // per link; period_us 0: none (ratetrace.cc)

@@ -366,8 +366,7 @@ struct World::Impl
             PointToPointHelper core;
 
             internet.Install(n);
-            // core_rate_mbps: a bottleneck on the servers' side of the HA,
-            // drop-tail like um3n-sim's (no queue disc: AddIf installs none).
+            // core_rate_mbps: drop-tail as um3n-sim's (AddIf installs no queue disc)
             core.SetDeviceAttribute("DataRate", sc->core_rate_bps
                                                     ? DataRateValue(DataRate(sc->core_rate_bps))
                                                     : DataRateValue(DataRate("10Gbps")));
@@ -593,6 +592,7 @@ World::Run()
     if (m->mnE) {
         um3n_mn_status(m->mnE, NowUs(), &mnStatus);
         um3n_ha_status(m->haE, NowUs(), &haStatus);
+        um3n_ha_mn_status(m->haE, NowUs(), 0, &haMn); // the one MN
     }
 }
 
