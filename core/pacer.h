@@ -52,7 +52,7 @@ struct um3n_pacer_conf {
 	uint32_t queue_bytes; /* packet bytes held at most */
 };
 
-struct um3n_pacer_stats { /* all uint64_t: `um3nctl show` prints them as one table */
+struct um3n_pacer_stats {               /* all uint64_t: `um3nctl show` prints them as one table */
 	uint64_t queued, sent, dropped; /* packets */
 	uint64_t bytes, max_bytes;      /* held now, and the most held */
 	uint64_t rate_kbps;             /* the last release rate */
@@ -86,10 +86,7 @@ void um3n_pacer_init(struct um3n_pacer *p, const struct um3n_env *env,
 		     const struct um3n_pacer_conf *conf);
 void um3n_pacer_fini(struct um3n_pacer *p);
 
-static inline bool um3n_pacer_on(const struct um3n_pacer *p)
-{
-	return p->conf && p->conf->pct;
-}
+static inline bool um3n_pacer_on(const struct um3n_pacer *p) { return p->conf && p->conf->pct; }
 
 /* Holds a copy of pkt. UM3N_ENOBUFS: dropped (held bytes would pass
  * queue_bytes, or no memory), counted. */

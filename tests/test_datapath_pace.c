@@ -17,7 +17,7 @@ static size_t tcp4(uint8_t *b, uint32_t src, uint32_t dst, size_t payload)
 	b[9] = 6;
 	um3n_put32(b + 12, src);
 	um3n_put32(b + 16, dst);
-	b[20 + 12] = 5 << 4;              /* data offset: 20 bytes */
+	b[20 + 12] = 5 << 4;                /* data offset: 20 bytes */
 	b[20 + 13] = payload ? 0x18 : 0x10; /* PSH ACK, or a bare ACK */
 	return len;
 }
