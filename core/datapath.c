@@ -477,6 +477,10 @@ static void pace_release(struct um3n_datapath *dp, struct um3n_outq *q,
 	const uint8_t *pkt;
 	size_t len;
 
+	if (!bps) { /* no usable link: what waits is lost, as it would be unpaced */
+		drops->no_link += um3n_pacer_clear(&dp->pacer);
+		return;
+	}
 	while (um3n_outq_reserve(q) && (pkt = um3n_pacer_due(&dp->pacer, now_us, bps, &len))) {
 		struct um3n_ip_info ip;
 
@@ -494,8 +498,14 @@ int um3n_datapath_pace(struct um3n_datapath *dp, struct um3n_outq *q,
 		       struct um3n_drop_counters *drops, uint64_t now_us,
 		       const struct um3n_policy *policy, const uint8_t *pkt, size_t len)
 {
-	int rc = um3n_pacer_push(&dp->pacer, pkt, len, now_us);
+	int rc;
 
+	if (!pace_rate_bps(dp)) { /* no usable link: nothing waits for one */
+		pace_release(dp, q, drops, policy, now_us);
+		drops->no_link++;
+		return UM3N_ENOLINK;
+	}
+	rc = um3n_pacer_push(&dp->pacer, pkt, len, now_us);
 	if (rc)
 		drops->aqm++; /* the sender's queue management, as aqm.h's drops */
 	pace_release(dp, q, drops, policy, now_us);

@@ -105,6 +105,17 @@ const uint8_t *um3n_pacer_due(const struct um3n_pacer *p, uint64_t now_us, uint6
 	return p->buf + e->off;
 }
 
+size_t um3n_pacer_clear(struct um3n_pacer *p)
+{
+	size_t n = p->n;
+
+	p->st.dropped += n;
+	p->st.bytes = 0;
+	p->head = 0;
+	p->n = 0;
+	return n;
+}
+
 void um3n_pacer_pop(struct um3n_pacer *p, uint64_t now_us, uint64_t rate_bps, size_t wire_bytes)
 {
 	assert(p->n && rate_bps);

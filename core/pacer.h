@@ -100,6 +100,9 @@ const uint8_t *um3n_pacer_due(const struct um3n_pacer *p, uint64_t now_us, uint6
 			      size_t *len);
 void um3n_pacer_pop(struct um3n_pacer *p, uint64_t now_us, uint64_t rate_bps, size_t wire_bytes);
 
+/* Drops everything held (counted); returns how many. */
+size_t um3n_pacer_clear(struct um3n_pacer *p);
+
 /* When the head packet is due; UM3N_TIME_NONE when nothing is held. */
 static inline uint64_t um3n_pacer_next_us(const struct um3n_pacer *p)
 {

@@ -2,7 +2,9 @@
  * at pct% of the usable links' rates, the rest when due (um3n_datapath_deadline,
  * um3n_datapath_timeout); its pure acknowledgements, its UDP and other rules'
  * packets go at once; past the bound a packet is dropped and counted as aqm;
- * with pct 0 nothing waits. */
+ * with pct 0 nothing waits; with no usable link nothing waits either, and
+ * what waited is dropped as no_link (no deadline left behind: a timer due
+ * forever was what the engine fuzzer found). */
 #include "datapath_rig.h"
 
 /* An IPv4 TCP segment src -> dst with payload bytes of data (0: a pure ACK). */
@@ -104,11 +106,38 @@ static void test_pace_bound_and_off(void)
 	rig_fini(&r);
 }
 
+static void test_pace_no_link(void)
+{
+	static const struct um3n_pacer_conf conf = {100, 150000};
+	struct rig r;
+	int links[16];
+
+	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
+	um3n_pacer_init(&r.dp.pacer, &r.env, &conf);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960), UM3N_OK);
+	CU_ASSERT_EQUAL(drain(&r, links, 16), 1);
+	CU_ASSERT_EQUAL(r.dp.pacer.n, 3);
+	for (int l = 0; l < N; l++)
+		um3n_datapath_set_link(&r.dp, l, true, UM3N_LS_FAILED);
+	um3n_datapath_links_changed(&r.dp);
+	um3n_datapath_timeout(&r.dp, &r.q, &r.drops, r.policy, 1000000);
+	CU_ASSERT_EQUAL(r.dp.pacer.n, 0);
+	CU_ASSERT_EQUAL(r.drops.no_link, 3);
+	CU_ASSERT_EQUAL(um3n_datapath_deadline(&r.dp), UM3N_TIME_NONE);
+	CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960), UM3N_ENOLINK);
+	CU_ASSERT_EQUAL(r.drops.no_link, 4);
+	CU_ASSERT_EQUAL(um3n_datapath_deadline(&r.dp), UM3N_TIME_NONE);
+	CU_ASSERT_EQUAL(drain(&r, links, 16), 0);
+	rig_fini(&r);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
 		{"aggregate TCP data paced, the rest at once", test_pace_aggregate_tcp},
 		{"the bound drops as aqm; pct 0 holds nothing", test_pace_bound_and_off},
+		{"no usable link: nothing waits, what waited is dropped", test_pace_no_link},
 		CU_TEST_INFO_NULL,
 	};
 	static const struct test_suite suites[] = {{"datapath_pace", tests}, {NULL, NULL}};
