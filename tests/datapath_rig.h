@@ -38,6 +38,24 @@ static inline size_t ipv4(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, 
 	return n;
 }
 
+/* An IPv4 TCP segment with payload bytes and TCP flags (0x10: a bare ACK). */
+static inline size_t tcp4(uint8_t *buf, uint32_t src, uint32_t dst, size_t payload, uint8_t flags)
+{
+	size_t len = 20 + 20 + payload;
+
+	memset(buf, 0, len);
+	buf[0] = 0x45;
+	um3n_put16(buf + 2, (uint16_t)len);
+	buf[8] = 64;
+	buf[9] = 6;
+	um3n_put32(buf + 12, src);
+	um3n_put32(buf + 16, dst);
+	um3n_put16(buf + 10, um3n_wire_inet_csum(buf, 20));
+	buf[20 + 12] = 5 << 4; /* data offset: 20 bytes */
+	buf[20 + 13] = flags;
+	return len;
+}
+
 static inline void add_rule(struct um3n_policy *p, uint32_t prefix, uint8_t plen, uint8_t cls,
 			    uint8_t mode)
 {
@@ -92,6 +110,18 @@ static inline int send_at(struct rig *r, const struct um3n_policy *policy, uint6
 	ipv4(pkt, len, src, dst, tag);
 	CU_ASSERT_EQUAL_FATAL(um3n_wire_ip_parse(pkt, len, &ip), 0);
 	return um3n_datapath_send(&r->dp, &r->q, &r->drops, now_us, policy, &ip, pkt, len);
+}
+
+/* A TCP segment from the home address to dst; returns the engine's code. */
+static inline int send_tcp(struct rig *r, uint64_t now_us, uint32_t dst, size_t payload,
+			   uint8_t flags)
+{
+	uint8_t pkt[1500];
+	struct um3n_ip_info ip;
+	size_t len = tcp4(pkt, v4(10, 200, 0, 2), dst, payload, flags);
+
+	CU_ASSERT_EQUAL_FATAL(um3n_wire_ip_parse(pkt, len, &ip), 0);
+	return um3n_datapath_send(&r->dp, &r->q, &r->drops, now_us, r->policy, &ip, pkt, len);
 }
 
 static inline int send_to(struct rig *r, uint32_t dst)

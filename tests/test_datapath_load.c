@@ -37,26 +37,6 @@ static void test_base_delay(void)
 	rig_fini(&r);
 }
 
-/* A TCP segment to 10.3.0.1 (the aggregate rule) with `payload` bytes and flags. */
-static int send_tcp(struct rig *r, size_t payload, uint8_t flags, uint64_t now_us)
-{
-	uint8_t pkt[200] = {0};
-	size_t len = 20 + 20 + payload;
-	struct um3n_ip_info ip;
-
-	pkt[0] = 0x45;
-	um3n_put16(pkt + 2, (uint16_t)len);
-	pkt[8] = 64;
-	pkt[9] = 6;
-	um3n_put32(pkt + 12, v4(10, 200, 0, 2));
-	um3n_put32(pkt + 16, v4(10, 3, 0, 1));
-	um3n_put16(pkt + 10, um3n_wire_inet_csum(pkt, 20));
-	pkt[20 + 12] = 5 << 4; /* data offset: 20 bytes */
-	pkt[20 + 13] = flags;
-	CU_ASSERT_EQUAL_FATAL(um3n_wire_ip_parse(pkt, len, &ip), 0);
-	return um3n_datapath_send(&r->dp, &r->q, &r->drops, now_us, r->policy, &ip, pkt, len);
-}
-
 /* Aggregate rules: pure acknowledgements on the fastest link; data, SYN and
  * FIN by the scheduler (which here, with a backlog on link 2 that lasts
  * longer than the links' delay differences, spreads them). */
@@ -73,15 +53,15 @@ static void test_pure_ack(void)
 	um3n_linksched_set_delay(&r.dp.sched, 1, 12000);
 	um3n_linksched_set_delay(&r.dp.sched, 2, 5000);
 	for (int i = 0; i < 20; i++)
-		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x10, 0), 0); /* ACK */
+		CU_ASSERT_EQUAL(send_tcp(&r, 0, v4(10, 3, 0, 1), 0, 0x10), 0); /* ACK */
 	n = drain(&r, links, 64);
 	CU_ASSERT_EQUAL_FATAL(n, 20);
 	for (size_t i = 0; i < n; i++)
 		CU_ASSERT_EQUAL(links[i], 2);
 	for (uint64_t i = 0; i < 20; i++) {
-		CU_ASSERT_EQUAL(send_tcp(&r, 100, 0x18, i * 1000), 0); /* data */
-		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x12, i * 1000), 0);   /* SYN-ACK */
-		CU_ASSERT_EQUAL(send_tcp(&r, 0, 0x11, i * 1000), 0);   /* FIN-ACK */
+		CU_ASSERT_EQUAL(send_tcp(&r, i * 1000, v4(10, 3, 0, 1), 100, 0x18), 0); /* data */
+		CU_ASSERT_EQUAL(send_tcp(&r, i * 1000, v4(10, 3, 0, 1), 0, 0x12), 0); /* SYN-ACK */
+		CU_ASSERT_EQUAL(send_tcp(&r, i * 1000, v4(10, 3, 0, 1), 0, 0x11), 0); /* FIN-ACK */
 	}
 	n = drain(&r, links, 64);
 	CU_ASSERT_EQUAL_FATAL(n, 60);

@@ -7,33 +7,6 @@
  * forever was what the engine fuzzer found). */
 #include "datapath_rig.h"
 
-/* An IPv4 TCP segment src -> dst with payload bytes of data (0: a pure ACK). */
-static size_t tcp4(uint8_t *b, uint32_t src, uint32_t dst, size_t payload)
-{
-	size_t len = 20 + 20 + payload;
-
-	memset(b, 0, len);
-	b[0] = 0x45;
-	um3n_put16(b + 2, (uint16_t)len);
-	b[8] = 64;
-	b[9] = 6;
-	um3n_put32(b + 12, src);
-	um3n_put32(b + 16, dst);
-	b[20 + 12] = 5 << 4;                /* data offset: 20 bytes */
-	b[20 + 13] = payload ? 0x18 : 0x10; /* PSH ACK, or a bare ACK */
-	return len;
-}
-
-static int send_tcp(struct rig *r, uint64_t now_us, uint32_t dst, size_t payload)
-{
-	uint8_t pkt[1500];
-	struct um3n_ip_info ip;
-	size_t len = tcp4(pkt, v4(10, 200, 0, 2), dst, payload);
-
-	CU_ASSERT_EQUAL_FATAL(um3n_wire_ip_parse(pkt, len, &ip), 0);
-	return um3n_datapath_send(&r->dp, &r->q, &r->drops, now_us, r->policy, &ip, pkt, len);
-}
-
 /* Three links at 1000 kbit/s (their weights), paced at 100%: a 1000-byte
  * segment and its 44 bytes of outer headers take 2.784 ms of the 3 Mbit/s.
  * Ten at once: the first goes (the burst allowance after idle), each next
@@ -50,16 +23,16 @@ static void test_pace_aggregate_tcp(void)
 	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
 	um3n_pacer_init(&r.dp.pacer, &r.env, &conf);
 	for (int i = 0; i < 10; i++)
-		CU_ASSERT_EQUAL(send_tcp(&r, t0, v4(10, 3, 0, 1), 960), UM3N_OK);
+		CU_ASSERT_EQUAL(send_tcp(&r, t0, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 1);
 	CU_ASSERT_EQUAL(r.dp.pacer.n, 9);
 	t = um3n_datapath_deadline(&r.dp);
 	CU_ASSERT_EQUAL(t, t0 - UM3N_PACER_BURST_US + step);
 	/* Pure ACKs and UDP of the same rule, and another rule's TCP: at once. */
-	CU_ASSERT_EQUAL(send_tcp(&r, t0, v4(10, 3, 0, 1), 0), UM3N_OK);
+	CU_ASSERT_EQUAL(send_tcp(&r, t0, v4(10, 3, 0, 1), 0, 0x10), UM3N_OK);
 	CU_ASSERT_EQUAL(send_at(&r, r.policy, t0, v4(10, 200, 0, 2), v4(10, 3, 0, 1), 500, 0),
 			UM3N_OK);
-	CU_ASSERT_EQUAL(send_tcp(&r, t0, v4(10, 1, 0, 1), 960), UM3N_OK);
+	CU_ASSERT_EQUAL(send_tcp(&r, t0, v4(10, 1, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 3);
 	CU_ASSERT_EQUAL(r.dp.pacer.n, 9);
 	/* Early: nothing; then one per step. */
@@ -90,8 +63,8 @@ static void test_pace_bound_and_off(void)
 	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
 	um3n_pacer_init(&r.dp.pacer, &r.env, &small);
 	for (int i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960), UM3N_OK);
-	CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960), UM3N_ENOBUFS);
+		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
+	CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_ENOBUFS);
 	CU_ASSERT_EQUAL(r.drops.aqm, 1);
 	CU_ASSERT_EQUAL(r.dp.pacer.st.dropped, 1);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 1);
@@ -100,7 +73,7 @@ static void test_pace_bound_and_off(void)
 	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
 	um3n_pacer_init(&r.dp.pacer, &r.env, &off);
 	for (int i = 0; i < 10; i++)
-		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960), UM3N_OK);
+		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 10);
 	CU_ASSERT_PTR_NULL(r.dp.pacer.buf);
 	rig_fini(&r);
@@ -115,7 +88,7 @@ static void test_pace_no_link(void)
 	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
 	um3n_pacer_init(&r.dp.pacer, &r.env, &conf);
 	for (int i = 0; i < 4; i++)
-		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960), UM3N_OK);
+		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 1);
 	CU_ASSERT_EQUAL(r.dp.pacer.n, 3);
 	for (int l = 0; l < N; l++)
@@ -125,7 +98,7 @@ static void test_pace_no_link(void)
 	CU_ASSERT_EQUAL(r.dp.pacer.n, 0);
 	CU_ASSERT_EQUAL(r.drops.no_link, 3);
 	CU_ASSERT_EQUAL(um3n_datapath_deadline(&r.dp), UM3N_TIME_NONE);
-	CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960), UM3N_ENOLINK);
+	CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_ENOLINK);
 	CU_ASSERT_EQUAL(r.drops.no_link, 4);
 	CU_ASSERT_EQUAL(um3n_datapath_deadline(&r.dp), UM3N_TIME_NONE);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 0);
