@@ -455,25 +455,20 @@ static uint64_t pace_rate_bps(const struct um3n_datapath *dp)
 {
 	uint64_t kbps = 0;
 
-	for (size_t l = 0; l < dp->sched.n; l++) {
-		const struct um3n_linksched_link *k = &dp->sched.links[l];
-
+	for (size_t l = 0; l < dp->sched.n; l++)
 		if (dp->sched.usable >> l & 1)
-			kbps += k->rate_kbps     ? k->rate_kbps
-				: k->weight_kbps ? k->weight_kbps
-						 : UM3N_LINKSCHED_DEFAULT_KBPS;
-	}
+			kbps += um3n_linksched_kbps(&dp->sched.links[l]);
 	return kbps * 1000 * dp->pacer.conf->pct / 100;
 }
 
-/* Sends what the pacer has due, each packet by its rule as it is now, while
- * the output ring has room (the rest waits for the next timeout, after the
- * driver drained the ring). The outer headers count against the rate. */
+/* Sends what the pacer has due at bps (pace_rate_bps), each packet by its
+ * rule as it is now, while the output ring has room (the rest waits for the
+ * next timeout, after the driver drained the ring). The outer headers count
+ * against the rate. */
 static void pace_release(struct um3n_datapath *dp, struct um3n_outq *q,
 			 struct um3n_drop_counters *drops, const struct um3n_policy *policy,
-			 uint64_t now_us)
+			 uint64_t now_us, uint64_t bps)
 {
-	uint64_t bps = pace_rate_bps(dp);
 	const uint8_t *pkt;
 	size_t len;
 
@@ -489,7 +484,7 @@ static void pace_release(struct um3n_datapath *dp, struct um3n_outq *q,
 						     um3n_datapath_rule(dp, policy, &ip), &ip, pkt,
 						     len);
 		um3n_pacer_pop(&dp->pacer, now_us, bps,
-			       len + 20 + 8 + UM3N_DATA_KEYED_OVERHEAD +
+			       len + UM3N_LINKSCHED_WIRE_EXTRA +
 				       (dp->crypt ? UM3N_SEAL_OVERHEAD : 0));
 	}
 }
@@ -498,17 +493,18 @@ int um3n_datapath_pace(struct um3n_datapath *dp, struct um3n_outq *q,
 		       struct um3n_drop_counters *drops, uint64_t now_us,
 		       const struct um3n_policy *policy, const uint8_t *pkt, size_t len)
 {
+	uint64_t bps = pace_rate_bps(dp);
 	int rc;
 
-	if (!pace_rate_bps(dp)) { /* no usable link: nothing waits for one */
-		pace_release(dp, q, drops, policy, now_us);
+	if (!bps) { /* no usable link: nothing waits for one */
+		pace_release(dp, q, drops, policy, now_us, bps);
 		drops->no_link++;
 		return UM3N_ENOLINK;
 	}
 	rc = um3n_pacer_push(&dp->pacer, pkt, len, now_us);
 	if (rc)
 		drops->aqm++; /* the sender's queue management, as aqm.h's drops */
-	pace_release(dp, q, drops, policy, now_us);
+	pace_release(dp, q, drops, policy, now_us, bps);
 	return rc;
 }
 
@@ -519,5 +515,5 @@ void um3n_datapath_timeout(struct um3n_datapath *dp, struct um3n_outq *q,
 	if (dp->rpool)
 		um3n_reorder_timeout(&dp->rx_order, dp->rpool, q, drops, now_us);
 	if (dp->pacer.n)
-		pace_release(dp, q, drops, policy, now_us);
+		pace_release(dp, q, drops, policy, now_us, pace_rate_bps(dp));
 }

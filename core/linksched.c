@@ -5,9 +5,6 @@
 #include "reorder.h"
 #include "wire.h"
 
-/* What a packet adds on the wire: outer IPv4 and UDP, RFC 3519, GRE with the key. */
-#define WIRE_EXTRA (20 + 8 + UM3N_DATA_KEYED_OVERHEAD)
-
 static bool usable(const struct um3n_linksched_link *l)
 {
 	return l->present && (l->state == UM3N_LS_UP || l->state == UM3N_LS_DEGRADED);
@@ -90,11 +87,7 @@ void um3n_linksched_set_delay(struct um3n_linksched *s, int link, int64_t delay_
 
 static uint64_t tx_cost_ns(const struct um3n_linksched_link *l, size_t len)
 {
-	uint64_t kbps = l->rate_kbps     ? l->rate_kbps
-			: l->weight_kbps ? l->weight_kbps
-					 : UM3N_LINKSCHED_DEFAULT_KBPS;
-
-	return (uint64_t)(len + WIRE_EXTRA) * 8 * 1000000 / kbps;
+	return (uint64_t)(len + UM3N_LINKSCHED_WIRE_EXTRA) * 8 * 1000000 / um3n_linksched_kbps(l);
 }
 
 /* Gives l a packet of len bytes: its virtual backlog grows by the packet's

@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "policy.h"
+#include "wire.h"
 
 struct um3n_linksched_link {
 	bool present; /* configured (MN) / bound (HA) */
@@ -46,6 +47,17 @@ struct um3n_linksched_link {
 };
 
 #define UM3N_LINKSCHED_DEFAULT_KBPS 1000
+/* What a packet adds on the wire, as the rates count it: outer IPv4 and UDP,
+ * RFC 3519, GRE with the key. */
+#define UM3N_LINKSCHED_WIRE_EXTRA (20 + 8 + UM3N_DATA_KEYED_OVERHEAD)
+
+/* The rate a link is scheduled at: measured, else its weight, else the default. */
+static inline uint32_t um3n_linksched_kbps(const struct um3n_linksched_link *l)
+{
+	return l->rate_kbps     ? l->rate_kbps
+	       : l->weight_kbps ? l->weight_kbps
+				: UM3N_LINKSCHED_DEFAULT_KBPS;
+}
 /* priority mode: a link whose backlog (vfinish_ns ahead of now, at its
  * weight) exceeds this passes the next packet to the next link by priority. */
 #define UM3N_LINKSCHED_PRIORITY_BACKLOG_US 5000
