@@ -2,6 +2,9 @@
 
 #include <assert.h>
 
+/* A queue under this after a probe is noise (a packet or two at 14 Mbit/s): no drain. */
+#define DRAIN_MIN_US 1000
+
 static uint32_t clamp(uint64_t kbps, uint32_t floor)
 {
 	if (kbps < floor)
@@ -22,6 +25,8 @@ static void set_rate(struct um3n_rateest *e)
 		r *= 2;
 	else if (e->probing)
 		r = r * 9 / 8;
+	else if (e->drain_us)
+		r = r * (UM3N_RATEEST_WINDOW_US - e->drain_us) / UM3N_RATEEST_WINDOW_US;
 	e->rate_kbps = clamp_kbps(e, r);
 }
 
@@ -59,9 +64,9 @@ static void startup_step(struct um3n_rateest *e, uint32_t delivered, bool busy)
 		e->startup = false;
 }
 
-/* A closed window delivered `delivered` with its smallest queue qmin_us
- * (rateest.h explains the cases). */
-static void decide(struct um3n_rateest *e, uint32_t delivered, uint32_t qmin_us)
+/* A closed window delivered `delivered` with its smallest queue qmin_us,
+ * and the queue was qend_us at its end (rateest.h explains the cases). */
+static void decide(struct um3n_rateest *e, uint32_t delivered, uint32_t qmin_us, uint32_t qend_us)
 {
 	bool busy = qmin_us >= UM3N_RATEEST_QBUSY_US, was_probe = e->probing, grew = false;
 	int64_t d = (int64_t)delivered - (int64_t)e->est_kbps;
@@ -88,6 +93,11 @@ static void decide(struct um3n_rateest *e, uint32_t delivered, uint32_t qmin_us)
 		e->probing = true;
 		e->probes++;
 	}
+	/* A probe that found no more: the queue it left goes in the next window. */
+	e->drain_us = 0;
+	if (was_probe && !e->probing && qend_us > DRAIN_MIN_US)
+		e->drain_us = qend_us < UM3N_RATEEST_WINDOW_US / 8 ? qend_us
+								   : UM3N_RATEEST_WINDOW_US / 8;
 	set_rate(e);
 }
 
@@ -122,7 +132,7 @@ bool um3n_rateest_report(struct um3n_rateest *e, uint32_t rx_bytes, uint64_t pee
 		e->full = false;
 		return false;
 	}
-	decide(e, (uint32_t)delivered, qmin);
+	decide(e, (uint32_t)delivered, qmin, qdelay_us);
 	assert(e->rate_kbps >= UM3N_RATEEST_MIN_KBPS);
 	return e->rate_kbps != before;
 }

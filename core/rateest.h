@@ -23,6 +23,14 @@
  *    BBR probes for one round trip: a whole window at 5/4 overfills a
  *    shallow radio queue (30 packets in the ns-3 testbed) and cost one
  *    CUBIC flow 3% in um3n-ns3sim (seeds 1-4), 9/8 none;
+ *  - a probe that found no more left a queue (up to an eighth of a
+ *    window) on a link the sender fills, which the estimate's own rate
+ *    would never drain: the next window gives the link that queue less,
+ *    as the receiver last reported it (at most 1/8 of the window; none
+ *    under 1 ms), as BBR drains after its probe. Without it the ns-3
+ *    testbed's FqCoDel dropped from those standing queues behind the
+ *    pacer (pacer.h), and one CUBIC flow cut its window a second time
+ *    0.5-1 s after each cut;
  *  - with no configured start, a startup doubles the rate each window until
  *    a queue forms or the delivery grows less than 1/4 three windows in a
  *    row (BBR's "full pipe").
@@ -50,9 +58,10 @@ struct um3n_rateest {
 	/* Never below: 1/8 of the start (at least UM3N_RATEEST_MIN_KBPS), so
 	 * that a link back from an outage gets traffic to measure at once. */
 	uint32_t floor_kbps;
-	bool startup;               /* no start given: doubling until the rate is found */
-	bool probing;               /* this window gives the link 9/8 of the estimate */
-	uint8_t flat;               /* startup: windows in a row that grew less than 1/4 */
+	bool startup;      /* no start given: doubling until the rate is found */
+	bool probing;      /* this window gives the link 9/8 of the estimate */
+	uint32_t drain_us; /* this window drains the queue a probe left: drain_us/WINDOW_US less */
+	uint8_t flat;      /* startup: windows in a row that grew less than 1/4 */
 	uint32_t startup_base_kbps; /* ... the delivery they are compared with */
 	bool open;                  /* a window has its first report */
 	uint32_t win_bytes;         /* the receiver's counter at the window's start */
