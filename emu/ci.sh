@@ -6,7 +6,7 @@
 # above wifi-only + 50% of 3G, both uplinks used, the video on its uplink,
 # the planned handover's added gap and loss, the cut handover's added gap
 # (what the handover added, um3n-sim's definition: emu/lib/hometric.py), and
-# one TCP flow over an aggregate rule above wifi + 25% of 3G, the cell link carrying its part,
+# one TCP flow over an aggregate rule above wifi + 50% of 3G, the cell link carrying its part,
 # and uplinks = one with a hot and a cold cell: a planned handover loses no video
 # packet (but for the cell's configured random loss), a cut adds < 1 s; the cut's
 # added gap after the HA's decision stays near the cell's extra delay; the

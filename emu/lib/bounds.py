@@ -38,19 +38,20 @@ def mptcp_bounds(m):
 
 def aggregate_bounds(agg):
     """One TCP flow over an aggregate rule (issue 11), per congestion control
-    run: above wifi-only + 25% of 3g-only, both through the tunnel in the same
-    run, with the cell link carrying more than 25% of 3g-only. The testbed runs
-    ns-3 in real time on a shared 2-core box: a clean run gives 16-16.5 of a
-    17.2 sum, a loaded one 15.3 (CI, stop 21), so the bound sits at half the
-    cell's share. Fails with the receiver's reorder queue off
-    (UM3N_EMU_BREAK=reorder): the flow then keeps to the wifi link (cell share
-    near 0, goodput at or below wifi-only)."""
+    run: above wifi-only + 50% of 3g-only (the issue's check), both through the
+    tunnel in the same run, with the cell link carrying more than 25% of
+    3g-only. The testbed runs ns-3 in real time on a shared 2-core box; a
+    loaded run gave 15.3 of a 17.2 sum in stop 21, and the bound sat at 25%
+    until stop 36. With the pacer and the probes' drain, CI's emu stages gave
+    16.4-16.9 against a bound of about 15.4. Fails with the receiver's reorder
+    queue off (UM3N_EMU_BREAK=reorder): the flow then keeps to the wifi link
+    (cell share near 0, goodput at or below wifi-only)."""
     b = []
     for cc in sorted(agg):
         a = agg[cc]
-        want = a["wifi_mbps"] + 0.25 * a["3g_mbps"]
+        want = a["wifi_mbps"] + 0.5 * a["3g_mbps"]
         cell = a.get("runs", {}).get("aggregate", {}).get("uplink_mbps", {}).get("cell", 0.0)
-        b.append(("aggregate %s: one flow > wifi + 25%% of 3g (%.2f > %.2f)" % (cc, a["goodput_mbps"], want),
+        b.append(("aggregate %s: one flow > wifi + 50%% of 3g (%.2f > %.2f)" % (cc, a["goodput_mbps"], want),
                   a["goodput_mbps"] > want))
         b.append(("aggregate %s: cell carries > 25%% of 3g (%.2f > %.2f)" % (cc, cell, 0.25 * a["3g_mbps"]),
                   cell > 0.25 * a["3g_mbps"]))
