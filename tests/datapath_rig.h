@@ -41,16 +41,8 @@ static inline size_t ipv4(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, 
 /* An IPv4 TCP segment with payload bytes and TCP flags (0x10: a bare ACK). */
 static inline size_t tcp4(uint8_t *buf, uint32_t src, uint32_t dst, size_t payload, uint8_t flags)
 {
-	size_t len = 20 + 20 + payload;
+	size_t len = pairnet_ip4_header(buf, 20 + 20 + payload, 6, src, dst);
 
-	memset(buf, 0, len);
-	buf[0] = 0x45;
-	um3n_put16(buf + 2, (uint16_t)len);
-	buf[8] = 64;
-	buf[9] = 6;
-	um3n_put32(buf + 12, src);
-	um3n_put32(buf + 16, dst);
-	um3n_put16(buf + 10, um3n_wire_inet_csum(buf, 20));
 	buf[20 + 12] = 5 << 4; /* data offset: 20 bytes */
 	buf[20 + 13] = flags;
 	return len;

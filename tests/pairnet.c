@@ -217,18 +217,23 @@ void pairnet_run(struct pairnet *net, uint64_t until_us)
 	drain(net);
 }
 
-size_t pairnet_ip_packet(uint8_t *buf, uint32_t src, uint32_t dst, size_t payload_len)
+size_t pairnet_ip4_header(uint8_t *buf, size_t total, uint8_t proto, uint32_t src, uint32_t dst)
 {
-	size_t total = 20 + 8 + payload_len;
-
 	memset(buf, 0, total);
 	buf[0] = 0x45;
 	um3n_put16(buf + 2, (uint16_t)total);
 	buf[8] = 64;
-	buf[9] = 17;
+	buf[9] = proto;
 	um3n_put32(buf + 12, src);
 	um3n_put32(buf + 16, dst);
 	um3n_put16(buf + 10, um3n_wire_inet_csum(buf, 20));
+	return total;
+}
+
+size_t pairnet_ip_packet(uint8_t *buf, uint32_t src, uint32_t dst, size_t payload_len)
+{
+	size_t total = pairnet_ip4_header(buf, 20 + 8 + payload_len, 17, src, dst);
+
 	um3n_put16(buf + 20, 5000);
 	um3n_put16(buf + 22, 6000);
 	um3n_put16(buf + 24, (uint16_t)(8 + payload_len));

@@ -61,6 +61,9 @@ void pairnet_start(struct pairnet *net); /* creates the engines, links up */
 void pairnet_fini(struct pairnet *net);
 /* Runs the clock to `until_us`, delivering datagrams and firing timers. */
 void pairnet_run(struct pairnet *net, uint64_t until_us);
+/* Zeroes total bytes of buf and writes an IPv4 header (20 bytes, TTL 64, its
+ * checksum) of a packet of that length carrying proto; returns total. */
+size_t pairnet_ip4_header(uint8_t *buf, size_t total, uint8_t proto, uint32_t src, uint32_t dst);
 /* A UDP-in-IPv4 packet src -> dst with payload length; returns its length. */
 size_t pairnet_ip_packet(uint8_t *buf, uint32_t src, uint32_t dst, size_t payload_len);
 /* Injects a raw datagram to the HA as if from link's care-of address. */

@@ -7,6 +7,13 @@
  * forever was what the engine fuzzer found). */
 #include "datapath_rig.h"
 
+/* The rig (its policy's 10.3/16 is an aggregate rule) with the pacer at conf. */
+static void rig_paced(struct rig *r, const struct um3n_pacer_conf *conf)
+{
+	rig_init(r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
+	um3n_pacer_init(&r->dp.pacer, &r->env, conf);
+}
+
 /* Three links at 1000 kbit/s (their weights), paced at 100%: a 1000-byte
  * segment and its 44 bytes of outer headers take 2.784 ms of the 3 Mbit/s.
  * Ten at once: the first goes (the burst allowance after idle), each next
@@ -20,8 +27,7 @@ static void test_pace_aggregate_tcp(void)
 	uint64_t t;
 	size_t sent;
 
-	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
-	um3n_pacer_init(&r.dp.pacer, &r.env, &conf);
+	rig_paced(&r, &conf);
 	for (int i = 0; i < 10; i++)
 		CU_ASSERT_EQUAL(send_tcp(&r, t0, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 1);
@@ -60,8 +66,7 @@ static void test_pace_bound_and_off(void)
 	struct rig r;
 	int links[16];
 
-	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
-	um3n_pacer_init(&r.dp.pacer, &r.env, &small);
+	rig_paced(&r, &small);
 	for (int i = 0; i < 5; i++)
 		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_ENOBUFS);
@@ -70,8 +75,7 @@ static void test_pace_bound_and_off(void)
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 1);
 	rig_fini(&r);
 
-	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
-	um3n_pacer_init(&r.dp.pacer, &r.env, &off);
+	rig_paced(&r, &off);
 	for (int i = 0; i < 10; i++)
 		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 10);
@@ -85,8 +89,7 @@ static void test_pace_no_link(void)
 	struct rig r;
 	int links[16];
 
-	rig_init(&r, 64, 0, 0, UM3N_DATAPATH_BY_DST);
-	um3n_pacer_init(&r.dp.pacer, &r.env, &conf);
+	rig_paced(&r, &conf);
 	for (int i = 0; i < 4; i++)
 		CU_ASSERT_EQUAL(send_tcp(&r, 1000000, v4(10, 3, 0, 1), 960, 0x18), UM3N_OK);
 	CU_ASSERT_EQUAL(drain(&r, links, 16), 1);
